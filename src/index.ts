@@ -1,0 +1,33 @@
+/**
+ * kefu-edge: WeChat Mini Program customer service as one Cloudflare Worker.
+ * Builds the Hono app from its route groups and maps errors to answers.
+ */
+import { Hono } from 'hono'
+import { SettingError, type Env } from './env'
+import { log } from './log'
+import { health } from './routes/health'
+import { wechat } from './routes/wechat'
+import { PushError } from './wechat/errors'
+
+const app = new Hono<{ Bindings: Env }>()
+
+app.route('/', wechat)
+app.route('/', health)
+
+app.notFound((c) => c.text('not found', 404))
+
+app.onError((error, c) => {
+  if (error instanceof PushError) {
+    log.info('push.refused', { status: error.status, reason: error.message })
+    return c.text(error.message, error.status)
+  }
+  if (error instanceof SettingError) {
+    log.error('config.invalid', { setting: error.setting, reason: error.message })
+    return c.text(`server misconfigured: ${error.message}`, 500)
+  }
+  // Only the error's name: messages of unexpected errors are not vetted for secrets.
+  log.error('request.failed', { error: error.name, path: c.req.path })
+  return c.text('internal error', 500)
+})
+
+export default app

@@ -1,0 +1,87 @@
+import { env, exports } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { buildPush, textMessage } from '../dev/push'
+import app from '../src/index'
+import type { Env, SettingName } from '../src/env'
+import { captureLogs, pushOptions } from './helpers'
+import { TEST_SETTINGS } from './settings'
+
+const logs = captureLogs()
+const SECRETS = [
+  TEST_SETTINGS.WECHAT_APPSECRET,
+  TEST_SETTINGS.WECHAT_TOKEN,
+  TEST_SETTINGS.WECHAT_ENCODING_AES_KEY,
+  TEST_SETTINGS.ADMIN_TOKEN,
+]
+
+function withEnv(overrides: Partial<Record<SettingName, string>>): Env {
+  return { ...env, ...overrides }
+}
+
+describe('/healthz', () => {
+  it('reports every setting as ok, with the version, and no values', async () => {
+    const res = await exports.default.fetch('https://kefu.example/healthz')
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { ok: boolean; version: string; settings: Record<string, unknown> }
+    expect(body.ok).toBe(true)
+    expect(body.version).toMatch(/^\d+\.\d+\.\d+/)
+    expect(body.settings.WECHAT_ENCODING_AES_KEY).toEqual({ status: 'ok' })
+    const text = JSON.stringify(body)
+    for (const secret of SECRETS) expect(text).not.toContain(secret)
+  })
+
+  it('names missing and malformed settings, never their values', async () => {
+    const res = await app.request(
+      '/healthz',
+      {},
+      withEnv({ WECHAT_TOKEN: '', WECHAT_ENCODING_AES_KEY: 'tooShortSecretKey', WECHAT_API_BASE: 'ftp://x' }),
+    )
+    expect(res.status).toBe(503)
+    const body = (await res.json()) as { ok: boolean; settings: Record<string, { status: string; reason?: string }> }
+    expect(body.ok).toBe(false)
+    expect(body.settings.WECHAT_TOKEN).toEqual({ status: 'missing', reason: 'WECHAT_TOKEN is not set' })
+    expect(body.settings.WECHAT_ENCODING_AES_KEY).toMatchObject({ status: 'malformed', reason: expect.stringMatching(/43/) })
+    expect(body.settings.WECHAT_API_BASE?.status).toBe('malformed')
+    expect(JSON.stringify(body)).not.toContain('tooShortSecretKey')
+  })
+})
+
+describe('a push while a needed setting is missing', () => {
+  async function safePush(overrides: Partial<Record<SettingName, string>>) {
+    const { query, body } = await buildPush(textMessage('oUser', 'hi', '1'), await pushOptions('safe', 'xml'))
+    return app.request(`/wechat?${query}`, { method: 'POST', body }, withEnv(overrides))
+  }
+
+  it('answers 500 naming the setting, and logs it', async () => {
+    const res = await safePush({ WECHAT_ENCODING_AES_KEY: '' })
+    expect(res.status).toBe(500)
+    expect(await res.text()).toMatch(/WECHAT_ENCODING_AES_KEY/)
+    expect(logs.events().find((e) => e.event === 'config.invalid')).toMatchObject({ setting: 'WECHAT_ENCODING_AES_KEY' })
+  })
+
+  it('names a malformed AES key without showing it', async () => {
+    const res = await safePush({ WECHAT_ENCODING_AES_KEY: 'x'.repeat(42) })
+    expect(res.status).toBe(500)
+    const text = await res.text()
+    expect(text).toMatch(/WECHAT_ENCODING_AES_KEY is not 43 base64 characters/)
+    expect(text).not.toContain('x'.repeat(42))
+  })
+
+  it('needs no AES key for plaintext pushes', async () => {
+    const { query, body } = await buildPush(textMessage('oUser', 'hi', '1'), await pushOptions('plaintext', 'json'))
+    const res = await app.request(`/wechat?${query}`, { method: 'POST', body }, withEnv({ WECHAT_ENCODING_AES_KEY: '' }))
+    expect(await res.text()).toBe('success')
+  })
+
+  it('answers 500 for a missing token on the URL check too', async () => {
+    const res = await app.request('/wechat?signature=a&timestamp=1&nonce=1&echostr=x', {}, withEnv({ WECHAT_TOKEN: '' }))
+    expect(res.status).toBe(500)
+    expect(await res.text()).toMatch(/WECHAT_TOKEN/)
+  })
+})
+
+describe('unknown routes', () => {
+  it('answer 404', async () => {
+    expect((await exports.default.fetch('https://kefu.example/nope')).status).toBe(404)
+  })
+})

@@ -1,0 +1,12 @@
+/**
+ * The settings every test Worker runs with (bound by vitest.config.ts). Values are made up
+ * for tests; the secret scan in the tests looks for them in logs and answers.
+ */
+export const TEST_SETTINGS = {
+  WECHAT_APPID: 'wx1234567890abcdef',
+  WECHAT_APPSECRET: 'testsecret0123456789abcdef012345',
+  WECHAT_TOKEN: 'kefuTestToken42',
+  WECHAT_ENCODING_AES_KEY: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR',
+  ADMIN_TOKEN: 'admin-token-for-tests-only',
+  WECHAT_API_BASE: 'http://127.0.0.1:9',
+} as const
