@@ -6,7 +6,7 @@ import { PushError } from '../src/wechat/errors'
 import { sealReply } from '../src/wechat/reply'
 import { sign } from '../src/wechat/signature'
 
-const hexBytes = (hex: string): Uint8Array => new TextEncoder().encode(hex)
+const hexBytes = (hex: string): Uint8Array<ArrayBuffer> => new Uint8Array(new TextEncoder().encode(hex))
 
 async function refusal(promise: Promise<unknown>): Promise<PushError> {
   const error = await promise.then(

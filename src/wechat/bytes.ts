@@ -15,7 +15,7 @@ export function toHex(bytes: Uint8Array): string {
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 /** Strict base64: returns null for anything atob would tolerate but WeChat never sends. */
-export function fromBase64(text: string): Uint8Array | null {
+export function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
   if (text.length % 4 !== 0 || !BASE64.test(text)) return null
   let binary: string
   try {

@@ -17,7 +17,7 @@ const HEADER = RANDOM_BYTES + 4
 export interface Cipher {
   readonly appid: string
   readonly key: CryptoKey
-  readonly iv: Uint8Array
+  readonly iv: Uint8Array<ArrayBuffer>
 }
 
 export interface Decrypted {
@@ -28,7 +28,7 @@ export interface Decrypted {
 }
 
 /** An EncodingAESKey is 43 base64 characters that decode to 32 bytes; null if not. */
-export function decodeAesKey(encodingAesKey: string): Uint8Array | null {
+export function decodeAesKey(encodingAesKey: string): Uint8Array<ArrayBuffer> | null {
   if (encodingAesKey.length !== 43) return null
   const key = fromBase64(`${encodingAesKey}=`)
   return key?.length === 32 ? key : null
@@ -92,7 +92,7 @@ export async function decrypt(cipher: Cipher, encrypted: string): Promise<Decryp
 export async function encrypt(
   cipher: Cipher,
   message: string,
-  random: Uint8Array = crypto.getRandomValues(new Uint8Array(RANDOM_BYTES)),
+  random: Uint8Array<ArrayBuffer> = crypto.getRandomValues(new Uint8Array(RANDOM_BYTES)),
 ): Promise<string> {
   if (random.length !== RANDOM_BYTES) throw new Error('random must be 16 bytes')
   const body = utf8.encode(message)
@@ -113,7 +113,7 @@ export async function encrypt(
  * the last ciphertext block as IV yields the one block that decrypts to a valid 16-byte pad.
  * Appended, it makes WebCrypto strip exactly that block and leave WeChat's padding intact.
  */
-async function decryptRaw(cipher: Cipher, bytes: Uint8Array): Promise<Uint8Array> {
+async function decryptRaw(cipher: Cipher, bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
   const lastBlock = bytes.subarray(bytes.length - AES_BLOCK)
   const padBlock = new Uint8Array(
     await crypto.subtle.encrypt({ name: 'AES-CBC', iv: lastBlock }, cipher.key, new Uint8Array(0)),
@@ -127,7 +127,7 @@ async function decryptRaw(cipher: Cipher, bytes: Uint8Array): Promise<Uint8Array
 }
 
 /** Raw CBC encryption of already padded input: WebCrypto's own pad block is dropped. */
-async function encryptRaw(cipher: Cipher, padded: Uint8Array): Promise<Uint8Array> {
+async function encryptRaw(cipher: Cipher, padded: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
   const out = await crypto.subtle.encrypt({ name: 'AES-CBC', iv: cipher.iv }, cipher.key, padded)
   return new Uint8Array(out, 0, padded.length)
 }

@@ -21,7 +21,7 @@ export interface SealOptions {
   timestamp: number
   nonce: string
   /** Fixed only by tests reproducing official vectors. */
-  random?: Uint8Array
+  random?: Uint8Array<ArrayBuffer>
 }
 
 /** Encrypts a serialized reply into WeChat's {Encrypt, MsgSignature, TimeStamp, Nonce}. */
