@@ -1,0 +1,210 @@
+/**
+ * The WeChat server API client: custom/send, typing, temporary image upload and
+ * subscribe/send, each with the access_token from `token.ts`. Every failure is a
+ * WechatApiError (`api-error.ts`) of kind retryable, token or permanent. A call refused for
+ * its token (40001/42001/40014) gets one new token and one retry, inside the client.
+ *
+ * Paths (relative to WECHAT_API_BASE):
+ * - POST /cgi-bin/stable_token                    (token.ts)
+ * - POST /cgi-bin/message/custom/send
+ * - POST /cgi-bin/message/custom/business/typing
+ * - POST /cgi-bin/media/upload?type=image        (media.ts)
+ * - POST /cgi-bin/message/subscribe/send
+ */
+import { apiBase, requireSetting, type Env } from '../env'
+import { log } from '../log'
+import { SyntheticErrcode, WechatApiError } from './api-error'
+import { exchangeJson, type JsonObject } from './http'
+import {
+  fetchImage,
+  mediaKey,
+  MEDIA_UPLOAD_PATH,
+  readCachedMedia,
+  writeCachedMedia,
+  type FetchedImage,
+} from './media'
+import { isolateMemory, type IsolateMemory } from './memory'
+import { TokenSource } from './token'
+
+export {
+  classifyErrcode,
+  Errcode,
+  SyntheticErrcode,
+  TOKEN_ERRCODES,
+  WechatApiError,
+  type ApiErrorKind,
+} from './api-error'
+export { IMAGE_MAX_BYTES, MEDIA_CACHE_SECONDS } from './media'
+export { IsolateMemory } from './memory'
+
+export const CUSTOM_SEND_PATH = '/cgi-bin/message/custom/send'
+/**
+ * Mini programs and mini games use `custom/business/typing`; `custom/typing` is the
+ * Official Account path (developers.weixin.qq.com/doc/service/api/customer/message/api_typing,
+ * "注意事项"). Older mini program pages and WxJava show the Official Account one.
+ */
+export const TYPING_PATH = '/cgi-bin/message/custom/business/typing'
+export const SUBSCRIBE_SEND_PATH = '/cgi-bin/message/subscribe/send'
+
+/** Every call's time-out unless the constructor says otherwise. */
+export const DEFAULT_TIMEOUT_MS = 8_000
+
+export type CustomMessage =
+  | { msgtype: 'text'; text: { content: string } }
+  | { msgtype: 'image'; image: { media_id: string } }
+  | { msgtype: 'link'; link: { title: string; description: string; url: string; thumb_url: string } }
+  | {
+      msgtype: 'miniprogrampage'
+      miniprogrampage: { title: string; pagepath: string; thumb_media_id: string; appid?: string }
+    }
+
+export interface SubscribeMessage {
+  touser: string
+  template_id: string
+  page?: string
+  data: Record<string, { value: string }>
+  miniprogram_state?: 'developer' | 'trial' | 'formal'
+  lang?: 'zh_CN' | 'en_US' | 'zh_HK' | 'zh_TW'
+}
+
+export interface WechatClientOptions {
+  appid: string
+  secret: string
+  /** e.g. `https://api.weixin.qq.com`, without a trailing slash. */
+  apiBase: string
+  cache: KVNamespace
+  /** Per HTTP exchange (token, call, image download, upload). Default DEFAULT_TIMEOUT_MS. */
+  timeoutMs?: number
+  /** Isolate memory to use; tests pass a fresh one to play a new isolate. */
+  memory?: IsolateMemory
+  /** The clock, in ms since epoch; tests move it to expire cached tokens. */
+  now?: () => number
+}
+
+export class WechatClient {
+  readonly appid: string
+  readonly #secret: string
+  readonly #base: string
+  readonly #cache: KVNamespace
+  readonly #timeoutMs: number
+  readonly #memory: IsolateMemory
+  readonly #now: () => number
+  readonly #tokens: TokenSource
+
+  constructor(options: WechatClientOptions) {
+    this.appid = options.appid
+    this.#secret = options.secret
+    this.#base = options.apiBase.replace(/\/+$/, '')
+    this.#cache = options.cache
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    this.#memory = options.memory ?? isolateMemory
+    this.#now = options.now ?? Date.now
+    this.#tokens = new TokenSource({
+      appid: this.appid,
+      secret: this.#secret,
+      apiBase: this.#base,
+      cache: this.#cache,
+      memory: this.#memory,
+      timeoutMs: this.#timeoutMs,
+      now: this.#now,
+    })
+  }
+
+  /** Throws SettingError naming WECHAT_APPID, WECHAT_APPSECRET or WECHAT_API_BASE. */
+  static fromEnv(env: Env): WechatClient {
+    return new WechatClient({
+      appid: requireSetting(env, 'WECHAT_APPID'),
+      secret: requireSetting(env, 'WECHAT_APPSECRET'),
+      apiBase: apiBase(env),
+      cache: env.CACHE,
+    })
+  }
+
+  /** One customer-service message (counts against the user's 5-in-48-hours window). */
+  async sendCustom(touser: string, message: CustomMessage): Promise<void> {
+    await this.#postJson('custom/send', CUSTOM_SEND_PATH, { touser, ...message })
+  }
+
+  /** Shows or hides "typing…" (15 s; 45080 without an exchange in the last 30 s). */
+  async typing(touser: string, command: 'Typing' | 'CancelTyping'): Promise<void> {
+    await this.#postJson('typing', TYPING_PATH, { touser, command })
+  }
+
+  /**
+   * The media_id of the image at `url`, uploaded as a temporary image once and then taken
+   * from KV. Concurrent first uses in one isolate share one upload; across isolates two may
+   * both upload (the later KV write wins), which costs an upload, never a loop.
+   */
+  async uploadImage(url: string): Promise<string> {
+    const key = await mediaKey(this.appid, url)
+    return this.#memory.once(key, async () => {
+      const cached = await readCachedMedia(this.#cache, key, this.#now())
+      if (cached) return cached
+      const image = await fetchImage(url, this.#timeoutMs)
+      const mediaId = await this.#withToken((token) => this.#upload(token, image))
+      await writeCachedMedia(this.#cache, key, { media_id: mediaId, createdAt: this.#now() })
+      log.info('wechat.media.uploaded', {
+        appid: this.appid,
+        media_key: key.slice(-16),
+        type: image.type,
+        bytes: image.bytes.byteLength,
+      })
+      return mediaId
+    })
+  }
+
+  async sendSubscribe(message: SubscribeMessage): Promise<void> {
+    await this.#postJson('subscribe/send', SUBSCRIBE_SEND_PATH, message)
+  }
+
+  async #postJson(api: string, path: string, body: object): Promise<JsonObject> {
+    const json = JSON.stringify(body)
+    return this.#withToken((token) =>
+      exchangeJson(
+        this.#url(path, token),
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: json },
+        { api, timeoutMs: this.#timeoutMs, redact: [token, this.#secret] },
+      ),
+    )
+  }
+
+  async #upload(token: string, image: FetchedImage): Promise<string> {
+    // Built per attempt: a FormData body is consumed by the request that sends it.
+    const form = new FormData()
+    form.append('media', new Blob([image.bytes], { type: image.type }), image.filename)
+    const body = await exchangeJson(
+      this.#url(MEDIA_UPLOAD_PATH, token, { type: 'image' }),
+      { method: 'POST', body: form },
+      { api: 'media/upload', timeoutMs: this.#timeoutMs, redact: [token, this.#secret] },
+    )
+    if (typeof body.media_id === 'string' && body.media_id !== '') return body.media_id
+    throw new WechatApiError({
+      api: 'media/upload',
+      errcode: SyntheticErrcode.malformed,
+      errmsg: 'answer has no media_id',
+      kind: 'retryable',
+    })
+  }
+
+  /**
+   * Runs `call` with a token; when WeChat refuses the token, gets a new one (token.ts
+   * decides whether that takes a force refresh) and runs `call` once more. A second
+   * refusal is thrown as it is: kind `token`.
+   */
+  async #withToken<T>(call: (token: string) => Promise<T>): Promise<T> {
+    const token = await this.#tokens.get()
+    try {
+      return await call(token)
+    } catch (error) {
+      if (!(error instanceof WechatApiError) || error.kind !== 'token') throw error
+      log.warn('wechat.token.rejected', { appid: this.appid, api: error.api, errcode: error.errcode })
+      const fresh = await this.#tokens.refresh(token, error)
+      return await call(fresh)
+    }
+  }
+
+  #url(path: string, token: string, query: Record<string, string> = {}): string {
+    const params = new URLSearchParams({ access_token: token, ...query })
+    return `${this.#base}${path}?${params}`
+  }
+}

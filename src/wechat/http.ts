@@ -1,0 +1,121 @@
+/**
+ * One HTTP exchange with the WeChat API under a time-out, and the reading of its answer:
+ * every way it can go wrong comes out as a WechatApiError, so callers handle one type.
+ */
+import { SyntheticErrcode, WechatApiError } from './api-error'
+
+export interface ExchangeOptions {
+  /** The API's name for errors and logs; never the URL, which carries the token. */
+  api: string
+  timeoutMs: number
+  /** Values that must never appear in an error (token, secret). */
+  redact: readonly string[]
+}
+
+export type JsonObject = Record<string, unknown>
+
+/**
+ * Sends the request and returns the JSON answer when its errcode is 0 or absent.
+ * The time-out covers the whole exchange, the body included: a server that sends headers
+ * and then stalls is as hung as one that never answers.
+ */
+export async function exchangeJson(
+  url: string,
+  init: RequestInit,
+  options: ExchangeOptions,
+): Promise<JsonObject> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs)
+  try {
+    const text = await readText(url, { ...init, signal: controller.signal }, options, controller)
+    return checkAnswer(text, options)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function readText(
+  url: string,
+  init: RequestInit,
+  options: ExchangeOptions,
+  controller: AbortController,
+): Promise<string> {
+  try {
+    const response = await fetch(url, init)
+    if (!response.ok) {
+      await response.body?.cancel()
+      throw httpError(response.status, options)
+    }
+    return await response.text()
+  } catch (error) {
+    if (error instanceof WechatApiError) throw error
+    throw transportError(controller.signal.aborted, options)
+  }
+}
+
+/** A fetch that threw: our time-out if we aborted it, otherwise the network. */
+export function transportError(timedOut: boolean, options: Pick<ExchangeOptions, 'api'>) {
+  return timedOut
+    ? new WechatApiError({
+        api: options.api,
+        errcode: SyntheticErrcode.timeout,
+        errmsg: 'no answer within the time-out',
+        kind: 'retryable',
+      })
+    : new WechatApiError({
+        api: options.api,
+        errcode: SyntheticErrcode.network,
+        errmsg: 'network failure',
+        kind: 'retryable',
+      })
+}
+
+/** 5xx and 429 pass; any other non-2xx is a request that will not get better by repeating. */
+export function httpError(status: number, options: Pick<ExchangeOptions, 'api'>): WechatApiError {
+  return new WechatApiError({
+    api: options.api,
+    errcode: SyntheticErrcode.http,
+    errmsg: `HTTP ${status}`,
+    kind: status >= 500 || status === 429 ? 'retryable' : 'permanent',
+    httpStatus: status,
+  })
+}
+
+function checkAnswer(text: string, options: ExchangeOptions): JsonObject {
+  const body = parseObject(text)
+  if (!body) {
+    throw new WechatApiError({
+      api: options.api,
+      errcode: SyntheticErrcode.malformed,
+      errmsg: 'answer is not a JSON object',
+      kind: 'retryable',
+    })
+  }
+  const errcode = body.errcode
+  if (errcode === undefined || errcode === 0) return body
+  if (typeof errcode !== 'number') {
+    throw new WechatApiError({
+      api: options.api,
+      errcode: SyntheticErrcode.malformed,
+      errmsg: 'errcode is not a number',
+      kind: 'retryable',
+    })
+  }
+  throw new WechatApiError({
+    api: options.api,
+    errcode,
+    errmsg: typeof body.errmsg === 'string' ? body.errmsg : '',
+    redact: options.redact,
+  })
+}
+
+function parseObject(text: string): JsonObject | null {
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as JsonObject)
+      : null
+  } catch {
+    return null
+  }
+}

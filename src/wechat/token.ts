@@ -1,0 +1,167 @@
+/**
+ * The access_token, from `POST /cgi-bin/stable_token`: in isolate memory, then in the CACHE
+ * KV namespace, then from WeChat. The stable token in normal mode hands every caller the
+ * same token while it is valid, so any isolate may fetch it without invalidating the token
+ * other isolates hold (`GET /cgi-bin/token` would). Only `force_refresh` replaces a token,
+ * and WeChat allows few of those, spaced at least 30 s apart: we record the last one in KV.
+ *
+ * KV keys (see README "Storage"):
+ * - `wechat:token:<appid>`          {token, refreshAt}; TTL = token life minus a margin
+ * - `wechat:token-force:<appid>`    ms timestamp of the last force refresh; TTL 60 s
+ */
+import { SyntheticErrcode, WechatApiError, type ApiErrorKind } from './api-error'
+import { exchangeJson } from './http'
+import type { CachedToken, IsolateMemory } from './memory'
+import { log } from '../log'
+
+export const STABLE_TOKEN_PATH = '/cgi-bin/stable_token'
+
+/** Stop using a token this long before WeChat says it expires (WeChat renews 5 min early). */
+export const TOKEN_MARGIN_SECONDS = 300
+/** WeChat: force refreshes at least 30 s apart. */
+export const FORCE_REFRESH_SPACING_MS = 30_000
+/** KV's smallest expirationTtl. */
+const KV_MIN_TTL_SECONDS = 60
+
+export interface TokenSourceOptions {
+  appid: string
+  secret: string
+  apiBase: string
+  cache: KVNamespace
+  memory: IsolateMemory
+  timeoutMs: number
+  now: () => number
+}
+
+export const tokenKey = (appid: string) => `wechat:token:${appid}`
+export const forceRefreshKey = (appid: string) => `wechat:token-force:${appid}`
+
+export class TokenSource {
+  readonly #o: TokenSourceOptions
+
+  constructor(options: TokenSourceOptions) {
+    this.#o = options
+  }
+
+  /** A token to call with: memory, then KV, then one shared fetch per isolate. */
+  async get(): Promise<string> {
+    const { appid, memory } = this.#o
+    const known = memory.tokens.get(appid)
+    if (known && known.refreshAt > this.#o.now()) return known.token
+    return memory.once(`token:${appid}`, async () => {
+      const stored = await this.#readKv()
+      if (stored) return this.#remember(stored).token
+      return (await this.#fetch(false)).token
+    })
+  }
+
+  /**
+   * WeChat refused `failed`: find its successor. Another isolate may have replaced it
+   * already (KV); otherwise ask for the stable token, and only when WeChat hands back the
+   * very token it just refused, force a new one — at most once per 30 s across isolates.
+   * `cause` is the refusal, rethrown as kind `token` when no new token can be had.
+   */
+  refresh(failed: string, cause: WechatApiError): Promise<string> {
+    const { appid, memory } = this.#o
+    if (memory.tokens.get(appid)?.token === failed) memory.tokens.delete(appid)
+    // Keyed by the failed token: every call that saw it fail shares one refresh.
+    return memory.once(`refresh:${appid}:${failed}`, async () => {
+      const known = memory.tokens.get(appid)
+      if (known && known.token !== failed && known.refreshAt > this.#o.now()) return known.token
+      const stored = await this.#readKv()
+      if (stored && stored.token !== failed) return this.#remember(stored).token
+
+      const fresh = await this.#fetch(false)
+      if (fresh.token !== failed) return fresh.token
+
+      if (!(await this.#mayForceRefresh())) {
+        log.warn('wechat.token.force_refresh_skipped', { appid, errcode: cause.errcode })
+        throw asTokenError(cause)
+      }
+      return (await this.#fetch(true)).token
+    })
+  }
+
+  async #readKv(): Promise<CachedToken | null> {
+    const value = await this.#o.cache.get<CachedToken>(tokenKey(this.#o.appid), 'json')
+    if (!value || typeof value.token !== 'string' || typeof value.refreshAt !== 'number') return null
+    return value.refreshAt > this.#o.now() ? value : null
+  }
+
+  #remember(token: CachedToken): CachedToken {
+    this.#o.memory.tokens.set(this.#o.appid, token)
+    return token
+  }
+
+  /** True when no force refresh was made in the last 30 s; records this one before it runs. */
+  async #mayForceRefresh(): Promise<boolean> {
+    const { appid, cache, memory } = this.#o
+    const now = this.#o.now()
+    const inMemory = memory.lastForceRefresh.get(appid) ?? 0
+    const inKv = Number((await cache.get(forceRefreshKey(appid))) ?? 0)
+    if (now - Math.max(inMemory, inKv) < FORCE_REFRESH_SPACING_MS) return false
+    // Recorded before the call: a concurrent isolate reading KV now sees it and holds back.
+    memory.lastForceRefresh.set(appid, now)
+    await cache.put(forceRefreshKey(appid), String(now), { expirationTtl: KV_MIN_TTL_SECONDS })
+    return true
+  }
+
+  async #fetch(forceRefresh: boolean): Promise<CachedToken> {
+    const { appid, secret } = this.#o
+    const body = await exchangeJson(
+      `${this.#o.apiBase}${STABLE_TOKEN_PATH}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'client_credential',
+          appid,
+          secret,
+          force_refresh: forceRefresh,
+        }),
+      },
+      { api: 'stable_token', timeoutMs: this.#o.timeoutMs, redact: [secret] },
+    ).catch((error: unknown) => {
+      // WeChat refusing (positive errcode, not transient) means the credentials are refused.
+      if (error instanceof WechatApiError && error.kind !== 'retryable' && error.errcode > 0) {
+        throw asTokenError(error)
+      }
+      throw error
+    })
+
+    const token = body.access_token
+    const expiresIn = body.expires_in
+    if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number' || expiresIn <= 0) {
+      throw new WechatApiError({
+        api: 'stable_token',
+        errcode: SyntheticErrcode.malformed,
+        errmsg: 'answer has no access_token or expires_in',
+        kind: 'retryable',
+      })
+    }
+
+    const lifeSeconds = usableSeconds(expiresIn)
+    const cached = { token, refreshAt: this.#o.now() + lifeSeconds * 1000 }
+    this.#remember(cached)
+    await this.#o.cache.put(tokenKey(appid), JSON.stringify(cached), {
+      expirationTtl: Math.max(KV_MIN_TTL_SECONDS, lifeSeconds),
+    })
+    log.info('wechat.token.fetched', { appid, force_refresh: forceRefresh, expires_in: expiresIn })
+    return cached
+  }
+}
+
+/**
+ * How long to use a token: its life minus the 5-minute margin WeChat renews in, or half
+ * its life when it is too short for that (a fake or a token already near its end).
+ */
+export function usableSeconds(expiresIn: number): number {
+  const margin = expiresIn > 2 * TOKEN_MARGIN_SECONDS ? TOKEN_MARGIN_SECONDS : expiresIn / 2
+  return Math.max(1, Math.floor(expiresIn - margin))
+}
+
+function asTokenError(error: WechatApiError): WechatApiError {
+  const kind: ApiErrorKind = 'token'
+  if (error.kind === kind) return error
+  return new WechatApiError({ api: error.api, errcode: error.errcode, errmsg: error.errmsg, kind })
+}
