@@ -46,6 +46,16 @@ describe('/healthz', () => {
   })
 })
 
+describe('/healthz rules', () => {
+  it('shows the rule set in force: version, status and rule count', async () => {
+    await env.RULES.put('rules', JSON.stringify({ rules: [{ id: 'hi', when: { text: ['hi'] }, reply: { type: 'text', text: 'hello' } }] }))
+    const res = await exports.default.fetch('https://kefu.example/healthz')
+    const body = (await res.json()) as { rules: { version: string; status: string; rules: number } }
+    // Another test file's isolate may have loaded first (30 s recheck): the shape is the contract.
+    expect(body.rules).toMatchObject({ version: expect.any(String), status: expect.stringMatching(/^(ok|missing|invalid|unavailable)$/), rules: expect.any(Number) })
+  })
+})
+
 describe('a push while a needed setting is missing', () => {
   async function safePush(overrides: Partial<Record<SettingName, string>>) {
     const { query, body } = await buildPush(textMessage('oUser', 'hi', '1'), await pushOptions('safe', 'xml'))

@@ -1,0 +1,35 @@
+/** What the rules:* scripts share: reading, validating and compiling a rules file. */
+import { readFileSync } from 'node:fs'
+import { compileRules, type CompiledRules } from '../src/rules/compile'
+import { formatIssue, validateRuleSetText } from '../src/rules/validate'
+import { ruleSetVersion } from '../src/rules/version'
+
+export const DEFAULT_RULES_PATH = 'rules/rules.json'
+
+export interface CheckedRules {
+  path: string
+  /** The file's exact bytes: what goes into KV, and what the version is the hash of. */
+  bytes: Uint8Array<ArrayBuffer>
+  version: string
+  compiled: CompiledRules
+}
+
+/** Reads, validates and compiles; prints every problem and returns null when there are any. */
+export async function checkRulesFile(path: string): Promise<CheckedRules | null> {
+  let bytes: Uint8Array<ArrayBuffer>
+  try {
+    bytes = new Uint8Array(readFileSync(path))
+  } catch (error) {
+    console.error(`${path}: cannot read (${(error as Error).message})`)
+    return null
+  }
+  const validation = validateRuleSetText(new TextDecoder().decode(bytes))
+  if (!validation.ok) {
+    for (const issue of validation.issues) console.error(`${path}: ${formatIssue(issue)}`)
+    const n = validation.issues.length
+    console.error(`${path}: ${n} problem${n === 1 ? '' : 's'}; nothing was changed`)
+    return null
+  }
+  const version = await ruleSetVersion(bytes)
+  return { path, bytes, version, compiled: compileRules(validation.value, version) }
+}

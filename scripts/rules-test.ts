@@ -1,0 +1,52 @@
+/**
+ * `npm run rules:test -- [--rules file] "<message>"`: which rule answers a message, and what
+ * it would send. `--msgtype image|miniprogrampage` and
+ * `--event user_enter_tempsession [--session-from pay]` try the other kinds.
+ */
+import { parseArgs } from 'node:util'
+import { toRuleSet } from '../src/rules/compile'
+import { decide } from '../src/rules/match'
+import type { InboundMessage } from '../src/wechat/message'
+import { checkRulesFile, DEFAULT_RULES_PATH } from './rules-file'
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rules: { type: 'string', default: DEFAULT_RULES_PATH },
+    msgtype: { type: 'string' },
+    event: { type: 'string' },
+    'session-from': { type: 'string', default: '' },
+  },
+})
+
+const checked = await checkRulesFile(values.rules)
+if (!checked) process.exit(1)
+
+const base = { toUserName: 'gh_rules_test', fromUserName: 'oRulesTest', createTime: Math.floor(Date.now() / 1000) }
+function message(): InboundMessage {
+  if (values.event === 'user_enter_tempsession') {
+    return { ...base, type: 'user_enter_tempsession', sessionFrom: values['session-from'] }
+  }
+  if (values.event === 'subscribe_msg_popup_event' || values.event === 'subscribe_msg_change_event') {
+    return { ...base, type: values.event, items: [] }
+  }
+  if (values.event === 'subscribe_msg_sent_event') return { ...base, type: values.event, items: [] }
+  if (values.event !== undefined) return { ...base, type: 'unknown', msgType: 'event', event: values.event }
+  if (values.msgtype === 'image') return { ...base, type: 'image', msgId: '1', picUrl: '', mediaId: '' }
+  if (values.msgtype === 'miniprogrampage') {
+    return { ...base, type: 'miniprogrampage', msgId: '1', title: '', appId: '', pagePath: '', thumbUrl: '', thumbMediaId: '' }
+  }
+  if (values.msgtype !== undefined && values.msgtype !== 'text') {
+    return { ...base, type: 'unknown', msgType: values.msgtype }
+  }
+  if (positionals.length === 0) {
+    console.error('usage: npm run rules:test -- [--rules file] "<message>" | --msgtype image | --event user_enter_tempsession [--session-from pay]')
+    process.exit(2)
+  }
+  return { ...base, type: 'text', msgId: '1', content: positionals.join(' ') }
+}
+
+const plan = decide(toRuleSet(checked.compiled), message())
+if (plan.ruleId === null) console.log('no rule matches: nothing is sent')
+else console.log(`rule: ${plan.ruleId}${plan.transfer ? ' (transfers to customer service)' : ''}`)
+for (const send of plan.sends) console.log(JSON.stringify(send))

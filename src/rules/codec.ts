@@ -1,0 +1,148 @@
+/**
+ * The compiled rule set as bytes, the value of the KV key `rules:compiled`, written by
+ * `rules:push`. Decoding builds no automaton: the tables are Int32Array views over the bytes
+ * KV returned, and each rule's id and action are decoded from their own JSON slice only
+ * when the rule first matches. That keeps a cold load of 10,000 rules within the Free
+ * plan's 10 ms of CPU (see rules/README.md for the measurements).
+ *
+ *   0  u32  MAGIC ("KFR1")
+ *   4  u32  FORMAT (bumped on any layout change; other formats are ignored and recompiled)
+ *   8  16 × ASCII  version (the SHA-256 prefix of the `rules` value it was compiled from)
+ *  24  u32  header byte length, then the header (UTF-8 JSON), zero-padded to 4 bytes
+ *       Int32 × (states + 1, edges, edges, states, states): the automaton (automaton.ts)
+ *       Int32 × slots: the exact-text hash table's slots (text-table.ts)
+ *       Int32 × (rules + 1): byte offsets of each rule's entry in the entries section
+ *       Uint16 × chars: the exact texts' code units, zero-padded to 4 bytes
+ *       entries (UTF-8): for every rule, the JSON of [id, Action], concatenated
+ *
+ * Int32Arrays are platform-endian; every Workers and Node host we run on is little-endian.
+ */
+import type { Automaton } from './automaton'
+import type { CompiledRules } from './compile'
+import type { Action, RuleSet } from './rule-set'
+import { buildTextTable, lookupText, type TextTable } from './text-table'
+
+const MAGIC = 0x3152464b // "KFR1" read little-endian
+export const FORMAT = 1
+const VERSION_LENGTH = 16
+const HEADER_AT = 28
+
+interface Header {
+  rules: number
+  defaultAction: Action | null
+  regexes: [number, string][]
+  msgtypes: [string, number][]
+  events: [string, number][]
+  states: number
+  edges: number
+  slots: number
+  chars: number
+}
+
+export function encodeCompiled(compiled: CompiledRules): Uint8Array {
+  if (!/^[0-9a-f]{16}$/.test(compiled.version)) throw new Error('version must be 16 hex digits')
+  const { automaton: a } = compiled
+  const exact = buildTextTable(compiled.exact)
+  const header: Header = {
+    rules: compiled.ruleIds.length,
+    defaultAction: compiled.defaultAction,
+    regexes: compiled.regexes,
+    msgtypes: compiled.msgtypes,
+    events: compiled.events,
+    states: a.fail.length,
+    edges: a.edgeChar.length,
+    slots: exact.slots.length,
+    chars: exact.chars.length,
+  }
+  const encoder = new TextEncoder()
+  const headerBytes = encoder.encode(JSON.stringify(header))
+  const entries = compiled.actions.map((action, i) => encoder.encode(JSON.stringify([compiled.ruleIds[i], action])))
+  const offsets = new Int32Array(entries.length + 1)
+  entries.forEach((entry, i) => {
+    offsets[i + 1] = offsets[i]! + entry.length
+  })
+
+  const tablesAt = align4(HEADER_AT + headerBytes.length)
+  const tables = [a.edgeStart, a.edgeChar, a.edgeNext, a.fail, a.out, exact.slots, offsets, exact.chars]
+  const tablesLength = tables.reduce((sum, t) => sum + t.byteLength, 0)
+  const entriesAt = align4(tablesAt + tablesLength)
+  const bytes = new Uint8Array(entriesAt + offsets[entries.length]!)
+  const view = new DataView(bytes.buffer)
+  view.setUint32(0, MAGIC, true)
+  view.setUint32(4, FORMAT, true)
+  bytes.set(encoder.encode(compiled.version), 8)
+  view.setUint32(24, headerBytes.length, true)
+  bytes.set(headerBytes, HEADER_AT)
+  let at = tablesAt
+  for (const table of tables) {
+    bytes.set(new Uint8Array(table.buffer, table.byteOffset, table.byteLength), at)
+    at += table.byteLength
+  }
+  at = entriesAt
+  for (const entry of entries) {
+    bytes.set(entry, at)
+    at += entry.length
+  }
+  return bytes
+}
+
+/** The version a compiled value was made from, or null if it is not one we can read. */
+export function compiledVersion(buffer: ArrayBuffer): string | null {
+  if (buffer.byteLength < HEADER_AT) return null
+  const view = new DataView(buffer)
+  if (view.getUint32(0, true) !== MAGIC || view.getUint32(4, true) !== FORMAT) return null
+  return new TextDecoder().decode(new Uint8Array(buffer, 8, VERSION_LENGTH))
+}
+
+/** Throws on a truncated or foreign value; check compiledVersion first. */
+export function decodeCompiled(buffer: ArrayBuffer): RuleSet {
+  const version = compiledVersion(buffer)
+  if (version === null) throw new Error('not a compiled rule set of format ' + FORMAT)
+  const headerLength = new DataView(buffer).getUint32(24, true)
+  const decoder = new TextDecoder()
+  const header = JSON.parse(decoder.decode(new Uint8Array(buffer, HEADER_AT, headerLength))) as Header
+  let at = align4(HEADER_AT + headerLength)
+  const table = (length: number): Int32Array => {
+    const view = new Int32Array(buffer, at, length)
+    at += length * 4
+    return view
+  }
+  const chars = (length: number): Uint16Array => {
+    const view = new Uint16Array(buffer, at, length)
+    at = align4(at + length * 2)
+    return view
+  }
+  const automaton: Automaton = {
+    edgeStart: table(header.states + 1),
+    edgeChar: table(header.edges),
+    edgeNext: table(header.edges),
+    fail: table(header.states),
+    out: table(header.states),
+  }
+  const exactSlots = table(header.slots)
+  const offsets = table(header.rules + 1)
+  const exact: TextTable = { slots: exactSlots, chars: chars(header.chars) }
+  if (buffer.byteLength !== at + offsets[header.rules]!) throw new Error('compiled rule set is truncated')
+  const entriesAt = at
+  const entries: ([string, Action] | undefined)[] = new Array(header.rules)
+  const entry = (index: number): [string, Action] =>
+    (entries[index] ??= JSON.parse(
+      decoder.decode(new Uint8Array(buffer, entriesAt + offsets[index]!, offsets[index + 1]! - offsets[index]!)),
+    ) as [string, Action])
+  return {
+    version,
+    size: header.rules,
+    ruleId: (index) => entry(index)[0],
+    action: (index) => entry(index)[1],
+    defaultAction: header.defaultAction,
+    exact: { get: (text) => lookupText(exact, text) },
+    automaton,
+    regexes: header.regexes.map(([index, pattern]) => ({ index, pattern })),
+    msgtypes: new Map(header.msgtypes),
+    events: new Map(header.events),
+  }
+}
+
+function align4(n: number): number {
+  return (n + 3) & ~3
+}

@@ -1,0 +1,183 @@
+/**
+ * Loads the rule set from KV for the push route. Never throws: a missing, unreadable or
+ * invalid rule set leaves the last good one in force (or the empty set), logged once per
+ * version and shown in /healthz.
+ *
+ * Cost: the compiled set lives in isolate memory, keyed by version. KV is asked again at
+ * most every `recheckMs` (30 s, like its edge cache and well within KV's own propagation
+ * delay), so a warm request does no I/O and no parsing. When the version changes, the
+ * compiled form that `rules:push` stored beside the rules is decoded (no build); a rule set
+ * put by hand is validated and compiled here instead (see rules/README.md for its cost).
+ */
+import type { Env } from '../env'
+import { log } from '../log'
+import { compiledVersion, decodeCompiled } from './codec'
+import { compileRules, toRuleSet } from './compile'
+import { COMPILED_KEY, RULES_CACHE_TTL, RULES_KEY, type RulesMetadata } from './keys'
+import { EMPTY_RULE_SET, type RuleSet } from './rule-set'
+import { formatIssue, validateRuleSetText } from './validate'
+import { ruleSetVersion } from './version'
+
+export type RulesState =
+  /** Not read from KV yet in this isolate. */
+  | 'not_loaded'
+  /** The rule set in KV is the one in force. */
+  | 'ok'
+  /** KV has no `rules` key: the empty set is in force. */
+  | 'missing'
+  /** The rule set in KV is invalid: the last good one (or the empty set) is in force. */
+  | 'invalid'
+  /** KV could not be read: the last good one is in force. */
+  | 'unavailable'
+
+export interface RulesStatus {
+  /** The version in force (`empty` for the built-in empty set). */
+  version: string
+  status: RulesState
+  /** How many rules the set in force has. */
+  rules: number
+  /** How the set in force was loaded. */
+  from: 'compiled' | 'source' | 'none'
+  /** The version in KV, when it is not the one in force. */
+  rejectedVersion?: string
+  /** Why it was rejected (at most MAX_REPORTED_ERRORS). */
+  errors?: string[]
+}
+
+export interface RulesLoaderOptions {
+  /** How long a loaded set is used before KV is asked again; default 30 s. */
+  recheckMs?: number
+  now?: () => number
+}
+
+export interface RulesLoader {
+  load(env: Env): Promise<RuleSet>
+  status(): RulesStatus
+}
+
+const MAX_REPORTED_ERRORS = 20
+
+export function createRulesLoader(options: RulesLoaderOptions = {}): RulesLoader {
+  const recheckMs = options.recheckMs ?? 30_000
+  const now = options.now ?? Date.now
+  let ruleSet: RuleSet = EMPTY_RULE_SET
+  let from: RulesStatus['from'] = 'none'
+  let state: RulesState = 'not_loaded'
+  /** The version last read from KV (valid or not), and why it was rejected. */
+  let seenVersion: string | null = null
+  let rejection: { version: string; errors: string[] } | null = null
+  let checkedAt = -Infinity
+  let pending: Promise<RuleSet> | null = null
+
+  function load(env: Env): Promise<RuleSet> {
+    if (now() - checkedAt < recheckMs) return Promise.resolve(ruleSet)
+    // Concurrent requests of a cold isolate share one read and one compile.
+    pending ??= refresh(env).finally(() => {
+      pending = null
+    })
+    return pending
+  }
+
+  async function refresh(env: Env): Promise<RuleSet> {
+    try {
+      const { value, metadata } = await env.RULES.getWithMetadata<RulesMetadata>(RULES_KEY, {
+        type: 'arrayBuffer',
+        cacheTtl: RULES_CACHE_TTL,
+      })
+      checkedAt = now()
+      if (value === null) return missing()
+      const version = pushedVersion(metadata) ?? (await ruleSetVersion(value))
+      if (version === seenVersion) {
+        state = rejection ? 'invalid' : 'ok'
+        return ruleSet
+      }
+      seenVersion = version
+      await apply(env, version, value)
+    } catch (error) {
+      checkedAt = now()
+      if (state !== 'unavailable') log.error('rules.unavailable', { error: (error as Error).name })
+      state = 'unavailable'
+    }
+    return ruleSet
+  }
+
+  function missing(): RuleSet {
+    if (state !== 'missing') log.warn('rules.missing', { key: RULES_KEY, inForce: ruleSet.version })
+    seenVersion = null
+    rejection = null
+    ruleSet = EMPTY_RULE_SET
+    from = 'none'
+    state = 'missing'
+    return ruleSet
+  }
+
+  async function apply(env: Env, version: string, value: ArrayBuffer): Promise<void> {
+    const compiled = await readCompiled(env, version)
+    if (compiled) return use(compiled, 'compiled')
+    const validation = validateRuleSetText(new TextDecoder().decode(value))
+    if (!validation.ok) {
+      const errors = validation.issues.map(formatIssue)
+      rejection = { version, errors: errors.slice(0, MAX_REPORTED_ERRORS) }
+      state = 'invalid'
+      log.error('rules.invalid', {
+        version,
+        inForce: ruleSet.version,
+        count: errors.length,
+        errors: errors.slice(0, MAX_REPORTED_ERRORS).join('\n'),
+      })
+      return
+    }
+    use(toRuleSet(compileRules(validation.value, version)), 'source')
+  }
+
+  function use(next: RuleSet, how: 'compiled' | 'source'): void {
+    ruleSet = next
+    from = how
+    rejection = null
+    state = 'ok'
+    log.info('rules.loaded', { version: next.version, rules: next.size, from: how })
+  }
+
+  /** The compiled form, when rules:push stored one for exactly this version. */
+  async function readCompiled(env: Env, version: string): Promise<RuleSet | null> {
+    const bytes = await env.RULES.get(COMPILED_KEY, { type: 'arrayBuffer', cacheTtl: RULES_CACHE_TTL })
+    if (bytes === null) return null
+    const compiledFor = compiledVersion(bytes)
+    if (compiledFor !== version) {
+      // A hand put after a push, or KV not yet showing both keys: the source wins.
+      log.info('rules.compiled_stale', { version, compiledFor })
+      return null
+    }
+    try {
+      return decodeCompiled(bytes)
+    } catch (error) {
+      log.warn('rules.compiled_unreadable', { version, error: (error as Error).message })
+      return null
+    }
+  }
+
+  function status(): RulesStatus {
+    const base: RulesStatus = { version: ruleSet.version, status: state, rules: ruleSet.size, from }
+    if (!rejection) return base
+    return { ...base, rejectedVersion: rejection.version, errors: rejection.errors }
+  }
+
+  return { load, status }
+}
+
+function pushedVersion(metadata: RulesMetadata | null): string | null {
+  const version = metadata?.version
+  return typeof version === 'string' && /^[0-9a-f]{16}$/.test(version) ? version : null
+}
+
+const isolateLoader = createRulesLoader()
+
+/** The rule set in force for this isolate; never throws. */
+export function loadRules(env: Env): Promise<RuleSet> {
+  return isolateLoader.load(env)
+}
+
+/** What /healthz shows about the rule set in force. */
+export function rulesStatus(): RulesStatus {
+  return isolateLoader.status()
+}

@@ -1,0 +1,29 @@
+/**
+ * How rules see text. Exact and `contains` rules compare folded text: trimmed, Unicode NFKC
+ * (full-width `１` is `1`, `ﬁ` is `fi`) and case-folded. Regexes see trimmed NFKC text with
+ * its case kept, and run case-insensitively, so `{{1}}` captures what the user typed.
+ */
+
+/**
+ * Upper- then lower-casing folds more than `toLowerCase` alone (`ß` → `ss`), and final sigma
+ * is mapped to σ because lower-casing Σ depends on what follows it: without this, a keyword
+ * folded on its own could differ from the same letters folded inside a message.
+ */
+export function foldText(text: string): string {
+  return text.normalize('NFKC').toUpperCase().toLowerCase().replaceAll('ς', 'σ').trim()
+}
+
+/** The text a regex rule runs on. */
+export function regexText(text: string): string {
+  return text.normalize('NFKC').trim()
+}
+
+/**
+ * Regex rules only see messages up to this many UTF-16 units (after NFKC and trim); longer
+ * messages skip them. Together with the pattern checks in `regex-safety.ts` this bounds the
+ * backtracking any accepted pattern can do to well under a millisecond.
+ */
+export const MAX_REGEX_INPUT = 200
+
+/** Flags every rule regex runs with: Unicode-aware and case-insensitive. */
+export const REGEX_FLAGS = 'iu'

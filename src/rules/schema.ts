@@ -1,0 +1,167 @@
+/**
+ * The rule-set format (version 1), as operators write it in `rules/rules.json`. One valibot
+ * schema serves three ends: validation with paths (`validate.ts`), the TypeScript types
+ * below, and `rules/schema.json` for editors (`json-schema.ts`). Checks that span fields
+ * (one `when` kind per rule, unique ids, `{{1}}` needing a regex) live in `validate.ts`.
+ *
+ * Length limits: WeChat's customer-service docs name no exact limits; sends over them fail
+ * with errcode 45002 or are cut. These are conservative limits that real messages stay
+ * within: 2048 bytes of text, 64 characters of title, 120 of description.
+ */
+import * as v from 'valibot'
+import { foldText } from './normalize'
+import { unsafePattern } from './regex-safety'
+
+export const MAX_REPLIES = 5
+export const MAX_TEXT_BYTES = 2048
+export const MAX_TITLE = 64
+export const MAX_DESCRIPTION = 120
+export const MAX_URL = 1024
+export const MAX_KEYWORD = 200
+
+export const MSG_TYPES = ['text', 'image', 'miniprogrampage'] as const
+export const EVENTS = [
+  'user_enter_tempsession',
+  'subscribe_msg_popup_event',
+  'subscribe_msg_change_event',
+  'subscribe_msg_sent_event',
+] as const
+export type MsgType = (typeof MSG_TYPES)[number]
+export type EventName = (typeof EVENTS)[number]
+
+const nonEmpty = (max: number) =>
+  v.pipe(v.string(), v.nonEmpty('must not be empty'), v.maxLength(max, `must be at most ${max} characters`))
+
+const HttpUrl = v.pipe(
+  v.string(),
+  v.nonEmpty('must not be empty'),
+  v.maxLength(MAX_URL, `must be at most ${MAX_URL} characters`),
+  v.regex(/^https?:\/\/\S+$/i, 'must be an http:// or https:// URL'),
+  v.url('is not a valid URL'),
+)
+const MediaId = v.pipe(nonEmpty(128), v.description('A media_id from WeChat (temporary media expire after 3 days).'))
+
+const Keyword = v.pipe(
+  v.string(),
+  v.maxLength(MAX_KEYWORD, `must be at most ${MAX_KEYWORD} characters`),
+  v.check((text) => foldText(text) !== '', 'must not be empty or only spaces'),
+)
+const Keywords = v.pipe(v.array(Keyword), v.minLength(1, 'needs at least one entry'))
+
+const Pattern = v.pipe(
+  v.string(),
+  v.nonEmpty('must not be empty'),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return
+    const problem = unsafePattern(dataset.value)
+    if (problem) addIssue({ message: problem })
+  }),
+)
+
+export const WhenSchema = v.pipe(
+  v.strictObject({
+    text: v.optional(
+      v.pipe(Keywords, v.description('Exact text, any of: compared after trim, NFKC and case folding.')),
+    ),
+    contains: v.optional(
+      v.pipe(Keywords, v.description('Keywords, any of: the text contains one (after NFKC and case folding).')),
+    ),
+    regex: v.optional(
+      v.pipe(
+        Pattern,
+        v.description(
+          'A JavaScript regular expression, run case-insensitively on texts up to 200 characters; groups fill {{1}} or {{name}} in text replies.',
+        ),
+      ),
+    ),
+    msgtype: v.optional(v.pipe(v.picklist(MSG_TYPES), v.description('Any message of this type.'))),
+    event: v.optional(v.pipe(v.picklist(EVENTS), v.description('An event; only events named by a rule get a reply.'))),
+    session_from: v.optional(
+      v.pipe(
+        v.string(),
+        v.maxLength(MAX_URL, `must be at most ${MAX_URL} characters`),
+        v.description('With event user_enter_tempsession: the SessionFrom of the <button open-type="contact"> (exact).'),
+      ),
+    ),
+  }),
+  v.description('Exactly one of text, contains, regex, msgtype, event (event may add session_from).'),
+)
+
+const TextReply = v.strictObject({
+  type: v.literal('text'),
+  text: v.pipe(
+    v.string(),
+    v.nonEmpty('must not be empty'),
+    v.maxBytes(MAX_TEXT_BYTES, `must be at most ${MAX_TEXT_BYTES} bytes (UTF-8)`),
+    v.description('The text; {{1}} or {{name}} take regex groups.'),
+  ),
+})
+const ImageReply = v.pipe(
+  v.strictObject({
+    type: v.literal('image'),
+    url: v.optional(v.pipe(HttpUrl, v.description('A JPG/PNG the Worker uploads as temporary media.'))),
+    media_id: v.optional(MediaId),
+  }),
+  v.description('An image: url or media_id (one of them).'),
+)
+const LinkReply = v.strictObject({
+  type: v.literal('link'),
+  title: nonEmpty(MAX_TITLE),
+  description: nonEmpty(MAX_DESCRIPTION),
+  url: HttpUrl,
+  thumb_url: HttpUrl,
+})
+const PageReply = v.pipe(
+  v.strictObject({
+    type: v.literal('miniprogrampage'),
+    title: nonEmpty(MAX_TITLE),
+    pagepath: v.pipe(
+      nonEmpty(MAX_URL),
+      v.regex(/^[^/\s]\S*$/, 'must be a page path like pages/index/index?foo=bar (no leading /)'),
+    ),
+    appid: v.optional(v.pipe(v.string(), v.regex(/^wx[0-9a-zA-Z]{16}$/, 'is not an appid (wx + 16 characters)'))),
+    thumb_url: v.optional(HttpUrl),
+    thumb_media_id: v.optional(MediaId),
+  }),
+  v.description('A mini program card: thumb_url or thumb_media_id (one of them).'),
+)
+const TransferReply = v.pipe(
+  v.strictObject({ type: v.literal('transfer') }),
+  v.description('Hand the message to the customer-service tool (user messages only, never events).'),
+)
+
+export const ReplySchema = v.variant('type', [TextReply, ImageReply, LinkReply, PageReply, TransferReply])
+export const RepliesSchema = v.union([
+  ReplySchema,
+  v.pipe(
+    v.array(ReplySchema),
+    v.minLength(1, 'needs at least one reply'),
+    v.maxLength(MAX_REPLIES, `has more than ${MAX_REPLIES} replies (WeChat allows 5 sends per message)`),
+  ),
+])
+
+export const RuleSchema = v.strictObject({
+  id: v.pipe(
+    v.string(),
+    v.regex(/^\S+$/, 'must be non-empty, without spaces'),
+    v.maxLength(64, 'must be at most 64 characters'),
+    v.check((id) => id !== 'default', '"default" is reserved for the default reply'),
+    v.description('A unique name for the rule; shows in logs as ruleId.'),
+  ),
+  note: v.optional(v.pipe(v.string(), v.description('A comment for people; ignored.'))),
+  when: WhenSchema,
+  reply: RepliesSchema,
+})
+
+export const RuleSetSchema = v.strictObject({
+  $schema: v.optional(v.string()),
+  rules: v.pipe(v.array(RuleSchema), v.description('Tried in file order; the first match wins.')),
+  default: v.optional(
+    v.pipe(RepliesSchema, v.description('The reply to text messages no rule matched.')),
+  ),
+})
+
+export type RuleSetSource = v.InferOutput<typeof RuleSetSchema>
+export type RuleSource = v.InferOutput<typeof RuleSchema>
+export type WhenSource = v.InferOutput<typeof WhenSchema>
+export type ReplySource = v.InferOutput<typeof ReplySchema>

@@ -1,0 +1,213 @@
+/**
+ * Validates a parsed rule set and says what is wrong in the operator's terms: every problem
+ * names the rule id (when there is one) and the JSON path, e.g.
+ * `rule "qr" at rules[1].reply.url: must be an http:// or https:// URL`.
+ * Shape errors come from the valibot schema; the cross-field checks below run on every rule
+ * whose own shape is valid, so one run reports as much as it can.
+ */
+import * as v from 'valibot'
+import { patternGroups } from './regex-safety'
+import {
+  RuleSchema,
+  RuleSetSchema,
+  type ReplySource,
+  type RuleSetSource,
+  type RuleSource,
+} from './schema'
+
+export interface RuleIssue {
+  /** The rule's id, when the problem is inside a rule that has one. */
+  ruleId?: string
+  /** JSON path from the document root, e.g. `rules[2].when.regex`. */
+  path: string
+  message: string
+}
+
+export type Validation =
+  | { ok: true; value: RuleSetSource }
+  | { ok: false; issues: RuleIssue[] }
+
+/** One line per issue, as `rules:check`, the log and /healthz print it. */
+export function formatIssue(issue: RuleIssue): string {
+  const where = issue.path === '' ? 'rule set' : issue.path
+  return issue.ruleId === undefined
+    ? `${where}: ${issue.message}`
+    : `rule "${issue.ruleId}" at ${where}: ${issue.message}`
+}
+
+/** Parses JSON text, then validates it. */
+export function validateRuleSetText(text: string): Validation {
+  let input: unknown
+  try {
+    input = JSON.parse(text)
+  } catch (error) {
+    return { ok: false, issues: [{ path: '', message: `is not valid JSON (${(error as Error).message})` }] }
+  }
+  return validateRuleSet(input)
+}
+
+export function validateRuleSet(input: unknown): Validation {
+  const parsed = v.safeParse(RuleSetSchema, input)
+  const issues = parsed.success ? [] : shapeIssues(input, parsed.issues)
+  const rawRules = isRecord(input) && Array.isArray(input.rules) ? input.rules : []
+  const seen = new Map<string, number>()
+  rawRules.forEach((raw, index) => {
+    const id = isRecord(raw) && typeof raw.id === 'string' ? raw.id : undefined
+    const first = id === undefined ? undefined : seen.get(id)
+    if (id !== undefined && first === undefined) seen.set(id, index)
+    if (first !== undefined) issues.push(at(id, `rules[${index}].id`, `repeats the id of rules[${first}]`))
+    const rule = v.safeParse(RuleSchema, raw)
+    if (rule.success) issues.push(...ruleIssues(rule.output, index))
+  })
+  if (parsed.success && parsed.output.default !== undefined) {
+    issues.push(...placeholderIssues(undefined, 'default', parsed.output.default, null))
+  }
+  if (issues.length > 0 || !parsed.success) return { ok: false, issues }
+  return { ok: true, value: parsed.output }
+}
+
+function at(ruleId: string | undefined, path: string, message: string): RuleIssue {
+  return ruleId === undefined ? { path, message } : { ruleId, path, message }
+}
+
+/** The checks that span fields of one (shape-valid) rule. */
+function ruleIssues(rule: RuleSource, index: number): RuleIssue[] {
+  const issues: RuleIssue[] = []
+  const path = `rules[${index}]`
+  const { when } = rule
+  const kinds = (['text', 'contains', 'regex', 'msgtype', 'event'] as const).filter((k) => when[k] !== undefined)
+  if (kinds.length !== 1) {
+    const found = kinds.length === 0 ? 'none' : kinds.join(', ')
+    issues.push(at(rule.id, `${path}.when`, `needs exactly one of text, contains, regex, msgtype, event (found ${found})`))
+  }
+  if (when.session_from !== undefined && when.event !== 'user_enter_tempsession') {
+    issues.push(at(rule.id, `${path}.when.session_from`, 'only goes with "event": "user_enter_tempsession"'))
+  }
+  const replies = Array.isArray(rule.reply) ? rule.reply : [rule.reply]
+  const replyPath = (i: number) => (Array.isArray(rule.reply) ? `${path}.reply[${i}]` : `${path}.reply`)
+  replies.forEach((reply, i) => {
+    if (reply.type === 'transfer' && when.event !== undefined) {
+      issues.push(at(rule.id, `${replyPath(i)}.type`, 'transfer answers user messages only, never events'))
+    }
+  })
+  if (replies.filter((r) => r.type === 'transfer').length > 1) {
+    issues.push(at(rule.id, `${path}.reply`, 'has more than one transfer'))
+  }
+  const groups = when.regex !== undefined && kinds.length === 1 ? patternGroups(when.regex) : null
+  issues.push(...placeholderIssues(rule.id, `${path}.reply`, rule.reply, groups))
+  issues.push(...eitherOrIssues(rule.id, `${path}.reply`, rule.reply))
+  return issues
+}
+
+const PLACEHOLDER = /\{\{([^{}]*)\}\}/g
+
+/** `{{1}}` and `{{name}}` must name a group of the rule's own regex. */
+function placeholderIssues(
+  ruleId: string | undefined,
+  path: string,
+  reply: ReplySource | ReplySource[],
+  groups: { count: number; names: string[] } | null,
+): RuleIssue[] {
+  const issues: RuleIssue[] = []
+  const list = Array.isArray(reply) ? reply : [reply]
+  list.forEach((r, i) => {
+    if (r.type !== 'text') return
+    const textPath = `${Array.isArray(reply) ? `${path}[${i}]` : path}.text`
+    for (const [, raw] of r.text.matchAll(PLACEHOLDER)) {
+      const name = (raw ?? '').trim()
+      if (groups === null) {
+        issues.push(at(ruleId, textPath, `uses {{${name}}}, but only a regex rule has groups to fill it`))
+      } else if (/^\d+$/.test(name) ? Number(name) < 1 || Number(name) > groups.count : !groups.names.includes(name)) {
+        issues.push(at(ruleId, textPath, `uses {{${name}}}, which is not a group of the rule's regex`))
+      }
+    }
+  })
+  return issues
+}
+
+/** image: url or media_id; miniprogrampage: thumb_url or thumb_media_id — exactly one. */
+function eitherOrIssues(ruleId: string, path: string, reply: ReplySource | ReplySource[]): RuleIssue[] {
+  const issues: RuleIssue[] = []
+  const list = Array.isArray(reply) ? reply : [reply]
+  list.forEach((r, i) => {
+    const where = Array.isArray(reply) ? `${path}[${i}]` : path
+    if (r.type === 'image' && (r.url === undefined) === (r.media_id === undefined)) {
+      issues.push(at(ruleId, where, 'an image needs exactly one of url, media_id'))
+    }
+    if (r.type === 'miniprogrampage' && (r.thumb_url === undefined) === (r.thumb_media_id === undefined)) {
+      issues.push(at(ruleId, where, 'a miniprogrampage needs exactly one of thumb_url, thumb_media_id'))
+    }
+  })
+  return issues
+}
+
+/** valibot issues → RuleIssues, with union noise removed and the rule id looked up. */
+function shapeIssues(input: unknown, issues: readonly v.BaseIssue<unknown>[]): RuleIssue[] {
+  return flatten(issues, []).map(({ issue, keys }) => at(ruleIdAt(input, keys), pathText(keys), messageOf(issue)))
+}
+
+type Key = string | number
+
+/**
+ * A reply is "one reply or a list", so a bad reply fails both branches of a union, and the
+ * union's nested issues have paths relative to it. Report the branch that fits the input:
+ * the object branch for an object, the list branch for a list, with full paths.
+ */
+function flatten(
+  issues: readonly v.BaseIssue<unknown>[],
+  prefix: readonly Key[],
+): { issue: v.BaseIssue<unknown>; keys: Key[] }[] {
+  const out: { issue: v.BaseIssue<unknown>; keys: Key[] }[] = []
+  for (const issue of issues) {
+    const keys = [...prefix, ...(issue.path ?? []).map((item) => item.key as Key)]
+    if (issue.type !== 'union' || !issue.issues) {
+      out.push({ issue, keys })
+      continue
+    }
+    const isList = Array.isArray(issue.input)
+    const fitting = issue.issues.filter((nested) => {
+      const first = nested.path?.[0]?.key
+      if (isList) return nested.type !== 'variant' || typeof first === 'number'
+      return !(nested.type === 'array' && first === undefined)
+    })
+    if (fitting.length === 0) out.push({ issue: { ...issue, issues: undefined }, keys })
+    else out.push(...flatten(fitting, keys))
+  }
+  return out
+}
+
+function messageOf(issue: v.BaseIssue<unknown>): string {
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    const key = issue.path?.[issue.path.length - 1]?.key
+    return `unknown key "${String(key)}"`
+  }
+  if (issue.type === 'variant' && issue.expected && issue.expected !== 'Object') {
+    return `type must be one of ${issue.expected}, not ${issue.received}`
+  }
+  if (issue.kind === 'schema' && issue.expected) {
+    return issue.received === 'undefined' ? `is required (${issue.expected})` : `expected ${issue.expected}, received ${issue.received}`
+  }
+  return issue.message
+}
+
+/** `rules[2].reply[0].url`: how operators (and jq) write paths. */
+export function pathText(keys: readonly (string | number)[]): string {
+  let text = ''
+  for (const key of keys) {
+    if (typeof key === 'number') text += `[${key}]`
+    else text += text === '' ? key : `.${key}`
+  }
+  return text
+}
+
+function ruleIdAt(input: unknown, keys: readonly (string | number)[]): string | undefined {
+  if (keys[0] !== 'rules' || typeof keys[1] !== 'number' || !isRecord(input)) return undefined
+  const rules = input.rules
+  if (!Array.isArray(rules)) return undefined
+  const rule: unknown = rules[keys[1]]
+  return isRecord(rule) && typeof rule.id === 'string' ? rule.id : undefined
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

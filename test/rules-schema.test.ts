@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest'
+import committedSchema from '../rules/schema.json'
+import shipped from '../rules/rules.json'
+import { ruleSetJsonSchema } from '../src/rules/json-schema'
+import { unsafePattern } from '../src/rules/regex-safety'
+import { formatIssue, validateRuleSet, validateRuleSetText } from '../src/rules/validate'
+
+const ok = { type: 'text', text: 'ok' }
+
+/** The formatted issues of a rule set made of these rules (and default). */
+function problems(rules: unknown[], extra: Record<string, unknown> = {}): string[] {
+  const result = validateRuleSet({ rules, ...extra })
+  return result.ok ? [] : result.issues.map(formatIssue)
+}
+
+describe('the shipped files', () => {
+  it('rules/rules.json is valid', () => {
+    const result = validateRuleSet(shipped)
+    expect(result.ok ? [] : result.issues.map(formatIssue)).toEqual([])
+  })
+
+  it('rules/schema.json is what `npm run rules:schema` generates', () => {
+    expect(committedSchema).toEqual(JSON.parse(JSON.stringify(ruleSetJsonSchema())))
+  })
+})
+
+describe('schema errors name the rule id and the JSON path', () => {
+  const cases: [string, unknown, string][] = [
+    ['empty text reply', { id: 'a', when: { text: ['x'] }, reply: { type: 'text', text: '' } }, 'rule "a" at rules[0].reply.text: must not be empty'],
+    ['over-long text', { id: 'a', when: { text: ['x'] }, reply: { type: 'text', text: '字'.repeat(700) } }, 'rule "a" at rules[0].reply.text: must be at most 2048 bytes (UTF-8)'],
+    ['bad URL', { id: 'qr', when: { contains: ['码'] }, reply: { type: 'image', url: 'ftp://x/y.png' } }, 'rule "qr" at rules[0].reply.url: must be an http:// or https:// URL'],
+    ['long title', { id: 'l', when: { text: ['x'] }, reply: { type: 'link', title: 't'.repeat(65), description: 'd', url: 'https://a.example', thumb_url: 'https://a.example/t.png' } }, 'rule "l" at rules[0].reply.title: must be at most 64 characters'],
+    ['invalid regex', { id: 'r', when: { regex: '(' }, reply: ok }, 'rule "r" at rules[0].when.regex: is not a valid regular expression'],
+    ['catastrophic regex', { id: 'r', when: { regex: '^(a+)+$' }, reply: ok }, 'rule "r" at rules[0].when.regex: repeats a group that already repeats'],
+    ['transfer on an event', { id: 'e', when: { event: 'user_enter_tempsession' }, reply: { type: 'transfer' } }, 'rule "e" at rules[0].reply.type: transfer answers user messages only, never events'],
+    ['two kinds in when', { id: 'w', when: { text: ['x'], contains: ['y'] }, reply: ok }, 'rule "w" at rules[0].when: needs exactly one of text, contains, regex, msgtype, event (found text, contains)'],
+    ['empty when', { id: 'w', when: {}, reply: ok }, 'rule "w" at rules[0].when: needs exactly one of text, contains, regex, msgtype, event (found none)'],
+    ['session_from without its event', { id: 's', when: { text: ['x'], session_from: 'pay' }, reply: ok }, 'rule "s" at rules[0].when.session_from: only goes with "event": "user_enter_tempsession"'],
+    ['unknown key', { id: 'k', when: { txt: ['x'] }, reply: ok }, 'rule "k" at rules[0].when.txt: unknown key "txt"'],
+    ['unknown reply type', { id: 'v', when: { text: ['x'] }, reply: { type: 'video' } }, 'rule "v" at rules[0].reply.type: type must be one of'],
+    ['blank keyword', { id: 'b', when: { contains: ['  '] }, reply: ok }, 'rule "b" at rules[0].when.contains[0]: must not be empty or only spaces'],
+    ['more than 5 replies', { id: 'm', when: { text: ['x'] }, reply: [ok, ok, ok, ok, ok, ok] }, 'rule "m" at rules[0].reply: has more than 5 replies'],
+    ['image with both url and media_id', { id: 'i', when: { text: ['x'] }, reply: [{ type: 'image', url: 'https://a.example/x.png', media_id: 'M' }] }, 'rule "i" at rules[0].reply[0]: an image needs exactly one of url, media_id'],
+    ['card without thumb', { id: 'c', when: { text: ['x'] }, reply: { type: 'miniprogrampage', title: 't', pagepath: 'pages/a/a' } }, 'rule "c" at rules[0].reply: a miniprogrampage needs exactly one of thumb_url, thumb_media_id'],
+    ['placeholder without regex', { id: 'p', when: { text: ['x'] }, reply: { type: 'text', text: '{{1}}' } }, 'rule "p" at rules[0].reply.text: uses {{1}}, but only a regex rule has groups to fill it'],
+    ['placeholder beyond the groups', { id: 'p', when: { regex: '^a(b)$' }, reply: { type: 'text', text: '{{2}} {{name}}' } }, 'rule "p" at rules[0].reply.text: uses {{2}}, which is not a group'],
+    ['reserved id', { id: 'default', when: { text: ['x'] }, reply: ok }, 'rules[0].id: "default" is reserved'],
+    ['text as a string', { id: 't', when: { text: 'x' }, reply: ok }, 'rule "t" at rules[0].when.text: expected Array'],
+  ]
+  for (const [name, rule, expected] of cases) {
+    it(name, () => {
+      expect(problems([rule]).join('\n')).toContain(expected)
+    })
+  }
+
+  it('repeated ids name both places', () => {
+    const rule = { id: 'dup', when: { text: ['x'] }, reply: ok }
+    expect(problems([rule, rule])).toContain('rule "dup" at rules[1].id: repeats the id of rules[0]')
+  })
+
+  it('reports every error in one run, each rule by its own id', () => {
+    const found = problems([
+      { id: 'one', when: { text: [] }, reply: ok },
+      { id: 'two', when: { text: ['x'] }, reply: { type: 'text', text: 42 } },
+    ])
+    expect(found).toEqual([
+      'rule "one" at rules[0].when.text: needs at least one entry',
+      'rule "two" at rules[1].reply.text: expected string, received 42',
+    ])
+  })
+
+  it('checks the default reply too, without a rule id', () => {
+    expect(problems([], { default: { type: 'transfer', extra: 1 } })).toEqual(['default.extra: unknown key "extra"'])
+    expect(problems([], { default: { type: 'text', text: 'hi {{1}}' } })).toEqual([
+      'default.text: uses {{1}}, but only a regex rule has groups to fill it',
+    ])
+  })
+
+  it('refuses text that is not JSON', () => {
+    const result = validateRuleSetText('{ "rules": [ }')
+    expect(result.ok).toBe(false)
+    if (!result.ok) expect(formatIssue(result.issues[0]!)).toMatch(/^rule set: is not valid JSON/)
+  })
+})
+
+describe('regex safety', () => {
+  const safe = ['^订单\\s*(\\d{6,})$', '^退款\\s*(?<order>\\d{6,})\\s*(?<reason>.{0,50})$', '[a-z]+@[a-z]+\\.com', '^(?:abc){2}$', '\\p{Script=Han}+']
+  const unsafe: [string, RegExp][] = [
+    ['(a+)+$', /repeats a group that already repeats/],
+    ['^(\\d*)*x', /repeats a group that already repeats/],
+    ['^(?:a|ab)+$', /alternatives/],
+    ['^((a|b)c)+$', /alternatives/],
+    ['(a*)\\1', /backreference/],
+    ['(?<x>a)\\k<x>', /backreference/],
+    ['.*.*.*.*x', /more than 3 unbounded repeats/],
+    ['x'.repeat(301), /longer than 300/],
+  ]
+  for (const pattern of safe) it(`accepts ${pattern}`, () => expect(unsafePattern(pattern)).toBeNull())
+  for (const [pattern, why] of unsafe) it(`refuses ${pattern.slice(0, 30)}`, () => expect(unsafePattern(pattern)).toMatch(why))
+})
