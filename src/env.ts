@@ -2,6 +2,7 @@
  * The Worker's bindings and settings, and how settings are read: each one is present, missing
  * or malformed, with a reason that names the setting and never shows its value.
  */
+import type { Conversation } from './conversation/conversation'
 import { decodeAesKey } from './wechat/cipher'
 
 export interface Env {
@@ -17,6 +18,7 @@ export interface Env {
   PUSH_MAX_BYTES?: string
   RULES: KVNamespace
   CACHE: KVNamespace
+  CONVERSATIONS: DurableObjectNamespace<Conversation>
 }
 
 type WorkerEnv = Env
@@ -27,6 +29,7 @@ declare global {
     interface Env extends WorkerEnv {}
     interface GlobalProps {
       mainModule: typeof import('./index')
+      durableNamespaces: 'Conversation'
     }
   }
 }

@@ -5,6 +5,7 @@
 import { Hono } from 'hono'
 import { SettingError, type Env } from './env'
 import { log } from './log'
+import { admin } from './routes/admin'
 import { health } from './routes/health'
 import { wechat } from './routes/wechat'
 import { PushError } from './wechat/errors'
@@ -13,6 +14,7 @@ const app = new Hono<{ Bindings: Env }>()
 
 app.route('/', wechat)
 app.route('/', health)
+app.route('/', admin)
 
 app.notFound((c) => c.text('not found', 404))
 
@@ -29,5 +31,7 @@ app.onError((error, c) => {
   log.error('request.failed', { error: error.name, path: c.req.path })
   return c.text('internal error', 500)
 })
+
+export { Conversation } from './conversation/conversation'
 
 export default app

@@ -11,10 +11,15 @@ import {
   requireSetting,
   type Env,
 } from '../env'
+import { needsRecording, toRecordInput } from '../conversation/record'
 import { log } from '../log'
+import { loadRules } from '../rules/loader'
+import { decide } from '../rules/match'
 import { importCipher } from '../wechat/cipher'
 import { unauthorized } from '../wechat/errors'
+import { serializeFields } from '../wechat/message'
 import { checkFreshness, openPush, type OpenedPush } from '../wechat/push'
+import { sealReply, transferReply } from '../wechat/reply'
 import { verifySignature } from '../wechat/signature'
 
 type AppContext = Context<{ Bindings: Env }>
@@ -55,20 +60,48 @@ wechat.post(
   async (c) => {
     const push = await open(c)
     logPush(push)
-    return c.text('success')
+    const plan = decide(await loadRules(c.env), push.message)
+    const input = toRecordInput(push.message, plan, Date.now())
+    if (!needsRecording(input)) return c.text('success')
+
+    // Durable before WeChat hears back; delivery runs after the answer and never delays it.
+    const conversation = c.env.CONVERSATIONS.getByName(input.openid)
+    const recorded = await conversation.record(input)
+    if (recorded.duplicate) log.info('push.duplicate', { openid: input.openid, msgId: input.msgId, dedupKey: input.dedupKey })
+    if (recorded.pending > 0) c.executionCtx.waitUntil(conversation.flush())
+    if (!recorded.transfer) return c.text('success')
+    return answerTransfer(c, push)
   },
 )
+
+/** The passive reply that hands the user to the web customer-service tool. */
+async function answerTransfer(c: AppContext, push: OpenedPush): Promise<Response> {
+  const now = nowSeconds()
+  const plaintext = serializeFields(push.format, transferReply(push.message, now))
+  const body = push.encrypted
+    ? await sealReply(await cipherOf(c.env), push.format, plaintext, {
+        token: requireSetting(c.env, 'WECHAT_TOKEN'),
+        timestamp: now,
+        nonce: c.req.query('nonce') ?? '',
+      })
+    : plaintext
+  const type = push.format === 'json' ? 'application/json' : 'application/xml'
+  return c.body(body, 200, { 'content-type': `${type}; charset=utf-8` })
+}
+
+function cipherOf(env: Env) {
+  return importCipher(
+    requireSetting(env, 'WECHAT_ENCODING_AES_KEY'),
+    requireSetting(env, 'WECHAT_APPID'),
+  )
+}
 
 async function open(c: AppContext): Promise<OpenedPush> {
   const env = c.env
   const token = requireSetting(env, 'WECHAT_TOKEN')
   return openPush(c.req.query(), await c.req.text(), {
     token,
-    cipher: () =>
-      importCipher(
-        requireSetting(env, 'WECHAT_ENCODING_AES_KEY'),
-        requireSetting(env, 'WECHAT_APPID'),
-      ),
+    cipher: () => cipherOf(env),
     ...freshness(env),
   })
 }

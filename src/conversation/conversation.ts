@@ -1,0 +1,342 @@
+/**
+ * One Conversation Durable Object per openid: remembers which pushes it has seen, keeps
+ * WeChat's send allowance for the user, and owns the outbox of planned replies.
+ *
+ * The push route awaits `record` (durable before WeChat gets its answer), then runs `flush`
+ * in waitUntil. Delivery is serialized inside the object and sends in order; a retryable
+ * failure stops the queue and sets an alarm with backoff, so retries never loop in a request.
+ */
+import { DurableObject } from 'cloudflare:workers'
+import { SettingError, requireSetting, type Env } from '../env'
+import { log } from '../log'
+import type { ReplyMessage, ReplyPlan } from '../replies'
+import { WechatApiError, WechatClient } from '../wechat/api'
+import { needsUpload, toCustomMessage } from './delivery'
+import {
+  CLOSED,
+  OUTBOX_TTL_MS,
+  SAFETY_ALARM_MS,
+  SEEN_TTL_MS,
+  refusal,
+  retryDelay,
+  widen,
+  type GrantingAction,
+  type SendWindow,
+} from './policy'
+import { SCHEMA, type OutboxRow, type SeenRow } from './storage'
+
+export interface RecordInput {
+  /** MsgId for messages; FromUserName + CreateTime + Event for events. */
+  dedupKey: string
+  openid: string
+  msgId: string | null
+  /** The message type, for inspection. */
+  kind: string
+  /** A short description of the message, for inspection. */
+  summary: string
+  grant: GrantingAction | null
+  /** When the user acted, epoch ms. */
+  at: number
+  plan: ReplyPlan
+}
+
+export interface RecordResult {
+  /** A retry of a push already recorded: nothing new was queued. */
+  duplicate: boolean
+  /** Answer the push with transfer_customer_service (the same answer on every retry). */
+  transfer: boolean
+  /** Sends waiting in the outbox. */
+  pending: number
+}
+
+export interface ConversationState {
+  window: { remaining: number; closesAt: number; open: boolean }
+  inbound: { kind: string; summary: string; msgId: string | null; ruleId: string | null; receivedAt: number }[]
+  outbound: {
+    id: number
+    msgId: string | null
+    ruleId: string | null
+    part: number
+    type: string
+    status: string
+    attempts: number
+    errcode: number | null
+    reason: string | null
+    updatedAt: number
+  }[]
+}
+
+/** Permanent errcodes that also tell us the window is gone. */
+const WINDOW_CLOSED = 45015
+const LIMIT_REACHED = 45047
+
+export class Conversation extends DurableObject<Env> {
+  private running: Promise<void> | null = null
+  private rerun = false
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.ctx.storage.sql.exec(SCHEMA)
+  }
+
+  /** Records a push and its planned replies, atomically; a repeat changes nothing. */
+  async record(input: RecordInput): Promise<RecordResult> {
+    const now = Date.now()
+    const result = this.ctx.storage.transactionSync((): RecordResult => {
+      const seen = this.sql<SeenRow>('SELECT * FROM seen WHERE key = ?', input.dedupKey)[0]
+      if (seen) return { duplicate: true, transfer: seen.transfer === 1, pending: this.pendingCount() }
+
+      this.ctx.storage.sql.exec(
+        'INSERT INTO seen (key, kind, summary, msg_id, rule_id, transfer, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        input.dedupKey,
+        input.kind,
+        input.summary,
+        input.msgId,
+        input.plan.ruleId,
+        input.plan.transfer ? 1 : 0,
+        now,
+      )
+      if (input.grant) this.saveWindow(widen(this.window(), input.grant, Math.min(input.at, now)))
+      input.plan.sends.forEach((reply, part) => {
+        this.ctx.storage.sql.exec(
+          `INSERT INTO outbox (openid, msg_id, dedup_key, rule_id, part, reply, status, next_attempt_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+          input.openid,
+          input.msgId,
+          input.dedupKey,
+          input.plan.ruleId,
+          part + 1,
+          JSON.stringify(reply),
+          now,
+          now,
+          now,
+        )
+      })
+      this.prune(now)
+      return { duplicate: false, transfer: input.plan.transfer, pending: this.pendingCount() }
+    })
+    if (!result.duplicate && input.plan.sends.length > 0) await this.ensureAlarm(now + SAFETY_ALARM_MS)
+    return result
+  }
+
+  /** Sends what is due, in order. Concurrent calls share one run. */
+  flush(): Promise<void> {
+    return this.run(false)
+  }
+
+  override async alarm(): Promise<void> {
+    // The alarm is the scheduled retry time: the head of the queue is due even if its
+    // backoff has not quite run out by this clock.
+    await this.run(true)
+  }
+
+  /** The window, the last pushes in and replies out, with failures and their reasons. */
+  state(): ConversationState {
+    const window = this.window()
+    return {
+      window: { ...window, open: refusal(window, Date.now()) === null },
+      inbound: this.sql<SeenRow>('SELECT * FROM seen ORDER BY received_at DESC LIMIT 20').map((row) => ({
+        kind: row.kind,
+        summary: row.summary,
+        msgId: row.msg_id,
+        ruleId: row.rule_id,
+        receivedAt: row.received_at,
+      })),
+      outbound: this.sql<OutboxRow>('SELECT * FROM outbox ORDER BY id DESC LIMIT 50').map((row) => ({
+        id: row.id,
+        msgId: row.msg_id,
+        ruleId: row.rule_id,
+        part: row.part,
+        type: (JSON.parse(row.reply) as ReplyMessage).type,
+        status: row.status,
+        attempts: row.attempts,
+        errcode: row.errcode,
+        reason: row.reason,
+        updatedAt: row.updated_at,
+      })),
+    }
+  }
+
+  private run(force: boolean): Promise<void> {
+    if (this.running) {
+      this.rerun = true
+      return this.running
+    }
+    this.running = (async () => {
+      try {
+        let forceHead = force
+        do {
+          this.rerun = false
+          await this.drain(forceHead)
+          forceHead = false
+        } while (this.rerun)
+      } finally {
+        this.running = null
+        await this.scheduleAlarm()
+      }
+    })()
+    return this.running
+  }
+
+  private async drain(forceHead: boolean): Promise<void> {
+    let client: WechatClient | null = null
+    let typing = false
+    for (let force = forceHead; ; force = false) {
+      const row = this.sql<OutboxRow>(
+        "SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT 1",
+      )[0]
+      if (!row) return
+      const now = Date.now()
+      if (!force && row.next_attempt_at > now) return
+
+      const blocked = refusal(this.window(), now)
+      if (blocked) {
+        this.fail(row, blocked, null)
+        continue
+      }
+      this.ctx.storage.sql.exec(
+        'UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?',
+        now,
+        row.id,
+      )
+      const attempt = { ...row, attempts: row.attempts + 1 }
+      try {
+        client ??= WechatClient.fromEnv(this.env)
+        const reply = JSON.parse(row.reply) as ReplyMessage
+        if (needsUpload(reply) && !typing) {
+          typing = true
+          await this.showTyping(client, row)
+        }
+        const message = await toCustomMessage(reply, client, requireSetting(this.env, 'WECHAT_APPID'))
+        await client.sendCustom(row.openid, message)
+        this.sent(attempt, reply)
+      } catch (error) {
+        if (!this.failed(attempt, error)) return
+      }
+    }
+  }
+
+  /** Typing is a courtesy: its failure never holds up the reply. */
+  private async showTyping(client: WechatClient, row: OutboxRow): Promise<void> {
+    try {
+      await client.typing(row.openid, 'Typing')
+    } catch (error) {
+      log.warn('reply.typing_failed', {
+        openid: row.openid,
+        msgId: row.msg_id,
+        errcode: error instanceof WechatApiError ? error.errcode : null,
+      })
+    }
+  }
+
+  private sent(row: OutboxRow, reply: ReplyMessage): void {
+    const now = Date.now()
+    this.ctx.storage.transactionSync(() => {
+      this.ctx.storage.sql.exec(
+        "UPDATE outbox SET status = 'sent', errcode = NULL, reason = NULL, updated_at = ? WHERE id = ?",
+        now,
+        row.id,
+      )
+      const window = this.window()
+      this.saveWindow({ ...window, remaining: window.remaining - 1 })
+    })
+    log.info('reply.sent', {
+      openid: row.openid,
+      msgId: row.msg_id,
+      ruleId: row.rule_id,
+      part: row.part,
+      type: reply.type,
+      attempts: row.attempts,
+    })
+  }
+
+  /** Records a failed attempt; true when the queue may go on to the next row. */
+  private failed(row: OutboxRow, error: unknown): boolean {
+    if (error instanceof WechatApiError && error.kind === 'permanent') {
+      if (error.errcode === WINDOW_CLOSED) this.saveWindow(CLOSED)
+      if (error.errcode === LIMIT_REACHED) this.saveWindow({ ...this.window(), remaining: 0 })
+      this.fail(row, `wechat: ${error.message}`, error.errcode)
+      return true
+    }
+    const delay = retryDelay(row.attempts)
+    const nextAttemptAt = Date.now() + delay
+    const errcode = error instanceof WechatApiError ? error.errcode : null
+    const reason = describe(error)
+    this.ctx.storage.sql.exec(
+      'UPDATE outbox SET next_attempt_at = ?, errcode = ?, reason = ?, updated_at = ? WHERE id = ?',
+      nextAttemptAt,
+      errcode,
+      reason,
+      Date.now(),
+      row.id,
+    )
+    const fields = { openid: row.openid, msgId: row.msg_id, ruleId: row.rule_id, part: row.part, errcode, reason, attempts: row.attempts, retryInMs: delay }
+    if (error instanceof SettingError) log.error('reply.retry', fields)
+    else log.warn('reply.retry', fields)
+    return false
+  }
+
+  private fail(row: OutboxRow, reason: string, errcode: number | null): void {
+    this.ctx.storage.sql.exec(
+      "UPDATE outbox SET status = 'failed', reason = ?, errcode = ?, updated_at = ? WHERE id = ?",
+      reason,
+      errcode,
+      Date.now(),
+      row.id,
+    )
+    log.warn('reply.failed', { openid: row.openid, msgId: row.msg_id, ruleId: row.rule_id, part: row.part, errcode, reason })
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const head = this.sql<OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT 1")[0]
+    if (!head) {
+      await this.ctx.storage.deleteAlarm()
+      return
+    }
+    await this.ctx.storage.setAlarm(Math.max(head.next_attempt_at, Date.now() + 1))
+  }
+
+  /** Sets the alarm to `at` unless one is already due sooner. */
+  private async ensureAlarm(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm()
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at)
+  }
+
+  private window(): SendWindow {
+    const row = this.sql<{ remaining: number; closes_at: number }>(
+      'SELECT remaining, closes_at FROM send_window WHERE id = 1',
+    )[0]
+    return row ? { remaining: row.remaining, closesAt: row.closes_at } : CLOSED
+  }
+
+  private saveWindow(window: SendWindow): void {
+    this.ctx.storage.sql.exec(
+      'INSERT INTO send_window (id, remaining, closes_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET remaining = excluded.remaining, closes_at = excluded.closes_at',
+      Math.max(0, window.remaining),
+      window.closesAt,
+    )
+  }
+
+  private pendingCount(): number {
+    return this.sql<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")[0]?.n ?? 0
+  }
+
+  private prune(now: number): void {
+    this.ctx.storage.sql.exec('DELETE FROM seen WHERE received_at < ?', now - SEEN_TTL_MS)
+    this.ctx.storage.sql.exec(
+      "DELETE FROM outbox WHERE status != 'pending' AND updated_at < ?",
+      now - OUTBOX_TTL_MS,
+    )
+  }
+
+  private sql<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): T[] {
+    return this.ctx.storage.sql.exec<T>(query, ...bindings).toArray()
+  }
+}
+
+/** A failure's reason for the outbox row and the log: no secrets, no tokens, no URLs with them. */
+function describe(error: unknown): string {
+  if (error instanceof WechatApiError) return `wechat: ${error.message}`
+  if (error instanceof SettingError) return `setting: ${error.message}`
+  return `unexpected: ${error instanceof Error ? error.name : 'error'}`
+}

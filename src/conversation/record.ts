@@ -1,0 +1,43 @@
+/** What the push route hands the Conversation object for one verified push. */
+import type { ReplyPlan } from '../replies'
+import { dedupKey, type InboundMessage } from '../wechat/message'
+import type { RecordInput } from './conversation'
+import { grantOf } from './policy'
+
+const SUMMARY_CHARS = 200
+
+export function toRecordInput(message: InboundMessage, plan: ReplyPlan, now: number): RecordInput {
+  return {
+    dedupKey: dedupKey(message),
+    openid: message.fromUserName,
+    msgId: 'msgId' in message ? message.msgId : null,
+    kind: message.type,
+    summary: summarize(message).slice(0, SUMMARY_CHARS),
+    grant: grantOf(message),
+    // CreateTime is seconds; a clock ahead of ours never widens the window into the future.
+    at: Math.min(message.createTime * 1000, now),
+    plan,
+  }
+}
+
+/** Whether the push needs the Conversation object at all: something to grant, send or answer. */
+export function needsRecording(input: RecordInput): boolean {
+  return input.grant !== null || input.plan.transfer || input.plan.sends.length > 0
+}
+
+function summarize(message: InboundMessage): string {
+  switch (message.type) {
+    case 'text':
+      return message.content
+    case 'image':
+      return message.picUrl
+    case 'miniprogrampage':
+      return `${message.title} ${message.pagePath}`
+    case 'user_enter_tempsession':
+      return `session_from=${message.sessionFrom}`
+    case 'unknown':
+      return message.event ?? message.msgType
+    default:
+      return message.items.map((item) => item.templateId).join(',')
+  }
+}
