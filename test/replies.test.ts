@@ -296,6 +296,22 @@ describe('faults', () => {
     expect(logs.events().filter((e) => e.event === 'reply.retry' && e.openid === openid)).toHaveLength(2)
   })
 
+  it("a reply waiting to be retried holds back only its own push's later parts", async () => {
+    const openid = uniqueOpenid()
+    await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: -1 })
+    await push(text(openid, '小程序'))
+    await vi.waitFor(async () => expect(await sends(openid)).toHaveLength(1))
+    await push(text(openid, '订单 7654321'))
+    const [reply] = (await delivered(openid, 1)) as { text: { content: string } }[]
+    expect(reply?.text.content).toBe('订单 7654321 已收到')
+    await vi.waitFor(async () => {
+      await runDurableObjectAlarm(stub(openid))
+      expect((await sends(openid)).filter((c) => c.errcode === 0)).toHaveLength(4)
+    })
+    const bodies = (await sends(openid)).filter((c) => c.errcode === 0).map((c) => (c.body as { msgtype: string }).msgtype)
+    expect(bodies).toEqual(['text', 'text', 'miniprogrampage', 'text'])
+  })
+
   it('an expired token is refreshed and the send delivered', async () => {
     const openid = uniqueOpenid()
     await push(text(openid, '1'))

@@ -9,7 +9,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import { SettingError, requireSetting, type Env } from '../env'
 import { log } from '../log'
-import type { ReplyMessage, ReplyPlan } from '../replies'
+import type { ReplyMessage } from '../replies'
 import { WechatApiError, WechatClient } from '../wechat/api'
 import { needsUpload, toCustomMessage } from './delivery'
 import {
@@ -20,51 +20,12 @@ import {
   refusal,
   retryDelay,
   widen,
-  type GrantingAction,
   type SendWindow,
 } from './policy'
+import type { ConversationState, RecordInput, RecordResult } from './contract'
 import { SCHEMA, type OutboxRow, type SeenRow } from './storage'
 
-export interface RecordInput {
-  /** MsgId for messages; FromUserName + CreateTime + Event for events. */
-  dedupKey: string
-  openid: string
-  msgId: string | null
-  /** The message type, for inspection. */
-  kind: string
-  /** A short description of the message, for inspection. */
-  summary: string
-  grant: GrantingAction | null
-  /** When the user acted, epoch ms. */
-  at: number
-  plan: ReplyPlan
-}
-
-export interface RecordResult {
-  /** A retry of a push already recorded: nothing new was queued. */
-  duplicate: boolean
-  /** Answer the push with transfer_customer_service (the same answer on every retry). */
-  transfer: boolean
-  /** Sends waiting in the outbox. */
-  pending: number
-}
-
-export interface ConversationState {
-  window: { remaining: number; closesAt: number; open: boolean }
-  inbound: { kind: string; summary: string; msgId: string | null; ruleId: string | null; receivedAt: number }[]
-  outbound: {
-    id: number
-    msgId: string | null
-    ruleId: string | null
-    part: number
-    type: string
-    status: string
-    attempts: number
-    errcode: number | null
-    reason: string | null
-    updatedAt: number
-  }[]
-}
+export type { ConversationState, RecordInput, RecordResult } from './contract'
 
 /** Permanent errcodes that also tell us the window is gone. */
 const WINDOW_CLOSED = 45015
@@ -125,8 +86,8 @@ export class Conversation extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    // The alarm is the scheduled retry time: the head of the queue is due even if its
-    // backoff has not quite run out by this clock.
+    // The alarm is the earliest scheduled retry: that row is due even if its backoff has
+    // not quite run out by this clock.
     await this.run(true)
   }
 
@@ -157,18 +118,18 @@ export class Conversation extends DurableObject<Env> {
     }
   }
 
-  private run(force: boolean): Promise<void> {
+  private run(alarm: boolean): Promise<void> {
     if (this.running) {
       this.rerun = true
       return this.running
     }
     this.running = (async () => {
       try {
-        let forceHead = force
+        let fromAlarm = alarm
         do {
           this.rerun = false
-          await this.drain(forceHead)
-          forceHead = false
+          await this.drain(fromAlarm ? Math.max(Date.now(), this.nextDue() ?? 0) : Date.now())
+          fromAlarm = false
         } while (this.rerun)
       } finally {
         this.running = null
@@ -178,41 +139,56 @@ export class Conversation extends DurableObject<Env> {
     return this.running
   }
 
-  private async drain(forceHead: boolean): Promise<void> {
-    let client: WechatClient | null = null
-    let typing = false
-    for (let force = forceHead; ; force = false) {
-      const row = this.sql<OutboxRow>(
-        "SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT 1",
-      )[0]
-      if (!row) return
-      const now = Date.now()
-      if (!force && row.next_attempt_at > now) return
-
-      const blocked = refusal(this.window(), now)
-      if (blocked) {
-        this.fail(row, blocked, null)
+  /**
+   * One pass over the outbox, oldest first. The parts of one push go out in order, so a part
+   * that must wait holds back the later parts of its push — and only those: one user's bad
+   * image never delays the replies to their next message. `dueBy`: rows whose backoff ends
+   * by then are attempted (the alarm passes its own time, a flush passes now).
+   */
+  private async drain(dueBy: number): Promise<void> {
+    const held = new Set<string>()
+    const client = { current: null as WechatClient | null, typing: false }
+    const pending = this.sql<OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id")
+    for (const row of pending) {
+      if (held.has(row.dedup_key)) continue
+      if (row.next_attempt_at > dueBy) {
+        held.add(row.dedup_key)
         continue
       }
-      this.ctx.storage.sql.exec(
-        'UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?',
-        now,
-        row.id,
-      )
-      const attempt = { ...row, attempts: row.attempts + 1 }
-      try {
-        client ??= WechatClient.fromEnv(this.env)
-        const reply = JSON.parse(row.reply) as ReplyMessage
-        if (needsUpload(reply) && !typing) {
-          typing = true
-          await this.showTyping(client, row)
-        }
-        const message = await toCustomMessage(reply, client, requireSetting(this.env, 'WECHAT_APPID'))
-        await client.sendCustom(row.openid, message)
-        this.sent(attempt, reply)
-      } catch (error) {
-        if (!this.failed(attempt, error)) return
+      if (!(await this.attempt(row, client))) held.add(row.dedup_key)
+    }
+  }
+
+  /** Sends one row; false when it must be retried later (so its push's later parts wait). */
+  private async attempt(
+    row: OutboxRow,
+    client: { current: WechatClient | null; typing: boolean },
+  ): Promise<boolean> {
+    const now = Date.now()
+    const blocked = refusal(this.window(), now)
+    if (blocked) {
+      this.fail(row, blocked, null)
+      return true
+    }
+    this.ctx.storage.sql.exec(
+      'UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?',
+      now,
+      row.id,
+    )
+    const attempt = { ...row, attempts: row.attempts + 1 }
+    try {
+      client.current ??= WechatClient.fromEnv(this.env)
+      const reply = JSON.parse(row.reply) as ReplyMessage
+      if (needsUpload(reply) && !client.typing) {
+        client.typing = true
+        await this.showTyping(client.current, row)
       }
+      const message = await toCustomMessage(reply, client.current, requireSetting(this.env, 'WECHAT_APPID'))
+      await client.current.sendCustom(row.openid, message)
+      this.sent(attempt, reply)
+      return true
+    } catch (error) {
+      return this.failed(attempt, error)
     }
   }
 
@@ -288,12 +264,21 @@ export class Conversation extends DurableObject<Env> {
   }
 
   private async scheduleAlarm(): Promise<void> {
-    const head = this.sql<OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT 1")[0]
-    if (!head) {
+    const due = this.nextDue()
+    if (due === null) {
       await this.ctx.storage.deleteAlarm()
       return
     }
-    await this.ctx.storage.setAlarm(Math.max(head.next_attempt_at, Date.now() + 1))
+    await this.ctx.storage.setAlarm(Math.max(due, Date.now() + 1))
+  }
+
+  /** When the earliest waiting push is next due: the backoff of each push's first pending part. */
+  private nextDue(): number | null {
+    const row = this.sql<{ due: number | null }>(
+      `SELECT MIN(next_attempt_at) AS due FROM outbox AS o WHERE status = 'pending'
+         AND id = (SELECT MIN(id) FROM outbox WHERE status = 'pending' AND dedup_key = o.dedup_key)`,
+    )[0]
+    return row?.due ?? null
   }
 
   /** Sets the alarm to `at` unless one is already due sooner. */
