@@ -4,21 +4,42 @@ import type {} from './test/global-setup.ts'
 import { TEST_SETTINGS } from './test/settings.ts'
 
 export default defineConfig({
-  plugins: [
-    // A function, so the fake WeChat API's port (known only once globalSetup ran) can go
-    // into the Worker's bindings.
-    cloudflareTest(({ inject }) => ({
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        bindings: {
-          ...TEST_SETTINGS,
-          WECHAT_API_BASE: `http://127.0.0.1:${inject('fakeWechatPort')}`,
+  test: {
+    projects: [
+      {
+        plugins: [
+          // A function, so the fake WeChat API's port (known only once globalSetup ran) can go
+          // into the Worker's bindings.
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                ...TEST_SETTINGS,
+                WECHAT_API_BASE: `http://127.0.0.1:${inject('fakeWechatPort')}`,
+                // Hangs injected by the fault tests end after 2 s instead of the default 8 s;
+                // loopback answers take milliseconds, so no real answer is cut off.
+                WECHAT_API_TIMEOUT_MS: '2000',
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'worker',
+          globalSetup: ['./test/global-setup.ts'],
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/node/**'],
         },
       },
-    })),
-  ],
-  test: {
-    globalSetup: ['./test/global-setup.ts'],
-    include: ['test/**/*.test.ts'],
+      {
+        // The developer's side, in Node: `npm start` and `npm run chat` as child processes.
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/node/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
   },
 })

@@ -1,17 +1,91 @@
 /**
- * `npm start`: the service on this machine. Creates .dev.vars from .dev.vars.example when it
- * is absent (local-only values), then runs `wrangler dev` with local KV and Durable Objects.
+ * `npm start`: the whole service on this machine.
+ *
+ * 1. Creates .dev.vars from .dev.vars.example when absent (local-only values).
+ * 2. Starts the WeChat API stand-in (dev/fake-wechat.ts) on loopback.
+ * 3. Puts rules/rules.json into local KV (as `npm run rules:push -- --local` does). Images on
+ *    example.com, the documentation domain the example rules use, are served by the stand-in.
+ * 4. Runs `wrangler dev` with WECHAT_API_BASE pointing at the stand-in, and prints every
+ *    message the service sends to "WeChat" as it happens. Ctrl-C stops everything.
+ *
+ * Flags: --port (Worker, default 8787), --api-port (stand-in, default 8788),
+ * --persist-to (local KV/DO state, default wrangler's .wrangler/state).
  */
-import { spawn } from 'node:child_process'
-import { copyFileSync, existsSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { describeCall } from '../dev/describe-call'
+import { startFakeWechat } from '../dev/fake-wechat'
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8787' },
+    'api-port': { type: 'string', default: '8788' },
+    'persist-to': { type: 'string' },
+  },
+})
+const persist = values['persist-to'] ? ['--persist-to', values['persist-to']] : []
 
 if (!existsSync('.dev.vars')) {
   copyFileSync('.dev.vars.example', '.dev.vars')
-  console.log('Created .dev.vars from .dev.vars.example (local-only values).')
+  console.log('Created .dev.vars from .dev.vars.example (made-up, local-only values).')
 }
 
-const child = spawn('npx', ['wrangler', 'dev', ...process.argv.slice(2)], { stdio: 'inherit' })
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => child.kill(signal))
+const fake = await startFakeWechat({ port: Number(values['api-port']) })
+console.log(`WeChat API stand-in on ${fake.url}`)
+
+const rulesDir = mkdtempSync(join(tmpdir(), 'kefu-start-'))
+const localRules = join(rulesDir, 'rules.json')
+writeFileSync(
+  localRules,
+  readFileSync('rules/rules.json', 'utf8').replaceAll('https://example.com/', `${fake.url}/__fake/images/example.com/`),
+)
+const pushed = spawnSync('npx', ['tsx', 'scripts/rules-push.ts', localRules, '--local', ...persist], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+})
+rmSync(rulesDir, { recursive: true, force: true })
+if (pushed.status !== 0) {
+  console.error('Could not put rules/rules.json into local KV: fix it (npm run rules:check) and retry.')
+  await fake.close()
+  process.exit(1)
 }
-child.on('exit', (code) => process.exit(code ?? 0))
+console.log('Loaded rules/rules.json into local KV (example.com images served by the stand-in).')
+
+const worker = spawn(
+  'npx',
+  ['wrangler', 'dev', '--port', values.port, '--ip', '127.0.0.1', '--var', `WECHAT_API_BASE:${fake.url}`, ...persist],
+  { stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+)
+// wrangler's own output, minus the Worker's JSON log lines and the chat client's polling of
+// the admin API: the stand-in's lines show what matters.
+for (const stream of [worker.stdout, worker.stderr]) {
+  stream.setEncoding('utf8')
+  stream.on('data', (chunk: string) => {
+    for (const line of chunk.split('\n')) {
+      const noise = line.trimStart().startsWith('{"event"') || line.includes(' /admin/')
+      if (line.trim() !== '' && !noise) console.log(line)
+    }
+  })
+}
+
+let printed = 0
+const printer = setInterval(() => {
+  const calls = fake.calls()
+  for (const call of calls.slice(printed)) console.log(describeCall(call))
+  printed = calls.length
+}, 100)
+
+let stopping = false
+async function stop(code: number): Promise<void> {
+  if (stopping) return
+  stopping = true
+  clearInterval(printer)
+  worker.kill('SIGINT')
+  await fake.close()
+  process.exit(code)
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0))
+worker.on('exit', (code) => void stop(code ?? 0))
+console.log(`Ready soon at http://127.0.0.1:${values.port}/wechat — try: npm run chat -- "1"`)

@@ -1,0 +1,89 @@
+/**
+ * The README's quick start, run as a user would: `npm start` (the stand-in, local KV with
+ * the example rules, wrangler dev) and `npm run chat -- "1"` as child processes on loopback.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+
+const root = join(import.meta.dirname, '..', '..')
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
+describe('npm start + npm run chat', () => {
+  let start: ChildProcess
+  let output = ''
+  let port = 0
+  let apiPort = 0
+  const state = mkdtempSync(join(tmpdir(), 'kefu-quickstart-'))
+
+  beforeAll(async () => {
+    port = await freePort()
+    apiPort = await freePort()
+    start = spawn('npx', ['tsx', 'scripts/start.ts', '--port', String(port), '--api-port', String(apiPort), '--persist-to', state], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    })
+    start.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    start.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (output.includes(`Ready on http://127.0.0.1:${port}`)) {
+          clearInterval(timer)
+          resolve()
+        }
+      }, 100)
+      start.on('exit', (code) => {
+        clearInterval(timer)
+        reject(new Error(`npm start exited (${code}):\n${output}`))
+      })
+    })
+  })
+
+  afterAll(async () => {
+    if (start.exitCode === null && start.pid) {
+      const exited = new Promise((resolve) => start.on('exit', resolve))
+      process.kill(-start.pid, 'SIGINT')
+      await exited
+    }
+    rmSync(state, { recursive: true, force: true })
+  })
+
+  function chat(...args: string[]): string {
+    const result = spawnSync(
+      'npx',
+      ['tsx', 'scripts/chat.ts', '--url', `http://127.0.0.1:${port}`, '--api', `http://127.0.0.1:${apiPort}`, ...args],
+      { cwd: root, encoding: 'utf8', timeout: 60_000 },
+    )
+    expect(result.status, result.stderr).toBe(0)
+    return result.stdout
+  }
+
+  it('answers a keyword with the example rule set, and the stand-in shows the send', async () => {
+    const printed = chat('1')
+    expect(printed).toContain('[rule download] link: "下载 App"')
+    await vi.waitFor(() => expect(output).toMatch(/\[wechat\] send → \S+: link: "下载 App"/))
+  })
+
+  it('shows an image reply, a regex capture and a transfer', async () => {
+    expect(chat('二维码')).toMatch(/\[rule qr\] image: media_id \S+/)
+    expect(chat('订单 12345678')).toContain('[rule order] text: 订单 12345678 已收到')
+    expect(chat('--json', '人工')).toContain('handed to the customer-service tool')
+  })
+
+  it('plays the session-entry event', async () => {
+    expect(chat('--enter', 'pay', '--openid', 'oQuickstartPayUser000000001')).toContain('[rule welcome-pay] text: 支付遇到问题？回复 1 获取帮助')
+  })
+})
