@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { IMAGE_MAX_BYTES, SyntheticErrcode, WechatApiError } from '../src/wechat/api'
 import { mediaKey } from '../src/wechat/media'
 import { fakeWechat, testClient, uniqueOpenid } from './fake-wechat-client'
+import { rejection } from './helpers'
 
 const UPLOAD = '/cgi-bin/media/upload'
 
@@ -16,14 +17,6 @@ async function imageFetches(url: string) {
   return fakeWechat.calls({ path: new URL(url).pathname })
 }
 
-async function refusal(promise: Promise<unknown>): Promise<WechatApiError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(WechatApiError)
-  return error as WechatApiError
-}
 
 describe('uploadImage', () => {
   it('uploads once, then answers from the cache', async () => {
@@ -108,14 +101,14 @@ describe('images WeChat would refuse', () => {
     ['HTML served as image/png', 'notimage.png'],
   ])('refuses %s before uploading', async (_, name) => {
     const { client, appid } = testClient()
-    const error = await refusal(client.uploadImage(fakeWechat.imageUrl(unique(), name)))
+    const error = await rejection(client.uploadImage(fakeWechat.imageUrl(unique(), name)), WechatApiError)
     expect(error).toMatchObject({ errcode: SyntheticErrcode.imageType, kind: 'permanent' })
     expect(await fakeWechat.calls({ appid, path: UPLOAD })).toHaveLength(0)
   })
 
   it.each([false, true])('refuses an image over %s bytes (chunked: %s)', async (chunked) => {
     const { client, appid } = testClient()
-    const error = await refusal(client.uploadImage(fakeWechat.imageUrl(unique(), 'toolarge.png', chunked)))
+    const error = await rejection(client.uploadImage(fakeWechat.imageUrl(unique(), 'toolarge.png', chunked)), WechatApiError)
     expect(error).toMatchObject({ errcode: SyntheticErrcode.imageSize, kind: 'permanent' })
     expect(error.message).toContain(String(IMAGE_MAX_BYTES))
     expect(await fakeWechat.calls({ appid, path: UPLOAD })).toHaveLength(0)
@@ -123,18 +116,18 @@ describe('images WeChat would refuse', () => {
 
   it('refuses a URL that is not http(s)', async () => {
     const { client } = testClient()
-    const error = await refusal(client.uploadImage('ftp://example.com/a.png'))
+    const error = await rejection(client.uploadImage('ftp://example.com/a.png'), WechatApiError)
     expect(error).toMatchObject({ errcode: SyntheticErrcode.imageUrl, kind: 'permanent' })
   })
 
   it('treats a 404 image as permanent and a 500 as retryable', async () => {
     const { client } = testClient()
-    const missing = await refusal(client.uploadImage(fakeWechat.imageUrl(unique(), 'missing.png')))
+    const missing = await rejection(client.uploadImage(fakeWechat.imageUrl(unique(), 'missing.png')), WechatApiError)
     expect(missing).toMatchObject({ errcode: SyntheticErrcode.http, httpStatus: 404, kind: 'permanent' })
 
     const url = fakeWechat.imageUrl(unique(), 'flaky.png')
     await fakeWechat.imageFault(url, { kind: 'http500' })
-    const flaky = await refusal(client.uploadImage(url))
+    const flaky = await rejection(client.uploadImage(url), WechatApiError)
     expect(flaky).toMatchObject({ errcode: SyntheticErrcode.http, httpStatus: 500, kind: 'retryable' })
     // The failure is not cached: the next try uploads.
     expect(await client.uploadImage(url)).toMatch(/\S/)
@@ -144,14 +137,14 @@ describe('images WeChat would refuse', () => {
     const { client } = testClient({ timeoutMs: 300 })
     const url = fakeWechat.imageUrl(unique(), 'slow.png')
     await fakeWechat.imageFault(url, { kind: 'hang' })
-    const error = await refusal(client.uploadImage(url))
+    const error = await rejection(client.uploadImage(url), WechatApiError)
     expect(error).toMatchObject({ errcode: SyntheticErrcode.timeout, kind: 'retryable', api: 'image fetch' })
   })
 
   it('passes WeChat refusing the upload on', async () => {
     const { client, appid } = testClient()
     await fakeWechat.fault({ path: UPLOAD, appid, kind: 'errcode', errcode: 40005, errmsg: 'invalid file type' })
-    const error = await refusal(client.uploadImage(fakeWechat.imageUrl(unique(), 'x.png')))
+    const error = await rejection(client.uploadImage(fakeWechat.imageUrl(unique(), 'x.png')), WechatApiError)
     expect(error).toMatchObject({ errcode: 40005, kind: 'permanent', api: 'media/upload' })
   })
 })

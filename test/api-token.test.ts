@@ -8,6 +8,7 @@ import { SettingError } from '../src/env'
 import { WechatApiError, WechatClient } from '../src/wechat/api'
 import { forceRefreshKey, tokenKey } from '../src/wechat/token'
 import { fakeBase, fakeWechat, testClient, uniqueOpenid } from './fake-wechat-client'
+import { rejection } from './helpers'
 
 const STABLE = '/cgi-bin/stable_token'
 const SEND = '/cgi-bin/message/custom/send'
@@ -18,14 +19,6 @@ async function tokenFetches(appid: string) {
   return calls.map((call) => (call.body as { force_refresh: boolean }).force_refresh)
 }
 
-async function caught(promise: Promise<unknown>): Promise<WechatApiError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(WechatApiError)
-  return error as WechatApiError
-}
 
 describe('access_token cache', () => {
   it('fetches one token for many sends', async () => {
@@ -133,15 +126,15 @@ describe('refused token', () => {
     await client.sendCustom(openid, text('one'))
     await fakeWechat.fault({ path: SEND, appid, kind: 'errcode', errcode: 40001, times: 5 })
 
-    const error = await caught(client.sendCustom(openid, text('two')))
+    const error = await rejection(client.sendCustom(openid, text('two')), WechatApiError)
     expect(error.kind).toBe('token')
     expect(error.errcode).toBe(40001)
     expect((await tokenFetches(appid)).filter(Boolean)).toHaveLength(1)
 
     // Within 30 s, neither this isolate nor a fresh one (KV) forces again.
-    const againHere = await caught(client.sendCustom(openid, text('three')))
+    const againHere = await rejection(client.sendCustom(openid, text('three')), WechatApiError)
     const fresh = testClient({ appid, secret })
-    const againThere = await caught(fresh.client.sendCustom(openid, text('four')))
+    const againThere = await rejection(fresh.client.sendCustom(openid, text('four')), WechatApiError)
     expect([againHere.kind, againThere.kind]).toEqual(['token', 'token'])
     expect((await tokenFetches(appid)).filter(Boolean)).toHaveLength(1)
     expect((await fakeWechat.app(appid)).forceRefreshes).toBe(1)
@@ -162,7 +155,7 @@ describe('credentials', () => {
     const { appid } = testClient()
     await fakeWechat.configureApp({ appid, secret: 'therightsecret0123456789abcdef00' })
     const { client } = testClient({ appid, secret: 'thewrongsecret0123456789abcdef00' })
-    const error = await caught(client.sendCustom(uniqueOpenid(), text('x')))
+    const error = await rejection(client.sendCustom(uniqueOpenid(), text('x')), WechatApiError)
     expect(error).toMatchObject({ kind: 'token', errcode: 40125, api: 'stable_token' })
     expect(error.message).not.toContain('thewrongsecret')
     expect(await tokenFetches(appid)).toEqual([false])
@@ -171,7 +164,7 @@ describe('credentials', () => {
   it('keeps a busy stable_token retryable', async () => {
     const { client, appid } = testClient()
     await fakeWechat.fault({ path: STABLE, appid, kind: 'errcode', errcode: -1 })
-    const error = await caught(client.sendCustom(uniqueOpenid(), text('x')))
+    const error = await rejection(client.sendCustom(uniqueOpenid(), text('x')), WechatApiError)
     expect(error).toMatchObject({ kind: 'retryable', errcode: -1, api: 'stable_token' })
   })
 

@@ -5,17 +5,10 @@ import { fromBase64 } from '../src/wechat/bytes'
 import { PushError } from '../src/wechat/errors'
 import { sealReply } from '../src/wechat/reply'
 import { sign } from '../src/wechat/signature'
+import { rejection } from './helpers'
 
 const hexBytes = (hex: string): Uint8Array<ArrayBuffer> => new Uint8Array(new TextEncoder().encode(hex))
 
-async function refusal(promise: Promise<unknown>): Promise<PushError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(PushError)
-  return error as PushError
-}
 
 describe('official vectors', () => {
   it('signs the URL check', async () => {
@@ -85,15 +78,15 @@ describe('refusals', () => {
   it('rejects a ciphertext for another appid', async () => {
     const ours = await importCipher(key, 'wx0000000000000001')
     const theirs = await importCipher(key, 'wx0000000000000002')
-    const error = await refusal(decrypt(ours, await encrypt(theirs, 'hello')))
+    const error = await rejection(decrypt(ours, await encrypt(theirs, 'hello')), PushError)
     expect(error).toMatchObject({ status: 400, message: 'appid does not match' })
   })
 
   it('rejects bad base64 and partial blocks', async () => {
     const cipher = await importCipher(key, 'wx0000000000000001')
-    expect((await refusal(decrypt(cipher, '!!notbase64!!'))).status).toBe(400)
-    expect((await refusal(decrypt(cipher, 'AAAA'))).message).toMatch(/blocks/)
-    expect((await refusal(decrypt(cipher, ''))).status).toBe(400)
+    expect((await rejection(decrypt(cipher, '!!notbase64!!'), PushError)).status).toBe(400)
+    expect((await rejection(decrypt(cipher, 'AAAA'), PushError)).message).toMatch(/blocks/)
+    expect((await rejection(decrypt(cipher, ''), PushError)).status).toBe(400)
   })
 
   it('rejects a tampered ciphertext', async () => {
@@ -101,7 +94,7 @@ describe('refusals', () => {
     const bytes = fromBase64(await encrypt(cipher, 'hello world'))!
     bytes[bytes.length - 1]! ^= 0x01
     const tampered = btoa(String.fromCharCode(...bytes))
-    expect((await refusal(decrypt(cipher, tampered))).status).toBe(400)
+    expect((await rejection(decrypt(cipher, tampered), PushError)).status).toBe(400)
   })
 
   it('rejects a length field that does not fit', async () => {
@@ -114,7 +107,7 @@ describe('refusals', () => {
     const aes = await crypto.subtle.importKey('raw', raw, 'AES-CBC', false, ['encrypt'])
     const out = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-CBC', iv: raw.slice(0, 16) }, aes, plain))
     const encrypted = btoa(String.fromCharCode(...out.subarray(0, 64)))
-    expect(await refusal(decrypt(cipher, encrypted))).toMatchObject({
+    expect(await rejection(decrypt(cipher, encrypted), PushError)).toMatchObject({
       message: 'length field does not fit',
     })
   })

@@ -1,6 +1,6 @@
 /** Driving the Worker as WeChat does, and watching what it logs. */
 import { exports } from 'cloudflare:workers'
-import { afterEach, beforeEach, vi } from 'vitest'
+import { afterEach, beforeEach, expect, vi } from 'vitest'
 import { buildPush, type PushMode, type PushOptions } from '../dev/push'
 import { importCipher } from '../src/wechat/cipher'
 import type { FlatFields, PushFormat } from '../src/wechat/message'
@@ -53,4 +53,17 @@ export function captureLogs(): { lines: string[]; events: () => Record<string, u
     lines,
     events: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
   }
+}
+
+/** The error a promise rejects with, asserted to be of the given class. */
+export async function rejection<E extends Error>(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => E,
+): Promise<E> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(type)
+  return error as E
 }
