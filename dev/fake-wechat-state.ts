@@ -158,8 +158,9 @@ export class FakeState {
     return this.#apps.get(appid)?.media.get(mediaId) ?? null
   }
 
-  record(call: Omit<FakeCall, 'seq'>): FakeCall {
-    const recorded = { seq: ++this.#seq, ...call }
+  /** `receivedAt` defaults to now (wall clock); the server passes the request's arrival. */
+  record(call: Omit<FakeCall, 'seq' | 'receivedAt'> & { receivedAt?: number }): FakeCall {
+    const recorded: FakeCall = { seq: ++this.#seq, ...call, receivedAt: call.receivedAt ?? wallClockMs() }
     this.#calls.push(recorded)
     return recorded
   }
@@ -226,4 +227,9 @@ export class FakeState {
     this.#calls.push(...kept)
     this.#faults = this.#faults.filter((fault) => fault.appid !== appid)
   }
+}
+
+/** Wall-clock ms since the epoch, sub-ms precision, comparable across processes. */
+export function wallClockMs(): number {
+  return performance.timeOrigin + performance.now()
 }

@@ -47,6 +47,12 @@ export interface RecordedPart {
 export interface FakeCall {
   /** Order of arrival across the whole fake. */
   seq: number
+  /**
+   * When the request arrived: wall-clock ms since the epoch with sub-ms precision
+   * (performance.timeOrigin + performance.now()), not the fake's own clock. The benchmarks
+   * use it to time push → reply.
+   */
+  receivedAt: number
   method: string
   path: string
   /** Query parameters without access_token. */

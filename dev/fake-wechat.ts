@@ -34,7 +34,7 @@ import {
   wxError,
   type WxError,
 } from './fake-wechat-checks'
-import { FakeState } from './fake-wechat-state'
+import { FakeState, wallClockMs } from './fake-wechat-state'
 import {
   FAKE_CONTROL_PREFIX,
   FAKE_IMAGE_PREFIX,
@@ -134,6 +134,7 @@ async function handle(
   res: ServerResponse,
   log: (line: string) => void,
 ): Promise<void> {
+  const receivedAt = wallClockMs()
   const url = new URL(req.url ?? '/', 'http://fake.invalid')
   const raw = await readBody(req)
   if (url.pathname.startsWith(FAKE_IMAGE_PREFIX)) return serveImage(state, url, req, res)
@@ -154,6 +155,7 @@ async function handle(
       status,
       errcode,
       fault: fault?.kind ?? null,
+      receivedAt,
     })
 
   if (fault) {

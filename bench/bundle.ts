@@ -1,0 +1,70 @@
+/**
+ * The deployable bundle: `wrangler deploy --dry-run --outdir <tmp> --metafile` with the
+ * project's own wrangler.toml (so exactly what `npm run deploy` would upload), its size raw
+ * and gzipped, and the biggest contributors from esbuild's metafile — grouped by npm package,
+ * or by directory under src/.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { runToEnd } from './processes'
+
+const ROOT = resolve(import.meta.dirname, '..')
+
+export interface BundleResult {
+  file: string
+  rawBytes: number
+  gzipBytes: number
+  /** Biggest first: bytes each package or src/ directory puts into the output. */
+  contributors: { name: string; bytes: number; share: number }[]
+}
+
+interface Metafile {
+  outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>
+}
+
+export function runBundle(): BundleResult {
+  const dir = mkdtempSync(join(tmpdir(), 'kefu-bundle-'))
+  try {
+    runToEnd(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), 'deploy', '--dry-run', '--outdir', dir, '--metafile'],
+      ROOT,
+    )
+    const meta = JSON.parse(readFileSync(join(dir, 'bundle-meta.json'), 'utf8')) as Metafile
+    const entry = Object.entries(meta.outputs).find(([path]) => path.endsWith('.js'))
+    if (!entry) throw new Error('wrangler wrote no .js output')
+    const [outPath, output] = entry
+    const fileName = outPath.slice(outPath.lastIndexOf('/') + 1)
+    const code = readFileSync(join(dir, fileName))
+    const groups = new Map<string, number>()
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = groupOf(input)
+      groups.set(name, (groups.get(name) ?? 0) + bytesInOutput)
+    }
+    const total = [...groups.values()].reduce((a, b) => a + b, 0)
+    return {
+      file: fileName,
+      rawBytes: code.length,
+      gzipBytes: gzipSync(code, { level: 9 }).length,
+      contributors: [...groups]
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, bytes]) => ({ name, bytes, share: bytes / total })),
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** `node_modules/<pkg>/…` → the package; `src/<dir>/…` → `src/<dir>`; else the path. */
+function groupOf(input: string): string {
+  const modules = input.lastIndexOf('node_modules/')
+  if (modules >= 0) {
+    const rest = input.slice(modules + 'node_modules/'.length).split('/')
+    return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!
+  }
+  const src = /(?:^|\/)src\/([^/]+)\//.exec(input)
+  if (src) return `src/${src[1]}`
+  return input.replace(/^(\.\.\/)+/, '')
+}

@@ -1,0 +1,161 @@
+/** Tables for stdout, and the targets of issue 8 checked against the numbers (never asserted). */
+import type { BundleResult } from './bundle'
+import type { E2eRow } from './e2e'
+import type { PipelineRow } from './pipeline'
+import type { RulesRow } from './rules'
+import { fmt, table } from './timing'
+
+const size = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${fmt(bytes / 1024, bytes < 10240 ? 1 : 0)} KiB`)
+const ms = (value: number) => (value < 1 ? fmt(value, 3) : fmt(value, 1))
+
+export function pipelineTable(rows: readonly PipelineRow[]): string {
+  return table(
+    ['format', 'message', 'body', 'ours µs/op', 'ours ops/s', 'floor µs/op', 'peer µs/op', 'ours/floor', 'ours/peer', 'peer÷ours', 'spread o/f/p %'],
+    rows.map((r) => [
+      r.format,
+      size(r.bytes),
+      size(r.bodyBytes),
+      fmt(r.ours.usPerOp),
+      fmt(r.ours.opsPerSec, 0),
+      fmt(r.floor.usPerOp),
+      fmt(r.peer.usPerOp),
+      `${fmt(r.oursOverFloor, 2)}×`,
+      `${fmt(r.oursOverPeer, 2)}×`,
+      `${fmt(1 / r.oursOverPeer, 2)}×`,
+      `${fmt(r.ours.spreadPct, 0)}/${fmt(r.floor.spreadPct, 0)}/${fmt(r.peer.spreadPct, 0)}`,
+    ]),
+  )
+}
+
+export function rulesTable(rows: readonly RulesRow[]): string {
+  return table(
+    ['rules', 'keywords', 'rules.json', 'compiled', 'check+compile ms', 'cold load compiled ms', 'cold load source ms', 'indexed µs/msg', 'naive µs/msg', 'naive÷indexed', 'disagree'],
+    rows.map((r) => [
+      r.rules.toLocaleString('en'),
+      r.keywords.toLocaleString('en'),
+      size(r.sourceBytes),
+      size(r.compiledBytes),
+      ms(r.pushMs),
+      ms(r.coldCompiledMs),
+      ms(r.coldSourceMs),
+      fmt(r.indexedUs, 2),
+      fmt(r.naiveUs, 2),
+      `${fmt(r.speedup, 1)}×`,
+      String(r.disagreements),
+    ]),
+  )
+}
+
+export function e2eTable(rows: readonly E2eRow[]): string {
+  return table(
+    ['target', 'pushes', 'pushes/s', 'success p50 ms', 'success p99 ms', 'reply p50 ms', 'reply p99 ms', 'reply max ms', 'replied once', 'missing', 'dup', 'bad/err'],
+    rows.map((r) => [
+      r.target,
+      String(r.pushes),
+      fmt(r.pushesPerSec, 0),
+      fmt(r.successP50Ms),
+      fmt(r.successP99Ms),
+      fmt(r.replyP50Ms),
+      fmt(r.replyP99Ms),
+      fmt(r.replyMaxMs),
+      `${r.repliedOnce}/${r.pushes}`,
+      String(r.missing),
+      String(r.duplicated),
+      `${r.badAnswers + r.replyErrors}/${r.errors + r.timeouts}`,
+    ]),
+  )
+}
+
+export function bundleTable(bundle: BundleResult): string {
+  const top = bundle.contributors.slice(0, 3)
+  return [
+    `${bundle.file}: ${size(bundle.rawBytes)} raw, ${size(bundle.gzipBytes)} gzipped (level 9)`,
+    table(
+      ['biggest contributors', 'bytes in bundle', 'share'],
+      top.map((c) => [c.name, size(c.bytes), `${fmt(c.share * 100, 0)} %`]),
+    ),
+  ].join('\n')
+}
+
+export interface TargetCheck {
+  target: string
+  met: boolean | null
+  detail: string
+}
+
+export interface Sections {
+  pipeline?: PipelineRow[]
+  rules?: RulesRow[]
+  e2e?: E2eRow[]
+  bundle?: BundleResult
+}
+
+export function checkTargets(s: Sections): TargetCheck[] {
+  const checks: TargetCheck[] = []
+  if (s.pipeline) {
+    const worstFloor = Math.max(...s.pipeline.map((r) => r.oursOverFloor))
+    const worstPeer = Math.max(...s.pipeline.map((r) => r.oursOverPeer))
+    checks.push({
+      target: 'pipeline ≤ 2× native-crypto floor at every size',
+      met: worstFloor <= 2,
+      detail: `worst ours/floor ${fmt(worstFloor, 2)}×`,
+    })
+    checks.push({
+      target: 'pipeline ≥ 3× faster than peer at every size',
+      met: worstPeer <= 1 / 3,
+      detail: `slowest case peer÷ours ${fmt(1 / worstPeer, 2)}×`,
+    })
+  }
+  if (s.rules) {
+    const first = s.rules[0]
+    const last = s.rules[s.rules.length - 1]
+    if (first && last) {
+      const growth = last.indexedUs / first.indexedUs
+      checks.push({
+        target: `rule matching flat from ${first.rules} to ${last.rules.toLocaleString('en')} rules`,
+        // "Flat": within 2× across a 1,000× growth in rules (the naive scan grows ~linearly).
+        met: growth <= 2,
+        detail: `indexed ${fmt(first.indexedUs, 2)} → ${fmt(last.indexedUs, 2)} µs (${fmt(growth, 2)}×); naive ${fmt(first.naiveUs, 2)} → ${fmt(last.naiveUs, 2)} µs`,
+      })
+    }
+  }
+  if (s.e2e) {
+    const ours = s.e2e.find((r) => r.target === 'kefu-edge')
+    const floor = s.e2e.find((r) => r.target === 'floor')
+    if (ours && floor) {
+      const share = ours.pushesPerSec / floor.pushesPerSec
+      checks.push({
+        target: 'end to end ≥ 70 % of the floor Worker’s pushes/s',
+        met: share >= 0.7,
+        detail: `${fmt(ours.pushesPerSec, 0)} vs ${fmt(floor.pushesPerSec, 0)} pushes/s = ${fmt(share * 100, 0)} %`,
+      })
+    }
+    if (ours) {
+      checks.push({
+        target: 'p99 push → reply delivered < 100 ms locally',
+        met: ours.replyP99Ms < 100,
+        detail: `p99 ${fmt(ours.replyP99Ms)} ms`,
+      })
+      checks.push({
+        target: 'every reply reached the fake exactly once',
+        met: ours.repliedOnce === ours.pushes,
+        detail: `${ours.repliedOnce}/${ours.pushes} once, ${ours.missing} missing, ${ours.duplicated} duplicated`,
+      })
+    }
+  }
+  if (s.bundle) {
+    checks.push({
+      target: 'bundle < 100 KB gzipped',
+      met: s.bundle.gzipBytes < 100_000,
+      detail: `${size(s.bundle.gzipBytes)} gzipped`,
+    })
+  }
+  return checks
+}
+
+export function targetsTable(checks: readonly TargetCheck[]): string {
+  return table(
+    ['target (issue 8)', 'met', 'measured'],
+    checks.map((c) => [c.target, c.met === null ? '?' : c.met ? 'yes' : 'NO', c.detail]),
+  )
+}
