@@ -16,6 +16,8 @@ export interface Env {
   PUSH_MAX_AGE_SECONDS?: string
   /** The largest push body accepted, in bytes (default 1 MiB). */
   PUSH_MAX_BYTES?: string
+  /** The time-out of each WeChat API exchange, in ms (default 8000). */
+  WECHAT_API_TIMEOUT_MS?: string
   RULES: KVNamespace
   CACHE: KVNamespace
   CONVERSATIONS: DurableObjectNamespace<Conversation>
@@ -43,6 +45,7 @@ export type SettingName =
   | 'ADMIN_TOKEN'
   | 'PUSH_MAX_AGE_SECONDS'
   | 'PUSH_MAX_BYTES'
+  | 'WECHAT_API_TIMEOUT_MS'
 
 export type SettingState = { status: 'ok' } | { status: 'missing' | 'malformed'; reason: string }
 
@@ -91,6 +94,7 @@ const CHECKS: Record<SettingName, { required: boolean; check: Check }> = {
   },
   PUSH_MAX_AGE_SECONDS: { required: false, check: positiveInteger },
   PUSH_MAX_BYTES: { required: false, check: positiveInteger },
+  WECHAT_API_TIMEOUT_MS: { required: false, check: positiveInteger },
 }
 
 function isHttpUrl(value: string): boolean {

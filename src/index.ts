@@ -3,6 +3,7 @@
  * Builds the Hono app from its route groups and maps errors to answers.
  */
 import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
 import { SettingError, type Env } from './env'
 import { log } from './log'
 import { admin } from './routes/admin'
@@ -19,6 +20,8 @@ app.route('/', admin)
 app.notFound((c) => c.text('not found', 404))
 
 app.onError((error, c) => {
+  // Middleware refusals (bearer auth: 401/400) carry their own answer.
+  if (error instanceof HTTPException) return error.getResponse()
   if (error instanceof PushError) {
     log.info('push.refused', { status: error.status, reason: error.message })
     return c.text(error.message, error.status)

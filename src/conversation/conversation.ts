@@ -167,7 +167,8 @@ export class Conversation extends DurableObject<Env> {
     const now = Date.now()
     const blocked = refusal(this.window(), now)
     if (blocked) {
-      this.fail(row, blocked, null)
+      // A row that was being retried keeps the error that held it back.
+      this.fail(row, row.reason ? `${blocked}; last error: ${row.reason}` : blocked, row.errcode)
       return true
     }
     this.ctx.storage.sql.exec(

@@ -70,6 +70,10 @@ export function createRulesLoader(options: RulesLoaderOptions = {}): RulesLoader
   let pending: Promise<RuleSet> | null = null
 
   function load(env: Env): Promise<RuleSet> {
+    // A read in flight is awaited, never bypassed: `checkedAt` is set as soon as KV answers,
+    // before the set is decoded or compiled, and answering from `ruleSet` in between gave a
+    // cold isolate's concurrent first pushes the empty set (no reply, and never a retry).
+    if (pending) return pending
     if (now() - checkedAt < recheckMs) return Promise.resolve(ruleSet)
     // Concurrent requests of a cold isolate share one read and one compile.
     pending ??= refresh(env).finally(() => {

@@ -11,7 +11,7 @@
  * - POST /cgi-bin/media/upload?type=image        (media.ts)
  * - POST /cgi-bin/message/subscribe/send
  */
-import { apiBase, requireSetting, type Env } from '../env'
+import { apiBase, numberSetting, requireSetting, type Env } from '../env'
 import { log } from '../log'
 import { SyntheticErrcode, WechatApiError } from './api-error'
 import { exchangeJson, type JsonObject } from './http'
@@ -110,13 +110,17 @@ export class WechatClient {
     })
   }
 
-  /** Throws SettingError naming WECHAT_APPID, WECHAT_APPSECRET or WECHAT_API_BASE. */
+  /**
+   * Throws SettingError naming WECHAT_APPID, WECHAT_APPSECRET, WECHAT_API_BASE or
+   * WECHAT_API_TIMEOUT_MS.
+   */
   static fromEnv(env: Env): WechatClient {
     return new WechatClient({
       appid: requireSetting(env, 'WECHAT_APPID'),
       secret: requireSetting(env, 'WECHAT_APPSECRET'),
       apiBase: apiBase(env),
       cache: env.CACHE,
+      timeoutMs: numberSetting(env, 'WECHAT_API_TIMEOUT_MS', DEFAULT_TIMEOUT_MS),
     })
   }
 
