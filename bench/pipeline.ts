@@ -12,6 +12,10 @@
  *
  * Method: a pool of 64 distinct pushes per case, each implementation warmed up for 250 ms,
  * then 7 timed runs of ~150 ms (sequential awaited calls); ops/s is the median run.
+ *
+ * In Node each WebCrypto call is an async thread-pool hop (60–80 µs), three per push, so
+ * "ours" here mostly prices Node's WebCrypto glue. bench/pipeline-workerd.ts runs the same
+ * cases (benchRules, pipelinePool, encryptField below) inside workerd, where the Worker runs.
  */
 import { createDecipheriv, createHash } from 'node:crypto'
 import WXBizMsgCrypt from 'wechat-crypto'
@@ -19,15 +23,16 @@ import xml2js from 'xml2js'
 import { toRuleSet } from '../src/rules/compile'
 import { decide } from '../src/rules/match'
 import type { RuleSetSource } from '../src/rules/schema'
+import type { Cipher } from '../src/wechat/cipher'
 import type { PushFormat } from '../src/wechat/message'
 import { openPush } from '../src/wechat/push'
-import { checkRulesFile, DEFAULT_RULES_PATH } from '../scripts/rules-file'
+import { checkRulesFile, DEFAULT_RULES_PATH, type CheckedRules } from '../scripts/rules-file'
 import { cipherFor, contentOfBytes, KEYS, signedPush, type SignedPush } from './fixtures'
 import { naiveRules } from './rules'
 import { median } from './timing'
 
 export const PIPELINE_SIZES = [10, 1024, 8192] as const
-const FORMATS: PushFormat[] = ['xml', 'json']
+export const PIPELINE_FORMATS: PushFormat[] = ['xml', 'json']
 const POOL = 64
 
 export interface Measure {
@@ -63,10 +68,8 @@ export async function runPipelineBench(options: PipelineOptions = {}): Promise<P
   const warmupMs = options.warmupMs ?? 250
   const runMs = options.runMs ?? 150
   const runs = options.runs ?? 7
-  const checked = await checkRulesFile(DEFAULT_RULES_PATH)
-  if (!checked) throw new Error(`${DEFAULT_RULES_PATH} does not check`)
+  const { checked, source } = await benchRules()
   const ruleSet = toRuleSet(checked.compiled)
-  const source = JSON.parse(new TextDecoder().decode(checked.bytes)) as RuleSetSource
   const naive = naiveRules(source)
   const cipher = await cipherFor()
   const now = Math.floor(Date.now() / 1000)
@@ -121,22 +124,9 @@ export async function runPipelineBench(options: PipelineOptions = {}): Promise<P
   }
 
   const rows: PipelineRow[] = []
-  for (const format of FORMATS) {
+  for (const format of PIPELINE_FORMATS) {
     for (const bytes of PIPELINE_SIZES) {
-      const pool: SignedPush[] = []
-      for (let i = 0; i < POOL; i++) {
-        pool.push(
-          await signedPush({
-            openid: `oBench${String(i).padStart(6, '0')}`,
-            content: contentOfBytes(bytes, i),
-            msgId: String(24000000000000000n + BigInt(i)),
-            format,
-            timestamp: now,
-            nonce: String(100000 + i),
-            cipher,
-          }),
-        )
-      }
+      const pool = await pipelinePool(format, bytes, cipher, now)
       // Every implementation must succeed on the pool before it is timed.
       for (const push of pool) {
         await ours(push)
@@ -162,7 +152,34 @@ export async function runPipelineBench(options: PipelineOptions = {}): Promise<P
   return rows
 }
 
-function encryptField(format: PushFormat): (push: SignedPush) => string {
+/** rules/rules.json, checked and compiled as `rules:push` would (shared with the workerd run). */
+export async function benchRules(): Promise<{ checked: CheckedRules; source: RuleSetSource }> {
+  const checked = await checkRulesFile(DEFAULT_RULES_PATH)
+  if (!checked) throw new Error(`${DEFAULT_RULES_PATH} does not check`)
+  const source = JSON.parse(new TextDecoder().decode(checked.bytes)) as RuleSetSource
+  return { checked, source }
+}
+
+/** The pool of POOL distinct safe-mode text pushes of one case (shared with the workerd run). */
+export async function pipelinePool(format: PushFormat, bytes: number, cipher: Cipher, now: number): Promise<SignedPush[]> {
+  const pool: SignedPush[] = []
+  for (let i = 0; i < POOL; i++) {
+    pool.push(
+      await signedPush({
+        openid: `oBench${String(i).padStart(6, '0')}`,
+        content: contentOfBytes(bytes, i),
+        msgId: String(24000000000000000n + BigInt(i)),
+        format,
+        timestamp: now,
+        nonce: String(100000 + i),
+        cipher,
+      }),
+    )
+  }
+  return pool
+}
+
+export function encryptField(format: PushFormat): (push: SignedPush) => string {
   const cache = new Map<string, string>()
   return (push) => {
     let value = cache.get(push.body)
