@@ -14,21 +14,39 @@ export function toHex(bytes: Uint8Array): string {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
-/** Strict base64: returns null for anything atob would tolerate but WeChat never sends. */
+/**
+ * The ES2026 base64 methods where the runtime has them (workerd does, Node 20 does not):
+ * several times faster than atob and a loop on an 11 KB Encrypt field.
+ */
+interface NativeFromBase64 {
+  fromBase64(text: string): Uint8Array<ArrayBuffer>
+}
+interface NativeToBase64 {
+  toBase64(): string
+}
+const NATIVE_BASE64 = 'fromBase64' in Uint8Array && 'toBase64' in Uint8Array.prototype
+
+/**
+ * Strict base64: padded, no whitespace, returns null for anything else. Bits past the last
+ * byte are ignored, as atob does: a 43-character EncodingAESKey + "=" has two of them.
+ */
 export function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
   if (text.length % 4 !== 0 || !BASE64.test(text)) return null
-  let binary: string
   try {
-    binary = atob(text)
+    if (NATIVE_BASE64) {
+      return (Uint8Array as unknown as NativeFromBase64).fromBase64(text)
+    }
+    const binary = atob(text)
+    const out = new Uint8Array(binary.length)
+    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
+    return out
   } catch {
     return null
   }
-  const out = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
-  return out
 }
 
 export function toBase64(bytes: Uint8Array): string {
+  if (NATIVE_BASE64) return (bytes as unknown as NativeToBase64).toBase64()
   let binary = ''
   // Chunks keep String.fromCharCode's argument list well under engine limits.
   for (let i = 0; i < bytes.length; i += 0x8000) {
