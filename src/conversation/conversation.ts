@@ -34,6 +34,11 @@ const LIMIT_REACHED = 45047
 export class Conversation extends DurableObject<Env> {
   private running: Promise<void> | null = null
   private rerun = false
+  /**
+   * The alarm as this instance last set or read it (null: none), so a busy conversation
+   * does not touch the alarm on every push; undefined until known.
+   */
+  private alarmAt: number | null | undefined = undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -87,7 +92,8 @@ export class Conversation extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     // The alarm is the earliest scheduled retry: that row is due even if its backoff has
-    // not quite run out by this clock.
+    // not quite run out by this clock. Having fired, it is no longer set.
+    this.alarmAt = null
     await this.run(true)
   }
 
@@ -171,11 +177,7 @@ export class Conversation extends DurableObject<Env> {
       this.fail(row, row.reason ? `${blocked}; last error: ${row.reason}` : blocked, row.errcode)
       return true
     }
-    this.ctx.storage.sql.exec(
-      'UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?',
-      now,
-      row.id,
-    )
+    // The attempt is counted with its outcome, in the same write.
     const attempt = { ...row, attempts: row.attempts + 1 }
     try {
       client.current ??= WechatClient.fromEnv(this.env)
@@ -210,7 +212,8 @@ export class Conversation extends DurableObject<Env> {
     const now = Date.now()
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec(
-        "UPDATE outbox SET status = 'sent', errcode = NULL, reason = NULL, updated_at = ? WHERE id = ?",
+        "UPDATE outbox SET status = 'sent', attempts = ?, errcode = NULL, reason = NULL, updated_at = ? WHERE id = ?",
+        row.attempts,
         now,
         row.id,
       )
@@ -240,7 +243,8 @@ export class Conversation extends DurableObject<Env> {
     const errcode = error instanceof WechatApiError ? error.errcode : null
     const reason = describe(error)
     this.ctx.storage.sql.exec(
-      'UPDATE outbox SET next_attempt_at = ?, errcode = ?, reason = ?, updated_at = ? WHERE id = ?',
+      'UPDATE outbox SET attempts = ?, next_attempt_at = ?, errcode = ?, reason = ?, updated_at = ? WHERE id = ?',
+      row.attempts,
       nextAttemptAt,
       errcode,
       reason,
@@ -255,7 +259,8 @@ export class Conversation extends DurableObject<Env> {
 
   private fail(row: OutboxRow, reason: string, errcode: number | null): void {
     this.ctx.storage.sql.exec(
-      "UPDATE outbox SET status = 'failed', reason = ?, errcode = ?, updated_at = ? WHERE id = ?",
+      "UPDATE outbox SET status = 'failed', attempts = ?, reason = ?, errcode = ?, updated_at = ? WHERE id = ?",
+      row.attempts,
       reason,
       errcode,
       Date.now(),
@@ -266,11 +271,7 @@ export class Conversation extends DurableObject<Env> {
 
   private async scheduleAlarm(): Promise<void> {
     const due = this.nextDue()
-    if (due === null) {
-      await this.ctx.storage.deleteAlarm()
-      return
-    }
-    await this.ctx.storage.setAlarm(Math.max(due, Date.now() + 1))
+    await this.setAlarm(due === null ? null : Math.max(due, Date.now() + 1))
   }
 
   /** When the earliest waiting push is next due: the backoff of each push's first pending part. */
@@ -284,8 +285,15 @@ export class Conversation extends DurableObject<Env> {
 
   /** Sets the alarm to `at` unless one is already due sooner. */
   private async ensureAlarm(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm()
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at)
+    this.alarmAt ??= await this.ctx.storage.getAlarm()
+    if (this.alarmAt === null || this.alarmAt > at) await this.setAlarm(at)
+  }
+
+  private async setAlarm(at: number | null): Promise<void> {
+    if (this.alarmAt === at) return
+    if (at === null) await this.ctx.storage.deleteAlarm()
+    else await this.ctx.storage.setAlarm(at)
+    this.alarmAt = at
   }
 
   private window(): SendWindow {
