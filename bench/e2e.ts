@@ -23,7 +23,7 @@ import type { FakeCall } from '../dev/fake-wechat-types'
 import type { Cipher } from '../src/wechat/cipher'
 import { importCipher } from '../src/wechat/cipher'
 import { KEYS, signedPush, type SignedPush } from './fixtures'
-import { freePort, installCleanup, runToEnd, sleep, startService, waitForHttp, type Service } from './processes'
+import { freePort, installCleanup, runToEnd, sleep, startService, startWranglerDev, waitForHttp, type Service } from './processes'
 import { percentile } from './timing'
 
 export type TargetName = 'kefu-edge' | 'floor' | 'co-wechat'
@@ -36,7 +36,6 @@ const APPIDS: Record<TargetName, string> = {
 }
 const SEND_PATH = '/cgi-bin/message/custom/send'
 const ROOT = resolve(import.meta.dirname, '..')
-const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
 
 export interface E2eOptions {
   /** Measured pushes per target. */
@@ -150,39 +149,23 @@ async function startTarget(name: TargetName, dir: string, fakeUrl: string): Prom
   }
 
   const persist = join(dir, `${name}-state`)
-  const vars = [
-    `WECHAT_API_BASE:${fakeUrl}`,
-    `WECHAT_APPID:${appid}`,
-    `WECHAT_APPSECRET:${KEYS.secret}`,
-    `WECHAT_TOKEN:${KEYS.token}`,
-    `WECHAT_ENCODING_AES_KEY:${KEYS.encodingAesKey}`,
-  ].flatMap((v) => ['--var', v])
-  const config = name === 'floor' ? ['--config', join(ROOT, 'bench', 'floor', 'wrangler.toml')] : []
   if (name === 'kefu-edge') {
     // The example rule set into this run's local KV, as an operator would with rules:push.
     runToEnd(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'rules-push.ts'), '--local', '--persist-to', persist], ROOT)
   }
-  const service = startService({
+  const service = await startWranglerDev({
     name,
-    command: process.execPath,
-    args: [
-      WRANGLER,
-      'dev',
-      ...config,
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--inspector-port',
-      String(await freePort()),
-      '--persist-to',
-      persist,
-      '--show-interactive-dev-session=false',
-      ...vars,
-    ],
-    cwd: ROOT,
-    env: { WRANGLER_SEND_METRICS: 'false', NO_UPDATE_NOTIFIER: '1', CI: '1' },
+    port,
+    persistTo: persist,
     logFile,
+    config: name === 'floor' ? join(ROOT, 'bench', 'floor', 'wrangler.toml') : undefined,
+    vars: {
+      WECHAT_API_BASE: fakeUrl,
+      WECHAT_APPID: appid,
+      WECHAT_APPSECRET: KEYS.secret,
+      WECHAT_TOKEN: KEYS.token,
+      WECHAT_ENCODING_AES_KEY: KEYS.encodingAesKey,
+    },
   })
   await waitForHttp(name === 'kefu-edge' ? `${url}/healthz` : url, service, 90_000)
   return { service, url: `${url}/wechat` }

@@ -27,11 +27,10 @@ import { openPush } from '../src/wechat/push'
 import { cipherFor, KEYS, type SignedPush } from './fixtures'
 import { benchRules, encryptField, PIPELINE_FORMATS, PIPELINE_SIZES, pipelinePool } from './pipeline'
 import type { BenchPush, PipelineSetup, RunAnswer } from './pipeline-worker/worker'
-import { freePort, installCleanup, startService, type Service, waitForHttp } from './processes'
+import { freePort, installCleanup, startWranglerDev, type Service, waitForHttp } from './processes'
 import { median } from './timing'
 
 const ROOT = resolve(import.meta.dirname, '..')
-const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
 const CONFIG = join(ROOT, 'bench', 'pipeline-worker', 'wrangler.toml')
 
 type OpName = 'ours' | 'floor'
@@ -77,27 +76,12 @@ export async function runPipelineWorkerd(options: WorkerdPipelineOptions = {}): 
   try {
     const port = await freePort()
     const base = `http://127.0.0.1:${port}`
-    service = startService({
+    service = await startWranglerDev({
       name: 'pipeline-worker',
-      command: process.execPath,
-      args: [
-        WRANGLER,
-        'dev',
-        '--config',
-        CONFIG,
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--inspector-port',
-        String(await freePort()),
-        '--persist-to',
-        join(dir, 'state'),
-        '--show-interactive-dev-session=false',
-      ],
-      cwd: ROOT,
-      env: { WRANGLER_SEND_METRICS: 'false', NO_UPDATE_NOTIFIER: '1', CI: '1' },
+      port,
+      persistTo: join(dir, 'state'),
       logFile: join(dir, 'pipeline-worker.log'),
+      config: CONFIG,
     })
     await waitForHttp(base, service, 90_000)
     return await measureWorker(base, options)

@@ -6,6 +6,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
+import { join, resolve } from 'node:path'
+
+const ROOT = resolve(import.meta.dirname, '..')
+const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
 
 const running = new Set<Service>()
 
@@ -36,6 +40,34 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv
   /** stdout and stderr go here (for reading when something fails). */
   logFile: string
+}
+
+export interface WranglerDevOptions {
+  name: string
+  port: number
+  /** Local KV and Durable Object state. */
+  persistTo: string
+  logFile: string
+  /** A wrangler.toml other than the project's. */
+  config?: string
+  /** `--var NAME:value` for each. */
+  vars?: Record<string, string>
+}
+
+/** `wrangler dev` on loopback with its own inspector port, no prompts and no telemetry. */
+export async function startWranglerDev(options: WranglerDevOptions): Promise<Service> {
+  const args = [WRANGLER, 'dev', ...(options.config ? ['--config', options.config] : [])]
+  args.push('--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', String(await freePort()))
+  args.push('--persist-to', options.persistTo, '--show-interactive-dev-session=false')
+  for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`)
+  return startService({
+    name: options.name,
+    command: process.execPath,
+    args,
+    cwd: ROOT,
+    env: { WRANGLER_SEND_METRICS: 'false', NO_UPDATE_NOTIFIER: '1', CI: '1' },
+    logFile: options.logFile,
+  })
 }
 
 export function startService(options: StartOptions): Service {
