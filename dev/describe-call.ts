@@ -3,12 +3,8 @@
  * would see. Shared by `npm start`, which prints every call, and `npm run chat`, which
  * prints the replies to what you typed.
  */
+import { isObject } from './fake-wechat-checks'
 import type { FakeCall } from './fake-wechat-types'
-
-type Json = Record<string, unknown>
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const field = (value: unknown, name: string): string => {
   const inner = isObject(value) ? value[name] : undefined

@@ -4,6 +4,7 @@
  */
 import type { Conversation } from './conversation/conversation'
 import { decodeAesKey } from './wechat/cipher'
+import { isHttpUrl } from './url'
 
 export interface Env {
   WECHAT_APPID?: string
@@ -95,14 +96,6 @@ const CHECKS: Record<SettingName, { required: boolean; check: Check }> = {
   PUSH_MAX_AGE_SECONDS: { required: false, check: positiveInteger },
   PUSH_MAX_BYTES: { required: false, check: positiveInteger },
   WECHAT_API_TIMEOUT_MS: { required: false, check: positiveInteger },
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    return /^https?:$/.test(new URL(value).protocol)
-  } catch {
-    return false
-  }
 }
 
 function positiveInteger(value: string): string | null {

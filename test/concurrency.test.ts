@@ -240,7 +240,7 @@ describe('rule-set changes while pushes are decided', () => {
         await new Promise((resolve) => setTimeout(resolve, i % 50))
         const inbound = message(i)
         const plan = decide(await loader.load(env), inbound)
-        await conversation.record(toRecordInput(inbound, plan, Date.now()))
+        await conversation.record(toRecordInput(inbound, plan))
         return { inbound, plan }
       }),
     )

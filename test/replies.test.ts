@@ -125,6 +125,8 @@ describe('rules to replies', () => {
 
     const calls = await fakeWechat.calls({ appid: APPID, touser: first })
     expect(calls.map((c) => c.path)).toEqual(['/cgi-bin/message/custom/business/typing', SEND])
+    // The cached image needs no upload, so no "typing…" either.
+    expect((await fakeWechat.calls({ appid: APPID, touser: second })).map((c) => c.path)).toEqual([SEND])
     expect(await uploads()).toBe(uploadsBefore + 1)
   })
 
@@ -310,6 +312,22 @@ describe('faults', () => {
     })
     const bodies = (await sends(openid)).filter((c) => c.errcode === 0).map((c) => (c.body as { msgtype: string }).msgtype)
     expect(bodies).toEqual(['text', 'text', 'miniprogrampage', 'text'])
+  })
+
+  it('45011 (per-minute quota) waits the minute WeChat asks for', async () => {
+    const openid = uniqueOpenid()
+    await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 45011 })
+    const before = Date.now()
+    await push(text(openid, '1'))
+    await vi.waitFor(async () => expect(await sends(openid)).toHaveLength(1))
+    const row = await vi.waitFor(async () => {
+      const next = await runInDurableObject(stub(openid), (_instance: Conversation, state) =>
+        state.storage.sql.exec<{ next_attempt_at: number; errcode: number | null }>('SELECT next_attempt_at, errcode FROM outbox').one(),
+      )
+      expect(next.errcode).toBe(45011)
+      return next
+    })
+    expect(row.next_attempt_at - before).toBeGreaterThanOrEqual(60_000)
   })
 
   it('an expired token is refreshed and the send delivered', async () => {

@@ -45,6 +45,17 @@ describe('loadRules with the real RULES namespace', () => {
     expect(eventsNamed('rules.missing')).toHaveLength(1)
   })
 
+  it('keeps the rule set in force when the key disappears, and says so', async () => {
+    const loader = createRulesLoader({ recheckMs: 0 })
+    await env.RULES.put(RULES_KEY, ruleSetText('hello'))
+    const before = await loader.load(env)
+    await env.RULES.delete(RULES_KEY)
+    const after = await loader.load(env)
+    expect(after.version).toBe(before.version)
+    expect(decide(after, hi).ruleId).toBe(decide(before, hi).ruleId)
+    expect(loader.status()).toMatchObject({ status: 'missing', version: before.version })
+  })
+
   it('compiles a rule set put by hand, and reuses it while the value is unchanged', async () => {
     const text = ruleSetText('hello')
     await env.RULES.put(RULES_KEY, text)

@@ -208,6 +208,8 @@ describe('POST /wechat: refusals', () => {
     await refused(await push(noId, 'safe', 'json'), 400, /MsgId/)
     await refused(await push({ ...textMessage(OPENID, 'hi', '1'), CreateTime: 'soon' }, 'safe', 'json'), 400, /CreateTime/)
     await refused(await push('{"MsgType":"text"}', 'safe', 'json'), 400, /ToUserName/)
+    await refused(await push(textMessage('o/../../etc', 'hi', '1'), 'safe', 'xml'), 400, /FromUserName: is not an openid/)
+    await refused(await push(textMessage('o'.repeat(65), 'hi', '1'), 'plaintext', 'json'), 400, /FromUserName/)
     await refused(await push('{"ToUserName":"a","FromUserName":"b","CreateTime":1,"MsgType":"text","Content":{"x":1},"MsgId":1}', 'plaintext', 'json'), 400, /Content/)
   })
 

@@ -11,10 +11,11 @@ import { SettingError, requireSetting, type Env } from '../env'
 import { log } from '../log'
 import type { ReplyMessage } from '../replies'
 import { WechatApiError, WechatClient } from '../wechat/api'
-import { needsUpload, toCustomMessage } from './delivery'
+import { toCustomMessage } from './delivery'
 import {
   CLOSED,
   OUTBOX_TTL_MS,
+  PRUNE_EVERY_MS,
   SAFETY_ALARM_MS,
   SEEN_TTL_MS,
   refusal,
@@ -39,6 +40,8 @@ export class Conversation extends DurableObject<Env> {
    * does not touch the alarm on every push; undefined until known.
    */
   private alarmAt: number | null | undefined = undefined
+  /** When this instance last pruned old rows: at most once per PRUNE_EVERY_MS. */
+  private prunedAt = 0
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -62,6 +65,7 @@ export class Conversation extends DurableObject<Env> {
         input.plan.transfer ? 1 : 0,
         now,
       )
+      // A sender's clock ahead of ours never widens the window into the future.
       if (input.grant) this.saveWindow(widen(this.window(), input.grant, Math.min(input.at, now)))
       input.plan.sends.forEach((reply, part) => {
         this.ctx.storage.sql.exec(
@@ -153,7 +157,7 @@ export class Conversation extends DurableObject<Env> {
    */
   private async drain(dueBy: number): Promise<void> {
     const held = new Set<string>()
-    const client = { current: null as WechatClient | null, typing: false }
+    const pass: DeliveryPass = { client: null, typing: false }
     const pending = this.sql<OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id")
     for (const row of pending) {
       if (held.has(row.dedup_key)) continue
@@ -161,15 +165,12 @@ export class Conversation extends DurableObject<Env> {
         held.add(row.dedup_key)
         continue
       }
-      if (!(await this.attempt(row, client))) held.add(row.dedup_key)
+      if (!(await this.attempt(row, pass))) held.add(row.dedup_key)
     }
   }
 
   /** Sends one row; false when it must be retried later (so its push's later parts wait). */
-  private async attempt(
-    row: OutboxRow,
-    client: { current: WechatClient | null; typing: boolean },
-  ): Promise<boolean> {
+  private async attempt(row: OutboxRow, pass: DeliveryPass): Promise<boolean> {
     const now = Date.now()
     const blocked = refusal(this.window(), now)
     if (blocked) {
@@ -177,22 +178,31 @@ export class Conversation extends DurableObject<Env> {
       this.fail(row, row.reason ? `${blocked}; last error: ${row.reason}` : blocked, row.errcode)
       return true
     }
+    const reply = parseReply(row.reply)
+    if (!reply) {
+      this.fail(row, 'unreadable reply', null)
+      return true
+    }
     // The attempt is counted with its outcome, in the same write.
     const attempt = { ...row, attempts: row.attempts + 1 }
     try {
-      client.current ??= WechatClient.fromEnv(this.env)
-      const reply = JSON.parse(row.reply) as ReplyMessage
-      if (needsUpload(reply) && !client.typing) {
-        client.typing = true
-        await this.showTyping(client.current, row)
+      pass.client ??= WechatClient.fromEnv(this.env)
+      const client = pass.client
+      // An upload can take seconds: the user sees "typing…" first, once per pass.
+      const beforeUpload = async (): Promise<void> => {
+        if (pass.typing) return
+        pass.typing = true
+        await this.showTyping(client, row)
       }
-      const message = await toCustomMessage(reply, client.current, requireSetting(this.env, 'WECHAT_APPID'))
-      await client.current.sendCustom(row.openid, message)
-      this.sent(attempt, reply)
-      return true
+      const media = { uploadImage: (url: string) => client.uploadImage(url, beforeUpload) }
+      const message = await toCustomMessage(reply, media, requireSetting(this.env, 'WECHAT_APPID'))
+      await client.sendCustom(row.openid, message)
     } catch (error) {
       return this.failed(attempt, error)
     }
+    // Outside the try: WeChat has the message, so nothing after this may cause a resend.
+    this.sent(attempt, reply)
+    return true
   }
 
   /** Typing is a courtesy: its failure never holds up the reply. */
@@ -238,7 +248,9 @@ export class Conversation extends DurableObject<Env> {
       this.fail(row, `wechat: ${error.message}`, error.errcode)
       return true
     }
-    const delay = retryDelay(row.attempts)
+    // 45011 (per-minute quota) says when to come back; otherwise our own backoff.
+    const retryAfterMs = error instanceof WechatApiError ? (error.retryAfterSeconds ?? 0) * 1000 : 0
+    const delay = Math.max(retryDelay(row.attempts), retryAfterMs)
     const nextAttemptAt = Date.now() + delay
     const errcode = error instanceof WechatApiError ? error.errcode : null
     const reason = describe(error)
@@ -316,6 +328,8 @@ export class Conversation extends DurableObject<Env> {
   }
 
   private prune(now: number): void {
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return
+    this.prunedAt = now
     this.ctx.storage.sql.exec('DELETE FROM seen WHERE received_at < ?', now - SEEN_TTL_MS)
     this.ctx.storage.sql.exec(
       "DELETE FROM outbox WHERE status != 'pending' AND updated_at < ?",
@@ -325,6 +339,20 @@ export class Conversation extends DurableObject<Env> {
 
   private sql<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): T[] {
     return this.ctx.storage.sql.exec<T>(query, ...bindings).toArray()
+  }
+}
+
+/** One delivery pass: one API client, and "typing…" shown at most once. */
+interface DeliveryPass {
+  client: WechatClient | null
+  typing: boolean
+}
+
+function parseReply(json: string): ReplyMessage | null {
+  try {
+    return JSON.parse(json) as ReplyMessage
+  } catch {
+    return null
   }
 }
 

@@ -9,11 +9,6 @@ export interface MediaUploader {
   uploadImage(url: string): Promise<string>
 }
 
-/** An upload can take seconds, so the user is shown "typing…" first. */
-export function needsUpload(reply: ReplyMessage): boolean {
-  return (reply.type === 'image' && 'url' in reply) || (reply.type === 'miniprogrampage' && 'thumb_url' in reply)
-}
-
 export async function toCustomMessage(
   reply: ReplyMessage,
   media: MediaUploader,

@@ -5,7 +5,7 @@
  * messages. Allowances do not add up: an action raises the remaining count and the deadline
  * to the larger of what is left and what it grants (wechat-protocol.md §5).
  */
-import type { InboundMessage } from '../wechat/message'
+import { isUserMessage, type InboundMessage } from '../wechat/message'
 
 export type GrantingAction = 'message' | 'enter_session'
 
@@ -18,9 +18,7 @@ export const GRANTS: Record<GrantingAction, { count: number; durationMs: number 
 
 /** Which allowance a push grants; other events grant nothing. */
 export function grantOf(message: InboundMessage): GrantingAction | null {
-  if (message.type === 'text' || message.type === 'image' || message.type === 'miniprogrampage') {
-    return 'message'
-  }
+  if (isUserMessage(message)) return 'message'
   if (message.type === 'user_enter_tempsession') return 'enter_session'
   return null
 }
@@ -66,7 +64,9 @@ export function retryDelay(attempts: number, random: number = Math.random()): nu
  */
 export const SAFETY_ALARM_MS = 30 * 1000
 
-/** How long dedup keys are kept: WeChat's retries come within seconds; a day is ample. */
+/** How long dedup keys are kept: WeChat's retries come within seconds; two days is ample. */
 export const SEEN_TTL_MS = 2 * 24 * 60 * 60 * 1000
 /** Finished outbox rows are kept this long for inspection, then pruned. */
 export const OUTBOX_TTL_MS = 7 * 24 * 60 * 60 * 1000
+/** Pruning scans the user's rows, so it runs at most hourly per object, not on every push. */
+export const PRUNE_EVERY_MS = 60 * 60 * 1000

@@ -1,21 +1,20 @@
 /** What the push route hands the Conversation object for one verified push. */
 import type { ReplyPlan } from '../replies'
-import { dedupKey, type InboundMessage } from '../wechat/message'
+import { dedupKey, msgIdOf, type InboundMessage } from '../wechat/message'
 import type { RecordInput } from './conversation'
 import { grantOf } from './policy'
 
 const SUMMARY_CHARS = 200
 
-export function toRecordInput(message: InboundMessage, plan: ReplyPlan, now: number): RecordInput {
+export function toRecordInput(message: InboundMessage, plan: ReplyPlan): RecordInput {
   return {
     dedupKey: dedupKey(message),
     openid: message.fromUserName,
-    msgId: 'msgId' in message ? message.msgId : null,
+    msgId: msgIdOf(message),
     kind: message.type,
     summary: summarize(message).slice(0, SUMMARY_CHARS),
     grant: grantOf(message),
-    // CreateTime is seconds; a clock ahead of ours never widens the window into the future.
-    at: Math.min(message.createTime * 1000, now),
+    at: message.createTime * 1000,
     plan,
   }
 }

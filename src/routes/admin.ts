@@ -1,7 +1,7 @@
 /**
  * `/admin/*`: read-only views for the operator, behind `Authorization: Bearer <ADMIN_TOKEN>`.
  * Hono's bearer-auth compares hashes of the tokens, so the check takes the same time
- * whatever was sent. Without ADMIN_TOKEN the admin API is off.
+ * whatever was sent. Without ADMIN_TOKEN every admin request answers 500 naming the setting.
  */
 import { Hono } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'

@@ -17,7 +17,7 @@ import { loadRules } from '../rules/loader'
 import { decide } from '../rules/match'
 import { importCipher } from '../wechat/cipher'
 import { unauthorized } from '../wechat/errors'
-import { serializeFields } from '../wechat/message'
+import { msgIdOf, serializeFields } from '../wechat/message'
 import { checkFreshness, openPush, type OpenedPush } from '../wechat/push'
 import { sealReply, transferReply } from '../wechat/reply'
 import { verifySignature } from '../wechat/signature'
@@ -61,7 +61,7 @@ wechat.post(
     const push = await open(c)
     logPush(push)
     const plan = decide(await loadRules(c.env), push.message)
-    const input = toRecordInput(push.message, plan, Date.now())
+    const input = toRecordInput(push.message, plan)
     if (!needsRecording(input)) return c.text('success')
 
     // Durable before WeChat hears back; delivery runs after the answer and never delays it.
@@ -111,7 +111,7 @@ function logPush({ message, format, encrypted }: OpenedPush): void {
     openid: message.fromUserName,
     format,
     encrypted,
-    msgId: 'msgId' in message ? message.msgId : undefined,
+    msgId: msgIdOf(message),
   }
   if (message.type === 'unknown') {
     log.warn('push.unknown', { ...fields, msgType: message.msgType, pushEvent: message.event })

@@ -95,8 +95,9 @@ export function createRulesLoader(options: RulesLoaderOptions = {}): RulesLoader
         state = rejection ? 'invalid' : 'ok'
         return ruleSet
       }
-      seenVersion = version
       await apply(env, version, value)
+      // Only once applied: a version whose loading failed (a KV error) is tried again.
+      seenVersion = version
     } catch (error) {
       checkedAt = now()
       if (state !== 'unavailable') log.error('rules.unavailable', { error: (error as Error).name })
@@ -105,12 +106,14 @@ export function createRulesLoader(options: RulesLoaderOptions = {}): RulesLoader
     return ruleSet
   }
 
+  /**
+   * No `rules` key: the set in force stays (a fresh isolate has the empty one). To stop all
+   * replies on purpose, push a rule set with no rules.
+   */
   function missing(): RuleSet {
     if (state !== 'missing') log.warn('rules.missing', { key: RULES_KEY, inForce: ruleSet.version })
     seenVersion = null
     rejection = null
-    ruleSet = EMPTY_RULE_SET
-    from = 'none'
     state = 'missing'
     return ruleSet
   }

@@ -6,7 +6,7 @@
 import type { ReplyMessage, ReplyPlan } from '../replies'
 import { isUserMessage, type InboundMessage } from '../wechat/message'
 import { lowestMatch, NONE } from './automaton'
-import { foldText, MAX_REGEX_INPUT, REGEX_FLAGS, regexText } from './normalize'
+import { foldCase, MAX_REGEX_INPUT, PLACEHOLDER, REGEX_FLAGS, regexText } from './normalize'
 import { eventKey, type Action, type RegexRule, type RuleSet } from './rule-set'
 
 export function decide(ruleSet: RuleSet, message: InboundMessage): ReplyPlan {
@@ -46,11 +46,11 @@ function winner(ruleSet: RuleSet, message: InboundMessage): Winner {
 }
 
 function textWinner(ruleSet: RuleSet, content: string): Winner {
-  const folded = foldText(content)
+  const input = regexText(content)
+  const folded = foldCase(input)
   let best = Math.min(ruleSet.exact.get(folded) ?? NONE, ruleSet.msgtypes.get('text') ?? NONE)
   if (best > 0) best = Math.min(best, lowestMatch(ruleSet.automaton, folded))
   if (ruleSet.regexes.length === 0) return { index: best, groups: null }
-  const input = regexText(content)
   if (input.length > MAX_REGEX_INPUT) return { index: best, groups: null }
   // Regex rules are in file order: the first that matches and precedes `best` wins.
   for (const rule of ruleSet.regexes) {
@@ -87,7 +87,6 @@ function copy(send: ReplyMessage): ReplyMessage {
   return { ...send }
 }
 
-const PLACEHOLDER = /\{\{([^{}]*)\}\}/g
 
 function fill(send: ReplyMessage, match: RegExpExecArray): ReplyMessage {
   if (send.type !== 'text') return { ...send }

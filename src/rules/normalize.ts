@@ -10,12 +10,17 @@
  * folded on its own could differ from the same letters folded inside a message.
  */
 export function foldText(text: string): string {
-  return text.normalize('NFKC').toUpperCase().toLowerCase().replaceAll('ς', 'σ').trim()
+  return foldCase(regexText(text))
 }
 
 /** The text a regex rule runs on. */
 export function regexText(text: string): string {
   return text.normalize('NFKC').trim()
+}
+
+/** Case folding of text that is already NFKC and trimmed (folding keeps both true). */
+export function foldCase(text: string): string {
+  return text.toUpperCase().toLowerCase().replaceAll('ς', 'σ')
 }
 
 /**
@@ -27,3 +32,6 @@ export const MAX_REGEX_INPUT = 200
 
 /** Flags every rule regex runs with: Unicode-aware and case-insensitive. */
 export const REGEX_FLAGS = 'iu'
+
+/** `{{1}}` or `{{name}}` in a text reply: a regex group filled in at match time. */
+export const PLACEHOLDER = /\{\{([^{}]*)\}\}/g

@@ -6,6 +6,7 @@
  * whose own shape is valid, so one run reports as much as it can.
  */
 import * as v from 'valibot'
+import { PLACEHOLDER } from './normalize'
 import { patternGroups } from './regex-safety'
 import {
   RuleSchema,
@@ -98,8 +99,6 @@ function ruleIssues(rule: RuleSource, index: number): RuleIssue[] {
   issues.push(...eitherOrIssues(rule.id, `${path}.reply`, rule.reply))
   return issues
 }
-
-const PLACEHOLDER = /\{\{([^{}]*)\}\}/g
 
 /** `{{1}}` and `{{name}}` must name a group of the rule's own regex. */
 function placeholderIssues(

@@ -138,12 +138,14 @@ export class WechatClient {
    * The media_id of the image at `url`, uploaded as a temporary image once and then taken
    * from KV. Concurrent first uses in one isolate share one upload; across isolates two may
    * both upload (the later KV write wins), which costs an upload, never a loop.
+   * `beforeUpload` runs only when the image must really be fetched and uploaded.
    */
-  async uploadImage(url: string): Promise<string> {
+  async uploadImage(url: string, beforeUpload?: () => Promise<void>): Promise<string> {
     const key = await mediaKey(this.appid, url)
     return this.#memory.once(key, async () => {
       const cached = await readCachedMedia(this.#cache, key, this.#now())
       if (cached) return cached
+      await beforeUpload?.()
       const image = await fetchImage(url, this.#timeoutMs)
       const mediaId = await this.#withToken((token) => this.#upload(token, image))
       await writeCachedMedia(this.#cache, key, { media_id: mediaId, createdAt: this.#now() })

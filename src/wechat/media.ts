@@ -9,6 +9,8 @@
 import { SyntheticErrcode, WechatApiError } from './api-error'
 import { toHex, utf8 } from './bytes'
 import { httpError, transportError } from './http'
+import { cachePut } from './cache'
+import { isHttpUrl } from '../url'
 
 export const MEDIA_UPLOAD_PATH = '/cgi-bin/media/upload'
 
@@ -57,7 +59,7 @@ export async function writeCachedMedia(
   key: string,
   media: CachedMedia,
 ): Promise<void> {
-  await cache.put(key, JSON.stringify(media), { expirationTtl: MEDIA_CACHE_SECONDS })
+  await cachePut(cache, key, JSON.stringify(media), MEDIA_CACHE_SECONDS, 'media')
 }
 
 /**
@@ -136,14 +138,6 @@ export function sniffImage(bytes: Uint8Array): ImageType | null {
 
 function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
   return bytes.length >= prefix.length && prefix.every((b, i) => bytes[i] === b)
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    return /^https?:$/.test(new URL(value).protocol)
-  } catch {
-    return false
-  }
 }
 
 const tooLarge = () =>

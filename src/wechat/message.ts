@@ -131,7 +131,8 @@ const Int = v.pipe(
 )
 const Common = {
   ToUserName: Text,
-  FromUserName: v.pipe(Text, v.nonEmpty('is empty')),
+  // An openid names the user's Durable Object and every row it writes: keep it to its shape.
+  FromUserName: v.pipe(Text, v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not an openid')),
   CreateTime: Int,
 }
 
@@ -171,7 +172,9 @@ function check<T extends v.GenericSchema>(schema: T, fields: Fields): v.InferOut
   if (result.success) return result.output
   const issue = result.issues[0]
   const path = v.getDotPath(issue) ?? 'body'
-  throw badRequest(`${path}: ${issue.expected ? `expected ${issue.expected}` : issue.message}`)
+  // A wrong type says what was expected; a failed check says what is wrong.
+  const reason = issue.kind === 'schema' && issue.expected ? `expected ${issue.expected}` : issue.message
+  throw badRequest(`${path}: ${reason}`)
 }
 
 /** One `List` item becomes a list of one, wherever the format put it. */
@@ -265,9 +268,15 @@ function toEvent(base: MessageBase, event: string, fields: Fields): InboundMessa
   }
 }
 
+/** The MsgId of a user message; events have none. */
+export function msgIdOf(message: InboundMessage): string | null {
+  return 'msgId' in message ? message.msgId : null
+}
+
 /** Messages dedup by MsgId; events by who, when and which (WeChat gives them no id). */
 export function dedupKey(message: InboundMessage): string {
-  if ('msgId' in message) return `msg:${message.msgId}`
+  const msgId = msgIdOf(message)
+  if (msgId !== null) return `msg:${msgId}`
   const event = message.type === 'unknown' ? (message.event ?? message.msgType) : message.type
   return `event:${message.fromUserName}:${message.createTime}:${event}`
 }

@@ -13,6 +13,7 @@ import { SyntheticErrcode, WechatApiError, type ApiErrorKind } from './api-error
 import { exchangeJson } from './http'
 import type { CachedToken, IsolateMemory } from './memory'
 import { log } from '../log'
+import { cachePut } from './cache'
 
 export const STABLE_TOKEN_PATH = '/cgi-bin/stable_token'
 
@@ -102,7 +103,7 @@ export class TokenSource {
     if (now - Math.max(inMemory, inKv) < FORCE_REFRESH_SPACING_MS) return false
     // Recorded before the call: a concurrent isolate reading KV now sees it and holds back.
     memory.lastForceRefresh.set(appid, now)
-    await cache.put(forceRefreshKey(appid), String(now), { expirationTtl: KV_MIN_TTL_SECONDS })
+    await cachePut(cache, forceRefreshKey(appid), String(now), KV_MIN_TTL_SECONDS, 'force_refresh')
     return true
   }
 
@@ -143,9 +144,8 @@ export class TokenSource {
     const lifeSeconds = usableSeconds(expiresIn)
     const cached = { token, refreshAt: this.#o.now() + lifeSeconds * 1000 }
     this.#remember(cached)
-    await this.#o.cache.put(tokenKey(appid), JSON.stringify(cached), {
-      expirationTtl: Math.max(KV_MIN_TTL_SECONDS, lifeSeconds),
-    })
+    const ttl = Math.max(KV_MIN_TTL_SECONDS, lifeSeconds)
+    await cachePut(this.#o.cache, tokenKey(appid), JSON.stringify(cached), ttl, 'token')
     log.info('wechat.token.fetched', { appid, force_refresh: forceRefresh, expires_in: expiresIn })
     return cached
   }
