@@ -314,6 +314,24 @@ describe('faults', () => {
     expect(bodies).toEqual(['text', 'text', 'miniprogrampage', 'text'])
   })
 
+  it('a cached media_id WeChat no longer knows (40007) is uploaded afresh, once', async () => {
+    const first = uniqueOpenid()
+    const second = uniqueOpenid()
+    const uploads = async () => (await fakeWechat.calls({ appid: APPID, path: '/cgi-bin/media/upload' })).length
+    await push(text(first, '二维码'))
+    await delivered(first, 1)
+    const uploadsBefore = await uploads()
+    await fakeWechat.fault({ path: SEND, appid: APPID, touser: second, kind: 'errcode', errcode: 40007 })
+    await push(text(second, '二维码'))
+    await vi.waitFor(async () => expect(await sends(second)).toHaveLength(1))
+    await vi.waitFor(async () => {
+      await runDurableObjectAlarm(stub(second))
+      expect((await sends(second)).filter((c) => c.errcode === 0)).toHaveLength(1)
+    })
+    expect(await uploads()).toBe(uploadsBefore + 1)
+    expect((await stub(second).state()).outbound[0]).toMatchObject({ status: 'sent', attempts: 2 })
+  })
+
   it('45011 (per-minute quota) waits the minute WeChat asks for', async () => {
     const openid = uniqueOpenid()
     await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 45011 })

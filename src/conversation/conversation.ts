@@ -11,7 +11,7 @@ import { SettingError, requireSetting, type Env } from '../env'
 import { log } from '../log'
 import type { ReplyMessage } from '../replies'
 import { WechatApiError, WechatClient } from '../wechat/api'
-import { toCustomMessage } from './delivery'
+import { toCustomMessage, uploadedUrls } from './delivery'
 import {
   CLOSED,
   OUTBOX_TTL_MS,
@@ -31,6 +31,7 @@ export type { ConversationState, RecordInput, RecordResult } from './contract'
 /** Permanent errcodes that also tell us the window is gone. */
 const WINDOW_CLOSED = 45015
 const LIMIT_REACHED = 45047
+const INVALID_MEDIA_ID = 40007
 
 export class Conversation extends DurableObject<Env> {
   private running: Promise<void> | null = null
@@ -198,6 +199,12 @@ export class Conversation extends DurableObject<Env> {
       const message = await toCustomMessage(reply, media, requireSetting(this.env, 'WECHAT_APPID'))
       await client.sendCustom(row.openid, message)
     } catch (error) {
+      if (isStaleMedia(error, row, reply) && pass.client) {
+        // WeChat no longer knows a cached media_id: upload afresh on the next attempt, once.
+        const client = pass.client
+        await Promise.all(uploadedUrls(reply).map((url) => client.forgetImage(url)))
+        return this.retry(attempt, error)
+      }
       return this.failed(attempt, error)
     }
     // Outside the try: WeChat has the message, so nothing after this may cause a resend.
@@ -248,6 +255,11 @@ export class Conversation extends DurableObject<Env> {
       this.fail(row, `wechat: ${error.message}`, error.errcode)
       return true
     }
+    return this.retry(row, error)
+  }
+
+  /** Schedules the row's next attempt with backoff; always false (its push's later parts wait). */
+  private retry(row: OutboxRow, error: unknown): false {
     // 45011 (per-minute quota) says when to come back; otherwise our own backoff.
     const retryAfterMs = error instanceof WechatApiError ? (error.retryAfterSeconds ?? 0) * 1000 : 0
     const delay = Math.max(retryDelay(row.attempts), retryAfterMs)
@@ -354,6 +366,16 @@ function parseReply(json: string): ReplyMessage | null {
   } catch {
     return null
   }
+}
+
+/** 40007 on a reply whose media_id came from our cache, for the first time on this row. */
+function isStaleMedia(error: unknown, row: OutboxRow, reply: ReplyMessage): boolean {
+  return (
+    error instanceof WechatApiError &&
+    error.errcode === INVALID_MEDIA_ID &&
+    row.errcode !== INVALID_MEDIA_ID &&
+    uploadedUrls(reply).length > 0
+  )
 }
 
 /** A failure's reason for the outbox row and the log: no secrets, no tokens, no URLs with them. */

@@ -46,3 +46,10 @@ export async function toCustomMessage(
     }
   }
 }
+
+/** The image URLs a reply uploads (their media_ids come from the cache when they can). */
+export function uploadedUrls(reply: ReplyMessage): string[] {
+  if (reply.type === 'image' && 'url' in reply) return [reply.url]
+  if (reply.type === 'miniprogrampage' && 'thumb_url' in reply) return [reply.thumb_url]
+  return []
+}

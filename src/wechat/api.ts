@@ -159,6 +159,11 @@ export class WechatClient {
     })
   }
 
+  /** Drops the cached media_id of `url`, so the next use uploads the image again. */
+  async forgetImage(url: string): Promise<void> {
+    await this.#cache.delete(await mediaKey(this.appid, url))
+  }
+
   async sendSubscribe(message: SubscribeMessage): Promise<void> {
     await this.#postJson('subscribe/send', SUBSCRIBE_SEND_PATH, message)
   }
