@@ -6,6 +6,7 @@
  * reply with its push.
  */
 import { DurableObject } from 'cloudflare:workers'
+import { textSender } from '../text-sender'
 
 interface FloorEnv {
   WECHAT_APPID: string
@@ -31,35 +32,11 @@ export class FloorConversation extends DurableObject<FloorEnv> {
   }
 }
 
-let token: Promise<string> | null = null
+let sender: ((openid: string, text: string) => Promise<void>) | null = null
 
-function accessToken(env: FloorEnv): Promise<string> {
-  token ??= fetch(`${env.WECHAT_API_BASE}/cgi-bin/stable_token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'client_credential', appid: env.WECHAT_APPID, secret: env.WECHAT_APPSECRET }),
-  })
-    .then((response) => response.json() as Promise<{ access_token?: string }>)
-    .then((json) => {
-      if (!json.access_token) throw new Error('no access_token')
-      return json.access_token
-    })
-  token.catch(() => {
-    token = null
-  })
-  return token
-}
-
-async function sendReply(env: FloorEnv, openid: string, text: string): Promise<void> {
-  const response = await fetch(
-    `${env.WECHAT_API_BASE}/cgi-bin/message/custom/send?access_token=${await accessToken(env)}`,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ touser: openid, msgtype: 'text', text: { content: text } }),
-    },
-  )
-  await response.arrayBuffer()
+function sendReply(env: FloorEnv, openid: string, text: string): Promise<void> {
+  sender ??= textSender({ apiBase: env.WECHAT_API_BASE, appid: env.WECHAT_APPID, secret: env.WECHAT_APPSECRET })
+  return sender(openid, text)
 }
 
 export default {

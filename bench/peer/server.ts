@@ -15,6 +15,7 @@ import wechat from 'co-wechat'
 import type { RuleSetSource } from '../../src/rules/schema'
 import { KEYS } from '../fixtures'
 import { naiveRules } from '../rules'
+import { textSender } from '../text-sender'
 
 const port = Number(process.env.PORT ?? 0)
 const apiBase = process.env.WECHAT_API_BASE ?? ''
@@ -23,23 +24,7 @@ const source = JSON.parse(readFileSync('rules/rules.json', 'utf8')) as RuleSetSo
 const rules = naiveRules(source)
 const replies = new Map(source.rules.map((rule) => [rule.id, rule.reply]))
 
-let token: Promise<string> | null = null
-function accessToken(): Promise<string> {
-  token ??= fetch(`${apiBase}/cgi-bin/stable_token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'client_credential', appid, secret: KEYS.secret }),
-  })
-    .then((response) => response.json() as Promise<{ access_token?: string }>)
-    .then((json) => {
-      if (!json.access_token) throw new Error('no access_token')
-      return json.access_token
-    })
-  token.catch(() => {
-    token = null
-  })
-  return token
-}
+const send = textSender({ apiBase, appid, secret: KEYS.secret })
 
 /** The first text reply of the matched rule, `{{n}}` filled from the regex match. */
 function replyText(content: string): string | null {
@@ -51,15 +36,6 @@ function replyText(content: string): string | null {
   return first.text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) =>
     String((/^\d+$/.test(key) ? matched.groups?.[Number(key)] : matched.groups?.groups?.[key]) ?? ''),
   )
-}
-
-async function send(openid: string, text: string): Promise<void> {
-  const response = await fetch(`${apiBase}/cgi-bin/message/custom/send?access_token=${await accessToken()}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ touser: openid, msgtype: 'text', text: { content: text } }),
-  })
-  await response.arrayBuffer()
 }
 
 const app = new Koa()
