@@ -55,7 +55,13 @@ console.log('Loaded rules/rules.json into local KV (example.com images served by
 
 const worker = spawn(
   'npx',
-  ['wrangler', 'dev', '--port', values.port, '--ip', '127.0.0.1', '--var', `WECHAT_API_BASE:${fake.url}`, ...persist],
+  [
+    'wrangler', 'dev', '--port', values.port, '--ip', '127.0.0.1',
+    '--var', `WECHAT_API_BASE:${fake.url}`,
+    // Locally, an edited rule set (npm run rules:push -- --local) shows within a second.
+    '--var', 'RULES_REFRESH_SECONDS:1',
+    ...persist,
+  ],
   { stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
 )
 // wrangler's own output, minus the Worker's JSON log lines and the chat client's polling of

@@ -19,6 +19,8 @@ export interface Env {
   PUSH_MAX_BYTES?: string
   /** The time-out of each WeChat API exchange, in ms (default 8000). */
   WECHAT_API_TIMEOUT_MS?: string
+  /** How often an isolate asks KV whether the rule set changed, in seconds (default 30). */
+  RULES_REFRESH_SECONDS?: string
   RULES: KVNamespace
   CACHE: KVNamespace
   CONVERSATIONS: DurableObjectNamespace<Conversation>
@@ -47,6 +49,7 @@ export type SettingName =
   | 'PUSH_MAX_AGE_SECONDS'
   | 'PUSH_MAX_BYTES'
   | 'WECHAT_API_TIMEOUT_MS'
+  | 'RULES_REFRESH_SECONDS'
 
 export type SettingState = { status: 'ok' } | { status: 'missing' | 'malformed'; reason: string }
 
@@ -96,6 +99,7 @@ const CHECKS: Record<SettingName, { required: boolean; check: Check }> = {
   PUSH_MAX_AGE_SECONDS: { required: false, check: positiveInteger },
   PUSH_MAX_BYTES: { required: false, check: positiveInteger },
   WECHAT_API_TIMEOUT_MS: { required: false, check: positiveInteger },
+  RULES_REFRESH_SECONDS: { required: false, check: positiveInteger },
 }
 
 function positiveInteger(value: string): string | null {

@@ -9,7 +9,7 @@
  * compiled form that `rules:push` stored beside the rules is decoded (no build); a rule set
  * put by hand is validated and compiled here instead (see rules/README.md for its cost).
  */
-import type { Env } from '../env'
+import { numberSetting, settingState, type Env } from '../env'
 import { log } from '../log'
 import { compiledVersion, decodeCompiled } from './codec'
 import { compileRules, toRuleSet } from './compile'
@@ -23,7 +23,7 @@ export type RulesState =
   | 'not_loaded'
   /** The rule set in KV is the one in force. */
   | 'ok'
-  /** KV has no `rules` key: the empty set is in force. */
+  /** KV has no `rules` key: the set in force stays (the empty one in a fresh isolate). */
   | 'missing'
   /** The rule set in KV is invalid: the last good one (or the empty set) is in force. */
   | 'invalid'
@@ -45,7 +45,7 @@ export interface RulesStatus {
 }
 
 export interface RulesLoaderOptions {
-  /** How long a loaded set is used before KV is asked again; default 30 s. */
+  /** How long a loaded set is used before KV is asked again; default RULES_REFRESH_SECONDS. */
   recheckMs?: number
   now?: () => number
 }
@@ -58,7 +58,6 @@ export interface RulesLoader {
 const MAX_REPORTED_ERRORS = 20
 
 export function createRulesLoader(options: RulesLoaderOptions = {}): RulesLoader {
-  const recheckMs = options.recheckMs ?? 30_000
   const now = options.now ?? Date.now
   let ruleSet: RuleSet = EMPTY_RULE_SET
   let from: RulesStatus['from'] = 'none'
@@ -74,7 +73,7 @@ export function createRulesLoader(options: RulesLoaderOptions = {}): RulesLoader
     // before the set is decoded or compiled, and answering from `ruleSet` in between gave a
     // cold isolate's concurrent first pushes the empty set (no reply, and never a retry).
     if (pending) return pending
-    if (now() - checkedAt < recheckMs) return Promise.resolve(ruleSet)
+    if (now() - checkedAt < (options.recheckMs ?? refreshMs(env))) return Promise.resolve(ruleSet)
     // Concurrent requests of a cold isolate share one read and one compile.
     pending ??= refresh(env).finally(() => {
       pending = null
@@ -171,6 +170,14 @@ export function createRulesLoader(options: RulesLoaderOptions = {}): RulesLoader
 
   return { load, status }
 }
+
+/** RULES_REFRESH_SECONDS, or 30 s when unset or malformed (/healthz reports the latter). */
+function refreshMs(env: Env): number {
+  if (settingState(env, 'RULES_REFRESH_SECONDS').status !== 'ok') return DEFAULT_REFRESH_MS
+  return numberSetting(env, 'RULES_REFRESH_SECONDS', DEFAULT_REFRESH_MS / 1000) * 1000
+}
+
+const DEFAULT_REFRESH_MS = 30_000
 
 function pushedVersion(metadata: RulesMetadata | null): string | null {
   const version = metadata?.version

@@ -3,7 +3,7 @@
  * the example rules, wrangler dev) and `npm run chat -- "1"` as child processes on loopback.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -85,5 +85,21 @@ describe('npm start + npm run chat', () => {
 
   it('plays the session-entry event', async () => {
     expect(chat('--enter', 'pay', '--openid', 'oQuickstartPayUser000000001')).toContain('[rule welcome-pay] text: 支付遇到问题？回复 1 获取帮助')
+  })
+
+  it('picks up an edited rule set pushed with rules:push --local, without a restart', async () => {
+    const edited = join(state, 'edited-rules.json')
+    writeFileSync(
+      edited,
+      JSON.stringify({ rules: [{ id: 'edited', when: { text: ['1'] }, reply: { type: 'text', text: '规则已更新' } }] }),
+    )
+    const pushed = spawnSync('npx', ['tsx', 'scripts/rules-push.ts', edited, '--local', '--persist-to', state], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
+    expect(pushed.status, pushed.stderr).toBe(0)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(chat('1', '--openid', 'oQuickstartEditUser00000001')).toContain('[rule edited] text: 规则已更新')
   })
 })
