@@ -38,10 +38,7 @@ console.log(`WeChat API stand-in on ${fake.url}`)
 
 const rulesDir = mkdtempSync(join(tmpdir(), 'kefu-start-'))
 const localRules = join(rulesDir, 'rules.json')
-writeFileSync(
-  localRules,
-  readFileSync('rules/rules.json', 'utf8').replaceAll('https://example.com/', `${fake.url}/__fake/images/example.com/`),
-)
+writeFileSync(localRules, JSON.stringify(withLocalImages(JSON.parse(readFileSync('rules/rules.json', 'utf8')))))
 const pushed = spawnSync('npx', ['tsx', 'scripts/rules-push.ts', localRules, '--local', ...persist], {
   stdio: ['ignore', 'ignore', 'inherit'],
 })
@@ -95,3 +92,23 @@ async function stop(code: number): Promise<void> {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0))
 worker.on('exit', (code) => void stop(code ?? 0))
 console.log(`Ready soon at http://127.0.0.1:${values.port}/wechat — try: npm run chat -- "1"`)
+
+/**
+ * The example rules' images live on example.com, the documentation domain, which serves
+ * none: locally the stand-in serves them. Only URLs the Worker downloads (an image's `url`,
+ * a card's `thumb_url`) are rewritten; links stay as written.
+ */
+function withLocalImages(rules: unknown): unknown {
+  const local = (url: unknown) =>
+    typeof url === 'string' ? url.replace(/^https:\/\/example\.com\//, `${fake.url}/__fake/images/example.com/`) : url
+  const visit = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(visit)
+    if (typeof value !== 'object' || value === null) return value
+    const entries = Object.entries(value).map(([key, inner]) => [key, visit(inner)] as const)
+    const object: Record<string, unknown> = Object.fromEntries(entries)
+    if (object.type === 'image') object.url = local(object.url)
+    if (object.type === 'miniprogrampage') object.thumb_url = local(object.thumb_url)
+    return object
+  }
+  return visit(rules)
+}

@@ -74,6 +74,7 @@ describe('npm start + npm run chat', () => {
   it('answers a keyword with the example rule set, and the stand-in shows the send', async () => {
     const printed = chat('1')
     expect(printed).toContain('[rule download] link: "下载 App"')
+    expect(printed).toContain('https://example.com/app')
     await vi.waitFor(() => expect(output).toMatch(/\[wechat\] send → \S+: link: "下载 App"/))
   })
 
