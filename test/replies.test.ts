@@ -109,6 +109,7 @@ describe('rules to replies', () => {
         link: { title: '下载 App', description: '注册领红包', url: 'https://example.com/app', thumb_url: 'https://example.com/t.png' },
       },
     ])
+    expect(logs.events().find((e) => e.event === 'push.received')).toMatchObject({ openid, ruleId: 'download', sends: 1, transfer: false })
     expect(logs.events().find((e) => e.event === 'reply.sent')).toMatchObject({ openid, ruleId: 'download', type: 'link' })
   })
 

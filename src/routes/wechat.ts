@@ -13,6 +13,7 @@ import {
 } from '../env'
 import { needsRecording, toRecordInput } from '../conversation/record'
 import { log } from '../log'
+import type { ReplyPlan } from '../replies'
 import { loadRules } from '../rules/loader'
 import { decide } from '../rules/match'
 import { importCipher } from '../wechat/cipher'
@@ -59,8 +60,8 @@ wechat.post(
     })(c, next),
   async (c) => {
     const push = await open(c)
-    logPush(push)
     const plan = decide(await loadRules(c.env), push.message)
+    logPush(push, plan)
     const input = toRecordInput(push.message, plan)
     if (!needsRecording(input)) return c.text('success')
 
@@ -106,12 +107,17 @@ async function open(c: AppContext): Promise<OpenedPush> {
   })
 }
 
-function logPush({ message, format, encrypted }: OpenedPush): void {
+/** One line per push: who, which message, and what the rules decided. */
+function logPush({ message, format, encrypted }: OpenedPush, plan: ReplyPlan): void {
   const fields = {
     openid: message.fromUserName,
     format,
     encrypted,
     msgId: msgIdOf(message),
+    ruleId: plan.ruleId,
+    rulesVersion: plan.ruleSetVersion,
+    sends: plan.sends.length,
+    transfer: plan.transfer,
   }
   if (message.type === 'unknown') {
     log.warn('push.unknown', { ...fields, msgType: message.msgType, pushEvent: message.event })
