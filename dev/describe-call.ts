@@ -30,6 +30,10 @@ export function describeSend(body: unknown): string | null {
 }
 
 export function describeCall(call: FakeCall): string {
+  // The stand-in also serves the example images the Worker downloads before an upload.
+  if (call.path.startsWith('/__fake/images/')) {
+    return `[images] served ${call.path.slice('/__fake/images/'.length)} (${call.status ?? 'no answer'})`
+  }
   const outcome = call.errcode === 0 ? '' : `  ✗ errcode ${call.errcode ?? call.fault ?? 'none'}`
   const to = call.touser ? ` → ${call.touser}` : ''
   const path = call.path.replace('/cgi-bin/', '')
