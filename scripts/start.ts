@@ -50,16 +50,19 @@ if (pushed.status !== 0) {
 }
 console.log('Loaded rules/rules.json into local KV (example.com images served by the stand-in).')
 
+// Its own process group, so that stopping the group also stops the workerd it starts, whatever
+// signal reaches this script (Ctrl-C, or a SIGTERM from a supervisor).
 const worker = spawn(
-  'npx',
+  process.execPath,
   [
-    'wrangler', 'dev', '--port', values.port, '--ip', '127.0.0.1',
+    join('node_modules', 'wrangler', 'bin', 'wrangler.js'),
+    'dev', '--port', values.port, '--ip', '127.0.0.1', '--show-interactive-dev-session=false',
     '--var', `WECHAT_API_BASE:${fake.url}`,
     // Locally, an edited rule set (npm run rules:push -- --local) shows within a second.
     '--var', 'RULES_REFRESH_SECONDS:1',
     ...persist,
   ],
-  { stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
 )
 // wrangler's own output, minus the Worker's JSON log lines and the chat client's polling of
 // the admin API: the stand-in's lines show what matters.
@@ -85,7 +88,11 @@ async function stop(code: number): Promise<void> {
   if (stopping) return
   stopping = true
   clearInterval(printer)
-  worker.kill('SIGINT')
+  if (worker.exitCode === null && worker.pid) {
+    const exited = new Promise((resolve) => worker.once('exit', resolve))
+    process.kill(-worker.pid, 'SIGINT')
+    await exited
+  }
   await fake.close()
   process.exit(code)
 }
