@@ -15,6 +15,8 @@ export type FaultKind =
   | 'malformed'
   /** Drops the connection without an answer. */
   | 'reset'
+  /** Does what the call asks (a send is accepted), then drops the connection: the answer is lost. */
+  | 'lost_answer'
 
 export interface FaultSpec {
   /** The exact request path, e.g. `/cgi-bin/message/custom/send`. */

@@ -142,7 +142,7 @@ async function handle(
 
   const context = callContext(state, req, url, raw)
   const fault = state.takeFault(context.path, context.appid, context.touser)
-  const answer = fault ? null : route(state, context)
+  const answer = fault && fault.kind !== 'lost_answer' ? null : route(state, context)
   const record = (status: number | null, errcode: number | null) =>
     state.record({
       method: context.method,
@@ -158,6 +158,14 @@ async function handle(
       receivedAt,
     })
 
+  if (fault?.kind === 'lost_answer') {
+    const settled = answer ?? fail(wxError(-1, 'system error'), 500)
+    const errcode = isObject(settled.json) && typeof settled.json.errcode === 'number' ? settled.json.errcode : 0
+    record(settled.status, errcode)
+    log(`fake-wechat: ${context.method} ${context.path} appid=${context.appid} → ${settled.status} ${errcode}, answer lost`)
+    res.socket?.destroy()
+    return
+  }
   if (fault) {
     const outcome = applyFault(fault, res)
     record(outcome?.status ?? null, outcome?.errcode ?? null)
@@ -322,6 +330,8 @@ function applyFault(fault: FaultSpec, res: ServerResponse): { status: number; er
       res.socket?.destroy()
       return null
     },
+    // Handled before any fault is applied: the call must be carried out first.
+    lost_answer: () => null,
   }
   return kinds[fault.kind]()
 }
@@ -400,7 +410,7 @@ function control(state: FakeState, method: string, url: URL, raw: Buffer): Answe
   return { status: 404, json: { error: `no control action ${key}` } }
 }
 
-const FAULT_KINDS: FaultKind[] = ['errcode', 'http500', 'hang', 'malformed', 'reset']
+const FAULT_KINDS: FaultKind[] = ['errcode', 'http500', 'hang', 'malformed', 'reset', 'lost_answer']
 
 function faultProblem(value: unknown): string | null {
   if (!isObject(value)) return 'a fault is an object'
