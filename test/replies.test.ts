@@ -145,6 +145,7 @@ describe('rules to replies', () => {
     expect(await (await push(enter(other, 'elsewhere'))).text()).toBe('success')
     const state = await stub(other).state()
     expect(state.window.remaining).toBe(2)
+    expect(state.window.closesAt - state.window.openedAt).toBe(60_000)
     expect(state.outbound).toEqual([])
   })
 

@@ -30,7 +30,8 @@ export interface RecordResult {
 }
 
 export interface ConversationState {
-  window: { remaining: number; closesAt: number; open: boolean }
+  /** The send allowance: what is left, when the last granting action was, when it ends (epoch ms). */
+  window: { remaining: number; openedAt: number; closesAt: number; open: boolean }
   inbound: { kind: string; summary: string; msgId: string | null; ruleId: string | null; receivedAt: number }[]
   outbound: {
     id: number

@@ -66,8 +66,12 @@ export class Conversation extends DurableObject<Env> {
         input.plan.transfer ? 1 : 0,
         now,
       )
-      // A sender's clock ahead of ours never widens the window into the future.
-      if (input.grant) this.saveWindow(widen(this.window(), input.grant, Math.min(input.at, now)))
+      if (input.grant) {
+        // A sender's clock ahead of ours never widens the window into the future.
+        const at = Math.min(input.at, now)
+        this.saveWindow(widen(this.window(), input.grant, at))
+        this.ctx.storage.sql.exec('UPDATE send_window SET opened_at = ? WHERE id = 1', at)
+      }
       input.plan.sends.forEach((reply, part) => {
         this.ctx.storage.sql.exec(
           `INSERT INTO outbox (openid, msg_id, dedup_key, rule_id, part, reply, status, next_attempt_at, created_at, updated_at)
@@ -105,8 +109,9 @@ export class Conversation extends DurableObject<Env> {
   /** The window, the last pushes in and replies out, with failures and their reasons. */
   state(): ConversationState {
     const window = this.window()
+    const openedAt = this.sql<{ opened_at: number }>('SELECT opened_at FROM send_window WHERE id = 1')[0]?.opened_at ?? 0
     return {
-      window: { ...window, open: refusal(window, Date.now()) === null },
+      window: { ...window, openedAt, open: refusal(window, Date.now()) === null },
       inbound: this.sql<SeenRow>('SELECT * FROM seen ORDER BY received_at DESC LIMIT 20').map((row) => ({
         kind: row.kind,
         summary: row.summary,

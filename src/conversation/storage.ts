@@ -17,7 +17,8 @@ CREATE INDEX IF NOT EXISTS seen_received_at ON seen (received_at);
 CREATE TABLE IF NOT EXISTS send_window (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   remaining INTEGER NOT NULL,
-  closes_at INTEGER NOT NULL
+  closes_at INTEGER NOT NULL,
+  opened_at INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
