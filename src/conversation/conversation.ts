@@ -124,7 +124,7 @@ export class Conversation extends DurableObject<Env> {
         msgId: row.msg_id,
         ruleId: row.rule_id,
         part: row.part,
-        type: (JSON.parse(row.reply) as ReplyMessage).type,
+        type: parseReply(row.reply)?.type ?? 'unreadable',
         status: row.status,
         attempts: row.attempts,
         errcode: row.errcode,
