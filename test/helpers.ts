@@ -1,9 +1,10 @@
 /** Driving the Worker as WeChat does, and watching what it logs. */
 import { exports } from 'cloudflare:workers'
-import { afterEach, beforeEach, expect, vi } from 'vitest'
+import { afterAll, afterEach, beforeEach, expect, vi } from 'vitest'
 import { buildPush, type PushMode, type PushOptions } from '../dev/push'
 import { importCipher } from '../src/wechat/cipher'
 import type { FlatFields, PushFormat } from '../src/wechat/message'
+import { fakeWechat } from './fake-wechat-client'
 import { TEST_SETTINGS } from './settings'
 
 export const BASE = 'https://kefu.example'
@@ -31,27 +32,92 @@ export async function push(
   return post(query, body)
 }
 
-export function post(query: URLSearchParams | string, body: BodyInit, headers?: HeadersInit) {
-  return exports.default.fetch(`${BASE}/wechat?${query}`, { method: 'POST', body, headers })
+export async function post(query: URLSearchParams | string, body: BodyInit, headers?: HeadersInit) {
+  const res = await exports.default.fetch(`${BASE}/wechat?${query}`, { method: 'POST', body, headers })
+  keepAnswer(await res.clone().text())
+  return res
 }
 
-/** Every console line the Worker writes during a test, parsed. */
-export function captureLogs(): { lines: string[]; events: () => Record<string, unknown>[] } {
+/** The secrets no log line and no answer may contain (besides the access_tokens issued). */
+export const STATIC_SECRETS = [
+  TEST_SETTINGS.WECHAT_APPSECRET,
+  TEST_SETTINGS.WECHAT_TOKEN,
+  TEST_SETTINGS.WECHAT_ENCODING_AES_KEY,
+  TEST_SETTINGS.ADMIN_TOKEN,
+] as const
+
+/** Which of `secrets` occur in `texts`, by position in the list (never the value). */
+export function findSecrets(texts: readonly string[], secrets: readonly string[]): string[] {
+  const haystack = texts.join('\n')
+  return secrets.flatMap((secret, i) => (secret !== '' && haystack.includes(secret) ? [`secret #${i}`] : []))
+}
+
+/** Every answer body the file read through `post`/`push` (or `keepAnswer`), for the scan. */
+const answers: string[] = []
+
+export function keepAnswer(text: string): void {
+  answers.push(text)
+}
+
+export interface CapturedLogs {
+  /** Lines of the current test (cleared before each test). */
+  lines: string[]
+  /** Every line of the file so far. */
+  all: string[]
+  /** Every answer body kept so far. */
+  answers: string[]
+  events(): Record<string, unknown>[]
+}
+
+/** What a clean scan covered. */
+export interface SecretScan {
+  lines: number
+  answers: number
+  tokens: number
+}
+
+/**
+ * Every console line the Worker writes during a test, parsed. In afterAll, every line and
+ * every kept answer of the file is scanned for the app secret, the push token, the AES key,
+ * the admin token and every access_token the fake issued to the test appid.
+ */
+export function captureLogs(onClean?: (scan: SecretScan) => void): CapturedLogs {
   const lines: string[] = []
+  const all: string[] = []
   beforeEach(() => {
     lines.length = 0
     for (const method of ['log', 'warn', 'error', 'info', 'debug'] as const) {
       vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-        lines.push(args.map(String).join(' '))
+        const line = args.map(String).join(' ')
+        lines.push(line)
+        all.push(line)
       })
     }
   })
   afterEach(() => {
     vi.restoreAllMocks()
   })
+  afterAll(async () => {
+    // A run filtered down to tests that did nothing has nothing to scan.
+    if (all.length === 0 && answers.length === 0) return
+    const issued = (await fakeWechat.app(TEST_SETTINGS.WECHAT_APPID)).tokens.map((t) => t.token)
+    const leaked = findSecrets([...all, ...answers], [...STATIC_SECRETS, ...issued])
+    // Names the kind of value only: the failure message itself must not leak it.
+    if (leaked.length > 0) throw new Error(`${leaked.join(', ')} appear in a log line or an answer`)
+    onClean?.({ lines: all.length, answers: answers.length, tokens: issued.length })
+  })
   return {
     lines,
-    events: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    all,
+    answers,
+    events: () =>
+      lines.flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>]
+        } catch {
+          return []
+        }
+      }),
   }
 }
 

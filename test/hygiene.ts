@@ -9,20 +9,13 @@
  * the README's "Reliability" section quotes).
  */
 import { exports } from 'cloudflare:workers'
-import { afterAll, afterEach, beforeEach, expect, vi } from 'vitest'
-import { fakeWechat } from './fake-wechat-client'
+import { captureLogs, keepAnswer } from './helpers'
 import { TEST_SETTINGS } from './settings'
 
 export const APPID = TEST_SETTINGS.WECHAT_APPID
 export const WORKER = 'https://kefu.example'
 
-/** The secrets no log line and no answer may contain. */
-export const STATIC_SECRETS = [
-  TEST_SETTINGS.WECHAT_APPSECRET,
-  TEST_SETTINGS.WECHAT_TOKEN,
-  TEST_SETTINGS.WECHAT_ENCODING_AES_KEY,
-  TEST_SETTINGS.ADMIN_TOKEN,
-] as const
+export { findSecrets, STATIC_SECRETS } from './helpers'
 
 export interface Answer {
   status: number
@@ -45,67 +38,31 @@ export interface Hygiene {
   count(name: string, by?: number): void
 }
 
-/** Which of `secrets` occur in `texts`, by position in the list (never the value). */
-export function findSecrets(texts: readonly string[], secrets: readonly string[]): string[] {
-  const haystack = texts.join('\n')
-  return secrets.flatMap((secret, i) => (secret !== '' && haystack.includes(secret) ? [`secret #${i}`] : []))
-}
-
 /** The real console.log, for summaries printed while the console is being captured. */
 const print = console.log.bind(console)
 
 export function watchSecrets(file: string): Hygiene {
-  const lines: string[] = []
-  const all: string[] = []
-  const bodies: string[] = []
   const counts: Record<string, number> = {}
-
-  beforeEach(() => {
-    lines.length = 0
-    for (const method of ['log', 'warn', 'error', 'info', 'debug'] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-        const line = args.map(String).join(' ')
-        lines.push(line)
-        all.push(line)
-      })
-    }
-  })
-  afterEach(() => {
-    vi.restoreAllMocks()
-  })
-  afterAll(async () => {
-    // A run filtered down to tests that did nothing has nothing to scan.
-    if (all.length === 0 && bodies.length === 0) return
-    const tokens = (await fakeWechat.app(APPID)).tokens.map((t) => t.token)
-    const leaked = findSecrets([...all, ...bodies], [...STATIC_SECRETS, ...tokens])
-    // Names the kind of value only: the failure message itself must not leak it.
-    if (leaked.length > 0) throw new Error(`${file}: ${leaked.join(', ')} appear in a log line or an answer`)
-    counts.scannedLines = all.length
-    counts.scannedBodies = bodies.length
-    counts.scannedTokens = tokens.length
+  const logs = captureLogs((scan) => {
+    counts.scannedLines = scan.lines
+    counts.scannedBodies = scan.answers
+    counts.scannedTokens = scan.tokens
     print(`[reliability] ${file}: ${JSON.stringify(counts)}`)
   })
 
   return {
-    lines,
-    all,
-    bodies,
+    lines: logs.lines,
+    all: logs.all,
+    bodies: logs.answers,
     counts,
-    events: () =>
-      lines.flatMap((line) => {
-        try {
-          return [JSON.parse(line) as Record<string, unknown>]
-        } catch {
-          return []
-        }
-      }),
+    events: logs.events,
     count(name, by = 1) {
       counts[name] = (counts[name] ?? 0) + by
     },
     async fetch(url, init) {
       const res = await exports.default.fetch(url.startsWith('http') ? url : `${WORKER}${url}`, init)
       const text = await res.text()
-      bodies.push(text)
+      keepAnswer(text)
       return { status: res.status, text, headers: res.headers }
     },
   }
