@@ -379,6 +379,20 @@ describe('faults', () => {
     expect(await delivered(openid, 1)).toEqual([{ touser: openid, msgtype: 'text', text: { content: 'after restart' } }])
   })
 
+  it('a restarted object keeps its schema version and migrates nothing twice', async () => {
+    const openid = uniqueOpenid()
+    await push(text(openid, '1'))
+    await delivered(openid, 1)
+    const version = () =>
+      runInDurableObject(stub(openid), (_instance: Conversation, state) =>
+        state.storage.sql.exec<{ version: number }>('SELECT version FROM schema_version').toArray(),
+      )
+    expect(await version()).toEqual([{ version: 1 }])
+    await evictDurableObject(stub(openid))
+    expect(await version()).toEqual([{ version: 1 }])
+    expect((await stub(openid).state()).outbound).toHaveLength(1)
+  })
+
   it('records pushes durably before answering: the row exists when the answer arrives', async () => {
     const openid = uniqueOpenid()
     await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'hang' })

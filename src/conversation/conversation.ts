@@ -24,7 +24,7 @@ import {
   type SendWindow,
 } from './policy'
 import type { ConversationState, RecordInput, RecordResult } from './contract'
-import { SCHEMA, type OutboxRow, type SeenRow } from './storage'
+import { migrate, type OutboxRow, type SeenRow } from './storage'
 
 export type { ConversationState, RecordInput, RecordResult } from './contract'
 
@@ -46,7 +46,7 @@ export class Conversation extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.ctx.storage.sql.exec(SCHEMA)
+    this.ctx.storage.transactionSync(() => migrate(this.ctx.storage.sql))
   }
 
   /** Records a push and its planned replies, atomically; a repeat changes nothing. */

@@ -1,9 +1,11 @@
 /**
  * The Conversation object's SQLite tables (one database per openid). STORAGE.md describes
- * them for operators; this is the schema. Statements are idempotent: they run on every
- * start of the object, before any request.
+ * them for operators; this is the schema, as a list of migrations: the object records how
+ * many it has applied and runs the rest when it starts, before any request. Storage
+ * outlives deploys, so a change is a new entry at the end, never an edit of an old one.
  */
-export const SCHEMA = `
+
+const V1 = `
 CREATE TABLE IF NOT EXISTS seen (
   key TEXT PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -38,6 +40,21 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, id);
 `
+
+const MIGRATIONS: readonly string[] = [V1]
+
+/** Brings this object's database up to the current schema (synchronous: one transaction). */
+export function migrate(sql: SqlStorage): void {
+  sql.exec('CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)')
+  const applied = sql.exec<{ version: number }>('SELECT version FROM schema_version WHERE id = 1').toArray()[0]?.version ?? 0
+  for (let version = applied; version < MIGRATIONS.length; version++) sql.exec(MIGRATIONS[version]!)
+  if (applied < MIGRATIONS.length) {
+    sql.exec(
+      'INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version',
+      MIGRATIONS.length,
+    )
+  }
+}
 
 export type OutboxStatus = 'pending' | 'sent' | 'failed'
 
