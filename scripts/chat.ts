@@ -13,7 +13,7 @@
  * matched from the admin API.
  */
 import { readFileSync } from 'node:fs'
-import { createInterface } from 'node:readline/promises'
+import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { describeSend } from '../dev/describe-call'
 import type { FakeCall } from '../dev/fake-wechat-types'
@@ -51,14 +51,14 @@ if (values.image || values.enter !== undefined) {
 } else if (positionals.length > 0) {
   for (const text of positionals) await converse(textMessage(text))
 } else {
-  const prompt = createInterface({ input: process.stdin, output: process.stdout })
+  const prompt = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you> ' })
   console.log(`Chatting as ${openid} (${mode} mode, ${format}). Ctrl-D to leave.`)
-  for (;;) {
-    const line = await prompt.question('you> ').catch(() => null)
-    if (line === null) break
+  prompt.prompt()
+  // The iterator buffers lines typed (or piped) while a reply is still being awaited.
+  for await (const line of prompt) {
     if (line.trim() !== '') await converse(textMessage(line))
+    prompt.prompt()
   }
-  prompt.close()
 }
 
 async function converse(message: FlatFields): Promise<void> {

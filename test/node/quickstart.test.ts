@@ -62,10 +62,15 @@ describe('npm start + npm run chat', () => {
   })
 
   function chat(...args: string[]): string {
+    return chatWith(undefined, ...args)
+  }
+
+  /** `npm run chat`, with `input` typed at its prompt when given. */
+  function chatWith(input: string | undefined, ...args: string[]): string {
     const result = spawnSync(
       'npx',
       ['tsx', 'scripts/chat.ts', '--url', `http://127.0.0.1:${port}`, '--api', `http://127.0.0.1:${apiPort}`, ...args],
-      { cwd: root, encoding: 'utf8', timeout: 60_000 },
+      { cwd: root, encoding: 'utf8', timeout: 60_000, input },
     )
     expect(result.status, result.stderr).toBe(0)
     return result.stdout
@@ -82,6 +87,11 @@ describe('npm start + npm run chat', () => {
     expect(chat('二维码')).toMatch(/\[rule qr\] image: media_id \S+/)
     expect(chat('订单 12345678')).toContain('[rule order] text: 订单 12345678 已收到')
     expect(chat('--json', '人工')).toContain('handed to the customer-service tool')
+  })
+
+  it('answers each line typed at the prompt, in order', async () => {
+    const printed = chatWith('1\n订单 7654321\n', '--openid', 'oQuickstartPromptUser000001')
+    expect(printed).toMatch(/\[rule download\][\s\S]*\[rule order\] text: 订单 7654321 已收到/)
   })
 
   it('plays the session-entry event', async () => {
