@@ -24,37 +24,39 @@ export async function exchangeJson(
   init: RequestInit,
   options: ExchangeOptions,
 ): Promise<JsonObject> {
+  return checkAnswer(await fetchWithin(url, init, options, (response) => response.text()), options)
+}
+
+/**
+ * One fetch under `timeoutMs`, answer read by `read` inside the same time-out. A non-2xx
+ * answer, a network failure and the time-out all come out as a WechatApiError; `read` may
+ * throw its own.
+ */
+export async function fetchWithin<T>(
+  url: string,
+  init: RequestInit,
+  options: Pick<ExchangeOptions, 'api' | 'timeoutMs'>,
+  read: (response: Response) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(), options.timeoutMs)
   try {
-    const text = await readText(url, { ...init, signal: controller.signal }, options, controller)
-    return checkAnswer(text, options)
+    const response = await fetch(url, { ...init, signal: controller.signal })
+    if (!response.ok) {
+      await response.body?.cancel()
+      throw httpError(response.status, options)
+    }
+    return await read(response)
+  } catch (error) {
+    if (error instanceof WechatApiError) throw error
+    throw transportError(controller.signal.aborted, options)
   } finally {
     clearTimeout(timer)
   }
 }
 
-async function readText(
-  url: string,
-  init: RequestInit,
-  options: ExchangeOptions,
-  controller: AbortController,
-): Promise<string> {
-  try {
-    const response = await fetch(url, init)
-    if (!response.ok) {
-      await response.body?.cancel()
-      throw httpError(response.status, options)
-    }
-    return await response.text()
-  } catch (error) {
-    if (error instanceof WechatApiError) throw error
-    throw transportError(controller.signal.aborted, options)
-  }
-}
-
 /** A fetch that threw: our time-out if we aborted it, otherwise the network. */
-export function transportError(timedOut: boolean, options: Pick<ExchangeOptions, 'api'>) {
+function transportError(timedOut: boolean, options: Pick<ExchangeOptions, 'api'>) {
   return timedOut
     ? new WechatApiError({
         api: options.api,
@@ -71,7 +73,7 @@ export function transportError(timedOut: boolean, options: Pick<ExchangeOptions,
 }
 
 /** 5xx and 429 pass; any other non-2xx is a request that will not get better by repeating. */
-export function httpError(status: number, options: Pick<ExchangeOptions, 'api'>): WechatApiError {
+function httpError(status: number, options: Pick<ExchangeOptions, 'api'>): WechatApiError {
   return new WechatApiError({
     api: options.api,
     errcode: SyntheticErrcode.http,

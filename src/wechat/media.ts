@@ -8,7 +8,7 @@
  */
 import { SyntheticErrcode, WechatApiError } from './api-error'
 import { toHex, utf8 } from './bytes'
-import { httpError, transportError } from './http'
+import { fetchWithin } from './http'
 import { cachePut } from './cache'
 import { isHttpUrl } from '../url'
 
@@ -69,37 +69,20 @@ export async function writeCachedMedia(
  */
 export async function fetchImage(url: string, timeoutMs: number): Promise<FetchedImage> {
   if (!isHttpUrl(url)) throw imageError(SyntheticErrcode.imageUrl, 'not an http(s) URL')
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), timeoutMs)
-  try {
-    const bytes = await download(url, controller)
-    const type = sniffImage(bytes)
-    if (!type) throw imageError(SyntheticErrcode.imageType, 'not a JPEG or PNG image')
-    return { bytes, type, filename: type === 'image/png' ? 'image.png' : 'image.jpg' }
-  } finally {
-    clearTimeout(timer)
-  }
+  const bytes = await fetchWithin(url, {}, { api: 'image fetch', timeoutMs }, readImage)
+  const type = sniffImage(bytes)
+  if (!type) throw imageError(SyntheticErrcode.imageType, 'not a JPEG or PNG image')
+  return { bytes, type, filename: type === 'image/png' ? 'image.png' : 'image.jpg' }
 }
 
-async function download(url: string, controller: AbortController): Promise<Uint8Array<ArrayBuffer>> {
-  const api = 'image fetch'
-  try {
-    const response = await fetch(url, { signal: controller.signal })
-    if (!response.ok) {
-      await response.body?.cancel()
-      throw httpError(response.status, { api })
-    }
-    const declared = Number(response.headers.get('content-length') ?? NaN)
-    if (declared > IMAGE_MAX_BYTES) {
-      await response.body?.cancel()
-      throw tooLarge()
-    }
-    if (!response.body) return new Uint8Array(0)
-    return await readCapped(response.body)
-  } catch (error) {
-    if (error instanceof WechatApiError) throw error
-    throw transportError(controller.signal.aborted, { api })
+async function readImage(response: Response): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(response.headers.get('content-length') ?? NaN)
+  if (declared > IMAGE_MAX_BYTES) {
+    await response.body?.cancel()
+    throw tooLarge()
   }
+  if (!response.body) return new Uint8Array(0)
+  return readCapped(response.body)
 }
 
 /** Reads at most IMAGE_MAX_BYTES; a body that goes on is cancelled, not buffered. */
