@@ -80,6 +80,10 @@ async function delivered(openid: string, count: number): Promise<unknown[]> {
   )
 }
 
+/** How many images the Worker has uploaded so far (this file shares the appid with others). */
+const uploads = async (): Promise<number> =>
+  (await fakeWechat.calls({ appid: APPID, path: '/cgi-bin/media/upload' })).length
+
 const stub = (openid: string) => env.CONVERSATIONS.getByName(openid)
 
 function text(openid: string, content: string, msgId = nextMsgId()): FlatFields {
@@ -116,7 +120,6 @@ describe('rules to replies', () => {
   it('a contains keyword sends an image, typing first, uploaded once and then cached', async () => {
     const first = uniqueOpenid()
     const second = uniqueOpenid()
-    const uploads = async () => (await fakeWechat.calls({ appid: APPID, path: '/cgi-bin/media/upload' })).length
     const uploadsBefore = await uploads()
     await push(text(first, '请问怎么加微信呢'))
     const [image] = (await delivered(first, 1)) as { image: { media_id: string } }[]
@@ -319,7 +322,6 @@ describe('faults', () => {
   it('a cached media_id WeChat no longer knows (40007) is uploaded afresh, once', async () => {
     const first = uniqueOpenid()
     const second = uniqueOpenid()
-    const uploads = async () => (await fakeWechat.calls({ appid: APPID, path: '/cgi-bin/media/upload' })).length
     await push(text(first, '二维码'))
     await delivered(first, 1)
     const uploadsBefore = await uploads()
