@@ -257,7 +257,7 @@ export class Conversation extends DurableObject<Env> {
     if (error instanceof WechatApiError && error.kind === 'permanent') {
       if (error.errcode === WINDOW_CLOSED) this.saveWindow(CLOSED)
       if (error.errcode === LIMIT_REACHED) this.saveWindow({ ...this.window(), remaining: 0 })
-      this.fail(row, `wechat: ${error.message}`, error.errcode)
+      this.fail(row, describe(error), error.errcode)
       return true
     }
     return this.retry(row, error)
