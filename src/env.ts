@@ -15,8 +15,14 @@ export interface Env {
   ADMIN_TOKEN?: string
   /** How far a push's timestamp may be from now, in seconds (default 300). */
   PUSH_MAX_AGE_SECONDS?: string
-  /** The largest push body accepted, in bytes (default 1 MiB). */
+  /** The largest push body accepted, in bytes (default 64 KiB). */
   PUSH_MAX_BYTES?: string
+  /** The message encryption mode chosen in WeChat's console: safe, compatible or plaintext. */
+  WECHAT_PUSH_MODE?: string
+  /** A reply not delivered this many seconds after its push is failed as `expired` (default 1800). */
+  REPLY_MAX_AGE_SECONDS?: string
+  /** How long a quiet user's data is kept, in days (default 7). */
+  RETENTION_DAYS?: string
   /** The time-out of each WeChat API exchange, in ms (default 8000). */
   WECHAT_API_TIMEOUT_MS?: string
   /** How often an isolate asks KV whether the rule set changed, in seconds (default 30). */
@@ -50,6 +56,9 @@ export type SettingName =
   | 'PUSH_MAX_BYTES'
   | 'WECHAT_API_TIMEOUT_MS'
   | 'RULES_REFRESH_SECONDS'
+  | 'WECHAT_PUSH_MODE'
+  | 'REPLY_MAX_AGE_SECONDS'
+  | 'RETENTION_DAYS'
 
 export type SettingState = { status: 'ok' } | { status: 'missing' | 'malformed'; reason: string }
 
@@ -66,7 +75,10 @@ export class SettingError extends Error {
 
 export const DEFAULT_API_BASE = 'https://api.weixin.qq.com'
 export const DEFAULT_MAX_AGE_SECONDS = 300
-export const DEFAULT_MAX_BYTES = 1024 * 1024
+/** The largest documented push (a subscribe event with many items) is a few KB. */
+export const DEFAULT_MAX_BYTES = 64 * 1024
+export const DEFAULT_REPLY_MAX_AGE_SECONDS = 1800
+export const DEFAULT_RETENTION_DAYS = 7
 
 type Check = (value: string) => string | null
 
@@ -100,6 +112,18 @@ const CHECKS: Record<SettingName, { required: boolean; check: Check }> = {
   PUSH_MAX_BYTES: { required: false, check: positiveInteger },
   WECHAT_API_TIMEOUT_MS: { required: false, check: positiveInteger },
   RULES_REFRESH_SECONDS: { required: false, check: positiveInteger },
+  WECHAT_PUSH_MODE: {
+    required: false,
+    check: (v) => (isPushMode(v) ? null : 'is not safe, compatible or plaintext'),
+  },
+  REPLY_MAX_AGE_SECONDS: { required: false, check: positiveInteger },
+  RETENTION_DAYS: { required: false, check: positiveInteger },
+}
+
+export type PushMode = 'safe' | 'compatible' | 'plaintext'
+
+function isPushMode(value: string): value is PushMode {
+  return value === 'safe' || value === 'compatible' || value === 'plaintext'
 }
 
 function positiveInteger(value: string): string | null {
