@@ -117,6 +117,7 @@ export async function measureWorker(base: string, options: WorkerdPipelineOption
       for (const push of pool) {
         const opened = await openPush(push.query, push.body, {
           token: KEYS.token,
+          mode: 'safe',
           cipher: () => Promise.resolve(cipher),
           maxAgeSeconds: 300,
           now,

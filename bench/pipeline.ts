@@ -77,6 +77,7 @@ export async function runPipelineBench(options: PipelineOptions = {}): Promise<P
   const ours: Op = async (push) => {
     const opened = await openPush(push.query, push.body, {
       token: KEYS.token,
+      mode: 'safe',
       cipher: () => Promise.resolve(cipher),
       maxAgeSeconds: 300,
       now,

@@ -15,7 +15,7 @@
  *   GET  /__fake/apps?appid=                     → FakeAppState
  *   POST /__fake/media?appid=                    → {media_id}  (a media_id WeChat "issued")
  *   POST /__fake/reset?appid=                    → {ok}        (no appid: everything)
- *   GET  /__fake/images/<any/prefix/>name.png|.jpg|.jpeg|.gif[?chunked=1]
+ *   GET  /__fake/images/<any/prefix/>name.png|.jpg|.jpeg|.gif[?chunked=1][?redirect=<url>]
  *        toolarge.* (~3 MiB PNG), notimage.* (HTML), missing.* (404), else a small image
  *
  * Run alone: `npx tsx dev/fake-wechat.ts [port]` (default 8788, or FAKE_WECHAT_PORT).
@@ -358,6 +358,12 @@ function serveImage(state: FakeState, url: URL, req: IncomingMessage, res: Serve
     return
   }
   if (!image) return send(res, { status: 404, text: 'not found' })
+  const redirect = url.searchParams.get('redirect')
+  if (redirect !== null) {
+    res.writeHead(302, { location: redirect })
+    res.end()
+    return
+  }
   if (url.searchParams.get('chunked') !== '1') {
     res.writeHead(200, { 'content-type': image.contentType, 'content-length': image.bytes.length })
     res.end(image.bytes)

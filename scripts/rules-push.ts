@@ -1,7 +1,7 @@
 /**
  * `npm run rules:push -- [file] [--local | --remote] [--persist-to dir] [--preview]`:
  * checks the file, then puts the compiled form (`rules:compiled`) and the file itself
- * (`rules`, with metadata `{ "version" }`) into the RULES namespace with wrangler. The
+ * (`rules`) into the RULES namespace with wrangler. The
  * compiled form goes first, so a Worker that sees the new `rules` finds it (or, while KV
  * catches up, compiles the source itself — never a mismatch).
  */
@@ -45,7 +45,7 @@ try {
   const compiledPath = join(dir, 'rules.compiled.bin')
   writeFileSync(compiledPath, encodeCompiled(checked.compiled))
   put(COMPILED_KEY, compiledPath, [])
-  put(RULES_KEY, path, ['--metadata', JSON.stringify({ version: checked.version })])
+  put(RULES_KEY, path, [])
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

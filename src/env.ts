@@ -4,6 +4,9 @@
  */
 import type { Conversation } from './conversation/conversation'
 import { decodeAesKey } from './wechat/cipher'
+import type { PushMode } from './wechat/push'
+
+export type { PushMode } from './wechat/push'
 import { isHttpUrl } from './url'
 
 export interface Env {
@@ -82,6 +85,9 @@ export const DEFAULT_RETENTION_DAYS = 7
 
 type Check = (value: string) => string | null
 
+/** RFC 6750 token68, the syntax Hono's bearer-auth accepts. */
+const BEARER_TOKEN = /^[A-Za-z0-9._~+/-]+=*$/
+
 /** Each check returns why a present value is malformed, or null. */
 const CHECKS: Record<SettingName, { required: boolean; check: Check }> = {
   WECHAT_APPID: {
@@ -106,7 +112,14 @@ const CHECKS: Record<SettingName, { required: boolean; check: Check }> = {
   },
   ADMIN_TOKEN: {
     required: false,
-    check: (v) => (v.length >= 16 ? null : 'is shorter than 16 characters'),
+    // Hono's bearer check only reads tokens of RFC 6750's token68 characters: any other
+    // character would make every admin call a 400.
+    check: (v) =>
+      v.length < 16
+        ? 'is shorter than 16 characters'
+        : BEARER_TOKEN.test(v)
+          ? null
+          : 'has characters a bearer token cannot carry (use letters, digits and - . _ ~ + /)',
   },
   PUSH_MAX_AGE_SECONDS: { required: false, check: positiveInteger },
   PUSH_MAX_BYTES: { required: false, check: positiveInteger },
@@ -119,8 +132,6 @@ const CHECKS: Record<SettingName, { required: boolean; check: Check }> = {
   REPLY_MAX_AGE_SECONDS: { required: false, check: positiveInteger },
   RETENTION_DAYS: { required: false, check: positiveInteger },
 }
-
-export type PushMode = 'safe' | 'compatible' | 'plaintext'
 
 function isPushMode(value: string): value is PushMode {
   return value === 'safe' || value === 'compatible' || value === 'plaintext'
@@ -135,6 +146,9 @@ export const SETTING_NAMES = Object.keys(CHECKS) as SettingName[]
 export function settingState(env: Env, name: SettingName): SettingState {
   const value = env[name]
   if (value === undefined || value === '') {
+    if (name === 'WECHAT_ENCODING_AES_KEY' && needsAesKey(env)) {
+      return { status: 'missing', reason: `${name} is not set (WECHAT_PUSH_MODE is ${env.WECHAT_PUSH_MODE})` }
+    }
     return CHECKS[name].required
       ? { status: 'missing', reason: `${name} is not set` }
       : { status: 'ok' }
@@ -163,4 +177,34 @@ export function apiBase(env: Env): string {
   const value = env.WECHAT_API_BASE
   if (value === undefined || value === '') return DEFAULT_API_BASE
   return requireSetting(env, 'WECHAT_API_BASE').replace(/\/+$/, '')
+}
+
+/**
+ * The push mode in force: WECHAT_PUSH_MODE, or `safe` when an AES key is set and
+ * `plaintext` when not. Safe and compatible mode cannot run without the key.
+ */
+export function pushMode(env: Env): PushMode {
+  const value = env.WECHAT_PUSH_MODE
+  if (value === undefined || value === '') return hasValue(env.WECHAT_ENCODING_AES_KEY) ? 'safe' : 'plaintext'
+  const mode = requireSetting(env, 'WECHAT_PUSH_MODE') as PushMode
+  if (mode !== 'plaintext' && !hasValue(env.WECHAT_ENCODING_AES_KEY)) {
+    throw new SettingError('WECHAT_ENCODING_AES_KEY', `is not set (WECHAT_PUSH_MODE is ${mode})`)
+  }
+  return mode
+}
+
+/** The mode /healthz shows: null when WECHAT_PUSH_MODE itself is malformed. */
+export function pushModeState(env: Env): PushMode | null {
+  if (settingState(env, 'WECHAT_PUSH_MODE').status !== 'ok') return null
+  const value = env.WECHAT_PUSH_MODE
+  if (value === undefined || value === '') return hasValue(env.WECHAT_ENCODING_AES_KEY) ? 'safe' : 'plaintext'
+  return value as PushMode
+}
+
+function needsAesKey(env: Env): boolean {
+  return env.WECHAT_PUSH_MODE === 'safe' || env.WECHAT_PUSH_MODE === 'compatible'
+}
+
+function hasValue(value: string | undefined): boolean {
+  return value !== undefined && value !== ''
 }

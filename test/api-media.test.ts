@@ -120,6 +120,29 @@ describe('images WeChat would refuse', () => {
     expect(error).toMatchObject({ errcode: SyntheticErrcode.imageUrl, kind: 'permanent' })
   })
 
+  it('fetches images over https only, loopback (the local stand-in) aside', async () => {
+    const { client } = testClient()
+    for (const url of ['http://example.com/qr.png', 'http://10.0.0.1/qr.png', 'http://169.254.169.254/latest.png']) {
+      const error = await rejection(client.uploadImage(url), WechatApiError)
+      expect(error, url).toMatchObject({ errcode: SyntheticErrcode.imageUrl, kind: 'permanent', api: 'image fetch' })
+      expect(error.message).toContain('not https')
+    }
+  })
+
+  it('follows at most two redirects, each to an allowed URL', async () => {
+    const { client } = testClient()
+    const target = fakeWechat.imageUrl(unique(), 'qr.png')
+    const hop = (to: string) => `${fakeWechat.imageUrl(unique(), 'hop.png')}?redirect=${encodeURIComponent(to)}`
+    expect(await client.uploadImage(hop(hop(target)))).toMatch(/\S/)
+
+    const tooMany = await rejection(client.uploadImage(hop(hop(hop(target)))), WechatApiError)
+    expect(tooMany).toMatchObject({ errcode: SyntheticErrcode.imageUrl, kind: 'permanent' })
+    expect(tooMany.message).toContain('more than 2 redirects')
+
+    const toHttp = await rejection(client.uploadImage(hop('http://example.com/qr.png')), WechatApiError)
+    expect(toHttp.message).toContain('redirected to a URL that is not https')
+  })
+
   it('treats a 404 image as permanent and a 500 as retryable', async () => {
     const { client } = testClient()
     const missing = await rejection(client.uploadImage(fakeWechat.imageUrl(unique(), 'missing.png')), WechatApiError)

@@ -69,6 +69,63 @@ describe('access_token cache', () => {
     expect(await tokenFetches(appid)).toEqual([false, false])
   })
 
+  it('keeps the token in KV past its refresh point, until just before it expires', async () => {
+    const { client, appid } = testClient()
+    const before = Date.now()
+    await client.sendCustom(uniqueOpenid(), text('ttl'))
+    const stored = await env.CACHE.get<{ refreshAt: number; expiresAt: number }>(tokenKey(appid), 'json')
+    expect(stored!.expiresAt - before).toBeGreaterThanOrEqual(7200 * 1000)
+    expect(stored!.expiresAt - stored!.refreshAt).toBe(300 * 1000)
+    const listed = await env.CACHE.list({ prefix: tokenKey(appid) })
+    const expiration = listed.keys[0]!.expiration! * 1000
+    expect(expiration).toBeGreaterThan(stored!.refreshAt)
+    expect(expiration).toBeLessThan(stored!.expiresAt)
+  })
+
+  it('spreads refreshes: each isolate asks for the successor at its own point past the refresh time', async () => {
+    let now = Date.now()
+    const early = testClient({ now: () => now })
+    early.memory.refreshJitter = 0
+    await early.client.sendCustom(uniqueOpenid(), text('start'))
+    const late = testClient({ appid: early.appid, secret: early.secret, now: () => now })
+    late.memory.refreshJitter = 0.99
+    await late.client.sendCustom(uniqueOpenid(), text('from KV'))
+    expect(await tokenFetches(early.appid)).toEqual([false])
+
+    now += (7200 - 300) * 1000 + 1000 // a second past the refresh point
+    await late.client.sendCustom(uniqueOpenid(), text('late isolate: not yet'))
+    expect(await tokenFetches(early.appid)).toEqual([false])
+    await early.client.sendCustom(uniqueOpenid(), text('early isolate: now'))
+    expect(await tokenFetches(early.appid)).toEqual([false, false])
+  })
+
+  it('keeps using a still-valid token while WeChat cannot hand out its successor', async () => {
+    let now = Date.now()
+    const { client, appid } = testClient({ now: () => now })
+    await client.sendCustom(uniqueOpenid(), text('before'))
+    now += (7200 - 200) * 1000 // past every isolate's refresh point, 200 s before expiry
+    await fakeWechat.fault({ path: STABLE, appid, kind: 'http500' })
+    await client.sendCustom(uniqueOpenid(), text('during the outage'))
+    const sends = await fakeWechat.calls({ appid, path: SEND })
+    expect(sends.map((call) => call.errcode)).toEqual([0, 0])
+    expect(await tokenFetches(appid)).toEqual([false, false])
+  })
+
+  it('falls through to stable_token when KV cannot be read', async () => {
+    // The real local KV, with its reads failing as in an outage (nothing else is changed).
+    const failingReads = new Proxy(env.CACHE, {
+      get(target, property) {
+        if (property === 'get') return () => Promise.reject(new Error('KV GET failed: 503'))
+        const value: unknown = Reflect.get(target, property)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const { client, appid } = testClient({ cache: failingReads })
+    await client.sendCustom(uniqueOpenid(), text('no KV'))
+    expect(await tokenFetches(appid)).toEqual([false])
+    expect((await fakeWechat.calls({ appid, path: SEND })).map((call) => call.errcode)).toEqual([0])
+  })
+
   it('caches short-lived tokens for less than their life', async () => {
     const { client, appid, secret } = testClient()
     await fakeWechat.configureApp({ appid, secret, expiresIn: 400 })

@@ -1,7 +1,9 @@
 /** Driving the Worker as WeChat does, and watching what it logs. */
-import { exports } from 'cloudflare:workers'
+import { createExecutionContext } from 'cloudflare:test'
+import { env, exports } from 'cloudflare:workers'
 import { afterAll, afterEach, beforeEach, expect, vi } from 'vitest'
 import { buildPush, type PushMode, type PushOptions } from '../dev/push'
+import app from '../src/index'
 import { importCipher } from '../src/wechat/cipher'
 import type { FlatFields, PushFormat } from '../src/wechat/message'
 import { fakeWechat } from './fake-wechat-client'
@@ -33,9 +35,22 @@ export async function push(
 }
 
 export async function post(query: URLSearchParams | string, body: BodyInit, headers?: HeadersInit) {
-  const res = await exports.default.fetch(`${BASE}/wechat?${query}`, { method: 'POST', body, headers })
+  const res = await workerFetch(`${BASE}/wechat?${query}`, { method: 'POST', body, headers })
   keepAnswer(await res.clone().text())
   return res
+}
+
+/**
+ * The Worker as deployed for the push it is sent. The test settings hold an AES key, so the
+ * default mode is safe and refuses plaintext pushes: a push without `encrypt_type` goes to
+ * the same Worker with `WECHAT_PUSH_MODE=plaintext`, the deployment WeChat would send it to.
+ * (Tests of the refusal itself call the Worker directly.)
+ */
+export async function workerFetch(url: string, init?: RequestInit): Promise<Response> {
+  const target = new URL(url, BASE)
+  const plaintextPush = init?.method === 'POST' && target.pathname === '/wechat' && !target.searchParams.has('encrypt_type')
+  if (!plaintextPush) return exports.default.fetch(target.href, init)
+  return app.fetch(new Request(target, init), { ...env, WECHAT_PUSH_MODE: 'plaintext' }, createExecutionContext())
 }
 
 /** The secrets no log line and no answer may contain (besides the access_tokens issued). */

@@ -8,8 +8,7 @@
  * Also counts what the file did, for the one-line summary `report()` prints (the numbers
  * the README's "Reliability" section quotes).
  */
-import { exports } from 'cloudflare:workers'
-import { captureLogs, keepAnswer } from './helpers'
+import { captureLogs, keepAnswer, workerFetch } from './helpers'
 import { TEST_SETTINGS } from './settings'
 
 export const APPID = TEST_SETTINGS.WECHAT_APPID
@@ -60,7 +59,7 @@ export function watchSecrets(file: string): Hygiene {
       counts[name] = (counts[name] ?? 0) + by
     },
     async fetch(url, init) {
-      const res = await exports.default.fetch(url.startsWith('http') ? url : `${WORKER}${url}`, init)
+      const res = await workerFetch(url.startsWith('http') ? url : `${WORKER}${url}`, init)
       const text = await res.text()
       keepAnswer(text)
       return { status: res.status, text, headers: res.headers }

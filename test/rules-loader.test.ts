@@ -25,7 +25,7 @@ async function pushLikeTheScript(text: string): Promise<string> {
   const result = validateRuleSet(JSON.parse(text))
   if (!result.ok) throw new Error('invalid test rule set')
   await env.RULES.put(COMPILED_KEY, encodeCompiled(compileRules(result.value, version)))
-  await env.RULES.put(RULES_KEY, text, { metadata: { version } })
+  await env.RULES.put(RULES_KEY, text)
   return version
 }
 
@@ -86,6 +86,18 @@ describe('loadRules with the real RULES namespace', () => {
     expect(decide(rules, hi).sends).toEqual([{ type: 'text', text: 'new by hand' }])
     expect(loader.status()).toMatchObject({ status: 'ok', from: 'source' })
     expect(eventsNamed('rules.compiled_stale')).toHaveLength(1)
+  })
+
+  it('versions the stored value by its hash: stale metadata from an earlier push cannot pass for it', async () => {
+    const old = await pushLikeTheScript(ruleSetText('old'))
+    // A hand put that carries the previous push's metadata along (as a copy of the key would).
+    await env.RULES.put(RULES_KEY, ruleSetText('new by hand'), { metadata: { version: old } })
+    const loader = createRulesLoader({ recheckMs: 0 })
+    const rules = await loader.load(env)
+    expect(rules.version).not.toBe(old)
+    expect(rules.version).toBe(await ruleSetVersion(new TextEncoder().encode(ruleSetText('new by hand'))))
+    expect(decide(rules, hi).sends).toEqual([{ type: 'text', text: 'new by hand' }])
+    expect(loader.status()).toMatchObject({ from: 'source' })
   })
 
   it('keeps the last good set when an invalid one arrives, and logs it once per version', async () => {

@@ -66,6 +66,7 @@ async function setup(input: PipelineSetup): Promise<Loaded> {
     ruleSet: toRuleSet(input.compiled),
     keys: {
       token: input.keys.token,
+      mode: 'safe',
       cipher: () => Promise.resolve(cipher),
       maxAgeSeconds: 300,
       now: input.now,

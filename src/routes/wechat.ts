@@ -8,6 +8,7 @@ import {
   DEFAULT_MAX_AGE_SECONDS,
   DEFAULT_MAX_BYTES,
   numberSetting,
+  pushMode,
   requireSetting,
   type Env,
 } from '../env'
@@ -100,8 +101,10 @@ function cipherOf(env: Env) {
 async function open(c: AppContext): Promise<OpenedPush> {
   const env = c.env
   const token = requireSetting(env, 'WECHAT_TOKEN')
+  const mode = pushMode(env)
   return openPush(c.req.query(), await c.req.text(), {
     token,
+    mode,
     cipher: () => cipherOf(env),
     ...freshness(env),
   })

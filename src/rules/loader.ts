@@ -13,7 +13,7 @@ import { numberSetting, settingState, type Env } from '../env'
 import { log } from '../log'
 import { compiledVersion, decodeCompiled } from './codec'
 import { compileRules, toRuleSet } from './compile'
-import { COMPILED_KEY, RULES_CACHE_TTL, RULES_KEY, type RulesMetadata } from './keys'
+import { COMPILED_KEY, RULES_CACHE_TTL, RULES_KEY } from './keys'
 import { EMPTY_RULE_SET, type RuleSet } from './rule-set'
 import { formatIssue, validateRuleSetText } from './validate'
 import { ruleSetVersion } from './version'
@@ -83,13 +83,12 @@ export function createRulesLoader(options: RulesLoaderOptions = {}): RulesLoader
 
   async function refresh(env: Env): Promise<RuleSet> {
     try {
-      const { value, metadata } = await env.RULES.getWithMetadata<RulesMetadata>(RULES_KEY, {
-        type: 'arrayBuffer',
-        cacheTtl: RULES_CACHE_TTL,
-      })
+      const value = await env.RULES.get(RULES_KEY, { type: 'arrayBuffer', cacheTtl: RULES_CACHE_TTL })
       checkedAt = now()
       if (value === null) return missing()
-      const version = pushedVersion(metadata) ?? (await ruleSetVersion(value))
+      // The hash of what is stored, never a label stored beside it: a hand put that kept old
+      // metadata would otherwise pass for the version it replaced (and its compiled form).
+      const version = await ruleSetVersion(value)
       if (version === seenVersion) {
         state = rejection ? 'invalid' : 'ok'
         return ruleSet
@@ -178,11 +177,6 @@ function refreshMs(env: Env): number {
 }
 
 const DEFAULT_REFRESH_MS = 30_000
-
-function pushedVersion(metadata: RulesMetadata | null): string | null {
-  const version = metadata?.version
-  return typeof version === 'string' && /^[0-9a-f]{16}$/.test(version) ? version : null
-}
 
 const isolateLoader = createRulesLoader()
 

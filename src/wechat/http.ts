@@ -14,6 +14,15 @@ export interface ExchangeOptions {
 
 export type JsonObject = Record<string, unknown>
 
+/** Redirects followed by hand, each target checked before it is fetched. */
+export interface RedirectPolicy {
+  max: number
+  /** Why a URL may not be fetched, or null when it may. */
+  refuse: (url: URL) => string | null
+}
+
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
+
 /**
  * Sends the request and returns the JSON answer when its errcode is 0 or absent.
  * The time-out covers the whole exchange, the body included: a server that sends headers
@@ -35,13 +44,13 @@ export async function exchangeJson(
 export async function fetchWithin<T>(
   url: string,
   init: RequestInit,
-  options: Pick<ExchangeOptions, 'api' | 'timeoutMs'>,
+  options: Pick<ExchangeOptions, 'api' | 'timeoutMs'> & { redirects?: RedirectPolicy },
   read: (response: Response) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(), options.timeoutMs)
   try {
-    const response = await fetch(url, { ...init, signal: controller.signal })
+    const response = await fetchFollowing(url, { ...init, signal: controller.signal }, options)
     if (!response.ok) {
       await response.body?.cancel()
       throw httpError(response.status, options)
@@ -53,6 +62,35 @@ export async function fetchWithin<T>(
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * Without a policy the runtime follows redirects; with one, each hop is checked (a redirect
+ * must not lead where the first URL could not) and counted, all under the one time-out.
+ */
+async function fetchFollowing(
+  url: string,
+  init: RequestInit,
+  options: Pick<ExchangeOptions, 'api'> & { redirects?: RedirectPolicy },
+): Promise<Response> {
+  const policy = options.redirects
+  if (!policy) return fetch(url, init)
+  let target = new URL(url)
+  for (let hop = 0; ; hop++) {
+    const refused = policy.refuse(target)
+    if (refused) throw redirectError(options, hop === 0 ? `URL ${refused}` : `redirected to a URL that ${refused}`)
+    const response = await fetch(target.href, { ...init, redirect: 'manual' })
+    if (!REDIRECT_STATUSES.has(response.status)) return response
+    await response.body?.cancel()
+    const location = response.headers.get('location')
+    if (!location) throw redirectError(options, 'redirect without a Location')
+    if (hop >= policy.max) throw redirectError(options, `more than ${policy.max} redirects`)
+    target = new URL(location, target)
+  }
+}
+
+function redirectError(options: Pick<ExchangeOptions, 'api'>, errmsg: string): WechatApiError {
+  return new WechatApiError({ api: options.api, errcode: SyntheticErrcode.imageUrl, errmsg, kind: 'permanent' })
 }
 
 /** A fetch that threw: our time-out if we aborted it, otherwise the network. */

@@ -69,10 +69,27 @@ export async function writeCachedMedia(
  */
 export async function fetchImage(url: string, timeoutMs: number): Promise<FetchedImage> {
   if (!isHttpUrl(url)) throw imageError(SyntheticErrcode.imageUrl, 'not an http(s) URL')
-  const bytes = await fetchWithin(url, {}, { api: 'image fetch', timeoutMs }, readImage)
+  const redirects = { max: MAX_IMAGE_REDIRECTS, refuse: refuseImageUrl }
+  const bytes = await fetchWithin(url, {}, { api: 'image fetch', timeoutMs, redirects }, readImage)
   const type = sniffImage(bytes)
   if (!type) throw imageError(SyntheticErrcode.imageType, 'not a JPEG or PNG image')
   return { bytes, type, filename: type === 'image/png' ? 'image.png' : 'image.jpg' }
+}
+
+/** Each hop is a subrequest of the delivery pass that fetches the image. */
+export const MAX_IMAGE_REDIRECTS = 2
+
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+/**
+ * Images come over https only: a plain-http image can be swapped on the way, and the user
+ * sees it as the mini program's own. Loopback is the exception, where only the local
+ * stand-in can answer (a deployed Worker cannot reach a loopback host at all).
+ */
+export function refuseImageUrl(url: URL): string | null {
+  if (url.protocol === 'https:') return null
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return null
+  return 'is not https'
 }
 
 async function readImage(response: Response): Promise<Uint8Array<ArrayBuffer>> {

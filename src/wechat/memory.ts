@@ -7,12 +7,22 @@
 
 export interface CachedToken {
   token: string
-  /** When to stop using it (ms since epoch): a few minutes before WeChat expires it. */
+  /**
+   * From when (ms since epoch) to look for its successor: the point a few minutes before
+   * expiry from which stable_token hands out a new token.
+   */
   refreshAt: number
+  /** When WeChat expires it (ms since epoch); until then it still serves if no successor can be had. */
+  expiresAt: number
 }
 
 export class IsolateMemory {
   readonly tokens = new Map<string, CachedToken>()
+  /**
+   * Where in the refresh spread this isolate asks for a successor (0..1), drawn once, so the
+   * isolates that share a token in KV do not all ask WeChat in the same second.
+   */
+  refreshJitter = Math.random()
   readonly lastForceRefresh = new Map<string, number>()
   readonly inflight = new Map<string, Promise<unknown>>()
 

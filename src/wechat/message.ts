@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot'
 import { badRequest } from './errors'
+import { OPENID } from './openid'
 import { cdata, parseXml, type XmlRecord } from './xml'
 
 export type PushFormat = 'xml' | 'json'
@@ -132,7 +133,7 @@ const Int = v.pipe(
 const Common = {
   ToUserName: Text,
   // An openid names the user's Durable Object and every row it writes: keep it to its shape.
-  FromUserName: v.pipe(Text, v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not an openid')),
+  FromUserName: v.pipe(Text, v.regex(OPENID, 'is not an openid')),
   CreateTime: Int,
 }
 

@@ -4,6 +4,7 @@
  * Pure apart from WebCrypto, so the route, the tests and the benchmarks share it.
  */
 import { decrypt, type Cipher } from './cipher'
+import { extractEncrypt } from './envelope'
 import { badRequest, unauthorized } from './errors'
 import {
   parseFields,
@@ -13,6 +14,9 @@ import {
   type PushFormat,
 } from './message'
 import { verifySignature } from './signature'
+
+/** The message encryption mode (消息加密方式) chosen in WeChat's console. */
+export type PushMode = 'safe' | 'compatible' | 'plaintext'
 
 export interface PushQuery {
   signature?: string | undefined
@@ -24,6 +28,8 @@ export interface PushQuery {
 
 export interface PushKeys {
   token: string
+  /** The encryption mode chosen in WeChat's console: a push in any other form is refused. */
+  mode: PushMode
   /** Called only for encrypted pushes, so a plaintext deployment needs no AES key. */
   cipher: () => Promise<Cipher>
   maxAgeSeconds: number
@@ -40,7 +46,12 @@ export interface OpenedPush {
 
 const TIMESTAMP = /^\d{1,12}$/
 
-/** Throws a PushError (4xx) for anything that is not a fresh, authentic, well-formed push. */
+/**
+ * Throws a PushError (4xx) for anything that is not a fresh, authentic, well-formed push in
+ * the configured mode. Nothing is parsed before its signature holds: a plaintext body after
+ * `signature`, an encrypted one after `msg_signature` over the ciphertext, which a bounded
+ * scan takes out of the raw body.
+ */
 export async function openPush(
   query: PushQuery,
   body: string,
@@ -49,11 +60,12 @@ export async function openPush(
   const { timestamp, nonce } = query
   if (!timestamp || !nonce) throw badRequest('timestamp and nonce are required')
   checkFreshness(timestamp, keys)
+  const encrypted = isEncrypted(query, keys.mode)
 
   const format = sniffFormat(body)
-  if (query.encrypt_type !== 'aes') {
-    // The plaintext signature does not cover the body, but a forged request is still
-    // refused before its body is parsed.
+  if (!encrypted) {
+    // The plaintext signature does not cover the body (README "Security"), but a forged
+    // request is still refused before its body is parsed.
     if (!query.signature) throw badRequest('signature is required')
     if (!(await verifySignature(query.signature, [keys.token, timestamp, nonce]))) {
       throw unauthorized('bad signature')
@@ -61,16 +73,28 @@ export async function openPush(
     return { format, encrypted: false, message: toInboundMessage(parseFields(format, body)) }
   }
 
-  const outer = parseFields(format, body)
-  const encrypted = outer.Encrypt
-  if (typeof encrypted !== 'string' || encrypted === '') throw badRequest('Encrypt is missing')
   if (!query.msg_signature) throw badRequest('msg_signature is required')
-  if (!(await verifySignature(query.msg_signature, [keys.token, timestamp, nonce, encrypted]))) {
+  const ciphertext = extractEncrypt(format, body)
+  if (!(await verifySignature(query.msg_signature, [keys.token, timestamp, nonce, ciphertext]))) {
     throw unauthorized('bad msg_signature')
   }
-  const { message } = await decrypt(await keys.cipher(), encrypted)
+  const { message } = await decrypt(await keys.cipher(), ciphertext)
   const inner = parseFields(sniffFormat(message), message)
   return { format, encrypted: true, message: toInboundMessage(inner) }
+}
+
+/**
+ * Whether the push is encrypted, refusing one that does not fit the mode. Safe and
+ * compatible mode both send `encrypt_type=aes`; accepting a plaintext push there would let
+ * anyone who saw one push URL post any body, since the plaintext signature covers none of it.
+ */
+function isEncrypted(query: PushQuery, mode: PushMode): boolean {
+  const type = query.encrypt_type
+  if (type !== undefined && type !== 'aes') throw badRequest('encrypt_type is not aes')
+  const encrypted = type === 'aes'
+  if (mode === 'plaintext' && encrypted) throw badRequest('encrypted push refused: WECHAT_PUSH_MODE is plaintext')
+  if (mode !== 'plaintext' && !encrypted) throw badRequest(`plaintext push refused: WECHAT_PUSH_MODE is ${mode}`)
+  return encrypted
 }
 
 /** Checks a URL-check or push timestamp: decimal seconds, within maxAgeSeconds of now. */

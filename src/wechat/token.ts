@@ -5,8 +5,14 @@
  * other isolates hold (`GET /cgi-bin/token` would). Only `force_refresh` replaces a token,
  * and WeChat allows few of those, spaced at least 30 s apart: we record the last one in KV.
  *
- * KV keys (see README "Storage"):
- * - `wechat:token:<appid>`          {token, refreshAt}; TTL = token life minus a margin
+ * A token is fresh until its refresh point (5 minutes before expiry, when stable_token starts
+ * handing out its successor) plus this isolate's share of a 2-minute spread; past that the
+ * isolate asks for the successor, and while WeChat cannot be reached it keeps using the
+ * old token, which stays valid until it expires. KV keeps it that long, not just to the
+ * refresh point, so a cold isolate has it too.
+ *
+ * KV keys (see STORAGE.md):
+ * - `wechat:token:<appid>`          {token, refreshAt, expiresAt}; TTL until just before expiry
  * - `wechat:token-force:<appid>`    ms timestamp of the last force refresh; TTL 60 s
  */
 import { SyntheticErrcode, WechatApiError, type ApiErrorKind } from './api-error'
@@ -23,6 +29,10 @@ export const TOKEN_MARGIN_SECONDS = 300
 export const FORCE_REFRESH_SPACING_MS = 30_000
 /** KV's smallest expirationTtl. */
 const KV_MIN_TTL_SECONDS = 60
+/** Isolates spread their refreshes over this much time past the refresh point. */
+export const REFRESH_SPREAD_MS = 120_000
+/** A token this close to expiry is not used, even as a fallback: a send takes time. */
+const EXPIRY_SAFETY_MS = 30_000
 
 export interface TokenSourceOptions {
   appid: string
@@ -48,11 +58,19 @@ export class TokenSource {
   async get(): Promise<string> {
     const { appid, memory } = this.#o
     const known = memory.tokens.get(appid)
-    if (known && known.refreshAt > this.#o.now()) return known.token
+    if (known && this.#fresh(known)) return known.token
     return memory.once(`token:${appid}`, async () => {
       const stored = await this.#readKv()
-      if (stored) return this.#remember(stored).token
-      return (await this.#fetch(false)).token
+      if (stored && this.#fresh(stored)) return this.#remember(stored).token
+      try {
+        return (await this.#fetch(false)).token
+      } catch (error) {
+        const current = [known, stored].find((t) => t !== null && t !== undefined && this.#valid(t))
+        if (!current || !(error instanceof WechatApiError) || error.kind !== 'retryable') throw error
+        // WeChat cannot be reached: the token in hand is still valid; ask again next time.
+        log.warn('wechat.token.refresh_deferred', { appid, errcode: error.errcode })
+        return current.token
+      }
     })
   }
 
@@ -68,9 +86,9 @@ export class TokenSource {
     // Keyed by the failed token: every call that saw it fail shares one refresh.
     return memory.once(`refresh:${appid}:${failed}`, async () => {
       const known = memory.tokens.get(appid)
-      if (known && known.token !== failed && known.refreshAt > this.#o.now()) return known.token
+      if (known && known.token !== failed && this.#valid(known)) return known.token
       const stored = await this.#readKv()
-      if (stored && stored.token !== failed) return this.#remember(stored).token
+      if (stored && stored.token !== failed && this.#valid(stored)) return this.#remember(stored).token
 
       const fresh = await this.#fetch(false)
       if (fresh.token !== failed) return fresh.token
@@ -83,10 +101,31 @@ export class TokenSource {
     })
   }
 
+  /** The token in KV while it is valid; null when absent, expired or KV cannot be read. */
   async #readKv(): Promise<CachedToken | null> {
-    const value = await this.#o.cache.get<CachedToken>(tokenKey(this.#o.appid), 'json')
+    let value: Partial<CachedToken> | null
+    try {
+      value = await this.#o.cache.get<Partial<CachedToken>>(tokenKey(this.#o.appid), 'json')
+    } catch (error) {
+      // KV is a cache: stable_token hands out the same token, so WeChat is the way round it.
+      log.warn('wechat.cache.read_failed', { what: 'token', error: error instanceof Error ? error.name : 'error' })
+      return null
+    }
     if (!value || typeof value.token !== 'string' || typeof value.refreshAt !== 'number') return null
-    return value.refreshAt > this.#o.now() ? value : null
+    // Written before expiresAt was kept: its refresh point is all we know.
+    const token = { token: value.token, refreshAt: value.refreshAt, expiresAt: value.expiresAt ?? value.refreshAt }
+    return this.#valid(token) ? token : null
+  }
+
+  /** Before this isolate's refresh point: use it without asking WeChat. */
+  #fresh(token: CachedToken): boolean {
+    const spread = Math.min(REFRESH_SPREAD_MS, (token.expiresAt - token.refreshAt) / 2)
+    return this.#o.now() < token.refreshAt + spread * this.#o.memory.refreshJitter
+  }
+
+  /** Before its expiry, with time to spare for the call. */
+  #valid(token: CachedToken): boolean {
+    return this.#o.now() < token.expiresAt - EXPIRY_SAFETY_MS
   }
 
   #remember(token: CachedToken): CachedToken {
@@ -141,10 +180,11 @@ export class TokenSource {
       })
     }
 
-    const lifeSeconds = usableSeconds(expiresIn)
-    const cached = { token, refreshAt: this.#o.now() + lifeSeconds * 1000 }
+    const now = this.#o.now()
+    const cached = { token, refreshAt: now + usableSeconds(expiresIn) * 1000, expiresAt: now + expiresIn * 1000 }
     this.#remember(cached)
-    const ttl = Math.max(KV_MIN_TTL_SECONDS, lifeSeconds)
+    // Past the refresh point, so a cold isolate still finds a valid token while WeChat is away.
+    const ttl = Math.max(KV_MIN_TTL_SECONDS, Math.floor((cached.expiresAt - EXPIRY_SAFETY_MS - now) / 1000))
     await cachePut(this.#o.cache, tokenKey(appid), JSON.stringify(cached), ttl, 'token')
     log.info('wechat.token.fetched', { appid, force_refresh: forceRefresh, expires_in: expiresIn })
     return cached

@@ -48,10 +48,10 @@ export function parseXml(source: string): XmlRecord {
     const value: XmlValue = frame.children ?? frame.text
     const parent = stack[stack.length - 1]
     if (!parent) {
-      result.root = typeof value === 'string' || Array.isArray(value) ? {} : value
+      result.root = typeof value === 'string' || Array.isArray(value) ? record() : value
       return
     }
-    parent.children ??= {}
+    parent.children ??= record()
     const existing = parent.children[frame.name]
     if (existing === undefined) parent.children[frame.name] = value
     else if (Array.isArray(existing)) existing.push(value)
@@ -66,6 +66,14 @@ export function parseXml(source: string): XmlRecord {
   }
   if (!result.root) throw badRequest('malformed XML')
   return result.root
+}
+
+/**
+ * Element names are the sender's: on a plain object `<__proto__>` would set the record's
+ * prototype (and with it fields nobody sent), and `<constructor>` would find Object's.
+ */
+function record(): XmlRecord {
+  return Object.create(null) as XmlRecord
 }
 
 /** Wraps text in CDATA, splitting any `]]>` so the section cannot be closed early. */
