@@ -1,9 +1,10 @@
 /**
  * What the fake WeChat API remembers, scoped by appid so test files running in parallel
- * against one fake never see each other: apps and their tokens, media, recorded calls and
- * queued faults.
+ * against one fake never see each other: apps and their tokens, media, recorded calls,
+ * queued faults and users' send allowances. Gates (held calls) are named by the test.
  */
 import { randomBytes } from 'node:crypto'
+import { FakeAllowances } from './fake-wechat-allowance'
 import type {
   CallFilter,
   FakeAppState,
@@ -41,11 +42,35 @@ export class FakeState {
   readonly #calls: FakeCall[] = []
   #faults: (FaultSpec & { times: number })[] = []
   #seq = 0
+  readonly #gates = new Map<string, { opened: Promise<void>; open: () => void }>()
+  readonly allowances: FakeAllowances
 
   constructor(
     readonly defaultExpiresIn: number,
     readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.allowances = new FakeAllowances(now)
+  }
+
+  /** Resolves once the gate is released (at once if it already was). */
+  gate(name: string): Promise<void> {
+    return this.#gateNamed(name).opened
+  }
+
+  release(name: string): void {
+    this.#gateNamed(name).open()
+  }
+
+  #gateNamed(name: string) {
+    let gate = this.#gates.get(name)
+    if (!gate) {
+      let open!: () => void
+      const opened = new Promise<void>((resolve) => (open = resolve))
+      gate = { opened, open }
+      this.#gates.set(name, gate)
+    }
+    return gate
+  }
 
   app(appid: string): App {
     let app = this.#apps.get(appid)
@@ -218,8 +243,10 @@ export class FakeState {
       this.#tokens.clear()
       this.#calls.length = 0
       this.#faults = []
+      this.allowances.forget()
       return
     }
+    this.allowances.forget(appid)
     this.#apps.delete(appid)
     for (const [key, token] of this.#tokens) if (token.appid === appid) this.#tokens.delete(key)
     const kept = this.#calls.filter((call) => call.appid !== appid)

@@ -30,6 +30,26 @@ export interface FaultSpec {
   kind: FaultKind
   errcode?: number
   errmsg?: string
+  /**
+   * Hold the call until `POST /__fake/release?gate=<name>`, then answer as `kind` says: the
+   * call is recorded when it arrives (status and errcode null until it is answered), so a
+   * test can act while the caller is waiting for its answer.
+   */
+  gate?: string
+}
+
+/**
+ * A user action WeChat counts towards the customer-service allowance (wechat-protocol.md §5).
+ * Once the fake knows one for an appid and openid, custom/send to that user is held to the
+ * allowance: 45015 past the window, 45047 once its count is used up. Users the fake knows no
+ * action of are not limited, so tests that do not care about the window never meet it.
+ */
+export interface FakeUserAction {
+  appid: string
+  openid: string
+  kind: 'message' | 'enter_session'
+  /** When the user acted (ms since epoch); default: when the fake hears of it. */
+  at?: number
 }
 
 export interface CallFilter {

@@ -14,6 +14,9 @@
  *   POST /__fake/apps            FakeAppConfig   → {ok}       (secret, expiresIn)
  *   GET  /__fake/apps?appid=                     → FakeAppState
  *   POST /__fake/media?appid=                    → {media_id}  (a media_id WeChat "issued")
+ *   POST /__fake/user-actions  FakeUserAction | FakeUserAction[] → {ok}  (custom/send to that
+ *        user is then held to WeChat's allowance: 45015 / 45047)
+ *   POST /__fake/release?gate=                   → {ok}        (answers calls held by a gated fault)
  *   POST /__fake/reset?appid=                    → {ok}        (no appid: everything)
  *   GET  /__fake/images/<any/prefix/>name.png|.jpg|.jpeg|.gif[?chunked=1][?redirect=<url>]
  *        toolarge.* (~3 MiB PNG), notimage.* (HTML), missing.* (404), else a small image
@@ -43,6 +46,7 @@ import {
   type FakeCall,
   type FaultKind,
   type FaultSpec,
+  type FakeUserAction,
 } from './fake-wechat-types'
 import { multipartBoundary, parseMultipart } from './multipart'
 
@@ -142,8 +146,7 @@ async function handle(
 
   const context = callContext(state, req, url, raw)
   const fault = state.takeFault(context.path, context.appid, context.touser)
-  const answer = fault && fault.kind !== 'lost_answer' ? null : route(state, context)
-  const record = (status: number | null, errcode: number | null) =>
+  const recordAs = (status: number | null, errcode: number | null) =>
     state.record({
       method: context.method,
       path: context.path,
@@ -157,6 +160,12 @@ async function handle(
       fault: fault?.kind ?? null,
       receivedAt,
     })
+  // A gated call is on record from its arrival, and its answer is filled in on release.
+  const held = fault?.gate === undefined ? null : recordAs(null, null)
+  if (fault?.gate !== undefined) await state.gate(fault.gate)
+  const record = (status: number | null, errcode: number | null) =>
+    held ? Object.assign(held, { status, errcode }) : recordAs(status, errcode)
+  const answer = fault && fault.kind !== 'lost_answer' ? null : route(state, context)
 
   if (fault?.kind === 'lost_answer') {
     const settled = answer ?? fail(wxError(-1, 'system error'), 500)
@@ -272,6 +281,8 @@ function customSend(state: FakeState, context: CallContext, appid: string): Answ
   for (const mediaId of checked.mediaIds) {
     if (!state.media(appid, mediaId)) return fail(wxError(40007, 'invalid media_id'))
   }
+  const refused = state.allowances.spend(appid, String(body.touser))
+  if (refused) return fail(refused)
   return ok({ errcode: 0, errmsg: 'ok' })
 }
 
@@ -405,6 +416,20 @@ function control(state: FakeState, method: string, url: URL, raw: Buffer): Answe
     state.configure(body.appid, secret, expiresIn)
     return ok({ ok: true })
   }
+  if (key === 'POST user-actions') {
+    const body = parseJson(raw)
+    const actions = Array.isArray(body) ? body : [body]
+    const problem = actions.map(userActionProblem).find((p) => p !== null)
+    if (problem) return { status: 400, json: { error: problem } }
+    for (const action of actions as FakeUserAction[]) state.allowances.act(action)
+    return ok({ ok: true })
+  }
+  if (key === 'POST release') {
+    const gate = url.searchParams.get('gate')
+    if (!gate) return { status: 400, json: { error: 'gate required' } }
+    state.release(gate)
+    return ok({ ok: true })
+  }
   if (appid === undefined && key !== 'POST reset') return { status: 400, json: { error: 'appid required' } }
   if (key === 'GET apps' && appid) return ok(state.appState(appid))
   if (key === 'POST expire-token' && appid) return ok({ expired: state.expireTokens(appid) })
@@ -426,9 +451,17 @@ function faultProblem(value: unknown): string | null {
     return 'fault.times must be a positive integer'
   }
   if (value.errcode !== undefined && !Number.isInteger(value.errcode)) return 'fault.errcode must be an integer'
-  for (const key of ['appid', 'touser', 'errmsg'] as const) {
+  for (const key of ['appid', 'touser', 'errmsg', 'gate'] as const) {
     if (value[key] !== undefined && typeof value[key] !== 'string') return `fault.${key} must be a string`
   }
+  return null
+}
+
+function userActionProblem(value: unknown): string | null {
+  if (!isObject(value)) return 'a user action is an object'
+  if (typeof value.appid !== 'string' || typeof value.openid !== 'string') return 'a user action names appid and openid'
+  if (value.kind !== 'message' && value.kind !== 'enter_session') return 'kind must be message or enter_session'
+  if (value.at !== undefined && typeof value.at !== 'number') return 'at must be ms since the epoch'
   return null
 }
 

@@ -9,6 +9,7 @@ import type {
   FakeAppConfig,
   FakeAppState,
   FakeCall,
+  FakeUserAction,
   FaultSpec,
 } from '../dev/fake-wechat-types'
 import { IsolateMemory, WechatClient, type WechatClientOptions } from '../src/wechat/api'
@@ -55,6 +56,10 @@ export const fakeWechat = {
   /** A media_id the fake has "issued" to this appid (custom/send checks media_ids). */
   mediaId: async (appid: string) => (await control<{ media_id: string }>('POST', 'media', { appid })).media_id,
   reset: (appid: string) => control<{ ok: true }>('POST', 'reset', { appid }),
+  /** Tells the fake the user acted: custom/send to them is then held to WeChat's allowance. */
+  userActions: (...actions: FakeUserAction[]) => control<{ ok: true }>('POST', 'user-actions', {}, actions),
+  /** Answers the calls a fault with this `gate` is holding. */
+  release: (gate: string) => control<{ ok: true }>('POST', 'release', { gate }),
   /**
    * A URL of the fake's image server. `name` picks the content: `x.png`, `x.jpg`, `x.gif`,
    * `toolarge.png`, `notimage.png`, `missing.png`; `prefix` keeps URLs (and so the media
