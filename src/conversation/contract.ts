@@ -43,6 +43,10 @@ export interface ConversationState {
     attempts: number
     errcode: number | null
     reason: string | null
+    /** When the push was recorded: the reply expires REPLY_MAX_AGE_SECONDS after it. */
+    createdAt: number
     updatedAt: number
+    /** When the attempt in flight left; null when none is. */
+    attemptStartedAt: number | null
   }[]
 }

@@ -1,55 +1,270 @@
 /**
- * Turning a planned reply into the custom/send body WeChat expects: images and card covers
- * given by URL are uploaded first (the client caches their media_id).
+ * One delivery pass over a Conversation's outbox, oldest first.
+ *
+ * - The parts of one push go out in order, so a part that must wait holds back the later
+ *   parts of its push — and only those: one user's bad image never delays the replies to
+ *   their next message.
+ * - Each attempt is marked in flight, counted and given its backoff before its request leaves
+ *   (the output gate holds the request until that write is durable). Whatever happens next —
+ *   an answer, an exception on a failure path, a reset of the object — the row already waits
+ *   for its backoff; the outcome, when there is one, overwrites it.
+ * - A row found in flight when a pass starts was interrupted by a reset: WeChat may or may
+ *   not have the message. It is retried when its backoff ends, the interrupted attempt
+ *   counted: a reply twice is better than a reply lost (custom/send has no idempotency key).
+ *   It does not count against the window; if WeChat did take it, its 45047 later tells us.
+ * - The pass stops at the first transport failure (the API cannot be reached: every other
+ *   push would cost a time-out too) and before an attempt that might overrun the invocation's
+ *   subrequests (`budget.ts`); the alarm picks up the rest.
+ * - A reply still undelivered REPLY_MAX_AGE_SECONDS after its push fails as `expired`,
+ *   without calling the API, rather than reach the user hours late.
  */
+import { requireSetting, SettingError, type Env } from '../env'
+import { log } from '../log'
 import type { ReplyMessage } from '../replies'
-import type { CustomMessage } from '../wechat/api'
+import { WechatApiError, WechatClient } from '../wechat/api'
+import { attemptCost, type SubrequestBudget } from './budget'
+import { parseReply, toCustomMessage, uploadedUrls } from './custom-message'
+import {
+  describe,
+  errcodeOf,
+  isPermanent,
+  isStaleMedia,
+  isTransportFailure,
+  refusalOf,
+  retryAfterMs,
+} from './failure'
+import { markFailed, markInFlight, markRetry, markSent, pendingRows } from './outbox'
+import { refusal, retryDelay } from './policy'
+import type { OutboxRow } from './storage'
+import { readWindow, recordRefusal, recordSent } from './window-store'
 
-export interface MediaUploader {
-  uploadImage(url: string): Promise<string>
+export interface PassOptions {
+  /** Rows whose backoff ends by then are attempted (the alarm passes its own time). */
+  dueBy: number
+  budget: SubrequestBudget
+  /** A reply not delivered this long after its push is failed as `expired`. */
+  maxAgeMs: number
 }
 
-export async function toCustomMessage(
-  reply: ReplyMessage,
-  media: MediaUploader,
-  ownAppid: string,
-): Promise<CustomMessage> {
-  switch (reply.type) {
-    case 'text':
-      return { msgtype: 'text', text: { content: reply.text } }
-    case 'image': {
-      const media_id = 'url' in reply ? await media.uploadImage(reply.url) : reply.media_id
-      return { msgtype: 'image', image: { media_id } }
-    }
-    case 'link':
-      return {
-        msgtype: 'link',
-        link: {
-          title: reply.title,
-          description: reply.description,
-          url: reply.url,
-          thumb_url: reply.thumb_url,
-        },
+export type PassResult =
+  | { stopped: null }
+  | { stopped: 'budget' }
+  /** The API could not be reached; `resumeAt` is when the failed row is due again. */
+  | { stopped: 'transport'; resumeAt: number }
+  /** The pass itself threw (storage, a bug): its rows keep the backoffs already written. */
+  | { stopped: 'error' }
+
+/** The reason an interrupted attempt leaves on its row until the next outcome replaces it. */
+export const INTERRUPTED = 'interrupted: outcome unknown'
+
+type AttemptEnd = 'next' | 'wait' | 'transport' | 'budget'
+
+export class DeliveryPass {
+  readonly #storage: DurableObjectStorage
+  readonly #sql: SqlStorage
+  readonly #env: Env
+  readonly #options: PassOptions
+  #client: WechatClient | null = null
+  /** "Typing…" is shown at most once per pass, before the first upload. */
+  #typingShown = false
+
+  constructor(storage: DurableObjectStorage, env: Env, options: PassOptions) {
+    this.#storage = storage
+    this.#sql = storage.sql
+    this.#env = env
+    this.#options = options
+  }
+
+  async run(): Promise<PassResult> {
+    this.#recoverInterrupted()
+    const held = new Set<string>()
+    for (const row of pendingRows(this.#sql)) {
+      if (Date.now() - row.created_at >= this.#options.maxAgeMs) {
+        this.#fail(row, 'expired', null, row.reason)
+        continue
       }
-    case 'miniprogrampage': {
-      const thumb_media_id =
-        'thumb_url' in reply ? await media.uploadImage(reply.thumb_url) : reply.thumb_media_id
-      return {
-        msgtype: 'miniprogrampage',
-        miniprogrampage: {
-          title: reply.title,
-          pagepath: reply.pagepath,
-          thumb_media_id,
-          appid: reply.appid ?? ownAppid,
-        },
+      if (held.has(row.dedup_key)) continue
+      if (row.next_attempt_at > this.#options.dueBy) {
+        held.add(row.dedup_key)
+        continue
       }
+      const end = await this.#guarded(row)
+      if (end === 'budget') return { stopped: 'budget' }
+      if (end === 'transport') return { stopped: 'transport', resumeAt: this.#dueAgain(row) }
+      if (end === 'wait') held.add(row.dedup_key)
     }
+    return { stopped: null }
+  }
+
+  /** Rows left in flight by an instance that was reset: their attempt's outcome is unknown. */
+  #recoverInterrupted(): void {
+    const rows = this.#sql
+      .exec<OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' AND attempt_started_at IS NOT NULL")
+      .toArray()
+    for (const row of rows) {
+      // The backoff written when it left stands: the retry waits for it.
+      markRetry(this.#sql, row, { nextAttemptAt: row.next_attempt_at, errcode: null, reason: INTERRUPTED }, Date.now())
+      log.warn('reply.interrupted', {
+        openid: row.openid,
+        msgId: row.msg_id,
+        ruleId: row.rule_id,
+        part: row.part,
+        attempts: row.attempts,
+        startedAt: row.attempt_started_at,
+        retryAt: row.next_attempt_at,
+      })
+    }
+  }
+
+  /**
+   * An attempt whose own handling throws (storage, a bug) still leaves its row waiting with
+   * a backoff, so the next alarm does not meet the same row at once, and again, and again.
+   */
+  async #guarded(row: OutboxRow): Promise<AttemptEnd> {
+    try {
+      return await this.#attempt(row)
+    } catch (error) {
+      const current = this.#sql.exec<OutboxRow>('SELECT * FROM outbox WHERE id = ?', row.id).toArray()[0]
+      if (current?.status === 'pending') this.#retry(current, error)
+      return 'wait'
+    }
+  }
+
+  async #attempt(row: OutboxRow): Promise<AttemptEnd> {
+    const now = Date.now()
+    const blocked = refusal(readWindow(this.#sql), now)
+    if (blocked) {
+      // A row that was being retried keeps the error that held it back.
+      this.#fail(row, row.reason ? `${blocked}; last error: ${row.reason}` : blocked, row.errcode, null)
+      return 'next'
+    }
+    const reply = parseReply(row.reply)
+    if (!reply) {
+      this.#fail(row, 'unreadable reply', null, null)
+      return 'next'
+    }
+    if (!this.#options.budget.take(attemptCost(reply, this.#typingShown))) return 'budget'
+
+    const attempt = markInFlight(this.#sql, row, now, now + retryDelay(row.attempts + 1))
+    try {
+      await this.#send(attempt, reply)
+    } catch (error) {
+      return this.#failed(attempt, reply, error)
+    }
+    // Outside the try: WeChat has the message, so nothing after this may cause a resend.
+    this.#sent(attempt, reply)
+    return 'next'
+  }
+
+  async #send(row: OutboxRow, reply: ReplyMessage): Promise<void> {
+    this.#client ??= WechatClient.fromEnv(this.#env)
+    const client = this.#client
+    // An upload can take seconds: the user sees "typing…" first.
+    const beforeUpload = async (): Promise<void> => {
+      if (this.#typingShown) return
+      this.#typingShown = true
+      await showTyping(client, row)
+    }
+    const media = { uploadImage: (url: string) => client.uploadImage(url, beforeUpload) }
+    const message = await toCustomMessage(reply, media, requireSetting(this.#env, 'WECHAT_APPID'))
+    await client.sendCustom(row.openid, message)
+  }
+
+  #sent(row: OutboxRow, reply: ReplyMessage): void {
+    const now = Date.now()
+    this.#storage.transactionSync(() => {
+      markSent(this.#sql, row, now)
+      recordSent(this.#sql, now)
+    })
+    log.info('reply.sent', {
+      openid: row.openid,
+      msgId: row.msg_id,
+      ruleId: row.rule_id,
+      part: row.part,
+      type: reply.type,
+      attempts: row.attempts,
+    })
+  }
+
+  async #failed(row: OutboxRow, reply: ReplyMessage, error: unknown): Promise<AttemptEnd> {
+    if (isStaleMedia(error, row, reply)) {
+      // WeChat no longer knows a cached media_id: upload afresh on the next attempt, once.
+      await this.#forgetMedia(row, reply)
+      this.#retry(row, error)
+      return 'wait'
+    }
+    if (isPermanent(error)) {
+      const refused = refusalOf(error)
+      const startedAt = row.attempt_started_at ?? Date.now()
+      this.#storage.transactionSync(() => {
+        if (refused) recordRefusal(this.#sql, refused, startedAt)
+        this.#fail(row, describe(error), error.errcode, null)
+      })
+      return 'next'
+    }
+    this.#retry(row, error)
+    return isTransportFailure(error) ? 'transport' : 'wait'
+  }
+
+  /** Forgetting is best effort: if KV fails, the row still gets its retry (and 40007 then fails it). */
+  async #forgetMedia(row: OutboxRow, reply: ReplyMessage): Promise<void> {
+    const client = this.#client
+    if (!client) return
+    try {
+      await Promise.all(uploadedUrls(reply).map((url) => client.forgetImage(url)))
+    } catch (error) {
+      log.warn('reply.media_forget_failed', { openid: row.openid, msgId: row.msg_id, part: row.part, reason: describe(error) })
+    }
+  }
+
+  /** Schedules the row's next attempt with backoff. */
+  #retry(row: OutboxRow, error: unknown): void {
+    const delay = Math.max(retryDelay(row.attempts), retryAfterMs(error))
+    const now = Date.now()
+    const errcode = errcodeOf(error)
+    const reason = describe(error)
+    markRetry(this.#sql, row, { nextAttemptAt: now + delay, errcode, reason }, now)
+    const fields = {
+      openid: row.openid,
+      msgId: row.msg_id,
+      ruleId: row.rule_id,
+      part: row.part,
+      errcode,
+      reason,
+      attempts: row.attempts,
+      retryInMs: delay,
+    }
+    if (error instanceof SettingError) log.error('reply.retry', fields)
+    else log.warn('reply.retry', fields)
+  }
+
+  #fail(row: OutboxRow, reason: string, errcode: number | null, lastReason: string | null): void {
+    markFailed(this.#sql, row, reason, errcode, Date.now())
+    log.warn('reply.failed', {
+      openid: row.openid,
+      msgId: row.msg_id,
+      ruleId: row.rule_id,
+      part: row.part,
+      errcode,
+      reason,
+      lastReason,
+    })
+  }
+
+  #dueAgain(row: OutboxRow): number {
+    return this.#sql.exec<{ at: number }>('SELECT next_attempt_at AS at FROM outbox WHERE id = ?', row.id).one().at
   }
 }
 
-/** The image URLs a reply uploads (their media_ids come from the cache when they can). */
-export function uploadedUrls(reply: ReplyMessage): string[] {
-  if (reply.type === 'image' && 'url' in reply) return [reply.url]
-  if (reply.type === 'miniprogrampage' && 'thumb_url' in reply) return [reply.thumb_url]
-  return []
+/** Typing is a courtesy: its failure never holds up the reply. */
+async function showTyping(client: WechatClient, row: OutboxRow): Promise<void> {
+  try {
+    await client.typing(row.openid, 'Typing')
+  } catch (error) {
+    log.warn('reply.typing_failed', {
+      openid: row.openid,
+      msgId: row.msg_id,
+      errcode: error instanceof WechatApiError ? error.errcode : null,
+    })
+  }
 }

@@ -41,8 +41,11 @@ export function widen(window: SendWindow, action: GrantingAction, at: number): S
   }
 }
 
+/** Why WeChat refuses a send: the window has closed, or its count is used up. */
+export type Refusal = 'window_closed' | 'limit_reached'
+
 /** Why a send may not go out now, or null if it may. */
-export function refusal(window: SendWindow, now: number): 'window_closed' | 'limit_reached' | null {
+export function refusal(window: SendWindow, now: number): Refusal | null {
   if (now >= window.closesAt) return 'window_closed'
   if (window.remaining <= 0) return 'limit_reached'
   return null
@@ -63,10 +66,3 @@ export function retryDelay(attempts: number, random: number = Math.random()): nu
  * delivery has finished by then.
  */
 export const SAFETY_ALARM_MS = 30 * 1000
-
-/** How long dedup keys are kept: WeChat's retries come within seconds; two days is ample. */
-export const SEEN_TTL_MS = 2 * 24 * 60 * 60 * 1000
-/** Finished outbox rows are kept this long for inspection, then pruned. */
-export const OUTBOX_TTL_MS = 7 * 24 * 60 * 60 * 1000
-/** Pruning scans the user's rows, so it runs at most hourly per object, not on every push. */
-export const PRUNE_EVERY_MS = 60 * 60 * 1000

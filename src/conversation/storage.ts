@@ -41,17 +41,49 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, id);
 `
 
-const MIGRATIONS: readonly string[] = [V1]
+/**
+ * 2: the send window becomes a log of events folded in WeChat's order (`window.ts`), and an
+ * outbox row records when its attempt left, before it leaves (`attempt_started_at`, null when
+ * no attempt is in flight). The window schema 1 kept is carried over as one event at its
+ * opening (or 48 h before its end, when the opening was never stored). `send_window` itself
+ * stays as it was: code from before schema 2 still finds it after a rollback.
+ */
+const V2 = `
+CREATE TABLE IF NOT EXISTS window_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  remaining INTEGER,
+  closes_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS window_events_at ON window_events (at);
+INSERT INTO window_events (at, kind, remaining, closes_at)
+  SELECT MAX(opened_at, closes_at - 172800000), 'carried', remaining, closes_at FROM send_window WHERE id = 1;
+ALTER TABLE outbox ADD COLUMN attempt_started_at INTEGER;
+`
 
-/** Brings this object's database up to the current schema (synchronous: one transaction). */
-export function migrate(sql: SqlStorage): void {
+const MIGRATIONS: readonly string[] = [V1, V2]
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+/** Whether this object's database has been created (a deleted object's has not). */
+export function hasSchema(sql: SqlStorage): boolean {
+  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").toArray().length > 0
+}
+
+/**
+ * Brings this object's database up to the current schema, or to `target` (tests build an
+ * object as an older version left it). Synchronous: run it in one transaction.
+ */
+export function migrate(sql: SqlStorage, target: number = SCHEMA_VERSION): void {
   sql.exec('CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)')
   const applied = sql.exec<{ version: number }>('SELECT version FROM schema_version WHERE id = 1').toArray()[0]?.version ?? 0
-  for (let version = applied; version < MIGRATIONS.length; version++) sql.exec(MIGRATIONS[version]!)
-  if (applied < MIGRATIONS.length) {
+  for (let version = applied; version < target; version++) sql.exec(MIGRATIONS[version]!)
+  if (applied < target) {
     sql.exec(
       'INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version',
-      MIGRATIONS.length,
+      target,
     )
   }
 }
@@ -73,6 +105,8 @@ export type OutboxRow = {
   reason: string | null
   created_at: number
   updated_at: number
+  /** When the attempt now in flight left; null when none is. */
+  attempt_started_at: number | null
 }
 
 export type SeenRow = {

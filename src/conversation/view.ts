@@ -1,0 +1,49 @@
+/** What inspection (`GET /admin/conversations/:openid`) shows of one Conversation. */
+import type { ConversationState } from './contract'
+import { parseReply } from './custom-message'
+import { refusal } from './policy'
+import type { OutboxRow, SeenRow } from './storage'
+import { readWindow } from './window-store'
+import { NO_WINDOW } from './window'
+
+/** A user the object knows nothing of (never seen, or deleted after the retention period). */
+export const EMPTY_STATE: ConversationState = {
+  window: { ...NO_WINDOW, open: false },
+  inbound: [],
+  outbound: [],
+}
+
+/** The window, the last pushes in and replies out, with failures and their reasons. */
+export function conversationState(sql: SqlStorage, now: number): ConversationState {
+  const window = readWindow(sql)
+  return {
+    window: { ...window, open: refusal(window, now) === null },
+    inbound: sql
+      .exec<SeenRow>('SELECT * FROM seen ORDER BY received_at DESC LIMIT 20')
+      .toArray()
+      .map((row) => ({
+        kind: row.kind,
+        summary: row.summary,
+        msgId: row.msg_id,
+        ruleId: row.rule_id,
+        receivedAt: row.received_at,
+      })),
+    outbound: sql
+      .exec<OutboxRow>('SELECT * FROM outbox ORDER BY id DESC LIMIT 50')
+      .toArray()
+      .map((row) => ({
+        id: row.id,
+        msgId: row.msg_id,
+        ruleId: row.rule_id,
+        part: row.part,
+        type: parseReply(row.reply)?.type ?? 'unreadable',
+        status: row.status,
+        attempts: row.attempts,
+        errcode: row.errcode,
+        reason: row.reason,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+        attemptStartedAt: row.attempt_started_at,
+      })),
+  }
+}
