@@ -3,6 +3,7 @@ import type { BundleResult } from './bundle'
 import type { E2eRow } from './e2e'
 import type { PipelineRow } from './pipeline'
 import type { WorkerdPipelineRow } from './pipeline-workerd'
+import type { RegexRow } from './regex'
 import type { RulesRow } from './rules'
 import { fmt, table } from './timing'
 
@@ -66,6 +67,16 @@ export function rulesTable(rows: readonly RulesRow[]): string {
   )
 }
 
+export function regexTable(rows: readonly RegexRow[]): string {
+  const worst = rows.reduce((a, b) => (b.us > a.us ? b : a))
+  return (
+    table(
+      ['pattern', 'states', 'worst text', 'VM steps', 'µs/msg'],
+      rows.map((r) => [r.pattern, r.states.toLocaleString('en'), r.worstText, r.steps.toLocaleString('en'), fmt(r.us, 1)]),
+    ) + `\nworst: ${worst.pattern} on ${worst.worstText}: ${fmt(worst.us, 1)} µs per message`
+  )
+}
+
 export function e2eTable(rows: readonly E2eRow[]): string {
   return table(
     ['target', 'pushes', 'pushes/s', 'success p50 ms', 'success p99 ms', 'reply p50 ms', 'reply p99 ms', 'reply max ms', 'replied once', 'missing', 'dup', 'bad/err'],
@@ -108,6 +119,8 @@ export interface Sections {
   /** The same pipeline cases, ours and the floor, run inside workerd. */
   pipelineWorkerd?: WorkerdPipelineRow[]
   rules?: RulesRow[]
+  /** The worst regex rules on adversarial texts. */
+  regex?: RegexRow[]
   e2e?: E2eRow[]
   bundle?: BundleResult
 }
@@ -148,6 +161,14 @@ export function checkTargets(s: Sections): TargetCheck[] {
         detail: `indexed ${fmt(first.indexedUs, 2)} → ${fmt(last.indexedUs, 2)} µs (${fmt(growth, 2)}×); naive ${fmt(first.naiveUs, 2)} → ${fmt(last.naiveUs, 2)} µs`,
       })
     }
+  }
+  if (s.regex && s.regex.length > 0) {
+    const worst = s.regex.reduce((a, b) => (b.us > a.us ? b : a))
+    checks.push({
+      target: 'worst regex work per message < 10 ms (a push’s CPU budget on the free plan)',
+      met: worst.us < 10_000,
+      detail: `${fmt(worst.us, 0)} µs: ${worst.pattern} on ${worst.worstText}`,
+    })
   }
   if (s.e2e) {
     const ours = s.e2e.find((r) => r.target === 'kefu-edge')

@@ -30,11 +30,13 @@ import {
   checkTargets,
   e2eTable,
   pipelineTable,
+  regexTable,
   rulesTable,
   targetsTable,
   workerdPipelineTable,
   type Sections,
 } from './report'
+import { runRegexBench } from './regex'
 import { runRulesBench } from './rules'
 
 const SECTIONS = ['pipeline', 'rules', 'e2e', 'bundle'] as const
@@ -132,6 +134,9 @@ try {
     heading('Rule matching: compiled index vs naive in-order scan (100-character messages)')
     sections.rules = runRulesBench()
     console.log(rulesTable(sections.rules))
+    heading('Regex rules at their worst: adversarial texts at the 200-character cap (decide, linear-time engine)')
+    sections.regex = runRegexBench()
+    console.log(regexTable(sections.regex))
   }
   if (wants('e2e')) {
     heading(

@@ -3,10 +3,14 @@
  * For 10, 1,000 and 10,000 rules (mixed exact/contains, five regexes, events; 1.5 keywords
  * per rule, 70 % CJK): check + compile as rules:push does it; a cold load from the compiled
  * form (the Worker after rules:push); a cold load from source (after a hand put); and the
- * match time per 100-character message, indexed and as a naive in-order scan. The
- * measuring lives in bench/rules.ts, shared with `npm run bench`.
+ * match time per 100-character message, indexed and as a naive in-order scan. Then the
+ * worst regex rules on adversarial texts (bench/regex.ts). The measuring is shared with
+ * `npm run bench`.
  */
+import { runRegexBench } from '../bench/regex'
+import { regexTable, rulesTable } from '../bench/report'
 import { runRulesBench } from '../bench/rules'
-import { rulesTable } from '../bench/report'
 
 console.log(rulesTable(runRulesBench()))
+console.log()
+console.log(regexTable(runRegexBench()))

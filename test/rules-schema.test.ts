@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import committedSchema from '../rules/schema.json'
 import shipped from '../rules/rules.json'
 import { ruleSetJsonSchema } from '../src/rules/json-schema'
-import { unsafePattern } from '../src/rules/regex-safety'
+import { regexProblem } from '../src/rules/regex'
 import { formatIssue, validateRuleSet, validateRuleSetText } from '../src/rules/validate'
 
 const ok = { type: 'text', text: 'ok' }
@@ -31,7 +31,7 @@ describe('schema errors name the rule id and the JSON path', () => {
     ['bad URL', { id: 'qr', when: { contains: ['码'] }, reply: { type: 'image', url: 'ftp://x/y.png' } }, 'rule "qr" at rules[0].reply.url: must be an http:// or https:// URL'],
     ['long title', { id: 'l', when: { text: ['x'] }, reply: { type: 'link', title: 't'.repeat(65), description: 'd', url: 'https://a.example', thumb_url: 'https://a.example/t.png' } }, 'rule "l" at rules[0].reply.title: must be at most 64 characters'],
     ['invalid regex', { id: 'r', when: { regex: '(' }, reply: ok }, 'rule "r" at rules[0].when.regex: is not a valid regular expression'],
-    ['catastrophic regex', { id: 'r', when: { regex: '^(a+)+$' }, reply: ok }, 'rule "r" at rules[0].when.regex: repeats a group that already repeats'],
+    ['lookahead regex', { id: 'r', when: { regex: '^a(?=b)' }, reply: ok }, 'rule "r" at rules[0].when.regex: uses a lookahead (?=…), which the linear-time regex engine cannot run'],
     ['transfer on an event', { id: 'e', when: { event: 'user_enter_tempsession' }, reply: { type: 'transfer' } }, 'rule "e" at rules[0].reply.type: transfer answers user messages only, never events'],
     ['two kinds in when', { id: 'w', when: { text: ['x'], contains: ['y'] }, reply: ok }, 'rule "w" at rules[0].when: needs exactly one of text, contains, regex, msgtype, event (found text, contains)'],
     ['empty when', { id: 'w', when: {}, reply: ok }, 'rule "w" at rules[0].when: needs exactly one of text, contains, regex, msgtype, event (found none)'],
@@ -83,18 +83,64 @@ describe('schema errors name the rule id and the JSON path', () => {
   })
 })
 
-describe('regex safety', () => {
-  const safe = ['^订单\\s*(\\d{6,})$', '^退款\\s*(?<order>\\d{6,})\\s*(?<reason>.{0,50})$', '[a-z]+@[a-z]+\\.com', '^(?:abc){2}$', '\\p{Script=Han}+']
-  const unsafe: [string, RegExp][] = [
-    ['(a+)+$', /repeats a group that already repeats/],
-    ['^(\\d*)*x', /repeats a group that already repeats/],
-    ['^(?:a|ab)+$', /alternatives/],
-    ['^((a|b)c)+$', /alternatives/],
-    ['(a*)\\1', /backreference/],
-    ['(?<x>a)\\k<x>', /backreference/],
-    ['.*.*.*.*x', /more than 3 unbounded repeats/],
-    ['x'.repeat(301), /longer than 300/],
+describe('regex patterns', () => {
+  // Patterns the old backtracking guard refused are fine on the linear-time engine.
+  const accepted = [
+    '^订单\\s*(\\d{6,})$',
+    '^退款\\s*(?<order>\\d{6,})\\s*(?<reason>.{0,50})$',
+    '[a-z]+@[a-z]+\\.com',
+    '^(?:abc){2}$',
+    '\\p{Script=Han}+',
+    '(a+)+$',
+    '^(?:a|ab)+$',
+    '.*.*.*.*x',
+    'a{0,64}a{0,64}a{0,64}a{0,64}a{0,64}b',
+    '订单.*\\d+.*号',
   ]
-  for (const pattern of safe) it(`accepts ${pattern}`, () => expect(unsafePattern(pattern)).toBeNull())
-  for (const [pattern, why] of unsafe) it(`refuses ${pattern.slice(0, 30)}`, () => expect(unsafePattern(pattern)).toMatch(why))
+  const refused: [string, RegExp][] = [
+    ['(a*)\\1', /uses a backreference \\1, which the linear-time regex engine cannot run/],
+    ['(?<x>a)\\k<x>', /uses a backreference \\k<x>/],
+    ['x(?=y)', /uses a lookahead \(\?=…\)/],
+    ['x(?!y)', /uses a lookahead \(\?!…\)/],
+    ['(?<=y)x', /uses a lookbehind \(\?<=…\)/],
+    ['(?<!y)x', /uses a lookbehind \(\?<!…\)/],
+    ['a{0,500}', /repeats \{0,500\}: counts go up to 200 \(for "any number", write \{0,\}\)/],
+    ['a{201,}', /repeats \{201,\}: counts go up to 200$/],
+    ['(a{20}){60}', /unrolls to 1,\d{3} states, over the limit of 1,000 \(counted repeats multiply/],
+    ['(?:\\w{100}){0,20}', /unrolls to 2,\d{3} states, over the limit of 1,000/],
+    ['(a*)?b', /optional a part that can already match nothing/],
+    ['x'.repeat(301), /longer than 300/],
+    ['(', /is not a valid regular expression/],
+  ]
+  for (const pattern of accepted) it(`accepts ${pattern}`, () => expect(regexProblem(pattern)).toBeNull())
+  for (const [pattern, why] of refused) it(`refuses ${pattern.slice(0, 30)}`, () => expect(regexProblem(pattern)).toMatch(why))
+
+  it('rules:check names the rule and the construct', () => {
+    const result = validateRuleSet({
+      rules: [
+        { id: 'ok', when: { regex: '^hi$' }, reply: { type: 'text', text: 'hello' } },
+        { id: 'order', when: { regex: '(\\d+)-\\1' }, reply: { type: 'text', text: '{{1}}' } },
+      ],
+    })
+    expect(result.ok).toBe(false)
+    if (!result.ok) {
+      expect(result.issues.map(formatIssue)).toEqual([
+        'rule "order" at rules[1].when.regex: uses a backreference \\1, which the linear-time regex engine cannot run',
+      ])
+    }
+  })
+
+  it('refuses a set whose regex rules together exceed the state budget, naming the rule that crosses it', () => {
+    // ~900 states each: each is fine alone, four are not.
+    const big = 'x{0,200}y{0,200}z{0,40}'
+    const rules = [0, 1, 2, 3].map((i) => ({ id: `r${i}`, when: { regex: big }, reply: { type: 'text', text: 'x' } }))
+    expect(regexProblem(big)).toBeNull()
+    const result = validateRuleSet({ rules })
+    expect(result.ok).toBe(false)
+    if (!result.ok) {
+      expect(result.issues).toHaveLength(1)
+      expect(formatIssue(result.issues[0]!)).toMatch(/^rule "r3" at rules\[3\]\.when\.regex: brings the regex rules to [\d,]+ states together, over the limit of 3,000/)
+    }
+    expect(validateRuleSet({ rules: rules.slice(0, 3) }).ok).toBe(true)
+  })
 })

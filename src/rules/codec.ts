@@ -20,10 +20,12 @@
 import type { Automaton } from './automaton'
 import type { CompiledRules } from './compile'
 import type { Action, RuleSet } from './rule-set'
+import { compileRegex } from './regex'
 import { buildTextTable, lookupText, type TextTable } from './text-table'
 
 const MAGIC = 0x3152464b // "KFR1" read little-endian
-export const FORMAT = 1
+/** 2: regexes run on the linear-time engine, which refuses some patterns format 1 accepted. */
+export const FORMAT = 2
 const VERSION_LENGTH = 16
 const HEADER_AT = 28
 
@@ -137,7 +139,7 @@ export function decodeCompiled(buffer: ArrayBuffer): RuleSet {
     defaultAction: header.defaultAction,
     exact: { get: (text) => lookupText(exact, text) },
     automaton,
-    regexes: header.regexes.map(([index, pattern]) => ({ index, pattern })),
+    regexes: header.regexes.map(([index, pattern]) => ({ index, pattern, program: compileRegex(pattern) })),
     msgtypes: new Map(header.msgtypes),
     events: new Map(header.events),
   }

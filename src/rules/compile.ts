@@ -6,6 +6,7 @@
  */
 import { buildAutomaton, type Automaton } from './automaton'
 import { foldText } from './normalize'
+import { compileRegex } from './regex'
 import { eventKey, type Action, type RuleSet } from './rule-set'
 import type { ReplySource, RuleSetSource } from './schema'
 import type { ReplyMessage } from '../replies'
@@ -62,7 +63,7 @@ export function toRuleSet(compiled: CompiledRules): RuleSet {
     defaultAction: compiled.defaultAction,
     exact: new Map(compiled.exact),
     automaton: compiled.automaton,
-    regexes: compiled.regexes.map(([index, pattern]) => ({ index, pattern })),
+    regexes: compiled.regexes.map(([index, pattern]) => ({ index, pattern, program: compileRegex(pattern) })),
     msgtypes: new Map(compiled.msgtypes),
     events: new Map(compiled.events),
   }

@@ -1,13 +1,14 @@
 /**
  * decide: which rule answers a message, and with what. Pure; the cost per message is one map
  * lookup and one automaton scan (linear in the text), plus the regex rules that come before
- * the best match so far — independent of how many exact and `contains` rules there are.
+ * the best match so far (each linear in the text too: see regex.ts) — independent of how many exact and `contains` rules there are.
  */
 import type { ReplyMessage, ReplyPlan } from '../replies'
 import { isUserMessage, type InboundMessage } from '../wechat/message'
 import { lowestMatch, NONE } from './automaton'
-import { foldCase, MAX_REGEX_INPUT, PLACEHOLDER, REGEX_FLAGS, regexText } from './normalize'
-import { eventKey, type Action, type RegexRule, type RuleSet } from './rule-set'
+import { foldCase, MAX_REGEX_INPUT, PLACEHOLDER, regexText } from './normalize'
+import { regexExec, type RegexMatch } from './regex'
+import { eventKey, type Action, type RuleSet } from './rule-set'
 
 export function decide(ruleSet: RuleSet, message: InboundMessage): ReplyPlan {
   const { index, groups } = winner(ruleSet, message)
@@ -21,7 +22,7 @@ export function decide(ruleSet: RuleSet, message: InboundMessage): ReplyPlan {
 interface Winner {
   index: number
   /** The winning regex rule's match, for `{{1}}` and `{{name}}`. */
-  groups: RegExpExecArray | null
+  groups: RegexMatch | null
 }
 
 function winner(ruleSet: RuleSet, message: InboundMessage): Winner {
@@ -55,15 +56,10 @@ function textWinner(ruleSet: RuleSet, content: string): Winner {
   // Regex rules are in file order: the first that matches and precedes `best` wins.
   for (const rule of ruleSet.regexes) {
     if (rule.index >= best) break
-    const match = regexOf(rule).exec(input)
+    const match = regexExec(rule.program, input)
     if (match) return { index: rule.index, groups: match }
   }
   return { index: best, groups: null }
-}
-
-function regexOf(rule: RegexRule): RegExp {
-  rule.regex ??= new RegExp(rule.pattern, REGEX_FLAGS)
-  return rule.regex
 }
 
 function plan(
@@ -71,7 +67,7 @@ function plan(
   ruleId: string,
   action: Action,
   message: InboundMessage,
-  groups: RegExpExecArray | null,
+  groups: RegexMatch | null,
 ): ReplyPlan {
   return {
     ruleId,
@@ -88,11 +84,11 @@ function copy(send: ReplyMessage): ReplyMessage {
 }
 
 
-function fill(send: ReplyMessage, match: RegExpExecArray): ReplyMessage {
+function fill(send: ReplyMessage, match: RegexMatch): ReplyMessage {
   if (send.type !== 'text') return { ...send }
   const text = send.text.replace(PLACEHOLDER, (_, raw: string) => {
     const name = raw.trim()
-    const value = /^\d+$/.test(name) ? match[Number(name)] : match.groups?.[name]
+    const value = /^\d+$/.test(name) ? match.captures[Number(name)] : match.groups[name]
     return value ?? ''
   })
   return { type: 'text', text }

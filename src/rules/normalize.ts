@@ -25,8 +25,8 @@ export function foldCase(text: string): string {
 
 /**
  * Regex rules only see messages up to this many UTF-16 units (after NFKC and trim); longer
- * messages skip them. Together with the pattern checks in `regex-safety.ts` this bounds the
- * backtracking any accepted pattern can do to well under a millisecond.
+ * messages skip them. With the engine's limit on program size (regex.ts) this bounds what
+ * one regex rule costs a message.
  */
 export const MAX_REGEX_INPUT = 200
 

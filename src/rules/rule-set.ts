@@ -6,6 +6,7 @@
  */
 import type { ReplyMessage } from '../replies'
 import { EMPTY_AUTOMATON, type Automaton } from './automaton'
+import type { RegexProgram } from './regex'
 
 /** What a rule does: the sends, and whether the push is answered with a transfer. */
 export interface Action {
@@ -16,8 +17,8 @@ export interface Action {
 export interface RegexRule {
   index: number
   pattern: string
-  /** Compiled on first use: most rule sets have a few regexes, some have many. */
-  regex?: RegExp
+  /** Compiled when the set is built or decoded, so a pattern the engine refuses never gets this far. */
+  program: RegexProgram
 }
 
 export interface RuleSet {

@@ -10,7 +10,7 @@
  */
 import * as v from 'valibot'
 import { foldText } from './normalize'
-import { unsafePattern } from './regex-safety'
+import { regexProblem } from './regex'
 
 export const MAX_REPLIES = 5
 export const MAX_TEXT_BYTES = 2048
@@ -53,7 +53,7 @@ const Pattern = v.pipe(
   v.nonEmpty('must not be empty'),
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return
-    const problem = unsafePattern(dataset.value)
+    const problem = regexProblem(dataset.value)
     if (problem) addIssue({ message: problem })
   }),
 )

@@ -7,7 +7,7 @@
  */
 import * as v from 'valibot'
 import { PLACEHOLDER } from './normalize'
-import { patternGroups } from './regex-safety'
+import { compileRegex, MAX_TOTAL_STATES, patternGroups } from './regex'
 import {
   RuleSchema,
   RuleSetSchema,
@@ -64,7 +64,26 @@ export function validateRuleSet(input: unknown): Validation {
     issues.push(...placeholderIssues(undefined, 'default', parsed.output.default, null))
   }
   if (issues.length > 0 || !parsed.success) return { ok: false, issues }
+  const budget = regexBudgetIssue(parsed.output)
+  if (budget) return { ok: false, issues: [budget] }
   return { ok: true, value: parsed.output }
+}
+
+/** The rule whose regex takes the set's regexes over MAX_TOTAL_STATES, named. */
+function regexBudgetIssue(ruleSet: RuleSetSource): RuleIssue | null {
+  let total = 0
+  for (const [index, rule] of ruleSet.rules.entries()) {
+    if (rule.when.regex === undefined) continue
+    total += compileRegex(rule.when.regex).op.length
+    if (total > MAX_TOTAL_STATES) {
+      return at(
+        rule.id,
+        `rules[${index}].when.regex`,
+        `brings the regex rules to ${total.toLocaleString('en')} states together, over the limit of ${MAX_TOTAL_STATES.toLocaleString('en')} (every message may run them all; shorten counted repeats or use contains rules)`,
+      )
+    }
+  }
+  return null
 }
 
 function at(ruleId: string | undefined, path: string, message: string): RuleIssue {

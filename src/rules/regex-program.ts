@@ -1,0 +1,239 @@
+/**
+ * Compiles a regex tree into a program for the Pike VM (regex-vm.ts): a Thompson NFA as
+ * flat instruction arrays. Counted repeats are unrolled — `x{2,4}` is `x x (x (x)?)?` — so
+ * the program has no counters and the VM's work is bounded by program length × input length.
+ *
+ * Two details make the result JavaScript's, not just the same language:
+ * - Each iteration of a repeat first clears the groups inside it (RESET), as JavaScript does:
+ *   `/(?:(a)|b)+/.exec('ab')[1]` is undefined.
+ * - JavaScript rejects an iteration that matched nothing once the minimum is reached. In a
+ *   loop the VM does the same for free (the empty path re-enters the loop's SPLIT at the same
+ *   position and is dropped as a duplicate), but an optional copy has no loop to re-enter, so
+ *   `(a*)?` and `(x|){0,3}` — optional parts that can match nothing — are refused instead.
+ */
+import { charTest } from './regex-chars'
+import { UnsupportedRegex, type RegexNode, type RegexTree } from './regex-syntax'
+import {
+  ASSERT,
+  ASSERT_END,
+  ASSERT_NOT_WORD,
+  ASSERT_START,
+  ASSERT_WORD,
+  CHAR,
+  JMP,
+  MATCH,
+  RESET,
+  SAVE,
+  SPLIT,
+  type RegexProgram,
+} from './regex-vm'
+
+export interface ProgramLimits {
+  /** The largest n or m in `{n}`, `{n,}`, `{n,m}`. */
+  maxCount: number
+  /** The most instructions a program may have. */
+  maxStates: number
+}
+
+/** Throws UnsupportedRegex for a count or a program over the limits. */
+export function compileProgram(tree: RegexTree, limits: ProgramLimits): RegexProgram {
+  checkCounts(tree.root, limits.maxCount)
+  const states = size(tree.root) + 3
+  if (states > limits.maxStates) {
+    throw new UnsupportedRegex(
+      `unrolls to ${states.toLocaleString('en')} states, over the limit of ${limits.maxStates.toLocaleString('en')} (counted repeats multiply: (a{20}){20} is 400 copies of a)`,
+    )
+  }
+  const op: number[] = []
+  const x: number[] = []
+  const y: number[] = []
+  const atoms: string[] = []
+  const atomIndex = new Map<string, number>()
+  const emit = (code: number, a = 0, b = 0): number => {
+    op.push(code)
+    x.push(a)
+    y.push(b)
+    return op.length - 1
+  }
+
+  function node(n: RegexNode): void {
+    switch (n.kind) {
+      case 'char': {
+        let index = atomIndex.get(n.source)
+        if (index === undefined) {
+          index = atoms.push(n.source) - 1
+          atomIndex.set(n.source, index)
+        }
+        emit(CHAR, index)
+        return
+      }
+      case 'assert':
+        emit(ASSERT, ASSERTIONS[n.what])
+        return
+      case 'seq':
+        for (const item of n.items) node(item)
+        return
+      case 'alt': {
+        const exits: number[] = []
+        n.options.forEach((option, i) => {
+          const last = i === n.options.length - 1
+          const split = last ? -1 : emit(SPLIT, op.length + 1)
+          node(option)
+          if (last) return
+          exits.push(emit(JMP))
+          y[split] = op.length
+        })
+        for (const exit of exits) x[exit] = op.length
+        return
+      }
+      case 'group':
+        if (n.capture === 0) return node(n.body)
+        emit(SAVE, 2 * n.capture)
+        node(n.body)
+        emit(SAVE, 2 * n.capture + 1)
+        return
+      case 'repeat':
+        return repeat(n)
+    }
+  }
+
+  function repeat(n: Extract<RegexNode, { kind: 'repeat' }>): void {
+    const groups = groupRange(n.body)
+    const iteration = () => {
+      if (groups) emit(RESET, 2 * groups[0], 2 * groups[1] + 2)
+      node(n.body)
+    }
+    for (let i = 0; i < n.min; i++) iteration()
+    if (n.max === Infinity) {
+      const loop = emit(SPLIT)
+      iteration()
+      emit(JMP, loop)
+      branch(loop, loop + 1, op.length, n.greedy)
+      return
+    }
+    if (n.max > n.min && nullable(n.body)) {
+      throw new UnsupportedRegex(
+        'makes optional a part that can already match nothing, like (a*)? or (a|){0,3}; drop the ? or the {n,m} (JavaScript gives such parts surprising groups)',
+      )
+    }
+    // (x(x(x)?)?)?: skipping one optional copy skips the rest, so every SPLIT exits to the end.
+    const splits: number[] = []
+    for (let i = n.min; i < n.max; i++) {
+      splits.push(emit(SPLIT))
+      iteration()
+    }
+    for (const split of splits) branch(split, split + 1, op.length, n.greedy)
+  }
+
+  function branch(split: number, body: number, skip: number, greedy: boolean): void {
+    x[split] = greedy ? body : skip
+    y[split] = greedy ? skip : body
+  }
+
+  emit(SAVE, 0)
+  node(tree.root)
+  emit(SAVE, 1)
+  emit(MATCH)
+  return {
+    op: Uint8Array.from(op),
+    x: Int32Array.from(x),
+    y: Int32Array.from(y),
+    atoms,
+    tests: atoms.map(charTest),
+    anchored: anchored(tree.root),
+    groupCount: tree.groupCount,
+    names: tree.names,
+  }
+}
+
+function checkCounts(n: RegexNode, maxCount: number): void {
+  if (n.kind === 'repeat') {
+    const count = n.max === Infinity ? n.min : n.max
+    if (count > maxCount) {
+      const written = n.max === Infinity ? `{${n.min},}` : n.min === n.max ? `{${n.min}}` : `{${n.min},${n.max}}`
+      throw new UnsupportedRegex(`repeats ${written}: counts go up to ${maxCount}${n.max === Infinity ? '' : ` (for "any number", write {${n.min},})`}`)
+    }
+  }
+  if (n.kind === 'seq') n.items.forEach((item) => checkCounts(item, maxCount))
+  if (n.kind === 'alt') n.options.forEach((option) => checkCounts(option, maxCount))
+  if (n.kind === 'group' || n.kind === 'repeat') checkCounts(n.body, maxCount)
+}
+
+const ASSERTIONS = { start: ASSERT_START, end: ASSERT_END, word: ASSERT_WORD, notWord: ASSERT_NOT_WORD } as const
+
+/** Instructions `node` emits for n (the float may exceed any limit; it only gets compared). */
+function size(n: RegexNode): number {
+  switch (n.kind) {
+    case 'char':
+    case 'assert':
+      return 1
+    case 'seq':
+      return n.items.reduce((sum, item) => sum + size(item), 0)
+    case 'alt':
+      return n.options.reduce((sum, option) => sum + size(option) + 2, -2)
+    case 'group':
+      return size(n.body) + (n.capture === 0 ? 0 : 2)
+    case 'repeat': {
+      const once = size(n.body) + (groupRange(n.body) ? 1 : 0)
+      if (n.max === Infinity) return n.min * once + once + 2
+      return n.min * once + (n.max - n.min) * (once + 1)
+    }
+  }
+}
+
+/** Whether every match of n starts with `^` (before consuming anything). */
+function anchored(n: RegexNode): boolean {
+  switch (n.kind) {
+    case 'assert':
+      return n.what === 'start'
+    case 'seq':
+      return n.items.length > 0 && anchored(n.items[0]!)
+    case 'alt':
+      return n.options.every(anchored)
+    case 'group':
+      return anchored(n.body)
+    case 'repeat':
+      return n.min > 0 && anchored(n.body)
+    case 'char':
+      return false
+  }
+}
+
+/** Whether n can match the empty string. */
+function nullable(n: RegexNode): boolean {
+  switch (n.kind) {
+    case 'char':
+      return false
+    case 'assert':
+      return true
+    case 'seq':
+      return n.items.every(nullable)
+    case 'alt':
+      return n.options.some(nullable)
+    case 'group':
+      return nullable(n.body)
+    case 'repeat':
+      return n.min === 0 || nullable(n.body)
+  }
+}
+
+/** The first and last group number inside n (groups are numbered in order), or null. */
+function groupRange(n: RegexNode): [number, number] | null {
+  switch (n.kind) {
+    case 'char':
+    case 'assert':
+      return null
+    case 'seq':
+    case 'alt': {
+      const ranges = (n.kind === 'seq' ? n.items : n.options).map(groupRange).filter((r) => r !== null)
+      return ranges.length === 0 ? null : [ranges[0]![0], ranges[ranges.length - 1]![1]]
+    }
+    case 'group': {
+      const inner = groupRange(n.body)
+      if (n.capture === 0) return inner
+      return [n.capture, inner ? inner[1] : n.capture]
+    }
+    case 'repeat':
+      return groupRange(n.body)
+  }
+}
