@@ -101,9 +101,11 @@ describe('access_token cache', () => {
 
   it('keeps using a still-valid token while WeChat cannot hand out its successor', async () => {
     let now = Date.now()
-    const { client, appid } = testClient({ now: () => now })
+    const { client, appid, memory } = testClient({ now: () => now })
+    memory.refreshJitter = 0.999 // the latest refresh point an isolate can draw
     await client.sendCustom(uniqueOpenid(), text('before'))
-    now += (7200 - 200) * 1000 // past every isolate's refresh point, 200 s before expiry
+    // Past every isolate's refresh point (at most 300 − 120 s before expiry), 150 s before expiry.
+    now += (7200 - 150) * 1000
     await fakeWechat.fault({ path: STABLE, appid, kind: 'http500' })
     await client.sendCustom(uniqueOpenid(), text('during the outage'))
     const sends = await fakeWechat.calls({ appid, path: SEND })
