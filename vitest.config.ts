@@ -1,7 +1,10 @@
-import { cloudflareTest } from '@cloudflare/vitest-plugin'
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 import type {} from './test/global-setup.ts'
 import { TEST_SETTINGS } from './test/settings.ts'
+
+// The D1 record's tables, applied to each test file's database by test/apply-migrations.ts.
+const migrations = await readD1Migrations('./migrations')
 
 export default defineConfig({
   test: {
@@ -15,6 +18,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 ...TEST_SETTINGS,
+                TEST_MIGRATIONS: migrations,
                 WECHAT_API_BASE: `http://127.0.0.1:${inject('fakeWechatPort')}`,
                 // Hangs injected by the fault tests end after 2 s instead of the default 8 s;
                 // loopback answers take milliseconds, so no real answer is cut off.
@@ -26,6 +30,7 @@ export default defineConfig({
         test: {
           name: 'worker',
           globalSetup: ['./test/global-setup.ts'],
+          setupFiles: ['./test/apply-migrations.ts'],
           include: ['test/**/*.test.ts'],
           exclude: ['test/node/**'],
         },

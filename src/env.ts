@@ -33,6 +33,8 @@ export interface Env {
   RULES: KVNamespace
   CACHE: KVNamespace
   CONVERSATIONS: DurableObjectNamespace<Conversation>
+  /** The operator's record across users: conversations, messages, rule hits (migrations/). */
+  DB: D1Database
 }
 
 type WorkerEnv = Env

@@ -1,40 +1,11 @@
 /**
- * kefu-edge: WeChat Mini Program customer service as one Cloudflare Worker.
- * Builds the Hono app from its route groups and maps errors to answers.
+ * kefu-edge: WeChat Mini Program customer service as one Cloudflare Worker. HTTP goes to the
+ * Hono app; the cron trigger prunes the D1 record.
  */
-import { Hono } from 'hono'
-import { HTTPException } from 'hono/http-exception'
-import { SettingError, type Env } from './env'
-import { log } from './log'
-import { admin } from './routes/admin'
-import { health } from './routes/health'
-import { wechat } from './routes/wechat'
-import { PushError } from './wechat/errors'
-
-const app = new Hono<{ Bindings: Env }>()
-
-app.route('/', wechat)
-app.route('/', health)
-app.route('/', admin)
-
-app.notFound((c) => c.text('not found', 404))
-
-app.onError((error, c) => {
-  // Middleware refusals (bearer auth: 401/400) carry their own answer.
-  if (error instanceof HTTPException) return error.getResponse()
-  if (error instanceof PushError) {
-    log.info('push.refused', { status: error.status, reason: error.message })
-    return c.text(error.message, error.status)
-  }
-  if (error instanceof SettingError) {
-    log.error('config.invalid', { setting: error.setting, reason: error.message })
-    return c.text(`server misconfigured: ${error.message}`, 500)
-  }
-  // Only the error's name: messages of unexpected errors are not vetted for secrets.
-  log.error('request.failed', { error: error.name, path: c.req.path })
-  return c.text('internal error', 500)
-})
+import { app } from './app'
+import type { Env } from './env'
+import { scheduled } from './scheduled'
 
 export { Conversation } from './conversation/conversation'
 
-export default app
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>

@@ -50,3 +50,27 @@ export interface ConversationState {
     attemptStartedAt: number | null
   }[]
 }
+
+/** One outbox row as the operator's actions report it. */
+export interface OutboundOutcome {
+  /** The outbox row id within this user's object. */
+  id: number
+  /** Its id in the D1 record and the admin API: `out:<openid>:<id>`. */
+  recordId: string
+  /** After the delivery pass the action ran: usually sent; pending when it must wait (a retry's backoff). */
+  status: 'pending' | 'sent' | 'failed' | 'dropped'
+  errcode: number | null
+  reason: string | null
+}
+
+/** Why WeChat would refuse a send now: the window has closed, or its count is used up. */
+export type WindowRefusal = 'window_closed' | 'limit_reached'
+
+/** `replyByHand`: queued and delivered like any reply, or refused before anything is stored. */
+export type ManualReplyResult = { ok: true; outcome: OutboundOutcome } | { ok: false; refusal: WindowRefusal }
+
+/** `retryFailed` / `dropFailed`: what became of the row, or why nothing was done. */
+export type FailedActionResult =
+  | { ok: true; outcome: OutboundOutcome }
+  /** not_found: no such row (or deleted after the retention period); not_failed: it is pending or sent. */
+  | { ok: false; problem: 'not_found' | 'not_failed' | WindowRefusal }

@@ -22,7 +22,12 @@ export function replyMaxAgeMs(env: Env): number {
 
 /** RETENTION_DAYS in ms: how long an idle object keeps its storage. */
 export function retentionMs(env: Env): number {
-  return settingOr(env, 'RETENTION_DAYS', DEFAULT_RETENTION_DAYS) * DAY_MS
+  return retentionDays(env) * DAY_MS
+}
+
+/** RETENTION_DAYS: also how long the D1 record keeps message text. */
+export function retentionDays(env: Env): number {
+  return settingOr(env, 'RETENTION_DAYS', DEFAULT_RETENTION_DAYS)
 }
 
 function settingOr(env: Env, name: SettingName, fallback: number): number {

@@ -1,0 +1,189 @@
+/**
+ * Conversations in the record: the list (newest first, by the user's last message) and one
+ * conversation with its messages. Each query is one index search: the list and its filters
+ * walk an index in (last_at, openid) order from the cursor and stop after a page.
+ */
+import { encodeCursor, type Position } from './cursor'
+import { page } from './page'
+import { all, prepare, statement, type SqlValue, type Statement } from './sql'
+import type { ConversationView, MessageView, Page } from './views'
+
+export const CONVERSATION_FILTERS = ['failed', 'unmatched', 'open'] as const
+export type ConversationFilter = (typeof CONVERSATION_FILTERS)[number]
+
+export interface ListOptions {
+  appid: string
+  filter?: ConversationFilter
+  /** From the previous page; absent for the first. */
+  after?: Position
+  limit: number
+  /** For the open filter: windows still open at this instant. */
+  now: number
+}
+
+const CONVERSATION_COLUMNS =
+  'openid, first_at, last_at, last_text, unmatched, window_remaining, window_closes_at, pending, failed'
+
+interface ConversationRow {
+  openid: string
+  first_at: number
+  last_at: number
+  last_text: string | null
+  unmatched: number
+  window_remaining: number
+  window_closes_at: number
+  pending: number
+  failed: number
+}
+
+/** Each list's index: the filters have partial indexes holding only their rows. */
+const LIST_INDEX: Record<ConversationFilter | 'all', string> = {
+  all: 'conversations_recent',
+  failed: 'conversations_failed',
+  unmatched: 'conversations_unmatched',
+  open: 'conversations_open',
+}
+
+/**
+ * Each filter's condition, the same as its index's. (`INDEXED BY` in the queries: if a
+ * schema change ever made an index unusable, the query fails instead of scanning the table.)
+ */
+function filterCondition(filter: ConversationFilter | undefined, params: SqlValue[], now: number): string {
+  switch (filter) {
+    case undefined:
+      return ''
+    case 'failed':
+      return ' AND failed > 0'
+    case 'unmatched':
+      return ' AND unmatched > 0'
+    case 'open':
+      params.push(now)
+      return ` AND window_remaining > 0 AND window_closes_at > ?${params.length}`
+  }
+}
+
+/** One row more than the page: whether there is a next page, without counting. */
+export function listConversationsQuery({ appid, filter, after, limit, now }: ListOptions): Statement {
+  const params: SqlValue[] = [appid]
+  let where = 'appid = ?1' + filterCondition(filter, params, now)
+  if (after) {
+    params.push(after.at, after.id)
+    where += ` AND (last_at, openid) < (?${params.length - 1}, ?${params.length})`
+  }
+  params.push(limit + 1)
+  return statement(
+    `SELECT ${CONVERSATION_COLUMNS} FROM conversations INDEXED BY ${LIST_INDEX[filter ?? 'all']} WHERE ${where} ORDER BY last_at DESC, openid DESC LIMIT ?${params.length}`,
+    params,
+  )
+}
+
+export function conversationQuery(appid: string, openid: string): Statement {
+  return statement(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE appid = ?1 AND openid = ?2`, [appid, openid])
+}
+
+export interface MessagesOptions {
+  appid: string
+  openid: string
+  after?: Position
+  limit: number
+}
+
+interface MessageRow {
+  id: string
+  direction: 'in' | 'out'
+  kind: string
+  text: string | null
+  rule_id: string | null
+  rules_version: string | null
+  unmatched: number
+  inbound_key: string | null
+  part: number | null
+  manual: number
+  status: string
+  errcode: number | null
+  reason: string | null
+  at: number
+  pushed_at: number | null
+  updated_at: number
+}
+
+/** A user's messages in and out, newest first (a reply sorts at the time of its push, after it). */
+export function messagesQuery({ appid, openid, after, limit }: MessagesOptions): Statement {
+  const params: SqlValue[] = [appid, openid]
+  let where = 'appid = ?1 AND openid = ?2'
+  if (after) {
+    params.push(after.at, after.id)
+    where += ' AND (at, id) < (?3, ?4)'
+  }
+  params.push(limit + 1)
+  return statement(
+    `SELECT id, direction, kind, text, rule_id, rules_version, unmatched, inbound_key, part, manual, status, errcode, reason, at, pushed_at, updated_at
+     FROM messages INDEXED BY messages_conversation WHERE ${where} ORDER BY at DESC, id DESC LIMIT ?${params.length}`,
+    params,
+  )
+}
+
+export async function listConversations(db: D1Database, options: ListOptions): Promise<Page<ConversationView>> {
+  const rows = await all<ConversationRow>(db, listConversationsQuery(options))
+  return page(rows, options.limit, (row) => toConversation(row, options.now), (row) =>
+    encodeCursor('conversations', { at: row.last_at, id: row.openid }),
+  )
+}
+
+export interface ConversationDetail {
+  conversation: ConversationView
+  messages: Page<MessageView>
+}
+
+/** One conversation and a page of its messages; null when the record has no such user. */
+export async function getConversation(
+  db: D1Database,
+  options: MessagesOptions & { now: number },
+): Promise<ConversationDetail | null> {
+  // One round trip for both reads.
+  const [heads, messages] = await db.batch([
+    prepare(db, conversationQuery(options.appid, options.openid)),
+    prepare(db, messagesQuery(options)),
+  ])
+  const head = (heads?.results as ConversationRow[] | undefined)?.[0]
+  if (!head) return null
+  return {
+    conversation: toConversation(head, options.now),
+    messages: page((messages?.results ?? []) as MessageRow[], options.limit, toMessage, (row) => encodeCursor('messages', { at: row.at, id: row.id })),
+  }
+}
+
+function toConversation(row: ConversationRow, now: number): ConversationView {
+  const open = row.window_remaining > 0 && row.window_closes_at > now
+  return {
+    openid: row.openid,
+    firstAt: row.first_at,
+    lastAt: row.last_at,
+    lastText: row.last_text,
+    unmatched: row.unmatched,
+    window: { remaining: open ? row.window_remaining : 0, closesAt: row.window_closes_at, open },
+    pending: row.pending,
+    failed: row.failed,
+  }
+}
+
+function toMessage(row: MessageRow): MessageView {
+  return {
+    id: row.id,
+    direction: row.direction,
+    kind: row.kind,
+    text: row.text,
+    ruleId: row.rule_id,
+    rulesVersion: row.rules_version,
+    unmatched: row.unmatched === 1,
+    inboundKey: row.inbound_key,
+    part: row.part,
+    manual: row.manual === 1,
+    status: row.status,
+    errcode: row.errcode,
+    reason: row.reason,
+    at: row.at,
+    pushedAt: row.pushed_at,
+    updatedAt: row.updated_at,
+  }
+}

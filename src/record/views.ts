@@ -1,0 +1,85 @@
+/** What the record's queries answer: the shapes the admin API serves (camelCase, epoch ms). */
+
+export interface WindowView {
+  /** Sends left; 0 once the window has closed. */
+  remaining: number
+  closesAt: number
+  open: boolean
+}
+
+export interface ConversationView {
+  openid: string
+  firstAt: number
+  lastAt: number
+  /** The last message's text or summary; null after RETENTION_DAYS. */
+  lastText: string | null
+  /** Messages of this user only the default reply answered. */
+  unmatched: number
+  window: WindowView
+  pending: number
+  failed: number
+}
+
+export interface MessageView {
+  id: string
+  direction: 'in' | 'out'
+  kind: string
+  text: string | null
+  ruleId: string | null
+  rulesVersion: string | null
+  unmatched: boolean
+  /** Out: the push it answers. */
+  inboundKey: string | null
+  part: number | null
+  manual: boolean
+  /** In: received. Out: pending, sent or failed. */
+  status: string
+  errcode: number | null
+  reason: string | null
+  at: number
+  pushedAt: number | null
+  updatedAt: number
+}
+
+export interface FailedView {
+  id: string
+  openid: string
+  kind: string
+  text: string | null
+  ruleId: string | null
+  inboundKey: string | null
+  part: number | null
+  manual: boolean
+  errcode: number | null
+  reason: string | null
+  pushedAt: number | null
+  updatedAt: number
+}
+
+export interface Page<T> {
+  items: T[]
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null
+}
+
+export interface DayStats {
+  day: string
+  /** User messages received (text, image, card). */
+  messages: number
+  /** Events received (entering the session, subscription events). */
+  events: number
+  repliesSent: number
+  repliesFailed: number
+  repliesPending: number
+  /** Push-to-reply time of the replies rules sent that day (nearest rank), ms; null without any. */
+  replyMs: { median: number; p95: number } | null
+}
+
+export interface Stats {
+  days: number
+  from: string
+  to: string
+  daily: DayStats[]
+  rules: { ruleId: string; hits: number }[]
+  unmatched: { text: string; count: number; firstSeen: number; lastSeen: number }[]
+}

@@ -1,0 +1,18 @@
+/**
+ * The cron trigger (`[triggers] crons` in wrangler.toml): retention of the D1 record. The
+ * Conversation objects expire on their own alarms; this clears what they wrote to D1.
+ */
+import { retentionDays } from './conversation/settings'
+import type { Env } from './env'
+import { log } from './log'
+import { pruneRecord } from './record/retention'
+
+export async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
+  try {
+    await pruneRecord(env.DB, { now: Date.now(), retentionDays: retentionDays(env) })
+  } catch (error) {
+    // The next hourly run starts over; every step is idempotent.
+    log.error('record.prune_failed', { error: (error as Error).message })
+    throw error
+  }
+}
