@@ -5,6 +5,7 @@
  * 2. Starts the WeChat API stand-in (dev/fake-wechat.ts) on loopback.
  * 3. Puts rules/rules.json into local KV (as `npm run rules:push -- --local` does). Images on
  *    example.com, the documentation domain the example rules use, are served by the stand-in.
+ *    Applies migrations/ to the local D1 record (what the admin API reads).
  * 4. Runs `wrangler dev` with WECHAT_API_BASE pointing at the stand-in, and prints every
  *    message the service sends to "WeChat" as it happens. Ctrl-C stops everything.
  *
@@ -49,6 +50,19 @@ if (pushed.status !== 0) {
   process.exit(1)
 }
 console.log('Loaded rules/rules.json into local KV (example.com images served by the stand-in).')
+
+// CI=true: wrangler applies without asking. Already-applied migrations are skipped.
+const migrated = spawnSync(
+  process.execPath,
+  [join('node_modules', 'wrangler', 'bin', 'wrangler.js'), 'd1', 'migrations', 'apply', 'DB', '--local', ...persist],
+  { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' } },
+)
+if (migrated.status !== 0) {
+  console.error('Could not apply migrations/ to the local D1 database (see the error above).')
+  await fake.close()
+  process.exit(1)
+}
+console.log('Applied migrations/ to the local D1 record.')
 
 // Its own process group, so that stopping the group also stops the workerd it starts, whatever
 // signal reaches this script (Ctrl-C, or a SIGTERM from a supervisor).

@@ -10,7 +10,7 @@ import type { ReplyMessage } from '../src/replies'
 
 const now = Date.UTC(2026, 10, 26)
 const DAY = 24 * 60 * 60 * 1000
-const idle = { resumeAt: null, deleteAt: now + 7 * DAY, pruneAt: now + DAY }
+const idle = { resumeAt: null, deleteAt: now + 7 * DAY, pruneAt: now + DAY, recordAt: null }
 
 describe('the next alarm', () => {
   it('is the earliest due retry while replies are pending', () => {
@@ -20,7 +20,7 @@ describe('the next alarm', () => {
   it('is never sooner than a second away, even for a row already due', () => {
     expect(nextAlarm({ now, due: now - 60_000, ...idle })).toBe(now + ALARM_FLOOR_MS)
     expect(nextAlarm({ now, due: now + 10, ...idle })).toBe(now + ALARM_FLOOR_MS)
-    expect(nextAlarm({ now, due: null, resumeAt: null, deleteAt: now - DAY, pruneAt: null })).toBe(now + ALARM_FLOOR_MS)
+    expect(nextAlarm({ now, due: null, resumeAt: null, deleteAt: now - DAY, pruneAt: null, recordAt: null })).toBe(now + ALARM_FLOOR_MS)
   })
 
   it('after a transport failure waits for the failed row, though other rows are due', () => {
@@ -31,6 +31,13 @@ describe('the next alarm', () => {
     expect(nextAlarm({ now, due: null, ...idle })).toBe(now + DAY)
     expect(nextAlarm({ now, due: null, ...idle, pruneAt: null })).toBe(now + 7 * DAY)
     expect(nextAlarm({ now, due: null, ...idle, pruneAt: now + 8 * DAY })).toBe(now + 7 * DAY)
+  })
+
+  it('comes back for the D1 record’s journal before anything later, but not within the floor', () => {
+    expect(nextAlarm({ now, due: null, ...idle, recordAt: now + 30_000 })).toBe(now + 30_000)
+    expect(nextAlarm({ now, due: now + 60_000, ...idle, recordAt: now + 30_000 })).toBe(now + 30_000)
+    expect(nextAlarm({ now, due: now + 5000, ...idle, recordAt: now + 30_000 })).toBe(now + 5000)
+    expect(nextAlarm({ now, due: null, ...idle, recordAt: now - 1 })).toBe(now + ALARM_FLOOR_MS)
   })
 })
 

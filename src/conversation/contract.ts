@@ -48,7 +48,11 @@ export interface ConversationState {
     updatedAt: number
     /** When the attempt in flight left; null when none is. */
     attemptStartedAt: number | null
+    /** Sent by the operator through the admin API. */
+    manual: boolean
   }[]
+  /** The copy to the D1 record: entries not yet there, and the most failed copies of one. */
+  record: { backlog: number; failures: number }
 }
 
 /** One outbox row as the operator's actions report it. */

@@ -8,25 +8,45 @@
  * leaves — a retry's backoff, the rest of a pass cut short — is picked up by the one alarm,
  * which is always set while the object holds anything (`schedule.ts`): for the next retry,
  * or to prune and in the end delete (`retention.ts`).
+ *
+ * Everything the operator's D1 record needs is journaled with the object's own writes and
+ * copied to D1 after delivery, on its own (`journal.ts`): D1 being slow or down never holds
+ * back a push or a reply; a failed copy is logged and tried again from the alarm.
+ *
+ * The admin API acts through it too: a reply sent by hand, a failed send retried or dropped.
  */
 import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../env'
 import { log } from '../log'
 import { SubrequestBudget } from './budget'
-import type { ConversationState, RecordInput, RecordResult } from './contract'
+import { outboundId } from '../record/event'
+import { writeRecord } from '../record/write'
+import type { ReplyMessage } from '../replies'
+import type {
+  ConversationState,
+  FailedActionResult,
+  ManualReplyResult,
+  OutboundOutcome,
+  RecordInput,
+  RecordResult,
+} from './contract'
 import { DeliveryPass, type PassResult } from './delivery'
 import { describe } from './failure'
+import { clearJournal, journalFailed, journalInbound, journalState, takeJournal } from './journal'
 import { addReplies, nextDue, pendingCount } from './outbox'
-import { SAFETY_ALARM_MS } from './policy'
+import { refusal, SAFETY_ALARM_MS } from './policy'
 import { deletableAt, lastActivityAt, nextPrunableAt, prune, PRUNE_EVERY_MS, retention, type Retention } from './retention'
 import { nextAlarm } from './schedule'
 import { addSeen, findSeen } from './seen'
 import { replyMaxAgeMs, retentionMs } from './settings'
-import { hasSchema, migrate } from './storage'
+import { hasSchema, migrate, type OutboxRow } from './storage'
 import { conversationState, EMPTY_STATE } from './view'
 import { readWindow, recordGrant } from './window-store'
 
 export type { ConversationState, RecordInput, RecordResult } from './contract'
+
+/** Journal batches one copy may write before it leaves the rest to the alarm. */
+const MAX_COPY_BATCHES = 10
 
 export class Conversation extends DurableObject<Env> {
   private running: Promise<void> | null = null
@@ -44,6 +64,10 @@ export class Conversation extends DurableObject<Env> {
    * create storage that no alarm would ever delete.
    */
   private schemaReady = false
+  /** The copy of the journal to D1 in progress: one at a time. */
+  private copying: Promise<void> | null = null
+  /** After a failed copy, when to try again; null while copies succeed. */
+  private recordRetryAt: number | null = null
 
   /** Records a push and its planned replies, atomically; a repeat changes nothing. */
   async record(input: RecordInput): Promise<RecordResult> {
@@ -55,6 +79,7 @@ export class Conversation extends DurableObject<Env> {
       const seen = findSeen(sql, input.dedupKey)
       if (seen) return { duplicate: true, transfer: seen.transfer === 1, pending: pendingCount(sql) }
       addSeen(sql, input, now)
+      journalInbound(sql, input, this.appid(), now)
       // When the user acted, by WeChat's clock; a sender's clock ahead of ours never counts
       // a grant in the future.
       if (input.grant) recordGrant(sql, input.grant, Math.min(input.at, now))
@@ -67,16 +92,16 @@ export class Conversation extends DurableObject<Env> {
       return { duplicate: false, transfer: input.plan.transfer, pending: pendingCount(sql) }
     })
     if (result.duplicate) return result
-    // With replies to send: a safety net, in case the delivery the push starts never runs.
-    if (input.plan.sends.length > 0) await this.ensureAlarm(now + SAFETY_ALARM_MS)
-    else await this.armIfUnset(now, policy)
+    // A safety net, in case the delivery and the record copy the push starts never run.
+    await this.ensureAlarm(now + SAFETY_ALARM_MS)
     return result
   }
 
-  /** Sends what is due, in order. Concurrent calls share one run. */
-  flush(): Promise<void> {
+  /** Sends what is due, in order, then copies the journal to D1. Concurrent calls share one run. */
+  async flush(): Promise<void> {
     this.ensureSchema(true)
-    return this.run(false)
+    await this.run(false)
+    await this.copyRecord()
   }
 
   override async alarm(): Promise<void> {
@@ -84,6 +109,60 @@ export class Conversation extends DurableObject<Env> {
     this.alarmAt = null
     if (!this.ensureSchema(false)) return
     await this.run(true)
+    await this.copyRecord()
+  }
+
+  /**
+   * A reply the operator sends by hand: refused while WeChat would refuse it, else queued
+   * and delivered like any reply (it uses up the window the same way) and recorded as manual.
+   */
+  async replyByHand(openid: string, reply: ReplyMessage): Promise<ManualReplyResult> {
+    this.ensureSchema(true)
+    const sql = this.ctx.storage.sql
+    const now = Date.now()
+    const blocked = refusal(readWindow(sql), now)
+    if (blocked) return { ok: false, refusal: blocked }
+    const id = this.ctx.storage.transactionSync(() => {
+      const key = `manual:${crypto.randomUUID()}`
+      addReplies(sql, { openid, msgId: null, dedupKey: key, ruleId: null, replies: [reply], manual: true }, now)
+      return sql.exec<{ id: number }>('SELECT last_insert_rowid() AS id').one().id
+    })
+    await this.ensureAlarm(now + SAFETY_ALARM_MS)
+    await this.flush()
+    return { ok: true, outcome: this.outcome(id) }
+  }
+
+  /** A failed send goes out again, as a new attempt, if the window allows it now. */
+  async retryFailed(id: number): Promise<FailedActionResult> {
+    const row = this.failedRow(id)
+    if ('problem' in row) return { ok: false, problem: row.problem }
+    const sql = this.ctx.storage.sql
+    const now = Date.now()
+    const blocked = refusal(readWindow(sql), now)
+    if (blocked) return { ok: false, problem: blocked }
+    // A fresh start: its age (REPLY_MAX_AGE_SECONDS) counts from the retry, not the push.
+    sql.exec(
+      `UPDATE outbox SET status = 'pending', attempts = 0, attempt_started_at = NULL, next_attempt_at = ?,
+         errcode = NULL, reason = NULL, created_at = ?, updated_at = ? WHERE id = ?`,
+      now,
+      now,
+      now,
+      id,
+    )
+    log.info('reply.retried_by_operator', { openid: row.openid, msgId: row.msg_id, ruleId: row.rule_id, part: row.part })
+    await this.ensureAlarm(now + SAFETY_ALARM_MS)
+    await this.flush()
+    return { ok: true, outcome: this.outcome(id) }
+  }
+
+  /** A failed send the operator gives up on: it leaves the failed lists, kept as dropped. */
+  async dropFailed(id: number): Promise<FailedActionResult> {
+    const row = this.failedRow(id)
+    if ('problem' in row) return { ok: false, problem: row.problem }
+    this.ctx.storage.sql.exec("UPDATE outbox SET status = 'dropped', updated_at = ? WHERE id = ?", Date.now(), id)
+    log.info('reply.dropped_by_operator', { openid: row.openid, msgId: row.msg_id, ruleId: row.rule_id, part: row.part })
+    await this.copyRecord()
+    return { ok: true, outcome: this.outcome(id) }
   }
 
   /** The window, the last pushes in and replies out, with failures and their reasons. */
@@ -92,6 +171,65 @@ export class Conversation extends DurableObject<Env> {
     // An object last written by a version that cleared its alarm when idle gets one now.
     await this.armIfUnset(Date.now(), this.retention())
     return conversationState(this.ctx.storage.sql, Date.now())
+  }
+
+  private failedRow(id: number): OutboxRow | { problem: 'not_found' | 'not_failed' } {
+    if (!this.ensureSchema(false)) return { problem: 'not_found' }
+    const row = this.ctx.storage.sql.exec<OutboxRow>('SELECT * FROM outbox WHERE id = ?', id).toArray()[0]
+    if (!row) return { problem: 'not_found' }
+    return row.status === 'failed' ? row : { problem: 'not_failed' }
+  }
+
+  private outcome(id: number): OutboundOutcome {
+    const row = this.ctx.storage.sql.exec<OutboxRow>('SELECT * FROM outbox WHERE id = ?', id).one()
+    return { id, recordId: outboundId(row.openid, id), status: row.status, errcode: row.errcode, reason: row.reason }
+  }
+
+  /** Copies the journal to D1, one copy at a time; never throws. */
+  private copyRecord(): Promise<void> {
+    this.copying ??= this.copyJournal()
+      .catch((error: unknown) => log.error('record.copy_failed', { reason: describe(error) }))
+      .finally(() => {
+        this.copying = null
+      })
+    return this.copying
+  }
+
+  private async copyJournal(): Promise<void> {
+    const sql = this.ctx.storage.sql
+    for (let i = 0; i < MAX_COPY_BATCHES; i++) {
+      if (!this.schemaReady) return
+      const batch = takeJournal(sql, this.appid(), Date.now())
+      if (!batch) break
+      try {
+        await writeRecord(this.env.DB, batch.events)
+      } catch (error) {
+        if (!this.schemaReady) return
+        const { failures, retryAt } = journalFailed(sql, batch, Date.now())
+        this.recordRetryAt = retryAt
+        log.error('record.write_failed', { openid: batch.openid, events: batch.events.length, failures, retryAt, reason: describe(error) })
+        await this.ensureAlarm(retryAt)
+        return
+      }
+      // Deleted while the batch was on its way: nothing is left to clear.
+      if (!this.schemaReady) return
+      clearJournal(sql, batch)
+      if (this.recordRetryAt !== null) log.info('record.caught_up', { openid: batch.openid, events: batch.events.length })
+      this.recordRetryAt = null
+    }
+    const now = Date.now()
+    if (journalState(sql).backlog > 0) {
+      // More than one copy should take: the alarm goes on with the rest.
+      await this.ensureAlarm(now + SAFETY_ALARM_MS)
+      return
+    }
+    // The safety alarm of the push was for this copy and its delivery: with both done, the
+    // alarm goes back to the schedule (a pass in progress sets it itself when it ends).
+    if (this.running === null && pendingCount(sql) === 0) await this.setAlarm(this.plannedAlarm(now, this.retention(), null))
+  }
+
+  private appid(): string {
+    return this.env.WECHAT_APPID ?? ''
   }
 
   private run(fromAlarm: boolean): Promise<void> {
@@ -153,6 +291,9 @@ export class Conversation extends DurableObject<Env> {
   private idlePastRetention(now: number, policy: Retention): boolean {
     const sql = this.ctx.storage.sql
     if (pendingCount(sql) > 0) return false
+    // What D1 has not got yet waits for it — for one more retention period at most.
+    const journal = journalState(sql)
+    if (journal.oldest !== null && now - journal.oldest < policy.keepMs) return false
     return now >= deletableAt(lastActivityAt(sql), readWindow(sql).closesAt, policy)
   }
 
@@ -163,6 +304,7 @@ export class Conversation extends DurableObject<Env> {
     this.schemaReady = false
     this.alarmAt = null
     this.prunedAt = 0
+    this.recordRetryAt = null
     // Both issued at once: nothing can be recorded between the check and the deletion.
     await Promise.all([this.ctx.storage.deleteAlarm(), this.ctx.storage.deleteAll()])
     log.info('conversation.deleted', { openid: this.ctx.id.name ?? null, lastActivity })
@@ -177,6 +319,7 @@ export class Conversation extends DurableObject<Env> {
       resumeAt,
       deleteAt: deletableAt(lastActivityAt(sql), readWindow(sql).closesAt, policy),
       pruneAt: prunableAt === null ? null : Math.max(prunableAt, this.prunedAt + PRUNE_EVERY_MS),
+      recordAt: journalState(sql).backlog > 0 ? (this.recordRetryAt ?? now + SAFETY_ALARM_MS) : null,
     })
   }
 

@@ -12,13 +12,15 @@ export interface NewReplies {
   dedupKey: string
   ruleId: string | null
   replies: readonly ReplyMessage[]
+  /** Sent by the operator through the admin API. */
+  manual?: boolean
 }
 
 export function addReplies(sql: SqlStorage, input: NewReplies, now: number): void {
   input.replies.forEach((reply, part) => {
     sql.exec(
-      `INSERT INTO outbox (openid, msg_id, dedup_key, rule_id, part, reply, status, next_attempt_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+      `INSERT INTO outbox (openid, msg_id, dedup_key, rule_id, part, reply, status, next_attempt_at, created_at, updated_at, manual)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
       input.openid,
       input.msgId,
       input.dedupKey,
@@ -28,6 +30,7 @@ export function addReplies(sql: SqlStorage, input: NewReplies, now: number): voi
       now,
       now,
       now,
+      input.manual ? 1 : 0,
     )
   })
 }

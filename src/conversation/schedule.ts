@@ -1,6 +1,7 @@
 /**
  * When a Conversation's one alarm should next fire. While replies are pending, for the
- * earliest due one; otherwise to prune, or to delete the idle object. Never sooner than a
+ * earliest due one; otherwise to prune, or to delete the idle object; sooner when the D1
+ * record's journal waits for another try. Never sooner than a
  * second from now: a pass that left a row due (or a bug that left one untouched) must not
  * turn the alarm into a loop.
  */
@@ -17,6 +18,8 @@ export interface AlarmInputs {
   deleteAt: number
   /** When the next prune is worth running; null when nothing will need pruning. */
   pruneAt: number | null
+  /** When the D1 record's journal should be copied again; null when it is empty. */
+  recordAt: number | null
 }
 
 export function nextAlarm(inputs: AlarmInputs): number {
@@ -24,5 +27,5 @@ export function nextAlarm(inputs: AlarmInputs): number {
     inputs.due !== null
       ? Math.max(inputs.due, inputs.resumeAt ?? inputs.due)
       : Math.min(inputs.deleteAt, inputs.pruneAt ?? Number.POSITIVE_INFINITY)
-  return Math.max(at, inputs.now + ALARM_FLOOR_MS)
+  return Math.max(Math.min(at, inputs.recordAt ?? Number.POSITIVE_INFINITY), inputs.now + ALARM_FLOOR_MS)
 }

@@ -8,7 +8,7 @@ export function findSeen(sql: SqlStorage, dedupKey: string): SeenRow | undefined
 
 export function addSeen(sql: SqlStorage, input: RecordInput, now: number): void {
   sql.exec(
-    'INSERT INTO seen (key, kind, summary, msg_id, rule_id, transfer, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO seen (key, kind, summary, msg_id, rule_id, transfer, received_at, rules_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     input.dedupKey,
     input.kind,
     input.summary,
@@ -16,5 +16,6 @@ export function addSeen(sql: SqlStorage, input: RecordInput, now: number): void 
     input.plan.ruleId,
     input.plan.transfer ? 1 : 0,
     now,
+    input.plan.ruleSetVersion,
   )
 }

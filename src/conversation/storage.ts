@@ -62,7 +62,35 @@ INSERT INTO window_events (at, kind, remaining, closes_at)
 ALTER TABLE outbox ADD COLUMN attempt_started_at INTEGER;
 `
 
-const MIGRATIONS: readonly string[] = [V1, V2]
+/**
+ * 3: the D1 record. What the object writes is journaled in the same transaction and copied
+ * to D1 afterwards (`journal.ts`): `record_journal` holds the inbound events not yet copied,
+ * and names the outbox rows whose state changed since (a trigger, so no path that changes a
+ * row can forget). `seen` keeps the rule-set version and when the user acted; outbox rows
+ * can be an operator's reply (`manual`) or dropped by the operator (status `dropped`).
+ */
+const V3 = `
+ALTER TABLE seen ADD COLUMN rules_version TEXT;
+ALTER TABLE outbox ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS record_journal (
+  ref TEXT PRIMARY KEY,
+  event TEXT,
+  seq INTEGER NOT NULL,
+  since INTEGER NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS record_journal_seq ON record_journal (seq);
+CREATE TRIGGER IF NOT EXISTS outbox_journal_insert AFTER INSERT ON outbox BEGIN
+  INSERT OR REPLACE INTO record_journal (ref, seq, since)
+    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
+END;
+CREATE TRIGGER IF NOT EXISTS outbox_journal_update AFTER UPDATE OF status, errcode, reason ON outbox BEGIN
+  INSERT OR REPLACE INTO record_journal (ref, seq, since)
+    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
+END;
+`
+
+const MIGRATIONS: readonly string[] = [V1, V2, V3]
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length
@@ -88,7 +116,7 @@ export function migrate(sql: SqlStorage, target: number = SCHEMA_VERSION): void 
   }
 }
 
-export type OutboxStatus = 'pending' | 'sent' | 'failed'
+export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'dropped'
 
 export type OutboxRow = {
   id: number
@@ -107,6 +135,8 @@ export type OutboxRow = {
   updated_at: number
   /** When the attempt now in flight left; null when none is. */
   attempt_started_at: number | null
+  /** 1 for a reply the operator sent through the admin API. */
+  manual: number
 }
 
 export type SeenRow = {
@@ -117,4 +147,5 @@ export type SeenRow = {
   rule_id: string | null
   transfer: number
   received_at: number
+  rules_version: string | null
 }

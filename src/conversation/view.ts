@@ -1,6 +1,7 @@
 /** What inspection (`GET /admin/conversations/:openid`) shows of one Conversation. */
 import type { ConversationState } from './contract'
 import { parseReply } from './custom-message'
+import { journalState } from './journal'
 import { refusal } from './policy'
 import type { OutboxRow, SeenRow } from './storage'
 import { readWindow } from './window-store'
@@ -11,11 +12,13 @@ export const EMPTY_STATE: ConversationState = {
   window: { ...NO_WINDOW, open: false },
   inbound: [],
   outbound: [],
+  record: { backlog: 0, failures: 0 },
 }
 
 /** The window, the last pushes in and replies out, with failures and their reasons. */
 export function conversationState(sql: SqlStorage, now: number): ConversationState {
   const window = readWindow(sql)
+  const journal = journalState(sql)
   return {
     window: { ...window, open: refusal(window, now) === null },
     inbound: sql
@@ -44,6 +47,8 @@ export function conversationState(sql: SqlStorage, now: number): ConversationSta
         createdAt: row.created_at,
         updatedAt: row.updated_at,
         attemptStartedAt: row.attempt_started_at,
+        manual: row.manual === 1,
       })),
+    record: { backlog: journal.backlog, failures: journal.failures },
   }
 }

@@ -70,7 +70,8 @@ wechat.post(
     const conversation = c.env.CONVERSATIONS.getByName(input.openid)
     const recorded = await conversation.record(input)
     if (recorded.duplicate) log.info('push.duplicate', { openid: input.openid, msgId: input.msgId, dedupKey: input.dedupKey })
-    if (recorded.pending > 0) c.executionCtx.waitUntil(conversation.flush())
+    // After the answer: delivery, then the copy to the D1 record. A repeat only re-starts delivery.
+    if (!recorded.duplicate || recorded.pending > 0) c.executionCtx.waitUntil(conversation.flush())
     if (!recorded.transfer) return c.text('success')
     return answerTransfer(c, push)
   },

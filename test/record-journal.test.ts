@@ -1,0 +1,239 @@
+/**
+ * The Conversation object's copy to the D1 record, and the operator's actions through it:
+ * what a push leaves in D1, a D1 outage that delays only the record (the push is answered
+ * and the reply delivered; the record catches up from the alarm, counting nothing twice),
+ * replies sent by hand inside and outside the window, and failed sends retried or dropped.
+ * Real Durable Objects, real local D1 (made to fail by moving a table away), the fake
+ * WeChat API on loopback.
+ */
+import { env } from 'cloudflare:workers'
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import type { Conversation, RecordInput } from '../src/conversation/conversation'
+import { journalState } from '../src/conversation/journal'
+import { fakeWechat, uniqueOpenid } from './fake-wechat-client'
+import { captureLogs } from './helpers'
+import { TEST_SETTINGS } from './settings'
+
+const APPID = TEST_SETTINGS.WECHAT_APPID
+const SEND = '/cgi-bin/message/custom/send'
+const logs = captureLogs()
+let msgIds = 8_700_000_000_000_000_000n
+const stub = (openid: string) => env.CONVERSATIONS.getByName(openid)
+const sendsTo = async (openid: string) =>
+  (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((call) => call.errcode === 0)
+
+function textPush(openid: string, text: string, ruleId: string | null, replies: string[]): RecordInput {
+  return {
+    dedupKey: `msg:${++msgIds}`,
+    openid,
+    msgId: String(msgIds),
+    kind: 'text',
+    summary: text,
+    grant: 'message',
+    at: Date.now(),
+    plan: {
+      ruleId,
+      ruleSetVersion: 'v-test',
+      transfer: false,
+      sends: replies.map((reply) => ({ type: 'text', text: reply })),
+    },
+  }
+}
+
+async function pushAndFlush(input: RecordInput): Promise<void> {
+  const conversation = stub(input.openid)
+  await conversation.record(input)
+  await conversation.flush()
+}
+
+interface MessageRow {
+  id: string
+  direction: string
+  kind: string
+  text: string | null
+  rule_id: string | null
+  status: string
+  manual: number
+  errcode: number | null
+}
+
+const messages = async (openid: string) =>
+  (
+    await env.DB.prepare('SELECT * FROM messages WHERE appid = ? AND openid = ? ORDER BY direction, id')
+      .bind(APPID, openid)
+      .all<MessageRow>()
+  ).results
+
+const conversationRow = (openid: string) =>
+  env.DB.prepare('SELECT * FROM conversations WHERE appid = ? AND openid = ?')
+    .bind(APPID, openid)
+    .first<{ window_remaining: number; pending: number; failed: number; unmatched: number; last_text: string | null }>()
+
+const ruleHits = async (ruleId: string) =>
+  (await env.DB.prepare('SELECT SUM(hits) AS hits FROM rule_daily WHERE appid = ? AND rule_id = ?').bind(APPID, ruleId).first<{ hits: number | null }>())?.hits ?? 0
+
+const journal = (openid: string) =>
+  runInDurableObject(stub(openid), (_instance: Conversation, state) => journalState(state.storage.sql))
+
+/** A real D1 failure: the table the batch writes is not there until the test puts it back. */
+async function withMessagesTableAway(body: () => Promise<void>): Promise<void> {
+  await env.DB.exec('ALTER TABLE messages RENAME TO messages_away')
+  try {
+    await body()
+  } finally {
+    await env.DB.exec('ALTER TABLE messages_away RENAME TO messages')
+  }
+}
+
+describe('the record of a push', () => {
+  it('holds the message in, the reply out, the window and the rule hit once delivery is done', async () => {
+    const openid = uniqueOpenid()
+    const before = await ruleHits('journal-hit')
+    await pushAndFlush(textPush(openid, '订单 12345678', 'journal-hit', ['查到了']))
+
+    const rows = await messages(openid)
+    expect(rows.map((r) => [r.direction, r.kind, r.text, r.rule_id, r.status])).toEqual([
+      ['in', 'text', '订单 12345678', 'journal-hit', 'received'],
+      ['out', 'text', '查到了', 'journal-hit', 'sent'],
+    ])
+    expect(await conversationRow(openid)).toMatchObject({ window_remaining: 4, pending: 0, failed: 0, unmatched: 0, last_text: '订单 12345678' })
+    expect(await ruleHits('journal-hit')).toBe(before + 1)
+    expect(await journal(openid)).toEqual({ backlog: 0, failures: 0, oldest: null })
+  })
+
+  it('counts a text only the default answered as unmatched', async () => {
+    const openid = uniqueOpenid()
+    await pushAndFlush(textPush(openid, 'Where Is My Parcel', 'default', ['您好']))
+    expect(await conversationRow(openid)).toMatchObject({ unmatched: 1 })
+    const question = await env.DB.prepare('SELECT count FROM unmatched WHERE appid = ? AND text = ?')
+      .bind(APPID, 'where is my parcel')
+      .first<{ count: number }>()
+    expect(question?.count).toBeGreaterThanOrEqual(1)
+  })
+
+  it('copies a journal entry written twice only once (a lost answer from D1)', async () => {
+    const openid = uniqueOpenid()
+    const input = textPush(openid, 'twice', 'journal-twice', ['ok'])
+    await stub(openid).record(input)
+    // What the journal held before the copy, put back after it: as if D1's answer was lost.
+    const held = await runInDurableObject(stub(openid), (_instance: Conversation, state) =>
+      state.storage.sql.exec<{ ref: string; event: string | null; seq: number; since: number }>('SELECT ref, event, seq, since FROM record_journal').toArray(),
+    )
+    await stub(openid).flush()
+    await runInDurableObject(stub(openid), (_instance: Conversation, state) => {
+      for (const row of held) {
+        state.storage.sql.exec('INSERT OR REPLACE INTO record_journal (ref, event, seq, since) VALUES (?, ?, ?, ?)', row.ref, row.event, row.seq, row.since)
+      }
+    })
+    await stub(openid).flush()
+    expect(await ruleHits('journal-twice')).toBe(1)
+    expect((await messages(openid)).map((r) => [r.direction, r.status])).toEqual([
+      ['in', 'received'],
+      ['out', 'sent'],
+    ])
+  })
+})
+
+describe('a D1 outage', () => {
+  it('answers the push and delivers the reply, then catches the record up from the alarm', async () => {
+    const openid = uniqueOpenid()
+    let alarmAt: number | null = null
+    await withMessagesTableAway(async () => {
+      await pushAndFlush(textPush(openid, 'during the outage', 'journal-outage', ['still delivered']))
+      expect((await sendsTo(openid)).map((call) => (call.body as { text: { content: string } }).text.content)).toEqual(['still delivered'])
+      expect(await journal(openid)).toMatchObject({ backlog: 2, failures: 1 })
+      expect((await stub(openid).state()).record).toEqual({ backlog: 2, failures: 1 })
+      alarmAt = await runInDurableObject(stub(openid), (_instance: Conversation, state) => state.storage.getAlarm())
+    })
+    const failed = logs.events().find((line) => line.event === 'record.write_failed' && line.openid === openid)
+    expect(failed).toMatchObject({ events: 3, failures: 1 })
+    // The retry is scheduled (30 s out), not lost.
+    expect(alarmAt).not.toBeNull()
+    expect(alarmAt!).toBeLessThanOrEqual(Date.now() + 30_000)
+    expect(await messages(openid)).toEqual([])
+
+    expect(await runDurableObjectAlarm(stub(openid))).toBe(true)
+    expect((await messages(openid)).map((r) => [r.direction, r.text, r.status])).toEqual([
+      ['in', 'during the outage', 'received'],
+      ['out', 'still delivered', 'sent'],
+    ])
+    expect(await ruleHits('journal-outage')).toBe(1)
+    expect(await journal(openid)).toEqual({ backlog: 0, failures: 0, oldest: null })
+    expect(logs.events().some((line) => line.event === 'record.caught_up' && line.openid === openid)).toBe(true)
+    // Delivered once, before and after the catch-up.
+    expect(await sendsTo(openid)).toHaveLength(1)
+  })
+})
+
+describe('a reply sent by hand', () => {
+  it('goes out inside the window and is recorded as manual', async () => {
+    const openid = uniqueOpenid()
+    await pushAndFlush(textPush(openid, '人工', null, []))
+    const result = await stub(openid).replyByHand(openid, { type: 'text', text: '您好，我是客服小王' })
+    expect(result).toMatchObject({ ok: true, outcome: { status: 'sent', errcode: null } })
+    const sends = await sendsTo(openid)
+    expect(sends.map((call) => (call.body as { text: { content: string } }).text.content)).toEqual(['您好，我是客服小王'])
+    const out = (await messages(openid)).filter((r) => r.direction === 'out')
+    expect(out).toMatchObject([{ manual: 1, status: 'sent', text: '您好，我是客服小王', rule_id: null }])
+    if (result.ok) expect(out[0]!.id).toBe(result.outcome.recordId)
+    expect(await conversationRow(openid)).toMatchObject({ window_remaining: 4 })
+  })
+
+  it('is refused, with nothing stored or sent, when the user never opened a window', async () => {
+    const openid = uniqueOpenid()
+    expect(await stub(openid).replyByHand(openid, { type: 'text', text: 'hello?' })).toEqual({ ok: false, refusal: 'window_closed' })
+    expect(await sendsTo(openid)).toEqual([])
+    expect(await messages(openid)).toEqual([])
+  })
+
+  it('is refused once the window’s sends are used up', async () => {
+    const openid = uniqueOpenid()
+    await pushAndFlush(textPush(openid, 'five please', 'journal-five', ['1', '2', '3', '4', '5']))
+    expect(await sendsTo(openid)).toHaveLength(5)
+    expect(await stub(openid).replyByHand(openid, { type: 'text', text: 'sixth' })).toEqual({ ok: false, refusal: 'limit_reached' })
+    expect(await sendsTo(openid)).toHaveLength(5)
+  })
+})
+
+describe('a failed send', () => {
+  async function failedSend(openid: string): Promise<number> {
+    await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 40003, errmsg: 'invalid openid' })
+    await pushAndFlush(textPush(openid, 'will fail', 'journal-failed', ['first try fails']))
+    const state = await stub(openid).state()
+    const row = state.outbound.find((r) => r.status === 'failed')
+    expect(row).toBeDefined()
+    expect((await messages(openid)).find((r) => r.direction === 'out')).toMatchObject({ status: 'failed', errcode: 40003 })
+    return row!.id
+  }
+
+  it('is delivered once when the operator retries it', async () => {
+    const openid = uniqueOpenid()
+    const id = await failedSend(openid)
+    const result = await stub(openid).retryFailed(id)
+    expect(result).toMatchObject({ ok: true, outcome: { id, status: 'sent' } })
+    expect(await sendsTo(openid)).toHaveLength(1)
+    expect((await messages(openid)).find((r) => r.direction === 'out')).toMatchObject({ status: 'sent', errcode: null })
+    expect(await conversationRow(openid)).toMatchObject({ failed: 0 })
+    // Sent now: a second retry has nothing to do.
+    expect(await stub(openid).retryFailed(id)).toEqual({ ok: false, problem: 'not_failed' })
+    expect(await sendsTo(openid)).toHaveLength(1)
+  })
+
+  it('leaves the failed lists when dropped, and is not sent', async () => {
+    const openid = uniqueOpenid()
+    const id = await failedSend(openid)
+    expect(await stub(openid).dropFailed(id)).toMatchObject({ ok: true, outcome: { id, status: 'dropped' } })
+    expect((await messages(openid)).find((r) => r.direction === 'out')).toMatchObject({ status: 'dropped' })
+    expect(await conversationRow(openid)).toMatchObject({ failed: 0 })
+    expect(await stub(openid).retryFailed(id)).toEqual({ ok: false, problem: 'not_failed' })
+    expect(await sendsTo(openid)).toEqual([])
+  })
+
+  it('is not found for an id the user’s object never had', async () => {
+    const openid = uniqueOpenid()
+    expect(await stub(openid).retryFailed(99)).toEqual({ ok: false, problem: 'not_found' })
+    await pushAndFlush(textPush(openid, 'hi', null, []))
+    expect(await stub(openid).dropFailed(99)).toEqual({ ok: false, problem: 'not_found' })
+  })
+})
