@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception'
 import { SettingError, type Env } from './env'
 import { log } from './log'
 import { admin } from './routes/admin'
+import { adminApi } from './routes/admin-api'
 import { health } from './routes/health'
 import { wechat } from './routes/wechat'
 import { PushError } from './wechat/errors'
@@ -13,6 +14,7 @@ export const app = new Hono<{ Bindings: Env }>()
 app.route('/', wechat)
 app.route('/', health)
 app.route('/', admin)
+app.route('/', adminApi)
 
 app.notFound((c) => c.text('not found', 404))
 

@@ -123,7 +123,7 @@ export async function getStats(db: D1Database, appid: string, now: number, days:
 export function dailyStats(days: readonly string[], counts: readonly CountRow[], latencies: readonly LatencyRow[]): DayStats[] {
   const byDay = new Map<string, DayStats>()
   for (const day of days) {
-    byDay.set(day, { day, messages: 0, events: 0, repliesSent: 0, repliesFailed: 0, repliesPending: 0, replyMs: null })
+    byDay.set(day, { day, messages: 0, events: 0, repliesSent: 0, repliesFailed: 0, repliesPending: 0, repliesDropped: 0, replyMs: null })
   }
   for (const row of counts) {
     const stats = byDay.get(row.day)
@@ -133,6 +133,8 @@ export function dailyStats(days: readonly string[], counts: readonly CountRow[],
       else stats.events += row.n
     } else if (row.status === 'sent') stats.repliesSent += row.n
     else if (row.status === 'failed') stats.repliesFailed += row.n
+    // Failed sends the operator gave up on: neither failed any more nor still to come.
+    else if (row.status === 'dropped') stats.repliesDropped += row.n
     else stats.repliesPending += row.n
   }
   for (const row of latencies) {

@@ -71,6 +71,8 @@ export interface DayStats {
   repliesSent: number
   repliesFailed: number
   repliesPending: number
+  /** Failed sends the operator dropped (POST /admin/api/failed/:id/drop). */
+  repliesDropped: number
   /** Push-to-reply time of the replies rules sent that day (nearest rank), ms; null without any. */
   replyMs: { median: number; p95: number } | null
 }
