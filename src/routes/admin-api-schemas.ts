@@ -1,0 +1,288 @@
+/**
+ * The admin API's inputs and outputs as valibot schemas: the routes validate every query,
+ * path parameter and body with them, and `openapi.ts` turns the same schemas into the
+ * OpenAPI document, so the document cannot describe an API other than the one served.
+ *
+ * Query values arrive as strings: each schema checks the text, then turns it into what the
+ * handler uses (a number, a decoded cursor). The OpenAPI document shows the string form.
+ */
+import * as v from 'valibot'
+import { CONVERSATION_FILTERS } from '../record/conversations'
+import { decodeCursor, MAX_CURSOR_CHARS, type CursorList, type Position } from '../record/cursor'
+import { MAX_STATS_DAYS } from '../record/stats'
+import type { ConversationView, DayStats, FailedView, MessageView, Page, Stats } from '../record/views'
+import { EVENTS, ReplySchema } from '../rules/schema'
+import { OPENID } from '../wechat/openid'
+
+export const DEFAULT_LIMIT = 50
+export const MAX_LIMIT = 200
+export const DEFAULT_DAYS = 14
+/** A preview's body: the draft rule set dominates; real rule sets are tens of KiB. */
+export const PREVIEW_MAX_BYTES = 256 * 1024
+/** A manual reply's body: one reply, whose text is at most 2 KiB. */
+export const REPLY_MAX_BYTES = 16 * 1024
+/** Preview text is matched like a push's; WeChat's own messages stay far below this. */
+export const MAX_PREVIEW_TEXT = 4096
+
+// ---------------------------------------------------------------- query and path parameters
+
+/** A decimal count within bounds, from a query string. */
+function countParam(min: number, max: number, fallback: number, what: string) {
+  return v.optional(
+    v.pipe(
+      v.string(),
+      // Before the transform: the OpenAPI document shows the string as sent, up to there.
+      v.description(`${what}: ${min} to ${max}, default ${fallback}.`),
+      v.regex(/^[0-9]{1,4}$/, `must be an integer from ${min} to ${max}`),
+      v.transform(Number),
+      v.minValue(min, `must be an integer from ${min} to ${max}`),
+      v.maxValue(max, `must be an integer from ${min} to ${max}`),
+    ),
+    String(fallback),
+  )
+}
+
+/** A cursor this API handed out for `list`, decoded; anything else is refused. */
+function cursorParam(list: CursorList) {
+  return v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(MAX_CURSOR_CHARS, 'is not a cursor of this list'),
+      v.regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor of this list'),
+      v.description('`nextCursor` of the previous page; absent for the first page.'),
+      v.rawTransform(({ dataset, addIssue, NEVER }): Position => {
+        const position = decodeCursor(list, dataset.value)
+        if (position) return position
+        addIssue({ message: 'is not a cursor of this list' })
+        return NEVER
+      }),
+    ),
+  )
+}
+
+const Limit = countParam(1, MAX_LIMIT, DEFAULT_LIMIT, 'Items per page')
+
+export const ConversationsQuery = v.strictObject({
+  cursor: cursorParam('conversations'),
+  limit: Limit,
+  filter: v.optional(
+    v.pipe(
+      v.picklist(CONVERSATION_FILTERS, `must be one of ${CONVERSATION_FILTERS.join(', ')}`),
+      v.description('failed: with failed sends; unmatched: with texts only the default answered; open: window open now.'),
+    ),
+  ),
+})
+
+export const MessagesQuery = v.strictObject({ cursor: cursorParam('messages'), limit: Limit })
+
+export const FailedQuery = v.strictObject({ cursor: cursorParam('failed'), limit: Limit })
+
+export const StatsQuery = v.strictObject({ days: countParam(1, MAX_STATS_DAYS, DEFAULT_DAYS, 'Days ending today (UTC+8)') })
+
+export const OpenidParam = v.strictObject({
+  openid: v.pipe(v.string(), v.regex(OPENID, 'is not an openid'), v.description("The user's openid.")),
+})
+
+/** `out:<openid>:<outbox row id>`, the id the record and the failed list give a send. */
+const FAILED_ID = /^out:([A-Za-z0-9_-]{1,64}):([1-9][0-9]{0,14})$/
+
+export const FailedIdParam = v.strictObject({
+  id: v.pipe(
+    v.string(),
+    v.regex(FAILED_ID, 'is not the id of a send (out:<openid>:<number>)'),
+    v.description('The id of a failed send, as the failed list gives it: out:<openid>:<number>.'),
+    v.transform((id) => {
+      // The regex above matched, so both groups are there.
+      const [, openid = '', row = ''] = FAILED_ID.exec(id) ?? []
+      return { openid, row: Number(row) }
+    }),
+  ),
+})
+
+// ---------------------------------------------------------------- bodies
+
+// The rules' own reply shapes, minus transfer: a transfer answers a push, and a reply by
+// hand answers none. Taken from ReplySchema so the two formats cannot drift apart.
+const [TextReply, ImageReply, LinkReply, PageReply] = ReplySchema.options
+
+export const ManualReplyBody = v.pipe(
+  v.variant('type', [TextReply, ImageReply, LinkReply, PageReply], 'type must be one of text, image, link, miniprogrampage'),
+  // The either/or pairs validate.ts checks for rule replies.
+  v.check(
+    (reply) => reply.type !== 'image' || (reply.url === undefined) !== (reply.media_id === undefined),
+    'an image needs exactly one of url, media_id',
+  ),
+  v.check(
+    (reply) => reply.type !== 'miniprogrampage' || (reply.thumb_url === undefined) !== (reply.thumb_media_id === undefined),
+    'a miniprogrampage needs exactly one of thumb_url, thumb_media_id',
+  ),
+  v.description('One reply in the rule set format (text, image, link or miniprogrampage; no transfer).'),
+)
+
+const PreviewText = v.strictObject({
+  type: v.literal('text'),
+  text: v.pipe(v.string(), v.maxLength(MAX_PREVIEW_TEXT, `must be at most ${MAX_PREVIEW_TEXT} characters`)),
+})
+const PreviewImage = v.strictObject({ type: v.literal('image') })
+const PreviewPage = v.strictObject({
+  type: v.literal('miniprogrampage'),
+  title: v.optional(v.pipe(v.string(), v.maxLength(MAX_PREVIEW_TEXT))),
+  pagepath: v.optional(v.pipe(v.string(), v.maxLength(MAX_PREVIEW_TEXT))),
+})
+const PreviewEvent = v.strictObject({
+  type: v.literal('event'),
+  event: v.picklist(EVENTS, `must be one of ${EVENTS.join(', ')}`),
+  session_from: v.optional(
+    v.pipe(v.string(), v.maxLength(MAX_PREVIEW_TEXT), v.description('With user_enter_tempsession: the SessionFrom.')),
+  ),
+})
+
+export const PreviewMessage = v.variant(
+  'type',
+  [PreviewText, PreviewImage, PreviewPage, PreviewEvent],
+  'type must be one of text, image, miniprogrampage, event',
+)
+export type PreviewMessage = v.InferOutput<typeof PreviewMessage>
+
+export const PreviewBody = v.strictObject({
+  message: PreviewMessage,
+  // Checked by validateRuleSet, whose messages name the rule and the path; the OpenAPI
+  // document shows the rule-set schema here.
+  rules: v.optional(v.pipe(v.unknown(), v.description('A draft rule set (the format of rules/rules.json); the stored one when absent.'))),
+})
+
+// ---------------------------------------------------------------- answers
+
+const ErrorAnswer = v.object({ error: v.string() })
+
+const WindowAnswer = v.object({ remaining: v.number(), closesAt: v.number(), open: v.boolean() })
+
+const ConversationAnswer = v.object({
+  openid: v.string(),
+  firstAt: v.number(),
+  lastAt: v.number(),
+  lastText: v.nullable(v.string()),
+  unmatched: v.number(),
+  window: WindowAnswer,
+  pending: v.number(),
+  failed: v.number(),
+})
+
+const MessageAnswer = v.object({
+  id: v.string(),
+  direction: v.picklist(['in', 'out']),
+  kind: v.string(),
+  text: v.nullable(v.string()),
+  ruleId: v.nullable(v.string()),
+  rulesVersion: v.nullable(v.string()),
+  unmatched: v.boolean(),
+  inboundKey: v.nullable(v.string()),
+  part: v.nullable(v.number()),
+  manual: v.boolean(),
+  status: v.string(),
+  errcode: v.nullable(v.number()),
+  reason: v.nullable(v.string()),
+  at: v.number(),
+  pushedAt: v.nullable(v.number()),
+  updatedAt: v.number(),
+})
+
+const FailedAnswer = v.object({
+  id: v.string(),
+  openid: v.string(),
+  kind: v.string(),
+  text: v.nullable(v.string()),
+  ruleId: v.nullable(v.string()),
+  inboundKey: v.nullable(v.string()),
+  part: v.nullable(v.number()),
+  manual: v.boolean(),
+  errcode: v.nullable(v.number()),
+  reason: v.nullable(v.string()),
+  pushedAt: v.nullable(v.number()),
+  updatedAt: v.number(),
+})
+
+function pageOf<T extends v.GenericSchema>(item: T) {
+  return v.object({ items: v.array(item), nextCursor: v.nullable(v.string()) })
+}
+
+const ConversationsAnswer = pageOf(ConversationAnswer)
+const ConversationDetailAnswer = v.object({ conversation: ConversationAnswer, messages: pageOf(MessageAnswer) })
+const FailedListAnswer = pageOf(FailedAnswer)
+
+const OutcomeAnswer = v.object({
+  outcome: v.object({
+    id: v.number(),
+    recordId: v.string(),
+    status: v.picklist(['pending', 'sent', 'failed', 'dropped']),
+    errcode: v.nullable(v.number()),
+    reason: v.nullable(v.string()),
+  }),
+})
+
+const DayAnswer = v.object({
+  day: v.string(),
+  messages: v.number(),
+  events: v.number(),
+  repliesSent: v.number(),
+  repliesFailed: v.number(),
+  repliesPending: v.number(),
+  repliesDropped: v.number(),
+  replyMs: v.nullable(v.object({ median: v.number(), p95: v.number() })),
+})
+
+const StatsAnswer = v.object({
+  days: v.number(),
+  from: v.string(),
+  to: v.string(),
+  daily: v.array(DayAnswer),
+  rules: v.array(v.object({ ruleId: v.string(), hits: v.number() })),
+  unmatched: v.array(v.object({ text: v.string(), count: v.number(), firstSeen: v.number(), lastSeen: v.number() })),
+})
+
+const RulesAnswer = v.object({
+  version: v.pipe(v.string(), v.description('The version in force (`empty` for the built-in empty set).')),
+  status: v.picklist(['not_loaded', 'ok', 'missing', 'invalid', 'unavailable']),
+  rules: v.number(),
+  from: v.picklist(['compiled', 'source', 'none']),
+  source: v.pipe(v.nullable(v.string()), v.description('The rule set stored in KV, as text; null when there is none.')),
+  sourceVersion: v.nullable(v.string()),
+  rejectedVersion: v.optional(v.string()),
+  errors: v.optional(v.array(v.string())),
+})
+
+const ReplyMessageAnswer = v.record(v.string(), v.unknown())
+
+const PreviewAnswer = v.object({
+  ruleId: v.pipe(v.nullable(v.string()), v.description('The rule that answers, `default` for the default reply, null for none.')),
+  replies: v.pipe(v.array(ReplyMessageAnswer), v.description('What would be sent, in order (placeholders filled).')),
+  transfer: v.boolean(),
+  version: v.pipe(v.string(), v.description('The version of the rule set in force, or `draft`.')),
+})
+
+const PreviewRefusal = v.object({ error: v.string(), issues: v.array(v.string()) })
+
+export const ANSWERS = {
+  ErrorAnswer,
+  ConversationsAnswer,
+  ConversationDetailAnswer,
+  FailedListAnswer,
+  OutcomeAnswer,
+  StatsAnswer,
+  RulesAnswer,
+  PreviewAnswer,
+  PreviewRefusal,
+}
+
+// The answer schemas describe the views the record returns; these fail to compile when the
+// two drift apart (a field added to a view and not here, or typed differently).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const drift: [
+  Same<v.InferOutput<typeof ConversationAnswer>, ConversationView>,
+  Same<v.InferOutput<typeof MessageAnswer>, MessageView>,
+  Same<v.InferOutput<typeof FailedAnswer>, FailedView>,
+  Same<v.InferOutput<typeof DayAnswer>, DayStats>,
+  Same<v.InferOutput<typeof StatsAnswer>, Stats>,
+  Same<v.InferOutput<typeof ConversationsAnswer>, Page<ConversationView>>,
+] = [true, true, true, true, true, true]
+void drift

@@ -1,0 +1,251 @@
+/**
+ * `/admin/api/*`: the operator's API over the D1 record, and the actions that go through a
+ * user's Conversation object (a reply by hand, a failed send retried or dropped). Behind
+ * `Authorization: Bearer <ADMIN_TOKEN>`. JSON in and out; every query, path parameter and
+ * body is checked by the valibot schemas of admin-api-schemas.ts before a handler runs, and
+ * anything a client sends wrong is a 4xx `{ "error": "…" }` — never a 500.
+ *
+ * Lists read the record only (one index search each, see test/record-queries.test.ts):
+ * nothing here visits Durable Objects to list, so a page costs the same for ten users or a
+ * million.
+ */
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { validator } from 'hono/validator'
+import * as v from 'valibot'
+import { requireSetting, type Env } from '../env'
+import { getConversation, listConversations } from '../record/conversations'
+import { listFailed } from '../record/failed'
+import { getStats } from '../record/stats'
+import type { ReplyMessage } from '../replies'
+import { compileRules, toAction, toRuleSet } from '../rules/compile'
+import { RULES_CACHE_TTL, RULES_KEY } from '../rules/keys'
+import { loadRules, rulesStatus } from '../rules/loader'
+import { decide } from '../rules/match'
+import type { RuleSet } from '../rules/rule-set'
+import { formatIssue, validateRuleSet } from '../rules/validate'
+import { ruleSetVersion } from '../rules/version'
+import type { InboundMessage } from '../wechat/message'
+import { requireAdmin } from './admin-auth'
+import {
+  ConversationsQuery,
+  FailedIdParam,
+  FailedQuery,
+  ManualReplyBody,
+  MessagesQuery,
+  OpenidParam,
+  PREVIEW_MAX_BYTES,
+  PreviewBody,
+  REPLY_MAX_BYTES,
+  StatsQuery,
+  type PreviewMessage,
+} from './admin-api-schemas'
+import { openApiDocument } from './openapi'
+
+type AppEnv = { Bindings: Env }
+type AppContext = Context<AppEnv>
+
+export const adminApi = new Hono<AppEnv>()
+
+adminApi.use('/admin/api/*', requireAdmin, async (c, next) => {
+  await next()
+  // Answers hold users' messages: no shared cache keeps them.
+  c.header('cache-control', 'no-store')
+})
+
+/** The record is per app: every query is for the app this Worker serves. */
+const appidOf = (c: AppContext) => requireSetting(c.env, 'WECHAT_APPID')
+
+/** `{ error }` with a 4xx status: the one shape of every refusal. */
+const refuse = (c: AppContext, status: 400 | 404 | 409 | 413 | 415, error: string) => c.json({ error }, status)
+
+// ---------------------------------------------------------------- validation
+
+/** The first problem, as `where: what` (e.g. `limit: must be an integer from 1 to 200`). */
+function problem(issues: readonly v.BaseIssue<unknown>[], where: string): string {
+  const issue = issues[0]
+  if (!issue) return `${where}: is invalid`
+  const path = v.getDotPath(issue)
+  // strictObject reports an unknown key as "expected never": name the key instead.
+  if (issue.expected === 'never' && path !== null) return `${path}: is not a known ${where === 'body' ? 'field' : 'parameter'}`
+  const message = issue.type === 'object' || issue.type === 'strict_object' ? 'must be an object' : issue.message
+  return `${path ?? where}: ${message}`
+}
+
+/** Checks query or path parameters with `schema`; a 400 naming the first problem. */
+function params<S extends v.GenericSchema<unknown, object>>(target: 'query' | 'param', schema: S) {
+  return validator(target, (value, c): v.InferOutput<S> | Response => {
+    const parsed = v.safeParse(schema, value)
+    return parsed.success ? parsed.output : c.json({ error: problem(parsed.issues, target) }, 400)
+  })
+}
+
+type BodyRead = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; error: string }
+
+/**
+ * Reads a JSON body of at most `maxBytes`: the declared length is checked first, and a body
+ * that goes on past the bound is cancelled, never buffered whole.
+ */
+async function readJson(request: Request, maxBytes: number): Promise<BodyRead> {
+  const mediaType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
+  if (mediaType !== 'application/json') return { ok: false, status: 415, error: 'body: must be application/json' }
+  const tooLarge = { ok: false, status: 413, error: `body: larger than ${maxBytes} bytes` } as const
+  const declared = Number(request.headers.get('content-length') ?? '0')
+  if (declared > maxBytes) return tooLarge
+  const chunks: Uint8Array[] = []
+  let size = 0
+  if (request.body) {
+    const reader = request.body.getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > maxBytes) {
+        // The rest is never read (workerd may log the sender's pipe as aborted).
+        await reader.cancel().catch(() => undefined)
+        return tooLarge
+      }
+      chunks.push(value)
+    }
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  try {
+    return { ok: true, value: JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)) }
+  } catch {
+    return { ok: false, status: 400, error: 'body: is not valid JSON (UTF-8)' }
+  }
+}
+
+/** Checks a JSON body with `schema`, after reading it within `maxBytes`. */
+function jsonBody<S extends v.GenericSchema<unknown, object>>(
+  schema: S,
+  maxBytes: number,
+): MiddlewareHandler<AppEnv, string, { in: { json: v.InferInput<S> }; out: { json: v.InferOutput<S> } }> {
+  return async (c, next) => {
+    const body = await readJson(c.req.raw, maxBytes)
+    if (!body.ok) return c.json({ error: body.error }, body.status)
+    const parsed = v.safeParse(schema, body.value)
+    if (!parsed.success) return c.json({ error: problem(parsed.issues, 'body') }, 400)
+    c.req.addValidatedData('json', parsed.output)
+    await next()
+  }
+}
+
+// ---------------------------------------------------------------- the record
+
+adminApi.get('/admin/api/conversations', params('query', ConversationsQuery), async (c) => {
+  const { cursor, limit, filter } = c.req.valid('query')
+  const now = Date.now()
+  return c.json(await listConversations(c.env.DB, { appid: appidOf(c), limit, now, ...(filter ? { filter } : {}), ...(cursor ? { after: cursor } : {}) }))
+})
+
+adminApi.get('/admin/api/conversations/:openid', params('param', OpenidParam), params('query', MessagesQuery), async (c) => {
+  const { openid } = c.req.valid('param')
+  const { cursor, limit } = c.req.valid('query')
+  const detail = await getConversation(c.env.DB, {
+    appid: appidOf(c),
+    openid,
+    limit,
+    now: Date.now(),
+    ...(cursor ? { after: cursor } : {}),
+  })
+  return detail ? c.json(detail) : refuse(c, 404, 'not_found')
+})
+
+adminApi.get('/admin/api/failed', params('query', FailedQuery), async (c) => {
+  const { cursor, limit } = c.req.valid('query')
+  return c.json(await listFailed(c.env.DB, { appid: appidOf(c), limit, ...(cursor ? { after: cursor } : {}) }))
+})
+
+adminApi.get('/admin/api/stats', params('query', StatsQuery), async (c) => {
+  const { days } = c.req.valid('query')
+  return c.json(await getStats(c.env.DB, appidOf(c), Date.now(), days))
+})
+
+// ---------------------------------------------------------------- actions, through the user's object
+
+adminApi.post(
+  '/admin/api/conversations/:openid/reply',
+  params('param', OpenidParam),
+  jsonBody(ManualReplyBody, REPLY_MAX_BYTES),
+  async (c) => {
+    const { openid } = c.req.valid('param')
+    // The same conversion the rules' replies get: one source format, one message type.
+    const reply: ReplyMessage | undefined = toAction(c.req.valid('json')).sends[0]
+    if (!reply) return refuse(c, 400, 'body: is not a reply that can be sent')
+    const result = await c.env.CONVERSATIONS.getByName(openid).replyByHand(openid, reply)
+    return result.ok ? c.json({ outcome: result.outcome }) : refuse(c, 409, result.refusal)
+  },
+)
+
+for (const action of ['retry', 'drop'] as const) {
+  adminApi.post(`/admin/api/failed/:id/${action}`, params('param', FailedIdParam), async (c) => {
+    const { openid, row } = c.req.valid('param').id
+    const conversation = c.env.CONVERSATIONS.getByName(openid)
+    const result = action === 'retry' ? await conversation.retryFailed(row) : await conversation.dropFailed(row)
+    if (result.ok) return c.json({ outcome: result.outcome })
+    return refuse(c, result.problem === 'not_found' ? 404 : 409, result.problem)
+  })
+}
+
+// ---------------------------------------------------------------- rules
+
+adminApi.get('/admin/api/rules', async (c) => {
+  await loadRules(c.env)
+  // The stored text as it is now: it may be newer than the set in force (isolates recheck
+  // KV every RULES_REFRESH_SECONDS), which sourceVersion against version shows.
+  const stored = await c.env.RULES.get(RULES_KEY, { type: 'arrayBuffer', cacheTtl: RULES_CACHE_TTL })
+  const source = stored === null ? null : new TextDecoder().decode(stored)
+  const sourceVersion = stored === null ? null : await ruleSetVersion(stored)
+  return c.json({ ...rulesStatus(), source, sourceVersion })
+})
+
+adminApi.post('/admin/api/rules/preview', jsonBody(PreviewBody, PREVIEW_MAX_BYTES), async (c) => {
+  const { message, rules } = c.req.valid('json')
+  let ruleSet: RuleSet
+  if (rules === undefined) {
+    ruleSet = await loadRules(c.env)
+  } else {
+    const validation = validateRuleSet(rules)
+    if (!validation.ok) return c.json({ error: 'rules: the draft rule set is invalid', issues: validation.issues.map(formatIssue) }, 400)
+    ruleSet = toRuleSet(compileRules(validation.value, 'draft'))
+  }
+  // decide is pure: nothing is recorded, queued or sent.
+  const plan = decide(ruleSet, inboundOf(message))
+  return c.json({ ruleId: plan.ruleId, replies: plan.sends, transfer: plan.transfer, version: plan.ruleSetVersion })
+})
+
+/** The push a preview stands for: only the fields rules look at matter. */
+function inboundOf(message: PreviewMessage): InboundMessage {
+  const base = { toUserName: 'preview', fromUserName: 'preview', createTime: Math.floor(Date.now() / 1000) }
+  switch (message.type) {
+    case 'text':
+      return { ...base, type: 'text', msgId: '0', content: message.text }
+    case 'image':
+      return { ...base, type: 'image', msgId: '0', picUrl: '', mediaId: '' }
+    case 'miniprogrampage':
+      return {
+        ...base,
+        type: 'miniprogrampage',
+        msgId: '0',
+        title: message.title ?? '',
+        appId: '',
+        pagePath: message.pagepath ?? '',
+        thumbUrl: '',
+        thumbMediaId: '',
+      }
+    case 'event':
+      if (message.event === 'user_enter_tempsession') {
+        return { ...base, type: 'user_enter_tempsession', sessionFrom: message.session_from ?? '' }
+      }
+      return { ...base, type: message.event, items: [] }
+  }
+}
+
+// ---------------------------------------------------------------- the document
+
+adminApi.get('/admin/api/openapi.json', (c) => c.json(openApiDocument()))

@@ -1,0 +1,172 @@
+/**
+ * `GET /admin/api/openapi.json`: the OpenAPI 3.1 document of the admin API, generated at run
+ * time from the valibot schemas the routes validate with (admin-api-schemas.ts), so it
+ * describes exactly what is served. Built once per isolate (a few ms), then reused.
+ */
+import { toJsonSchema, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema'
+import * as v from 'valibot'
+import { ruleSetJsonSchema } from '../rules/json-schema'
+import { VERSION } from '../version'
+import {
+  ANSWERS,
+  ConversationsQuery,
+  FailedIdParam,
+  FailedQuery,
+  ManualReplyBody,
+  MessagesQuery,
+  OpenidParam,
+  PREVIEW_MAX_BYTES,
+  PreviewBody,
+  REPLY_MAX_BYTES,
+  StatsQuery,
+} from './admin-api-schemas'
+
+type Json = Record<string, unknown>
+type ObjectSchema = v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined> | v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>
+
+// Checks JSON Schema cannot express (cursor decoding, either/or pairs) are left out; the
+// request side is shown as it is sent (query values as strings), answers as they arrive.
+const INPUT: ConversionConfig = { target: 'draft-2020-12', typeMode: 'input', errorMode: 'ignore' }
+const OUTPUT: ConversionConfig = { target: 'draft-2020-12', typeMode: 'ignore', errorMode: 'ignore' }
+
+function schemaOf(schema: v.GenericSchema, config: ConversionConfig): Json {
+  // Each schema is embedded in the document, which names the dialect once for all.
+  const { $schema: _dialect, ...rest } = toJsonSchema(schema, config) as JsonSchema & Json
+  return rest
+}
+
+/** One OpenAPI parameter per entry of a query or path schema. */
+function parameters(where: 'query' | 'path', schema: ObjectSchema): Json[] {
+  return Object.entries(schema.entries).map(([name, entry]) => {
+    const optional = entry.type === 'optional'
+    const { description, ...rest } = schemaOf(entry, INPUT)
+    return { name, in: where, required: where === 'path' || !optional, ...(description ? { description } : {}), schema: rest }
+  })
+}
+
+function json(schema: Json, description: string): Json {
+  return { description, content: { 'application/json': { schema } } }
+}
+
+const answer = (name: keyof typeof ANSWERS, description: string) => json({ $ref: `#/components/schemas/${name}` }, description)
+const error = (description: string) => answer('ErrorAnswer', description)
+
+/** Every operation can be refused the same ways. */
+const COMMON_ANSWERS = {
+  '400': error('Malformed input: `{ "error": "<where>: <what>" }`.'),
+  '401': { description: 'No or wrong bearer token (no further detail).' },
+}
+
+function operation(summary: string, options: { parameters?: Json[]; body?: Json; answers: Json }): Json {
+  return {
+    summary,
+    security: [{ bearer: [] }],
+    ...(options.parameters ? { parameters: options.parameters } : {}),
+    ...(options.body ? { requestBody: { required: true, ...options.body } } : {}),
+    // An operation's own description of a status wins over the common one.
+    responses: { ...COMMON_ANSWERS, ...options.answers },
+  }
+}
+
+function buildDocument(): Json {
+  const openid = parameters('path', OpenidParam)
+  const failedId = parameters('path', FailedIdParam)
+  const previewBody = schemaOf(PreviewBody, INPUT)
+  // The draft is checked by the rules' own validator: show its schema, not `unknown`.
+  const { $schema: _dialect, title: _title, ...ruleSet } = ruleSetJsonSchema()
+  const previewProperties = (previewBody.properties ?? {}) as Json
+  previewBody.properties = { ...previewProperties, rules: { ...ruleSet, description: 'A draft rule set (the format of rules/rules.json); the rule set in force when absent.' } }
+  const failedAction = (what: string) =>
+    operation(what, {
+      parameters: failedId,
+      answers: {
+        '200': answer('OutcomeAnswer', 'What became of the send.'),
+        '404': error('`not_found`: the user has no such send (or it was deleted after the retention period).'),
+        '409': error('`not_failed` (pending or sent), or for a retry `window_closed` / `limit_reached`.'),
+      },
+    })
+
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: {
+      title: 'kefu-edge admin API',
+      version: VERSION,
+      description:
+        'The operator’s view of the WeChat customer-service record, and actions through each user’s Conversation object. Every route needs `Authorization: Bearer <ADMIN_TOKEN>`. Times are epoch milliseconds; days are China Standard Time (UTC+8).',
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' } },
+      schemas: Object.fromEntries(Object.entries(ANSWERS).map(([name, schema]) => [name, schemaOf(schema, OUTPUT)])),
+    },
+    paths: {
+      '/admin/api/conversations': {
+        get: operation('Conversations, newest message first', {
+          parameters: parameters('query', ConversationsQuery),
+          answers: { '200': answer('ConversationsAnswer', 'A page of conversations.') },
+        }),
+      },
+      '/admin/api/conversations/{openid}': {
+        get: operation("One conversation and a page of its messages in and out, newest first", {
+          parameters: [...openid, ...parameters('query', MessagesQuery)],
+          answers: {
+            '200': answer('ConversationDetailAnswer', 'The conversation and a page of messages.'),
+            '404': error('`not_found`: the record has no such user.'),
+          },
+        }),
+      },
+      '/admin/api/conversations/{openid}/reply': {
+        post: operation('Send a reply by hand, inside the send window', {
+          parameters: openid,
+          body: json(schemaOf(ManualReplyBody, INPUT), `One reply (at most ${REPLY_MAX_BYTES} bytes).`),
+          answers: {
+            '200': answer('OutcomeAnswer', 'Queued and delivered (or pending a retry).'),
+            '409': error('`window_closed` or `limit_reached`: WeChat would refuse the send; nothing was stored.'),
+            '413': error('The body is too large.'),
+            '415': error('The body is not application/json.'),
+          },
+        }),
+      },
+      '/admin/api/failed': {
+        get: operation('Failed sends, most recently failed first', {
+          parameters: parameters('query', FailedQuery),
+          answers: { '200': answer('FailedListAnswer', 'A page of failed sends.') },
+        }),
+      },
+      '/admin/api/failed/{id}/retry': { post: failedAction('Send a failed send again, if the window allows it') },
+      '/admin/api/failed/{id}/drop': { post: failedAction('Give up on a failed send') },
+      '/admin/api/rules': {
+        get: operation('The rule set in force, the stored source, and why a newer one was rejected', {
+          answers: { '200': answer('RulesAnswer', 'Rule set status.') },
+        }),
+      },
+      '/admin/api/rules/preview': {
+        post: operation('Which rule answers a message, and with what; nothing is sent or stored', {
+          body: json(previewBody, `A message, and optionally a draft rule set (at most ${PREVIEW_MAX_BYTES} bytes in all).`),
+          answers: {
+            '200': answer('PreviewAnswer', 'The decision.'),
+            '400': answer('PreviewRefusal', 'Malformed input, or a draft rule set that does not validate (`issues`, one line each).'),
+            '413': error('The body is too large.'),
+            '415': error('The body is not application/json.'),
+          },
+        }),
+      },
+      '/admin/api/stats': {
+        get: operation('Per day: messages, replies sent and failed, push-to-reply time; per rule: hits; top unmatched questions', {
+          parameters: parameters('query', StatsQuery),
+          answers: { '200': answer('StatsAnswer', 'The stats.') },
+        }),
+      },
+      '/admin/api/openapi.json': {
+        get: operation('This document', { answers: { '200': { description: 'The OpenAPI document.' } } }),
+      },
+    },
+  }
+}
+
+let document: Json | null = null
+
+export function openApiDocument(): Json {
+  document ??= buildDocument()
+  return document
+}

@@ -1,0 +1,242 @@
+/**
+ * The D1 record's queries against the real local D1 with the migrations applied:
+ *
+ * - every statement an admin API route runs (and every retention step) searches an index:
+ *   `EXPLAIN QUERY PLAN` on exactly the builders' output shows no table scan, so a page
+ *   costs the same over ten rows or millions;
+ * - writing the same events twice counts them once;
+ * - retention clears texts and forgets questions after RETENTION_DAYS, keeps counts while
+ *   the stats can show them, and leaves other apps alone.
+ */
+import { env } from 'cloudflare:workers'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { CONVERSATION_FILTERS, conversationQuery, getConversation, listConversations, listConversationsQuery, messagesQuery } from '../src/record/conversations'
+import { decodeCursor, encodeCursor } from '../src/record/cursor'
+import { DAY_MS, dayOf } from '../src/record/day'
+import type { InboundEvent, OutboundEvent, RecordEvent, WindowEvent } from '../src/record/event'
+import { failedQuery, listFailed } from '../src/record/failed'
+import { appidsQuery, pruneRecord, pruneSteps } from '../src/record/retention'
+import type { Statement } from '../src/record/sql'
+import { getStats, MAX_STATS_DAYS, statsQueries, statsRange } from '../src/record/stats'
+import { writeRecord } from '../src/record/write'
+import { uniqueAppid, uniqueOpenid } from './fake-wechat-client'
+
+const db = env.DB
+const NOW = Date.now()
+const AT = { at: NOW, id: 'o-cursor' }
+
+/** The plan's lines: `SEARCH messages USING INDEX messages_failed (appid=? AND …)` and the like. */
+async function plan({ sql, params }: Statement): Promise<string[]> {
+  const { results } = await db.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>()
+  return results.map((row) => row.detail)
+}
+
+const TABLES = ['conversations', 'messages', 'rule_daily', 'unmatched']
+
+/**
+ * Every step on one of the record's tables is a search through an index or the primary key,
+ * constrained by at least the appid: never `SCAN <table>` (all rows) nor an index scan
+ * from end to end.
+ */
+function expectSearches(lines: string[], name: string): void {
+  const onTables = lines.filter((line) => TABLES.some((table) => new RegExp(`^(SCAN|SEARCH) ${table}\\b`).test(line)))
+  expect(onTables.length, `${name}: ${lines.join(' | ')}`).toBeGreaterThan(0)
+  for (const line of onTables) {
+    // The rowid form is the second half of `WHERE rowid IN (<an index search>)`.
+    expect(line, `${name}: ${lines.join(' | ')}`).toMatch(/^SEARCH \w+ USING ((COVERING )?INDEX \w+ \(appid=\?|PRIMARY KEY \(appid=\?|INTEGER PRIMARY KEY \(rowid=\?\))/)
+  }
+}
+
+describe('every query of the admin API uses an index', () => {
+  const appid = 'wxplanplanplanplan00'
+  const cases: [string, Statement][] = [
+    ['conversation', conversationQuery(appid, 'o1')],
+    ['messages', messagesQuery({ appid, openid: 'o1', limit: 50 })],
+    ['messages after a cursor', messagesQuery({ appid, openid: 'o1', limit: 50, after: AT })],
+    ['failed', failedQuery({ appid, limit: 50 })],
+    ['failed after a cursor', failedQuery({ appid, limit: 50, after: AT })],
+    ...(['all', ...CONVERSATION_FILTERS] as const).flatMap((filter): [string, Statement][] => {
+      const options = { appid, limit: 50, now: NOW, ...(filter === 'all' ? {} : { filter }) }
+      return [
+        [`conversations ${filter}`, listConversationsQuery(options)],
+        [`conversations ${filter} after a cursor`, listConversationsQuery({ ...options, after: AT })],
+      ]
+    }),
+    ...statsQueries(statsRange(appid, NOW, MAX_STATS_DAYS)).map((query, i): [string, Statement] => [`stats #${i}`, query]),
+  ]
+
+  for (const [name, query] of cases) {
+    it(name, async () => expectSearches(await plan(query), name))
+  }
+
+  it('the list and the messages walk their index in order (no sort of the rows)', async () => {
+    for (const query of [listConversationsQuery({ appid, limit: 50, now: NOW }), messagesQuery({ appid, openid: 'o1', limit: 50 }), failedQuery({ appid, limit: 50 })]) {
+      expect((await plan(query)).join(' | ')).not.toMatch(/TEMP B-TREE/)
+    }
+  })
+
+  it('and so does every retention step', async () => {
+    for (const step of pruneSteps(appid, NOW, 7)) expectSearches(await plan(step.statement), step.name)
+    // The list of apps: one seek per app on each table's leading appid.
+    for (const line of await plan(appidsQuery())) expect(line).not.toMatch(/^SCAN (conversations|messages|unmatched)$/)
+  })
+})
+
+// ---------------------------------------------------------------- seeding
+
+let msgIds = 9_100_000_000_000_000_000n
+
+function inbound(appid: string, openid: string, at: number, text: string, extra: Partial<InboundEvent> = {}): InboundEvent {
+  const msgId = String(++msgIds)
+  return { type: 'inbound', appid, openid, key: `msg:${msgId}`, msgId, kind: 'text', text, ruleId: 'r1', rulesVersion: 'v1', unmatched: false, at, ...extra }
+}
+
+function outbound(appid: string, openid: string, id: number, inboundKey: string, pushedAt: number, extra: Partial<OutboundEvent> = {}): OutboundEvent {
+  return {
+    type: 'outbound',
+    appid,
+    openid,
+    id,
+    inboundKey,
+    ruleId: 'r1',
+    part: 0,
+    replyType: 'text',
+    text: `reply ${id}`,
+    status: 'sent',
+    errcode: null,
+    reason: null,
+    pushedAt,
+    updatedAt: pushedAt + 100,
+    manual: false,
+    ...extra,
+  }
+}
+
+function windowEvent(appid: string, openid: string, at: number, extra: Partial<WindowEvent> = {}): WindowEvent {
+  return { type: 'window', appid, openid, remaining: 4, closesAt: at + 48 * 3600_000, pending: 0, failed: 0, at, ...extra }
+}
+
+const count = async (sql: string, ...params: (string | number)[]) =>
+  (await db.prepare(sql).bind(...params).first<{ n: number }>())?.n ?? 0
+
+describe('writing the record', () => {
+  it('counts events written twice (or replayed in a later batch) once', async () => {
+    const appid = uniqueAppid()
+    const openid = uniqueOpenid()
+    const hello = inbound(appid, openid, NOW - 1000, 'Hello there', { ruleId: 'default', unmatched: true })
+    const order = inbound(appid, openid, NOW - 500, '订单 123456')
+    const events: RecordEvent[] = [
+      hello,
+      outbound(appid, openid, 1, hello.key, hello.at),
+      order,
+      outbound(appid, openid, 2, order.key, order.at, { status: 'failed', errcode: 40003, reason: 'invalid openid' }),
+      windowEvent(appid, openid, NOW, { remaining: 3, failed: 1 }),
+    ]
+    await writeRecord(db, events)
+    await writeRecord(db, events)
+    await writeRecord(db, [events[2]!, events[0]!])
+
+    expect(await count('SELECT COUNT(*) AS n FROM messages WHERE appid = ?', appid)).toBe(4)
+    expect(await count('SELECT SUM(hits) AS n FROM rule_daily WHERE appid = ?', appid)).toBe(2)
+    expect(await count("SELECT count AS n FROM unmatched WHERE appid = ? AND text = 'hello there'", appid)).toBe(1)
+    expect(await count('SELECT unmatched AS n FROM conversations WHERE appid = ?', appid)).toBe(1)
+
+    const stats = await getStats(db, appid, NOW, 1)
+    expect(stats.daily).toEqual([
+      { day: dayOf(NOW), messages: 2, events: 0, repliesSent: 1, repliesFailed: 1, repliesPending: 0, repliesDropped: 0, replyMs: { median: 100, p95: 100 } },
+    ])
+    expect(stats.rules).toEqual([
+      { ruleId: 'default', hits: 1 },
+      { ruleId: 'r1', hits: 1 },
+    ])
+    expect(stats.unmatched).toMatchObject([{ text: 'hello there', count: 1 }])
+  })
+
+  it('never moves a send back: an older or equal-time lower status does not overwrite a newer one', async () => {
+    const appid = uniqueAppid()
+    const openid = uniqueOpenid()
+    const push = inbound(appid, openid, NOW - 1000, 'hi')
+    const sent = outbound(appid, openid, 1, push.key, push.at, { updatedAt: push.at + 200 })
+    await writeRecord(db, [push, sent])
+    await writeRecord(db, [outbound(appid, openid, 1, push.key, push.at, { status: 'pending', updatedAt: push.at + 10 })])
+    await writeRecord(db, [outbound(appid, openid, 1, push.key, push.at, { status: 'failed', errcode: -1, updatedAt: push.at + 200 })])
+    const page = await listFailed(db, { appid, limit: 10 })
+    expect(page.items).toEqual([])
+    const detail = await getConversation(db, { appid, openid, limit: 10, now: NOW })
+    expect(detail?.messages.items.map((m) => [m.direction, m.status])).toEqual([
+      ['out', 'sent'],
+      ['in', 'received'],
+    ])
+  })
+
+  it('keeps the newest window report', async () => {
+    const appid = uniqueAppid()
+    const openid = uniqueOpenid()
+    await writeRecord(db, [inbound(appid, openid, NOW - 10_000, 'hi'), windowEvent(appid, openid, NOW - 1000, { remaining: 2, closesAt: NOW + 60_000 })])
+    await writeRecord(db, [windowEvent(appid, openid, NOW - 5000, { remaining: 5 })])
+    const [row] = (await listConversations(db, { appid, limit: 10, now: NOW })).items
+    expect(row?.window).toEqual({ remaining: 2, closesAt: NOW + 60_000, open: true })
+  })
+})
+
+describe('cursors', () => {
+  it('decode only what was encoded for the same list', () => {
+    const cursor = encodeCursor('messages', { at: 123, id: 'msg:1' })
+    expect(decodeCursor('messages', cursor)).toEqual({ at: 123, id: 'msg:1' })
+    expect(decodeCursor('failed', cursor)).toBeNull()
+    for (const garbage of ['', 'x', '!!!', 'a'.repeat(600), btoa('[1,2,3]'), encodeCursor('messages', { at: 1.5, id: 'x' })]) {
+      expect(decodeCursor('messages', garbage)).toBeNull()
+    }
+  })
+})
+
+describe('retention (pruneRecord)', () => {
+  const RETENTION_DAYS = 7
+  let appid: string
+  let other: string
+  let seeded: { a: InboundEvent; o: InboundEvent; r: InboundEvent }
+  const openid = uniqueOpenid()
+  const old = NOW - 10 * DAY_MS
+  const ancient = NOW - (MAX_STATS_DAYS + 5) * DAY_MS
+
+  beforeAll(async () => {
+    appid = uniqueAppid()
+    other = uniqueAppid()
+    const write = async (app: string) => {
+      const a = inbound(app, openid, ancient, 'ancient question', { ruleId: 'default', unmatched: true })
+      const o = inbound(app, openid, old, 'old question', { ruleId: 'default', unmatched: true })
+      const r = inbound(app, openid, NOW - 1000, 'recent question', { ruleId: 'default', unmatched: true })
+      await writeRecord(db, [a, o, outbound(app, openid, 1, o.key, o.at), r, windowEvent(app, openid, old, { remaining: 5, closesAt: old + 60_000 })])
+      // The window report is older than the last message: only the cron closes it in the list's index.
+      return { a, o, r }
+    }
+    seeded = await write(appid)
+    await write(other)
+  })
+
+  it('clears old texts, forgets old questions and closed windows, drops rows past the stats, and keeps counts', async () => {
+    const counts = await pruneRecord(db, { appid, now: NOW, retentionDays: RETENTION_DAYS })
+    expect(counts).toMatchObject({ textsCleared: 3, questionsForgotten: 2, windowsClosed: 1, messagesDeleted: 1, conversationsDeleted: 0 })
+
+    const texts = (await db.prepare('SELECT text FROM messages WHERE appid = ? ORDER BY at').bind(appid).all<{ text: string | null }>()).results
+    expect(texts.map((r) => r.text)).toEqual([null, null, 'recent question'])
+    expect((await db.prepare('SELECT text FROM unmatched WHERE appid = ?').bind(appid).all<{ text: string }>()).results).toEqual([{ text: 'recent question' }])
+    // The old day still counts its message and its reply: counts outlive texts.
+    const stats = await getStats(db, appid, NOW, 14)
+    expect(stats.daily.find((d) => d.day === dayOf(old))).toMatchObject({ messages: 1, repliesSent: 1 })
+    expect((await listConversations(db, { appid, limit: 10, now: NOW, filter: 'open' })).items).toEqual([])
+    expect((await listConversations(db, { appid, limit: 10, now: NOW })).items).toMatchObject([{ openid, lastText: 'recent question' }])
+
+    // A second run has nothing left to do, and the other app was not touched.
+    expect(await pruneRecord(db, { appid, now: NOW, retentionDays: RETENTION_DAYS })).toMatchObject({ textsCleared: 0, messagesDeleted: 0 })
+    expect(await count('SELECT COUNT(*) AS n FROM messages WHERE appid = ? AND text IS NOT NULL', other)).toBe(4)
+  })
+
+  it('does not count a late retry of a push whose text was cleared: its row is kept', async () => {
+    const before = await count("SELECT SUM(hits) AS n FROM rule_daily WHERE appid = ? AND rule_id = 'default'", appid)
+    await writeRecord(db, [seeded.o])
+    expect(await count("SELECT SUM(hits) AS n FROM rule_daily WHERE appid = ? AND rule_id = 'default'", appid)).toBe(before)
+    expect(await count("SELECT COUNT(*) AS n FROM unmatched WHERE appid = ? AND text = 'old question'", appid)).toBe(0)
+    expect(await count('SELECT unmatched AS n FROM conversations WHERE appid = ?', appid)).toBe(3)
+  })
+})
