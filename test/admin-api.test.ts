@@ -193,7 +193,6 @@ describe('malformed input', () => {
     ['/admin/api/conversations?limit=abc', {}, 400, /^limit: /],
     ['/admin/api/conversations?limit=1.5', {}, 400, /^limit: /],
     ['/admin/api/conversations?limit=-1', {}, 400, /^limit: /],
-    ['/admin/api/conversations?limit=', {}, 400, /^limit: /],
     ['/admin/api/conversations?limit=1&limit=2', {}, 400, /^limit: /],
     ['/admin/api/conversations?cursor=garbage', {}, 400, /^cursor: is not a cursor of this list/],
     ['/admin/api/conversations?cursor=%E4%BD%A0', {}, 400, /^cursor: /],
@@ -222,9 +221,9 @@ describe('malformed input', () => {
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { raw: '{"type":"text",' }, 400, /^body: is not valid JSON/],
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { raw: '' }, 400, /^body: is not valid JSON/],
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { raw: '{"type":"text","text":"hi"}', contentType: 'text/plain' }, 415, /^body: must be application\/json/],
-    [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: [{ type: 'text', text: 'hi' }] }, 400, /must be an object|type must be/],
+    [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: [{ type: 'text', text: 'hi' }] }, 400, /must be an object|must be one of/],
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: 'hi' }, 400, /^body: /],
-    [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'transfer' } }, 400, /^type: type must be one of text, image, link, miniprogrampage/],
+    [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'transfer' } }, 400, /^type: must be one of text, image, link, miniprogrampage/],
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'voice' } }, 400, /^type: /],
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'text' } }, 400, /^text: /],
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'text', text: '' } }, 400, /^text: must not be empty/],
@@ -331,6 +330,8 @@ describe('the conversation list', () => {
 
   it('uses the default page of 50 and says when there is no next page', async () => {
     const page = json<Page<ConversationView>>(await api('/admin/api/conversations', { appid }))
+    // Empty values are the defaults: a first page asked for with `cursor=` from a null nextCursor.
+    expect(json(await api('/admin/api/conversations?cursor=&limit=&filter=', { appid }))).toEqual(page)
     expect(page.items).toHaveLength(7)
     expect(page.nextCursor).toBeNull()
     expect(page.items[0]).toEqual({

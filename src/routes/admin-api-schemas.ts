@@ -106,7 +106,7 @@ export const FailedIdParam = v.strictObject({
 const [TextReply, ImageReply, LinkReply, PageReply] = ReplySchema.options
 
 export const ManualReplyBody = v.pipe(
-  v.variant('type', [TextReply, ImageReply, LinkReply, PageReply], 'type must be one of text, image, link, miniprogrampage'),
+  v.variant('type', [TextReply, ImageReply, LinkReply, PageReply], 'must be one of text, image, link, miniprogrampage'),
   // The either/or pairs validate.ts checks for rule replies.
   v.check(
     (reply) => reply.type !== 'image' || (reply.url === undefined) !== (reply.media_id === undefined),
@@ -140,7 +140,7 @@ const PreviewEvent = v.strictObject({
 export const PreviewMessage = v.variant(
   'type',
   [PreviewText, PreviewImage, PreviewPage, PreviewEvent],
-  'type must be one of text, image, miniprogrampage, event',
+  'must be one of text, image, miniprogrampage, event',
 )
 export type PreviewMessage = v.InferOutput<typeof PreviewMessage>
 

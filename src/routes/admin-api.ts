@@ -71,10 +71,15 @@ function problem(issues: readonly v.BaseIssue<unknown>[], where: string): string
   return `${path ?? where}: ${message}`
 }
 
-/** Checks query or path parameters with `schema`; a 400 naming the first problem. */
+/**
+ * Checks query or path parameters with `schema`; a 400 naming the first problem. An empty
+ * query value is the parameter left out: a client that fills `cursor=` from a null
+ * `nextCursor`, or sends a form's empty fields, asks for the default.
+ */
 function params<S extends v.GenericSchema<unknown, object>>(target: 'query' | 'param', schema: S) {
   return validator(target, (value, c): v.InferOutput<S> | Response => {
-    const parsed = v.safeParse(schema, value)
+    const given = target === 'query' ? Object.fromEntries(Object.entries(value).filter(([, text]) => text !== '')) : value
+    const parsed = v.safeParse(schema, given)
     return parsed.success ? parsed.output : c.json({ error: problem(parsed.issues, target) }, 400)
   })
 }
