@@ -185,6 +185,11 @@ describe('a reply sent by hand', () => {
     expect(await stub(openid).replyByHand(openid, { type: 'text', text: 'hello?' })).toEqual({ ok: false, refusal: 'window_closed' })
     expect(await sendsTo(openid)).toEqual([])
     expect(await messages(openid)).toEqual([])
+    // Nothing was created for a user the object did not know: no storage no alarm would delete.
+    const tables = await runInDurableObject(stub(openid), (_instance: Conversation, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+    )
+    expect(tables).toEqual([])
   })
 
   it('is refused once the window’s sends are used up', async () => {

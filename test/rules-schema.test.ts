@@ -109,6 +109,8 @@ describe('regex patterns', () => {
     ['(a{20}){60}', /unrolls to 1,\d{3} states, over the limit of 1,000 \(counted repeats multiply/],
     ['(?:\\w{100}){0,20}', /unrolls to 2,\d{3} states, over the limit of 1,000/],
     ['(a*)?b', /optional a part that can already match nothing/],
+    ['(.*?){2,}(a)', /repeats without end a part that can already match nothing/],
+    ['(?:a?b?)*c', /repeats without end a part that can already match nothing/],
     ['x'.repeat(301), /longer than 300/],
     ['(', /is not a valid regular expression/],
   ]

@@ -117,7 +117,8 @@ export class Conversation extends DurableObject<Env> {
    * and delivered like any reply (it uses up the window the same way) and recorded as manual.
    */
   async replyByHand(openid: string, reply: ReplyMessage): Promise<ManualReplyResult> {
-    this.ensureSchema(true)
+    // A user the object does not know has no window: nothing may be created for them here.
+    if (!this.ensureSchema(false)) return { ok: false, refusal: 'window_closed' }
     const sql = this.ctx.storage.sql
     const now = Date.now()
     const blocked = refusal(readWindow(sql), now)

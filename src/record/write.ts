@@ -8,7 +8,7 @@
  *   and raises nothing. Retention clears text but keeps rows while counts can be shown, so a
  *   late retry still finds its row.
  * - An outbound row takes a status only from an event with a newer `updatedAt` (at the same
- *   instant, sent beats failed beats pending): a replay out of order cannot move `sent`
+ *   instant, dropped beats sent beats failed beats pending): a replay out of order cannot move `sent`
  *   back to `pending`. Its text is written only when the row is created.
  * - The window and outbox counts are the object's own numbers at `at`; an older report never
  *   replaces a newer one.
@@ -62,7 +62,9 @@ INSERT INTO messages (appid, id, openid, direction, kind, text, rule_id, rules_v
 VALUES (?1, ?2, ?3, 'in', ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, ?10)
 ON CONFLICT (appid, id) DO NOTHING`
 
-const STATUS_RANK = (column: string) => `(CASE ${column} WHEN 'sent' THEN 2 WHEN 'failed' THEN 1 ELSE 0 END)`
+/** At the same instant: the operator's drop is final, a send beats a failure, any outcome beats pending. */
+const STATUS_RANK = (column: string) =>
+  `(CASE ${column} WHEN 'dropped' THEN 3 WHEN 'sent' THEN 2 WHEN 'failed' THEN 1 ELSE 0 END)`
 
 const OUTBOUND_ROW = `
 INSERT INTO messages (appid, id, openid, direction, kind, text, rule_id, inbound_key, part, manual, status, errcode, reason, at, pushed_at, updated_at, day, latency_ms)

@@ -6,10 +6,11 @@
  * Two details make the result JavaScript's, not just the same language:
  * - Each iteration of a repeat first clears the groups inside it (RESET), as JavaScript does:
  *   `/(?:(a)|b)+/.exec('ab')[1]` is undefined.
- * - JavaScript rejects an iteration that matched nothing once the minimum is reached. In a
- *   loop the VM does the same for free (the empty path re-enters the loop's SPLIT at the same
- *   position and is dropped as a duplicate), but an optional copy has no loop to re-enter, so
- *   `(a*)?` and `(x|){0,3}` — optional parts that can match nothing — are refused instead.
+ * - JavaScript rejects an iteration that matched nothing once the minimum is reached, and
+ *   then prefers a longer next iteration to leaving the loop. The VM cannot keep that order
+ *   when iterations can be empty (they share states at one position), so a repeat of a part
+ *   that can match nothing — `(a*)*`, `(.*?)+`, `(a*)?`, `(x|){0,3}` — is refused. Such
+ *   patterns say nothing a plainer one does not.
  */
 import { charTest } from './regex-chars'
 import { UnsupportedRegex, type RegexNode, type RegexTree } from './regex-syntax'
@@ -102,6 +103,14 @@ export function compileProgram(tree: RegexTree, limits: ProgramLimits): RegexPro
     const iteration = () => {
       if (groups) emit(RESET, 2 * groups[0], 2 * groups[1] + 2)
       node(n.body)
+    }
+    if (n.max === Infinity && nullable(n.body)) {
+      // The VM drops the empty iteration as JavaScript does, but the next iteration then
+      // shares its states with the current one, and JavaScript's preference between them is
+      // lost: /(.*?){2,}(a)/ on "aaa" would match "aa" where JavaScript matches "aaa".
+      throw new UnsupportedRegex(
+        'repeats without end a part that can already match nothing, like (a*)* or (.*?)+; drop one of the two repeats',
+      )
     }
     for (let i = 0; i < n.min; i++) iteration()
     if (n.max === Infinity) {
