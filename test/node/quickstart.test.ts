@@ -98,6 +98,28 @@ describe('npm start + npm run chat', () => {
     expect(chat('--enter', 'pay', '--openid', 'oQuickstartPayUser000000001')).toContain('[rule welcome-pay] text: 支付遇到问题？回复 1 获取帮助')
   })
 
+  it('keeps the record in local D1: the admin API lists the user and what they were sent', async () => {
+    chat('1', '--openid', 'oQuickstartRecordUser000001')
+    const get = (path: string) =>
+      fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: 'Bearer local-admin-token-change-me' } })
+    await vi.waitFor(
+      async () => {
+        const res = await get('/admin/api/conversations/oQuickstartRecordUser000001')
+        expect(res.status).toBe(200)
+        const detail = (await res.json()) as { messages: { items: { direction: string; ruleId: string | null; status: string }[] } }
+        expect(detail.messages.items.map((m) => [m.direction, m.ruleId, m.status])).toEqual(
+          expect.arrayContaining([
+            ['in', 'download', 'received'],
+            ['out', 'download', 'sent'],
+          ]),
+        )
+      },
+      { timeout: 10_000, interval: 200 },
+    )
+    const list = (await (await get('/admin/api/conversations')).json()) as { items: { openid: string }[] }
+    expect(list.items.map((c) => c.openid)).toContain('oQuickstartRecordUser000001')
+  })
+
   it('picks up an edited rule set pushed with rules:push --local, without a restart', async () => {
     const edited = join(state, 'edited-rules.json')
     writeFileSync(
