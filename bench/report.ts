@@ -3,6 +3,7 @@ import type { BundleResult } from './bundle'
 import type { E2eRow } from './e2e'
 import type { PipelineRow } from './pipeline'
 import type { WorkerdPipelineRow } from './pipeline-workerd'
+import type { RecordResult } from './record'
 import type { RegexRow } from './regex'
 import type { RulesRow } from './rules'
 import { fmt, table } from './timing'
@@ -108,6 +109,40 @@ export function bundleTable(bundle: BundleResult): string {
   ].join('\n')
 }
 
+export function recordTable(r: RecordResult): string {
+  const perPush = table(
+    ['push', 'writes', 'events', 'D1 statements', 'recordStatements µs (Node)', 'local D1 write mean ms', 'p50 ms', 'p95 ms'],
+    r.pushRows.map((p) => [
+      p.case,
+      String(p.batches),
+      String(p.events),
+      String(p.statements),
+      fmt(p.cpuUs, 1),
+      fmt(p.writeMeanMs, 2),
+      fmt(p.writeP50Ms, 0),
+      fmt(p.writeP95Ms, 0),
+    ]),
+  )
+  const queries = table(
+    ['query', 'route', 'items', 'D1 rows read', 'mean ms', 'p50 ms', 'p95 ms'],
+    r.queries.map((q) => [
+      q.op,
+      q.route,
+      String(q.items),
+      q.rowsRead.toLocaleString('en'),
+      fmt(q.meanMs, 2),
+      fmt(q.p50Ms, 0),
+      fmt(q.p95Ms, 0),
+    ]),
+  )
+  const fill =
+    `${r.messages.toLocaleString('en')} messages from ${r.pushes.toLocaleString('en')} pushes over ${r.days} days: ` +
+    `${r.conversations.toLocaleString('en')} conversations, ${r.questions.toLocaleString('en')} unmatched questions, ` +
+    `${r.ruleDays.toLocaleString('en')} rule-days; database ${size(r.dbBytes)}. ` +
+    `Filled in ${fmt(r.fillMs / 1000, 1)} s (${r.fillStatements.toLocaleString('en')} statements, many pushes per batch).`
+  return [perPush, '', fill, '', queries].join('\n')
+}
+
 export interface TargetCheck {
   target: string
   met: boolean | null
@@ -123,6 +158,8 @@ export interface Sections {
   regex?: RegexRow[]
   e2e?: E2eRow[]
   bundle?: BundleResult
+  /** The D1 record: per push, and the admin API's queries over 100,000 local messages. */
+  record?: RecordResult
 }
 
 export function checkTargets(s: Sections): TargetCheck[] {
