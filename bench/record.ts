@@ -21,6 +21,7 @@ import { unstable_splitSqlQuery } from 'wrangler'
 import type { InboundEvent, OutboundEvent, OutboundStatus, RecordEvent, WindowEvent } from '../src/record/event'
 import { recordStatements } from '../src/record/write'
 import type { RecordCounts, RecordOp, TimeAnswer, TimeRequest, WriteAnswer } from './record-worker/worker'
+import { generator, type Generator } from './rules'
 import { freePort, installCleanup, startWranglerDev, type Service, waitForHttp } from './processes'
 import { median, medianMs, percentile } from './timing'
 
@@ -106,25 +107,6 @@ const QUERIES: readonly { op: RecordOp; route: string }[] = [
 // ---------------------------------------------------------------------------------------------
 // Pushes as the Conversation object hands them to the record
 
-/**
- * A seeded generator (mulberry32, 32-bit integer arithmetic). Not bench/rules.ts's
- * `generator`: its LCG multiplies past 2^53 in floating point and repeats after about
- * 10,500 draws, which would make 45,000 pushes reuse the same few thousand.
- */
-function seeded(seed: number) {
-  let state = seed >>> 0
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-  const pick = (chars: string, n: number) => Array.from({ length: n }, () => chars[Math.floor(random() * chars.length)]).join('')
-  return { random, pick }
-}
-
-type Seeded = ReturnType<typeof seeded>
 
 interface Push {
   inbound: InboundEvent
@@ -141,7 +123,7 @@ interface UserState {
 
 /** Seeded pushes from `users` users over `days` days before `now`: skewed users, rules, questions. */
 class PushMaker {
-  readonly #g: Seeded
+  readonly #g: Generator
   readonly #users: UserState[]
   readonly #questions: string[]
   #seq = 0
@@ -150,7 +132,7 @@ class PushMaker {
     seed: number,
     readonly users: number,
   ) {
-    this.#g = seeded(seed)
+    this.#g = generator(seed)
     this.#users = Array.from({ length: users }, () => ({ nextOutbox: 1, failed: 0 }))
     this.#questions = Array.from({ length: 2000 }, () => `请问${this.#g.pick(CJK, 4 + Math.floor(this.#g.random() * 12))}？`)
   }
@@ -358,7 +340,7 @@ export async function runRecordBench(options: RecordOptions = {}): Promise<Recor
     const times: number[] = []
     const pushes: Push[] = []
     let stored = 0
-    const g = seeded(44)
+    const g = generator(44)
     while (stored < messages) {
       times.push(now - Math.floor(g.random() * days * DAY_MS))
       const left = messages - stored - 1
