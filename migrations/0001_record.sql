@@ -57,7 +57,7 @@ CREATE TABLE messages (
   inbound_key TEXT,
   part INTEGER,
   manual INTEGER NOT NULL DEFAULT 0,
-  -- In: 'received'. Out: 'pending', 'sent' or 'failed'; the newest updated_at wins.
+  -- In: 'received'. Out: 'pending', 'sent', 'failed' or 'dropped'; the newest updated_at wins.
   status TEXT NOT NULL,
   errcode INTEGER,
   reason TEXT,
@@ -66,21 +66,47 @@ CREATE TABLE messages (
   pushed_at INTEGER,
   updated_at INTEGER NOT NULL,
   day TEXT NOT NULL,
-  -- Out, sent, not manual: updated_at - pushed_at (push to reply), for the stats' percentiles.
+  -- Out, sent, not manual: updated_at - pushed_at (push to reply); counted in daily_latency.
   latency_ms INTEGER,
   PRIMARY KEY (appid, id)
 );
 
 -- One conversation's messages, newest first.
 CREATE INDEX messages_conversation ON messages (appid, openid, at, id);
--- Counts per day, read from the index alone.
-CREATE INDEX messages_day ON messages (appid, day, direction, status, kind);
--- Push-to-reply times per day, in order: medians and percentiles without a sort.
-CREATE INDEX messages_latency ON messages (appid, day, latency_ms) WHERE latency_ms IS NOT NULL;
+-- Retention: the rows of days past the stats.
+CREATE INDEX messages_day ON messages (appid, day);
 -- Failed sends, newest first.
 CREATE INDEX messages_failed ON messages (appid, updated_at, id) WHERE status = 'failed';
 -- Retention: the rows whose text is still kept.
 CREATE INDEX messages_text ON messages (appid, at) WHERE text IS NOT NULL;
+
+-- Counts per day, raised and moved by the same batches that write messages (an outbound row's
+-- count moves from its old status to its new one when an event replaces it), so the stats
+-- read one row per day whatever the number of messages. Sends are counted on the day of the
+-- push they answer.
+CREATE TABLE daily (
+  appid TEXT NOT NULL,
+  day TEXT NOT NULL,
+  -- In: user messages (text, image, card) and events.
+  messages INTEGER NOT NULL DEFAULT 0,
+  events INTEGER NOT NULL DEFAULT 0,
+  -- Out, by status now.
+  replies_pending INTEGER NOT NULL DEFAULT 0,
+  replies_sent INTEGER NOT NULL DEFAULT 0,
+  replies_failed INTEGER NOT NULL DEFAULT 0,
+  replies_dropped INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (appid, day)
+) WITHOUT ROWID;
+
+-- Push-to-reply times of the replies rules sent, per day, as a histogram: bucket b holds the
+-- times up to LATENCY_BUCKETS_MS[b] (src/record/latency.ts). Median and p95 come from it.
+CREATE TABLE daily_latency (
+  appid TEXT NOT NULL,
+  day TEXT NOT NULL,
+  bucket INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (appid, day, bucket)
+) WITHOUT ROWID;
 
 -- Hits per rule per day (the default reply counts as rule 'default').
 CREATE TABLE rule_daily (

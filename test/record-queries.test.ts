@@ -9,6 +9,7 @@
  *   the stats can show them, and leaves other apps alone.
  */
 import { env } from 'cloudflare:workers'
+import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { CONVERSATION_FILTERS, conversationQuery, getConversation, listConversations, listConversationsQuery, messagesQuery } from '../src/record/conversations'
 import { decodeCursor, encodeCursor } from '../src/record/cursor'
@@ -16,6 +17,7 @@ import { DAY_MS, dayOf } from '../src/record/day'
 import type { InboundEvent, OutboundEvent, RecordEvent, WindowEvent } from '../src/record/event'
 import { failedQuery, listFailed } from '../src/record/failed'
 import { appidsQuery, pruneRecord, pruneSteps } from '../src/record/retention'
+import { latencyBucket, percentileOf } from '../src/record/latency'
 import type { Statement } from '../src/record/sql'
 import { getStats, MAX_STATS_DAYS, statsQueries, statsRange } from '../src/record/stats'
 import { writeRecord } from '../src/record/write'
@@ -31,7 +33,7 @@ async function plan({ sql, params }: Statement): Promise<string[]> {
   return results.map((row) => row.detail)
 }
 
-const TABLES = ['conversations', 'messages', 'rule_daily', 'unmatched']
+const TABLES = ['conversations', 'messages', 'daily', 'daily_latency', 'rule_daily', 'unmatched']
 
 /**
  * Every step on one of the record's tables is a search through an index or the primary key,
@@ -176,6 +178,98 @@ describe('writing the record', () => {
     await writeRecord(db, [windowEvent(appid, openid, NOW - 5000, { remaining: 5 })])
     const [row] = (await listConversations(db, { appid, limit: 10, now: NOW })).items
     expect(row?.window).toEqual({ remaining: 2, closesAt: NOW + 60_000, open: true })
+  })
+})
+
+describe('the daily counts the stats read', () => {
+  // Any order of batches, with replays and out-of-order versions of a send, leaves `daily`
+  // and `daily_latency` equal to counting the messages table itself.
+  const KINDS = ['text', 'image', 'miniprogrampage', 'user_enter_tempsession', 'subscribe_msg_popup_event'] as const
+  const STATUSES = ['pending', 'sent', 'failed', 'dropped'] as const
+
+  it('equal the messages they count, whatever the order and however often a batch is replayed', async () => {
+    const pushes = fc.array(
+      fc.record({ kind: fc.constantFrom(...KINDS), dayOffset: fc.integer({ min: 0, max: 2 }), who: fc.integer({ min: 0, max: 1 }) }),
+      { minLength: 1, maxLength: 5 },
+    )
+    const versions = fc.array(
+      fc.record({
+        push: fc.nat(),
+        status: fc.constantFrom(...STATUSES),
+        // Few distinct times, so ties between statuses happen.
+        after: fc.constantFrom(10, 40, 40, 900, 4000),
+        id: fc.integer({ min: 1, max: 3 }),
+        manual: fc.boolean(),
+      }),
+      { maxLength: 10 },
+    )
+    const batches = fc.array(fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 5 })
+
+    await fc.assert(
+      fc.asyncProperty(pushes, versions, batches, async (pushSpecs, versionSpecs, batchSpecs) => {
+        const appid = uniqueAppid()
+        const openids = [uniqueOpenid(), uniqueOpenid()]
+        const ins = pushSpecs.map((p, i) =>
+          inbound(appid, openids[p.who]!, NOW - p.dayOffset * DAY_MS - i * 1000, `hi ${i}`, { kind: p.kind }),
+        )
+        const outs = versionSpecs.map((v) => {
+          const push = ins[v.push % ins.length]!
+          // One send per (user, outbox id): all versions of it answer the same push.
+          const first = ins.find((p) => p.openid === push.openid) ?? push
+          return outbound(appid, first.openid, v.id, first.key, first.at, {
+            status: v.status,
+            updatedAt: first.at + v.after,
+            manual: v.manual && v.id === 3,
+          })
+        })
+        const events: RecordEvent[] = [...ins, ...outs]
+        for (const batch of batchSpecs) await writeRecord(db, batch.map((i) => events[i % events.length]!))
+
+        const daily = await db
+          .prepare('SELECT day, messages, events, replies_pending, replies_sent, replies_failed, replies_dropped FROM daily WHERE appid = ? AND (messages OR events OR replies_pending OR replies_sent OR replies_failed OR replies_dropped) ORDER BY day')
+          .bind(appid)
+          .all()
+        const counted = await db
+          .prepare(
+            `SELECT day,
+               SUM(direction = 'in' AND kind IN ('text', 'image', 'miniprogrampage')) AS messages,
+               SUM(direction = 'in' AND kind NOT IN ('text', 'image', 'miniprogrampage')) AS events,
+               SUM(status = 'pending') AS replies_pending, SUM(status = 'sent') AS replies_sent,
+               SUM(status = 'failed') AS replies_failed, SUM(status = 'dropped') AS replies_dropped
+             FROM messages WHERE appid = ? GROUP BY day ORDER BY day`,
+          )
+          .bind(appid)
+          .all()
+        expect(daily.results).toEqual(counted.results)
+
+        const histogram = await db.prepare('SELECT day, bucket, n FROM daily_latency WHERE appid = ? AND n > 0 ORDER BY day, bucket').bind(appid).all<{ day: string; bucket: number; n: number }>()
+        const latencies = await db.prepare('SELECT day, latency_ms FROM messages WHERE appid = ? AND latency_ms IS NOT NULL').bind(appid).all<{ day: string; latency_ms: number }>()
+        const expected = new Map<string, { day: string; bucket: number; n: number }>()
+        for (const { day, latency_ms } of latencies.results) {
+          const bucket = latencyBucket(latency_ms)
+          const entry = expected.get(`${day} ${bucket}`) ?? { day, bucket, n: 0 }
+          entry.n++
+          expected.set(`${day} ${bucket}`, entry)
+        }
+        const sorted = [...expected.values()].sort((a, b) => a.day.localeCompare(b.day) || a.bucket - b.bucket)
+        expect(histogram.results).toEqual(sorted)
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('read as percentiles: the bound of the bucket holding the rank', () => {
+    const counts = new Map([
+      [latencyBucket(80), 50],
+      [latencyBucket(400), 45],
+      [latencyBucket(9000), 5],
+    ])
+    expect(percentileOf(counts, 50)).toBe(100)
+    expect(percentileOf(counts, 95)).toBe(500)
+    expect(percentileOf(counts, 96)).toBe(10_000)
+    expect(percentileOf(new Map(), 50)).toBeNull()
+    // Slower than the last bound: the open bucket reports where it starts.
+    expect(percentileOf(new Map([[latencyBucket(3_600_000), 1]]), 50)).toBe(1_800_000)
   })
 })
 

@@ -40,6 +40,8 @@ export interface PruneCounts {
   messagesDeleted: number
   conversationsDeleted: number
   ruleDaysDeleted: number
+  /** Rows of `daily` and `daily_latency`. */
+  dayCountsDeleted: number
 }
 
 /** The apps with rows, by a skip scan over each table's leading appid: one index seek per app. */
@@ -120,6 +122,16 @@ export function pruneSteps(appid: string, now: number, retentionDays: number): P
       statement: statement('DELETE FROM rule_daily WHERE appid = ?1 AND day < ?2', [appid, firstKeptDay]),
       chunked: false,
     },
+    {
+      name: 'dayCountsDeleted',
+      statement: statement('DELETE FROM daily WHERE appid = ?1 AND day < ?2', [appid, firstKeptDay]),
+      chunked: false,
+    },
+    {
+      name: 'dayCountsDeleted',
+      statement: statement('DELETE FROM daily_latency WHERE appid = ?1 AND day < ?2', [appid, firstKeptDay]),
+      chunked: false,
+    },
   ]
 }
 
@@ -132,6 +144,7 @@ export function noCounts(): PruneCounts {
     messagesDeleted: 0,
     conversationsDeleted: 0,
     ruleDaysDeleted: 0,
+    dayCountsDeleted: 0,
   }
 }
 

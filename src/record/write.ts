@@ -10,11 +10,15 @@
  * - An outbound row takes a status only from an event with a newer `updatedAt` (at the same
  *   instant, dropped beats sent beats failed beats pending): a replay out of order cannot move `sent`
  *   back to `pending`. Its text is written only when the row is created.
+ * - A send's count per day and status moves with its row: taken from the old status and
+ *   given to the new one only when the event replaces the row, in the same batch, before the
+ *   row changes. Its push-to-reply time is counted when the row first gets one.
  * - The window and outbox counts are the object's own numbers at `at`; an older report never
  *   replaces a newer one.
  */
 import { foldText } from '../rules/normalize'
 import { dayOf } from './day'
+import { latencyBucket } from './latency'
 import {
   bounded,
   outboundId,
@@ -31,6 +35,9 @@ import { prepare, statement, type Statement } from './sql'
 export function unmatchedKey(text: string): string {
   return bounded(foldText(text), TEXT_CHARS)
 }
+
+/** Inbound kinds that are a user's message; every other kind is an event. */
+export const USER_MESSAGES: ReadonlySet<string> = new Set(['text', 'image', 'miniprogrampage'])
 
 /** ?1 is the appid and ?2 the message id in every inbound statement. */
 const NEW_MESSAGE = 'NOT EXISTS (SELECT 1 FROM messages WHERE appid = ?1 AND id = ?2)'
@@ -57,6 +64,11 @@ ON CONFLICT (appid, text) DO UPDATE SET
   first_seen = min(first_seen, excluded.first_seen),
   last_seen = max(last_seen, excluded.last_seen)`
 
+const INBOUND_COUNTED = `
+INSERT INTO daily (appid, day, messages, events)
+SELECT ?1, ?3, ?4, 1 - ?4 WHERE ${NEW_MESSAGE}
+ON CONFLICT (appid, day) DO UPDATE SET messages = messages + excluded.messages, events = events + excluded.events`
+
 const INBOUND_ROW = `
 INSERT INTO messages (appid, id, openid, direction, kind, text, rule_id, rules_version, unmatched, status, at, updated_at, day)
 VALUES (?1, ?2, ?3, 'in', ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, ?10)
@@ -66,6 +78,43 @@ ON CONFLICT (appid, id) DO NOTHING`
 const STATUS_RANK = (column: string) =>
   `(CASE ${column} WHEN 'dropped' THEN 3 WHEN 'sent' THEN 2 WHEN 'failed' THEN 1 ELSE 0 END)`
 
+/**
+ * In the outbound statements: the stored row (its columns unqualified) is replaced by this
+ * event (?10 status, ?14 updated_at). The same rule as OUTBOUND_ROW's WHERE.
+ */
+const REPLACES = `(?14 > updated_at OR (?14 = updated_at AND ${STATUS_RANK('?10')} > ${STATUS_RANK('status')}))`
+/** The day a send is counted on: its row's, once it has one (a retry by hand keeps it). */
+const SEND_DAY = 'COALESCE((SELECT day FROM messages WHERE appid = ?1 AND id = ?2), ?15)'
+
+/** Before the row changes: its old status's count goes when this event replaces it. */
+const OUTBOUND_UNCOUNTED = `
+UPDATE daily SET
+  replies_pending = replies_pending - (m.status = 'pending'),
+  replies_sent = replies_sent - (m.status = 'sent'),
+  replies_failed = replies_failed - (m.status = 'failed'),
+  replies_dropped = replies_dropped - (m.status = 'dropped')
+FROM (SELECT status, day FROM messages WHERE appid = ?1 AND id = ?2 AND ${REPLACES}) AS m
+WHERE daily.appid = ?1 AND daily.day = m.day`
+
+/** The new status counts when the row is new or this event replaces it. */
+const OUTBOUND_COUNTED = `
+INSERT INTO daily (appid, day, replies_pending, replies_sent, replies_failed, replies_dropped)
+SELECT ?1, ${SEND_DAY}, ?10 = 'pending', ?10 = 'sent', ?10 = 'failed', ?10 = 'dropped'
+WHERE NOT EXISTS (SELECT 1 FROM messages WHERE appid = ?1 AND id = ?2 AND NOT ${REPLACES})
+ON CONFLICT (appid, day) DO UPDATE SET
+  replies_pending = replies_pending + excluded.replies_pending,
+  replies_sent = replies_sent + excluded.replies_sent,
+  replies_failed = replies_failed + excluded.replies_failed,
+  replies_dropped = replies_dropped + excluded.replies_dropped`
+
+/** A push-to-reply time (?16, bucket ?17) counts once: when the row first gets one. */
+const LATENCY_COUNTED = `
+INSERT INTO daily_latency (appid, day, bucket, n)
+SELECT ?1, ${SEND_DAY}, ?17, 1
+WHERE ?16 IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM messages WHERE appid = ?1 AND id = ?2 AND (NOT ${REPLACES} OR latency_ms IS NOT NULL))
+ON CONFLICT (appid, day, bucket) DO UPDATE SET n = n + 1`
+
 const OUTBOUND_ROW = `
 INSERT INTO messages (appid, id, openid, direction, kind, text, rule_id, inbound_key, part, manual, status, errcode, reason, at, pushed_at, updated_at, day, latency_ms)
 VALUES (?1, ?2, ?3, 'out', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16)
@@ -74,7 +123,8 @@ ON CONFLICT (appid, id) DO UPDATE SET
   errcode = excluded.errcode,
   reason = excluded.reason,
   updated_at = excluded.updated_at,
-  latency_ms = excluded.latency_ms
+  -- Set once, as daily_latency counts it: a send that went out stays out.
+  latency_ms = COALESCE(messages.latency_ms, excluded.latency_ms)
 WHERE excluded.updated_at > messages.updated_at
    OR (excluded.updated_at = messages.updated_at AND ${STATUS_RANK('excluded.status')} > ${STATUS_RANK('messages.status')})`
 
@@ -100,6 +150,7 @@ export function inboundStatements(event: InboundEvent): Statement[] {
     const question = unmatchedKey(event.text)
     if (question !== '') statements.push(statement(UNMATCHED_ASKED, [appid, key, question, at]))
   }
+  statements.push(statement(INBOUND_COUNTED, [appid, key, day, USER_MESSAGES.has(event.kind) ? 1 : 0]))
   // Last: the statements above count only while this row does not exist yet.
   statements.push(
     statement(INBOUND_ROW, [appid, key, openid, event.kind, text, event.ruleId, event.rulesVersion, unmatched, at, day]),
@@ -107,11 +158,15 @@ export function inboundStatements(event: InboundEvent): Statement[] {
   return statements
 }
 
-export function outboundStatement(event: OutboundEvent): Statement {
+/**
+ * A send's row and the counts it feeds: the counts move first, while the row still shows
+ * what it was; then the row takes the event if it is newer.
+ */
+export function outboundStatements(event: OutboundEvent): Statement[] {
   const { appid, openid, pushedAt, updatedAt } = event
   // Push-to-reply time counts only replies a rule sent: an operator's reply has no push to answer.
   const latency = event.status === 'sent' && !event.manual ? Math.max(0, updatedAt - pushedAt) : null
-  return statement(OUTBOUND_ROW, [
+  const params = [
     appid,
     outboundId(openid, event.id),
     openid,
@@ -128,7 +183,15 @@ export function outboundStatement(event: OutboundEvent): Statement {
     updatedAt,
     dayOf(pushedAt),
     latency,
-  ])
+    latency === null ? null : latencyBucket(latency),
+  ]
+  // Each statement is bound with exactly the parameters up to the highest it uses.
+  return [
+    statement(OUTBOUND_UNCOUNTED, params.slice(0, 14)),
+    statement(OUTBOUND_COUNTED, params.slice(0, 15)),
+    statement(LATENCY_COUNTED, params.slice(0, 17)),
+    statement(OUTBOUND_ROW, params.slice(0, 16)),
+  ]
 }
 
 export function windowStatement(event: WindowEvent): Statement {
@@ -143,7 +206,7 @@ export function recordStatements(events: readonly RecordEvent[]): Statement[] {
       case 'inbound':
         return inboundStatements(event)
       case 'outbound':
-        return [outboundStatement(event)]
+        return outboundStatements(event)
       case 'window':
         return [windowStatement(event)]
     }
