@@ -104,6 +104,25 @@ describe('an idle conversation', () => {
     expect(await alarmOf(openid)).not.toBeNull()
   })
 
+  it('numbers a returning user’s sends afresh: the record keeps the old sends and adds the new ones', async () => {
+    const openid = uniqueOpenid()
+    await answered(openid, 'first visit')
+    await age(openid, 7 * DAY + 1000)
+    expect(await runDurableObjectAlarm(stub(openid))).toBe(true)
+    expect(await tables(openid)).toEqual([])
+    await answered(openid, 'second visit')
+
+    // Both sends are in D1 under their own ids; the second did not overwrite the first.
+    const sends = (
+      await env.DB.prepare("SELECT id, text FROM messages WHERE openid = ? AND direction = 'out' ORDER BY at")
+        .bind(openid)
+        .all<{ id: string; text: string }>()
+    ).results
+    expect(sends.map((row) => row.text)).toEqual(['first visit', 'second visit'])
+    expect(new Set(sends.map((row) => row.id)).size).toBe(2)
+    for (const { id } of sends) expect(id).toMatch(new RegExp(`^out:${openid}:[1-9][0-9]{0,14}$`))
+  })
+
   it('is kept while the user was active within RETENTION_DAYS', async () => {
     const openid = uniqueOpenid()
     await answered(openid, 'long ago')

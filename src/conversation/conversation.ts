@@ -64,6 +64,11 @@ export class Conversation extends DurableObject<Env> {
    * create storage that no alarm would ever delete.
    */
   private schemaReady = false
+  /**
+   * Counts deletions of the storage: a copy to D1 that was on its way when the storage went
+   * (and perhaps came back with a new push) must not touch the new storage's journal.
+   */
+  private generation = 0
   /** The copy of the journal to D1 in progress: one at a time. */
   private copying: Promise<void> | null = null
   /** After a failed copy, when to try again; null while copies succeed. */
@@ -198,14 +203,16 @@ export class Conversation extends DurableObject<Env> {
 
   private async copyJournal(): Promise<void> {
     const sql = this.ctx.storage.sql
+    const generation = this.generation
+    const gone = () => !this.schemaReady || this.generation !== generation
     for (let i = 0; i < MAX_COPY_BATCHES; i++) {
-      if (!this.schemaReady) return
+      if (gone()) return
       const batch = takeJournal(sql, this.appid(), Date.now())
       if (!batch) break
       try {
         await writeRecord(this.env.DB, batch.events)
       } catch (error) {
-        if (!this.schemaReady) return
+        if (gone()) return
         const { failures, retryAt } = journalFailed(sql, batch, Date.now())
         this.recordRetryAt = retryAt
         log.error('record.write_failed', { openid: batch.openid, events: batch.events.length, failures, retryAt, reason: describe(error) })
@@ -213,7 +220,7 @@ export class Conversation extends DurableObject<Env> {
         return
       }
       // Deleted while the batch was on its way: nothing is left to clear.
-      if (!this.schemaReady) return
+      if (gone()) return
       clearJournal(sql, batch)
       if (this.recordRetryAt !== null) log.info('record.caught_up', { openid: batch.openid, events: batch.events.length })
       this.recordRetryAt = null
@@ -303,6 +310,7 @@ export class Conversation extends DurableObject<Env> {
     const lastActivity = lastActivityAt(this.ctx.storage.sql)
     // What this instance remembers describes storage that is about to be gone.
     this.schemaReady = false
+    this.generation++
     this.alarmAt = null
     this.prunedAt = 0
     this.recordRetryAt = null

@@ -108,12 +108,24 @@ export function migrate(sql: SqlStorage, target: number = SCHEMA_VERSION): void 
   sql.exec('CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)')
   const applied = sql.exec<{ version: number }>('SELECT version FROM schema_version WHERE id = 1').toArray()[0]?.version ?? 0
   for (let version = applied; version < target; version++) sql.exec(MIGRATIONS[version]!)
+  if (applied === 0) startOutboxIds(sql, Date.now())
   if (applied < target) {
     sql.exec(
       'INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version',
       target,
     )
   }
+}
+
+/**
+ * A new database numbers its sends from the time it was created, not from 1. The record in
+ * D1 names a send `out:<openid>:<outbox id>` and outlives the object: a user who comes back
+ * after the object was deleted gets a fresh database, whose sends must not take the ids of
+ * the old one's rows. (The old one made far fewer sends than milliseconds passed before it
+ * was deleted.)
+ */
+function startOutboxIds(sql: SqlStorage, now: number): void {
+  sql.exec("INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')", now)
 }
 
 export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'dropped'

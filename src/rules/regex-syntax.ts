@@ -108,8 +108,13 @@ export function parseRegex(pattern: string): RegexTree {
       at += 3
     } else if (rest.startsWith('(?<')) {
       const close = pattern.indexOf('>', at)
+      const name = pattern.slice(at + 3, close)
+      // Runtimes differ on both (workerd takes a repeated name, Node 20 does not); {{name}}
+      // in a reply must mean one group everywhere.
+      if (name.includes('\\')) refuse(`an escaped group name (?<${name}>…)`)
+      if (names.has(name)) refuse(`the group name <${name}> twice`)
       capture = ++groupCount
-      names.set(pattern.slice(at + 3, close), capture)
+      names.set(name, capture)
       at = close + 1
     } else if (rest.startsWith('(?')) {
       refuse(`a group modifier ${pattern.slice(at, pattern.indexOf(':', at) + 1) || rest}…)`)
