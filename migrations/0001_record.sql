@@ -90,6 +90,8 @@ CREATE TABLE daily (
   -- In: user messages (text, image, card) and events.
   messages INTEGER NOT NULL DEFAULT 0,
   events INTEGER NOT NULL DEFAULT 0,
+  -- In: user texts only the default reply (or nothing) answered.
+  unmatched INTEGER NOT NULL DEFAULT 0,
   -- Out, by status now.
   replies_pending INTEGER NOT NULL DEFAULT 0,
   replies_sent INTEGER NOT NULL DEFAULT 0,

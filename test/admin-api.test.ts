@@ -424,7 +424,7 @@ describe('stats', () => {
       days: 1,
       from: stats.to,
       to: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
-      daily: [{ day: stats.to, messages: 2, events: 1, repliesSent: 1, repliesFailed: 1, repliesPending: 0, repliesDropped: 0, replyMs: { median: 50, p95: 50 } }],
+      daily: [{ day: stats.to, messages: 2, events: 1, unmatched: 2, repliesSent: 1, repliesFailed: 1, repliesPending: 0, repliesDropped: 0, replyMs: { median: 50, p95: 50 } }],
       rules: [{ ruleId: 'default', hits: 2 }],
       unmatched: [{ text: 'where is my parcel', count: 2, firstSeen: a.at, lastSeen: b.at }],
     })

@@ -145,7 +145,7 @@ describe('writing the record', () => {
 
     const stats = await getStats(db, appid, NOW, 1)
     expect(stats.daily).toEqual([
-      { day: dayOf(NOW), messages: 2, events: 0, repliesSent: 1, repliesFailed: 1, repliesPending: 0, repliesDropped: 0, replyMs: { median: 100, p95: 100 } },
+      { day: dayOf(NOW), messages: 2, events: 0, unmatched: 1, repliesSent: 1, repliesFailed: 1, repliesPending: 0, repliesDropped: 0, replyMs: { median: 100, p95: 100 } },
     ])
     expect(stats.rules).toEqual([
       { ruleId: 'default', hits: 1 },
@@ -189,7 +189,7 @@ describe('the daily counts the stats read', () => {
 
   it('equal the messages they count, whatever the order and however often a batch is replayed', async () => {
     const pushes = fc.array(
-      fc.record({ kind: fc.constantFrom(...KINDS), dayOffset: fc.integer({ min: 0, max: 2 }), who: fc.integer({ min: 0, max: 1 }) }),
+      fc.record({ kind: fc.constantFrom(...KINDS), dayOffset: fc.integer({ min: 0, max: 2 }), who: fc.integer({ min: 0, max: 1 }), unmatched: fc.boolean() }),
       { minLength: 1, maxLength: 5 },
     )
     const versions = fc.array(
@@ -210,7 +210,7 @@ describe('the daily counts the stats read', () => {
         const appid = uniqueAppid()
         const openids = [uniqueOpenid(), uniqueOpenid()]
         const ins = pushSpecs.map((p, i) =>
-          inbound(appid, openids[p.who]!, NOW - p.dayOffset * DAY_MS - i * 1000, `hi ${i}`, { kind: p.kind }),
+          inbound(appid, openids[p.who]!, NOW - p.dayOffset * DAY_MS - i * 1000, `hi ${i}`, { kind: p.kind, unmatched: p.unmatched }),
         )
         const outs = versionSpecs.map((v) => {
           const push = ins[v.push % ins.length]!
@@ -226,7 +226,7 @@ describe('the daily counts the stats read', () => {
         for (const batch of batchSpecs) await writeRecord(db, batch.map((i) => events[i % events.length]!))
 
         const daily = await db
-          .prepare('SELECT day, messages, events, replies_pending, replies_sent, replies_failed, replies_dropped FROM daily WHERE appid = ? AND (messages OR events OR replies_pending OR replies_sent OR replies_failed OR replies_dropped) ORDER BY day')
+          .prepare('SELECT day, messages, events, unmatched, replies_pending, replies_sent, replies_failed, replies_dropped FROM daily WHERE appid = ? AND (messages OR events OR unmatched OR replies_pending OR replies_sent OR replies_failed OR replies_dropped) ORDER BY day')
           .bind(appid)
           .all()
         const counted = await db
@@ -234,6 +234,7 @@ describe('the daily counts the stats read', () => {
             `SELECT day,
                SUM(direction = 'in' AND kind IN ('text', 'image', 'miniprogrampage')) AS messages,
                SUM(direction = 'in' AND kind NOT IN ('text', 'image', 'miniprogrampage')) AS events,
+               SUM(direction = 'in' AND unmatched = 1) AS unmatched,
                SUM(status = 'pending') AS replies_pending, SUM(status = 'sent') AS replies_sent,
                SUM(status = 'failed') AS replies_failed, SUM(status = 'dropped') AS replies_dropped
              FROM messages WHERE appid = ? GROUP BY day ORDER BY day`,

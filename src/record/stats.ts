@@ -27,7 +27,7 @@ export function statsRange(appid: string, now: number, days: number): StatsRange
 
 export function dailyCountsQuery({ appid, from, to }: StatsRange): Statement {
   return statement(
-    `SELECT day, messages, events, replies_pending, replies_sent, replies_failed, replies_dropped FROM daily
+    `SELECT day, messages, events, unmatched, replies_pending, replies_sent, replies_failed, replies_dropped FROM daily
      WHERE appid = ?1 AND day >= ?2 AND day <= ?3`,
     [appid, from, to],
   )
@@ -65,6 +65,7 @@ interface CountRow {
   day: string
   messages: number
   events: number
+  unmatched: number
   replies_pending: number
   replies_sent: number
   replies_failed: number
@@ -112,13 +113,14 @@ export async function getStats(db: D1Database, appid: string, now: number, days:
 export function dailyStats(days: readonly string[], counts: readonly CountRow[], latencies: readonly LatencyRow[]): DayStats[] {
   const byDay = new Map<string, DayStats>()
   for (const day of days) {
-    byDay.set(day, { day, messages: 0, events: 0, repliesSent: 0, repliesFailed: 0, repliesPending: 0, repliesDropped: 0, replyMs: null })
+    byDay.set(day, { day, messages: 0, events: 0, unmatched: 0, repliesSent: 0, repliesFailed: 0, repliesPending: 0, repliesDropped: 0, replyMs: null })
   }
   for (const row of counts) {
     const stats = byDay.get(row.day)
     if (!stats) continue
     stats.messages = row.messages
     stats.events = row.events
+    stats.unmatched = row.unmatched
     stats.repliesSent = row.replies_sent
     stats.repliesFailed = row.replies_failed
     stats.repliesPending = row.replies_pending

@@ -68,6 +68,8 @@ export interface DayStats {
   messages: number
   /** Events received (entering the session, subscription events). */
   events: number
+  /** User texts only the default reply (or nothing) answered. */
+  unmatched: number
   repliesSent: number
   repliesFailed: number
   repliesPending: number

@@ -65,9 +65,12 @@ ON CONFLICT (appid, text) DO UPDATE SET
   last_seen = max(last_seen, excluded.last_seen)`
 
 const INBOUND_COUNTED = `
-INSERT INTO daily (appid, day, messages, events)
-SELECT ?1, ?3, ?4, 1 - ?4 WHERE ${NEW_MESSAGE}
-ON CONFLICT (appid, day) DO UPDATE SET messages = messages + excluded.messages, events = events + excluded.events`
+INSERT INTO daily (appid, day, messages, events, unmatched)
+SELECT ?1, ?3, ?4, 1 - ?4, ?5 WHERE ${NEW_MESSAGE}
+ON CONFLICT (appid, day) DO UPDATE SET
+  messages = messages + excluded.messages,
+  events = events + excluded.events,
+  unmatched = unmatched + excluded.unmatched`
 
 const INBOUND_ROW = `
 INSERT INTO messages (appid, id, openid, direction, kind, text, rule_id, rules_version, unmatched, status, at, updated_at, day)
@@ -150,7 +153,7 @@ export function inboundStatements(event: InboundEvent): Statement[] {
     const question = unmatchedKey(event.text)
     if (question !== '') statements.push(statement(UNMATCHED_ASKED, [appid, key, question, at]))
   }
-  statements.push(statement(INBOUND_COUNTED, [appid, key, day, USER_MESSAGES.has(event.kind) ? 1 : 0]))
+  statements.push(statement(INBOUND_COUNTED, [appid, key, day, USER_MESSAGES.has(event.kind) ? 1 : 0, event.unmatched ? 1 : 0]))
   // Last: the statements above count only while this row does not exist yet.
   statements.push(
     statement(INBOUND_ROW, [appid, key, openid, event.kind, text, event.ruleId, event.rulesVersion, unmatched, at, day]),

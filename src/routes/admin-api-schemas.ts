@@ -224,6 +224,7 @@ const DayAnswer = v.object({
   day: v.string(),
   messages: v.number(),
   events: v.number(),
+  unmatched: v.number(),
   repliesSent: v.number(),
   repliesFailed: v.number(),
   repliesPending: v.number(),
