@@ -1,6 +1,7 @@
 /** The Hono app: the route groups, and how errors become answers. */
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { consoleApp } from './console/app'
 import { SettingError, type Env } from './env'
 import { log } from './log'
 import { admin } from './routes/admin'
@@ -13,6 +14,8 @@ export const app = new Hono<{ Bindings: Env }>()
 
 app.route('/', wechat)
 app.route('/', health)
+// The console before the bearer-token routes: it answers /admin pages without a token.
+app.route('/', consoleApp)
 app.route('/', admin)
 app.route('/', adminApi)
 

@@ -1,0 +1,77 @@
+/**
+ * `/admin`: the operator's console, server-rendered by the Worker (Hono JSX, no client
+ * framework, no script). Every page but sign-in needs a session (session.ts); without one
+ * any console path answers the sign-in page. Forms post back to the console: SameSite=Strict
+ * cookies and an Origin check (hono/csrf) keep other sites from posting for the operator.
+ *
+ * Registered before the bearer-token routes of /admin: a request that carries
+ * `Authorization` is left to them (the JSON view of /admin/conversations/:openid).
+ */
+import { Hono, type Context } from 'hono'
+import { csrf } from 'hono/csrf'
+import { requireSetting, type Env } from '../env'
+import { getStats } from '../record/stats'
+import { healthReport } from '../routes/health'
+import { langOf } from './lang'
+import { OverviewPage } from './pages/overview'
+import { SignInPage } from './pages/sign-in'
+import { StatusPage } from './pages/status'
+import { hasSession, requireSession, signIn, signOut } from './session'
+
+export type ConsoleEnv = { Bindings: Env }
+export type ConsoleContext = Context<ConsoleEnv>
+
+export const consoleApp = new Hono<ConsoleEnv>()
+
+/** Pages hold users' messages and act for the operator: no cache, no framing, no referrer. */
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+const sameOrigin = csrf()
+
+consoleApp.use('/admin', consolePage)
+consoleApp.use('/admin/*', consolePage)
+
+/** The API under /admin/api has its own rules (bearer token, JSON): the console's are for pages. */
+async function consolePage(c: ConsoleContext, next: () => Promise<void>): Promise<Response | void> {
+  if (c.req.path.startsWith('/admin/api/')) return next()
+  const refused = await sameOrigin(c, next)
+  if (refused) return refused
+  if (!c.res.headers.get('content-type')?.startsWith('text/html')) return
+  c.header('cache-control', 'no-store')
+  c.header('content-security-policy', CSP)
+  c.header('referrer-policy', 'no-referrer')
+  c.header('x-content-type-options', 'nosniff')
+}
+
+export const signInPage = (c: ConsoleContext, problem: 'wrong' | 'unset' | null = null) =>
+  c.html(<SignInPage lang={langOf(c)} problem={problem ?? (c.env.ADMIN_TOKEN ? null : 'unset')} />, 401)
+
+/** Every page but sign-in: the session, or the sign-in page. */
+export const guard = requireSession((c) => signInPage(c))
+
+/** The app whose record the pages show: the one this Worker serves. */
+export const appidOf = (c: ConsoleContext) => requireSetting(c.env, 'WECHAT_APPID')
+
+/** After a form: back to a page, with what happened in the query (`?done=` or `?problem=`). */
+export const back = (c: ConsoleContext, path: string, outcome: Record<string, string>) =>
+  c.redirect(`${path}?${new URLSearchParams(outcome).toString()}`, 303)
+
+consoleApp.post('/admin/login', async (c) => {
+  const form = await c.req.parseBody()
+  const token = typeof form.token === 'string' ? form.token : ''
+  if (!(await signIn(c, token, Date.now()))) return signInPage(c, c.env.ADMIN_TOKEN ? 'wrong' : 'unset')
+  return c.redirect('/admin', 303)
+})
+
+consoleApp.post('/admin/logout', (c) => {
+  signOut(c)
+  return c.redirect('/admin', 303)
+})
+
+consoleApp.get('/admin', async (c) => {
+  if (!(await hasSession(c, Date.now()))) return signInPage(c)
+  const stats = await getStats(c.env.DB, appidOf(c), Date.now(), 14)
+  return c.html(<OverviewPage lang={langOf(c)} stats={stats} />)
+})
+
+consoleApp.get('/admin/status', guard, async (c) => c.html(<StatusPage lang={langOf(c)} report={await healthReport(c.env)} />))

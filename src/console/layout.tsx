@@ -1,0 +1,95 @@
+/** The frame of every console page: the header with its sections, the language switch, sign-out. */
+import type { Child } from 'hono/jsx'
+import type { Lang, Strings } from './lang'
+import { STYLE } from './style'
+
+export type Section = 'overview' | 'conversations' | 'failed' | 'unmatched' | 'rules' | 'status'
+
+const SECTIONS: { id: Section; href: string }[] = [
+  { id: 'overview', href: '/admin' },
+  { id: 'conversations', href: '/admin/conversations' },
+  { id: 'failed', href: '/admin/failed' },
+  { id: 'unmatched', href: '/admin/unmatched' },
+  { id: 'rules', href: '/admin/rules' },
+  { id: 'status', href: '/admin/status' },
+]
+
+const STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'switchLang', string>> = {
+  zh: {
+    brand: '客服控制台',
+    overview: '概览',
+    conversations: '会话',
+    failed: '发送失败',
+    unmatched: '未匹配问题',
+    rules: '回复规则',
+    status: '状态',
+    signOut: '退出',
+    switchLang: 'English',
+  },
+  en: {
+    brand: 'Customer service console',
+    overview: 'Overview',
+    conversations: 'Conversations',
+    failed: 'Failed sends',
+    unmatched: 'Unmatched questions',
+    rules: 'Rules',
+    status: 'Status',
+    signOut: 'Sign out',
+    switchLang: '中文',
+  },
+}
+
+export function Document(props: { lang: Lang; title: string; children: Child }) {
+  return (
+    <html lang={props.lang === 'zh' ? 'zh-CN' : 'en'}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>{props.title} · kefu-edge</title>
+        <style>{STYLE}</style>
+      </head>
+      <body>{props.children}</body>
+    </html>
+  )
+}
+
+export function Layout(props: { lang: Lang; section: Section; title: string; children: Child }) {
+  const t = STRINGS[props.lang]
+  const other = props.lang === 'zh' ? 'en' : 'zh'
+  return (
+    <Document lang={props.lang} title={props.title}>
+      <header>
+        <span class="brand">kefu-edge · {t.brand}</span>
+        <nav>
+          {SECTIONS.map((s) => (
+            <a href={s.href} aria-current={s.id === props.section ? 'page' : undefined}>
+              {t[s.id]}
+            </a>
+          ))}
+        </nav>
+        <span class="tools">
+          <a href={`?lang=${other}`} class="button" data-lang-switch>
+            {t.switchLang}
+          </a>
+          <form method="post" action="/admin/logout">
+            <button type="submit">{t.signOut}</button>
+          </form>
+        </span>
+      </header>
+      <main>
+        <h1>{props.title}</h1>
+        {props.children}
+      </main>
+    </Document>
+  )
+}
+
+/** A result of an action, shown at the top of the page it returned to. */
+export function Notice(props: { kind: 'ok' | 'error'; children: Child }) {
+  return (
+    <p class={props.kind === 'error' ? 'notice error' : 'notice'} role={props.kind === 'error' ? 'alert' : 'status'}>
+      {props.children}
+    </p>
+  )
+}

@@ -1,0 +1,105 @@
+/** Overview: today at a glance, and the last 14 days as a chart. */
+import { DaysChart } from '../chart'
+import { Layout } from '../layout'
+import type { Lang, Strings } from '../lang'
+import type { Stats } from '../../record/views'
+
+const STRINGS: Strings<{
+  title: string
+  today: string
+  messages: string
+  sent: string
+  failed: string
+  unmatched: string
+  pending: string
+  replyMs: string
+  days: string
+  topRules: string
+  rule: string
+  hits: string
+  none: string
+}> = {
+  zh: {
+    title: '概览',
+    today: '今天（北京时间）',
+    messages: '用户消息',
+    sent: '已回复',
+    failed: '发送失败',
+    unmatched: '未匹配',
+    pending: '待发送',
+    replyMs: '回复耗时中位数',
+    days: '最近 14 天',
+    topRules: '命中最多的规则（14 天）',
+    rule: '规则',
+    hits: '命中',
+    none: '还没有数据。',
+  },
+  en: {
+    title: 'Overview',
+    today: 'Today (China time)',
+    messages: 'Messages',
+    sent: 'Replies sent',
+    failed: 'Failed',
+    unmatched: 'Unmatched',
+    pending: 'Pending',
+    replyMs: 'Median reply time',
+    days: 'Last 14 days',
+    topRules: 'Rules hit most (14 days)',
+    rule: 'Rule',
+    hits: 'Hits',
+    none: 'Nothing yet.',
+  },
+}
+
+export function OverviewPage(props: { lang: Lang; stats: Stats }) {
+  const t = STRINGS[props.lang]
+  const today = props.stats.daily[props.stats.daily.length - 1]
+  const cards: [string, string | number, string][] = [
+    [t.messages, today?.messages ?? 0, 'messages'],
+    [t.sent, today?.repliesSent ?? 0, 'sent'],
+    [t.failed, today?.repliesFailed ?? 0, 'failed'],
+    [t.unmatched, today?.unmatched ?? 0, 'unmatched'],
+    [t.pending, today?.repliesPending ?? 0, 'pending'],
+    [t.replyMs, today?.replyMs ? `≤ ${today.replyMs.median} ms` : '–', 'reply-ms'],
+  ]
+  return (
+    <Layout lang={props.lang} section="overview" title={t.title}>
+      <h2>{t.today}</h2>
+      <div class="cards">
+        {cards.map(([label, value, id]) => (
+          <div class="card" data-stat={id}>
+            <b>{value}</b>
+            <span>{label}</span>
+          </div>
+        ))}
+      </div>
+      <h2>{t.days}</h2>
+      <div class="panel">
+        <DaysChart days={props.stats.daily} labels={{ messages: t.messages, sent: t.sent, failed: t.failed }} />
+      </div>
+      <h2>{t.topRules}</h2>
+      <div class="panel">
+        {props.stats.rules.length === 0 ? (
+          <p class="muted">{t.none}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>{t.rule}</th>
+                <th>{t.hits}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.stats.rules.slice(0, 10).map((r) => (
+                <tr>
+                  <td>{r.ruleId}</td>
+                  <td>{r.hits}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </Layout>
+  )
+}

@@ -1,0 +1,138 @@
+/** Status: the settings and the rule set in force, as the admin `/healthz` reports them. */
+import { Layout } from '../layout'
+import type { Lang, Strings } from '../lang'
+import type { HealthReport } from '../../routes/health'
+
+const STRINGS: Strings<{
+  title: string
+  healthy: string
+  unhealthy: string
+  version: string
+  mode: string
+  settings: string
+  setting: string
+  state: string
+  rules: string
+  rulesVersion: string
+  rulesState: string
+  ruleCount: string
+  rejected: string
+  states: Record<string, string>
+}> = {
+  zh: {
+    title: '状态',
+    healthy: '配置完整，服务正常。',
+    unhealthy: '有设置缺失或不对：消息推送会被拒绝，见下表。',
+    version: 'kefu-edge 版本',
+    mode: '消息加密方式',
+    settings: '设置',
+    setting: '名称',
+    state: '状态',
+    rules: '生效的回复规则',
+    rulesVersion: '版本',
+    rulesState: '状态',
+    ruleCount: '规则数',
+    rejected: '被拒绝的新版本',
+    states: { ok: '正常', missing: '未设置', malformed: '格式不对', invalid: '无效', unavailable: '读取失败', not_loaded: '未加载' },
+  },
+  en: {
+    title: 'Status',
+    healthy: 'Configured and healthy.',
+    unhealthy: 'A setting is missing or wrong: pushes are refused, see below.',
+    version: 'kefu-edge version',
+    mode: 'Message encryption mode',
+    settings: 'Settings',
+    setting: 'Name',
+    state: 'State',
+    rules: 'Rule set in force',
+    rulesVersion: 'Version',
+    rulesState: 'State',
+    ruleCount: 'Rules',
+    rejected: 'Rejected newer version',
+    states: { ok: 'ok', missing: 'missing', malformed: 'malformed', invalid: 'invalid', unavailable: 'unavailable', not_loaded: 'not loaded' },
+  },
+}
+
+export function StatusPage(props: { lang: Lang; report: HealthReport }) {
+  const t = STRINGS[props.lang]
+  const { report } = props
+  return (
+    <Layout lang={props.lang} section="status" title={t.title}>
+      <p class={report.ok ? 'notice' : 'notice error'} data-health={report.ok ? 'ok' : 'unhealthy'}>
+        {report.ok ? t.healthy : t.unhealthy}
+      </p>
+      <div class="panel">
+        <table>
+          <tbody>
+            <tr>
+              <th>{t.version}</th>
+              <td>{report.version}</td>
+            </tr>
+            <tr>
+              <th>{t.mode}</th>
+              <td>{report.mode ?? '–'}</td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
+      <h2>{t.settings}</h2>
+      <div class="panel">
+        <table>
+          <thead>
+            <tr>
+              <th>{t.setting}</th>
+              <th>{t.state}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.entries(report.settings).map(([name, state]) => (
+              <tr data-setting={name}>
+                <td>
+                  <code>{name}</code>
+                </td>
+                <td class={state.status === 'ok' ? 'ok' : 'bad'}>
+                  {t.states[state.status] ?? state.status}
+                  {state.status !== 'ok' && <span class="muted"> — {state.reason}</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h2>{t.rules}</h2>
+      <div class="panel">
+        <table>
+          <tbody>
+            <tr>
+              <th>{t.rulesVersion}</th>
+              <td>
+                <code>{report.rules.version.slice(0, 12)}</code>
+              </td>
+            </tr>
+            <tr>
+              <th>{t.rulesState}</th>
+              <td class={report.rules.status === 'ok' ? 'ok' : 'warn'}>{t.states[report.rules.status] ?? report.rules.status}</td>
+            </tr>
+            <tr>
+              <th>{t.ruleCount}</th>
+              <td>{report.rules.rules}</td>
+            </tr>
+            {report.rules.rejectedVersion && (
+              <tr>
+                <th>{t.rejected}</th>
+                <td>
+                  <code>{report.rules.rejectedVersion.slice(0, 12)}</code>
+                  <ul>
+                    {(report.rules.errors ?? []).map((e) => (
+                      <li class="bad">{e}</li>
+                    ))}
+                  </ul>
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+    </Layout>
+  )
+}

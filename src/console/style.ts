@@ -1,0 +1,50 @@
+/**
+ * The console's one stylesheet, inlined in every page: a few KB, no request of its own, no
+ * framework. Narrow screens first: the operator often looks from a phone.
+ */
+export const STYLE = `
+:root{--fg:#1f2328;--muted:#656d76;--line:#d0d7de;--bg:#f6f8fa;--accent:#07c160;--bad:#cf222e;--warn:#9a6700;--in:#fff;--out:#95ec69}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 -apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif;color:var(--fg);background:var(--bg)}
+header{background:#fff;border-bottom:1px solid var(--line);padding:8px 12px;display:flex;flex-wrap:wrap;gap:8px;align-items:center}
+header .brand{font-weight:600;margin-right:8px}
+nav{display:flex;flex-wrap:wrap;gap:4px}
+nav a{padding:4px 10px;border-radius:6px;color:var(--fg);text-decoration:none}
+nav a[aria-current=page]{background:var(--accent);color:#fff}
+header .tools{margin-left:auto;display:flex;gap:8px;align-items:center}
+main{max-width:960px;margin:0 auto;padding:12px}
+h1{font-size:20px;margin:8px 0 12px}
+h2{font-size:16px;margin:16px 0 8px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:8px}
+.card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px}
+.card b{display:block;font-size:24px}
+.card span{color:var(--muted);font-size:13px}
+.panel{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px;margin:8px 0;overflow-x:auto}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+th{color:var(--muted);font-weight:500;font-size:13px}
+.muted{color:var(--muted);font-size:13px}
+.bad{color:var(--bad)}.ok{color:var(--accent)}.warn{color:var(--warn)}
+button,.button{font:inherit;padding:5px 12px;border:1px solid var(--line);border-radius:6px;background:#fff;cursor:pointer;color:var(--fg);text-decoration:none;display:inline-block}
+button.primary{background:var(--accent);border-color:var(--accent);color:#fff}
+button.danger{color:var(--bad)}
+input,select,textarea{font:inherit;padding:5px 8px;border:1px solid var(--line);border-radius:6px;max-width:100%}
+textarea{width:100%;min-height:60px}
+label{display:block;margin:6px 0 2px;color:var(--muted);font-size:13px}
+.row{display:flex;flex-wrap:wrap;gap:8px;align-items:end}
+.notice{padding:8px 12px;border-radius:6px;margin:8px 0;background:#dafbe1}
+.notice.error{background:#ffebe9;color:var(--bad)}
+.filters a{margin-right:8px}
+.chat{display:flex;flex-direction:column;gap:8px}
+.bubble{max-width:80%;padding:8px 10px;border-radius:8px;background:var(--in);border:1px solid var(--line);white-space:pre-wrap;word-break:break-word}
+.bubble.out{align-self:flex-end;background:var(--out);border-color:#7fd65a}
+.bubble .meta{display:block;font-size:12px;color:var(--muted);margin-top:4px}
+.chart svg{width:100%;height:auto}
+.login{max-width:360px;margin:15vh auto;background:#fff;border:1px solid var(--line);border-radius:8px;padding:20px}
+.login input{width:100%}
+pre{white-space:pre-wrap;word-break:break-word;margin:0}
+.diff .add{background:#dafbe1}.diff .del{background:#ffebe9}
+fieldset{border:1px solid var(--line);border-radius:8px;margin:8px 0;padding:8px 10px;background:#fff}
+legend{font-weight:600}
+.field-error{color:var(--bad);font-size:13px}
+`
