@@ -33,7 +33,8 @@ async function session(): Promise<string> {
 describe('signing in', () => {
   it('shows only the sign-in page without a session, or with a wrong token or a forged cookie', async () => {
     for (const path of PAGES) {
-      for (const headers of [{}, { cookie: 'kefu_session=9999999999999.forged' }, { cookie: `kefu_session=${ADMIN}` }]) {
+      const cookies: Record<string, string>[] = [{}, { cookie: 'kefu_session=9999999999999.forged' }, { cookie: `kefu_session=${ADMIN}` }]
+      for (const headers of cookies) {
         const answer = await hygiene.fetch(path, { headers })
         expect(answer.status, path).toBe(401)
         expect(answer.text).toContain('action="/admin/login"')
