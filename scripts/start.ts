@@ -8,6 +8,8 @@
  *    Applies migrations/ to the local D1 record (what the admin API reads).
  * 4. Runs `wrangler dev` with WECHAT_API_BASE pointing at the stand-in, and prints every
  *    message the service sends to "WeChat" as it happens. Ctrl-C stops everything.
+ * 5. Once the Worker is ready, prints the console's URL (/admin) and the local ADMIN_TOKEN
+ *    from .dev.vars (a made-up, local-only value) to sign in with.
  *
  * Flags: --port (Worker, default 8787), --api-port (stand-in, default 8788),
  * --persist-to (local KV/DO state, default wrangler's .wrangler/state).
@@ -86,8 +88,19 @@ for (const stream of [worker.stdout, worker.stderr]) {
     for (const line of chunk.split('\n')) {
       const noise = line.trimStart().startsWith('{"event"') || line.includes(' /admin/')
       if (line.trim() !== '' && !noise) console.log(line)
+      if (line.includes('Ready on http')) printConsole()
     }
   })
+}
+
+/** Once the Worker answers: where the operator's console is and the token that opens it. */
+let consolePrinted = false
+function printConsole(): void {
+  if (consolePrinted) return
+  consolePrinted = true
+  const token = /^\s*ADMIN_TOKEN\s*=\s*"?(.*?)"?\s*$/m.exec(readFileSync('.dev.vars', 'utf8'))?.[1]
+  console.log(`Console: http://localhost:${values.port}/admin`)
+  console.log(token ? `  sign in with the local ADMIN_TOKEN from .dev.vars: ${token}` : '  set ADMIN_TOKEN in .dev.vars to sign in')
 }
 
 let printed = 0

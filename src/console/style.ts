@@ -12,6 +12,7 @@ nav{display:flex;flex-wrap:wrap;gap:4px}
 nav a{padding:4px 10px;border-radius:6px;color:var(--fg);text-decoration:none}
 nav a[aria-current=page]{background:var(--accent);color:#fff}
 header .tools{margin-left:auto;display:flex;gap:8px;align-items:center}
+form{margin:0}
 main{max-width:960px;margin:0 auto;padding:12px}
 h1{font-size:20px;margin:8px 0 12px}
 h2{font-size:16px;margin:16px 0 8px}
@@ -20,8 +21,8 @@ h2{font-size:16px;margin:16px 0 8px}
 .card b{display:block;font-size:24px}
 .card span{color:var(--muted);font-size:13px}
 .panel{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px;margin:8px 0;overflow-x:auto}
-table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+table{border-collapse:collapse;width:100%;font-size:inherit;line-height:inherit}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:baseline}
 th{color:var(--muted);font-weight:500;font-size:13px}
 .muted{color:var(--muted);font-size:13px}
 .bad{color:var(--bad)}.ok{color:var(--accent)}.warn{color:var(--warn)}
@@ -39,6 +40,7 @@ label{display:block;margin:6px 0 2px;color:var(--muted);font-size:13px}
 .bubble{max-width:80%;padding:8px 10px;border-radius:8px;background:var(--in);border:1px solid var(--line);white-space:pre-wrap;word-break:break-word}
 .bubble.out{align-self:flex-end;background:var(--out);border-color:#7fd65a}
 .bubble .meta{display:block;font-size:12px;color:var(--muted);margin-top:4px}
+.chart{margin:0}
 .chart svg{width:100%;height:auto}
 .login{max-width:360px;margin:15vh auto;background:#fff;border:1px solid var(--line);border-radius:8px;padding:20px}
 .login input{width:100%}

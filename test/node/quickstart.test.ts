@@ -76,6 +76,11 @@ describe('npm start + npm run chat', () => {
     return result.stdout
   }
 
+  it("prints the console's address and the local admin token once the Worker is ready", async () => {
+    await vi.waitFor(() => expect(output).toContain(`Console: http://localhost:${port}/admin`))
+    expect(output).toContain('sign in with the local ADMIN_TOKEN from .dev.vars: local-admin-token-change-me')
+  })
+
   it('answers a keyword with the example rule set, and the stand-in shows the send', async () => {
     const printed = chat('1')
     expect(printed).toContain('[rule download] link: "下载 App"')

@@ -1,0 +1,236 @@
+/**
+ * What the browser tests share: the service as `npm start` runs it (the WeChat API stand-in,
+ * local KV with the example rules, local D1, wrangler dev) on free ports with its own state,
+ * Debian's Chromium driven by playwright-core, and WeChat's side of a conversation.
+ *
+ * - Chromium is /usr/bin/chromium from Debian's package (`.ci/run` installs it, and
+ *   fonts-noto-cjk for the Chinese pages, when missing). Nothing here downloads a browser.
+ * - One service per test file (`startLocal` in beforeAll, `stop` in afterAll): wrangler dev
+ *   takes seconds to start, a page a few milliseconds.
+ * - Screenshots: every page visited is shot (so a page that fails to render fails the test),
+ *   into a temporary folder; with SCREENSHOTS=1 into docs/screenshots/<name>.png, the
+ *   pictures the README shows (`npm run screenshots`). Ordinary runs leave docs/ alone.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { expect } from 'vitest'
+import { describeSend } from '../../dev/describe-call'
+import type { FakeCall, FaultSpec } from '../../dev/fake-wechat-types'
+import { buildPush, textMessage } from '../../dev/push'
+import { importCipher } from '../../src/wechat/cipher'
+
+export const root = join(import.meta.dirname, '..', '..')
+export const CHROMIUM = '/usr/bin/chromium'
+export const SEND_PATH = '/cgi-bin/message/custom/send'
+
+/** The values `npm start` runs with (.dev.vars, made from .dev.vars.example when absent). */
+export function readDevVars(): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const line of readFileSync(join(root, '.dev.vars'), 'utf8').split('\n')) {
+    const match = /^\s*([A-Z0-9_]+)\s*=\s*"?(.*?)"?\s*$/.exec(line)
+    if (match?.[1] && !line.trimStart().startsWith('#')) out[match[1]] = match[2] ?? ''
+  }
+  return out
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
+export interface LocalService {
+  /** The Worker, as `npm start` prints the console's address: http://localhost:<port>. */
+  url: string
+  /** The WeChat API stand-in (its /__fake control routes). */
+  api: string
+  /** The local ADMIN_TOKEN `npm start` printed. */
+  token: string
+  /** Everything `npm start` printed so far. */
+  output(): string
+  stop(): Promise<void>
+}
+
+/** `npm start` on free ports with a fresh --persist-to folder; resolves once it printed the console's URL. */
+export async function startLocal(): Promise<LocalService> {
+  const port = await freePort()
+  const apiPort = await freePort()
+  const state = mkdtempSync(join(tmpdir(), 'kefu-browser-'))
+  const start: ChildProcess = spawn(
+    'npx',
+    ['tsx', 'scripts/start.ts', '--port', String(port), '--api-port', String(apiPort), '--persist-to', state],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  )
+  let output = ''
+  start.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  start.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const url = `http://localhost:${port}`
+  const stop = async () => {
+    if (start.exitCode === null && start.pid) {
+      const exited = new Promise((resolve) => start.once('exit', resolve))
+      process.kill(-start.pid, 'SIGINT')
+      await exited
+    }
+    rmSync(state, { recursive: true, force: true })
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (output.includes(`Console: ${url}/admin`)) {
+          clearInterval(timer)
+          resolve()
+        }
+      }, 100)
+      start.once('exit', (code) => {
+        clearInterval(timer)
+        reject(new Error(`npm start exited (${code}):\n${output}`))
+      })
+    })
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  const token = /sign in with the local ADMIN_TOKEN from \.dev\.vars: (\S+)/.exec(output)?.[1]
+  if (!token) throw new Error(`npm start printed no ADMIN_TOKEN:\n${output}`)
+  return { url, api: `http://127.0.0.1:${apiPort}`, token, output: () => output, stop }
+}
+
+// --- the browser -------------------------------------------------------------------------
+
+export type Viewport = 'desktop' | 'phone'
+
+/** Debian's Chromium, headless, without the sandbox (CI runs as root), offline. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    chromiumSandbox: false,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+/**
+ * A browser window of its own (its own cookies) in Chinese, China time: a desktop 1280×800 or
+ * a phone 390×844. Errors (a CSP refusal, a failed load) are kept for `pageErrors`.
+ */
+export async function openPage(browser: Browser, viewport: Viewport = 'desktop'): Promise<Page> {
+  const context: BrowserContext = await browser.newContext({
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    ...(viewport === 'phone'
+      ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
+      : { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 }),
+  })
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('console', (message) => {
+    // Failed loads are told apart by address below.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text())
+  })
+  page.on('response', (res) => {
+    // The sign-in page answers 401 by design (a console address without a session); the
+    // browser's own favicon request finds none.
+    const { pathname } = new URL(res.url())
+    if (res.status() >= 400 && res.status() !== 401 && pathname !== '/favicon.ico') errors.push(`${res.status()} ${res.url()}`)
+  })
+  page.on('requestfailed', (req) => errors.push(`${req.failure()?.errorText ?? 'failed'} ${req.url()}`))
+  page.on('pageerror', (error) => errors.push(String(error)))
+  ERRORS.set(page, errors)
+  return page
+}
+
+const ERRORS = new WeakMap<Page, string[]>()
+
+/** Script errors and failed loads since the page opened (none expected: pages have no script). */
+export function pageErrors(page: Page): string[] {
+  return ERRORS.get(page) ?? []
+}
+
+/** Types the token into the sign-in form as the operator would. Lands on the overview when right. */
+export async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
+  await page.goto(`${baseUrl}/admin`)
+  await page.locator('input[name=token]').fill(token)
+  await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: '登录' }).click()])
+}
+
+/** The header's section links: present on every page but sign-in. */
+export function nav(page: Page) {
+  return page.locator('header nav')
+}
+
+const SHOTS = process.env.SCREENSHOTS === '1' ? join(root, 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'kefu-shots-'))
+mkdirSync(SHOTS, { recursive: true })
+
+/** The whole page as a PNG: docs/screenshots/<name>.png with SCREENSHOTS=1, else a temporary folder. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const path = join(SHOTS, `${name}.png`)
+  await page.screenshot({ path, fullPage: true, animations: 'disabled' })
+  return path
+}
+
+// --- WeChat's side -------------------------------------------------------------------------
+
+let lastMsgId = BigInt(Date.now()) * 1000n
+
+/**
+ * A text message from `openid`, pushed as WeChat does (safe mode, XML, signed and encrypted
+ * with .dev.vars' settings, as `npm run chat` sends it). Resolves once the Worker answered the push.
+ */
+export async function pushText(baseUrl: string, openid: string, text: string): Promise<void> {
+  const vars = readDevVars()
+  const cipher = await importCipher(need(vars, 'WECHAT_ENCODING_AES_KEY'), need(vars, 'WECHAT_APPID'))
+  const message = { ...textMessage(openid, text, String(++lastMsgId)), ToUserName: 'gh_local_kefu' }
+  const { query, body } = await buildPush(message, { token: need(vars, 'WECHAT_TOKEN'), mode: 'safe', format: 'xml', cipher })
+  const res = await fetch(`${baseUrl}/wechat?${query}`, { method: 'POST', body })
+  expect(res.status, await res.clone().text()).toBe(200)
+}
+
+/** The custom/send calls the stand-in received for `openid`, oldest first. */
+export async function sendsTo(api: string, openid: string): Promise<FakeCall[]> {
+  const res = await fetch(`${api}/__fake/calls?${new URLSearchParams({ touser: openid, path: SEND_PATH })}`)
+  return ((await res.json()) as { calls: FakeCall[] }).calls
+}
+
+/** What `openid` was sent and WeChat took, as `npm run chat` prints it (`text: "…"`). */
+export async function delivered(api: string, openid: string): Promise<string[]> {
+  return (await sendsTo(api, openid)).filter((call) => call.errcode === 0).map((call) => describeSend(call.body) ?? '?')
+}
+
+/**
+ * The stand-in answers the next matching call as the fault says. The default makes the next
+ * send to `openid` fail for good (40003, invalid openid: not retried), so it lands in the
+ * failed list.
+ */
+export async function injectFault(api: string, fault: Partial<FaultSpec> & { touser?: string }): Promise<void> {
+  const spec: FaultSpec = { path: SEND_PATH, kind: 'errcode', errcode: 40003, errmsg: 'invalid openid', ...fault }
+  const res = await fetch(`${api}/__fake/faults`, { method: 'POST', body: JSON.stringify(spec) })
+  expect(res.status, await res.clone().text()).toBe(200)
+}
+
+/** The admin API (bearer token), e.g. to wait until the D1 record has what a push left. */
+export async function adminApi<T>(baseUrl: string, token: string, path: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } })
+  return { status: res.status, body: (await res.json()) as T }
+}
+
+function need(vars: Record<string, string>, name: string): string {
+  const value = vars[name]
+  if (!value) throw new Error(`.dev.vars has no ${name}`)
+  return value
+}
