@@ -16,6 +16,7 @@ import { langOf } from './lang'
 import { OverviewPage } from './pages/overview'
 import { SignInPage } from './pages/sign-in'
 import { StatusPage } from './pages/status'
+import { recordPages } from './routes-records'
 import { hasSession, requireSession, signIn, signOut } from './session'
 
 export type ConsoleEnv = { Bindings: Env }
@@ -75,3 +76,5 @@ consoleApp.get('/admin', async (c) => {
 })
 
 consoleApp.get('/admin/status', guard, async (c) => c.html(<StatusPage lang={langOf(c)} report={await healthReport(c.env)} />))
+
+recordPages(consoleApp)

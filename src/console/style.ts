@@ -37,7 +37,7 @@ label{display:block;margin:6px 0 2px;color:var(--muted);font-size:13px}
 .notice.error{background:#ffebe9;color:var(--bad)}
 .filters a{margin-right:8px}
 .chat{display:flex;flex-direction:column;gap:8px}
-.bubble{max-width:80%;padding:8px 10px;border-radius:8px;background:var(--in);border:1px solid var(--line);white-space:pre-wrap;word-break:break-word}
+.bubble{align-self:flex-start;max-width:80%;padding:8px 10px;border-radius:8px;background:var(--in);border:1px solid var(--line);white-space:pre-wrap;overflow-wrap:anywhere}
 .bubble.out{align-self:flex-end;background:var(--out);border-color:#7fd65a}
 .bubble .meta{display:block;font-size:12px;color:var(--muted);margin-top:4px}
 .chart{margin:0}

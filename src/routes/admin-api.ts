@@ -16,8 +16,7 @@ import { requireSetting, type Env } from '../env'
 import { getConversation, listConversations } from '../record/conversations'
 import { listFailed } from '../record/failed'
 import { getStats } from '../record/stats'
-import type { ReplyMessage } from '../replies'
-import { compileRules, toAction, toRuleSet } from '../rules/compile'
+import { compileRules, toRuleSet } from '../rules/compile'
 import { RULES_CACHE_TTL, RULES_KEY } from '../rules/keys'
 import { loadRules, rulesStatus } from '../rules/loader'
 import { decide } from '../rules/match'
@@ -25,6 +24,7 @@ import type { RuleSet } from '../rules/rule-set'
 import { formatIssue, validateRuleSet } from '../rules/validate'
 import { ruleSetVersion } from '../rules/version'
 import type { InboundMessage } from '../wechat/message'
+import { actOnFailed, replyByHand } from './admin-actions'
 import { requireAdmin } from './admin-auth'
 import {
   ConversationsQuery,
@@ -179,19 +179,15 @@ adminApi.post(
   jsonBody(ManualReplyBody, REPLY_MAX_BYTES),
   async (c) => {
     const { openid } = c.req.valid('param')
-    // The same conversion the rules' replies get: one source format, one message type.
-    const reply: ReplyMessage | undefined = toAction(c.req.valid('json')).sends[0]
-    if (!reply) return refuse(c, 400, 'body: is not a reply that can be sent')
-    const result = await c.env.CONVERSATIONS.getByName(openid).replyByHand(openid, reply)
-    return result.ok ? c.json({ outcome: result.outcome }) : refuse(c, 409, result.refusal)
+    const result = await replyByHand(c.env, openid, c.req.valid('json'))
+    if (result.ok) return c.json({ outcome: result.outcome })
+    return result.refusal === 'not_sendable' ? refuse(c, 400, 'body: is not a reply that can be sent') : refuse(c, 409, result.refusal)
   },
 )
 
 for (const action of ['retry', 'drop'] as const) {
   adminApi.post(`/admin/api/failed/:id/${action}`, params('param', FailedIdParam), async (c) => {
-    const { openid, row } = c.req.valid('param').id
-    const conversation = c.env.CONVERSATIONS.getByName(openid)
-    const result = action === 'retry' ? await conversation.retryFailed(row) : await conversation.dropFailed(row)
+    const result = await actOnFailed(c.env, action, c.req.valid('param').id)
     if (result.ok) return c.json({ outcome: result.outcome })
     return refuse(c, result.problem === 'not_found' ? 404 : 409, result.problem)
   })

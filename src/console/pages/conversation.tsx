@@ -1,0 +1,223 @@
+/**
+ * One conversation: the messages in and out as chat bubbles (oldest at the top of a page),
+ * which rule answered, what became of each send, the send window, and a reply by hand.
+ */
+import { MAX_TEXT_BYTES } from '../../rules/schema'
+import type { ConversationDetail } from '../../record/conversations'
+import type { MessageView } from '../../record/views'
+import { Layout } from '../layout'
+import { formatTime, type Lang, type Strings } from '../lang'
+import { CONVERSATIONS_PATH } from './conversations'
+import { hrefOf, OutcomeNotice, Pager, shortOpenid, WindowState, type Outcome } from './parts'
+
+/** What the reply form's action can come back with. */
+export const REPLY_OUTCOMES = {
+  done: ['sent', 'queued'],
+  problem: ['window_closed', 'limit_reached', 'empty', 'too_long', 'invalid', 'send_failed'],
+} as const
+
+export type ReplyOutcome = (typeof REPLY_OUTCOMES)['done'][number] | (typeof REPLY_OUTCOMES)['problem'][number]
+
+const STRINGS: Strings<{
+  title: (openid: string) => string
+  window: string
+  pending: string
+  failed: string
+  seeFailed: string
+  firstAt: string
+  older: string
+  none: string
+  noText: string
+  status: Record<string, string>
+  rule: (id: string) => string
+  unmatched: string
+  noRule: string
+  manual: string
+  kinds: Record<string, string>
+  errcode: (errcode: number) => string
+  reply: string
+  send: string
+  replyHint: string
+  closedHint: string
+  outcomes: Record<ReplyOutcome, string>
+}> = {
+  zh: {
+    title: (openid) => `会话 ${openid}`,
+    window: '发送窗口',
+    pending: '待发送',
+    failed: '发送失败',
+    seeFailed: '去处理',
+    firstAt: '第一次来',
+    older: '更早的消息',
+    none: '记录里还没有消息。',
+    noText: '（内容已过保留期）',
+    status: { received: '已收到', pending: '待发送', sent: '已发送', failed: '发送失败', dropped: '已放弃' },
+    rule: (id) => `规则 ${id}`,
+    unmatched: '未匹配，默认回复',
+    noRule: '没有规则回复',
+    manual: '人工回复',
+    kinds: { image: '[图片]', miniprogrampage: '[小程序卡片]', link: '[图文链接]', user_enter_tempsession: '[进入会话]', event: '[事件]' },
+    errcode: (errcode) => `错误码 ${errcode}`,
+    reply: '人工回复',
+    send: '发送',
+    replyHint: `文字，最多 ${MAX_TEXT_BYTES} 字节（约 680 个汉字）。发送会用掉窗口里的一条。`,
+    closedHint: '发送窗口已关闭，现在不能回复：要等用户再发来消息。',
+    outcomes: {
+      sent: '已发送。',
+      queued: '已排队，稍后发送。',
+      window_closed: '没有发送：发送窗口已关闭，要等用户再发来消息。',
+      limit_reached: '没有发送：这个窗口能发的条数已用完，要等用户再发来消息。',
+      empty: '没有发送：回复是空的。',
+      too_long: `没有发送：回复太长（最多 ${MAX_TEXT_BYTES} 字节）。`,
+      invalid: '没有发送：这不是一条能发送的文字回复。',
+      send_failed: '发送失败：微信拒绝了这条回复，原因见下方消息。',
+    },
+  },
+  en: {
+    title: (openid) => `Conversation ${openid}`,
+    window: 'Send window',
+    pending: 'Pending',
+    failed: 'Failed',
+    seeFailed: 'Deal with them',
+    firstAt: 'First seen',
+    older: 'Older messages',
+    none: 'No messages in the record yet.',
+    noText: '(past the retention period)',
+    status: { received: 'received', pending: 'pending', sent: 'sent', failed: 'failed', dropped: 'dropped' },
+    rule: (id) => `rule ${id}`,
+    unmatched: 'unmatched, default reply',
+    noRule: 'no rule answered',
+    manual: 'reply by hand',
+    kinds: { image: '[image]', miniprogrampage: '[mini program card]', link: '[link]', user_enter_tempsession: '[entered the chat]', event: '[event]' },
+    errcode: (errcode) => `errcode ${errcode}`,
+    reply: 'Reply by hand',
+    send: 'Send',
+    replyHint: `Text, at most ${MAX_TEXT_BYTES} bytes. Sending uses one of the window's sends.`,
+    closedHint: 'The send window is closed: a reply is possible once the user writes again.',
+    outcomes: {
+      sent: 'Sent.',
+      queued: 'Queued: it goes out shortly.',
+      window_closed: 'Not sent: the send window is closed until the user writes again.',
+      limit_reached: 'Not sent: this window has no sends left until the user writes again.',
+      empty: 'Not sent: the reply is empty.',
+      too_long: `Not sent: the reply is too long (at most ${MAX_TEXT_BYTES} bytes).`,
+      invalid: 'Not sent: that is not a text reply that can be sent.',
+      send_failed: 'Failed: WeChat refused the reply; the message below says why.',
+    },
+  },
+}
+
+type Text = (typeof STRINGS)['zh']
+
+function Bubble(props: { lang: Lang; t: Text; message: MessageView }) {
+  const { t, message: m } = props
+  const out = m.direction === 'out'
+  const who = out ? (m.manual ? t.manual : m.ruleId ? t.rule(m.ruleId) : null) : m.unmatched ? t.unmatched : m.ruleId ? t.rule(m.ruleId) : t.noRule
+  const kind = m.kind === 'text' ? null : (t.kinds[m.kind] ?? `[${m.kind}]`)
+  const statusClass = m.status === 'failed' ? 'bad' : m.status === 'pending' ? 'warn' : m.status === 'dropped' ? 'muted' : undefined
+  return (
+    <div
+      class={out ? 'bubble out' : 'bubble'}
+      data-message-id={m.id}
+      data-direction={m.direction}
+      data-status={m.status}
+      data-rule={m.ruleId ?? undefined}
+      data-manual={m.manual ? 'true' : undefined}
+    >
+      {kind && <span class="muted">{kind} </span>}
+      {m.text === null ? <span class="muted">{t.noText}</span> : m.text}
+      <span class="meta">
+        {formatTime(m.at, props.lang, true)}
+        {who && ` · ${who}`}
+        {out && (
+          <>
+            {' · '}
+            <span class={statusClass}>{t.status[m.status] ?? m.status}</span>
+            {m.errcode !== null && ` · ${t.errcode(m.errcode)}`}
+            {m.reason && ` · ${m.reason}`}
+          </>
+        )}
+      </span>
+    </div>
+  )
+}
+
+export function ConversationPage(props: { lang: Lang; detail: ConversationDetail; outcome: Outcome | null; paged: boolean }) {
+  const t = STRINGS[props.lang]
+  const { conversation: c, messages } = props.detail
+  const path = `${CONVERSATIONS_PATH}/${c.openid}`
+  // The record serves newest first; a chat reads down to the newest.
+  const chronological = [...messages.items].reverse()
+  return (
+    <Layout lang={props.lang} section="conversations" title={t.title(shortOpenid(c.openid))}>
+      <OutcomeNotice outcome={props.outcome} text={(o) => t.outcomes[o.code as ReplyOutcome] + (o.errcode !== null ? ` (${t.errcode(o.errcode)})` : '')} />
+      <div class="panel" data-openid={c.openid}>
+        <table>
+          <tbody>
+            <tr>
+              <th>openid</th>
+              <td>
+                <code>{c.openid}</code>
+              </td>
+            </tr>
+            <tr>
+              <th>{t.window}</th>
+              <td>
+                <WindowState lang={props.lang} window={c.window} />
+              </td>
+            </tr>
+            <tr>
+              <th>
+                {t.pending} / {t.failed}
+              </th>
+              <td>
+                <span class={c.pending > 0 ? 'warn' : undefined} data-pending={String(c.pending)}>
+                  {c.pending}
+                </span>
+                {' / '}
+                <span class={c.failed > 0 ? 'bad' : undefined} data-failed={String(c.failed)}>
+                  {c.failed}
+                </span>
+                {c.failed > 0 && (
+                  <>
+                    {' '}
+                    <a href="/admin/failed">{t.seeFailed}</a>
+                  </>
+                )}
+              </td>
+            </tr>
+            <tr>
+              <th>{t.firstAt}</th>
+              <td class="muted">{formatTime(c.firstAt, props.lang)}</td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
+      <Pager
+        lang={props.lang}
+        next={messages.nextCursor ? hrefOf(path, { cursor: messages.nextCursor }) : null}
+        first={props.paged ? path : null}
+        nextLabel={t.older}
+      />
+      <div class="chat">
+        {chronological.length === 0 ? <p class="muted">{t.none}</p> : chronological.map((m) => <Bubble lang={props.lang} t={t} message={m} />)}
+      </div>
+      <h2>{t.reply}</h2>
+      {c.window.open ? (
+        <form method="post" action={`${path}/reply`} data-reply="open">
+          <label for="reply-text">{t.replyHint}</label>
+          <textarea id="reply-text" name="text" rows={3} maxlength={MAX_TEXT_BYTES} required></textarea>
+          <p>
+            <button class="primary" type="submit">
+              {t.send}
+            </button>
+          </p>
+        </form>
+      ) : (
+        <p class="muted" data-reply="closed">
+          {t.closedHint}
+        </p>
+      )}
+    </Layout>
+  )
+}

@@ -1,0 +1,157 @@
+/**
+ * The console's pages over the D1 record — conversations, one conversation, failed sends,
+ * unmatched questions — and the operator's actions on them: a reply by hand, a failed send
+ * retried or dropped. They read with the record's queries and act through the user's
+ * Conversation object with the admin API's own functions (routes/admin-actions.ts); every
+ * query value and path parameter is checked with the admin API's schemas. A bad address is
+ * a 4xx page, an action comes back to its page with a notice (`back`), and nothing a client
+ * sends is a 500.
+ *
+ * Registered by `recordPages(consoleApp)` at the end of app.tsx (a function, so the guard
+ * and helpers it takes from app.tsx exist when it runs).
+ */
+import type { Hono } from 'hono'
+import * as v from 'valibot'
+import { getConversation, listConversations } from '../record/conversations'
+import { listFailed } from '../record/failed'
+import { getStats } from '../record/stats'
+import { actOnFailed, replyByHand, type FailedAction } from '../routes/admin-actions'
+import { ConversationsQuery, FailedIdParam, FailedQuery, ManualReplyBody, MessagesQuery, OpenidParam, REPLY_MAX_BYTES } from '../routes/admin-api-schemas'
+import { readBounded } from '../routes/body'
+import { MAX_TEXT_BYTES } from '../rules/schema'
+import { appidOf, back, guard, signInPage, type ConsoleContext, type ConsoleEnv } from './app'
+import type { Section } from './layout'
+import { langOf } from './lang'
+import { ConversationPage, REPLY_OUTCOMES, type ReplyOutcome } from './pages/conversation'
+import { CONVERSATIONS_PATH, ConversationsPage } from './pages/conversations'
+import { FAILED_OUTCOMES, FAILED_PATH, FailedPage, type FailedOutcome } from './pages/failed'
+import { outcomeOf, ProblemPage, type Problem } from './pages/parts'
+import { UnmatchedPage } from './pages/unmatched'
+import { hasSession } from './session'
+
+/** The query values of `keys` that are there and not empty, for an admin API schema (the console's own, lang and the notices, left out). */
+function queryOf(c: ConsoleContext, keys: readonly string[]): Record<string, string> {
+  const given: Record<string, string> = {}
+  for (const key of keys) {
+    const value = c.req.query(key)
+    if (value) given[key] = value
+  }
+  return given
+}
+
+const problemPage = (c: ConsoleContext, status: 400 | 404, section: Section, problem: Problem, backTo: string) =>
+  c.html(<ProblemPage lang={langOf(c)} section={section} problem={problem} back={backTo} />, status)
+
+/** The outcome of a reply by hand, for the notice on the conversation's page. */
+type ReplyAnswer = { done: ReplyOutcome } | { problem: ReplyOutcome; errcode?: string }
+
+/** The text of the reply form, within the API's body bound, or what is wrong with it. */
+async function replyText(c: ConsoleContext): Promise<{ text: string } | { problem: ReplyOutcome }> {
+  const bytes = await readBounded(c.req.raw, REPLY_MAX_BYTES)
+  if (!bytes) return { problem: 'too_long' }
+  const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
+  let value: unknown
+  try {
+    if (mediaType === 'application/x-www-form-urlencoded') {
+      value = new URLSearchParams(new TextDecoder().decode(bytes)).get('text')
+    } else if (mediaType === 'multipart/form-data') {
+      const headers = { 'content-type': c.req.header('content-type') ?? '' }
+      value = (await new Response(bytes, { headers }).formData()).get('text')
+    } else {
+      return { problem: 'invalid' }
+    }
+  } catch {
+    return { problem: 'invalid' }
+  }
+  if (typeof value !== 'string') return { problem: value === null ? 'empty' : 'invalid' }
+  // A textarea sends CRLF line ends; a chat shows LF.
+  const text = value.replace(/\r\n?/g, '\n')
+  if (text.trim() === '') return { problem: 'empty' }
+  if (new TextEncoder().encode(text).byteLength > MAX_TEXT_BYTES) return { problem: 'too_long' }
+  return { text }
+}
+
+export function recordPages(app: Hono<ConsoleEnv>): void {
+  app.get(CONVERSATIONS_PATH, guard, async (c) => {
+    const query = v.safeParse(ConversationsQuery, queryOf(c, ['cursor', 'filter']))
+    if (!query.success) return problemPage(c, 400, 'conversations', 'bad_cursor', CONVERSATIONS_PATH)
+    const { cursor, filter, limit } = query.output
+    const list = await listConversations(c.env.DB, { appid: appidOf(c), limit, now: Date.now(), ...(filter ? { filter } : {}), ...(cursor ? { after: cursor } : {}) })
+    return c.html(<ConversationsPage lang={langOf(c)} list={list} filter={filter ?? null} paged={cursor !== undefined} />)
+  })
+
+  app.get(`${CONVERSATIONS_PATH}/:openid`, async (c, next) => {
+    // The JSON view of routes/admin.ts shares this path: a request with a bearer token is its.
+    if (c.req.raw.headers.has('authorization')) return next()
+    if (!(await hasSession(c, Date.now()))) return signInPage(c)
+    const param = v.safeParse(OpenidParam, { openid: c.req.param('openid') })
+    if (!param.success) return problemPage(c, 400, 'conversations', 'bad_openid', CONVERSATIONS_PATH)
+    const { openid } = param.output
+    const query = v.safeParse(MessagesQuery, queryOf(c, ['cursor']))
+    if (!query.success) return problemPage(c, 400, 'conversations', 'bad_cursor', `${CONVERSATIONS_PATH}/${openid}`)
+    const { cursor, limit } = query.output
+    const detail = await getConversation(c.env.DB, { appid: appidOf(c), openid, limit, now: Date.now(), ...(cursor ? { after: cursor } : {}) })
+    if (!detail) return problemPage(c, 404, 'conversations', 'no_conversation', CONVERSATIONS_PATH)
+    const outcome = outcomeOf((key) => c.req.query(key), REPLY_OUTCOMES)
+    return c.html(<ConversationPage lang={langOf(c)} detail={detail} outcome={outcome} paged={cursor !== undefined} />)
+  })
+
+  app.post(`${CONVERSATIONS_PATH}/:openid/reply`, guard, async (c) => {
+    const param = v.safeParse(OpenidParam, { openid: c.req.param('openid') })
+    if (!param.success) return problemPage(c, 400, 'conversations', 'bad_openid', CONVERSATIONS_PATH)
+    const { openid } = param.output
+    const answer = await sendReply(c, openid)
+    return back(c, `${CONVERSATIONS_PATH}/${openid}`, answer)
+  })
+
+  app.get(FAILED_PATH, guard, async (c) => {
+    const query = v.safeParse(FailedQuery, queryOf(c, ['cursor']))
+    if (!query.success) return problemPage(c, 400, 'failed', 'bad_cursor', FAILED_PATH)
+    const { cursor, limit } = query.output
+    const list = await listFailed(c.env.DB, { appid: appidOf(c), limit, ...(cursor ? { after: cursor } : {}) })
+    const outcome = outcomeOf((key) => c.req.query(key), FAILED_OUTCOMES)
+    return c.html(<FailedPage lang={langOf(c)} list={list} outcome={outcome} paged={cursor !== undefined} />)
+  })
+
+  for (const action of ['retry', 'drop'] as const) {
+    app.post(`${FAILED_PATH}/:id/${action}`, guard, async (c) => {
+      const param = v.safeParse(FailedIdParam, { id: c.req.param('id') })
+      if (!param.success) return problemPage(c, 400, 'failed', 'bad_failed_id', FAILED_PATH)
+      return back(c, FAILED_PATH, await failedAction(c, action, param.output.id))
+    })
+  }
+
+  app.get('/admin/unmatched', guard, async (c) => {
+    // The top questions do not depend on the days asked for: one day reads the least.
+    const stats = await getStats(c.env.DB, appidOf(c), Date.now(), 1)
+    return c.html(<UnmatchedPage lang={langOf(c)} questions={stats.unmatched} />)
+  })
+}
+
+/** Checks the form's text as the API checks a body (ManualReplyBody) and sends it through the user's object. */
+async function sendReply(c: ConsoleContext, openid: string): Promise<Record<string, string>> {
+  const form = await replyText(c)
+  if ('problem' in form) return { problem: form.problem }
+  const body = v.safeParse(ManualReplyBody, { type: 'text', text: form.text })
+  if (!body.success) return { problem: 'invalid' }
+  const result = await replyByHand(c.env, openid, body.output)
+  let answer: ReplyAnswer
+  if (!result.ok) answer = { problem: result.refusal === 'not_sendable' ? 'invalid' : result.refusal }
+  else if (result.outcome.status === 'sent') answer = { done: 'sent' }
+  else if (result.outcome.status === 'pending') answer = { done: 'queued' }
+  else answer = { problem: 'send_failed', ...errcodeOf(result.outcome.errcode) }
+  return answer
+}
+
+async function failedAction(c: ConsoleContext, action: FailedAction, id: v.InferOutput<typeof FailedIdParam>['id']): Promise<Record<string, string>> {
+  const result = await actOnFailed(c.env, action, id)
+  let answer: { done: FailedOutcome } | { problem: FailedOutcome; errcode?: string }
+  if (!result.ok) answer = { problem: result.problem }
+  else if (action === 'drop') answer = { done: 'dropped' }
+  else if (result.outcome.status === 'sent') answer = { done: 'retried' }
+  else if (result.outcome.status === 'pending') answer = { done: 'retry_queued' }
+  else answer = { problem: 'still_failing', ...errcodeOf(result.outcome.errcode) }
+  return answer
+}
+
+const errcodeOf = (errcode: number | null): { errcode?: string } => (errcode === null ? {} : { errcode: String(errcode) })
