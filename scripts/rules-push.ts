@@ -1,65 +1,45 @@
 /**
  * `npm run rules:push -- [file] [--local | --remote] [--persist-to dir] [--preview]`:
- * checks the file, then puts the compiled form (`rules:compiled`) and the file itself
- * (`rules`) into the RULES namespace with wrangler. The
- * compiled form goes first, so a Worker that sees the new `rules` finds it (or, while KV
- * catches up, compiles the source itself — never a mismatch).
+ * checks the file, then publishes it to the RULES namespace with wrangler, as the console
+ * and the admin API publish (src/rules/history.ts): the compiled form (`rules:compiled`)
+ * first, so a Worker that sees the new `rules` finds it (or, while KV catches up, compiles
+ * the source itself — never a mismatch); then the file itself (`rules`) and its history
+ * entry, keeping the version it replaces (`npm run rules:history`, `rules:rollback`).
  */
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import { encodeCompiled } from '../src/rules/codec'
-import { COMPILED_KEY, RULES_KEY } from '../src/rules/keys'
+import { publishRules } from '../src/rules/history'
+import { formatIssue } from '../src/rules/validate'
 import { checkRulesFile, DEFAULT_RULES_PATH } from './rules-file'
+import { parseTarget, WranglerError, wranglerStore } from './rules-kv'
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    local: { type: 'boolean' },
-    remote: { type: 'boolean' },
-    preview: { type: 'boolean' },
-    'persist-to': { type: 'string' },
-  },
-})
-if (values.local && values.remote) {
-  console.error('rules:push: pass --local or --remote, not both')
-  process.exit(2)
-}
-
+const { target, positionals } = parseTarget('rules:push')
 const path = positionals[0] ?? DEFAULT_RULES_PATH
 const checked = await checkRulesFile(path)
 if (!checked) process.exit(1)
 
-const passThrough = [
-  ...(values.local ? ['--local'] : []),
-  ...(values.remote ? ['--remote'] : []),
-  ...(values.preview ? ['--preview'] : []),
-  ...(values['persist-to'] ? ['--persist-to', values['persist-to']] : []),
-]
-const where = values.remote ? 'remote' : 'local'
-
-const dir = mkdtempSync(join(tmpdir(), 'kefu-rules-'))
 try {
-  const compiledPath = join(dir, 'rules.compiled.bin')
-  writeFileSync(compiledPath, encodeCompiled(checked.compiled))
-  put(COMPILED_KEY, compiledPath, [])
-  put(RULES_KEY, path, [])
-} finally {
-  rmSync(dir, { recursive: true, force: true })
-}
-console.log(
-  `pushed ${path} (${checked.compiled.ruleIds.length} rules, version ${checked.version}) to ${where} KV; ` +
-    'Workers pick it up within about a minute (KV propagation and a 30 s cache).',
-)
-
-function put(key: string, file: string, extra: string[]): void {
-  const args = ['wrangler', 'kv', 'key', 'put', key, '--binding', 'RULES', '--path', file, ...extra, ...passThrough]
-  console.log(`$ npx ${args.join(' ')}`)
-  const result = spawnSync('npx', args, { stdio: 'inherit' })
-  if (result.status !== 0) {
-    console.error(`rules:push: wrangler failed putting ${key}; the rule set in force is unchanged`)
-    process.exit(result.status ?? 1)
+  const outcome = await publishRules(wranglerStore(target), checked.bytes, 'rules:push', Date.now())
+  if (!outcome.ok) {
+    // Checked above, and no ifVersion: only a validator that changed in between gets here.
+    const why = outcome.problem === 'invalid' ? outcome.issues.map(formatIssue).join('\n') : outcome.problem
+    console.error(`rules:push: refused (${why}); nothing was changed`)
+    process.exit(1)
   }
+  if (outcome.unchanged) {
+    console.log(`${path} (version ${outcome.version}) already is the rule set in ${target.where} KV; nothing to publish.`)
+  } else {
+    if (outcome.recordedUnrecorded) {
+      console.log(`kept version ${outcome.recordedUnrecorded}, put without rules:push, in the history as "unrecorded"`)
+    }
+    const previous = outcome.previousVersion ? `; it replaces ${outcome.previousVersion} (npm run rules:rollback -- ${outcome.previousVersion} undoes it)` : ''
+    console.log(
+      `pushed ${path} (${outcome.rules} rules, version ${outcome.version}) to ${target.where} KV${previous}. ` +
+        'Workers pick it up within about a minute (KV propagation and a 30 s cache).',
+    )
+  }
+} catch (error) {
+  if (!(error instanceof WranglerError)) throw error
+  // The compiled form is written first and `rules` with its entry in one request after it:
+  // a failure before that last write leaves the rule set in force as it was.
+  console.error(`rules:push: ${error.message}`)
+  process.exit(1)
 }

@@ -44,7 +44,7 @@ beforeAll(async () => {
 })
 
 interface Call {
-  method?: 'GET' | 'POST'
+  method?: 'GET' | 'POST' | 'PUT'
   /** A JSON body (sent as application/json), or raw text with `contentType`. */
   json?: unknown
   raw?: string
@@ -135,7 +135,8 @@ const sendsTo = async (openid: string) =>
 // ---------------------------------------------------------------- every route
 
 const SOME_OPENID = 'oSomeOpenidForAuthTests0001'
-const ROUTES: [method: 'GET' | 'POST', path: string, body?: unknown][] = [
+const SOME_VERSION = '0123456789abcdef'
+const ROUTES: [method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown][] = [
   ['GET', '/admin/api/conversations'],
   ['GET', `/admin/api/conversations/${SOME_OPENID}`],
   ['POST', `/admin/api/conversations/${SOME_OPENID}/reply`, { type: 'text', text: 'hi' }],
@@ -143,6 +144,11 @@ const ROUTES: [method: 'GET' | 'POST', path: string, body?: unknown][] = [
   ['POST', `/admin/api/failed/out:${SOME_OPENID}:1/retry`],
   ['POST', `/admin/api/failed/out:${SOME_OPENID}:1/drop`],
   ['GET', '/admin/api/rules'],
+  // An invalid set and an unknown version: with the token these answer 400 / 404 and write nothing.
+  ['PUT', '/admin/api/rules', { rules: 'none' }],
+  ['GET', '/admin/api/rules/history'],
+  ['GET', `/admin/api/rules/history/${SOME_VERSION}`],
+  ['POST', '/admin/api/rules/rollback', { version: SOME_VERSION }],
   ['POST', '/admin/api/rules/preview', { message: { type: 'text', text: 'hi' } }],
   ['GET', '/admin/api/stats'],
   ['GET', '/admin/api/openapi.json'],
@@ -622,7 +628,7 @@ describe('openapi.json', () => {
     }>(answer)
     expect(doc.openapi).toBe('3.1.0')
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
-    const served = ROUTES.map(([method, path]) => `${method} ${path.replace(SOME_OPENID, '{openid}').replace(`out:{openid}:1`, '{id}')}`)
+    const served = ROUTES.map(([method, path]) => `${method} ${path.replace(SOME_OPENID, '{openid}').replace(`out:{openid}:1`, '{id}').replace(SOME_VERSION, '{version}')}`)
     expect(documented.sort()).toEqual(served.sort())
 
     const list = doc.paths['/admin/api/conversations']!.get!

@@ -11,6 +11,9 @@ import { CONVERSATION_FILTERS } from '../record/conversations'
 import { decodeCursor, MAX_CURSOR_CHARS, type CursorList, type Position } from '../record/cursor'
 import { MAX_STATS_DAYS } from '../record/stats'
 import type { ConversationView, DayStats, FailedView, MessageView, Page, Stats } from '../record/views'
+import type { DiffHunk } from '../rules/diff'
+import type { HistoryItem, HistoryListItem } from '../rules/history'
+import { HISTORY_CURSOR, HISTORY_FROM, VERSION } from '../rules/history-format'
 import { EVENTS, ReplySchema } from '../rules/schema'
 import { OPENID } from '../wechat/openid'
 
@@ -21,6 +24,13 @@ export const DEFAULT_DAYS = 14
 export const PREVIEW_MAX_BYTES = 256 * 1024
 /** A manual reply's body: one reply, whose text is at most 2 KiB. */
 export const REPLY_MAX_BYTES = 16 * 1024
+/**
+ * A rule set published through the API: a preview's bound (over 1,000 rules). Bigger sets go
+ * through `rules:push`, which has no bound but KV's 25 MiB and compiles off the Worker.
+ */
+export const RULES_MAX_BYTES = PREVIEW_MAX_BYTES
+/** A rollback's body: two versions. */
+export const ROLLBACK_MAX_BYTES = 1024
 /** Preview text is matched like a push's; WeChat's own messages stay far below this. */
 export const MAX_PREVIEW_TEXT = 4096
 
@@ -76,6 +86,35 @@ export const ConversationsQuery = v.strictObject({
 export const MessagesQuery = v.strictObject({ cursor: cursorParam('messages'), limit: Limit })
 
 export const FailedQuery = v.strictObject({ cursor: cursorParam('failed'), limit: Limit })
+
+/** A rule-set version, as every answer about rules gives it. */
+const Version = (what: string) =>
+  v.pipe(v.string(), v.regex(VERSION, 'is not a rule-set version (16 hex digits)'), v.description(what))
+
+export const HistoryQuery = v.strictObject({
+  cursor: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(HISTORY_CURSOR, 'is not a cursor of this list'),
+      v.description('`nextCursor` of the previous page; absent for the first page.'),
+    ),
+  ),
+  limit: Limit,
+})
+
+export const VersionParam = v.strictObject({ version: Version('A version in the history.') })
+
+export const PublishQuery = v.strictObject({
+  ifVersion: v.optional(Version('Publish only if this is the version in force (or send `If-Match: "<version>"`).')),
+})
+
+/** `If-Match: "<version>"`: one strong entity tag, as GET /admin/api/rules gives in ETag. */
+export const IfMatchHeader = v.pipe(
+  v.string(),
+  v.regex(/^"[0-9a-f]{16}"$/, 'is not one quoted rule-set version ("<16 hex digits>")'),
+  v.description('Publish only if this is the version in force: the ETag of GET /admin/api/rules.'),
+  v.transform((tag) => tag.slice(1, -1)),
+)
 
 export const StatsQuery = v.strictObject({ days: countParam(1, MAX_STATS_DAYS, DEFAULT_DAYS, 'Days ending today (UTC+8)') })
 
@@ -149,6 +188,11 @@ export const PreviewBody = v.strictObject({
   // Checked by validateRuleSet, whose messages name the rule and the path; the OpenAPI
   // document shows the rule-set schema here.
   rules: v.optional(v.pipe(v.unknown(), v.description('A draft rule set (the format of rules/rules.json); the stored one when absent.'))),
+})
+
+export const RollbackBody = v.strictObject({
+  version: Version('The version to restore, from the history.'),
+  ifVersion: v.optional(Version('Restore only if this is the version in force.')),
 })
 
 // ---------------------------------------------------------------- answers
@@ -263,6 +307,58 @@ const PreviewAnswer = v.object({
 
 const PreviewRefusal = v.object({ error: v.string(), issues: v.array(v.string()) })
 
+const PublishAnswer = v.object({
+  version: v.pipe(v.string(), v.description('The version in force now.')),
+  rules: v.number(),
+  unchanged: v.pipe(v.boolean(), v.description('It already was the version in force: nothing was published or recorded.')),
+})
+
+const PublishRefusal = v.object({
+  error: v.string(),
+  issues: v.pipe(v.array(v.string()), v.description('Every problem, naming the rule and the field, as `rules:check` prints them.')),
+})
+
+const ConflictAnswer = v.object({
+  error: v.pipe(v.literal('version_changed'), v.description('Another version was published since the one given.')),
+  currentVersion: v.nullable(v.string()),
+})
+
+const HistoryItemAnswer = v.object({
+  version: v.string(),
+  publishedAt: v.number(),
+  from: v.pipe(v.picklist(HISTORY_FROM), v.description('`unrecorded`: found in force by a publish, put there by hand; publishedAt is when it was found.')),
+  rules: v.pipe(v.nullable(v.number()), v.description('How many rules; null if it is not a rule set.')),
+})
+
+const HistoryListItemAnswer = v.object({
+  ...HistoryItemAnswer.entries,
+  current: v.pipe(v.boolean(), v.description('The rule set in force (the newest entry of its version).')),
+})
+
+const HistoryListAnswer = v.object({
+  items: v.array(HistoryListItemAnswer),
+  nextCursor: v.nullable(v.string()),
+  currentVersion: v.pipe(v.nullable(v.string()), v.description('The version in force; it has no entry when it was put by hand since the last publish.')),
+})
+
+const DiffHunkAnswer = v.object({
+  oldStart: v.number(),
+  oldLines: v.number(),
+  newStart: v.number(),
+  newLines: v.number(),
+  lines: v.array(v.object({ op: v.picklist(['same', 'added', 'removed']), text: v.string() })),
+})
+
+const HistoryEntryAnswer = v.object({
+  ...HistoryListItemAnswer.entries,
+  source: v.pipe(v.string(), v.description('The rule set as stored.')),
+  previous: v.pipe(v.nullable(HistoryItemAnswer), v.description('The entry published before it; null for the oldest kept.')),
+  diff: v.pipe(
+    v.nullable(v.array(DiffHunkAnswer)),
+    v.description('From the previous entry (or from nothing) to this one, over pretty-printed JSON lines; null when a source is over 256 KiB.'),
+  ),
+})
+
 export const ANSWERS = {
   ErrorAnswer,
   ConversationsAnswer,
@@ -273,6 +369,11 @@ export const ANSWERS = {
   RulesAnswer,
   PreviewAnswer,
   PreviewRefusal,
+  PublishAnswer,
+  PublishRefusal,
+  ConflictAnswer,
+  HistoryListAnswer,
+  HistoryEntryAnswer,
 }
 
 // The answer schemas describe the views the record returns; these fail to compile when the
@@ -285,5 +386,8 @@ const drift: [
   Same<v.InferOutput<typeof DayAnswer>, DayStats>,
   Same<v.InferOutput<typeof StatsAnswer>, Stats>,
   Same<v.InferOutput<typeof ConversationsAnswer>, Page<ConversationView>>,
-] = [true, true, true, true, true, true]
+  Same<v.InferOutput<typeof HistoryItemAnswer>, HistoryItem>,
+  Same<v.InferOutput<typeof HistoryListItemAnswer>, HistoryListItem>,
+  Same<v.InferOutput<typeof DiffHunkAnswer>, DiffHunk>,
+] = [true, true, true, true, true, true, true, true, true]
 void drift

@@ -1,6 +1,7 @@
 /**
- * `/admin/api/*`: the operator's API over the D1 record, and the actions that go through a
- * user's Conversation object (a reply by hand, a failed send retried or dropped). Behind
+ * `/admin/api/*`: the operator's API over the D1 record, the actions that go through a
+ * user's Conversation object (a reply by hand, a failed send retried or dropped), and the
+ * rule set (its preview, publishing, history and rollback, in RULES KV). Behind
  * `Authorization: Bearer <ADMIN_TOKEN>`. JSON in and out; every query, path parameter and
  * body is checked by the valibot schemas of admin-api-schemas.ts before a handler runs, and
  * anything a client sends wrong is a 4xx `{ "error": "…" }` — never a 500.
@@ -17,12 +18,15 @@ import { getConversation, listConversations } from '../record/conversations'
 import { listFailed } from '../record/failed'
 import { getStats } from '../record/stats'
 import { compileRules, toRuleSet } from '../rules/compile'
+import { ruleSetDiff } from '../rules/diff'
+import { historyEntry, listHistory, logPublish, publishRules, rollbackRules, type RollbackOutcome } from '../rules/history'
 import { RULES_CACHE_TTL, RULES_KEY } from '../rules/keys'
 import { loadRules, rulesStatus } from '../rules/loader'
 import { decide } from '../rules/match'
 import type { RuleSet } from '../rules/rule-set'
 import { formatIssue, validateRuleSet } from '../rules/validate'
 import { ruleSetVersion } from '../rules/version'
+import { utf8Strict } from '../wechat/bytes'
 import type { InboundMessage } from '../wechat/message'
 import { actOnFailed, replyByHand } from './admin-actions'
 import { requireAdmin } from './admin-auth'
@@ -30,13 +34,20 @@ import {
   ConversationsQuery,
   FailedIdParam,
   FailedQuery,
+  HistoryQuery,
+  IfMatchHeader,
   ManualReplyBody,
   MessagesQuery,
   OpenidParam,
   PREVIEW_MAX_BYTES,
   PreviewBody,
+  PublishQuery,
   REPLY_MAX_BYTES,
+  ROLLBACK_MAX_BYTES,
+  RollbackBody,
+  RULES_MAX_BYTES,
   StatsQuery,
+  VersionParam,
   type PreviewMessage,
 } from './admin-api-schemas'
 import { openApiDocument } from './openapi'
@@ -84,13 +95,14 @@ function params<S extends v.GenericSchema<unknown, object>>(target: 'query' | 'p
   })
 }
 
+type BytesRead = { ok: true; bytes: Uint8Array<ArrayBuffer> } | { ok: false; status: 413 | 415; error: string }
 type BodyRead = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; error: string }
 
 /**
- * Reads a JSON body of at most `maxBytes`: the declared length is checked first, and a body
- * that goes on past the bound is cancelled, never buffered whole.
+ * Reads a JSON body of at most `maxBytes` as bytes: the declared length is checked first, and
+ * a body that goes on past the bound is cancelled, never buffered whole.
  */
-async function readJson(request: Request, maxBytes: number): Promise<BodyRead> {
+async function readBytes(request: Request, maxBytes: number): Promise<BytesRead> {
   const mediaType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
   if (mediaType !== 'application/json') return { ok: false, status: 415, error: 'body: must be application/json' }
   const tooLarge = { ok: false, status: 413, error: `body: larger than ${maxBytes} bytes` } as const
@@ -118,8 +130,15 @@ async function readJson(request: Request, maxBytes: number): Promise<BodyRead> {
     bytes.set(chunk, offset)
     offset += chunk.byteLength
   }
+  return { ok: true, bytes }
+}
+
+/** Reads and parses a JSON body of at most `maxBytes` (readBytes). */
+async function readJson(request: Request, maxBytes: number): Promise<BodyRead> {
+  const read = await readBytes(request, maxBytes)
+  if (!read.ok) return read
   try {
-    return { ok: true, value: JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)) }
+    return { ok: true, value: JSON.parse(utf8Strict.decode(read.bytes)) }
   } catch {
     return { ok: false, status: 400, error: 'body: is not valid JSON (UTF-8)' }
   }
@@ -202,7 +221,73 @@ adminApi.get('/admin/api/rules', async (c) => {
   const stored = await c.env.RULES.get(RULES_KEY, { type: 'arrayBuffer', cacheTtl: RULES_CACHE_TTL })
   const source = stored === null ? null : new TextDecoder().decode(stored)
   const sourceVersion = stored === null ? null : await ruleSetVersion(stored)
+  // What an editor sends back as If-Match when it publishes (PUT below).
+  if (sourceVersion !== null) c.header('etag', `"${sourceVersion}"`)
   return c.json({ ...rulesStatus(), source, sourceVersion })
+})
+
+/**
+ * Publishes a rule set: the body's exact bytes become `rules` (and a history entry), after
+ * the checks of `rules:check`. `If-Match: "<version>"` (or `?ifVersion=`) makes it refuse,
+ * with 409, when someone else published since the editor read that version.
+ */
+adminApi.put('/admin/api/rules', params('query', PublishQuery), async (c) => {
+  const expected = ifVersionOf(c.req.header('if-match'), c.req.valid('query').ifVersion)
+  if (!expected.ok) return refuse(c, 400, expected.error)
+  const body = await readBytes(c.req.raw, RULES_MAX_BYTES)
+  if (!body.ok) return refuse(c, body.status, body.error)
+  try {
+    utf8Strict.decode(body.bytes)
+  } catch {
+    return refuse(c, 400, 'body: is not valid JSON (UTF-8)')
+  }
+  const outcome = await publishRules(c.env.RULES, body.bytes, 'api', Date.now(), expected.value)
+  logPublish(outcome, 'api')
+  return publishAnswer(c, outcome, 'body')
+})
+
+/** The version an editor started from: the If-Match header or the query, never two different. */
+function ifVersionOf(header: string | undefined, query: string | undefined): { ok: true; value?: string } | { ok: false; error: string } {
+  if (header === undefined) return query === undefined ? { ok: true } : { ok: true, value: query }
+  const parsed = v.safeParse(IfMatchHeader, header.trim())
+  if (!parsed.success) return { ok: false, error: problem(parsed.issues, 'If-Match') }
+  if (query !== undefined && query !== parsed.output) return { ok: false, error: 'ifVersion: differs from If-Match' }
+  return { ok: true, value: parsed.output }
+}
+
+/** The answer to a publish or rollback; `what` names the input a refused rule set came in. */
+function publishAnswer(c: AppContext, outcome: RollbackOutcome, what: string) {
+  if (outcome.ok) return c.json({ version: outcome.version, rules: outcome.rules, unchanged: outcome.unchanged })
+  switch (outcome.problem) {
+    case 'invalid':
+      return c.json({ error: `${what}: the rule set is invalid`, issues: outcome.issues.map(formatIssue) }, 400)
+    case 'conflict':
+      return c.json({ error: 'version_changed', currentVersion: outcome.currentVersion }, 409)
+    case 'not_found':
+      return refuse(c, 404, 'not_found')
+  }
+}
+
+adminApi.get('/admin/api/rules/history', params('query', HistoryQuery), async (c) => {
+  const { cursor, limit } = c.req.valid('query')
+  return c.json(await listHistory(c.env.RULES, { limit, ...(cursor ? { cursor } : {}) }))
+})
+
+adminApi.get('/admin/api/rules/history/:version', params('param', VersionParam), async (c) => {
+  const detail = await historyEntry(c.env.RULES, c.req.valid('param').version)
+  if (!detail) return refuse(c, 404, 'not_found')
+  const { previous, ...entry } = detail
+  // The previous source only feeds the diff: its own entry serves it.
+  const previousItem = previous ? { version: previous.version, publishedAt: previous.publishedAt, from: previous.from, rules: previous.rules } : null
+  return c.json({ ...entry, previous: previousItem, diff: ruleSetDiff(previous?.source ?? null, detail.source) })
+})
+
+/** Publishes a version from the history again, exactly; the rollback is itself recorded. */
+adminApi.post('/admin/api/rules/rollback', jsonBody(RollbackBody, ROLLBACK_MAX_BYTES), async (c) => {
+  const { version, ifVersion } = c.req.valid('json')
+  const outcome = await rollbackRules(c.env.RULES, version, Date.now(), ifVersion)
+  logPublish(outcome, 'rollback')
+  return publishAnswer(c, outcome, 'version')
 })
 
 adminApi.post('/admin/api/rules/preview', jsonBody(PreviewBody, PREVIEW_MAX_BYTES), async (c) => {

@@ -12,13 +12,20 @@ import {
   ConversationsQuery,
   FailedIdParam,
   FailedQuery,
+  HistoryQuery,
+  IfMatchHeader,
   ManualReplyBody,
   MessagesQuery,
   OpenidParam,
   PREVIEW_MAX_BYTES,
   PreviewBody,
+  PublishQuery,
   REPLY_MAX_BYTES,
+  ROLLBACK_MAX_BYTES,
+  RollbackBody,
+  RULES_MAX_BYTES,
   StatsQuery,
+  VersionParam,
 } from './admin-api-schemas'
 
 type Json = Record<string, unknown>
@@ -76,6 +83,9 @@ function buildDocument(): Json {
   const { $schema: _dialect, title: _title, ...ruleSet } = ruleSetJsonSchema()
   const previewProperties = (previewBody.properties ?? {}) as Json
   previewBody.properties = { ...previewProperties, rules: { ...ruleSet, description: 'A draft rule set (the format of rules/rules.json); the rule set in force when absent.' } }
+  const { description: ifMatchDescription, ...ifMatch } = schemaOf(IfMatchHeader, INPUT)
+  const ifMatchHeader = { name: 'If-Match', in: 'header', required: false, description: ifMatchDescription, schema: ifMatch }
+  const conflict = answer('ConflictAnswer', '`version_changed`: another version was published since the one given; nothing was written.')
   const failedAction = (what: string) =>
     operation(what, {
       parameters: failedId,
@@ -137,7 +147,46 @@ function buildDocument(): Json {
       '/admin/api/failed/{id}/drop': { post: failedAction('Give up on a failed send') },
       '/admin/api/rules': {
         get: operation('The rule set in force, the stored source, and why a newer one was rejected', {
-          answers: { '200': answer('RulesAnswer', 'Rule set status.') },
+          answers: { '200': answer('RulesAnswer', 'Rule set status; `ETag` is the stored version, for If-Match.') },
+        }),
+        put: operation('Publish a rule set: checked like rules:check, compiled, stored exactly as sent, the previous version kept in the history', {
+          parameters: [ifMatchHeader, ...parameters('query', PublishQuery)],
+          body: json({ ...ruleSet, description: `The rule set (the format of rules/rules.json), at most ${RULES_MAX_BYTES} bytes; stored byte for byte.` }, 'The rule set.'),
+          answers: {
+            '200': answer('PublishAnswer', 'Published (or already in force: `unchanged`).'),
+            '400': answer('PublishRefusal', 'Malformed input, or a rule set that does not validate (`issues`, one line each); nothing was written.'),
+            '409': conflict,
+            '413': error('The body is too large.'),
+            '415': error('The body is not application/json.'),
+          },
+        }),
+      },
+      '/admin/api/rules/history': {
+        get: operation('Published versions, newest first: when, from where, how many rules, which is in force', {
+          parameters: parameters('query', HistoryQuery),
+          answers: { '200': answer('HistoryListAnswer', 'A page of the history (at most 100 versions are kept).') },
+        }),
+      },
+      '/admin/api/rules/history/{version}': {
+        get: operation('One version: its source, the version before it and the diff from that one', {
+          parameters: parameters('path', VersionParam),
+          answers: {
+            '200': answer('HistoryEntryAnswer', 'The newest entry of that version.'),
+            '404': error('`not_found`: no entry has that version.'),
+          },
+        }),
+      },
+      '/admin/api/rules/rollback': {
+        post: operation('Publish a version from the history again, byte for byte; the rollback is recorded too', {
+          body: json(schemaOf(RollbackBody, INPUT), `The version (at most ${ROLLBACK_MAX_BYTES} bytes).`),
+          answers: {
+            '200': answer('PublishAnswer', 'Restored: `version` is the version asked for.'),
+            '400': answer('PublishRefusal', 'Malformed input, or a version that does not validate (one put by hand, or refused by a newer kefu-edge).'),
+            '404': error('`not_found`: no entry has that version.'),
+            '409': conflict,
+            '413': error('The body is too large.'),
+            '415': error('The body is not application/json.'),
+          },
         }),
       },
       '/admin/api/rules/preview': {

@@ -1,0 +1,281 @@
+/**
+ * Publishing a rule set, and its history: every publish — the console, the admin API,
+ * `rules:push`, a rollback — validates and compiles the set as `rules:check` and the loader
+ * do, writes `rules:compiled` then `rules`, and keeps the version as a history entry (format
+ * in keys.ts and history-format.ts). A rollback publishes an entry's exact bytes again, so
+ * the version after it is the old version, and it is itself in the history to undo.
+ *
+ * The functions take the RULES binding (`c.env.RULES`) or a RulesStore: the rules:* scripts
+ * pass one that reaches KV through wrangler, so both run this same code.
+ *
+ * KV has no transactions: `ifVersion` is checked against a read just before the writes, which
+ * stops an editor overwriting a version it never saw, but not two publishes in the same
+ * instant. KV is also eventually consistent (up to a minute between locations, and for
+ * lists): two publishes from different places within a minute may record a version twice.
+ */
+import { log } from '../log'
+import { compiledVersion, encodeCompiled } from './codec'
+import { compileRules } from './compile'
+import {
+  cursorOf,
+  historyItems,
+  historyKey,
+  historyMetadata,
+  nextPublishedAt,
+  type HistoryFrom,
+  type HistoryItem,
+  type HistoryMetadata,
+  type StoredItem,
+} from './history-format'
+import { COMPILED_KEY, HISTORY_LIMIT, HISTORY_PREFIX, RULES_KEY } from './keys'
+import { validateRuleSetText, type RuleIssue } from './validate'
+import { ruleSetVersion } from './version'
+
+export type { HistoryFrom, HistoryItem } from './history-format'
+
+// ---------------------------------------------------------------- storage
+
+export interface StoredKey {
+  name: string
+  metadata?: unknown
+}
+
+export interface StorePut {
+  key: string
+  value: Uint8Array
+  metadata?: HistoryMetadata
+}
+
+/** What a publish needs of the RULES namespace. */
+export interface RulesStore {
+  /** Every key under `prefix` with its metadata (no values). */
+  list(prefix: string): Promise<StoredKey[]>
+  get(key: string): Promise<ArrayBuffer | null>
+  /**
+   * Writes the keys in order, each done before the next starts (KV binding), or all in one
+   * request (wrangler's bulk put: the CLI pays seconds per run, and a Worker that finds the
+   * new `rules` finds the compiled form written with it).
+   */
+  putMany(entries: StorePut[]): Promise<void>
+  deleteMany(keys: string[]): Promise<void>
+}
+
+/** The part of a Workers KV namespace used here: `KVNamespace` has it. */
+export interface KvNamespaceLike {
+  get(key: string, type: 'arrayBuffer'): Promise<ArrayBuffer | null>
+  put(key: string, value: ArrayBuffer | ArrayBufferView, options?: { metadata?: unknown }): Promise<void>
+  list(options: { prefix: string; cursor?: string | null }): Promise<{ keys: StoredKey[]; list_complete: boolean; cursor?: string }>
+  delete(key: string): Promise<void>
+}
+
+export type RulesKv = KvNamespaceLike | RulesStore
+
+/** A RulesStore over a KV binding. */
+export function kvStore(kv: KvNamespaceLike): RulesStore {
+  return {
+    async list(prefix) {
+      const keys: StoredKey[] = []
+      let cursor: string | undefined
+      do {
+        const page = await kv.list({ prefix, ...(cursor ? { cursor } : {}) })
+        keys.push(...page.keys)
+        cursor = page.list_complete ? undefined : page.cursor
+      } while (cursor)
+      return keys
+    },
+    get: (key) => kv.get(key, 'arrayBuffer'),
+    async putMany(entries) {
+      for (const { key, value, metadata } of entries) await kv.put(key, value, metadata ? { metadata } : {})
+    },
+    async deleteMany(keys) {
+      await Promise.all(keys.map((key) => kv.delete(key)))
+    },
+  }
+}
+
+const storeOf = (kv: RulesKv): RulesStore => ('putMany' in kv ? kv : kvStore(kv))
+
+interface State {
+  current: { bytes: ArrayBuffer; version: string } | null
+  /** Newest first. */
+  items: StoredItem[]
+}
+
+async function readCurrent(store: RulesStore): Promise<State['current']> {
+  const bytes = await store.get(RULES_KEY)
+  return bytes === null ? null : { bytes, version: await ruleSetVersion(bytes) }
+}
+
+async function readState(store: RulesStore): Promise<State> {
+  const [current, keys] = await Promise.all([readCurrent(store), store.list(HISTORY_PREFIX)])
+  return { current, items: historyItems(keys) }
+}
+
+const decode = (bytes: ArrayBuffer) => new TextDecoder().decode(bytes)
+const publicItem = ({ version, publishedAt, from, rules }: HistoryItem): HistoryItem => ({ version, publishedAt, from, rules })
+
+// ---------------------------------------------------------------- publishing
+
+export type PublishOutcome =
+  | {
+      ok: true
+      version: string
+      rules: number
+      /** The bytes were already the rule set in force: nothing was published or recorded. */
+      unchanged: boolean
+      /** The version in force before (null when there was none). */
+      previousVersion: string | null
+      /** That version, recorded as `unrecorded` because no entry had it (put by hand). */
+      recordedUnrecorded: string | null
+    }
+  /** Nothing was written. */
+  | { ok: false; problem: 'invalid'; issues: RuleIssue[] }
+  /** The version in force is not `ifVersion`; nothing was written. */
+  | { ok: false; problem: 'conflict'; currentVersion: string | null }
+
+export type RollbackOutcome = PublishOutcome | { ok: false; problem: 'not_found' }
+
+/**
+ * Publishes a rule set: `source` is stored exactly as given (a string as UTF-8). `ifVersion`
+ * is the version the editor started from; when another is in force, nothing is written.
+ */
+export async function publishRules(
+  kv: RulesKv,
+  source: string | Uint8Array,
+  from: Exclude<HistoryFrom, 'unrecorded'>,
+  now: number,
+  ifVersion?: string,
+): Promise<PublishOutcome> {
+  const bytes = typeof source === 'string' ? new TextEncoder().encode(source) : source
+  const validation = validateRuleSetText(new TextDecoder().decode(bytes))
+  if (!validation.ok) return { ok: false, problem: 'invalid', issues: validation.issues }
+  const store = storeOf(kv)
+  const version = await ruleSetVersion(bytes)
+  const current = await readCurrent(store)
+  const currentVersion = current?.version ?? null
+  if (ifVersion !== undefined && ifVersion !== currentVersion) return { ok: false, problem: 'conflict', currentVersion }
+  const rules = validation.value.rules.length
+  const compile = () => encodeCompiled(compileRules(validation.value, version))
+
+  if (version === currentVersion) {
+    // The set stays; only a compiled form left stale by a hand put is brought up to date,
+    // as a push of the same file always did.
+    const stored = await store.get(COMPILED_KEY)
+    if (stored === null || compiledVersion(stored) !== version) await store.putMany([{ key: COMPILED_KEY, value: compile() }])
+    return { ok: true, version, rules, unchanged: true, previousVersion: currentVersion, recordedUnrecorded: null }
+  }
+
+  // The version in force is kept even when nothing recorded it (put by hand), dated just
+  // before this one.
+  const items = historyItems(await store.list(HISTORY_PREFIX))
+  const unrecorded = current !== null && items[0]?.version !== current.version ? current : null
+  const firstAt = nextPublishedAt(unrecorded ? now - 1 : now, items[0])
+  const added: { item: HistoryItem; value: Uint8Array }[] = []
+  if (unrecorded) {
+    const item: HistoryItem = { version: unrecorded.version, publishedAt: firstAt, from: 'unrecorded', rules: ruleCount(unrecorded.bytes) }
+    added.push({ item, value: new Uint8Array(unrecorded.bytes) })
+  }
+  added.unshift({ item: { version, publishedAt: unrecorded ? firstAt + 1 : firstAt, from, rules }, value: bytes })
+
+  // The compiled form first: a Worker that sees the new `rules` finds it (codec.ts). The
+  // entries last: a failure before them leaves a version in force that the next publish
+  // records as unrecorded, never an entry for a version that was not published.
+  await store.putMany([
+    { key: COMPILED_KEY, value: compile() },
+    { key: RULES_KEY, value: bytes },
+    ...added.map(({ item, value }) => ({ key: historyKey(item.version, item.publishedAt), value, metadata: historyMetadata(item) })),
+  ])
+  const beyond = items.slice(Math.max(0, HISTORY_LIMIT - added.length))
+  if (beyond.length > 0) await store.deleteMany(beyond.map((item) => item.key))
+  return { ok: true, version, rules, unchanged: false, previousVersion: currentVersion, recordedUnrecorded: unrecorded?.version ?? null }
+}
+
+/** The log line of a publish or rollback; the routes and the console write it, scripts print their own. */
+export function logPublish(outcome: RollbackOutcome, from: Exclude<HistoryFrom, 'unrecorded'>): void {
+  if (outcome.ok) {
+    const { version, rules, unchanged, previousVersion, recordedUnrecorded } = outcome
+    log.info('rules.published', { version, from, rules, unchanged, previousVersion, recordedUnrecorded })
+  } else {
+    const count = outcome.problem === 'invalid' ? outcome.issues.length : undefined
+    const currentVersion = outcome.problem === 'conflict' ? outcome.currentVersion : undefined
+    log.warn('rules.publish_refused', { from, problem: outcome.problem, issues: count, currentVersion })
+  }
+}
+
+/** Publishes the exact bytes of a version in the history again, from `rollback`. */
+export async function rollbackRules(kv: RulesKv, version: string, now: number, ifVersion?: string): Promise<RollbackOutcome> {
+  const store = storeOf(kv)
+  const item = historyItems(await store.list(HISTORY_PREFIX)).find((i) => i.version === version)
+  const bytes = item ? await store.get(item.key) : null
+  if (bytes === null) return { ok: false, problem: 'not_found' }
+  return publishRules(store, new Uint8Array(bytes), 'rollback', now, ifVersion)
+}
+
+/** The `rules` count of a stored set that may not validate: null when it is not a set's JSON. */
+function ruleCount(bytes: ArrayBuffer): number | null {
+  try {
+    const parsed: unknown = JSON.parse(decode(bytes))
+    const rules = typeof parsed === 'object' && parsed !== null ? (parsed as { rules?: unknown }).rules : undefined
+    return Array.isArray(rules) ? rules.length : null
+  } catch {
+    return null
+  }
+}
+
+// ---------------------------------------------------------------- reading
+
+export interface HistoryListItem extends HistoryItem {
+  /** The entry of the rule set in force: the newest with its version. */
+  current: boolean
+}
+
+export interface HistoryPage {
+  items: HistoryListItem[]
+  /** Pass as `cursor` for the next page; null on the last. */
+  nextCursor: string | null
+  /** The version in force (null when there is none); may have no entry if put by hand. */
+  currentVersion: string | null
+}
+
+export interface HistoryDetail extends HistoryListItem {
+  source: string
+  /** The entry published before it, and its source (for a diff); null for the oldest kept. */
+  previous: (HistoryItem & { source: string }) | null
+}
+
+export const DEFAULT_HISTORY_LIMIT = 50
+
+/** The history, newest first. A cursor that is not one from here gives an empty page. */
+export async function listHistory(kv: RulesKv, options: { limit?: number; cursor?: string } = {}): Promise<HistoryPage> {
+  const { current, items } = await readState(storeOf(kv))
+  const limit = Math.min(Math.max(Math.floor(options.limit ?? DEFAULT_HISTORY_LIMIT), 1), 1000)
+  const currentKey = current ? items.find((i) => i.version === current.version)?.key : undefined
+  const after = options.cursor === undefined ? null : HISTORY_PREFIX + options.cursor
+  const rest = after === null ? items : items.filter((i) => i.key > after)
+  const page = rest.slice(0, limit)
+  const last = page[page.length - 1]
+  return {
+    items: page.map((i) => ({ ...publicItem(i), current: i.key === currentKey })),
+    nextCursor: rest.length > limit && last ? cursorOf(last) : null,
+    currentVersion: current?.version ?? null,
+  }
+}
+
+/** A version's newest entry with its source, and the entry before it; null if none has it. */
+export async function historyEntry(kv: RulesKv, version: string): Promise<HistoryDetail | null> {
+  const store = storeOf(kv)
+  const { current, items } = await readState(store)
+  const index = items.findIndex((i) => i.version === version)
+  const item = items[index]
+  if (!item) return null
+  const before = items[index + 1]
+  const [bytes, previousBytes] = await Promise.all([store.get(item.key), before ? store.get(before.key) : null])
+  if (bytes === null) return null
+  const currentKey = current ? items.find((i) => i.version === current.version)?.key : undefined
+  return {
+    ...publicItem(item),
+    current: item.key === currentKey,
+    source: decode(bytes),
+    previous: before && previousBytes ? { ...publicItem(before), source: decode(previousBytes) } : null,
+  }
+}
