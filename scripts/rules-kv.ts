@@ -1,5 +1,5 @@
 /**
- * The RULES namespace from the terminal: a RulesStore (src/rules/history.ts) whose reads and
+ * The RULES namespace from the terminal: a RulesStore (src/rules/history-store.ts) whose reads and
  * writes are wrangler commands, so `rules:push`, `rules:history` and `rules:rollback` run the
  * Worker's own publishing code against local (`--local`, `--persist-to`) or production
  * (`--remote`) KV. Each wrangler run costs seconds (a local one starts workerd), so the store
@@ -11,7 +11,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { RulesStore, StoredKey } from '../src/rules/history'
+import type { RulesStore, StoredKey } from '../src/rules/history-store'
 
 export interface KvTarget {
   /** wrangler's flags naming the namespace's location. */

@@ -24,76 +24,15 @@ import {
   nextPublishedAt,
   type HistoryFrom,
   type HistoryItem,
-  type HistoryMetadata,
   type StoredItem,
 } from './history-format'
 import { COMPILED_KEY, HISTORY_LIMIT, HISTORY_PREFIX, RULES_KEY } from './keys'
+import { storeOf, type RulesKv, type RulesStore } from './history-store'
 import { validateRuleSetText, type RuleIssue } from './validate'
 import { ruleSetVersion } from './version'
 
 export type { HistoryFrom, HistoryItem } from './history-format'
-
-// ---------------------------------------------------------------- storage
-
-export interface StoredKey {
-  name: string
-  metadata?: unknown
-}
-
-export interface StorePut {
-  key: string
-  value: Uint8Array
-  metadata?: HistoryMetadata
-}
-
-/** What a publish needs of the RULES namespace. */
-export interface RulesStore {
-  /** Every key under `prefix` with its metadata (no values). */
-  list(prefix: string): Promise<StoredKey[]>
-  get(key: string): Promise<ArrayBuffer | null>
-  /**
-   * Writes the keys in order, each done before the next starts (KV binding), or all in one
-   * request (wrangler's bulk put: the CLI pays seconds per run, and a Worker that finds the
-   * new `rules` finds the compiled form written with it).
-   */
-  putMany(entries: StorePut[]): Promise<void>
-  deleteMany(keys: string[]): Promise<void>
-}
-
-/** The part of a Workers KV namespace used here: `KVNamespace` has it. */
-export interface KvNamespaceLike {
-  get(key: string, type: 'arrayBuffer'): Promise<ArrayBuffer | null>
-  put(key: string, value: ArrayBuffer | ArrayBufferView, options?: { metadata?: unknown }): Promise<void>
-  list(options: { prefix: string; cursor?: string | null }): Promise<{ keys: StoredKey[]; list_complete: boolean; cursor?: string }>
-  delete(key: string): Promise<void>
-}
-
-export type RulesKv = KvNamespaceLike | RulesStore
-
-/** A RulesStore over a KV binding. */
-export function kvStore(kv: KvNamespaceLike): RulesStore {
-  return {
-    async list(prefix) {
-      const keys: StoredKey[] = []
-      let cursor: string | undefined
-      do {
-        const page = await kv.list({ prefix, ...(cursor ? { cursor } : {}) })
-        keys.push(...page.keys)
-        cursor = page.list_complete ? undefined : page.cursor
-      } while (cursor)
-      return keys
-    },
-    get: (key) => kv.get(key, 'arrayBuffer'),
-    async putMany(entries) {
-      for (const { key, value, metadata } of entries) await kv.put(key, value, metadata ? { metadata } : {})
-    },
-    async deleteMany(keys) {
-      await Promise.all(keys.map((key) => kv.delete(key)))
-    },
-  }
-}
-
-const storeOf = (kv: RulesKv): RulesStore => ('putMany' in kv ? kv : kvStore(kv))
+export type { KvNamespaceLike, RulesKv, RulesStore, StoredKey, StorePut } from './history-store'
 
 interface State {
   current: { bytes: ArrayBuffer; version: string } | null
@@ -170,12 +109,13 @@ export async function publishRules(
   const items = historyItems(await store.list(HISTORY_PREFIX))
   const unrecorded = current !== null && items[0]?.version !== current.version ? current : null
   const firstAt = nextPublishedAt(unrecorded ? now - 1 : now, items[0])
-  const added: { item: HistoryItem; value: Uint8Array }[] = []
-  if (unrecorded) {
-    const item: HistoryItem = { version: unrecorded.version, publishedAt: firstAt, from: 'unrecorded', rules: ruleCount(unrecorded.bytes) }
-    added.push({ item, value: new Uint8Array(unrecorded.bytes) })
-  }
-  added.unshift({ item: { version, publishedAt: unrecorded ? firstAt + 1 : firstAt, from, rules }, value: bytes })
+  // Newest first, as the history lists them.
+  const added: { item: HistoryItem; value: Uint8Array }[] = [
+    { item: { version, publishedAt: unrecorded ? firstAt + 1 : firstAt, from, rules }, value: bytes },
+    ...(unrecorded
+      ? [{ item: { version: unrecorded.version, publishedAt: firstAt, from: 'unrecorded' as const, rules: ruleCount(unrecorded.bytes) }, value: new Uint8Array(unrecorded.bytes) }]
+      : []),
+  ]
 
   // The compiled form first: a Worker that sees the new `rules` finds it (codec.ts). The
   // entries last: a failure before them leaves a version in force that the next publish

@@ -3,7 +3,7 @@
  * local RULES namespace in a temporary --persist-to directory: two pushes, the history of
  * both, a rollback by version prefix, and `wrangler kv key get rules` answering the first
  * file's bytes exactly. Every step is a few wrangler runs of a few seconds each (a local
- * one starts workerd): about 40 s in all on an idle 2-core machine.
+ * one starts workerd): about 45 s in all on a 2-core machine.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'

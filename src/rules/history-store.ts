@@ -1,0 +1,66 @@
+/**
+ * Where a publish reads and writes (history.ts): the RULES binding in the Worker, or, for the
+ * rules:* scripts, a store whose reads and writes are wrangler commands (scripts/rules-kv.ts).
+ */
+import type { HistoryMetadata } from './history-format'
+
+export interface StoredKey {
+  name: string
+  metadata?: unknown
+}
+
+export interface StorePut {
+  key: string
+  value: Uint8Array
+  metadata?: HistoryMetadata
+}
+
+/** What a publish needs of the RULES namespace. */
+export interface RulesStore {
+  /** Every key under `prefix` with its metadata (no values). */
+  list(prefix: string): Promise<StoredKey[]>
+  get(key: string): Promise<ArrayBuffer | null>
+  /**
+   * Writes the keys in order, each done before the next starts (KV binding), or all in one
+   * request (wrangler's bulk put: the CLI pays seconds per run, and a Worker that finds the
+   * new `rules` finds the compiled form written with it).
+   */
+  putMany(entries: StorePut[]): Promise<void>
+  deleteMany(keys: string[]): Promise<void>
+}
+
+/** The part of a Workers KV namespace used here: `KVNamespace` has it. */
+export interface KvNamespaceLike {
+  get(key: string, type: 'arrayBuffer'): Promise<ArrayBuffer | null>
+  put(key: string, value: ArrayBuffer | ArrayBufferView, options?: { metadata?: unknown }): Promise<void>
+  list(options: { prefix: string; cursor?: string | null }): Promise<{ keys: StoredKey[]; list_complete: boolean; cursor?: string }>
+  delete(key: string): Promise<void>
+}
+
+export type RulesKv = KvNamespaceLike | RulesStore
+
+/** A RulesStore over a KV binding. */
+export function kvStore(kv: KvNamespaceLike): RulesStore {
+  return {
+    async list(prefix) {
+      const keys: StoredKey[] = []
+      let cursor: string | undefined
+      do {
+        const page = await kv.list({ prefix, ...(cursor ? { cursor } : {}) })
+        keys.push(...page.keys)
+        cursor = page.list_complete ? undefined : page.cursor
+      } while (cursor)
+      return keys
+    },
+    get: (key) => kv.get(key, 'arrayBuffer'),
+    async putMany(entries) {
+      for (const { key, value, metadata } of entries) await kv.put(key, value, metadata ? { metadata } : {})
+    },
+    async deleteMany(keys) {
+      await Promise.all(keys.map((key) => kv.delete(key)))
+    },
+  }
+}
+
+/** The store of a binding, or the store itself. */
+export const storeOf = (kv: RulesKv): RulesStore => ('putMany' in kv ? kv : kvStore(kv))
