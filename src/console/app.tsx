@@ -7,20 +7,17 @@
  * Registered before the bearer-token routes of /admin: a request that carries
  * `Authorization` is left to them (the JSON view of /admin/conversations/:openid).
  */
-import { Hono, type Context } from 'hono'
+import { Hono } from 'hono'
 import { csrf } from 'hono/csrf'
-import { requireSetting, type Env } from '../env'
 import { getStats } from '../record/stats'
 import { healthReport } from '../routes/health'
 import { langOf } from './lang'
 import { OverviewPage } from './pages/overview'
-import { SignInPage } from './pages/sign-in'
 import { StatusPage } from './pages/status'
 import { recordPages } from './routes-records'
-import { hasSession, requireSession, signIn, signOut } from './session'
-
-export type ConsoleEnv = { Bindings: Env }
-export type ConsoleContext = Context<ConsoleEnv>
+import { appidOf, guard, signInPage, type ConsoleContext, type ConsoleEnv } from './app-context'
+import { rulePages } from './rules-routes'
+import { hasSession, signIn, signOut } from './session'
 
 export const consoleApp = new Hono<ConsoleEnv>()
 
@@ -44,19 +41,6 @@ async function consolePage(c: ConsoleContext, next: () => Promise<void>): Promis
   c.header('x-content-type-options', 'nosniff')
 }
 
-export const signInPage = (c: ConsoleContext, problem: 'wrong' | 'unset' | null = null) =>
-  c.html(<SignInPage lang={langOf(c)} problem={problem ?? (c.env.ADMIN_TOKEN ? null : 'unset')} />, 401)
-
-/** Every page but sign-in: the session, or the sign-in page. */
-export const guard = requireSession((c) => signInPage(c))
-
-/** The app whose record the pages show: the one this Worker serves. */
-export const appidOf = (c: ConsoleContext) => requireSetting(c.env, 'WECHAT_APPID')
-
-/** After a form: back to a page, with what happened in the query (`?done=` or `?problem=`). */
-export const back = (c: ConsoleContext, path: string, outcome: Record<string, string>) =>
-  c.redirect(`${path}?${new URLSearchParams(outcome).toString()}`, 303)
-
 consoleApp.post('/admin/login', async (c) => {
   const form = await c.req.parseBody()
   const token = typeof form.token === 'string' ? form.token : ''
@@ -76,5 +60,7 @@ consoleApp.get('/admin', async (c) => {
 })
 
 consoleApp.get('/admin/status', guard, async (c) => c.html(<StatusPage lang={langOf(c)} report={await healthReport(c.env)} />))
+
+consoleApp.route('/', rulePages)
 
 recordPages(consoleApp)

@@ -19,7 +19,7 @@ import { actOnFailed, replyByHand, type FailedAction } from '../routes/admin-act
 import { ConversationsQuery, FailedIdParam, FailedQuery, ManualReplyBody, MessagesQuery, OpenidParam, REPLY_MAX_BYTES } from '../routes/admin-api-schemas'
 import { readBounded } from '../routes/body'
 import { MAX_TEXT_BYTES } from '../rules/schema'
-import { appidOf, back, guard, signInPage, type ConsoleContext, type ConsoleEnv } from './app'
+import { appidOf, back, guard, signInPage, type ConsoleContext, type ConsoleEnv } from './app-context'
 import type { Section } from './layout'
 import { langOf } from './lang'
 import { ConversationPage, REPLY_OUTCOMES, type ReplyOutcome } from './pages/conversation'

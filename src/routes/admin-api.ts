@@ -22,12 +22,11 @@ import { ruleSetDiff } from '../rules/diff'
 import { historyEntry, listHistory, logPublish, publishRules, rollbackRules, type RollbackOutcome } from '../rules/history'
 import { RULES_CACHE_TTL, RULES_KEY } from '../rules/keys'
 import { loadRules, rulesStatus } from '../rules/loader'
-import { decide } from '../rules/match'
+import { previewRules } from '../rules/preview'
 import type { RuleSet } from '../rules/rule-set'
 import { formatIssue, validateRuleSet } from '../rules/validate'
 import { ruleSetVersion } from '../rules/version'
 import { utf8Strict } from '../wechat/bytes'
-import type { InboundMessage } from '../wechat/message'
 import { actOnFailed, replyByHand } from './admin-actions'
 import { requireAdmin } from './admin-auth'
 import {
@@ -48,7 +47,6 @@ import {
   RULES_MAX_BYTES,
   StatsQuery,
   VersionParam,
-  type PreviewMessage,
 } from './admin-api-schemas'
 import { openApiDocument } from './openapi'
 
@@ -300,37 +298,9 @@ adminApi.post('/admin/api/rules/preview', jsonBody(PreviewBody, PREVIEW_MAX_BYTE
     if (!validation.ok) return c.json({ error: 'rules: the draft rule set is invalid', issues: validation.issues.map(formatIssue) }, 400)
     ruleSet = toRuleSet(compileRules(validation.value, 'draft'))
   }
-  // decide is pure: nothing is recorded, queued or sent.
-  const plan = decide(ruleSet, inboundOf(message))
-  return c.json({ ruleId: plan.ruleId, replies: plan.sends, transfer: plan.transfer, version: plan.ruleSetVersion })
+  // Nothing is recorded, queued or sent.
+  return c.json(previewRules(ruleSet, message, Date.now()))
 })
-
-/** The push a preview stands for: only the fields rules look at matter. */
-function inboundOf(message: PreviewMessage): InboundMessage {
-  const base = { toUserName: 'preview', fromUserName: 'preview', createTime: Math.floor(Date.now() / 1000) }
-  switch (message.type) {
-    case 'text':
-      return { ...base, type: 'text', msgId: '0', content: message.text }
-    case 'image':
-      return { ...base, type: 'image', msgId: '0', picUrl: '', mediaId: '' }
-    case 'miniprogrampage':
-      return {
-        ...base,
-        type: 'miniprogrampage',
-        msgId: '0',
-        title: message.title ?? '',
-        appId: '',
-        pagePath: message.pagepath ?? '',
-        thumbUrl: '',
-        thumbMediaId: '',
-      }
-    case 'event':
-      if (message.event === 'user_enter_tempsession') {
-        return { ...base, type: 'user_enter_tempsession', sessionFrom: message.session_from ?? '' }
-      }
-      return { ...base, type: message.event, items: [] }
-  }
-}
 
 // ---------------------------------------------------------------- the document
 

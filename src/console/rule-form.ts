@@ -1,0 +1,219 @@
+/**
+ * The rules editor's draft: a rule set as HTML form fields and back. Pure: the page renders a
+ * draft, the browser posts it back as flat fields, and `fromForm` rebuilds it — so the draft
+ * lives in the form itself and nothing is stored until the operator publishes.
+ *
+ * A rule is its id, note, one `when` (a kind and its value) and a reply: a plain text reply
+ * edits as text; anything else (images, links, cards, several replies) as the JSON of
+ * rules/rules.json. The whole set stays reachable as JSON too (`toJson` / the `json` field).
+ * Validation is not done here: the rule set goes through the same `validateRuleSet` as
+ * `rules:check`, and its issues are shown on the rule and field they name (`issueTarget`).
+ */
+import type { RuleIssue } from '../rules/validate'
+
+export const WHEN_KINDS = ['text', 'contains', 'regex', 'msgtype', 'event'] as const
+export type WhenKind = (typeof WHEN_KINDS)[number]
+
+export interface ReplyDraft {
+  mode: 'text' | 'json'
+  /** mode text: the reply's text. */
+  text: string
+  /** mode json: a reply object or a list of them, as JSON. */
+  json: string
+}
+
+export interface RuleDraft {
+  id: string
+  note: string
+  when: WhenKind
+  /** Keywords one per line (text, contains); the pattern (regex); the type or event name. */
+  value: string
+  /** With event: the session-from to match, or empty. */
+  sessionFrom: string
+  reply: ReplyDraft
+}
+
+export interface Draft {
+  /** `$schema` of the stored file, kept as it was. */
+  schema: string
+  rules: RuleDraft[]
+  /** The default reply; null when the set has none. */
+  fallback: ReplyDraft | null
+}
+
+/** What the form can ask besides publishing: the rules' order and number. */
+export type DraftOp = { op: 'add' } | { op: 'delete' | 'up' | 'down'; index: number }
+
+/** A field the editor could not turn into JSON: shown like a validation issue. */
+export type DraftProblem = RuleIssue
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+const stringOf = (value: unknown): string => (typeof value === 'string' ? value : '')
+
+// ---------------------------------------------------------------- rule set → draft
+
+/** A draft of a stored rule set (parsed JSON; anything malformed shows as it is, to be fixed). */
+export function draftOf(source: unknown): Draft {
+  const set = isObject(source) ? source : {}
+  const rules = Array.isArray(set.rules) ? set.rules : []
+  return {
+    schema: stringOf(set.$schema),
+    rules: rules.map(ruleDraftOf),
+    fallback: set.default === undefined ? null : replyDraftOf(set.default),
+  }
+}
+
+function ruleDraftOf(raw: unknown): RuleDraft {
+  const rule = isObject(raw) ? raw : {}
+  const when = isObject(rule.when) ? rule.when : {}
+  const kind = WHEN_KINDS.find((k) => when[k] !== undefined) ?? 'contains'
+  const value = when[kind]
+  return {
+    id: stringOf(rule.id),
+    note: stringOf(rule.note),
+    when: kind,
+    value: Array.isArray(value) ? value.map(stringOf).join('\n') : stringOf(value),
+    sessionFrom: stringOf(when.session_from),
+    reply: replyDraftOf(rule.reply),
+  }
+}
+
+function replyDraftOf(reply: unknown): ReplyDraft {
+  const single = Array.isArray(reply) && reply.length === 1 ? reply[0] : reply
+  if (isObject(single) && single.type === 'text' && Object.keys(single).length === 2 && typeof single.text === 'string') {
+    return { mode: 'text', text: single.text, json: '' }
+  }
+  return { mode: 'json', text: '', json: reply === undefined ? '' : JSON.stringify(reply, null, 2) }
+}
+
+/** A new rule, e.g. from an unmatched question: contains the question, replies with text. */
+export function newRule(draft: Draft, question: string): RuleDraft {
+  const ids = new Set(draft.rules.map((r) => r.id))
+  let n = draft.rules.length + 1
+  while (ids.has(`rule-${n}`)) n++
+  return { id: `rule-${n}`, note: '', when: 'contains', value: question.trim(), sessionFrom: '', reply: { mode: 'text', text: '', json: '' } }
+}
+
+// ---------------------------------------------------------------- form ↔ draft
+
+/** The form's flat fields, as the page names them. */
+export function formFields(draft: Draft): Record<string, string> {
+  const fields: Record<string, string> = { schema: draft.schema, count: String(draft.rules.length) }
+  draft.rules.forEach((rule, i) => {
+    Object.assign(fields, {
+      [`r${i}.id`]: rule.id,
+      [`r${i}.note`]: rule.note,
+      [`r${i}.when`]: rule.when,
+      [`r${i}.value`]: rule.value,
+      [`r${i}.session_from`]: rule.sessionFrom,
+    })
+    Object.assign(fields, replyFields(`r${i}`, rule.reply))
+  })
+  fields['d.enabled'] = draft.fallback === null ? '' : 'on'
+  if (draft.fallback) Object.assign(fields, replyFields('d', draft.fallback))
+  return fields
+}
+
+function replyFields(prefix: string, reply: ReplyDraft): Record<string, string> {
+  return { [`${prefix}.reply_mode`]: reply.mode, [`${prefix}.reply_text`]: reply.text, [`${prefix}.reply_json`]: reply.json }
+}
+
+/** At most this many rules come back from a form: far more than any rule set an editor shows. */
+export const MAX_FORM_RULES = 500
+
+/** The draft a posted form holds. Missing fields read as empty: the validator names what is wrong. */
+export function fromForm(form: Readonly<Record<string, unknown>>): Draft {
+  const field = (name: string) => stringOf(form[name]).replace(/\r\n/g, '\n')
+  const count = Math.min(MAX_FORM_RULES, Math.max(0, Number.parseInt(field('count'), 10) || 0))
+  const rules: RuleDraft[] = []
+  for (let i = 0; i < count; i++) {
+    const when = field(`r${i}.when`)
+    rules.push({
+      id: field(`r${i}.id`).trim(),
+      note: field(`r${i}.note`),
+      when: (WHEN_KINDS as readonly string[]).includes(when) ? (when as WhenKind) : 'contains',
+      value: field(`r${i}.value`),
+      sessionFrom: field(`r${i}.session_from`).trim(),
+      reply: replyFromForm(field, `r${i}`),
+    })
+  }
+  return { schema: field('schema'), rules, fallback: field('d.enabled') === 'on' ? replyFromForm(field, 'd') : null }
+}
+
+function replyFromForm(field: (name: string) => string, prefix: string): ReplyDraft {
+  const mode = field(`${prefix}.reply_mode`) === 'json' ? 'json' : 'text'
+  return { mode, text: field(`${prefix}.reply_text`), json: field(`${prefix}.reply_json`) }
+}
+
+export function applyOp(draft: Draft, change: DraftOp): Draft {
+  const rules = [...draft.rules]
+  if (change.op === 'add') return { ...draft, rules: [...rules, newRule(draft, '')] }
+  const { index } = change
+  if (index < 0 || index >= rules.length) return draft
+  if (change.op === 'delete') rules.splice(index, 1)
+  const swap = change.op === 'up' ? index - 1 : change.op === 'down' ? index + 1 : -1
+  if (swap >= 0 && swap < rules.length) [rules[index], rules[swap]] = [rules[swap]!, rules[index]!]
+  return { ...draft, rules }
+}
+
+// ---------------------------------------------------------------- draft → rule set
+
+/** The rule set a draft stands for (unvalidated), and the fields that are not JSON at all. */
+export function ruleSetOf(draft: Draft): { value: Record<string, Json>; problems: DraftProblem[] } {
+  const problems: DraftProblem[] = []
+  const rules = draft.rules.map((rule, i) => {
+    const out: Record<string, Json> = { id: rule.id }
+    if (rule.note.trim() !== '') out.note = rule.note
+    out.when = whenOf(rule)
+    out.reply = replyOf(rule.reply, `rules[${i}].reply`, rule.id, problems)
+    return out
+  })
+  const value: Record<string, Json> = {}
+  if (draft.schema !== '') value.$schema = draft.schema
+  value.rules = rules
+  if (draft.fallback) value.default = replyOf(draft.fallback, 'default', undefined, problems)
+  return { value, problems }
+}
+
+function whenOf(rule: RuleDraft): Record<string, Json> {
+  switch (rule.when) {
+    case 'text':
+    case 'contains':
+      return { [rule.when]: rule.value.split('\n').filter((line) => line.trim() !== '') }
+    case 'regex':
+      return { regex: rule.value.trim() }
+    case 'msgtype':
+      return { msgtype: rule.value.trim() }
+    case 'event':
+      return rule.sessionFrom === '' ? { event: rule.value.trim() } : { event: rule.value.trim(), session_from: rule.sessionFrom }
+  }
+}
+
+function replyOf(reply: ReplyDraft, path: string, ruleId: string | undefined, problems: DraftProblem[]): Json {
+  if (reply.mode === 'text') return { type: 'text', text: reply.text }
+  try {
+    return JSON.parse(reply.json) as Json
+  } catch (error) {
+    problems.push({ ...(ruleId ? { ruleId } : {}), path, message: `is not valid JSON (${(error as Error).message})` })
+    return null
+  }
+}
+
+/** The stored form of a rule set: what `rules:push` would put for the same file. */
+export function toJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`
+}
+
+// ---------------------------------------------------------------- issues → fields
+
+/** Where an issue belongs on the page: a rule (by index) and its field, the default reply, or the set. */
+export function issueTarget(path: string): { rule: number; field: 'id' | 'note' | 'when' | 'reply' | null } | { rule: 'default' } | { rule: null } {
+  const match = /^rules\[(\d+)\](?:\.(id|note|when|reply))?/.exec(path)
+  if (match) return { rule: Number(match[1]), field: (match[2] as 'id' | 'note' | 'when' | 'reply' | undefined) ?? null }
+  if (path.startsWith('default')) return { rule: 'default' }
+  return { rule: null }
+}

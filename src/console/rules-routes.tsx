@@ -1,0 +1,215 @@
+/**
+ * The console's rule pages: `/admin/rules` (edit, check, preview, publish), `/admin/rules/new`
+ * (a rule from an unmatched question), `/admin/rules/history[/:version]` and rollback.
+ * Publishing and rollback go through rules/history.ts, as `PUT /admin/api/rules` and
+ * `rules:push` do: one stored form, one history.
+ */
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { Env } from '../env'
+import { compileRules, toRuleSet } from '../rules/compile'
+import { ruleSetDiff } from '../rules/diff'
+import { historyEntry, listHistory, logPublish, publishRules, rollbackRules, type RollbackOutcome } from '../rules/history'
+import { HISTORY_CURSOR, VERSION } from '../rules/history-format'
+import { RULES_KEY } from '../rules/keys'
+import { previewRules, type Preview } from '../rules/preview'
+import { validateRuleSet, type RuleIssue } from '../rules/validate'
+import { ruleSetVersion } from '../rules/version'
+import { back, guard, type ConsoleContext } from './app-context'
+import { langOf, type Lang } from './lang'
+import { HistoryEntryPage, HistoryListPage } from './pages/rule-history'
+import { RulesPage } from './pages/rules'
+import { applyOp, draftOf, fromForm, newRule, ruleSetOf, toJson, type Draft, type DraftOp } from './rule-form'
+
+export const rulePages = new Hono<{ Bindings: Env }>()
+
+/** A form holds a whole rule set; the API takes drafts up to the same size. */
+const FORM_MAX_BYTES = 512 * 1024
+
+const NOTICES: Record<Lang, Record<string, string>> = {
+  zh: {
+    published: '已发布。新规则在一分钟内对所有用户生效。',
+    rolledback: '已回滚。这一版在一分钟内对所有用户生效。',
+    unchanged: '和生效中的规则完全相同，没有发布。',
+    conflict: '有人在你编辑时发布了新版本。你的草稿还在下面：看过最新版本后再发布。',
+    checked: '检查通过，可以发布。',
+    unreadable: '存储的规则不是有效的 JSON，下面从空白开始。',
+    badJson: 'JSON 有误，表单没有改动。',
+    notFound: '历史里没有这个版本。',
+    tooLarge: '提交的内容太大。',
+  },
+  en: {
+    published: 'Published. Every user gets the new rules within a minute.',
+    rolledback: 'Rolled back. Every user gets this version within a minute.',
+    unchanged: 'Identical to the rules in force: nothing was published.',
+    conflict: 'Someone published a new version while you were editing. Your draft is below: look at the new version, then publish.',
+    checked: 'No problems: ready to publish.',
+    unreadable: 'The stored rules are not valid JSON: starting from an empty set.',
+    badJson: 'That JSON is not valid; the form is unchanged.',
+    notFound: 'No such version in the history.',
+    tooLarge: 'That is too large.',
+  },
+}
+
+interface Stored {
+  draft: Draft
+  version: string
+  unreadable: boolean
+}
+
+async function stored(c: ConsoleContext): Promise<Stored> {
+  const bytes = await c.env.RULES.get(RULES_KEY, 'arrayBuffer')
+  if (bytes === null) return { draft: draftOf({ rules: [] }), version: '', unreadable: false }
+  const version = await ruleSetVersion(bytes)
+  try {
+    return { draft: draftOf(JSON.parse(new TextDecoder().decode(bytes))), version, unreadable: false }
+  } catch {
+    return { draft: draftOf({ rules: [] }), version, unreadable: true }
+  }
+}
+
+interface Render {
+  draft: Draft
+  base: string
+  issues?: RuleIssue[]
+  previewText?: string
+  preview?: Preview | null
+  notice?: { kind: 'ok' | 'error'; text: string } | null
+  focus?: number
+  status?: 200 | 400 | 404 | 409 | 413
+}
+
+function render(c: ConsoleContext, r: Render) {
+  return c.html(
+    <RulesPage
+      lang={langOf(c)}
+      draft={r.draft}
+      base={r.base}
+      json={ruleSetOf(r.draft).value}
+      issues={r.issues ?? []}
+      previewText={r.previewText ?? ''}
+      preview={r.preview ?? null}
+      notice={r.notice ?? null}
+      {...(r.focus === undefined ? {} : { focus: r.focus })}
+    />,
+    r.status ?? 200,
+  )
+}
+
+const noticeOf = (c: ConsoleContext, key: string, kind: 'ok' | 'error' = 'ok') => {
+  const text = NOTICES[langOf(c)][key]
+  return text === undefined ? null : { kind, text }
+}
+
+rulePages.get('/admin/rules', guard, async (c) => {
+  const { draft, version, unreadable } = await stored(c)
+  const done = c.req.query('done') ?? ''
+  const notice = unreadable ? noticeOf(c, 'unreadable', 'error') : noticeOf(c, done)
+  return render(c, { draft, base: version, notice })
+})
+
+/** "Make a rule from this": the stored set with a new rule for the question at its end. */
+rulePages.get('/admin/rules/new', guard, async (c) => {
+  const { draft, version } = await stored(c)
+  const question = (c.req.query('text') ?? '').slice(0, 200)
+  const rules = [...draft.rules, newRule(draft, question)]
+  return render(c, { draft: { ...draft, rules }, base: version, focus: rules.length - 1 })
+})
+
+rulePages.post(
+  '/admin/rules',
+  guard,
+  bodyLimit({ maxSize: FORM_MAX_BYTES, onError: (c) => c.html(NOTICES[langOf(c)]['tooLarge'] ?? '', 413) }),
+  async (c) => {
+    const form = await c.req.parseBody()
+    const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '')
+    const op = field('op')
+    const base = VERSION.test(field('base')) ? field('base') : ''
+    const previewText = field('preview_text').slice(0, 200)
+    let draft = fromForm(form)
+
+    const change = opOf(op)
+    if (change) return render(c, { draft: applyOp(draft, change), base, previewText, ...(change.op === 'add' ? { focus: draft.rules.length } : {}) })
+
+    if (op === 'json') {
+      try {
+        draft = draftOf(JSON.parse(field('json')))
+      } catch (error) {
+        const issue = { path: '', message: `is not valid JSON (${(error as Error).message})` }
+        return render(c, { draft, base, previewText, issues: [issue], notice: noticeOf(c, 'badJson', 'error'), status: 400 })
+      }
+    }
+
+    const { value, problems } = ruleSetOf(draft)
+    const validation = validateRuleSet(value)
+    const issues = [...problems, ...(validation.ok ? [] : validation.issues)]
+    if (!validation.ok || issues.length > 0) return render(c, { draft, base, previewText, issues, status: op === 'json' ? 200 : 400 })
+
+    const wantsPreview = op === 'preview' || (op === 'enter' && previewText.trim() !== '')
+    if (wantsPreview) {
+      const ruleSet = toRuleSet(compileRules(validation.value, 'draft'))
+      const preview = previewRules(ruleSet, { type: 'text', text: previewText }, Date.now())
+      return render(c, { draft, base, previewText, preview })
+    }
+    if (op !== 'publish') return render(c, { draft, base, previewText, notice: noticeOf(c, 'checked') })
+
+    const outcome = await publishRules(c.env.RULES, toJson(value), 'console', Date.now(), base === '' ? undefined : base)
+    logPublish(outcome, 'console')
+    return afterPublish(c, outcome, { draft, base, previewText }, 'published')
+  },
+)
+
+function afterPublish(c: ConsoleContext, outcome: RollbackOutcome, r: Render, done: 'published' | 'rolledback') {
+  if (outcome.ok) return back(c, '/admin/rules', { done: outcome.unchanged ? 'unchanged' : done, version: outcome.version })
+  switch (outcome.problem) {
+    case 'conflict':
+      return render(c, { ...r, notice: noticeOf(c, 'conflict', 'error'), status: 409 })
+    case 'invalid':
+      return render(c, { ...r, issues: outcome.issues, status: 400 })
+    case 'not_found':
+      return render(c, { ...r, notice: noticeOf(c, 'notFound', 'error'), status: 404 })
+  }
+}
+
+function opOf(op: string): DraftOp | null {
+  if (op === 'add') return { op: 'add' }
+  const match = /^(up|down|delete):(\d{1,4})$/.exec(op)
+  if (!match) return null
+  return { op: match[1] as 'up' | 'down' | 'delete', index: Number(match[2]) }
+}
+
+// ---------------------------------------------------------------- history
+
+rulePages.get('/admin/rules/history', guard, async (c) => {
+  const cursor = c.req.query('cursor')
+  const page = await listHistory(c.env.RULES, cursor !== undefined && HISTORY_CURSOR.test(cursor) ? { cursor } : {})
+  return c.html(<HistoryListPage lang={langOf(c)} page={page} />)
+})
+
+rulePages.get('/admin/rules/history/:version', guard, async (c) => {
+  const version = c.req.param('version')
+  const entry = VERSION.test(version) ? await historyEntry(c.env.RULES, version) : null
+  if (!entry) return c.html(<HistoryListPage lang={langOf(c)} page={await listHistory(c.env.RULES)} />, 404)
+  const currentVersion = (await listHistory(c.env.RULES, { limit: 1 })).currentVersion
+  return c.html(
+    <HistoryEntryPage
+      lang={langOf(c)}
+      entry={entry}
+      diff={entry.previous ? ruleSetDiff(entry.previous.source, entry.source) : []}
+      currentVersion={currentVersion}
+      notice={c.req.query('problem') === 'conflict' ? (NOTICES[langOf(c)]['conflict'] ?? null) : null}
+    />,
+  )
+})
+
+rulePages.post('/admin/rules/rollback', guard, bodyLimit({ maxSize: 4096, onError: (c) => c.text('too large', 413) }), async (c) => {
+  const form = await c.req.parseBody()
+  const version = typeof form.version === 'string' ? form.version : ''
+  const base = typeof form.base === 'string' && VERSION.test(form.base) ? form.base : undefined
+  if (!VERSION.test(version)) return back(c, '/admin/rules/history', {})
+  const outcome = await rollbackRules(c.env.RULES, version, Date.now(), base)
+  logPublish(outcome, 'rollback')
+  if (outcome.ok) return back(c, '/admin/rules', { done: outcome.unchanged ? 'unchanged' : 'rolledback', version: outcome.version })
+  if (outcome.problem === 'conflict') return back(c, `/admin/rules/history/${version}`, { problem: 'conflict' })
+  return back(c, '/admin/rules/history', {})
+})

@@ -1,0 +1,187 @@
+/**
+ * The console's rules editor, as an operator uses it through forms: the stored set shown a
+ * form per rule; problems named on their rule and field; a preview of what a message would
+ * get; publish (the stored bytes and history as `rules:push` leaves them), a stale draft
+ * refused; moves and deletes; a rule made from an unmatched question; the history with its
+ * diff, and rollback to the exact bytes. Real local KV.
+ */
+import { env } from 'cloudflare:workers'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { draftOf, formFields, fromForm, ruleSetOf, toJson } from '../src/console/rule-form'
+import example from '../rules/rules.json'
+import { listHistory } from '../src/rules/history'
+import { ruleSetVersion } from '../src/rules/version'
+import { BASE, workerFetch } from './helpers'
+import { TEST_SETTINGS } from './settings'
+
+const SET = {
+  rules: [
+    { id: 'hello', when: { text: ['你好', 'hi'] }, reply: { type: 'text', text: '您好！' } },
+    { id: 'order', when: { regex: '^订单\\s*(\\d{6,})$' }, reply: { type: 'text', text: '查询订单 {{1}}' } },
+    { id: 'app', when: { contains: ['下载'] }, reply: [{ type: 'link', title: '下载 App', description: '注册领红包', url: 'https://example.com/app', thumb_url: 'https://example.com/t.png' }] },
+  ],
+  default: { type: 'text', text: '回复 1 下载 App' },
+}
+const STORED = JSON.stringify(SET)
+
+let cookie = ''
+
+async function signIn(): Promise<string> {
+  const res = await workerFetch('/admin/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
+    body: new URLSearchParams({ token: TEST_SETTINGS.ADMIN_TOKEN }).toString(),
+    redirect: 'manual',
+  })
+  return (res.headers.get('set-cookie') ?? '').split(';')[0]!
+}
+
+async function page(path: string): Promise<{ status: number; text: string }> {
+  const res = await workerFetch(path, { headers: { cookie } })
+  return { status: res.status, text: await res.text() }
+}
+
+async function submit(path: string, fields: Record<string, string>): Promise<{ status: number; text: string; location: string | null }> {
+  const res = await workerFetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE, cookie },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  })
+  return { status: res.status, text: await res.text(), location: res.headers.get('location') }
+}
+
+/** The form as the page would post it for `set`, edited from the stored version. */
+async function formOf(set: unknown, extra: Record<string, string>): Promise<Record<string, string>> {
+  const base = await ruleSetVersion(new TextEncoder().encode(STORED))
+  return { ...formFields(draftOf(set)), base, ...extra }
+}
+
+const storedText = () => env.RULES.get('rules', 'text')
+
+beforeEach(async () => {
+  cookie ||= await signIn()
+  await env.RULES.put('rules', STORED)
+})
+
+describe('the rules editor', () => {
+  it('shows each stored rule as a form, text replies as text and others as JSON', async () => {
+    const { status, text } = await page('/admin/rules')
+    expect(status).toBe(200)
+    for (const id of ['hello', 'order', 'app']) expect(text).toContain(`data-rule="${id}"`)
+    expect(text).toContain('你好\nhi</textarea>')
+    expect(text).toContain('查询订单 {{1}}</textarea>')
+    expect(text).toContain('&quot;type&quot;: &quot;link&quot;')
+  })
+
+  it('names a problem on its rule and field, and publishes nothing', async () => {
+    const broken = structuredClone(SET)
+    broken.rules[1]!.when = { regex: '(a*)\\1' }
+    const answer = await submit('/admin/rules', await formOf(broken, { op: 'publish' }))
+    expect(answer.status).toBe(400)
+    expect(answer.text).toMatch(/data-rule="order" aria-invalid="true"/)
+    expect(answer.text).toContain('rules[1].when.regex')
+    expect(answer.text).toContain('backreference')
+    expect(await storedText()).toBe(STORED)
+  })
+
+  it('previews what a message would get from the draft, without publishing it', async () => {
+    const draft = structuredClone(SET)
+    draft.rules[1]!.reply = { type: 'text', text: '订单号 {{1}} 正在处理' }
+    const answer = await submit('/admin/rules', await formOf(draft, { op: 'preview', preview_text: '订单 1234567' }))
+    expect(answer.status).toBe(200)
+    expect(answer.text).toContain('data-rule-id="order"')
+    expect(answer.text).toContain('订单号 1234567 正在处理')
+    expect(await storedText()).toBe(STORED)
+  })
+
+  it('publishes the draft as rules:push would store it, with the previous version kept in the history', async () => {
+    const draft = structuredClone(SET)
+    draft.rules[0]!.reply = { type: 'text', text: '您好，有什么可以帮您？' }
+    const answer = await submit('/admin/rules', await formOf(draft, { op: 'publish' }))
+    expect(answer.status).toBe(303)
+    expect(answer.location).toMatch(/^\/admin\/rules\?done=published&version=[0-9a-f]{16}$/)
+    expect(await storedText()).toBe(toJson(draft))
+    const history = await listHistory(env.RULES)
+    expect(history.items[0]).toMatchObject({ from: 'console', current: true, rules: 3 })
+    expect(history.items[1]).toMatchObject({ version: await ruleSetVersion(new TextEncoder().encode(STORED)) })
+    expect((await page(answer.location!)).text).toContain('已发布')
+  })
+
+  it('refuses to publish over a version published meanwhile, keeping the draft on the page', async () => {
+    const form = await formOf(SET, { op: 'publish', 'r0.reply_text': '我的草稿' })
+    await env.RULES.put('rules', JSON.stringify({ rules: [] }))
+    const answer = await submit('/admin/rules', form)
+    expect(answer.status).toBe(409)
+    expect(answer.text).toContain('我的草稿')
+    expect(await storedText()).toBe(JSON.stringify({ rules: [] }))
+  })
+
+  it('moves, deletes and adds rules in the draft only', async () => {
+    const moved = await submit('/admin/rules', await formOf(SET, { op: 'down:0' }))
+    expect(moved.text.indexOf('data-rule="order"')).toBeLessThan(moved.text.indexOf('data-rule="hello"'))
+    const deleted = await submit('/admin/rules', await formOf(SET, { op: 'delete:1' }))
+    expect(deleted.text).not.toContain('data-rule="order"')
+    const added = await submit('/admin/rules', await formOf(SET, { op: 'add' }))
+    expect(added.text).toContain('data-rule="rule-4"')
+    expect(await storedText()).toBe(STORED)
+  })
+
+  it('makes a rule from an unmatched question', async () => {
+    const { text } = await page(`/admin/rules/new?text=${encodeURIComponent('怎么退款')}`)
+    expect(text).toContain('data-rule="rule-4"')
+    expect(text).toContain('怎么退款</textarea>')
+  })
+
+  it('replaces the form from the JSON, and says so when the JSON is broken', async () => {
+    const replaced = await submit('/admin/rules', await formOf(SET, { op: 'json', json: JSON.stringify({ rules: [{ id: 'only', when: { text: ['x'] }, reply: { type: 'text', text: 'y' } }] }) }))
+    expect(replaced.text).toContain('data-rule="only"')
+    expect(replaced.text).not.toContain('data-rule="hello"')
+    const broken = await submit('/admin/rules', await formOf(SET, { op: 'json', json: '{"rules": [' }))
+    expect(broken.status).toBe(400)
+    expect(broken.text).toContain('data-rule="hello"')
+    expect(broken.text).toContain('JSON 有误')
+  })
+})
+
+describe('the form', () => {
+  it('carries a rule set through its fields unchanged (the example rules, every kind of when and reply)', () => {
+    for (const set of [example, SET]) {
+      const { value, problems } = ruleSetOf(fromForm(formFields(draftOf(set))))
+      expect(problems).toEqual([])
+      expect(value).toEqual(set)
+    }
+  })
+})
+
+describe('the history', () => {
+  it('lists versions with a diff, and rolls back to the exact bytes', async () => {
+    const draft = structuredClone(SET)
+    draft.rules.splice(2, 1)
+    expect((await submit('/admin/rules', await formOf(draft, { op: 'publish' }))).status).toBe(303)
+    const oldVersion = await ruleSetVersion(new TextEncoder().encode(STORED))
+
+    const list = await page('/admin/rules/history')
+    expect(list.text).toContain(`data-version="${oldVersion}"`)
+    const entry = await page(`/admin/rules/history/${oldVersion}`)
+    expect(entry.status).toBe(200)
+    expect(entry.text).toContain(`data-rollback="${oldVersion}"`)
+    const current = (await listHistory(env.RULES)).items[0]!
+    const diff = await page(`/admin/rules/history/${current.version}`)
+    expect(diff.text).toMatch(/class="del">- .*下载 App/)
+
+    const rolled = await submit('/admin/rules/rollback', { version: oldVersion, base: current.version })
+    expect(rolled.status).toBe(303)
+    expect(await storedText()).toBe(STORED)
+    expect((await listHistory(env.RULES)).items[0]).toMatchObject({ version: oldVersion, from: 'rollback', current: true })
+  })
+
+  it('answers an unknown or malformed version with the list (404), and a stale rollback changes nothing', async () => {
+    expect((await page('/admin/rules/history/0123456789abcdef')).status).toBe(404)
+    expect((await page('/admin/rules/history/nope')).status).toBe(404)
+    const oldVersion = await ruleSetVersion(new TextEncoder().encode(STORED))
+    const stale = await submit('/admin/rules/rollback', { version: oldVersion, base: 'ffffffffffffffff' })
+    expect(stale.status).toBe(303)
+    expect(await storedText()).toBe(STORED)
+  })
+})
