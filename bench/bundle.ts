@@ -18,7 +18,12 @@ export interface BundleResult {
   gzipBytes: number
   /** Biggest first: bytes each package or src/ directory puts into the output. */
   contributors: { name: string; bytes: number; share: number }[]
+  /** The operator console: src/console and the parts of Hono only it uses (JSX, cookies, CSRF, body limit). */
+  console: { bytes: number; share: number }
 }
+
+/** Inputs that are in the bundle for the console alone. */
+const CONSOLE_INPUT = /(?:^|\/)src\/console\/|node_modules\/hono\/dist\/(?:jsx\/|helper\/(?:cookie|html)\/|middleware\/(?:csrf|body-limit)\/|utils\/(?:html|cookie)\.js)/
 
 interface Metafile {
   outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>
@@ -39,7 +44,9 @@ export function runBundle(): BundleResult {
     const fileName = outPath.slice(outPath.lastIndexOf('/') + 1)
     const code = readFileSync(join(dir, fileName))
     const groups = new Map<string, number>()
+    let consoleBytes = 0
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      if (CONSOLE_INPUT.test(input)) consoleBytes += bytesInOutput
       const name = groupOf(input)
       groups.set(name, (groups.get(name) ?? 0) + bytesInOutput)
     }
@@ -51,6 +58,7 @@ export function runBundle(): BundleResult {
       contributors: [...groups]
         .sort((a, b) => b[1] - a[1])
         .map(([name, bytes]) => ({ name, bytes, share: bytes / total })),
+      console: { bytes: consoleBytes, share: consoleBytes / total },
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -106,6 +106,7 @@ export function bundleTable(bundle: BundleResult): string {
       ['biggest contributors', 'bytes in bundle', 'share'],
       top.map((c) => [c.name, size(c.bytes), `${fmt(c.share * 100, 0)} %`]),
     ),
+    `The console (src/console, Hono's JSX, cookie, CSRF and body-limit parts): ${size(bundle.console.bytes)}, ${fmt(bundle.console.share * 100, 0)} % of the bundle.`,
   ].join('\n')
 }
 
