@@ -43,6 +43,10 @@ export default defineConfig({
           include: ['test/node/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
+          // Its files mostly wait on child processes (wrangler dev, Chromium): two at a time,
+          // after the workerd files (a group of their own, as their worker count differs).
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
