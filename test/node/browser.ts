@@ -8,7 +8,7 @@
  * - One service per test file (`startLocal` in beforeAll, `stop` in afterAll): wrangler dev
  *   takes seconds to start, a page a few milliseconds.
  * - Screenshots: every page visited is shot (so a page that fails to render fails the test),
- *   into a temporary folder; with SCREENSHOTS=1 into docs/screenshots/<name>.png, the
+ *   into <tmpdir>/kefu-edge/screenshots; with SCREENSHOTS=1 into docs/screenshots/<name>.png, the
  *   pictures the README shows (`npm run screenshots`). Ordinary runs leave docs/ alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -174,10 +174,10 @@ export function nav(page: Page) {
   return page.locator('header nav')
 }
 
-const SHOTS = process.env.SCREENSHOTS === '1' ? join(root, 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'kefu-shots-'))
+const SHOTS = join(...(process.env.SCREENSHOTS === '1' ? [root, 'docs'] : [tmpdir(), 'kefu-edge']), 'screenshots')
 mkdirSync(SHOTS, { recursive: true })
 
-/** The whole page as a PNG: docs/screenshots/<name>.png with SCREENSHOTS=1, else a temporary folder. */
+/** The whole page as a PNG: docs/screenshots/<name>.png with SCREENSHOTS=1, else <tmpdir>/kefu-edge/screenshots. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SHOTS, `${name}.png`)
   await page.screenshot({ path, fullPage: true, animations: 'disabled' })
