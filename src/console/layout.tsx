@@ -1,4 +1,5 @@
 /** The frame of every console page: the header with its sections, the language switch, sign-out. */
+import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
 import type { Lang, Strings } from './lang'
 import { STYLE } from './style'
@@ -40,17 +41,21 @@ const STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'switchLang', stri
 }
 
 export function Document(props: { lang: Lang; title: string; children: Child }) {
+  // Without the doctype browsers render in quirks mode (forms and tables lay out differently).
   return (
-    <html lang={props.lang === 'zh' ? 'zh-CN' : 'en'}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>{props.title} · kefu-edge</title>
-        <style>{STYLE}</style>
-      </head>
-      <body>{props.children}</body>
-    </html>
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang={props.lang === 'zh' ? 'zh-CN' : 'en'}>
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="robots" content="noindex" />
+          <title>{props.title} · kefu-edge</title>
+          <style>{STYLE}</style>
+        </head>
+        <body>{props.children}</body>
+      </html>
+    </>
   )
 }
 

@@ -40,13 +40,21 @@ label{display:block;margin:6px 0 2px;color:var(--muted);font-size:13px}
 .bubble{align-self:flex-start;max-width:80%;padding:8px 10px;border-radius:8px;background:var(--in);border:1px solid var(--line);white-space:pre-wrap;overflow-wrap:anywhere}
 .bubble.out{align-self:flex-end;background:var(--out);border-color:#7fd65a}
 .bubble .meta{display:block;font-size:12px;color:var(--muted);margin-top:4px}
+.bubble.out[data-status=failed]{background:#ffebe9;border-color:var(--bad)}
+.bubble.out[data-status=dropped],.bubble.out[data-status=pending]{background:#fff8c5;border-color:#d4a72c}
+.chart-days{display:flex;font-size:11px;color:var(--muted);text-align:center}
+.chart-days span{flex:1;white-space:nowrap}
+@media (max-width:600px){.chart-days span:nth-child(even){visibility:hidden}}
 .chart{margin:0}
 .chart svg{width:100%;height:auto}
 .login{max-width:360px;margin:15vh auto;background:#fff;border:1px solid var(--line);border-radius:8px;padding:20px}
 .login input{width:100%}
 pre{white-space:pre-wrap;word-break:break-word;margin:0}
-.diff .add{background:#dafbe1}.diff .del{background:#ffebe9}
+.diff pre span{display:block;min-height:1.2em}.diff .add{background:#dafbe1}.diff .del{background:#ffebe9}
 fieldset{border:1px solid var(--line);border-radius:8px;margin:8px 0;padding:8px 10px;background:#fff}
 legend{font-weight:600}
-.field-error{color:var(--bad);font-size:13px}
+.field-error{color:var(--bad);font-size:13px;margin:4px 0}
+[aria-invalid=true]{border-color:var(--bad)}
+input[aria-invalid=true],textarea[aria-invalid=true]{background:#fff5f5}
+.actions{position:sticky;bottom:0;background:var(--bg);padding:8px 0;margin:0;border-top:1px solid var(--line)}
 `

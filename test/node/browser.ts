@@ -177,10 +177,14 @@ export function nav(page: Page) {
 const SHOTS = join(...(process.env.SCREENSHOTS === '1' ? [root, 'docs'] : [tmpdir(), 'kefu-edge']), 'screenshots')
 mkdirSync(SHOTS, { recursive: true })
 
-/** The whole page as a PNG: docs/screenshots/<name>.png with SCREENSHOTS=1, else <tmpdir>/kefu-edge/screenshots. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * The page as a PNG: docs/screenshots/<name>.png with SCREENSHOTS=1, else
+ * <tmpdir>/kefu-edge/screenshots. The whole page, or with `window` what the window shows (a
+ * long page, scrolled to what matters).
+ */
+export async function screenshot(page: Page, name: string, { window = false } = {}): Promise<string> {
   const path = join(SHOTS, `${name}.png`)
-  await page.screenshot({ path, fullPage: true, animations: 'disabled' })
+  await page.screenshot({ path, fullPage: !window, animations: 'disabled' })
   return path
 }
 

@@ -325,8 +325,110 @@ describe('unmatched', () => {
   })
 })
 
-// Next: describe('rules') — edit a rule, preview it, publish it, the next push answered by
-// it (pushText + delivered), roll back.
+describe('rules', () => {
+  // Run in order: the rule made and published in the first is rolled back in the last.
+  const question = '电子发票怎么开'
+  const answer = '在订单详情页点「申请发票」，电子发票一个工作日内发到您的邮箱。'
+  let published = ''
+
+  it('makes a rule from an unmatched question, previews it, publishes it, and the next push gets it', async () => {
+    const asker = user()
+    await pushText(service.url, asker, question)
+    expect((await repliesReached(asker))[0]).toContain('您好，回复 1 下载 App')
+
+    const page = await operator()
+    const make = page.locator(`tr[data-question="${question}"] a[data-make-rule]`)
+    await visit(page, '/admin/unmatched', make)
+    await Promise.all([page.waitForURL(/\/admin\/rules\/new/), make.click()])
+    const rule = page.locator('fieldset[data-rule]').last()
+    expect(await rule.locator('select[name$=".when"]').inputValue()).toBe('contains')
+    expect(await rule.locator('textarea[name$=".value"]').inputValue()).toBe(question)
+    await rule.locator('textarea[name$=".reply_text"]').fill(answer)
+    const ruleId = await rule.locator('input[name$=".id"]').inputValue()
+    await rule.scrollIntoViewIfNeeded()
+    await screenshot(page, 'rules', { window: true })
+
+    // Preview against the draft: nothing is published yet.
+    await page.locator('input[name=preview_text]').fill(`  ${question}？`)
+    await page.getByRole('button', { name: '预览回复' }).click()
+    const preview = page.locator('[data-preview-result]')
+    await expect.poll(() => preview.getAttribute('data-rule-id')).toBe(ruleId)
+    expect(await preview.locator('[data-preview-reply]').textContent()).toContain(answer)
+    await preview.scrollIntoViewIfNeeded()
+    await screenshot(page, 'rules-preview', { window: true })
+
+    await Promise.all([page.waitForURL(/done=published/), page.getByRole('button', { name: '发布', exact: true }).click()])
+    expect(await page.getByRole('status').textContent()).toContain('已发布')
+    published = new URL(page.url()).searchParams.get('version') ?? ''
+    expect(published).toMatch(/^[0-9a-f]{16}$/)
+    expect(await page.locator(`fieldset[data-rule="${ruleId}"]`).count()).toBe(1)
+
+    // The Worker rechecks KV every second under npm start: a new user soon gets the new rule.
+    await vi.waitFor(
+      async () => {
+        const openid = user()
+        await pushText(service.url, openid, question)
+        expect((await repliesReached(openid))[0]).toContain(answer)
+      },
+      { timeout: 20_000, interval: 1_000 },
+    )
+    expect(pageErrors(page)).toEqual([])
+  })
+
+  it('names a problem on its rule and field, and publishes nothing', async () => {
+    const page = await operator()
+    await visit(page, '/admin/rules', page.locator('fieldset[data-rule]'))
+    const base = await page.locator('[data-base-version]').textContent()
+    const first = page.locator('fieldset[data-rule]').first()
+    await first.locator('select[name$=".when"]').selectOption('regex')
+    await first.locator('textarea[name$=".value"]').fill('(\\d+)-\\1')
+    await page.getByRole('button', { name: '检查', exact: true }).click()
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('backreference')
+    expect(await page.locator('fieldset[data-rule]').first().getAttribute('aria-invalid')).toBe('true')
+    expect(await page.locator('fieldset[data-rule]').first().locator('textarea[name$=".value"]').getAttribute('aria-invalid')).toBe('true')
+    await screenshot(page, 'rules-problem', { window: true })
+
+    await page.getByRole('button', { name: '发布', exact: true }).click()
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('backreference')
+    await visit(page, '/admin/rules')
+    expect(await page.locator('[data-base-version]').textContent()).toBe(base)
+    // The form's two answers with problems are 400s by design; nothing else went wrong.
+    const errors = pageErrors(page)
+    expect(errors).toEqual([`400 ${service.url}/admin/rules`, `400 ${service.url}/admin/rules`])
+    errors.length = 0
+  })
+
+  it('shows the history with what changed, and rolls back: the question gets the default reply again', async () => {
+    expect(published).not.toBe('')
+    const page = await operator()
+    await visit(page, '/admin/rules/history', page.locator(`tr[data-version="${published}"][data-current]`))
+    const rows = page.locator('tbody tr')
+    expect(await rows.first().getAttribute('data-version')).toBe(published)
+    expect(await rows.first().textContent()).toContain('控制台')
+    const previous = await rows.nth(1).getAttribute('data-version')
+    expect(previous).toMatch(/^[0-9a-f]{16}$/)
+    await screenshot(page, 'rules-history')
+
+    await rows.first().locator('a').click()
+    await expect.poll(() => page.locator('[data-diff] .add').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining(answer)]))
+    await screenshot(page, 'rules-diff')
+
+    await visit(page, `/admin/rules/history/${previous}`, page.locator(`[data-rollback="${previous}"]`))
+    await Promise.all([page.waitForURL(/done=rolledback/), page.locator(`[data-rollback="${previous}"]`).click()])
+    expect(await page.getByRole('status').textContent()).toContain('已回滚')
+    expect(new URL(page.url()).searchParams.get('version')).toBe(previous)
+
+    await vi.waitFor(
+      async () => {
+        const openid = user()
+        await pushText(service.url, openid, question)
+        expect((await repliesReached(openid))[0]).toContain('您好，回复 1 下载 App')
+      },
+      { timeout: 20_000, interval: 1_000 },
+    )
+    expect(pageErrors(page)).toEqual([])
+  })
+})
 
 describe('status', () => {
   it('shows the settings and the rule set in force', async () => {

@@ -155,10 +155,9 @@ export function HistoryEntryPage(props: {
           diff.map((hunk) => (
             <pre>
               <span class="muted">{`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`}</span>
-              {'\n'}
               {hunk.lines.map((line) => (
                 <span class={line.op === 'added' ? 'add' : line.op === 'removed' ? 'del' : undefined}>
-                  {`${line.op === 'added' ? '+' : line.op === 'removed' ? '-' : ' '} ${line.text}\n`}
+                  {`${line.op === 'added' ? '+' : line.op === 'removed' ? '-' : ' '} ${line.text}`}
                 </span>
               ))}
             </pre>

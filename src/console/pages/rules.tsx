@@ -211,7 +211,7 @@ export function RulesPage(props: RulesPageProps) {
           {props.preview && <PreviewResult t={t} preview={props.preview} />}
         </div>
 
-        <p class="row">
+        <p class="row actions">
           <button type="submit" name="op" value="check">
             {t.check}
           </button>
@@ -241,12 +241,13 @@ type T = (typeof STRINGS)['zh']
 
 function RuleFields(props: { t: T; rule: RuleDraft; index: number; last: boolean; issues: RuleIssue[] }) {
   const { t, rule, index: i } = props
-  // The issues here are this rule's: which of its fields they name.
-  const fieldIssue = (field: string) =>
-    props.issues.some((issue) => {
+  // The issues here are this rule's: each is shown under the field it names.
+  const issuesOf = (field: 'id' | 'note' | 'when' | 'reply' | null) =>
+    props.issues.filter((issue) => {
       const target = issueTarget(issue.path)
       return 'field' in target && target.field === field
     })
+  const fieldIssue = (field: 'id' | 'when' | 'reply') => issuesOf(field).length > 0
   return (
     <fieldset id={`rule-${i}`} data-rule={rule.id} aria-invalid={props.issues.length > 0 ? 'true' : undefined}>
       <legend>
@@ -262,6 +263,7 @@ function RuleFields(props: { t: T; rule: RuleDraft; index: number; last: boolean
           <input id={`r${i}.note`} name={`r${i}.note`} value={rule.note} style="width:100%" />
         </div>
       </div>
+      <Issues issues={[...issuesOf('id'), ...issuesOf('note')]} />
       <div class="row">
         <div>
           <label for={`r${i}.when`}>{t.when}</label>
@@ -289,8 +291,9 @@ function RuleFields(props: { t: T; rule: RuleDraft; index: number; last: boolean
         </div>
       )}
       {rule.when !== 'event' && <input type="hidden" name={`r${i}.session_from`} value={rule.sessionFrom} />}
+      <Issues issues={issuesOf('when')} />
       <ReplyFields t={t} prefix={`r${i}`} reply={rule.reply} invalid={fieldIssue('reply')} />
-      <Issues issues={props.issues} />
+      <Issues issues={[...issuesOf('reply'), ...issuesOf(null)]} />
       <p class="row">
         <button type="submit" name="op" value={`up:${i}`} disabled={i === 0}>
           ↑ {t.up}
