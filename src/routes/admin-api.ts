@@ -29,6 +29,7 @@ import { ruleSetVersion } from '../rules/version'
 import { utf8Strict } from '../wechat/bytes'
 import { actOnFailed, replyByHand } from './admin-actions'
 import { requireAdmin } from './admin-auth'
+import { readBounded } from './body'
 import {
   ConversationsQuery,
   FailedIdParam,
@@ -96,38 +97,12 @@ function params<S extends v.GenericSchema<unknown, object>>(target: 'query' | 'p
 type BytesRead = { ok: true; bytes: Uint8Array<ArrayBuffer> } | { ok: false; status: 413 | 415; error: string }
 type BodyRead = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; error: string }
 
-/**
- * Reads a JSON body of at most `maxBytes` as bytes: the declared length is checked first, and
- * a body that goes on past the bound is cancelled, never buffered whole.
- */
+/** A JSON body's bytes, within `maxBytes` (readBounded). */
 async function readBytes(request: Request, maxBytes: number): Promise<BytesRead> {
   const mediaType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
   if (mediaType !== 'application/json') return { ok: false, status: 415, error: 'body: must be application/json' }
-  const tooLarge = { ok: false, status: 413, error: `body: larger than ${maxBytes} bytes` } as const
-  const declared = Number(request.headers.get('content-length') ?? '0')
-  if (declared > maxBytes) return tooLarge
-  const chunks: Uint8Array[] = []
-  let size = 0
-  if (request.body) {
-    const reader = request.body.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.byteLength
-      if (size > maxBytes) {
-        // The rest is never read (workerd may log the sender's pipe as aborted).
-        await reader.cancel().catch(() => undefined)
-        return tooLarge
-      }
-      chunks.push(value)
-    }
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
+  const bytes = await readBounded(request, maxBytes)
+  if (bytes === null) return { ok: false, status: 413, error: `body: larger than ${maxBytes} bytes` }
   return { ok: true, bytes }
 }
 

@@ -1,13 +1,10 @@
-/**
- * Request bodies read within a bound: the console's forms (console/routes-records.tsx). The
- * admin API's JSON bodies are read the same way by `readBytes` in admin-api.ts.
- */
+/** Request bodies read within a bound: the admin API's JSON and the console's forms. */
 
 /**
  * The body's bytes, or null when it is larger than `maxBytes`: the declared length is
  * checked first, and a body that goes on past the bound is cancelled, never buffered whole.
  */
-export async function readBounded(request: Request, maxBytes: number): Promise<Uint8Array | null> {
+export async function readBounded(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
   const declared = Number(request.headers.get('content-length') ?? '0')
   if (declared > maxBytes) return null
   const chunks: Uint8Array[] = []
