@@ -13,13 +13,14 @@ import { buildPush, textMessage } from '../dev/push'
 import { app } from '../src/app'
 import type { Conversation, RecordInput } from '../src/conversation/conversation'
 import { encodeCursor } from '../src/record/cursor'
-import type { InboundEvent, OutboundEvent, RecordEvent, WindowEvent } from '../src/record/event'
+import type { RecordEvent } from '../src/record/event'
 import type { ConversationView, FailedView, MessageView, Page, Stats } from '../src/record/views'
 import { ruleSetVersion } from '../src/rules/version'
 import { writeRecord } from '../src/record/write'
 import { fakeWechat, uniqueAppid, uniqueOpenid } from './fake-wechat-client'
 import { keepAnswer, pushOptions } from './helpers'
 import { APPID, watchSecrets, WORKER, type Answer } from './hygiene'
+import { recordSeed } from './record-seed'
 import { TEST_SETTINGS } from './settings'
 
 const hygiene = watchSecrets('admin-api')
@@ -74,44 +75,14 @@ const json = <T>(answer: Answer): T => JSON.parse(answer.text) as T
 
 // ---------------------------------------------------------------- seeding the record directly
 
-let msgIds = 9_300_000_000_000_000_000n
-
-function inbound(appid: string, openid: string, at: number, extra: Partial<InboundEvent> = {}): InboundEvent {
-  const msgId = String(++msgIds)
-  return { type: 'inbound', appid, openid, key: `msg:${msgId}`, msgId, kind: 'text', text: `text ${msgId}`, ruleId: 'hi', rulesVersion: 'v1', unmatched: false, at, ...extra }
-}
-
-function outbound(appid: string, openid: string, id: number, push: InboundEvent, extra: Partial<OutboundEvent> = {}): OutboundEvent {
-  return {
-    type: 'outbound',
-    appid,
-    openid,
-    id,
-    inboundKey: push.key,
-    ruleId: push.ruleId,
-    part: 0,
-    replyType: 'text',
-    text: `reply ${id}`,
-    status: 'sent',
-    errcode: null,
-    reason: null,
-    pushedAt: push.at,
-    updatedAt: push.at + 50 * id,
-    manual: false,
-    ...extra,
-  }
-}
-
-function windowOf(appid: string, openid: string, at: number, extra: Partial<WindowEvent> = {}): WindowEvent {
-  return { type: 'window', appid, openid, remaining: 0, closesAt: at, pending: 0, failed: 0, at, ...extra }
-}
+const { inbound, nextMsgId, outbound, windowOf } = recordSeed(9_300_000_000_000_000_000n)
 
 // ---------------------------------------------------------------- the Conversation object directly
 
 const stub = (openid: string) => env.CONVERSATIONS.getByName(openid)
 
 function textPush(openid: string, replies: string[]): RecordInput {
-  const msgId = String(++msgIds)
+  const msgId = nextMsgId()
   return {
     dedupKey: `msg:${msgId}`,
     openid,
@@ -443,7 +414,7 @@ describe('stats', () => {
 describe('a signed push', () => {
   it('shows up in the list and in its conversation once the object has copied it', async () => {
     const openid = uniqueOpenid()
-    const msgId = String(++msgIds)
+    const msgId = nextMsgId()
     const { query, body } = await buildPush(textMessage(openid, 'hi', msgId), await pushOptions('safe', 'xml'))
     expect((await hygiene.fetch(`/wechat?${query}`, { method: 'POST', body })).status).toBe(200)
 

@@ -13,11 +13,12 @@ import { buildPush, textMessage } from '../dev/push'
 import { app } from '../src/app'
 import type { RecordInput } from '../src/conversation/conversation'
 import { encodeCursor } from '../src/record/cursor'
-import type { InboundEvent, OutboundEvent, RecordEvent, WindowEvent } from '../src/record/event'
+import type { RecordEvent } from '../src/record/event'
 import { writeRecord } from '../src/record/write'
 import { fakeWechat, uniqueAppid, uniqueOpenid } from './fake-wechat-client'
 import { BASE, keepAnswer, pushOptions } from './helpers'
 import { APPID, watchSecrets, WORKER, type Answer } from './hygiene'
+import { recordSeed } from './record-seed'
 import { TEST_SETTINGS } from './settings'
 
 const hygiene = watchSecrets('console-pages')
@@ -105,42 +106,12 @@ const nextPage = (html: string) => {
 
 // ---------------------------------------------------------------- seeding
 
-let msgIds = 9_500_000_000_000_000_000n
-
-function inbound(appid: string, openid: string, at: number, extra: Partial<InboundEvent> = {}): InboundEvent {
-  const msgId = String(++msgIds)
-  return { type: 'inbound', appid, openid, key: `msg:${msgId}`, msgId, kind: 'text', text: `text ${msgId}`, ruleId: 'hi', rulesVersion: 'v1', unmatched: false, at, ...extra }
-}
-
-function outbound(appid: string, openid: string, id: number, push: InboundEvent, extra: Partial<OutboundEvent> = {}): OutboundEvent {
-  return {
-    type: 'outbound',
-    appid,
-    openid,
-    id,
-    inboundKey: push.key,
-    ruleId: push.ruleId,
-    part: 0,
-    replyType: 'text',
-    text: `reply ${id}`,
-    status: 'sent',
-    errcode: null,
-    reason: null,
-    pushedAt: push.at,
-    updatedAt: push.at + 50,
-    manual: false,
-    ...extra,
-  }
-}
-
-function windowOf(appid: string, openid: string, at: number, extra: Partial<WindowEvent> = {}): WindowEvent {
-  return { type: 'window', appid, openid, remaining: 0, closesAt: at, pending: 0, failed: 0, at, ...extra }
-}
+const { inbound, nextMsgId, outbound, windowOf } = recordSeed(9_500_000_000_000_000_000n)
 
 const stub = (openid: string) => env.CONVERSATIONS.getByName(openid)
 
 function textPush(openid: string, text: string, replies: string[]): RecordInput {
-  const msgId = String(++msgIds)
+  const msgId = nextMsgId()
   return {
     dedupKey: `msg:${msgId}`,
     openid,
@@ -352,7 +323,7 @@ describe('one conversation', () => {
 
   it('shows a signed push and the rule’s reply once the object has copied them', async () => {
     const openid = uniqueOpenid()
-    const { query, body } = await buildPush(textMessage(openid, 'hi', String(++msgIds)), await pushOptions('safe', 'xml'))
+    const { query, body } = await buildPush(textMessage(openid, 'hi', nextMsgId()), await pushOptions('safe', 'xml'))
     expect((await hygiene.fetch(`/wechat?${query}`, { method: 'POST', body })).status).toBe(200)
     const chat = await vi.waitFor(
       async () => {
