@@ -1,0 +1,41 @@
+/**
+ * Drift between wrangler.toml and the `Env` type the code is checked against: what
+ * `wrangler types` generates from the config, compared with `export interface Env` in
+ * src/env.ts. A binding in one and not the other, or of another type, is drift: the code would
+ * type-check against a binding the deployment lacks, or never use one it has.
+ */
+
+/** `NAME: Type` members of the first `interface <name> {…}` block of a TypeScript source. */
+export function interfaceMembers(source: string, name: string): Map<string, { type: string; optional: boolean }> {
+  const start = source.search(new RegExp(`interface ${name}\\s*\\{`))
+  if (start < 0) throw new Error(`no interface ${name}`)
+  const body = source.slice(source.indexOf('{', start) + 1, source.indexOf('}', start))
+  const members = new Map<string, { type: string; optional: boolean }>()
+  for (const line of body.split('\n')) {
+    const member = /^\s*(\w+)(\?)?:\s*(.+?);?\s*$/.exec(line)
+    if (member) members.set(member[1]!, { type: normalize(member[3]!), optional: member[2] === '?' })
+  }
+  return members
+}
+
+/** The generated file names classes by import path; src/env.ts by the imported name. */
+function normalize(type: string): string {
+  return type.replace(/import\("[^"]*"\)\./g, '')
+}
+
+/** Each disagreement, in words; empty when the two agree. */
+export function envDrift(generated: string, envSource: string): string[] {
+  const toml = interfaceMembers(generated, 'Env')
+  const env = interfaceMembers(envSource, 'Env')
+  const problems: string[] = []
+  for (const [name, { type }] of toml) {
+    const ours = env.get(name)
+    if (!ours) problems.push(`wrangler.toml declares ${name} (${type}), which Env in src/env.ts lacks`)
+    else if (type !== 'string' && ours.type !== type) problems.push(`${name} is ${type} in wrangler.toml but ${ours.type} in Env`)
+  }
+  for (const [name, { type }] of env) {
+    // Settings are strings, most of them secrets or optional: only bindings must be declared.
+    if (type !== 'string' && !toml.has(name)) problems.push(`Env expects the binding ${name} (${type}), which wrangler.toml does not declare`)
+  }
+  return problems
+}
