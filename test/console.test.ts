@@ -70,6 +70,12 @@ describe('signing in', () => {
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
   })
 
+  it('refuses a sign-in body larger than a token needs, unread', async () => {
+    const res = await workerFetch('/admin/login', form({ token: ADMIN, padding: 'x'.repeat(64 * 1024) }))
+    expect(res.status).toBe(413)
+    expect(res.headers.get('set-cookie')).toBeNull()
+  })
+
   it('refuses a sign-in or an action posted from another site', async () => {
     const cookie = await session()
     const res = await workerFetch('/admin/login', form({ token: ADMIN }, { origin: 'https://evil.example' }))

@@ -8,6 +8,7 @@
  * `Authorization` is left to them (the JSON view of /admin/conversations/:openid).
  */
 import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { getStats } from '../record/stats'
 import { healthReport } from '../routes/health'
@@ -41,7 +42,10 @@ async function consolePage(c: ConsoleContext, next: () => Promise<void>): Promis
   c.header('x-content-type-options', 'nosniff')
 }
 
-consoleApp.post('/admin/login', async (c) => {
+// Anyone can post here: a token is short, so a body beyond a few KB is refused unread.
+const LOGIN_MAX_BYTES = 4096
+
+consoleApp.post('/admin/login', bodyLimit({ maxSize: LOGIN_MAX_BYTES, onError: (c) => c.text('too large', 413) }), async (c) => {
   const form = await c.req.parseBody()
   const token = typeof form.token === 'string' ? form.token : ''
   if (!(await signIn(c, token, Date.now()))) return signInPage(c, c.env.ADMIN_TOKEN ? 'wrong' : 'unset')
