@@ -13,6 +13,7 @@ import {
   type Env,
 } from '../env'
 import { needsRecording, toRecordInput } from '../conversation/record'
+import { answerDoctorPush, isDoctorPush } from './doctor-push'
 import { log } from '../log'
 import type { ReplyPlan } from '../replies'
 import { loadRules } from '../rules/loader'
@@ -61,6 +62,8 @@ wechat.post(
     })(c, next),
   async (c) => {
     const push = await open(c)
+    // `npm run doctor`'s test push: recorded, answered by nothing.
+    if (isDoctorPush(push)) return answerDoctorPush(c, push)
     const plan = decide(await loadRules(c.env), push.message)
     logPush(push, plan)
     const input = toRecordInput(push.message, plan)

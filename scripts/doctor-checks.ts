@@ -1,0 +1,575 @@
+/**
+ * `npm run doctor`'s checks of a deployed Worker, from outside, as WeChat and an operator see
+ * it. Each takes a Probe (a fetch function and a time-out) and the settings, and returns what
+ * it found: lines to show, and for each failure what happened, its likely cause and the fix.
+ *
+ * 1. `GET /healthz`: reachable, `ok`, each setting, the push mode; with the admin token the
+ *    rule set in force.
+ * 2. The URL check WeChat makes when the push URL is saved in the console: a signed
+ *    `GET /wechat?signature&timestamp&nonce&echostr`, which must echo `echostr`.
+ * 3. A test push in the mode /healthz reports, from the reserved openid DOCTOR_OPENID: the
+ *    Worker verifies, decrypts, parses and records it like any push but answers it with
+ *    nothing. With the admin token the doctor sees it in the user's Conversation object and
+ *    then in the D1 record.
+ * 4. The admin token: `GET /admin/api/stats` answers 200 with it and 401 without.
+ */
+import { buildPush, type PushMode } from '../dev/push'
+import type { ConversationState } from '../src/conversation/contract'
+import { DOCTOR_KIND, DOCTOR_OPENID } from '../src/doctor'
+import type { MessageView } from '../src/record/views'
+import { decodeAesKey, importCipher } from '../src/wechat/cipher'
+import { sign } from '../src/wechat/signature'
+import { excerpt, request, type Answer, type Probe } from './doctor-http'
+import { isLocalUrl, type DoctorSettings } from './doctor-settings'
+
+export type { Probe } from './doctor-http'
+
+export interface Problem {
+  what: string
+  cause: string
+  fix: string
+}
+
+export interface CheckResult {
+  /** The check and what it found, in one line. */
+  title: string
+  /** What else is worth knowing (settings, the rule set, what could not be confirmed). */
+  lines: string[]
+  /** Empty when the check passed. */
+  problems: Problem[]
+}
+
+export interface DoctorOptions {
+  /** How long the test push may take to reach the D1 record (default 10 s). */
+  recordWaitMs?: number
+}
+
+export interface DoctorReport {
+  results: CheckResult[]
+  /** Checks not run, because no kefu-edge answered /healthz. */
+  notRun: string[]
+  /** Why they were not run. */
+  notRunBecause?: string
+}
+
+export const passed = (result: CheckResult): boolean => result.problems.length === 0
+
+/** Runs the four checks in order; none after /healthz if no kefu-edge answered it. */
+export async function runDoctor(probe: Probe, settings: DoctorSettings, options: DoctorOptions = {}): Promise<DoctorReport> {
+  const health = await checkHealth(probe, settings)
+  if (health.answered !== 'kefu-edge') {
+    const notRunBecause = health.answered === 'nothing' ? 'the Worker cannot be reached' : 'no kefu-edge answers at this URL'
+    return { results: [health.result], notRun: ['URL check', 'test push', 'admin token'], notRunBecause }
+  }
+  const results = [
+    health.result,
+    await checkUrl(probe, settings),
+    await checkPush(probe, settings, health.mode, options),
+    await checkAdmin(probe, settings),
+  ]
+  return { results, notRun: [] }
+}
+
+// ---------------------------------------------------------------- 1. /healthz
+
+interface RulesView {
+  version: string
+  status: string
+  rules: number
+  from?: string
+  rejectedVersion?: string
+  errors?: string[]
+}
+
+interface HealthView {
+  ok: boolean
+  version: string
+  mode: PushMode | null
+  /** A status (public view), or a status and its reason (with the admin token). */
+  settings: Record<string, string | { status: string; reason?: string }>
+  rules?: RulesView
+}
+
+export interface HealthCheck {
+  result: CheckResult
+  /** Who answered: kefu-edge's health report, something else, or nothing at all. */
+  answered: 'kefu-edge' | 'other' | 'nothing'
+  /** The push mode /healthz reports; null when it reports none or could not be read. */
+  mode: PushMode | null
+}
+
+export async function checkHealth(probe: Probe, settings: DoctorSettings): Promise<HealthCheck> {
+  const headers: Record<string, string> = settings.adminToken ? { authorization: `Bearer ${settings.adminToken}` } : {}
+  const outcome = await request(probe, `${settings.url}/healthz`, { headers })
+  if ('unreachable' in outcome) {
+    return { answered: 'nothing', mode: null, result: failed('/healthz: unreachable', [outcome.unreachable]) }
+  }
+  const { answer } = outcome
+  const health = readHealth(answer)
+  if (!health || (answer.status !== 200 && answer.status !== 503)) {
+    return {
+      answered: 'other',
+      mode: null,
+      result: failed(`/healthz: answers ${answer.status}, not kefu-edge's health report`, [notKefuEdge(answer, '/healthz')]),
+    }
+  }
+
+  const lines: string[] = []
+  const problems: Problem[] = []
+  const good: string[] = []
+  for (const [name, state] of Object.entries(health.settings)) {
+    const status = typeof state === 'string' ? state : state.status
+    if (status === 'ok') {
+      good.push(name)
+      continue
+    }
+    const reason = typeof state === 'string' ? undefined : state.reason
+    problems.push(settingProblem(name, status, reason, settings))
+  }
+  if (good.length > 0) lines.push(`settings ok: ${good.join(', ')}`)
+  if (health.mode === 'plaintext') {
+    lines.push('push mode plaintext: whoever sees one push URL can forge pushes for a few minutes; 安全模式 (safe) is recommended')
+  }
+  if (health.rules) {
+    const rules = readRules(health.rules)
+    lines.push(...rules.lines)
+    problems.push(...rules.problems)
+  } else {
+    lines.push(
+      settings.adminToken
+        ? 'rule set: not shown, the admin token was not accepted (see the admin token check)'
+        : 'rule set: shown only with the admin token',
+    )
+  }
+  const state = health.ok ? 'ok' : `answers ${answer.status}, not ok`
+  const title = `/healthz: ${state} (version ${health.version}, push mode ${health.mode ?? 'unknown'})`
+  return { answered: 'kefu-edge', mode: health.mode, result: { title, lines, problems } }
+}
+
+function readHealth(answer: Answer): HealthView | null {
+  const body = parseJson(answer.text)
+  if (!isRecord(body) || typeof body.ok !== 'boolean' || !isRecord(body.settings)) return null
+  const mode = body.mode === 'safe' || body.mode === 'compatible' || body.mode === 'plaintext' ? body.mode : null
+  const rules = isRecord(body.rules) && typeof body.rules.status === 'string' ? (body.rules as unknown as RulesView) : undefined
+  return {
+    ok: body.ok,
+    version: typeof body.version === 'string' ? body.version : '?',
+    mode,
+    settings: body.settings as HealthView['settings'],
+    ...(rules ? { rules } : {}),
+  }
+}
+
+function readRules(rules: RulesView): { lines: string[]; problems: Problem[] } {
+  const inForce = `version ${rules.version}, ${rules.rules} rule${rules.rules === 1 ? '' : 's'}`
+  switch (rules.status) {
+    case 'ok':
+      return { lines: [`rule set: ${inForce} in force${rules.rules === 0 ? ' (no rules: nothing is answered)' : ''}`], problems: [] }
+    case 'missing':
+      return {
+        lines: [],
+        problems: [
+          {
+            what: `rule set missing: the RULES namespace has no rules (in force: ${inForce})`,
+            cause: 'rules:push was not run for this deployment, or ran with --local, or into another namespace than wrangler.toml’s RULES id',
+            fix: 'npm run rules:push -- --remote',
+          },
+        ],
+      }
+    case 'invalid': {
+      const errors = rules.errors ?? []
+      const first = errors[0] ? `: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}` : ''
+      return {
+        lines: [],
+        problems: [
+          {
+            what: `rule set invalid: version ${rules.rejectedVersion ?? '?'} in KV was rejected${first}`,
+            cause: `it was put without rules:check (by hand?); the last good set stays in force (${inForce})`,
+            fix: 'npm run rules:check, fix what it prints, then npm run rules:push -- --remote',
+          },
+        ],
+      }
+    }
+    case 'unavailable':
+      return {
+        lines: [],
+        problems: [
+          {
+            what: `rule set unavailable: KV could not be read (in force: ${inForce})`,
+            cause: 'a KV outage, or the RULES binding in wrangler.toml',
+            fix: 'retry in a minute; check the RULES namespace id in wrangler.toml',
+          },
+        ],
+      }
+    default:
+      return { lines: [`rule set: ${rules.status} (${inForce})`], problems: [] }
+  }
+}
+
+// ---------------------------------------------------------------- 2. the URL check
+
+const URL_CHECK = 'URL check (signed GET /wechat, as WeChat makes it when the push URL is saved)'
+
+export async function checkUrl(probe: Probe, settings: DoctorSettings): Promise<CheckResult> {
+  if (!settings.token) return failed(`${URL_CHECK}: not run`, [missingInput('push Token', 'token', 'WECHAT_TOKEN')])
+  const timestamp = String(Math.floor(Date.now() / 1000))
+  const nonce = randomDigits(9)
+  const echostr = randomDigits(19)
+  const query = new URLSearchParams({ signature: await sign([settings.token, timestamp, nonce]), timestamp, nonce, echostr })
+  const outcome = await request(probe, `${settings.url}/wechat?${query}`)
+  if ('unreachable' in outcome) return failed(`${URL_CHECK}: no answer`, [outcome.unreachable])
+  const { answer } = outcome
+  if (answer.status === 200 && answer.text === echostr) return { title: `${URL_CHECK}: the echo matches`, lines: [], problems: [] }
+  if (answer.status === 200) {
+    return failed(`${URL_CHECK}: 200 without the echo`, [
+      {
+        what: `answered 200 but not the echo: ${excerpt(answer.text)}`,
+        cause: 'something other than kefu-edge answers at this URL (a proxy, a login page, another app)',
+        fix: 'point --url, and the console’s push URL, at the Worker itself',
+      },
+    ])
+  }
+  return failed(`${URL_CHECK}: answers ${answer.status}`, [wechatRefusal(answer, settings)])
+}
+
+// ---------------------------------------------------------------- 3. the test push
+
+export async function checkPush(
+  probe: Probe,
+  settings: DoctorSettings,
+  reportedMode: PushMode | null,
+  options: DoctorOptions = {},
+): Promise<CheckResult> {
+  const mode = reportedMode ?? 'safe'
+  const label = `test push (${mode} mode${reportedMode ? '' : ', the default: /healthz said none'}, ${settings.format.toUpperCase()}, from ${DOCTOR_OPENID})`
+  const missing: Problem[] = []
+  if (!settings.token) missing.push(missingInput('push Token', 'token', 'WECHAT_TOKEN'))
+  if (mode !== 'plaintext') {
+    if (!settings.aesKey) missing.push(missingInput('EncodingAESKey', 'aes-key', 'WECHAT_ENCODING_AES_KEY'))
+    else if (!decodeAesKey(settings.aesKey)) {
+      missing.push({
+        what: 'the EncodingAESKey given is not 43 base64 characters',
+        cause: 'a truncated copy, or another value',
+        fix: 'copy the EncodingAESKey from the console’s 消息推送 page (--aes-key or WECHAT_ENCODING_AES_KEY)',
+      })
+    }
+    if (!settings.appid) missing.push(missingInput('AppID', 'appid', 'WECHAT_APPID'))
+  }
+  if (!settings.token || missing.length > 0) return failed(`${label}: not sent`, missing)
+
+  const msgId = doctorMsgId()
+  const cipher = mode === 'plaintext' || !settings.aesKey || !settings.appid ? undefined : await importCipher(settings.aesKey, settings.appid)
+  const message = {
+    ToUserName: 'gh_kefu_edge_doctor',
+    FromUserName: DOCTOR_OPENID,
+    CreateTime: Math.floor(Date.now() / 1000),
+    MsgType: 'text',
+    Content: 'kefu-edge doctor: a test push, answered by nothing',
+    MsgId: msgId,
+  }
+  const { query, body } = await buildPush(message, { token: settings.token, mode, format: settings.format, cipher })
+  const outcome = await request(probe, `${settings.url}/wechat?${query}`, { method: 'POST', body })
+  if ('unreachable' in outcome) return failed(`${label}: no answer`, [outcome.unreachable])
+  const { answer } = outcome
+  if (answer.status !== 200) return failed(`${label}: answers ${answer.status}`, [wechatRefusal(answer, settings)])
+  if (answer.text !== 'success') {
+    return failed(`${label}: 200 but not success`, [
+      {
+        what: `answered ${excerpt(answer.text)}`,
+        cause: 'the deployed Worker predates doctor pushes and answered it with its rules, or something else answers here',
+        fix: 'deploy this version: npx wrangler deploy',
+      },
+    ])
+  }
+  if (!settings.adminToken) {
+    return { title: `${label}: accepted`, lines: ['recorded: not confirmed, that needs the admin token'], problems: [] }
+  }
+  return confirmRecorded(probe, settings, label, msgId, options.recordWaitMs ?? 10_000)
+}
+
+/** The push is in the user's Conversation object (at once) and then in the D1 record. */
+async function confirmRecorded(probe: Probe, settings: DoctorSettings, label: string, msgId: string, waitMs: number): Promise<CheckResult> {
+  const headers = { authorization: `Bearer ${settings.adminToken}` }
+  const outcome = await request(probe, `${settings.url}/admin/conversations/${DOCTOR_OPENID}`, { headers })
+  if ('unreachable' in outcome) return failed(`${label}: accepted, not confirmed`, [outcome.unreachable])
+  const { answer } = outcome
+  if (answer.status === 401) {
+    return {
+      title: `${label}: accepted`,
+      lines: ['recorded: not confirmed, the admin token was not accepted (see the admin token check)'],
+      problems: [],
+    }
+  }
+  const state = parseJson(answer.text) as ConversationState | null
+  if (answer.status !== 200 || !isRecord(state) || !Array.isArray(state.inbound)) {
+    return failed(`${label}: accepted, not confirmed`, [notKefuEdge(answer, `/admin/conversations/${DOCTOR_OPENID}`)])
+  }
+  const seen = state.inbound.find((m) => m.msgId === msgId)
+  if (!seen) {
+    return failed(`${label}: accepted but not recorded`, [
+      {
+        what: 'answered success, but the Conversation object has no record of it',
+        cause: 'the deployed Worker predates doctor pushes (it records only what its rules answer), or a proxy sends /wechat elsewhere',
+        fix: 'deploy this version (npx wrangler deploy); `npx wrangler tail --search push.doctor` shows the push arriving',
+      },
+    ])
+  }
+  const sends = Array.isArray(state.outbound) ? state.outbound.filter((o) => o.msgId === msgId) : []
+  if (seen.kind !== DOCTOR_KIND || sends.length > 0) {
+    return failed(`${label}: answered by the rules`, [
+      {
+        what: `recorded as a user's ${seen.kind}${seen.ruleId ? ` that rule ${seen.ruleId} answered` : ''}, with ${sends.length} send(s)`,
+        cause: 'the deployed Worker predates doctor pushes (WeChat refuses any send to this openid)',
+        fix: 'deploy this version: npx wrangler deploy',
+      },
+    ])
+  }
+  const lines = ['recorded by its Conversation object; nothing to send']
+  const inRecord = await waitForRecord(probe, settings.url, headers, msgId, waitMs)
+  if (inRecord === true) return { title: `${label}: accepted, recorded, answered by nothing`, lines: [...lines, 'in the D1 record (the admin API and the console show it)'], problems: [] }
+  return { title: `${label}: accepted, not in the D1 record`, lines, problems: [inRecord] }
+}
+
+async function waitForRecord(
+  probe: Probe,
+  url: string,
+  headers: Record<string, string>,
+  msgId: string,
+  waitMs: number,
+): Promise<true | Problem> {
+  const deadline = Date.now() + waitMs
+  const missing: Problem = {
+    what: `not in the D1 record ${waitMs / 1000} s after it was recorded`,
+    cause: 'the record’s D1 tables are missing, or the DB binding names another database (log record.write_failed)',
+    fix: 'npx wrangler d1 migrations apply DB --remote',
+  }
+  for (;;) {
+    const outcome = await request(probe, `${url}/admin/api/conversations/${DOCTOR_OPENID}?limit=20`, { headers })
+    if ('unreachable' in outcome) return outcome.unreachable
+    const { status, text } = outcome.answer
+    if (status === 200) {
+      const body = parseJson(text)
+      const items = isRecord(body) && isRecord(body.messages) && Array.isArray(body.messages.items) ? (body.messages.items as MessageView[]) : []
+      if (items.some((m) => m.id === `msg:${msgId}`)) return true
+    } else if (status === 500) {
+      return missing
+    } else if (status !== 404) {
+      return notKefuEdge(outcome.answer, `/admin/api/conversations/${DOCTOR_OPENID}`)
+    }
+    if (Date.now() >= deadline) return missing
+    await new Promise((resolve) => setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now()))))
+  }
+}
+
+/**
+ * A MsgId no WeChat message can have: 20 digits from 9 up is above 2^64, WeChat's largest.
+ * The record keys messages by MsgId across users, so the doctor's never meets a user's.
+ */
+function doctorMsgId(): string {
+  return `9${String(Date.now()).padStart(13, '0')}${randomDigits(6)}`
+}
+
+// ---------------------------------------------------------------- 4. the admin token
+
+const ADMIN = 'admin token (GET /admin/api/stats)'
+
+export async function checkAdmin(probe: Probe, settings: DoctorSettings): Promise<CheckResult> {
+  if (!settings.adminToken) return failed(`${ADMIN}: not run`, [missingInput('admin token', 'admin-token', 'ADMIN_TOKEN')])
+  const url = `${settings.url}/admin/api/stats?days=1`
+  const withToken = await request(probe, url, { headers: { authorization: `Bearer ${settings.adminToken}` } })
+  if ('unreachable' in withToken) return failed(`${ADMIN}: no answer`, [withToken.unreachable])
+  const problems: Problem[] = []
+  const answer = withToken.answer
+  const stats = parseJson(answer.text)
+  if (answer.status === 401) {
+    problems.push({
+      what: '401 with the admin token given',
+      cause: 'it is not the Worker’s ADMIN_TOKEN',
+      fix: 'pass the Worker’s ADMIN_TOKEN (--admin-token or ADMIN_TOKEN), or set a new one: npx wrangler secret put ADMIN_TOKEN',
+    })
+  } else if (answer.status === 500 && answer.text.startsWith('server misconfigured:')) {
+    problems.push(misconfigured(answer, settings))
+  } else if (answer.status === 500) {
+    problems.push({
+      what: `500 ${excerpt(answer.text)}`,
+      cause: 'most likely the record’s D1 tables are missing (the stats read them)',
+      fix: 'npx wrangler d1 migrations apply DB --remote; `npx wrangler tail` shows the request.failed',
+    })
+  } else if (answer.status !== 200 || !isRecord(stats) || !Array.isArray(stats.daily)) {
+    problems.push(notKefuEdge(answer, '/admin/api/stats'))
+  }
+
+  const without = await request(probe, url)
+  if ('unreachable' in without) problems.push(without.unreachable)
+  else if (without.answer.status !== 401) {
+    problems.push({
+      what: `answers ${without.answer.status} without a token (401 expected)`,
+      cause:
+        without.answer.status === 200
+          ? 'the admin API is open: something in front of the Worker answers for it (a cache?)'
+          : 'something other than kefu-edge answers at this URL',
+      fix: 'point --url at the Worker itself; nothing may cache /admin',
+    })
+  }
+  const title = problems.length === 0 ? `${ADMIN}: 200 with it, 401 without` : `${ADMIN}: answers ${answer.status} with it`
+  return { title, lines: [], problems }
+}
+
+// ---------------------------------------------------------------- what the Worker's answers mean
+
+/** A 4xx/5xx from /wechat (the URL check or the push), explained. */
+function wechatRefusal(answer: Answer, settings: DoctorSettings): Problem {
+  const { status, text } = answer
+  if (status === 401 && /^bad (msg_)?signature$/.test(text)) {
+    return {
+      what: `401 ${text}: the Worker's WECHAT_TOKEN is not the Token given here`,
+      cause: 'WeChat signs with the Token from the console’s 消息推送 page; the Worker must have the same (else: Token验证失败)',
+      fix: 'npx wrangler secret put WECHAT_TOKEN with the console’s Token, and pass that Token (--token or WECHAT_TOKEN)',
+    }
+  }
+  if (status === 401 && text === 'timestamp too far from now') {
+    return {
+      what: '401 timestamp too far from now',
+      cause: 'this machine’s clock is off by more than PUSH_MAX_AGE_SECONDS (default 300 s) from the Worker’s',
+      fix: 'set this machine’s clock (NTP) and run the doctor again',
+    }
+  }
+  if (status === 400 && text === 'appid does not match') {
+    return {
+      what: '400 appid does not match',
+      cause: 'the Worker’s WECHAT_APPID is not the AppID given here (or the EncodingAESKey is another mini program’s)',
+      fix: 'put the mini program’s AppID in wrangler.toml [vars] WECHAT_APPID, deploy, and pass the same (--appid or WECHAT_APPID)',
+    }
+  }
+  if (status === 400 && /^(bad padding|length field does not fit|decrypted text is not UTF-8|ciphertext too short)$/.test(text)) {
+    return {
+      what: `400 ${text}: the push did not decrypt`,
+      cause: 'the Worker’s WECHAT_ENCODING_AES_KEY is not the EncodingAESKey given here',
+      fix: 'npx wrangler secret put WECHAT_ENCODING_AES_KEY with the console’s EncodingAESKey, and pass the same (--aes-key)',
+    }
+  }
+  if (status === 400 && /push refused: WECHAT_PUSH_MODE/.test(text)) {
+    return {
+      what: `400 ${text}`,
+      cause: 'WECHAT_PUSH_MODE changed while the doctor ran, or /healthz and /wechat are different Workers',
+      fix: 'run the doctor again; set WECHAT_PUSH_MODE to the console’s 消息加密方式',
+    }
+  }
+  if (status === 500 && text.startsWith('server misconfigured:')) return misconfigured(answer, settings)
+  if (status === 413) {
+    return {
+      what: '413 body too large',
+      cause: 'PUSH_MAX_BYTES is set lower than a small push',
+      fix: 'remove PUSH_MAX_BYTES from wrangler.toml (default 65536), or raise it, and deploy',
+    }
+  }
+  if (status === 400) {
+    return {
+      what: `400 ${excerpt(text)}`,
+      cause: 'the Worker refused the doctor’s push: a kefu-edge of another version?',
+      fix: 'deploy this version: npx wrangler deploy',
+    }
+  }
+  return notKefuEdge(answer, '/wechat')
+}
+
+/** 500 `server misconfigured: <SETTING> …`: the setting named, and how to set it. */
+function misconfigured(answer: Answer, settings: DoctorSettings): Problem {
+  const reason = answer.text.slice('server misconfigured:'.length).trim()
+  const name = /^[A-Z_]+/.exec(reason)?.[0] ?? 'a setting'
+  return { what: `500 server misconfigured: ${reason}`, cause: `${name} is missing or malformed on the Worker`, fix: settingFix(name, settings) }
+}
+
+/** A redirect, a 404, or an answer that is not what kefu-edge answers there. */
+function notKefuEdge(answer: Answer, path: string): Problem {
+  const location = answer.headers.get('location')
+  if (answer.status >= 300 && answer.status < 400) {
+    return {
+      what: `${path} answers ${answer.status}, a redirect${location ? ` to ${location}` : ''}`,
+      cause: 'WeChat does not follow redirects; --url is not the Worker’s own address (http instead of https?)',
+      fix: 'use the address the redirect names, or the one `npx wrangler deploy` printed',
+    }
+  }
+  if (answer.status === 404) {
+    return {
+      what: `${path} answers 404: ${excerpt(answer.text)}`,
+      cause: 'the URL is not the kefu-edge Worker (another Worker or site, or nothing deployed under this name)',
+      fix: 'use the URL `npx wrangler deploy` printed, e.g. https://kefu-edge.<your-subdomain>.workers.dev',
+    }
+  }
+  return {
+    what: `${path} answers ${answer.status}: ${excerpt(answer.text)}`,
+    cause:
+      answer.status >= 500
+        ? 'the Worker failed (see `npx wrangler tail`), or something in front of it did'
+        : 'something other than kefu-edge answers at this URL, or a version that does not know this route',
+    fix: 'check --url; deploy this version (npx wrangler deploy); look at `npx wrangler tail`',
+  }
+}
+
+// ---------------------------------------------------------------- settings
+
+const SECRETS = new Set(['WECHAT_APPSECRET', 'WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'ADMIN_TOKEN'])
+
+const HINTS: Record<string, string> = {
+  WECHAT_APPID: 'the mini program’s AppID, wx + 16 characters',
+  WECHAT_APPSECRET: 'the AppSecret from 开发设置',
+  WECHAT_TOKEN: 'the Token (令牌) from the console’s 消息推送 page, 3–32 letters or digits',
+  WECHAT_ENCODING_AES_KEY: 'the EncodingAESKey from the console’s 消息推送 page, 43 characters',
+  ADMIN_TOKEN: '16+ letters, digits and - . _ ~ + /, e.g. openssl rand -hex 24',
+  WECHAT_PUSH_MODE: 'safe, compatible or plaintext, as the console’s 消息加密方式',
+  WECHAT_API_BASE: 'an http(s) URL, or unset for https://api.weixin.qq.com',
+}
+
+/** How to set a setting: a secret, a var in wrangler.toml, or .dev.vars for a local Worker. */
+function settingFix(name: string, settings: DoctorSettings): string {
+  const hint = HINTS[name] ?? 'a positive integer, or unset for the default'
+  if (isLocalUrl(new URL(settings.url))) return `set ${name} in .dev.vars (${hint}) and restart npm start`
+  if (SECRETS.has(name)) return `npx wrangler secret put ${name} (${hint})`
+  return `set ${name} under [vars] in wrangler.toml (${hint}), then npx wrangler deploy`
+}
+
+function settingProblem(name: string, status: string, reason: string | undefined, settings: DoctorSettings): Problem {
+  return {
+    what: `${name} ${status}${reason ? `: ${reason}` : ''}`,
+    cause:
+      status === 'missing'
+        ? `the Worker has no ${name}`
+        : reason
+          ? 'the Worker refuses this value'
+          : 'the Worker refuses this value (with the admin token, /healthz says why)',
+    fix: settingFix(name, settings),
+  }
+}
+
+function missingInput(label: string, flag: string, variable: string): Problem {
+  return {
+    what: `no ${label} given`,
+    cause: `the doctor needs the Worker's ${variable}`,
+    fix: `pass --${flag} or set ${variable} (read from .dev.vars only for a local --url)`,
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+function failed(title: string, problems: Problem[]): CheckResult {
+  return { title, lines: [], problems }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return null
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function randomDigits(count: number): string {
+  let out = ''
+  for (const byte of crypto.getRandomValues(new Uint8Array(count))) out += String(byte % 10)
+  return out
+}
