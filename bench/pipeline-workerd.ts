@@ -122,7 +122,7 @@ export async function measureWorker(base: string, options: WorkerdPipelineOption
           maxAgeSeconds: 300,
           now,
         })
-        const plan = decide(ruleSet, opened.message)
+        const plan = decide(ruleSet, opened.message, Date.now())
         expected.ours += plan.sends.length + (plan.ruleId === null ? 0 : 1)
         expected.floor += floorChecksum(push, encryptOf(push))
       }

@@ -82,7 +82,7 @@ export async function runPipelineBench(options: PipelineOptions = {}): Promise<P
       maxAgeSeconds: 300,
       now,
     })
-    return decide(ruleSet, opened.message)
+    return decide(ruleSet, opened.message, Date.now())
   }
 
   // The floor: the key and IV decoded once, as any server would keep them.

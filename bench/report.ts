@@ -5,7 +5,7 @@ import type { PipelineRow } from './pipeline'
 import type { WorkerdPipelineRow } from './pipeline-workerd'
 import type { RecordResult } from './record'
 import type { RegexRow } from './regex'
-import type { RulesRow } from './rules'
+import type { ConditionsRow, RulesRow } from './rules'
 import { fmt, table } from './timing'
 
 const size = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${fmt(bytes / 1024, bytes < 10240 ? 1 : 0)} KiB`)
@@ -65,6 +65,13 @@ export function rulesTable(rows: readonly RulesRow[]): string {
       `${fmt(r.speedup, 1)}×`,
       String(r.disagreements),
     ]),
+  )
+}
+
+export function conditionsTable(rows: readonly ConditionsRow[]): string {
+  return table(
+    ['rule set (conditions)', 'tables run', 'indexed µs/msg'],
+    rows.map((r) => [r.name, r.layers, fmt(r.us, 2)]),
   )
 }
 

@@ -4,13 +4,16 @@
  * per rule, 70 % CJK): check + compile as rules:push does it; a cold load from the compiled
  * form (the Worker after rules:push); a cold load from source (after a hand put); and the
  * match time per 100-character message, indexed and as a naive in-order scan. Then the
- * worst regex rules on adversarial texts (bench/regex.ts). The measuring is shared with
+ * worst regex rules on adversarial texts (bench/regex.ts). In between, what office hours and
+ * dated rules add per message (runConditionsBench). The measuring is shared with
  * `npm run bench`.
  */
 import { runRegexBench } from '../bench/regex'
-import { regexTable, rulesTable } from '../bench/report'
-import { runRulesBench } from '../bench/rules'
+import { conditionsTable, regexTable, rulesTable } from '../bench/report'
+import { runConditionsBench, runRulesBench } from '../bench/rules'
 
 console.log(rulesTable(runRulesBench()))
+console.log()
+console.log(conditionsTable(runConditionsBench()))
 console.log()
 console.log(regexTable(runRegexBench()))

@@ -1,7 +1,8 @@
 /**
  * `npm run rules:test -- [--rules file] "<message>"`: which rule answers a message, and what
  * it would send. `--msgtype image|miniprogrampage` and
- * `--event user_enter_tempsession [--session-from pay]` try the other kinds.
+ * `--event user_enter_tempsession [--session-from pay]` try the other kinds;
+ * `--at 2026-10-01T10:00+08:00` asks as of that time (office hours, from/until) instead of now.
  */
 import { parseArgs } from 'node:util'
 import { toRuleSet } from '../src/rules/compile'
@@ -16,13 +17,20 @@ const { values, positionals } = parseArgs({
     msgtype: { type: 'string' },
     event: { type: 'string' },
     'session-from': { type: 'string', default: '' },
+    at: { type: 'string' },
   },
 })
+
+const now = values.at === undefined ? Date.now() : Date.parse(values.at)
+if (Number.isNaN(now)) {
+  console.error(`--at ${values.at}: not a date-time (write it like 2026-10-01T10:00+08:00)`)
+  process.exit(2)
+}
 
 const checked = await checkRulesFile(values.rules)
 if (!checked) process.exit(1)
 
-const base = { toUserName: 'gh_rules_test', fromUserName: 'oRulesTest', createTime: Math.floor(Date.now() / 1000) }
+const base = { toUserName: 'gh_rules_test', fromUserName: 'oRulesTest', createTime: Math.floor(now / 1000) }
 function message(): InboundMessage {
   if (values.event === 'user_enter_tempsession') {
     return { ...base, type: 'user_enter_tempsession', sessionFrom: values['session-from'] }
@@ -40,13 +48,13 @@ function message(): InboundMessage {
     return { ...base, type: 'unknown', msgType: values.msgtype }
   }
   if (positionals.length === 0) {
-    console.error('usage: npm run rules:test -- [--rules file] "<message>" | --msgtype image | --event user_enter_tempsession [--session-from pay]')
+    console.error('usage: npm run rules:test -- [--rules file] [--at 2026-10-01T10:00+08:00] "<message>" | --msgtype image | --event user_enter_tempsession [--session-from pay]')
     process.exit(2)
   }
   return { ...base, type: 'text', msgId: '1', content: positionals.join(' ') }
 }
 
-const plan = decide(toRuleSet(checked.compiled), message())
+const plan = decide(toRuleSet(checked.compiled), message(), now)
 if (plan.ruleId === null) console.log('no rule matches: nothing is sent')
 else console.log(`rule: ${plan.ruleId}${plan.transfer ? ' (transfers to customer service)' : ''}`)
 for (const send of plan.sends) console.log(JSON.stringify(send))

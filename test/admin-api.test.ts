@@ -568,6 +568,23 @@ describe('rules', () => {
     expect(await env.RULES.get('rules')).toBe(RULES_TEXT)
   })
 
+  it('previews as of an optional "at": office hours and rule dates', async () => {
+    const draft = {
+      hours: { tz: 'Asia/Shanghai', weekly: { thu: ['09:00-18:00'] }, closed: ['2026-10-01'] },
+      rules: [{ id: 'sale', from: '2026-10-01T00:00+08:00', when: { text: ['hi'] }, reply: { type: 'text', text: 'sale' } }],
+      default: [{ during: 'open', reply: { type: 'text', text: 'open' } }, { reply: { type: 'text', text: 'closed' } }],
+    }
+    const preview = async (text: string, at: string) =>
+      json(await api('/admin/api/rules/preview', { json: { message: { type: 'text', text }, rules: draft, at } }))
+    expect(await preview('hi', '2026-09-30T23:00+08:00')).toMatchObject({ ruleId: 'default', replies: [{ type: 'text', text: 'closed' }] })
+    expect(await preview('hi', '2026-10-01T10:00+08:00')).toMatchObject({ ruleId: 'sale' })
+    expect(await preview('x', '2026-10-01T10:00+08:00')).toMatchObject({ replies: [{ type: 'text', text: 'closed' }] })
+    expect(await preview('x', '2026-10-08T10:00+08:00')).toMatchObject({ replies: [{ type: 'text', text: 'open' }] })
+    const bad = await api('/admin/api/rules/preview', { json: { message: { type: 'text', text: 'x' }, at: 'tomorrow' } })
+    expect(bad.status).toBe(400)
+    expect(json<{ error: string }>(bad).error).toMatch(/^at: must be an ISO date-time/)
+  })
+
   it('refuses a draft that does not validate, with the validator’s lines', async () => {
     const draft = {
       rules: [

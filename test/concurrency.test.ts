@@ -239,7 +239,7 @@ describe('rule-set changes while pushes are decided', () => {
       Array.from({ length: 300 }, async (_, i) => {
         await new Promise((resolve) => setTimeout(resolve, i % 50))
         const inbound = message(i)
-        const plan = decide(await loader.load(env), inbound)
+        const plan = decide(await loader.load(env), inbound, Date.now())
         await conversation.record(toRecordInput(inbound, plan))
         return { inbound, plan }
       }),

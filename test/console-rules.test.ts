@@ -95,6 +95,28 @@ describe('the rules editor', () => {
     expect(await storedText()).toBe(STORED)
   })
 
+  it('previews as of an optional time: office hours, dates, enabled: false', async () => {
+    const at = async (text: string, previewAt: string) =>
+      (await submit('/admin/rules', await formOf(SCHEDULED, { op: 'preview', preview_text: text, preview_at: previewAt }))).text
+    expect(await at('人工', '2026-09-28T10:00+08:00')).toContain('data-rule-id="human"')
+    expect(await at('人工', '2026-10-01T10:00+08:00')).toContain('data-rule-id="night"')
+    expect(await at('优惠', '2026-09-28T10:00+08:00')).toContain('data-rule-id="default"')
+    expect(await at('优惠', '2026-10-02T10:00+08:00')).toContain('data-rule-id="sale"')
+    expect(await at('?', '2026-10-01T10:00+08:00')).toContain('休息中')
+    const page = await submit('/admin/rules', await formOf(SCHEDULED, { op: 'check' }))
+    expect(page.text).toContain('name="r0.during"')
+    expect(page.text).toContain('value="2026-10-08T00:00+08:00"')
+    expect(page.text).toMatch(/name="r3.disabled" checked/)
+    expect(page.text).toContain('Asia/Shanghai')
+    const bad = await submit('/admin/rules', await formOf(SCHEDULED, { op: 'preview', preview_text: 'x', preview_at: 'tomorrow' }))
+    expect(bad.status).toBe(400)
+    expect(bad.text).toContain('preview_at')
+    const badHours = await submit('/admin/rules', await formOf({ ...SCHEDULED, hours: { tz: 'Nowhere/Here', weekly: {} } }, { op: 'check' }))
+    expect(badHours.status).toBe(400)
+    expect(badHours.text).toContain('hours.tz')
+    expect(await storedText()).toBe(STORED)
+  })
+
   it('publishes the draft as rules:push would store it, with the previous version kept in the history', async () => {
     const draft = structuredClone(SET)
     draft.rules[0]!.reply = { type: 'text', text: '您好，有什么可以帮您？' }
@@ -144,9 +166,21 @@ describe('the rules editor', () => {
   })
 })
 
+/** Office hours, a default per hours, and rules with during, dates, enabled: false and random replies. */
+const SCHEDULED = {
+  hours: { tz: 'Asia/Shanghai', weekly: { mon: ['09:00-18:00'], sat: [] }, closed: ['2026-10-01'], open: ['2026-09-27'] },
+  rules: [
+    { id: 'human', during: 'open', when: { text: ['人工'] }, reply: { type: 'transfer' } },
+    { id: 'night', during: 'closed', when: { text: ['人工'] }, reply: { type: 'text', text: '下班了' } },
+    { id: 'sale', from: '2026-10-01T00:00+08:00', until: '2026-10-08T00:00+08:00', when: { contains: ['优惠'] }, reply: { random: [{ type: 'text', text: 'A' }, [{ type: 'text', text: 'B' }]] } },
+    { id: 'old', enabled: false, note: 'kept for next year', when: { contains: ['优惠'] }, reply: { type: 'text', text: 'old' } },
+  ],
+  default: [{ during: 'closed', reply: { type: 'text', text: '休息中' } }, { reply: { type: 'text', text: '请稍候' } }],
+}
+
 describe('the form', () => {
   it('carries a rule set through its fields unchanged (the example rules, every kind of when and reply)', () => {
-    for (const set of [example, SET]) {
+    for (const set of [example, SET, SCHEDULED]) {
       const { value, problems } = ruleSetOf(fromForm(formFields(draftOf(set))))
       expect(problems).toEqual([])
       expect(value).toEqual(set)

@@ -217,14 +217,14 @@ describe('rollbackRules', () => {
     const old = published(await publishRules(env.RULES, oldText, 'rules:push', T0))
     const loader = createRulesLoader({ recheckMs: 0 })
     const newer = published(await publishRules(env.RULES, ruleSet('new'), 'console', T0 + 1000))
-    expect(decide(await loader.load(env), hi).sends).toEqual([{ type: 'text', text: 'new' }])
+    expect(decide(await loader.load(env), hi, Date.now()).sends).toEqual([{ type: 'text', text: 'new' }])
 
     const back = published(await rollbackRules(env.RULES, old.version, T0 + 2000, newer.version))
     expect(back).toMatchObject({ version: old.version, unchanged: false, previousVersion: newer.version })
     expect(await storedBytes(RULES_KEY)).toEqual(new TextEncoder().encode(oldText))
     const rules = await loader.load(env)
     expect(rules.version).toBe(old.version)
-    expect(decide(rules, hi).sends).toEqual([{ type: 'text', text: 'old' }])
+    expect(decide(rules, hi, Date.now()).sends).toEqual([{ type: 'text', text: 'old' }])
     expect(loader.status()).toMatchObject({ status: 'ok', from: 'compiled', version: old.version })
 
     const page = await listHistory(env.RULES)

@@ -40,7 +40,7 @@ describe('loadRules with the real RULES namespace', () => {
   it('serves the empty set when there is no rule set, and says so', async () => {
     const loader = createRulesLoader({ recheckMs: 0 })
     const rules = await loader.load(env)
-    expect(decide(rules, hi)).toMatchObject({ ruleId: null, sends: [], ruleSetVersion: 'empty' })
+    expect(decide(rules, hi, Date.now())).toMatchObject({ ruleId: null, sends: [], ruleSetVersion: 'empty' })
     expect(loader.status()).toMatchObject({ status: 'missing', version: 'empty', rules: 0, from: 'none' })
     expect(eventsNamed('rules.missing')).toHaveLength(1)
   })
@@ -52,7 +52,7 @@ describe('loadRules with the real RULES namespace', () => {
     await env.RULES.delete(RULES_KEY)
     const after = await loader.load(env)
     expect(after.version).toBe(before.version)
-    expect(decide(after, hi).ruleId).toBe(decide(before, hi).ruleId)
+    expect(decide(after, hi, Date.now()).ruleId).toBe(decide(before, hi, Date.now()).ruleId)
     expect(loader.status()).toMatchObject({ status: 'missing', version: before.version })
   })
 
@@ -64,7 +64,7 @@ describe('loadRules with the real RULES namespace', () => {
     const second = await loader.load(env)
     expect(second).toBe(first) // same version: no parse, no compile
     expect(first.version).toBe(await ruleSetVersion(new TextEncoder().encode(text)))
-    expect(decide(first, hi).sends).toEqual([{ type: 'text', text: 'hello' }])
+    expect(decide(first, hi, Date.now()).sends).toEqual([{ type: 'text', text: 'hello' }])
     expect(loader.status()).toMatchObject({ status: 'ok', rules: 1, from: 'source', version: first.version })
     expect(eventsNamed('rules.loaded')).toHaveLength(1)
   })
@@ -74,7 +74,7 @@ describe('loadRules with the real RULES namespace', () => {
     const loader = createRulesLoader({ recheckMs: 0 })
     const rules = await loader.load(env)
     expect(rules.version).toBe(version)
-    expect(decide(rules, hi).sends).toEqual([{ type: 'text', text: 'from compiled' }])
+    expect(decide(rules, hi, Date.now()).sends).toEqual([{ type: 'text', text: 'from compiled' }])
     expect(loader.status()).toMatchObject({ status: 'ok', from: 'compiled' })
   })
 
@@ -83,7 +83,7 @@ describe('loadRules with the real RULES namespace', () => {
     await env.RULES.put(RULES_KEY, ruleSetText('new by hand'))
     const loader = createRulesLoader({ recheckMs: 0 })
     const rules = await loader.load(env)
-    expect(decide(rules, hi).sends).toEqual([{ type: 'text', text: 'new by hand' }])
+    expect(decide(rules, hi, Date.now()).sends).toEqual([{ type: 'text', text: 'new by hand' }])
     expect(loader.status()).toMatchObject({ status: 'ok', from: 'source' })
     expect(eventsNamed('rules.compiled_stale')).toHaveLength(1)
   })
@@ -96,7 +96,7 @@ describe('loadRules with the real RULES namespace', () => {
     const rules = await loader.load(env)
     expect(rules.version).not.toBe(old)
     expect(rules.version).toBe(await ruleSetVersion(new TextEncoder().encode(ruleSetText('new by hand'))))
-    expect(decide(rules, hi).sends).toEqual([{ type: 'text', text: 'new by hand' }])
+    expect(decide(rules, hi, Date.now()).sends).toEqual([{ type: 'text', text: 'new by hand' }])
     expect(loader.status()).toMatchObject({ from: 'source' })
   })
 
@@ -122,7 +122,7 @@ describe('loadRules with the real RULES namespace', () => {
   it('serves the empty set when the first rule set it sees is invalid, or not JSON', async () => {
     await env.RULES.put(RULES_KEY, '{ not json')
     const loader = createRulesLoader({ recheckMs: 0 })
-    expect(decide(await loader.load(env), hi).ruleId).toBeNull()
+    expect(decide(await loader.load(env), hi, Date.now()).ruleId).toBeNull()
     expect(loader.status()).toMatchObject({ status: 'invalid', version: 'empty', errors: [expect.stringMatching(/not valid JSON/)] })
   })
 
@@ -131,7 +131,7 @@ describe('loadRules with the real RULES namespace', () => {
     const loader = createRulesLoader({ recheckMs: 0 })
     await loader.load(env)
     await env.RULES.put(RULES_KEY, ruleSetText('fixed'))
-    expect(decide(await loader.load(env), hi).sends).toEqual([{ type: 'text', text: 'fixed' }])
+    expect(decide(await loader.load(env), hi, Date.now()).sends).toEqual([{ type: 'text', text: 'fixed' }])
     expect(loader.status()).toMatchObject({ status: 'ok' })
     expect(loader.status().errors).toBeUndefined()
   })
@@ -144,7 +144,7 @@ describe('loadRules with the real RULES namespace', () => {
     await env.RULES.put(RULES_KEY, ruleSetText('two'))
     expect(await loader.load(env)).toBe(one)
     now += 30_000
-    expect(decide(await loader.load(env), hi).sends).toEqual([{ type: 'text', text: 'two' }])
+    expect(decide(await loader.load(env), hi, Date.now()).sends).toEqual([{ type: 'text', text: 'two' }])
   })
 
   it('shares one read between concurrent cold requests', async () => {

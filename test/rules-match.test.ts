@@ -58,7 +58,7 @@ describe.each(builds(valid(shipped)))('the shipped rule set, %s', (_, rules) => 
   ]
   for (const [name, message, ruleId, more] of cases) {
     it(name, () => {
-      const plan = decide(rules, message)
+      const plan = decide(rules, message, Date.now())
       expect(plan.ruleId).toBe(ruleId)
       expect(plan.ruleSetVersion).toBe(VERSION)
       if (more) expect(plan).toMatchObject(more)
@@ -66,8 +66,8 @@ describe.each(builds(valid(shipped)))('the shipped rule set, %s', (_, rules) => 
   }
 
   it('fills named groups, and an unmatched group with nothing', () => {
-    expect(decide(rules, text('退款 1234567 买错了')).sends[0]).toEqual(say('退款申请已记录：订单 1234567（买错了）'))
-    expect(decide(rules, text('退款1234567')).sends[0]).toEqual(say('退款申请已记录：订单 1234567（）'))
+    expect(decide(rules, text('退款 1234567 买错了'), Date.now()).sends[0]).toEqual(say('退款申请已记录：订单 1234567（买错了）'))
+    expect(decide(rules, text('退款1234567'), Date.now()).sends[0]).toEqual(say('退款申请已记录：订单 1234567（）'))
   })
 })
 
@@ -83,7 +83,7 @@ describe('precedence: the first rule in file order wins, whatever the kind', () 
     it(`${first} before the others`, () => {
       const order = [first, ...names.filter((n) => n !== first)]
       const source = valid({ rules: order.map((n) => ({ id: n, ...kinds[n], reply: say(n) })), default: say('default') })
-      for (const [, rules] of builds(source)) expect(decide(rules, text('ＨＥＬＬＯ 世界')).ruleId).toBe(first)
+      for (const [, rules] of builds(source)) expect(decide(rules, text('ＨＥＬＬＯ 世界'), Date.now()).ruleId).toBe(first)
     })
   }
 
@@ -94,7 +94,7 @@ describe('precedence: the first rule in file order wins, whatever the kind', () 
         { id: 'e', when: { text: ['abc'] }, reply: say('e') },
       ],
     })
-    for (const [, rules] of builds(source)) expect(decide(rules, text('ABC')).ruleId).toBe('c')
+    for (const [, rules] of builds(source)) expect(decide(rules, text('ABC'), Date.now()).ruleId).toBe('c')
   })
 
   it('session_from-specific and generic event rules keep file order', () => {
@@ -104,30 +104,30 @@ describe('precedence: the first rule in file order wins, whatever the kind', () 
         { id: 'pay', when: { event: 'user_enter_tempsession', session_from: 'pay' }, reply: say('pay') },
       ],
     })
-    for (const [, rules] of builds(source)) expect(decide(rules, enter('pay')).ruleId).toBe('any')
+    for (const [, rules] of builds(source)) expect(decide(rules, enter('pay'), Date.now()).ruleId).toBe('any')
   })
 
   it('default answers neither events nor images', () => {
     const source = valid({ rules: [], default: say('hi') })
     for (const [, rules] of builds(source)) {
-      expect(decide(rules, image).ruleId).toBeNull()
-      expect(decide(rules, enter('pay')).ruleId).toBeNull()
-      expect(decide(rules, text('x')).ruleId).toBe('default')
+      expect(decide(rules, image, Date.now()).ruleId).toBeNull()
+      expect(decide(rules, enter('pay'), Date.now()).ruleId).toBeNull()
+      expect(decide(rules, text('x'), Date.now()).ruleId).toBe('default')
     }
   })
 
   it('regex rules skip over-long messages', () => {
     const source = valid({ rules: [{ id: 'r', when: { regex: '^a+$' }, reply: say('r') }] })
     const [[, rules]] = builds(source) as [[string, RuleSet]]
-    expect(decide(rules, text('a'.repeat(MAX_REGEX_INPUT))).ruleId).toBe('r')
-    expect(decide(rules, text('a'.repeat(MAX_REGEX_INPUT + 1))).ruleId).toBeNull()
+    expect(decide(rules, text('a'.repeat(MAX_REGEX_INPUT)), Date.now()).ruleId).toBe('r')
+    expect(decide(rules, text('a'.repeat(MAX_REGEX_INPUT + 1)), Date.now()).ruleId).toBeNull()
   })
 
   it('plans do not share objects with the rule set', () => {
     const [[, rules]] = builds(valid({ rules: [{ id: 'a', when: { text: ['a'] }, reply: say('x') }] })) as [[string, RuleSet]]
-    const plan = decide(rules, text('a'))
+    const plan = decide(rules, text('a'), Date.now())
     ;(plan.sends[0] as { text: string }).text = 'changed'
-    expect(decide(rules, text('a')).sends[0]).toEqual(say('x'))
+    expect(decide(rules, text('a'), Date.now()).sends[0]).toEqual(say('x'))
   })
 })
 
@@ -149,7 +149,7 @@ describe('case folding and NFKC', () => {
     ['吉野家𠮷野家', 'emoji'],
   ]
   for (const [, rules] of builds(source)) {
-    for (const [message, id] of cases) it(`${message} → ${id}`, () => expect(decide(rules, text(message)).ruleId).toBe(id))
+    for (const [message, id] of cases) it(`${message} → ${id}`, () => expect(decide(rules, text(message), Date.now()).ruleId).toBe(id))
   }
 })
 
@@ -198,7 +198,7 @@ describe('property: the compiled matcher answers exactly as an in-order scan', (
     fc.assert(
       fc.property(ruleSet, fc.array(message, { minLength: 1, maxLength: 8 }), (source, messages) => {
         for (const [, rules] of builds(source)) {
-          for (const m of messages) expect(decide(rules, m).ruleId).toBe(naiveDecide(source, m))
+          for (const m of messages) expect(decide(rules, m, Date.now()).ruleId).toBe(naiveDecide(source, m))
         }
       }),
       { numRuns: 300 },

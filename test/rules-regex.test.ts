@@ -143,8 +143,8 @@ describe('regex rules in decide', () => {
   const ruleSet = toRuleSet(compileRules(checked.value, '0123456789abcdef'))
 
   it('answers an attacker’s 199 × a with no match, and real messages as before', () => {
-    expect(decide(ruleSet, text('a'.repeat(199))).ruleId).toBeNull()
-    expect(decide(ruleSet, text('aaab')).ruleId).toBe('nested')
-    expect(decide(ruleSet, text('订单 2024 几号到')).sends).toEqual([{ type: 'text', text: '查 2024' }])
+    expect(decide(ruleSet, text('a'.repeat(199)), Date.now()).ruleId).toBeNull()
+    expect(decide(ruleSet, text('aaab'), Date.now()).ruleId).toBe('nested')
+    expect(decide(ruleSet, text('订单 2024 几号到'), Date.now()).sends).toEqual([{ type: 'text', text: '查 2024' }])
   })
 })

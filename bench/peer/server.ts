@@ -32,7 +32,7 @@ function replyText(content: string): string | null {
   if (!matched) return null
   const reply = matched.ruleId === 'default' ? source.default : replies.get(matched.ruleId)
   const first = Array.isArray(reply) ? reply[0] : reply
-  if (!first || first.type !== 'text') return null
+  if (!first || !('type' in first) || first.type !== 'text') return null
   return first.text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) =>
     String((/^\d+$/.test(key) ? matched.groups?.[Number(key)] : matched.groups?.groups?.[key]) ?? ''),
   )

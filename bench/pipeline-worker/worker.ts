@@ -83,7 +83,7 @@ async function ours(state: Loaded, n: number): Promise<number> {
   for (let i = 0; i < n; i++) {
     const push = pushes[i % pushes.length]!
     const opened = await openPush(push.query, push.body, keys)
-    const plan = decide(ruleSet, opened.message)
+    const plan = decide(ruleSet, opened.message, Date.now())
     checksum += plan.sends.length + (plan.ruleId === null ? 0 : 1)
   }
   return checksum

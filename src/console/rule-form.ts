@@ -3,9 +3,10 @@
  * draft, the browser posts it back as flat fields, and `fromForm` rebuilds it — so the draft
  * lives in the form itself and nothing is stored until the operator publishes.
  *
- * A rule is its id, note, one `when` (a kind and its value) and a reply: a plain text reply
- * edits as text; anything else (images, links, cards, several replies) as the JSON of
- * rules/rules.json. The whole set stays reachable as JSON too (`toJson` / the `json` field).
+ * A rule is its id, note, when it is in force (enabled, during office hours or not, from /
+ * until), one `when` (a kind and its value) and a reply: a plain text reply edits as text;
+ * anything else (images, links, cards, several or random replies) as the JSON of
+ * rules/rules.json. The office hours edit as the JSON of their block. The whole set stays reachable as JSON too (`toJson` / the `json` field).
  * Validation is not done here: the rule set goes through the same `validateRuleSet` as
  * `rules:check`, and its issues are shown on the rule and field they name (`issueTarget`).
  */
@@ -13,6 +14,9 @@ import type { RuleIssue } from '../rules/validate'
 
 export const WHEN_KINDS = ['text', 'contains', 'regex', 'msgtype', 'event'] as const
 export type WhenKind = (typeof WHEN_KINDS)[number]
+export const DURINGS = ['', 'open', 'closed'] as const
+/** '' is "any time"; the others need the set's office hours. */
+export type DuringDraft = (typeof DURINGS)[number]
 
 export interface ReplyDraft {
   mode: 'text' | 'json'
@@ -30,6 +34,12 @@ export interface RuleDraft {
   value: string
   /** With event: the session-from to match, or empty. */
   sessionFrom: string
+  /** false: `"enabled": false`, the rule stays in the file without effect. */
+  enabled: boolean
+  during: DuringDraft
+  /** ISO date-times with an offset, or empty. */
+  from: string
+  until: string
   reply: ReplyDraft
 }
 
@@ -37,6 +47,8 @@ export interface Draft {
   /** `$schema` of the stored file, kept as it was. */
   schema: string
   rules: RuleDraft[]
+  /** The `hours` block as JSON; empty when the set has none. */
+  hours: string
   /** The default reply; null when the set has none. */
   fallback: ReplyDraft | null
 }
@@ -63,6 +75,7 @@ export function draftOf(source: unknown): Draft {
   return {
     schema: stringOf(set.$schema),
     rules: rules.map(ruleDraftOf),
+    hours: set.hours === undefined ? '' : JSON.stringify(set.hours, null, 2),
     fallback: set.default === undefined ? null : replyDraftOf(set.default),
   }
 }
@@ -78,8 +91,16 @@ function ruleDraftOf(raw: unknown): RuleDraft {
     when: kind,
     value: Array.isArray(value) ? value.map(stringOf).join('\n') : stringOf(value),
     sessionFrom: stringOf(when.session_from),
+    enabled: rule.enabled !== false,
+    during: duringOf(rule.during),
+    from: stringOf(rule.from),
+    until: stringOf(rule.until),
     reply: replyDraftOf(rule.reply),
   }
+}
+
+function duringOf(value: unknown): DuringDraft {
+  return value === 'open' || value === 'closed' ? value : ''
 }
 
 function replyDraftOf(reply: unknown): ReplyDraft {
@@ -95,14 +116,25 @@ export function newRule(draft: Draft, question: string): RuleDraft {
   const ids = new Set(draft.rules.map((r) => r.id))
   let n = draft.rules.length + 1
   while (ids.has(`rule-${n}`)) n++
-  return { id: `rule-${n}`, note: '', when: 'contains', value: question.trim(), sessionFrom: '', reply: { mode: 'text', text: '', json: '' } }
+  return {
+    id: `rule-${n}`,
+    note: '',
+    when: 'contains',
+    value: question.trim(),
+    sessionFrom: '',
+    enabled: true,
+    during: '',
+    from: '',
+    until: '',
+    reply: { mode: 'text', text: '', json: '' },
+  }
 }
 
 // ---------------------------------------------------------------- form ↔ draft
 
 /** The form's flat fields, as the page names them. */
 export function formFields(draft: Draft): Record<string, string> {
-  const fields: Record<string, string> = { schema: draft.schema, count: String(draft.rules.length) }
+  const fields: Record<string, string> = { schema: draft.schema, count: String(draft.rules.length), hours: draft.hours }
   draft.rules.forEach((rule, i) => {
     Object.assign(fields, {
       [`r${i}.id`]: rule.id,
@@ -110,6 +142,12 @@ export function formFields(draft: Draft): Record<string, string> {
       [`r${i}.when`]: rule.when,
       [`r${i}.value`]: rule.value,
       [`r${i}.session_from`]: rule.sessionFrom,
+      // A checkbox is only posted when ticked: ticked means disabled, so a form without it
+      // (older pages, scripts) keeps rules in force.
+      [`r${i}.disabled`]: rule.enabled ? '' : 'on',
+      [`r${i}.during`]: rule.during,
+      [`r${i}.from`]: rule.from,
+      [`r${i}.until`]: rule.until,
     })
     Object.assign(fields, replyFields(`r${i}`, rule.reply))
   })
@@ -138,10 +176,14 @@ export function fromForm(form: Readonly<Record<string, unknown>>): Draft {
       when: (WHEN_KINDS as readonly string[]).includes(when) ? (when as WhenKind) : 'contains',
       value: field(`r${i}.value`),
       sessionFrom: field(`r${i}.session_from`).trim(),
+      enabled: field(`r${i}.disabled`) !== 'on',
+      during: duringOf(field(`r${i}.during`)),
+      from: field(`r${i}.from`).trim(),
+      until: field(`r${i}.until`).trim(),
       reply: replyFromForm(field, `r${i}`),
     })
   }
-  return { schema: field('schema'), rules, fallback: field('d.enabled') === 'on' ? replyFromForm(field, 'd') : null }
+  return { schema: field('schema'), rules, hours: field('hours').trim(), fallback: field('d.enabled') === 'on' ? replyFromForm(field, 'd') : null }
 }
 
 function replyFromForm(field: (name: string) => string, prefix: string): ReplyDraft {
@@ -168,12 +210,17 @@ export function ruleSetOf(draft: Draft): { value: Record<string, Json>; problems
   const rules = draft.rules.map((rule, i) => {
     const out: Record<string, Json> = { id: rule.id }
     if (rule.note.trim() !== '') out.note = rule.note
+    if (!rule.enabled) out.enabled = false
+    if (rule.during !== '') out.during = rule.during
+    if (rule.from !== '') out.from = rule.from
+    if (rule.until !== '') out.until = rule.until
     out.when = whenOf(rule)
     out.reply = replyOf(rule.reply, `rules[${i}].reply`, rule.id, problems)
     return out
   })
   const value: Record<string, Json> = {}
   if (draft.schema !== '') value.$schema = draft.schema
+  if (draft.hours !== '') value.hours = jsonOf(draft.hours, 'hours', undefined, problems)
   value.rules = rules
   if (draft.fallback) value.default = replyOf(draft.fallback, 'default', undefined, problems)
   return { value, problems }
@@ -195,8 +242,12 @@ function whenOf(rule: RuleDraft): Record<string, Json> {
 
 function replyOf(reply: ReplyDraft, path: string, ruleId: string | undefined, problems: DraftProblem[]): Json {
   if (reply.mode === 'text') return { type: 'text', text: reply.text }
+  return jsonOf(reply.json, path, ruleId, problems)
+}
+
+function jsonOf(text: string, path: string, ruleId: string | undefined, problems: DraftProblem[]): Json {
   try {
-    return JSON.parse(reply.json) as Json
+    return JSON.parse(text) as Json
   } catch (error) {
     problems.push({ ...(ruleId ? { ruleId } : {}), path, message: `is not valid JSON (${(error as Error).message})` })
     return null
@@ -210,10 +261,17 @@ export function toJson(value: unknown): string {
 
 // ---------------------------------------------------------------- issues → fields
 
-/** Where an issue belongs on the page: a rule (by index) and its field, the default reply, or the set. */
-export function issueTarget(path: string): { rule: number; field: 'id' | 'note' | 'when' | 'reply' | null } | { rule: 'default' } | { rule: null } {
-  const match = /^rules\[(\d+)\](?:\.(id|note|when|reply))?/.exec(path)
-  if (match) return { rule: Number(match[1]), field: (match[2] as 'id' | 'note' | 'when' | 'reply' | undefined) ?? null }
+export type RuleField = 'id' | 'note' | 'when' | 'reply' | 'schedule'
+
+/** Where an issue belongs on the page: a rule (by index) and its field, the default reply, the hours, or the set. */
+export function issueTarget(path: string): { rule: number; field: RuleField | null } | { rule: 'default' | 'hours' } | { rule: null } {
+  const match = /^rules\[(\d+)\](?:\.(id|note|when|reply|enabled|during|from|until))?/.exec(path)
+  if (match) {
+    const key = match[2]
+    const field = key === undefined ? null : ['enabled', 'during', 'from', 'until'].includes(key) ? 'schedule' : (key as RuleField)
+    return { rule: Number(match[1]), field }
+  }
   if (path.startsWith('default')) return { rule: 'default' }
+  if (path === 'hours' || path.startsWith('hours.')) return { rule: 'hours' }
   return { rule: null }
 }

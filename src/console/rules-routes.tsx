@@ -6,6 +6,7 @@
  */
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import * as v from 'valibot'
 import type { Env } from '../env'
 import { compileRules, toRuleSet } from '../rules/compile'
 import { ruleSetDiff } from '../rules/diff'
@@ -13,6 +14,7 @@ import { historyEntry, listHistory, logPublish, publishRules, rollbackRules, typ
 import { HISTORY_CURSOR, VERSION } from '../rules/history-format'
 import { RULES_KEY } from '../rules/keys'
 import { previewRules, type Preview } from '../rules/preview'
+import { DateTimeSchema } from '../rules/schema'
 import { validateRuleSet, type RuleIssue } from '../rules/validate'
 import { ruleSetVersion } from '../rules/version'
 import { back, guard, type ConsoleContext } from './app-context'
@@ -73,6 +75,7 @@ interface Render {
   base: string
   issues?: RuleIssue[]
   previewText?: string
+  previewAt?: string
   preview?: Preview | null
   notice?: { kind: 'ok' | 'error'; text: string } | null
   focus?: number
@@ -88,6 +91,7 @@ function render(c: ConsoleContext, r: Render) {
       json={ruleSetOf(r.draft).value}
       issues={r.issues ?? []}
       previewText={r.previewText ?? ''}
+      previewAt={r.previewAt ?? ''}
       preview={r.preview ?? null}
       notice={r.notice ?? null}
       {...(r.focus === undefined ? {} : { focus: r.focus })}
@@ -126,36 +130,42 @@ rulePages.post(
     const op = field('op')
     const base = VERSION.test(field('base')) ? field('base') : ''
     const previewText = field('preview_text').slice(0, 200)
+    const previewAt = field('preview_at').trim().slice(0, 40)
     let draft = fromForm(form)
 
     const change = opOf(op)
-    if (change) return render(c, { draft: applyOp(draft, change), base, previewText, ...(change.op === 'add' ? { focus: draft.rules.length } : {}) })
+    if (change) return render(c, { draft: applyOp(draft, change), base, previewText, previewAt, ...(change.op === 'add' ? { focus: draft.rules.length } : {}) })
 
     if (op === 'json') {
       try {
         draft = draftOf(JSON.parse(field('json')))
       } catch (error) {
         const issue = { path: '', message: `is not valid JSON (${(error as Error).message})` }
-        return render(c, { draft, base, previewText, issues: [issue], notice: noticeOf(c, 'badJson', 'error'), status: 400 })
+        return render(c, { draft, base, previewText, previewAt, issues: [issue], notice: noticeOf(c, 'badJson', 'error'), status: 400 })
       }
     }
 
     const { value, problems } = ruleSetOf(draft)
     const validation = validateRuleSet(value)
     const issues = [...problems, ...(validation.ok ? [] : validation.issues)]
-    if (!validation.ok || issues.length > 0) return render(c, { draft, base, previewText, issues, status: op === 'json' ? 200 : 400 })
+    if (!validation.ok || issues.length > 0) return render(c, { draft, base, previewText, previewAt, issues, status: op === 'json' ? 200 : 400 })
 
     const wantsPreview = op === 'preview' || (op === 'enter' && previewText.trim() !== '')
     if (wantsPreview) {
       const ruleSet = toRuleSet(compileRules(validation.value, 'draft'))
-      const preview = previewRules(ruleSet, { type: 'text', text: previewText }, Date.now())
-      return render(c, { draft, base, previewText, preview })
+      if (previewAt !== '' && !v.is(DateTimeSchema, previewAt)) {
+        const issue = { path: 'preview_at', message: `"${previewAt}" is not a date-time with an offset, like 2026-10-01T10:00+08:00` }
+        return render(c, { draft, base, previewText, previewAt, issues: [issue], status: 400 })
+      }
+      const at = previewAt === '' ? Date.now() : Date.parse(previewAt)
+      const preview = previewRules(ruleSet, { type: 'text', text: previewText }, at)
+      return render(c, { draft, base, previewText, previewAt, preview })
     }
-    if (op !== 'publish') return render(c, { draft, base, previewText, notice: noticeOf(c, 'checked') })
+    if (op !== 'publish') return render(c, { draft, base, previewText, previewAt, notice: noticeOf(c, 'checked') })
 
     const outcome = await publishRules(c.env.RULES, toJson(value), 'console', Date.now(), base === '' ? undefined : base)
     logPublish(outcome, 'console')
-    return afterPublish(c, outcome, { draft, base, previewText }, 'published')
+    return afterPublish(c, outcome, { draft, base, previewText, previewAt }, 'published')
   },
 )
 

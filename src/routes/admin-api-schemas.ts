@@ -14,7 +14,7 @@ import type { ConversationView, DayStats, FailedView, MessageView, Page, Stats }
 import type { DiffHunk } from '../rules/diff'
 import type { HistoryItem, HistoryListItem } from '../rules/history'
 import { HISTORY_CURSOR, HISTORY_FROM, VERSION } from '../rules/history-format'
-import { EVENTS, ReplySchema } from '../rules/schema'
+import { DateTimeSchema, EVENTS, ReplySchema } from '../rules/schema'
 import { OPENID } from '../wechat/openid'
 
 export const DEFAULT_LIMIT = 50
@@ -185,6 +185,12 @@ export type PreviewMessage = v.InferOutput<typeof PreviewMessage>
 
 export const PreviewBody = v.strictObject({
   message: PreviewMessage,
+  at: v.optional(
+    v.pipe(
+      DateTimeSchema,
+      v.description('Answer as of this time (office hours, from/until), e.g. 2026-10-01T10:00+08:00; now when absent.'),
+    ),
+  ),
   // Checked by validateRuleSet, whose messages name the rule and the path; the OpenAPI
   // document shows the rule-set schema here.
   rules: v.optional(v.pipe(v.unknown(), v.description('A draft rule set (the format of rules/rules.json); the stored one when absent.'))),

@@ -264,7 +264,7 @@ adminApi.post('/admin/api/rules/rollback', jsonBody(RollbackBody, ROLLBACK_MAX_B
 })
 
 adminApi.post('/admin/api/rules/preview', jsonBody(PreviewBody, PREVIEW_MAX_BYTES), async (c) => {
-  const { message, rules } = c.req.valid('json')
+  const { message, rules, at } = c.req.valid('json')
   let ruleSet: RuleSet
   if (rules === undefined) {
     ruleSet = await loadRules(c.env)
@@ -274,7 +274,7 @@ adminApi.post('/admin/api/rules/preview', jsonBody(PreviewBody, PREVIEW_MAX_BYTE
     ruleSet = toRuleSet(compileRules(validation.value, 'draft'))
   }
   // Nothing is recorded, queued or sent.
-  return c.json(previewRules(ruleSet, message, Date.now()))
+  return c.json(previewRules(ruleSet, message, at === undefined ? Date.now() : Date.parse(at)))
 })
 
 // ---------------------------------------------------------------- the document

@@ -64,7 +64,7 @@ wechat.post(
     const push = await open(c)
     // `npm run doctor`'s test push: recorded, answered by nothing.
     if (isDoctorPush(push)) return answerDoctorPush(c, push)
-    const plan = decide(await loadRules(c.env), push.message)
+    const plan = decide(await loadRules(c.env), push.message, Date.now())
     logPush(push, plan)
     const input = toRecordInput(push.message, plan)
     if (!needsRecording(input)) return c.text('success')

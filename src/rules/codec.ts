@@ -8,30 +8,34 @@
  *   0  u32  MAGIC ("KFR1")
  *   4  u32  FORMAT (bumped on any layout change; other formats are ignored and recompiled)
  *   8  16 × ASCII  version (the SHA-256 prefix of the `rules` value it was compiled from)
- *  24  u32  header byte length, then the header (UTF-8 JSON), zero-padded to 4 bytes
- *       Int32 × (states + 1, edges, edges, states, states): the automaton (automaton.ts)
- *       Int32 × slots: the exact-text hash table's slots (text-table.ts)
+ *  24  u32  header byte length, then the header (UTF-8 JSON: hours, defaults, and per layer
+ *            its condition, regexes, msgtypes, events and table sizes), zero-padded to 4 bytes
  *       Int32 × (rules + 1): byte offsets of each rule's entry in the entries section
- *       Uint16 × chars: the exact texts' code units, zero-padded to 4 bytes
- *       entries (UTF-8): for every rule, the JSON of [id, Action], concatenated
+ *       then for every layer (rule-set.ts), in header order:
+ *         Int32 × (states + 1, edges, edges, states, states): the automaton (automaton.ts)
+ *         Int32 × slots: the exact-text hash table's slots (text-table.ts)
+ *         Uint16 × chars: the exact texts' code units, zero-padded to 4 bytes
+ *       entries (UTF-8): for every rule, the JSON of [id, Answer], concatenated
  *
  * Int32Arrays are platform-endian; every Workers and Node host we run on is little-endian.
  */
 import type { Automaton } from './automaton'
-import type { CompiledRules } from './compile'
-import type { Action, RuleSet } from './rule-set'
-import { compileRegex } from './regex'
+import { toLayer, type CompiledRules } from './compile'
+import { hoursTable, type HoursData } from './hours'
+import type { Answer, Condition, DefaultAnswer, RuleSet } from './rule-set'
 import { buildTextTable, lookupText, type TextTable } from './text-table'
 
 const MAGIC = 0x3152464b // "KFR1" read little-endian
-/** 2: regexes run on the linear-time engine, which refuses some patterns format 1 accepted. */
-export const FORMAT = 2
+/**
+ * 2: regexes run on the linear-time engine, which refuses some patterns format 1 accepted.
+ * 3: layers per condition (during/from/until), office hours, defaults with during, random answers.
+ */
+export const FORMAT = 3
 const VERSION_LENGTH = 16
 const HEADER_AT = 28
 
-interface Header {
-  rules: number
-  defaultAction: Action | null
+interface LayerHeader {
+  condition: Condition | null
   regexes: [number, string][]
   msgtypes: [string, number][]
   events: [string, number][]
@@ -41,20 +45,30 @@ interface Header {
   chars: number
 }
 
+interface Header {
+  rules: number
+  defaults: DefaultAnswer[]
+  hours: HoursData | null
+  layers: LayerHeader[]
+}
+
 export function encodeCompiled(compiled: CompiledRules): Uint8Array {
   if (!/^[0-9a-f]{16}$/.test(compiled.version)) throw new Error('version must be 16 hex digits')
-  const { automaton: a } = compiled
-  const exact = buildTextTable(compiled.exact)
+  const layers = compiled.layers.map((layer) => ({ layer, exact: buildTextTable(layer.exact) }))
   const header: Header = {
     rules: compiled.ruleIds.length,
-    defaultAction: compiled.defaultAction,
-    regexes: compiled.regexes,
-    msgtypes: compiled.msgtypes,
-    events: compiled.events,
-    states: a.fail.length,
-    edges: a.edgeChar.length,
-    slots: exact.slots.length,
-    chars: exact.chars.length,
+    defaults: compiled.defaults,
+    hours: compiled.hours,
+    layers: layers.map(({ layer, exact }) => ({
+      condition: layer.condition,
+      regexes: layer.regexes,
+      msgtypes: layer.msgtypes,
+      events: layer.events,
+      states: layer.automaton.fail.length,
+      edges: layer.automaton.edgeChar.length,
+      slots: exact.slots.length,
+      chars: exact.chars.length,
+    })),
   }
   const encoder = new TextEncoder()
   const headerBytes = encoder.encode(JSON.stringify(header))
@@ -64,10 +78,15 @@ export function encodeCompiled(compiled: CompiledRules): Uint8Array {
     offsets[i + 1] = offsets[i]! + entry.length
   })
 
+  // Each layer's chars end on a 4-byte boundary, so the next layer's Int32 tables stay aligned.
+  const tables: (Int32Array | Uint16Array)[] = [offsets]
+  for (const { layer, exact } of layers) {
+    const a = layer.automaton
+    tables.push(a.edgeStart, a.edgeChar, a.edgeNext, a.fail, a.out, exact.slots, exact.chars)
+  }
   const tablesAt = align4(HEADER_AT + headerBytes.length)
-  const tables = [a.edgeStart, a.edgeChar, a.edgeNext, a.fail, a.out, exact.slots, offsets, exact.chars]
-  const tablesLength = tables.reduce((sum, t) => sum + t.byteLength, 0)
-  const entriesAt = align4(tablesAt + tablesLength)
+  const tablesLength = tables.reduce((sum, t) => sum + align4(t.byteLength), 0)
+  const entriesAt = tablesAt + tablesLength
   const bytes = new Uint8Array(entriesAt + offsets[entries.length]!)
   const view = new DataView(bytes.buffer)
   view.setUint32(0, MAGIC, true)
@@ -78,7 +97,7 @@ export function encodeCompiled(compiled: CompiledRules): Uint8Array {
   let at = tablesAt
   for (const table of tables) {
     bytes.set(new Uint8Array(table.buffer, table.byteOffset, table.byteLength), at)
-    at += table.byteLength
+    at += align4(table.byteLength)
   }
   at = entriesAt
   for (const entry of entries) {
@@ -114,34 +133,34 @@ export function decodeCompiled(buffer: ArrayBuffer): RuleSet {
     at = align4(at + length * 2)
     return view
   }
-  const automaton: Automaton = {
-    edgeStart: table(header.states + 1),
-    edgeChar: table(header.edges),
-    edgeNext: table(header.edges),
-    fail: table(header.states),
-    out: table(header.states),
-  }
-  const exactSlots = table(header.slots)
   const offsets = table(header.rules + 1)
-  const exact: TextTable = { slots: exactSlots, chars: chars(header.chars) }
+  const layers = header.layers.map((layer) => {
+    const automaton: Automaton = {
+      edgeStart: table(layer.states + 1),
+      edgeChar: table(layer.edges),
+      edgeNext: table(layer.edges),
+      fail: table(layer.states),
+      out: table(layer.states),
+    }
+    const slots = table(layer.slots)
+    const exact: TextTable = { slots, chars: chars(layer.chars) }
+    return toLayer({ ...layer, automaton, exact: { get: (text: string) => lookupText(exact, text) } })
+  })
   if (buffer.byteLength !== at + offsets[header.rules]!) throw new Error('compiled rule set is truncated')
   const entriesAt = at
-  const entries: ([string, Action] | undefined)[] = new Array(header.rules)
-  const entry = (index: number): [string, Action] =>
+  const entries: ([string, Answer] | undefined)[] = new Array(header.rules)
+  const entry = (index: number): [string, Answer] =>
     (entries[index] ??= JSON.parse(
       decoder.decode(new Uint8Array(buffer, entriesAt + offsets[index]!, offsets[index + 1]! - offsets[index]!)),
-    ) as [string, Action])
+    ) as [string, Answer])
   return {
     version,
     size: header.rules,
     ruleId: (index) => entry(index)[0],
     action: (index) => entry(index)[1],
-    defaultAction: header.defaultAction,
-    exact: { get: (text) => lookupText(exact, text) },
-    automaton,
-    regexes: header.regexes.map(([index, pattern]) => ({ index, pattern, program: compileRegex(pattern) })),
-    msgtypes: new Map(header.msgtypes),
-    events: new Map(header.events),
+    defaults: header.defaults,
+    hours: header.hours === null ? null : hoursTable(header.hours),
+    layers,
   }
 }
 

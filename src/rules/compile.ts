@@ -1,22 +1,31 @@
 /**
  * Compiles a validated rule set into lookup tables: exact texts in a map, `contains`
  * keywords in one automaton, msgtypes and events in maps — each keyed to the lowest rule
- * index, which keeps file-order precedence exact. Runs in `rules:push` (Node) and, for rule
- * sets put into KV by hand, in the Worker.
+ * index, which keeps file-order precedence exact. Rules with a condition (`during`, `from`,
+ * `until`) get tables of their own, one set per distinct condition, so a rule that is not in
+ * force never hides a later one; `enabled: false` rules get none. Runs in `rules:push` (Node)
+ * and, for rule sets put into KV by hand, in the Worker.
  */
 import { buildAutomaton, type Automaton } from './automaton'
+import { hoursData, hoursTable, type HoursData } from './hours'
 import { foldText } from './normalize'
 import { compileRegex } from './regex'
-import { eventKey, type Action, type RuleSet } from './rule-set'
-import type { ReplySource, RuleSetSource } from './schema'
+import { defaultEntries, isRandom } from './reply-shape'
+import {
+  eventKey,
+  type Action,
+  type Answer,
+  type Condition,
+  type DefaultAnswer,
+  type Layer,
+  type RuleSet,
+} from './rule-set'
+import type { RepliesSource, ReplySource, RuleReplySource, RuleSetSource, RuleSource } from './schema'
 import type { ReplyMessage } from '../replies'
 
-/** The compiled form as plain, serialisable data (see codec.ts). */
-export interface CompiledRules {
-  version: string
-  ruleIds: string[]
-  actions: Action[]
-  defaultAction: Action | null
+/** One layer's tables as plain data (see rule-set.ts). */
+export interface CompiledLayer {
+  condition: Condition | null
   exact: [string, number][]
   automaton: Automaton
   regexes: [number, string][]
@@ -24,7 +33,56 @@ export interface CompiledRules {
   events: [string, number][]
 }
 
+/** The compiled form as plain, serialisable data (see codec.ts). */
+export interface CompiledRules {
+  version: string
+  ruleIds: string[]
+  actions: Answer[]
+  defaults: DefaultAnswer[]
+  hours: HoursData | null
+  layers: CompiledLayer[]
+}
+
 export function compileRules(source: RuleSetSource, version: string): CompiledRules {
+  // Rules that share a condition share tables; the unconditional layer comes first.
+  const groups = new Map<string, { condition: Condition | null; indices: number[] }>([
+    ['null', { condition: null, indices: [] }],
+  ])
+  source.rules.forEach((rule, index) => {
+    if (rule.enabled === false) return
+    const condition = conditionOf(rule)
+    const key = JSON.stringify(condition)
+    let group = groups.get(key)
+    if (group === undefined) groups.set(key, (group = { condition, indices: [] }))
+    group.indices.push(index)
+  })
+  return {
+    version,
+    ruleIds: source.rules.map((rule) => rule.id),
+    actions: source.rules.map((rule) => toAnswer(rule.reply)),
+    defaults:
+      source.default === undefined
+        ? []
+        : defaultEntries(source.default).map(([, entry]) => ({
+            ...(entry.during === undefined ? {} : { during: entry.during }),
+            answer: toAnswer(entry.reply),
+          })),
+    hours: source.hours === undefined ? null : hoursData(source.hours),
+    layers: [...groups.values()]
+      .filter((group) => group.condition === null || group.indices.length > 0)
+      .map(({ condition, indices }) => compileLayer(source, condition, indices)),
+  }
+}
+
+function conditionOf(rule: RuleSource): Condition | null {
+  const condition: Condition = {}
+  if (rule.during !== undefined) condition.during = rule.during
+  if (rule.from !== undefined) condition.from = Date.parse(rule.from)
+  if (rule.until !== undefined) condition.until = Date.parse(rule.until)
+  return Object.keys(condition).length === 0 ? null : condition
+}
+
+function compileLayer(source: RuleSetSource, condition: Condition | null, indices: number[]): CompiledLayer {
   const exact = new Map<string, number>()
   const keywords: [string, number][] = []
   const regexes: [number, string][] = []
@@ -33,18 +91,16 @@ export function compileRules(source: RuleSetSource, version: string): CompiledRu
   const first = (map: Map<string, number>, key: string, index: number) => {
     if (!map.has(key)) map.set(key, index)
   }
-  source.rules.forEach(({ when }, index) => {
+  for (const index of indices) {
+    const { when } = source.rules[index]!
     for (const text of when.text ?? []) first(exact, foldText(text), index)
     for (const keyword of when.contains ?? []) keywords.push([foldText(keyword), index])
     if (when.regex !== undefined) regexes.push([index, when.regex])
     if (when.msgtype !== undefined) first(msgtypes, when.msgtype, index)
     if (when.event !== undefined) first(events, eventKey(when.event, when.session_from), index)
-  })
+  }
   return {
-    version,
-    ruleIds: source.rules.map((rule) => rule.id),
-    actions: source.rules.map((rule) => toAction(rule.reply)),
-    defaultAction: source.default === undefined ? null : toAction(source.default),
+    condition,
     exact: [...exact],
     automaton: buildAutomaton(keywords),
     regexes,
@@ -60,16 +116,29 @@ export function toRuleSet(compiled: CompiledRules): RuleSet {
     size: ruleIds.length,
     ruleId: (index) => ruleIds[index]!,
     action: (index) => actions[index]!,
-    defaultAction: compiled.defaultAction,
-    exact: new Map(compiled.exact),
-    automaton: compiled.automaton,
-    regexes: compiled.regexes.map(([index, pattern]) => ({ index, pattern, program: compileRegex(pattern) })),
-    msgtypes: new Map(compiled.msgtypes),
-    events: new Map(compiled.events),
+    defaults: compiled.defaults,
+    hours: compiled.hours === null ? null : hoursTable(compiled.hours),
+    layers: compiled.layers.map(toLayer),
   }
 }
 
-export function toAction(reply: ReplySource | ReplySource[]): Action {
+/** Tables as data → the lookups decide uses (shared with codec.ts, which passes its own exact). */
+export function toLayer(layer: Omit<CompiledLayer, 'exact'> & { exact: Layer['exact'] | [string, number][] }): Layer {
+  return {
+    condition: layer.condition,
+    exact: Array.isArray(layer.exact) ? new Map(layer.exact) : layer.exact,
+    automaton: layer.automaton,
+    regexes: layer.regexes.map(([index, pattern]) => ({ index, pattern, program: compileRegex(pattern) })),
+    msgtypes: new Map(layer.msgtypes),
+    events: new Map(layer.events),
+  }
+}
+
+export function toAnswer(reply: RuleReplySource): Answer {
+  return isRandom(reply) ? { random: reply.random.map(toAction) } : toAction(reply)
+}
+
+export function toAction(reply: RepliesSource): Action {
   const list = Array.isArray(reply) ? reply : [reply]
   const sends: ReplyMessage[] = []
   let transfer = false

@@ -1,22 +1,64 @@
 /**
- * decide: which rule answers a message, and with what. Pure; the cost per message is one map
- * lookup and one automaton scan (linear in the text), plus the regex rules that come before
- * the best match so far (each linear in the text too: see regex.ts) — independent of how many exact and `contains` rules there are.
+ * decide: which rule answers a message, and with what. Pure: the caller passes the time and
+ * (for random answers) the choice. The cost per message is, for every layer in force (one
+ * per distinct condition; see compile.ts), one map lookup and one automaton scan (linear in
+ * the text), plus the regex rules that come before the best match so far (each linear in the
+ * text too: see regex.ts) — independent of how many exact and `contains` rules there are.
+ * Office hours cost one Intl formatting per message, and only when something asks for them.
  */
 import type { ReplyMessage, ReplyPlan } from '../replies'
 import { isUserMessage, type InboundMessage } from '../wechat/message'
 import { lowestMatch, NONE } from './automaton'
+import { isOpen } from './hours'
 import { foldCase, MAX_REGEX_INPUT, PLACEHOLDER, regexText } from './normalize'
 import { regexExec, type RegexMatch } from './regex'
-import { eventKey, type Action, type RuleSet } from './rule-set'
+import { eventKey, type Action, type Answer, type Condition, type Layer, type RuleSet } from './rule-set'
 
-export function decide(ruleSet: RuleSet, message: InboundMessage): ReplyPlan {
-  const { index, groups } = winner(ruleSet, message)
-  if (index !== NONE) return plan(ruleSet, ruleSet.ruleId(index), ruleSet.action(index), message, groups)
-  if (message.type === 'text' && ruleSet.defaultAction) {
-    return plan(ruleSet, 'default', ruleSet.defaultAction, message, null)
+/** Picks one of `count` choices: an integer in [0, count). */
+export type Pick = (count: number) => number
+
+/** crypto.getRandomValues: the modulo bias for at most 20 choices is below 1 in 2^27. */
+export const randomPick: Pick = (count) => crypto.getRandomValues(new Uint32Array(1))[0]! % count
+
+export function decide(ruleSet: RuleSet, message: InboundMessage, now: number, pick: Pick = randomPick): ReplyPlan {
+  const clock = new Clock(ruleSet, now)
+  const { index, groups } = winner(ruleSet, message, clock)
+  if (index !== NONE) return plan(ruleSet, ruleSet.ruleId(index), choose(ruleSet.action(index), pick), message, groups)
+  if (message.type === 'text') {
+    const entry = ruleSet.defaults.find((d) => d.during === undefined || clock.during(d.during))
+    if (entry) return plan(ruleSet, 'default', choose(entry.answer, pick), message, null)
   }
   return { ruleId: null, ruleSetVersion: ruleSet.version, transfer: false, sends: [] }
+}
+
+/** Whether conditions hold at `now`; the office-hours check runs at most once per message. */
+class Clock {
+  private open: boolean | undefined
+  constructor(
+    private readonly ruleSet: RuleSet,
+    readonly now: number,
+  ) {}
+
+  during(when: 'open' | 'closed'): boolean {
+    const { hours } = this.ruleSet
+    // The validator requires hours for `during`; without them nothing is ever open.
+    this.open ??= hours !== null && isOpen(hours, this.now)
+    return this.open === (when === 'open')
+  }
+
+  holds(condition: Condition | null): boolean {
+    if (condition === null) return true
+    if (condition.from !== undefined && this.now < condition.from) return false
+    if (condition.until !== undefined && this.now >= condition.until) return false
+    return condition.during === undefined || this.during(condition.during)
+  }
+}
+
+function choose(answer: Answer, pick: Pick): Action {
+  if (!('random' in answer)) return answer
+  const { random } = answer
+  // Clamped: an injected pick that strays never reads past the list.
+  return random[Math.min(random.length - 1, Math.max(0, Math.floor(pick(random.length))))]!
 }
 
 interface Winner {
@@ -25,41 +67,62 @@ interface Winner {
   groups: RegexMatch | null
 }
 
-function winner(ruleSet: RuleSet, message: InboundMessage): Winner {
+function winner(ruleSet: RuleSet, message: InboundMessage, clock: Clock): Winner {
+  if (message.type === 'text') return textWinner(ruleSet, message.content, clock)
+  let best = NONE
+  for (const layer of ruleSet.layers) {
+    if (layer.condition !== null && !clock.holds(layer.condition)) continue
+    best = Math.min(best, otherIndex(layer, message))
+  }
+  return { index: best, groups: null }
+}
+
+function otherIndex(layer: Layer, message: InboundMessage): number {
   switch (message.type) {
     case 'text':
-      return textWinner(ruleSet, message.content)
+    case 'unknown':
+      return NONE
     case 'image':
     case 'miniprogrampage':
-      return { index: ruleSet.msgtypes.get(message.type) ?? NONE, groups: null }
+      return layer.msgtypes.get(message.type) ?? NONE
     case 'user_enter_tempsession': {
-      const any = ruleSet.events.get(eventKey(message.type)) ?? NONE
-      const from = ruleSet.events.get(eventKey(message.type, message.sessionFrom)) ?? NONE
-      return { index: Math.min(any, from), groups: null }
+      const any = layer.events.get(eventKey(message.type)) ?? NONE
+      const from = layer.events.get(eventKey(message.type, message.sessionFrom)) ?? NONE
+      return Math.min(any, from)
     }
     case 'subscribe_msg_popup_event':
     case 'subscribe_msg_change_event':
     case 'subscribe_msg_sent_event':
-      return { index: ruleSet.events.get(eventKey(message.type)) ?? NONE, groups: null }
-    case 'unknown':
-      return { index: NONE, groups: null }
+      return layer.events.get(eventKey(message.type)) ?? NONE
   }
 }
 
-function textWinner(ruleSet: RuleSet, content: string): Winner {
+function textWinner(ruleSet: RuleSet, content: string, clock: Clock): Winner {
   const input = regexText(content)
   const folded = foldCase(input)
-  let best = Math.min(ruleSet.exact.get(folded) ?? NONE, ruleSet.msgtypes.get('text') ?? NONE)
-  if (best > 0) best = Math.min(best, lowestMatch(ruleSet.automaton, folded))
-  if (ruleSet.regexes.length === 0) return { index: best, groups: null }
-  if (input.length > MAX_REGEX_INPUT) return { index: best, groups: null }
-  // Regex rules are in file order: the first that matches and precedes `best` wins.
-  for (const rule of ruleSet.regexes) {
-    if (rule.index >= best) break
+  let best: Winner = { index: NONE, groups: null }
+  for (const layer of ruleSet.layers) {
+    if (layer.condition !== null && !clock.holds(layer.condition)) continue
+    best = layerWinner(layer, input, folded, best)
+    if (best.index === 0) break
+  }
+  return best
+}
+
+/** The better of `best` and this layer's match: lower indices only. */
+function layerWinner(layer: Layer, input: string, folded: string, best: Winner): Winner {
+  let index = Math.min(best.index, layer.exact.get(folded) ?? NONE, layer.msgtypes.get('text') ?? NONE)
+  // A layer without keywords has no edges from the root: skip the scan.
+  if (index > 0 && layer.automaton.edgeStart[1]! > 0) index = Math.min(index, lowestMatch(layer.automaton, folded))
+  const found: Winner = index === best.index ? best : { index, groups: null }
+  if (layer.regexes.length === 0 || input.length > MAX_REGEX_INPUT) return found
+  // Regex rules are in file order: the first that matches and precedes `index` wins.
+  for (const rule of layer.regexes) {
+    if (rule.index >= index) break
     const match = regexExec(rule.program, input)
     if (match) return { index: rule.index, groups: match }
   }
-  return { index: best, groups: null }
+  return found
 }
 
 function plan(

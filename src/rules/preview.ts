@@ -19,7 +19,7 @@ export interface Preview {
 }
 
 export function previewRules(ruleSet: RuleSet, message: PreviewMessage, now: number): Preview {
-  const plan = decide(ruleSet, inboundOf(message, now))
+  const plan = decide(ruleSet, inboundOf(message, now), now)
   return { ruleId: plan.ruleId, replies: plan.sends, transfer: plan.transfer, version: plan.ruleSetVersion }
 }
 

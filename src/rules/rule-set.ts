@@ -6,12 +6,29 @@
  */
 import type { ReplyMessage } from '../replies'
 import { EMPTY_AUTOMATON, type Automaton } from './automaton'
+import type { HoursTable } from './hours'
 import type { RegexProgram } from './regex'
+import type { During } from './schema'
 
 /** What a rule does: the sends, and whether the push is answered with a transfer. */
 export interface Action {
   transfer: boolean
   sends: ReplyMessage[]
+}
+
+/** A rule's or default's answer: one action, or one of several chosen per message. */
+export type Answer = Action | { random: Action[] }
+
+/** When a rule applies; from/until are epoch milliseconds (from inclusive, until exclusive). */
+export interface Condition {
+  during?: During
+  from?: number
+  until?: number
+}
+
+export interface DefaultAnswer {
+  during?: During
+  answer: Answer
 }
 
 export interface RegexRule {
@@ -21,17 +38,14 @@ export interface RegexRule {
   program: RegexProgram
 }
 
-export interface RuleSet {
-  /** The rule set's version: the first 16 hex digits of the SHA-256 of the KV value. */
-  readonly version: string
-  /** How many rules the set has. */
-  readonly size: number
-  /** The id of the rule at an index. */
-  readonly ruleId: (index: number) => string
-  /** The action of the rule at an index. */
-  readonly action: (index: number) => Action
-  /** For text that no rule matched. */
-  readonly defaultAction: Action | null
+/**
+ * The lookup tables for the rules that share one condition (the unconditional rules are one
+ * layer). Indices are file positions across the whole set, so the lowest over the layers in
+ * force is the rule that comes first; a layer not in force is skipped whole.
+ */
+export interface Layer {
+  /** null: always in force. */
+  readonly condition: Condition | null
   /** Folded exact text → lowest rule index. */
   readonly exact: { get(text: string): number | undefined }
   /** `contains` keywords → lowest rule index. */
@@ -42,6 +56,23 @@ export interface RuleSet {
   readonly msgtypes: ReadonlyMap<string, number>
   /** eventKey(event[, session_from]) → lowest rule index. */
   readonly events: ReadonlyMap<string, number>
+}
+
+export interface RuleSet {
+  /** The rule set's version: the first 16 hex digits of the SHA-256 of the KV value. */
+  readonly version: string
+  /** How many rules the set has (disabled ones included: indices are file positions). */
+  readonly size: number
+  /** The id of the rule at an index. */
+  readonly ruleId: (index: number) => string
+  /** The answer of the rule at an index. */
+  readonly action: (index: number) => Answer
+  /** For text that no rule matched: the first entry whose `during` fits answers. */
+  readonly defaults: readonly DefaultAnswer[]
+  /** Office hours, for `during`; null when the set has none. */
+  readonly hours: HoursTable | null
+  /** Disabled rules are in no layer. */
+  readonly layers: readonly Layer[]
 }
 
 /** Rules without session_from are keyed by the event alone. */
@@ -55,10 +86,9 @@ export const EMPTY_RULE_SET: RuleSet = {
   size: 0,
   ruleId: () => '',
   action: () => ({ transfer: false, sends: [] }),
-  defaultAction: null,
-  exact: new Map(),
-  automaton: EMPTY_AUTOMATON,
-  regexes: [],
-  msgtypes: new Map(),
-  events: new Map(),
+  defaults: [],
+  hours: null,
+  layers: [
+    { condition: null, exact: new Map(), automaton: EMPTY_AUTOMATON, regexes: [], msgtypes: new Map(), events: new Map() },
+  ],
 }

@@ -9,6 +9,7 @@
  * within: 2048 bytes of text, 64 characters of title, 120 of description.
  */
 import * as v from 'valibot'
+import { DATE, INTERVAL, WEEKDAYS } from './hours'
 import { foldText } from './normalize'
 import { regexProblem } from './regex'
 
@@ -140,6 +141,43 @@ export const RepliesSchema = v.union([
   ),
 ])
 
+export const MAX_RANDOM = 20
+
+/** `{ "random": [ … ] }`: one of the listed replies (each a reply or a list), per message. */
+const RandomReply = v.strictObject({
+  random: v.pipe(
+    v.array(RepliesSchema),
+    v.minLength(1, 'needs at least one choice'),
+    v.maxLength(MAX_RANDOM, `has more than ${MAX_RANDOM} choices`),
+    v.description('One of these (each a reply or a list of replies) is chosen at random for every message.'),
+  ),
+})
+
+/**
+ * A rule's reply: a reply, a list, or `{ "random": [...] }`. The input picks the branch (an
+ * object with `random` is the random form), so a mistake is reported against the shape the
+ * operator meant rather than as a union of both; without input (the JSON Schema) it is both.
+ */
+export const AnyReply = v.union([RepliesSchema, RandomReply])
+export const RuleReplySchema = v.lazy((input: unknown) =>
+  input === undefined ? AnyReply : isRecord(input) && 'random' in input ? RandomReply : RepliesSchema,
+)
+
+const During = v.pipe(
+  v.picklist(['open', 'closed']),
+  v.description('Only while the office hours (the top-level hours) are open, or only while closed.'),
+)
+
+/** An instant as operators write it: ISO 8601 with an offset (no offset would leave the zone a guess). */
+export const DateTimeSchema = v.pipe(
+  v.string(),
+  v.regex(
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/,
+    'must be an ISO date-time with an offset, like 2026-10-01T00:00+08:00',
+  ),
+  v.check((text) => !Number.isNaN(Date.parse(text)), 'is not a real date-time'),
+)
+
 export const RuleSchema = v.strictObject({
   id: v.pipe(
     v.string(),
@@ -149,19 +187,77 @@ export const RuleSchema = v.strictObject({
     v.description('A unique name for the rule; shows in logs as ruleId.'),
   ),
   note: v.optional(v.pipe(v.string(), v.description('A comment for people; ignored.'))),
+  enabled: v.optional(v.pipe(v.boolean(), v.description('false keeps the rule in the file without effect.'))),
+  during: v.optional(During),
+  from: v.optional(v.pipe(DateTimeSchema, v.description('The rule applies from this instant on (inclusive).'))),
+  until: v.optional(v.pipe(DateTimeSchema, v.description('The rule applies before this instant (exclusive).'))),
   when: WhenSchema,
-  reply: RepliesSchema,
+  reply: RuleReplySchema,
 })
+
+const Interval = v.pipe(
+  v.string(),
+  v.regex(INTERVAL, 'must be HH:MM-HH:MM, like 09:00-18:00'),
+)
+const Intervals = v.pipe(v.array(Interval), v.description('Local times, start inclusive, end exclusive (up to 24:00).'))
+const Dates = v.array(v.pipe(v.string(), v.regex(DATE, 'must be a date, YYYY-MM-DD')))
+
+export const HoursSchema = v.strictObject({
+  tz: v.pipe(v.string(), v.nonEmpty('must not be empty'), v.description('An IANA time zone, like Asia/Shanghai.')),
+  weekly: v.pipe(
+    v.strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, v.optional(Intervals)])) as Record<
+      (typeof WEEKDAYS)[number],
+      v.OptionalSchema<typeof Intervals, undefined>
+    >),
+    v.description('Opening hours per weekday; a day not listed (or []) is closed.'),
+  ),
+  closed: v.optional(v.pipe(Dates, v.description('Holidays: closed all day, whatever weekly says.'))),
+  open: v.optional(v.pipe(Dates, v.description('Make-up working days: open during open_hours (or Monday\'s hours).'))),
+  open_hours: v.optional(v.pipe(Intervals, v.description('The hours of the make-up days in open; Monday\'s when absent.'))),
+})
+
+const DefaultEntry = v.strictObject({
+  during: v.optional(During),
+  reply: RuleReplySchema,
+})
+const DefaultEntries = v.pipe(
+  v.array(DefaultEntry),
+  v.minLength(1, 'needs at least one entry'),
+  v.description('Tried in order: the first entry whose during fits (or that has none) answers.'),
+)
+export const AnyDefault = v.union([RepliesSchema, RandomReply, DefaultEntries])
+/** A list whose first item has `reply` is a list of entries; otherwise a reply as in rules. */
+export const DefaultSchema = v.lazy((input: unknown) =>
+  input === undefined
+    ? AnyDefault
+    : Array.isArray(input) && isRecord(input[0]) && 'reply' in input[0]
+      ? DefaultEntries
+      : RuleReplySchema,
+)
 
 export const RuleSetSchema = v.strictObject({
   $schema: v.optional(v.string()),
+  hours: v.optional(v.pipe(HoursSchema, v.description('Office hours, for rules and defaults with during.'))),
   rules: v.pipe(v.array(RuleSchema), v.description('Tried in file order; the first match wins.')),
   default: v.optional(
-    v.pipe(RepliesSchema, v.description('The reply to text messages no rule matched.')),
+    v.pipe(
+      DefaultSchema,
+      v.description('The reply to text messages no rule matched; or a list of { during, reply } entries.'),
+    ),
   ),
 })
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
 
 export type RuleSetSource = v.InferOutput<typeof RuleSetSchema>
 export type RuleSource = v.InferOutput<typeof RuleSchema>
 export type WhenSource = v.InferOutput<typeof WhenSchema>
 export type ReplySource = v.InferOutput<typeof ReplySchema>
+export type RepliesSource = v.InferOutput<typeof RepliesSchema>
+export type RuleReplySource = v.InferOutput<typeof AnyReply>
+export type DefaultSource = v.InferOutput<typeof AnyDefault>
+export type DefaultEntrySource = v.InferOutput<typeof DefaultEntry>
+export type HoursSchemaSource = v.InferOutput<typeof HoursSchema>
+export type During = 'open' | 'closed'

@@ -7,11 +7,14 @@
  */
 import * as v from 'valibot'
 import { PLACEHOLDER } from './normalize'
+import { hoursProblems } from './hours'
 import { compileRegex, MAX_TOTAL_STATES, patternGroups } from './regex'
+import { defaultEntries, replyLists } from './reply-shape'
 import {
+  HoursSchema,
   RuleSchema,
   RuleSetSchema,
-  type ReplySource,
+  type RepliesSource,
   type RuleSetSource,
   type RuleSource,
 } from './schema'
@@ -60,9 +63,12 @@ export function validateRuleSet(input: unknown): Validation {
     const rule = v.safeParse(RuleSchema, raw)
     if (rule.success) issues.push(...ruleIssues(rule.output, index))
   })
-  if (parsed.success && parsed.output.default !== undefined) {
-    issues.push(...placeholderIssues(undefined, 'default', parsed.output.default, null))
+  // The hours are checked whenever their own shape is valid, like each rule.
+  const hours = isRecord(input) && input.hours !== undefined ? v.safeParse(HoursSchema, input.hours) : null
+  if (hours?.success) {
+    for (const [path, message] of hoursProblems(hours.output)) issues.push({ path: `hours.${path}`, message })
   }
+  if (parsed.success) issues.push(...setIssues(parsed.output))
   if (issues.length > 0 || !parsed.success) return { ok: false, issues }
   const budget = regexBudgetIssue(parsed.output)
   if (budget) return { ok: false, issues: [budget] }
@@ -103,19 +109,50 @@ function ruleIssues(rule: RuleSource, index: number): RuleIssue[] {
   if (when.session_from !== undefined && when.event !== 'user_enter_tempsession') {
     issues.push(at(rule.id, `${path}.when.session_from`, 'only goes with "event": "user_enter_tempsession"'))
   }
-  const replies = Array.isArray(rule.reply) ? rule.reply : [rule.reply]
-  const replyPath = (i: number) => (Array.isArray(rule.reply) ? `${path}.reply[${i}]` : `${path}.reply`)
-  replies.forEach((reply, i) => {
-    if (reply.type === 'transfer' && when.event !== undefined) {
-      issues.push(at(rule.id, `${replyPath(i)}.type`, 'transfer answers user messages only, never events'))
-    }
-  })
-  if (replies.filter((r) => r.type === 'transfer').length > 1) {
-    issues.push(at(rule.id, `${path}.reply`, 'has more than one transfer'))
+  if (rule.from !== undefined && rule.until !== undefined && Date.parse(rule.until) <= Date.parse(rule.from)) {
+    issues.push(at(rule.id, `${path}.until`, `is not after from (${rule.from}): the rule would never apply`))
   }
   const groups = when.regex !== undefined && kinds.length === 1 ? patternGroups(when.regex) : null
-  issues.push(...placeholderIssues(rule.id, `${path}.reply`, rule.reply, groups))
-  issues.push(...eitherOrIssues(rule.id, `${path}.reply`, rule.reply))
+  for (const [suffix, reply] of replyLists(rule.reply)) {
+    const listPath = `${path}.reply${suffix}`
+    const replies = Array.isArray(reply) ? reply : [reply]
+    const replyPath = (i: number) => (Array.isArray(reply) ? `${listPath}[${i}]` : listPath)
+    replies.forEach((r, i) => {
+      if (r.type === 'transfer' && when.event !== undefined) {
+        issues.push(at(rule.id, `${replyPath(i)}.type`, 'transfer answers user messages only, never events'))
+      }
+    })
+    if (replies.filter((r) => r.type === 'transfer').length > 1) {
+      issues.push(at(rule.id, listPath, 'has more than one transfer'))
+    }
+    issues.push(...placeholderIssues(rule.id, listPath, reply, groups))
+    issues.push(...eitherOrIssues(rule.id, listPath, reply))
+  }
+  return issues
+}
+
+/** Checks across the set: `during` needing the hours block, the default's replies. */
+function setIssues(ruleSet: RuleSetSource): RuleIssue[] {
+  const issues: RuleIssue[] = []
+  if (ruleSet.hours === undefined) {
+    const needs = 'needs office hours: add a top-level "hours" block'
+    ruleSet.rules.forEach((rule, index) => {
+      if (rule.during !== undefined) issues.push(at(rule.id, `rules[${index}].during`, needs))
+    })
+    if (ruleSet.default !== undefined) {
+      for (const [path, entry] of defaultEntries(ruleSet.default)) {
+        if (entry.during !== undefined) issues.push({ path: `${path}.during`, message: needs })
+      }
+    }
+  }
+  if (ruleSet.default === undefined) return issues
+  for (const [path, entry] of defaultEntries(ruleSet.default)) {
+    const entryPath = path === 'default' ? path : `${path}.reply`
+    for (const [suffix, reply] of replyLists(entry.reply)) {
+      issues.push(...placeholderIssues(undefined, `${entryPath}${suffix}`, reply, null))
+      issues.push(...eitherOrIssues(undefined, `${entryPath}${suffix}`, reply))
+    }
+  }
   return issues
 }
 
@@ -123,7 +160,7 @@ function ruleIssues(rule: RuleSource, index: number): RuleIssue[] {
 function placeholderIssues(
   ruleId: string | undefined,
   path: string,
-  reply: ReplySource | ReplySource[],
+  reply: RepliesSource,
   groups: { count: number; names: string[] } | null,
 ): RuleIssue[] {
   const issues: RuleIssue[] = []
@@ -144,7 +181,7 @@ function placeholderIssues(
 }
 
 /** image: url or media_id; miniprogrampage: thumb_url or thumb_media_id — exactly one. */
-function eitherOrIssues(ruleId: string, path: string, reply: ReplySource | ReplySource[]): RuleIssue[] {
+function eitherOrIssues(ruleId: string | undefined, path: string, reply: RepliesSource): RuleIssue[] {
   const issues: RuleIssue[] = []
   const list = Array.isArray(reply) ? reply : [reply]
   list.forEach((r, i) => {

@@ -1,5 +1,6 @@
 /**
- * Rules: the rule set as a form per rule — when, reply, order — with the JSON a click away;
+ * Rules: the rule set as a form per rule — when, reply, order, and when it is in force
+ * (enabled, office hours, from / until) — with the office hours and the JSON a click away;
  * checked by the same validator as `rules:check` (each problem shown on its rule and field),
  * previewed against any message, and published as `rules:push` would.
  */
@@ -10,7 +11,18 @@ import { EVENTS } from '../../rules/schema'
 import type { RuleIssue } from '../../rules/validate'
 import { Layout, Notice } from '../layout'
 import type { Lang, Strings } from '../lang'
-import { issueTarget, toJson, WHEN_KINDS, type Draft, type ReplyDraft, type RuleDraft, type WhenKind } from '../rule-form'
+import {
+  DURINGS,
+  issueTarget,
+  toJson,
+  WHEN_KINDS,
+  type Draft,
+  type DuringDraft,
+  type ReplyDraft,
+  type RuleDraft,
+  type RuleField,
+  type WhenKind,
+} from '../rule-form'
 
 const STRINGS: Strings<{
   title: string
@@ -25,6 +37,14 @@ const STRINGS: Strings<{
   valueHint: Record<WhenKind, string>
   kinds: Record<WhenKind, string>
   sessionFrom: string
+  disabled: string
+  during: string
+  durings: Record<DuringDraft, string>
+  from: string
+  until: string
+  dateHint: string
+  hours: string
+  hoursHint: string
   reply: string
   replyMode: string
   modeText: string
@@ -37,6 +57,7 @@ const STRINGS: Strings<{
   fallbackOn: string
   previewTitle: string
   previewPlaceholder: string
+  previewAt: string
   preview: string
   previewNone: string
   previewRule: string
@@ -67,6 +88,14 @@ const STRINGS: Strings<{
     },
     kinds: { text: '消息等于', contains: '消息包含', regex: '正则匹配', msgtype: '消息类型', event: '事件' },
     sessionFrom: '来源（session-from，可不填）',
+    disabled: '停用（留在文件里，不生效）',
+    during: '时段',
+    durings: { '': '任何时候', open: '上班时间', closed: '下班时间' },
+    from: '开始（含）',
+    until: '结束（不含）',
+    dateHint: '如 2026-10-01T00:00+08:00，可不填',
+    hours: '上班时间（JSON：tz、weekly、closed 节假日、open 调休上班日）',
+    hoursHint: '例：{"tz": "Asia/Shanghai", "weekly": {"mon": ["09:00-18:00"]}, "closed": ["2026-10-01"], "open": ["2026-09-27"]}',
     reply: '回复',
     replyMode: '回复方式',
     modeText: '文字',
@@ -79,6 +108,7 @@ const STRINGS: Strings<{
     fallbackOn: '启用默认回复',
     previewTitle: '试一试',
     previewPlaceholder: '输入用户会发的消息',
+    previewAt: '时间（可不填，默认现在），如 2026-10-01T10:00+08:00',
     preview: '预览回复',
     previewNone: '没有回复。',
     previewRule: '命中规则',
@@ -109,6 +139,14 @@ const STRINGS: Strings<{
     },
     kinds: { text: 'Message equals', contains: 'Message contains', regex: 'Regex matches', msgtype: 'Message type', event: 'Event' },
     sessionFrom: 'Session-from (optional)',
+    disabled: 'Disabled (kept in the file without effect)',
+    during: 'Office hours',
+    durings: { '': 'Any time', open: 'While open', closed: 'While closed' },
+    from: 'From (inclusive)',
+    until: 'Until (exclusive)',
+    dateHint: 'e.g. 2026-10-01T00:00+08:00; optional',
+    hours: 'Office hours (JSON: tz, weekly, closed holidays, open make-up days)',
+    hoursHint: 'e.g. {"tz": "Asia/Shanghai", "weekly": {"mon": ["09:00-18:00"]}, "closed": ["2026-10-01"], "open": ["2026-09-27"]}',
     reply: 'Reply',
     replyMode: 'Reply as',
     modeText: 'Text',
@@ -121,6 +159,7 @@ const STRINGS: Strings<{
     fallbackOn: 'Use a default reply',
     previewTitle: 'Try it',
     previewPlaceholder: 'A message a user might send',
+    previewAt: 'At (optional, now when empty), e.g. 2026-10-01T10:00+08:00',
     preview: 'Preview',
     previewNone: 'No reply.',
     previewRule: 'Rule',
@@ -143,6 +182,8 @@ export interface RulesPageProps {
   json: unknown
   issues: RuleIssue[]
   previewText: string
+  /** The preview's time as typed ('' for now). */
+  previewAt: string
   preview: Preview | null
   notice: { kind: 'ok' | 'error'; text: string } | null
   /** The index of a rule to scroll to (a new one). */
@@ -152,7 +193,7 @@ export interface RulesPageProps {
 export function RulesPage(props: RulesPageProps) {
   const t = STRINGS[props.lang]
   const { draft } = props
-  const byRule = new Map<number | 'default' | null, RuleIssue[]>()
+  const byRule = new Map<number | 'default' | 'hours' | null, RuleIssue[]>()
   for (const issue of props.issues) {
     const target = issueTarget(issue.path)
     byRule.set(target.rule, [...(byRule.get(target.rule) ?? []), issue])
@@ -191,6 +232,13 @@ export function RulesPage(props: RulesPageProps) {
             + {t.add}
           </button>
         </p>
+        <fieldset data-hours>
+          <legend>{t.hours}</legend>
+          <textarea name="hours" rows={draft.hours === '' ? 2 : 8} spellcheck={false} style="font-family:monospace" placeholder={t.hoursHint}>
+            {draft.hours}
+          </textarea>
+          <Issues issues={byRule.get('hours') ?? []} />
+        </fieldset>
         <fieldset data-default-reply>
           <legend>{t.fallback}</legend>
           <label>
@@ -204,6 +252,7 @@ export function RulesPage(props: RulesPageProps) {
           <h2>{t.previewTitle}</h2>
           <div class="row">
             <input name="preview_text" value={props.previewText} placeholder={t.previewPlaceholder} style="flex:1;min-width:12em" />
+            <input name="preview_at" value={props.previewAt} placeholder={t.previewAt} title={t.previewAt} style="min-width:14em" />
             <button type="submit" name="op" value="preview">
               {t.preview}
             </button>
@@ -242,7 +291,7 @@ type T = (typeof STRINGS)['zh']
 function RuleFields(props: { t: T; rule: RuleDraft; index: number; last: boolean; issues: RuleIssue[] }) {
   const { t, rule, index: i } = props
   // The issues here are this rule's: each is shown under the field it names.
-  const issuesOf = (field: 'id' | 'note' | 'when' | 'reply' | null) =>
+  const issuesOf = (field: RuleField | null) =>
     props.issues.filter((issue) => {
       const target = issueTarget(issue.path)
       return 'field' in target && target.field === field
@@ -292,6 +341,30 @@ function RuleFields(props: { t: T; rule: RuleDraft; index: number; last: boolean
       )}
       {rule.when !== 'event' && <input type="hidden" name={`r${i}.session_from`} value={rule.sessionFrom} />}
       <Issues issues={issuesOf('when')} />
+      <div class="row" data-schedule>
+        <div>
+          <label for={`r${i}.during`}>{t.during}</label>
+          <select id={`r${i}.during`} name={`r${i}.during`}>
+            {DURINGS.map((during) => (
+              <option value={during} selected={during === rule.during}>
+                {t.durings[during]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for={`r${i}.from`}>{t.from}</label>
+          <input id={`r${i}.from`} name={`r${i}.from`} value={rule.from} placeholder={t.dateHint} />
+        </div>
+        <div>
+          <label for={`r${i}.until`}>{t.until}</label>
+          <input id={`r${i}.until`} name={`r${i}.until`} value={rule.until} placeholder={t.dateHint} />
+        </div>
+        <label>
+          <input type="checkbox" name={`r${i}.disabled`} checked={!rule.enabled} /> {t.disabled}
+        </label>
+      </div>
+      <Issues issues={issuesOf('schedule')} />
       <ReplyFields t={t} prefix={`r${i}`} reply={rule.reply} invalid={fieldIssue('reply')} />
       <Issues issues={[...issuesOf('reply'), ...issuesOf(null)]} />
       <p class="row">
