@@ -217,7 +217,7 @@ export interface ConditionsRow {
 /**
  * What office hours and dated rules add to matching (issue 16): the 1,000-rule set as is;
  * with office hours, every fifth rule `during` open or closed and a default per hours; and
- * that plus 20 campaign rules with different dates, 10 of them running. One Intl formatting
+ * that plus 20 campaign rules, 10 of them running (in 7 distinct windows). One Intl formatting
  * per message, one table scan per condition in force.
  */
 export function runConditionsBench(): ConditionsRow[] {
@@ -247,7 +247,7 @@ export function runConditionsBench(): ConditionsRow[] {
     [
       ['1,000 rules, no conditions', plain],
       ['+ hours, 20 % during, default by hours', withHours],
-      ['+ 20 campaigns with their own dates, 10 running', campaigns],
+      ['+ 20 campaign rules (10 running, in 7 date windows)', campaigns],
     ] as const
   ).map(([name, source]) => {
     const set = toRuleSet(compileRules(validated(JSON.stringify(source)), '0123456789abcdef'))
