@@ -61,6 +61,7 @@ const WRANGLER = wranglerCommand()
 
 /** What `wrangler kv key get` prints, with status 0, for a key that does not exist. */
 const NOT_FOUND = 'Value not found'
+const REMOTE_NOT_FOUND = /- 404: Not Found/
 
 export class WranglerError extends Error {}
 
@@ -97,7 +98,15 @@ export function wranglerStore(target: KvTarget, echo: (line: string) => void = c
       return listing.keys
     },
     async get(key) {
-      const out = wrangler(['kv', 'key', 'get', key], false)
+      let out: Buffer
+      try {
+        out = wrangler(['kv', 'key', 'get', key], false)
+      } catch (error) {
+        // Remote KV answers a missing key with a failed command ("… - 404: Not Found"); local
+        // KV prints NOT_FOUND and succeeds.
+        if (error instanceof WranglerError && REMOTE_NOT_FOUND.test(error.message)) return null
+        throw error
+      }
       // No stored rule set or entry is this text (not JSON), so it can only mean "missing".
       if (out.length <= NOT_FOUND.length + 2 && out.toString().trim() === NOT_FOUND) return null
       return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength) as ArrayBuffer
