@@ -1,4 +1,5 @@
 /** The release, as package.json names it; reported by /healthz. */
-import pkg from '../package.json'
+// A named import: the bundle keeps this field of package.json, not the whole file.
+import { version } from '../package.json'
 
-export const VERSION: string = pkg.version
+export const VERSION: string = version
