@@ -14,7 +14,7 @@
  * Flags: --port (Worker, default 8787), --api-port (stand-in, default 8788),
  * --persist-to (local KV/DO state, default wrangler's .wrangler/state).
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -42,24 +42,25 @@ console.log(`WeChat API stand-in on ${fake.url}`)
 const rulesDir = mkdtempSync(join(tmpdir(), 'kefu-start-'))
 const localRules = join(rulesDir, 'rules.json')
 writeFileSync(localRules, JSON.stringify(withLocalImages(JSON.parse(readFileSync('rules/rules.json', 'utf8')))))
-const pushed = spawnSync('npx', ['tsx', 'scripts/rules-push.ts', localRules, '--local', ...persist], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-})
+// The rules and the record's tables go into different local stores: both at once.
+const [pushed, migrated] = await Promise.all([
+  finished(spawn('npx', ['tsx', 'scripts/rules-push.ts', localRules, '--local', ...persist], { stdio: ['ignore', 'ignore', 'inherit'] })),
+  // CI=true: wrangler applies without asking. Already-applied migrations are skipped.
+  finished(
+    spawn(process.execPath, [join('node_modules', 'wrangler', 'bin', 'wrangler.js'), 'd1', 'migrations', 'apply', 'DB', '--local', ...persist], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
+    }),
+  ),
+])
 rmSync(rulesDir, { recursive: true, force: true })
-if (pushed.status !== 0) {
+if (pushed !== 0) {
   console.error('Could not put rules/rules.json into local KV: fix it (npm run rules:check) and retry.')
   await fake.close()
   process.exit(1)
 }
 console.log('Loaded rules/rules.json into local KV (example.com images served by the stand-in).')
-
-// CI=true: wrangler applies without asking. Already-applied migrations are skipped.
-const migrated = spawnSync(
-  process.execPath,
-  [join('node_modules', 'wrangler', 'bin', 'wrangler.js'), 'd1', 'migrations', 'apply', 'DB', '--local', ...persist],
-  { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' } },
-)
-if (migrated.status !== 0) {
+if (migrated !== 0) {
   console.error('Could not apply migrations/ to the local D1 database (see the error above).')
   await fake.close()
   process.exit(1)
@@ -101,6 +102,11 @@ function printConsole(): void {
   const token = /^\s*ADMIN_TOKEN\s*=\s*"?(.*?)"?\s*$/m.exec(readFileSync('.dev.vars', 'utf8'))?.[1]
   console.log(`Console: http://localhost:${values.port}/admin`)
   console.log(token ? `  sign in with the local ADMIN_TOKEN from .dev.vars: ${token}` : '  set ADMIN_TOKEN in .dev.vars to sign in')
+}
+
+/** A child's exit code, once it has exited. */
+function finished(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.on('close', (code) => resolve(code)))
 }
 
 let printed = 0
