@@ -6,6 +6,7 @@
 import type { Context } from 'hono'
 import { requireSetting, type Env } from '../env'
 import { langOf } from './lang'
+import { hrefOf } from './pages/parts'
 import { SignInPage } from './pages/sign-in'
 import { requireSession } from './session'
 
@@ -22,7 +23,4 @@ export const guard = requireSession((c) => signInPage(c))
 export const appidOf = (c: ConsoleContext) => requireSetting(c.env, 'WECHAT_APPID')
 
 /** After a form: back to a page, with what happened in the query (`?done=` or `?problem=`). */
-export const back = (c: ConsoleContext, path: string, outcome: Record<string, string>) => {
-  const query = new URLSearchParams(outcome).toString()
-  return c.redirect(query === '' ? path : `${path}?${query}`, 303)
-}
+export const back = (c: ConsoleContext, path: string, outcome: Record<string, string>) => c.redirect(hrefOf(path, outcome), 303)

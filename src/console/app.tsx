@@ -67,4 +67,4 @@ consoleApp.get('/admin/status', guard, async (c) => c.html(<StatusPage lang={lan
 
 consoleApp.route('/', rulePages)
 
-recordPages(consoleApp)
+consoleApp.route('/', recordPages)

@@ -6,11 +6,8 @@
  * query value and path parameter is checked with the admin API's schemas. A bad address is
  * a 4xx page, an action comes back to its page with a notice (`back`), and nothing a client
  * sends is a 500.
- *
- * Registered by `recordPages(consoleApp)` at the end of app.tsx (a function, so the guard
- * and helpers it takes from app.tsx exist when it runs).
  */
-import type { Hono } from 'hono'
+import { Hono } from 'hono'
 import * as v from 'valibot'
 import { getConversation, listConversations } from '../record/conversations'
 import { listFailed } from '../record/failed'
@@ -71,62 +68,62 @@ async function replyText(c: ConsoleContext): Promise<{ text: string } | { proble
   return { text }
 }
 
-export function recordPages(app: Hono<ConsoleEnv>): void {
-  app.get(CONVERSATIONS_PATH, guard, async (c) => {
-    const query = v.safeParse(ConversationsQuery, queryOf(c, ['cursor', 'filter']))
-    if (!query.success) return problemPage(c, 400, 'conversations', 'bad_cursor', CONVERSATIONS_PATH)
-    const { cursor, filter, limit } = query.output
-    const list = await listConversations(c.env.DB, { appid: appidOf(c), limit, now: Date.now(), ...(filter ? { filter } : {}), ...(cursor ? { after: cursor } : {}) })
-    return c.html(<ConversationsPage lang={langOf(c)} list={list} filter={filter ?? null} paged={cursor !== undefined} />)
-  })
+export const recordPages = new Hono<ConsoleEnv>()
 
-  app.get(`${CONVERSATIONS_PATH}/:openid`, async (c, next) => {
-    // The JSON view of routes/admin.ts shares this path: a request with a bearer token is its.
-    if (c.req.raw.headers.has('authorization')) return next()
-    if (!(await hasSession(c, Date.now()))) return signInPage(c)
-    const param = v.safeParse(OpenidParam, { openid: c.req.param('openid') })
-    if (!param.success) return problemPage(c, 400, 'conversations', 'bad_openid', CONVERSATIONS_PATH)
-    const { openid } = param.output
-    const query = v.safeParse(MessagesQuery, queryOf(c, ['cursor']))
-    if (!query.success) return problemPage(c, 400, 'conversations', 'bad_cursor', `${CONVERSATIONS_PATH}/${openid}`)
-    const { cursor, limit } = query.output
-    const detail = await getConversation(c.env.DB, { appid: appidOf(c), openid, limit, now: Date.now(), ...(cursor ? { after: cursor } : {}) })
-    if (!detail) return problemPage(c, 404, 'conversations', 'no_conversation', CONVERSATIONS_PATH)
-    const outcome = outcomeOf((key) => c.req.query(key), REPLY_OUTCOMES)
-    return c.html(<ConversationPage lang={langOf(c)} detail={detail} outcome={outcome} paged={cursor !== undefined} />)
-  })
+recordPages.get(CONVERSATIONS_PATH, guard, async (c) => {
+  const query = v.safeParse(ConversationsQuery, queryOf(c, ['cursor', 'filter']))
+  if (!query.success) return problemPage(c, 400, 'conversations', 'bad_cursor', CONVERSATIONS_PATH)
+  const { cursor, filter, limit } = query.output
+  const list = await listConversations(c.env.DB, { appid: appidOf(c), limit, now: Date.now(), ...(filter ? { filter } : {}), ...(cursor ? { after: cursor } : {}) })
+  return c.html(<ConversationsPage lang={langOf(c)} list={list} filter={filter ?? null} paged={cursor !== undefined} />)
+})
 
-  app.post(`${CONVERSATIONS_PATH}/:openid/reply`, guard, async (c) => {
-    const param = v.safeParse(OpenidParam, { openid: c.req.param('openid') })
-    if (!param.success) return problemPage(c, 400, 'conversations', 'bad_openid', CONVERSATIONS_PATH)
-    const { openid } = param.output
-    const answer = await sendReply(c, openid)
-    return back(c, `${CONVERSATIONS_PATH}/${openid}`, answer)
-  })
+recordPages.get(`${CONVERSATIONS_PATH}/:openid`, async (c, next) => {
+  // The JSON view of routes/admin.ts shares this path: a request with a bearer token is its.
+  if (c.req.raw.headers.has('authorization')) return next()
+  if (!(await hasSession(c, Date.now()))) return signInPage(c)
+  const param = v.safeParse(OpenidParam, { openid: c.req.param('openid') })
+  if (!param.success) return problemPage(c, 400, 'conversations', 'bad_openid', CONVERSATIONS_PATH)
+  const { openid } = param.output
+  const query = v.safeParse(MessagesQuery, queryOf(c, ['cursor']))
+  if (!query.success) return problemPage(c, 400, 'conversations', 'bad_cursor', `${CONVERSATIONS_PATH}/${openid}`)
+  const { cursor, limit } = query.output
+  const detail = await getConversation(c.env.DB, { appid: appidOf(c), openid, limit, now: Date.now(), ...(cursor ? { after: cursor } : {}) })
+  if (!detail) return problemPage(c, 404, 'conversations', 'no_conversation', CONVERSATIONS_PATH)
+  const outcome = outcomeOf((key) => c.req.query(key), REPLY_OUTCOMES)
+  return c.html(<ConversationPage lang={langOf(c)} detail={detail} outcome={outcome} paged={cursor !== undefined} />)
+})
 
-  app.get(FAILED_PATH, guard, async (c) => {
-    const query = v.safeParse(FailedQuery, queryOf(c, ['cursor']))
-    if (!query.success) return problemPage(c, 400, 'failed', 'bad_cursor', FAILED_PATH)
-    const { cursor, limit } = query.output
-    const list = await listFailed(c.env.DB, { appid: appidOf(c), limit, ...(cursor ? { after: cursor } : {}) })
-    const outcome = outcomeOf((key) => c.req.query(key), FAILED_OUTCOMES)
-    return c.html(<FailedPage lang={langOf(c)} list={list} outcome={outcome} paged={cursor !== undefined} />)
-  })
+recordPages.post(`${CONVERSATIONS_PATH}/:openid/reply`, guard, async (c) => {
+  const param = v.safeParse(OpenidParam, { openid: c.req.param('openid') })
+  if (!param.success) return problemPage(c, 400, 'conversations', 'bad_openid', CONVERSATIONS_PATH)
+  const { openid } = param.output
+  const answer = await sendReply(c, openid)
+  return back(c, `${CONVERSATIONS_PATH}/${openid}`, answer)
+})
 
-  for (const action of ['retry', 'drop'] as const) {
-    app.post(`${FAILED_PATH}/:id/${action}`, guard, async (c) => {
-      const param = v.safeParse(FailedIdParam, { id: c.req.param('id') })
-      if (!param.success) return problemPage(c, 400, 'failed', 'bad_failed_id', FAILED_PATH)
-      return back(c, FAILED_PATH, await failedAction(c, action, param.output.id))
-    })
-  }
+recordPages.get(FAILED_PATH, guard, async (c) => {
+  const query = v.safeParse(FailedQuery, queryOf(c, ['cursor']))
+  if (!query.success) return problemPage(c, 400, 'failed', 'bad_cursor', FAILED_PATH)
+  const { cursor, limit } = query.output
+  const list = await listFailed(c.env.DB, { appid: appidOf(c), limit, ...(cursor ? { after: cursor } : {}) })
+  const outcome = outcomeOf((key) => c.req.query(key), FAILED_OUTCOMES)
+  return c.html(<FailedPage lang={langOf(c)} list={list} outcome={outcome} paged={cursor !== undefined} />)
+})
 
-  app.get('/admin/unmatched', guard, async (c) => {
-    // The top questions do not depend on the days asked for: one day reads the least.
-    const stats = await getStats(c.env.DB, appidOf(c), Date.now(), 1)
-    return c.html(<UnmatchedPage lang={langOf(c)} questions={stats.unmatched} />)
+for (const action of ['retry', 'drop'] as const) {
+  recordPages.post(`${FAILED_PATH}/:id/${action}`, guard, async (c) => {
+    const param = v.safeParse(FailedIdParam, { id: c.req.param('id') })
+    if (!param.success) return problemPage(c, 400, 'failed', 'bad_failed_id', FAILED_PATH)
+    return back(c, FAILED_PATH, await failedAction(c, action, param.output.id))
   })
 }
+
+recordPages.get('/admin/unmatched', guard, async (c) => {
+  // The top questions do not depend on the days asked for: one day reads the least.
+  const stats = await getStats(c.env.DB, appidOf(c), Date.now(), 1)
+  return c.html(<UnmatchedPage lang={langOf(c)} questions={stats.unmatched} />)
+})
 
 /** Checks the form's text as the API checks a body (ManualReplyBody) and sends it through the user's object. */
 async function sendReply(c: ConsoleContext, openid: string): Promise<Record<string, string>> {

@@ -6,6 +6,7 @@
 import { Layout, Notice, type Section } from '../layout'
 import type { Lang, Strings } from '../lang'
 import { formatTime } from '../lang'
+import { bounded } from '../../record/event'
 import type { WindowView } from '../../record/views'
 
 /** `oAbCdE…wxyz`: enough to tell users apart in a list; the whole id is in the title and data-openid. */
@@ -15,8 +16,8 @@ export function shortOpenid(openid: string): string {
 
 /** The first `max` code points, with an ellipsis when cut. */
 export function clip(text: string, max: number): string {
-  const points = Array.from(text)
-  return points.length > max ? `${points.slice(0, max).join('')}…` : text
+  const cut = bounded(text, max)
+  return cut === text ? text : `${cut}…`
 }
 
 const WINDOW: Strings<{ open: (remaining: number, closes: string) => string; closed: string }> = {
