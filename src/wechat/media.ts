@@ -6,6 +6,7 @@
  * KV key (see README "Storage"):
  * - `wechat:media:<appid>:<sha256 of the URL, hex>`  {media_id, createdAt}; TTL MEDIA_CACHE_SECONDS
  */
+import { readAtMost } from '../bounded-read'
 import { SyntheticErrcode, WechatApiError } from './api-error'
 import { toHex, utf8 } from './bytes'
 import { fetchWithin } from './http'
@@ -99,31 +100,9 @@ async function readImage(response: Response): Promise<Uint8Array<ArrayBuffer>> {
     throw tooLarge()
   }
   if (!response.body) return new Uint8Array(0)
-  return readCapped(response.body)
-}
-
-/** Reads at most IMAGE_MAX_BYTES; a body that goes on is cancelled, not buffered. */
-async function readCapped(body: ReadableStream<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > IMAGE_MAX_BYTES) {
-      await reader.cancel()
-      throw tooLarge()
-    }
-    chunks.push(value)
-  }
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
+  const bytes = await readAtMost(response.body, IMAGE_MAX_BYTES)
+  if (!bytes) throw tooLarge()
+  return bytes
 }
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
