@@ -18,7 +18,7 @@ import { StatusPage } from './pages/status'
 import { recordPages } from './routes-records'
 import { appidOf, guard, signInPage, type ConsoleContext, type ConsoleEnv } from './app-context'
 import { rulePages } from './rules-routes'
-import { hasSession, signIn, signOut } from './session'
+import { signIn, signOut } from './session'
 
 export const consoleApp = new Hono<ConsoleEnv>()
 
@@ -57,8 +57,7 @@ consoleApp.post('/admin/logout', (c) => {
   return c.redirect('/admin', 303)
 })
 
-consoleApp.get('/admin', async (c) => {
-  if (!(await hasSession(c, Date.now()))) return signInPage(c)
+consoleApp.get('/admin', guard, async (c) => {
   const stats = await getStats(c.env.DB, appidOf(c), Date.now(), 14)
   return c.html(<OverviewPage lang={langOf(c)} stats={stats} />)
 })
