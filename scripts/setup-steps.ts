@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { relative, resolve } from 'node:path'
-import { decodeAesKey } from '../src/wechat/cipher'
+import { CHECKS, type SettingName } from '../src/setting-checks'
 import { TomlDocument, TomlError, type Table } from './setup-toml'
 
 export type Tool = 'wrangler' | 'npm'
@@ -71,36 +71,34 @@ interface SecretSpec {
   generate?: () => string
 }
 
-/** The checks of src/env.ts, with the reasons it gives. */
-export function checkAppid(value: string): string | null {
-  return /^wx[0-9a-zA-Z]{16}$/.test(value) ? null : 'is not an AppID (wx + 16 letters or digits)'
+/** The Worker's own check of `name` (src/setting-checks.ts), with setup's words for a refusal. */
+function checkedAs(name: SettingName, refusal: string): (value: string) => string | null {
+  return (value) => (CHECKS[name].check(value) === null ? null : refusal)
 }
+
+export const checkAppid = checkedAs('WECHAT_APPID', 'is not an AppID (wx + 16 letters or digits)')
 
 export const SECRETS: readonly SecretSpec[] = [
   {
     name: 'WECHAT_TOKEN',
     prompt: 'WECHAT_TOKEN — the Token (令牌) you will enter in 消息推送, 3–32 letters or digits',
-    check: (v) => (/^[0-9A-Za-z]{3,32}$/.test(v) ? null : 'is not 3 to 32 letters or digits'),
+    check: checkedAs('WECHAT_TOKEN', 'is not 3 to 32 letters or digits'),
   },
   {
     name: 'WECHAT_ENCODING_AES_KEY',
     prompt: 'WECHAT_ENCODING_AES_KEY — the EncodingAESKey (消息加密密钥), 43 characters',
-    check: (v) => (decodeAesKey(v) ? null : 'is not 43 base64 characters (the EncodingAESKey of 消息推送)'),
+    check: checkedAs('WECHAT_ENCODING_AES_KEY', 'is not 43 base64 characters (the EncodingAESKey of 消息推送)'),
   },
   {
     name: 'WECHAT_APPSECRET',
     prompt: 'WECHAT_APPSECRET — the AppSecret (小程序后台 → 开发 → 开发设置)',
-    check: (v) => (/^[0-9a-zA-Z]{16,64}$/.test(v) ? null : 'is not an AppSecret (16 to 64 letters or digits)'),
+    check: checkedAs('WECHAT_APPSECRET', 'is not an AppSecret (16 to 64 letters or digits)'),
   },
   {
     name: 'ADMIN_TOKEN',
     prompt: 'ADMIN_TOKEN — signs you in to the console and /admin/api; Enter generates a strong one',
-    check: (v) =>
-      v.length < 16
-        ? 'is shorter than 16 characters'
-        : /^[A-Za-z0-9._~+/-]+=*$/.test(v)
-          ? null
-          : 'has characters a bearer token cannot carry (use letters, digits and - . _ ~ + /)',
+    // The Worker's reasons are setup's too.
+    check: (v) => CHECKS.ADMIN_TOKEN.check(v),
     generate: () => randomBytes(32).toString('base64url'),
   },
 ]

@@ -1,0 +1,81 @@
+/**
+ * What each setting must look like, and why a value is refused. Pure (no bindings): the
+ * Worker checks its settings with it (env.ts), and `npm run setup` checks what it is given
+ * before putting it.
+ */
+import { decodeAesKey } from './wechat/cipher'
+import type { PushMode } from './wechat/push'
+import { isHttpUrl } from './url'
+
+export type SettingName =
+  | 'WECHAT_APPID'
+  | 'WECHAT_APPSECRET'
+  | 'WECHAT_TOKEN'
+  | 'WECHAT_ENCODING_AES_KEY'
+  | 'WECHAT_API_BASE'
+  | 'ADMIN_TOKEN'
+  | 'PUSH_MAX_AGE_SECONDS'
+  | 'PUSH_MAX_BYTES'
+  | 'WECHAT_API_TIMEOUT_MS'
+  | 'RULES_REFRESH_SECONDS'
+  | 'WECHAT_PUSH_MODE'
+  | 'REPLY_MAX_AGE_SECONDS'
+  | 'RETENTION_DAYS'
+
+type Check = (value: string) => string | null
+
+/** RFC 6750 token68, the syntax Hono's bearer-auth accepts. */
+const BEARER_TOKEN = /^[A-Za-z0-9._~+/-]+=*$/
+
+/** Each check returns why a present value is malformed, or null. */
+export const CHECKS: Record<SettingName, { required: boolean; check: Check }> = {
+  WECHAT_APPID: {
+    required: true,
+    check: (v) => (/^wx[0-9a-zA-Z]{16}$/.test(v) ? null : 'is not an appid (wx + 16 characters)'),
+  },
+  WECHAT_APPSECRET: {
+    required: true,
+    check: (v) => (/^[0-9a-zA-Z]{16,64}$/.test(v) ? null : 'is not an app secret'),
+  },
+  WECHAT_TOKEN: {
+    required: true,
+    check: (v) => (/^[0-9A-Za-z]{3,32}$/.test(v) ? null : 'is not 3 to 32 letters or digits'),
+  },
+  WECHAT_ENCODING_AES_KEY: {
+    required: false,
+    check: (v) => (decodeAesKey(v) ? null : 'is not 43 base64 characters'),
+  },
+  WECHAT_API_BASE: {
+    required: false,
+    check: (v) => (isHttpUrl(v) ? null : 'is not an http(s) URL'),
+  },
+  ADMIN_TOKEN: {
+    required: false,
+    // Hono's bearer check only reads tokens of RFC 6750's token68 characters: any other
+    // character would make every admin call a 400.
+    check: (v) =>
+      v.length < 16
+        ? 'is shorter than 16 characters'
+        : BEARER_TOKEN.test(v)
+          ? null
+          : 'has characters a bearer token cannot carry (use letters, digits and - . _ ~ + /)',
+  },
+  PUSH_MAX_AGE_SECONDS: { required: false, check: positiveInteger },
+  PUSH_MAX_BYTES: { required: false, check: positiveInteger },
+  WECHAT_API_TIMEOUT_MS: { required: false, check: positiveInteger },
+  RULES_REFRESH_SECONDS: { required: false, check: positiveInteger },
+  WECHAT_PUSH_MODE: {
+    required: false,
+    check: (v) => (isPushMode(v) ? null : 'is not safe, compatible or plaintext'),
+  },
+  REPLY_MAX_AGE_SECONDS: { required: false, check: positiveInteger },
+  RETENTION_DAYS: { required: false, check: positiveInteger },
+}
+
+function isPushMode(value: string): value is PushMode {
+  return value === 'safe' || value === 'compatible' || value === 'plaintext'
+}
+
+function positiveInteger(value: string): string | null {
+  return /^[1-9]\d{0,9}$/.test(value) ? null : 'is not a positive integer'
+}
