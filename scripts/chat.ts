@@ -21,6 +21,7 @@ import { buildPush, type PushMode } from '../dev/push'
 import type { ConversationState } from '../src/conversation/contract'
 import { decrypt, importCipher } from '../src/wechat/cipher'
 import { parseFields, type FlatFields, type PushFormat } from '../src/wechat/message'
+import { parseDevVars } from './dev-vars'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -158,12 +159,7 @@ function readDevVars(path: string): Record<string, string> {
     console.error('No .dev.vars here: run `npm start` once (it creates it), from the project folder.')
     process.exit(1)
   }
-  const out: Record<string, string> = {}
-  for (const line of text.split('\n')) {
-    const match = /^\s*([A-Z0-9_]+)\s*=\s*"?(.*?)"?\s*$/.exec(line)
-    if (match?.[1] && !line.trimStart().startsWith('#')) out[match[1]] = match[2] ?? ''
-  }
-  return out
+  return parseDevVars(text)
 }
 
 function need(name: string): string {

@@ -89,13 +89,3 @@ function parseUrl(text: string): URL {
   url.hash = ''
   return url
 }
-
-/** KEY=value lines, as wrangler reads .dev.vars (comments and blank lines skipped, quotes dropped). */
-export function parseDevVars(text: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const line of text.split('\n')) {
-    const match = /^\s*([A-Z0-9_]+)\s*=\s*"?(.*?)"?\s*$/.exec(line)
-    if (match?.[1] && !line.trimStart().startsWith('#')) out[match[1]] = match[2] ?? ''
-  }
-  return out
-}

@@ -17,7 +17,8 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { passed, runDoctor, type CheckResult } from './doctor-checks'
-import { parseDevVars, resolveSettings, type DoctorSettings } from './doctor-settings'
+import { parseDevVars } from './dev-vars'
+import { resolveSettings, type DoctorSettings } from './doctor-settings'
 
 const USAGE = `Usage: npm run doctor -- --url https://<your-worker>.workers.dev [--token …] [--aes-key …] [--appid …]
        [--admin-token …] [--json] [--timeout <seconds>]

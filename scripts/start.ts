@@ -12,7 +12,8 @@
  *    from .dev.vars (a made-up, local-only value) to sign in with.
  *
  * Flags: --port (Worker, default 8787), --api-port (stand-in, default 8788),
- * --persist-to (local KV/DO state, default wrangler's .wrangler/state).
+ * --persist-to (local KV/DO state, default wrangler's .wrangler/state), --inspector-port
+ * (wrangler's devtools port, default 9229).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -21,12 +22,14 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { describeCall } from '../dev/describe-call'
 import { startFakeWechat } from '../dev/fake-wechat'
+import { parseDevVars } from './dev-vars'
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8787' },
     'api-port': { type: 'string', default: '8788' },
     'persist-to': { type: 'string' },
+    'inspector-port': { type: 'string' },
   },
 })
 const persist = values['persist-to'] ? ['--persist-to', values['persist-to']] : []
@@ -74,6 +77,8 @@ const worker = spawn(
   [
     join('node_modules', 'wrangler', 'bin', 'wrangler.js'),
     'dev', '--port', values.port, '--ip', '127.0.0.1', '--show-interactive-dev-session=false',
+    // Two at once (a second checkout, the tests) would otherwise both take the inspector's 9229.
+    ...(values['inspector-port'] ? ['--inspector-port', values['inspector-port']] : []),
     '--var', `WECHAT_API_BASE:${fake.url}`,
     // Locally, an edited rule set (npm run rules:push -- --local) shows within a second.
     '--var', 'RULES_REFRESH_SECONDS:1',
@@ -99,7 +104,7 @@ let consolePrinted = false
 function printConsole(): void {
   if (consolePrinted) return
   consolePrinted = true
-  const token = /^\s*ADMIN_TOKEN\s*=\s*"?(.*?)"?\s*$/m.exec(readFileSync('.dev.vars', 'utf8'))?.[1]
+  const token = parseDevVars(readFileSync('.dev.vars', 'utf8')).ADMIN_TOKEN
   console.log(`Console: http://localhost:${values.port}/admin`)
   console.log(token ? `  sign in with the local ADMIN_TOKEN from .dev.vars: ${token}` : '  set ADMIN_TOKEN in .dev.vars to sign in')
 }

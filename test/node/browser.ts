@@ -21,6 +21,7 @@ import { expect } from 'vitest'
 import { describeSend } from '../../dev/describe-call'
 import type { FakeCall, FaultSpec } from '../../dev/fake-wechat-types'
 import { buildPush, textMessage } from '../../dev/push'
+import { parseDevVars } from '../../scripts/dev-vars'
 import { importCipher } from '../../src/wechat/cipher'
 
 export const root = join(import.meta.dirname, '..', '..')
@@ -29,12 +30,7 @@ export const SEND_PATH = '/cgi-bin/message/custom/send'
 
 /** The values `npm start` runs with (.dev.vars, made from .dev.vars.example when absent). */
 export function readDevVars(): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const line of readFileSync(join(root, '.dev.vars'), 'utf8').split('\n')) {
-    const match = /^\s*([A-Z0-9_]+)\s*=\s*"?(.*?)"?\s*$/.exec(line)
-    if (match?.[1] && !line.trimStart().startsWith('#')) out[match[1]] = match[2] ?? ''
-  }
-  return out
+  return parseDevVars(readFileSync(join(root, '.dev.vars'), 'utf8'))
 }
 
 export function freePort(): Promise<number> {
@@ -63,10 +59,11 @@ export interface LocalService {
 export async function startLocal(): Promise<LocalService> {
   const port = await freePort()
   const apiPort = await freePort()
+  const inspectorPort = await freePort()
   const state = mkdtempSync(join(tmpdir(), 'kefu-browser-'))
   const start: ChildProcess = spawn(
     'npx',
-    ['tsx', 'scripts/start.ts', '--port', String(port), '--api-port', String(apiPort), '--persist-to', state],
+    ['tsx', 'scripts/start.ts', '--port', String(port), '--api-port', String(apiPort), '--inspector-port', String(inspectorPort), '--persist-to', state],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   )
   let output = ''
