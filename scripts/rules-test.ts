@@ -58,3 +58,8 @@ const plan = decide(toRuleSet(checked.compiled), message(), now)
 if (plan.ruleId === null) console.log('no rule matches: nothing is sent')
 else console.log(`rule: ${plan.ruleId}${plan.transfer ? ' (transfers to customer service)' : ''}`)
 for (const send of plan.sends) console.log(JSON.stringify(send))
+// What the Conversation object adds per user, which a single message cannot show.
+if (plan.oncePerHours !== undefined) console.log(`(a user gets this at most once every ${plan.oncePerHours} h)`)
+if (plan.handoff !== undefined) {
+  console.log(`(the ${plan.handoff.afterUnmatched}th unmatched text in a row transfers to customer service instead)`)
+}

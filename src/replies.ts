@@ -34,4 +34,17 @@ export interface ReplyPlan {
   transfer: boolean
   /** Customer-service messages to send, in order (each one counts against the window). */
   sends: ReplyMessage[]
+  /** The rule answers one user at most once in this many hours (`once_per_hours`). */
+  oncePerHours?: number
+  /** A text no rule answered, in a rule set with a hand-off: the Conversation counts them in a row. */
+  handoff?: Handoff
 }
+
+/** The rule set's `handoff`: after this many unmatched texts in a row, transfer, saying so first. */
+export interface Handoff {
+  afterUnmatched: number
+  text: string | null
+}
+
+/** The rule id recorded for a transfer made by the hand-off (reserved: no rule may take it). */
+export const HANDOFF_RULE_ID = 'handoff'

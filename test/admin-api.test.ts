@@ -548,9 +548,9 @@ describe('rules', () => {
       expect(answer.status, answer.text).toBe(200)
       return json<{ ruleId: string | null; replies: unknown[]; transfer: boolean; version: string }>(answer)
     }
-    expect(await preview({ type: 'text', text: ' 你好 ' })).toEqual({ ruleId: 'hi', replies: [{ type: 'text', text: 'hello' }], transfer: false, version })
-    expect(await preview({ type: 'text', text: 'order 12345' })).toEqual({ ruleId: 'order', replies: [{ type: 'text', text: 'order 12345 noted' }], transfer: true, version })
-    expect(await preview({ type: 'text', text: 'nothing matches' })).toEqual({ ruleId: null, replies: [], transfer: false, version })
+    expect(await preview({ type: 'text', text: ' 你好 ' })).toEqual({ ruleId: 'hi', replies: [{ type: 'text', text: 'hello' }], transfer: false, version, oncePerHours: null, handoffAfter: null })
+    expect(await preview({ type: 'text', text: 'order 12345' })).toEqual({ ruleId: 'order', replies: [{ type: 'text', text: 'order 12345 noted' }], transfer: true, version, oncePerHours: null, handoffAfter: null })
+    expect(await preview({ type: 'text', text: 'nothing matches' })).toEqual({ ruleId: null, replies: [], transfer: false, version, oncePerHours: null, handoffAfter: null })
     expect(await preview({ type: 'image' })).toMatchObject({ ruleId: 'photo', transfer: true })
     expect(await preview({ type: 'miniprogrampage', title: 'x' })).toMatchObject({ ruleId: null })
     expect(await preview({ type: 'event', event: 'user_enter_tempsession', session_from: 'pay' })).toMatchObject({ ruleId: 'pay', replies: [{ type: 'text', text: 'payment help' }] })
@@ -561,11 +561,21 @@ describe('rules', () => {
   it('previews a draft rule set without storing it', async () => {
     const draft = { rules: [{ id: 'draft-hi', when: { contains: ['hi'] }, reply: { type: 'image', url: 'https://example.com/a.png' } }], default: { type: 'text', text: 'default!' } }
     const hit = json(await api('/admin/api/rules/preview', { json: { message: { type: 'text', text: 'oh hi there' }, rules: draft } }))
-    expect(hit).toEqual({ ruleId: 'draft-hi', replies: [{ type: 'image', url: 'https://example.com/a.png' }], transfer: false, version: 'draft' })
+    expect(hit).toEqual({ ruleId: 'draft-hi', replies: [{ type: 'image', url: 'https://example.com/a.png' }], transfer: false, version: 'draft', oncePerHours: null, handoffAfter: null })
     const fallback = json(await api('/admin/api/rules/preview', { json: { message: { type: 'text', text: 'what' }, rules: draft } }))
     expect(fallback).toMatchObject({ ruleId: 'default', replies: [{ type: 'text', text: 'default!' }] })
     // The stored set is unchanged.
     expect(await env.RULES.get('rules')).toBe(RULES_TEXT)
+  })
+
+  it('a preview says when a welcome is once per hours and when an unmatched text may hand off', async () => {
+    const draft = {
+      handoff: { after_unmatched: 3, text: '转人工' },
+      rules: [{ id: 'welcome', when: { event: 'user_enter_tempsession' }, once_per_hours: 24, reply: { type: 'text', text: '欢迎' } }],
+    }
+    const preview = async (message: unknown) => json(await api('/admin/api/rules/preview', { json: { message, rules: draft } }))
+    expect(await preview({ type: 'event', event: 'user_enter_tempsession' })).toMatchObject({ ruleId: 'welcome', oncePerHours: 24, handoffAfter: null })
+    expect(await preview({ type: 'text', text: 'what' })).toMatchObject({ ruleId: null, transfer: false, handoffAfter: 3 })
   })
 
   it('previews as of an optional "at": office hours and rule dates', async () => {

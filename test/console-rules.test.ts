@@ -104,9 +104,16 @@ describe('the rules editor', () => {
     expect(await at('优惠', '2026-10-02T10:00+08:00')).toContain('data-rule-id="sale"')
     expect(await at('?', '2026-10-01T10:00+08:00')).toContain('休息中')
     const page = await submit('/admin/rules', await formOf(SCHEDULED, { op: 'check' }))
-    expect(page.text).toContain('name="r0.during"')
+    expect(page.text).toContain('name="r1.during"')
+    expect(page.text).toMatch(/name="r0.once_per_hours" value="24"/)
+    expect(page.text).toMatch(/name="handoff.after" value="3"/)
+    expect(await at('?', '2026-09-28T10:00+08:00')).toContain('data-preview-handoff')
+    const badOnce = await submit('/admin/rules', { ...(await formOf(SCHEDULED, { op: 'check' })), 'r0.once_per_hours': 'daily', 'handoff.after': '0' })
+    expect(badOnce.status).toBe(400)
+    expect(badOnce.text).toContain('rules[0].once_per_hours')
+    expect(badOnce.text).toContain('handoff.after_unmatched: must be at least 1')
     expect(page.text).toContain('value="2026-10-08T00:00+08:00"')
-    expect(page.text).toMatch(/name="r3.disabled" checked/)
+    expect(page.text).toMatch(/name="r4.disabled" checked/)
     expect(page.text).toContain('Asia/Shanghai')
     const bad = await submit('/admin/rules', await formOf(SCHEDULED, { op: 'preview', preview_text: 'x', preview_at: 'tomorrow' }))
     expect(bad.status).toBe(400)
@@ -169,7 +176,9 @@ describe('the rules editor', () => {
 /** Office hours, a default per hours, and rules with during, dates, enabled: false and random replies. */
 const SCHEDULED = {
   hours: { tz: 'Asia/Shanghai', weekly: { mon: ['09:00-18:00'], sat: [] }, closed: ['2026-10-01'], open: ['2026-09-27'] },
+  handoff: { after_unmatched: 3, text: '正在为您转接人工客服' },
   rules: [
+    { id: 'welcome', when: { event: 'user_enter_tempsession' }, once_per_hours: 24, reply: { type: 'text', text: '欢迎' } },
     { id: 'human', during: 'open', when: { text: ['人工'] }, reply: { type: 'transfer' } },
     { id: 'night', during: 'closed', when: { text: ['人工'] }, reply: { type: 'text', text: '下班了' } },
     { id: 'sale', from: '2026-10-01T00:00+08:00', until: '2026-10-08T00:00+08:00', when: { contains: ['优惠'] }, reply: { random: [{ type: 'text', text: 'A' }, [{ type: 'text', text: 'B' }]] } },

@@ -265,6 +265,25 @@ describe('rules:check for hours, dates and random replies', () => {
     ])
     expect(rule({ random: [ok], extra: 1 })).toEqual(['rule "r" at rules[0].reply.extra: unknown key "extra"'])
   })
+  it('once_per_hours only on an entry-event rule, in whole hours', () => {
+    const rule = (when: unknown, once: unknown) => problems({ rules: [{ id: 'w', when, once_per_hours: once, reply: ok }] })
+    expect(rule({ event: 'user_enter_tempsession' }, 24)).toEqual([])
+    expect(rule({ text: ['hi'] }, 24)).toEqual([
+      'rule "w" at rules[0].once_per_hours: only goes with "event": "user_enter_tempsession" (a welcome)',
+    ])
+    expect(rule({ event: 'user_enter_tempsession' }, 1.5)).toEqual(['rule "w" at rules[0].once_per_hours: must be a whole number of hours'])
+    expect(rule({ event: 'user_enter_tempsession' }, 0)).toEqual(['rule "w" at rules[0].once_per_hours: must be at least 1'])
+  })
+  it('the hand-off: a count from 1 to 100, an optional text; "handoff" is no rule id', () => {
+    expect(problems({ handoff: { after_unmatched: 3, text: '转人工' }, rules: [] })).toEqual([])
+    expect(problems({ handoff: { after_unmatched: 0 }, rules: [] })).toEqual(['handoff.after_unmatched: must be at least 1'])
+    expect(problems({ handoff: { after_unmatched: 101 }, rules: [] })).toEqual(['handoff.after_unmatched: must be at most 100'])
+    expect(problems({ handoff: { text: 'x' }, rules: [] })).toEqual(['handoff.after_unmatched: is required ("after_unmatched")'])
+    expect(problems({ handoff: { after_unmatched: 2, text: '' }, rules: [] })).toEqual(['handoff.text: must not be empty'])
+    expect(problems({ rules: [{ id: 'handoff', when: { text: ['x'] }, reply: ok }] })).toEqual([
+      'rule "handoff" at rules[0].id: "handoff" is reserved for the hand-off',
+    ])
+  })
   it('default entries are checked with their paths', () => {
     expect(problems({ hours: { tz: 'UTC', weekly: {} }, rules: [], default: [{ during: 'closed', reply: { type: 'text' } }] })).toEqual([
       'default[0].reply.text: is required ("text")',
@@ -286,7 +305,27 @@ describe('the compiled form (rules:compiled)', () => {
       { from: at('2026-10-01T00:00+08:00'), until: at('2026-10-08T00:00+08:00') },
     ])
     for (let i = 0; i < direct.size; i++) expect(decoded.action(i)).toEqual(direct.action(i))
+    expect(decoded.handoff).toBeNull()
     expect(decoded.action(6)).toEqual({ random: [{ transfer: false, sends: [say('你好呀')] }, { transfer: false, sends: [say('嗨'), say('有什么可以帮您？')] }, { transfer: false, sends: [say('在的')] }] })
+  })
+
+  it('carries once_per_hours and the hand-off, and decide puts them in the plan', () => {
+    const source = valid({
+      handoff: { after_unmatched: 2, text: '转人工' },
+      rules: [
+        { id: 'hi', when: { text: ['hi'] }, reply: say('hi') },
+        { id: 'welcome', when: { event: 'user_enter_tempsession' }, once_per_hours: 24, reply: say('欢迎') },
+      ],
+    })
+    const compiled = compileRules(source, VERSION)
+    for (const rules of [toRuleSet(compiled), decodeCompiled(encodeCompiled(compiled).buffer as ArrayBuffer)]) {
+      expect(rules.handoff).toEqual({ afterUnmatched: 2, text: '转人工' })
+      expect([rules.oncePerHours(0), rules.oncePerHours(1)]).toEqual([undefined, 24])
+      const enter: InboundMessage = { ...base, type: 'user_enter_tempsession', sessionFrom: '' }
+      expect(decide(rules, enter, 0)).toMatchObject({ ruleId: 'welcome', oncePerHours: 24 })
+      expect(decide(rules, text('hi'), 0).handoff).toBeUndefined()
+      expect(decide(rules, text('what?'), 0)).toMatchObject({ ruleId: null, handoff: { afterUnmatched: 2, text: '转人工' } })
+    }
   })
 
   it('a value of another format is not read (the loader recompiles from source)', () => {

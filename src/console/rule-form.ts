@@ -40,6 +40,8 @@ export interface RuleDraft {
   /** ISO date-times with an offset, or empty. */
   from: string
   until: string
+  /** With event: `once_per_hours` as typed, or empty. */
+  oncePerHours: string
   reply: ReplyDraft
 }
 
@@ -49,6 +51,9 @@ export interface Draft {
   rules: RuleDraft[]
   /** The `hours` block as JSON; empty when the set has none. */
   hours: string
+  /** The hand-off: `after_unmatched` as typed and its text; both empty when the set has none. */
+  handoffAfter: string
+  handoffText: string
   /** The default reply; null when the set has none. */
   fallback: ReplyDraft | null
 }
@@ -76,8 +81,15 @@ export function draftOf(source: unknown): Draft {
     schema: stringOf(set.$schema),
     rules: rules.map(ruleDraftOf),
     hours: set.hours === undefined ? '' : JSON.stringify(set.hours, null, 2),
+    ...handoffDraftOf(set.handoff),
     fallback: set.default === undefined ? null : replyDraftOf(set.default),
   }
+}
+
+function handoffDraftOf(raw: unknown): Pick<Draft, 'handoffAfter' | 'handoffText'> {
+  const handoff = isObject(raw) ? raw : {}
+  const after = handoff.after_unmatched
+  return { handoffAfter: after === undefined ? '' : String(after), handoffText: stringOf(handoff.text) }
 }
 
 function ruleDraftOf(raw: unknown): RuleDraft {
@@ -95,6 +107,7 @@ function ruleDraftOf(raw: unknown): RuleDraft {
     during: duringOf(rule.during),
     from: stringOf(rule.from),
     until: stringOf(rule.until),
+    oncePerHours: rule.once_per_hours === undefined ? '' : String(rule.once_per_hours),
     reply: replyDraftOf(rule.reply),
   }
 }
@@ -126,6 +139,7 @@ export function newRule(draft: Draft, question: string): RuleDraft {
     during: '',
     from: '',
     until: '',
+    oncePerHours: '',
     reply: { mode: 'text', text: '', json: '' },
   }
 }
@@ -134,7 +148,13 @@ export function newRule(draft: Draft, question: string): RuleDraft {
 
 /** The form's flat fields, as the page names them. */
 export function formFields(draft: Draft): Record<string, string> {
-  const fields: Record<string, string> = { schema: draft.schema, count: String(draft.rules.length), hours: draft.hours }
+  const fields: Record<string, string> = {
+    schema: draft.schema,
+    count: String(draft.rules.length),
+    hours: draft.hours,
+    'handoff.after': draft.handoffAfter,
+    'handoff.text': draft.handoffText,
+  }
   draft.rules.forEach((rule, i) => {
     Object.assign(fields, {
       [`r${i}.id`]: rule.id,
@@ -148,6 +168,7 @@ export function formFields(draft: Draft): Record<string, string> {
       [`r${i}.during`]: rule.during,
       [`r${i}.from`]: rule.from,
       [`r${i}.until`]: rule.until,
+      [`r${i}.once_per_hours`]: rule.oncePerHours,
     })
     Object.assign(fields, replyFields(`r${i}`, rule.reply))
   })
@@ -180,10 +201,18 @@ export function fromForm(form: Readonly<Record<string, unknown>>): Draft {
       during: duringOf(field(`r${i}.during`)),
       from: field(`r${i}.from`).trim(),
       until: field(`r${i}.until`).trim(),
+      oncePerHours: field(`r${i}.once_per_hours`).trim(),
       reply: replyFromForm(field, `r${i}`),
     })
   }
-  return { schema: field('schema'), rules, hours: field('hours').trim(), fallback: field('d.enabled') === 'on' ? replyFromForm(field, 'd') : null }
+  return {
+    schema: field('schema'),
+    rules,
+    hours: field('hours').trim(),
+    handoffAfter: field('handoff.after').trim(),
+    handoffText: field('handoff.text').trim(),
+    fallback: field('d.enabled') === 'on' ? replyFromForm(field, 'd') : null,
+  }
 }
 
 function replyFromForm(field: (name: string) => string, prefix: string): ReplyDraft {
@@ -215,15 +244,28 @@ export function ruleSetOf(draft: Draft): { value: Record<string, Json>; problems
     if (rule.from !== '') out.from = rule.from
     if (rule.until !== '') out.until = rule.until
     out.when = whenOf(rule)
+    if (rule.oncePerHours !== '') out.once_per_hours = numberOf(rule.oncePerHours)
     out.reply = replyOf(rule.reply, `rules[${i}].reply`, rule.id, problems)
     return out
   })
   const value: Record<string, Json> = {}
   if (draft.schema !== '') value.$schema = draft.schema
   if (draft.hours !== '') value.hours = jsonOf(draft.hours, 'hours', undefined, problems)
+  if (draft.handoffAfter !== '' || draft.handoffText !== '') {
+    const handoff: Record<string, Json> = {}
+    if (draft.handoffAfter !== '') handoff.after_unmatched = numberOf(draft.handoffAfter)
+    if (draft.handoffText !== '') handoff.text = draft.handoffText
+    value.handoff = handoff
+  }
   value.rules = rules
   if (draft.fallback) value.default = replyOf(draft.fallback, 'default', undefined, problems)
   return { value, problems }
+}
+
+/** A number as typed; anything else stays text, for the validator to name. */
+function numberOf(text: string): Json {
+  const n = Number(text)
+  return /^\d+(\.\d+)?$/.test(text) && Number.isFinite(n) ? n : text
 }
 
 function whenOf(rule: RuleDraft): Record<string, Json> {
@@ -263,15 +305,19 @@ export function toJson(value: unknown): string {
 
 export type RuleField = 'id' | 'note' | 'when' | 'reply' | 'schedule'
 
-/** Where an issue belongs on the page: a rule (by index) and its field, the default reply, the hours, or the set. */
-export function issueTarget(path: string): { rule: number; field: RuleField | null } | { rule: 'default' | 'hours' } | { rule: null } {
-  const match = /^rules\[(\d+)\](?:\.(id|note|when|reply|enabled|during|from|until))?/.exec(path)
+/** Where an issue belongs on the page: a rule (by index) and its field, the default reply, the hours, the hand-off, or the set. */
+export function issueTarget(
+  path: string,
+): { rule: number; field: RuleField | null } | { rule: 'default' | 'hours' | 'handoff' } | { rule: null } {
+  const match = /^rules\[(\d+)\](?:\.(id|note|when|reply|enabled|during|from|until|once_per_hours))?/.exec(path)
   if (match) {
     const key = match[2]
-    const field = key === undefined ? null : ['enabled', 'during', 'from', 'until'].includes(key) ? 'schedule' : (key as RuleField)
+    const field =
+      key === undefined ? null : ['enabled', 'during', 'from', 'until', 'once_per_hours'].includes(key) ? 'schedule' : (key as RuleField)
     return { rule: Number(match[1]), field }
   }
   if (path.startsWith('default')) return { rule: 'default' }
   if (path === 'hours' || path.startsWith('hours.')) return { rule: 'hours' }
+  if (path === 'handoff' || path.startsWith('handoff.')) return { rule: 'handoff' }
   return { rule: null }
 }

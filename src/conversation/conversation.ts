@@ -37,6 +37,7 @@ import { addReplies, nextDue, pendingCount } from './outbox'
 import { refusal, SAFETY_ALARM_MS } from './policy'
 import { deletableAt, lastActivityAt, nextPrunableAt, prune, PRUNE_EVERY_MS, retention, type Retention } from './retention'
 import { nextAlarm } from './schedule'
+import { applyMemory } from './rule-memory'
 import { addSeen, findSeen } from './seen'
 import { replyMaxAgeMs, retentionMs } from './settings'
 import { hasSchema, migrate, type OutboxRow } from './storage'
@@ -75,14 +76,16 @@ export class Conversation extends DurableObject<Env> {
   private recordRetryAt: number | null = null
 
   /** Records a push and its planned replies, atomically; a repeat changes nothing. */
-  async record(input: RecordInput): Promise<RecordResult> {
+  async record(pushed: RecordInput): Promise<RecordResult> {
     this.ensureSchema(true)
     const sql = this.ctx.storage.sql
     const now = Date.now()
     const policy = this.retention()
     const result = this.ctx.storage.transactionSync((): RecordResult => {
-      const seen = findSeen(sql, input.dedupKey)
+      const seen = findSeen(sql, pushed.dedupKey)
       if (seen) return { duplicate: true, transfer: seen.transfer === 1, pending: pendingCount(sql) }
+      // The plan as what the rules remember of this user changes it: a hand-off, a welcome already given.
+      const input: RecordInput = { ...pushed, plan: applyMemory(sql, pushed, now) }
       addSeen(sql, input, now)
       journalInbound(sql, input, this.appid(), now)
       // When the user acted, by WeChat's clock; a sender's clock ahead of ours never counts

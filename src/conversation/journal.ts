@@ -13,6 +13,7 @@ import type { ReplyMessage } from '../replies'
 import { parseReply } from './custom-message'
 import type { RecordInput } from './contract'
 import { refusal } from './policy'
+import { isUnmatched } from './rule-memory'
 import type { OutboxRow } from './storage'
 import { readWindow } from './window-store'
 
@@ -51,7 +52,7 @@ export function journalInbound(sql: SqlStorage, input: RecordInput, appid: strin
     ruleId: plan.ruleId,
     rulesVersion: plan.ruleSetVersion,
     // A user's text that no rule of their own answered: the questions the rules miss.
-    unmatched: input.kind === 'text' && (plan.ruleId === null || plan.ruleId === 'default'),
+    unmatched: isUnmatched(input.kind, plan.ruleId),
     at: Math.min(input.at, now),
   }
   sql.exec(

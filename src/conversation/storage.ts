@@ -90,7 +90,18 @@ CREATE TRIGGER IF NOT EXISTS outbox_journal_update AFTER UPDATE OF status, errco
 END;
 `
 
-const MIGRATIONS: readonly string[] = [V1, V2, V3]
+/**
+ * 4: what the rules remember about the user (`rule-memory.ts`): texts unmatched in a row,
+ * and when each once_per_hours rule last answered. Small integers under fixed keys.
+ */
+const V4 = `
+CREATE TABLE IF NOT EXISTS rule_memory (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+`
+
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4]
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -309,6 +309,14 @@ const PreviewAnswer = v.object({
   replies: v.pipe(v.array(ReplyMessageAnswer), v.description('What would be sent, in order (placeholders filled).')),
   transfer: v.boolean(),
   version: v.pipe(v.string(), v.description('The version of the rule set in force, or `draft`.')),
+  oncePerHours: v.pipe(
+    v.nullable(v.number()),
+    v.description('The rule answers one user at most once in this many hours (a user welcomed since gets nothing).'),
+  ),
+  handoffAfter: v.pipe(
+    v.nullable(v.number()),
+    v.description('An unmatched text: when it is this many in a row for the user, the hand-off transfers instead.'),
+  ),
 })
 
 const PreviewRefusal = v.object({ error: v.string(), issues: v.array(v.string()) })

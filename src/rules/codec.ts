@@ -8,7 +8,8 @@
  *   0  u32  MAGIC ("KFR1")
  *   4  u32  FORMAT (bumped on any layout change; other formats are ignored and recompiled)
  *   8  16 × ASCII  version (the SHA-256 prefix of the `rules` value it was compiled from)
- *  24  u32  header byte length, then the header (UTF-8 JSON: hours, defaults, and per layer
+ *  24  u32  header byte length, then the header (UTF-8 JSON: hours, defaults, once_per_hours,
+ *            the hand-off, and per layer
  *            its condition, regexes, msgtypes, events and table sizes), zero-padded to 4 bytes
  *       Int32 × (rules + 1): byte offsets of each rule's entry in the entries section
  *       then for every layer (rule-set.ts), in header order:
@@ -20,8 +21,9 @@
  * Int32Arrays are platform-endian; every Workers and Node host we run on is little-endian.
  */
 import type { Automaton } from './automaton'
-import { toLayer, type CompiledRules } from './compile'
+import { limitsOf, toLayer, type CompiledRules } from './compile'
 import { hoursTable, type HoursData } from './hours'
+import type { Handoff } from '../replies'
 import type { Answer, Condition, DefaultAnswer, RuleSet } from './rule-set'
 import { buildTextTable, lookupText, type TextTable } from './text-table'
 
@@ -29,8 +31,9 @@ const MAGIC = 0x3152464b // "KFR1" read little-endian
 /**
  * 2: regexes run on the linear-time engine, which refuses some patterns format 1 accepted.
  * 3: layers per condition (during/from/until), office hours, defaults with during, random answers.
+ * 4: once_per_hours and the hand-off, in the header.
  */
-export const FORMAT = 3
+export const FORMAT = 4
 const VERSION_LENGTH = 16
 const HEADER_AT = 28
 
@@ -47,6 +50,8 @@ interface LayerHeader {
 
 interface Header {
   rules: number
+  oncePerHours: [number, number][]
+  handoff: Handoff | null
   defaults: DefaultAnswer[]
   hours: HoursData | null
   layers: LayerHeader[]
@@ -57,6 +62,8 @@ export function encodeCompiled(compiled: CompiledRules): Uint8Array {
   const layers = compiled.layers.map((layer) => ({ layer, exact: buildTextTable(layer.exact) }))
   const header: Header = {
     rules: compiled.ruleIds.length,
+    oncePerHours: compiled.oncePerHours,
+    handoff: compiled.handoff,
     defaults: compiled.defaults,
     hours: compiled.hours,
     layers: layers.map(({ layer, exact }) => ({
@@ -158,6 +165,7 @@ export function decodeCompiled(buffer: ArrayBuffer): RuleSet {
     size: header.rules,
     ruleId: (index) => entry(index)[0],
     action: (index) => entry(index)[1],
+    ...limitsOf(header),
     defaults: header.defaults,
     hours: header.hours === null ? null : hoursTable(header.hours),
     layers,

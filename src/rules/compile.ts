@@ -21,7 +21,7 @@ import {
   type RuleSet,
 } from './rule-set'
 import type { RepliesSource, ReplySource, RuleReplySource, RuleSetSource, RuleSource } from './schema'
-import type { ReplyMessage } from '../replies'
+import type { Handoff, ReplyMessage } from '../replies'
 
 /** One layer's tables as plain data (see rule-set.ts). */
 export interface CompiledLayer {
@@ -38,6 +38,9 @@ export interface CompiledRules {
   version: string
   ruleIds: string[]
   actions: Answer[]
+  /** [rule index, hours] for the rules with once_per_hours (few have it). */
+  oncePerHours: [number, number][]
+  handoff: Handoff | null
   defaults: DefaultAnswer[]
   hours: HoursData | null
   layers: CompiledLayer[]
@@ -60,6 +63,13 @@ export function compileRules(source: RuleSetSource, version: string): CompiledRu
     version,
     ruleIds: source.rules.map((rule) => rule.id),
     actions: source.rules.map((rule) => toAnswer(rule.reply)),
+    oncePerHours: source.rules.flatMap((rule, index): [number, number][] =>
+      rule.once_per_hours === undefined ? [] : [[index, rule.once_per_hours]],
+    ),
+    handoff:
+      source.handoff === undefined
+        ? null
+        : { afterUnmatched: source.handoff.after_unmatched, text: source.handoff.text ?? null },
     defaults:
       source.default === undefined
         ? []
@@ -116,10 +126,17 @@ export function toRuleSet(compiled: CompiledRules): RuleSet {
     size: ruleIds.length,
     ruleId: (index) => ruleIds[index]!,
     action: (index) => actions[index]!,
+    ...limitsOf(compiled),
     defaults: compiled.defaults,
     hours: compiled.hours === null ? null : hoursTable(compiled.hours),
     layers: compiled.layers.map(toLayer),
   }
+}
+
+/** The per-user limits of a compiled set, as the RuleSet exposes them (shared with codec.ts). */
+export function limitsOf(compiled: Pick<CompiledRules, 'oncePerHours' | 'handoff'>): Pick<RuleSet, 'oncePerHours' | 'handoff'> {
+  const once = new Map(compiled.oncePerHours)
+  return { oncePerHours: (index) => once.get(index), handoff: compiled.handoff }
 }
 
 /** Tables as data → the lookups decide uses (shared with codec.ts, which passes its own exact). */

@@ -23,12 +23,18 @@ export const randomPick: Pick = (count) => crypto.getRandomValues(new Uint32Arra
 export function decide(ruleSet: RuleSet, message: InboundMessage, now: number, pick: Pick = randomPick): ReplyPlan {
   const clock = new Clock(ruleSet, now)
   const { index, groups } = winner(ruleSet, message, clock)
-  if (index !== NONE) return plan(ruleSet, ruleSet.ruleId(index), choose(ruleSet.action(index), pick), message, groups)
-  if (message.type === 'text') {
-    const entry = ruleSet.defaults.find((d) => d.during === undefined || clock.during(d.during))
-    if (entry) return plan(ruleSet, 'default', choose(entry.answer, pick), message, null)
+  if (index !== NONE) {
+    const found = plan(ruleSet, ruleSet.ruleId(index), choose(ruleSet.action(index), pick), message, groups)
+    const once = ruleSet.oncePerHours(index)
+    return once === undefined ? found : { ...found, oncePerHours: once }
   }
-  return { ruleId: null, ruleSetVersion: ruleSet.version, transfer: false, sends: [] }
+  if (message.type !== 'text') return { ruleId: null, ruleSetVersion: ruleSet.version, transfer: false, sends: [] }
+  const entry = ruleSet.defaults.find((d) => d.during === undefined || clock.during(d.during))
+  const unmatched: ReplyPlan = entry
+    ? plan(ruleSet, 'default', choose(entry.answer, pick), message, null)
+    : { ruleId: null, ruleSetVersion: ruleSet.version, transfer: false, sends: [] }
+  // The Conversation object knows how many came before in a row, and hands off when it is time.
+  return ruleSet.handoff === null ? unmatched : { ...unmatched, handoff: ruleSet.handoff }
 }
 
 /** Whether conditions hold at `now`; the office-hours check runs at most once per message. */

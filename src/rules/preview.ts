@@ -16,11 +16,22 @@ export interface Preview {
   replies: ReplyMessage[]
   transfer: boolean
   version: string
+  /** The rule answers one user at most once in this many hours; null when it has no such limit. */
+  oncePerHours: number | null
+  /** A text no rule answered: this many in a row hand the user off instead; null without a hand-off. */
+  handoffAfter: number | null
 }
 
 export function previewRules(ruleSet: RuleSet, message: PreviewMessage, now: number): Preview {
   const plan = decide(ruleSet, inboundOf(message, now), now)
-  return { ruleId: plan.ruleId, replies: plan.sends, transfer: plan.transfer, version: plan.ruleSetVersion }
+  return {
+    ruleId: plan.ruleId,
+    replies: plan.sends,
+    transfer: plan.transfer,
+    version: plan.ruleSetVersion,
+    oncePerHours: plan.oncePerHours ?? null,
+    handoffAfter: plan.handoff?.afterUnmatched ?? null,
+  }
 }
 
 /** The push a preview stands for: only the fields rules look at matter. */

@@ -4,7 +4,7 @@
  * data; indices are positions in the file, so the lowest matching index is the rule that
  * comes first.
  */
-import type { ReplyMessage } from '../replies'
+import type { Handoff, ReplyMessage } from '../replies'
 import { EMPTY_AUTOMATON, type Automaton } from './automaton'
 import type { HoursTable } from './hours'
 import type { RegexProgram } from './regex'
@@ -67,6 +67,10 @@ export interface RuleSet {
   readonly ruleId: (index: number) => string
   /** The answer of the rule at an index. */
   readonly action: (index: number) => Answer
+  /** A rule's `once_per_hours`, when it has one. */
+  readonly oncePerHours: (index: number) => number | undefined
+  /** Transfer after unmatched texts in a row; null when the set has no hand-off. */
+  readonly handoff: Handoff | null
   /** For text that no rule matched: the first entry whose `during` fits answers. */
   readonly defaults: readonly DefaultAnswer[]
   /** Office hours, for `during`; null when the set has none. */
@@ -86,6 +90,8 @@ export const EMPTY_RULE_SET: RuleSet = {
   size: 0,
   ruleId: () => '',
   action: () => ({ transfer: false, sends: [] }),
+  oncePerHours: () => undefined,
+  handoff: null,
   defaults: [],
   hours: null,
   layers: [

@@ -12,6 +12,7 @@ import * as v from 'valibot'
 import { DATE, INTERVAL, WEEKDAYS } from './hours'
 import { foldText } from './normalize'
 import { regexProblem } from './regex'
+import { HANDOFF_RULE_ID } from '../replies'
 
 export const MAX_REPLIES = 5
 export const MAX_TEXT_BYTES = 2048
@@ -19,6 +20,9 @@ export const MAX_TITLE = 64
 export const MAX_DESCRIPTION = 120
 export const MAX_URL = 1024
 export const MAX_KEYWORD = 200
+/** A year: a Conversation object is deleted after RETENTION_DAYS of quiet anyway. */
+export const MAX_ONCE_PER_HOURS = 8760
+export const MAX_HANDOFF_AFTER = 100
 
 export const MSG_TYPES = ['text', 'image', 'miniprogrampage'] as const
 export const EVENTS = [
@@ -184,6 +188,7 @@ export const RuleSchema = v.strictObject({
     v.regex(/^\S+$/, 'must be non-empty, without spaces'),
     v.maxLength(64, 'must be at most 64 characters'),
     v.check((id) => id !== 'default', '"default" is reserved for the default reply'),
+    v.check((id) => id !== HANDOFF_RULE_ID, '"handoff" is reserved for the hand-off'),
     v.description('A unique name for the rule; shows in logs as ruleId.'),
   ),
   note: v.optional(v.pipe(v.string(), v.description('A comment for people; ignored.'))),
@@ -193,6 +198,17 @@ export const RuleSchema = v.strictObject({
   until: v.optional(v.pipe(DateTimeSchema, v.description('The rule applies before this instant (exclusive).'))),
   when: WhenSchema,
   reply: RuleReplySchema,
+  once_per_hours: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer('must be a whole number of hours'),
+      v.minValue(1, 'must be at least 1'),
+      v.maxValue(MAX_ONCE_PER_HOURS, `must be at most ${MAX_ONCE_PER_HOURS}`),
+      v.description(
+        'With event user_enter_tempsession: answer one user at most once in this many hours (a welcome once a day: 24).',
+      ),
+    ),
+  ),
 })
 
 const Interval = v.pipe(
@@ -235,9 +251,30 @@ export const DefaultSchema = v.lazy((input: unknown) =>
       : RuleReplySchema,
 )
 
+export const HandoffSchema = v.strictObject({
+  after_unmatched: v.pipe(
+    v.number(),
+    v.integer('must be a whole number'),
+    v.minValue(1, 'must be at least 1'),
+    v.maxValue(MAX_HANDOFF_AFTER, `must be at most ${MAX_HANDOFF_AFTER}`),
+    v.description('Transfer after this many texts in a row that no rule answered (the default reply counts as unmatched).'),
+  ),
+  text: v.optional(
+    v.pipe(
+      v.string(),
+      v.nonEmpty('must not be empty'),
+      v.maxBytes(MAX_TEXT_BYTES, `must be at most ${MAX_TEXT_BYTES} bytes (UTF-8)`),
+      v.description('Sent to the user as the transfer happens, e.g. 正在为您转接人工客服，请稍候.'),
+    ),
+  ),
+})
+
 export const RuleSetSchema = v.strictObject({
   $schema: v.optional(v.string()),
   hours: v.optional(v.pipe(HoursSchema, v.description('Office hours, for rules and defaults with during.'))),
+  handoff: v.optional(
+    v.pipe(HandoffSchema, v.description('Hand the user to the customer-service tool after unmatched texts in a row.')),
+  ),
   rules: v.pipe(v.array(RuleSchema), v.description('Tried in file order; the first match wins.')),
   default: v.optional(
     v.pipe(
@@ -259,5 +296,6 @@ export type RepliesSource = v.InferOutput<typeof RepliesSchema>
 export type RuleReplySource = v.InferOutput<typeof AnyReply>
 export type DefaultSource = v.InferOutput<typeof AnyDefault>
 export type DefaultEntrySource = v.InferOutput<typeof DefaultEntry>
+export type HandoffSource = v.InferOutput<typeof HandoffSchema>
 export type HoursSchemaSource = v.InferOutput<typeof HoursSchema>
 export type During = 'open' | 'closed'

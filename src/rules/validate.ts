@@ -109,6 +109,9 @@ function ruleIssues(rule: RuleSource, index: number): RuleIssue[] {
   if (when.session_from !== undefined && when.event !== 'user_enter_tempsession') {
     issues.push(at(rule.id, `${path}.when.session_from`, 'only goes with "event": "user_enter_tempsession"'))
   }
+  if (rule.once_per_hours !== undefined && when.event !== 'user_enter_tempsession') {
+    issues.push(at(rule.id, `${path}.once_per_hours`, 'only goes with "event": "user_enter_tempsession" (a welcome)'))
+  }
   if (rule.from !== undefined && rule.until !== undefined && Date.parse(rule.until) <= Date.parse(rule.from)) {
     issues.push(at(rule.id, `${path}.until`, `is not after from (${rule.from}): the rule would never apply`))
   }

@@ -74,7 +74,12 @@ export type EventMessage =
 export type InboundMessage = UserMessage | EventMessage | UnknownMessage
 
 export function isUserMessage(message: InboundMessage): message is UserMessage {
-  return message.type === 'text' || message.type === 'image' || message.type === 'miniprogrampage'
+  return isUserMessageType(message.type)
+}
+
+/** By type alone, as the Conversation object records it. */
+export function isUserMessageType(type: string): boolean {
+  return type === 'text' || type === 'image' || type === 'miniprogrampage'
 }
 
 /** XML and JSON push bodies start with `<` and `{`; the content type is not trusted. */

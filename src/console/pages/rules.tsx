@@ -45,6 +45,11 @@ const STRINGS: Strings<{
   dateHint: string
   hours: string
   hoursHint: string
+  handoff: string
+  handoffAfter: string
+  handoffText: string
+  handoffHint: string
+  oncePerHours: string
   reply: string
   replyMode: string
   modeText: string
@@ -62,6 +67,8 @@ const STRINGS: Strings<{
   previewNone: string
   previewRule: string
   previewTransfer: string
+  previewOnce: (hours: number) => string
+  previewHandoff: (count: number) => string
   check: string
   publish: string
   asJson: string
@@ -95,6 +102,11 @@ const STRINGS: Strings<{
     until: '结束（不含）',
     dateHint: '如 2026-10-01T00:00+08:00，可不填',
     hours: '上班时间（JSON：tz、weekly、closed 节假日、open 调休上班日）',
+    handoff: '转人工',
+    handoffAfter: '连续未匹配几条后转人工（留空：不转）',
+    handoffText: '转接时告诉用户',
+    handoffHint: '正在为您转接人工客服，请稍候',
+    oncePerHours: '同一用户几小时内只回复一次（留空：每次都回复）',
     hoursHint: '例：{"tz": "Asia/Shanghai", "weekly": {"mon": ["09:00-18:00"]}, "closed": ["2026-10-01"], "open": ["2026-09-27"]}',
     reply: '回复',
     replyMode: '回复方式',
@@ -113,6 +125,8 @@ const STRINGS: Strings<{
     previewNone: '没有回复。',
     previewRule: '命中规则',
     previewTransfer: '转给客服工具',
+    previewOnce: (hours) => `同一用户 ${hours} 小时内只收到一次。`,
+    previewHandoff: (count) => `若这是该用户连续第 ${count} 条未匹配的消息，将改为转人工客服。`,
     check: '检查',
     publish: '发布',
     asJson: '以 JSON 编辑整个规则集',
@@ -146,6 +160,11 @@ const STRINGS: Strings<{
     until: 'Until (exclusive)',
     dateHint: 'e.g. 2026-10-01T00:00+08:00; optional',
     hours: 'Office hours (JSON: tz, weekly, closed holidays, open make-up days)',
+    handoff: 'Hand-off',
+    handoffAfter: 'Transfer after this many unmatched texts in a row (empty: never)',
+    handoffText: 'Tell the user, as it happens',
+    handoffHint: 'Connecting you to a person, one moment please',
+    oncePerHours: 'Answer one user at most once in this many hours (empty: every time)',
     hoursHint: 'e.g. {"tz": "Asia/Shanghai", "weekly": {"mon": ["09:00-18:00"]}, "closed": ["2026-10-01"], "open": ["2026-09-27"]}',
     reply: 'Reply',
     replyMode: 'Reply as',
@@ -164,6 +183,8 @@ const STRINGS: Strings<{
     previewNone: 'No reply.',
     previewRule: 'Rule',
     previewTransfer: 'Handed to the customer-service tool',
+    previewOnce: (hours) => `A user gets this at most once every ${hours} h.`,
+    previewHandoff: (count) => `If this is the user's ${count}th unmatched text in a row, they are handed to the customer-service tool instead.`,
     check: 'Check',
     publish: 'Publish',
     asJson: 'Edit the whole rule set as JSON',
@@ -193,7 +214,7 @@ export interface RulesPageProps {
 export function RulesPage(props: RulesPageProps) {
   const t = STRINGS[props.lang]
   const { draft } = props
-  const byRule = new Map<number | 'default' | 'hours' | null, RuleIssue[]>()
+  const byRule = new Map<number | 'default' | 'hours' | 'handoff' | null, RuleIssue[]>()
   for (const issue of props.issues) {
     const target = issueTarget(issue.path)
     byRule.set(target.rule, [...(byRule.get(target.rule) ?? []), issue])
@@ -238,6 +259,20 @@ export function RulesPage(props: RulesPageProps) {
             {draft.hours}
           </textarea>
           <Issues issues={byRule.get('hours') ?? []} />
+        </fieldset>
+        <fieldset data-handoff>
+          <legend>{t.handoff}</legend>
+          <div class="row">
+            <div>
+              <label for="handoff.after">{t.handoffAfter}</label>
+              <input id="handoff.after" name="handoff.after" value={draft.handoffAfter} inputmode="numeric" size={4} />
+            </div>
+            <div style="flex:1;min-width:12em">
+              <label for="handoff.text">{t.handoffText}</label>
+              <input id="handoff.text" name="handoff.text" value={draft.handoffText} placeholder={t.handoffHint} style="width:100%" />
+            </div>
+          </div>
+          <Issues issues={byRule.get('handoff') ?? []} />
         </fieldset>
         <fieldset data-default-reply>
           <legend>{t.fallback}</legend>
@@ -337,9 +372,12 @@ function RuleFields(props: { t: T; rule: RuleDraft; index: number; last: boolean
         <div>
           <label for={`r${i}.session_from`}>{t.sessionFrom}</label>
           <input id={`r${i}.session_from`} name={`r${i}.session_from`} value={rule.sessionFrom} />
+          <label for={`r${i}.once_per_hours`}>{t.oncePerHours}</label>
+          <input id={`r${i}.once_per_hours`} name={`r${i}.once_per_hours`} value={rule.oncePerHours} inputmode="numeric" size={5} />
         </div>
       )}
       {rule.when !== 'event' && <input type="hidden" name={`r${i}.session_from`} value={rule.sessionFrom} />}
+      {rule.when !== 'event' && <input type="hidden" name={`r${i}.once_per_hours`} value={rule.oncePerHours} />}
       <Issues issues={issuesOf('when')} />
       <div class="row" data-schedule>
         <div>
@@ -444,6 +482,8 @@ function PreviewResult(props: { t: T; preview: Preview }) {
         {t.previewRule}: <code>{preview.ruleId ?? '–'}</code>
       </p>
       {preview.transfer && <p>{t.previewTransfer}</p>}
+      {preview.oncePerHours !== null && <p class="muted" data-preview-once>{t.previewOnce(preview.oncePerHours)}</p>}
+      {preview.handoffAfter !== null && <p class="muted" data-preview-handoff>{t.previewHandoff(preview.handoffAfter)}</p>}
       {preview.replies.length === 0 && !preview.transfer && <p class="muted">{t.previewNone}</p>}
       <div class="chat">
         {preview.replies.map((reply) => (
