@@ -100,9 +100,8 @@ export function checkSubscribeSend(body: Json): WxError | null {
   }
   const touserError = checkTouser(body)
   if (touserError) return touserError
-  if (typeof body.template_id !== 'string' || !/^[\w-]{10,}$/.test(body.template_id)) {
-    return wxError(40037, 'invalid template_id')
-  }
+  const templateError = checkTemplateId(body.template_id)
+  if (templateError) return templateError
   if (body.page !== undefined && (typeof body.page !== 'string' || body.page.startsWith('/'))) {
     return wxError(41030, 'invalid page')
   }
@@ -117,6 +116,55 @@ export function checkSubscribeSend(body: Json): WxError | null {
   }
   for (const [key, entry] of Object.entries(body.data)) {
     if (exactStrings(entry, ['value'])) return wxError(47003, `argument invalid! data.${key}.value`)
+  }
+  return null
+}
+
+function checkTemplateId(templateId: unknown): WxError | null {
+  if (typeof templateId !== 'string' || !/^[\w-]{10,}$/.test(templateId)) return wxError(40037, 'invalid template_id')
+  return null
+}
+
+const UNIFORM_KEYS = ['touser', 'weapp_template_msg', 'mp_template_msg']
+const MP_TEMPLATE_KEYS = ['appid', 'template_id', 'url', 'miniprogram', 'data']
+
+/**
+ * uniform_send: touser and mp_template_msg, an Official Account template message. The mini
+ * program half, weapp_template_msg, is retired: WeChat answers it 45103 "This API has been
+ * unsupported" (developers.weixin.qq.com/community/develop/doc/000e661b750fd0329b2caa4685bc00).
+ */
+export function checkUniformSend(body: Json): WxError | null {
+  for (const key of Object.keys(body)) {
+    if (!UNIFORM_KEYS.includes(key)) return dataFormat(`unknown field ${key}`)
+  }
+  const touserError = checkTouser(body)
+  if (touserError) return touserError
+  if (body.weapp_template_msg !== undefined) return wxError(45103, 'This API has been unsupported')
+  const mp = body.mp_template_msg
+  if (!isObject(mp)) return dataFormat('missing mp_template_msg')
+  for (const key of Object.keys(mp)) {
+    if (!MP_TEMPLATE_KEYS.includes(key)) return dataFormat(`mp_template_msg: unknown field ${key}`)
+  }
+  if (typeof mp.appid !== 'string' || !APPID.test(mp.appid)) return wxError(40013, 'invalid appid')
+  const templateError = checkTemplateId(mp.template_id)
+  if (templateError) return templateError
+  if (mp.url !== undefined && typeof mp.url !== 'string') return dataFormat('mp_template_msg: bad url')
+  if (mp.miniprogram !== undefined) {
+    const problem = exactStrings(mp.miniprogram, ['appid'], ['pagepath'])
+    if (problem) return dataFormat(`mp_template_msg.miniprogram: ${problem}`)
+    if (!APPID.test(String((mp.miniprogram as Json).appid))) return wxError(40013, 'invalid appid')
+  }
+  if (!isObject(mp.data) || Object.keys(mp.data).length === 0) return dataFormat('mp_template_msg: missing data')
+  for (const [key, entry] of Object.entries(mp.data)) {
+    // An Official Account keyword may be empty (a blank remark), unlike a subscribe value.
+    const fields = isObject(entry) ? Object.keys(entry) : null
+    if (!fields || fields.some((field) => field !== 'value' && field !== 'color')) {
+      return dataFormat(`mp_template_msg.data.${key}: unknown field`)
+    }
+    const { value, color } = entry as Json
+    if (typeof value !== 'string' || (color !== undefined && typeof color !== 'string')) {
+      return dataFormat(`mp_template_msg.data.${key}: value and color are strings`)
+    }
   }
   return null
 }

@@ -1,8 +1,10 @@
 /**
  * A fake of the WeChat server API on loopback, as strict as the real one: unknown token →
  * 40001, expired → 42001, missing multipart `media` → 41005, unparseable body → 47001,
- * unknown field names → 47001, bad openid → 40003. It records every call, injects faults
- * on request, and serves test images, so the Worker's tests (Vitest globalSetup), the local
+ * unknown field names → 47001, bad openid → 40003, bad template_id → 40037, a retired
+ * weapp_template_msg → 45103. It records every call (path, body, answer: `GET /__fake/calls`),
+ * injects faults on request (any errcode, e.g. 43101 for one touser of subscribe/send, 43004
+ * for uniform_send), and serves test images, so the Worker's tests (Vitest globalSetup), the local
  * stand-in (`npm start`) and other integration tests share one fake and never reach
  * api.weixin.qq.com. State is scoped by appid: parallel test files use their own appids.
  *
@@ -33,6 +35,7 @@ import {
   checkSubscribeSend,
   checkTokenQuery,
   checkTyping,
+  checkUniformSend,
   isObject,
   wxError,
   type WxError,
@@ -229,6 +232,7 @@ const ROUTES: Record<string, Route> = {
   '/cgi-bin/media/upload': { method: 'POST', authenticated: true, handler: mediaUpload },
   '/cgi-bin/media/get': { method: 'GET', authenticated: true, handler: mediaGet },
   '/cgi-bin/message/subscribe/send': { method: 'POST', authenticated: true, handler: subscribeSend },
+  '/cgi-bin/message/wxopen/template/uniform_send': { method: 'POST', authenticated: true, handler: uniformSend },
 }
 
 function route(state: FakeState, context: CallContext): Answer {
@@ -298,6 +302,14 @@ function subscribeSend(_state: FakeState, context: CallContext): Answer {
   if (isError(body)) return fail(body)
   const problem = checkSubscribeSend(body)
   return problem ? fail(problem) : ok({ errcode: 0, errmsg: 'ok', msgid: Date.now() })
+}
+
+/** Whether the user follows the Official Account is not modelled: a test injects 43004. */
+function uniformSend(_state: FakeState, context: CallContext): Answer {
+  const body = jsonBody(context)
+  if (isError(body)) return fail(body)
+  const problem = checkUniformSend(body)
+  return problem ? fail(problem) : ok({ errcode: 0, errmsg: 'ok' })
 }
 
 function mediaUpload(state: FakeState, context: CallContext, appid: string): Answer {

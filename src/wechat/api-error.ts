@@ -50,6 +50,18 @@ export const Errcode = {
   outOfCountLimit: 45047,
   dataFormat: 47001,
   argumentInvalid: 47003,
+  /** uniform_send: the appid is not bound to this mini program or not of the same owner. */
+  invalidAppid: 40013,
+  /** subscribe/send, uniform_send. */
+  invalidTemplateId: 40037,
+  /** The retired weapp_template_msg only. */
+  invalidFormId: 41028,
+  formIdUsed: 41029,
+  invalidPage: 41030,
+  /** uniform_send: the user does not follow the Official Account. */
+  requireSubscribe: 43004,
+  /** subscribe/send: the user has no grant for this template (refused, revoked or used up). */
+  userNotSubscribed: 43101,
 } as const
 
 const RETRYABLE = new Set<number>([
@@ -73,6 +85,49 @@ export function classifyErrcode(errcode: number): ApiErrorKind {
   if (RETRYABLE.has(errcode)) return 'retryable'
   if (TOKEN_ERRCODES.has(errcode)) return 'token'
   return 'permanent'
+}
+
+/**
+ * What an errcode means, in a few words the console and logs can show next to WeChat's terse
+ * errmsg. Sources: the global return codes
+ * (https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html),
+ * subscribe/send's errcodes
+ * (https://developers.weixin.qq.com/miniprogram/dev/server/API/mp-message-management/subscribe-message/api_sendmessage.html)
+ * and uniform_send's
+ * (https://developers.weixin.qq.com/miniprogram/dev/server/API/mp-message-management/uniform-message/api_senduniformmessage.html).
+ */
+const EXPLANATIONS: ReadonlyMap<number, string> = new Map([
+  [Errcode.busy, 'WeChat is busy; try again later'],
+  [Errcode.invalidCredential, 'the AppSecret or the access_token is wrong or not the latest'],
+  [Errcode.invalidOpenid, 'touser is not an openid of this app'],
+  [Errcode.invalidMediaId, 'the media_id is unknown or expired (temporary media last 3 days)'],
+  [Errcode.invalidAppid, 'the appid is wrong, or not bound to this mini program with the same owner'],
+  [Errcode.invalidAccessToken, 'the access_token is not valid'],
+  [Errcode.invalidTemplateId, 'the template_id is empty or not a template of this account'],
+  [Errcode.invalidFormId, 'the form_id is invalid or expired (weapp_template_msg, which is retired)'],
+  [Errcode.formIdUsed, 'the form_id was already used (weapp_template_msg, which is retired)'],
+  [Errcode.invalidPage, 'the page does not exist in the released mini program'],
+  [Errcode.accessTokenExpired, 'the access_token expired'],
+  [Errcode.requireSubscribe, 'the user does not follow the Official Account'],
+  [
+    Errcode.userNotSubscribed,
+    'the user has no grant for this template: refused it, revoked it, or a one-time grant was used',
+  ],
+  [43107, 'subscribe messages are banned for this account or this template'],
+  [43108, 'another message to this user is being sent at the same moment'],
+  [Errcode.dailyQuota, 'the daily call quota is used up'],
+  [Errcode.minuteQuota, 'the per-minute call quota is used up; try again next minute'],
+  [Errcode.outOfTimeLimit, 'the user’s 48-hour window is closed'],
+  [Errcode.outOfCountLimit, 'the user’s message allowance in this window is used up'],
+  [45168, 'the message contains a sensitive word'],
+  [Errcode.dataFormat, 'the body is not the JSON the API expects'],
+  [Errcode.argumentInvalid, 'a field is invalid, e.g. a template value breaking its keyword rule (errmsg names it)'],
+  [48001, 'this app is not authorized for the API'],
+])
+
+/** A short English explanation of a WeChat errcode, or undefined for one not listed. */
+export function explainErrcode(errcode: number): string | undefined {
+  return EXPLANATIONS.get(errcode)
 }
 
 export interface WechatApiErrorInit {

@@ -1,6 +1,6 @@
 /**
- * The WeChat server API client: custom/send, typing, temporary image upload and
- * subscribe/send, each with the access_token from `token.ts`. Every failure is a
+ * The WeChat server API client: custom/send, typing, temporary image upload, subscribe/send
+ * and uniform_send, each with the access_token from `token.ts`. Every failure is a
  * WechatApiError (`api-error.ts`) of kind retryable, token or permanent. A call refused for
  * its token (40001/42001/40014) gets one new token and one retry, inside the client.
  *
@@ -10,6 +10,7 @@
  * - POST /cgi-bin/message/custom/business/typing
  * - POST /cgi-bin/media/upload?type=image        (media.ts)
  * - POST /cgi-bin/message/subscribe/send
+ * - POST /cgi-bin/message/wxopen/template/uniform_send
  */
 import { apiBase, numberSetting, requireSetting, type Env } from '../env'
 import { log } from '../log'
@@ -29,6 +30,7 @@ import { TokenSource } from './token'
 export {
   classifyErrcode,
   Errcode,
+  explainErrcode,
   SyntheticErrcode,
   TOKEN_ERRCODES,
   WechatApiError,
@@ -45,6 +47,13 @@ export const CUSTOM_SEND_PATH = '/cgi-bin/message/custom/send'
  */
 export const TYPING_PATH = '/cgi-bin/message/custom/business/typing'
 export const SUBSCRIBE_SEND_PATH = '/cgi-bin/message/subscribe/send'
+/**
+ * The uniform service message (统一服务消息): today an Official Account template message sent
+ * with the mini program's token, to a user of either. Its mini program half,
+ * weapp_template_msg, is retired ("小程序模板消息已下线，不用传此节点").
+ * https://developers.weixin.qq.com/miniprogram/dev/server/API/mp-message-management/uniform-message/api_senduniformmessage.html
+ */
+export const UNIFORM_SEND_PATH = '/cgi-bin/message/wxopen/template/uniform_send'
 
 /** Every call's time-out unless the constructor says otherwise. */
 export const DEFAULT_TIMEOUT_MS = 8_000
@@ -65,6 +74,23 @@ export interface SubscribeMessage {
   data: Record<string, { value: string }>
   miniprogram_state?: 'developer' | 'trial' | 'formal'
   lang?: 'zh_CN' | 'en_US' | 'zh_HK' | 'zh_TW'
+}
+
+/** The Official Account template message a uniform_send carries. */
+export interface MpTemplateMessage {
+  /** The Official Account's appid: bound to this mini program, same owner (else 40013). */
+  appid: string
+  template_id: string
+  /** Where a tap goes; with `miniprogram` too, the mini program wins. */
+  url?: string
+  miniprogram?: { appid: string; pagepath?: string }
+  data: Record<string, { value: string; color?: string }>
+}
+
+export interface UniformMessage {
+  /** The user's openid in this mini program or in the Official Account. */
+  touser: string
+  mp_template_msg: MpTemplateMessage
 }
 
 export interface WechatClientOptions {
@@ -164,8 +190,22 @@ export class WechatClient {
     await this.#cache.delete(await mediaKey(this.appid, url))
   }
 
+  /**
+   * One subscribe message. A refusal throws WechatApiError with WeChat's errcode, api
+   * `subscribe/send` and kind `permanent`: 43101 no grant (refused, or a one-time grant used),
+   * 40037 bad template_id, 47003 a data value breaking its rule, 41030 bad page.
+   */
   async sendSubscribe(message: SubscribeMessage): Promise<void> {
     await this.#postJson('subscribe/send', SUBSCRIBE_SEND_PATH, message)
+  }
+
+  /**
+   * One uniform service message (an Official Account template message). A refusal throws
+   * WechatApiError with api `uniform_send`: 43004 the user does not follow the Official
+   * Account, 40037 bad template_id, 40013 appid not bound to this mini program, 40003 bad openid.
+   */
+  async sendUniform(message: UniformMessage): Promise<void> {
+    await this.#postJson('uniform_send', UNIFORM_SEND_PATH, message)
   }
 
   async #postJson(api: string, path: string, body: object): Promise<JsonObject> {
