@@ -5,12 +5,16 @@
  *   npm run chat -- "1"                  one message, then exit
  *   npm run chat -- --image https://…    an image message
  *   npm run chat -- --enter pay          enter the session from a button with session-from="pay"
+ *   npm run chat -- --subscribe tplA --accept
+ *                                        the subscribe-message popup (wx.requestSubscribeMessage):
+ *                                        the user accepts (or --reject) templates tplA (several:
+ *                                        --subscribe tplA,tplB); then prints the user's grants
  *   flags: --plaintext | --compatible (default safe mode), --json (default XML),
  *          --openid <id>, --url <worker>, --api <stand-in>
  *
  * Pushes are signed and encrypted exactly as WeChat does (dev/push.ts), with the settings
  * from .dev.vars. Replies are read back from the WeChat API stand-in, and the rule that
- * matched from the admin API.
+ * matched from the admin API; a popup's grants from GET /admin/api/users/:openid/subscriptions.
  */
 import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
@@ -20,7 +24,8 @@ import type { FakeCall } from '../dev/fake-wechat-types'
 import { buildPush, type PushMode } from '../dev/push'
 import type { ConversationState } from '../src/conversation/contract'
 import { decrypt, importCipher } from '../src/wechat/cipher'
-import { parseFields, type FlatFields, type PushFormat } from '../src/wechat/message'
+import { parseFields, serializeFields, type FlatFields, type PushFormat } from '../src/wechat/message'
+import { cdata } from '../src/wechat/xml'
 import { parseDevVars } from './dev-vars'
 
 const { values, positionals } = parseArgs({
@@ -31,6 +36,9 @@ const { values, positionals } = parseArgs({
     json: { type: 'boolean' },
     image: { type: 'string' },
     enter: { type: 'string' },
+    subscribe: { type: 'string', multiple: true },
+    accept: { type: 'boolean' },
+    reject: { type: 'boolean' },
     openid: { type: 'string', default: 'oLocalChatUser0000000000001' },
     url: { type: 'string', default: 'http://127.0.0.1:8787' },
     api: { type: 'string', default: 'http://127.0.0.1:8788' },
@@ -44,10 +52,19 @@ const openid = values.openid
 const cipher =
   mode === 'plaintext' ? undefined : await importCipher(need('WECHAT_ENCODING_AES_KEY'), need('WECHAT_APPID'))
 const REPLY_WAIT_MS = 10_000
+/** How long a popup's grants may take to show in the admin API before they are printed as they are. */
+const GRANT_WAIT_MS = 5_000
 
 let msgId = BigInt(Date.now()) * 1000n
 
-if (values.image || values.enter !== undefined) {
+if (values.subscribe) {
+  const templateIds = values.subscribe.flatMap((list) => list.split(',')).map((id) => id.trim()).filter((id) => id !== '')
+  if (templateIds.length === 0 || values.accept === values.reject) {
+    console.error('Usage: npm run chat -- --subscribe <template_id>[,<template_id>…] --accept | --reject')
+    process.exit(1)
+  }
+  await subscribePopup(templateIds, values.accept ? 'accept' : 'reject')
+} else if (values.image || values.enter !== undefined) {
   await converse(values.image ? imageMessage(values.image) : enterEvent(values.enter ?? ''))
 } else if (positionals.length > 0) {
   for (const text of positionals) await converse(textMessage(text))
@@ -62,9 +79,15 @@ if (values.image || values.enter !== undefined) {
   }
 }
 
-async function converse(message: FlatFields): Promise<void> {
+/**
+ * `message` is flat fields, or a serialized body (the subscribe events, whose items nest).
+ * Resolves to whether the service took the push.
+ */
+async function converse(message: FlatFields | string, echoAnswer = false): Promise<boolean> {
   const before = await snapshot()
   const { query, body } = await buildPush(message, { token: need('WECHAT_TOKEN'), mode, format, cipher })
+  // buildPush finds the openid WeChat puts in the query only in flat fields.
+  if (typeof message === 'string') query.set('openid', openid)
   const res = await fetch(`${values.url}/wechat?${query}`, { method: 'POST', body }).catch((error: unknown) => {
     console.error(`Cannot reach the service at ${values.url} (${String(error)}). Is \`npm start\` running?`)
     process.exit(1)
@@ -72,10 +95,12 @@ async function converse(message: FlatFields): Promise<void> {
   const answer = await res.text()
   if (res.status !== 200) {
     console.log(`  ✗ ${res.status} ${answer}`)
-    return
+    return false
   }
   if (answer !== 'success') console.log(`  ↪ ${await describePassive(answer)}`)
-  await printReplies(before)
+  else if (echoAnswer) console.log('  ↪ service answered: success')
+  await printReplies(before, echoAnswer ? '(no reply: no rule for this event)' : undefined)
+  return true
 }
 
 /** What existed before the push, so only its replies are printed. */
@@ -84,7 +109,7 @@ async function snapshot(): Promise<{ calls: number; outboxId: number }> {
   return { calls: calls.length, outboxId: Math.max(0, ...(state?.outbound.map((o) => o.id) ?? [])) }
 }
 
-async function printReplies(before: { calls: number; outboxId: number }): Promise<void> {
+async function printReplies(before: { calls: number; outboxId: number }, noReply = '(no reply: no rule matched, and no default)'): Promise<void> {
   const deadline = Date.now() + REPLY_WAIT_MS
   let rows: ConversationState['outbound'] = []
   do {
@@ -96,7 +121,7 @@ async function printReplies(before: { calls: number; outboxId: number }): Promis
   const delivered = (await sends()).slice(before.calls).filter((call) => call.errcode === 0)
   if (rows.length === 0) {
     for (const call of delivered) console.log(`  ${describeSend(call.body) ?? '?'}`)
-    if (delivered.length === 0) console.log('  (no reply: no rule matched, and no default)')
+    if (delivered.length === 0) console.log(`  ${noReply}`)
     return
   }
   let next = 0
@@ -133,6 +158,94 @@ async function conversation(): Promise<ConversationState | null> {
     headers: { authorization: `Bearer ${token}` },
   }).catch(() => null)
   return res?.ok ? ((await res.json()) as ConversationState) : null
+}
+
+/** One template's grants, as GET /admin/api/users/:openid/subscriptions gives them. */
+interface Grant {
+  templateId: string
+  grants: number
+  status: 'accept' | 'reject' | null
+  longTerm: boolean
+  accepted: number
+  rejected: number
+  updatedAt: number
+  lastSend: { at: number; errcode: number | null; msgId: string | null } | null
+}
+
+/** The grants, or why they cannot be read (printed as a note). */
+type Grants = { templates: Grant[] } | { note: string }
+
+/**
+ * The popup as WeChat pushes it once the user has answered, then the user's grants. The
+ * grants are read once the service has counted this answer (each template's accepted or
+ * rejected count went up), or after GRANT_WAIT_MS as they are.
+ */
+async function subscribePopup(templateIds: string[], status: 'accept' | 'reject'): Promise<void> {
+  const before = await grants()
+  const counted = (g: Grant | undefined) => (g ? (status === 'accept' ? g.accepted : g.rejected) : 0)
+  const took = await converse(popupEvent(templateIds, status), true)
+  let after = before
+  if (took && 'templates' in before) {
+    const deadline = Date.now() + GRANT_WAIT_MS
+    const moved = (now: Grants) =>
+      'templates' in now &&
+      templateIds.every((id) => counted(now.templates.find((g) => g.templateId === id)) > counted(before.templates.find((g) => g.templateId === id)))
+    do {
+      after = await grants()
+      if (moved(after) || 'note' in after) break
+      await new Promise((resolve) => setTimeout(resolve, 150))
+    } while (Date.now() < deadline)
+    if (!moved(after) && 'templates' in after) console.log(`  (after ${GRANT_WAIT_MS / 1000} s the grants do not count this ${status} yet; as they are now:)`)
+  }
+  if ('note' in after) {
+    console.log(`  (${after.note})`)
+    return
+  }
+  if (after.templates.length === 0) console.log(`  (no grants recorded for ${openid})`)
+  for (const grant of after.templates) console.log(`  ${describeGrant(grant)}`)
+}
+
+async function grants(): Promise<Grants> {
+  const token = vars.ADMIN_TOKEN
+  if (!token) return { note: 'grants not shown: ADMIN_TOKEN is not set in .dev.vars' }
+  const path = `/admin/api/users/${encodeURIComponent(openid)}/subscriptions`
+  const res = await fetch(`${values.url}${path}`, { headers: { authorization: `Bearer ${token}` } }).catch(
+    (error: unknown) => `${String(error)}`,
+  )
+  if (typeof res === 'string') return { note: `grants not shown: ${res}` }
+  if (res.status === 404) return { note: `grants not shown: this Worker has no GET ${path} yet (404)` }
+  if (!res.ok) return { note: `grants not shown: GET ${path} answered ${res.status} ${(await res.text()).slice(0, 200)}` }
+  return { templates: ((await res.json()) as { templates: Grant[] }).templates }
+}
+
+/** `tplA: 1 grant (accept)`, `tplB: 0 grants (reject) · last send ✗ 43101`. */
+function describeGrant(grant: Grant): string {
+  const count = grant.longTerm ? 'long-term' : `${grant.grants} grant${grant.grants === 1 ? '' : 's'}`
+  const last = grant.lastSend
+  const sent =
+    last === null
+      ? ''
+      : last.errcode === 0
+        ? ` · last send ✓${last.msgId ? ` msgid ${last.msgId}` : ''}`
+        : ` · last send ✗ ${last.errcode ?? 'no answer'}`
+  return `${grant.templateId}: ${count} (${grant.status ?? 'never asked'})${sent}`
+}
+
+/**
+ * subscribe_msg_popup_event: in XML one <List> per template inside <SubscribeMsgPopupEvent>;
+ * in JSON a top-level List, an object for one template and an array for several (as WeChat's
+ * samples write them, PopupScene as a string). PopupScene 0: the popup of the mini program.
+ */
+function popupEvent(templateIds: string[], status: 'accept' | 'reject'): string {
+  const fields = { ...base('event'), Event: 'subscribe_msg_popup_event' }
+  if (format === 'json') {
+    const items = templateIds.map((id) => ({ TemplateId: id, SubscribeStatusString: status, PopupScene: '0' }))
+    return JSON.stringify({ ...fields, List: items.length === 1 ? items[0] : items })
+  }
+  const lists = templateIds
+    .map((id) => `<List><TemplateId>${cdata(id)}</TemplateId><SubscribeStatusString>${cdata(status)}</SubscribeStatusString><PopupScene>0</PopupScene></List>`)
+    .join('')
+  return serializeFields('xml', fields).replace(/<\/xml>$/, `<SubscribeMsgPopupEvent>${lists}</SubscribeMsgPopupEvent></xml>`)
 }
 
 function base(msgType: string): FlatFields {

@@ -94,6 +94,14 @@ describe('npm start + npm run chat', () => {
     expect(chat('--enter', 'pay', '--openid', 'oQuickstartPayUser000000001')).toContain('[rule welcome-pay] text: 支付遇到问题？回复 1 获取帮助')
   })
 
+  it('plays the subscribe-message popup and prints the grant, then its refusal', () => {
+    const user = ['--openid', 'oQuickstartSubscribeUser001']
+    const accepted = chat('--subscribe', 'tplQuick', '--accept', ...user)
+    expect(accepted).toContain('↪ service answered: success')
+    expect(accepted).toContain('  tplQuick: 1 grant (accept)')
+    expect(chat('--subscribe', 'tplQuick', '--reject', ...user)).toContain('  tplQuick: 0 grants (reject)')
+  })
+
   it('keeps the record in local D1: the admin API lists the user and what they were sent', async () => {
     chat('1', '--openid', 'oQuickstartRecordUser000001')
     const get = (path: string) =>
