@@ -23,6 +23,8 @@ export default defineConfig({
                 // Hangs injected by the fault tests end after 2 s instead of the default 8 s;
                 // loopback answers take milliseconds, so no real answer is cut off.
                 WECHAT_API_TIMEOUT_MS: '2000',
+                // Campaigns run at loopback speed: the pacing itself is not what the tests wait for.
+                CAMPAIGN_SENDS_PER_SECOND: '100000',
               },
             },
           })),

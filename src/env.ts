@@ -3,6 +3,7 @@
  * or malformed, with a reason that names the setting and never shows its value.
  */
 import type { Conversation } from './conversation/conversation'
+import type { CampaignTask } from './subscribe/campaign-task'
 import { CHECKS, type SettingName } from './setting-checks'
 import type { PushMode } from './wechat/push'
 
@@ -30,11 +31,17 @@ export interface Env {
   WECHAT_API_TIMEOUT_MS?: string
   /** How often an isolate asks KV whether the rule set changed, in seconds (default 30). */
   RULES_REFRESH_SECONDS?: string
+  /** Subscribe templates that are long-term (长期订阅), comma-separated; every other is one-time. */
+  SUBSCRIBE_LONG_TERM_TEMPLATES?: string
+  /** How many subscribe messages a campaign sends per second at most (default 20). */
+  CAMPAIGN_SENDS_PER_SECOND?: string
   RULES: KVNamespace
   CACHE: KVNamespace
   CONVERSATIONS: DurableObjectNamespace<Conversation>
   /** The operator's record across users: conversations, messages, rule hits (migrations/). */
   DB: D1Database
+  /** The fan-out of subscribe campaigns: this Worker produces and consumes it. */
+  CAMPAIGNS: Queue<CampaignTask>
 }
 
 type WorkerEnv = Env

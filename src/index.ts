@@ -5,7 +5,9 @@
 import { app } from './app'
 import type { Env } from './env'
 import { scheduled } from './scheduled'
+import { consumeCampaigns } from './subscribe/campaign-queue'
+import type { CampaignTask } from './subscribe/campaign-task'
 
 export { Conversation } from './conversation/conversation'
 
-export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>
+export default { fetch: app.fetch, scheduled, queue: consumeCampaigns } satisfies ExportedHandler<Env, CampaignTask>

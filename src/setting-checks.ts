@@ -21,6 +21,8 @@ export type SettingName =
   | 'WECHAT_PUSH_MODE'
   | 'REPLY_MAX_AGE_SECONDS'
   | 'RETENTION_DAYS'
+  | 'SUBSCRIBE_LONG_TERM_TEMPLATES'
+  | 'CAMPAIGN_SENDS_PER_SECOND'
 
 type Check = (value: string) => string | null
 
@@ -70,6 +72,11 @@ export const CHECKS: Record<SettingName, { required: boolean; check: Check }> = 
   },
   REPLY_MAX_AGE_SECONDS: { required: false, check: positiveInteger },
   RETENTION_DAYS: { required: false, check: positiveInteger },
+  SUBSCRIBE_LONG_TERM_TEMPLATES: {
+    required: false,
+    check: (v) => (/^\s*[A-Za-z0-9_-]+(\s*,\s*[A-Za-z0-9_-]+)*\s*,?\s*$/.test(v) ? null : 'is not template ids separated by commas'),
+  },
+  CAMPAIGN_SENDS_PER_SECOND: { required: false, check: positiveInteger },
 }
 
 function isPushMode(value: string): value is PushMode {

@@ -3,6 +3,7 @@
  * and what inspection returns. Types only, so Node-side tools can use them too.
  */
 import type { ReplyPlan } from '../replies'
+import type { SubscribeChange } from '../subscribe/grants'
 import type { GrantingAction } from './policy'
 
 export interface RecordInput {
@@ -18,6 +19,8 @@ export interface RecordInput {
   /** When the user acted, epoch ms. */
   at: number
   plan: ReplyPlan
+  /** A subscribe event's items: grants given, cleared, or a send's outcome. */
+  subscribe?: SubscribeChange[]
 }
 
 export interface RecordResult {
@@ -78,3 +81,32 @@ export type FailedActionResult =
   | { ok: true; outcome: OutboundOutcome }
   /** not_found: no such row (or deleted after the retention period); not_failed: it is pending or sent. */
   | { ok: false; problem: 'not_found' | 'not_failed' | WindowRefusal }
+
+/** One template as the user stands with it (`GET /admin/api/users/:openid/subscriptions`). */
+export interface SubscriptionView {
+  templateId: string
+  /** One-time sends the user allowed and has not been sent yet. */
+  grants: number
+  /** The last status from the popup or the settings page: accept, reject, acceptWithAudio…; null before any. */
+  status: string | null
+  /** Listed in SUBSCRIBE_LONG_TERM_TEMPLATES: sends go while the status is accept, spending nothing. */
+  longTerm: boolean
+  /** A send may go now. */
+  reachable: boolean
+  /** Accepts and rejects counted from the popup and the settings page. */
+  accepted: number
+  rejected: number
+  updatedAt: number
+  /** The last send's outcome (ours, or WeChat's sent event): errcode 0 is delivered. */
+  lastSend: { at: number; errcode: number | null; msgId: string | null } | null
+}
+
+/** `sendSubscribe`: sent (spending what it took), or why not. */
+export type SubscribeSendResult =
+  | { ok: true; spent: 'grant' | 'long_term' | 'forced' }
+  /** Nothing was sent (no API call): the user holds no grant for the template. */
+  | { ok: false; problem: 'no_grant' }
+  /** This campaign was sent to the user before (`sending`: a reset cut that send short, outcome unknown). */
+  | { ok: false; problem: 'already_sent'; previous: 'sending' | 'sent' | 'failed'; errcode: number | null }
+  /** WeChat refused: 43101 (the user refused; grants cleared) or another errcode, with its explanation. */
+  | { ok: false; problem: 'refused' | 'failed'; errcode: number; reason: string }

@@ -29,6 +29,8 @@ import type {
   OutboundOutcome,
   RecordInput,
   RecordResult,
+  SubscribeSendResult,
+  SubscriptionView,
 } from './contract'
 import { DeliveryPass, type PassResult } from './delivery'
 import { describe } from './failure'
@@ -38,6 +40,11 @@ import { refusal, SAFETY_ALARM_MS } from './policy'
 import { deletableAt, lastActivityAt, nextPrunableAt, prune, PRUNE_EVERY_MS, retention, type Retention } from './retention'
 import { nextAlarm } from './schedule'
 import { applyMemory } from './rule-memory'
+import { applySubscribeChanges, holdsGrants, reserveGrant, settleSend, subscriptionViews } from './subscriptions'
+import { longTermTemplates, REFUSED_ERRCODE } from '../subscribe/grants'
+import { sendErrcode } from '../subscribe/send'
+import { explainErrcode, WechatClient } from '../wechat/api'
+import { subscribeMessageOf, type SubscribeSendRequest } from '../wechat/subscribe-data'
 import { addSeen, findSeen } from './seen'
 import { replyMaxAgeMs, retentionMs } from './settings'
 import { hasSchema, migrate, type OutboxRow } from './storage'
@@ -91,6 +98,7 @@ export class Conversation extends DurableObject<Env> {
       // When the user acted, by WeChat's clock; a sender's clock ahead of ours never counts
       // a grant in the future.
       if (input.grant) recordGrant(sql, input.grant, Math.min(input.at, now))
+      if (input.subscribe) applySubscribeChanges(sql, input.openid, input.subscribe, now)
       addReplies(
         sql,
         { openid: input.openid, msgId: input.msgId, dedupKey: input.dedupKey, ruleId: input.plan.ruleId, replies: input.plan.sends },
@@ -174,6 +182,57 @@ export class Conversation extends DurableObject<Env> {
     return { ok: true, outcome: this.outcome(id) }
   }
 
+  /** The user's subscribe grants per template; empty for a user the object does not know. */
+  async subscriptions(): Promise<SubscriptionView[]> {
+    if (!this.ensureSchema(false)) return []
+    return subscriptionViews(this.ctx.storage.sql, this.longTerm())
+  }
+
+  /**
+   * One subscribe message: takes the grant it needs (or refuses, with no API call), sends it,
+   * and settles the grant by WeChat's answer. One at a time per user (the grant is taken in a
+   * transaction before the request leaves), so two sends never spend one grant. With a
+   * campaign id, the user gets that campaign at most once, however often it is asked.
+   */
+  async sendSubscribe(request: SubscribeSendRequest, campaignId: string | null = null): Promise<SubscribeSendResult> {
+    const longTerm = this.longTerm().has(request.template_id)
+    // A user the object does not know holds no grant: nothing is created unless forced.
+    if (!this.ensureSchema(request.force)) return { ok: false, problem: 'no_grant' }
+    const sql = this.ctx.storage.sql
+    const started = Date.now()
+    const taken = this.ctx.storage.transactionSync(() => {
+      if (campaignId !== null) {
+        const sent = sql
+          .exec<{ status: 'sending' | 'sent' | 'failed'; errcode: number | null }>('SELECT status, errcode FROM campaign_sends WHERE campaign_id = ?', campaignId)
+          .toArray()[0]
+        if (sent) return sent
+      }
+      const reservation = reserveGrant(sql, request.touser, request.template_id, longTerm, request.force, started)
+      if (reservation === null) return 'no_grant' as const
+      // Written before the request leaves: a reset mid-request never sends the campaign twice.
+      if (campaignId !== null) sql.exec("INSERT INTO campaign_sends (campaign_id, status, at) VALUES (?, 'sending', ?)", campaignId, started)
+      return reservation
+    })
+    if (taken === 'no_grant') return { ok: false, problem: taken }
+    if (typeof taken === 'object') return { ok: false, problem: 'already_sent', previous: taken.status, errcode: taken.errcode }
+    const errcode = await sendErrcode(WechatClient.fromEnv(this.env), subscribeMessageOf(request))
+    const now = Date.now()
+    this.ctx.storage.transactionSync(() => {
+      settleSend(sql, request.template_id, taken, errcode, now)
+      if (campaignId !== null) {
+        sql.exec('UPDATE campaign_sends SET status = ?, errcode = ?, at = ? WHERE campaign_id = ?', errcode === 0 ? 'sent' : 'failed', errcode, now, campaignId)
+      }
+    })
+    const fields = { openid: request.touser, templateId: request.template_id, spent: taken, campaignId, errcode }
+    if (errcode === 0) log.info('subscribe.sent', fields)
+    else log.warn('subscribe.failed', fields)
+    await this.ensureAlarm(now + SAFETY_ALARM_MS)
+    await this.copyRecord()
+    if (errcode === 0) return { ok: true, spent: taken }
+    const reason = explainErrcode(errcode) ?? `WeChat answered errcode ${errcode}`
+    return { ok: false, problem: errcode === REFUSED_ERRCODE ? 'refused' : 'failed', errcode, reason }
+  }
+
   /** The window, the last pushes in and replies out, with failures and their reasons. */
   async state(): Promise<ConversationState> {
     if (!this.ensureSchema(false)) return EMPTY_STATE
@@ -237,6 +296,10 @@ export class Conversation extends DurableObject<Env> {
     // The safety alarm of the push was for this copy and its delivery: with both done, the
     // alarm goes back to the schedule (a pass in progress sets it itself when it ends).
     if (this.running === null && pendingCount(sql) === 0) await this.setAlarm(this.plannedAlarm(now, this.retention(), null))
+  }
+
+  private longTerm(): ReadonlySet<string> {
+    return longTermTemplates(this.env.SUBSCRIBE_LONG_TERM_TEMPLATES)
   }
 
   private appid(): string {
@@ -305,6 +368,8 @@ export class Conversation extends DurableObject<Env> {
     // What D1 has not got yet waits for it — for one more retention period at most.
     const journal = journalState(sql)
     if (journal.oldest !== null && now - journal.oldest < policy.keepMs) return false
+    // Grants are what subscribe messages reach quiet users with: they outlive RETENTION_DAYS.
+    if (holdsGrants(sql, this.longTerm())) return false
     return now >= deletableAt(lastActivityAt(sql), readWindow(sql).closesAt, policy)
   }
 
@@ -329,7 +394,9 @@ export class Conversation extends DurableObject<Env> {
       now,
       due: nextDue(sql),
       resumeAt,
-      deleteAt: deletableAt(lastActivityAt(sql), readWindow(sql).closesAt, policy),
+      deleteAt: holdsGrants(sql, this.longTerm())
+        ? Number.POSITIVE_INFINITY
+        : deletableAt(lastActivityAt(sql), readWindow(sql).closesAt, policy),
       pruneAt: prunableAt === null ? null : Math.max(prunableAt, this.prunedAt + PRUNE_EVERY_MS),
       recordAt: journalState(sql).backlog > 0 ? (this.recordRetryAt ?? now + SAFETY_ALARM_MS) : null,
     })
@@ -358,6 +425,12 @@ export class Conversation extends DurableObject<Env> {
   }
 
   private async setAlarm(at: number): Promise<void> {
+    // Nothing left to prune or delete (a user who holds grants and nothing else): no alarm.
+    if (!Number.isFinite(at)) {
+      if (this.alarmAt !== null) await this.ctx.storage.deleteAlarm()
+      this.alarmAt = null
+      return
+    }
     if (this.alarmAt === at) return
     await this.ctx.storage.setAlarm(at)
     this.alarmAt = at

@@ -8,13 +8,13 @@
  * to D1 later in one idempotent batch. An entry leaves the journal only once D1 has it, and
  * only if it did not change again while the batch was on its way (`seq`).
  */
-import type { InboundEvent, OutboundEvent, OutboundStatus, RecordEvent, WindowEvent } from '../record/event'
+import type { InboundEvent, OutboundEvent, OutboundStatus, RecordEvent, SubscriptionEvent, WindowEvent } from '../record/event'
 import type { ReplyMessage } from '../replies'
 import { parseReply } from './custom-message'
 import type { RecordInput } from './contract'
 import { refusal } from './policy'
 import { isUnmatched } from './rule-memory'
-import type { OutboxRow } from './storage'
+import type { OutboxRow, SubscriptionRow } from './storage'
 import { readWindow } from './window-store'
 
 /** Entries per D1 batch: a batch stays well under D1's limits, and a backlog drains in a few. */
@@ -75,6 +75,11 @@ export function takeJournal(sql: SqlStorage, appid: string, now: number): Journa
   for (const row of rows) {
     if (row.event !== null) {
       events.push(JSON.parse(row.event) as InboundEvent)
+      continue
+    }
+    if (row.ref.startsWith('sub:')) {
+      const sub = sql.exec<SubscriptionRow>('SELECT * FROM subscriptions WHERE template_id = ?', row.ref.slice('sub:'.length)).toArray()[0]
+      if (sub) events.push(subscriptionEvent(appid, sub))
       continue
     }
     const id = Number(row.ref.slice('out:'.length))
@@ -141,6 +146,22 @@ function outboundEvent(appid: string, row: OutboxRow): OutboundEvent {
     pushedAt: row.created_at,
     updatedAt: row.updated_at,
     manual: row.manual === 1,
+  }
+}
+
+function subscriptionEvent(appid: string, row: SubscriptionRow): SubscriptionEvent {
+  return {
+    type: 'subscription',
+    appid,
+    openid: row.openid,
+    templateId: row.template_id,
+    grants: row.grants,
+    status: row.status,
+    accepted: row.accepted,
+    rejected: row.rejected,
+    lastSendAt: row.last_send_at,
+    lastErrcode: row.last_errcode,
+    updatedAt: row.updated_at,
   }
 }
 

@@ -3,6 +3,7 @@ import type { ReplyPlan } from '../replies'
 import { dedupKey, msgIdOf, type InboundMessage } from '../wechat/message'
 import type { RecordInput } from './conversation'
 import { grantOf } from './policy'
+import { subscribeChangesOf } from '../subscribe/grants'
 
 const SUMMARY_CHARS = 200
 
@@ -16,12 +17,18 @@ export function toRecordInput(message: InboundMessage, plan: ReplyPlan): RecordI
     grant: grantOf(message),
     at: message.createTime * 1000,
     plan,
+    subscribe: subscribeChangesOf(message),
   }
 }
 
-/** Whether the push needs the Conversation object at all: something to grant, send or answer. */
+/** Whether the push needs the Conversation object at all: something to grant, send, answer or subscribe. */
 export function needsRecording(input: RecordInput): boolean {
-  return input.grant !== null || input.plan.transfer || input.plan.sends.length > 0
+  return (
+    input.grant !== null ||
+    input.plan.transfer ||
+    input.plan.sends.length > 0 ||
+    (input.subscribe !== undefined && input.subscribe.length > 0)
+  )
 }
 
 function summarize(message: InboundMessage): string {

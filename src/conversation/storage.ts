@@ -101,7 +101,43 @@ CREATE TABLE IF NOT EXISTS rule_memory (
 );
 `
 
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4]
+/**
+ * 5: subscribe messages (`subscriptions.ts`): per template the one-time grants the user gave
+ * and has not been sent yet, the last status and the last send's outcome; journaled to D1 by
+ * trigger like the outbox (`sub:<template id>`), so campaigns can find who can be reached.
+ * `campaign_sends`: which campaigns this user has been sent, so a redelivered queue message
+ * never sends twice.
+ */
+const V5 = `
+CREATE TABLE IF NOT EXISTS subscriptions (
+  template_id TEXT PRIMARY KEY,
+  openid TEXT NOT NULL,
+  grants INTEGER NOT NULL DEFAULT 0,
+  status TEXT,
+  accepted INTEGER NOT NULL DEFAULT 0,
+  rejected INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL,
+  last_send_at INTEGER,
+  last_errcode INTEGER,
+  last_msg_id TEXT
+);
+CREATE TABLE IF NOT EXISTS campaign_sends (
+  campaign_id TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  errcode INTEGER,
+  at INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS subscriptions_journal_insert AFTER INSERT ON subscriptions BEGIN
+  INSERT OR REPLACE INTO record_journal (ref, seq, since)
+    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
+END;
+CREATE TRIGGER IF NOT EXISTS subscriptions_journal_update AFTER UPDATE ON subscriptions BEGIN
+  INSERT OR REPLACE INTO record_journal (ref, seq, since)
+    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
+END;
+`
+
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5]
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length
@@ -160,6 +196,19 @@ export type OutboxRow = {
   attempt_started_at: number | null
   /** 1 for a reply the operator sent through the admin API. */
   manual: number
+}
+
+export type SubscriptionRow = {
+  template_id: string
+  openid: string
+  grants: number
+  status: string | null
+  accepted: number
+  rejected: number
+  updated_at: number
+  last_send_at: number | null
+  last_errcode: number | null
+  last_msg_id: string | null
 }
 
 export type SeenRow = {

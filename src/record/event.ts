@@ -66,7 +66,23 @@ export interface WindowEvent {
   at: number
 }
 
-export type RecordEvent = InboundEvent | OutboundEvent | WindowEvent
+/** A user's standing with one subscribe template, as the object has it now. */
+export interface SubscriptionEvent {
+  type: 'subscription'
+  appid: string
+  openid: string
+  templateId: string
+  grants: number
+  status: string | null
+  accepted: number
+  rejected: number
+  lastSendAt: number | null
+  lastErrcode: number | null
+  /** When it last changed, epoch ms: the newest wins. */
+  updatedAt: number
+}
+
+export type RecordEvent = InboundEvent | OutboundEvent | WindowEvent | SubscriptionEvent
 
 /** Text kept per message, in characters (code points): the same bound as the object's summaries. */
 export const TEXT_CHARS = 200

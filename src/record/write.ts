@@ -27,6 +27,7 @@ import {
   type InboundEvent,
   type OutboundEvent,
   type RecordEvent,
+  type SubscriptionEvent,
   type WindowEvent,
 } from './event'
 import { prepare, statement, type Statement } from './sql'
@@ -197,6 +198,35 @@ export function outboundStatements(event: OutboundEvent): Statement[] {
   ]
 }
 
+/** Same instant or newer wins: two changes within a millisecond come in journal order. */
+const SUBSCRIPTION = `
+INSERT INTO subscriptions (appid, template_id, openid, grants, status, accepted, rejected, last_send_at, last_errcode, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+ON CONFLICT (appid, template_id, openid) DO UPDATE SET
+  grants = excluded.grants,
+  status = excluded.status,
+  accepted = excluded.accepted,
+  rejected = excluded.rejected,
+  last_send_at = excluded.last_send_at,
+  last_errcode = excluded.last_errcode,
+  updated_at = excluded.updated_at
+WHERE excluded.updated_at >= subscriptions.updated_at`
+
+export function subscriptionStatement(event: SubscriptionEvent): Statement {
+  return statement(SUBSCRIPTION, [
+    event.appid,
+    event.templateId,
+    event.openid,
+    event.grants,
+    event.status,
+    event.accepted,
+    event.rejected,
+    event.lastSendAt,
+    event.lastErrcode,
+    event.updatedAt,
+  ])
+}
+
 export function windowStatement(event: WindowEvent): Statement {
   const { appid, openid, at } = event
   return statement(WINDOW, [appid, openid, at, event.remaining, event.closesAt, event.pending, event.failed])
@@ -212,6 +242,8 @@ export function recordStatements(events: readonly RecordEvent[]): Statement[] {
         return outboundStatements(event)
       case 'window':
         return [windowStatement(event)]
+      case 'subscription':
+        return [subscriptionStatement(event)]
     }
   })
 }

@@ -122,6 +122,16 @@ export const OpenidParam = v.strictObject({
   openid: v.pipe(v.string(), v.regex(OPENID, 'is not an openid'), v.description("The user's openid.")),
 })
 
+export const CampaignParam = v.strictObject({
+  id: v.pipe(v.string(), v.regex(/^c-[0-9a-f-]{36}$/, 'is not a campaign id'), v.description('The campaign id, c-<uuid>.')),
+})
+
+/** A campaign's per-user results, in openid order, a page at a time. */
+export const CampaignTargetsQuery = v.strictObject({
+  cursor: v.optional(v.pipe(v.string(), v.regex(OPENID, 'is not a cursor of this list'), v.description('nextCursor of the previous page.'))),
+  limit: countParam(1, MAX_LIMIT, DEFAULT_LIMIT, 'Users per page'),
+})
+
 /** `out:<openid>:<outbox row id>`, the id the record and the failed list give a send. */
 const FAILED_ID = /^out:([A-Za-z0-9_-]{1,64}):([1-9][0-9]{0,14})$/
 

@@ -10,8 +10,7 @@
  * nothing here visits Durable Objects to list, so a page costs the same for ten users or a
  * million.
  */
-import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import { validator } from 'hono/validator'
+import { Hono, type Context } from 'hono'
 import * as v from 'valibot'
 import { requireSetting, type Env } from '../env'
 import { getConversation, listConversations } from '../record/conversations'
@@ -29,7 +28,8 @@ import { ruleSetVersion } from '../rules/version'
 import { utf8Strict } from '../wechat/bytes'
 import { actOnFailed, replyByHand } from './admin-actions'
 import { requireAdmin } from './admin-auth'
-import { readBounded } from './body'
+import { adminSubscribe } from './admin-subscribe'
+import { jsonBody, params, problem, readBytes, refuse, type AppEnv } from './admin-validation'
 import {
   ConversationsQuery,
   FailedIdParam,
@@ -51,7 +51,6 @@ import {
 } from './admin-api-schemas'
 import { openApiDocument } from './openapi'
 
-type AppEnv = { Bindings: Env }
 type AppContext = Context<AppEnv>
 
 export const adminApi = new Hono<AppEnv>()
@@ -62,75 +61,11 @@ adminApi.use('/admin/api/*', requireAdmin, async (c, next) => {
   c.header('cache-control', 'no-store')
 })
 
+// Subscribe messages, campaigns and uniform sends: behind the same token.
+adminApi.route('/', adminSubscribe)
+
 /** The record is per app: every query is for the app this Worker serves. */
 const appidOf = (c: AppContext) => requireSetting(c.env, 'WECHAT_APPID')
-
-/** `{ error }` with a 4xx status: the one shape of every refusal. */
-const refuse = (c: AppContext, status: 400 | 404 | 409 | 413 | 415, error: string) => c.json({ error }, status)
-
-// ---------------------------------------------------------------- validation
-
-/** The first problem, as `where: what` (e.g. `limit: must be an integer from 1 to 200`). */
-function problem(issues: readonly v.BaseIssue<unknown>[], where: string): string {
-  const issue = issues[0]
-  if (!issue) return `${where}: is invalid`
-  const path = v.getDotPath(issue)
-  // strictObject reports an unknown key as "expected never": name the key instead.
-  if (issue.expected === 'never' && path !== null) return `${path}: is not a known ${where === 'body' ? 'field' : 'parameter'}`
-  const message = issue.type === 'object' || issue.type === 'strict_object' ? 'must be an object' : issue.message
-  return `${path ?? where}: ${message}`
-}
-
-/**
- * Checks query or path parameters with `schema`; a 400 naming the first problem. An empty
- * query value is the parameter left out: a client that fills `cursor=` from a null
- * `nextCursor`, or sends a form's empty fields, asks for the default.
- */
-function params<S extends v.GenericSchema<unknown, object>>(target: 'query' | 'param', schema: S) {
-  return validator(target, (value, c): v.InferOutput<S> | Response => {
-    const given = target === 'query' ? Object.fromEntries(Object.entries(value).filter(([, text]) => text !== '')) : value
-    const parsed = v.safeParse(schema, given)
-    return parsed.success ? parsed.output : c.json({ error: problem(parsed.issues, target) }, 400)
-  })
-}
-
-type BytesRead = { ok: true; bytes: Uint8Array<ArrayBuffer> } | { ok: false; status: 413 | 415; error: string }
-type BodyRead = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; error: string }
-
-/** A JSON body's bytes, within `maxBytes` (readBounded). */
-async function readBytes(request: Request, maxBytes: number): Promise<BytesRead> {
-  const mediaType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
-  if (mediaType !== 'application/json') return { ok: false, status: 415, error: 'body: must be application/json' }
-  const bytes = await readBounded(request, maxBytes)
-  if (bytes === null) return { ok: false, status: 413, error: `body: larger than ${maxBytes} bytes` }
-  return { ok: true, bytes }
-}
-
-/** Reads and parses a JSON body of at most `maxBytes` (readBytes). */
-async function readJson(request: Request, maxBytes: number): Promise<BodyRead> {
-  const read = await readBytes(request, maxBytes)
-  if (!read.ok) return read
-  try {
-    return { ok: true, value: JSON.parse(utf8Strict.decode(read.bytes)) }
-  } catch {
-    return { ok: false, status: 400, error: 'body: is not valid JSON (UTF-8)' }
-  }
-}
-
-/** Checks a JSON body with `schema`, after reading it within `maxBytes`. */
-function jsonBody<S extends v.GenericSchema<unknown, object>>(
-  schema: S,
-  maxBytes: number,
-): MiddlewareHandler<AppEnv, string, { in: { json: v.InferInput<S> }; out: { json: v.InferOutput<S> } }> {
-  return async (c, next) => {
-    const body = await readJson(c.req.raw, maxBytes)
-    if (!body.ok) return c.json({ error: body.error }, body.status)
-    const parsed = v.safeParse(schema, body.value)
-    if (!parsed.success) return c.json({ error: problem(parsed.issues, 'body') }, 400)
-    c.req.addValidatedData('json', parsed.output)
-    await next()
-  }
-}
 
 // ---------------------------------------------------------------- the record
 

@@ -23,6 +23,11 @@ function normalize(type: string): string {
   return type.replace(/import\("[^"]*"\)\./g, '')
 }
 
+/** `wrangler types` cannot know a queue's message type: `Queue` there is `Queue<Task>` in Env. */
+function sameType(generated: string, ours: string): boolean {
+  return generated === ours || (!generated.includes('<') && ours.replace(/<.*>$/, '') === generated)
+}
+
 /** Each disagreement, in words; empty when the two agree. */
 export function envDrift(generated: string, envSource: string): string[] {
   const toml = interfaceMembers(generated, 'Env')
@@ -31,7 +36,7 @@ export function envDrift(generated: string, envSource: string): string[] {
   for (const [name, { type }] of toml) {
     const ours = env.get(name)
     if (!ours) problems.push(`wrangler.toml declares ${name} (${type}), which Env in src/env.ts lacks`)
-    else if (type !== 'string' && ours.type !== type) problems.push(`${name} is ${type} in wrangler.toml but ${ours.type} in Env`)
+    else if (type !== 'string' && !sameType(type, ours.type)) problems.push(`${name} is ${type} in wrangler.toml but ${ours.type} in Env`)
   }
   for (const [name, { type }] of env) {
     // Settings are strings, most of them secrets or optional: only bindings must be declared.

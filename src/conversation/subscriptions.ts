@@ -1,0 +1,136 @@
+/**
+ * A user's subscribe grants, per template (`subscriptions`, schema 5): recorded from the
+ * popup, change and sent events in the push's transaction (a retried event counts once), and
+ * spent by a send. Every change is journaled to D1 by trigger, where campaigns look up who
+ * can be reached.
+ */
+import { isAccept, reachable, REFUSED_ERRCODE, type SubscribeChange } from '../subscribe/grants'
+import type { SubscriptionView } from './contract'
+import type { SubscriptionRow } from './storage'
+
+export function applySubscribeChanges(sql: SqlStorage, openid: string, changes: readonly SubscribeChange[], now: number): void {
+  for (const change of changes) {
+    ensureRow(sql, openid, change.templateId, now)
+    if (change.kind === 'sent') {
+      // WeChat's report of a send: its outcome. A refusal ends the grants; the send itself spent one already.
+      sql.exec(
+        `UPDATE subscriptions SET last_send_at = ?, last_errcode = ?, last_msg_id = ?, updated_at = ?,
+           grants = CASE WHEN ? = ${REFUSED_ERRCODE} THEN 0 ELSE grants END
+         WHERE template_id = ?`,
+        now,
+        change.errorCode,
+        change.msgId,
+        now,
+        change.errorCode,
+        change.templateId,
+      )
+      continue
+    }
+    if (!isAccept(change.status)) {
+      sql.exec(
+        'UPDATE subscriptions SET grants = 0, status = ?, rejected = rejected + 1, updated_at = ? WHERE template_id = ?',
+        change.status,
+        now,
+        change.templateId,
+      )
+      continue
+    }
+    // The popup grants a send; a change in the settings page only says the user accepts again.
+    const grant = change.kind === 'popup' ? 1 : 0
+    sql.exec(
+      'UPDATE subscriptions SET grants = grants + ?, status = ?, accepted = accepted + ?, updated_at = ? WHERE template_id = ?',
+      grant,
+      change.status,
+      grant,
+      now,
+      change.templateId,
+    )
+  }
+}
+
+function ensureRow(sql: SqlStorage, openid: string, templateId: string, now: number): void {
+  sql.exec(
+    'INSERT INTO subscriptions (template_id, openid, updated_at) VALUES (?, ?, ?) ON CONFLICT (template_id) DO NOTHING',
+    templateId,
+    openid,
+    now,
+  )
+}
+
+/** What a send may do: spend a one-time grant, go on a long-term accept, or go because the operator forced it. */
+export type Reservation = 'grant' | 'long_term' | 'forced'
+
+/** Takes the grant a send needs, or null when the user holds none (and the send is not forced). */
+export function reserveGrant(
+  sql: SqlStorage,
+  openid: string,
+  templateId: string,
+  longTerm: boolean,
+  force: boolean,
+  now: number,
+): Reservation | null {
+  const row = readRow(sql, templateId)
+  const standing = { grants: row?.grants ?? 0, status: row?.status ?? null }
+  if (reachable(standing, longTerm)) {
+    if (longTerm) return 'long_term'
+    sql.exec('UPDATE subscriptions SET grants = grants - 1, updated_at = ? WHERE template_id = ?', now, templateId)
+    return 'grant'
+  }
+  if (!force) return null
+  ensureRow(sql, openid, templateId, now)
+  return 'forced'
+}
+
+/**
+ * A send's outcome (errcode 0 when WeChat took it). 43101 ends the grants. Any other failure
+ * gives back the grant it took: WeChat spends one only for a message it accepted.
+ */
+export function settleSend(
+  sql: SqlStorage,
+  templateId: string,
+  reservation: Reservation,
+  errcode: number,
+  now: number,
+): void {
+  const giveBack = errcode !== 0 && errcode !== REFUSED_ERRCODE && reservation === 'grant' ? 1 : 0
+  sql.exec(
+    `UPDATE subscriptions SET last_send_at = ?, last_errcode = ?, updated_at = ?,
+       grants = CASE WHEN ? = ${REFUSED_ERRCODE} THEN 0 ELSE grants + ? END
+     WHERE template_id = ?`,
+    now,
+    errcode,
+    now,
+    errcode,
+    giveBack,
+    templateId,
+  )
+}
+
+function readRow(sql: SqlStorage, templateId: string): SubscriptionRow | undefined {
+  return sql.exec<SubscriptionRow>('SELECT * FROM subscriptions WHERE template_id = ?', templateId).toArray()[0]
+}
+
+export function subscriptionViews(sql: SqlStorage, longTerm: ReadonlySet<string>): SubscriptionView[] {
+  return sql
+    .exec<SubscriptionRow>('SELECT * FROM subscriptions ORDER BY updated_at DESC, template_id')
+    .toArray()
+    .map((row) => ({
+      templateId: row.template_id,
+      grants: row.grants,
+      status: row.status,
+      longTerm: longTerm.has(row.template_id),
+      reachable: reachable(row, longTerm.has(row.template_id)),
+      accepted: row.accepted,
+      rejected: row.rejected,
+      updatedAt: row.updated_at,
+      lastSend: row.last_send_at === null ? null : { at: row.last_send_at, errcode: row.last_errcode, msgId: row.last_msg_id },
+    }))
+}
+
+/** Whether the user can be reached by any template: the object keeps its grants past RETENTION_DAYS. */
+export function holdsGrants(sql: SqlStorage, longTerm: ReadonlySet<string>): boolean {
+  return sql
+    .exec<SubscriptionRow>('SELECT * FROM subscriptions WHERE grants > 0 OR status IS NOT NULL')
+    .toArray()
+    .some((row) => reachable(row, longTerm.has(row.template_id)))
+}

@@ -1,0 +1,138 @@
+/**
+ * `/admin/api/subscribe/*`, `/admin/api/users/:openid/subscriptions` and
+ * `/admin/api/uniform/send`: subscribe messages (订阅消息) and uniform service messages
+ * (统一服务消息), behind the admin token like the rest of the admin API.
+ *
+ * A send is checked before WeChat sees it (each data value against its keyword's rule), goes
+ * through the user's Conversation object, which holds their grants, and is refused with 409
+ * and no API call when the user holds no grant for a one-time template. A campaign sends one
+ * template to everyone who can be reached, through the CAMPAIGNS queue.
+ */
+import { Hono, type Context } from 'hono'
+import { requireSetting } from '../env'
+import { log } from '../log'
+import { campaignList, campaignView, createCampaign, readCampaign, targetPage, templateCounts } from '../subscribe/campaign-store'
+import { longTermTemplates, REFUSED_ERRCODE } from '../subscribe/grants'
+import { errcodeOf } from '../subscribe/send'
+import { explainErrcode, WechatClient } from '../wechat/api'
+import { parseSubscribeSend, SUBSCRIBE_SEND_MAX_BYTES } from '../wechat/subscribe-data'
+import { parseUniformSend, UNIFORM_SEND_MAX_BYTES } from '../wechat/uniform-send'
+import { CampaignParam, CampaignTargetsQuery, OpenidParam } from './admin-api-schemas'
+import { params, readJson, refuse, type AppEnv } from './admin-validation'
+
+type AppContext = Context<AppEnv>
+
+export const adminSubscribe = new Hono<AppEnv>()
+
+const appidOf = (c: AppContext) => requireSetting(c.env, 'WECHAT_APPID')
+const longTermOf = (c: AppContext) => longTermTemplates(c.env.SUBSCRIBE_LONG_TERM_TEMPLATES)
+
+/** A body WeChat would refuse: every problem, the first as the error. */
+const invalid = (c: AppContext, problems: string[]) => c.json({ error: problems[0] ?? 'body: is invalid', problems }, 400)
+
+/**
+ * WeChat's refusal, with what it means: the user's state (43101 refused, 43004 not following
+ * the official account) is a 409; data WeChat found wrong a 400; anything else a 502.
+ */
+function wechatRefusal(c: AppContext, errcode: number) {
+  const reason = explainErrcode(errcode) ?? `WeChat answered errcode ${errcode}`
+  const status = USER_STATE.has(errcode) ? 409 : BAD_DATA.has(errcode) ? 400 : 502
+  return c.json({ error: status === 502 ? 'wechat_failed' : 'wechat_refused', errcode, reason }, status)
+}
+const USER_STATE: ReadonlySet<number> = new Set([REFUSED_ERRCODE, 43004])
+const BAD_DATA: ReadonlySet<number> = new Set([40003, 40037, 41028, 41029, 41030, 47003])
+
+// ---------------------------------------------------------------- one user
+
+adminSubscribe.post('/admin/api/subscribe/send', async (c) => {
+  const body = await readJson(c.req.raw, SUBSCRIBE_SEND_MAX_BYTES)
+  if (!body.ok) return refuse(c, body.status, body.error)
+  const parsed = parseSubscribeSend(body.value)
+  if (!parsed.ok) return invalid(c, parsed.problems)
+  const result = await c.env.CONVERSATIONS.getByName(parsed.value.touser).sendSubscribe(parsed.value)
+  if (result.ok) return c.json({ sent: true, spent: result.spent })
+  switch (result.problem) {
+    case 'no_grant':
+      return c.json(
+        { error: 'no_grant', reason: 'the user holds no grant for this one-time template (send with "force": true to try anyway)' },
+        409,
+      )
+    case 'already_sent':
+      // Only campaigns ask the object with a campaign id.
+      return c.json({ error: 'already_sent' }, 409)
+    case 'refused':
+    case 'failed':
+      return wechatRefusal(c, result.errcode)
+  }
+})
+
+adminSubscribe.get('/admin/api/users/:openid/subscriptions', params('param', OpenidParam), async (c) => {
+  const { openid } = c.req.valid('param')
+  return c.json({ openid, templates: await c.env.CONVERSATIONS.getByName(openid).subscriptions() })
+})
+
+adminSubscribe.get('/admin/api/subscribe/templates', async (c) => {
+  const longTerm = longTermOf(c)
+  const counts = await templateCounts(c.env.DB, appidOf(c))
+  return c.json({
+    templates: counts.map(({ withGrants, accepting, ...count }) => ({
+      ...count,
+      longTerm: longTerm.has(count.templateId),
+      reachable: longTerm.has(count.templateId) ? accepting : withGrants,
+    })),
+  })
+})
+
+// ---------------------------------------------------------------- campaigns
+
+/** A campaign's body is a send's without touser (and force: a campaign reaches who can be reached). */
+adminSubscribe.post('/admin/api/subscribe/campaigns', async (c) => {
+  const body = await readJson(c.req.raw, SUBSCRIBE_SEND_MAX_BYTES)
+  if (!body.ok) return refuse(c, body.status, body.error)
+  const value = body.value
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    for (const key of ['touser', 'force'] as const) {
+      if (key in value) return refuse(c, 400, `${key}: a campaign goes to every user who can be reached; leave it out`)
+    }
+  }
+  // Checked as a send to a stand-in user: the same rules, the same messages.
+  const parsed = parseSubscribeSend(typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value, touser: 'campaign' } : value)
+  if (!parsed.ok) return invalid(c, parsed.problems)
+  const { touser: _touser, force: _force, ...message } = parsed.value
+  const appid = appidOf(c)
+  const id = `c-${crypto.randomUUID()}`
+  const longTerm = longTermOf(c).has(message.template_id)
+  const total = await createCampaign(c.env.DB, { appid, id, message, longTerm, now: Date.now() })
+  if (total > 0) await c.env.CAMPAIGNS.send({ kind: 'page', appid, campaignId: id, after: '' })
+  log.info('campaign.created', { campaignId: id, templateId: message.template_id, total })
+  return c.json({ id, total }, 202)
+})
+
+adminSubscribe.get('/admin/api/subscribe/campaigns', async (c) => {
+  const rows = await campaignList(c.env.DB, appidOf(c), 50)
+  return c.json({ campaigns: await Promise.all(rows.map((row) => campaignView(c.env.DB, row))) })
+})
+
+adminSubscribe.get('/admin/api/subscribe/campaigns/:id', params('param', CampaignParam), params('query', CampaignTargetsQuery), async (c) => {
+  const appid = appidOf(c)
+  const { id } = c.req.valid('param')
+  const { cursor, limit } = c.req.valid('query')
+  const row = await readCampaign(c.env.DB, appid, id)
+  if (row === null) return refuse(c, 404, 'not_found')
+  const targets = await targetPage(c.env.DB, appid, id, cursor ?? '', limit)
+  const nextCursor = targets.length === limit ? (targets[targets.length - 1]?.openid ?? null) : null
+  return c.json({ ...(await campaignView(c.env.DB, row)), targets, nextCursor })
+})
+
+// ---------------------------------------------------------------- uniform service messages
+
+adminSubscribe.post('/admin/api/uniform/send', async (c) => {
+  const body = await readJson(c.req.raw, UNIFORM_SEND_MAX_BYTES)
+  if (!body.ok) return refuse(c, body.status, body.error)
+  const parsed = parseUniformSend(body.value)
+  if (!parsed.ok) return invalid(c, parsed.problems)
+  const errcode = await errcodeOf(() => WechatClient.fromEnv(c.env).sendUniform(parsed.value))
+  log.info(errcode === 0 ? 'uniform.sent' : 'uniform.failed', { openid: parsed.value.touser, errcode })
+  return errcode === 0 ? c.json({ sent: true }) : wechatRefusal(c, errcode)
+})
+
