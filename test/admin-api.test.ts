@@ -8,6 +8,7 @@
  */
 import { createExecutionContext, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
+import * as v from 'valibot'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildPush, textMessage } from '../dev/push'
 import { app } from '../src/app'
@@ -17,6 +18,7 @@ import type { RecordEvent } from '../src/record/event'
 import type { ConversationView, FailedView, MessageView, Page, Stats } from '../src/record/views'
 import { ruleSetVersion } from '../src/rules/version'
 import { writeRecord } from '../src/record/write'
+import { ANSWERS } from '../src/routes/admin-api-schemas'
 import { fakeWechat, uniqueAppid, uniqueOpenid } from './fake-wechat-client'
 import { keepAnswer, pushOptions } from './helpers'
 import { APPID, watchSecrets, WORKER, type Answer } from './hygiene'
@@ -107,6 +109,7 @@ const sendsTo = async (openid: string) =>
 
 const SOME_OPENID = 'oSomeOpenidForAuthTests0001'
 const SOME_VERSION = '0123456789abcdef'
+const SOME_CAMPAIGN = 'c-00000000-0000-4000-8000-000000000000'
 const ROUTES: [method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown][] = [
   ['GET', '/admin/api/conversations'],
   ['GET', `/admin/api/conversations/${SOME_OPENID}`],
@@ -122,6 +125,14 @@ const ROUTES: [method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown][] =
   ['POST', '/admin/api/rules/rollback', { version: SOME_VERSION }],
   ['POST', '/admin/api/rules/preview', { message: { type: 'text', text: 'hi' } }],
   ['GET', '/admin/api/stats'],
+  // Bodies that are refused (400) and an unknown campaign (404): with the token nothing is sent or started.
+  ['POST', '/admin/api/subscribe/send', { touser: SOME_OPENID }],
+  ['GET', `/admin/api/users/${SOME_OPENID}/subscriptions`],
+  ['GET', '/admin/api/subscribe/templates'],
+  ['POST', '/admin/api/subscribe/campaigns', { touser: SOME_OPENID }],
+  ['GET', '/admin/api/subscribe/campaigns'],
+  ['GET', `/admin/api/subscribe/campaigns/${SOME_CAMPAIGN}`],
+  ['POST', '/admin/api/uniform/send', { touser: SOME_OPENID }],
   ['GET', '/admin/api/openapi.json'],
 ]
 
@@ -626,7 +637,10 @@ describe('openapi.json', () => {
     }>(answer)
     expect(doc.openapi).toBe('3.1.0')
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
-    const served = ROUTES.map(([method, path]) => `${method} ${path.replace(SOME_OPENID, '{openid}').replace(`out:{openid}:1`, '{id}').replace(SOME_VERSION, '{version}')}`)
+    const served = ROUTES.map(
+      ([method, path]) =>
+        `${method} ${path.replace(SOME_OPENID, '{openid}').replace(`out:{openid}:1`, '{id}').replace(SOME_VERSION, '{version}').replace(SOME_CAMPAIGN, '{id}')}`,
+    )
     expect(documented.sort()).toEqual(served.sort())
 
     const list = doc.paths['/admin/api/conversations']!.get!
@@ -645,5 +659,43 @@ describe('openapi.json', () => {
     expect(preview).toContain('"when"')
     for (const [name, schema] of Object.entries(doc.components.schemas)) expect(JSON.stringify(schema), name).toContain('"type":"object"')
     expect(doc.components.schemas.StatsAnswer).toBeDefined()
+
+    // Subscribe and uniform messages: bodies from the send checks, answers by status.
+    const statuses = (method: string, path: string) => Object.keys(doc.paths[path]![method]!.responses).sort()
+    expect(statuses('post', '/admin/api/subscribe/send')).toEqual(['200', '400', '401', '409', '413', '415', '502'])
+    expect(statuses('post', '/admin/api/uniform/send')).toEqual(['200', '400', '401', '409', '413', '415', '502'])
+    expect(statuses('post', '/admin/api/subscribe/campaigns')).toEqual(['202', '400', '401', '413', '415'])
+    expect(statuses('get', '/admin/api/subscribe/campaigns/{id}')).toEqual(['200', '400', '401', '404'])
+    const send = JSON.stringify(doc.paths['/admin/api/subscribe/send']!.post!.requestBody)
+    for (const field of ['"touser"', '"template_id"', '"data"', '"force"', '"miniprogram_state"', '"maxProperties":20', '`thing`: At most 20 characters']) expect(send).toContain(field)
+    expect(JSON.stringify(doc.paths['/admin/api/subscribe/send']!.post!.responses['409'])).toContain('NoGrantAnswer')
+    const campaign = JSON.stringify(doc.paths['/admin/api/subscribe/campaigns']!.post!.requestBody)
+    expect(campaign).toContain('"template_id"')
+    expect(campaign).not.toContain('"touser"')
+    expect(campaign).not.toContain('"force"')
+    expect(doc.paths['/admin/api/subscribe/campaigns/{id}']!.get!.parameters?.map((p) => [p.name, p.in, p.required])).toEqual([
+      ['id', 'path', true],
+      ['cursor', 'query', false],
+      ['limit', 'query', false],
+    ])
+    expect(doc.paths['/admin/api/users/{openid}/subscriptions']!.get!.parameters?.map((p) => [p.name, p.in])).toEqual([['openid', 'path']])
+    const uniform = JSON.stringify(doc.paths['/admin/api/uniform/send']!.post!.requestBody)
+    expect(uniform).toContain('"mp_template_msg"')
+    expect(uniform).not.toContain('"weapp_template_msg"')
+
+    // What these routes answer is what the document says they answer.
+    const answers: [path: string, call: Call, schema: keyof typeof ANSWERS][] = [
+      [`/admin/api/users/${SOME_OPENID}/subscriptions`, {}, 'SubscriptionsAnswer'],
+      ['/admin/api/subscribe/templates', {}, 'TemplatesAnswer'],
+      ['/admin/api/subscribe/campaigns', {}, 'CampaignListAnswer'],
+      ['/admin/api/subscribe/send', { json: { touser: SOME_OPENID, template_id: 'tpl', data: { thing1: { value: 'x'.repeat(21) } } } }, 'SendProblemsAnswer'],
+      // The user holds no grant: refused before WeChat is asked.
+      ['/admin/api/subscribe/send', { json: { touser: SOME_OPENID, template_id: 'tpl', data: { thing1: { value: 'ok' } } } }, 'NoGrantAnswer'],
+      ['/admin/api/uniform/send', { json: { touser: SOME_OPENID, weapp_template_msg: {} } }, 'SendProblemsAnswer'],
+    ]
+    for (const [path, call, schema] of answers) {
+      const served = await api(path, call)
+      expect(v.safeParse(ANSWERS[schema], json(served)).success, `${path}: ${served.text}`).toBe(true)
+    }
   })
 })

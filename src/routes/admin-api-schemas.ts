@@ -7,6 +7,7 @@
  * handler uses (a number, a decoded cursor). The OpenAPI document shows the string form.
  */
 import * as v from 'valibot'
+import type { SubscribeSendResult, SubscriptionView } from '../conversation/contract'
 import { CONVERSATION_FILTERS } from '../record/conversations'
 import { decodeCursor, MAX_CURSOR_CHARS, type CursorList, type Position } from '../record/cursor'
 import { MAX_STATS_DAYS } from '../record/stats'
@@ -15,7 +16,14 @@ import type { DiffHunk } from '../rules/diff'
 import type { HistoryItem, HistoryListItem } from '../rules/history'
 import { HISTORY_CURSOR, HISTORY_FROM, VERSION } from '../rules/history-format'
 import { DateTimeSchema, EVENTS, ReplySchema } from '../rules/schema'
+import type { CampaignMessage, CampaignView, TargetView, TemplateCount } from '../subscribe/campaign-store'
+import { MAX_PROBLEMS } from '../wechat/body-check'
 import { OPENID } from '../wechat/openid'
+import { LANGS, MINIPROGRAM_STATES, SubscribeSendSchema } from '../wechat/subscribe-data'
+import { UniformSendSchema } from '../wechat/uniform-send'
+
+export { SUBSCRIBE_SEND_MAX_BYTES } from '../wechat/subscribe-data'
+export { UNIFORM_SEND_MAX_BYTES } from '../wechat/uniform-send'
 
 export const DEFAULT_LIMIT = 50
 export const MAX_LIMIT = 200
@@ -211,6 +219,21 @@ export const RollbackBody = v.strictObject({
   ifVersion: v.optional(Version('Restore only if this is the version in force.')),
 })
 
+/**
+ * A subscribe-message send: the shape parseSubscribeSend (wechat/subscribe-data.ts) checks
+ * before it holds each data value to its keyword's rule.
+ */
+export const SubscribeSendBody = SubscribeSendSchema
+
+/**
+ * A campaign: a send without touser and force (the route refuses both: a campaign goes to
+ * every user who can be reached), checked by the same parseSubscribeSend.
+ */
+export const CampaignBody = v.omit(SubscribeSendSchema, ['touser', 'force'])
+
+/** A uniform send: what parseUniformSend (wechat/uniform-send.ts) checks, weapp_template_msg refused first. */
+export const UniformSendBody = UniformSendSchema
+
 // ---------------------------------------------------------------- answers
 
 const ErrorAnswer = v.object({ error: v.string() })
@@ -383,6 +406,119 @@ const HistoryEntryAnswer = v.object({
   ),
 })
 
+// ---------------------------------------------------------------- subscribe and uniform messages
+
+const SendProblemsAnswer = v.object({
+  error: v.pipe(v.string(), v.description('The first problem.')),
+  problems: v.pipe(
+    v.array(v.string()),
+    v.description(
+      `Every problem (at most ${MAX_PROBLEMS}, then a count of the rest), one \`path: sentence\` each, e.g. \`data.thing1.value: thing is at most 20 characters (got 21)\`.`,
+    ),
+  ),
+})
+
+const WechatRefusalAnswer = v.object({
+  error: v.pipe(
+    v.picklist(['wechat_refused', 'wechat_failed']),
+    v.description('wechat_refused: WeChat refused for the user’s standing (409) or for the data (400); wechat_failed: any other errcode (502).'),
+  ),
+  errcode: v.pipe(v.number(), v.description('WeChat’s errcode (time-outs and network failures have synthetic ones).')),
+  reason: v.pipe(v.string(), v.description('What the errcode means.')),
+})
+
+const NoGrantAnswer = v.object({
+  error: v.pipe(v.literal('no_grant'), v.description('The user holds no grant for this one-time template; nothing was sent.')),
+  reason: v.string(),
+})
+
+const SubscribeSentAnswer = v.object({
+  sent: v.literal(true),
+  spent: v.pipe(
+    v.picklist(['grant', 'long_term', 'forced']),
+    v.description('grant: one of the user’s one-time grants; long_term: nothing, the template is long-term and the user accepts; forced: nothing, sent with force and no grant.'),
+  ),
+})
+
+const LastSendAnswer = v.object({
+  at: v.number(),
+  errcode: v.pipe(v.nullable(v.number()), v.description('0: delivered; null while WeChat has not answered.')),
+  msgId: v.nullable(v.string()),
+})
+
+const SubscriptionAnswer = v.object({
+  templateId: v.string(),
+  grants: v.pipe(v.number(), v.description('One-time sends the user allowed and has not been sent yet.')),
+  status: v.pipe(v.nullable(v.string()), v.description('The last status from the popup or the settings page (accept, reject, …); null before any.')),
+  longTerm: v.pipe(v.boolean(), v.description('Listed in SUBSCRIBE_LONG_TERM_TEMPLATES: sends go while the status is accept, spending nothing.')),
+  reachable: v.pipe(v.boolean(), v.description('A send may go now.')),
+  accepted: v.number(),
+  rejected: v.number(),
+  updatedAt: v.number(),
+  lastSend: v.pipe(v.nullable(LastSendAnswer), v.description('The last send’s outcome; null before any.')),
+})
+
+const SubscriptionsAnswer = v.object({ openid: v.string(), templates: v.array(SubscriptionAnswer) })
+
+const TemplateAnswer = v.object({
+  templateId: v.string(),
+  users: v.pipe(v.number(), v.description('Users the record knows with this template.')),
+  grants: v.pipe(v.number(), v.description('One-time grants held, all users together.')),
+  accepted: v.number(),
+  rejected: v.number(),
+  longTerm: v.pipe(v.boolean(), v.description('Listed in SUBSCRIBE_LONG_TERM_TEMPLATES.')),
+  reachable: v.pipe(v.number(), v.description('Users a send can reach now: holding a grant, or accepting a long-term template.')),
+})
+
+const TemplatesAnswer = v.object({ templates: v.array(TemplateAnswer) })
+
+const CampaignMessageAnswer = v.object({
+  template_id: v.string(),
+  page: v.optional(v.string()),
+  data: v.record(v.string(), v.object({ value: v.string() })),
+  miniprogram_state: v.optional(v.picklist(MINIPROGRAM_STATES)),
+  lang: v.optional(v.picklist(LANGS)),
+})
+
+const TARGET_STATUSES = ['queued', 'sent', 'failed', 'skipped'] as const
+
+const CampaignAnswer = v.object({
+  id: v.string(),
+  templateId: v.string(),
+  message: v.pipe(CampaignMessageAnswer, v.description('What every user gets: a send without touser.')),
+  longTerm: v.boolean(),
+  total: v.pipe(v.number(), v.description('Users who could be reached when it started.')),
+  createdAt: v.number(),
+  counts: v.pipe(
+    v.object({ queued: v.number(), sent: v.number(), failed: v.number(), skipped: v.number() }),
+    v.description('Users by outcome so far; a user not yet paged in counts in none.'),
+  ),
+  done: v.pipe(v.boolean(), v.description('Every user has an outcome.')),
+})
+
+const TargetAnswer = v.object({
+  openid: v.string(),
+  status: v.picklist(TARGET_STATUSES),
+  errcode: v.nullable(v.number()),
+  reason: v.nullable(v.string()),
+  updatedAt: v.number(),
+})
+
+const CampaignListAnswer = v.object({ campaigns: v.pipe(v.array(CampaignAnswer), v.description('The 50 newest, newest first.')) })
+
+const CampaignDetailAnswer = v.object({
+  ...CampaignAnswer.entries,
+  targets: v.pipe(v.array(TargetAnswer), v.description('A page of per-user outcomes, in openid order.')),
+  nextCursor: v.nullable(v.string()),
+})
+
+const CampaignCreatedAnswer = v.object({
+  id: v.pipe(v.string(), v.description('The campaign id, c-<uuid>.')),
+  total: v.pipe(v.number(), v.description('Users who can be reached; 0 queues nothing.')),
+})
+
+const UniformSentAnswer = v.object({ sent: v.literal(true) })
+
 export const ANSWERS = {
   ErrorAnswer,
   ConversationsAnswer,
@@ -398,6 +534,16 @@ export const ANSWERS = {
   ConflictAnswer,
   HistoryListAnswer,
   HistoryEntryAnswer,
+  SendProblemsAnswer,
+  WechatRefusalAnswer,
+  NoGrantAnswer,
+  SubscribeSentAnswer,
+  SubscriptionsAnswer,
+  TemplatesAnswer,
+  CampaignListAnswer,
+  CampaignDetailAnswer,
+  CampaignCreatedAnswer,
+  UniformSentAnswer,
 }
 
 // The answer schemas describe the views the record returns; these fail to compile when the
@@ -413,5 +559,14 @@ const drift: [
   Same<v.InferOutput<typeof HistoryItemAnswer>, HistoryItem>,
   Same<v.InferOutput<typeof HistoryListItemAnswer>, HistoryListItem>,
   Same<v.InferOutput<typeof DiffHunkAnswer>, DiffHunk>,
-] = [true, true, true, true, true, true, true, true, true]
+  Same<v.InferOutput<typeof SubscriptionAnswer>, SubscriptionView>,
+  Same<v.InferOutput<typeof SubscriptionsAnswer>, { openid: string; templates: SubscriptionView[] }>,
+  Same<v.InferOutput<typeof SubscribeSentAnswer>, { sent: true; spent: Extract<SubscribeSendResult, { ok: true }>['spent'] }>,
+  // The templates route answers each count without withGrants and accepting, with what they mean.
+  Same<v.InferOutput<typeof TemplateAnswer>, Omit<TemplateCount, 'withGrants' | 'accepting'> & { longTerm: boolean; reachable: number }>,
+  Same<v.InferOutput<typeof CampaignMessageAnswer>, CampaignMessage>,
+  Same<v.InferOutput<typeof CampaignAnswer>, CampaignView>,
+  Same<v.InferOutput<typeof TargetAnswer>, TargetView>,
+  Same<v.InferOutput<typeof CampaignDetailAnswer>, CampaignView & { targets: TargetView[]; nextCursor: string | null }>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true]
 void drift

@@ -7,8 +7,13 @@ import { toJsonSchema, type ConversionConfig, type JsonSchema } from '@valibot/t
 import * as v from 'valibot'
 import { ruleSetJsonSchema } from '../rules/json-schema'
 import { VERSION } from '../version'
+import { KEYWORD_TYPES, MAX_DATA_KEYS } from '../wechat/subscribe-data'
+import { MAX_UNIFORM_DATA_KEYS, MAX_UNIFORM_VALUE_CHARS } from '../wechat/uniform-send'
 import {
   ANSWERS,
+  CampaignBody,
+  CampaignParam,
+  CampaignTargetsQuery,
   ConversationsQuery,
   FailedIdParam,
   FailedQuery,
@@ -25,6 +30,10 @@ import {
   RollbackBody,
   RULES_MAX_BYTES,
   StatsQuery,
+  SUBSCRIBE_SEND_MAX_BYTES,
+  SubscribeSendBody,
+  UNIFORM_SEND_MAX_BYTES,
+  UniformSendBody,
   VersionParam,
 } from './admin-api-schemas'
 
@@ -55,8 +64,62 @@ function json(schema: Json, description: string): Json {
   return { description, content: { 'application/json': { schema } } }
 }
 
-const answer = (name: keyof typeof ANSWERS, description: string) => json({ $ref: `#/components/schemas/${name}` }, description)
+const ref = (name: keyof typeof ANSWERS) => ({ $ref: `#/components/schemas/${name}` })
+const answer = (name: keyof typeof ANSWERS, description: string) => json(ref(name), description)
+/** An answer of one of several shapes. */
+const answers = (names: (keyof typeof ANSWERS)[], description: string) => json({ anyOf: names.map(ref) }, description)
 const error = (description: string) => answer('ErrorAnswer', description)
+
+/**
+ * A send body's `data`. keyedObject (wechat/body-check.ts) is a check that refuses arrays,
+ * then a record: the input conversion stops at the check, so the record is converted on its
+ * own (as the output it checks), and what JSON Schema cannot say goes in its description.
+ */
+function keyedData(schema: v.GenericSchema, bounds: Json, description: string): Json {
+  const { description: _own, ...record } = schemaOf(schema, { ...INPUT, typeMode: 'output' })
+  return { ...record, ...bounds, description }
+}
+
+/** A send body: its `data` (at `path`, object keys) shown as keyedData. */
+function sendBody(schema: v.GenericSchema, path: string[], data: (schema: v.GenericSchema) => Json): Json {
+  const body = schemaOf(schema, INPUT)
+  let node = body
+  let valibot = schema as v.GenericSchema & { entries?: v.ObjectEntries }
+  path.forEach((key, index) => {
+    const entry = valibot.entries?.[key]
+    const properties = node.properties as Record<string, Json> | undefined
+    const converted = properties?.[key]
+    if (!entry || !properties || !converted) throw new Error(`openapi: the send body has no ${path.join('.')}`)
+    if (index === path.length - 1) properties[key] = data(entry)
+    node = converted
+    valibot = entry as typeof valibot
+  })
+  return body
+}
+
+const KEYWORD_RULES = KEYWORD_TYPES.map((k) => `- \`${k.type}\`: ${k.rule}`).join('\n')
+
+const subscribeData = (schema: v.GenericSchema) =>
+  keyedData(
+    schema,
+    { minProperties: 1, maxProperties: MAX_DATA_KEYS },
+    `The template keywords, { "thing1": { "value": "…" }, … }. A key is a keyword type and its number; each value is held to its type's rule before anything is sent:\n${KEYWORD_RULES}`,
+  )
+
+/**
+ * A value's maxLength in the schema is a cheap cap in UTF-16 units (twice the bound), checked
+ * before the count in characters; JSON Schema counts characters, as that rule does: shown.
+ */
+const uniformData = (schema: v.GenericSchema) => {
+  const data = keyedData(
+    schema,
+    { minProperties: 1, maxProperties: MAX_UNIFORM_DATA_KEYS },
+    'The Official Account template’s keywords, e.g. { "first": { "value": "…" }, "keyword1": { "value": "…", "color": "#173177" } }.',
+  )
+  const entry = data.additionalProperties as { properties?: { value?: Json } } | undefined
+  if (entry?.properties?.value) entry.properties.value = { ...entry.properties.value, maxLength: MAX_UNIFORM_VALUE_CHARS }
+  return data
+}
 
 /** Every operation can be refused the same ways. */
 const COMMON_ANSWERS = {
@@ -86,6 +149,13 @@ function buildDocument(): Json {
   const { description: ifMatchDescription, ...ifMatch } = schemaOf(IfMatchHeader, INPUT)
   const ifMatchHeader = { name: 'If-Match', in: 'header', required: false, description: ifMatchDescription, schema: ifMatch }
   const conflict = answer('ConflictAnswer', '`version_changed`: another version was published since the one given; nothing was written.')
+  const tooLarge = error('The body is too large.')
+  const notJson = error('The body is not application/json.')
+  const sendRefused = answers(
+    ['SendProblemsAnswer', 'WechatRefusalAnswer', 'ErrorAnswer'],
+    'Nothing was sent: the body breaks a rule (`problems`, every one), or WeChat refused the data (`wechat_refused` with its errcode), or the body is not JSON.',
+  )
+  const wechatFailed = answer('WechatRefusalAnswer', '`wechat_failed`: WeChat answered another errcode, or did not answer (time-out, network).')
   const failedAction = (what: string) =>
     operation(what, {
       parameters: failedId,
@@ -204,6 +274,78 @@ function buildDocument(): Json {
         get: operation('Per day: messages, replies sent and failed, push-to-reply time; per rule: hits; top unmatched questions', {
           parameters: parameters('query', StatsQuery),
           answers: { '200': answer('StatsAnswer', 'The stats.') },
+        }),
+      },
+      '/admin/api/subscribe/send': {
+        post: operation('Send one subscribe message (订阅消息), spending one of the user’s grants', {
+          body: json(
+            sendBody(SubscribeSendBody, ['data'], subscribeData),
+            `One message, as WeChat's subscribeMessage.send takes it, plus \`force\` (at most ${SUBSCRIBE_SEND_MAX_BYTES} bytes).`,
+          ),
+          answers: {
+            '200': answer('SubscribeSentAnswer', 'WeChat took it.'),
+            '400': sendRefused,
+            '409': answers(
+              ['NoGrantAnswer', 'WechatRefusalAnswer'],
+              '`no_grant`: the user holds no grant for this one-time template, and nothing was sent (`force: true` tries anyway); `wechat_refused`: WeChat refused for the user (43101: they refused, their grants are cleared).',
+            ),
+            '413': tooLarge,
+            '415': notJson,
+            '502': wechatFailed,
+          },
+        }),
+      },
+      '/admin/api/users/{openid}/subscriptions': {
+        get: operation('What one user allows, per template: grants, status, the last send', {
+          parameters: openid,
+          answers: { '200': answer('SubscriptionsAnswer', 'Every template the user has answered or been sent (none: an empty list).') },
+        }),
+      },
+      '/admin/api/subscribe/templates': {
+        get: operation('Per template, over all users: grants held, accepts and rejects, and who can be reached now', {
+          answers: { '200': answer('TemplatesAnswer', 'The templates the record knows, by id.') },
+        }),
+      },
+      '/admin/api/subscribe/campaigns': {
+        post: operation('Send one subscribe message to every user who can be reached, through the campaigns queue', {
+          body: json(
+            sendBody(CampaignBody, ['data'], subscribeData),
+            `A send without \`touser\` and \`force\` (at most ${SUBSCRIBE_SEND_MAX_BYTES} bytes): it goes to every user who holds a grant for the template, or accepts it if it is long-term.`,
+          ),
+          answers: {
+            '202': answer('CampaignCreatedAnswer', 'Started: the sends go out at CAMPAIGN_SENDS_PER_SECOND, each user at most once.'),
+            '400': answers(['SendProblemsAnswer', 'ErrorAnswer'], 'Nothing was started: the body breaks a rule (`problems`), carries touser or force, or is not JSON.'),
+            '413': tooLarge,
+            '415': notJson,
+          },
+        }),
+        get: operation('Campaigns, newest first, with their progress', {
+          answers: { '200': answer('CampaignListAnswer', 'The newest campaigns.') },
+        }),
+      },
+      '/admin/api/subscribe/campaigns/{id}': {
+        get: operation('One campaign: its message, its progress and a page of per-user outcomes', {
+          parameters: [...parameters('path', CampaignParam), ...parameters('query', CampaignTargetsQuery)],
+          answers: {
+            '200': answer('CampaignDetailAnswer', 'The campaign and a page of its users.'),
+            '404': error('`not_found`: no campaign has that id.'),
+          },
+        }),
+      },
+      '/admin/api/uniform/send': {
+        post: operation('Send one uniform service message (统一服务消息): an Official Account template message', {
+          body: json(
+            sendBody(UniformSendBody, ['mp_template_msg', 'data'], uniformData),
+            `One message, as WeChat's uniform_send takes it, with \`mp_template_msg\` only: \`weapp_template_msg\` is retired and refused (at most ${UNIFORM_SEND_MAX_BYTES} bytes).`,
+          ),
+          answers: {
+            '200': answer('UniformSentAnswer', 'WeChat took it.'),
+            '400': sendRefused,
+            '409': answer('WechatRefusalAnswer', '`wechat_refused`: WeChat refused for the user (43004: they do not follow the Official Account).'),
+            '413': tooLarge,
+            '415': notJson,
+            '502': wechatFailed,
+          },
         }),
       },
       '/admin/api/openapi.json': {
