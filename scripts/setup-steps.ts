@@ -10,6 +10,8 @@
  * 4. KV namespaces RULES and CACHE, D1 database `kefu-edge`: kept when wrangler.toml already
  *    names one of the account's, reused when the account has one of the expected title,
  *    created otherwise; their ids written into wrangler.toml at once (scripts/setup-toml.ts).
+ *    The campaigns queue (the CAMPAIGNS producer's): `wrangler queues create`, a queue of that
+ *    name already there counting as done (queues are named, not ids, in wrangler.toml).
  * 5. WECHAT_APPID into wrangler.toml's [vars].
  * 6. Each secret with `wrangler secret put NAME`, its value on stdin only.
  * 7. `wrangler d1 migrations apply DB --remote`, `wrangler deploy`, `npm run rules:push -- --remote`.
@@ -60,7 +62,16 @@ export interface SetupOptions {
 
 export const KV_BINDINGS = ['RULES', 'CACHE'] as const
 export const D1_BINDING = 'DB'
+/** The producer binding whose queue setup creates: campaigns fan out through it. */
+export const QUEUE_BINDING = 'CAMPAIGNS'
 export const DEFAULT_CONFIG = 'wrangler.toml'
+
+/**
+ * Wrangler's report of a queue name the account has: 4.86 passes the API's error through,
+ * `A request to the Cloudflare API (/accounts/<id>/queues) failed.` and then
+ * `Queue name already taken [code: 11009]`, with exit status 1.
+ */
+const QUEUE_TAKEN = /\[code: 11009\]|\bQueue name already taken\b/i
 
 interface SecretSpec {
   name: string
@@ -224,7 +235,7 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
   if (missing.length > 0) throw new SetupStop(`--yes, and these are missing:\n  ${missing.join('\n  ')}\nNothing was changed.`, 2)
   if (appid === undefined) throw new Error('unreachable: appid is asked for or refused above')
 
-  // 4. KV namespaces and the D1 database, their ids written as soon as known.
+  // 4. KV namespaces and the D1 database, their ids written as soon as known; the queue.
   let namespaces: Namespace[] | null = null
   const listNamespaces = async () => {
     if (namespaces) return namespaces
@@ -312,6 +323,17 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
     }
   }
 
+  {
+    const queue = config.get(config.table('queues.producers', { key: 'binding', value: QUEUE_BINDING }), 'queue')
+    if (!queue) throw new SetupStop(`${configName}: the ${QUEUE_BINDING} producer has no queue = "…": restore it from the repository.`, 2)
+    const step = `Queue ${QUEUE_BINDING}`
+    // Cloudflare refuses a second queue of a name: asking is the check, and it is one call.
+    const created = await wrangler(['queues', 'create', queue])
+    if (created.status === 0) say(step, `created "${queue}"`)
+    else if (QUEUE_TAKEN.test(stripAnsi(created.stderr + created.stdout))) say(step, `"${queue}" already exists; nothing to do`)
+    else throw new SetupStop(failure(`wrangler queues create ${queue}`, created), 1)
+  }
+
   // 5. The AppID, a var.
   if (config.get(vars, 'WECHAT_APPID') === appid) say('WECHAT_APPID', `${appid} already in ${configName}; nothing to do`)
   else {
@@ -388,12 +410,13 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
       if (!table) throw new SetupStop(`${name} has no ${what}: restore it from the repository, then run setup again.`, 2)
       return table
     }
-    // Every table setup edits, checked before anything runs.
+    // Every table setup edits or reads, checked before anything runs.
     const workerName = doc.get(doc.root(), 'name')
     if (!workerName) throw new SetupStop(`${name} has no name = "…" at the top: restore it from the repository, then run setup again.`, 2)
     need(doc.table('vars'), '[vars] table')
     for (const binding of KV_BINDINGS) need(doc.table('kv_namespaces', { key: 'binding', value: binding }), `[[kv_namespaces]] with binding = "${binding}"`)
     need(doc.table('d1_databases', { key: 'binding', value: D1_BINDING }), `[[d1_databases]] with binding = "${D1_BINDING}"`)
+    need(doc.table('queues.producers', { key: 'binding', value: QUEUE_BINDING }), `[[queues.producers]] with binding = "${QUEUE_BINDING}"`)
     return {
       /** The Worker's name, the KV namespaces' titles' prefix. */
       workerName,

@@ -1,8 +1,9 @@
 /**
  * `npm run setup` against a stand-in for wrangler (and npm): an account with KV namespaces, D1
- * databases and a Worker's secrets, answering each command as wrangler 4.86 does (outputs
- * copied from its runs against a local stand-in of the Cloudflare API), on a temp copy of the
- * repository's wrangler.toml. No command really runs, except the command line's own refusals.
+ * databases, queues and a Worker's secrets, answering each command as wrangler 4.86 does
+ * (outputs copied from its runs against a local stand-in of the Cloudflare API), on a temp copy
+ * of the repository's wrangler.toml. No command really runs, except the command line's own
+ * refusals.
  */
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -24,11 +25,26 @@ const APPID = 'wx0123456789abcdef'
 
 const BANNER = '\n \u26c5\ufe0f wrangler 4.86.0\n' + '\u2500'.repeat(46) + '\n'
 const NOT_LOGGED_IN = '{"loggedIn":false}\n'
+const QUEUE = 'kefu-edge-campaigns'
+
+/**
+ * A Cloudflare API refusal as wrangler 4.86 reports it: its own line, then the API's message
+ * and code (e.g. `Queue name already taken [code: 11009]`), on stderr; exit status 1.
+ */
+function apiRefusal(path: string, note: string, stdout: string) {
+  const stderr =
+    `\u001b[31m✘ \u001b[41;31m[\u001b[41;97mERROR\u001b[41;31m]\u001b[0m \u001b[1mA request to the Cloudflare API (${path}) failed.\u001b[0m\n\n` +
+    `  ${note}\n  \n  If you think this is a bug, please open an issue at: \u001b[4mhttps://github.com/cloudflare/workers-sdk/issues/new/choose\u001b[0m\n\n\n` +
+    '🪵  Logs were written to "/home/ops/.config/.wrangler/logs/wrangler-2026-05-01_10-00-00_000.log"\n'
+  return { status: 1, stdout, stderr }
+}
 
 interface Call {
   tool: Tool
   args: string[]
   input?: string
+  /** The command created something (a resource, a secret put). */
+  made?: boolean
 }
 
 /** A Cloudflare account as wrangler shows it. */
@@ -36,6 +52,9 @@ class StandIn {
   loggedIn = true
   namespaces: { id: string; title: string }[] = []
   databases: { uuid: string; name: string }[] = []
+  queues: string[] = []
+  /** false: the account has not enabled Queues (the API answers 11002). */
+  queuesEnabled = true
   workerExists = false
   secrets = new Map<string, string>()
   applied = new Set<string>()
@@ -46,8 +65,13 @@ class StandIn {
   private next = 1
 
   runner: Runner = async (tool, args, options = {}) => {
-    this.calls.push({ tool, args: [...args], ...(options.input !== undefined ? { input: options.input } : {}) })
+    const call: Call = { tool, args: [...args], ...(options.input !== undefined ? { input: options.input } : {}) }
+    this.calls.push(call)
     const ok = (stdout: string) => ({ status: 0, stdout, stderr: '' })
+    const made = (stdout: string) => {
+      call.made = true
+      return ok(stdout)
+    }
     const fail = (stderr: string, stdout = '') => ({ status: 1, stdout, stderr: `\u001b[31m✘ \u001b[41;31m[\u001b[41;97mERROR\u001b[41;31m]\u001b[0m \u001b[1m${stderr}\u001b[0m\n\n` })
     if (tool === 'npm') {
       expect(args).toEqual(['run', '--silent', 'rules:push', '--', '--remote'])
@@ -69,7 +93,7 @@ class StandIn {
       if (this.namespaces.some((n) => n.title === title)) return fail(`A KV namespace with the title "${title}" already exists.`)
       const id = (this.next++).toString(16).padStart(32, 'a')
       this.namespaces.push({ id, title })
-      return ok(
+      return made(
         `${BANNER}Resource location: remote \n\n🌀 Creating namespace with title "${title}"\n✨ Success!\n` +
           'To access your new KV Namespace in your Worker, add the following snippet to your configuration file:\n' +
           `[[kv_namespaces]]\nbinding = "${title.replace(/-/g, '_')}"\nid = "${id}"\n\n`,
@@ -84,7 +108,7 @@ class StandIn {
       if (this.databases.some((d) => d.name === name)) return fail('A database with that name already exists')
       const uuid = `7a1b2c3d-4e5f-4061-8283-${(this.next++).toString(16).padStart(12, '9')}`
       this.databases.push({ uuid, name })
-      return ok(
+      return made(
         `${BANNER}✅ Successfully created DB '${name}' in region APAC\nCreated your new D1 database.\n\n` +
           'To access your new D1 Database in your Worker, add the following snippet to your configuration file:\n' +
           `[[d1_databases]]\nbinding = "kefu_edge"\ndatabase_name = "${name}"\ndatabase_id = "${uuid}"\n\n`,
@@ -99,7 +123,26 @@ class StandIn {
       expect(options.input, 'a secret comes on stdin').toBeTypeOf('string')
       this.workerExists = true
       this.secrets.set(match[1], options.input ?? '')
-      return ok(`${BANNER}🌀 Creating the secret for the Worker "kefu-edge" \n✨ Success! Uploaded secret ${match[1]}\n`)
+      return made(`${BANNER}🌀 Creating the secret for the Worker "kefu-edge" \n✨ Success! Uploaded secret ${match[1]}\n`)
+    }
+    match = /^queues create (\S+)$/.exec(command)
+    if (match?.[1]) {
+      const name = match[1]
+      const creating = `${BANNER}🌀 Creating queue '${name}'\n`
+      if (!this.queuesEnabled) {
+        return apiRefusal(
+          '/accounts/acc123/queues',
+          'In order to use Queues, you must enable your account at \u001b[4mhttps://dash.cloudflare.com/acc123/workers/queues\u001b[0m. [code: 11002]',
+          `${creating}\n`,
+        )
+      }
+      if (this.queues.includes(name)) return apiRefusal('/accounts/acc123/queues', 'Queue name already taken [code: 11009]', `${creating}\n`)
+      this.queues.push(name)
+      return made(
+        `${creating}✅ Created queue '${name}'\n\nConfigure your Worker to send messages to this queue:\n\n` +
+          `[[queues.producers]]\nqueue = "${name}"\nbinding = "${name.replace(/-/g, '_')}"\n\n` +
+          `Configure your Worker to consume messages from this queue:\n\n[[queues.consumers]]\nqueue = "${name}"\n\n`,
+      )
     }
     if (command === 'd1 migrations apply DB --remote') {
       if (this.databases.length === 0) return fail("Couldn't find a D1 DB with the name or binding 'DB' in your wrangler.toml file.")
@@ -117,8 +160,9 @@ class StandIn {
     throw new Error(`the stand-in does not know: wrangler ${command}`)
   }
 
+  /** What the runs made, command by command: a create refused (the name is taken) made nothing. */
   creates(): string[] {
-    return this.calls.filter((c) => /\bcreate\b|secret put/.test(c.args.join(' '))).map((c) => c.args.slice(0, 4).join(' '))
+    return this.calls.filter((c) => c.made).map((c) => c.args.slice(0, 4).join(' '))
   }
 }
 
@@ -177,6 +221,7 @@ describe('npm run setup', () => {
       'kv namespace create kefu-edge-RULES',
       'kv namespace create kefu-edge-CACHE',
       'd1 create kefu-edge',
+      `queues create ${QUEUE}`,
       'secret put WECHAT_TOKEN',
       'secret put WECHAT_ENCODING_AES_KEY',
       'secret put WECHAT_APPSECRET',
@@ -226,16 +271,20 @@ describe('npm run setup', () => {
     }
     expect(printed.split(admin)).toHaveLength(2)
 
+    expect(cf.queues).toEqual([QUEUE])
     expect(cf.applied).toEqual(new Set(['0001_record.sql', '0002_rule_hits.sql']))
     expect(cf.deploys).toBe(1)
     expect(cf.rulesVersion).toBe('v1')
     // The order: resources, secrets, migrations before the Worker that writes to them, rules last.
     const order = cf.calls.map((c) => c.args.slice(0, 2).join(' '))
     expect(order.indexOf('d1 migrations')).toBeLessThan(order.indexOf('deploy'))
+    // A producer's queue must exist before the deploy that binds it.
+    expect(order.indexOf('queues create')).toBeLessThan(order.indexOf('deploy'))
     expect(order.at(-1)).toBe('run --silent')
 
     expect(printed).toContain(`${step('Cloudflare')}logged in as ops@example.com`)
     expect(printed).toContain(`${step('KV namespace RULES')}created "kefu-edge-RULES" (${rules?.id}); id written to wrangler.toml`)
+    expect(printed).toContain(`${step('Queue CAMPAIGNS')}created "${QUEUE}"`)
     expect(printed).toContain(`${step('D1 migrations')}applied 0001_record.sql, 0002_rule_hits.sql`)
     expect(printed).toContain(`${step('deploy')}deployed to https://kefu-edge.ops.workers.dev`)
     expect(printed).toContain(`${step('rules')}pushed rules/rules.json (12 rules, version v1) to remote KV.`)
@@ -257,9 +306,13 @@ describe('npm run setup', () => {
     expect(cf.secrets).toEqual(secrets)
     expect(cf.namespaces).toHaveLength(2)
     expect(cf.databases).toHaveLength(1)
+    // Asked again, and refused as taken: that is the check.
+    expect(cf.calls.filter((c) => c.args[0] === 'queues').map((c) => c.args.join(' '))).toEqual([`queues create ${QUEUE}`])
+    expect(cf.queues).toEqual([QUEUE])
     const printed = io.output.join('\n')
     expect(printed).toContain(`${step('KV namespace RULES')}"kefu-edge-RULES" (${cf.namespaces[0]?.id}) already in wrangler.toml; nothing to do`)
     expect(printed).toContain(`${step('D1 database DB')}"kefu-edge" (${cf.databases[0]?.uuid}) already in wrangler.toml; nothing to do`)
+    expect(printed).toContain(`${step('Queue CAMPAIGNS')}"${QUEUE}" already exists; nothing to do`)
     expect(printed).toContain(`${step('WECHAT_APPID')}${APPID} already in wrangler.toml; nothing to do`)
     expect(printed).toContain(`${step('ADMIN_TOKEN')}already set on the Worker; kept (--reset-secrets replaces it)`)
     expect(printed).toContain(`${step('D1 migrations')}none to apply; the tables are up to date`)
@@ -272,7 +325,7 @@ describe('npm run setup', () => {
     cf.databases.push({ uuid: '11111111-2222-4333-8444-555555555555', name: 'kefu-edge' })
     const io = scriptedIo([...ANSWERS])
     expect(await runSetup(options(), cf.runner, io)).toBe(0)
-    expect(cf.creates().filter((c) => c.includes('create'))).toEqual(['kv namespace create kefu-edge-CACHE'])
+    expect(cf.creates().filter((c) => c.includes('create'))).toEqual(['kv namespace create kefu-edge-CACHE', `queues create ${QUEUE}`])
     const toml = readFileSync(config, 'utf8')
     expect(toml).toContain('binding = "RULES"\nid = "feedfacefeedfacefeedfacefeedface"')
     expect(toml).toContain('database_id = "11111111-2222-4333-8444-555555555555"')
@@ -391,6 +444,53 @@ describe('npm run setup', () => {
     expect(cf.creates()).toEqual([])
     expect(cf.deploys).toBe(1)
     expect(cf.rulesVersion).toBe('v1')
+  })
+
+  it('creates the queue wrangler.toml names, counts one the account has as done, and stops before the deploy when Cloudflare refuses it otherwise', async () => {
+    // Made by hand before: Cloudflare refuses a second one of the name, and setup goes on.
+    const cf = new StandIn()
+    cf.queues.push(QUEUE)
+    const io = scriptedIo([...ANSWERS])
+    expect(await runSetup(options(), cf.runner, io)).toBe(0)
+    expect(io.output).toContain(`${step('Queue CAMPAIGNS')}"${QUEUE}" already exists; nothing to do`)
+    expect(cf.queues).toEqual([QUEUE])
+    expect(cf.deploys).toBe(1)
+
+    // The account has not enabled Queues: the refusal is shown, and nothing after it runs.
+    writeFileSync(config, original)
+    const off = new StandIn()
+    off.queuesEnabled = false
+    const refused = scriptedIo([...ANSWERS])
+    expect(await runSetup(options(), off.runner, refused)).toBe(1)
+    const printed = refused.output.join('\n')
+    expect(printed).toContain(`✘ wrangler queues create ${QUEUE} failed (exit status 1):`)
+    expect(printed).toContain('  ✘ [ERROR] A request to the Cloudflare API (/accounts/acc123/queues) failed.')
+    expect(printed).toContain('  In order to use Queues, you must enable your account at https://dash.cloudflare.com/acc123/workers/queues. [code: 11002]')
+    expect(printed).not.toContain('already exists')
+    expect(printed).not.toContain('\u001b[')
+    expect(off.secrets.size).toBe(0)
+    expect(off.deploys).toBe(0)
+    // Once enabled, a run picks up from there (the ids written are kept; what came after is asked again).
+    off.queuesEnabled = true
+    off.calls = []
+    expect(await runSetup(options(), off.runner, scriptedIo([...ANSWERS]))).toBe(0)
+    expect(off.creates().filter((c) => c.includes('create'))).toEqual([`queues create ${QUEUE}`])
+    expect(off.queues).toEqual([QUEUE])
+    expect(off.deploys).toBe(1)
+
+    // The name is wrangler.toml's.
+    writeFileSync(config, original.replace(`binding = "CAMPAIGNS"\nqueue = "${QUEUE}"`, 'binding = "CAMPAIGNS"\nqueue = "kefu-staging-campaigns"'))
+    const staging = new StandIn()
+    expect(await runSetup(options(), staging.runner, scriptedIo([...ANSWERS]))).toBe(0)
+    expect(staging.queues).toEqual(['kefu-staging-campaigns'])
+
+    // No CAMPAIGNS producer: refused before any command runs.
+    writeFileSync(config, original.replace('binding = "CAMPAIGNS"\n', ''))
+    const none = new StandIn()
+    const missing = scriptedIo([...ANSWERS])
+    expect(await runSetup(options(), none.runner, missing)).toBe(2)
+    expect(missing.output.join('\n')).toContain('wrangler.toml has no [[queues.producers]] with binding = "CAMPAIGNS"')
+    expect(none.calls).toEqual([])
   })
 
   it('tells a user who is not logged in to run wrangler login, and does nothing else', async () => {
