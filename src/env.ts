@@ -4,6 +4,7 @@
  */
 import type { Conversation } from './conversation/conversation'
 import type { CampaignTask } from './subscribe/campaign-task'
+import { settingLabel } from './apps'
 import { CHECKS, type SettingName } from './setting-checks'
 import type { PushMode } from './wechat/push'
 
@@ -35,6 +36,10 @@ export interface Env {
   SUBSCRIBE_LONG_TERM_TEMPLATES?: string
   /** How many subscribe messages a campaign sends per second at most (default 20). */
   CAMPAIGN_SENDS_PER_SECOND?: string
+  /** The mini programs served beyond the first, comma-separated appids (their secrets are suffixed `_<appid>`). */
+  WECHAT_APPS?: string
+  /** Set by the Worker in an app's view of the bindings (apps.ts), never by the operator: '' or the appid. */
+  KEFU_APP_SCOPE?: string
   RULES: KVNamespace
   CACHE: KVNamespace
   CONVERSATIONS: DurableObjectNamespace<Conversation>
@@ -65,8 +70,10 @@ export class SettingError extends Error {
   constructor(
     readonly setting: SettingName,
     readonly reason: string,
+    /** The name the operator sets: `WECHAT_TOKEN_<appid>` for an app beyond the first. */
+    readonly label: string = setting,
   ) {
-    super(`${setting} ${reason}`)
+    super(`${label} ${reason}`)
   }
 }
 
@@ -80,25 +87,26 @@ export const DEFAULT_RETENTION_DAYS = 7
 export const SETTING_NAMES = Object.keys(CHECKS) as SettingName[]
 
 export function settingState(env: Env, name: SettingName): SettingState {
+  const label = settingLabel(env, name)
   const value = env[name]
   if (value === undefined || value === '') {
     if (name === 'WECHAT_ENCODING_AES_KEY' && needsAesKey(env)) {
-      return { status: 'missing', reason: `${name} is not set (WECHAT_PUSH_MODE is ${env.WECHAT_PUSH_MODE})` }
+      return { status: 'missing', reason: `${label} is not set (WECHAT_PUSH_MODE is ${env.WECHAT_PUSH_MODE})` }
     }
     return CHECKS[name].required
-      ? { status: 'missing', reason: `${name} is not set` }
+      ? { status: 'missing', reason: `${label} is not set` }
       : { status: 'ok' }
   }
   const problem = CHECKS[name].check(value)
-  return problem ? { status: 'malformed', reason: `${name} ${problem}` } : { status: 'ok' }
+  return problem ? { status: 'malformed', reason: `${label} ${problem}` } : { status: 'ok' }
 }
 
 /** The value of a setting a request cannot do without; a SettingError if it is unusable. */
 export function requireSetting(env: Env, name: SettingName): string {
   const value = env[name]
-  if (value === undefined || value === '') throw new SettingError(name, 'is not set')
+  if (value === undefined || value === '') throw new SettingError(name, 'is not set', settingLabel(env, name))
   const problem = CHECKS[name].check(value)
-  if (problem) throw new SettingError(name, problem)
+  if (problem) throw new SettingError(name, problem, settingLabel(env, name))
   return value
 }
 

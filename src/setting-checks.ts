@@ -22,6 +22,7 @@ export type SettingName =
   | 'REPLY_MAX_AGE_SECONDS'
   | 'RETENTION_DAYS'
   | 'SUBSCRIBE_LONG_TERM_TEMPLATES'
+  | 'WECHAT_APPS'
   | 'CAMPAIGN_SENDS_PER_SECOND'
 
 type Check = (value: string) => string | null
@@ -77,6 +78,13 @@ export const CHECKS: Record<SettingName, { required: boolean; check: Check }> = 
     check: (v) => (/^\s*[A-Za-z0-9_-]+(\s*,\s*[A-Za-z0-9_-]+)*\s*,?\s*$/.test(v) ? null : 'is not template ids separated by commas'),
   },
   CAMPAIGN_SENDS_PER_SECOND: { required: false, check: positiveInteger },
+  WECHAT_APPS: {
+    required: false,
+    check: (v) =>
+      v.split(',').every((id) => id.trim() === '' || /^wx[0-9a-zA-Z]{16}$/.test(id.trim()))
+        ? null
+        : 'is not appids (wx + 16 characters) separated by commas',
+  },
 }
 
 function isPushMode(value: string): value is PushMode {

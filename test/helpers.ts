@@ -7,7 +7,7 @@ import { app } from '../src/app'
 import { importCipher } from '../src/wechat/cipher'
 import type { FlatFields, PushFormat } from '../src/wechat/message'
 import { fakeWechat } from './fake-wechat-client'
-import { TEST_SETTINGS } from './settings'
+import { SECOND_APP, TEST_SETTINGS } from './settings'
 
 export const BASE = 'https://kefu.example'
 
@@ -59,6 +59,9 @@ export const STATIC_SECRETS = [
   TEST_SETTINGS.WECHAT_TOKEN,
   TEST_SETTINGS.WECHAT_ENCODING_AES_KEY,
   TEST_SETTINGS.ADMIN_TOKEN,
+  SECOND_APP.secret,
+  SECOND_APP.token,
+  SECOND_APP.aesKey,
 ] as const
 
 /** Which of `secrets` occur in `texts`, by position in the list (never the value). */

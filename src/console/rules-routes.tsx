@@ -22,6 +22,7 @@ import { langOf, type Lang } from './lang'
 import { HistoryEntryPage, HistoryListPage } from './pages/rule-history'
 import { RulesPage } from './pages/rules'
 import { applyOp, draftOf, fromForm, newRule, ruleSetOf, toJson, type Draft, type DraftOp } from './rule-form'
+import { rulesStoreOf, scopedKey } from '../apps'
 
 export const rulePages = new Hono<{ Bindings: Env }>()
 
@@ -60,7 +61,7 @@ interface Stored {
 }
 
 async function stored(c: ConsoleContext): Promise<Stored> {
-  const bytes = await c.env.RULES.get(RULES_KEY, 'arrayBuffer')
+  const bytes = await c.env.RULES.get(scopedKey(c.env, RULES_KEY), 'arrayBuffer')
   if (bytes === null) return { draft: draftOf({ rules: [] }), version: '', unreadable: false }
   const version = await ruleSetVersion(bytes)
   try {
@@ -163,7 +164,7 @@ rulePages.post(
     }
     if (op !== 'publish') return render(c, { draft, base, previewText, previewAt, notice: noticeOf(c, 'checked') })
 
-    const outcome = await publishRules(c.env.RULES, toJson(value), 'console', Date.now(), base === '' ? undefined : base)
+    const outcome = await publishRules(rulesStoreOf(c.env), toJson(value), 'console', Date.now(), base === '' ? undefined : base)
     logPublish(outcome, 'console')
     return afterPublish(c, outcome, { draft, base, previewText, previewAt }, 'published')
   },
@@ -192,15 +193,15 @@ function opOf(op: string): DraftOp | null {
 
 rulePages.get('/admin/rules/history', guard, async (c) => {
   const cursor = c.req.query('cursor')
-  const page = await listHistory(c.env.RULES, cursor !== undefined && HISTORY_CURSOR.test(cursor) ? { cursor } : {})
+  const page = await listHistory(rulesStoreOf(c.env), cursor !== undefined && HISTORY_CURSOR.test(cursor) ? { cursor } : {})
   return c.html(<HistoryListPage lang={langOf(c)} page={page} />)
 })
 
 rulePages.get('/admin/rules/history/:version', guard, async (c) => {
   const version = c.req.param('version')
-  const entry = VERSION.test(version) ? await historyEntry(c.env.RULES, version) : null
-  if (!entry) return c.html(<HistoryListPage lang={langOf(c)} page={await listHistory(c.env.RULES)} />, 404)
-  const currentVersion = (await listHistory(c.env.RULES, { limit: 1 })).currentVersion
+  const entry = VERSION.test(version) ? await historyEntry(rulesStoreOf(c.env), version) : null
+  if (!entry) return c.html(<HistoryListPage lang={langOf(c)} page={await listHistory(rulesStoreOf(c.env))} />, 404)
+  const currentVersion = (await listHistory(rulesStoreOf(c.env), { limit: 1 })).currentVersion
   return c.html(
     <HistoryEntryPage
       lang={langOf(c)}
@@ -217,7 +218,7 @@ rulePages.post('/admin/rules/rollback', guard, bodyLimit({ maxSize: 4096, onErro
   const version = typeof form.version === 'string' ? form.version : ''
   const base = typeof form.base === 'string' && VERSION.test(form.base) ? form.base : undefined
   if (!VERSION.test(version)) return back(c, '/admin/rules/history', {})
-  const outcome = await rollbackRules(c.env.RULES, version, Date.now(), base)
+  const outcome = await rollbackRules(rulesStoreOf(c.env), version, Date.now(), base)
   logPublish(outcome, 'rollback')
   if (outcome.ok) return back(c, '/admin/rules', { done: outcome.unchanged ? 'unchanged' : 'rolledback', version: outcome.version })
   if (outcome.problem === 'conflict') return back(c, `/admin/rules/history/${version}`, { problem: 'conflict' })

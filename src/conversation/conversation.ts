@@ -39,6 +39,7 @@ import { addReplies, nextDue, pendingCount } from './outbox'
 import { refusal, SAFETY_ALARM_MS } from './policy'
 import { deletableAt, lastActivityAt, nextPrunableAt, prune, PRUNE_EVERY_MS, retention, type Retention } from './retention'
 import { nextAlarm } from './schedule'
+import { appEnv, scopeOfObjectName } from '../apps'
 import { applyMemory } from './rule-memory'
 import { applySubscribeChanges, holdsGrants, reserveGrant, settleSend, subscriptionViews } from './subscriptions'
 import { longTermTemplates, REFUSED_ERRCODE } from '../subscribe/grants'
@@ -58,6 +59,8 @@ const MAX_COPY_BATCHES = 10
 
 export class Conversation extends DurableObject<Env> {
   private running: Promise<void> | null = null
+  /** The app's view of the bindings, once known (`app()`). */
+  private appView: Env | undefined = undefined
   private rerun = false
   /**
    * The alarm as this instance last set or read it (null: none), so a busy conversation
@@ -215,7 +218,7 @@ export class Conversation extends DurableObject<Env> {
     })
     if (taken === 'no_grant') return { ok: false, problem: taken }
     if (typeof taken === 'object') return { ok: false, problem: 'already_sent', previous: taken.status, errcode: taken.errcode }
-    const errcode = await sendErrcode(WechatClient.fromEnv(this.env), subscribeMessageOf(request))
+    const errcode = await sendErrcode(WechatClient.fromEnv(this.app()), subscribeMessageOf(request))
     const now = Date.now()
     this.ctx.storage.transactionSync(() => {
       settleSend(sql, request.template_id, taken, errcode, now)
@@ -303,7 +306,7 @@ export class Conversation extends DurableObject<Env> {
   }
 
   private appid(): string {
-    return this.env.WECHAT_APPID ?? ''
+    return this.app().WECHAT_APPID ?? ''
   }
 
   private run(fromAlarm: boolean): Promise<void> {
@@ -341,7 +344,7 @@ export class Conversation extends DurableObject<Env> {
     // not quite run out by this clock.
     const dueBy = fromAlarm ? Math.max(now, nextDue(this.ctx.storage.sql) ?? 0) : now
     try {
-      return await new DeliveryPass(this.ctx.storage, this.env, { dueBy, budget, maxAgeMs }).run()
+      return await new DeliveryPass(this.ctx.storage, this.app(), { dueBy, budget, maxAgeMs }).run()
     } catch (error) {
       // Each row had its backoff written before its request left; the alarm floor does the rest.
       log.error('delivery.pass_failed', { reason: describe(error) })
@@ -440,8 +443,32 @@ export class Conversation extends DurableObject<Env> {
     if (this.schemaReady) return true
     const sql = this.ctx.storage.sql
     if (!create && !hasSchema(sql)) return false
-    this.ctx.storage.transactionSync(() => migrate(sql))
+    this.ctx.storage.transactionSync(() => {
+      migrate(sql)
+      // Objects from before several apps have no row, and belong to the first.
+      const name = this.ctx.id.name
+      if (name !== undefined) {
+        sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('scope', ?)", scopeOfObjectName(name) ?? '')
+      }
+    })
     this.schemaReady = true
     return true
+  }
+
+  /**
+   * This object's app's view of the bindings (apps.ts): from its name, or, when a call does
+   * not carry the name (an alarm), from `meta`. An app no longer served gets a view without
+   * secrets, so nothing of it is sent with another app's credentials.
+   */
+  private app(): Env {
+    if (this.appView !== undefined) return this.appView
+    const name = this.ctx.id.name
+    const stored = () =>
+      this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'scope'").toArray()[0]?.value ?? ''
+    const scope = name !== undefined ? (scopeOfObjectName(name) ?? '') : this.ensureSchema(false) ? stored() : ''
+    const view = scope === '' ? this.env : appEnv(this.env, scope)
+    this.appView =
+      view ?? { ...this.env, WECHAT_APPID: scope, WECHAT_APPSECRET: undefined, WECHAT_TOKEN: undefined, KEFU_APP_SCOPE: scope }
+    return this.appView
   }
 }

@@ -137,7 +137,18 @@ CREATE TRIGGER IF NOT EXISTS subscriptions_journal_update AFTER UPDATE ON subscr
 END;
 `
 
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5]
+/**
+ * 6: `meta`: which mini program the object belongs to (`scope`: '' for the first app, else the
+ * appid), written when its storage is created, for calls that do not carry the object's name.
+ */
+const V6 = `
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`
+
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6]
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -9,6 +9,7 @@ import type { FailedActionResult, ManualReplyResult } from '../conversation/cont
 import type { Env } from '../env'
 import { toAction } from '../rules/compile'
 import type { FailedIdParam, ManualReplyBody } from './admin-api-schemas'
+import { conversationOf } from '../apps'
 
 /** A reply by hand, as ManualReplyBody checked it (the rule set's reply format). */
 export type ManualReply = v.InferOutput<typeof ManualReplyBody>
@@ -24,11 +25,11 @@ export async function replyByHand(env: Env, openid: string, reply: ManualReply):
   // The same conversion the rules' replies get: one source format, one message type.
   const message = toAction(reply).sends[0]
   if (!message) return { ok: false, refusal: 'not_sendable' }
-  return env.CONVERSATIONS.getByName(openid).replyByHand(openid, message)
+  return conversationOf(env, openid).replyByHand(openid, message)
 }
 
 /** Retries or drops a failed send in its user's object. */
 export async function actOnFailed(env: Env, action: FailedAction, { openid, row }: FailedId): Promise<FailedActionResult> {
-  const conversation = env.CONVERSATIONS.getByName(openid)
+  const conversation = conversationOf(env, openid)
   return action === 'retry' ? conversation.retryFailed(row) : conversation.dropFailed(row)
 }

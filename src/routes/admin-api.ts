@@ -29,6 +29,7 @@ import { utf8Strict } from '../wechat/bytes'
 import { actOnFailed, replyByHand } from './admin-actions'
 import { requireAdmin } from './admin-auth'
 import { adminSubscribe } from './admin-subscribe'
+import { appParam } from './app-param'
 import { jsonBody, params, problem, readBytes, refuse, type AppEnv } from './admin-validation'
 import {
   ConversationsQuery,
@@ -50,12 +51,13 @@ import {
   VersionParam,
 } from './admin-api-schemas'
 import { openApiDocument } from './openapi'
+import { rulesStoreOf, scopedKey } from '../apps'
 
 type AppContext = Context<AppEnv>
 
 export const adminApi = new Hono<AppEnv>()
 
-adminApi.use('/admin/api/*', requireAdmin, async (c, next) => {
+adminApi.use('/admin/api/*', requireAdmin, appParam, async (c, next) => {
   await next()
   // Answers hold users' messages: no shared cache keeps them.
   c.header('cache-control', 'no-store')
@@ -126,12 +128,12 @@ adminApi.get('/admin/api/rules', async (c) => {
   await loadRules(c.env)
   // The stored text as it is now: it may be newer than the set in force (isolates recheck
   // KV every RULES_REFRESH_SECONDS), which sourceVersion against version shows.
-  const stored = await c.env.RULES.get(RULES_KEY, { type: 'arrayBuffer', cacheTtl: RULES_CACHE_TTL })
+  const stored = await c.env.RULES.get(scopedKey(c.env, RULES_KEY), { type: 'arrayBuffer', cacheTtl: RULES_CACHE_TTL })
   const source = stored === null ? null : new TextDecoder().decode(stored)
   const sourceVersion = stored === null ? null : await ruleSetVersion(stored)
   // What an editor sends back as If-Match when it publishes (PUT below).
   if (sourceVersion !== null) c.header('etag', `"${sourceVersion}"`)
-  return c.json({ ...rulesStatus(), source, sourceVersion })
+  return c.json({ ...rulesStatus(c.env), source, sourceVersion })
 })
 
 /**
@@ -149,7 +151,7 @@ adminApi.put('/admin/api/rules', params('query', PublishQuery), async (c) => {
   } catch {
     return refuse(c, 400, 'body: is not valid JSON (UTF-8)')
   }
-  const outcome = await publishRules(c.env.RULES, body.bytes, 'api', Date.now(), expected.value)
+  const outcome = await publishRules(rulesStoreOf(c.env), body.bytes, 'api', Date.now(), expected.value)
   logPublish(outcome, 'api')
   return publishAnswer(c, outcome, 'body')
 })
@@ -178,11 +180,11 @@ function publishAnswer(c: AppContext, outcome: RollbackOutcome, what: string) {
 
 adminApi.get('/admin/api/rules/history', params('query', HistoryQuery), async (c) => {
   const { cursor, limit } = c.req.valid('query')
-  return c.json(await listHistory(c.env.RULES, { limit, ...(cursor ? { cursor } : {}) }))
+  return c.json(await listHistory(rulesStoreOf(c.env), { limit, ...(cursor ? { cursor } : {}) }))
 })
 
 adminApi.get('/admin/api/rules/history/:version', params('param', VersionParam), async (c) => {
-  const detail = await historyEntry(c.env.RULES, c.req.valid('param').version)
+  const detail = await historyEntry(rulesStoreOf(c.env), c.req.valid('param').version)
   if (!detail) return refuse(c, 404, 'not_found')
   const { previous, ...entry } = detail
   // The previous source only feeds the diff: its own entry serves it.
@@ -193,7 +195,7 @@ adminApi.get('/admin/api/rules/history/:version', params('param', VersionParam),
 /** Publishes a version from the history again, exactly; the rollback is itself recorded. */
 adminApi.post('/admin/api/rules/rollback', jsonBody(RollbackBody, ROLLBACK_MAX_BYTES), async (c) => {
   const { version, ifVersion } = c.req.valid('json')
-  const outcome = await rollbackRules(c.env.RULES, version, Date.now(), ifVersion)
+  const outcome = await rollbackRules(rulesStoreOf(c.env), version, Date.now(), ifVersion)
   logPublish(outcome, 'rollback')
   return publishAnswer(c, outcome, 'version')
 })

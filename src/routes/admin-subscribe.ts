@@ -19,6 +19,7 @@ import { parseSubscribeSend, SUBSCRIBE_SEND_MAX_BYTES } from '../wechat/subscrib
 import { parseUniformSend, UNIFORM_SEND_MAX_BYTES } from '../wechat/uniform-send'
 import { CampaignParam, CampaignTargetsQuery, OpenidParam } from './admin-api-schemas'
 import { params, readJson, refuse, type AppEnv } from './admin-validation'
+import { conversationOf } from '../apps'
 
 type AppContext = Context<AppEnv>
 
@@ -49,7 +50,7 @@ adminSubscribe.post('/admin/api/subscribe/send', async (c) => {
   if (!body.ok) return refuse(c, body.status, body.error)
   const parsed = parseSubscribeSend(body.value)
   if (!parsed.ok) return invalid(c, parsed.problems)
-  const result = await c.env.CONVERSATIONS.getByName(parsed.value.touser).sendSubscribe(parsed.value)
+  const result = await conversationOf(c.env, parsed.value.touser).sendSubscribe(parsed.value)
   if (result.ok) return c.json({ sent: true, spent: result.spent })
   switch (result.problem) {
     case 'no_grant':
@@ -68,7 +69,7 @@ adminSubscribe.post('/admin/api/subscribe/send', async (c) => {
 
 adminSubscribe.get('/admin/api/users/:openid/subscriptions', params('param', OpenidParam), async (c) => {
   const { openid } = c.req.valid('param')
-  return c.json({ openid, templates: await c.env.CONVERSATIONS.getByName(openid).subscriptions() })
+  return c.json({ openid, templates: await conversationOf(c.env, openid).subscriptions() })
 })
 
 adminSubscribe.get('/admin/api/subscribe/templates', async (c) => {

@@ -8,6 +8,7 @@ import { validator } from 'hono/validator'
 import * as v from 'valibot'
 import type { Env } from '../env'
 import { utf8Strict } from '../wechat/bytes'
+import { APP_PARAM } from './app-param'
 import { readBounded } from './body'
 
 export type AppEnv = { Bindings: Env }
@@ -34,7 +35,9 @@ export function problem(issues: readonly v.BaseIssue<unknown>[], where: string):
  */
 export function params<S extends v.GenericSchema<unknown, object>>(target: 'query' | 'param', schema: S) {
   return validator(target, (value, c): v.InferOutput<S> | Response => {
-    const given = target === 'query' ? Object.fromEntries(Object.entries(value).filter(([, text]) => text !== '')) : value
+    // `app` chose the app already (app-param.ts): it is no route's own parameter.
+    const given =
+      target === 'query' ? Object.fromEntries(Object.entries(value).filter(([key, text]) => text !== '' && key !== APP_PARAM)) : value
     const parsed = v.safeParse(schema, given)
     return parsed.success ? parsed.output : c.json({ error: problem(parsed.issues, target) }, 400)
   })

@@ -19,6 +19,7 @@ import { log } from '../log'
 import type { ReplyPlan } from '../replies'
 import { msgIdOf, type InboundMessage } from '../wechat/message'
 import type { OpenedPush } from '../wechat/push'
+import { conversationOf } from '../apps'
 
 /** No rule set was consulted: nothing to send, nothing to hand over. */
 const NO_REPLY: ReplyPlan = { ruleId: null, ruleSetVersion: 'none', transfer: false, sends: [] }
@@ -34,7 +35,7 @@ export function doctorRecordInput(message: InboundMessage): RecordInput {
 /** Records the doctor's push and answers `success`; the D1 copy follows after the answer. */
 export async function answerDoctorPush(c: Context<{ Bindings: Env }>, push: OpenedPush): Promise<Response> {
   const input = doctorRecordInput(push.message)
-  const conversation = c.env.CONVERSATIONS.getByName(input.openid)
+  const conversation = conversationOf(c.env, input.openid)
   const recorded = await conversation.record(input)
   log.info('push.doctor', {
     openid: input.openid,

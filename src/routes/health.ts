@@ -7,27 +7,55 @@
  */
 import { Hono } from 'hono'
 import { pushModeState, SETTING_NAMES, settingState, type Env, type PushMode, type SettingState } from '../env'
+import { APP_SETTINGS, appEnv, appids, settingLabel } from '../apps'
 import { loadRules, rulesStatus, type RulesStatus } from '../rules/loader'
 import { VERSION } from '../version'
 import { isAdmin } from './admin-auth'
 
 export const health = new Hono<{ Bindings: Env }>()
 
+/** One app's settings (the names it sets: `WECHAT_TOKEN_<appid>` beyond the first) and push mode. */
+export interface AppHealth {
+  appid: string
+  ok: boolean
+  mode: PushMode | null
+  settings: Record<string, SettingState>
+}
+
 /** What an operator is shown: the admin `/healthz` and the console's status page. */
 export interface HealthReport {
   ok: boolean
   version: string
+  /** The first app's push mode, settings and rule set (as before several apps). */
   mode: PushMode | null
   settings: Record<string, SettingState>
   rules: RulesStatus
+  /** Every app served, the first first: its settings, and its rule set in force. */
+  apps: (AppHealth & { rules: RulesStatus })[]
 }
 
-export async function healthReport(env: Env): Promise<HealthReport> {
+/** The settings an app has: the first app all of them, the others their own (apps.ts). */
+function appHealth(env: Env, appid: string): AppHealth {
+  const view = appEnv(env, appid)
   const settings: Record<string, SettingState> = {}
-  for (const name of SETTING_NAMES) settings[name] = settingState(env, name)
+  const names = view === env ? SETTING_NAMES : SETTING_NAMES.filter((name) => (APP_SETTINGS as readonly string[]).includes(name))
+  for (const name of names) settings[view === null ? name : settingLabel(view, name)] = view === null ? MISSING : settingState(view, name)
   const ok = Object.values(settings).every((s) => s.status === 'ok')
-  await loadRules(env)
-  return { ok, version: VERSION, mode: pushModeState(env), settings, rules: rulesStatus() }
+  return { appid, ok, mode: view === null ? null : pushModeState(view), settings }
+}
+
+const MISSING: SettingState = { status: 'missing', reason: 'not an app of WECHAT_APPS' }
+
+export async function healthReport(env: Env): Promise<HealthReport> {
+  const apps = await Promise.all(
+    appids(env).map(async (appid) => {
+      const view = appEnv(env, appid) ?? env
+      await loadRules(view)
+      return { ...appHealth(env, appid), rules: rulesStatus(view) }
+    }),
+  )
+  const first = apps[0]!
+  return { ok: apps.every((app) => app.ok), version: VERSION, mode: first.mode, settings: first.settings, rules: first.rules, apps }
 }
 
 health.get('/healthz', async (c) => {
@@ -35,8 +63,20 @@ health.get('/healthz', async (c) => {
     const report = await healthReport(c.env)
     return c.json(report, report.ok ? 200 : 503)
   }
-  const settings: Record<string, SettingState['status']> = {}
-  for (const name of SETTING_NAMES) settings[name] = settingState(c.env, name).status
-  const ok = Object.values(settings).every((s) => s === 'ok')
-  return c.json({ ok, version: VERSION, mode: pushModeState(c.env), settings }, ok ? 200 : 503)
+  // Publicly: names and statuses, never why.
+  const statuses = (settings: Record<string, SettingState>) =>
+    Object.fromEntries(Object.entries(settings).map(([name, state]) => [name, state.status]))
+  const apps = appids(c.env).map((appid) => appHealth(c.env, appid))
+  const first = apps[0]!
+  const ok = apps.every((app) => app.ok)
+  return c.json(
+    {
+      ok,
+      version: VERSION,
+      mode: first.mode,
+      settings: statuses(first.settings),
+      apps: apps.map((app) => ({ appid: app.appid, ok: app.ok, mode: app.mode, settings: statuses(app.settings) })),
+    },
+    ok ? 200 : 503,
+  )
 })

@@ -12,6 +12,7 @@ import {
   requireSetting,
   type Env,
 } from '../env'
+import { appEnv, conversationOf } from '../apps'
 import { needsRecording, toRecordInput } from '../conversation/record'
 import { answerDoctorPush, isDoctorPush } from './doctor-push'
 import { log } from '../log'
@@ -38,7 +39,18 @@ function freshness(env: Env) {
   }
 }
 
-wechat.get('/wechat', async (c) => {
+/**
+ * `/wechat/<appid>`: the same routes for an app of WECHAT_APPS, with that app's view of the
+ * bindings; an appid this Worker does not serve is a 404 before anything is read.
+ */
+wechat.use('/wechat/:appid', async (c, next) => {
+  const view = appEnv(c.env, c.req.param('appid'))
+  if (view === null || c.req.param('appid') === c.env.WECHAT_APPID) return c.text('no such app', 404)
+  c.env = view
+  await next()
+})
+
+wechat.get('/wechat/:appid?', async (c) => {
   const token = requireSetting(c.env, 'WECHAT_TOKEN')
   const { signature, timestamp, nonce, echostr } = c.req.query()
   if (!signature || !timestamp || !nonce || echostr === undefined) {
@@ -54,7 +66,7 @@ wechat.get('/wechat', async (c) => {
 })
 
 wechat.post(
-  '/wechat',
+  '/wechat/:appid?',
   (c, next) =>
     bodyLimit({
       maxSize: numberSetting(c.env, 'PUSH_MAX_BYTES', DEFAULT_MAX_BYTES),
@@ -70,7 +82,7 @@ wechat.post(
     if (!needsRecording(input)) return c.text('success')
 
     // Durable before WeChat hears back; delivery runs after the answer and never delays it.
-    const conversation = c.env.CONVERSATIONS.getByName(input.openid)
+    const conversation = conversationOf(c.env, input.openid)
     const recorded = await conversation.record(input)
     if (recorded.duplicate) log.info('push.duplicate', { openid: input.openid, msgId: input.msgId, dedupKey: input.dedupKey })
     // After the answer: delivery, then the copy to the D1 record. A repeat only re-starts delivery.

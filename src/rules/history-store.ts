@@ -64,3 +64,20 @@ export function kvStore(kv: KvNamespaceLike): RulesStore {
 
 /** The store of a binding, or the store itself. */
 export const storeOf = (kv: RulesKv): RulesStore => ('putMany' in kv ? kv : kvStore(kv))
+
+/**
+ * The store of one app beyond the first (apps.ts): every key it reads, lists and writes is
+ * under `prefix`, and the keys it returns are as the app sees them, without it.
+ */
+export function scopedStore(store: RulesStore, prefix: string): RulesStore {
+  if (prefix === '') return store
+  return {
+    async list(listPrefix) {
+      const keys = await store.list(prefix + listPrefix)
+      return keys.map((key) => ({ ...key, name: key.name.slice(prefix.length) }))
+    },
+    get: (key) => store.get(prefix + key),
+    putMany: (entries) => store.putMany(entries.map((entry) => ({ ...entry, key: prefix + entry.key }))),
+    deleteMany: (keys) => store.deleteMany(keys.map((key) => prefix + key)),
+  }
+}

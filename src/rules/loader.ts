@@ -9,6 +9,7 @@
  * compiled form that `rules:push` stored beside the rules is decoded (no build); a rule set
  * put by hand is validated and compiled here instead (see rules/README.md for its cost).
  */
+import { scopedKey, scopeOf } from '../apps'
 import { numberSetting, settingState, type Env } from '../env'
 import { log } from '../log'
 import { compiledVersion, decodeCompiled } from './codec'
@@ -83,9 +84,9 @@ export function createRulesLoader(options: RulesLoaderOptions = {}): RulesLoader
 
   async function refresh(env: Env): Promise<RuleSet> {
     try {
-      const value = await env.RULES.get(RULES_KEY, { type: 'arrayBuffer', cacheTtl: RULES_CACHE_TTL })
+      const value = await env.RULES.get(scopedKey(env, RULES_KEY), { type: 'arrayBuffer', cacheTtl: RULES_CACHE_TTL })
       checkedAt = now()
-      if (value === null) return missing()
+      if (value === null) return missing(env)
       // The hash of what is stored, never a label stored beside it: a hand put that kept old
       // metadata would otherwise pass for the version it replaced (and its compiled form).
       const version = await ruleSetVersion(value)
@@ -108,8 +109,8 @@ export function createRulesLoader(options: RulesLoaderOptions = {}): RulesLoader
    * No `rules` key: the set in force stays (a fresh isolate has the empty one). To stop all
    * replies on purpose, push a rule set with no rules.
    */
-  function missing(): RuleSet {
-    if (state !== 'missing') log.warn('rules.missing', { key: RULES_KEY, inForce: ruleSet.version })
+  function missing(env: Env): RuleSet {
+    if (state !== 'missing') log.warn('rules.missing', { key: scopedKey(env, RULES_KEY), inForce: ruleSet.version })
     seenVersion = null
     rejection = null
     state = 'missing'
@@ -145,7 +146,7 @@ export function createRulesLoader(options: RulesLoaderOptions = {}): RulesLoader
 
   /** The compiled form, when rules:push stored one for exactly this version. */
   async function readCompiled(env: Env, version: string): Promise<RuleSet | null> {
-    const bytes = await env.RULES.get(COMPILED_KEY, { type: 'arrayBuffer', cacheTtl: RULES_CACHE_TTL })
+    const bytes = await env.RULES.get(scopedKey(env, COMPILED_KEY), { type: 'arrayBuffer', cacheTtl: RULES_CACHE_TTL })
     if (bytes === null) return null
     const compiledFor = compiledVersion(bytes)
     if (compiledFor !== version) {
@@ -178,14 +179,22 @@ function refreshMs(env: Env): number {
 
 const DEFAULT_REFRESH_MS = 30_000
 
-const isolateLoader = createRulesLoader()
+/** One loader per app (apps.ts): each app's rule set, in force for this isolate. */
+const isolateLoaders = new Map<string, RulesLoader>()
 
-/** The rule set in force for this isolate; never throws. */
-export function loadRules(env: Env): Promise<RuleSet> {
-  return isolateLoader.load(env)
+function loaderOf(env: Env): RulesLoader {
+  const scope = scopeOf(env)
+  let loader = isolateLoaders.get(scope)
+  if (loader === undefined) isolateLoaders.set(scope, (loader = createRulesLoader()))
+  return loader
 }
 
-/** What /healthz shows about the rule set in force. */
-export function rulesStatus(): RulesStatus {
-  return isolateLoader.status()
+/** The app's rule set in force for this isolate; never throws. */
+export function loadRules(env: Env): Promise<RuleSet> {
+  return loaderOf(env).load(env)
+}
+
+/** What /healthz shows about the app's rule set in force. */
+export function rulesStatus(env: Env): RulesStatus {
+  return loaderOf(env).status()
 }

@@ -5,6 +5,7 @@
  * (`campaign_sends`). Sends are paced to CAMPAIGN_SENDS_PER_SECOND; the queue's
  * max_concurrency = 1 keeps that the rate of the whole campaign.
  */
+import { appEnv, conversationOf } from '../apps'
 import { numberSetting, type Env } from '../env'
 import { log } from '../log'
 import { all, prepare } from '../record/sql'
@@ -64,7 +65,13 @@ async function queuePage(env: Env, campaign: CampaignRow, after: string): Promis
 
 async function sendOne(env: Env, campaign: CampaignRow, openid: string): Promise<void> {
   const message = JSON.parse(campaign.message) as CampaignMessage
-  const result = await env.CONVERSATIONS.getByName(openid).sendSubscribe({ ...message, touser: openid, force: false }, campaign.id)
+  const app = appEnv(env, campaign.appid)
+  if (app === null) {
+    // The app left WECHAT_APPS after the campaign started: nothing of it may be sent.
+    await prepare(env.DB, settleTarget(campaign.appid, campaign.id, openid, { status: 'skipped', errcode: null, reason: 'app no longer served' }, Date.now())).run()
+    return
+  }
+  const result = await conversationOf(app, openid).sendSubscribe({ ...message, touser: openid, force: false }, campaign.id)
   const outcome = targetOutcome(result)
   // A redelivered task whose send happened before: D1 gets the outcome the object kept.
   await prepare(env.DB, settleTarget(campaign.appid, campaign.id, openid, outcome, Date.now())).run()

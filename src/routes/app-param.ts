@@ -1,0 +1,19 @@
+/**
+ * `?app=<appid>` on the admin API: the request acts on that mini program (apps.ts), with its
+ * view of the bindings; without it, on the first app. An appid this Worker does not serve is
+ * a 404 before anything is read.
+ */
+import type { MiddlewareHandler } from 'hono'
+import { appEnv } from '../apps'
+import type { Env } from '../env'
+
+export const APP_PARAM = 'app'
+
+export const appParam: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
+  const appid = c.req.query(APP_PARAM)
+  if (appid === undefined || appid === '') return next()
+  const view = appEnv(c.env, appid)
+  if (view === null) return c.json({ error: `${APP_PARAM}: not an app this Worker serves` }, 404)
+  c.env = view
+  await next()
+}
