@@ -20,10 +20,10 @@ const AUTH = { authorization: `Bearer ${TEST_SETTINGS.ADMIN_TOKEN}` }
 captureLogs()
 let msgIds = 7_600_000_000_000_000_000n
 
-const KEYS = {
+const KEYS: Record<string, { token: string; aesKey: string }> = {
   [A]: { token: TEST_SETTINGS.WECHAT_TOKEN, aesKey: TEST_SETTINGS.WECHAT_ENCODING_AES_KEY },
   [B]: { token: SECOND_APP.token, aesKey: SECOND_APP.aesKey },
-} as const
+}
 
 beforeAll(async () => {
   const ruleSet = (answer: string) =>
