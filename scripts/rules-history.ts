@@ -1,5 +1,5 @@
 /**
- * `npm run rules:history -- [--local | --remote] [--persist-to dir] [--preview]`: the rule
+ * `npm run rules:history -- [--local | --remote] [--persist-to dir] [--preview] [--app <appid>]`: the rule
  * set's published versions in the RULES namespace, newest first — when, from where, how many
  * rules, and which is in force. `npm run rules:rollback -- <version>` restores one.
  */

@@ -11,16 +11,18 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { RulesStore, StoredKey } from '../src/rules/history-store'
+import { scopedStore, type RulesStore, type StoredKey } from '../src/rules/history-store'
 
 export interface KvTarget {
   /** wrangler's flags naming the namespace's location. */
   flags: string[]
   /** `local` or `remote`, for messages. */
   where: 'local' | 'remote'
+  /** `--app <appid>`: that app's keys (`app:<appid>:…`, src/apps.ts); '' for the first app. */
+  prefix: string
 }
 
-/** Parses `[--local | --remote] [--persist-to dir] [--preview]` and the positionals. */
+/** Parses `[--local | --remote] [--persist-to dir] [--preview] [--app <appid>]` and the positionals. */
 export function parseTarget(script: string, args: string[] = process.argv.slice(2)): { target: KvTarget; positionals: string[] } {
   const { values, positionals } = parseArgs({
     args,
@@ -30,8 +32,13 @@ export function parseTarget(script: string, args: string[] = process.argv.slice(
       remote: { type: 'boolean' },
       preview: { type: 'boolean' },
       'persist-to': { type: 'string' },
+      app: { type: 'string' },
     },
   })
+  if (values.app !== undefined && !/^wx[0-9a-zA-Z]{16}$/.test(values.app)) {
+    console.error(`${script}: --app ${values.app} is not an appid (wx + 16 characters)`)
+    process.exit(2)
+  }
   if (values.local && values.remote) {
     console.error(`${script}: pass --local or --remote, not both`)
     process.exit(2)
@@ -42,7 +49,9 @@ export function parseTarget(script: string, args: string[] = process.argv.slice(
     ...(values.preview ? ['--preview'] : []),
     ...(values['persist-to'] ? ['--persist-to', values['persist-to']] : []),
   ]
-  return { target: { flags, where: values.remote ? 'remote' : 'local' }, positionals }
+  // The first app's keys are unprefixed: pass --app only for an app of WECHAT_APPS.
+  const prefix = values.app === undefined ? '' : `app:${values.app}:`
+  return { target: { flags, where: values.remote ? 'remote' : 'local', prefix }, positionals }
 }
 
 /**
@@ -66,6 +75,10 @@ const REMOTE_NOT_FOUND = /- 404: Not Found/
 export class WranglerError extends Error {}
 
 export function wranglerStore(target: KvTarget, echo: (line: string) => void = console.log): RulesStore {
+  return scopedStore(namespaceStore(target, echo), target.prefix)
+}
+
+function namespaceStore(target: KvTarget, echo: (line: string) => void): RulesStore {
   /** The last listing, reused until the next write: a rollback lists once for two reads. */
   let listing: { prefix: string; keys: StoredKey[] } | null = null
   const dir = mkdtempSync(join(tmpdir(), 'kefu-rules-'))

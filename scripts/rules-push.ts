@@ -1,5 +1,5 @@
 /**
- * `npm run rules:push -- [file] [--local | --remote] [--persist-to dir] [--preview]`:
+ * `npm run rules:push -- [file] [--local | --remote] [--persist-to dir] [--preview] [--app <appid>]`:
  * checks the file, then publishes it to the RULES namespace with wrangler, as the console
  * and the admin API publish (src/rules/history.ts): the compiled form (`rules:compiled`)
  * first, so a Worker that sees the new `rules` finds it (or, while KV catches up, compiles

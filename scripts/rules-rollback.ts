@@ -1,6 +1,6 @@
 /**
  * `npm run rules:rollback -- <version or unique prefix> [--local | --remote] [--persist-to dir]
- * [--preview]`: publishes a version from the history again, byte for byte (the version after
+ * [--preview] [--app <appid>]`: publishes a version from the history again, byte for byte (the version after
  * it is that version), as the console's and the admin API's rollback do; the rollback is
  * recorded too, so it can be undone the same way.
  */

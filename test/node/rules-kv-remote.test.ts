@@ -51,7 +51,7 @@ afterAll(() => {
 const answerWith = (status: number) => fetch(`${base}/status?to=${status}`)
 
 describe('remote KV through wrangler', () => {
-  const store = () => wranglerStore({ flags: ['--remote'], where: 'remote' }, () => undefined)
+  const store = () => wranglerStore({ flags: ['--remote'], where: 'remote', prefix: '' }, () => undefined)
 
   it('reads a key the namespace does not have as missing', async () => {
     await answerWith(404)
