@@ -2,9 +2,10 @@
  * The console's record pages end to end, as an operator with a session sees them: the
  * conversation list (filters, paging), one conversation as chat bubbles, a reply by hand
  * inside and outside the window (what the fake WeChat API received), failed sends retried
- * and dropped, the unmatched questions; the bearer-token JSON view that shares a path; bad
+ * and dropped, the unmatched questions, a user's subscribe grants, campaigns started from
+ * the form and followed to the end; the bearer-token JSON view that shares a path; bad
  * addresses and bad forms are 4xx pages or notices, never a 500. Real local D1, real
- * Conversation objects, the fake WeChat API on loopback.
+ * Conversation objects, the CAMPAIGNS queue, the fake WeChat API on loopback.
  */
 import { createExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
@@ -12,11 +13,13 @@ import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildPush, textMessage } from '../dev/push'
 import { app } from '../src/app'
 import type { RecordInput } from '../src/conversation/conversation'
+import type { Env } from '../src/env'
+import { campaignList } from '../src/subscribe/campaign-store'
 import { encodeCursor } from '../src/record/cursor'
 import type { RecordEvent } from '../src/record/event'
 import { writeRecord } from '../src/record/write'
 import { fakeWechat, uniqueAppid, uniqueOpenid } from './fake-wechat-client'
-import { BASE, keepAnswer, pushOptions } from './helpers'
+import { BASE, keepAnswer, push, pushOptions } from './helpers'
 import { APPID, watchSecrets, WORKER, type Answer } from './hygiene'
 import { recordSeed } from './record-seed'
 import { TEST_SETTINGS } from './settings'
@@ -46,6 +49,8 @@ async function session(): Promise<string> {
 interface Visit {
   /** Serve as this appid (the app with another WECHAT_APPID); default: the Worker as deployed. */
   appid?: string
+  /** The Worker with these settings besides (SUBSCRIBE_LONG_TERM_TEMPLATES). */
+  settings?: Partial<Record<keyof Env, string>>
   headers?: Record<string, string>
   /** Without the session cookie. */
   anonymous?: boolean
@@ -55,8 +60,9 @@ interface Visit {
 async function call(path: string, init: RequestInit & { headers: Record<string, string> }, visit: Visit): Promise<Answer> {
   if (!visit.anonymous) init.headers.cookie = [await session(), visit.lang ? `kefu_lang=${visit.lang}` : ''].filter(Boolean).join('; ')
   Object.assign(init.headers, visit.headers)
-  if (visit.appid === undefined) return hygiene.fetch(path, { ...init, redirect: 'manual' })
-  const res = await app.fetch(new Request(`${WORKER}${path}`, init), { ...env, WECHAT_APPID: visit.appid }, createExecutionContext())
+  if (visit.appid === undefined && visit.settings === undefined) return hygiene.fetch(path, { ...init, redirect: 'manual' })
+  const settings = { ...visit.settings, ...(visit.appid === undefined ? {} : { WECHAT_APPID: visit.appid }) }
+  const res = await app.fetch(new Request(`${WORKER}${path}`, init), { ...env, ...settings }, createExecutionContext())
   const text = await res.text()
   keepAnswer(text)
   return { status: res.status, text, headers: res.headers }
@@ -138,15 +144,24 @@ const sendsTo = async (openid: string) =>
 describe('without a session', () => {
   it('every page and action answers the sign-in page, and does nothing', async () => {
     const openid = uniqueOpenid()
-    const gets = ['/admin/conversations', `/admin/conversations/${openid}`, '/admin/conversations/not%20an%20openid', '/admin/failed', '/admin/unmatched']
+    const gets = [
+      '/admin/conversations',
+      `/admin/conversations/${openid}`,
+      '/admin/conversations/not%20an%20openid',
+      '/admin/failed',
+      '/admin/unmatched',
+      '/admin/campaigns',
+      '/admin/campaigns/c-00000000-0000-0000-0000-000000000000',
+    ]
     for (const path of gets) {
       const answer = await page(path, { anonymous: true })
       expect(answer.status, path).toBe(401)
       expect(answer.text).toContain('action="/admin/login"')
     }
-    const posts = [`/admin/conversations/${openid}/reply`, `/admin/failed/out:${openid}:1/retry`, `/admin/failed/out:${openid}:1/drop`]
+    const posts = [`/admin/conversations/${openid}/reply`, `/admin/failed/out:${openid}:1/retry`, `/admin/failed/out:${openid}:1/drop`, '/admin/campaigns']
+    const campaigns = (await campaignList(env.DB, APPID, 200)).length
     for (const path of posts) {
-      const answer = await submit(path, { text: 'hello?' }, { anonymous: true })
+      const answer = await submit(path, { text: 'hello?', template_id: 'tplNoSession', data: 'thing1=hi' }, { anonymous: true })
       expect(answer.status, path).toBe(401)
       expect(answer.text).toContain('action="/admin/login"')
     }
@@ -154,6 +169,7 @@ describe('without a session', () => {
     const forged = await submit(`/admin/conversations/${openid}/reply`, { text: 'hello?' }, { headers: { origin: 'https://evil.example' } })
     expect(forged.status).toBe(403)
     expect(await sendsTo(openid)).toEqual([])
+    expect((await campaignList(env.DB, APPID, 200)).length).toBe(campaigns)
   })
 })
 
@@ -645,5 +661,252 @@ describe('unmatched questions', () => {
     expect(answer.text).toContain('用它建规则')
     expect((await page('/admin/unmatched', { appid, lang: 'en' })).text).toContain('Make a rule from this')
     expect((await page('/admin/unmatched', { appid: uniqueAppid() })).text).toContain('没有未匹配的问题')
+  })
+})
+
+// ---------------------------------------------------------------- subscribe grants and campaigns
+
+const SUBSCRIBE_SEND = '/cgi-bin/message/subscribe/send'
+let popupSecond = Math.floor(NOW / 1000) - 7200
+
+/** subscribe_msg_popup_event as WeChat pushes it (XML, one <List> per template), each its own CreateTime. */
+function popupXml(openid: string, items: [string, string][]): string {
+  const lists = items
+    .map(([tpl, status]) => `<List><TemplateId><![CDATA[${tpl}]]></TemplateId><SubscribeStatusString><![CDATA[${status}]]></SubscribeStatusString><PopupScene>0</PopupScene></List>`)
+    .join('')
+  return `<xml><ToUserName><![CDATA[gh_97417a04a28d]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName><CreateTime>${++popupSecond}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_popup_event]]></Event><SubscribeMsgPopupEvent>${lists}</SubscribeMsgPopupEvent></xml>`
+}
+
+async function popup(openid: string, items: [string, string][]): Promise<void> {
+  expect(await (await push(popupXml(openid, items))).text()).toBe('success')
+}
+
+/** One subscribe send through the admin API (bearer token). */
+async function subscribeSend(openid: string, template: string, extra: Record<string, unknown> = {}): Promise<number> {
+  const body = JSON.stringify({ touser: openid, template_id: template, data: { thing1: { value: '您的订单已发货' } }, ...extra })
+  const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }
+  return (await hygiene.fetch('/admin/api/subscribe/send', { method: 'POST', headers, body })).status
+}
+
+const subscribeCalls = async (template: string) =>
+  (await fakeWechat.calls({ appid: APPID, path: SUBSCRIBE_SEND })).filter((c) => (c.body as { template_id?: string }).template_id === template)
+
+/** The text of each `<ul data-field-problems=…>` of a page, by field. */
+function fieldProblems(html: string): Record<string, string> {
+  return Object.fromEntries([...html.matchAll(/<ul class="field-error" data-field-problems="([a-z_]+)">([\s\S]*?)<\/ul>/g)].map(([, field = '', body = '']) => [field, unescape(body.replace(/<[^>]+>/g, ' '))]))
+}
+
+describe('subscribe grants on the conversation page', () => {
+  it('lists each template a popup answered: sends left, the choice, the last send with its errcode explained', async () => {
+    const openid = uniqueOpenid()
+    const [accepted, rejected] = ['tplConsoleGrantA', 'tplConsoleGrantB']
+    await popup(openid, [
+      [accepted, 'accept'],
+      [rejected, 'reject'],
+    ])
+    await popup(openid, [[accepted, 'acceptWithAudio']])
+    const rows = async () => {
+      const answer = await page(`/admin/conversations/${openid}`)
+      expect(answer.status).toBe(200)
+      return Object.fromEntries(elements(answer.text, 'tr', 'data-template').map((row) => [row['data-template'], row]))
+    }
+    const before = await vi.waitFor(rows, { timeout: 5000, interval: 50 })
+    expect(before[accepted]).toMatchObject({ 'data-grants': '2', 'data-status': 'acceptWithAudio', 'data-reachable': 'true', 'data-long-term': 'false' })
+    expect(before[rejected]).toMatchObject({ 'data-grants': '0', 'data-status': 'reject', 'data-reachable': 'false' })
+
+    // One send spends a grant; a forced one WeChat refuses with 43101.
+    expect(await subscribeSend(openid, accepted)).toBe(200)
+    await fakeWechat.fault({ path: SUBSCRIBE_SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 43101, errmsg: 'user refuse to accept the msg' })
+    expect(await subscribeSend(openid, rejected, { force: true })).toBe(409)
+
+    const answer = await page(`/admin/conversations/${openid}`)
+    const section = answer.text.slice(answer.text.indexOf('data-subscriptions'), answer.text.indexOf('</section>'))
+    expect(section).toContain('<h2>订阅消息')
+    const after = await rows()
+    expect(after[accepted]).toMatchObject({ 'data-grants': '1', 'data-reachable': 'true' })
+    expect(elements(section, 'td', 'data-last-send').map((td) => td['data-last-send']).sort()).toEqual(['0', '43101'])
+    expect(section).toContain('剩 1 次')
+    expect(section).toContain('接受 (acceptWithAudio)')
+    expect(section).toContain('✓ 已送达')
+    expect(section).toContain('✗ 错误码 43101')
+    expect(section).toContain('the user has no grant for this template')
+    const en = await page(`/admin/conversations/${openid}`, { lang: 'en' })
+    expect(en.text).toContain('Subscriptions')
+    expect(en.text).toContain('✗ errcode 43101')
+
+    // A user who never answered a popup: no section.
+    const plain = uniqueOpenid()
+    await pushAndFlush(textPush(plain, 'no popups', []))
+    expect((await page(`/admin/conversations/${plain}`)).text).not.toContain('data-subscriptions')
+  })
+})
+
+describe('campaigns', () => {
+  const campaignCount = async () => (await campaignList(env.DB, APPID, 200)).length
+
+  it('show who each template reaches: one-time users with a grant, long-term (SUBSCRIBE_LONG_TERM_TEMPLATES) users who accept', async () => {
+    const template = `tplConsoleReach${NOW}`
+    const [spent, holding, refusing] = [uniqueOpenid(), uniqueOpenid(), uniqueOpenid()]
+    await popup(spent, [[template, 'accept']])
+    await popup(holding, [[template, 'accept']])
+    await popup(refusing, [[template, 'reject']])
+    expect(await subscribeSend(spent, template)).toBe(200)
+    const row = async (visit: Visit = {}) => elements((await page('/admin/campaigns', visit)).text, 'tr', `data-template="${template}"`)[0]
+    await vi.waitFor(async () => expect(await row()).toMatchObject({ 'data-reachable': '1', 'data-long-term': 'false' }), { timeout: 5000, interval: 50 })
+    expect(await row({ settings: { SUBSCRIBE_LONG_TERM_TEMPLATES: `tplOther, ${template}` } })).toMatchObject({ 'data-reachable': '2', 'data-long-term': 'true' })
+
+    // Its "start a campaign" link fills the form's template id in.
+    const list = await page('/admin/campaigns')
+    expect(list.text).toContain('每个模板能送达的用户')
+    const start = elements(list.text, 'a', `data-start-with="${template}"`)[0]!
+    expect(start.href).toBe(`/admin/campaigns?template=${template}#campaign-form`)
+    const filled = await page(start.href!.replace('#campaign-form', ''))
+    expect(elements(filled.text, 'input', 'name="template_id"')[0]?.value).toBe(template)
+    expect(elements((await page('/admin/campaigns?template=%3Cb%3E')).text, 'input', 'name="template_id"')[0]?.value).toBe('')
+  })
+
+  it('refuse a form with bad values, each problem under its field, and start nothing', async () => {
+    const template = `tplConsoleBad${NOW}`
+    const user = uniqueOpenid()
+    await popup(user, [[template, 'accept']])
+    const before = await campaignCount()
+    const form = { template_id: template, page: '', miniprogram_state: '', lang: '', data: 'thing1=您的订单已发货' }
+
+    const tooLong = '超'.repeat(21)
+    const bad = await submit('/admin/campaigns', { ...form, page: '/pages/index', data: `thing1=${tooLong}\r\nnumber2=12a` })
+    expect(bad.status).toBe(400)
+    expect(bad.text).toContain('role="alert"')
+    expect(bad.text).toContain('没有开始群发')
+    const problems = fieldProblems(bad.text)
+    expect(problems.data).toContain('data.thing1.value: thing is at most 20 characters (got 21)')
+    expect(problems.data).toContain('data.number2.value:')
+    expect(problems.page).toContain('page: must be a page path')
+    expect(Object.keys(problems).sort()).toEqual(['data', 'page'])
+    // What was typed comes back as typed, the fields with problems marked.
+    expect(bad.text).toContain(`thing1=${tooLong}\r\nnumber2=12a</textarea>`)
+    expect(elements(bad.text, 'textarea', 'name="data"')[0]?.['aria-invalid']).toBe('true')
+    expect(elements(bad.text, 'input', 'name="template_id"')[0]).toMatchObject({ value: template })
+    expect(elements(bad.text, 'input', 'name="template_id"')[0]?.['aria-invalid']).toBeUndefined()
+
+    const cases: [Record<string, string>, Record<string, string>][] = [
+      [{ data: 'thing1 您的订单已发货' }, { data: 'data: line 1 is not key=value' }],
+      [{ data: 'thing1=a\n\nthing1=b' }, { data: 'data.thing1: is given twice (lines 1 and 3)' }],
+      [{ data: '{"thing1": 5}' }, { data: 'data.thing1: must be an object' }],
+      [{ data: '{"thing1": ' }, { data: 'data: is not valid JSON' }],
+      [{ data: 'colour1=red' }, { data: 'data.colour1: "colour" is not a keyword type' }],
+      [{ template_id: '', data: '' }, { template_id: 'template_id: is not a template id', data: 'data: must have at least one keyword' }],
+      [{ miniprogram_state: 'beta', lang: 'fr' }, { miniprogram_state: 'miniprogram_state: must be one of developer, trial, formal', lang: 'lang: must be one of' }],
+    ]
+    for (const [change, expected] of cases) {
+      const answer = await submit('/admin/campaigns', { ...form, ...change })
+      expect(answer.status, JSON.stringify(change)).toBe(400)
+      const found = fieldProblems(answer.text)
+      expect(Object.keys(found).sort(), JSON.stringify(change)).toEqual(Object.keys(expected).sort())
+      for (const [field, text] of Object.entries(expected)) expect(found[field], field).toContain(text)
+    }
+    const en = await submit('/admin/campaigns', { ...form, data: 'thing1=' }, { lang: 'en' })
+    expect(en.text).toContain('Not started: fix these first')
+    expect(fieldProblems(en.text).data).toContain('data.thing1.value: thing must not be empty')
+
+    // From another site, or past the bound: refused before anything is read.
+    expect((await submit('/admin/campaigns', form, { headers: { origin: 'https://evil.example' } })).status).toBe(403)
+    const large = await submit('/admin/campaigns', { ...form, data: `thing1=${'x'.repeat(70 * 1024)}` })
+    expect(large.status).toBe(413)
+    expect(large.text).toContain('提交的内容太大')
+
+    expect(await campaignCount()).toBe(before)
+    expect(await subscribeCalls(template)).toEqual([])
+  })
+
+  it('start from the form as the API starts them; the campaign’s page follows it to done, each user linked to their conversation', async () => {
+    const template = `tplConsoleGood${NOW}`
+    const users = [uniqueOpenid(), uniqueOpenid()].sort()
+    for (const openid of users) await popup(openid, [[template, 'accept']])
+    await popup(uniqueOpenid(), [[template, 'reject']])
+    await vi.waitFor(async () => expect(elements((await page('/admin/campaigns')).text, 'tr', `data-template="${template}"`)[0]?.['data-reachable']).toBe('2'), {
+      timeout: 5000,
+      interval: 50,
+    })
+
+    const answer = await submit('/admin/campaigns', {
+      template_id: ` ${template} `,
+      page: 'pages/order/detail?id=1',
+      miniprogram_state: 'trial',
+      lang: 'en_US',
+      data: 'thing1 = 双十一优惠券已到账\r\nnumber2=12345\r\n',
+    })
+    const { path, query } = redirected(answer)
+    expect(query).toEqual({ done: 'started' })
+    const id = /^\/admin\/campaigns\/(c-[0-9a-f-]{36})$/.exec(path)?.[1]
+    expect(id).toBeDefined()
+    const [created] = await campaignList(env.DB, APPID, 1)
+    expect(created).toMatchObject({ id, template_id: template, total: 2, long_term: 0 })
+
+    const started = await page(`${path}?done=started`)
+    expect(started.status).toBe(200)
+    expect(started.text).toContain('data-notice="started"')
+    expect(started.text).toContain('群发已开始')
+    const done = await vi.waitFor(
+      async () => {
+        const { text } = await page(path)
+        expect(text).toContain('data-done="true"')
+        return text
+      },
+      { timeout: 10_000, interval: 100 },
+    )
+    expect(elements(done, 'span', 'data-count').map((s) => [s['data-count'], s['data-n']])).toEqual([
+      ['sent', '2'],
+      ['failed', '0'],
+      ['skipped', '0'],
+      ['queued', '0'],
+    ])
+    expect(done).toContain('data-state="done"')
+    expect(done).not.toContain('data-refresh')
+    const targets = elements(done, 'tr', 'data-status')
+    expect(targets.map((t) => [t['data-openid'], t['data-status'], t['data-errcode']])).toEqual(users.map((openid) => [openid, 'sent', '0']))
+    for (const openid of users) expect(done).toContain(`href="/admin/conversations/${openid}"`)
+    expect(done).toContain('双十一优惠券已到账')
+
+    // What WeChat received: the form's message, once per user.
+    const calls = await subscribeCalls(template)
+    expect(calls.map((c) => c.body).sort((a, b) => String((a as { touser: string }).touser).localeCompare(String((b as { touser: string }).touser)))).toEqual(
+      users.map((touser) => ({
+        touser,
+        template_id: template,
+        page: 'pages/order/detail?id=1',
+        miniprogram_state: 'trial',
+        lang: 'en_US',
+        data: { thing1: { value: '双十一优惠券已到账' }, number2: { value: '12345' } },
+      })),
+    )
+
+    // The list: newest first, with its progress.
+    const list = await page('/admin/campaigns')
+    const rows = elements(list.text, 'li', 'data-campaign')
+    expect(rows[0]?.['data-campaign']).toBe(id)
+    expect(list.text).toContain(`href="/admin/campaigns/${id}"`)
+    expect((await page(path, { lang: 'en' })).text).toContain('sent 2')
+
+    // A template nobody can be reached by: started, done at once, nothing sent.
+    const empty = redirected(await submit('/admin/campaigns', { template_id: `tplConsoleNobody${NOW}`, data: 'thing1=hi' }))
+    const nobody = await page(empty.path)
+    expect(nobody.text).toContain('data-nobody')
+    expect(nobody.text).toContain('data-done="true"')
+  })
+
+  it('answer a bad campaign address with a 400 page, an unknown campaign with 404', async () => {
+    for (const path of ['/admin/campaigns/nope', '/admin/campaigns/c-XYZ', `/admin/campaigns/c-${'0'.repeat(37)}`]) {
+      const answer = await page(path)
+      expect(answer.status, path).toBe(400)
+      expect(answer.text).toContain('data-problem="bad_campaign_id"')
+    }
+    const unknown = await page('/admin/campaigns/c-00000000-0000-0000-0000-000000000000')
+    expect(unknown.status).toBe(404)
+    expect(unknown.text).toContain('data-problem="no_campaign"')
+    const [any] = await campaignList(env.DB, APPID, 1)
+    expect(any).toBeDefined()
+    const badCursor = await page(`/admin/campaigns/${any!.id}?cursor=not%20an%20openid`)
+    expect(badCursor.status).toBe(400)
+    expect(badCursor.text).toContain('data-problem="bad_cursor"')
   })
 })

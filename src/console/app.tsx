@@ -15,6 +15,7 @@ import { healthReport } from '../routes/health'
 import { langOf } from './lang'
 import { OverviewPage } from './pages/overview'
 import { StatusPage } from './pages/status'
+import { campaignPages } from './routes-campaigns'
 import { recordPages } from './routes-records'
 import { appidOf, guard, signInPage, type ConsoleContext, type ConsoleEnv } from './app-context'
 import { rulePages } from './rules-routes'
@@ -67,3 +68,5 @@ consoleApp.get('/admin/status', guard, async (c) => c.html(<StatusPage lang={lan
 consoleApp.route('/', rulePages)
 
 consoleApp.route('/', recordPages)
+
+consoleApp.route('/', campaignPages)

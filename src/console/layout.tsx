@@ -4,7 +4,7 @@ import type { Child } from 'hono/jsx'
 import type { Lang, Strings } from './lang'
 import { STYLE } from './style'
 
-export type Section = 'overview' | 'conversations' | 'failed' | 'unmatched' | 'rules' | 'status'
+export type Section = 'overview' | 'conversations' | 'failed' | 'unmatched' | 'rules' | 'campaigns' | 'status'
 
 const SECTIONS: { id: Section; href: string }[] = [
   { id: 'overview', href: '/admin' },
@@ -12,6 +12,7 @@ const SECTIONS: { id: Section; href: string }[] = [
   { id: 'failed', href: '/admin/failed' },
   { id: 'unmatched', href: '/admin/unmatched' },
   { id: 'rules', href: '/admin/rules' },
+  { id: 'campaigns', href: '/admin/campaigns' },
   { id: 'status', href: '/admin/status' },
 ]
 
@@ -23,6 +24,7 @@ const STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'switchLang', stri
     failed: '发送失败',
     unmatched: '未匹配问题',
     rules: '回复规则',
+    campaigns: '群发',
     status: '状态',
     signOut: '退出',
     switchLang: 'English',
@@ -34,6 +36,7 @@ const STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'switchLang', stri
     failed: 'Failed sends',
     unmatched: 'Unmatched questions',
     rules: 'Rules',
+    campaigns: 'Campaigns',
     status: 'Status',
     signOut: 'Sign out',
     switchLang: '中文',

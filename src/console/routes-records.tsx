@@ -88,10 +88,14 @@ recordPages.get(`${CONVERSATIONS_PATH}/:openid`, async (c, next) => {
   const query = v.safeParse(MessagesQuery, queryOf(c, ['cursor']))
   if (!query.success) return problemPage(c, 400, 'conversations', 'bad_cursor', `${CONVERSATIONS_PATH}/${openid}`)
   const { cursor, limit } = query.output
-  const detail = await getConversation(c.env.DB, { appid: appidOf(c), openid, limit, now: Date.now(), ...(cursor ? { after: cursor } : {}) })
+  // The grants live in the user's object (looking creates nothing): asked while D1 reads.
+  const [detail, subscriptions] = await Promise.all([
+    getConversation(c.env.DB, { appid: appidOf(c), openid, limit, now: Date.now(), ...(cursor ? { after: cursor } : {}) }),
+    c.env.CONVERSATIONS.getByName(openid).subscriptions(),
+  ])
   if (!detail) return problemPage(c, 404, 'conversations', 'no_conversation', CONVERSATIONS_PATH)
   const outcome = outcomeOf((key) => c.req.query(key), REPLY_OUTCOMES)
-  return c.html(<ConversationPage lang={langOf(c)} detail={detail} outcome={outcome} paged={cursor !== undefined} />)
+  return c.html(<ConversationPage lang={langOf(c)} detail={detail} subscriptions={subscriptions} outcome={outcome} paged={cursor !== undefined} />)
 })
 
 recordPages.post(`${CONVERSATIONS_PATH}/:openid/reply`, guard, async (c) => {

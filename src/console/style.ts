@@ -56,5 +56,8 @@ legend{font-weight:600}
 .field-error{color:var(--bad);font-size:13px;margin:4px 0}
 [aria-invalid=true]{border-color:var(--bad)}
 input[aria-invalid=true],textarea[aria-invalid=true]{background:#fff5f5}
+.id{overflow-wrap:anywhere}.nowrap{white-space:nowrap}
+.items{list-style:none;padding:0;margin:0}.items li{padding:6px 0;border-bottom:1px solid var(--line)}.items li:last-child{border-bottom:0}
+progress{width:5em;height:10px;vertical-align:middle;accent-color:var(--accent)}
 .actions{position:sticky;bottom:0;background:var(--bg);padding:8px 0;margin:0;border-top:1px solid var(--line)}
 `

@@ -27,6 +27,7 @@ import { importCipher } from '../../src/wechat/cipher'
 export const root = join(import.meta.dirname, '..', '..')
 export const CHROMIUM = '/usr/bin/chromium'
 export const SEND_PATH = '/cgi-bin/message/custom/send'
+export const SUBSCRIBE_SEND_PATH = '/cgi-bin/message/subscribe/send'
 
 /** The values `npm start` runs with (.dev.vars, made from .dev.vars.example when absent). */
 export function readDevVars(): Record<string, string> {
@@ -202,9 +203,30 @@ export async function pushText(baseUrl: string, openid: string, text: string): P
   expect(res.status, await res.clone().text()).toBe(200)
 }
 
-/** The custom/send calls the stand-in received for `openid`, oldest first. */
-export async function sendsTo(api: string, openid: string): Promise<FakeCall[]> {
-  const res = await fetch(`${api}/__fake/calls?${new URLSearchParams({ touser: openid, path: SEND_PATH })}`)
+/**
+ * The user's answer to the subscribe-message popup (wx.requestSubscribeMessage), pushed as
+ * WeChat does and as `npm run chat -- --subscribe <tpl> --accept` pushes it: XML, one <List>
+ * per template inside <SubscribeMsgPopupEvent>, safe mode. Resolves once the Worker answered.
+ */
+export async function pushPopup(baseUrl: string, openid: string, templateIds: string[], status: 'accept' | 'reject'): Promise<void> {
+  const vars = readDevVars()
+  const cipher = await importCipher(need(vars, 'WECHAT_ENCODING_AES_KEY'), need(vars, 'WECHAT_APPID'))
+  const lists = templateIds
+    .map((id) => `<List><TemplateId><![CDATA[${id}]]></TemplateId><SubscribeStatusString><![CDATA[${status}]]></SubscribeStatusString><PopupScene>0</PopupScene></List>`)
+    .join('')
+  const xml =
+    `<xml><ToUserName><![CDATA[gh_local_kefu]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime>` +
+    `<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_popup_event]]></Event><SubscribeMsgPopupEvent>${lists}</SubscribeMsgPopupEvent></xml>`
+  const { query, body } = await buildPush(xml, { token: need(vars, 'WECHAT_TOKEN'), mode: 'safe', format: 'xml', cipher })
+  // buildPush finds the openid WeChat puts in the query only in flat fields.
+  query.set('openid', openid)
+  const res = await fetch(`${baseUrl}/wechat?${query}`, { method: 'POST', body })
+  expect(res.status, await res.clone().text()).toBe(200)
+}
+
+/** The custom/send calls (or, with `path`, another API's calls) the stand-in received for `openid`, oldest first. */
+export async function sendsTo(api: string, openid: string, path = SEND_PATH): Promise<FakeCall[]> {
+  const res = await fetch(`${api}/__fake/calls?${new URLSearchParams({ touser: openid, path })}`)
   return ((await res.json()) as { calls: FakeCall[] }).calls
 }
 

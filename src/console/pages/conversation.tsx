@@ -1,7 +1,9 @@
 /**
  * One conversation: the messages in and out as chat bubbles (oldest at the top of a page),
- * which rule answered, what became of each send, the send window, and a reply by hand.
+ * which rule answered, what became of each send, the send window, the user's subscribe
+ * grants, and a reply by hand.
  */
+import type { SubscriptionView } from '../../conversation/contract'
 import { MAX_TEXT_BYTES } from '../../rules/schema'
 import type { ConversationDetail } from '../../record/conversations'
 import type { MessageView } from '../../record/views'
@@ -9,6 +11,7 @@ import { Layout } from '../layout'
 import { formatTime, type Lang, type Strings } from '../lang'
 import { CONVERSATIONS_PATH } from './conversations'
 import { hrefOf, OutcomeNotice, Pager, shortOpenid, WindowState, type Outcome } from './parts'
+import { SubscriptionsSection } from './subscriptions'
 
 /** What the reply form's action can come back with. */
 export const REPLY_OUTCOMES = {
@@ -56,7 +59,16 @@ const STRINGS: Strings<{
     unmatched: '未匹配，默认回复',
     noRule: '没有规则回复',
     manual: '人工回复',
-    kinds: { image: '[图片]', miniprogrampage: '[小程序卡片]', link: '[图文链接]', user_enter_tempsession: '[进入会话]', event: '[事件]' },
+    kinds: {
+      image: '[图片]',
+      miniprogrampage: '[小程序卡片]',
+      link: '[图文链接]',
+      user_enter_tempsession: '[进入会话]',
+      event: '[事件]',
+      subscribe_msg_popup_event: '[订阅消息弹窗]',
+      subscribe_msg_change_event: '[订阅设置变更]',
+      subscribe_msg_sent_event: '[订阅消息发送结果]',
+    },
     errcode: (errcode) => `错误码 ${errcode}`,
     reply: '人工回复',
     send: '发送',
@@ -88,7 +100,16 @@ const STRINGS: Strings<{
     unmatched: 'unmatched, default reply',
     noRule: 'no rule answered',
     manual: 'reply by hand',
-    kinds: { image: '[image]', miniprogrampage: '[mini program card]', link: '[link]', user_enter_tempsession: '[entered the chat]', event: '[event]' },
+    kinds: {
+      image: '[image]',
+      miniprogrampage: '[mini program card]',
+      link: '[link]',
+      user_enter_tempsession: '[entered the chat]',
+      event: '[event]',
+      subscribe_msg_popup_event: '[subscribe popup]',
+      subscribe_msg_change_event: '[subscribe settings changed]',
+      subscribe_msg_sent_event: '[subscribe message sent]',
+    },
     errcode: (errcode) => `errcode ${errcode}`,
     reply: 'Reply by hand',
     send: 'Send',
@@ -142,7 +163,14 @@ function Bubble(props: { lang: Lang; t: Text; message: MessageView }) {
   )
 }
 
-export function ConversationPage(props: { lang: Lang; detail: ConversationDetail; outcome: Outcome | null; paged: boolean }) {
+export function ConversationPage(props: {
+  lang: Lang
+  detail: ConversationDetail
+  /** The user's grants per template (none: no section). */
+  subscriptions: SubscriptionView[]
+  outcome: Outcome | null
+  paged: boolean
+}) {
   const t = STRINGS[props.lang]
   const { conversation: c, messages } = props.detail
   const path = `${CONVERSATIONS_PATH}/${c.openid}`
@@ -193,6 +221,7 @@ export function ConversationPage(props: { lang: Lang; detail: ConversationDetail
           </tbody>
         </table>
       </div>
+      <SubscriptionsSection lang={props.lang} subscriptions={props.subscriptions} />
       <Pager
         lang={props.lang}
         next={messages.nextCursor ? hrefOf(path, { cursor: messages.nextCursor }) : null}

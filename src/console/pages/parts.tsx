@@ -1,13 +1,14 @@
 /**
- * Pieces the record's pages share (conversations, one conversation, failed sends): an openid
- * shortened for a phone, the send window, the paging links, an action's notice, and the
- * page a bad address answers.
+ * Pieces the record's pages share (conversations, one conversation, failed sends, campaigns):
+ * an openid shortened for a phone, the send window, a WeChat errcode and what it means, the
+ * paging links, an action's notice, and the page a bad address answers.
  */
 import { Layout, Notice, type Section } from '../layout'
 import type { Lang, Strings } from '../lang'
 import { formatTime } from '../lang'
 import { bounded } from '../../record/event'
 import type { WindowView } from '../../record/views'
+import { explainErrcode } from '../../wechat/api'
 
 /** `oAbCdE…wxyz`: enough to tell users apart in a list; the whole id is in the title and data-openid. */
 export function shortOpenid(openid: string): string {
@@ -36,6 +37,22 @@ export function WindowState(props: { lang: Lang; window: WindowView }) {
   ) : (
     <span class="muted" data-window="closed" data-remaining="0">
       {t.closed}
+    </span>
+  )
+}
+
+const ERRCODE: Strings<(errcode: number) => string> = {
+  zh: (errcode) => `错误码 ${errcode}`,
+  en: (errcode) => `errcode ${errcode}`,
+}
+
+/** WeChat's refusal: the errcode, and what it means when explainErrcode knows (in English, as the logs say it). */
+export function ErrcodeNote(props: { lang: Lang; errcode: number; reason?: string | null }) {
+  const why = explainErrcode(props.errcode) ?? props.reason ?? null
+  return (
+    <span data-errcode={String(props.errcode)}>
+      <span class="bad">✗ {ERRCODE[props.lang](props.errcode)}</span>
+      {why && <span class="muted"> · {why}</span>}
     </span>
   )
 }
@@ -100,7 +117,7 @@ export function OutcomeNotice(props: { outcome: Outcome | null; text: (outcome: 
   )
 }
 
-export type Problem = 'bad_openid' | 'bad_cursor' | 'bad_failed_id' | 'no_conversation'
+export type Problem = 'bad_openid' | 'bad_cursor' | 'bad_failed_id' | 'no_conversation' | 'bad_campaign_id' | 'no_campaign'
 
 const PROBLEMS: Strings<Record<Problem, string> & { title: string; back: string }> = {
   zh: {
@@ -109,6 +126,8 @@ const PROBLEMS: Strings<Record<Problem, string> & { title: string; back: string 
     bad_cursor: '这个翻页链接不对或已失效，请从第一页重新翻。',
     bad_failed_id: '这不是一条发送记录的编号（out:<openid>:<数字>）。',
     no_conversation: '记录里没有这个用户的会话（可能已过保留期）。',
+    bad_campaign_id: '这不是一次群发的编号（c-<uuid>）。',
+    no_campaign: '没有这次群发。',
     back: '返回列表',
   },
   en: {
@@ -117,6 +136,8 @@ const PROBLEMS: Strings<Record<Problem, string> & { title: string; back: string 
     bad_cursor: 'That page link is wrong or out of date: start again from the first page.',
     bad_failed_id: 'That is not the id of a send (out:<openid>:<number>).',
     no_conversation: 'The record has no conversation with this user (it may have passed the retention period).',
+    bad_campaign_id: 'That is not the id of a campaign (c-<uuid>).',
+    no_campaign: 'There is no such campaign.',
     back: 'Back to the list',
   },
 }
