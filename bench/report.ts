@@ -5,6 +5,7 @@ import type { PipelineRow } from './pipeline'
 import type { WorkerdPipelineRow } from './pipeline-workerd'
 import type { RecordResult } from './record'
 import type { RegexRow } from './regex'
+import type { AppsRow } from './apps'
 import type { ConditionsRow, RulesRow } from './rules'
 import { fmt, table } from './timing'
 
@@ -46,6 +47,14 @@ export function workerdPipelineTable(rows: readonly WorkerdPipelineRow[]): strin
       `${r.ours.k.toLocaleString('en')}/${r.floor.k.toLocaleString('en')}`,
       `${fmt(r.ours.spreadPct, 0)}/${fmt(r.floor.spreadPct, 0)}`,
     ]),
+  )
+}
+
+export function appsTable(rows: readonly AppsRow[]): string {
+  const one = rows[0]
+  return table(
+    ['apps served', 'resolve ns/push', 'push µs', 'push ÷ 1 app'],
+    rows.map((r) => [String(r.apps), fmt(r.resolveNs, 0), fmt(r.pushUs), one ? `${fmt(r.pushUs / one.pushUs, 2)}×` : '']),
   )
 }
 
@@ -159,6 +168,8 @@ export interface TargetCheck {
 
 export interface Sections {
   pipeline?: PipelineRow[]
+  /** A push with 1 app served and with 20. */
+  apps?: AppsRow[]
   /** The same pipeline cases, ours and the floor, run inside workerd. */
   pipelineWorkerd?: WorkerdPipelineRow[]
   rules?: RulesRow[]
@@ -192,6 +203,16 @@ export function checkTargets(s: Sections): TargetCheck[] {
       target: 'pipeline ≤ 2× native-crypto floor at every size, measured in workerd',
       met: worst.oursOverFloor <= 2,
       detail: `worst ours/floor ${fmt(worst.oursOverFloor, 2)}× (${worst.format} ${size(worst.bytes)}: ${fmt(worst.ours.usPerOp)} vs ${fmt(worst.floor.usPerOp)} µs)`,
+    })
+  }
+  if (s.apps && s.apps.length > 1) {
+    const one = s.apps[0]!
+    const many = s.apps[s.apps.length - 1]!
+    const ratio = many.pushUs / one.pushUs
+    checks.push({
+      target: `a push with ${many.apps} apps served costs no more than with one (within 10 %, run-to-run noise)`,
+      met: ratio <= 1.1,
+      detail: `${fmt(many.pushUs)} vs ${fmt(one.pushUs)} µs/push (${fmt(ratio, 2)}×); resolving the app ${fmt(many.resolveNs, 0)} vs ${fmt(one.resolveNs, 0)} ns`,
     })
   }
   if (s.rules) {

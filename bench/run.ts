@@ -2,7 +2,7 @@
  * `npm run bench`: what a push costs, side by side with the raw-crypto floor and a Node peer
  * (issue 8). Sections: pipeline (micro-benchmark in Node, and the same cases inside workerd
  * through bench/pipeline-worker/), rules (matching at 10 to 10,000
- * rules), e2e (loopback load through `wrangler dev`), bundle (dry-run deploy size), record (what
+ * rules), apps (a push with 20 mini programs served against one), e2e (loopback load through `wrangler dev`), bundle (dry-run deploy size), record (what
  * the D1 record adds per push, and the admin API's queries over 100,000 messages in a local
  * D1 through bench/record-worker/).
  *
@@ -23,12 +23,14 @@ import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { runAppsBench } from './apps'
 import { runBundle } from './bundle'
 import { runE2e, TARGETS, type TargetName } from './e2e'
 import { runPipelineBench } from './pipeline'
 import { runPipelineWorkerd } from './pipeline-workerd'
 import { installCleanup, killAllNow } from './processes'
 import {
+  appsTable,
   bundleTable,
   checkTargets,
   e2eTable,
@@ -44,7 +46,7 @@ import { runRecordBench } from './record'
 import { runRegexBench } from './regex'
 import { runRulesBench } from './rules'
 
-const SECTIONS = ['pipeline', 'rules', 'e2e', 'bundle', 'record'] as const
+const SECTIONS = ['pipeline', 'rules', 'apps', 'e2e', 'bundle', 'record'] as const
 type Section = (typeof SECTIONS)[number]
 
 const { values } = parseArgs({
@@ -142,6 +144,15 @@ try {
     heading('Regex rules at their worst: adversarial texts at the 200-character cap (decide, linear-time engine)')
     sections.regex = runRegexBench()
     console.log(regexTable(sections.regex))
+  }
+  if (wants('apps')) {
+    heading('Several mini programs: a push when the Worker serves 1 app and when it serves 20 (Node)')
+    sections.apps = await runAppsBench()
+    console.log(appsTable(sections.apps))
+    console.log(
+      '\nresolve = the app’s view of the bindings (built once per isolate) + its token, mode and cached cipher; ' +
+        'push = resolve + verify + decrypt + parse + decide, 1 KB safe-mode XML, round-robin over the apps. The cases interleaved, median of 9 runs.',
+    )
   }
   if (wants('e2e')) {
     heading(

@@ -4,7 +4,7 @@
  */
 import type { Conversation } from './conversation/conversation'
 import type { CampaignTask } from './subscribe/campaign-task'
-import { settingLabel } from './apps'
+import { settingLabel } from './app-settings'
 import { CHECKS, type SettingName } from './setting-checks'
 import type { PushMode } from './wechat/push'
 

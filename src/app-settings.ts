@@ -1,0 +1,90 @@
+/**
+ * Several mini programs on one Worker: which apps there are and each app's view of the
+ * settings (see apps.ts for what the views are for). Pure: no bindings are touched, so the
+ * benchmarks and the setting checks can use it outside the Worker.
+ */
+
+/** What an app's view is made from: the Worker's settings, and whatever else the Env holds. */
+export interface AppSettings {
+  WECHAT_APPID?: string
+  WECHAT_APPS?: string
+  WECHAT_TOKEN?: string
+  WECHAT_ENCODING_AES_KEY?: string
+  WECHAT_APPSECRET?: string
+  WECHAT_PUSH_MODE?: string
+  KEFU_APP_SCOPE?: string
+}
+
+/** The settings each app beyond the first has of its own, suffixed `_<appid>`. */
+export const APP_SETTINGS = ['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_APPSECRET', 'WECHAT_PUSH_MODE'] as const
+export type AppSetting = (typeof APP_SETTINGS)[number]
+
+const APPID = /^wx[0-9a-zA-Z]{16}$/
+
+/** The apps of WECHAT_APPS (valid appids other than the first, in order, once each). */
+export function extraAppids(env: AppSettings): string[] {
+  const listed = (env.WECHAT_APPS ?? '').split(',').map((id) => id.trim()).filter((id) => id !== '')
+  return [...new Set(listed)].filter((id) => APPID.test(id) && id !== env.WECHAT_APPID)
+}
+
+/** Every app this Worker serves, the first first. */
+export function appids(env: AppSettings): string[] {
+  return [env.WECHAT_APPID ?? '', ...extraAppids(env)]
+}
+
+const views = new WeakMap<AppSettings, Map<string, AppSettings>>()
+
+/**
+ * The view of the bindings for `appid`: the Env itself for the first app, a view for an app
+ * of WECHAT_APPS, null for any other appid (a push to `/wechat/<unknown>` is a 404).
+ */
+export function appEnv<E extends AppSettings>(env: E, appid: string): E | null {
+  if (appid === (env.WECHAT_APPID ?? '')) return env
+  let known = views.get(env)
+  if (known === undefined) {
+    known = new Map(extraAppids(env).map((id) => [id, viewOf(env, id)]))
+    views.set(env, known)
+  }
+  // Every view in the map was made from this env by viewOf: of its type.
+  return (known.get(appid) as E | undefined) ?? null
+}
+
+function viewOf<E extends AppSettings>(env: E, appid: string): E {
+  const own = (name: AppSetting): string | undefined => {
+    const value: unknown = (env as unknown as Record<string, unknown>)[`${name}_${appid}`]
+    return typeof value === 'string' ? value : undefined
+  }
+  return {
+    ...env,
+    WECHAT_APPID: appid,
+    WECHAT_TOKEN: own('WECHAT_TOKEN'),
+    WECHAT_ENCODING_AES_KEY: own('WECHAT_ENCODING_AES_KEY'),
+    WECHAT_APPSECRET: own('WECHAT_APPSECRET'),
+    // The one setting an app may share: said once when all apps use the same mode.
+    WECHAT_PUSH_MODE: own('WECHAT_PUSH_MODE') ?? env.WECHAT_PUSH_MODE,
+    KEFU_APP_SCOPE: appid,
+  }
+}
+
+/** '' for the first app, the appid for the others. */
+export function scopeOf(env: AppSettings): string {
+  return env.KEFU_APP_SCOPE ?? ''
+}
+
+/** A RULES key as this app stores it: the first app's keys are unchanged. */
+export function scopedKey(env: AppSettings, key: string): string {
+  const scope = scopeOf(env)
+  return scope === '' ? key : `app:${scope}:${key}`
+}
+
+/** The name a setting has for this app: `WECHAT_TOKEN_<appid>` beyond the first. */
+export function settingLabel(env: AppSettings, name: string): string {
+  const scope = scopeOf(env)
+  return scope !== '' && (APP_SETTINGS as readonly string[]).includes(name) ? `${name}_${scope}` : name
+}
+
+/** The app a Conversation object's name says it belongs to: null for the first app. */
+export function scopeOfObjectName(name: string): string | null {
+  const colon = name.indexOf(':')
+  return colon < 0 ? null : name.slice(0, colon)
+}
