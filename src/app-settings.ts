@@ -33,6 +33,14 @@ export function appids(env: AppSettings): string[] {
 }
 
 const views = new WeakMap<AppSettings, Map<string, AppSettings>>()
+/** Each view's Env: what lists every app, whichever app a request was handed. */
+const roots = new WeakMap<AppSettings, AppSettings>()
+
+/** The Env a view was made from (the Env itself when it is no view). */
+export function rootOf<E extends AppSettings>(env: E): E {
+  // Views are made by viewOf from an Env of the same type.
+  return (roots.get(env) as E | undefined) ?? env
+}
 
 /**
  * The view of the bindings for `appid`: the Env itself for the first app, a view for an app
@@ -44,6 +52,7 @@ export function appEnv<E extends AppSettings>(env: E, appid: string): E | null {
   if (known === undefined) {
     known = new Map(extraAppids(env).map((id) => [id, viewOf(env, id)]))
     views.set(env, known)
+    for (const view of known.values()) roots.set(view, env)
   }
   // Every view in the map was made from this env by viewOf: of its type.
   return (known.get(appid) as E | undefined) ?? null

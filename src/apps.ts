@@ -21,6 +21,7 @@ export {
   appEnv,
   appids,
   extraAppids,
+  rootOf,
   scopedKey,
   scopeOf,
   scopeOfObjectName,

@@ -12,6 +12,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { getStats } from '../record/stats'
 import { healthReport } from '../routes/health'
+import { chooseApp, chosenEnv, withSwitcher } from './app-choice'
 import { langOf } from './lang'
 import { OverviewPage } from './pages/overview'
 import { StatusPage } from './pages/status'
@@ -34,9 +35,12 @@ consoleApp.use('/admin/*', consolePage)
 /** The API under /admin/api has its own rules (bearer token, JSON): the console's are for pages. */
 async function consolePage(c: ConsoleContext, next: () => Promise<void>): Promise<Response | void> {
   if (c.req.path.startsWith('/admin/api/')) return next()
+  // Every page acts on the app the operator picked (app-choice.tsx).
+  c.env = chosenEnv(c)
   const refused = await sameOrigin(c, next)
   if (refused) return refused
   if (!c.res.headers.get('content-type')?.startsWith('text/html')) return
+  await withSwitcher(c, c.env, langOf(c))
   c.header('cache-control', 'no-store')
   c.header('content-security-policy', CSP)
   c.header('referrer-policy', 'no-referrer')
@@ -52,6 +56,8 @@ consoleApp.post('/admin/login', bodyLimit({ maxSize: LOGIN_MAX_BYTES, onError: (
   if (!(await signIn(c, token, Date.now()))) return signInPage(c, c.env.ADMIN_TOKEN ? 'wrong' : 'unset')
   return c.redirect('/admin', 303)
 })
+
+consoleApp.post('/admin/app', guard, bodyLimit({ maxSize: LOGIN_MAX_BYTES, onError: (c) => c.text('too large', 413) }), chooseApp)
 
 consoleApp.post('/admin/logout', (c) => {
   signOut(c)

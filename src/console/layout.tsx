@@ -2,6 +2,7 @@
 import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
 import type { Lang, Strings } from './lang'
+import { SWITCHER_SLOT } from './app-choice'
 import { STYLE } from './style'
 
 export type Section = 'overview' | 'conversations' | 'failed' | 'unmatched' | 'rules' | 'campaigns' | 'status'
@@ -77,6 +78,7 @@ export function Layout(props: { lang: Lang; section: Section; title: string; chi
           ))}
         </nav>
         <span class="tools">
+          {raw(SWITCHER_SLOT)}
           <a href={`?lang=${other}`} class="button" data-lang-switch>
             {t.switchLang}
           </a>

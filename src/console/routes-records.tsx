@@ -16,6 +16,7 @@ import { actOnFailed, replyByHand, type FailedAction } from '../routes/admin-act
 import { ConversationsQuery, FailedIdParam, FailedQuery, ManualReplyBody, MessagesQuery, OpenidParam, REPLY_MAX_BYTES } from '../routes/admin-api-schemas'
 import { readBounded } from '../routes/body'
 import { MAX_TEXT_BYTES } from '../rules/schema'
+import { conversationOf } from '../apps'
 import { appidOf, back, guard, signInPage, type ConsoleContext, type ConsoleEnv } from './app-context'
 import type { Section } from './layout'
 import { langOf } from './lang'
@@ -91,7 +92,7 @@ recordPages.get(`${CONVERSATIONS_PATH}/:openid`, async (c, next) => {
   // The grants live in the user's object (looking creates nothing): asked while D1 reads.
   const [detail, subscriptions] = await Promise.all([
     getConversation(c.env.DB, { appid: appidOf(c), openid, limit, now: Date.now(), ...(cursor ? { after: cursor } : {}) }),
-    c.env.CONVERSATIONS.getByName(openid).subscriptions(),
+    conversationOf(c.env, openid).subscriptions(),
   ])
   if (!detail) return problemPage(c, 404, 'conversations', 'no_conversation', CONVERSATIONS_PATH)
   const outcome = outcomeOf((key) => c.req.query(key), REPLY_OUTCOMES)

@@ -7,7 +7,7 @@
  */
 import { Hono } from 'hono'
 import { pushModeState, SETTING_NAMES, settingState, type Env, type PushMode, type SettingState } from '../env'
-import { APP_SETTINGS, appEnv, appids, settingLabel } from '../apps'
+import { APP_SETTINGS, appEnv, appids, rootOf, settingLabel } from '../apps'
 import { loadRules, rulesStatus, type RulesStatus } from '../rules/loader'
 import { VERSION } from '../version'
 import { isAdmin } from './admin-auth'
@@ -46,7 +46,9 @@ function appHealth(env: Env, appid: string): AppHealth {
 
 const MISSING: SettingState = { status: 'missing', reason: 'not an app of WECHAT_APPS' }
 
-export async function healthReport(env: Env): Promise<HealthReport> {
+export async function healthReport(view: Env): Promise<HealthReport> {
+  // The console asks with the app it shows; the report is of every app.
+  const env = rootOf(view)
   const apps = await Promise.all(
     appids(env).map(async (appid) => {
       const view = appEnv(env, appid) ?? env
@@ -66,7 +68,7 @@ health.get('/healthz', async (c) => {
   // Publicly: names and statuses, never why.
   const statuses = (settings: Record<string, SettingState>) =>
     Object.fromEntries(Object.entries(settings).map(([name, state]) => [name, state.status]))
-  const apps = appids(c.env).map((appid) => appHealth(c.env, appid))
+  const apps = appids(rootOf(c.env)).map((appid) => appHealth(rootOf(c.env), appid))
   const first = apps[0]!
   const ok = apps.every((app) => app.ok)
   return c.json(

@@ -10,6 +10,7 @@ const STRINGS: Strings<{
   version: string
   mode: string
   settings: string
+  app: string
   setting: string
   state: string
   rules: string
@@ -26,6 +27,7 @@ const STRINGS: Strings<{
     version: 'kefu-edge 版本',
     mode: '消息加密方式',
     settings: '设置',
+    app: '小程序',
     setting: '名称',
     state: '状态',
     rules: '生效的回复规则',
@@ -42,6 +44,7 @@ const STRINGS: Strings<{
     version: 'kefu-edge version',
     mode: 'Message encryption mode',
     settings: 'Settings',
+    app: 'Mini program',
     setting: 'Name',
     state: 'State',
     rules: 'Rule set in force',
@@ -99,6 +102,40 @@ export function StatusPage(props: { lang: Lang; report: HealthReport }) {
           </tbody>
         </table>
       </div>
+      {report.apps.slice(1).map((app) => (
+        <section data-app={app.appid}>
+          <h2>
+            {t.app} <code>{app.appid}</code> — {app.ok ? t.healthy : t.unhealthy}
+          </h2>
+          <div class="panel">
+            <table>
+              <tbody>
+                <tr>
+                  <th>{t.mode}</th>
+                  <td>{app.mode ?? '–'}</td>
+                </tr>
+                {Object.entries(app.settings).map(([name, state]) => (
+                  <tr data-setting={name}>
+                    <th>
+                      <code>{name}</code>
+                    </th>
+                    <td class={state.status === 'ok' ? 'ok' : 'bad'}>
+                      {t.states[state.status] ?? state.status}
+                      {state.status !== 'ok' && <span class="muted"> — {state.reason}</span>}
+                    </td>
+                  </tr>
+                ))}
+                <tr>
+                  <th>{t.rulesVersion}</th>
+                  <td>
+                    <code>{app.rules.version.slice(0, 12)}</code> · {t.states[app.rules.status] ?? app.rules.status} · {app.rules.rules}
+                  </td>
+                </tr>
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ))}
       <h2>{t.rules}</h2>
       <div class="panel">
         <table>
