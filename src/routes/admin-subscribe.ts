@@ -11,8 +11,9 @@
 import { Hono, type Context } from 'hono'
 import { requireSetting } from '../env'
 import { log } from '../log'
-import { campaignList, campaignView, createCampaign, readCampaign, targetPage, templateCounts } from '../subscribe/campaign-store'
-import { longTermTemplates, REFUSED_ERRCODE } from '../subscribe/grants'
+import { campaignList, campaignView, readCampaign, targetPage } from '../subscribe/campaign-store'
+import { parseCampaignMessage, startCampaign, templateReach } from '../subscribe/campaign-start'
+import { REFUSED_ERRCODE } from '../subscribe/grants'
 import { errcodeOf } from '../subscribe/send'
 import { explainErrcode, WechatClient } from '../wechat/api'
 import { parseSubscribeSend, SUBSCRIBE_SEND_MAX_BYTES } from '../wechat/subscribe-data'
@@ -26,7 +27,6 @@ type AppContext = Context<AppEnv>
 export const adminSubscribe = new Hono<AppEnv>()
 
 const appidOf = (c: AppContext) => requireSetting(c.env, 'WECHAT_APPID')
-const longTermOf = (c: AppContext) => longTermTemplates(c.env.SUBSCRIBE_LONG_TERM_TEMPLATES)
 
 /** A body WeChat would refuse: every problem, the first as the error. */
 const invalid = (c: AppContext, problems: string[]) => c.json({ error: problems[0] ?? 'body: is invalid', problems }, 400)
@@ -73,15 +73,8 @@ adminSubscribe.get('/admin/api/users/:openid/subscriptions', params('param', Ope
 })
 
 adminSubscribe.get('/admin/api/subscribe/templates', async (c) => {
-  const longTerm = longTermOf(c)
-  const counts = await templateCounts(c.env.DB, appidOf(c))
-  return c.json({
-    templates: counts.map(({ withGrants, accepting, ...count }) => ({
-      ...count,
-      longTerm: longTerm.has(count.templateId),
-      reachable: longTerm.has(count.templateId) ? accepting : withGrants,
-    })),
-  })
+  const reach = await templateReach(c.env, appidOf(c))
+  return c.json({ templates: reach.map(({ withGrants: _withGrants, accepting: _accepting, ...template }) => template) })
 })
 
 // ---------------------------------------------------------------- campaigns
@@ -90,23 +83,9 @@ adminSubscribe.get('/admin/api/subscribe/templates', async (c) => {
 adminSubscribe.post('/admin/api/subscribe/campaigns', async (c) => {
   const body = await readJson(c.req.raw, SUBSCRIBE_SEND_MAX_BYTES)
   if (!body.ok) return refuse(c, body.status, body.error)
-  const value = body.value
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    for (const key of ['touser', 'force'] as const) {
-      if (key in value) return refuse(c, 400, `${key}: a campaign goes to every user who can be reached; leave it out`)
-    }
-  }
-  // Checked as a send to a stand-in user: the same rules, the same messages.
-  const parsed = parseSubscribeSend(typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value, touser: 'campaign' } : value)
+  const parsed = parseCampaignMessage(body.value)
   if (!parsed.ok) return invalid(c, parsed.problems)
-  const { touser: _touser, force: _force, ...message } = parsed.value
-  const appid = appidOf(c)
-  const id = `c-${crypto.randomUUID()}`
-  const longTerm = longTermOf(c).has(message.template_id)
-  const total = await createCampaign(c.env.DB, { appid, id, message, longTerm, now: Date.now() })
-  if (total > 0) await c.env.CAMPAIGNS.send({ kind: 'page', appid, campaignId: id, after: '' })
-  log.info('campaign.created', { campaignId: id, templateId: message.template_id, total })
-  return c.json({ id, total }, 202)
+  return c.json(await startCampaign(c.env, appidOf(c), parsed.value), 202)
 })
 
 adminSubscribe.get('/admin/api/subscribe/campaigns', async (c) => {
