@@ -6,6 +6,7 @@ import type { WorkerdPipelineRow } from './pipeline-workerd'
 import type { RecordResult } from './record'
 import type { RegexRow } from './regex'
 import type { AppsRow } from './apps'
+import type { BillRow } from './bill'
 import type { ConditionsRow, RulesRow } from './rules'
 import { fmt, table } from './timing'
 
@@ -48,6 +49,35 @@ export function workerdPipelineTable(rows: readonly WorkerdPipelineRow[]): strin
       `${fmt(r.ours.spreadPct, 0)}/${fmt(r.floor.spreadPct, 0)}`,
     ]),
   )
+}
+
+/** The counts that make up a bill, as the table shows them (name in the meters → column). */
+const BILL_COLUMNS: [string, string][] = [
+  ['worker.requests', 'Worker req'],
+  ['do.requests', 'DO req'],
+  ['do.alarms', 'alarms run'],
+  ['do.setAlarm', 'alarm sets'],
+  ['sqlite.rowsRead', 'SQLite read'],
+  ['sqlite.rowsWritten', 'SQLite written'],
+  ['kv.reads', 'KV read'],
+  ['kv.writes', 'KV written'],
+  ['d1.rowsRead', 'D1 read'],
+  ['d1.rowsWritten', 'D1 written'],
+  ['queue.messages', 'queue msgs'],
+  ['subrequests', 'subreq'],
+]
+
+export function billTable(rows: readonly BillRow[]): string {
+  return table(
+    ['flow', ...BILL_COLUMNS.map(([, title]) => title), 'request ms', 'USD / million msgs'],
+    rows.map((r) => [r.flow, ...BILL_COLUMNS.map(([name]) => String(r.counts[name] ?? 0)), fmt(r.requestMs), fmt(r.usdPerMillion, 2)]),
+  )
+}
+
+/** Where a flow's money goes: each priced item, USD per million messages. */
+export function billItemsTable(rows: readonly BillRow[]): string {
+  const items = Object.keys(rows[0]?.items ?? {})
+  return table(['flow', ...items], rows.map((r) => [r.flow, ...items.map((item) => fmt(r.items[item] ?? 0, 2))]))
 }
 
 export function appsTable(rows: readonly AppsRow[]): string {
@@ -167,6 +197,8 @@ export interface TargetCheck {
 }
 
 export interface Sections {
+  /** What one message costs on Workers, per flow, counted from the running code. */
+  bill?: BillRow[]
   pipeline?: PipelineRow[]
   /** A push with 1 app served and with 20. */
   apps?: AppsRow[]

@@ -2,7 +2,8 @@
  * `npm run bench`: what a push costs, side by side with the raw-crypto floor and a Node peer
  * (issue 8). Sections: pipeline (micro-benchmark in Node, and the same cases inside workerd
  * through bench/pipeline-worker/), rules (matching at 10 to 10,000
- * rules), apps (a push with 20 mini programs served against one), e2e (loopback load through `wrangler dev`), bundle (dry-run deploy size), record (what
+ * rules), apps (a push with 20 mini programs served against one), bill (what one message costs
+ * on Workers per flow, counted from the running code and priced), e2e (loopback load through `wrangler dev`), bundle (dry-run deploy size), record (what
  * the D1 record adds per push, and the admin API's queries over 100,000 messages in a local
  * D1 through bench/record-worker/).
  *
@@ -24,6 +25,8 @@ import { cpus } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runAppsBench } from './apps'
+import { runBillBench } from './bill'
+import { PRICES } from './prices'
 import { runBundle } from './bundle'
 import { runE2e, TARGETS, type TargetName } from './e2e'
 import { runPipelineBench } from './pipeline'
@@ -31,6 +34,8 @@ import { runPipelineWorkerd } from './pipeline-workerd'
 import { installCleanup, killAllNow } from './processes'
 import {
   appsTable,
+  billItemsTable,
+  billTable,
   bundleTable,
   checkTargets,
   e2eTable,
@@ -46,7 +51,7 @@ import { runRecordBench } from './record'
 import { runRegexBench } from './regex'
 import { runRulesBench } from './rules'
 
-const SECTIONS = ['pipeline', 'rules', 'apps', 'e2e', 'bundle', 'record'] as const
+const SECTIONS = ['pipeline', 'rules', 'apps', 'e2e', 'bundle', 'record', 'bill'] as const
 type Section = (typeof SECTIONS)[number]
 
 const { values } = parseArgs({
@@ -144,6 +149,21 @@ try {
     heading('Regex rules at their worst: adversarial texts at the 200-character cap (decide, linear-time engine)')
     sections.regex = runRegexBench()
     console.log(regexTable(sections.regex))
+  }
+  if (wants('bill')) {
+    heading('The bill per message: counted from the running Worker and Conversation object (bench/bill-worker under wrangler dev)')
+    sections.bill = await runBillBench()
+    console.log(billTable(sections.bill))
+    console.log('\nUSD per million messages, by item:\n')
+    console.log(billItemsTable(sections.bill))
+    const sources = [...new Set(Object.values(PRICES).map((p) => `${p.source} (as of ${p.asOf})`))]
+    console.log(
+      '\nWorkers Paid list prices beyond the included amounts (bench/prices.ts): ' + sources.join(', ') + '. ' +
+        'Subrequests are not billed. CPU is priced at the request time Node saw (an upper bound: workerd’s clocks stand ' +
+        'still while code runs). DO duration is not counted here: it is the wall-clock of each request, mostly waiting ' +
+        'for WeChat’s API; at 150 ms per WeChat call it adds 0.125 GB × 0.15 s × $12.50/M GB-s ≈ $0.23 per million calls. ' +
+        'Median of 5 users per flow, each a user who wrote once before (but "first message").',
+    )
   }
   if (wants('apps')) {
     heading('Several mini programs: a push when the Worker serves 1 app and when it serves 20 (Node)')

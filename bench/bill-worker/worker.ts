@@ -1,0 +1,123 @@
+/**
+ * The bill bench Worker (see wrangler.toml): the deployed Worker's own code — its Hono app
+ * and its Conversation object — with every binding metered (meter.ts). bench/bill.ts plays
+ * WeChat against it and reads the meters between flows:
+ *
+ * - `POST /__setup` `{ rules, statements }`: the rule set into RULES and the record's tables
+ *   into DB (unmetered);
+ * - `GET /__meter?take=1`: what the Worker's requests used since the last take, and the
+ *   subrequests (fetches) of the Worker and its objects;
+ * - `GET /__meter/do?openid=…&take=1`: what the user's Conversation object used;
+ * - anything else: the Worker itself, one metered request.
+ */
+import { Conversation } from '../../src/conversation/conversation'
+import type { Env } from '../../src/env'
+import worker from '../../src/index'
+import { Meter, meteredD1, meteredKv, meteredQueue, meteredState, type Counts } from './meter'
+
+function meteredEnv(env: Env, meter: Meter): Env {
+  return {
+    ...env,
+    RULES: meteredKv(env.RULES, meter, 'RULES'),
+    CACHE: meteredKv(env.CACHE, meter, 'CACHE'),
+    DB: meteredD1(env.DB, meter),
+    CAMPAIGNS: meteredQueue(env.CAMPAIGNS, meter),
+  }
+}
+
+/** The Conversation object, its storage and bindings metered; alarms counted as requests. */
+export class MeteredConversation extends Conversation {
+  private readonly meter: Meter
+
+  constructor(state: DurableObjectState, env: Env) {
+    super(state, env)
+    this.meter = new Meter()
+    // The runtime's base class takes only its own state object: the metered views shadow
+    // `ctx` and `env` on the instance, which is all the object's code reads.
+    Object.defineProperty(this, 'ctx', { value: meteredState(state, this.meter) })
+    Object.defineProperty(this, 'env', { value: meteredEnv(env, this.meter) })
+  }
+
+  override async alarm(): Promise<void> {
+    this.meter.add('do.alarms')
+    return super.alarm()
+  }
+
+  // Every RPC method call is a billed request: counted here, on the object's side (a proxy
+  // around the caller's stub cannot pass calls on: the runtime refuses to clone through it).
+  override record(...args: Parameters<Conversation['record']>) {
+    return this.request(() => super.record(...args))
+  }
+  override flush() {
+    return this.request(() => super.flush())
+  }
+  override replyByHand(...args: Parameters<Conversation['replyByHand']>) {
+    return this.request(() => super.replyByHand(...args))
+  }
+  override retryFailed(...args: Parameters<Conversation['retryFailed']>) {
+    return this.request(() => super.retryFailed(...args))
+  }
+  override dropFailed(...args: Parameters<Conversation['dropFailed']>) {
+    return this.request(() => super.dropFailed(...args))
+  }
+  override subscriptions() {
+    return this.request(() => super.subscriptions())
+  }
+  override sendSubscribe(...args: Parameters<Conversation['sendSubscribe']>) {
+    return this.request(() => super.sendSubscribe(...args))
+  }
+  override state() {
+    return this.request(() => super.state())
+  }
+
+  private request<T>(call: () => Promise<T>): Promise<T> {
+    this.meter.add('do.requests')
+    return call()
+  }
+
+  meterReport(take: boolean): Counts {
+    return take ? this.meter.take() : this.meter.peek()
+  }
+}
+
+const workerMeter = new Meter()
+
+/**
+ * Subrequests, the Worker's and its objects' alike: locally workerd runs a service's Worker
+ * and its Durable Objects in one isolate, so one module-level count sees every fetch.
+ */
+const subrequests = new Meter()
+const realFetch = globalThis.fetch
+globalThis.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+  subrequests.add('subrequests')
+  return realFetch(input, init)
+}
+/** One metered Env for the isolate, as the deployed Worker has one Env: caches keyed by it stay warm. */
+let metered: Env | null = null
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url)
+    const take = url.searchParams.get('take') === '1'
+    if (url.pathname === '/__setup') {
+      const { rules, statements } = await request.json<{ rules: string; statements: string[] }>()
+      await env.RULES.put('rules', rules)
+      for (const sql of statements) await env.DB.prepare(sql).run()
+      return Response.json({ ok: true })
+    }
+    if (url.pathname === '/__meter') {
+      return Response.json(take ? { ...workerMeter.take(), ...subrequests.take() } : { ...workerMeter.peek(), ...subrequests.peek() })
+    }
+    if (url.pathname === '/__meter/do') {
+      const stub = env.CONVERSATIONS.getByName(url.searchParams.get('openid') ?? '') as unknown as DurableObjectStub<MeteredConversation>
+      try {
+        return Response.json(await stub.meterReport(take))
+      } catch (error) {
+        return new Response(`meterReport failed: ${String(error)}\n${(error as Error).stack ?? ''}`, { status: 500 })
+      }
+    }
+    workerMeter.add('worker.requests')
+    metered ??= meteredEnv(env, workerMeter)
+    return worker.fetch(request, metered, ctx)
+  },
+}

@@ -1,0 +1,241 @@
+/**
+ * The bill per message (issue 19): for each flow — a text reply, an image reply (media
+ * uploaded, and cached), a duplicate push, a transfer, a subscribe event, a reply by hand —
+ * what one push costs on Workers, counted from the running code: the Worker's own app and
+ * Conversation object run under `wrangler dev` (bench/bill-worker) with every binding metered.
+ * Priced with bench/prices.ts, per million messages.
+ *
+ * Each flow is measured on a user who already wrote once (a warm conversation, as most
+ * messages are); a user's first message also creates their object, shown as its own flow.
+ * Counts are deterministic but for the alarm the safety net may set; the median of RUNS users
+ * is reported. CPU cannot be read inside workerd (its clocks stand still while code runs):
+ * the push's request time as Node sees it, on loopback, is reported as an upper bound.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { unstable_splitSqlQuery } from 'wrangler'
+import { buildPush, textMessage } from '../dev/push'
+import { startFakeWechat, type FakeWechat } from '../dev/fake-wechat'
+import { importCipher } from '../src/wechat/cipher'
+import type { FlatFields } from '../src/wechat/message'
+import { KEYS } from './fixtures'
+import { PRICES } from './prices'
+import { freePort, installCleanup, sleep, startWranglerDev, type Service, waitForHttp } from './processes'
+import { median } from './timing'
+
+const ROOT = resolve(import.meta.dirname, '..')
+const CONFIG = join(ROOT, 'bench', 'bill-worker', 'wrangler.toml')
+const MIGRATIONS = join(ROOT, 'migrations')
+const ADMIN_TOKEN = 'bench-admin-token-0123456789'
+const RUNS = 5
+
+export type Counts = Record<string, number>
+
+export interface BillRow {
+  flow: string
+  /** Median counts per push (Worker and object together). */
+  counts: Counts
+  /** The push's request as Node saw it, ms (median). */
+  requestMs: number
+  /** USD per million messages of this flow. */
+  usdPerMillion: number
+  /** Each priced item's share, USD per million. */
+  items: Record<string, number>
+}
+
+export const FLOWS = ['first message', 'text reply', 'image reply (uploaded)', 'image reply (cached)', 'duplicate push', 'transfer', 'subscribe event', 'reply by hand'] as const
+export type Flow = (typeof FLOWS)[number]
+
+class BillWorker {
+  constructor(readonly base: string) {}
+  async json<T>(path: string, init?: RequestInit): Promise<T> {
+    const res = await fetch(`${this.base}${path}`, init)
+    const text = await res.text()
+    if (!res.ok) throw new Error(`bill-worker ${path}: ${res.status} ${text.slice(0, 500)}`)
+    return JSON.parse(text) as T
+  }
+  meters(openid: string, take: boolean): Promise<[Counts, Counts]> {
+    const t = take ? '?take=1' : ''
+    return Promise.all([this.json<Counts>(`/__meter${t}`), this.json<Counts>(`/__meter/do?openid=${openid}${take ? '&take=1' : ''}`)])
+  }
+}
+
+let msgIds = 8_100_000_000_000_000_000n
+let users = 0
+const openidOf = () => `oBill${String(++users).padStart(10, '0')}user${Date.now() % 100000}`
+
+async function pushTo(worker: BillWorker, message: FlatFields | string): Promise<{ status: number; ms: number }> {
+  const { query, body } = await buildPush(message, {
+    token: KEYS.token,
+    mode: 'safe',
+    format: 'xml',
+    cipher: await importCipher(KEYS.encodingAesKey, KEYS.appid),
+  })
+  const started = performance.now()
+  const res = await fetch(`${worker.base}/wechat?${query}`, { method: 'POST', body })
+  await res.text()
+  return { status: res.status, ms: performance.now() - started }
+}
+
+const text = (openid: string, content: string) => textMessage(openid, content, String(++msgIds))
+
+function popup(openid: string): string {
+  return `<xml><ToUserName><![CDATA[gh_bill]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_popup_event]]></Event><SubscribeMsgPopupEvent><List><TemplateId><![CDATA[tplBillTemplate01]]></TemplateId><SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString><PopupScene>0</PopupScene></List></SubscribeMsgPopupEvent></xml>`
+}
+
+function image(openid: string): FlatFields {
+  return { ToUserName: 'gh_bill', FromUserName: openid, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'image', PicUrl: 'https://mmbiz.example/p.jpg', MediaId: 'm1', MsgId: String(++msgIds) }
+}
+
+/** Waits until nothing more happens for the user: the object's meter stops moving. */
+async function settle(worker: BillWorker, openid: string): Promise<void> {
+  let last = ''
+  for (let quiet = 0; quiet < 3; ) {
+    await sleep(120)
+    const now = JSON.stringify(await worker.meters(openid, false))
+    quiet = now === last ? quiet + 1 : 0
+    last = now
+  }
+}
+
+async function measure(worker: BillWorker, openid: string, act: () => Promise<number>): Promise<{ counts: Counts; requestMs: number }> {
+  await settle(worker, openid)
+  await worker.meters(openid, true)
+  const requestMs = await act()
+  await settle(worker, openid)
+  const [route, object] = await worker.meters(openid, true)
+  const counts: Counts = {}
+  for (const part of [route, object]) for (const [name, n] of Object.entries(part)) counts[name] = (counts[name] ?? 0) + n
+  return { counts, requestMs }
+}
+
+async function runFlow(worker: BillWorker, flow: Flow): Promise<{ counts: Counts; requestMs: number }> {
+  const openid = openidOf()
+  const push = async (message: FlatFields | string) => (await pushTo(worker, message)).ms
+  if (flow === 'first message') return measure(worker, openid, () => push(text(openid, '1')))
+  await push(text(openid, 'warm-up'))
+  switch (flow) {
+    case 'text reply':
+      return measure(worker, openid, () => push(text(openid, '1')))
+    case 'image reply (uploaded)':
+    case 'image reply (cached)':
+      return measure(worker, openid, () => push(text(openid, '图')))
+    case 'duplicate push': {
+      const message = text(openid, '1')
+      const { query, body } = await buildPush(message, { token: KEYS.token, mode: 'safe', format: 'xml', cipher: await importCipher(KEYS.encodingAesKey, KEYS.appid) })
+      await fetch(`${worker.base}/wechat?${query}`, { method: 'POST', body }).then((r) => r.text())
+      return measure(worker, openid, async () => {
+        const started = performance.now()
+        await fetch(`${worker.base}/wechat?${query}`, { method: 'POST', body }).then((r) => r.text())
+        return performance.now() - started
+      })
+    }
+    case 'transfer':
+      return measure(worker, openid, () => push(image(openid)))
+    case 'subscribe event':
+      return measure(worker, openid, () => push(popup(openid)))
+    case 'reply by hand':
+      return measure(worker, openid, async () => {
+        const started = performance.now()
+        const res = await fetch(`${worker.base}/admin/api/conversations/${openid}/reply`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ type: 'text', text: '您好，我是客服' }),
+        })
+        await res.text()
+        return performance.now() - started
+      })
+  }
+}
+
+/** USD per million messages, item by item. */
+export function price(counts: Counts, requestMs: number): { total: number; items: Record<string, number> } {
+  const n = (name: string) => counts[name] ?? 0
+  const million = 1e6
+  const items: Record<string, number> = {
+    'Worker requests': n('worker.requests') * PRICES.workerRequest.usd * million,
+    'CPU (≤ request ms)': requestMs * PRICES.cpuMs.usd * million,
+    'DO requests': (n('do.requests') + n('do.alarms')) * PRICES.doRequest.usd * million,
+    'DO duration': (n('do.activeMs') / 1000) * 0.125 * PRICES.doGbSecond.usd * million,
+    'SQLite rows read': n('sqlite.rowsRead') * PRICES.sqliteRowRead.usd * million,
+    'SQLite rows written': (n('sqlite.rowsWritten') + n('do.setAlarm')) * PRICES.sqliteRowWritten.usd * million,
+    'KV reads': n('kv.reads') * PRICES.kvRead.usd * million,
+    'KV writes': (n('kv.writes') + n('kv.deletes')) * PRICES.kvWrite.usd * million,
+    'D1 rows read': n('d1.rowsRead') * PRICES.d1RowRead.usd * million,
+    'D1 rows written': n('d1.rowsWritten') * PRICES.d1RowWritten.usd * million,
+    'Queue operations': n('queue.messages') * 3 * PRICES.queueOperation.usd * million,
+  }
+  return { total: Object.values(items).reduce((a, b) => a + b, 0), items }
+}
+
+export async function runBillBench(flows: readonly Flow[] = FLOWS): Promise<BillRow[]> {
+  installCleanup()
+  const dir = mkdtempSync(join(tmpdir(), 'kefu-bench-bill-'))
+  let service: Service | null = null
+  let fake: FakeWechat | null = null
+  try {
+    fake = await startFakeWechat()
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    service = await startWranglerDev({
+      name: 'bill-worker',
+      port,
+      persistTo: join(dir, 'state'),
+      logFile: join(dir, 'bill-worker.log'),
+      config: CONFIG,
+      vars: {
+        WECHAT_API_BASE: fake.url,
+        WECHAT_TOKEN: KEYS.token,
+        WECHAT_ENCODING_AES_KEY: KEYS.encodingAesKey,
+        WECHAT_APPSECRET: KEYS.secret,
+        ADMIN_TOKEN,
+      },
+    })
+    await waitForHttp(`${base}/__meter`, service, 90_000)
+    const worker = new BillWorker(base)
+    const statements = readdirSync(MIGRATIONS)
+      .filter((f) => f.endsWith('.sql'))
+      .sort()
+      .flatMap((file) => unstable_splitSqlQuery(readFileSync(join(MIGRATIONS, file), 'utf8')))
+    const imageUrl = `${fake.url}/__fake/images/bill/qr.png`
+    const rules = {
+      rules: [
+        { id: 'text', when: { text: ['1'] }, reply: { type: 'text', text: '您好，回复 1 下载 App' } },
+        { id: 'image', when: { text: ['图'] }, reply: { type: 'image', url: imageUrl } },
+        { id: 'photo', when: { msgtype: 'image' }, reply: { type: 'transfer' } },
+      ],
+      default: { type: 'text', text: '您好，请问有什么可以帮您？' },
+    }
+    await worker.json('/__setup', { method: 'POST', body: JSON.stringify({ rules: JSON.stringify(rules), statements }) })
+
+    const rows: BillRow[] = []
+    for (const flow of flows) {
+      const samples: { counts: Counts; requestMs: number }[] = []
+      for (let run = 0; run < RUNS; run++) {
+        if (flow === 'image reply (uploaded)') await uniqueImageRule(worker, rules, fake.url, run)
+        samples.push(await runFlow(worker, flow))
+      }
+      const names = [...new Set(samples.flatMap((s) => Object.keys(s.counts)))].sort()
+      const counts = Object.fromEntries(names.map((name) => [name, median(samples.map((s) => s.counts[name] ?? 0))]))
+      const requestMs = median(samples.map((s) => s.requestMs))
+      const { total, items } = price(counts, requestMs)
+      rows.push({ flow, counts, requestMs, usdPerMillion: total, items })
+    }
+    return rows
+  } finally {
+    await fake?.close()
+    await service?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** The image rule with an image no one has uploaded yet, so the next image reply uploads it. */
+async function uniqueImageRule(worker: BillWorker, rules: { rules: { id: string; when: unknown; reply: unknown }[] }, fakeUrl: string, run: number): Promise<void> {
+  const next = structuredClone(rules)
+  const rule = next.rules.find((r) => r.id === 'image')!
+  rule.reply = { type: 'image', url: `${fakeUrl}/__fake/images/bill-${Date.now()}-${run}/qr.png` }
+  await worker.json('/__setup', { method: 'POST', body: JSON.stringify({ rules: JSON.stringify(next), statements: [] }) })
+  // The Worker rechecks KV every RULES_REFRESH_SECONDS (30 s by default; 1 s here, see wrangler.toml).
+  await sleep(1200)
+}
