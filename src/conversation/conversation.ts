@@ -361,6 +361,11 @@ export class Conversation extends DurableObject<Env> {
       await this.deleteStorage()
       return true
     }
+    // After a push's delivery the copy to D1 comes next and sets the alarm when it is done;
+    // setting it here too would be one more billed write per push. Until then the alarm the
+    // push set stands (an alarm's own pass always sets one: the one that fired is gone).
+    const sql = this.ctx.storage.sql
+    if (!fromAlarm && result.stopped === null && pendingCount(sql) === 0 && journalState(sql).backlog > 0) return false
     await this.setAlarm(this.plannedAlarm(now, policy, result.stopped === 'transport' ? result.resumeAt : null))
     return false
   }
