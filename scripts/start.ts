@@ -3,17 +3,22 @@
  *
  * 1. Creates .dev.vars from .dev.vars.example when absent (local-only values).
  * 2. Starts the WeChat API stand-in (dev/fake-wechat.ts) on loopback.
- * 3. Puts rules/rules.json into local KV (as `npm run rules:push -- --local` does). Images on
+ * 3. Puts rules/rules.json into local KV (as `npm run rules:push -- --local` does), for the
+ *    first app, then for each app of WECHAT_APPS in .dev.vars (`--app <appid>`). Images on
  *    example.com, the documentation domain the example rules use, are served by the stand-in.
- *    Applies migrations/ to the local D1 record (what the admin API reads).
+ *    Meanwhile applies migrations/ to the local D1 record (what the admin API reads).
  * 4. Runs `wrangler dev` with WECHAT_API_BASE pointing at the stand-in, and prints every
- *    message the service sends to "WeChat" as it happens. Ctrl-C stops everything.
- * 5. Once the Worker is ready, prints the console's URL (/admin) and the local ADMIN_TOKEN
- *    from .dev.vars (a made-up, local-only value) to sign in with.
+ *    message the service sends to "WeChat" as it happens (with several apps, each line
+ *    starts with the app's appid). Ctrl-C stops everything.
+ * 5. Prints each app's push URL (`/wechat`, `/wechat/<appid>` for the apps of WECHAT_APPS)
+ *    and the `npm run chat` command for it; once the Worker is ready, the console's URL
+ *    (/admin) and the local ADMIN_TOKEN from .dev.vars (a made-up, local-only value) to sign
+ *    in with.
  *
  * Flags: --port (Worker, default 8787), --api-port (stand-in, default 8788),
  * --persist-to (local KV/DO state, default wrangler's .wrangler/state), --inspector-port
- * (wrangler's devtools port, default 9229).
+ * (wrangler's devtools port, default 9229), --dev-vars (the settings file, default .dev.vars,
+ * created from .dev.vars.example when absent; `npm run chat` takes the same flag).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -22,7 +27,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { describeCall } from '../dev/describe-call'
 import { startFakeWechat } from '../dev/fake-wechat'
-import { parseDevVars } from './dev-vars'
+import { DEV_VARS, localApps, parseDevVars } from './dev-vars'
 
 const { values } = parseArgs({
   options: {
@@ -30,14 +35,20 @@ const { values } = parseArgs({
     'api-port': { type: 'string', default: '8788' },
     'persist-to': { type: 'string' },
     'inspector-port': { type: 'string' },
+    'dev-vars': { type: 'string' },
   },
 })
 const persist = values['persist-to'] ? ['--persist-to', values['persist-to']] : []
+const devVarsPath = values['dev-vars'] ?? DEV_VARS
 
-if (!existsSync('.dev.vars')) {
-  copyFileSync('.dev.vars.example', '.dev.vars')
-  console.log('Created .dev.vars from .dev.vars.example (made-up, local-only values).')
+if (!existsSync(devVarsPath)) {
+  copyFileSync('.dev.vars.example', devVarsPath)
+  console.log(`Created ${devVarsPath} from .dev.vars.example (made-up, local-only values).`)
 }
+// The apps beyond the first, as the Worker will read them from the same file.
+const devVars = parseDevVars(readFileSync(devVarsPath, 'utf8'))
+const { apps, ignored } = localApps(devVars)
+for (const entry of ignored) console.log(`WECHAT_APPS in ${devVarsPath} lists "${entry}", not an appid (wx + 16 letters or digits): ignored.`)
 
 const fake = await startFakeWechat({ port: Number(values['api-port']) })
 console.log(`WeChat API stand-in on ${fake.url}`)
@@ -45,9 +56,26 @@ console.log(`WeChat API stand-in on ${fake.url}`)
 const rulesDir = mkdtempSync(join(tmpdir(), 'kefu-start-'))
 const localRules = join(rulesDir, 'rules.json')
 writeFileSync(localRules, JSON.stringify(withLocalImages(JSON.parse(readFileSync('rules/rules.json', 'utf8')))))
+const pushRules = (app: string | undefined) =>
+  finished(
+    spawn('npx', ['tsx', 'scripts/rules-push.ts', localRules, '--local', ...persist, ...(app ? ['--app', app] : [])], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  )
+/**
+ * Each app's rules, one push after another: they are keys of the one RULES namespace (the
+ * others' under app:<appid>:, src/apps.ts), and two wrangler processes writing the same local
+ * KV at once can fail ("KV PUT failed: 500"). Stops at the first failure.
+ */
+async function pushAll(): Promise<{ app: string | undefined; code: number | null }> {
+  for (const app of [undefined, ...apps]) {
+    const code = await pushRules(app)
+    if (code !== 0) return { app, code }
+  }
+  return { app: undefined, code: 0 }
+}
 // The rules and the record's tables go into different local stores: both at once.
-const [pushed, migrated] = await Promise.all([
-  finished(spawn('npx', ['tsx', 'scripts/rules-push.ts', localRules, '--local', ...persist], { stdio: ['ignore', 'ignore', 'inherit'] })),
+const [migrated, pushed] = await Promise.all([
   // CI=true: wrangler applies without asking. Already-applied migrations are skipped.
   finished(
     spawn(process.execPath, [join('node_modules', 'wrangler', 'bin', 'wrangler.js'), 'd1', 'migrations', 'apply', 'DB', '--local', ...persist], {
@@ -55,14 +83,18 @@ const [pushed, migrated] = await Promise.all([
       env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
     }),
   ),
+  pushAll(),
 ])
 rmSync(rulesDir, { recursive: true, force: true })
-if (pushed !== 0) {
-  console.error('Could not put rules/rules.json into local KV: fix it (npm run rules:check) and retry.')
+if (pushed.code !== 0) {
+  const which = apps.length === 0 ? '' : ` for ${pushed.app ?? devVars.WECHAT_APPID ?? 'the first app'}`
+  console.error(`Could not put rules/rules.json into local KV${which}: fix it (npm run rules:check) and retry.`)
   await fake.close()
   process.exit(1)
 }
-console.log('Loaded rules/rules.json into local KV (example.com images served by the stand-in).')
+console.log(
+  `Loaded rules/rules.json into local KV${apps.length === 0 ? '' : ', for each app'} (example.com images served by the stand-in).`,
+)
 if (migrated !== 0) {
   console.error('Could not apply migrations/ to the local D1 database (see the error above).')
   await fake.close()
@@ -82,6 +114,8 @@ const worker = spawn(
     '--var', `WECHAT_API_BASE:${fake.url}`,
     // Locally, an edited rule set (npm run rules:push -- --local) shows within a second.
     '--var', 'RULES_REFRESH_SECONDS:1',
+    // Another settings file than .dev.vars: wrangler then reads that file instead.
+    ...(values['dev-vars'] ? ['--env-file', values['dev-vars']] : []),
     ...persist,
   ],
   { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
@@ -104,9 +138,9 @@ let consolePrinted = false
 function printConsole(): void {
   if (consolePrinted) return
   consolePrinted = true
-  const token = parseDevVars(readFileSync('.dev.vars', 'utf8')).ADMIN_TOKEN
+  const token = parseDevVars(readFileSync(devVarsPath, 'utf8')).ADMIN_TOKEN
   console.log(`Console: http://localhost:${values.port}/admin`)
-  console.log(token ? `  sign in with the local ADMIN_TOKEN from .dev.vars: ${token}` : '  set ADMIN_TOKEN in .dev.vars to sign in')
+  console.log(token ? `  sign in with the local ADMIN_TOKEN from ${devVarsPath}: ${token}` : `  set ADMIN_TOKEN in ${devVarsPath} to sign in`)
 }
 
 /** A child's exit code, once it has exited. */
@@ -117,7 +151,8 @@ function finished(child: ChildProcess): Promise<number | null> {
 let printed = 0
 const printer = setInterval(() => {
   const calls = fake.calls()
-  for (const call of calls.slice(printed)) console.log(describeCall(call))
+  // With several apps, each line starts with the call's appid (the stand-in knows it from the token).
+  for (const call of calls.slice(printed)) console.log(apps.length > 0 && call.appid ? `${call.appid} ${describeCall(call)}` : describeCall(call))
   printed = calls.length
 }, 100)
 
@@ -136,7 +171,20 @@ async function stop(code: number): Promise<void> {
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0))
 worker.on('exit', (code) => void stop(code ?? 0))
-console.log(`Ready soon at http://127.0.0.1:${values.port}/wechat — try: npm run chat -- "1"`)
+const firstApp = apps.length > 0 && devVars.WECHAT_APPID ? ` (${devVars.WECHAT_APPID})` : ''
+console.log(`Ready soon at http://127.0.0.1:${values.port}/wechat${firstApp} — try: ${chatCommand(undefined)}`)
+for (const app of apps) console.log(`  and ${app} at http://127.0.0.1:${values.port}/wechat/${app} — try: ${chatCommand(app)}`)
+
+/** `npm run chat` for an app, with the flags that differ from chat's defaults. */
+function chatCommand(app: string | undefined): string {
+  const flags = [
+    ...(app ? ['--app', app] : []),
+    ...(values.port !== '8787' ? ['--url', `http://127.0.0.1:${values.port}`] : []),
+    ...(values['api-port'] !== '8788' ? ['--api', fake.url] : []),
+    ...(values['dev-vars'] ? ['--dev-vars', values['dev-vars']] : []),
+  ]
+  return `npm run chat -- ${[...flags, '"1"'].join(' ')}`
+}
 
 /**
  * The example rules' images live on example.com, the documentation domain, which serves
