@@ -9,12 +9,18 @@
  *                                        the subscribe-message popup (wx.requestSubscribeMessage):
  *                                        the user accepts (or --reject) templates tplA (several:
  *                                        --subscribe tplA,tplB); then prints the user's grants
+ *   npm run chat -- --app wx2234567890abcdef "1"
+ *                                        as a user of another mini program of WECHAT_APPS
  *   flags: --plaintext | --compatible (default safe mode), --json (default XML),
- *          --openid <id>, --url <worker>, --api <stand-in>
+ *          --openid <id>, --url <worker>, --api <stand-in>, --app <appid>,
+ *          --dev-vars <file> (default .dev.vars, as npm start's flag)
  *
  * Pushes are signed and encrypted exactly as WeChat does (dev/push.ts), with the settings
- * from .dev.vars. Replies are read back from the WeChat API stand-in, and the rule that
- * matched from the admin API; a popup's grants from GET /admin/api/users/:openid/subscriptions.
+ * from .dev.vars: WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY and WECHAT_APPID, or with --app the
+ * app's own WECHAT_TOKEN_<appid> and WECHAT_ENCODING_AES_KEY_<appid>, pushed to
+ * /wechat/<appid>. Replies are read back from the WeChat API stand-in (the app's calls), and
+ * the rule that matched from the admin API; a popup's grants from
+ * GET /admin/api/users/:openid/subscriptions (with ?app=<appid> for an app of WECHAT_APPS).
  */
 import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
@@ -26,7 +32,7 @@ import type { ConversationState } from '../src/conversation/contract'
 import { decrypt, importCipher } from '../src/wechat/cipher'
 import { parseFields, serializeFields, type FlatFields, type PushFormat } from '../src/wechat/message'
 import { cdata } from '../src/wechat/xml'
-import { parseDevVars } from './dev-vars'
+import { appSetting, DEV_VARS, localApps, parseDevVars } from './dev-vars'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -42,15 +48,29 @@ const { values, positionals } = parseArgs({
     openid: { type: 'string', default: 'oLocalChatUser0000000000001' },
     url: { type: 'string', default: 'http://127.0.0.1:8787' },
     api: { type: 'string', default: 'http://127.0.0.1:8788' },
+    app: { type: 'string' },
+    'dev-vars': { type: 'string', default: DEV_VARS },
   },
 })
 
-const vars = readDevVars('.dev.vars')
+const vars = readDevVars(values['dev-vars'])
+/** The app of WECHAT_APPS played (--app); null for the first app (no --app, or its own WECHAT_APPID). */
+const app = values.app === undefined || values.app === vars.WECHAT_APPID ? null : values.app
+if (app !== null && !localApps(vars).apps.includes(app)) {
+  console.error(`--app ${app}: not an app of WECHAT_APPS in ${values['dev-vars']} (${vars.WECHAT_APPS ? `it lists ${vars.WECHAT_APPS}` : 'it sets none'})`)
+  process.exit(1)
+}
 const mode: PushMode = values.plaintext ? 'plaintext' : values.compatible ? 'compatible' : 'safe'
 const format: PushFormat = values.json ? 'json' : 'xml'
 const openid = values.openid
 const cipher =
-  mode === 'plaintext' ? undefined : await importCipher(need('WECHAT_ENCODING_AES_KEY'), need('WECHAT_APPID'))
+  mode === 'plaintext'
+    ? undefined
+    : await importCipher(need(app ? appSetting('WECHAT_ENCODING_AES_KEY', app) : 'WECHAT_ENCODING_AES_KEY'), app ?? need('WECHAT_APPID'))
+const pushToken = need(app ? appSetting('WECHAT_TOKEN', app) : 'WECHAT_TOKEN')
+/** Where the app's pushes go, and the admin API's `?app=` for it ('' for the first app). */
+const pushPath = app ? `/wechat/${app}` : '/wechat'
+const appQuery = app ? `?app=${encodeURIComponent(app)}` : ''
 const REPLY_WAIT_MS = 10_000
 /** How long a popup's grants may take to show in the admin API before they are printed as they are. */
 const GRANT_WAIT_MS = 5_000
@@ -70,7 +90,7 @@ if (values.subscribe) {
   for (const text of positionals) await converse(textMessage(text))
 } else {
   const prompt = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you> ' })
-  console.log(`Chatting as ${openid} (${mode} mode, ${format}). Ctrl-D to leave.`)
+  console.log(`Chatting as ${openid}${app ? ` of ${app}` : ''} (${mode} mode, ${format}). Ctrl-D to leave.`)
   prompt.prompt()
   // The iterator buffers lines typed (or piped) while a reply is still being awaited.
   for await (const line of prompt) {
@@ -85,10 +105,10 @@ if (values.subscribe) {
  */
 async function converse(message: FlatFields | string, echoAnswer = false): Promise<boolean> {
   const before = await snapshot()
-  const { query, body } = await buildPush(message, { token: need('WECHAT_TOKEN'), mode, format, cipher })
+  const { query, body } = await buildPush(message, { token: pushToken, mode, format, cipher })
   // buildPush finds the openid WeChat puts in the query only in flat fields.
   if (typeof message === 'string') query.set('openid', openid)
-  const res = await fetch(`${values.url}/wechat?${query}`, { method: 'POST', body }).catch((error: unknown) => {
+  const res = await fetch(`${values.url}${pushPath}?${query}`, { method: 'POST', body }).catch((error: unknown) => {
     console.error(`Cannot reach the service at ${values.url} (${String(error)}). Is \`npm start\` running?`)
     process.exit(1)
   })
@@ -146,6 +166,9 @@ async function describePassive(answer: string): Promise<string> {
 
 async function sends(): Promise<FakeCall[]> {
   const query = new URLSearchParams({ touser: openid, path: '/cgi-bin/message/custom/send' })
+  // Only this app's sends: the same openid may be a user of another app too.
+  const appid = app ?? vars.WECHAT_APPID
+  if (appid) query.set('appid', appid)
   const res = await fetch(`${values.api}/__fake/calls?${query}`).catch(() => null)
   if (!res?.ok) return []
   return ((await res.json()) as { calls: FakeCall[] }).calls
@@ -154,7 +177,7 @@ async function sends(): Promise<FakeCall[]> {
 async function conversation(): Promise<ConversationState | null> {
   const token = vars.ADMIN_TOKEN
   if (!token) return null
-  const res = await fetch(`${values.url}/admin/conversations/${encodeURIComponent(openid)}`, {
+  const res = await fetch(`${values.url}/admin/conversations/${encodeURIComponent(openid)}${appQuery}`, {
     headers: { authorization: `Bearer ${token}` },
   }).catch(() => null)
   return res?.ok ? ((await res.json()) as ConversationState) : null
@@ -207,9 +230,9 @@ async function subscribePopup(templateIds: string[], status: 'accept' | 'reject'
 
 async function grants(): Promise<Grants> {
   const token = vars.ADMIN_TOKEN
-  if (!token) return { note: 'grants not shown: ADMIN_TOKEN is not set in .dev.vars' }
+  if (!token) return { note: `grants not shown: ADMIN_TOKEN is not set in ${values['dev-vars']}` }
   const path = `/admin/api/users/${encodeURIComponent(openid)}/subscriptions`
-  const res = await fetch(`${values.url}${path}`, { headers: { authorization: `Bearer ${token}` } }).catch(
+  const res = await fetch(`${values.url}${path}${appQuery}`, { headers: { authorization: `Bearer ${token}` } }).catch(
     (error: unknown) => `${String(error)}`,
   )
   if (typeof res === 'string') return { note: `grants not shown: ${res}` }
@@ -269,7 +292,7 @@ function readDevVars(path: string): Record<string, string> {
   try {
     text = readFileSync(path, 'utf8')
   } catch {
-    console.error('No .dev.vars here: run `npm start` once (it creates it), from the project folder.')
+    console.error(`No ${path} here: run \`npm start\` once (it creates it), from the project folder.`)
     process.exit(1)
   }
   return parseDevVars(text)
@@ -278,7 +301,7 @@ function readDevVars(path: string): Record<string, string> {
 function need(name: string): string {
   const value = vars[name]
   if (!value) {
-    console.error(`${name} is not set in .dev.vars`)
+    console.error(`${name} is not set in ${values['dev-vars']}`)
     process.exit(1)
   }
   return value
