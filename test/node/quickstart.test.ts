@@ -1,15 +1,22 @@
 /**
  * The README's quick start, run as a user would: `npm start` (the stand-in, local KV with
  * the example rules, wrangler dev) and `npm run chat -- "1"` as child processes on loopback.
+ * Its settings file is its own (`--dev-vars`), made by npm start from .dev.vars.example as
+ * a first run makes .dev.vars: whatever the checkout's .dev.vars says, the example's two apps
+ * are the ones played.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { FakeCall } from '../../dev/fake-wechat-types'
+import { parseDevVars } from '../../scripts/dev-vars'
 import { freePort } from './browser'
 
 const root = join(import.meta.dirname, '..', '..')
+/** The example's second app (the first of its WECHAT_APPS). */
+const secondApp = parseDevVars(readFileSync(join(root, '.dev.vars.example'), 'utf8')).WECHAT_APPS?.split(',')[0]?.trim() ?? ''
 
 describe('npm start + npm run chat', () => {
   let start: ChildProcess
@@ -17,12 +24,13 @@ describe('npm start + npm run chat', () => {
   let port = 0
   let apiPort = 0
   const state = mkdtempSync(join(tmpdir(), 'kefu-quickstart-'))
+  const devVars = join(state, '.dev.vars')
 
   beforeAll(async () => {
     port = await freePort()
     apiPort = await freePort()
     const inspectorPort = await freePort()
-    start = spawn('npx', ['tsx', 'scripts/start.ts', '--port', String(port), '--api-port', String(apiPort), '--inspector-port', String(inspectorPort), '--persist-to', state], {
+    start = spawn('npx', ['tsx', 'scripts/start.ts', '--port', String(port), '--api-port', String(apiPort), '--inspector-port', String(inspectorPort), '--persist-to', state, '--dev-vars', devVars], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -60,7 +68,7 @@ describe('npm start + npm run chat', () => {
   function chatWith(input: string | undefined, ...args: string[]): string {
     const result = spawnSync(
       'npx',
-      ['tsx', 'scripts/chat.ts', '--url', `http://127.0.0.1:${port}`, '--api', `http://127.0.0.1:${apiPort}`, ...args],
+      ['tsx', 'scripts/chat.ts', '--url', `http://127.0.0.1:${port}`, '--api', `http://127.0.0.1:${apiPort}`, '--dev-vars', devVars, ...args],
       { cwd: root, encoding: 'utf8', timeout: 60_000, input },
     )
     expect(result.status, result.stderr).toBe(0)
@@ -69,7 +77,7 @@ describe('npm start + npm run chat', () => {
 
   it("prints the console's address and the local admin token once the Worker is ready", async () => {
     await vi.waitFor(() => expect(output).toContain(`Console: http://localhost:${port}/admin`))
-    expect(output).toContain('sign in with the local ADMIN_TOKEN from .dev.vars: local-admin-token-change-me')
+    expect(output).toContain(`sign in with the local ADMIN_TOKEN from ${devVars}: local-admin-token-change-me`)
   })
 
   it('answers a keyword with the example rule set, and the stand-in shows the send', async () => {
@@ -77,6 +85,23 @@ describe('npm start + npm run chat', () => {
     expect(printed).toContain('[rule download] link: "下载 App"')
     expect(printed).toContain('https://example.com/app')
     await vi.waitFor(() => expect(output).toMatch(/\[wechat\] send → \S+: link: "下载 App"/))
+  })
+
+  it("plays the example's second app (--app): its URL and chat command printed, its rules answer, the stand-in shows its send", async () => {
+    expect(secondApp).toMatch(/^wx[0-9a-zA-Z]{16}$/)
+    expect(output).toContain(`http://127.0.0.1:${port}/wechat/${secondApp} — try: npm run chat -- --app ${secondApp} `)
+    const user = 'oQuickstartSecondAppUser001'
+    const printed = chat('--app', secondApp, '1', '--openid', user)
+    expect(printed).toContain('[rule download] link: "下载 App"')
+    const sends = async (appid: string) => {
+      const query = new URLSearchParams({ appid, touser: user, path: '/cgi-bin/message/custom/send' })
+      return ((await (await fetch(`http://127.0.0.1:${apiPort}/__fake/calls?${query}`)).json()) as { calls: FakeCall[] }).calls
+    }
+    // chat printed the reply once the stand-in had the send: no wait for it here.
+    const [second] = await sends(secondApp)
+    expect(second).toMatchObject({ errcode: 0, body: { msgtype: 'link', link: { title: '下载 App' } } })
+    expect(await sends(parseDevVars(readFileSync(devVars, 'utf8')).WECHAT_APPID ?? '')).toEqual([])
+    await vi.waitFor(() => expect(output).toContain(`${secondApp} [wechat] send → ${user}: link: "下载 App"`))
   })
 
   it('shows an image reply, a regex capture and a transfer', async () => {
