@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import shipped from '../rules/rules.json'
+import { buildAutomaton, lowestMatch, NONE } from '../src/rules/automaton'
 import { decodeCompiled, encodeCompiled } from '../src/rules/codec'
 import { compileRules, toAction, toRuleSet } from '../src/rules/compile'
 import { decide } from '../src/rules/match'
@@ -153,6 +154,34 @@ describe('case folding and NFKC', () => {
   }
 })
 
+describe('the automaton', () => {
+  it('takes every code unit as a keyword (more classes than 16 bits hold)', () => {
+    const keywords: [string, number][] = Array.from({ length: 0x10000 }, (_, c) => [String.fromCharCode(c), c])
+    keywords.push(['zz', 7])
+    const a = buildAutomaton(keywords)
+    expect(lowestMatch(a, '\uffff')).toBe(0xffff)
+    expect(lowestMatch(a, 'yz')).toBe(0x79)
+    expect(lowestMatch(a, 'zz')).toBe(7)
+    expect(lowestMatch(a, '\ud842\udfb7')).toBe(0xd842)
+    expect(lowestMatch(a, '')).toBe(NONE)
+  })
+
+  it('matches keywords that overlap, nest and share prefixes, in a set too big to search by hand', () => {
+    // 3,000 keywords over 40 code units: many states have many children, and fail links matter.
+    const units = [...'的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同']
+    let seed = 7
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32
+    const word = (n: number) => Array.from({ length: n }, () => units[Math.floor(next() * units.length)]).join('')
+    const keywords: [string, number][] = Array.from({ length: 3000 }, (_, i) => [word(1 + Math.floor(next() * 5)), 3000 - i])
+    const a = buildAutomaton(keywords)
+    for (let t = 0; t < 300; t++) {
+      const message = word(Math.floor(next() * 30))
+      const expected = Math.min(NONE, ...keywords.filter(([k]) => message.includes(k)).map(([, i]) => i))
+      expect(lowestMatch(a, message)).toBe(expected)
+    }
+  })
+})
+
 /** The specification, executed literally: every rule in order, nothing precomputed. */
 function naiveDecide(source: RuleSetSource, message: InboundMessage): string | null {
   for (const rule of source.rules) {
@@ -202,6 +231,41 @@ describe('property: the compiled matcher answers exactly as an in-order scan', (
         }
       }),
       { numRuns: 300 },
+    )
+  })
+
+  // Big sets over a wide alphabet: the automaton's double array packs hundreds of states with
+  // many children each (CJK starts), astral characters are two code units, and characters
+  // in no keyword reset the scan. Messages mix planted keywords, their prefixes and overlaps.
+  const wide = [...'的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面', ...'abcxyzABC１２３', '𠮷', '😀', '𝒜']
+  const wideWord = fc.array(fc.constantFrom(...wide), { minLength: 1, maxLength: 5 }).map((cs) => cs.join(''))
+  const wideSet = fc.array(fc.array(wideWord, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 400 }).map((lists) =>
+    valid({
+      rules: lists.map((words, i) => ({ id: `r${i}`, when: i % 3 === 0 ? { text: words } : { contains: words }, reply: say(`r${i}`) })),
+      default: say('d'),
+    }),
+  )
+  const wideText = (source: RuleSetSource) => {
+    const keywords = source.rules.flatMap((r) => [...(r.when.contains ?? []), ...(r.when.text ?? [])])
+    const piece = fc.oneof(
+      fc.constantFrom(...keywords),
+      fc.constantFrom(...keywords).map((k) => k.slice(0, -1)),
+      fc.array(fc.constantFrom(...wide, '。', ' ', '?'), { maxLength: 6 }).map((cs) => cs.join('')),
+    )
+    return fc.array(piece, { maxLength: 12 }).map((ps) => text(ps.join('')))
+  }
+
+  it('for big rule sets over a wide alphabet, both builds', () => {
+    fc.assert(
+      fc.property(
+        wideSet.chain((source) => fc.tuple(fc.constant(source), fc.array(wideText(source), { minLength: 1, maxLength: 20 }))),
+        ([source, messages]) => {
+          for (const [, rules] of builds(source)) {
+            for (const m of messages) expect(decide(rules, m, Date.now()).ruleId).toBe(naiveDecide(source, m))
+          }
+        },
+      ),
+      { numRuns: 60 },
     )
   })
 })

@@ -13,8 +13,10 @@
  *            its condition, regexes, msgtypes, events and table sizes), zero-padded to 4 bytes
  *       Int32 × (rules + 1): byte offsets of each rule's entry in the entries section
  *       then for every layer (rule-set.ts), in header order:
- *         Int32 × (states + 1, edges, edges, states, states): the automaton (automaton.ts)
+ *         Int32 × (states, states, states, states): the automaton's double array (base, check)
+ *            and its fail and out (automaton.ts; states counts positions, holes included)
  *         Int32 × slots: the exact-text hash table's slots (text-table.ts)
+ *         Uint16 × alphabet: the automaton's code units by class, zero-padded to 4 bytes
  *         Uint16 × chars: the exact texts' code units, zero-padded to 4 bytes
  *       entries (UTF-8): for every rule, the JSON of [id, Answer], concatenated
  *
@@ -32,8 +34,10 @@ const MAGIC = 0x3152464b // "KFR1" read little-endian
  * 2: regexes run on the linear-time engine, which refuses some patterns format 1 accepted.
  * 3: layers per condition (during/from/until), office hours, defaults with during, random answers.
  * 4: once_per_hours and the hand-off, in the header.
+ * 5: the automaton as a double array over an alphabet of classes (flat per message from 10 to
+ *    10,000 rules); the longest exact text, in the header.
  */
-export const FORMAT = 4
+export const FORMAT = 5
 const VERSION_LENGTH = 16
 const HEADER_AT = 28
 
@@ -43,9 +47,10 @@ interface LayerHeader {
   msgtypes: [string, number][]
   events: [string, number][]
   states: number
-  edges: number
+  alphabet: number
   slots: number
   chars: number
+  longest: number
 }
 
 interface Header {
@@ -71,10 +76,11 @@ export function encodeCompiled(compiled: CompiledRules): Uint8Array {
       regexes: layer.regexes,
       msgtypes: layer.msgtypes,
       events: layer.events,
-      states: layer.automaton.fail.length,
-      edges: layer.automaton.edgeChar.length,
+      states: layer.automaton.base.length,
+      alphabet: layer.automaton.alphabet.length,
       slots: exact.slots.length,
       chars: exact.chars.length,
+      longest: exact.longest,
     })),
   }
   const encoder = new TextEncoder()
@@ -85,11 +91,11 @@ export function encodeCompiled(compiled: CompiledRules): Uint8Array {
     offsets[i + 1] = offsets[i]! + entry.length
   })
 
-  // Each layer's chars end on a 4-byte boundary, so the next layer's Int32 tables stay aligned.
+  // Each Uint16 table ends on a 4-byte boundary, so the Int32 tables after it stay aligned.
   const tables: (Int32Array | Uint16Array)[] = [offsets]
   for (const { layer, exact } of layers) {
     const a = layer.automaton
-    tables.push(a.edgeStart, a.edgeChar, a.edgeNext, a.fail, a.out, exact.slots, exact.chars)
+    tables.push(a.base, a.check, a.fail, a.out, exact.slots, a.alphabet, exact.chars)
   }
   const tablesAt = align4(HEADER_AT + headerBytes.length)
   const tablesLength = tables.reduce((sum, t) => sum + align4(t.byteLength), 0)
@@ -142,15 +148,15 @@ export function decodeCompiled(buffer: ArrayBuffer): RuleSet {
   }
   const offsets = table(header.rules + 1)
   const layers = header.layers.map((layer) => {
-    const automaton: Automaton = {
-      edgeStart: table(layer.states + 1),
-      edgeChar: table(layer.edges),
-      edgeNext: table(layer.edges),
-      fail: table(layer.states),
-      out: table(layer.states),
-    }
+    const base = table(layer.states)
+    const check = table(layer.states)
+    const fail = table(layer.states)
+    const out = table(layer.states)
     const slots = table(layer.slots)
-    const exact: TextTable = { slots, chars: chars(layer.chars) }
+    const alphabet = chars(layer.alphabet)
+    // The same shape as buildAutomaton's, so the scan sees one kind of object.
+    const automaton: Automaton = { alphabet, base, check, fail, out, classes: undefined }
+    const exact: TextTable = { slots, chars: chars(layer.chars), longest: layer.longest }
     return toLayer({ ...layer, automaton, exact: { get: (text: string) => lookupText(exact, text) } })
   })
   if (buffer.byteLength !== at + offsets[header.rules]!) throw new Error('compiled rule set is truncated')

@@ -8,7 +8,7 @@
  */
 import type { ReplyMessage, ReplyPlan } from '../replies'
 import { isUserMessage, type InboundMessage } from '../wechat/message'
-import { lowestMatch, NONE } from './automaton'
+import { hasKeywords, lowestMatch, NONE } from './automaton'
 import { isOpen } from './hours'
 import { foldCase, MAX_REGEX_INPUT, PLACEHOLDER, regexText } from './normalize'
 import { regexExec, type RegexMatch } from './regex'
@@ -118,8 +118,8 @@ function textWinner(ruleSet: RuleSet, content: string, clock: Clock): Winner {
 /** The better of `best` and this layer's match: lower indices only. */
 function layerWinner(layer: Layer, input: string, folded: string, best: Winner): Winner {
   let index = Math.min(best.index, layer.exact.get(folded) ?? NONE, layer.msgtypes.get('text') ?? NONE)
-  // A layer without keywords has no edges from the root: skip the scan.
-  if (index > 0 && layer.automaton.edgeStart[1]! > 0) index = Math.min(index, lowestMatch(layer.automaton, folded))
+  // A layer without keywords: skip the scan.
+  if (index > 0 && hasKeywords(layer.automaton)) index = Math.min(index, lowestMatch(layer.automaton, folded))
   const found: Winner = index === best.index ? best : { index, groups: null }
   if (layer.regexes.length === 0 || input.length > MAX_REGEX_INPUT) return found
   // Regex rules are in file order: the first that matches and precedes `index` wins.

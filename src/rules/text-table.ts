@@ -10,6 +10,8 @@ export interface TextTable {
   slots: Int32Array
   /** Every key's UTF-16 code units, concatenated. */
   chars: Uint16Array
+  /** The longest key's length: a longer text (most messages) is not looked up at all. */
+  longest: number
 }
 
 export function buildTextTable(entries: readonly (readonly [string, number])[]): TextTable {
@@ -18,7 +20,9 @@ export function buildTextTable(entries: readonly (readonly [string, number])[]):
   const slots = new Int32Array(size * 3).fill(-1)
   const chars = new Uint16Array(entries.reduce((n, [text]) => n + text.length, 0))
   let at = 0
+  let longest = 0
   for (const [text, index] of entries) {
+    if (text.length > longest) longest = text.length
     let slot = hash(text) & (size - 1)
     while (slots[slot * 3]! !== -1) slot = (slot + 1) & (size - 1)
     slots[slot * 3] = at
@@ -26,11 +30,12 @@ export function buildTextTable(entries: readonly (readonly [string, number])[]):
     slots[slot * 3 + 2] = index
     for (let i = 0; i < text.length; i++) chars[at++] = text.charCodeAt(i)
   }
-  return { slots, chars }
+  return { slots, chars, longest }
 }
 
 export function lookupText(table: TextTable, text: string): number | undefined {
   const { slots, chars } = table
+  if (text.length > table.longest) return undefined
   const mask = slots.length / 3 - 1
   for (let slot = hash(text) & mask; ; slot = (slot + 1) & mask) {
     const offset = slots[slot * 3]!
