@@ -154,6 +154,31 @@ describe('case folding and NFKC', () => {
   }
 })
 
+describe('regex rules anchored at ^ (the first character can rule them out before the engine runs)', () => {
+  const cases: [string, string[]][] = [
+    ['^订单\\s*(\\d+)$', ['订单 123', '订单123', 'x订单 123', '', ' 订单 1 ', '订']],
+    ['^order', ['ORDER 5', 'Order', 'an order']],
+    ['^(?:a|订)b', ['ab', '订b', 'Ab', 'bb']],
+    ['^(?:\\d{3})?-', ['-', '123-', 'x-']],
+    ['^a*', ['', 'b', 'aaa']],
+    ['^\\bword', ['word up', 'Word', '-word']],
+    ['^.', ['', 'x']],
+    ['^𠮷+', ['𠮷𠮷', 'a𠮷']],
+    ['^ſ', ['S', 's', 't']],
+  ]
+  for (const [pattern, messages] of cases) {
+    const source = valid({ rules: [{ id: 'r', when: { regex: pattern }, reply: say('r') }], default: say('d') })
+    for (const [how, rules] of builds(source)) {
+      it(`${pattern}, ${how}`, () => {
+        for (const m of messages) {
+          const expected = new RegExp(pattern, REGEX_FLAGS).test(regexText(m)) ? 'r' : 'default'
+          expect([m, decide(rules, text(m), Date.now()).ruleId]).toEqual([m, expected])
+        }
+      })
+    }
+  }
+})
+
 describe('the automaton', () => {
   it('takes every code unit as a keyword (more classes than 16 bits hold)', () => {
     const keywords: [string, number][] = Array.from({ length: 0x10000 }, (_, c) => [String.fromCharCode(c), c])

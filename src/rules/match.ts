@@ -3,7 +3,8 @@
  * (for random answers) the choice. The cost per message is, for every layer in force (one
  * per distinct condition; see compile.ts), one map lookup and one automaton scan (linear in
  * the text), plus the regex rules that come before the best match so far (each linear in the
- * text too: see regex.ts) — independent of how many exact and `contains` rules there are.
+ * text too: see regex.ts; one anchored at `^` whose first character cannot be the message's
+ * costs a character test) — independent of how many exact and `contains` rules there are.
  * Office hours cost one Intl formatting per message, and only when something asks for them.
  */
 import type { ReplyMessage, ReplyPlan } from '../replies'
@@ -12,6 +13,7 @@ import { hasKeywords, lowestMatch, NONE } from './automaton'
 import { isOpen } from './hours'
 import { foldCase, MAX_REGEX_INPUT, PLACEHOLDER, regexText } from './normalize'
 import { regexExec, type RegexMatch } from './regex'
+import { CHAR, JMP, MATCH, SPLIT, type RegexProgram } from './regex-vm'
 import { eventKey, type Action, type Answer, type Condition, type Layer, type RuleSet } from './rule-set'
 
 /** Picks one of `count` choices: an integer in [0, count). */
@@ -125,10 +127,63 @@ function layerWinner(layer: Layer, input: string, folded: string, best: Winner):
   // Regex rules are in file order: the first that matches and precedes `index` wins.
   for (const rule of layer.regexes) {
     if (rule.index >= index) break
+    if (cannotStart(rule.program, input)) continue
     const match = regexExec(rule.program, input)
     if (match) return { index: rule.index, groups: match }
   }
   return found
+}
+
+/**
+ * Whether a regex anchored at `^` certainly fails on `input` because no character it can
+ * start with is the input's first: most messages fail such a rule right there, and this
+ * answers without setting up the VM. false means "run it".
+ */
+function cannotStart(program: RegexProgram, input: string): boolean {
+  let atoms = firstAtoms.get(program)
+  if (atoms === undefined) firstAtoms.set(program, (atoms = startAtoms(program)))
+  if (atoms === null) return false
+  if (input.length === 0) return true
+  const cp = input.codePointAt(0)!
+  for (const atom of atoms) if (program.tests[atom]!(input, 0, cp)) return false
+  return true
+}
+
+const firstAtoms = new WeakMap<RegexProgram, Int32Array | null>()
+
+/**
+ * The atoms a match's first character must match, for an anchored program; null when it is not
+ * anchored (a match may start anywhere) or can match without consuming anything. Follows
+ * every path from the start that consumes nothing, taking each assertion as holding.
+ */
+function startAtoms(program: RegexProgram): Int32Array | null {
+  if (!program.anchored) return null
+  const { op, x, y } = program
+  const seen = new Uint8Array(op.length)
+  const atoms = new Set<number>()
+  const stack = [0]
+  while (stack.length > 0) {
+    const s = stack.pop()!
+    if (seen[s] === 1) continue
+    seen[s] = 1
+    switch (op[s]) {
+      case MATCH:
+        return null
+      case CHAR:
+        atoms.add(x[s]!)
+        break
+      case JMP:
+        stack.push(x[s]!)
+        break
+      case SPLIT:
+        stack.push(x[s]!, y[s]!)
+        break
+      default:
+        // SAVE, RESET, ASSERT: go on to the next state.
+        stack.push(s + 1)
+    }
+  }
+  return Int32Array.from(atoms)
 }
 
 function plan(
