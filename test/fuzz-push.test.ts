@@ -291,6 +291,39 @@ describe('POST /wechat: hostile bodies', () => {
     )
   })
 
+  it('valid ciphertexts of text messages with one thing WeChat\'s XML never has are refused', async () => {
+    // Each would be answered (the default rule) without its defect: the refusal is the reader's.
+    const defects: ((xml: string) => string)[] = [
+      (xml) => xml.replace('</xml>', '<Content><![CDATA[again]]></Content></xml>'),
+      (xml) => xml.replace('<Content>', '<Content><b>x</b>'),
+      (xml) => xml.replace('</xml>', '<Extra><a>1</a></Extra></xml>'),
+      (xml) => xml.replace('</xml>', '<List><TemplateId>t</TemplateId></List></xml>'),
+      (xml) => xml.replace('</xml>', '<SubscribeMsgPopupEvent><Foo>1</Foo></SubscribeMsgPopupEvent></xml>'),
+      (xml) => xml.replace('</xml>', '<SubscribeMsgPopupEvent/><SubscribeMsgPopupEvent/></xml>'),
+      (xml) => xml.replace('<Content>', '<Content lang="zh">'),
+      (xml) => xml.replace('<Content>', '<!-- note --><Content>'),
+      (xml) => `<?pi x?>${xml}`,
+      (xml) => `<?xml version="1.1"?>${xml}`,
+      (xml) => xml.replaceAll('Content>', 'x:Content>'),
+      (xml) => xml.replace('</xml>', '<Extra>a]]>b</Extra></xml>'),
+      (xml) => xml.replace('</xml>', '<Extra>&nbsp;</Extra></xml>'),
+      (xml) => xml.replace('</xml>', '<Extra>&#0;</Extra></xml>'),
+      (xml) => xml.replace('</xml>', '<Extra>\u0001</Extra></xml>'),
+      (xml) => xml.replace('</xml>', '</xml><xml/>'),
+      (xml) => xml.replace('</xml>', '</xml>x'),
+    ]
+    await mustRefuse(
+      'xml-shape',
+      fc.tuple(fc.nat({ max: defects.length - 1 }), fc.constantFrom('hi', '你好', '订单 123 😀', 'a & b <c> ]]> d')),
+      async ([defect, content]) => {
+        const xml = serializeFields('xml', textMessage(content))
+        return safePush(await seal(utf8.encode(defects[defect]!(xml))), 'xml')
+      },
+      decryptorRefused,
+      200,
+    )
+  })
+
   it('every field missing or of the wrong type is refused, in every mode and format', async () => {
     const REQUIRED = ['ToUserName', 'FromUserName', 'CreateTime', 'MsgType', 'Content', 'MsgId'] as const
     const wrongJson = fc.oneof(

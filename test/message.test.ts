@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { PushError } from '../src/wechat/errors'
 import { dedupKey, parseFields, sniffFormat, toInboundMessage, type InboundMessage } from '../src/wechat/message'
+import { parseXml } from '../src/wechat/xml'
 import { rejection } from './helpers'
 
 const parse = (body: string): InboundMessage => toInboundMessage(parseFields(sniffFormat(body), body))
@@ -98,6 +99,120 @@ describe('events', () => {
     const json = JSON.stringify({ ...jsonHead, MsgType: 'event', Event: 'subscribe_msg_change_event' })
     const error = await rejection(Promise.resolve().then(() => parse(json)), PushError)
     expect(error).toMatchObject({ status: 400, message: expect.stringMatching(/^List/) })
+  })
+})
+
+describe('the XML reader: WeChat\'s shape, nothing else', () => {
+  const text = (inner: string) => `<xml>${head('text')}${inner}<MsgId>7</MsgId></xml>`
+  /** The PushError parseXml throws for `xml`. */
+  const refusal = (xml: string): PushError => {
+    try {
+      parseXml(xml)
+    } catch (error) {
+      expect(error).toBeInstanceOf(PushError)
+      return error as PushError
+    }
+    throw new Error(`accepted: ${xml.slice(0, 200)}`)
+  }
+
+  it('reads text and CDATA as today: entities and character references decoded, line ends normalised', () => {
+    const content = (inner: string) => parseXml(`<xml><Content>${inner}</Content></xml>`).Content
+    expect(content('a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos;')).toBe('a & b <c> "d" \'e\'')
+    expect(content('&#20013;&#x6587;&#x1F600;&#65;')).toBe('中文😀A')
+    expect(content('<![CDATA[<b>&amp;</b>]]>')).toBe('<b>&amp;</b>')
+    expect(content('a<![CDATA[ b ]]>c<![CDATA[]]>&amp;')).toBe('a b c&')
+    expect(content('1\r\n2\r3<![CDATA[4\r\n5\r]]>')).toBe('1\n2\n34\n5\n')
+    expect(content('&#13;&#10;&#9;')).toBe('\r\n\t')
+    expect(content('a]]b ]> ]')).toBe('a]]b ]> ]')
+    expect(content('')).toBe('')
+    expect(parseXml('<xml><Content/><Title /></xml>')).toEqual({ Content: '', Title: '' })
+  })
+
+  it('accepts a declaration, a byte order mark and whitespace between elements', () => {
+    const pretty = `\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<xml>\n  <ToUserName><![CDATA[gh_x]]></ToUserName>\r\n  <MsgId>1700827132819554304</MsgId >\n</xml >\n`
+    expect(parseXml(pretty)).toEqual({ ToUserName: 'gh_x', MsgId: '1700827132819554304' })
+    expect(parseXml('<xml/>')).toEqual({})
+  })
+
+  it('keeps the subscribe events\' List items in order, one or many', () => {
+    const item = (id: string) => `<List><TemplateId>${id}</TemplateId></List>`
+    const one = parseXml(`<xml><SubscribeMsgSentEvent>${item('t1')}</SubscribeMsgSentEvent></xml>`)
+    expect(one).toEqual({ SubscribeMsgSentEvent: { List: [{ TemplateId: 't1' }] } })
+    const many = parseXml(`<xml><SubscribeMsgChangeEvent>\n ${item('t1')}\n ${item('t2')}<List/></SubscribeMsgChangeEvent></xml>`)
+    expect(many).toEqual({ SubscribeMsgChangeEvent: { List: [{ TemplateId: 't1' }, { TemplateId: 't2' }, {}] } })
+  })
+
+  it('refuses elements where WeChat nests none, naming them', () => {
+    expect(refusal(text('<Content><b>x</b></Content>')).message).toBe('XML nested too deeply: <b> inside <Content>')
+    expect(refusal(text('<List><TemplateId>t</TemplateId></List>')).message).toMatch(/nested too deeply: <TemplateId> inside <List>/)
+    expect(refusal('<xml><SubscribeMsgPopupEvent><Foo>1</Foo></SubscribeMsgPopupEvent></xml>').message).toMatch(/<Foo> inside <SubscribeMsgPopupEvent>/)
+    expect(refusal('<xml><SubscribeMsgPopupEvent><List><A><B/></A></List></SubscribeMsgPopupEvent></xml>').message).toMatch(/<B> inside <A>/)
+    expect(refusal('<xml><SubscribeMsgPopupEvent><SubscribeMsgPopupEvent/></SubscribeMsgPopupEvent></xml>').message).toMatch(/nested too deeply/)
+    expect(refusal(`<xml>${'<a>'.repeat(5000)}x${'</a>'.repeat(5000)}</xml>`).message).toMatch(/nested too deeply/)
+  })
+
+  it('refuses a field, a wrapper or a List item field given twice', () => {
+    expect(refusal(text('<Content>a</Content><Content>b</Content>')).message).toBe('XML element <Content> appears more than once')
+    expect(refusal(text('<MsgId>8</MsgId>')).message).toMatch(/<MsgId> appears more than once/)
+    expect(refusal('<xml><SubscribeMsgPopupEvent/><SubscribeMsgPopupEvent/></xml>').message).toMatch(/more than once/)
+    expect(refusal('<xml><SubscribeMsgPopupEvent><List><TemplateId>a</TemplateId><TemplateId>b</TemplateId></List></SubscribeMsgPopupEvent></xml>').message).toMatch(/<TemplateId> appears more than once/)
+  })
+
+  it('refuses document types, unknown entities and malformed references', () => {
+    expect(refusal('<!DOCTYPE xml [<!ENTITY a "x">]><xml><Content>&a;</Content></xml>').message).toMatch(/document type/)
+    expect(refusal('<?xml version="1.0"?><!DOCTYPE xml SYSTEM "file:///etc/passwd"><xml/>').message).toMatch(/document type/)
+    expect(refusal('<xml><Content><!DOCTYPE x></Content></xml>').message).toMatch(/document type/)
+    for (const bad of ['&nbsp;', '&', 'a & b', '&amp', '&#;', '&#x;', '&#0;', '&#xD800;', '&#xFFFE;', '&#X41;', '&#x110000;', '&#99999999999999999999;', '&AMP;', '&constructor;']) {
+      expect(refusal(`<xml><Content>${bad}</Content></xml>`).message, bad).toBe('malformed XML')
+    }
+  })
+
+  it('refuses what WeChat never sends: attributes, comments, instructions, namespaces, XML 1.1', () => {
+    for (const bad of [
+      text('<Content lang="zh">x</Content>'),
+      text('<!-- note --><Content>x</Content>'),
+      text('<Content><!-- note -->x</Content>'),
+      `<?pi x?>${text('')}`,
+      `<?xml version="1.1"?>${text('')}`,
+      `<?xml-stylesheet href="x"?>${text('')}`,
+      ` <?xml version="1.0"?>${text('')}`,
+      text('<a:Content>x</a:Content>'),
+      text('<Content>x</Content>junk'),
+      text('<中文>x</中文>'),
+      text(`<${'A'.repeat(65)}>x</${'A'.repeat(65)}>`),
+      text('<Content><![CDATA[x]]></Content>').replace('<xml>', '<xml>text'),
+    ]) {
+      expect(refusal(bad).message, bad).toBe('malformed XML')
+    }
+  })
+
+  it('refuses malformed documents and characters outside XML\'s', () => {
+    for (const bad of [
+      '', '<xml>', '<xml></xml><xml></xml>', '<xml></xml>x', '<xml><Content>x</xml>', '<xml><Content>x</Content2></xml>',
+      '<xml><Content>x</Contentx></xml>', '<xml><Content><![CDATA[x</Content></xml>', '<xml><Content>a]]>b</Content></xml>',
+      '<xml><Content>\u0001</Content></xml>', '<xml><Content>\uffff</Content></xml>', '<xml><Content>\ud800</Content></xml>',
+      '<xml><Content>\udc00x</Content></xml>', '<xml>\u0000</xml>', '<xml><![CDATA[x]]></xml>', 'hello', '</xml>',
+    ]) {
+      expect(refusal(bad).message, JSON.stringify(bad)).toBe('malformed XML')
+    }
+    expect(refusal('<root><xml></xml></root>').message).toBe('XML root is not <xml>')
+  })
+
+  it('element names stay data: __proto__ and constructor are plain fields', () => {
+    const fields = parseXml('<xml><__proto__>x</__proto__><constructor>y</constructor></xml>')
+    expect(Object.getPrototypeOf(fields)).toBeNull()
+    expect(Object.keys(fields)).toEqual(['__proto__', 'constructor'])
+    expect(fields.constructor).toBe('y')
+  })
+
+  it('takes time linear in the input, whatever it holds', () => {
+    const start = Date.now()
+    for (const hostile of ['&'.repeat(60_000), '&a'.repeat(30_000), '&#'.repeat(30_000), '<![CDATA['.repeat(6_000), `${']]'.repeat(30_000)}>`]) {
+      refusal(`<xml><Content>${hostile}</Content></xml>`)
+    }
+    refusal(`<xml><SubscribeMsgPopupEvent>${'<List><A>1</A></List>'.repeat(3_000)}<List><A><B/></A></List></SubscribeMsgPopupEvent></xml>`)
+    // Each takes a few milliseconds; a quadratic scan would take seconds.
+    expect(Date.now() - start).toBeLessThan(1_000)
   })
 })
 
