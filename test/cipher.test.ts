@@ -118,3 +118,13 @@ describe('refusals', () => {
     expect(decodeAesKey(`${key.slice(1)}!`)).toBeNull()
   })
 })
+
+describe('fromBase64', () => {
+  it('is strict: padded, the standard alphabet, no whitespace anywhere', () => {
+    expect(fromBase64('QUJDRA==')).toEqual(new Uint8Array([65, 66, 67, 68]))
+    expect(fromBase64('QUJD')).toEqual(new Uint8Array([65, 66, 67]))
+    for (const bad of ['QUJDRA=', 'QUJD RA=', 'QUJD\nRA==', ' QUJDRA=', 'QUJD-A==', 'QUJD_A==', 'QU=DRA==', 'QUJDRA=a', 'QUJDR===']) {
+      expect(fromBase64(bad), JSON.stringify(bad)).toBeNull()
+    }
+  })
+})

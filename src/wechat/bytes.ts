@@ -31,11 +31,17 @@ const NATIVE_BASE64 = 'fromBase64' in Uint8Array && 'toBase64' in Uint8Array.pro
  * byte are ignored, as atob does: a 43-character EncodingAESKey + "=" has two of them.
  */
 export function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
-  if (text.length % 4 !== 0 || !BASE64.test(text)) return null
+  if (text.length % 4 !== 0) return null
   try {
     if (NATIVE_BASE64) {
-      return (Uint8Array as unknown as NativeFromBase64).fromBase64(text)
+      // The native decoder refuses any character outside the alphabet and skips only ASCII
+      // whitespace, which the length below then gives away: one pass instead of a regex and
+      // a decode over an 11 KB Encrypt (~20 µs in workerd).
+      const bytes = (Uint8Array as unknown as NativeFromBase64).fromBase64(text)
+      const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0
+      return bytes.length === (text.length / 4) * 3 - padding ? bytes : null
     }
+    if (!BASE64.test(text)) return null
     const binary = atob(text)
     const out = new Uint8Array(binary.length)
     for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
