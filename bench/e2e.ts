@@ -23,7 +23,7 @@ import type { FakeCall } from '../dev/fake-wechat-types'
 import type { Cipher } from '../src/wechat/cipher'
 import { importCipher } from '../src/wechat/cipher'
 import { KEYS, signedPush, type SignedPush } from './fixtures'
-import { freePort, installCleanup, runToEnd, sleep, startService, startWranglerDev, waitForHttp, type Service } from './processes'
+import { freePort, installCleanup, runToEnd, sleep, startService, startWranglerDev, waitForHttp, type Service, WRANGLER } from './processes'
 import { percentile } from './timing'
 
 export type TargetName = 'kefu-edge' | 'floor' | 'co-wechat'
@@ -126,7 +126,9 @@ export async function runE2e(options: E2eOptions): Promise<E2eRow[]> {
     return rows
   } finally {
     for (const service of services) await service.stop()
-    rmSync(dir, { recursive: true, force: true })
+    // BENCH_KEEP=1 keeps the services' logs and state for a look after the run.
+    if (process.env.BENCH_KEEP) console.log(`kept ${dir}`)
+    else rmSync(dir, { recursive: true, force: true })
   }
 }
 
@@ -150,8 +152,11 @@ async function startTarget(name: TargetName, dir: string, fakeUrl: string): Prom
 
   const persist = join(dir, `${name}-state`)
   if (name === 'kefu-edge') {
-    // The example rule set into this run's local KV, as an operator would with rules:push.
+    // The example rule set into this run's local KV, as an operator would with rules:push,
+    // and the D1 record's tables, as a deployment has them (without them every copy to D1
+    // fails and is tried again, which is not what a push costs).
     runToEnd(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'rules-push.ts'), '--local', '--persist-to', persist], ROOT)
+    runToEnd(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], ROOT)
   }
   const service = await startWranglerDev({
     name,

@@ -74,6 +74,15 @@ const REMOTE_NOT_FOUND = /- 404: Not Found/
 
 export class WranglerError extends Error {}
 
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export function wranglerStore(target: KvTarget, echo: (line: string) => void = console.log): RulesStore {
   return scopedStore(namespaceStore(target, echo), target.prefix)
 }
@@ -126,7 +135,17 @@ function namespaceStore(target: KvTarget, echo: (line: string) => void): RulesSt
     },
     async putMany(entries) {
       listing = null
-      const bulk = entries.map(({ key, value, metadata }) => ({
+      // Wrangler 4.86's local bulk put stores a base64 value as UTF-8 text, so a binary
+      // value (the compiled rule set) comes back with U+FFFD for every byte that is not
+      // UTF-8 and the Worker can only compile the source itself. Locally the binary values go
+      // in first, one `kv key put --path` each (binary-safe); the text values follow in bulk.
+      const binary = target.where === 'local' ? entries.filter(({ value }) => !isUtf8(value)) : []
+      for (const { key, value, metadata } of binary) {
+        wrangler(['kv', 'key', 'put', key, '--path', file(value), ...(metadata ? ['--metadata', JSON.stringify(metadata)] : [])], true)
+      }
+      const rest = entries.filter((entry) => !binary.includes(entry))
+      if (rest.length === 0) return
+      const bulk = rest.map(({ key, value, metadata }) => ({
         key,
         value: Buffer.from(value).toString('base64'),
         base64: true,

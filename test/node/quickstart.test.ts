@@ -85,6 +85,11 @@ describe('npm start + npm run chat', () => {
     expect(printed).toContain('[rule download] link: "下载 App"')
     expect(printed).toContain('https://example.com/app')
     await vi.waitFor(() => expect(output).toMatch(/\[wechat\] send → \S+: link: "下载 App"/))
+    // The rules came from the compiled form rules:push stored, not compiled again in the Worker:
+    // a binary value mangled on the way in (wrangler's local bulk put) would fall back to the source.
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { authorization: 'Bearer local-admin-token-change-me' } })
+    expect(((await health.json()) as { rules: { from: string } }).rules.from).toBe('compiled')
+    expect(output).not.toContain('rules.compiled_unreadable')
   })
 
   it("plays the example's second app (--app): its URL and chat command printed, its rules answer, the stand-in shows its send", async () => {
