@@ -115,6 +115,11 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
       if (!res.headersSent) send(res, { status: 500, text: 'fake failed' })
     })
   })
+  // Node closes an idle keep-alive socket after 5 s; a client that reuses it at that moment
+  // gets a reset (a -1001 network failure and a retry in the Worker under load). Idle sockets
+  // stay open longer than any client here keeps them.
+  server.keepAliveTimeout = 65_000
+  server.headersTimeout = 66_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())

@@ -116,6 +116,17 @@ export class Conversation extends DurableObject<Env> {
     return result
   }
 
+  /**
+   * `record`, then the delivery and the copy to D1 started here rather than by a second call
+   * from the push route: one Durable Object request per push instead of two. The push's
+   * answer does not wait for them; the alarm `record` set picks up whatever they leave.
+   */
+  async receive(pushed: RecordInput): Promise<RecordResult> {
+    const result = await this.record(pushed)
+    if (!result.duplicate || result.pending > 0) this.ctx.waitUntil(this.flush())
+    return result
+  }
+
   /** Sends what is due, in order, then copies the journal to D1. Concurrent calls share one run. */
   async flush(): Promise<void> {
     this.ensureSchema(true)

@@ -83,10 +83,10 @@ wechat.post(
 
     // Durable before WeChat hears back; delivery runs after the answer and never delays it.
     const conversation = conversationOf(c.env, input.openid)
-    const recorded = await conversation.record(input)
+    // The object delivers and copies to the D1 record on its own once the push is durable
+    // (a repeat only re-starts delivery); the answer goes back at once.
+    const recorded = await conversation.receive(input)
     if (recorded.duplicate) log.info('push.duplicate', { openid: input.openid, msgId: input.msgId, dedupKey: input.dedupKey })
-    // After the answer: delivery, then the copy to the D1 record. A repeat only re-starts delivery.
-    if (!recorded.duplicate || recorded.pending > 0) c.executionCtx.waitUntil(conversation.flush())
     if (!recorded.transfer) return c.text('success')
     return answerTransfer(c, push)
   },
