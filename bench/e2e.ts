@@ -154,9 +154,10 @@ async function startTarget(name: TargetName, dir: string, fakeUrl: string): Prom
   if (name === 'kefu-edge') {
     // The example rule set into this run's local KV, as an operator would with rules:push,
     // and the D1 record's tables, as a deployment has them (without them every copy to D1
-    // fails and is tried again, which is not what a push costs).
+    // fails and is tried again, which is not what a push costs). BENCH_NO_D1=1 leaves them
+    // out, to see what the record's copies cost (in this run's measurements: nothing visible).
     runToEnd(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'rules-push.ts'), '--local', '--persist-to', persist], ROOT)
-    runToEnd(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], ROOT)
+    if (!process.env.BENCH_NO_D1) runToEnd(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], ROOT)
   }
   const service = await startWranglerDev({
     name,
