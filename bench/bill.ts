@@ -213,7 +213,7 @@ export async function runBillBench(flows: readonly Flow[] = FLOWS): Promise<Bill
     for (const flow of flows) {
       const samples: { counts: Counts; requestMs: number }[] = []
       for (let run = 0; run < RUNS; run++) {
-        if (flow === 'image reply (uploaded)') await uniqueImageRule(worker, rules, fake.url, run)
+        if (flow === 'image reply (uploaded)') await worker.json('/__forget-media', { method: 'POST' })
         samples.push(await runFlow(worker, flow))
       }
       const names = [...new Set(samples.flatMap((s) => Object.keys(s.counts)))].sort()
@@ -228,14 +228,4 @@ export async function runBillBench(flows: readonly Flow[] = FLOWS): Promise<Bill
     await service?.stop()
     rmSync(dir, { recursive: true, force: true })
   }
-}
-
-/** The image rule with an image no one has uploaded yet, so the next image reply uploads it. */
-async function uniqueImageRule(worker: BillWorker, rules: { rules: { id: string; when: unknown; reply: unknown }[] }, fakeUrl: string, run: number): Promise<void> {
-  const next = structuredClone(rules)
-  const rule = next.rules.find((r) => r.id === 'image')!
-  rule.reply = { type: 'image', url: `${fakeUrl}/__fake/images/bill-${Date.now()}-${run}/qr.png` }
-  await worker.json('/__setup', { method: 'POST', body: JSON.stringify({ rules: JSON.stringify(next), statements: [] }) })
-  // The Worker rechecks KV every RULES_REFRESH_SECONDS (30 s by default; 1 s here, see wrangler.toml).
-  await sleep(1200)
 }

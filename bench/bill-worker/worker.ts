@@ -5,6 +5,7 @@
  *
  * - `POST /__setup` `{ rules, statements }`: the rule set into RULES and the record's tables
  *   into DB (unmetered);
+ * - `POST /__forget-media`: the cached media_ids go, so the next image reply uploads;
  * - `GET /__meter?take=1`: what the Worker's requests used since the last take, and the
  *   subrequests (fetches) of the Worker and its objects;
  * - `GET /__meter/do?openid=…&take=1`: what the user's Conversation object used;
@@ -112,6 +113,12 @@ export default {
       await env.RULES.put('rules', rules)
       for (const sql of statements) await env.DB.prepare(sql).run()
       return Response.json({ ok: true })
+    }
+    if (url.pathname === '/__forget-media') {
+      // The next image reply uploads its image again (unmetered: bench set-up).
+      const { keys } = await env.CACHE.list({ prefix: 'wechat:media:' })
+      for (const { name } of keys) await env.CACHE.delete(name)
+      return Response.json({ forgotten: keys.length })
     }
     if (url.pathname === '/__meter') {
       return Response.json(take ? { ...workerMeter.take(), ...subrequests.take() } : { ...workerMeter.peek(), ...subrequests.peek() })
