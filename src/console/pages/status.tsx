@@ -1,6 +1,7 @@
 /** Status: the settings and the rule set in force, as the admin `/healthz` reports them. */
 import { Layout } from '../layout'
 import type { Lang, Strings } from '../lang'
+import type { SettingState } from '../../env'
 import type { HealthReport } from '../../routes/health'
 
 const STRINGS: Strings<{
@@ -89,15 +90,7 @@ export function StatusPage(props: { lang: Lang; report: HealthReport }) {
           </thead>
           <tbody>
             {Object.entries(report.settings).map(([name, state]) => (
-              <tr data-setting={name}>
-                <td>
-                  <code>{name}</code>
-                </td>
-                <td class={state.status === 'ok' ? 'ok' : 'bad'}>
-                  {t.states[state.status] ?? state.status}
-                  {state.status !== 'ok' && <span class="muted"> — {state.reason}</span>}
-                </td>
-              </tr>
+              <SettingRow t={t} name={name} state={state} />
             ))}
           </tbody>
         </table>
@@ -115,15 +108,7 @@ export function StatusPage(props: { lang: Lang; report: HealthReport }) {
                   <td>{app.mode ?? '–'}</td>
                 </tr>
                 {Object.entries(app.settings).map(([name, state]) => (
-                  <tr data-setting={name}>
-                    <th>
-                      <code>{name}</code>
-                    </th>
-                    <td class={state.status === 'ok' ? 'ok' : 'bad'}>
-                      {t.states[state.status] ?? state.status}
-                      {state.status !== 'ok' && <span class="muted"> — {state.reason}</span>}
-                    </td>
-                  </tr>
+                  <SettingRow t={t} name={name} state={state} />
                 ))}
                 <tr>
                   <th>{t.rulesVersion}</th>
@@ -171,5 +156,21 @@ export function StatusPage(props: { lang: Lang; report: HealthReport }) {
         </table>
       </div>
     </Layout>
+  )
+}
+
+/** A setting by name and status, with why it is refused. */
+function SettingRow(props: { t: (typeof STRINGS)[Lang]; name: string; state: SettingState }) {
+  const { t, name, state } = props
+  return (
+    <tr data-setting={name}>
+      <td>
+        <code>{name}</code>
+      </td>
+      <td class={state.status === 'ok' ? 'ok' : 'bad'}>
+        {t.states[state.status] ?? state.status}
+        {state.status !== 'ok' && <span class="muted"> — {state.reason}</span>}
+      </td>
+    </tr>
   )
 }
