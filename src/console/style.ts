@@ -12,7 +12,7 @@ nav{display:flex;flex-wrap:wrap;gap:4px}
 nav a{padding:4px 10px;border-radius:6px;color:var(--fg);text-decoration:none}
 nav a[aria-current=page]{background:var(--accent);color:#fff}
 header .tools{margin-left:auto;display:flex;gap:8px;align-items:center}
-header .app-switcher{display:flex;gap:6px;align-items:center}header .app-switcher select{max-width:12em}
+header .tools{flex-wrap:wrap}header .tools button,header .tools .button{white-space:nowrap}header .app-switcher{display:flex;gap:6px;align-items:center}header .app-switcher label{display:flex;gap:6px;align-items:center;white-space:nowrap}header .app-switcher select{max-width:15em}
 form{margin:0}
 main{max-width:960px;margin:0 auto;padding:12px}
 h1{font-size:20px;margin:8px 0 12px}
