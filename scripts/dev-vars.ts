@@ -4,6 +4,7 @@
  * carry an appid (`WECHAT_TOKEN_wx2234567890abcdef`), so lower case is allowed.
  */
 import { extraAppids, type AppSetting } from '../src/app-settings'
+import { APPID } from '../src/wechat/appid'
 
 /** Where `npm start` and `npm run chat` read the local settings unless told otherwise. */
 export const DEV_VARS = '.dev.vars'
@@ -16,8 +17,6 @@ export function parseDevVars(text: string): Record<string, string> {
   }
   return out
 }
-
-const APPID = /^wx[0-9a-zA-Z]{16}$/
 
 /**
  * The apps of WECHAT_APPS as the Worker reads them (extraAppids, src/app-settings.ts).

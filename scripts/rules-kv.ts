@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { scopedStore, type RulesStore, type StoredKey } from '../src/rules/history-store'
+import { APPID } from '../src/wechat/appid'
 
 export interface KvTarget {
   /** wrangler's flags naming the namespace's location. */
@@ -35,7 +36,7 @@ export function parseTarget(script: string, args: string[] = process.argv.slice(
       app: { type: 'string' },
     },
   })
-  if (values.app !== undefined && !/^wx[0-9a-zA-Z]{16}$/.test(values.app)) {
+  if (values.app !== undefined && !APPID.test(values.app)) {
     console.error(`${script}: --app ${values.app} is not an appid (wx + 16 characters)`)
     process.exit(2)
   }

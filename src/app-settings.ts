@@ -3,6 +3,7 @@
  * settings (see apps.ts for what the views are for). Pure: no bindings are touched, so the
  * benchmarks and the setting checks can use it outside the Worker.
  */
+import { APPID } from './wechat/appid'
 
 /** What an app's view is made from: the Worker's settings, and whatever else the Env holds. */
 export interface AppSettings {
@@ -19,7 +20,6 @@ export interface AppSettings {
 export const APP_SETTINGS = ['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_APPSECRET', 'WECHAT_PUSH_MODE'] as const
 export type AppSetting = (typeof APP_SETTINGS)[number]
 
-const APPID = /^wx[0-9a-zA-Z]{16}$/
 
 /** The apps of WECHAT_APPS (valid appids other than the first, in order, once each). */
 export function extraAppids(env: AppSettings): string[] {

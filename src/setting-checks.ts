@@ -6,6 +6,7 @@
 import { decodeAesKey } from './wechat/cipher'
 import type { PushMode } from './wechat/push'
 import { isHttpUrl } from './url'
+import { APPID } from './wechat/appid'
 
 export type SettingName =
   | 'WECHAT_APPID'
@@ -34,7 +35,7 @@ const BEARER_TOKEN = /^[A-Za-z0-9._~+/-]+=*$/
 export const CHECKS: Record<SettingName, { required: boolean; check: Check }> = {
   WECHAT_APPID: {
     required: true,
-    check: (v) => (/^wx[0-9a-zA-Z]{16}$/.test(v) ? null : 'is not an appid (wx + 16 characters)'),
+    check: (v) => (APPID.test(v) ? null : 'is not an appid (wx + 16 characters)'),
   },
   WECHAT_APPSECRET: {
     required: true,
@@ -81,7 +82,7 @@ export const CHECKS: Record<SettingName, { required: boolean; check: Check }> = 
   WECHAT_APPS: {
     required: false,
     check: (v) =>
-      v.split(',').every((id) => id.trim() === '' || /^wx[0-9a-zA-Z]{16}$/.test(id.trim()))
+      v.split(',').every((id) => id.trim() === '' || APPID.test(id.trim()))
         ? null
         : 'is not appids (wx + 16 characters) separated by commas',
   },

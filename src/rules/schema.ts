@@ -13,6 +13,7 @@ import { DATE, INTERVAL, WEEKDAYS } from './hours'
 import { foldText } from './normalize'
 import { regexProblem } from './regex'
 import { HANDOFF_RULE_ID } from '../replies'
+import { APPID } from '../wechat/appid'
 
 export const MAX_REPLIES = 5
 export const MAX_TEXT_BYTES = 2048
@@ -124,7 +125,7 @@ const PageReply = v.pipe(
       nonEmpty(MAX_URL),
       v.regex(/^[^/\s]\S*$/, 'must be a page path like pages/index/index?foo=bar (no leading /)'),
     ),
-    appid: v.optional(v.pipe(v.string(), v.regex(/^wx[0-9a-zA-Z]{16}$/, 'is not an appid (wx + 16 characters)'))),
+    appid: v.optional(v.pipe(v.string(), v.regex(APPID, 'is not an appid (wx + 16 characters)'))),
     thumb_url: v.optional(HttpUrl),
     thumb_media_id: v.optional(MediaId),
   }),

@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot'
 import { OPENID } from './openid'
+import { APPID } from './appid'
 
 /** A validated body, or every problem found (at most MAX_PROBLEMS), one sentence each. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; problems: string[] }
@@ -18,8 +19,6 @@ export const MAX_PROBLEMS = 20
  * is documented, so only the alphabet and a generous bound are checked here.
  */
 export const TEMPLATE_ID = /^[A-Za-z0-9_-]{1,128}$/
-/** An appid: `wx` and 16 letters or digits, as the fake and the rule schema check it. */
-export const APPID = /^wx[0-9a-zA-Z]{16}$/
 /** Paths and URLs: the rule schema's bound (MAX_URL). */
 export const MAX_PATH = 1024
 
