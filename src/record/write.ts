@@ -17,6 +17,7 @@
  *   replaces a newer one.
  */
 import { foldText } from '../rules/normalize'
+import { isUserMessageType } from '../wechat/message'
 import { dayOf } from './day'
 import { latencyBucket } from './latency'
 import {
@@ -37,8 +38,6 @@ export function unmatchedKey(text: string): string {
   return bounded(foldText(text), TEXT_CHARS)
 }
 
-/** Inbound kinds that are a user's message; every other kind is an event. */
-export const USER_MESSAGES: ReadonlySet<string> = new Set(['text', 'image', 'miniprogrampage'])
 
 /** ?1 is the appid and ?2 the message id in every inbound statement. */
 const NEW_MESSAGE = 'NOT EXISTS (SELECT 1 FROM messages WHERE appid = ?1 AND id = ?2)'
@@ -154,7 +153,7 @@ export function inboundStatements(event: InboundEvent): Statement[] {
     const question = unmatchedKey(event.text)
     if (question !== '') statements.push(statement(UNMATCHED_ASKED, [appid, key, question, at]))
   }
-  statements.push(statement(INBOUND_COUNTED, [appid, key, day, USER_MESSAGES.has(event.kind) ? 1 : 0, event.unmatched ? 1 : 0]))
+  statements.push(statement(INBOUND_COUNTED, [appid, key, day, isUserMessageType(event.kind) ? 1 : 0, event.unmatched ? 1 : 0]))
   // Last: the statements above count only while this row does not exist yet.
   statements.push(
     statement(INBOUND_ROW, [appid, key, openid, event.kind, text, event.ruleId, event.rulesVersion, unmatched, at, day]),
