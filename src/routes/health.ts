@@ -34,26 +34,28 @@ export interface HealthReport {
   apps: (AppHealth & { rules: RulesStatus })[]
 }
 
-/** The settings an app has: the first app all of them, the others their own (apps.ts). */
-function appHealth(env: Env, appid: string): AppHealth {
-  const view = appEnv(env, appid)
-  const settings: Record<string, SettingState> = {}
-  const names = view === env ? SETTING_NAMES : SETTING_NAMES.filter((name) => (APP_SETTINGS as readonly string[]).includes(name))
-  for (const name of names) settings[view === null ? name : settingLabel(view, name)] = view === null ? MISSING : settingState(view, name)
-  const ok = Object.values(settings).every((s) => s.status === 'ok')
-  return { appid, ok, mode: view === null ? null : pushModeState(view), settings }
+/** Every app this Worker serves, the first first, with its view of the bindings. */
+function servedApps(env: Env): { appid: string; view: Env }[] {
+  // appids lists only apps appEnv has a view of.
+  return appids(env).map((appid) => ({ appid, view: appEnv(env, appid) ?? env }))
 }
 
-const MISSING: SettingState = { status: 'missing', reason: 'not an app of WECHAT_APPS' }
+/** The settings an app has: the first app all of them, the others their own (apps.ts). */
+function appHealth(env: Env, { appid, view }: { appid: string; view: Env }): AppHealth {
+  const settings: Record<string, SettingState> = {}
+  const names = view === env ? SETTING_NAMES : SETTING_NAMES.filter((name) => (APP_SETTINGS as readonly string[]).includes(name))
+  for (const name of names) settings[settingLabel(view, name)] = settingState(view, name)
+  const ok = Object.values(settings).every((s) => s.status === 'ok')
+  return { appid, ok, mode: pushModeState(view), settings }
+}
 
 export async function healthReport(view: Env): Promise<HealthReport> {
   // The console asks with the app it shows; the report is of every app.
   const env = rootOf(view)
   const apps = await Promise.all(
-    appids(env).map(async (appid) => {
-      const view = appEnv(env, appid) ?? env
-      await loadRules(view)
-      return { ...appHealth(env, appid), rules: rulesStatus(view) }
+    servedApps(env).map(async (app) => {
+      await loadRules(app.view)
+      return { ...appHealth(env, app), rules: rulesStatus(app.view) }
     }),
   )
   const first = apps[0]!
@@ -68,7 +70,7 @@ health.get('/healthz', async (c) => {
   // Publicly: names and statuses, never why.
   const statuses = (settings: Record<string, SettingState>) =>
     Object.fromEntries(Object.entries(settings).map(([name, state]) => [name, state.status]))
-  const apps = appids(rootOf(c.env)).map((appid) => appHealth(rootOf(c.env), appid))
+  const apps = servedApps(c.env).map((app) => appHealth(c.env, app))
   const first = apps[0]!
   const ok = apps.every((app) => app.ok)
   return c.json(

@@ -45,7 +45,8 @@ function freshness(env: Env) {
  */
 wechat.use('/wechat/:appid', async (c, next) => {
   const view = appEnv(c.env, c.req.param('appid'))
-  if (view === null || c.req.param('appid') === c.env.WECHAT_APPID) return c.text('no such app', 404)
+  // The first app's view is the Env itself: its pushes come to /wechat only.
+  if (view === null || view === c.env) return c.text('no such app', 404)
   c.env = view
   await next()
 })
