@@ -43,7 +43,7 @@ import { appEnv, scopeOfObjectName } from '../apps'
 import { applyMemory } from './rule-memory'
 import { applySubscribeChanges, holdsGrants, reserveGrant, settleSend, subscriptionViews } from './subscriptions'
 import { longTermTemplates, REFUSED_ERRCODE } from '../subscribe/grants'
-import { sendErrcode } from '../subscribe/send'
+import { errcodeAnswer } from '../subscribe/send'
 import { explainErrcode, WechatClient } from '../wechat/api'
 import { subscribeMessageOf, type SubscribeSendRequest } from '../wechat/subscribe-data'
 import { addSeen, findSeen } from './seen'
@@ -229,7 +229,7 @@ export class Conversation extends DurableObject<Env> {
     })
     if (taken === 'no_grant') return { ok: false, problem: taken }
     if (typeof taken === 'object') return { ok: false, problem: 'already_sent', previous: taken.status, errcode: taken.errcode }
-    const errcode = await sendErrcode(WechatClient.fromEnv(this.app()), subscribeMessageOf(request))
+    const errcode = await errcodeAnswer(() => WechatClient.fromEnv(this.app()).sendSubscribe(subscribeMessageOf(request)))
     const now = Date.now()
     this.ctx.storage.transactionSync(() => {
       settleSend(sql, request.template_id, taken, errcode, now)

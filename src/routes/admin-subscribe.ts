@@ -14,7 +14,7 @@ import { log } from '../log'
 import { campaignList, campaignView, readCampaign, targetPage } from '../subscribe/campaign-store'
 import { parseCampaignMessage, startCampaign, templateReach } from '../subscribe/campaign-start'
 import { REFUSED_ERRCODE } from '../subscribe/grants'
-import { errcodeOf } from '../subscribe/send'
+import { errcodeAnswer } from '../subscribe/send'
 import { explainErrcode, WechatClient } from '../wechat/api'
 import { parseSubscribeSend, SUBSCRIBE_SEND_MAX_BYTES } from '../wechat/subscribe-data'
 import { parseUniformSend, UNIFORM_SEND_MAX_BYTES } from '../wechat/uniform-send'
@@ -111,7 +111,7 @@ adminSubscribe.post('/admin/api/uniform/send', async (c) => {
   if (!body.ok) return refuse(c, body.status, body.error)
   const parsed = parseUniformSend(body.value)
   if (!parsed.ok) return invalid(c, parsed.problems)
-  const errcode = await errcodeOf(() => WechatClient.fromEnv(c.env).sendUniform(parsed.value))
+  const errcode = await errcodeAnswer(() => WechatClient.fromEnv(c.env).sendUniform(parsed.value))
   log.info(errcode === 0 ? 'uniform.sent' : 'uniform.failed', { openid: parsed.value.touser, errcode })
   return errcode === 0 ? c.json({ sent: true }) : wechatRefusal(c, errcode)
 })

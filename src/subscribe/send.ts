@@ -1,18 +1,15 @@
-/** A WeChat call whose refusal is an answer, not a fault: its errcode (0 when WeChat took it). */
-import { WechatApiError, type SubscribeMessage, type WechatClient } from '../wechat/api'
+/** A WeChat call whose refusal is an answer, not a fault: subscribe and uniform sends. */
+import { errcodeOf } from '../conversation/failure'
 
-export async function sendErrcode(client: WechatClient, message: SubscribeMessage): Promise<number> {
-  return errcodeOf(() => client.sendSubscribe(message))
-}
-
-/** Runs `call`; WeChat's refusals (and time-outs, network failures: synthetic errcodes) become their errcode. */
-export async function errcodeOf(call: () => Promise<unknown>): Promise<number> {
+/** Runs `call`: 0 when WeChat took it, else WeChat's errcode (time-outs and network failures: the synthetic ones). */
+export async function errcodeAnswer(call: () => Promise<unknown>): Promise<number> {
   try {
     await call()
     return 0
   } catch (error) {
+    const errcode = errcodeOf(error)
     // Anything else (a missing setting) is ours to report, not WeChat's answer.
-    if (error instanceof WechatApiError) return error.errcode
-    throw error
+    if (errcode === null) throw error
+    return errcode
   }
 }
