@@ -39,10 +39,12 @@ export async function chooseApp(c: ConsoleContext): Promise<Response> {
  * switcher needs the request (the apps, the choice, the path) that their components do not
  * get, so it is filled in here once a page is rendered rather than threaded through all of them.
  */
-export async function withSwitcher(c: ConsoleContext, env: Env, lang: Lang): Promise<void> {
+export async function withSwitcher(c: ConsoleContext, lang: Lang): Promise<void> {
   const apps = appids(rootOf(c.env))
+  // One app: nothing to pick, and the page goes out as rendered (the slot is an HTML comment).
+  if (apps.length < 2) return
   const html = await c.res.text()
-  const switcher = apps.length < 2 ? '' : switcherHtml(apps, env.WECHAT_APPID ?? '', c.req.path, lang)
+  const switcher = switcherHtml(apps, c.env.WECHAT_APPID ?? '', c.req.path, lang)
   const headers = new Headers(c.res.headers)
   headers.delete('content-length')
   c.res = new Response(html.replace(SWITCHER_SLOT, switcher), { status: c.res.status, headers })

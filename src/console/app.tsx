@@ -40,7 +40,7 @@ async function consolePage(c: ConsoleContext, next: () => Promise<void>): Promis
   const refused = await sameOrigin(c, next)
   if (refused) return refused
   if (!c.res.headers.get('content-type')?.startsWith('text/html')) return
-  await withSwitcher(c, c.env, langOf(c))
+  await withSwitcher(c, langOf(c))
   c.header('cache-control', 'no-store')
   c.header('content-security-policy', CSP)
   c.header('referrer-policy', 'no-referrer')
