@@ -15,7 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { unstable_splitSqlQuery } from 'wrangler'
-import { buildPush, textMessage } from '../dev/push'
+import { buildPush, popupEvent, textMessage } from '../dev/push'
 import { startFakeWechat, type FakeWechat } from '../dev/fake-wechat'
 import { importCipher } from '../src/wechat/cipher'
 import type { FlatFields } from '../src/wechat/message'
@@ -80,9 +80,7 @@ async function pushTo(worker: BillWorker, message: FlatFields | string): Promise
 
 const text = (openid: string, content: string) => textMessage(openid, content, String(++msgIds))
 
-function popup(openid: string): string {
-  return `<xml><ToUserName><![CDATA[gh_bill]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_popup_event]]></Event><SubscribeMsgPopupEvent><List><TemplateId><![CDATA[tplBillTemplate01]]></TemplateId><SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString><PopupScene>0</PopupScene></List></SubscribeMsgPopupEvent></xml>`
-}
+const popup = (openid: string) => popupEvent('xml', openid, [['tplBillTemplate01', 'accept']])
 
 function image(openid: string): FlatFields {
   return { ToUserName: 'gh_bill', FromUserName: openid, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'image', PicUrl: 'https://mmbiz.example/p.jpg', MediaId: 'm1', MsgId: String(++msgIds) }

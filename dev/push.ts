@@ -5,6 +5,7 @@
  */
 import { encrypt, type Cipher } from '../src/wechat/cipher'
 import { serializeFields, type FlatFields, type PushFormat } from '../src/wechat/message'
+import { cdata } from '../src/wechat/xml'
 import { sign } from '../src/wechat/signature'
 
 export type PushMode = 'plaintext' | 'compatible' | 'safe'
@@ -70,4 +71,28 @@ export function textMessage(openid: string, content: string, msgId: string): Fla
     Content: content,
     MsgId: msgId,
   }
+}
+
+/**
+ * A user's answer to the subscribe-message popup (wx.requestSubscribeMessage), as WeChat
+ * pushes subscribe_msg_popup_event: in XML one <List> per template inside
+ * <SubscribeMsgPopupEvent>; in JSON a top-level List, an object for one template and an array
+ * for several (as WeChat's samples write them, PopupScene as a string). PopupScene 0: the
+ * mini program's own popup. `items`: [template id, status] pairs.
+ */
+export function popupEvent(
+  format: PushFormat,
+  openid: string,
+  items: readonly (readonly [string, string])[],
+  createTime = Math.floor(Date.now() / 1000),
+): string {
+  const fields: FlatFields = { ToUserName: 'gh_97417a04a28d', FromUserName: openid, CreateTime: createTime, MsgType: 'event', Event: 'subscribe_msg_popup_event' }
+  if (format === 'json') {
+    const list = items.map(([id, status]) => ({ TemplateId: id, SubscribeStatusString: status, PopupScene: '0' }))
+    return JSON.stringify({ ...fields, List: list.length === 1 ? list[0] : list })
+  }
+  const lists = items
+    .map(([id, status]) => `<List><TemplateId>${cdata(id)}</TemplateId><SubscribeStatusString>${cdata(status)}</SubscribeStatusString><PopupScene>0</PopupScene></List>`)
+    .join('')
+  return serializeFields('xml', fields).replace(/<\/xml>$/, `<SubscribeMsgPopupEvent>${lists}</SubscribeMsgPopupEvent></xml>`)
 }

@@ -27,11 +27,10 @@ import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { describeSend } from '../dev/describe-call'
 import type { FakeCall } from '../dev/fake-wechat-types'
-import { buildPush, type PushMode } from '../dev/push'
+import { buildPush, popupEvent, type PushMode } from '../dev/push'
 import type { ConversationState } from '../src/conversation/contract'
 import { decrypt, importCipher } from '../src/wechat/cipher'
 import { parseFields, serializeFields, type FlatFields, type PushFormat } from '../src/wechat/message'
-import { cdata } from '../src/wechat/xml'
 import { appSetting, DEV_VARS, localApps, parseDevVars } from './dev-vars'
 
 const { values, positionals } = parseArgs({
@@ -206,7 +205,7 @@ type Grants = { templates: Grant[] } | { note: string }
 async function subscribePopup(templateIds: string[], status: 'accept' | 'reject'): Promise<void> {
   const before = await grants()
   const counted = (g: Grant | undefined) => (g ? (status === 'accept' ? g.accepted : g.rejected) : 0)
-  const took = await converse(popupEvent(templateIds, status), true)
+  const took = await converse(popupEvent(format, openid, templateIds.map((id) => [id, status] as const)), true)
   let after = before
   if (took && 'templates' in before) {
     const deadline = Date.now() + GRANT_WAIT_MS
@@ -252,23 +251,6 @@ function describeGrant(grant: Grant): string {
         ? ` · last send ✓${last.msgId ? ` msgid ${last.msgId}` : ''}`
         : ` · last send ✗ ${last.errcode ?? 'no answer'}`
   return `${grant.templateId}: ${count} (${grant.status ?? 'never asked'})${sent}`
-}
-
-/**
- * subscribe_msg_popup_event: in XML one <List> per template inside <SubscribeMsgPopupEvent>;
- * in JSON a top-level List, an object for one template and an array for several (as WeChat's
- * samples write them, PopupScene as a string). PopupScene 0: the popup of the mini program.
- */
-function popupEvent(templateIds: string[], status: 'accept' | 'reject'): string {
-  const fields = { ...base('event'), Event: 'subscribe_msg_popup_event' }
-  if (format === 'json') {
-    const items = templateIds.map((id) => ({ TemplateId: id, SubscribeStatusString: status, PopupScene: '0' }))
-    return JSON.stringify({ ...fields, List: items.length === 1 ? items[0] : items })
-  }
-  const lists = templateIds
-    .map((id) => `<List><TemplateId>${cdata(id)}</TemplateId><SubscribeStatusString>${cdata(status)}</SubscribeStatusString><PopupScene>0</PopupScene></List>`)
-    .join('')
-  return serializeFields('xml', fields).replace(/<\/xml>$/, `<SubscribeMsgPopupEvent>${lists}</SubscribeMsgPopupEvent></xml>`)
 }
 
 function base(msgType: string): FlatFields {

@@ -6,7 +6,7 @@
  */
 import { env, exports } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-import { buildPush, textMessage } from '../dev/push'
+import { buildPush, popupEvent, textMessage } from '../dev/push'
 import { importCipher } from '../src/wechat/cipher'
 import type { FlatFields } from '../src/wechat/message'
 import { fakeWechat, uniqueOpenid } from './fake-wechat-client'
@@ -94,8 +94,7 @@ describe('two apps, side by side', () => {
     const openid = uniqueOpenid()
     await pushAs(B, B, text(openid, '你好'))
     await sentTo(B, openid, 1)
-    const popup = `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_popup_event]]></Event><SubscribeMsgPopupEvent><List><TemplateId><![CDATA[tplSecondApp01]]></TemplateId><SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString><PopupScene>0</PopupScene></List></SubscribeMsgPopupEvent></xml>`
-    await pushAs(B, B, popup)
+    await pushAs(B, B, popupEvent('xml', openid, [['tplSecondApp01', 'accept']]))
 
     // App A has never seen this user: no object state, no grants, no record.
     expect((await env.CONVERSATIONS.getByName(openid).state()).inbound).toEqual([])

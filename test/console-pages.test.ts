@@ -10,7 +10,7 @@
 import { createExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-import { buildPush, textMessage } from '../dev/push'
+import { buildPush, popupEvent, textMessage } from '../dev/push'
 import { app } from '../src/app'
 import type { RecordInput } from '../src/conversation/conversation'
 import type { Env } from '../src/env'
@@ -671,10 +671,7 @@ let popupSecond = Math.floor(NOW / 1000) - 7200
 
 /** subscribe_msg_popup_event as WeChat pushes it (XML, one <List> per template), each its own CreateTime. */
 function popupXml(openid: string, items: [string, string][]): string {
-  const lists = items
-    .map(([tpl, status]) => `<List><TemplateId><![CDATA[${tpl}]]></TemplateId><SubscribeStatusString><![CDATA[${status}]]></SubscribeStatusString><PopupScene>0</PopupScene></List>`)
-    .join('')
-  return `<xml><ToUserName><![CDATA[gh_97417a04a28d]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName><CreateTime>${++popupSecond}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_popup_event]]></Event><SubscribeMsgPopupEvent>${lists}</SubscribeMsgPopupEvent></xml>`
+  return popupEvent('xml', openid, items, ++popupSecond)
 }
 
 async function popup(openid: string, items: [string, string][]): Promise<void> {

@@ -7,6 +7,7 @@
  * answers every call.
  */
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
+import { popupEvent } from '../dev/push'
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it, vi } from 'vitest'
 import type { SubscriptionView } from '../src/conversation/contract'
@@ -37,10 +38,7 @@ async function grants(openid: string): Promise<Record<string, SubscriptionView>>
 }
 
 function popupXml(openid: string, items: [string, string][], at = nextTime()): string {
-  const lists = items
-    .map(([tpl, status]) => `<List><TemplateId><![CDATA[${tpl}]]></TemplateId><SubscribeStatusString><![CDATA[${status}]]></SubscribeStatusString><PopupScene>0</PopupScene></List>`)
-    .join('')
-  return `<xml><ToUserName><![CDATA[gh_97417a04a28d]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName><CreateTime>${at}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_popup_event]]></Event><SubscribeMsgPopupEvent>${lists}</SubscribeMsgPopupEvent></xml>`
+  return popupEvent('xml', openid, items, at)
 }
 
 function eventJson(openid: string, event: string, list: unknown): string {

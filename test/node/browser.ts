@@ -20,7 +20,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { expect } from 'vitest'
 import { describeSend } from '../../dev/describe-call'
 import type { FakeCall, FaultSpec } from '../../dev/fake-wechat-types'
-import { buildPush, textMessage } from '../../dev/push'
+import { buildPush, popupEvent, textMessage } from '../../dev/push'
 import { parseDevVars } from '../../scripts/dev-vars'
 import { importCipher } from '../../src/wechat/cipher'
 
@@ -211,12 +211,7 @@ export async function pushText(baseUrl: string, openid: string, text: string): P
 export async function pushPopup(baseUrl: string, openid: string, templateIds: string[], status: 'accept' | 'reject'): Promise<void> {
   const vars = readDevVars()
   const cipher = await importCipher(need(vars, 'WECHAT_ENCODING_AES_KEY'), need(vars, 'WECHAT_APPID'))
-  const lists = templateIds
-    .map((id) => `<List><TemplateId><![CDATA[${id}]]></TemplateId><SubscribeStatusString><![CDATA[${status}]]></SubscribeStatusString><PopupScene>0</PopupScene></List>`)
-    .join('')
-  const xml =
-    `<xml><ToUserName><![CDATA[gh_local_kefu]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime>` +
-    `<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_popup_event]]></Event><SubscribeMsgPopupEvent>${lists}</SubscribeMsgPopupEvent></xml>`
+  const xml = popupEvent('xml', openid, templateIds.map((id) => [id, status] as const))
   const { query, body } = await buildPush(xml, { token: need(vars, 'WECHAT_TOKEN'), mode: 'safe', format: 'xml', cipher })
   // buildPush finds the openid WeChat puts in the query only in flat fields.
   query.set('openid', openid)
