@@ -36,7 +36,8 @@ export function doctorRecordInput(message: InboundMessage): RecordInput {
 export async function answerDoctorPush(c: Context<{ Bindings: Env }>, push: OpenedPush): Promise<Response> {
   const input = doctorRecordInput(push.message)
   const conversation = conversationOf(c.env, input.openid)
-  const recorded = await conversation.record(input)
+  // As any push: the object copies it to the D1 record on its own (its outbox stays empty).
+  const recorded = await conversation.receive(input)
   log.info('push.doctor', {
     openid: input.openid,
     format: push.format,
@@ -44,7 +45,5 @@ export async function answerDoctorPush(c: Context<{ Bindings: Env }>, push: Open
     msgId: msgIdOf(push.message),
     duplicate: recorded.duplicate,
   })
-  // The outbox is empty: the flush only copies the journal to the D1 record.
-  if (!recorded.duplicate) c.executionCtx.waitUntil(conversation.flush())
   return c.text('success')
 }
