@@ -101,6 +101,75 @@ describe('an attempt in flight', () => {
   })
 })
 
+describe('the first attempt, marked with its push (receive)', () => {
+  it('goes out once, counted once, and is in flight before its request leaves', async () => {
+    const openid = uniqueOpenid()
+    const gate = `receive-${openid}`
+    await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 0, gate, times: 1 })
+    await stub(openid).receive(recorded(openid, 'hello'))
+    await vi.waitFor(async () => expect(await sends(openid)).toHaveLength(1))
+    const [inFlight] = await rows(openid)
+    expect(inFlight).toMatchObject({ status: 'pending', attempts: 1, attempt_started_at: expect.any(Number) })
+    expect(inFlight!.next_attempt_at).toBeGreaterThanOrEqual(inFlight!.attempt_started_at! + 1000)
+
+    await fakeWechat.release(gate)
+    await vi.waitFor(async () => expect((await rows(openid))[0]).toMatchObject({ status: 'sent', attempts: 1 }))
+    expect(await sends(openid)).toHaveLength(1)
+  })
+
+  it('interrupted by a reset: waits for its backoff like any attempt whose outcome is unknown', async () => {
+    const openid = uniqueOpenid()
+    const gate = `receive-reset-${openid}`
+    await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: -1, gate, times: 1 })
+    await stub(openid).receive(recorded(openid, 'hello'))
+    await vi.waitFor(async () => expect(await sends(openid)).toHaveLength(1))
+    await abortAllDurableObjects()
+
+    // The new instance knows nothing of the mark: a push now does not send the row at once.
+    await stub(openid).receive(recorded(openid, 'next'))
+    await vi.waitFor(async () => expect((await rows(openid))[1]).toMatchObject({ status: 'sent', attempts: 1 }))
+    const [interrupted] = await rows(openid)
+    expect(interrupted).toMatchObject({ status: 'pending', attempts: 1, reason: 'interrupted: outcome unknown' })
+    expect((await sends(openid)).map(contentOf)).toEqual(['hello', 'next'])
+
+    expect(await runDurableObjectAlarm(stub(openid))).toBe(true)
+    await vi.waitFor(async () => expect((await rows(openid))[0]).toMatchObject({ status: 'sent', attempts: 2 }))
+    await fakeWechat.release(gate)
+  })
+
+  it('while an earlier pass is still sending: sent by the next pass, in order, each counted once', async () => {
+    const openid = uniqueOpenid()
+    const gate = `receive-busy-${openid}`
+    await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 0, gate, times: 1 })
+    await stub(openid).receive(recorded(openid, 'first'))
+    await vi.waitFor(async () => expect(await sends(openid)).toHaveLength(1))
+    await stub(openid).receive(recorded(openid, 'second'))
+    expect((await rows(openid))[1]).toMatchObject({ status: 'pending', attempts: 1 })
+
+    await fakeWechat.release(gate)
+    await vi.waitFor(async () => expect((await rows(openid)).map((row) => [row.status, row.attempts])).toEqual([
+      ['sent', 1],
+      ['sent', 1],
+    ]))
+    expect((await sends(openid)).map(contentOf)).toEqual(['first', 'second'])
+  })
+
+  it('failed, then retried by the operator: the retry is marked again before it leaves', async () => {
+    const openid = uniqueOpenid()
+    await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 40003, times: 1 })
+    await stub(openid).receive(recorded(openid, 'hello'))
+    await vi.waitFor(async () => expect((await rows(openid))[0]).toMatchObject({ status: 'failed', errcode: 40003 }))
+
+    const gate = `receive-retry-${openid}`
+    await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 0, gate, times: 1 })
+    const retrying = stub(openid).retryFailed((await rows(openid))[0]!.id)
+    await vi.waitFor(async () => expect(await sends(openid)).toHaveLength(2))
+    expect((await rows(openid))[0]).toMatchObject({ status: 'pending', attempts: 1, attempt_started_at: expect.any(Number) })
+    await fakeWechat.release(gate)
+    expect(await retrying).toMatchObject({ ok: true, outcome: { status: 'sent' } })
+  })
+})
+
 describe('a pass during an API outage', () => {
   it('stops at the first transport failure and comes back when that row is due', async () => {
     const openid = uniqueOpenid()

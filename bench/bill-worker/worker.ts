@@ -49,13 +49,10 @@ export class MeteredConversation extends Conversation {
   override record(...args: Parameters<Conversation['record']>) {
     return this.request(() => super.record(...args))
   }
-  // Conversation.receive again, with the base class's record and flush: its own calls to them
-  // are no requests, and going through the overrides above would count them as if they were.
-  override async receive(pushed: Parameters<Conversation['receive']>[0]) {
-    this.meter.add('do.requests')
-    const result = await super.record(pushed)
-    if (!result.duplicate || result.pending > 0) this.ctx.waitUntil(super.flush())
-    return result
+  // receive, replyByHand and retryFailed deliver through the base class's own methods: what
+  // they do inside is no further request.
+  override receive(...args: Parameters<Conversation['receive']>) {
+    return this.request(() => super.receive(...args))
   }
   override flush() {
     return this.request(() => super.flush())

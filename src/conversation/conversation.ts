@@ -36,7 +36,7 @@ import { DeliveryPass, type PassResult } from './delivery'
 import { describe } from './failure'
 import { clearJournal, journalFailed, journalInbound, journalState, takeJournal } from './journal'
 import { addReplies, nextDue, pendingCount } from './outbox'
-import { refusal, SAFETY_ALARM_MS } from './policy'
+import { refusal, retryDelay, SAFETY_ALARM_MS } from './policy'
 import { deletableAt, lastActivityAt, nextPrunableAt, prune, PRUNE_EVERY_MS, retention, type Retention } from './retention'
 import { nextAlarm } from './schedule'
 import { appEnv, scopeOfObjectName } from '../apps'
@@ -85,15 +85,44 @@ export class Conversation extends DurableObject<Env> {
   /** After a failed copy, when to try again; null while copies succeed. */
   private recordRetryAt: number | null = null
 
+  /**
+   * Attempts this instance marked in flight with their push (`receive`): the pass that
+   * follows sends them without marking them again. Memory only: after a reset they are what
+   * their rows say, attempts whose outcome is unknown.
+   */
+  private readonly claimed = new Set<number>()
+
   /** Records a push and its planned replies, atomically; a repeat changes nothing. */
   async record(pushed: RecordInput): Promise<RecordResult> {
+    return this.recordPush(pushed, false)
+  }
+
+  /**
+   * `record`, then the delivery and the copy to D1 started here rather than by a second call
+   * from the push route: one Durable Object request per push instead of two. The first
+   * reply's attempt is marked in flight with the push, as the delivery that follows at once
+   * would mark it. The push's answer does not wait for them; the alarm `record` set picks up
+   * whatever they leave.
+   */
+  async receive(pushed: RecordInput): Promise<RecordResult> {
+    const result = await this.recordPush(pushed, true)
+    if (!result.duplicate || result.pending > 0) this.ctx.waitUntil(this.deliver())
+    return result
+  }
+
+  /** Sends what is due, in order, then copies the journal to D1. Concurrent calls share one run. */
+  async flush(): Promise<void> {
+    return this.deliver()
+  }
+
+  private async recordPush(pushed: RecordInput, claimFirst: boolean): Promise<RecordResult> {
     this.ensureSchema(true)
     const sql = this.ctx.storage.sql
     const now = Date.now()
     const policy = this.retention()
-    const result = this.ctx.storage.transactionSync((): RecordResult => {
+    const { result, claimed } = this.ctx.storage.transactionSync((): { result: RecordResult; claimed?: number } => {
       const seen = findSeen(sql, pushed.dedupKey)
-      if (seen) return { duplicate: true, transfer: seen.transfer === 1, pending: pendingCount(sql) }
+      if (seen) return { result: { duplicate: true, transfer: seen.transfer === 1, pending: pendingCount(sql) } }
       // The plan as what the rules remember of this user changes it: a hand-off, a welcome already given.
       const input: RecordInput = { ...pushed, plan: applyMemory(sql, pushed, now) }
       addSeen(sql, input, now)
@@ -102,33 +131,29 @@ export class Conversation extends DurableObject<Env> {
       // a grant in the future.
       if (input.grant) recordGrant(sql, input.grant, Math.min(input.at, now))
       if (input.subscribe) applySubscribeChanges(sql, input.openid, input.subscribe, now)
-      addReplies(
+      // A reply WeChat would refuse now is failed by the pass, never attempted: not marked.
+      const attempt = claimFirst && refusal(readWindow(sql), now) === null ? { retryAt: now + retryDelay(1) } : undefined
+      const ids = addReplies(
         sql,
         { openid: input.openid, msgId: input.msgId, dedupKey: input.dedupKey, ruleId: input.plan.ruleId, replies: input.plan.sends },
         now,
+        attempt,
       )
       this.prune(now, policy)
-      return { duplicate: false, transfer: input.plan.transfer, pending: pendingCount(sql) }
+      return {
+        result: { duplicate: false, transfer: input.plan.transfer, pending: pendingCount(sql) },
+        claimed: attempt && ids[0],
+      }
     })
+    // Only once committed: a rolled-back row's id must never pass for a marked attempt.
+    if (claimed !== undefined) this.claimed.add(claimed)
     if (result.duplicate) return result
     // A safety net, in case the delivery and the record copy the push starts never run.
     await this.ensureAlarm(now + SAFETY_ALARM_MS)
     return result
   }
 
-  /**
-   * `record`, then the delivery and the copy to D1 started here rather than by a second call
-   * from the push route: one Durable Object request per push instead of two. The push's
-   * answer does not wait for them; the alarm `record` set picks up whatever they leave.
-   */
-  async receive(pushed: RecordInput): Promise<RecordResult> {
-    const result = await this.record(pushed)
-    if (!result.duplicate || result.pending > 0) this.ctx.waitUntil(this.flush())
-    return result
-  }
-
-  /** Sends what is due, in order, then copies the journal to D1. Concurrent calls share one run. */
-  async flush(): Promise<void> {
+  private async deliver(): Promise<void> {
     this.ensureSchema(true)
     await this.run(false)
     await this.copyRecord()
@@ -159,7 +184,7 @@ export class Conversation extends DurableObject<Env> {
       return sql.exec<{ id: number }>('SELECT last_insert_rowid() AS id').one().id
     })
     await this.ensureAlarm(now + SAFETY_ALARM_MS)
-    await this.flush()
+    await this.deliver()
     return { ok: true, outcome: this.outcome(id) }
   }
 
@@ -182,7 +207,7 @@ export class Conversation extends DurableObject<Env> {
     )
     log.info('reply.retried_by_operator', { openid: row.openid, msgId: row.msg_id, ruleId: row.rule_id, part: row.part })
     await this.ensureAlarm(now + SAFETY_ALARM_MS)
-    await this.flush()
+    await this.deliver()
     return { ok: true, outcome: this.outcome(id) }
   }
 
@@ -355,7 +380,7 @@ export class Conversation extends DurableObject<Env> {
     // not quite run out by this clock.
     const dueBy = fromAlarm ? Math.max(now, nextDue(this.ctx.storage.sql) ?? 0) : now
     try {
-      return await new DeliveryPass(this.ctx.storage, this.app(), { dueBy, budget, maxAgeMs }).run()
+      return await new DeliveryPass(this.ctx.storage, this.app(), { dueBy, budget, maxAgeMs, claimed: this.claimed }).run()
     } catch (error) {
       // Each row had its backoff written before its request left; the alarm floor does the rest.
       log.error('delivery.pass_failed', { reason: describe(error) })
@@ -401,6 +426,7 @@ export class Conversation extends DurableObject<Env> {
     this.alarmAt = null
     this.prunedAt = 0
     this.recordRetryAt = null
+    this.claimed.clear()
     // Both issued at once: nothing can be recorded between the check and the deletion.
     await Promise.all([this.ctx.storage.deleteAlarm(), this.ctx.storage.deleteAll()])
     log.info('conversation.deleted', { openid: this.ctx.id.name ?? null, lastActivity })
@@ -433,13 +459,13 @@ export class Conversation extends DurableObject<Env> {
 
   /** Sets the alarm to `at` unless one is already due sooner. */
   private async ensureAlarm(at: number): Promise<void> {
-    this.alarmAt ??= await this.ctx.storage.getAlarm()
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm()
     if (this.alarmAt === null || this.alarmAt > at) await this.setAlarm(at)
   }
 
   /** Whatever the object holds, an alarm must be set to prune and delete it in time. */
   private async armIfUnset(now: number, policy: Retention): Promise<void> {
-    this.alarmAt ??= await this.ctx.storage.getAlarm()
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm()
     if (this.alarmAt === null) await this.setAlarm(this.plannedAlarm(now, policy, null))
   }
 

@@ -44,6 +44,12 @@ export interface PassOptions {
   budget: SubrequestBudget
   /** A reply not delivered this long after its push is failed as `expired`. */
   maxAgeMs: number
+  /**
+   * Rows whose attempt this instance marked in flight with their push (the Conversation's
+   * `claimed`): due whatever their backoff says, sent without a second mark. Taken out as
+   * each is attempted or failed.
+   */
+  claimed: Set<number>
 }
 
 export type PassResult =
@@ -84,7 +90,7 @@ export class DeliveryPass {
         continue
       }
       if (held.has(row.dedup_key)) continue
-      if (row.next_attempt_at > this.#options.dueBy) {
+      if (row.next_attempt_at > this.#options.dueBy && !this.#options.claimed.has(row.id)) {
         held.add(row.dedup_key)
         continue
       }
@@ -102,6 +108,7 @@ export class DeliveryPass {
       .exec<OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' AND attempt_started_at IS NOT NULL")
       .toArray()
     for (const row of rows) {
+      if (this.#options.claimed.has(row.id)) continue
       // The backoff written when it left stands: the retry waits for it.
       markRetry(this.#sql, row, { nextAttemptAt: row.next_attempt_at, errcode: null, reason: INTERRUPTED }, Date.now())
       log.warn('reply.interrupted', {
@@ -145,7 +152,8 @@ export class DeliveryPass {
     }
     if (!this.#options.budget.take(attemptCost(reply, this.#typingShown))) return 'budget'
 
-    const attempt = markInFlight(this.#sql, row, now, now + retryDelay(row.attempts + 1))
+    // Marked with its push (the Conversation's `receive`), or here.
+    const attempt = this.#options.claimed.delete(row.id) ? row : markInFlight(this.#sql, row, now, now + retryDelay(row.attempts + 1))
     try {
       await this.#send(attempt, reply)
     } catch (error) {
@@ -219,6 +227,7 @@ export class DeliveryPass {
 
   /** Schedules the row's next attempt with backoff. */
   #retry(row: OutboxRow, error: unknown): void {
+    this.#options.claimed.delete(row.id)
     const delay = Math.max(retryDelay(row.attempts), retryAfterMs(error))
     const now = Date.now()
     const errcode = errcodeOf(error)
@@ -239,6 +248,7 @@ export class DeliveryPass {
   }
 
   #fail(row: OutboxRow, reason: string, errcode: number | null, lastReason: string | null): void {
+    this.#options.claimed.delete(row.id)
     markFailed(this.#sql, row, reason, errcode, Date.now())
     log.warn('reply.failed', {
       openid: row.openid,

@@ -16,22 +16,33 @@ export interface NewReplies {
   manual?: boolean
 }
 
-export function addReplies(sql: SqlStorage, input: NewReplies, now: number): void {
-  input.replies.forEach((reply, part) => {
-    sql.exec(
-      `INSERT INTO outbox (openid, msg_id, dedup_key, rule_id, part, reply, status, next_attempt_at, created_at, updated_at, manual)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
-      input.openid,
-      input.msgId,
-      input.dedupKey,
-      input.ruleId,
-      part + 1,
-      JSON.stringify(reply),
-      now,
-      now,
-      now,
-      input.manual ? 1 : 0,
-    )
+/**
+ * Adds a push's replies, part 1 first; returns their ids. With `firstAttempt`, part 1 is
+ * written already in flight (as `markInFlight` would leave it): the push's own commit marks
+ * the attempt that is about to follow, one write and one commit fewer before it leaves.
+ */
+export function addReplies(sql: SqlStorage, input: NewReplies, now: number, firstAttempt?: { retryAt: number }): number[] {
+  return input.replies.map((reply, index) => {
+    const inFlight = index === 0 && firstAttempt !== undefined
+    return sql
+      .exec<{ id: number }>(
+        `INSERT INTO outbox (openid, msg_id, dedup_key, rule_id, part, reply, status, attempts, attempt_started_at,
+           next_attempt_at, created_at, updated_at, manual)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) RETURNING id`,
+        input.openid,
+        input.msgId,
+        input.dedupKey,
+        input.ruleId,
+        index + 1,
+        JSON.stringify(reply),
+        inFlight ? 1 : 0,
+        inFlight ? now : null,
+        inFlight ? firstAttempt.retryAt : now,
+        now,
+        now,
+        input.manual ? 1 : 0,
+      )
+      .one().id
   })
 }
 
