@@ -47,6 +47,8 @@ export interface Env {
   DB: D1Database
   /** The fan-out of subscribe campaigns: this Worker produces and consumes it. */
   CAMPAIGNS: Queue<CampaignTask>
+  /** assets/, reached only through the Worker (run_worker_first): the admin API's OpenAPI document. */
+  ASSETS: Fetcher
 }
 
 type WorkerEnv = Env

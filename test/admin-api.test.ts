@@ -19,6 +19,7 @@ import type { ConversationView, FailedView, MessageView, Page, Stats } from '../
 import { ruleSetVersion } from '../src/rules/version'
 import { writeRecord } from '../src/record/write'
 import { ANSWERS } from '../src/routes/admin-api-schemas'
+import { openApiDocument } from '../src/routes/openapi'
 import { fakeWechat, uniqueAppid, uniqueOpenid } from './fake-wechat-client'
 import { keepAnswer, pushOptions } from './helpers'
 import { APPID, watchSecrets, WORKER, type Answer } from './hygiene'
@@ -627,6 +628,14 @@ describe('rules', () => {
 // ---------------------------------------------------------------- OpenAPI
 
 describe('openapi.json', () => {
+  it('is served as built from the route schemas (assets/admin/api/openapi.json, npm run openapi), never cached', async () => {
+    const answer = await api('/admin/api/openapi.json')
+    expect(answer.status).toBe(200)
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(answer.headers.get('cache-control')).toBe('no-store')
+    expect(json(answer), 'assets/admin/api/openapi.json is out of date: run npm run openapi').toEqual(openApiDocument())
+  })
+
   it('documents every route, with its parameters and bodies from the validation schemas', async () => {
     const answer = await api('/admin/api/openapi.json')
     expect(answer.status).toBe(200)

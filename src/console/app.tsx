@@ -7,7 +7,7 @@
  * Registered before the bearer-token routes of /admin: a request that carries
  * `Authorization` is left to them (the JSON view of /admin/conversations/:openid).
  */
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { getStats } from '../record/stats'

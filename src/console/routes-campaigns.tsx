@@ -6,7 +6,7 @@
  * path and query values are checked with the admin API's schemas. The form is bounded and,
  * like every console form, posted from the console's own origin (app.tsx).
  */
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { bodyLimit } from 'hono/body-limit'
 import * as v from 'valibot'
 import { CampaignParam, CampaignTargetsQuery } from '../routes/admin-api-schemas'

@@ -7,7 +7,7 @@
  * a 4xx page, an action comes back to its page with a notice (`back`), and nothing a client
  * sends is a 500.
  */
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import * as v from 'valibot'
 import { getConversation, listConversations } from '../record/conversations'
 import { listFailed } from '../record/failed'

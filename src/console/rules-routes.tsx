@@ -4,7 +4,7 @@
  * Publishing and rollback go through rules/history.ts, as `PUT /admin/api/rules` and
  * `rules:push` do: one stored form, one history.
  */
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { bodyLimit } from 'hono/body-limit'
 import * as v from 'valibot'
 import type { Env } from '../env'

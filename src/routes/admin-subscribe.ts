@@ -8,7 +8,8 @@
  * and no API call when the user holds no grant for a one-time template. A campaign sends one
  * template to everyone who can be reached, through the CAMPAIGNS queue.
  */
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import { requireSetting } from '../env'
 import { log } from '../log'
 import { campaignList, campaignView, readCampaign, targetPage } from '../subscribe/campaign-store'

@@ -1,7 +1,7 @@
 /**
  * `/admin/*`: read-only views for the operator, behind `Authorization: Bearer <ADMIN_TOKEN>`.
  */
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import type { Env } from '../env'
 import { isOpenid } from '../wechat/openid'
 import { requireAdmin } from './admin-auth'

@@ -5,7 +5,7 @@
  * A rejected or missing rule set does not make the deployment unhealthy: the service keeps
  * answering with the last good set, so `ok` reflects the settings only.
  */
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import { pushModeState, SETTING_NAMES, settingState, type Env, type PushMode, type SettingState } from '../env'
 import { APP_SETTINGS, appEnv, appids, rootOf, settingLabel } from '../apps'
 import { loadRules, rulesStatus, type RulesStatus } from '../rules/loader'

@@ -1,7 +1,8 @@
 /**
- * `GET /admin/api/openapi.json`: the OpenAPI 3.1 document of the admin API, generated at run
- * time from the valibot schemas the routes validate with (admin-api-schemas.ts), so it
- * describes exactly what is served. Built once per isolate (a few ms), then reused.
+ * The OpenAPI 3.1 document of the admin API, built from the valibot schemas the routes
+ * validate with (admin-api-schemas.ts), so it describes exactly what is served. Not part of
+ * the Worker: `npm run openapi` writes it to assets/admin/api/openapi.json, which the Worker
+ * serves at `GET /admin/api/openapi.json`, and a test holds that file equal to this.
  */
 import { toJsonSchema, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema'
 import * as v from 'valibot'
@@ -138,7 +139,7 @@ function operation(summary: string, options: { parameters?: Json[]; body?: Json;
   }
 }
 
-function buildDocument(): Json {
+export function openApiDocument(): Json {
   const openid = parameters('path', OpenidParam)
   const failedId = parameters('path', FailedIdParam)
   const previewBody = schemaOf(PreviewBody, INPUT)
@@ -353,11 +354,4 @@ function buildDocument(): Json {
       },
     },
   }
-}
-
-let document: Json | null = null
-
-export function openApiDocument(): Json {
-  document ??= buildDocument()
-  return document
 }

@@ -2,7 +2,8 @@
  * `/wechat`: WeChat's URL check (GET) and every push (POST). Client mistakes become a short
  * plain-text 4xx; a setting the operator has not configured becomes a 500 naming it.
  */
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
 import { bodyLimit } from 'hono/body-limit'
 import {
   DEFAULT_MAX_AGE_SECONDS,
