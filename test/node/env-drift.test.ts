@@ -32,14 +32,14 @@ describe('Env and wrangler.toml', () => {
   it('declare the same bindings, of the same types', () => {
     const generated = wranglerTypes()
     // The comparison is not vacuous: it saw every binding.
-    for (const binding of ['RULES: KVNamespace', 'CACHE: KVNamespace', 'DB: D1Database', 'CONVERSATIONS: DurableObjectNamespace']) {
+    for (const binding of ['RULES: KVNamespace', 'CACHE: KVNamespace', 'DB: D1Database', 'CONVERSATIONS: DurableObjectNamespace', 'ASSETS: Fetcher']) {
       expect(generated).toContain(binding)
     }
     expect(envDrift(generated, envSource)).toEqual([])
   })
 
   it('catch a binding left out of either, or of another type', () => {
-    const generated = `interface Env {\n\t\tRULES: KVNamespace;\n\t\tCACHE: KVNamespace;\n\t\tQUEUE: Queue;\n\t\tCONVERSATIONS: DurableObjectNamespace<import("../src/index").Conversation>;\n\t\tDB: R2Bucket;\n\t\tCAMPAIGNS: Queue;\n\t\tWECHAT_APPID: string;\n\t\tWECHAT_API_BASE: string;\n\t}`
+    const generated = `interface Env {\n\t\tRULES: KVNamespace;\n\t\tCACHE: KVNamespace;\n\t\tQUEUE: Queue;\n\t\tCONVERSATIONS: DurableObjectNamespace<import("../src/index").Conversation>;\n\t\tDB: R2Bucket;\n\t\tCAMPAIGNS: Queue;\n\t\tASSETS: Fetcher;\n\t\tWECHAT_APPID: string;\n\t\tWECHAT_API_BASE: string;\n\t}`
     expect(envDrift(generated, envSource)).toEqual([
       'wrangler.toml declares QUEUE (Queue), which Env in src/env.ts lacks',
       'DB is R2Bucket in wrangler.toml but D1Database in Env',
