@@ -59,6 +59,8 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Ser
   const args = [WRANGLER, 'dev', ...(options.config ? ['--config', options.config] : [])]
   args.push('--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', String(await freePort()))
   args.push('--persist-to', options.persistTo, '--show-interactive-dev-session=false')
+  // Only the settings given here: a developer's .dev.vars (npm start writes one) never leaks in.
+  args.push('--env-file', '/dev/null')
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`)
   return startService({
     name: options.name,

@@ -1,8 +1,9 @@
 /**
  * A new Conversation object creates its tables from the current schema in one script; one
  * created before that replayed every migration. Both must leave the same database: the same
- * tables with the same columns (name, type, not-null, default, key), the same triggers, and no
- * index the other lacks — or an object would behave differently by when it was created.
+ * tables with the same columns (name, type, not-null, default, key) and storage (rowid or
+ * WITHOUT ROWID), the same triggers, and no index the other lacks — or an object would
+ * behave differently by when it was created.
  */
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
@@ -16,13 +17,16 @@ type Shape = Record<string, unknown>
 function shapeOf(sql: SqlStorage): Shape {
   const objects = sql
     .exec<{ type: string; name: string; tbl_name: string; sql: string | null }>(
-      "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+      "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY type, name",
     )
     .toArray()
   const shape: Shape = {}
   for (const object of objects) {
     if (object.type === 'table') {
-      shape[`table ${object.name}`] = sql.exec(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info('${object.name}') ORDER BY cid`).toArray()
+      shape[`table ${object.name}`] = {
+        columns: sql.exec(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info('${object.name}') ORDER BY cid`).toArray(),
+        withoutRowid: /\)\s*WITHOUT ROWID\s*$/i.test(object.sql ?? ''),
+      }
     } else {
       // Triggers and indexes by their statement, spaces and IF NOT EXISTS aside.
       shape[`${object.type} ${object.name}`] = (object.sql ?? '').replace(/IF NOT EXISTS /g, '').replace(/\s+/g, ' ')
@@ -40,4 +44,42 @@ it('the current schema is what the migrations leave', async () => {
   const [fresh, replayed] = [await build(false), await build(true)]
   expect(Object.keys(fresh).length).toBeGreaterThan(10)
   expect(fresh).toEqual(replayed)
+})
+
+it('an object of schema 7 keeps every row through schema 8’s rebuild, and its journal triggers', async () => {
+  const stub = env.CONVERSATIONS.getByName(uniqueOpenid()) as DurableObjectStub<Conversation>
+  const tables = ['seen', 'record_journal', 'rule_memory', 'subscriptions', 'campaign_sends', 'meta']
+  const rowsOf = (sql: SqlStorage) => Object.fromEntries(tables.map((table) => [table, sql.exec(`SELECT * FROM ${table} ORDER BY 1`).toArray()]))
+  const before = await runInDurableObject(stub, (_instance, state) => {
+    const sql = state.storage.sql
+    state.storage.transactionSync(() => {
+      migrate(sql, 7)
+      sql.exec("INSERT INTO seen VALUES ('msg:1', 'text', '你好', '1', 'hello', 0, 1000, 'v1')")
+      sql.exec("INSERT INTO record_journal (ref, event, seq, since) VALUES ('in:msg:1', '{}', 1, 1000)")
+      sql.exec("INSERT INTO rule_memory VALUES ('unmatched', 2)")
+      sql.exec("INSERT INTO subscriptions (template_id, openid, grants, status, updated_at) VALUES ('tpl', 'o', 1, 'accept', 1000)")
+      sql.exec("INSERT INTO campaign_sends VALUES ('c1', 'sent', 0, 1000)")
+      sql.exec("INSERT OR REPLACE INTO meta VALUES ('scope', '')")
+    })
+    return rowsOf(sql)
+  })
+  // The next call finds schema 7 and migrates.
+  await stub.state()
+  const after = await runInDurableObject(stub, (_instance, state) => {
+    const sql = state.storage.sql
+    const rows = rowsOf(sql)
+    // The triggers came back: a new reply is journaled.
+    sql.exec("INSERT INTO outbox (openid, dedup_key, part, reply, status, next_attempt_at, created_at, updated_at) VALUES ('o', 'msg:2', 1, '{}', 'pending', 0, 2000, 2000)")
+    const journaled = sql.exec<{ ref: string }>("SELECT ref FROM record_journal WHERE ref LIKE 'out:%'").toArray()
+    return { rows, journaled, shape: shapeOf(sql) }
+  })
+  expect(after.rows).toEqual(before)
+  expect(before.subscriptions).toHaveLength(1)
+  expect(after.journaled).toHaveLength(1)
+  const fresh = await runInDurableObject(env.CONVERSATIONS.getByName(uniqueOpenid()) as DurableObjectStub<Conversation>, (_instance, state) => {
+    state.storage.transactionSync(() => migrate(state.storage.sql))
+    return shapeOf(state.storage.sql)
+  })
+  expect(after.shape).toEqual(fresh)
+  expect(after.shape['table seen']).toMatchObject({ withoutRowid: true })
 })
