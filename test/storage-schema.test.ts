@@ -2,7 +2,7 @@
  * A new Conversation object creates its tables from the current schema in one script; one
  * created before that replayed every migration. Both must leave the same database: the same
  * tables with the same columns (name, type, not-null, default, key) and storage (rowid or
- * WITHOUT ROWID), the same triggers, and no index the other lacks — or an object would
+ * WITHOUT ROWID, AUTOINCREMENT or not), the same triggers, and no index the other lacks — or an object would
  * behave differently by when it was created.
  */
 import { env } from 'cloudflare:workers'
@@ -26,6 +26,7 @@ function shapeOf(sql: SqlStorage): Shape {
       shape[`table ${object.name}`] = {
         columns: sql.exec(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info('${object.name}') ORDER BY cid`).toArray(),
         withoutRowid: /\)\s*WITHOUT ROWID\s*$/i.test(object.sql ?? ''),
+        autoincrement: /\bAUTOINCREMENT\b/i.test(object.sql ?? ''),
       }
     } else {
       // Triggers and indexes by their statement, spaces and IF NOT EXISTS aside.
@@ -48,7 +49,7 @@ it('the current schema is what the migrations leave', async () => {
 
 it('an object of schema 7 keeps every row through schema 8’s rebuild, and its journal triggers', async () => {
   const stub = env.CONVERSATIONS.getByName(uniqueOpenid()) as DurableObjectStub<Conversation>
-  const tables = ['seen', 'record_journal', 'rule_memory', 'subscriptions', 'campaign_sends', 'meta']
+  const tables = ['seen', 'record_journal', 'rule_memory', 'subscriptions', 'campaign_sends', 'meta', 'window_events']
   const rowsOf = (sql: SqlStorage) => Object.fromEntries(tables.map((table) => [table, sql.exec(`SELECT * FROM ${table} ORDER BY 1`).toArray()]))
   const before = await runInDurableObject(stub, (_instance, state) => {
     const sql = state.storage.sql
@@ -60,6 +61,7 @@ it('an object of schema 7 keeps every row through schema 8’s rebuild, and its 
       sql.exec("INSERT INTO subscriptions (template_id, openid, grants, status, updated_at) VALUES ('tpl', 'o', 1, 'accept', 1000)")
       sql.exec("INSERT INTO campaign_sends VALUES ('c1', 'sent', 0, 1000)")
       sql.exec("INSERT OR REPLACE INTO meta VALUES ('scope', '')")
+      sql.exec("INSERT INTO window_events (at, kind) VALUES (1000, 'message'), (1000, 'sent')")
     })
     return rowsOf(sql)
   })

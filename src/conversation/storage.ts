@@ -166,8 +166,11 @@ DROP INDEX IF EXISTS record_journal_seq;
  * 8: the tables keyed by text are WITHOUT ROWID: the key is the table itself rather than an
  * index beside it, so an insert writes one row where it wrote two (`npm run bench -- --only
  * bill`), and a new object's database has six fewer b-trees to create — which is most of
- * what a user's first message costs the object. Each table is rebuilt (one user's rows, tens
- * at most); the journal's triggers go with the tables they write and come back unchanged.
+ * what a user's first message costs the object. `window_events` loses AUTOINCREMENT, whose
+ * counter is one more row written per event: its ids only order events of the same instant,
+ * and a new row's id is still above every row there is. Each table is rebuilt (one user's
+ * rows, tens at most); the journal's triggers go with the tables they write and come back
+ * unchanged.
  */
 const V8 = `
 DROP TRIGGER IF EXISTS outbox_journal_insert;
@@ -235,6 +238,16 @@ CREATE TABLE meta_v8 (
 INSERT INTO meta_v8 SELECT key, value FROM meta;
 DROP TABLE meta;
 ALTER TABLE meta_v8 RENAME TO meta;
+CREATE TABLE window_events_v8 (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  remaining INTEGER,
+  closes_at INTEGER
+);
+INSERT INTO window_events_v8 SELECT id, at, kind, remaining, closes_at FROM window_events;
+DROP TABLE window_events;
+ALTER TABLE window_events_v8 RENAME TO window_events;
 CREATE TRIGGER outbox_journal_insert AFTER INSERT ON outbox BEGIN
   INSERT OR REPLACE INTO record_journal (ref, seq, since)
     VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
@@ -300,7 +313,7 @@ CREATE TABLE outbox (
   manual INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE window_events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,
   kind TEXT NOT NULL,
   remaining INTEGER,
