@@ -18,9 +18,9 @@ import type { InboundEvent, OutboundEvent, RecordEvent, WindowEvent } from '../s
 import { failedQuery, listFailed } from '../src/record/failed'
 import { appidsQuery, pruneRecord, pruneSteps } from '../src/record/retention'
 import { latencyBucket, percentileOf } from '../src/record/latency'
-import type { Statement } from '../src/record/sql'
+import { prepare, type Statement } from '../src/record/sql'
 import { getStats, MAX_STATS_DAYS, statsQueries, statsRange } from '../src/record/stats'
-import { writeRecord } from '../src/record/write'
+import { recordStatements, writeRecord } from '../src/record/write'
 import { uniqueAppid, uniqueOpenid } from './fake-wechat-client'
 
 const db = env.DB
@@ -169,6 +169,28 @@ describe('writing the record', () => {
       ['out', 'sent'],
       ['in', 'received'],
     ])
+  })
+
+  it('writes the conversation once for a message and the window its batch reports', async () => {
+    const appid = uniqueAppid()
+    const openid = uniqueOpenid()
+    const remaining = () => count('SELECT window_remaining AS n FROM conversations WHERE appid = ? AND openid = ?', appid, openid)
+    const push = inbound(appid, openid, NOW - 1000, 'hi')
+    const statements = recordStatements([push, outbound(appid, openid, 1, push.key, push.at), windowEvent(appid, openid, NOW, { remaining: 3 })])
+    const results = await db.batch(statements.map((s) => prepare(db, s)))
+    // The report's own statement finds its window already there: no row written twice.
+    expect(results.at(-1)!.meta.rows_written).toBe(0)
+    expect(await remaining()).toBe(3)
+
+    // A replay whose message D1 already has, with the window moved on: the report writes it.
+    await writeRecord(db, [push, windowEvent(appid, openid, NOW + 1000, { remaining: 2, pending: 1 })])
+    expect(await remaining()).toBe(2)
+    expect(await count('SELECT pending AS n FROM conversations WHERE appid = ? AND openid = ?', appid, openid)).toBe(1)
+
+    // A new message with an older report: the message counts, the newer window stays.
+    await writeRecord(db, [inbound(appid, openid, NOW + 2000, 'again'), windowEvent(appid, openid, NOW + 500, { remaining: 5 })])
+    expect(await remaining()).toBe(2)
+    expect((await listConversations(db, { appid, limit: 10, now: NOW })).items[0]).toMatchObject({ lastText: 'again' })
   })
 
   it('keeps the newest window report', async () => {

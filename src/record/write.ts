@@ -42,14 +42,31 @@ export function unmatchedKey(text: string): string {
 /** ?1 is the appid and ?2 the message id in every inbound statement. */
 const NEW_MESSAGE = 'NOT EXISTS (SELECT 1 FROM messages WHERE appid = ?1 AND id = ?2)'
 
-const CONVERSATION_SEEN = `
-INSERT INTO conversations (appid, openid, first_at, last_at, last_text, unmatched)
-SELECT ?1, ?3, ?4, ?4, ?5, ?6 WHERE ${NEW_MESSAGE}
-ON CONFLICT (appid, openid) DO UPDATE SET
+/** The conversation's columns a new inbound message moves. */
+const SEEN_UPDATE = `
   first_at = min(first_at, excluded.first_at),
   last_text = CASE WHEN excluded.last_at >= last_at OR last_text IS NULL THEN excluded.last_text ELSE last_text END,
   last_at = max(last_at, excluded.last_at),
   unmatched = unmatched + excluded.unmatched`
+
+const CONVERSATION_SEEN = `
+INSERT INTO conversations (appid, openid, first_at, last_at, last_text, unmatched)
+SELECT ?1, ?3, ?4, ?4, ?5, ?6 WHERE ${NEW_MESSAGE}
+ON CONFLICT (appid, openid) DO UPDATE SET${SEEN_UPDATE}`
+
+const WINDOW_COLUMNS = ['window_remaining', 'window_closes_at', 'pending', 'failed'] as const
+
+/**
+ * As CONVERSATION_SEEN, with the window its batch reports (?7–?11): the row is written once,
+ * and WINDOW, which still follows, finds nothing to change. A report older than the stored
+ * one changes nothing, as in WINDOW.
+ */
+const CONVERSATION_SEEN_WITH_WINDOW = `
+INSERT INTO conversations (appid, openid, first_at, last_at, last_text, unmatched, ${WINDOW_COLUMNS.join(', ')}, window_at)
+SELECT ?1, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE ${NEW_MESSAGE}
+ON CONFLICT (appid, openid) DO UPDATE SET${SEEN_UPDATE},
+  ${WINDOW_COLUMNS.map((c) => `${c} = CASE WHEN excluded.window_at >= window_at THEN excluded.${c} ELSE ${c} END`).join(',\n  ')},
+  window_at = max(window_at, excluded.window_at)`
 
 const RULE_HIT = `
 INSERT INTO rule_daily (appid, day, rule_id, hits)
@@ -131,23 +148,32 @@ ON CONFLICT (appid, id) DO UPDATE SET
 WHERE excluded.updated_at > messages.updated_at
    OR (excluded.updated_at = messages.updated_at AND ${STATUS_RANK('excluded.status')} > ${STATUS_RANK('messages.status')})`
 
+/**
+ * The window report on its own: taken unless it is older than the stored one, and not
+ * written at all when the row already holds it (the batch's inbound message wrote it).
+ */
 const WINDOW = `
-INSERT INTO conversations (appid, openid, first_at, last_at, window_remaining, window_closes_at, pending, failed, window_at)
+INSERT INTO conversations (appid, openid, first_at, last_at, ${WINDOW_COLUMNS.join(', ')}, window_at)
 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?3)
 ON CONFLICT (appid, openid) DO UPDATE SET
-  window_remaining = excluded.window_remaining,
-  window_closes_at = excluded.window_closes_at,
-  pending = excluded.pending,
-  failed = excluded.failed,
+  ${WINDOW_COLUMNS.map((c) => `${c} = excluded.${c}`).join(',\n  ')},
   window_at = excluded.window_at
-WHERE excluded.window_at >= conversations.window_at`
+WHERE excluded.window_at >= conversations.window_at
+  AND (conversations.window_at, ${WINDOW_COLUMNS.map((c) => `conversations.${c}`).join(', ')})
+      IS NOT (excluded.window_at, ${WINDOW_COLUMNS.map((c) => `excluded.${c}`).join(', ')})`
 
-export function inboundStatements(event: InboundEvent): Statement[] {
+/** `window`: the batch's window report, written with the conversation's row. */
+export function inboundStatements(event: InboundEvent, window?: WindowEvent): Statement[] {
   const { appid, key, openid, at } = event
   const text = bounded(event.text, TEXT_CHARS)
   const day = dayOf(at)
   const unmatched = event.unmatched ? 1 : 0
-  const statements = [statement(CONVERSATION_SEEN, [appid, key, openid, at, text, unmatched])]
+  const seen = [appid, key, openid, at, text, unmatched]
+  const statements = [
+    window === undefined
+      ? statement(CONVERSATION_SEEN, seen)
+      : statement(CONVERSATION_SEEN_WITH_WINDOW, [...seen, window.remaining, window.closesAt, window.pending, window.failed, window.at]),
+  ]
   if (event.ruleId !== null) statements.push(statement(RULE_HIT, [appid, key, day, event.ruleId]))
   if (event.unmatched) {
     const question = unmatchedKey(event.text)
@@ -233,10 +259,13 @@ export function windowStatement(event: WindowEvent): Statement {
 
 /** The statements for `events`, in order: later events see what earlier ones wrote. */
 export function recordStatements(events: readonly RecordEvent[]): Statement[] {
+  // A batch comes from one user's object and ends with their window (journal.ts): the
+  // inbound messages' conversation rows carry it, so the row is written once.
+  const windowOf = (openid: string) => events.find((e): e is WindowEvent => e.type === 'window' && e.openid === openid)
   return events.flatMap((event) => {
     switch (event.type) {
       case 'inbound':
-        return inboundStatements(event)
+        return inboundStatements(event, windowOf(event.openid))
       case 'outbound':
         return outboundStatements(event)
       case 'window':
