@@ -79,10 +79,13 @@ export async function startLocal(): Promise<LocalService> {
     }
     rmSync(state, { recursive: true, force: true })
   }
+  // npm start prints the console's URL, then the token on a line of its own: wait for both
+  // (they can arrive in separate chunks).
+  const TOKEN = /sign in with the local ADMIN_TOKEN from \.dev\.vars: (\S+)/
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setInterval(() => {
-        if (output.includes(`Console: ${url}/admin`)) {
+        if (output.includes(`Console: ${url}/admin`) && TOKEN.test(output)) {
           clearInterval(timer)
           resolve()
         }
@@ -96,7 +99,7 @@ export async function startLocal(): Promise<LocalService> {
     await stop()
     throw error
   }
-  const token = /sign in with the local ADMIN_TOKEN from \.dev\.vars: (\S+)/.exec(output)?.[1]
+  const token = TOKEN.exec(output)?.[1]
   if (!token) throw new Error(`npm start printed no ADMIN_TOKEN:\n${output}`)
   return { url, api: `http://127.0.0.1:${apiPort}`, token, output: () => output, stop }
 }
