@@ -63,8 +63,8 @@ export async function startLocal(): Promise<LocalService> {
   const inspectorPort = await freePort()
   const state = mkdtempSync(join(tmpdir(), 'kefu-browser-'))
   const start: ChildProcess = spawn(
-    'npx',
-    ['tsx', 'scripts/start.ts', '--port', String(port), '--api-port', String(apiPort), '--inspector-port', String(inspectorPort), '--persist-to', state],
+    process.execPath,
+    ['--import', 'tsx', 'scripts/start.ts', '--port', String(port), '--api-port', String(apiPort), '--inspector-port', String(inspectorPort), '--persist-to', state],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   )
   let output = ''

@@ -30,7 +30,7 @@ describe('npm start + npm run chat', () => {
     port = await freePort()
     apiPort = await freePort()
     const inspectorPort = await freePort()
-    start = spawn('npx', ['tsx', 'scripts/start.ts', '--port', String(port), '--api-port', String(apiPort), '--inspector-port', String(inspectorPort), '--persist-to', state, '--dev-vars', devVars], {
+    start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--port', String(port), '--api-port', String(apiPort), '--inspector-port', String(inspectorPort), '--persist-to', state, '--dev-vars', devVars], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -67,8 +67,8 @@ describe('npm start + npm run chat', () => {
   /** `npm run chat`, with `input` typed at its prompt when given. */
   function chatWith(input: string | undefined, ...args: string[]): string {
     const result = spawnSync(
-      'npx',
-      ['tsx', 'scripts/chat.ts', '--url', `http://127.0.0.1:${port}`, '--api', `http://127.0.0.1:${apiPort}`, '--dev-vars', devVars, ...args],
+      process.execPath,
+      ['--import', 'tsx', 'scripts/chat.ts', '--url', `http://127.0.0.1:${port}`, '--api', `http://127.0.0.1:${apiPort}`, '--dev-vars', devVars, ...args],
       { cwd: root, encoding: 'utf8', timeout: 60_000, input },
     )
     expect(result.status, result.stderr).toBe(0)
@@ -160,7 +160,7 @@ describe('npm start + npm run chat', () => {
       edited,
       JSON.stringify({ rules: [{ id: 'edited', when: { text: ['1'] }, reply: { type: 'text', text: '规则已更新' } }] }),
     )
-    const pushed = spawnSync('npx', ['tsx', 'scripts/rules-push.ts', edited, '--local', '--persist-to', state], {
+    const pushed = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/rules-push.ts', edited, '--local', '--persist-to', state], {
       cwd: root,
       encoding: 'utf8',
       timeout: 60_000,

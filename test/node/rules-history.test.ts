@@ -22,7 +22,7 @@ function run(command: string, args: string[]): { status: number | null; stdout: 
 
 /** `npm run <name> -- …`, without npm's own lines: the script through tsx. */
 function script(name: string, ...args: string[]): string {
-  const result = run('npx', ['tsx', `scripts/${name}.ts`, ...args])
+  const result = run(process.execPath, ['--import', 'tsx', `scripts/${name}.ts`, ...args])
   expect(result.status, `${name}: ${result.stderr}\n${result.stdout.toString()}`).toBe(0)
   return result.stdout.toString()
 }
