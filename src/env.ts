@@ -3,6 +3,8 @@
  * or malformed, with a reason that names the setting and never shows its value.
  */
 import type { Conversation } from './conversation/conversation'
+import type { Sessions } from './console/sessions'
+import type { RulePublisher } from './rules/publisher'
 import type { CampaignTask } from './subscribe/campaign-task'
 import { settingLabel } from './app-settings'
 import { CHECKS, type SettingName } from './setting-checks'
@@ -43,6 +45,10 @@ export interface Env {
   RULES: KVNamespace
   CACHE: KVNamespace
   CONVERSATIONS: DurableObjectNamespace<Conversation>
+  /** Console sessions and failed sign-ins, in one object named `console` (console/sessions.ts). */
+  SESSIONS: DurableObjectNamespace<Sessions>
+  /** Serialises each mini program's rule publishes (rules/publisher.ts). */
+  RULE_PUBLISHER: DurableObjectNamespace<RulePublisher>
   /** The operator's record across users: conversations, messages, rule hits (migrations/). */
   DB: D1Database
   /** The fan-out of subscribe campaigns: this Worker produces and consumes it. */
@@ -59,7 +65,7 @@ declare global {
     interface Env extends WorkerEnv {}
     interface GlobalProps {
       mainModule: typeof import('./index')
-      durableNamespaces: 'Conversation'
+      durableNamespaces: 'Conversation' | 'Sessions' | 'RulePublisher'
     }
   }
 }
