@@ -3,7 +3,7 @@
  * or malformed, with a reason that names the setting and never shows its value.
  */
 import type { Conversation } from './conversation/conversation'
-import type { Sessions } from './console/sessions'
+import type { Sessions } from './auth/sessions'
 import type { RulePublisher } from './rules/publisher'
 import type { CampaignTask } from './subscribe/campaign-task'
 import { settingLabel } from './app-settings'
@@ -45,7 +45,7 @@ export interface Env {
   RULES: KVNamespace
   CACHE: KVNamespace
   CONVERSATIONS: DurableObjectNamespace<Conversation>
-  /** Console sessions and failed sign-ins, in one object named `console` (console/sessions.ts). */
+  /** Console sessions and failed sign-ins, in one object named `console` (auth/sessions.ts). */
   SESSIONS: DurableObjectNamespace<Sessions>
   /** Serialises each mini program's rule publishes (rules/publisher.ts). */
   RULE_PUBLISHER: DurableObjectNamespace<RulePublisher>

@@ -9,7 +9,7 @@ import { consumeCampaigns } from './subscribe/campaign-queue'
 import type { CampaignTask } from './subscribe/campaign-task'
 
 export { Conversation } from './conversation/conversation'
-export { Sessions } from './console/sessions'
+export { Sessions } from './auth/sessions'
 export { RulePublisher } from './rules/publisher'
 
 export default { fetch: app.fetch, scheduled, queue: consumeCampaigns } satisfies ExportedHandler<Env, CampaignTask>

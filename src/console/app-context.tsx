@@ -7,14 +7,19 @@ import type { Context } from 'hono'
 import { requireSetting, type Env } from '../env'
 import { langOf } from './lang'
 import { hrefOf } from './pages/parts'
-import { SignInPage } from './pages/sign-in'
+import { SignInPage, type SignInProblem } from './pages/sign-in'
 import { requireSession } from './session'
+import { unusableToken } from '../auth/admin-token'
 
 export type ConsoleEnv = { Bindings: Env }
 export type ConsoleContext = Context<ConsoleEnv>
 
-export const signInPage = (c: ConsoleContext, problem: 'wrong' | 'unset' | null = null) =>
-  c.html(<SignInPage lang={langOf(c)} problem={problem ?? (c.env.ADMIN_TOKEN ? null : 'unset')} />, 401)
+/** The sign-in page (401 unless told): the problem given, or what is wrong with ADMIN_TOKEN itself. */
+export function signInPage(c: ConsoleContext, problem: SignInProblem | null = null, status: 401 | 429 = 401) {
+  const unusable = unusableToken(c.env)
+  const shown = problem ?? (unusable ? { kind: unusable.status === 'missing' ? 'unset' : 'malformed' } as const : null)
+  return c.html(<SignInPage lang={langOf(c)} problem={shown} />, status)
+}
 
 /** Every page but sign-in: the session, or the sign-in page. */
 export const guard = requireSession((c) => signInPage(c))

@@ -53,14 +53,21 @@ const LOGIN_MAX_BYTES = 4096
 consoleApp.post('/admin/login', bodyLimit({ maxSize: LOGIN_MAX_BYTES, onError: (c) => c.text('too large', 413) }), async (c) => {
   const form = await c.req.parseBody()
   const token = typeof form.token === 'string' ? form.token : ''
-  if (!(await signIn(c, token, Date.now()))) return signInPage(c, c.env.ADMIN_TOKEN ? 'wrong' : 'unset')
-  return c.redirect('/admin', 303)
+  const outcome = await signIn(c, token, Date.now())
+  if (outcome.outcome === 'ok') return c.redirect('/admin', 303)
+  if (outcome.outcome === 'locked') {
+    c.header('retry-after', String(outcome.retryAfterSeconds))
+    return signInPage(c, { kind: 'locked', minutes: Math.ceil(outcome.retryAfterSeconds / 60) }, 429)
+  }
+  return signInPage(c, outcome.outcome === 'wrong' ? { kind: 'wrong' } : { kind: outcome.status === 'missing' ? 'unset' : 'malformed' })
 })
 
 consoleApp.post('/admin/app', guard, bodyLimit({ maxSize: LOGIN_MAX_BYTES, onError: (c) => c.text('too large', 413) }), chooseApp)
 
-consoleApp.post('/admin/logout', (c) => {
-  signOut(c)
+// `everywhere=1` (the status page's button) ends every session, this one included.
+consoleApp.post('/admin/logout', bodyLimit({ maxSize: LOGIN_MAX_BYTES, onError: (c) => c.text('too large', 413) }), async (c) => {
+  const form = await c.req.parseBody()
+  await signOut(c, form.everywhere === '1')
   return c.redirect('/admin', 303)
 })
 

@@ -1,13 +1,21 @@
 /**
  * Signing in to the console. The operator types ADMIN_TOKEN once; the browser then holds a
- * signed, expiring session cookie — HttpOnly (no script can read it), Secure, SameSite=Strict
- * (no other site's form or link carries it), scoped to /admin — never the token itself and
- * never a URL. Signed with the token: changing ADMIN_TOKEN signs everyone out.
+ * session cookie — HttpOnly (no script can read it), Secure, SameSite=Strict (no other site's
+ * form or link carries it), scoped to /admin — never the token itself and never a URL.
+ *
+ * The cookie holds a random session id, signed with a key derived from the token for this
+ * one purpose (HKDF): a stolen cookie says nothing that helps guess the token offline, and
+ * changing ADMIN_TOKEN signs everyone out. The Sessions object (auth/sessions.ts) knows which
+ * ids are open, so signing out ends the session on the server — a copied cookie stops
+ * working with it — and "sign out everywhere" ends them all.
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
-import { timingSafeEqual } from 'hono/utils/buffer'
+import { clientAddress, tryAdminToken, unusableToken, type UnusableToken } from '../auth/admin-token'
+import { sessionsOf } from '../auth/sessions'
 import type { Env } from '../env'
+import { log } from '../log'
+import { toBase64, toHex, utf8 } from '../wechat/bytes'
 
 export const SESSION_COOKIE = 'kefu_session'
 /** A working day: the operator signs in again the next morning. */
@@ -15,33 +23,49 @@ export const SESSION_SECONDS = 12 * 60 * 60
 
 type ConsoleContext = Context<{ Bindings: Env }>
 
-/** True and a session cookie set when `token` is the admin token; false otherwise (or unset). */
-export async function signIn(c: ConsoleContext, token: string, now: number): Promise<boolean> {
-  const expected = c.env.ADMIN_TOKEN
-  if (!expected || token === '' || !(await timingSafeEqual(token, expected))) return false
+const COOKIE_OPTIONS = { path: '/admin', httpOnly: true, secure: true, sameSite: 'Strict' } as const
+
+/** What a sign-in came to: a session, or why not. */
+export type SignIn = { outcome: 'ok' } | { outcome: 'wrong' } | { outcome: 'locked'; retryAfterSeconds: number } | UnusableToken
+
+/** Checks `token` at the console's door; on success a new session and its cookie. */
+export async function signIn(c: ConsoleContext, token: string, now: number): Promise<SignIn> {
+  const address = clientAddress(c.req.raw.headers)
+  const attempt = await tryAdminToken(c.env, address, token, now)
+  if (attempt.outcome !== 'ok') {
+    if (attempt.outcome === 'locked') log.warn('admin.locked', { door: 'console', address, retryAfter: attempt.retryAfterSeconds })
+    if (attempt.outcome === 'wrong') log.info('admin.refused', { door: 'console', address })
+    return attempt
+  }
+  const id = randomId()
   const expiresAt = now + SESSION_SECONDS * 1000
-  await setSignedCookie(c, SESSION_COOKIE, String(expiresAt), expected, {
-    path: '/admin',
-    httpOnly: true,
-    secure: true,
-    sameSite: 'Strict',
-    maxAge: SESSION_SECONDS,
-  })
-  return true
+  await sessionsOf(c.env).open(await sha256(id), expiresAt, now)
+  await setSignedCookie(c, SESSION_COOKIE, id, await sessionKey(c.env.ADMIN_TOKEN ?? ''), { ...COOKIE_OPTIONS, maxAge: SESSION_SECONDS })
+  log.info('console.signed_in', { address })
+  return attempt
 }
 
-export function signOut(c: ConsoleContext): void {
+/** Ends this browser's session (everywhere: every session) and forgets its cookie. */
+export async function signOut(c: ConsoleContext, everywhere: boolean): Promise<void> {
+  const id = await sessionIdOf(c)
   deleteCookie(c, SESSION_COOKIE, { path: '/admin', secure: true })
+  if (id === null) return
+  const sessions = sessionsOf(c.env)
+  if (everywhere) log.info('console.signed_out_everywhere', { sessions: await sessions.closeAll(Date.now()) })
+  else await sessions.close(await sha256(id))
 }
 
-/** Whether the request carries a session signed with today's token that has not expired. */
+/** Whether the request carries an open session: signed for today's token, not ended, not expired. */
 export async function hasSession(c: ConsoleContext, now: number): Promise<boolean> {
-  const secret = c.env.ADMIN_TOKEN
-  if (!secret) return false
-  const value = await getSignedCookie(c, secret, SESSION_COOKIE)
-  if (!value) return false
-  const expiresAt = Number(value)
-  return Number.isFinite(expiresAt) && expiresAt > now
+  const id = await sessionIdOf(c)
+  return id !== null && sessionsOf(c.env).isOpen(await sha256(id), now)
+}
+
+/** The session id of a cookie signed with today's key; null for none, a forged one, or an unusable token. */
+async function sessionIdOf(c: ConsoleContext): Promise<string | null> {
+  if (unusableToken(c.env)) return null
+  const value = await getSignedCookie(c, await sessionKey(c.env.ADMIN_TOKEN ?? ''), SESSION_COOKIE)
+  return value || null
 }
 
 /**
@@ -53,4 +77,38 @@ export function requireSession(signInPage: (c: ConsoleContext) => Response | Pro
     if (await hasSession(c, Date.now())) return next()
     return signInPage(c)
   }
+}
+
+// ---------------------------------------------------------------- keys and ids
+
+/** Derived once per token per isolate (HKDF costs a few microseconds, but every page asks). */
+const keys = new Map<string, Promise<ArrayBuffer>>()
+
+/** The cookie's signing key: HKDF-SHA-256 of the token, for this purpose only. */
+export function sessionKey(token: string): Promise<ArrayBuffer> {
+  let key = keys.get(token)
+  if (key === undefined) {
+    key = crypto.subtle
+      .importKey('raw', utf8.encode(token), 'HKDF', false, ['deriveBits'])
+      .then((base) =>
+        crypto.subtle.deriveBits(
+          { name: 'HKDF', hash: 'SHA-256', salt: utf8.encode('kefu-edge'), info: utf8.encode('console session cookie v1') },
+          base,
+          256,
+        ),
+      )
+    keys.clear()
+    keys.set(token, key)
+  }
+  return key
+}
+
+/** 32 random bytes, base64: what the cookie carries (signed cookies are URI-encoded). */
+function randomId(): string {
+  return toBase64(crypto.getRandomValues(new Uint8Array(32)))
+}
+
+/** What the Sessions object keeps of an id: its SHA-256, hex. */
+async function sha256(id: string): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8.encode(id))))
 }

@@ -1,29 +1,49 @@
 /**
- * The operator's bearer token, checked one way everywhere: the `/admin/*` guard and the
- * details `/healthz` shows an operator. Hono's bearer-auth compares hashes of the tokens, so
- * the check takes the same time whatever was sent.
+ * The operator's bearer token at the admin API, and the details `/healthz` shows an operator:
+ * both check it with tryAdminToken (auth/admin-token.ts), as the console's sign-in does.
+ * Hono's bearer-auth reads the header (401 without one, 400 when malformed); the token is
+ * then compared in constant time and the attempt counted for its address: a wrong one is
+ * a 401, and an address that keeps guessing gets 429 with `Retry-After`, whatever it sends.
  */
 import type { Context } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
-import { timingSafeEqual } from 'hono/utils/buffer'
+import { HTTPException } from 'hono/http-exception'
+import { clientAddress, tryAdminToken } from '../auth/admin-token'
 import { requireSetting, type Env } from '../env'
+import { log } from '../log'
 
 type AppContext = Context<{ Bindings: Env }>
 
-/** Without ADMIN_TOKEN every admin request answers 500 naming the setting. */
+/** Without a usable ADMIN_TOKEN every admin request answers 500 naming the setting. */
 export const requireAdmin = bearerAuth({
-  verifyToken: (token, c) => timingSafeEqual(token, requireSetting(c.env as Env, 'ADMIN_TOKEN')),
+  verifyToken: async (token, c: AppContext) => {
+    requireSetting(c.env, 'ADMIN_TOKEN')
+    const address = clientAddress(c.req.raw.headers)
+    const attempt = await tryAdminToken(c.env, address, token, Date.now())
+    if (attempt.outcome === 'locked') {
+      log.warn('admin.locked', { door: 'api', address, retryAfter: attempt.retryAfterSeconds })
+      throw new HTTPException(429, {
+        res: new Response('too many failed attempts: try again later', {
+          status: 429,
+          headers: { 'retry-after': String(attempt.retryAfterSeconds) },
+        }),
+      })
+    }
+    if (attempt.outcome === 'wrong') log.info('admin.refused', { door: 'api', address })
+    return attempt.outcome === 'ok'
+  },
 })
 
 const BEARER = /^Bearer +(\S+)$/
 
 /**
  * Whether the request carries the admin token. False, never an error, when the header is
- * absent or malformed or ADMIN_TOKEN is unset: the caller serves its public view instead.
+ * absent or malformed, ADMIN_TOKEN is unusable or the address is locked: the caller serves
+ * its public view instead.
  */
 export async function isAdmin(c: AppContext): Promise<boolean> {
-  const expected = c.env.ADMIN_TOKEN
   const sent = BEARER.exec(c.req.header('authorization') ?? '')?.[1]
-  if (!expected || !sent) return false
-  return timingSafeEqual(sent, expected)
+  if (!sent) return false
+  const attempt = await tryAdminToken(c.env, clientAddress(c.req.raw.headers), sent, Date.now())
+  return attempt.outcome === 'ok'
 }

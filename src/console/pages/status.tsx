@@ -19,6 +19,9 @@ const STRINGS: Strings<{
   rulesState: string
   ruleCount: string
   rejected: string
+  sessions: string
+  sessionsHint: string
+  signOutEverywhere: string
   states: Record<string, string>
 }> = {
   zh: {
@@ -36,6 +39,9 @@ const STRINGS: Strings<{
     rulesState: '状态',
     ruleCount: '规则数',
     rejected: '被拒绝的新版本',
+    sessions: '登录会话',
+    sessionsHint: '令牌可能泄露，或者有人离开团队时：结束所有浏览器上的控制台会话（包括这一个）。之后请更换 ADMIN_TOKEN。',
+    signOutEverywhere: '在所有设备上退出',
     states: { ok: '正常', missing: '未设置', malformed: '格式不对', invalid: '无效', unavailable: '读取失败', not_loaded: '未加载' },
   },
   en: {
@@ -53,6 +59,9 @@ const STRINGS: Strings<{
     rulesState: 'State',
     ruleCount: 'Rules',
     rejected: 'Rejected newer version',
+    sessions: 'Sessions',
+    sessionsHint: 'When the token may have leaked or someone leaves the team: end the console session in every browser, this one included. Then change ADMIN_TOKEN.',
+    signOutEverywhere: 'Sign out everywhere',
     states: { ok: 'ok', missing: 'missing', malformed: 'malformed', invalid: 'invalid', unavailable: 'unavailable', not_loaded: 'not loaded' },
   },
 }
@@ -155,6 +164,14 @@ export function StatusPage(props: { lang: Lang; report: HealthReport }) {
           </tbody>
         </table>
       </div>
+      <h2>{t.sessions}</h2>
+      <form method="post" action="/admin/logout">
+        <input type="hidden" name="everywhere" value="1" />
+        <p class="muted">{t.sessionsHint}</p>
+        <button type="submit" data-sign-out-everywhere>
+          {t.signOutEverywhere}
+        </button>
+      </form>
     </Layout>
   )
 }
