@@ -65,4 +65,14 @@ describe('the app switcher', () => {
     const { text } = await page('/admin/rules', `${session}; kefu_app=wx0000000000000000`)
     expect(text).toContain('rule-of-a')
   })
+
+  it('puts the page path in the switcher as text, whatever it holds ($` and $& included)', async () => {
+    for (const path of ['/admin/conversations/$%60', '/admin/conversations/$&', "/admin/conversations/$'x"]) {
+      const { text } = await page(path, session)
+      expect(text.match(/<html/g), path).toHaveLength(1)
+      expect(text.match(/data-app-switcher/g), path).toHaveLength(1)
+      const back = /<input type="hidden" name="back" value="([^"]*)"/.exec(text)?.[1]
+      expect(back, path).toBe(decodeURI(new URL(path, BASE).pathname).replaceAll('&', '&amp;').replaceAll("'", '&#39;'))
+    }
+  })
 })

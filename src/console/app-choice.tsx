@@ -6,6 +6,7 @@
  */
 import type { Context } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
+import { createContext } from 'hono/jsx'
 import { appEnv, appids, rootOf } from '../apps'
 import type { Env } from '../env'
 import type { Lang } from './lang'
@@ -13,9 +14,6 @@ import type { Lang } from './lang'
 type ConsoleContext = Context<{ Bindings: Env }>
 
 export const APP_COOKIE = 'kefu_app'
-
-/** Where the layout leaves room for the switcher (filled in by `withSwitcher`). */
-export const SWITCHER_SLOT = '<!--kefu-app-switcher-->'
 
 /** The chosen app's view of the bindings, or the Env as it is (the first app, or a stale choice). */
 export function chosenEnv(c: ConsoleContext): Env {
@@ -34,36 +32,43 @@ export async function chooseApp(c: ConsoleContext): Promise<Response> {
   return c.redirect(to, 303)
 }
 
-/**
- * The page with the switcher in its header's slot. The pages are rendered by each route; the
- * switcher needs the request (the apps, the choice, the path) that their components do not
- * get, so it is filled in here once a page is rendered rather than threaded through all of them.
- */
-export async function withSwitcher(c: ConsoleContext, lang: Lang): Promise<void> {
-  const apps = appids(rootOf(c.env))
-  // One app: nothing to pick, and the page goes out as rendered (the slot is an HTML comment).
-  if (apps.length < 2) return
-  const html = await c.res.text()
-  const switcher = switcherHtml(apps, c.env.WECHAT_APPID ?? '', c.req.path, lang)
-  const headers = new Headers(c.res.headers)
-  headers.delete('content-length')
-  c.res = new Response(html.replace(SWITCHER_SLOT, switcher), { status: c.res.status, headers })
+/** What the header's switcher shows: the apps, the one chosen, and the page to come back to. */
+export interface SwitcherProps {
+  apps: string[]
+  current: string
+  path: string
 }
 
-function switcherHtml(apps: string[], current: string, path: string, lang: Lang): string {
-  const label = lang === 'zh' ? '小程序' : 'Mini program'
-  const go = lang === 'zh' ? '切换' : 'Switch'
-  const options = apps.map((id) => <option value={id} selected={id === current}>{id}</option>)
-  return String(
+/**
+ * Handed to the layout by `renderPage()` (app-context.tsx): the pages are rendered by each route, and
+ * the switcher needs the request (the apps, the choice, the path) that their components do
+ * not get. Null with one app: nothing to pick, no switcher.
+ */
+export const SwitcherContext = createContext<SwitcherProps | null>(null)
+
+export function switcherOf(c: ConsoleContext): SwitcherProps | null {
+  const apps = appids(rootOf(c.env))
+  if (apps.length < 2) return null
+  return { apps, current: c.env.WECHAT_APPID ?? '', path: c.req.path }
+}
+
+export function AppSwitcher(props: SwitcherProps & { lang: Lang }) {
+  const label = props.lang === 'zh' ? '小程序' : 'Mini program'
+  const go = props.lang === 'zh' ? '切换' : 'Switch'
+  return (
     <form method="post" action="/admin/app" class="app-switcher" data-app-switcher>
       <label>
         {label}{' '}
         <select name="app" aria-label={label}>
-          {options}
+          {props.apps.map((id) => (
+            <option value={id} selected={id === props.current}>
+              {id}
+            </option>
+          ))}
         </select>
       </label>
-      <input type="hidden" name="back" value={path} />
+      <input type="hidden" name="back" value={props.path} />
       <button type="submit">{go}</button>
-    </form>,
+    </form>
   )
 }

@@ -4,6 +4,9 @@
  * app.tsx imports them.
  */
 import type { Context } from 'hono'
+import type { Child } from 'hono/jsx'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { SwitcherContext, switcherOf } from './app-choice'
 import { requireSetting, type Env } from '../env'
 import { langOf } from './lang'
 import { hrefOf } from './pages/parts'
@@ -14,11 +17,19 @@ import { unusableToken } from '../auth/admin-token'
 export type ConsoleEnv = { Bindings: Env }
 export type ConsoleContext = Context<ConsoleEnv>
 
+/**
+ * A console page as the browser gets it: rendered with what its layout needs from the request
+ * (the app switcher), which the page components themselves are not given.
+ */
+export function renderPage(c: ConsoleContext, content: Child, status: ContentfulStatusCode = 200) {
+  return c.html(<SwitcherContext.Provider value={switcherOf(c)}>{content}</SwitcherContext.Provider>, status)
+}
+
 /** The sign-in page (401 unless told): the problem given, or what is wrong with ADMIN_TOKEN itself. */
 export function signInPage(c: ConsoleContext, problem: SignInProblem | null = null, status: 401 | 429 = 401) {
   const unusable = unusableToken(c.env)
   const shown = problem ?? (unusable ? { kind: unusable.status === 'missing' ? 'unset' : 'malformed' } as const : null)
-  return c.html(<SignInPage lang={langOf(c)} problem={shown} />, status)
+  return renderPage(c, <SignInPage lang={langOf(c)} problem={shown} />, status)
 }
 
 /** Every page but sign-in: the session, or the sign-in page. */

@@ -12,13 +12,13 @@ import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { getStats } from '../record/stats'
 import { healthReport } from '../routes/health'
-import { chooseApp, chosenEnv, withSwitcher } from './app-choice'
+import { chooseApp, chosenEnv } from './app-choice'
 import { langOf } from './lang'
 import { OverviewPage } from './pages/overview'
 import { StatusPage } from './pages/status'
 import { campaignPages } from './routes-campaigns'
 import { recordPages } from './routes-records'
-import { appidOf, guard, signInPage, type ConsoleContext, type ConsoleEnv } from './app-context'
+import { appidOf, guard, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } from './app-context'
 import { rulePages } from './rules-routes'
 import { signIn, signOut } from './session'
 
@@ -40,7 +40,6 @@ async function consolePage(c: ConsoleContext, next: () => Promise<void>): Promis
   const refused = await sameOrigin(c, next)
   if (refused) return refused
   if (!c.res.headers.get('content-type')?.startsWith('text/html')) return
-  await withSwitcher(c, langOf(c))
   c.header('cache-control', 'no-store')
   c.header('content-security-policy', CSP)
   c.header('referrer-policy', 'no-referrer')
@@ -73,10 +72,10 @@ consoleApp.post('/admin/logout', bodyLimit({ maxSize: LOGIN_MAX_BYTES, onError: 
 
 consoleApp.get('/admin', guard, async (c) => {
   const stats = await getStats(c.env.DB, appidOf(c), Date.now(), 14)
-  return c.html(<OverviewPage lang={langOf(c)} stats={stats} />)
+  return renderPage(c, <OverviewPage lang={langOf(c)} stats={stats} />)
 })
 
-consoleApp.get('/admin/status', guard, async (c) => c.html(<StatusPage lang={langOf(c)} report={await healthReport(c.env)} />))
+consoleApp.get('/admin/status', guard, async (c) => renderPage(c, <StatusPage lang={langOf(c)} report={await healthReport(c.env)} />))
 
 consoleApp.route('/', rulePages)
 

@@ -13,7 +13,7 @@ import { CampaignParam, CampaignTargetsQuery } from '../routes/admin-api-schemas
 import { parseCampaignMessage, startCampaign, templateReach } from '../subscribe/campaign-start'
 import { campaignList, campaignView, readCampaign, targetPage } from '../subscribe/campaign-store'
 import { TEMPLATE_ID } from '../wechat/body-check'
-import { appidOf, back, guard, type ConsoleContext, type ConsoleEnv } from './app-context'
+import { appidOf, back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './app-context'
 import { campaignBodyOf, campaignFormOf, EMPTY_FORM, problemField, type CampaignForm } from './campaign-form'
 import { langOf } from './lang'
 import { CAMPAIGN_OUTCOMES, CAMPAIGNS_PATH, CampaignPage, CampaignsPage } from './pages/campaigns'
@@ -33,7 +33,7 @@ async function listPage(c: ConsoleContext, form: CampaignForm, problems: string[
   const appid = appidOf(c)
   const [reach, rows] = await Promise.all([templateReach(c.env, appid), campaignList(c.env.DB, appid, LISTED)])
   const campaigns = await Promise.all(rows.map((row) => campaignView(c.env.DB, row)))
-  return c.html(
+  return renderPage(c, 
     <CampaignsPage
       lang={langOf(c)}
       reach={reach}
@@ -47,7 +47,7 @@ async function listPage(c: ConsoleContext, form: CampaignForm, problems: string[
 }
 
 const problemPage = (c: ConsoleContext, status: 400 | 404, problem: Problem) =>
-  c.html(<ProblemPage lang={langOf(c)} section="campaigns" problem={problem} back={CAMPAIGNS_PATH} />, status)
+  renderPage(c, <ProblemPage lang={langOf(c)} section="campaigns" problem={problem} back={CAMPAIGNS_PATH} />, status)
 
 campaignPages.get(CAMPAIGNS_PATH, guard, (c) => {
   // "Start a campaign" from a template's row fills its id in.
@@ -83,7 +83,7 @@ campaignPages.get(`${CAMPAIGNS_PATH}/:id`, guard, async (c) => {
   const { limit } = query.output
   const [campaign, targets] = await Promise.all([campaignView(c.env.DB, row), targetPage(c.env.DB, appid, id, cursor ?? '', limit)])
   const last = targets.length === limit ? targets[targets.length - 1] : undefined
-  return c.html(
+  return renderPage(c, 
     <CampaignPage
       lang={langOf(c)}
       campaign={campaign}

@@ -17,7 +17,7 @@ import { ConversationsQuery, FailedIdParam, FailedQuery, ManualReplyBody, Messag
 import { readBounded } from '../routes/body'
 import { MAX_TEXT_BYTES } from '../rules/schema'
 import { conversationOf } from '../apps'
-import { appidOf, back, guard, signInPage, type ConsoleContext, type ConsoleEnv } from './app-context'
+import { appidOf, back, guard, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } from './app-context'
 import type { Section } from './layout'
 import { langOf } from './lang'
 import { ConversationPage, REPLY_OUTCOMES, type ReplyOutcome } from './pages/conversation'
@@ -38,7 +38,7 @@ function queryOf(c: ConsoleContext, keys: readonly string[]): Record<string, str
 }
 
 const problemPage = (c: ConsoleContext, status: 400 | 404, section: Section, problem: Problem, backTo: string) =>
-  c.html(<ProblemPage lang={langOf(c)} section={section} problem={problem} back={backTo} />, status)
+  renderPage(c, <ProblemPage lang={langOf(c)} section={section} problem={problem} back={backTo} />, status)
 
 /** The outcome of a reply by hand, for the notice on the conversation's page. */
 type ReplyAnswer = { done: ReplyOutcome } | { problem: ReplyOutcome; errcode?: string }
@@ -76,7 +76,7 @@ recordPages.get(CONVERSATIONS_PATH, guard, async (c) => {
   if (!query.success) return problemPage(c, 400, 'conversations', 'bad_cursor', CONVERSATIONS_PATH)
   const { cursor, filter, limit } = query.output
   const list = await listConversations(c.env.DB, { appid: appidOf(c), limit, now: Date.now(), ...(filter ? { filter } : {}), ...(cursor ? { after: cursor } : {}) })
-  return c.html(<ConversationsPage lang={langOf(c)} list={list} filter={filter ?? null} paged={cursor !== undefined} />)
+  return renderPage(c, <ConversationsPage lang={langOf(c)} list={list} filter={filter ?? null} paged={cursor !== undefined} />)
 })
 
 recordPages.get(`${CONVERSATIONS_PATH}/:openid`, async (c, next) => {
@@ -96,7 +96,7 @@ recordPages.get(`${CONVERSATIONS_PATH}/:openid`, async (c, next) => {
   ])
   if (!detail) return problemPage(c, 404, 'conversations', 'no_conversation', CONVERSATIONS_PATH)
   const outcome = outcomeOf((key) => c.req.query(key), REPLY_OUTCOMES)
-  return c.html(<ConversationPage lang={langOf(c)} detail={detail} subscriptions={subscriptions} outcome={outcome} paged={cursor !== undefined} />)
+  return renderPage(c, <ConversationPage lang={langOf(c)} detail={detail} subscriptions={subscriptions} outcome={outcome} paged={cursor !== undefined} />)
 })
 
 recordPages.post(`${CONVERSATIONS_PATH}/:openid/reply`, guard, async (c) => {
@@ -113,7 +113,7 @@ recordPages.get(FAILED_PATH, guard, async (c) => {
   const { cursor, limit } = query.output
   const list = await listFailed(c.env.DB, { appid: appidOf(c), limit, ...(cursor ? { after: cursor } : {}) })
   const outcome = outcomeOf((key) => c.req.query(key), FAILED_OUTCOMES)
-  return c.html(<FailedPage lang={langOf(c)} list={list} outcome={outcome} paged={cursor !== undefined} />)
+  return renderPage(c, <FailedPage lang={langOf(c)} list={list} outcome={outcome} paged={cursor !== undefined} />)
 })
 
 for (const action of ['retry', 'drop'] as const) {
@@ -127,7 +127,7 @@ for (const action of ['retry', 'drop'] as const) {
 recordPages.get('/admin/unmatched', guard, async (c) => {
   // The top questions do not depend on the days asked for: one day reads the least.
   const stats = await getStats(c.env.DB, appidOf(c), Date.now(), 1)
-  return c.html(<UnmatchedPage lang={langOf(c)} questions={stats.unmatched} />)
+  return renderPage(c, <UnmatchedPage lang={langOf(c)} questions={stats.unmatched} />)
 })
 
 /** Checks the form's text as the API checks a body (ManualReplyBody) and sends it through the user's object. */

@@ -17,7 +17,7 @@ import { previewRules, type Preview } from '../rules/preview'
 import { DateTimeSchema } from '../rules/schema'
 import { validateRuleSet, type RuleIssue } from '../rules/validate'
 import { ruleSetVersion } from '../rules/version'
-import { back, guard, type ConsoleContext } from './app-context'
+import { back, guard, renderPage, type ConsoleContext } from './app-context'
 import { langOf, type Lang } from './lang'
 import { HistoryEntryPage, HistoryListPage } from './pages/rule-history'
 import { RulesPage } from './pages/rules'
@@ -84,7 +84,7 @@ interface Render {
 }
 
 function render(c: ConsoleContext, r: Render) {
-  return c.html(
+  return renderPage(c, 
     <RulesPage
       lang={langOf(c)}
       draft={r.draft}
@@ -194,15 +194,15 @@ function opOf(op: string): DraftOp | null {
 rulePages.get('/admin/rules/history', guard, async (c) => {
   const cursor = c.req.query('cursor')
   const page = await listHistory(rulesStoreOf(c.env), cursor !== undefined && HISTORY_CURSOR.test(cursor) ? { cursor } : {})
-  return c.html(<HistoryListPage lang={langOf(c)} page={page} />)
+  return renderPage(c, <HistoryListPage lang={langOf(c)} page={page} />)
 })
 
 rulePages.get('/admin/rules/history/:version', guard, async (c) => {
   const version = c.req.param('version')
   const entry = VERSION.test(version) ? await historyEntry(rulesStoreOf(c.env), version) : null
-  if (!entry) return c.html(<HistoryListPage lang={langOf(c)} page={await listHistory(rulesStoreOf(c.env))} />, 404)
+  if (!entry) return renderPage(c, <HistoryListPage lang={langOf(c)} page={await listHistory(rulesStoreOf(c.env))} />, 404)
   const currentVersion = (await listHistory(rulesStoreOf(c.env), { limit: 1 })).currentVersion
-  return c.html(
+  return renderPage(c, 
     <HistoryEntryPage
       lang={langOf(c)}
       entry={entry}
