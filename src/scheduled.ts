@@ -1,15 +1,19 @@
 /**
  * The cron trigger (`[triggers] crons` in wrangler.toml): retention of the D1 record. The
- * Conversation objects expire on their own alarms; this clears what they wrote to D1.
+ * Conversation objects expire on their own alarms; this clears what they wrote to D1, and
+ * the operators' idempotency keys past their 24 hours.
  */
 import { retentionDays } from './conversation/settings'
 import type { Env } from './env'
 import { log } from './log'
 import { pruneRecord } from './record/retention'
+import { pruneKeys } from './admin/idempotency'
 
 export async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
   try {
-    await pruneRecord(env.DB, { now: Date.now(), retentionDays: retentionDays(env) })
+    const now = Date.now()
+    await pruneRecord(env.DB, { now, retentionDays: retentionDays(env) })
+    await pruneKeys(env.DB, now)
   } catch (error) {
     // The next hourly run starts over; every step is idempotent.
     log.error('record.prune_failed', { error: (error as Error).message })

@@ -13,6 +13,7 @@ import { CampaignParam, CampaignTargetsQuery } from '../routes/admin-api-schemas
 import { parseCampaignMessage, startCampaign, templateReach } from '../subscribe/campaign-start'
 import { campaignList, campaignView, readCampaign, targetPage } from '../subscribe/campaign-store'
 import { TEMPLATE_ID } from '../wechat/body-check'
+import { once, ONCE_FIELD } from './once'
 import { appidOf, back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './app-context'
 import { campaignBodyOf, campaignFormOf, EMPTY_FORM, problemField, type CampaignForm } from './campaign-form'
 import { langOf } from './lang'
@@ -60,12 +61,16 @@ campaignPages.post(
   guard,
   bodyLimit({ maxSize: FORM_MAX_BYTES, onError: (c) => listPage(c, EMPTY_FORM, [], 413) }),
   async (c) => {
-    const form = campaignFormOf(await c.req.parseBody())
+    const fields = await c.req.parseBody()
+    const form = campaignFormOf(fields)
     const body = campaignBodyOf(form)
     if (!body.ok) return listPage(c, form, body.problems, 400)
     const message = parseCampaignMessage(body.body)
     if (!message.ok) return listPage(c, form, message.problems, 400)
-    const { id } = await startCampaign(c.env, appidOf(c), message.value)
+    // Started once: a repeat of this submission goes to the campaign the first one started.
+    const start = () => startCampaign(c.env, appidOf(c), message.value).then(({ id }) => id)
+    const id = await once(c, fields[ONCE_FIELD], [JSON.stringify(body.body)], start, null)
+    if (id === null) return c.redirect(CAMPAIGNS_PATH, 303)
     return back(c, `${CAMPAIGNS_PATH}/${id}`, { done: 'started' })
   },
 )

@@ -8,11 +8,12 @@
  * sends is a 500.
  */
 import { Hono } from 'hono/tiny'
+import { bodyLimit } from 'hono/body-limit'
 import * as v from 'valibot'
 import { getConversation, listConversations } from '../record/conversations'
 import { listFailed } from '../record/failed'
 import { getStats } from '../record/stats'
-import { actOnFailed, replyByHand, type FailedAction } from '../routes/admin-actions'
+import { actOnFailed, replyByHand, type FailedAction, type ManualReply } from '../routes/admin-actions'
 import { ConversationsQuery, FailedIdParam, FailedQuery, ManualReplyBody, MessagesQuery, OpenidParam, REPLY_MAX_BYTES } from '../routes/admin-api-schemas'
 import { readBounded } from '../routes/body'
 import { MAX_TEXT_BYTES } from '../rules/schema'
@@ -25,7 +26,11 @@ import { CONVERSATIONS_PATH, ConversationsPage } from './pages/conversations'
 import { FAILED_OUTCOMES, FAILED_PATH, FailedPage, type FailedOutcome } from './pages/failed'
 import { outcomeOf, ProblemPage, type Problem } from './pages/parts'
 import { UnmatchedPage } from './pages/unmatched'
+import { once, ONCE_FIELD } from './once'
 import { hasSession } from './session'
+
+/** A failed send's retry or drop posts only its once-key. */
+const ACTION_MAX_BYTES = 4096
 
 /** The query values of `keys` that are there and not empty, for an admin API schema (the console's own, lang and the notices, left out). */
 function queryOf(c: ConsoleContext, keys: readonly string[]): Record<string, string> {
@@ -43,30 +48,32 @@ const problemPage = (c: ConsoleContext, status: 400 | 404, section: Section, pro
 /** The outcome of a reply by hand, for the notice on the conversation's page. */
 type ReplyAnswer = { done: ReplyOutcome } | { problem: ReplyOutcome; errcode?: string }
 
-/** The text of the reply form, within the API's body bound, or what is wrong with it. */
-async function replyText(c: ConsoleContext): Promise<{ text: string } | { problem: ReplyOutcome }> {
+/** The reply form's text, within the API's body bound, and its once-key; or what is wrong with it. */
+async function replyForm(c: ConsoleContext): Promise<{ text: string; key: string | null } | { problem: ReplyOutcome }> {
   const bytes = await readBounded(c.req.raw, REPLY_MAX_BYTES)
   if (!bytes) return { problem: 'too_long' }
   const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
-  let value: unknown
+  let fields: { get(name: string): unknown }
   try {
     if (mediaType === 'application/x-www-form-urlencoded') {
-      value = new URLSearchParams(new TextDecoder().decode(bytes)).get('text')
+      fields = new URLSearchParams(new TextDecoder().decode(bytes))
     } else if (mediaType === 'multipart/form-data') {
       const headers = { 'content-type': c.req.header('content-type') ?? '' }
-      value = (await new Response(bytes, { headers }).formData()).get('text')
+      fields = await new Response(bytes, { headers }).formData()
     } else {
       return { problem: 'invalid' }
     }
   } catch {
     return { problem: 'invalid' }
   }
+  const value = fields.get('text')
+  const key = fields.get(ONCE_FIELD)
   if (typeof value !== 'string') return { problem: value === null ? 'empty' : 'invalid' }
   // A textarea sends CRLF line ends; a chat shows LF.
   const text = value.replace(/\r\n?/g, '\n')
   if (text.trim() === '') return { problem: 'empty' }
   if (new TextEncoder().encode(text).byteLength > MAX_TEXT_BYTES) return { problem: 'too_long' }
-  return { text }
+  return { text, key: typeof key === 'string' ? key : null }
 }
 
 export const recordPages = new Hono<ConsoleEnv>()
@@ -117,10 +124,13 @@ recordPages.get(FAILED_PATH, guard, async (c) => {
 })
 
 for (const action of ['retry', 'drop'] as const) {
-  recordPages.post(`${FAILED_PATH}/:id/${action}`, guard, async (c) => {
+  recordPages.post(`${FAILED_PATH}/:id/${action}`, guard, bodyLimit({ maxSize: ACTION_MAX_BYTES, onError: (c) => c.text('too large', 413) }), async (c) => {
     const param = v.safeParse(FailedIdParam, { id: c.req.param('id') })
     if (!param.success) return problemPage(c, 400, 'failed', 'bad_failed_id', FAILED_PATH)
-    return back(c, FAILED_PATH, await failedAction(c, action, param.output.id))
+    const form = await c.req.parseBody()
+    // A retry sends: a repeat of this submission shows the first one's outcome.
+    const outcome = await once(c, form[ONCE_FIELD], [], () => failedAction(c, action, param.output.id), {})
+    return back(c, FAILED_PATH, outcome)
   })
 }
 
@@ -132,11 +142,16 @@ recordPages.get('/admin/unmatched', guard, async (c) => {
 
 /** Checks the form's text as the API checks a body (ManualReplyBody) and sends it through the user's object. */
 async function sendReply(c: ConsoleContext, openid: string): Promise<Record<string, string>> {
-  const form = await replyText(c)
+  const form = await replyForm(c)
   if ('problem' in form) return { problem: form.problem }
   const body = v.safeParse(ManualReplyBody, { type: 'text', text: form.text })
   if (!body.success) return { problem: 'invalid' }
-  const result = await replyByHand(c.env, openid, body.output)
+  // A repeat of this submission (double click, resubmitted page) shows the first one's outcome.
+  return once(c, form.key, [form.text], () => replyOutcome(c, openid, body.output), {})
+}
+
+async function replyOutcome(c: ConsoleContext, openid: string, reply: ManualReply): Promise<Record<string, string>> {
+  const result = await replyByHand(c.env, openid, reply)
   let answer: ReplyAnswer
   if (!result.ok) answer = { problem: result.refusal === 'not_sendable' ? 'invalid' : result.refusal }
   else if (result.outcome.status === 'sent') answer = { done: 'sent' }

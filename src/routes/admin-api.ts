@@ -19,16 +19,18 @@ import { listFailed } from '../record/failed'
 import { getStats } from '../record/stats'
 import { compileRules, toRuleSet } from '../rules/compile'
 import { ruleSetDiff } from '../rules/diff'
-import { historyEntry, listHistory, logPublish, publishRules, rollbackRules, type RollbackOutcome } from '../rules/history'
+import { historyEntry, listHistory, logPublish, type RollbackOutcome } from '../rules/history'
 import { RULES_CACHE_TTL, RULES_KEY } from '../rules/keys'
 import { loadRules, rulesStatus } from '../rules/loader'
 import { previewRules } from '../rules/preview'
+import { rulePublisherOf } from '../rules/publisher'
 import type { RuleSet } from '../rules/rule-set'
 import { formatIssue, validateRuleSet } from '../rules/validate'
 import { ruleSetVersion } from '../rules/version'
 import { utf8Strict } from '../wechat/bytes'
 import { actOnFailed, replyByHand } from './admin-actions'
 import { requireAdmin } from './admin-auth'
+import { idempotent } from './idempotent'
 import { adminSubscribe } from './admin-subscribe'
 import { appParam } from './app-param'
 import { jsonBody, params, problem, readBytes, refuse, type AppEnv } from './admin-validation'
@@ -104,6 +106,7 @@ adminApi.get('/admin/api/stats', params('query', StatsQuery), async (c) => {
 
 adminApi.post(
   '/admin/api/conversations/:openid/reply',
+  idempotent,
   params('param', OpenidParam),
   jsonBody(ManualReplyBody, REPLY_MAX_BYTES),
   async (c) => {
@@ -115,7 +118,7 @@ adminApi.post(
 )
 
 for (const action of ['retry', 'drop'] as const) {
-  adminApi.post(`/admin/api/failed/:id/${action}`, params('param', FailedIdParam), async (c) => {
+  adminApi.post(`/admin/api/failed/:id/${action}`, idempotent, params('param', FailedIdParam), async (c) => {
     const result = await actOnFailed(c.env, action, c.req.valid('param').id)
     if (result.ok) return c.json({ outcome: result.outcome })
     return refuse(c, result.problem === 'not_found' ? 404 : 409, result.problem)
@@ -138,8 +141,10 @@ adminApi.get('/admin/api/rules', async (c) => {
 
 /**
  * Publishes a rule set: the body's exact bytes become `rules` (and a history entry), after
- * the checks of `rules:check`. `If-Match: "<version>"` (or `?ifVersion=`) makes it refuse,
- * with 409, when someone else published since the editor read that version.
+ * the checks of `rules:check`. `If-Match: "<version>"` (quoted or bare, or `?ifVersion=`)
+ * makes it refuse, with 412 and the version in force, when someone else published since the
+ * editor read that version. Publishes run in the app's RulePublisher one at a time, so of two
+ * from the same version exactly one goes through.
  */
 adminApi.put('/admin/api/rules', params('query', PublishQuery), async (c) => {
   const expected = ifVersionOf(c.req.header('if-match'), c.req.valid('query').ifVersion)
@@ -151,9 +156,9 @@ adminApi.put('/admin/api/rules', params('query', PublishQuery), async (c) => {
   } catch {
     return refuse(c, 400, 'body: is not valid JSON (UTF-8)')
   }
-  const outcome = await publishRules(rulesStoreOf(c.env), body.bytes, 'api', Date.now(), expected.value)
+  const outcome = await rulePublisherOf(c.env).publish(body.bytes, 'api', expected.value)
   logPublish(outcome, 'api')
-  return publishAnswer(c, outcome, 'body')
+  return publishAnswer(c, outcome, 'body', 412)
 })
 
 /** The version an editor started from: the If-Match header or the query, never two different. */
@@ -165,14 +170,18 @@ function ifVersionOf(header: string | undefined, query: string | undefined): { o
   return { ok: true, value: parsed.output }
 }
 
-/** The answer to a publish or rollback; `what` names the input a refused rule set came in. */
-function publishAnswer(c: AppContext, outcome: RollbackOutcome, what: string) {
+/**
+ * The answer to a publish or rollback; `what` names the input a refused rule set came in, and
+ * a conflict answers `conflict`: 412 for PUT (a precondition, If-Match or ifVersion), 409 for
+ * a rollback (whose ifVersion is a field of its body).
+ */
+function publishAnswer(c: AppContext, outcome: RollbackOutcome, what: string, conflict: 409 | 412) {
   if (outcome.ok) return c.json({ version: outcome.version, rules: outcome.rules, unchanged: outcome.unchanged })
   switch (outcome.problem) {
     case 'invalid':
       return c.json({ error: `${what}: the rule set is invalid`, issues: outcome.issues.map(formatIssue) }, 400)
     case 'conflict':
-      return c.json({ error: 'version_changed', currentVersion: outcome.currentVersion }, 409)
+      return c.json({ error: 'version_changed', currentVersion: outcome.currentVersion }, conflict)
     case 'not_found':
       return refuse(c, 404, 'not_found')
   }
@@ -195,9 +204,9 @@ adminApi.get('/admin/api/rules/history/:version', params('param', VersionParam),
 /** Publishes a version from the history again, exactly; the rollback is itself recorded. */
 adminApi.post('/admin/api/rules/rollback', jsonBody(RollbackBody, ROLLBACK_MAX_BYTES), async (c) => {
   const { version, ifVersion } = c.req.valid('json')
-  const outcome = await rollbackRules(rulesStoreOf(c.env), version, Date.now(), ifVersion)
+  const outcome = await rulePublisherOf(c.env).rollback(version, ifVersion)
   logPublish(outcome, 'rollback')
-  return publishAnswer(c, outcome, 'version')
+  return publishAnswer(c, outcome, 'version', 409)
 })
 
 adminApi.post('/admin/api/rules/preview', jsonBody(PreviewBody, PREVIEW_MAX_BYTES), async (c) => {

@@ -21,6 +21,7 @@ import { parseSubscribeSend, SUBSCRIBE_SEND_MAX_BYTES } from '../wechat/subscrib
 import { parseUniformSend, UNIFORM_SEND_MAX_BYTES } from '../wechat/uniform-send'
 import { CampaignParam, CampaignTargetsQuery, OpenidParam } from './admin-api-schemas'
 import { params, readJson, refuse, type AppEnv } from './admin-validation'
+import { idempotent } from './idempotent'
 import { conversationOf } from '../apps'
 
 type AppContext = Context<AppEnv>
@@ -46,7 +47,7 @@ const BAD_DATA: ReadonlySet<number> = new Set([40003, 40037, 41028, 41029, 41030
 
 // ---------------------------------------------------------------- one user
 
-adminSubscribe.post('/admin/api/subscribe/send', async (c) => {
+adminSubscribe.post('/admin/api/subscribe/send', idempotent, async (c) => {
   const body = await readJson(c.req.raw, SUBSCRIBE_SEND_MAX_BYTES)
   if (!body.ok) return refuse(c, body.status, body.error)
   const parsed = parseSubscribeSend(body.value)
@@ -81,7 +82,7 @@ adminSubscribe.get('/admin/api/subscribe/templates', async (c) => {
 // ---------------------------------------------------------------- campaigns
 
 /** A campaign's body is a send's without touser (and force: a campaign reaches who can be reached). */
-adminSubscribe.post('/admin/api/subscribe/campaigns', async (c) => {
+adminSubscribe.post('/admin/api/subscribe/campaigns', idempotent, async (c) => {
   const body = await readJson(c.req.raw, SUBSCRIBE_SEND_MAX_BYTES)
   if (!body.ok) return refuse(c, body.status, body.error)
   const parsed = parseCampaignMessage(body.value)
@@ -107,7 +108,7 @@ adminSubscribe.get('/admin/api/subscribe/campaigns/:id', params('param', Campaig
 
 // ---------------------------------------------------------------- uniform service messages
 
-adminSubscribe.post('/admin/api/uniform/send', async (c) => {
+adminSubscribe.post('/admin/api/uniform/send', idempotent, async (c) => {
   const body = await readJson(c.req.raw, UNIFORM_SEND_MAX_BYTES)
   if (!body.ok) return refuse(c, body.status, body.error)
   const parsed = parseUniformSend(body.value)

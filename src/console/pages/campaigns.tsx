@@ -12,7 +12,7 @@ import type { CampaignField, CampaignForm } from '../campaign-form'
 import { Layout, Notice } from '../layout'
 import { formatTime, type Lang, type Strings } from '../lang'
 import { CONVERSATIONS_PATH } from './conversations'
-import { ErrcodeNote, hrefOf, OutcomeNotice, Pager, shortOpenid, type Outcome } from './parts'
+import { ErrcodeNote, hrefOf, OnceField, OutcomeNotice, Pager, shortOpenid, type Outcome } from './parts'
 
 export const CAMPAIGNS_PATH = '/admin/campaigns'
 
@@ -311,6 +311,7 @@ function CampaignFormFields(props: { t: Text; form: CampaignForm; reach: Templat
   const invalid = (field: CampaignField) => (problemsOf(field).length > 0 ? 'true' : undefined)
   return (
     <form method="post" action={CAMPAIGNS_PATH} class="panel" data-campaign-form>
+      <OnceField />
       <p class="muted">{t.formHint}</p>
       <label for="campaign-template_id">{t.templateId}</label>
       <input

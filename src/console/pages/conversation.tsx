@@ -10,7 +10,7 @@ import type { MessageView } from '../../record/views'
 import { Layout } from '../layout'
 import { formatTime, type Lang, type Strings } from '../lang'
 import { CONVERSATIONS_PATH } from './conversations'
-import { hrefOf, OutcomeNotice, Pager, shortOpenid, WindowState, type Outcome } from './parts'
+import { hrefOf, OnceField, OutcomeNotice, Pager, shortOpenid, WindowState, type Outcome } from './parts'
 import { SubscriptionsSection } from './subscriptions'
 
 /** What the reply form's action can come back with. */
@@ -234,6 +234,7 @@ export function ConversationPage(props: {
       <h2>{t.reply}</h2>
       {c.window.open ? (
         <form method="post" action={`${path}/reply`} data-reply="open">
+          <OnceField />
           <label for="reply-text">{t.replyHint}</label>
           <textarea id="reply-text" name="text" rows={3} maxlength={MAX_TEXT_BYTES} required></textarea>
           <p>

@@ -3,7 +3,7 @@ import type { FailedView, Page } from '../../record/views'
 import { Layout } from '../layout'
 import { formatTime, type Lang, type Strings } from '../lang'
 import { CONVERSATIONS_PATH } from './conversations'
-import { clip, hrefOf, OutcomeNotice, Pager, shortOpenid, type Outcome } from './parts'
+import { clip, hrefOf, OnceField, OutcomeNotice, Pager, shortOpenid, type Outcome } from './parts'
 
 export const FAILED_PATH = '/admin/failed'
 
@@ -129,6 +129,7 @@ export function FailedPage(props: { lang: Lang; list: Page<FailedView>; outcome:
                   <td>
                     <div class="row">
                       <form method="post" action={`${FAILED_PATH}/${f.id}/retry`}>
+                        <OnceField />
                         <button class="primary" type="submit" data-action="retry">
                           {t.retry}
                         </button>

@@ -11,6 +11,14 @@ import type { WindowView } from '../../record/views'
 import { explainErrcode } from '../../wechat/api'
 
 /** `oAbCdE…wxyz`: enough to tell users apart in a list; the whole id is in the title and data-openid. */
+/** The hidden field of a form that sends or starts something (console/once.ts). */
+export const ONCE_FIELD = 'idempotency_key'
+
+/** A key fresh with each rendering of the form: a repeat of this submission carries the same one. */
+export function OnceField() {
+  return <input type="hidden" name={ONCE_FIELD} value={crypto.randomUUID()} />
+}
+
 export function shortOpenid(openid: string): string {
   return openid.length > 14 ? `${openid.slice(0, 6)}…${openid.slice(-4)}` : openid
 }
