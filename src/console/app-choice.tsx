@@ -6,7 +6,6 @@
  */
 import type { Context } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
-import { createContext } from 'hono/jsx'
 import { appEnv, appids, rootOf } from '../apps'
 import type { Env } from '../env'
 import type { Lang } from './lang'
@@ -39,13 +38,10 @@ export interface SwitcherProps {
   path: string
 }
 
-/**
- * Handed to the layout by `renderPage()` (app-context.tsx): the pages are rendered by each route, and
- * the switcher needs the request (the apps, the choice, the path) that their components do
- * not get. Null with one app: nothing to pick, no switcher.
- */
-export const SwitcherContext = createContext<SwitcherProps | null>(null)
+/** Where the layout leaves room for the switcher: a comment no page text can produce (JSX escapes `<`). */
+export const SWITCHER_SLOT = '<!--kefu-app-switcher-->'
 
+/** The switcher of this request, or null with one app: nothing to pick, no switcher. */
 export function switcherOf(c: ConsoleContext): SwitcherProps | null {
   const apps = appids(rootOf(c.env))
   if (apps.length < 2) return null

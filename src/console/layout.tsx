@@ -1,8 +1,8 @@
 /** The frame of every console page: the header with its sections, the language switch, sign-out. */
 import { raw } from 'hono/html'
-import { useContext, type Child } from 'hono/jsx'
+import type { Child } from 'hono/jsx'
 import type { Lang, Strings } from './lang'
-import { AppSwitcher, SwitcherContext } from './app-choice'
+import { SWITCHER_SLOT } from './app-choice'
 import { STYLE } from './style'
 
 export type Section = 'overview' | 'conversations' | 'failed' | 'unmatched' | 'rules' | 'campaigns' | 'status'
@@ -66,7 +66,6 @@ export function Document(props: { lang: Lang; title: string; children: Child }) 
 export function Layout(props: { lang: Lang; section: Section; title: string; children: Child }) {
   const t = STRINGS[props.lang]
   const other = props.lang === 'zh' ? 'en' : 'zh'
-  const switcher = useContext(SwitcherContext)
   return (
     <Document lang={props.lang} title={props.title}>
       <header>
@@ -79,7 +78,7 @@ export function Layout(props: { lang: Lang; section: Section; title: string; chi
           ))}
         </nav>
         <span class="tools">
-          {switcher && <AppSwitcher {...switcher} lang={props.lang} />}
+          {raw(SWITCHER_SLOT)}
           <a href={`?lang=${other}`} class="button" data-lang-switch>
             {t.switchLang}
           </a>
