@@ -1,8 +1,9 @@
 /**
  * Publishing, history and rollback through the admin API, end to end on the real Worker and
  * local KV: the body's exact bytes become the rule set, If-Match / ifVersion refuse a stale
- * editor with 409, an invalid set is a 400 naming rule and field, every malformed input is a
- * 4xx `{ error }` and writes nothing, and every new route wants the token.
+ * editor with 412 (a rollback's ifVersion with 409), an invalid set is a 400 naming rule and
+ * field, every malformed input is a 4xx `{ error }` and writes nothing, and every new route
+ * wants the token.
  */
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
@@ -65,7 +66,7 @@ describe('PUT /admin/api/rules', () => {
     expect(page.items.map((i) => [i.version, i.from, i.current])).toEqual([[await versionOf(text), 'api', true]])
   })
 
-  it('refuses with 409 when another version was published since If-Match / ifVersion, writing nothing', async () => {
+  it('refuses with 412 when another version was published since If-Match / ifVersion, writing nothing', async () => {
     const a = ruleSet('a')
     await put(a)
     const etag = (await api('/admin/api/rules')).headers.get('etag')!
@@ -75,7 +76,7 @@ describe('PUT /admin/api/rules', () => {
     for (const call of [{ headers: { 'if-match': etag } }, {}]) {
       const path = 'headers' in call ? '/admin/api/rules' : `/admin/api/rules?ifVersion=${await versionOf(a)}`
       const stale = await api(path, { method: 'PUT', body: ruleSet('c'), ...call })
-      expect(stale.status).toBe(409)
+      expect(stale.status).toBe(412)
       expect(json(stale)).toEqual({ error: 'version_changed', currentVersion: await versionOf(b) })
     }
     expect(await snapshot()).toBe(before)
@@ -110,7 +111,8 @@ describe('PUT /admin/api/rules', () => {
       [{ body: new Uint8Array([0x7b, 0xff, 0x7d]) }, 400, /^body: is not valid JSON \(UTF-8\)/],
       [{ body: ruleSet('x'), contentType: 'text/plain' }, 415, /^body: must be application\/json/],
       [{ body: JSON.stringify({ rules: [], pad: 'x'.repeat(300 * 1024) }) }, 413, /^body: larger than 262144 bytes/],
-      [{ body: ruleSet('x'), headers: { 'if-match': 'abc' } }, 400, /^If-Match: is not one quoted rule-set version/],
+      [{ body: ruleSet('x'), headers: { 'if-match': 'abc' } }, 400, /^If-Match: is not one rule-set version \("<16 hex digits>", quoted or bare\)/],
+      [{ body: ruleSet('x'), headers: { 'if-match': `"${UNKNOWN}` } }, 400, /^If-Match: is not one rule-set version/],
       [{ body: ruleSet('x'), headers: { 'if-match': `W/"${UNKNOWN}"` } }, 400, /^If-Match: /],
       [{ body: ruleSet('x'), headers: { 'if-match': `"${UNKNOWN}"` }, path: '/admin/api/rules?ifVersion=fedcba9876543210' }, 400, /^ifVersion: differs from If-Match/],
       [{ body: ruleSet('x'), path: '/admin/api/rules?ifVersion=HEAD' }, 400, /^ifVersion: is not a rule-set version/],
@@ -268,7 +270,7 @@ describe('authentication and the document', () => {
       ['If-Match', 'header'],
       ['ifVersion', 'query'],
     ])
-    expect(Object.keys(publish.responses).sort()).toEqual(['200', '400', '401', '409', '413', '415'])
+    expect(Object.keys(publish.responses).sort()).toEqual(['200', '400', '401', '412', '413', '415'])
     expect(doc.paths['/admin/api/rules/history']!.get).toBeDefined()
     expect(doc.paths['/admin/api/rules/history/{version}']!.get!.responses['404']).toBeDefined()
     expect(doc.paths['/admin/api/rules/rollback']!.post!.responses['409']).toBeDefined()

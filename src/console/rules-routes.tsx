@@ -2,7 +2,9 @@
  * The console's rule pages: `/admin/rules` (edit, check, preview, publish), `/admin/rules/new`
  * (a rule from an unmatched question), `/admin/rules/history[/:version]` and rollback.
  * Publishing and rollback go through rules/history.ts, as `PUT /admin/api/rules` and
- * `rules:push` do: one stored form, one history.
+ * `rules:push` do: one stored form, one history. Like the API's, they run in the app's
+ * RulePublisher (rules/publisher.ts), one at a time, so the stale-draft check (`base`) is the
+ * API's If-Match.
  */
 import { Hono } from 'hono/tiny'
 import { bodyLimit } from 'hono/body-limit'
@@ -10,10 +12,11 @@ import * as v from 'valibot'
 import type { Env } from '../env'
 import { compileRules, toRuleSet } from '../rules/compile'
 import { ruleSetDiff } from '../rules/diff'
-import { historyEntry, listHistory, logPublish, publishRules, rollbackRules, type RollbackOutcome } from '../rules/history'
+import { historyEntry, listHistory, logPublish, type RollbackOutcome } from '../rules/history'
 import { HISTORY_CURSOR, VERSION } from '../rules/history-format'
 import { RULES_KEY } from '../rules/keys'
 import { previewRules, type Preview } from '../rules/preview'
+import { rulePublisherOf } from '../rules/publisher'
 import { DateTimeSchema } from '../rules/schema'
 import { validateRuleSet, type RuleIssue } from '../rules/validate'
 import { ruleSetVersion } from '../rules/version'
@@ -164,7 +167,7 @@ rulePages.post(
     }
     if (op !== 'publish') return render(c, { draft, base, previewText, previewAt, notice: noticeOf(c, 'checked') })
 
-    const outcome = await publishRules(rulesStoreOf(c.env), toJson(value), 'console', Date.now(), base === '' ? undefined : base)
+    const outcome = await rulePublisherOf(c.env).publish(toJson(value), 'console', base === '' ? undefined : base)
     logPublish(outcome, 'console')
     return afterPublish(c, outcome, { draft, base, previewText, previewAt }, 'published')
   },
@@ -218,7 +221,7 @@ rulePages.post('/admin/rules/rollback', guard, bodyLimit({ maxSize: 4096, onErro
   const version = typeof form.version === 'string' ? form.version : ''
   const base = typeof form.base === 'string' && VERSION.test(form.base) ? form.base : undefined
   if (!VERSION.test(version)) return back(c, '/admin/rules/history', {})
-  const outcome = await rollbackRules(rulesStoreOf(c.env), version, Date.now(), base)
+  const outcome = await rulePublisherOf(c.env).rollback(version, base)
   logPublish(outcome, 'rollback')
   if (outcome.ok) return back(c, '/admin/rules', { done: outcome.unchanged ? 'unchanged' : 'rolledback', version: outcome.version })
   if (outcome.problem === 'conflict') return back(c, `/admin/rules/history/${version}`, { problem: 'conflict' })

@@ -113,15 +113,20 @@ export const HistoryQuery = v.strictObject({
 export const VersionParam = v.strictObject({ version: Version('A version in the history.') })
 
 export const PublishQuery = v.strictObject({
-  ifVersion: v.optional(Version('Publish only if this is the version in force (or send `If-Match: "<version>"`).')),
+  ifVersion: v.optional(Version('Publish only if this is the version in force, as If-Match (412 otherwise).')),
 })
 
-/** `If-Match: "<version>"`: one strong entity tag, as GET /admin/api/rules gives in ETag. */
+/**
+ * `If-Match: "<version>"`: one strong entity tag, as GET /admin/api/rules gives in ETag; the
+ * bare version is taken too.
+ */
 export const IfMatchHeader = v.pipe(
   v.string(),
-  v.regex(/^"[0-9a-f]{16}"$/, 'is not one quoted rule-set version ("<16 hex digits>")'),
-  v.description('Publish only if this is the version in force: the ETag of GET /admin/api/rules.'),
-  v.transform((tag) => tag.slice(1, -1)),
+  v.regex(/^(?:"[0-9a-f]{16}"|[0-9a-f]{16})$/, 'is not one rule-set version ("<16 hex digits>", quoted or bare)'),
+  v.description(
+    'Publish only if this is the version in force: the ETag of GET /admin/api/rules (quoted, or the bare version). Otherwise 412 with the version in force, and nothing is written. Publishes of one mini program run one at a time, so of two sent with the same If-Match one gets 412.',
+  ),
+  v.transform((tag) => tag.replaceAll('"', '')),
 )
 
 export const StatsQuery = v.strictObject({ days: countParam(1, MAX_STATS_DAYS, DEFAULT_DAYS, 'Days ending today (UTC+8)') })

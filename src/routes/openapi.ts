@@ -226,7 +226,7 @@ export function openApiDocument(): Json {
           answers: {
             '200': answer('PublishAnswer', 'Published (or already in force: `unchanged`).'),
             '400': answer('PublishRefusal', 'Malformed input, or a rule set that does not validate (`issues`, one line each); nothing was written.'),
-            '409': conflict,
+            '412': answer('ConflictAnswer', '`version_changed`: If-Match (or ifVersion) is not the version in force, `currentVersion`; nothing was written.'),
             '413': error('The body is too large.'),
             '415': error('The body is not application/json.'),
           },

@@ -8,10 +8,14 @@
  * The functions take the RULES binding (`c.env.RULES`) or a RulesStore: the rules:* scripts
  * pass one that reaches KV through wrangler, so both run this same code.
  *
- * KV has no transactions: `ifVersion` is checked against a read just before the writes, which
- * stops an editor overwriting a version it never saw, but not two publishes in the same
- * instant. KV is also eventually consistent (up to a minute between locations, and for
- * lists): two publishes from different places within a minute may record a version twice.
+ * KV has no transactions: `ifVersion` is checked against a read just before the writes. In
+ * the Worker, the admin API and the console publish and roll back through their app's
+ * RulePublisher object (publisher.ts), which runs them one at a time, so of two publishes
+ * from the same version one is refused as a conflict. `rules:push` and `rules:rollback` write
+ * KV through wrangler and cannot reach that object: a push that lands between a Worker
+ * publish's check and its writes is replaced by that publish without a conflict (its history
+ * entry stays). KV is also eventually consistent (up to a minute between locations, and for
+ * lists): a push and a Worker publish within a minute of each other may record a version twice.
  */
 import { log } from '../log'
 import { compiledVersion, encodeCompiled } from './codec'

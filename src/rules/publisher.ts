@@ -1,7 +1,63 @@
 /**
- * Rule publishes, one at a time per mini program (being built: issue 25 item 11).
+ * Rule publishes, one at a time per mini program. KV has no compare-and-swap: a publish reads
+ * the version in force, checks it against the editor's `ifVersion`, then writes — and two
+ * publishes from the same version, interleaved, would both pass the check. So every publish
+ * and rollback the Worker makes (the admin API, the console) runs in its app's RulePublisher,
+ * which starts each one only when the one before it has finished: the second of two from the
+ * same version then finds the first's version in force and is refused as a conflict.
+ *
+ * One object per mini program, named by the key it guards (`rules`, or `app:<appid>:rules`
+ * beyond the first, as scopedKey names it): the object reads its app's keys from its name. It
+ * stores nothing of its own; the rule set and its history stay in RULES (history.ts).
+ *
+ * The runtime's input gate does not help here: it holds other calls back only while the
+ * object waits on its own storage, and a publish waits on KV. Hence the explicit queue: each
+ * call is chained after the one before, whether that one succeeded, was refused or threw.
+ * The KV reads of a publish see the writes of the one before: both run in the object's
+ * location, where KV shows a write at once (elsewhere it may take a minute).
+ *
+ * `rules:push` and `rules:rollback` write KV through wrangler and cannot reach the object
+ * (history.ts says what that leaves open).
  */
 import { DurableObject } from 'cloudflare:workers'
+import { scopedKey } from '../apps'
 import type { Env } from '../env'
+import { publishRules, rollbackRules, type PublishOutcome, type RollbackOutcome } from './history'
+import { kvStore, scopedStore, type RulesStore } from './history-store'
+import { RULES_KEY } from './keys'
 
-export class RulePublisher extends DurableObject<Env> {}
+/** The publisher of the mini program `env` serves (an app's view of the bindings, see apps.ts). */
+export function rulePublisherOf(env: Env): DurableObjectStub<RulePublisher> {
+  return env.RULE_PUBLISHER.getByName(scopedKey(env, RULES_KEY))
+}
+
+export class RulePublisher extends DurableObject<Env> {
+  /** The last call's turn: the next one starts when it has settled. */
+  private last: Promise<unknown> = Promise.resolve()
+  private store: RulesStore | null = null
+
+  /** publishRules for this app, in turn. */
+  publish(source: string | Uint8Array, from: 'console' | 'api', ifVersion?: string): Promise<PublishOutcome> {
+    return this.inTurn((store) => publishRules(store, source, from, Date.now(), ifVersion))
+  }
+
+  /** rollbackRules for this app, in turn. */
+  rollback(version: string, ifVersion?: string): Promise<RollbackOutcome> {
+    return this.inTurn((store) => rollbackRules(store, version, Date.now(), ifVersion))
+  }
+
+  private inTurn<T>(run: (store: RulesStore) => Promise<T>): Promise<T> {
+    const turn = this.last.then(() => run(this.rulesStore()))
+    // A turn that threw (KV unavailable) ends too; its own caller gets the error.
+    this.last = turn.catch(() => undefined)
+    return turn
+  }
+
+  /** The app's keys in RULES, from the object's name (rulePublisherOf). */
+  private rulesStore(): RulesStore {
+    const name = this.ctx.id.name
+    if (name === undefined || !name.endsWith(RULES_KEY)) throw new Error('a RulePublisher is named by its rule set key (rulePublisherOf)')
+    this.store ??= scopedStore(kvStore(this.env.RULES), name.slice(0, -RULES_KEY.length))
+    return this.store
+  }
+}
