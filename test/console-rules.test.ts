@@ -3,13 +3,15 @@
  * form per rule; problems named on their rule and field; a preview of what a message would
  * get; publish (the stored bytes and history as `rules:push` leaves them), a stale draft
  * refused; moves and deletes; a rule made from an unmatched question; the history with its
- * diff, and rollback to the exact bytes. Real local KV.
+ * diff, and rollback to the exact bytes; sets of every size up to the validator's MAX_RULES
+ * kept whole, and a set over it shown as such, never cut short. Real local KV.
  */
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { draftOf, formFields, fromForm, ruleSetOf, toJson } from '../src/console/rule-form'
 import example from '../rules/rules.json'
 import { listHistory } from '../src/rules/history'
+import { MAX_RULES } from '../src/rules/validate'
 import { ruleSetVersion } from '../src/rules/version'
 import { BASE, workerFetch } from './helpers'
 import { TEST_SETTINGS } from './settings'
@@ -190,7 +192,9 @@ const SCHEDULED = {
 describe('the form', () => {
   it('carries a rule set through its fields unchanged (the example rules, every kind of when and reply)', () => {
     for (const set of [example, SET, SCHEDULED]) {
-      const { value, problems } = ruleSetOf(fromForm(formFields(draftOf(set))))
+      const posted = fromForm(formFields(draftOf(set)))
+      if (!posted.ok) throw new Error(posted.issue.message)
+      const { value, problems } = ruleSetOf(posted.draft)
       expect(problems).toEqual([])
       expect(value).toEqual(set)
     }
@@ -226,5 +230,87 @@ describe('the history', () => {
     const stale = await submit('/admin/rules/rollback', { version: oldVersion, base: 'ffffffffffffffff' })
     expect(stale.status).toBe(303)
     expect(await storedText()).toBe(STORED)
+  })
+})
+
+/** `n` distinct rules, one keyword and a text reply each. */
+const manyRules = (n: number) => ({
+  rules: Array.from({ length: n }, (_, i) => ({ id: `r${i}`, when: { contains: [`词${i}`] }, reply: { type: 'text', text: `回复 ${i}` } })),
+})
+const OVER_LIMIT = `rules: has ${(MAX_RULES + 1).toLocaleString('en')} rules, over the limit of ${MAX_RULES.toLocaleString('en')}`
+
+describe('the rule-count limit (MAX_RULES, as the validator holds every way in to it)', () => {
+  it('keeps every rule of a set over 500 through check, reorder and publish', async () => {
+    const set = manyRules(510)
+    const text = JSON.stringify(set)
+    await env.RULES.put('rules', text)
+    const shown = await page('/admin/rules')
+    expect(shown.text).toContain('name="count" value="510"')
+    expect(shown.text).toContain('data-rule="r509"')
+
+    const form = { ...formFields(draftOf(set)), base: await ruleSetVersion(new TextEncoder().encode(text)) }
+    const checked = await submit('/admin/rules', { ...form, op: 'check' })
+    expect(checked.status).toBe(200)
+    expect(checked.text).toContain('data-rule="r509"')
+    const moved = await submit('/admin/rules', { ...form, op: 'down:508' })
+    expect(moved.text.indexOf('data-rule="r509"')).toBeLessThan(moved.text.indexOf('data-rule="r508"'))
+    expect(moved.text).toContain('name="count" value="510"')
+
+    const published = await submit('/admin/rules', { ...form, op: 'publish', 'r509.reply_text': '最后一条' })
+    expect(published.status).toBe(303)
+    const after = JSON.parse((await storedText())!) as ReturnType<typeof manyRules>
+    expect(after.rules).toHaveLength(510)
+    expect(after.rules[509]!.reply.text).toBe('最后一条')
+    expect((await listHistory(env.RULES)).items.slice(0, 2).map((i) => [i.from, i.rules])).toEqual([
+      ['console', 510],
+      ['unrecorded', 510],
+    ])
+  })
+
+  it('shows a stored set over the limit with the validator’s issue and no form, and refuses a form that holds more', async () => {
+    const over = JSON.stringify(manyRules(MAX_RULES + 1))
+    await env.RULES.put('rules', over)
+    const history = (await listHistory(env.RULES)).items
+    for (const path of ['/admin/rules', '/admin/rules/new?text=x']) {
+      const shown = await page(path)
+      expect(shown.status, path).toBe(200)
+      expect(shown.text).toContain(OVER_LIMIT)
+      expect(shown.text).toContain('编辑器无法完整显示')
+      expect(shown.text).not.toContain('id="rules-form"')
+      expect(shown.text).not.toContain('data-rule=')
+    }
+    // A form saying it holds more than a set may (a page from before the limit, or a script):
+    // refused whole, whatever it asks.
+    const base = await ruleSetVersion(new TextEncoder().encode(over))
+    for (const op of ['publish', 'check', 'preview', 'down:0', 'delete:0', 'add', 'json']) {
+      const answer = await submit('/admin/rules', { ...formFields(draftOf(SET)), count: String(MAX_RULES + 1), base, op, preview_text: '你好', json: '{"rules": []}' })
+      expect(answer.status, op).toBe(413)
+      expect(answer.text).toContain(OVER_LIMIT)
+      expect(answer.text).not.toContain('id="rules-form"')
+    }
+    expect(await storedText()).toBe(over)
+    expect((await listHistory(env.RULES)).items).toEqual(history)
+  })
+
+  it('keeps the form as it was when JSON over the limit would replace it', async () => {
+    // Empty rules are invalid too, but the count is what the validator names first and alone.
+    const json = JSON.stringify({ rules: Array.from({ length: MAX_RULES + 1 }, () => ({})) })
+    const answer = await submit('/admin/rules', await formOf(SET, { op: 'json', json }))
+    expect(answer.status).toBe(400)
+    expect(answer.text).toContain(OVER_LIMIT)
+    expect(answer.text).toContain('表单没有改动')
+    expect(answer.text).toContain('data-rule="hello"')
+    expect(answer.text).toContain('name="count" value="3"')
+    expect(await storedText()).toBe(STORED)
+  })
+
+  // A page of 10,000 rules (about 25 MB of HTML) takes seconds to render.
+  it('adds no rule to a full set: the form could not hold it', { timeout: 30_000 }, async () => {
+    await env.RULES.put('rules', JSON.stringify(manyRules(MAX_RULES)))
+    const shown = await page('/admin/rules/new?text=x')
+    expect(shown.status).toBe(200)
+    expect(shown.text).toContain(`name="count" value="${MAX_RULES}"`)
+    expect(shown.text).toContain(OVER_LIMIT)
+    expect(shown.text).toContain('id="rules-form"')
   })
 })

@@ -10,7 +10,7 @@
  * Validation is not done here: the rule set goes through the same `validateRuleSet` as
  * `rules:check`, and its issues are shown on the rule and field they name (`issueTarget`).
  */
-import type { RuleIssue } from '../rules/validate'
+import { ruleCountIssue, type RuleIssue } from '../rules/validate'
 
 export const WHEN_KINDS = ['text', 'contains', 'regex', 'msgtype', 'event'] as const
 export type WhenKind = (typeof WHEN_KINDS)[number]
@@ -181,13 +181,16 @@ function replyFields(prefix: string, reply: ReplyDraft): Record<string, string> 
   return { [`${prefix}.reply_mode`]: reply.mode, [`${prefix}.reply_text`]: reply.text, [`${prefix}.reply_json`]: reply.json }
 }
 
-/** At most this many rules come back from a form: far more than any rule set an editor shows. */
-export const MAX_FORM_RULES = 500
-
-/** The draft a posted form holds. Missing fields read as empty: the validator names what is wrong. */
-export function fromForm(form: Readonly<Record<string, unknown>>): Draft {
+/**
+ * The draft a posted form holds. Missing fields read as empty: the validator names what is
+ * wrong. The form holds as many rules as a rule set may (MAX_RULES): a form that says it holds
+ * more is refused whole, with the validator's issue — never read as a draft cut short.
+ */
+export function fromForm(form: Readonly<Record<string, unknown>>): { ok: true; draft: Draft } | { ok: false; issue: RuleIssue } {
   const field = (name: string) => stringOf(form[name]).replace(/\r\n/g, '\n')
-  const count = Math.min(MAX_FORM_RULES, Math.max(0, Number.parseInt(field('count'), 10) || 0))
+  const count = Math.max(0, Number.parseInt(field('count'), 10) || 0)
+  const overLimit = ruleCountIssue(count)
+  if (overLimit) return { ok: false, issue: overLimit }
   const rules: RuleDraft[] = []
   for (let i = 0; i < count; i++) {
     const when = field(`r${i}.when`)
@@ -206,12 +209,15 @@ export function fromForm(form: Readonly<Record<string, unknown>>): Draft {
     })
   }
   return {
-    schema: field('schema'),
-    rules,
-    hours: field('hours').trim(),
-    handoffAfter: field('handoff.after').trim(),
-    handoffText: field('handoff.text').trim(),
-    fallback: field('d.enabled') === 'on' ? replyFromForm(field, 'd') : null,
+    ok: true,
+    draft: {
+      schema: field('schema'),
+      rules,
+      hours: field('hours').trim(),
+      handoffAfter: field('handoff.after').trim(),
+      handoffText: field('handoff.text').trim(),
+      fallback: field('d.enabled') === 'on' ? replyFromForm(field, 'd') : null,
+    },
   }
 }
 

@@ -5,6 +5,10 @@
  * `rules:push` do: one stored form, one history. Like the API's, they run in the app's
  * RulePublisher (rules/publisher.ts), one at a time, so the stale-draft check (`base`) is the
  * API's If-Match.
+ *
+ * The form holds as many rules as a rule set may (MAX_RULES): a stored set with more (put by
+ * hand) is shown as what it is, with nothing to check, move or publish, and a form posted with
+ * more is refused whole. Never is a set cut short to fit.
  */
 import { Hono } from 'hono/tiny'
 import { bodyLimit } from 'hono/body-limit'
@@ -18,7 +22,7 @@ import { RULES_KEY } from '../rules/keys'
 import { previewRules, type Preview } from '../rules/preview'
 import { rulePublisherOf } from '../rules/publisher'
 import { DateTimeSchema } from '../rules/schema'
-import { validateRuleSet, type RuleIssue } from '../rules/validate'
+import { MAX_RULES, ruleCountIssue, validateRuleSet, type RuleIssue } from '../rules/validate'
 import { ruleSetVersion } from '../rules/version'
 import { back, guard, renderPage, type ConsoleContext } from './app-context'
 import { langOf, type Lang } from './lang'
@@ -31,6 +35,8 @@ export const rulePages = new Hono<{ Bindings: Env }>()
 
 /** A form holds a whole rule set; the API takes drafts up to the same size. */
 const FORM_MAX_BYTES = 512 * 1024
+const FORM_KIB = FORM_MAX_BYTES / 1024
+const LIMIT = MAX_RULES.toLocaleString('en')
 
 const NOTICES: Record<Lang, Record<string, string>> = {
   zh: {
@@ -42,7 +48,9 @@ const NOTICES: Record<Lang, Record<string, string>> = {
     unreadable: '存储的规则不是有效的 JSON，下面从空白开始。',
     badJson: 'JSON 有误，表单没有改动。',
     notFound: '历史里没有这个版本。',
-    tooLarge: '提交的内容太大。',
+    tooLarge: `提交的内容太大（每次最多 ${FORM_KIB} KiB）。规则很多时请编辑 rules/rules.json，用 npm run rules:push 发布。`,
+    overLimit: `这套规则超过了每套最多 ${LIMIT} 条的上限，编辑器无法完整显示。为了不丢掉任何规则，这里不能检查、调整或发布它：请精简规则文件后用 npm run rules:push 发布，或在发布历史里回滚到更早的版本。`,
+    jsonOverLimit: `这段 JSON 的规则超过了每套最多 ${LIMIT} 条的上限，表单没有改动。`,
   },
   en: {
     published: 'Published. Every user gets the new rules within a minute.',
@@ -53,7 +61,9 @@ const NOTICES: Record<Lang, Record<string, string>> = {
     unreadable: 'The stored rules are not valid JSON: starting from an empty set.',
     badJson: 'That JSON is not valid; the form is unchanged.',
     notFound: 'No such version in the history.',
-    tooLarge: 'That is too large.',
+    tooLarge: `That is too large (at most ${FORM_KIB} KiB a submit). Edit a big rule set in rules/rules.json and publish it with npm run rules:push.`,
+    overLimit: `This rule set is over the limit of ${LIMIT} rules a set may hold, so the editor cannot show it whole. So that no rule is lost, it cannot be checked, reordered or published here: trim the file and publish it with npm run rules:push, or roll back to an earlier version in the publish history.`,
+    jsonOverLimit: `That JSON holds more rules than the limit of ${LIMIT}; the form is unchanged.`,
   },
 }
 
@@ -83,6 +93,8 @@ interface Render {
   preview?: Preview | null
   notice?: { kind: 'ok' | 'error'; text: string } | null
   focus?: number
+  /** The set is over MAX_RULES: the page says so, and holds no form. */
+  overLimit?: boolean
   status?: 200 | 400 | 404 | 409 | 413
 }
 
@@ -98,6 +110,7 @@ function render(c: ConsoleContext, r: Render) {
       previewAt={r.previewAt ?? ''}
       preview={r.preview ?? null}
       notice={r.notice ?? null}
+      overLimit={r.overLimit ?? false}
       {...(r.focus === undefined ? {} : { focus: r.focus })}
     />,
     r.status ?? 200,
@@ -109,8 +122,15 @@ const noticeOf = (c: ConsoleContext, key: string, kind: 'ok' | 'error' = 'ok') =
   return text === undefined ? null : { kind, text }
 }
 
+/** The page for a rule set over MAX_RULES: the limit and the validator's issue, and no form. */
+function renderOverLimit(c: ConsoleContext, base: string, issue: RuleIssue, status: 200 | 413) {
+  return render(c, { draft: draftOf({ rules: [] }), base, issues: [issue], notice: noticeOf(c, 'overLimit', 'error'), overLimit: true, status })
+}
+
 rulePages.get('/admin/rules', guard, async (c) => {
   const { draft, version, unreadable } = await stored(c)
+  const overLimit = ruleCountIssue(draft.rules.length)
+  if (overLimit) return renderOverLimit(c, version, overLimit, 200)
   const done = c.req.query('done') ?? ''
   const notice = unreadable ? noticeOf(c, 'unreadable', 'error') : noticeOf(c, done)
   return render(c, { draft, base: version, notice })
@@ -119,6 +139,11 @@ rulePages.get('/admin/rules', guard, async (c) => {
 /** "Make a rule from this": the stored set with a new rule for the question at its end. */
 rulePages.get('/admin/rules/new', guard, async (c) => {
   const { draft, version } = await stored(c)
+  const overLimit = ruleCountIssue(draft.rules.length)
+  if (overLimit) return renderOverLimit(c, version, overLimit, 200)
+  // A full set gets no new rule: the form could not post it back.
+  const full = ruleCountIssue(draft.rules.length + 1)
+  if (full) return render(c, { draft, base: version, issues: [full] })
   const question = (c.req.query('text') ?? '').slice(0, 200)
   const rules = [...draft.rules, newRule(draft, question)]
   return render(c, { draft: { ...draft, rules }, base: version, focus: rules.length - 1 })
@@ -135,18 +160,28 @@ rulePages.post(
     const base = VERSION.test(field('base')) ? field('base') : ''
     const previewText = field('preview_text').slice(0, 200)
     const previewAt = field('preview_at').trim().slice(0, 40)
-    let draft = fromForm(form)
+    const posted = fromForm(form)
+    if (!posted.ok) return renderOverLimit(c, base, posted.issue, 413)
+    let draft = posted.draft
 
     const change = opOf(op)
-    if (change) return render(c, { draft: applyOp(draft, change), base, previewText, previewAt, ...(change.op === 'add' ? { focus: draft.rules.length } : {}) })
+    if (change) {
+      const full = change.op === 'add' ? ruleCountIssue(draft.rules.length + 1) : null
+      if (full) return render(c, { draft, base, previewText, previewAt, issues: [full], status: 400 })
+      return render(c, { draft: applyOp(draft, change), base, previewText, previewAt, ...(change.op === 'add' ? { focus: draft.rules.length } : {}) })
+    }
 
     if (op === 'json') {
+      let replaced: Draft
       try {
-        draft = draftOf(JSON.parse(field('json')))
+        replaced = draftOf(JSON.parse(field('json')))
       } catch (error) {
         const issue = { path: '', message: `is not valid JSON (${(error as Error).message})` }
         return render(c, { draft, base, previewText, previewAt, issues: [issue], notice: noticeOf(c, 'badJson', 'error'), status: 400 })
       }
+      const overLimit = ruleCountIssue(replaced.rules.length)
+      if (overLimit) return render(c, { draft, base, previewText, previewAt, issues: [overLimit], notice: noticeOf(c, 'jsonOverLimit', 'error'), status: 400 })
+      draft = replaced
     }
 
     const { value, problems } = ruleSetOf(draft)
@@ -187,7 +222,8 @@ function afterPublish(c: ConsoleContext, outcome: RollbackOutcome, r: Render, do
 
 function opOf(op: string): DraftOp | null {
   if (op === 'add') return { op: 'add' }
-  const match = /^(up|down|delete):(\d{1,4})$/.exec(op)
+  // Any index the form may hold (up to MAX_RULES); applyOp ignores one past the end.
+  const match = /^(up|down|delete):(\d{1,9})$/.exec(op)
   if (!match) return null
   return { op: match[1] as 'up' | 'down' | 'delete', index: Number(match[2]) }
 }

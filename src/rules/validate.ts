@@ -50,7 +50,19 @@ export function validateRuleSetText(text: string): Validation {
   return validateRuleSet(input)
 }
 
+/** The most rules a rule set may hold, however it is published; the console's form holds as many. */
+export const MAX_RULES = 10_000
+
+/** The issue every way into the rule set refuses `count` rules with; null within MAX_RULES. */
+export function ruleCountIssue(count: number): RuleIssue | null {
+  if (count <= MAX_RULES) return null
+  return { path: 'rules', message: `has ${count.toLocaleString('en')} rules, over the limit of ${MAX_RULES.toLocaleString('en')}` }
+}
+
 export function validateRuleSet(input: unknown): Validation {
+  // First, and alone: a set over the limit is refused whole, before any rule is looked at.
+  const tooMany = ruleCountIssue(isRecord(input) && Array.isArray(input.rules) ? input.rules.length : 0)
+  if (tooMany) return { ok: false, issues: [tooMany] }
   const parsed = v.safeParse(RuleSetSchema, input)
   const issues = parsed.success ? [] : shapeIssues(input, parsed.issues)
   const rawRules = isRecord(input) && Array.isArray(input.rules) ? input.rules : []

@@ -209,6 +209,8 @@ export interface RulesPageProps {
   notice: { kind: 'ok' | 'error'; text: string } | null
   /** The index of a rule to scroll to (a new one). */
   focus?: number
+  /** The set has more rules than a set may hold: the notice and issues say so, and there is no form. */
+  overLimit: boolean
 }
 
 export function RulesPage(props: RulesPageProps) {
@@ -236,6 +238,16 @@ export function RulesPage(props: RulesPageProps) {
           </ul>
         </div>
       )}
+      {!props.overLimit && <RulesForm {...props} byRule={byRule} />}
+    </Layout>
+  )
+}
+
+function RulesForm(props: RulesPageProps & { byRule: Map<number | 'default' | 'hours' | 'handoff' | null, RuleIssue[]> }) {
+  const t = STRINGS[props.lang]
+  const { draft, byRule } = props
+  return (
+    <>
       <form method="post" action="/admin/rules" id="rules-form">
         {/* Enter in a field submits this first button: a check, never a move or a delete. */}
         <button type="submit" name="op" value="enter" style="position:absolute;left:-9999px" tabindex={-1} aria-hidden="true">
@@ -317,7 +329,7 @@ export function RulesPage(props: RulesPageProps) {
         </details>
       </form>
       {props.focus !== undefined && <a href={`#rule-${props.focus}`} data-focus={props.focus} />}
-    </Layout>
+    </>
   )
 }
 
