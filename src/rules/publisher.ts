@@ -14,7 +14,7 @@
  * object waits on its own storage, and a publish waits on KV. Hence the explicit queue: each
  * call is chained after the one before, whether that one succeeded, was refused or threw.
  * The KV reads of a publish see the writes of the one before: both run in the object's
- * location, where KV shows a write at once (elsewhere it may take a minute).
+ * location, where KV usually shows a write at once (elsewhere it may take a minute).
  *
  * `rules:push` and `rules:rollback` write KV through wrangler and cannot reach the object
  * (history.ts says what that leaves open).
@@ -34,7 +34,6 @@ export function rulePublisherOf(env: Env): DurableObjectStub<RulePublisher> {
 export class RulePublisher extends DurableObject<Env> {
   /** The last call's turn: the next one starts when it has settled. */
   private last: Promise<unknown> = Promise.resolve()
-  private store: RulesStore | null = null
 
   /** publishRules for this app, in turn. */
   publish(source: string | Uint8Array, from: 'console' | 'api', ifVersion?: string): Promise<PublishOutcome> {
@@ -57,7 +56,6 @@ export class RulePublisher extends DurableObject<Env> {
   private rulesStore(): RulesStore {
     const name = this.ctx.id.name
     if (name === undefined || !name.endsWith(RULES_KEY)) throw new Error('a RulePublisher is named by its rule set key (rulePublisherOf)')
-    this.store ??= scopedStore(kvStore(this.env.RULES), name.slice(0, -RULES_KEY.length))
-    return this.store
+    return scopedStore(kvStore(this.env.RULES), name.slice(0, -RULES_KEY.length))
   }
 }
