@@ -10,6 +10,7 @@ import { ruleSetJsonSchema } from '../rules/json-schema'
 import { VERSION } from '../version'
 import { KEYWORD_TYPES, MAX_DATA_KEYS } from '../wechat/subscribe-data'
 import { MAX_UNIFORM_DATA_KEYS, MAX_UNIFORM_VALUE_CHARS } from '../wechat/uniform-send'
+import { IDEMPOTENCY_KEY } from '../admin/idempotency'
 import {
   ANSWERS,
   CampaignBody,
@@ -139,6 +140,30 @@ function operation(summary: string, options: { parameters?: Json[]; body?: Json;
   }
 }
 
+/** The routes that send or start something take Idempotency-Key (src/admin/idempotency.ts). */
+function sendsOnce(op: Json): Json {
+  const responses = op.responses as Record<string, { description?: string }>
+  const busy = 'With an Idempotency-Key: `in_progress`, the first request with that key is still running (Retry-After: 1).'
+  const conflict = responses['409']
+  const header = {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description:
+      'Send or start this at most once: a repeat with the same key and body within 24 hours gets the first answer (with `Idempotent-Replayed: true`) and does nothing. An answer that did nothing (400, 413, 415, 429, 5xx) is not kept.',
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
+  }
+  return {
+    ...op,
+    parameters: [...((op.parameters as Json[] | undefined) ?? []), header],
+    responses: {
+      ...responses,
+      '409': conflict ? { ...conflict, description: `${conflict.description ?? ''} ${busy}`.trim() } : error(busy),
+      '422': error('The Idempotency-Key was used for another request (another route or body); nothing was done.'),
+    },
+  }
+}
+
 export function openApiDocument(): Json {
   const openid = parameters('path', OpenidParam)
   const failedId = parameters('path', FailedIdParam)
@@ -158,14 +183,14 @@ export function openApiDocument(): Json {
   )
   const wechatFailed = answer('WechatRefusalAnswer', '`wechat_failed`: WeChat answered another errcode, or did not answer (time-out, network).')
   const failedAction = (what: string) =>
-    operation(what, {
+    sendsOnce(operation(what, {
       parameters: failedId,
       answers: {
         '200': answer('OutcomeAnswer', 'What became of the send.'),
         '404': error('`not_found`: the user has no such send (or it was deleted after the retention period).'),
         '409': error('`not_failed` (pending or sent), or for a retry `window_closed` / `limit_reached`.'),
       },
-    })
+    }))
 
   return {
     openapi: '3.1.0',
@@ -197,7 +222,7 @@ export function openApiDocument(): Json {
         }),
       },
       '/admin/api/conversations/{openid}/reply': {
-        post: operation('Send a reply by hand, inside the send window', {
+        post: sendsOnce(operation('Send a reply by hand, inside the send window', {
           parameters: openid,
           body: json(schemaOf(ManualReplyBody, INPUT), `One reply (at most ${REPLY_MAX_BYTES} bytes).`),
           answers: {
@@ -206,7 +231,7 @@ export function openApiDocument(): Json {
             '413': error('The body is too large.'),
             '415': error('The body is not application/json.'),
           },
-        }),
+        })),
       },
       '/admin/api/failed': {
         get: operation('Failed sends, most recently failed first', {
@@ -278,7 +303,7 @@ export function openApiDocument(): Json {
         }),
       },
       '/admin/api/subscribe/send': {
-        post: operation('Send one subscribe message (订阅消息), spending one of the user’s grants', {
+        post: sendsOnce(operation('Send one subscribe message (订阅消息), spending one of the user’s grants', {
           body: json(
             sendBody(SubscribeSendBody, ['data'], subscribeData),
             `One message, as WeChat's subscribeMessage.send takes it, plus \`force\` (at most ${SUBSCRIBE_SEND_MAX_BYTES} bytes).`,
@@ -294,7 +319,7 @@ export function openApiDocument(): Json {
             '415': notJson,
             '502': wechatFailed,
           },
-        }),
+        })),
       },
       '/admin/api/users/{openid}/subscriptions': {
         get: operation('What one user allows, per template: grants, status, the last send', {
@@ -308,7 +333,7 @@ export function openApiDocument(): Json {
         }),
       },
       '/admin/api/subscribe/campaigns': {
-        post: operation('Send one subscribe message to every user who can be reached, through the campaigns queue', {
+        post: sendsOnce(operation('Send one subscribe message to every user who can be reached, through the campaigns queue', {
           body: json(
             sendBody(CampaignBody, ['data'], subscribeData),
             `A send without \`touser\` and \`force\` (at most ${SUBSCRIBE_SEND_MAX_BYTES} bytes): it goes to every user who holds a grant for the template, or accepts it if it is long-term.`,
@@ -319,7 +344,7 @@ export function openApiDocument(): Json {
             '413': tooLarge,
             '415': notJson,
           },
-        }),
+        })),
         get: operation('Campaigns, newest first, with their progress', {
           answers: { '200': answer('CampaignListAnswer', 'The newest campaigns.') },
         }),
@@ -334,7 +359,7 @@ export function openApiDocument(): Json {
         }),
       },
       '/admin/api/uniform/send': {
-        post: operation('Send one uniform service message (统一服务消息): an Official Account template message', {
+        post: sendsOnce(operation('Send one uniform service message (统一服务消息): an Official Account template message', {
           body: json(
             sendBody(UniformSendBody, ['mp_template_msg', 'data'], uniformData),
             `One message, as WeChat's uniform_send takes it, with \`mp_template_msg\` only: \`weapp_template_msg\` is retired and refused (at most ${UNIFORM_SEND_MAX_BYTES} bytes).`,
@@ -347,7 +372,7 @@ export function openApiDocument(): Json {
             '415': notJson,
             '502': wechatFailed,
           },
-        }),
+        })),
       },
       '/admin/api/openapi.json': {
         get: operation('This document', { answers: { '200': { description: 'The OpenAPI document.' } } }),
