@@ -671,9 +671,21 @@ describe('openapi.json', () => {
 
     // Subscribe and uniform messages: bodies from the send checks, answers by status.
     const statuses = (method: string, path: string) => Object.keys(doc.paths[path]![method]!.responses).sort()
-    expect(statuses('post', '/admin/api/subscribe/send')).toEqual(['200', '400', '401', '409', '413', '415', '502'])
-    expect(statuses('post', '/admin/api/uniform/send')).toEqual(['200', '400', '401', '409', '413', '415', '502'])
-    expect(statuses('post', '/admin/api/subscribe/campaigns')).toEqual(['202', '400', '401', '413', '415'])
+    expect(statuses('post', '/admin/api/subscribe/send')).toEqual(['200', '400', '401', '409', '413', '415', '422', '502'])
+    expect(statuses('post', '/admin/api/uniform/send')).toEqual(['200', '400', '401', '409', '413', '415', '422', '502'])
+    expect(statuses('post', '/admin/api/subscribe/campaigns')).toEqual(['202', '400', '401', '409', '413', '415', '422'])
+    // Every route that sends or starts something takes Idempotency-Key; the others do not.
+    const once = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) => ((op as { parameters?: { name: string }[] }).parameters ?? []).some((p) => p.name === 'Idempotency-Key') ? [`${method} ${path}`] : []),
+    )
+    expect(once.sort()).toEqual([
+      'post /admin/api/conversations/{openid}/reply',
+      'post /admin/api/failed/{id}/drop',
+      'post /admin/api/failed/{id}/retry',
+      'post /admin/api/subscribe/campaigns',
+      'post /admin/api/subscribe/send',
+      'post /admin/api/uniform/send',
+    ])
     expect(statuses('get', '/admin/api/subscribe/campaigns/{id}')).toEqual(['200', '400', '401', '404'])
     const send = JSON.stringify(doc.paths['/admin/api/subscribe/send']!.post!.requestBody)
     for (const field of ['"touser"', '"template_id"', '"data"', '"force"', '"miniprogram_state"', '"maxProperties":20', '`thing`: At most 20 characters']) expect(send).toContain(field)
