@@ -1,14 +1,25 @@
 /**
  * The linear-time regex engine against JavaScript's own RegExp: generated patterns of the
  * accepted grammar must find the same match and the same groups, and no input — however
- * adversarial — may cost more than states × (characters + 1) steps.
+ * adversarial — may cost more than states × (characters + 1) steps, nor more work than
+ * rules:check charges for the pattern; a rule set that rules:check accepts keeps one message's
+ * counted work within MAX_REGEX_WORK.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compileRules, toRuleSet } from '../src/rules/compile'
 import { decide } from '../src/rules/match'
 import { MAX_REGEX_INPUT, REGEX_FLAGS } from '../src/rules/normalize'
-import { compileRegex, regexExec, regexProblem, regexTest, type RegexProgram, type VmStats } from '../src/rules/regex'
+import {
+  compileRegex,
+  MAX_REGEX_WORK,
+  regexExec,
+  regexProblem,
+  regexTest,
+  regexWork,
+  type RegexProgram,
+  type VmStats,
+} from '../src/rules/regex'
 import { validateRuleSet } from '../src/rules/validate'
 import type { InboundMessage } from '../src/wechat/message'
 
@@ -48,15 +59,24 @@ function javascript(source: string, input: string): (string | undefined)[] | nul
   return match ? [...match] : null
 }
 
-function steps(program: RegexProgram, input: string): number {
-  const stats: VmStats = { steps: 0 }
+function run(program: RegexProgram, input: string): VmStats {
+  const stats: VmStats = { steps: 0, work: 0 }
   regexExec(program, input, stats)
-  return stats.steps
+  return stats
+}
+
+function steps(program: RegexProgram, input: string): number {
+  return run(program, input).steps
 }
 
 /** What the engine's design promises: each position enters each state at most once. */
 function bound(program: RegexProgram, input: string): number {
   return program.op.length * ([...input].length + 1)
+}
+
+/** The same for the weighted work: each state entered and each atom asked once per position. */
+function workBound(program: RegexProgram, input: string): number {
+  return program.workPerPosition * ([...input].length + 1)
 }
 
 /** Each literal and class character of the grammar repeated up to the input cap, then a stray tail. */
@@ -87,12 +107,17 @@ describe('regex engine', () => {
     expect(compared).toBeGreaterThan(1000)
   })
 
-  it('stays within states × (characters + 1) steps on adversarial inputs at the cap', () => {
+  it('stays within states × (characters + 1) steps, and the work rules:check charges, on adversarial inputs at the cap', () => {
     fc.assert(
       fc.property(pattern, (source) => {
         if (regexProblem(source) !== null) return
         const program = compileRegex(source)
-        for (const input of ADVERSARIAL) expect(steps(program, input)).toBeLessThanOrEqual(bound(program, input))
+        for (const input of ADVERSARIAL) {
+          const stats = run(program, input)
+          expect(stats.steps).toBeLessThanOrEqual(bound(program, input))
+          expect(stats.work).toBeLessThanOrEqual(workBound(program, input))
+          expect(stats.work).toBeLessThanOrEqual(regexWork(program))
+        }
       }),
       { numRuns: 200 },
     )
@@ -128,6 +153,67 @@ describe('regex engine', () => {
       expect({ ...ours?.groups }).toEqual({ ...theirs?.groups })
     }
   })
+})
+
+describe('the work budget of a rule set', () => {
+  /** The rules as an attacker writes them: one pattern, a different suffix per rule. */
+  const copies = (pattern: string, count: number) => Array.from({ length: count }, (_, i) => pattern.replace('<i>', String(i)))
+  const ruleSet = (patterns: string[]) =>
+    validateRuleSet({ rules: patterns.map((regex, i) => ({ id: `r${i}`, when: { regex }, reply: { type: 'text', text: 'x' } })) })
+  /** The most copies rules:check accepts. */
+  const fullest = (pattern: string) => {
+    let count = 1
+    while (ruleSet(copies(pattern, count + 1)).ok) count++
+    return copies(pattern, count)
+  }
+  /** What one message costs when no rule matches (decide then runs every rule), worst text. */
+  const worstWork = (patterns: string[]) => {
+    const programs = patterns.map(compileRegex)
+    let worst = 0
+    for (const input of [...ADVERSARIAL, 'é'.repeat(MAX_REGEX_INPUT)]) {
+      const stats: VmStats = { steps: 0, work: 0 }
+      for (const program of programs) if (regexExec(program, input, stats)) break
+      worst = Math.max(worst, stats.work)
+    }
+    return worst
+  }
+  const ISSUE_25 = '(?:(a)(a?)){0,20}z<i>'
+
+  it('counted 16 rules of (?:(a)(a?)){0,20}z<i> (accepted under the old 3,000-state budget) at nearly 3× the limit', () => {
+    const sixteen = copies(ISSUE_25, 16)
+    expect(sixteen.reduce((sum, p) => sum + compileRegex(p).op.length, 0)).toBeLessThanOrEqual(3000)
+    expect(worstWork(sixteen)).toBeGreaterThan(2.5 * MAX_REGEX_WORK)
+    expect(ruleSet(sixteen).ok).toBe(false)
+  })
+
+  // Families that reach their bound — every state entered at every position — by different
+  // means: groups in a counted repeat, plain states, classes JavaScript answers, assertions; and
+  // the patterns the bench keeps. Each filled with copies up to the budget.
+  const families = [
+    ISSUE_25,
+    '(?:aa?){0,45}z<i>',
+    '(?:[^a]|[^b]|[^c]|[^d]|[^e]|[^f]|[^g]|[^h]|[^i]|[^j])+z<i>',
+    '(?:\\p{L}|\\p{Lu}|\\P{N}|\\P{Nd}|\\p{Script=Han})+z<i>',
+    '(?:a\\B){0,40}z<i>',
+    '(?:(é)|(e)|(ë)){0,}x<i>',
+    'a{0,64}a{0,64}a{0,64}a{0,64}a{0,64}b<i>',
+    '(?:.*x){1,20}y<i>',
+  ]
+  for (const family of families) {
+    it(`keeps the counted work of the fullest accepted set of ${family} within the limit`, () => {
+      const patterns = fullest(family)
+      const charged = patterns.reduce((sum, p) => sum + regexWork(compileRegex(p)), 0)
+      // Near the limit: one more copy would cross it.
+      expect(charged).toBeLessThanOrEqual(MAX_REGEX_WORK)
+      expect(charged + regexWork(compileRegex(family.replace('<i>', '99')))).toBeGreaterThan(MAX_REGEX_WORK)
+      const counted = worstWork(patterns)
+      expect(counted).toBeLessThanOrEqual(charged)
+      if (family === ISSUE_25) {
+        // The charge is not loose where it matters: this set really does ~94 % of it.
+        expect(counted).toBeGreaterThan(0.9 * charged)
+      }
+    })
+  }
 })
 
 describe('regex rules in decide', () => {

@@ -135,17 +135,31 @@ describe('regex patterns', () => {
     }
   })
 
-  it('refuses a set whose regex rules together exceed the state budget, naming the rule that crosses it', () => {
-    // ~900 states each: each is fine alone, four are not.
+  it('refuses a set whose regex rules together exceed the work budget, naming the rule that crosses it', () => {
+    // 900 steps per character each (180,900 per message at the cap): one is fine, two are not.
     const big = 'x{0,200}y{0,200}z{0,40}'
-    const rules = [0, 1, 2, 3].map((i) => ({ id: `r${i}`, when: { regex: big }, reply: { type: 'text', text: 'x' } }))
+    const rules = [0, 1].map((i) => ({ id: `r${i}`, when: { regex: big }, reply: { type: 'text', text: 'x' } }))
     expect(regexProblem(big)).toBeNull()
-    const result = validateRuleSet({ rules })
-    expect(result.ok).toBe(false)
-    if (!result.ok) {
-      expect(result.issues).toHaveLength(1)
-      expect(formatIssue(result.issues[0]!)).toMatch(/^rule "r3" at rules\[3\]\.when\.regex: brings the regex rules to [\d,]+ states together, over the limit of 3,000/)
-    }
-    expect(validateRuleSet({ rules: rules.slice(0, 3) }).ok).toBe(true)
+    expect(problems(rules)).toEqual([
+      'rule "r1" at rules[1].when.regex: costs up to 180,900 steps per message (900 per character), which brings the regex rules to 361,800 together, over the limit of 200,000 (every message may run them all; shorten counted repeats, drop the groups inside them, or use contains rules)',
+    ])
+    expect(validateRuleSet({ rules: rules.slice(0, 1) }).ok).toBe(true)
+  })
+
+  it('refuses 16 rules of (?:(a)(a?)){0,20}z<i> (issue 25: 2,966 states, but ~12 ms a message), naming the sixth', () => {
+    const rules = Array.from({ length: 16 }, (_, i) => ({ id: `r${i}`, when: { regex: `(?:(a)(a?)){0,20}z${i}` }, reply: ok }))
+    expect(rules.every((rule) => regexProblem(rule.when.regex) === null)).toBe(true)
+    expect(problems(rules)).toEqual([
+      'rule "r5" at rules[5].when.regex: costs up to 39,597 steps per message (197 per character), which brings the regex rules to 237,582 together, over the limit of 200,000 (every message may run them all; shorten counted repeats, drop the groups inside them, or use contains rules)',
+    ])
+    // Five fit; so would sixteen without the groups, written (?:aa?){0,8}z<i>.
+    expect(problems(rules.slice(0, 5))).toEqual([])
+    expect(problems(rules.map((rule, i) => ({ ...rule, when: { regex: `(?:aa?){0,8}z${i}` } })))).toEqual([])
+  })
+
+  it('refuses one rule that costs more than the whole budget by itself', () => {
+    expect(problems([{ id: 'huge', when: { regex: 'x{0,150}y{0,150}z{0,100}(\\d{0,90})q' }, reply: ok }])).toEqual([
+      'rule "huge" at rules[0].when.regex: costs up to 203,613 steps per message (1,013 per character), over the limit of 200,000 for all regex rules together (every message may run them all; shorten counted repeats, drop the groups inside them, or use contains rules)',
+    ])
   })
 })

@@ -16,10 +16,10 @@ const HAS_CASE = /\p{Changes_When_Casemapped}/u
 
 export function charTest(source: string): CharTest {
   const cp = source.codePointAt(0)!
-  // The parser's pieces are a literal code point, `.`, `[…]` or an escape `\…`.
-  const literal = source.length === String.fromCodePoint(cp).length && source !== '.'
-  if (literal && !HAS_CASE.test(source)) return (_input, _at, c) => c === cp
-  if (source === '.') return (_input, _at, c) => c !== 0x0a && c !== 0x0d && c !== 0x2028 && c !== 0x2029
+  if (!usesRegExp(source)) {
+    if (source !== '.') return (_input, _at, c) => c === cp
+    return (_input, _at, c) => c !== 0x0a && c !== 0x0d && c !== 0x2028 && c !== 0x2029
+  }
   const sticky = new RegExp(source, `${REGEX_FLAGS}y`)
   /** 0 unknown, 1 no, 2 yes. */
   const ascii = new Uint8Array(128)
@@ -30,6 +30,18 @@ export function charTest(source: string): CharTest {
     if (c < 128) ascii[c] = yes ? 2 : 1
     return yes
   }
+}
+
+/**
+ * Whether charTest answers for `source` by running JavaScript's RegExp — for every character
+ * outside ASCII, once per position: the engine's costliest step (regex-vm.ts prices it).
+ * Only a literal without case variants and `.` are answered directly.
+ */
+export function usesRegExp(source: string): boolean {
+  if (source === '.') return false
+  // The parser's pieces are a literal code point, `.`, `[…]` or an escape `\…`.
+  const literal = source.length === String.fromCodePoint(source.codePointAt(0)!).length
+  return !literal || HAS_CASE.test(source)
 }
 
 /** JavaScript's `\b` with flags `iu`: `\w`, plus the two characters that fold into it (ſ, K). */

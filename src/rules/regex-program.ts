@@ -12,7 +12,7 @@
  *   that can match nothing — `(a*)*`, `(.*?)+`, `(a*)?`, `(x|){0,3}` — is refused. Such
  *   patterns say nothing a plainer one does not.
  */
-import { charTest } from './regex-chars'
+import { charTest, usesRegExp } from './regex-chars'
 import { UnsupportedRegex, type RegexNode, type RegexTree } from './regex-syntax'
 import {
   ASSERT,
@@ -23,9 +23,11 @@ import {
   CHAR,
   JMP,
   MATCH,
+  programWork,
   RESET,
   SAVE,
   SPLIT,
+  WORK_REGEXP,
   type RegexProgram,
 } from './regex-vm'
 
@@ -143,12 +145,16 @@ export function compileProgram(tree: RegexTree, limits: ProgramLimits): RegexPro
   node(tree.root)
   emit(SAVE, 1)
   emit(MATCH)
+  const ops = Uint8Array.from(op)
+  const atomWork = Uint8Array.from(atoms, (atom) => (usesRegExp(atom) ? WORK_REGEXP : 0))
   return {
-    op: Uint8Array.from(op),
+    op: ops,
     x: Int32Array.from(x),
     y: Int32Array.from(y),
     atoms,
     tests: atoms.map(charTest),
+    atomWork,
+    workPerPosition: programWork(ops, atomWork),
     anchored: anchored(tree.root),
     groupCount: tree.groupCount,
     names: tree.names,

@@ -2,8 +2,9 @@
  * The Pike VM: runs a regex program (regex-program.ts) over the input once, left to right,
  * keeping every live thread in one list ordered by priority. A state entered twice at the same
  * position is dropped — the first (higher-priority) thread there has the same future — so
- * each position enters each state at most once: the work is at most
- * states × (code points + 1), whatever the pattern and the text. `stats.steps` counts it.
+ * each position enters each state at most once: at most states × (code points + 1) steps,
+ * whatever the pattern and the text. `stats.steps` counts them; `stats.work` counts what they
+ * cost, in the units of the rule set's budget (see WORK_* below and programWork).
  *
  * Priority order is a backtracking engine's exploration order, so the match (leftmost, then
  * first by the pattern's own preferences: greedy, lazy, left alternative first) and its groups
@@ -36,6 +37,19 @@ export const ASSERT_END = 1
 export const ASSERT_WORD = 2
 export const ASSERT_NOT_WORD = 3
 
+// Work, in steps: one state entered at one position is 1 (about 15 ns in V8, whatever the
+// instruction, within ~10 %: a SAVE or RESET adds one record to a chain, not a copy of the
+// slots). What costs more is counted as more, from CPU time over adversarial rule sets
+// (bench/regex.ts): an assertion entered ~2 steps, each position's own bookkeeping ~2 per
+// run, and a RegExp answer for an atom 2–6 (`[^a]` on é the least, `\p{L}` the most).
+
+/** An assertion entered: the step and the check. */
+export const WORK_ASSERT = 2
+/** One answer from an atom's RegExp (charTest; at most once per atom and position). */
+export const WORK_REGEXP = 5
+/** One position of one run: the list swap, the code point, the restart. */
+export const WORK_POSITION = 2
+
 /** A compiled regex (regex-program.ts builds it). */
 export interface RegexProgram {
   readonly op: Uint8Array
@@ -45,6 +59,13 @@ export interface RegexProgram {
   readonly atoms: readonly string[]
   /** Their tests, same order. */
   readonly tests: readonly CharTest[]
+  /** The work of one answer from each atom's test: WORK_REGEXP when it runs a RegExp, else 0. */
+  readonly atomWork: Uint8Array
+  /**
+   * The most work one position can cost (programWork): a run over n code points costs at
+   * most this × (n + 1).
+   */
+  readonly workPerPosition: number
   /** Every match starts at `^`: no thread need start after position 0. */
   readonly anchored: boolean
   /** Numbered groups; slots are 2 per group plus 2 for the whole match. */
@@ -55,6 +76,16 @@ export interface RegexProgram {
 export interface VmStats {
   /** States entered, summed over positions. */
   steps: number
+  /** What the run cost, in steps: weighted as WORK_* say. At most workPerPosition × (code points + 1). */
+  work: number
+}
+
+/** The most work one position of a run can cost: every state entered, every atom asked. */
+export function programWork(op: Uint8Array, atomWork: Uint8Array): number {
+  let work = op.length + WORK_POSITION
+  for (const code of op) if (code === ASSERT) work += WORK_ASSERT - 1
+  for (const w of atomWork) work += w
+  return work
 }
 
 /**
@@ -63,7 +94,7 @@ export interface VmStats {
  * stops at the first state that proves one.
  */
 export function runProgram(program: RegexProgram, input: string, captures: boolean, stats?: VmStats): Int32Array | null {
-  const { op, x, y, tests } = program
+  const { op, x, y, tests, atomWork } = program
   const scratch = scratchFor(op.length, tests.length)
   const { visited, stack, stackRef, memoAt, memo } = scratch
   let current = scratch.listA
@@ -74,6 +105,9 @@ export function runProgram(program: RegexProgram, input: string, captures: boole
   const length = input.length
   let stamp = scratch.stamp
   let steps = 0
+  let asserts = 0
+  let answers = 0
+  let positions = 0
   let count = 0
   let matched = NO_MATCH
   let at = 0
@@ -86,6 +120,7 @@ export function runProgram(program: RegexProgram, input: string, captures: boole
     // holds the consuming threads' successors with the highest priority on top, and depth
     // first keeps that order: all of one thread's states come before the next thread's.
     stamp++
+    positions++
     let filled = 0
     enter: while (top > 0) {
       const s = stack[--top]!
@@ -127,6 +162,7 @@ export function runProgram(program: RegexProgram, input: string, captures: boole
           stackRef[top++] = records ? records.add(~x[s]!, y[s]!, r) : r
           break
         case ASSERT:
+          asserts++
           if (holds(x[s]!, input, at)) {
             stack[top] = s + 1
             stackRef[top++] = r
@@ -169,6 +205,7 @@ export function runProgram(program: RegexProgram, input: string, captures: boole
       const atom = x[state]!
       if (memoAt[atom] !== stamp) {
         memoAt[atom] = stamp
+        answers += atomWork[atom]!
         memo[atom] = tests[atom]!(input, at, cp) ? 1 : 0
       }
       if (memo[atom] === 1) {
@@ -185,7 +222,10 @@ export function runProgram(program: RegexProgram, input: string, captures: boole
     }
   }
   scratch.stamp = stamp
-  if (stats) stats.steps += steps
+  if (stats) {
+    stats.steps += steps
+    stats.work += steps + (WORK_ASSERT - 1) * asserts + answers + WORK_POSITION * positions
+  }
   if (matched === FOUND) return NO_SLOTS
   return matched === NO_MATCH ? null : records!.slots(matched, 2 * (program.groupCount + 1))
 }

@@ -6,7 +6,8 @@
  * (regex-vm.ts) whose work is bounded by states × input length, with JavaScript's semantics
  * for everything it accepts: the same match, the same groups, the same case-insensitive
  * Unicode characters. What needs backtracking (backreferences, lookaround) is refused, and
- * so is what would make the program big; see rules/README.md.
+ * so is what would make a program big or a rule set's regexes together slow for one message;
+ * see rules/README.md.
  */
 import { MAX_REGEX_INPUT, REGEX_FLAGS } from './normalize'
 import { compileProgram } from './regex-program'
@@ -21,13 +22,15 @@ export const MAX_PATTERN_LENGTH = 300
  * characters, and `{0,}` says "any number" without unrolling.
  */
 export const MAX_COUNT = MAX_REGEX_INPUT
-/** Program size: with a 200-character input, at most ~200,000 VM steps per rule. */
+/** Program size, which bounds compiling; MAX_REGEX_WORK is what bounds running. */
 export const MAX_STATES = 1000
 /**
- * All regex rules of a set together: a message that no earlier rule answers may run every
- * one of them, so this, not the per-rule limit, bounds a message's worst case (~3 ms here).
+ * All regex rules of a set together, in steps (regex-vm.ts's WORK_*) for one message at the
+ * input cap: a message that no earlier rule answers may run every one of them, so this bounds
+ * a message's regex work, whatever its text. A step is ~15 ns in V8: ~3 ms at worst
+ * (bench/regex.ts measures it).
  */
-export const MAX_TOTAL_STATES = 3000
+export const MAX_REGEX_WORK = 200_000
 
 /** Why a pattern is refused, or null when the engine runs it. */
 export function regexProblem(pattern: string): string | null {
@@ -49,6 +52,14 @@ export function regexProblem(pattern: string): string | null {
 /** For a pattern regexProblem accepted; throws otherwise. */
 export function compileRegex(pattern: string): RegexProgram {
   return compileProgram(parseRegex(pattern), { maxCount: MAX_COUNT, maxStates: MAX_STATES })
+}
+
+/**
+ * The most work the program can cost on any message: every state entered and every atom asked
+ * at every position of a MAX_REGEX_INPUT-character text (the VM's `stats.work` never exceeds it).
+ */
+export function regexWork(program: RegexProgram): number {
+  return program.workPerPosition * (MAX_REGEX_INPUT + 1)
 }
 
 /** The numbered group count and group names of an accepted pattern. */

@@ -8,7 +8,7 @@
 import * as v from 'valibot'
 import { PLACEHOLDER } from './normalize'
 import { hoursProblems } from './hours'
-import { compileRegex, MAX_TOTAL_STATES, patternGroups } from './regex'
+import { compileRegex, MAX_REGEX_WORK, patternGroups, regexWork } from './regex'
 import { defaultEntries, replyLists } from './reply-shape'
 import {
   HoursSchema,
@@ -87,19 +87,28 @@ export function validateRuleSet(input: unknown): Validation {
   return { ok: true, value: parsed.output }
 }
 
-/** The rule whose regex takes the set's regexes over MAX_TOTAL_STATES, named. */
+/**
+ * The rule whose regex takes the set's regexes over MAX_REGEX_WORK — the most VM work one
+ * message can cause, every rule run to the end on a text at the input cap — named.
+ */
 function regexBudgetIssue(ruleSet: RuleSetSource): RuleIssue | null {
   let total = 0
   for (const [index, rule] of ruleSet.rules.entries()) {
     if (rule.when.regex === undefined) continue
-    total += compileRegex(rule.when.regex).op.length
-    if (total > MAX_TOTAL_STATES) {
-      return at(
-        rule.id,
-        `rules[${index}].when.regex`,
-        `brings the regex rules to ${total.toLocaleString('en')} states together, over the limit of ${MAX_TOTAL_STATES.toLocaleString('en')} (every message may run them all; shorten counted repeats or use contains rules)`,
-      )
-    }
+    const program = compileRegex(rule.when.regex)
+    const work = regexWork(program)
+    total += work
+    if (total <= MAX_REGEX_WORK) continue
+    const n = (value: number) => value.toLocaleString('en')
+    const cost = `costs up to ${n(work)} steps per message (${n(program.workPerPosition)} per character)`
+    const over = total === work
+      ? `${cost}, over the limit of ${n(MAX_REGEX_WORK)} for all regex rules together`
+      : `${cost}, which brings the regex rules to ${n(total)} together, over the limit of ${n(MAX_REGEX_WORK)}`
+    return at(
+      rule.id,
+      `rules[${index}].when.regex`,
+      `${over} (every message may run them all; shorten counted repeats, drop the groups inside them, or use contains rules)`,
+    )
   }
   return null
 }
