@@ -8,19 +8,30 @@ import { isAccept, reachable, REFUSED_ERRCODE, type SubscribeChange } from '../s
 import type { SubscriptionView } from './contract'
 import type { SubscriptionRow } from './storage'
 
+/**
+ * What a send's outcome sets beyond the outcome itself: `grants` becomes `otherwise` unless
+ * refused (parameters: the errcode, those of `otherwise`, the errcode again). WeChat's 43101
+ * says the user refuses the template: the one-time grants end, and an accept turns into
+ * `reject`, since a long-term template reaches whoever accepts (grants.ts: `reachable`).
+ * Until the user accepts again in a popup or the settings page, no campaign and no unforced
+ * send goes to them. `rejected` counts the user's own answers only and stays as it was.
+ */
+const refused = (otherwise: string) => `grants = CASE WHEN ? = ${REFUSED_ERRCODE} THEN 0 ELSE ${otherwise} END,
+  status = CASE WHEN ? = ${REFUSED_ERRCODE} AND status LIKE 'accept%' THEN 'reject' ELSE status END`
+
 export function applySubscribeChanges(sql: SqlStorage, openid: string, changes: readonly SubscribeChange[], now: number): void {
   for (const change of changes) {
     ensureRow(sql, openid, change.templateId, now)
     if (change.kind === 'sent') {
-      // WeChat's report of a send: its outcome. A refusal ends the grants; the send itself spent one already.
+      // WeChat's report of a send: its outcome. A refusal ends the user's reach (`refused`); the send itself spent a grant already.
       sql.exec(
-        `UPDATE subscriptions SET last_send_at = ?, last_errcode = ?, last_msg_id = ?, updated_at = ?,
-           grants = CASE WHEN ? = ${REFUSED_ERRCODE} THEN 0 ELSE grants END
+        `UPDATE subscriptions SET last_send_at = ?, last_errcode = ?, last_msg_id = ?, updated_at = ?, ${refused('grants')}
          WHERE template_id = ?`,
         now,
         change.errorCode,
         change.msgId,
         now,
+        change.errorCode,
         change.errorCode,
         change.templateId,
       )
@@ -82,8 +93,8 @@ export function reserveGrant(
 }
 
 /**
- * A send's outcome (errcode 0 when WeChat took it). 43101 ends the grants. Any other failure
- * gives back the grant it took: WeChat spends one only for a message it accepted.
+ * A send's outcome (errcode 0 when WeChat took it). 43101 ends the user's reach (`refused`). Any
+ * other failure gives back the grant it took: WeChat spends one only for a message it accepted.
  */
 export function settleSend(
   sql: SqlStorage,
@@ -94,14 +105,14 @@ export function settleSend(
 ): void {
   const giveBack = errcode !== 0 && errcode !== REFUSED_ERRCODE && reservation === 'grant' ? 1 : 0
   sql.exec(
-    `UPDATE subscriptions SET last_send_at = ?, last_errcode = ?, updated_at = ?,
-       grants = CASE WHEN ? = ${REFUSED_ERRCODE} THEN 0 ELSE grants + ? END
+    `UPDATE subscriptions SET last_send_at = ?, last_errcode = ?, updated_at = ?, ${refused('grants + ?')}
      WHERE template_id = ?`,
     now,
     errcode,
     now,
     errcode,
     giveBack,
+    errcode,
     templateId,
   )
 }

@@ -1,17 +1,33 @@
 /**
  * The CAMPAIGNS queue's consumer: page tasks queue the sends of the next users who can be
- * reached (and the next page); send tasks go through each user's Conversation object, which
- * sends a campaign to a user at most once however often the queue delivers the task
- * (`campaign_sends`). Sends are paced to CAMPAIGN_SENDS_PER_SECOND; the queue's
- * max_concurrency = 1 keeps that the rate of the whole campaign.
+ * reached (and the next page, or, from the last page, mark the campaign paged); send tasks go
+ * through each user's Conversation object, which sends a campaign to a user at most once
+ * however often the queue delivers the task (`campaign_sends`). Sends are paced to
+ * CAMPAIGN_SENDS_PER_SECOND; the queue's max_concurrency = 1 keeps that the rate of the whole
+ * campaign.
+ *
+ * A task that fails on our side is retried; on its last attempt (CAMPAIGN_MAX_RETRIES) it is
+ * settled instead, so the campaign still finishes: a send task's user is recorded as failed
+ * with the reason, a page task's users too, and its campaign goes on with the next page.
  */
 import { appEnv, conversationOf } from '../apps'
 import { numberSetting, type Env } from '../env'
 import { log } from '../log'
 import { all, prepare } from '../record/sql'
 import { describe } from '../conversation/failure'
-import { queueTargets, readCampaign, reachablePage, settleTarget, type CampaignMessage, type CampaignRow, type TargetStatus } from './campaign-store'
-import type { CampaignTask } from './campaign-task'
+import {
+  failPage,
+  failTarget,
+  pagesDone,
+  queueTargets,
+  readCampaign,
+  reachablePage,
+  settleTarget,
+  type CampaignMessage,
+  type CampaignRow,
+  type TargetStatus,
+} from './campaign-store'
+import { CAMPAIGN_MAX_RETRIES, PAGE_SIZE, type CampaignTask } from './campaign-task'
 import type { SubscribeSendResult } from '../conversation/contract'
 
 export const DEFAULT_SENDS_PER_SECOND = 20
@@ -33,6 +49,12 @@ export async function consumeCampaigns(batch: MessageBatch<CampaignTask>, env: E
         message.ack()
         continue
       }
+      if (campaign.sent !== null) {
+        // Retention deleted its targets, long after it finished: a late copy of a task has nothing left to do.
+        log.warn('campaign.late_task', { campaignId: task.campaignId, kind: task.kind })
+        message.ack()
+        continue
+      }
       if (task.kind === 'page') {
         await queuePage(env, campaign, task.after)
       } else {
@@ -43,24 +65,76 @@ export async function consumeCampaigns(batch: MessageBatch<CampaignTask>, env: E
       }
       message.ack()
     } catch (error) {
-      log.error('campaign.task_failed', { campaignId: task.campaignId, kind: task.kind, reason: describe(error) })
-      message.retry({ delaySeconds: RETRY_DELAY_SECONDS })
+      const reason = describe(error)
+      log.error('campaign.task_failed', { campaignId: task.campaignId, kind: task.kind, reason, attempts: message.attempts })
+      if (message.attempts < CAMPAIGN_MAX_RETRIES) {
+        message.retry({ delaySeconds: RETRY_DELAY_SECONDS })
+        continue
+      }
+      try {
+        await settleDropped(env, task, `the ${task.kind} task failed ${message.attempts} times (${reason})`)
+        message.ack()
+      } catch (again) {
+        // D1 cannot take even that: one more try if the queue allows it, else the task is lost.
+        log.error('campaign.task_lost', { campaignId: task.campaignId, kind: task.kind, reason: describe(again), attempts: message.attempts })
+        message.retry({ delaySeconds: RETRY_DELAY_SECONDS })
+      }
     }
   }
 }
 
-/** The next page of users: their rows, their send tasks, then the page after them. */
+/**
+ * A task given up on. A send: its user failed, with the reason (the object may or may not
+ * have sent it: a task can fail after the send, when D1 did not take its outcome). A page:
+ * the users it would have queued failed, and the campaign goes on with the page after them,
+ * or ends when none can be queued; either way every page has run and the campaign finishes.
+ */
+async function settleDropped(env: Env, task: CampaignTask, why: string): Promise<void> {
+  const now = Date.now()
+  if (task.kind === 'send') {
+    await prepare(env.DB, failTarget(task.appid, task.campaignId, task.openid, `${why}: may or may not have been sent`, now)).run()
+    log.warn('campaign.target', { campaignId: task.campaignId, openid: task.openid, status: 'failed', errcode: null, dropped: true })
+    return
+  }
+  const campaign = await readCampaign(env.DB, task.appid, task.campaignId)
+  if (campaign === null) return
+  const rows = await all<{ openid: string }>(env.DB, reachablePage(campaign.appid, campaign.template_id, campaign.long_term === 1, task.after))
+  const openids = rows.map((row) => row.openid)
+  const last = openids.length < PAGE_SIZE
+  const page = { after: task.after, until: last ? null : openids[openids.length - 1]!, openids }
+  await env.DB.batch(failPage(campaign.appid, campaign.id, page, `${why}: not sent`, now).map((s) => prepare(env.DB, s)))
+  log.warn('campaign.page_dropped', { campaignId: campaign.id, after: task.after, users: openids.length })
+  if (!last) {
+    try {
+      await env.CAMPAIGNS.send({ kind: 'page', appid: campaign.appid, campaignId: campaign.id, after: openids[openids.length - 1]! })
+      return
+    } catch (error) {
+      // The queue takes nothing: the campaign ends here, its later users not tried.
+      log.error('campaign.stopped', { campaignId: campaign.id, after: openids[openids.length - 1]!, reason: describe(error) })
+    }
+  }
+  await prepare(env.DB, pagesDone(campaign.appid, campaign.id, now)).run()
+}
+
+/**
+ * The next page of users: their rows, their send tasks, then the page after them; a page
+ * short of PAGE_SIZE is the last, and marks the campaign paged once its sends are queued.
+ * Whoever can be reached when their page runs is reached: a user who could when the campaign
+ * started but no longer can has no target, and the campaign finishes without them.
+ */
 async function queuePage(env: Env, campaign: CampaignRow, after: string): Promise<void> {
   const rows = await all<{ openid: string }>(env.DB, reachablePage(campaign.appid, campaign.template_id, campaign.long_term === 1, after))
   log.info('campaign.page', { campaignId: campaign.id, after, users: rows.length })
-  if (rows.length === 0) return
   const openids = rows.map((row) => row.openid)
   const queued = await queueTargets(env.DB, campaign.appid, campaign.id, openids, Date.now())
   const tasks: MessageSendRequest<CampaignTask>[] = queued.map((openid) => ({
     body: { kind: 'send', appid: campaign.appid, campaignId: campaign.id, openid },
   }))
-  tasks.push({ body: { kind: 'page', appid: campaign.appid, campaignId: campaign.id, after: openids[openids.length - 1]! } })
-  await env.CAMPAIGNS.sendBatch(tasks)
+  const last = openids.length < PAGE_SIZE
+  if (!last) tasks.push({ body: { kind: 'page', appid: campaign.appid, campaignId: campaign.id, after: openids[openids.length - 1]! } })
+  if (tasks.length > 0) await env.CAMPAIGNS.sendBatch(tasks)
+  // After the sends are queued: a page retried for a failure before this point finds its users still queued.
+  if (last) await prepare(env.DB, pagesDone(campaign.appid, campaign.id, Date.now())).run()
 }
 
 async function sendOne(env: Env, campaign: CampaignRow, openid: string): Promise<void> {

@@ -44,6 +44,12 @@ export interface CampaignRow {
   long_term: number
   total: number
   created_at: number
+  /** When its last page ran (every user it reaches has a target row); null while pages remain. */
+  paged_at: number | null
+  /** Counts by outcome, kept when retention deleted its targets (src/record/retention.ts); null before. */
+  sent: number | null
+  failed: number | null
+  skipped: number | null
 }
 
 export async function createCampaign(
@@ -56,11 +62,17 @@ export async function createCampaign(
   await prepare(
     db,
     statement(
-      'INSERT INTO campaigns (appid, id, template_id, message, long_term, total, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)',
-      [appid, id, message.template_id, JSON.stringify(message), longTerm ? 1 : 0, total, now],
+      // A campaign that reaches no one has no page to run: it is done as it starts.
+      'INSERT INTO campaigns (appid, id, template_id, message, long_term, total, created_at, paged_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)',
+      [appid, id, message.template_id, JSON.stringify(message), longTerm ? 1 : 0, total, now, total === 0 ? now : null],
     ),
   ).run()
   return total
+}
+
+/** The campaign's last page ran: from now on it is done once no target is queued. The first time counts. */
+export function pagesDone(appid: string, campaignId: string, now: number): Statement {
+  return statement('UPDATE campaigns SET paged_at = COALESCE(paged_at, ?3) WHERE appid = ?1 AND id = ?2', [appid, campaignId, now])
 }
 
 export function readCampaign(db: D1Database, appid: string, id: string): Promise<CampaignRow | null> {
@@ -89,6 +101,43 @@ export async function queueTargets(db: D1Database, appid: string, campaignId: st
   return (results[results.length - 1]?.results ?? []).map((row) => row.openid)
 }
 
+/**
+ * A page whose sends will not happen: its users (`openids`, as the page finds them now) are
+ * recorded as failed with the reason, and so is every target of its range still queued (one
+ * an earlier attempt queued whose send task never went out). Outcomes already recorded stay;
+ * a send task that does run records its own. The range ends at `until`, or has no end (null).
+ */
+export function failPage(
+  appid: string,
+  campaignId: string,
+  page: { after: string; until: string | null; openids: readonly string[] },
+  reason: string,
+  now: number,
+): Statement[] {
+  const inserts = page.openids.map((openid) =>
+    statement(
+      `INSERT INTO campaign_targets (appid, campaign_id, openid, status, errcode, reason, updated_at) VALUES (?1, ?2, ?3, 'failed', NULL, ?4, ?5)
+       ON CONFLICT (appid, campaign_id, openid) DO NOTHING`,
+      [appid, campaignId, openid, reason, now],
+    ),
+  )
+  const queued = statement(
+    `UPDATE campaign_targets SET status = 'failed', errcode = NULL, reason = ?5, updated_at = ?6
+     WHERE appid = ?1 AND campaign_id = ?2 AND openid > ?3 AND (?4 IS NULL OR openid <= ?4) AND status = 'queued'`,
+    [appid, campaignId, page.after, page.until, reason, now],
+  )
+  return [...inserts, queued]
+}
+
+/** A user whose send task was given up on, as failed with the reason, unless an outcome is recorded already. */
+export function failTarget(appid: string, campaignId: string, openid: string, reason: string, now: number): Statement {
+  return statement(
+    `UPDATE campaign_targets SET status = 'failed', errcode = NULL, reason = ?4, updated_at = ?5
+     WHERE appid = ?1 AND campaign_id = ?2 AND openid = ?3 AND status = 'queued'`,
+    [appid, campaignId, openid, reason, now],
+  )
+}
+
 export function settleTarget(
   appid: string,
   campaignId: string,
@@ -111,9 +160,12 @@ export interface CampaignView {
   /** Users who could be reached when it started. */
   total: number
   createdAt: number
-  /** Targets by status so far; a user not yet paged in counts in none. */
+  /**
+   * Targets by status so far; a user not yet paged in counts in none, nor does one who could
+   * no longer be reached when their page ran (the counts may add up to less than `total`).
+   */
   counts: Record<TargetStatus, number>
-  /** Every user has an outcome. */
+  /** Every page ran, and every user it queued has an outcome. */
   done: boolean
 }
 
@@ -125,17 +177,19 @@ export interface TargetView {
   updatedAt: number
 }
 
+/** The targets of one campaign by status. */
+export function targetCounts(appid: string, campaignId: string): Statement {
+  return statement('SELECT status, COUNT(*) AS n FROM campaign_targets WHERE appid = ?1 AND campaign_id = ?2 GROUP BY status', [appid, campaignId])
+}
+
 export async function campaignView(db: D1Database, row: CampaignRow): Promise<CampaignView> {
-  const rows = await all<{ status: TargetStatus; n: number }>(
-    db,
-    statement('SELECT status, COUNT(*) AS n FROM campaign_targets WHERE appid = ?1 AND campaign_id = ?2 GROUP BY status', [
-      row.appid,
-      row.id,
-    ]),
-  )
   const counts: Record<TargetStatus, number> = { queued: 0, sent: 0, failed: 0, skipped: 0 }
-  for (const { status, n } of rows) counts[status] = n
-  const finished = counts.sent + counts.failed + counts.skipped
+  if (row.sent !== null) {
+    // Retention kept the counts and deleted the targets.
+    Object.assign(counts, { sent: row.sent, failed: row.failed ?? 0, skipped: row.skipped ?? 0 })
+  } else {
+    for (const { status, n } of await all<{ status: TargetStatus; n: number }>(db, targetCounts(row.appid, row.id))) counts[status] = n
+  }
   return {
     id: row.id,
     templateId: row.template_id,
@@ -144,7 +198,8 @@ export async function campaignView(db: D1Database, row: CampaignRow): Promise<Ca
     total: row.total,
     createdAt: row.created_at,
     counts,
-    done: counts.queued === 0 && finished >= row.total,
+    // Not `total` reached: users who could no longer be reached when their page ran have no target.
+    done: row.paged_at !== null && counts.queued === 0,
   }
 }
 

@@ -64,6 +64,8 @@ const STRINGS: Strings<{
   outcome: string
   updatedAt: string
   noTargets: string
+  targetsDeleted: string
+  nobodyLeft: string
   nobody: string
   started: string
   startedDone: string
@@ -114,6 +116,8 @@ const STRINGS: Strings<{
     outcome: '结果',
     updatedAt: '时间',
     noTargets: '还没有排到用户。',
+    targetsDeleted: '每位用户的结果已在保留期后删除，上面的计数仍保留。',
+    nobodyLeft: '轮到时已没有能送达的用户：没有发出任何消息。',
     nobody: '开始时没有能送达的用户：没有发出任何消息。',
     started: '群发已开始。消息会按速率限制陆续发出，刷新本页看进度。',
     startedDone: '群发已开始，现在已全部完成。',
@@ -164,6 +168,8 @@ const STRINGS: Strings<{
     outcome: 'Outcome',
     updatedAt: 'At',
     noTargets: 'No users queued yet.',
+    targetsDeleted: "Each user's outcome was deleted after the retention period; the counts above are kept.",
+    nobodyLeft: 'No user could be reached any more when their turn came: nothing was sent.',
     nobody: 'No user could be reached when it started: nothing was sent.',
     started: 'Started. Messages go out at the paced rate; refresh this page to follow them.',
     startedDone: 'Started, and now done.',
@@ -182,7 +188,8 @@ function Progress(props: { t: Text; campaign: CampaignView }) {
   const finished = c.counts.sent + c.counts.failed + c.counts.skipped
   return (
     <span class="progress" data-progress data-done={c.done ? 'true' : 'false'} data-total={String(c.total)}>
-      <progress max={String(Math.max(1, c.total))} value={String(c.total === 0 ? 1 : Math.min(finished, c.total))}></progress>{' '}
+      {/* Done is full: users who could no longer be reached when their page ran have no outcome. */}
+      <progress max={String(Math.max(1, c.total))} value={String(c.total === 0 || c.done ? Math.max(1, c.total) : Math.min(finished, c.total))}></progress>{' '}
       {(['sent', 'failed', 'skipped', 'queued'] as const).map((status, i) => (
         <>
           {i > 0 && ' · '}
@@ -414,6 +421,22 @@ function FieldProblems(props: { field: CampaignField; problems: string[] }): Chi
   )
 }
 
+/** An empty first page of a done campaign: its targets were deleted (its counts say some were there), or it reached no one. */
+function NoTargets(props: { t: Text; campaign: CampaignView; firstPage: boolean }) {
+  const { t, campaign: c } = props
+  if (!c.done || !props.firstPage) return <p class="muted">{t.noTargets}</p>
+  const finished = c.counts.sent + c.counts.failed + c.counts.skipped
+  return finished > 0 ? (
+    <p class="muted" data-targets-deleted>
+      {t.targetsDeleted}
+    </p>
+  ) : (
+    <p class="muted" data-nobody-left>
+      {t.nobodyLeft}
+    </p>
+  )
+}
+
 export interface CampaignPageProps {
   lang: Lang
   campaign: CampaignView
@@ -489,7 +512,7 @@ export function CampaignPage(props: CampaignPageProps) {
       )}
       <h2>{t.targets}</h2>
       {props.targets.length === 0 ? (
-        c.total > 0 && <p class="muted">{t.noTargets}</p>
+        c.total > 0 && <NoTargets t={t} campaign={c} firstPage={!props.paged} />
       ) : (
         <div class="panel">
           <table>
