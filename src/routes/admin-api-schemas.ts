@@ -498,7 +498,7 @@ const CampaignAnswer = v.object({
     v.object({ queued: v.number(), sent: v.number(), failed: v.number(), skipped: v.number() }),
     v.description('Users by outcome so far; a user not yet paged in counts in none.'),
   ),
-  done: v.pipe(v.boolean(), v.description('Every user has an outcome.')),
+  done: v.pipe(v.boolean(), v.description('Every page ran and every user it queued has an outcome.')),
 })
 
 const TargetAnswer = v.object({
