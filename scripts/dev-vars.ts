@@ -31,3 +31,19 @@ export function localApps(vars: Record<string, string>): { apps: string[]; ignor
 export function appSetting(name: AppSetting, appid: string): string {
   return `${name}_${appid}`
 }
+
+/** The settings file `npm start` copies to .dev.vars when there is none: made-up, local-only values. */
+export const DEV_VARS_EXAMPLE = '.dev.vars.example'
+
+/**
+ * What `npm start` prints under the console's address about signing in. The token itself only
+ * when it is the made-up one of .dev.vars.example (`madeUp`), which the repository publishes
+ * anyway; any other ADMIN_TOKEN may be a real one (pasted from production, shared with a
+ * deployment), so only where to find it, never its value: the output lands in terminals,
+ * screen shares and CI logs.
+ */
+export function signInLine(devVarsPath: string, token: string | undefined, madeUp: string | undefined): string {
+  if (!token) return `  set ADMIN_TOKEN in ${devVarsPath} to sign in`
+  if (madeUp !== undefined && token === madeUp) return `  sign in with the local ADMIN_TOKEN from ${devVarsPath}: ${token}`
+  return `  sign in with the ADMIN_TOKEN from ${devVarsPath} (not shown: it is not the made-up one of ${DEV_VARS_EXAMPLE})`
+}

@@ -3,14 +3,15 @@
  * it. Each takes a Probe (a fetch function and a time-out) and the settings, and returns what
  * it found: lines to show, and for each failure what happened, its likely cause and the fix.
  *
- * 1. `GET /healthz`: reachable, `ok`, each setting, the push mode; with the admin token the
- *    rule set in force.
+ * 1. `GET /healthz`: reachable, `ok`; with the admin token each setting, the push mode and the
+ *    rule set in force (publicly it says only ok or not, and the version).
  * 2. The URL check WeChat makes when the push URL is saved in the console: a signed
  *    `GET /wechat?signature&timestamp&nonce&echostr`, which must echo `echostr`.
- * 3. A test push in the mode /healthz reports, from the reserved openid DOCTOR_OPENID: the
- *    Worker verifies, decrypts, parses and records it like any push but answers it with
- *    nothing. With the admin token the doctor sees it in the user's Conversation object and
- *    then in the D1 record.
+ * 3. A test push from the reserved openid DOCTOR_OPENID, in the mode /healthz reports (without
+ *    the admin token: encrypted when the keys are given, else plaintext, then the mode the
+ *    Worker's refusal names): the Worker verifies, decrypts, parses and records it like any
+ *    push but answers it with nothing. With the admin token the doctor sees it in the user's
+ *    Conversation object and then in the D1 record.
  * 4. The admin token: `GET /admin/api/stats` answers 200 with it and 401 without.
  */
 import { buildPush, type PushMode } from '../dev/push'
@@ -84,18 +85,26 @@ interface RulesView {
 interface HealthView {
   ok: boolean
   version: string
+  /** False for the public answer, `{ ok, version }`: no mode, settings or rule set. */
+  detailed: boolean
   mode: PushMode | null
-  /** A status (public view), or a status and its reason (with the admin token). */
+  /**
+   * A status and its reason (with the admin token), or a status alone (the public view of a
+   * kefu-edge from before the public answer was only `{ ok, version }`).
+   */
   settings: Record<string, string | { status: string; reason?: string }>
   rules?: RulesView
 }
+
+/** The push mode as /healthz gave it: a mode, none (WECHAT_PUSH_MODE malformed), or not shown (the public answer). */
+export type ReportedMode = PushMode | null | 'hidden'
 
 export interface HealthCheck {
   result: CheckResult
   /** Who answered: kefu-edge's health report, something else, or nothing at all. */
   answered: 'kefu-edge' | 'other' | 'nothing'
-  /** The push mode /healthz reports; null when it reports none or could not be read. */
-  mode: PushMode | null
+  /** The push mode /healthz reports; null when it reports none or could not be read, 'hidden' without the admin token. */
+  mode: ReportedMode
 }
 
 export async function checkHealth(probe: Probe, settings: DoctorSettings): Promise<HealthCheck> {
@@ -117,6 +126,20 @@ export async function checkHealth(probe: Probe, settings: DoctorSettings): Promi
   const lines: string[] = []
   const problems: Problem[] = []
   const good: string[] = []
+  const tokenRefused = 'not shown, the admin token was not accepted (see the admin token check)'
+  if (!health.detailed) {
+    // The public answer: ok or not, and the version.
+    lines.push(`settings and push mode: ${settings.adminToken ? tokenRefused : 'shown only with the admin token'}`)
+    if (!health.ok) {
+      problems.push({
+        what: `the Worker reports a setting missing or malformed (it answers ${answer.status})`,
+        cause: '/healthz names the setting only to the admin token',
+        fix: settings.adminToken
+          ? 'pass the Worker’s ADMIN_TOKEN (--admin-token or ADMIN_TOKEN) to see which, or open the console’s status page'
+          : 'run the doctor with the admin token (ADMIN_TOKEN in the environment) to see which, or open the console’s status page',
+      })
+    }
+  }
   for (const [name, state] of Object.entries(health.settings)) {
     const status = typeof state === 'string' ? state : state.status
     if (status === 'ok') {
@@ -135,29 +158,37 @@ export async function checkHealth(probe: Probe, settings: DoctorSettings): Promi
     lines.push(...rules.lines)
     problems.push(...rules.problems)
   } else {
-    lines.push(
-      settings.adminToken
-        ? 'rule set: not shown, the admin token was not accepted (see the admin token check)'
-        : 'rule set: shown only with the admin token',
-    )
+    lines.push(`rule set: ${settings.adminToken ? tokenRefused : 'shown only with the admin token'}`)
   }
   const state = health.ok ? 'ok' : `answers ${answer.status}, not ok`
-  const title = `/healthz: ${state} (version ${health.version}, push mode ${health.mode ?? 'unknown'})`
-  return { answered: 'kefu-edge', mode: health.mode, result: { title, lines, problems } }
+  const title = health.detailed
+    ? `/healthz: ${state} (version ${health.version}, push mode ${health.mode ?? 'unknown'})`
+    : `/healthz: ${state} (version ${health.version})`
+  return { answered: 'kefu-edge', mode: health.detailed ? health.mode : 'hidden', result: { title, lines, problems } }
 }
 
 function readHealth(answer: Answer): HealthView | null {
   const body = parseJson(answer.text)
-  if (!isRecord(body) || typeof body.ok !== 'boolean' || !isRecord(body.settings)) return null
-  const mode = body.mode === 'safe' || body.mode === 'compatible' || body.mode === 'plaintext' ? body.mode : null
+  if (!isRecord(body) || typeof body.ok !== 'boolean') return null
+  // The public answer: `{ ok, version }` and nothing else.
+  if (!isRecord(body.settings)) {
+    if (typeof body.version !== 'string') return null
+    return { ok: body.ok, version: body.version, detailed: false, mode: null, settings: {} }
+  }
+  const mode = isPushMode(body.mode) ? body.mode : null
   const rules = isRecord(body.rules) && typeof body.rules.status === 'string' ? (body.rules as unknown as RulesView) : undefined
   return {
     ok: body.ok,
     version: typeof body.version === 'string' ? body.version : '?',
+    detailed: true,
     mode,
     settings: body.settings as HealthView['settings'],
     ...(rules ? { rules } : {}),
   }
+}
+
+function isPushMode(value: unknown): value is PushMode {
+  return value === 'safe' || value === 'compatible' || value === 'plaintext'
 }
 
 function readRules(rules: RulesView): { lines: string[]; problems: Problem[] } {
@@ -237,11 +268,53 @@ export async function checkUrl(probe: Probe, settings: DoctorSettings): Promise<
 export async function checkPush(
   probe: Probe,
   settings: DoctorSettings,
-  reportedMode: PushMode | null,
+  reportedMode: ReportedMode,
   options: DoctorOptions = {},
 ): Promise<CheckResult> {
-  const mode = reportedMode ?? 'safe'
-  const label = `test push (${mode} mode${reportedMode ? '' : ', the default: /healthz said none'}, ${settings.format.toUpperCase()}, from ${DOCTOR_OPENID})`
+  const hidden = reportedMode === 'hidden'
+  // Not shown (no admin token): encrypted when the keys are given — safe and compatible mode
+  // both take that — else plaintext; a Worker in another mode says which when it refuses.
+  const canEncrypt = !!settings.aesKey && !!decodeAesKey(settings.aesKey) && !!settings.appid
+  let mode: PushMode = hidden ? (canEncrypt ? 'safe' : 'plaintext') : (reportedMode ?? 'safe')
+  const labelOf = (m: PushMode) =>
+    `test push (${m} mode${reportedMode === null ? ', the default: /healthz said none' : ''}, ${settings.format.toUpperCase()}, from ${DOCTOR_OPENID})`
+  let label = labelOf(mode)
+  const notes: string[] = []
+
+  const missing = missingFor(mode, settings)
+  if (missing.length > 0) return failed(`${label}: not sent`, missing)
+  let sent = await sendPush(probe, settings, mode)
+  if ('unreachable' in sent.outcome) return failed(`${label}: no answer`, [sent.outcome.unreachable])
+  const refused = hidden ? MODE_REFUSAL.exec(sent.outcome.answer.text) : null
+  if (refused && sent.outcome.answer.status === 400 && refused[1] !== mode) {
+    // The Worker named its mode: the push again, in that mode.
+    const named = refused[1] as PushMode
+    notes.push(`push mode ${named}: the Worker refused a ${mode} push (${sent.outcome.answer.text})`)
+    mode = named
+    label = labelOf(mode)
+    const stillMissing = missingFor(mode, settings)
+    if (stillMissing.length > 0) return { title: `${label}: not sent`, lines: notes, problems: stillMissing }
+    sent = await sendPush(probe, settings, mode)
+    if ('unreachable' in sent.outcome) return { title: `${label}: no answer`, lines: notes, problems: [sent.outcome.unreachable] }
+  } else if (hidden) {
+    notes.push(
+      mode === 'plaintext'
+        ? 'push mode: /healthz shows it only with the admin token; the Worker takes plaintext pushes'
+        : 'push mode: /healthz shows it only with the admin token; the Worker takes encrypted pushes (safe or compatible)',
+    )
+  }
+  if (hidden && mode === 'plaintext') {
+    notes.push('push mode plaintext: whoever sees one push URL can forge pushes for a few minutes; 安全模式 (safe) is recommended')
+  }
+  const result = await judgePush(probe, settings, label, sent, options)
+  return { ...result, lines: [...notes, ...result.lines] }
+}
+
+/** `… push refused: WECHAT_PUSH_MODE is <mode>`, what /wechat answers a push in another mode. */
+const MODE_REFUSAL = /^(?:encrypted|plaintext) push refused: WECHAT_PUSH_MODE is (safe|compatible|plaintext)$/
+
+/** What the doctor needs to send a push in `mode`, and was not given. */
+function missingFor(mode: PushMode, settings: DoctorSettings): Problem[] {
   const missing: Problem[] = []
   if (!settings.token) missing.push(missingInput('push Token', 'token', 'WECHAT_TOKEN'))
   if (mode !== 'plaintext') {
@@ -255,8 +328,16 @@ export async function checkPush(
     }
     if (!settings.appid) missing.push(missingInput('AppID', 'appid', 'WECHAT_APPID'))
   }
-  if (!settings.token || missing.length > 0) return failed(`${label}: not sent`, missing)
+  return missing
+}
 
+interface SentPush {
+  msgId: string
+  outcome: Awaited<ReturnType<typeof request>>
+}
+
+/** The doctor's test push in `mode` (missingFor(mode) empty). */
+async function sendPush(probe: Probe, settings: DoctorSettings, mode: PushMode): Promise<SentPush> {
   const msgId = doctorMsgId()
   const cipher = mode === 'plaintext' || !settings.aesKey || !settings.appid ? undefined : await importCipher(settings.aesKey, settings.appid)
   const message = {
@@ -267,10 +348,14 @@ export async function checkPush(
     Content: 'kefu-edge doctor: a test push, answered by nothing',
     MsgId: msgId,
   }
-  const { query, body } = await buildPush(message, { token: settings.token, mode, format: settings.format, cipher })
-  const outcome = await request(probe, `${settings.url}/wechat?${query}`, { method: 'POST', body })
-  if ('unreachable' in outcome) return failed(`${label}: no answer`, [outcome.unreachable])
-  const { answer } = outcome
+  const { query, body } = await buildPush(message, { token: settings.token ?? '', mode, format: settings.format, cipher })
+  return { msgId, outcome: await request(probe, `${settings.url}/wechat?${query}`, { method: 'POST', body }) }
+}
+
+/** What the Worker's answer to the test push says, and (with the admin token) whether it was recorded. */
+async function judgePush(probe: Probe, settings: DoctorSettings, label: string, sent: SentPush, options: DoctorOptions): Promise<CheckResult> {
+  if ('unreachable' in sent.outcome) return failed(`${label}: no answer`, [sent.outcome.unreachable])
+  const { answer } = sent.outcome
   if (answer.status !== 200) return failed(`${label}: answers ${answer.status}`, [wechatRefusal(answer, settings)])
   if (answer.text !== 'success') {
     return failed(`${label}: 200 but not success`, [
@@ -284,7 +369,7 @@ export async function checkPush(
   if (!settings.adminToken) {
     return { title: `${label}: accepted`, lines: ['recorded: not confirmed, that needs the admin token'], problems: [] }
   }
-  return confirmRecorded(probe, settings, label, msgId, options.recordWaitMs ?? 10_000)
+  return confirmRecorded(probe, settings, label, sent.msgId, options.recordWaitMs ?? 10_000)
 }
 
 /** The push is in the user's Conversation object (at once) and then in the D1 record. */

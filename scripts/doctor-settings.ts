@@ -35,9 +35,38 @@ const SETTINGS = [
   { key: 'adminToken', flag: 'admin-token', name: 'ADMIN_TOKEN', label: 'admin token' },
 ] as const
 
+/**
+ * This machine: localhost (and its subdomains), 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z),
+ * 0.0.0.0. The WHATWG URL parser has already normalised the host (`127.1` is `127.0.0.1`,
+ * `[::ffff:127.0.0.1]` is `[::ffff:7f00:1]`).
+ */
 export function isLocalUrl(url: URL): boolean {
-  const host = url.hostname
-  return host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '[::1]' || host === '0.0.0.0'
+  const host = url.hostname.toLowerCase()
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    host === '[::1]' ||
+    /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host) ||
+    host === '0.0.0.0'
+  )
+}
+
+/**
+ * Why the doctor will not run as asked: the admin token would cross the network in the clear
+ * (plain http to a host that is not this machine), readable and reusable by anyone on the path.
+ * Null when it may run: https, a local URL, no admin token to send, or `--insecure-http`.
+ */
+export function plainHttpRefusal(settings: DoctorSettings, insecureHttp: boolean): string | null {
+  const url = new URL(settings.url)
+  if (url.protocol !== 'http:' || isLocalUrl(url) || !settings.adminToken || insecureHttp) return null
+  const source = /^admin token: (.+)$/.exec(settings.sources.find((line) => line.startsWith('admin token:')) ?? '')?.[1] ?? 'given'
+  const leaveOut = source.startsWith('--') ? `drop ${source}` : source.startsWith('environment ') ? `unset ${source.slice('environment '.length)}` : 'leave it out'
+  return [
+    `Refusing to send the admin token (${source}) over plain http to ${url.host}: anyone on the way could read it and sign in to /admin.`,
+    `Use ${settings.url.replace(/^http:/, 'https:')} (a Worker answers https); or ${leaveOut} to run only the checks that need no admin token;`,
+    'or pass --insecure-http to send it anyway (a network you trust end to end). Nothing was sent.',
+  ].join('\n')
 }
 
 /**

@@ -2,7 +2,7 @@
  * `npm run doctor -- --url https://<your-worker>`: checks a deployed Worker from outside, as
  * WeChat and an operator reach it, and prints each check with ✓ or ✗ and, for each failure,
  * its likely cause and the fix (scripts/doctor-checks.ts). Exit code 0 when every check
- * passes, 1 otherwise.
+ * passes, 1 otherwise, 2 when it refuses to run (the admin token over plain http).
  *
  *   --token <Token>              WECHAT_TOKEN: the push Token (the URL check, the test push)
  *   --aes-key <EncodingAESKey>   WECHAT_ENCODING_AES_KEY: for a test push in safe/compatible mode
@@ -10,6 +10,8 @@
  *   --admin-token <token>        ADMIN_TOKEN: the rule set, the test push's record, the admin API
  *   --json                       the test push as JSON (default XML)
  *   --timeout <seconds>          per request, answer included (default 10)
+ *   --insecure-http              send the admin token even over plain http to a host that is
+ *                                not this machine (refused otherwise: it would cross in clear)
  *
  * Each setting comes from its flag, else the environment variable of the Worker's own name,
  * else — for a local --url (localhost, 127.0.0.1) — .dev.vars. Values are never printed.
@@ -18,12 +20,13 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { passed, runDoctor, type CheckResult } from './doctor-checks'
 import { parseDevVars } from './dev-vars'
-import { resolveSettings, type DoctorSettings } from './doctor-settings'
+import { plainHttpRefusal, resolveSettings, type DoctorSettings } from './doctor-settings'
 
 const USAGE = `Usage: npm run doctor -- --url https://<your-worker>.workers.dev [--token …] [--aes-key …] [--appid …]
-       [--admin-token …] [--json] [--timeout <seconds>]
+       [--admin-token …] [--json] [--timeout <seconds>] [--insecure-http]
 Settings not given as flags come from WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY, WECHAT_APPID and
-ADMIN_TOKEN in the environment, and for a local URL from .dev.vars.`
+ADMIN_TOKEN in the environment, and for a local URL from .dev.vars. The admin token is not sent
+over plain http to a host other than this machine unless --insecure-http is given.`
 
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`)
@@ -55,6 +58,11 @@ try {
   })
 } catch (error) {
   fail((error as Error).message)
+}
+const refusal = plainHttpRefusal(settings, values['insecure-http'] ?? false)
+if (refusal) {
+  console.error(refusal)
+  process.exit(2)
 }
 
 console.log(`kefu-edge doctor: ${settings.url}`)
@@ -91,6 +99,7 @@ function parse() {
       'admin-token': { type: 'string' },
       json: { type: 'boolean' },
       timeout: { type: 'string' },
+      'insecure-http': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })

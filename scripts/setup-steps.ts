@@ -13,14 +13,15 @@
  *    The campaigns queue (the CAMPAIGNS producer's): `wrangler queues create`, a queue of that
  *    name already there counting as done (queues are named, not ids, in wrangler.toml).
  * 5. WECHAT_APPID into wrangler.toml's [vars].
- * 6. Each secret with `wrangler secret put NAME`, its value on stdin only.
+ * 6. Each secret with `wrangler secret put NAME`, its value on stdin only, never printed. A
+ *    generated ADMIN_TOKEN is first written to a file only its owner can read (adminTokenFile).
  * 7. `wrangler d1 migrations apply DB --remote`, `wrangler deploy`, `npm run rules:push -- --remote`.
  *
  * Commands run through a Runner, so the tests can put a stand-in for wrangler in its place.
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { relative, resolve } from 'node:path'
 import { CHECKS, type SettingName } from '../src/setting-checks'
@@ -107,12 +108,33 @@ export const SECRETS: readonly SecretSpec[] = [
   },
   {
     name: 'ADMIN_TOKEN',
-    prompt: 'ADMIN_TOKEN — signs you in to the console and /admin/api; Enter generates a strong one',
+    prompt: 'ADMIN_TOKEN — signs you in to the console and /admin/api; Enter generates a strong one (kept in a file, not shown)',
     // The Worker's reasons are setup's too.
     check: (v) => CHECKS.ADMIN_TOKEN.check(v),
     generate: () => randomBytes(32).toString('base64url'),
   },
 ]
+
+/**
+ * Where a generated ADMIN_TOKEN is left for the operator, relative to the project directory:
+ * `.admin-token` for wrangler.toml, `.admin-token-<name>` for `--config <name>.toml` (each
+ * config is another Worker, with its own token). Setup never prints the token — its output
+ * lands in CI logs and scrollback — but writes it there, readable by its owner only (mode
+ * 0600) and git-ignored (`.admin-token*` in .gitignore), as Jenkins leaves its first admin
+ * password in a file and prints the file's path.
+ */
+export function adminTokenFile(configName: string): string {
+  if (configName === DEFAULT_CONFIG) return '.admin-token'
+  const name = configName.replace(/\.(toml|jsonc?)$/i, '').replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+/, '')
+  return `.admin-token-${name}`
+}
+
+/** Writes `value` to `path` as a new file only its owner can read or write. */
+function writePrivate(path: string, value: string): void {
+  // A file that is there may have wider permissions: replaced, not rewritten in place.
+  rmSync(path, { force: true })
+  writeFileSync(path, `${value}\n`, { mode: 0o600, flag: 'wx' })
+}
 
 /** Why setup stopped: 2 for inputs it refused (nothing was done), 1 for a failed step. */
 export class SetupStop extends Error {
@@ -154,6 +176,8 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
   const configArgs = isDefaultConfig ? [] : ['--config', configPath]
   const config = openConfig(configPath, configName)
   const localOnly = madeUpValues(resolve(options.cwd, '.dev.vars.example'))
+  const tokenFile = adminTokenFile(isDefaultConfig ? DEFAULT_CONFIG : configName)
+  let tokenWritten = false
   const say = (step: string, what: string) => io.log(`${`${step} `.padEnd(25, '·')} ${what}`)
 
   /** A value's problem, checked as the Worker checks it and against .dev.vars.example. */
@@ -349,12 +373,34 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
       say(spec.name, `already set on the Worker; kept${unused} (--reset-secrets replaces it)`)
       continue
     }
+    // A generated value is kept before it is put: once put, it could not be read back.
+    if (put.source === 'generated') {
+      try {
+        writePrivate(resolve(options.cwd, tokenFile), put.value)
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error)
+        throw new SetupStop(
+          `Cannot write the generated ${spec.name} to ${tokenFile} (${why}); it was not put.\n` +
+            `Fix that, or give your own (${spec.name}=… in the environment), then run \`npm run setup\` again.`,
+          1,
+        )
+      }
+    }
     const result = await wrangler(['secret', 'put', spec.name], put.value)
     if (result.status !== 0) throw new SetupStop(failure(`wrangler secret put ${spec.name}`, result), 1)
     say(spec.name, `put with wrangler secret put (${put.source})`)
+    if (spec.generate && put.source !== 'generated' && existsSync(resolve(options.cwd, tokenFile))) {
+      // It held the value just replaced.
+      rmSync(resolve(options.cwd, tokenFile), { force: true })
+      io.log(`  removed ${tokenFile}: it held the ${spec.name} this replaced.`)
+    }
     if (put.source === 'generated') {
-      io.log(`  ${spec.name} is ${put.value}`)
-      io.log('  — shown this once: keep it in your password manager (it signs you in to /admin).')
+      tokenWritten = true
+      // Never the value: setup's output ends up in CI logs and terminal scrollback.
+      io.log(`  not shown: written to ${tokenFile}, readable by you only (mode 600) and git-ignored.`)
+      io.log(`  It signs you in to /admin: read it with \`cat ${tokenFile}\`, keep it in your password manager.`)
+      io.log(`  To replace it: npx wrangler secret put ${spec.name}${isDefaultConfig ? '' : ` --config ${configName}`} (then delete ${tokenFile}).`)
+      if (options.yes) io.log(`  In CI, ${tokenFile} goes with the runner: give ${spec.name} from the CI's secrets instead (${spec.name}=… npm run setup -- --yes).`)
     }
   }
 
@@ -396,6 +442,8 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
   io.log(`Done. Check ${base}/healthz, then in the mini program admin console (小程序后台 → 开发 → 开发设置 → 消息推送) set:`)
   io.log(`  URL ${base}/wechat, the same Token and EncodingAESKey, 安全模式, and a data format (XML or JSON).`)
   io.log(`Console: ${base}/admin. Running \`npm run setup\` again only does what is missing.`)
+  const adminToken = tokenWritten ? `ADMIN_TOKEN="$(cat ${tokenFile})"` : 'ADMIN_TOKEN=…'
+  io.log(`Check it from outside: ${adminToken} npm run doctor -- --url ${base} (WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY, WECHAT_APPID from the environment too)`)
 
   function openConfig(path: string, name: string) {
     let text: string

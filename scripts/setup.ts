@@ -17,7 +17,8 @@ what is missing). Asks for what flags and the environment do not give.
   --appid <wx…>       the mini program's AppID (else wrangler.toml's, else asked)
   --yes, -y           never ask: secrets come from the environment (WECHAT_TOKEN,
                       WECHAT_ENCODING_AES_KEY, WECHAT_APPSECRET, ADMIN_TOKEN; an ADMIN_TOKEN
-                      not given is generated and printed once)
+                      not given is generated and written to .admin-token, mode 600,
+                      never printed)
   --reset-secrets     put every secret again, also those the Worker already has
   --skip-deploy       everything but \`wrangler deploy\`
   --config <path>     the Wrangler config to set up (default ${DEFAULT_CONFIG})

@@ -12,8 +12,8 @@
  *    starts with the app's appid). Ctrl-C stops everything.
  * 5. Prints each app's push URL (`/wechat`, `/wechat/<appid>` for the apps of WECHAT_APPS)
  *    and the `npm run chat` command for it; once the Worker is ready, the console's URL
- *    (/admin) and the local ADMIN_TOKEN from .dev.vars (a made-up, local-only value) to sign
- *    in with.
+ *    (/admin) and how to sign in: the ADMIN_TOKEN itself when it is .dev.vars.example's
+ *    made-up one, else only that it is the one in .dev.vars (never a value that may be real).
  *
  * Flags: --port (Worker, default 8787), --api-port (stand-in, default 8788),
  * --persist-to (local KV/DO state, default wrangler's .wrangler/state), --inspector-port
@@ -27,7 +27,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { describeCall } from '../dev/describe-call'
 import { startFakeWechat } from '../dev/fake-wechat'
-import { DEV_VARS, localApps, parseDevVars } from './dev-vars'
+import { DEV_VARS, DEV_VARS_EXAMPLE, localApps, parseDevVars, signInLine } from './dev-vars'
 
 const { values } = parseArgs({
   options: {
@@ -42,8 +42,8 @@ const persist = values['persist-to'] ? ['--persist-to', values['persist-to']] : 
 const devVarsPath = values['dev-vars'] ?? DEV_VARS
 
 if (!existsSync(devVarsPath)) {
-  copyFileSync('.dev.vars.example', devVarsPath)
-  console.log(`Created ${devVarsPath} from .dev.vars.example (made-up, local-only values).`)
+  copyFileSync(DEV_VARS_EXAMPLE, devVarsPath)
+  console.log(`Created ${devVarsPath} from ${DEV_VARS_EXAMPLE} (made-up, local-only values).`)
 }
 // The apps beyond the first, as the Worker will read them from the same file.
 const devVars = parseDevVars(readFileSync(devVarsPath, 'utf8'))
@@ -140,7 +140,16 @@ function printConsole(): void {
   consolePrinted = true
   const token = parseDevVars(readFileSync(devVarsPath, 'utf8')).ADMIN_TOKEN
   console.log(`Console: http://localhost:${values.port}/admin`)
-  console.log(token ? `  sign in with the local ADMIN_TOKEN from ${devVarsPath}: ${token}` : `  set ADMIN_TOKEN in ${devVarsPath} to sign in`)
+  console.log(signInLine(devVarsPath, token, madeUpAdminToken()))
+}
+
+/** The ADMIN_TOKEN of .dev.vars.example, the made-up one; undefined when the file is gone. */
+function madeUpAdminToken(): string | undefined {
+  try {
+    return parseDevVars(readFileSync(DEV_VARS_EXAMPLE, 'utf8')).ADMIN_TOKEN
+  } catch {
+    return undefined
+  }
 }
 
 /** A child's exit code, once it has exited. */

@@ -140,13 +140,18 @@ describe('two apps, side by side', () => {
     expect((await api('/admin/api/rules?app=wx0000000000000000')).status).toBe(404)
   })
 
-  it('/healthz lists each app’s settings by the names the operator sets', async () => {
-    const res = await exports.default.fetch('https://kefu.example/healthz')
-    const body = (await res.json()) as { apps: { appid: string; ok: boolean; settings: Record<string, string> }[] }
+  it('/healthz lists each app’s settings by the names the operator sets, to the operator only', async () => {
+    const res = await exports.default.fetch('https://kefu.example/healthz', { headers: AUTH })
+    const body = (await res.json()) as { apps: { appid: string; ok: boolean; settings: Record<string, { status: string }> }[] }
     expect(body.apps.map((app) => app.appid)).toEqual([A, B])
+    const ok = { status: 'ok' }
     expect(body.apps[1]).toMatchObject({
       ok: true,
-      settings: { [`WECHAT_TOKEN_${B}`]: 'ok', [`WECHAT_APPSECRET_${B}`]: 'ok', [`WECHAT_ENCODING_AES_KEY_${B}`]: 'ok', [`WECHAT_PUSH_MODE_${B}`]: 'ok' },
+      settings: { [`WECHAT_TOKEN_${B}`]: ok, [`WECHAT_APPSECRET_${B}`]: ok, [`WECHAT_ENCODING_AES_KEY_${B}`]: ok, [`WECHAT_PUSH_MODE_${B}`]: ok },
     })
+    // Publicly no appid.
+    const open = await (await exports.default.fetch('https://kefu.example/healthz')).text()
+    expect(open).not.toContain(A)
+    expect(open).not.toContain(B)
   })
 })

@@ -22,18 +22,51 @@ function withEnv(overrides: Partial<Record<SettingName, string>>): Env {
 }
 
 describe('/healthz', () => {
-  it('reports every setting as ok, with the version, and no values', async () => {
+  it('publicly says only ok and the version: no appid, push mode or setting name', async () => {
     const res = await exports.default.fetch('https://kefu.example/healthz')
     expect(res.status).toBe(200)
-    const body = (await res.json()) as { ok: boolean; version: string; settings: Record<string, unknown> }
-    expect(body.ok).toBe(true)
-    expect(body.version).toMatch(/^\d+\.\d+\.\d+/)
-    expect(body.settings.WECHAT_ENCODING_AES_KEY).toBe('ok')
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const body = (await res.json()) as Record<string, unknown>
+    expect(body).toEqual({ ok: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) })
+  })
+
+  it('publicly answers 503 and ok: false while a setting is wrong, without saying which', async () => {
+    const res = await app.request('/healthz', {}, withEnv({ WECHAT_TOKEN: '', WECHAT_ENCODING_AES_KEY: 'tooShortSecretKey' }))
+    expect(res.status).toBe(503)
+    const text = await res.text()
+    expect(JSON.parse(text)).toEqual({ ok: false, version: expect.any(String) })
+    for (const hidden of ['WECHAT', 'ADMIN_TOKEN', 'missing', 'malformed', 'safe', 'mode', TEST_SETTINGS.WECHAT_APPID, 'tooShortSecretKey']) {
+      expect(text, hidden).not.toContain(hidden)
+    }
+  })
+
+  it('with a wrong or malformed bearer token: the public answer', async () => {
+    for (const authorization of ['Bearer nope-nope-nope-nope', `Bearer ${TEST_SETTINGS.ADMIN_TOKEN}x`, TEST_SETTINGS.ADMIN_TOKEN, 'Basic abc']) {
+      const res = await exports.default.fetch('https://kefu.example/healthz', { headers: { authorization } })
+      expect(res.status, authorization).toBe(200)
+      expect(Object.keys((await res.json()) as object), authorization).toEqual(['ok', 'version'])
+    }
+  })
+
+  it('with the admin token: every app, its push mode and each setting by status, never a value', async () => {
+    const res = await exports.default.fetch('https://kefu.example/healthz', { headers: ADMIN })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const body = (await res.json()) as {
+      ok: boolean
+      version: string
+      mode: string
+      settings: Record<string, { status: string }>
+      apps: { appid: string; settings: Record<string, unknown> }[]
+    }
+    expect(body).toMatchObject({ ok: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/), mode: 'safe' })
+    expect(body.settings.WECHAT_ENCODING_AES_KEY).toEqual({ status: 'ok' })
+    expect(body.apps[0]?.appid).toBe(TEST_SETTINGS.WECHAT_APPID)
     const text = JSON.stringify(body)
     for (const secret of SECRETS) expect(text).not.toContain(secret)
   })
 
-  it('names missing and malformed settings, never their values', async () => {
+  it('names missing and malformed settings to the operator, never their values', async () => {
     const res = await app.request(
       '/healthz',
       { headers: ADMIN },

@@ -1,7 +1,9 @@
 /**
- * `/healthz`: is this deployment configured? Publicly: ok or not, the version, the push mode,
- * and each setting by name and status. With the admin token: why a setting is refused, and
- * the rule set in force (version, status, rule count, why a newer one was rejected).
+ * `/healthz`: is this deployment configured? Publicly only `{ ok, version }` (200 when ok, 503
+ * when not): no appid, push mode or setting name for whoever asks. With the admin token the
+ * operator's report: each app's push mode and settings (why one is refused), and the rule set
+ * in force (version, status, rule count, why a newer one was rejected). The public answer reads
+ * no storage; the report reads each app's rule set.
  * A rejected or missing rule set does not make the deployment unhealthy: the service keeps
  * answering with the last good set, so `ok` reflects the settings only.
  */
@@ -63,24 +65,13 @@ export async function healthReport(view: Env): Promise<HealthReport> {
 }
 
 health.get('/healthz', async (c) => {
+  // A status is live: nothing in between keeps a copy.
+  c.header('cache-control', 'no-store')
   if (await isAdmin(c)) {
     const report = await healthReport(c.env)
     return c.json(report, report.ok ? 200 : 503)
   }
-  // Publicly: names and statuses, never why.
-  const statuses = (settings: Record<string, SettingState>) =>
-    Object.fromEntries(Object.entries(settings).map(([name, state]) => [name, state.status]))
-  const apps = servedApps(c.env).map((app) => appHealth(c.env, app))
-  const first = apps[0]!
-  const ok = apps.every((app) => app.ok)
-  return c.json(
-    {
-      ok,
-      version: VERSION,
-      mode: first.mode,
-      settings: statuses(first.settings),
-      apps: apps.map((app) => ({ appid: app.appid, ok: app.ok, mode: app.mode, settings: statuses(app.settings) })),
-    },
-    ok ? 200 : 503,
-  )
+  // Publicly: ok or not, and the version. Which app, mode or setting is for the operator.
+  const ok = servedApps(c.env).every((app) => appHealth(c.env, app).ok)
+  return c.json({ ok, version: VERSION }, ok ? 200 : 503)
 })

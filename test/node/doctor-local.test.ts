@@ -1,7 +1,8 @@
 /**
  * `npm run doctor` as an operator runs it, against the real Worker under wrangler dev
  * (`npm start` on free ports, its settings from .dev.vars): every check passes and it exits 0;
- * with an admin token that is not the Worker's, that check fails with its cause and it exits 1.
+ * with an admin token that is not the Worker's, that check fails with its cause and it exits 1,
+ * the others run on what the public /healthz says (ok and the version).
  * Its test push reaches the record and nothing reaches the WeChat API stand-in.
  */
 import { spawn } from 'node:child_process'
@@ -68,9 +69,12 @@ describe('npm run doctor against the local Worker', () => {
     const { code, stdout } = await doctor('--url', local.url, '--admin-token', 'not-the-workers-admin-token', '--json')
     expect(code, stdout).toBe(1)
     expect(stdout).toContain('admin token: --admin-token')
-    expect(stdout).toMatch(/^✓ \/healthz: ok/m)
+    // The public /healthz: ok and the version, nothing else; the push mode found by the push.
+    expect(stdout).toMatch(/^✓ \/healthz: ok \(version \S+\)$/m)
+    expect(stdout).toContain('settings and push mode: not shown, the admin token was not accepted (see the admin token check)')
     expect(stdout).toContain('rule set: not shown, the admin token was not accepted (see the admin token check)')
     expect(stdout).toMatch(/^✓ test push \(safe mode, JSON, from kefu-edge-doctor\): accepted$/m)
+    expect(stdout).toContain('push mode: /healthz shows it only with the admin token; the Worker takes encrypted pushes (safe or compatible)')
     expect(stdout).toMatch(/^✗ admin token \(GET \/admin\/api\/stats\): answers 401 with it$/m)
     expect(stdout).toContain('✗ 401 with the admin token given')
     expect(stdout).toContain('cause: it is not the Worker’s ADMIN_TOKEN')

@@ -3,10 +3,13 @@
  * loopback: what each failure looks like and what the doctor says about it — a Token that is
  * not the Worker's, a setting missing, a rule set rejected, a host that refuses or hangs, a
  * server that is not kefu-edge, keys that do not decrypt, an admin token refused, a record
- * that never shows the push. And where its settings come from.
+ * that never shows the push. What it makes of the public /healthz (ok and the version only).
+ * And where its settings come from, and when it refuses to send the admin token.
  */
+import { spawnSync } from 'node:child_process'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   checkAdmin,
@@ -20,7 +23,7 @@ import {
   type Probe,
 } from '../../scripts/doctor-checks'
 import { explainNetworkError, request } from '../../scripts/doctor-http'
-import { resolveSettings, type DoctorSettings } from '../../scripts/doctor-settings'
+import { isLocalUrl, plainHttpRefusal, resolveSettings, type DoctorSettings } from '../../scripts/doctor-settings'
 import { DOCTOR_OPENID } from '../../src/doctor'
 import { sign } from '../../src/wechat/signature'
 
@@ -86,16 +89,13 @@ function kefuEdge(overrides: Record<string, (res: ServerResponse, req: IncomingM
   }
 }
 
+/** /healthz as kefu-edge answers it: `{ ok, version }` publicly, the report with the admin token. */
 function healthy(admin: boolean) {
+  if (!admin) return { ok: true, version: '0.1.0' }
   const names = ['WECHAT_APPID', 'WECHAT_APPSECRET', 'WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'ADMIN_TOKEN']
-  const settings = Object.fromEntries(names.map((name) => [name, admin ? { status: 'ok' } : 'ok']))
-  return {
-    ok: true,
-    version: '0.1.0',
-    mode: 'safe',
-    settings,
-    ...(admin ? { rules: { version: 'abc123', status: 'ok', rules: 3, from: 'compiled' } } : {}),
-  }
+  const settings = Object.fromEntries(names.map((name) => [name, { status: 'ok' }]))
+  const rules = { version: 'abc123', status: 'ok', rules: 3, from: 'compiled' }
+  return { ok: true, version: '0.1.0', mode: 'safe', settings, rules, apps: [{ appid: APPID, ok: true, mode: 'safe', settings, rules }] }
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -169,7 +169,41 @@ describe('the URL check', () => {
 })
 
 describe('/healthz', () => {
-  it('503 with a setting missing: named, with the fix for a deployment', async () => {
+  it('publicly ok and the version only: said so, and the rest left to the admin token', async () => {
+    const { result, answered, mode } = await checkHealth(viaStandIn, settingsFor(DEPLOYED, { adminToken: undefined }))
+    expect([answered, mode]).toEqual(['kefu-edge', 'hidden'])
+    expect(result).toEqual({
+      title: '/healthz: ok (version 0.1.0)',
+      lines: ['settings and push mode: shown only with the admin token', 'rule set: shown only with the admin token'],
+      problems: [],
+    })
+
+    // A token the Worker does not take gets the public answer too.
+    const refused = (await checkHealth(viaStandIn, settingsFor(DEPLOYED, { adminToken: 'not-the-workers-admin-token' }))).result
+    expect(refused.lines).toEqual([
+      'settings and push mode: not shown, the admin token was not accepted (see the admin token check)',
+      'rule set: not shown, the admin token was not accepted (see the admin token check)',
+    ])
+  })
+
+  it('publicly not ok: a setting is wrong, which one needs the admin token', async () => {
+    handler = kefuEdge({ '/healthz': (res) => json(res, 503, { ok: false, version: '0.1.0' }) })
+    const { result, answered, mode } = await checkHealth(viaStandIn, settingsFor(DEPLOYED, { adminToken: undefined }))
+    expect([answered, mode]).toEqual(['kefu-edge', 'hidden'])
+    expect(result.title).toBe('/healthz: answers 503, not ok (version 0.1.0)')
+    expect(result.problems).toEqual([
+      {
+        what: 'the Worker reports a setting missing or malformed (it answers 503)',
+        cause: '/healthz names the setting only to the admin token',
+        fix: expect.stringContaining('run the doctor with the admin token (ADMIN_TOKEN in the environment)'),
+      },
+    ])
+    // Without a version it is no kefu-edge's answer.
+    handler = kefuEdge({ '/healthz': (res) => json(res, 200, { ok: true }) })
+    expect((await checkHealth(viaStandIn, settingsFor(DEPLOYED))).answered).toBe('other')
+  })
+
+  it('503 with a setting missing (a kefu-edge that showed statuses publicly): named, with the fix for a deployment', async () => {
     handler = kefuEdge({
       '/healthz': (res) =>
         json(res, 503, { ok: false, version: '0.1.0', mode: 'safe', settings: { WECHAT_APPID: 'ok', WECHAT_TOKEN: 'missing', PUSH_MAX_BYTES: 'malformed' } }),
@@ -189,7 +223,9 @@ describe('/healthz', () => {
   })
 
   it('locally, the fix is .dev.vars', async () => {
-    handler = kefuEdge({ '/healthz': (res) => json(res, 503, { ok: false, version: '0.1.0', mode: 'safe', settings: { WECHAT_TOKEN: 'missing' } }) })
+    handler = kefuEdge({
+      '/healthz': (res) => json(res, 503, { ok: false, version: '0.1.0', mode: 'safe', settings: { WECHAT_TOKEN: { status: 'missing', reason: 'WECHAT_TOKEN is not set' } } }),
+    })
     const { result } = await checkHealth(probe, settingsFor(base))
     expect(problemOf(result).fix).toMatch(/^set WECHAT_TOKEN in \.dev\.vars .* and restart npm start$/)
   })
@@ -326,6 +362,60 @@ describe('the test push', () => {
     expect(problemOf(safe).what).toBe('the EncodingAESKey given is not 43 base64 characters')
   })
 
+  /** A Worker in `mode` as /wechat answers a push in another one; every push it takes is a success. */
+  function inMode(mode: 'safe' | 'plaintext', seen: string[]) {
+    return kefuEdge({
+      '/wechat': (res, req) => {
+        const encrypted = new URL(req.url ?? '/', base).searchParams.get('encrypt_type') === 'aes'
+        seen.push(encrypted ? 'encrypted' : 'plaintext')
+        if (mode === 'plaintext' && encrypted) return text(res, 400, 'encrypted push refused: WECHAT_PUSH_MODE is plaintext')
+        if (mode !== 'plaintext' && !encrypted) return text(res, 400, `plaintext push refused: WECHAT_PUSH_MODE is ${mode}`)
+        text(res, 200, 'success')
+      },
+    })
+  }
+
+  it('the mode not shown (no admin token): encrypted with the keys, else plaintext, then the mode the Worker names', async () => {
+    const noAdmin = settingsFor(base, { adminToken: undefined })
+    let seen: string[] = []
+    handler = inMode('safe', seen)
+    const safe = await checkPush(probe, noAdmin, 'hidden')
+    expect(safe).toEqual({
+      title: `test push (safe mode, XML, from ${DOCTOR_OPENID}): accepted`,
+      lines: ['push mode: /healthz shows it only with the admin token; the Worker takes encrypted pushes (safe or compatible)', 'recorded: not confirmed, that needs the admin token'],
+      problems: [],
+    })
+    expect(seen).toEqual(['encrypted'])
+
+    // A plaintext Worker refuses the encrypted push and names its mode: sent again in plaintext.
+    seen = []
+    handler = inMode('plaintext', seen)
+    const plain = await checkPush(probe, noAdmin, 'hidden')
+    expect(plain.title).toBe(`test push (plaintext mode, XML, from ${DOCTOR_OPENID}): accepted`)
+    expect(plain.lines[0]).toBe('push mode plaintext: the Worker refused a safe push (encrypted push refused: WECHAT_PUSH_MODE is plaintext)')
+    expect(plain.lines[1]).toContain('安全模式 (safe) is recommended')
+    expect(seen).toEqual(['encrypted', 'plaintext'])
+
+    // No AES key: plaintext first; a safe Worker refuses it, and the key is what is missing.
+    seen = []
+    handler = inMode('safe', seen)
+    const noKey = await checkPush(probe, settingsFor(base, { adminToken: undefined, aesKey: undefined }), 'hidden')
+    expect(noKey.title).toBe(`test push (safe mode, XML, from ${DOCTOR_OPENID}): not sent`)
+    expect(noKey.lines).toEqual(['push mode safe: the Worker refused a plaintext push (plaintext push refused: WECHAT_PUSH_MODE is safe)'])
+    expect(problemOf(noKey).what).toBe('no EncodingAESKey given')
+    expect(seen).toEqual(['plaintext'])
+  })
+
+  it('runs every check on the public /healthz: the push in the mode found, the admin checks not run', async () => {
+    const report = await runDoctor(probe, settingsFor(base, { adminToken: undefined }), { recordWaitMs: 300 })
+    expect(report.results.map((r) => [r.title, passed(r)])).toEqual([
+      ['/healthz: ok (version 0.1.0)', true],
+      ['URL check (signed GET /wechat, as WeChat makes it when the push URL is saved): the echo matches', true],
+      [`test push (safe mode, XML, from ${DOCTOR_OPENID}): accepted`, true],
+      ['admin token (GET /admin/api/stats): not run', false],
+    ])
+  })
+
   /** The MsgId the doctor chose, read off its (plaintext) push on the way to the stand-in. */
   let msgId = ''
   const capturing: Probe = {
@@ -428,8 +518,55 @@ describe('settings', () => {
     expect(remote.token).toBeUndefined()
   })
 
+  it('will not send the admin token over plain http but to this machine, unless told to', () => {
+    const at = (url: string, adminToken?: string) =>
+      resolveSettings({ url, ...(adminToken ? { 'admin-token': adminToken } : {}) }, { ADMIN_TOKEN: 'admin-from-env' }, () => ({}))
+    const refusal = plainHttpRefusal(at('http://example.com'), false)
+    expect(refusal).toContain('Refusing to send the admin token (environment ADMIN_TOKEN) over plain http to example.com')
+    expect(refusal).toContain('Use https://example.com')
+    expect(refusal).toContain('unset ADMIN_TOKEN')
+    expect(refusal).toContain('--insecure-http')
+    expect(refusal).not.toContain('admin-from-env')
+    expect(plainHttpRefusal(at('http://kefu.example:8080/', 'from-flag-token'), false)).toContain('(--admin-token) over plain http to kefu.example:8080')
+    expect(plainHttpRefusal(at('http://example.com'), true)).toBeNull()
+    expect(plainHttpRefusal(at('https://example.com'), false)).toBeNull()
+    for (const local of ['http://localhost:8787', 'http://127.0.0.1:8787', 'http://[::1]:8787', 'http://127.0.0.2', 'http://kefu.localhost', 'http://[::ffff:127.0.0.1]']) {
+      expect(plainHttpRefusal(at(local), false), local).toBeNull()
+    }
+    // No admin token, nothing to refuse: the checks that need none run.
+    expect(plainHttpRefusal(resolveSettings({ url: 'http://example.com' }, {}, () => null), false)).toBeNull()
+    for (const remote of ['http://127.0.0.1.example.com', 'http://localhost.example.com', 'http://[::2]', 'http://10.0.0.1']) {
+      expect(isLocalUrl(new URL(remote)), remote).toBe(false)
+    }
+  })
+
   it('refuses a --url that is not http(s)', () => {
     expect(() => resolveSettings({ url: 'kefu-edge.example.workers.dev' }, {}, () => null)).toThrow(/is not a URL/)
     expect(() => resolveSettings({ url: 'ftp://example.com' }, {}, () => null)).toThrow(/must be http\(s\)/)
+  })
+})
+
+describe('the command line', () => {
+  const root = join(import.meta.dirname, '..', '..')
+  function doctor(env: Record<string, string>, ...args: string[]) {
+    const { ADMIN_TOKEN: _, ...rest } = process.env
+    return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/doctor.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...rest, ...env } })
+  }
+
+  it('refuses plain http to another host with an admin token, before sending anything; --insecure-http lets it', () => {
+    const refused = doctor({ ADMIN_TOKEN: 'admin-token-from-env' }, '--url', 'http://example.invalid')
+    expect(refused.status).toBe(2)
+    expect(refused.stdout).toBe('')
+    expect(refused.stderr).toContain('Refusing to send the admin token (environment ADMIN_TOKEN) over plain http to example.invalid')
+    expect(refused.stderr).not.toContain('admin-token-from-env')
+    const flag = doctor({}, '--url', 'http://example.invalid', '--admin-token', 'admin-token-from-flag')
+    expect(flag.status).toBe(2)
+    expect(flag.stderr).toContain('drop --admin-token')
+
+    // Told to: it runs (and, .invalid resolving nowhere, finds nothing there).
+    const insecure = doctor({ ADMIN_TOKEN: 'admin-token-from-env' }, '--url', 'http://example.invalid', '--insecure-http', '--timeout', '2')
+    expect(insecure.status).toBe(1)
+    expect(insecure.stdout).toContain('kefu-edge doctor: http://example.invalid')
+    expect(insecure.stdout).toContain('✗ /healthz: unreachable')
   })
 })

@@ -89,6 +89,10 @@ describe('npm start + npm run chat', () => {
     // a binary value mangled on the way in (wrangler's local bulk put) would fall back to the source.
     const health = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { authorization: 'Bearer local-admin-token-change-me' } })
     expect(((await health.json()) as { rules: { from: string } }).rules.from).toBe('compiled')
+    // Without the token, /healthz says only whether all is well, and the version.
+    const open = await fetch(`http://127.0.0.1:${port}/healthz`)
+    expect(open.status).toBe(200)
+    expect(await open.json()).toEqual({ ok: true, version: expect.any(String) })
     expect(output).not.toContain('rules.compiled_unreadable')
   })
 

@@ -6,7 +6,7 @@
  * refusals.
  */
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -202,6 +202,15 @@ const step = (name: string) => `${`${name} `.padEnd(25, '·')} `
 
 const ANSWERS = [APPID, SECRETS.WECHAT_TOKEN, SECRETS.WECHAT_ENCODING_AES_KEY, SECRETS.WECHAT_APPSECRET, '']
 
+/** The token setup left in `file` (in the project directory), checked to be its owner's only. */
+function adminTokenIn(file: string): string {
+  const path = join(dir, file)
+  if (process.platform !== 'win32') expect((statSync(path).mode & 0o777).toString(8)).toBe('600')
+  const text = readFileSync(path, 'utf8')
+  expect(text).toMatch(/^\S+\n$/)
+  return text.trim()
+}
+
 /** The lines of the file that differ from the repository's wrangler.toml. */
 function changedLines(): string[] {
   const before = original.split('\n')
@@ -255,7 +264,7 @@ describe('npm run setup', () => {
     expect(raw.d1_databases?.[0]).toMatchObject({ binding: 'DB', database_name: 'kefu-edge', database_id: db?.uuid })
     expect(raw.vars?.WECHAT_APPID).toBe(APPID)
 
-    // Secret values on stdin only: never in arguments, never printed; the generated token once.
+    // Secret values on stdin only: never in arguments, never printed, the generated token neither.
     expect(Object.fromEntries([...cf.secrets].filter(([name]) => name !== 'ADMIN_TOKEN'))).toEqual({
       WECHAT_TOKEN: SECRETS.WECHAT_TOKEN,
       WECHAT_ENCODING_AES_KEY: SECRETS.WECHAT_ENCODING_AES_KEY,
@@ -269,7 +278,15 @@ describe('npm run setup', () => {
     for (const value of [SECRETS.WECHAT_TOKEN, SECRETS.WECHAT_ENCODING_AES_KEY, SECRETS.WECHAT_APPSECRET]) {
       expect(printed).not.toContain(value)
     }
-    expect(printed.split(admin)).toHaveLength(2)
+    expect(printed).not.toContain(admin)
+    // It is in .admin-token, for its owner only, and the output says where.
+    expect(adminTokenIn('.admin-token')).toBe(admin)
+    expect(printed).toContain(`${step('ADMIN_TOKEN')}put with wrangler secret put (generated)`)
+    expect(printed).toContain('  not shown: written to .admin-token, readable by you only (mode 600) and git-ignored.')
+    expect(printed).toContain('  To replace it: npx wrangler secret put ADMIN_TOKEN (then delete .admin-token).')
+    expect(printed).toContain('Check it from outside: ADMIN_TOKEN="$(cat .admin-token)" npm run doctor -- --url https://kefu-edge.ops.workers.dev')
+    // Interactive: no CI advice.
+    expect(printed).not.toContain('In CI')
 
     expect(cf.queues).toEqual([QUEUE])
     expect(cf.applied).toEqual(new Set(['0001_record.sql', '0002_rule_hits.sql']))
@@ -406,7 +423,12 @@ describe('npm run setup', () => {
     expect(io.questions).toEqual([])
     expect(cf.secrets.get('WECHAT_APPSECRET')).toBe(SECRETS.WECHAT_APPSECRET)
     const admin = cf.secrets.get('ADMIN_TOKEN') ?? ''
-    expect(io.output).toContain(`  ADMIN_TOKEN is ${admin}`)
+    expect(admin).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    // A CI log keeps everything printed: the token is only in the file, and the output says so.
+    expect(io.output.join('\n')).not.toContain(admin)
+    expect(adminTokenIn('.admin-token')).toBe(admin)
+    expect(io.output).toContain('  not shown: written to .admin-token, readable by you only (mode 600) and git-ignored.')
+    expect(io.output).toContain("  In CI, .admin-token goes with the runner: give ADMIN_TOKEN from the CI's secrets instead (ADMIN_TOKEN=… npm run setup -- --yes).")
     expect(io.output).toContain(`${step('deploy')}skipped (--skip-deploy): \`npx wrangler deploy\` when ready`)
     expect(cf.deploys).toBe(0)
     expect(cf.rulesVersion).toBe('v1')
@@ -420,6 +442,8 @@ describe('npm run setup', () => {
     expect(await runSetup(options({ yes: true, resetSecrets: true, env: { ...SECRETS, WECHAT_TOKEN: 'newToken123' } }), cf.runner, scriptedIo())).toBe(0)
     expect(cf.secrets.get('WECHAT_TOKEN')).toBe('newToken123')
     expect(cf.secrets.get('ADMIN_TOKEN')).toBe(SECRETS.ADMIN_TOKEN)
+    // The generated token it replaced is not left behind in .admin-token.
+    expect(existsSync(join(dir, '.admin-token'))).toBe(false)
     expect(cf.creates().filter((c) => c.includes('create'))).toEqual([])
   })
 
@@ -493,6 +517,25 @@ describe('npm run setup', () => {
     expect(none.calls).toEqual([])
   })
 
+  it('replaces a token file that was readable by others, and puts no generated token it could not keep', async () => {
+    // Left by hand with wider permissions: replaced by a file for its owner only.
+    writeFileSync(join(dir, '.admin-token'), 'old\n', { mode: 0o644 })
+    const cf = new StandIn()
+    expect(await runSetup(options({ yes: true, appid: APPID, env: { ...SECRETS, ADMIN_TOKEN: '' }, skipDeploy: true }), cf.runner, scriptedIo())).toBe(0)
+    expect(adminTokenIn('.admin-token')).toBe(cf.secrets.get('ADMIN_TOKEN'))
+
+    // Where the file cannot be written, the generated token is not put: nobody could ever read it.
+    rmSync(join(dir, '.admin-token'))
+    mkdirSync(join(dir, '.admin-token'))
+    writeFileSync(config, original)
+    const blocked = new StandIn()
+    const io = scriptedIo()
+    expect(await runSetup(options({ yes: true, appid: APPID, env: { ...SECRETS, ADMIN_TOKEN: '' }, skipDeploy: true }), blocked.runner, io)).toBe(1)
+    expect(io.output.join('\n')).toContain('Cannot write the generated ADMIN_TOKEN to .admin-token (')
+    expect(blocked.secrets.has('ADMIN_TOKEN')).toBe(false)
+    expect(blocked.deploys).toBe(0)
+  })
+
   it('tells a user who is not logged in to run wrangler login, and does nothing else', async () => {
     const cf = new StandIn()
     cf.loggedIn = false
@@ -511,6 +554,10 @@ describe('npm run setup', () => {
     expect(cf.calls.every((c) => c.tool === 'wrangler' && c.args.slice(-2).join(' ') === `--config ${join(dir, 'staging.toml')}`)).toBe(true)
     expect(readFileSync(config, 'utf8')).toBe(original)
     expect(io.output).toContain(`${step('rules')}skipped: rules:push publishes to the RULES namespace of wrangler.toml, not of staging.toml`)
+    // Another Worker, another token: its own file, wrangler.toml's left alone.
+    expect(adminTokenIn('.admin-token-staging')).toBe(cf.secrets.get('ADMIN_TOKEN'))
+    expect(existsSync(join(dir, '.admin-token'))).toBe(false)
+    expect(io.output).toContain('  To replace it: npx wrangler secret put ADMIN_TOKEN --config staging.toml (then delete .admin-token-staging).')
   })
 })
 
