@@ -4,5 +4,14 @@
  */
 export const DOCTOR_OPENID = 'kefu-edge-doctor'
 
+/**
+ * Whether `openid` is the doctor's: its test pushes are kept where the doctor looks for them
+ * (its Conversation object, its messages in the D1 record) but are no user's — not a
+ * conversation in the list, not counted in the stats.
+ */
+export function isDoctor(openid: string): boolean {
+  return openid === DOCTOR_OPENID
+}
+
 /** The record's kind for a doctor push: not a user's text (never an unmatched question). */
 export const DOCTOR_KIND = 'doctor'

@@ -720,3 +720,47 @@ describe('openapi.json', () => {
     }
   })
 })
+
+// ---------------------------------------------------------------- actions while D1 is down
+
+describe('the operator’s actions while the D1 record is down', () => {
+  it('answer from the user’s object all the same; the record catches up once D1 is back', async () => {
+    const openid = uniqueOpenid()
+    for (const text of ['to retry', 'to drop']) {
+      await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 40003, errmsg: 'invalid openid' })
+      await pushAndFlush(textPush(openid, [text]))
+    }
+    const failed = json<Page<FailedView>>(await api('/admin/api/failed?limit=200')).items.filter((f) => f.openid === openid)
+    const idOf = (text: string) => failed.find((f) => f.text === text)!.id
+    const [toRetry, toDrop] = [idOf('to retry'), idOf('to drop')]
+
+    // Every batch of the copy writes `conversations`: with it away, each copy fails.
+    await env.DB.exec('ALTER TABLE conversations RENAME TO conversations_away')
+    let manualId: string
+    try {
+      const reply = await api(`/admin/api/conversations/${openid}/reply`, { json: { type: 'text', text: 'while D1 is down' } })
+      expect(reply.status, reply.text).toBe(200)
+      manualId = json<{ outcome: { recordId: string } }>(reply).outcome.recordId
+      expect(json(reply)).toMatchObject({ outcome: { status: 'sent' } })
+      const retried = await api(`/admin/api/failed/${toRetry}/retry`, { method: 'POST' })
+      expect(retried.status, retried.text).toBe(200)
+      expect(json(retried)).toMatchObject({ outcome: { recordId: toRetry, status: 'sent' } })
+      const dropped = await api(`/admin/api/failed/${toDrop}/drop`, { method: 'POST' })
+      expect(dropped.status, dropped.text).toBe(200)
+      expect(json(dropped)).toMatchObject({ outcome: { recordId: toDrop, status: 'dropped' } })
+      // The copies that followed the answers failed; the object keeps what D1 has not got.
+      await vi.waitFor(async () => expect((await stub(openid).state()).record.failures).toBeGreaterThan(0), { timeout: 5000, interval: 20 })
+    } finally {
+      await env.DB.exec('ALTER TABLE conversations_away RENAME TO conversations')
+    }
+    expect((await sendsTo(openid)).map((call) => (call.body as { text: { content: string } }).text.content).sort()).toEqual(['to retry', 'while D1 is down'])
+
+    // The next copy (here a flush; else the alarm) brings the record up to date.
+    await stub(openid).flush()
+    expect((await stub(openid).state()).record).toEqual({ backlog: 0, failures: 0 })
+    const detail = json<{ messages: Page<MessageView> }>(await api(`/admin/api/conversations/${openid}`))
+    const statusOf = (id: string) => detail.messages.items.find((m) => m.id === id)?.status
+    expect([statusOf(manualId!), statusOf(toRetry), statusOf(toDrop)]).toEqual(['sent', 'sent', 'dropped'])
+    expect(json<Page<FailedView>>(await api('/admin/api/failed?limit=200')).items.filter((f) => f.openid === openid)).toEqual([])
+  })
+})

@@ -242,4 +242,44 @@ describe('REPLY_MAX_AGE_SECONDS', () => {
     expect((await stub(openid).state()).outbound[0]).toMatchObject({ status: 'failed', reason: 'expired', errcode: null, attempts: 1 })
     expect(await sends(openid)).toHaveLength(1)
   })
+
+  it('a failed reply the operator retries past it is sent, not expired, and keeps its push’s time', async () => {
+    const openid = uniqueOpenid()
+    await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 40003, times: 1 })
+    await stub(openid).record(recorded(openid, 'retried late'))
+    await stub(openid).flush()
+    await sql(openid, 'UPDATE outbox SET created_at = created_at - ?', tooOld)
+    const [failed] = await rows(openid)
+    expect(failed).toMatchObject({ status: 'failed', errcode: 40003, retried_at: null })
+
+    const before = Date.now()
+    expect(await stub(openid).retryFailed(failed!.id)).toMatchObject({ ok: true, outcome: { status: 'sent' } })
+    const [retried] = await rows(openid)
+    // The age counts from the retry; the push's time stays (the record's latency counts from it).
+    expect(retried).toMatchObject({ status: 'sent', created_at: failed!.created_at })
+    expect(retried!.retried_at).toBeGreaterThanOrEqual(before)
+    expect((await stub(openid).state()).outbound[0]).toMatchObject({ createdAt: failed!.created_at, retriedAt: retried!.retried_at })
+    expect((await sends(openid)).map(contentOf)).toEqual(['retried late', 'retried late'])
+  })
+
+  it('a retried reply still undelivered past it, counted from the retry, fails as expired', async () => {
+    const openid = uniqueOpenid()
+    await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 40003, times: 1 })
+    await stub(openid).record(recorded(openid, 'retried, then busy'))
+    await stub(openid).flush()
+    // WeChat busy from now on: the retry waits for its backoff.
+    await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: -1, times: 100 })
+    const [failed] = await rows(openid)
+    expect(await stub(openid).retryFailed(failed!.id)).toMatchObject({ ok: true, outcome: { status: 'pending' } })
+
+    // Within its age from the retry, however old its push: the alarm tries it again.
+    await sql(openid, 'UPDATE outbox SET created_at = created_at - ?', tooOld)
+    await runDurableObjectAlarm(stub(openid))
+    expect((await rows(openid))[0]).toMatchObject({ status: 'pending', attempts: 2 })
+
+    await sql(openid, 'UPDATE outbox SET retried_at = retried_at - ?', tooOld)
+    await runDurableObjectAlarm(stub(openid))
+    expect((await stub(openid).state()).outbound[0]).toMatchObject({ status: 'failed', reason: 'expired', attempts: 2 })
+    expect(await sends(openid)).toHaveLength(3)
+  })
 })

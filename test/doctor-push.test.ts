@@ -2,13 +2,15 @@
  * `npm run doctor`'s test push, from the reserved openid: verified, decrypted, parsed and
  * recorded like any push (its Conversation object and the D1 record have it), but no rule
  * runs and nothing reaches the WeChat API — while the same text from a user is answered.
- * A doctor push that is not signed with the Token is refused like any other and leaves nothing.
+ * It is no user's: the list of conversations and the stats leave it out, while the doctor
+ * still finds it in its own conversation. A doctor push that is not signed with the Token is
+ * refused like any other and leaves nothing.
  */
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { textMessage } from '../dev/push'
 import type { ConversationState } from '../src/conversation/contract'
-import type { MessageView } from '../src/record/views'
+import type { ConversationView, MessageView, Page, Stats } from '../src/record/views'
 import { DOCTOR_KIND, DOCTOR_OPENID } from '../src/doctor'
 import { fakeWechat, uniqueOpenid } from './fake-wechat-client'
 import { captureLogs, keepAnswer, push, workerFetch } from './helpers'
@@ -87,6 +89,25 @@ describe('the doctor push', () => {
       expect(await fakeWechat.calls({ touser: DOCTOR_OPENID })).toEqual([])
     })
   }
+
+  it('is in no list of conversations and no count of the stats', async () => {
+    // Before any user's push of this file: nothing else is on its way to D1.
+    const stats = async () => (await admin<Stats>('/admin/api/stats?days=1')).body
+    const before = await stats()
+    const msgId = nextMsgId()
+    expect((await push(textMessage(DOCTOR_OPENID, 'kefu-edge doctor', msgId))).status).toBe(200)
+    // Where the doctor looks, it is there.
+    await recordedInD1(msgId)
+
+    for (const filter of ['', '&filter=open', '&filter=unmatched', '&filter=failed']) {
+      const { status, body } = await admin<Page<ConversationView>>(`/admin/api/conversations?limit=200${filter}`)
+      expect(status).toBe(200)
+      expect(body.items.map((c) => c.openid)).not.toContain(DOCTOR_OPENID)
+    }
+    const after = await stats()
+    expect(after.daily).toEqual(before.daily)
+    expect(after.unmatched).toEqual(before.unmatched)
+  })
 
   it('the same text from a user is answered by the rules (the silence is the doctor push’s own)', async () => {
     const openid = uniqueOpenid()

@@ -13,6 +13,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { CONVERSATION_FILTERS, conversationQuery, getConversation, listConversations, listConversationsQuery, messagesQuery } from '../src/record/conversations'
 import { decodeCursor, encodeCursor } from '../src/record/cursor'
+import { DOCTOR_KIND, DOCTOR_OPENID } from '../src/doctor'
 import { DAY_MS, dayOf } from '../src/record/day'
 import type { InboundEvent, OutboundEvent, RecordEvent, WindowEvent } from '../src/record/event'
 import { failedQuery, listFailed } from '../src/record/failed'
@@ -355,5 +356,49 @@ describe('retention (pruneRecord)', () => {
     expect(await count("SELECT SUM(hits) AS n FROM rule_daily WHERE appid = ? AND rule_id = 'default'", appid)).toBe(before)
     expect(await count("SELECT COUNT(*) AS n FROM unmatched WHERE appid = ? AND text = 'old question'", appid)).toBe(0)
     expect(await count('SELECT unmatched AS n FROM conversations WHERE appid = ?', appid)).toBe(3)
+  })
+})
+
+describe('the doctor’s test pushes (npm run doctor)', () => {
+  it('are written with their conversation, which the doctor reads, but are in no list and no count', async () => {
+    const appid = uniqueAppid()
+    const [older, newer] = [uniqueOpenid(), uniqueOpenid()]
+    const doctor = (at: number) =>
+      inbound(appid, DOCTOR_OPENID, at, 'kefu-edge doctor: a test push, answered by nothing', { kind: DOCTOR_KIND, ruleId: null, rulesVersion: 'none' })
+    const pushes = [doctor(NOW - 3000), doctor(NOW - 2000)]
+    await writeRecord(db, [inbound(appid, older, NOW - 5000, 'first user'), windowEvent(appid, older, NOW - 5000)])
+    await writeRecord(db, [inbound(appid, newer, NOW - 4000, 'second user', { ruleId: 'default', unmatched: true }), windowEvent(appid, newer, NOW - 4000)])
+    // The doctor's are the newest: a page that skipped nothing would start with them. (Its
+    // window never opens; open here, so the open filter has something to leave out too.)
+    for (const push of pushes) await writeRecord(db, [push, windowEvent(appid, DOCTOR_OPENID, push.at)])
+    await writeRecord(db, [pushes[0]!, windowEvent(appid, DOCTOR_OPENID, NOW)])
+
+    // The doctor finds its pushes in its conversation.
+    const detail = await getConversation(db, { appid, openid: DOCTOR_OPENID, limit: 20, now: NOW })
+    expect(detail?.messages.items.map((m) => [m.id, m.kind, m.ruleId, m.unmatched])).toEqual(
+      [...pushes].reverse().map((p) => [p.key, DOCTOR_KIND, null, false]),
+    )
+
+    // No list has it, whatever the filter, and pages still hold whole pages of users.
+    const all = await listConversations(db, { appid, limit: 10, now: NOW })
+    expect(all.items.map((c) => c.openid)).toEqual([newer, older])
+    const first = await listConversations(db, { appid, limit: 1, now: NOW })
+    expect(first.items.map((c) => c.openid)).toEqual([newer])
+    const second = await listConversations(db, { appid, limit: 1, now: NOW, after: decodeCursor('conversations', first.nextCursor!)! })
+    expect(second.items.map((c) => c.openid)).toEqual([older])
+    expect(second.nextCursor).toBeNull()
+    for (const filter of CONVERSATION_FILTERS) {
+      const page = await listConversations(db, { appid, limit: 10, now: NOW, filter })
+      expect(page.items.map((c) => c.openid)).not.toContain(DOCTOR_OPENID)
+    }
+
+    // The stats count the two users' messages only.
+    const stats = await getStats(db, appid, NOW, 1)
+    expect(stats.daily).toMatchObject([{ day: dayOf(NOW), messages: 2, events: 0, unmatched: 1 }])
+    expect(stats.rules).toEqual([
+      { ruleId: 'default', hits: 1 },
+      { ruleId: 'r1', hits: 1 },
+    ])
+    expect(await count('SELECT COUNT(*) AS n FROM daily WHERE appid = ? AND (messages + events) > 2', appid)).toBe(0)
   })
 })

@@ -46,8 +46,14 @@ export interface ConversationState {
     attempts: number
     errcode: number | null
     reason: string | null
-    /** When the push was recorded: the reply expires REPLY_MAX_AGE_SECONDS after it. */
+    /**
+     * When the push was recorded (a reply by hand: when it was asked for); kept when the
+     * operator retries the send. The reply expires REPLY_MAX_AGE_SECONDS after it, or after
+     * `retriedAt` once retried.
+     */
     createdAt: number
+    /** When the operator last retried it after it failed; null if never. */
+    retriedAt: number | null
     updatedAt: number
     /** When the attempt in flight left; null when none is. */
     attemptStartedAt: number | null
@@ -64,7 +70,10 @@ export interface OutboundOutcome {
   id: number
   /** Its id in the D1 record and the admin API: `out:<openid>:<id>`. */
   recordId: string
-  /** After the delivery pass the action ran: usually sent; pending when it must wait (a retry's backoff). */
+  /**
+   * After the delivery pass the action ran: usually sent; pending when it must wait (a retry's
+   * backoff). The object has it when the action answers; the D1 record follows (`journal.ts`).
+   */
   status: 'pending' | 'sent' | 'failed' | 'dropped'
   errcode: number | null
   reason: string | null

@@ -13,7 +13,9 @@
  * copied to D1 after delivery, on its own (`journal.ts`): D1 being slow or down never holds
  * back a push or a reply; a failed copy is logged and tried again from the alarm.
  *
- * The admin API acts through it too: a reply sent by hand, a failed send retried or dropped.
+ * The admin API acts through it too: a reply sent by hand, a failed send retried or dropped,
+ * a subscribe message. An action answers once the object has its change (and a send's
+ * outcome); its copy to D1 follows the answer as a push's does, never in its way.
  */
 import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../env'
@@ -184,8 +186,8 @@ export class Conversation extends DurableObject<Env> {
       return sql.exec<{ id: number }>('SELECT last_insert_rowid() AS id').one().id
     })
     await this.ensureAlarm(now + SAFETY_ALARM_MS)
-    await this.deliver()
-    return { ok: true, outcome: this.outcome(id) }
+    await this.run(false)
+    return this.answered({ ok: true, outcome: this.outcome(id) })
   }
 
   /** A failed send goes out again, as a new attempt, if the window allows it now. */
@@ -196,10 +198,11 @@ export class Conversation extends DurableObject<Env> {
     const now = Date.now()
     const blocked = refusal(readWindow(sql), now)
     if (blocked) return { ok: false, problem: blocked }
-    // A fresh start: its age (REPLY_MAX_AGE_SECONDS) counts from the retry, not the push.
+    // A fresh start: its age (REPLY_MAX_AGE_SECONDS) counts from the retry (`retried_at`).
+    // `created_at` stays the push's: the record's push-to-reply time is measured from it.
     sql.exec(
       `UPDATE outbox SET status = 'pending', attempts = 0, attempt_started_at = NULL, next_attempt_at = ?,
-         errcode = NULL, reason = NULL, created_at = ?, updated_at = ? WHERE id = ?`,
+         errcode = NULL, reason = NULL, retried_at = ?, updated_at = ? WHERE id = ?`,
       now,
       now,
       now,
@@ -207,18 +210,20 @@ export class Conversation extends DurableObject<Env> {
     )
     log.info('reply.retried_by_operator', { openid: row.openid, msgId: row.msg_id, ruleId: row.rule_id, part: row.part })
     await this.ensureAlarm(now + SAFETY_ALARM_MS)
-    await this.deliver()
-    return { ok: true, outcome: this.outcome(id) }
+    await this.run(false)
+    return this.answered({ ok: true, outcome: this.outcome(id) })
   }
 
   /** A failed send the operator gives up on: it leaves the failed lists, kept as dropped. */
   async dropFailed(id: number): Promise<FailedActionResult> {
     const row = this.failedRow(id)
     if ('problem' in row) return { ok: false, problem: row.problem }
-    this.ctx.storage.sql.exec("UPDATE outbox SET status = 'dropped', updated_at = ? WHERE id = ?", Date.now(), id)
+    const now = Date.now()
+    this.ctx.storage.sql.exec("UPDATE outbox SET status = 'dropped', updated_at = ? WHERE id = ?", now, id)
     log.info('reply.dropped_by_operator', { openid: row.openid, msgId: row.msg_id, ruleId: row.rule_id, part: row.part })
-    await this.copyRecord()
-    return { ok: true, outcome: this.outcome(id) }
+    // The safety net for the copy that follows the answer, as a push sets one.
+    await this.ensureAlarm(now + SAFETY_ALARM_MS)
+    return this.answered({ ok: true, outcome: this.outcome(id) })
   }
 
   /** The user's subscribe grants per template; empty for a user the object does not know. */
@@ -266,10 +271,9 @@ export class Conversation extends DurableObject<Env> {
     if (errcode === 0) log.info('subscribe.sent', fields)
     else log.warn('subscribe.failed', fields)
     await this.ensureAlarm(now + SAFETY_ALARM_MS)
-    await this.copyRecord()
-    if (errcode === 0) return { ok: true, spent: taken }
+    if (errcode === 0) return this.answered({ ok: true, spent: taken })
     const reason = explainErrcode(errcode) ?? `WeChat answered errcode ${errcode}`
-    return { ok: false, problem: errcode === REFUSED_ERRCODE ? 'refused' : 'failed', errcode, reason }
+    return this.answered({ ok: false, problem: errcode === REFUSED_ERRCODE ? 'refused' : 'failed', errcode, reason })
   }
 
   /** The window, the last pushes in and replies out, with failures and their reasons. */
@@ -290,6 +294,17 @@ export class Conversation extends DurableObject<Env> {
   private outcome(id: number): OutboundOutcome {
     const row = this.ctx.storage.sql.exec<OutboxRow>('SELECT * FROM outbox WHERE id = ?', id).one()
     return { id, recordId: outboundId(row.openid, id), status: row.status, errcode: row.errcode, reason: row.reason }
+  }
+
+  /**
+   * An operator's action answers with `result` once the object has its change: the copy to
+   * D1 follows the answer, as a push's does (`receive`), rather than hold it back. The alarm
+   * the action set before is the copy's safety net; a copy that fails is tried again from the
+   * alarm, with its backoff, like any other (`copyJournal`).
+   */
+  private answered<T>(result: T): T {
+    this.ctx.waitUntil(this.copyRecord())
+    return result
   }
 
   /** Copies the journal to D1, one copy at a time; never throws. */

@@ -15,8 +15,9 @@
  * - The pass stops at the first transport failure (the API cannot be reached: every other
  *   push would cost a time-out too) and before an attempt that might overrun the invocation's
  *   subrequests (`budget.ts`); the alarm picks up the rest.
- * - A reply still undelivered REPLY_MAX_AGE_SECONDS after its push fails as `expired`,
- *   without calling the API, rather than reach the user hours late.
+ * - A reply still undelivered REPLY_MAX_AGE_SECONDS after its push — or after the operator
+ *   retried it (`retried_at`) — fails as `expired`, without calling the API, rather than
+ *   reach the user hours late.
  */
 import { requireSetting, SettingError, type Env } from '../env'
 import { log } from '../log'
@@ -85,7 +86,7 @@ export class DeliveryPass {
     this.#recoverInterrupted()
     const held = new Set<string>()
     for (const row of pendingRows(this.#sql)) {
-      if (Date.now() - row.created_at >= this.#options.maxAgeMs) {
+      if (Date.now() - ageFrom(row) >= this.#options.maxAgeMs) {
         this.#fail(row, 'expired', null, row.reason)
         continue
       }
@@ -264,6 +265,14 @@ export class DeliveryPass {
   #dueAgain(row: OutboxRow): number {
     return this.#sql.exec<{ at: number }>('SELECT next_attempt_at AS at FROM outbox WHERE id = ?', row.id).one().at
   }
+}
+
+/**
+ * Where a reply's age starts: its push, or the operator's retry of it. A retry keeps
+ * `created_at` (the record measures push-to-reply time from it) but starts the age afresh.
+ */
+export function ageFrom(row: Pick<OutboxRow, 'created_at' | 'retried_at'>): number {
+  return Math.max(row.created_at, row.retried_at ?? row.created_at)
 }
 
 /** Typing is a courtesy: its failure never holds up the reply. */

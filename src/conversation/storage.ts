@@ -266,7 +266,18 @@ CREATE TRIGGER subscriptions_journal_update AFTER UPDATE ON subscriptions BEGIN
 END;
 `
 
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8]
+/**
+ * 9: `outbox.retried_at`, when the operator last retried a failed send (null: never). The
+ * retry keeps the row's `created_at` — the push it answers, from which the record measures
+ * push-to-reply time — and REPLY_MAX_AGE_SECONDS counts from the retry instead, so a send
+ * retried long after its push is not failed as `expired` at once. No index, no trigger: the
+ * journal's triggers watch status, errcode and reason, which the retry writes too.
+ */
+const V9 = `
+ALTER TABLE outbox ADD COLUMN retried_at INTEGER;
+`
+
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length
@@ -310,7 +321,8 @@ CREATE TABLE outbox (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   attempt_started_at INTEGER,
-  manual INTEGER NOT NULL DEFAULT 0
+  manual INTEGER NOT NULL DEFAULT 0,
+  retried_at INTEGER
 );
 CREATE TABLE window_events (
   id INTEGER PRIMARY KEY,
@@ -426,6 +438,11 @@ export type OutboxRow = {
   attempt_started_at: number | null
   /** 1 for a reply the operator sent through the admin API. */
   manual: number
+  /**
+   * When the operator last retried it after it failed (schema 9); null if never. Its age
+   * (REPLY_MAX_AGE_SECONDS) counts from here; `created_at` stays the push's.
+   */
+  retried_at: number | null
 }
 
 export type SubscriptionRow = {

@@ -45,6 +45,7 @@ export function conversationState(sql: SqlStorage, now: number): ConversationSta
         errcode: row.errcode,
         reason: row.reason,
         createdAt: row.created_at,
+        retriedAt: row.retried_at,
         updatedAt: row.updated_at,
         attemptStartedAt: row.attempt_started_at,
         manual: row.manual === 1,

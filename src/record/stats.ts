@@ -3,7 +3,8 @@
  * push-to-reply time (median and 95th percentile, to the bucket: latency.ts); hits per rule;
  * the most asked unmatched questions. Four index searches in one batch over the per-day
  * tables the writes keep (`daily`, `daily_latency`, `rule_daily`): the rows read grow with
- * the days asked for, not with the messages stored.
+ * the days asked for, not with the messages stored. `npm run doctor`'s test pushes are in
+ * none of them: the writes never count them (write.ts).
  */
 import { dayOf, lastDays } from './day'
 import { percentileOf } from './latency'

@@ -15,7 +15,13 @@
  *   row changes. Its push-to-reply time is counted when the row first gets one.
  * - The window and outbox counts are the object's own numbers at `at`; an older report never
  *   replaces a newer one.
+ *
+ * `npm run doctor`'s test pushes (DOCTOR_OPENID) are written as messages, with their
+ * conversation row, so the doctor can find them (`GET /admin/api/conversations/<openid>`),
+ * but feed no count: not the day's messages and events, no rule hit, no unmatched question.
+ * The list of conversations leaves the doctor's out (conversations.ts).
  */
+import { isDoctor } from '../doctor'
 import { foldText } from '../rules/normalize'
 import { isUserMessageType } from '../wechat/message'
 import { dayOf } from './day'
@@ -174,12 +180,16 @@ export function inboundStatements(event: InboundEvent, window?: WindowEvent): St
       ? statement(CONVERSATION_SEEN, seen)
       : statement(CONVERSATION_SEEN_WITH_WINDOW, [...seen, window.remaining, window.closesAt, window.pending, window.failed, window.at]),
   ]
-  if (event.ruleId !== null) statements.push(statement(RULE_HIT, [appid, key, day, event.ruleId]))
-  if (event.unmatched) {
+  // The doctor's test push: its row and its conversation's, and no count.
+  const counted = !isDoctor(openid)
+  if (counted && event.ruleId !== null) statements.push(statement(RULE_HIT, [appid, key, day, event.ruleId]))
+  if (counted && event.unmatched) {
     const question = unmatchedKey(event.text)
     if (question !== '') statements.push(statement(UNMATCHED_ASKED, [appid, key, question, at]))
   }
-  statements.push(statement(INBOUND_COUNTED, [appid, key, day, isUserMessageType(event.kind) ? 1 : 0, event.unmatched ? 1 : 0]))
+  if (counted) {
+    statements.push(statement(INBOUND_COUNTED, [appid, key, day, isUserMessageType(event.kind) ? 1 : 0, event.unmatched ? 1 : 0]))
+  }
   // Last: the statements above count only while this row does not exist yet.
   statements.push(
     statement(INBOUND_ROW, [appid, key, openid, event.kind, text, event.ruleId, event.rulesVersion, unmatched, at, day]),

@@ -3,6 +3,10 @@
  * retried or dropped — shared by the admin API (admin-api.ts, JSON) and the console
  * (console/routes-records.tsx, forms). Their inputs are checked first with the schemas of
  * admin-api-schemas.ts; each caller turns the result into its own answer.
+ *
+ * Each answers once the user's object has the change (and, for a send, WeChat's answer): the
+ * object's copy to the D1 record follows the answer, as a push's does, so a page of the record
+ * read at once may not show it yet, and D1 being down never fails the action.
  */
 import type * as v from 'valibot'
 import type { FailedActionResult, ManualReplyResult } from '../conversation/contract'

@@ -4,7 +4,9 @@
  * the timestamp, decryption and the appid, parsing — and it is recorded by its Conversation
  * object like any push, so the doctor can see it arrived (`/admin/conversations/<openid>` and
  * the D1 record). But no rule runs and nothing is planned: no send, no transfer, no window
- * granted, so nothing is ever sent to anyone. Logged as `push.doctor`.
+ * granted, so nothing is ever sent to anyone. Logged as `push.doctor`. Nor is it a user's: the
+ * record keeps its message and its conversation for the doctor to find, but the list of
+ * conversations and the stats leave it out (record/write.ts, record/conversations.ts).
  *
  * An attacker gains nothing: the push still needs a valid signature (in safe mode, the AES key
  * too), and whoever can sign one can forge any push anyway. Real openids are 28 characters,
