@@ -115,7 +115,12 @@ export function meteredD1(db: D1Database, meter: Meter): D1Database {
 
 export function meteredQueue<T>(queue: Queue<T>, meter: Meter): Queue<T> {
   return wrap(queue, (name, original) => {
-    if (name === 'send') return (...args) => (meter.add('queue.messages'), original(...args))
+    if (name === 'send') {
+      return (...args) => {
+        meter.add('queue.messages')
+        return original(...args)
+      }
+    }
     if (name === 'sendBatch') {
       return (messages: Iterable<MessageSendRequest<T>>, ...rest: never[]) => {
         const list = [...messages]
@@ -145,7 +150,10 @@ export function meteredState(state: DurableObjectState, meter: Meter): DurableOb
       if (typeof value !== 'function') return value
       const original = (value as (...args: never[]) => unknown).bind(target)
       if (name === 'setAlarm' || name === 'deleteAlarm') {
-        return (...args: never[]) => (meter.add(`do.${name}`), original(...args))
+        return (...args: never[]) => {
+          meter.add(`do.${name}`)
+          return original(...args)
+        }
       }
       return original
     },
