@@ -8,17 +8,18 @@
  * `Authorization` is left to them (the JSON view of /admin/conversations/:openid).
  */
 import { Hono } from 'hono/tiny'
-import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { getStats } from '../record/stats'
-import { healthReport } from '../routes/health'
-import { chooseApp, chosenEnv } from './app-choice'
+import { appidOf } from '../admin/appid'
+import { healthReport } from '../admin/health-report'
+import { readForm, textField } from './form'
 import { langOf } from './lang'
 import { OverviewPage } from './pages/overview'
 import { StatusPage } from './pages/status'
 import { campaignPages } from './routes-campaigns'
 import { recordPages } from './routes-records'
-import { appidOf, guard, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } from './app-context'
+import { guard, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } from './context'
+import { chooseMiniProgram, chosenEnv } from './mini-program-choice'
 import { rulePages } from './rules-routes'
 import { signIn, signOut } from './session'
 
@@ -35,7 +36,7 @@ consoleApp.use('/admin/*', consolePage)
 /** The API under /admin/api has its own rules (bearer token, JSON): the console's are for pages. */
 async function consolePage(c: ConsoleContext, next: () => Promise<void>): Promise<Response | void> {
   if (c.req.path.startsWith('/admin/api/')) return next()
-  // Every page acts on the app the operator picked (app-choice.tsx).
+  // Every page acts on the mini program the operator picked (mini-program-choice.tsx).
   c.env = chosenEnv(c)
   const refused = await sameOrigin(c, next)
   if (refused) return refused
@@ -49,9 +50,10 @@ async function consolePage(c: ConsoleContext, next: () => Promise<void>): Promis
 // Anyone can post here: a token is short, so a body beyond a few KB is refused unread.
 const LOGIN_MAX_BYTES = 4096
 
-consoleApp.post('/admin/login', bodyLimit({ maxSize: LOGIN_MAX_BYTES, onError: (c) => c.text('too large', 413) }), async (c) => {
-  const form = await c.req.parseBody()
-  const token = typeof form.token === 'string' ? form.token : ''
+consoleApp.post('/admin/login', async (c) => {
+  const form = await readForm(c.req.raw, LOGIN_MAX_BYTES)
+  if (form === null) return c.text('too large', 413)
+  const token = textField(form.fields, 'token')
   const outcome = await signIn(c, token, Date.now())
   if (outcome.outcome === 'ok') return c.redirect('/admin', 303)
   if (outcome.outcome === 'locked') {
@@ -61,17 +63,18 @@ consoleApp.post('/admin/login', bodyLimit({ maxSize: LOGIN_MAX_BYTES, onError: (
   return signInPage(c, outcome.outcome === 'wrong' ? { kind: 'wrong' } : { kind: outcome.status === 'missing' ? 'unset' : 'malformed' })
 })
 
-consoleApp.post('/admin/app', guard, bodyLimit({ maxSize: LOGIN_MAX_BYTES, onError: (c) => c.text('too large', 413) }), chooseApp)
+consoleApp.post('/admin/app', guard, chooseMiniProgram)
 
 // `everywhere=1` (the status page's button) ends every session, this one included.
-consoleApp.post('/admin/logout', bodyLimit({ maxSize: LOGIN_MAX_BYTES, onError: (c) => c.text('too large', 413) }), async (c) => {
-  const form = await c.req.parseBody()
-  await signOut(c, form.everywhere === '1')
+consoleApp.post('/admin/logout', async (c) => {
+  const form = await readForm(c.req.raw, LOGIN_MAX_BYTES)
+  if (form === null) return c.text('too large', 413)
+  await signOut(c, textField(form.fields, 'everywhere') === '1')
   return c.redirect('/admin', 303)
 })
 
 consoleApp.get('/admin', guard, async (c) => {
-  const stats = await getStats(c.env.DB, appidOf(c), Date.now(), 14)
+  const stats = await getStats(c.env.DB, appidOf(c.env), Date.now(), 14)
   return renderPage(c, <OverviewPage lang={langOf(c)} stats={stats} />)
 })
 

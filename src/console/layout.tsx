@@ -2,7 +2,7 @@
 import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
 import type { Lang, Strings } from './lang'
-import { SWITCHER_SLOT } from './app-choice'
+import { SWITCHER_SLOT } from './mini-program-choice'
 import { STYLE } from './style'
 
 export type Section = 'overview' | 'conversations' | 'failed' | 'unmatched' | 'rules' | 'campaigns' | 'status'

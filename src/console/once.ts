@@ -4,10 +4,10 @@
  * and the action runs once (admin/idempotency.ts). A repeat waits for the first to finish and
  * shows what it came to; a repeat whose fields changed is a new request.
  */
+import { appidOf } from '../admin/appid'
 import { claimKey, fingerprintOf, IDEMPOTENCY_KEY, releaseKey, settleKey } from '../admin/idempotency'
-import { requireSetting } from '../env'
 import { log } from '../log'
-import type { ConsoleContext } from './app-context'
+import type { ConsoleContext } from './context'
 
 export { ONCE_FIELD } from './pages/parts'
 
@@ -22,7 +22,7 @@ const POLL_MS = 200
  */
 export async function once<T>(c: ConsoleContext, key: unknown, parts: string[], action: () => Promise<T>, busy: T): Promise<T> {
   if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) return action()
-  const id = { appid: requireSetting(c.env, 'WECHAT_APPID'), key }
+  const id = { appid: appidOf(c.env), key }
   const fingerprint = await fingerprintOf(c.req.method, c.req.path, ...parts)
   for (let waited = 0; ; waited += POLL_MS) {
     const claim = await claimKey(c.env.DB, id, fingerprint, Date.now())

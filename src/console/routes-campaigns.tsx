@@ -7,14 +7,15 @@
  * like every console form, posted from the console's own origin (app.tsx).
  */
 import { Hono } from 'hono/tiny'
-import { bodyLimit } from 'hono/body-limit'
 import * as v from 'valibot'
-import { CampaignParam, CampaignTargetsQuery } from '../routes/admin-api-schemas'
+import { appidOf } from '../admin/appid'
+import { CampaignParam, CampaignTargetsQuery } from '../admin/requests'
 import { parseCampaignMessage, startCampaign, templateReach } from '../subscribe/campaign-start'
 import { campaignList, campaignView, readCampaign, targetPage } from '../subscribe/campaign-store'
 import { TEMPLATE_ID } from '../wechat/body-check'
 import { once, ONCE_FIELD } from './once'
-import { appidOf, back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './app-context'
+import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
+import { readForm } from './form'
 import { campaignBodyOf, campaignFormOf, EMPTY_FORM, problemField, type CampaignForm } from './campaign-form'
 import { langOf } from './lang'
 import { CAMPAIGN_OUTCOMES, CAMPAIGNS_PATH, CampaignPage, CampaignsPage } from './pages/campaigns'
@@ -31,7 +32,7 @@ const FORM_MAX_BYTES = 64 * 1024
 const LISTED = 50
 
 async function listPage(c: ConsoleContext, form: CampaignForm, problems: string[], status: 200 | 400 | 413 = 200) {
-  const appid = appidOf(c)
+  const appid = appidOf(c.env)
   const [reach, rows] = await Promise.all([templateReach(c.env, appid), campaignList(c.env.DB, appid, LISTED)])
   const campaigns = await Promise.all(rows.map((row) => campaignView(c.env.DB, row)))
   return renderPage(c, 
@@ -56,24 +57,20 @@ campaignPages.get(CAMPAIGNS_PATH, guard, (c) => {
   return listPage(c, { ...EMPTY_FORM, template_id: TEMPLATE_ID.test(template) ? template : '' }, [])
 })
 
-campaignPages.post(
-  CAMPAIGNS_PATH,
-  guard,
-  bodyLimit({ maxSize: FORM_MAX_BYTES, onError: (c) => listPage(c, EMPTY_FORM, [], 413) }),
-  async (c) => {
-    const fields = await c.req.parseBody()
-    const form = campaignFormOf(fields)
-    const body = campaignBodyOf(form)
-    if (!body.ok) return listPage(c, form, body.problems, 400)
-    const message = parseCampaignMessage(body.body)
-    if (!message.ok) return listPage(c, form, message.problems, 400)
-    // Started once: a repeat of this submission goes to the campaign the first one started.
-    const start = () => startCampaign(c.env, appidOf(c), message.value).then(({ id }) => id)
-    const id = await once(c, fields[ONCE_FIELD], [JSON.stringify(body.body)], start, null)
-    if (id === null) return c.redirect(CAMPAIGNS_PATH, 303)
-    return back(c, `${CAMPAIGNS_PATH}/${id}`, { done: 'started' })
-  },
-)
+campaignPages.post(CAMPAIGNS_PATH, guard, async (c) => {
+  const posted = await readForm(c.req.raw, FORM_MAX_BYTES)
+  if (posted === null) return listPage(c, EMPTY_FORM, [], 413)
+  const form = campaignFormOf(posted.fields)
+  const body = campaignBodyOf(form)
+  if (!body.ok) return listPage(c, form, body.problems, 400)
+  const message = parseCampaignMessage(body.body)
+  if (!message.ok) return listPage(c, form, message.problems, 400)
+  // Started once: a repeat of this submission goes to the campaign the first one started.
+  const start = () => startCampaign(c.env, appidOf(c.env), message.value).then(({ id }) => id)
+  const id = await once(c, posted.fields[ONCE_FIELD], [JSON.stringify(body.body)], start, null)
+  if (id === null) return c.redirect(CAMPAIGNS_PATH, 303)
+  return back(c, `${CAMPAIGNS_PATH}/${id}`, { done: 'started' })
+})
 
 campaignPages.get(`${CAMPAIGNS_PATH}/:id`, guard, async (c) => {
   const param = v.safeParse(CampaignParam, { id: c.req.param('id') })
@@ -82,7 +79,7 @@ campaignPages.get(`${CAMPAIGNS_PATH}/:id`, guard, async (c) => {
   const cursor = c.req.query('cursor')
   const query = v.safeParse(CampaignTargetsQuery, cursor ? { cursor } : {})
   if (!query.success) return problemPage(c, 400, 'bad_cursor')
-  const appid = appidOf(c)
+  const appid = appidOf(c.env)
   const row = await readCampaign(c.env.DB, appid, id)
   if (row === null) return problemPage(c, 404, 'no_campaign')
   const { limit } = query.output

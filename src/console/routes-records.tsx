@@ -2,23 +2,23 @@
  * The console's pages over the D1 record — conversations, one conversation, failed sends,
  * unmatched questions — and the operator's actions on them: a reply by hand, a failed send
  * retried or dropped. They read with the record's queries and act through the user's
- * Conversation object with the admin API's own functions (routes/admin-actions.ts); every
- * query value and path parameter is checked with the admin API's schemas. A bad address is
+ * Conversation object with the admin API's own functions (admin/actions.ts); every query
+ * value, path parameter and the reply form is checked with the admin API's schemas (admin/requests.ts). A bad address is
  * a 4xx page, an action comes back to its page with a notice (`back`), and nothing a client
  * sends is a 500.
  */
 import { Hono } from 'hono/tiny'
-import { bodyLimit } from 'hono/body-limit'
 import * as v from 'valibot'
 import { getConversation, listConversations } from '../record/conversations'
 import { listFailed } from '../record/failed'
 import { getStats } from '../record/stats'
-import { actOnFailed, replyByHand, type FailedAction, type ManualReply } from '../routes/admin-actions'
-import { ConversationsQuery, FailedIdParam, FailedQuery, ManualReplyBody, MessagesQuery, OpenidParam, REPLY_MAX_BYTES } from '../routes/admin-api-schemas'
-import { readBounded } from '../routes/body'
+import { actOnFailed, replyByHand, type FailedAction, type FailedId, type ManualReply } from '../admin/actions'
+import { appidOf } from '../admin/appid'
+import { ConversationsQuery, FailedIdParam, FailedQuery, ManualReplyBody, MessagesQuery, OpenidParam, REPLY_MAX_BYTES } from '../admin/requests'
 import { MAX_TEXT_BYTES } from '../rules/schema'
 import { conversationOf } from '../apps'
-import { appidOf, back, guard, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } from './app-context'
+import { back, guard, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } from './context'
+import { readForm } from './form'
 import type { Section } from './layout'
 import { langOf } from './lang'
 import { ConversationPage, REPLY_OUTCOMES, type ReplyOutcome } from './pages/conversation'
@@ -50,25 +50,12 @@ type ReplyAnswer = { done: ReplyOutcome } | { problem: ReplyOutcome; errcode?: s
 
 /** The reply form's text, within the API's body bound, and its once-key; or what is wrong with it. */
 async function replyForm(c: ConsoleContext): Promise<{ text: string; key: string | null } | { problem: ReplyOutcome }> {
-  const bytes = await readBounded(c.req.raw, REPLY_MAX_BYTES)
-  if (!bytes) return { problem: 'too_long' }
-  const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
-  let fields: { get(name: string): unknown }
-  try {
-    if (mediaType === 'application/x-www-form-urlencoded') {
-      fields = new URLSearchParams(new TextDecoder().decode(bytes))
-    } else if (mediaType === 'multipart/form-data') {
-      const headers = { 'content-type': c.req.header('content-type') ?? '' }
-      fields = await new Response(bytes, { headers }).formData()
-    } else {
-      return { problem: 'invalid' }
-    }
-  } catch {
-    return { problem: 'invalid' }
-  }
-  const value = fields.get('text')
-  const key = fields.get(ONCE_FIELD)
-  if (typeof value !== 'string') return { problem: value === null ? 'empty' : 'invalid' }
+  const form = await readForm(c.req.raw, REPLY_MAX_BYTES)
+  if (form === null) return { problem: 'too_long' }
+  if (!form.parsed) return { problem: 'invalid' }
+  const value = form.fields['text']
+  const key = form.fields[ONCE_FIELD]
+  if (typeof value !== 'string') return { problem: value === undefined ? 'empty' : 'invalid' }
   // A textarea sends CRLF line ends; a chat shows LF.
   const text = value.replace(/\r\n?/g, '\n')
   if (text.trim() === '') return { problem: 'empty' }
@@ -82,7 +69,7 @@ recordPages.get(CONVERSATIONS_PATH, guard, async (c) => {
   const query = v.safeParse(ConversationsQuery, queryOf(c, ['cursor', 'filter']))
   if (!query.success) return problemPage(c, 400, 'conversations', 'bad_cursor', CONVERSATIONS_PATH)
   const { cursor, filter, limit } = query.output
-  const list = await listConversations(c.env.DB, { appid: appidOf(c), limit, now: Date.now(), ...(filter ? { filter } : {}), ...(cursor ? { after: cursor } : {}) })
+  const list = await listConversations(c.env.DB, { appid: appidOf(c.env), limit, now: Date.now(), ...(filter ? { filter } : {}), ...(cursor ? { after: cursor } : {}) })
   return renderPage(c, <ConversationsPage lang={langOf(c)} list={list} filter={filter ?? null} paged={cursor !== undefined} />)
 })
 
@@ -98,7 +85,7 @@ recordPages.get(`${CONVERSATIONS_PATH}/:openid`, async (c, next) => {
   const { cursor, limit } = query.output
   // The grants live in the user's object (looking creates nothing): asked while D1 reads.
   const [detail, subscriptions] = await Promise.all([
-    getConversation(c.env.DB, { appid: appidOf(c), openid, limit, now: Date.now(), ...(cursor ? { after: cursor } : {}) }),
+    getConversation(c.env.DB, { appid: appidOf(c.env), openid, limit, now: Date.now(), ...(cursor ? { after: cursor } : {}) }),
     conversationOf(c.env, openid).subscriptions(),
   ])
   if (!detail) return problemPage(c, 404, 'conversations', 'no_conversation', CONVERSATIONS_PATH)
@@ -118,25 +105,26 @@ recordPages.get(FAILED_PATH, guard, async (c) => {
   const query = v.safeParse(FailedQuery, queryOf(c, ['cursor']))
   if (!query.success) return problemPage(c, 400, 'failed', 'bad_cursor', FAILED_PATH)
   const { cursor, limit } = query.output
-  const list = await listFailed(c.env.DB, { appid: appidOf(c), limit, ...(cursor ? { after: cursor } : {}) })
+  const list = await listFailed(c.env.DB, { appid: appidOf(c.env), limit, ...(cursor ? { after: cursor } : {}) })
   const outcome = outcomeOf((key) => c.req.query(key), FAILED_OUTCOMES)
   return renderPage(c, <FailedPage lang={langOf(c)} list={list} outcome={outcome} paged={cursor !== undefined} />)
 })
 
 for (const action of ['retry', 'drop'] as const) {
-  recordPages.post(`${FAILED_PATH}/:id/${action}`, guard, bodyLimit({ maxSize: ACTION_MAX_BYTES, onError: (c) => c.text('too large', 413) }), async (c) => {
+  recordPages.post(`${FAILED_PATH}/:id/${action}`, guard, async (c) => {
+    const form = await readForm(c.req.raw, ACTION_MAX_BYTES)
+    if (form === null) return c.text('too large', 413)
     const param = v.safeParse(FailedIdParam, { id: c.req.param('id') })
     if (!param.success) return problemPage(c, 400, 'failed', 'bad_failed_id', FAILED_PATH)
-    const form = await c.req.parseBody()
     // A retry sends: a repeat of this submission shows the first one's outcome.
-    const outcome = await once(c, form[ONCE_FIELD], [], () => failedAction(c, action, param.output.id), {})
+    const outcome = await once(c, form.fields[ONCE_FIELD], [], () => failedAction(c, action, param.output.id), {})
     return back(c, FAILED_PATH, outcome)
   })
 }
 
 recordPages.get('/admin/unmatched', guard, async (c) => {
   // The top questions do not depend on the days asked for: one day reads the least.
-  const stats = await getStats(c.env.DB, appidOf(c), Date.now(), 1)
+  const stats = await getStats(c.env.DB, appidOf(c.env), Date.now(), 1)
   return renderPage(c, <UnmatchedPage lang={langOf(c)} questions={stats.unmatched} />)
 })
 
@@ -160,7 +148,7 @@ async function replyOutcome(c: ConsoleContext, openid: string, reply: ManualRepl
   return answer
 }
 
-async function failedAction(c: ConsoleContext, action: FailedAction, id: v.InferOutput<typeof FailedIdParam>['id']): Promise<Record<string, string>> {
+async function failedAction(c: ConsoleContext, action: FailedAction, id: FailedId): Promise<Record<string, string>> {
   const result = await actOnFailed(c.env, action, id)
   let answer: { done: FailedOutcome } | { problem: FailedOutcome; errcode?: string }
   if (!result.ok) answer = { problem: result.problem }

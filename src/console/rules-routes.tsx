@@ -11,31 +11,31 @@
  * more is refused whole. Never is a set cut short to fit.
  */
 import { Hono } from 'hono/tiny'
-import { bodyLimit } from 'hono/body-limit'
 import * as v from 'valibot'
 import type { Env } from '../env'
-import { compileRules, toRuleSet } from '../rules/compile'
 import { ruleSetDiff } from '../rules/diff'
 import { historyEntry, listHistory, logPublish, type RollbackOutcome } from '../rules/history'
 import { HISTORY_CURSOR, VERSION } from '../rules/history-format'
-import { RULES_KEY } from '../rules/keys'
-import { previewRules, type Preview } from '../rules/preview'
+import { readStoredRules } from '../rules/history-store'
+import { previewDraft, type Preview } from '../rules/preview'
 import { rulePublisherOf } from '../rules/publisher'
 import { DateTimeSchema } from '../rules/schema'
 import { MAX_RULES, ruleCountIssue, validateRuleSet, type RuleIssue } from '../rules/validate'
-import { ruleSetVersion } from '../rules/version'
-import { back, guard, renderPage, type ConsoleContext } from './app-context'
+import { back, guard, renderPage, type ConsoleContext } from './context'
+import { readForm, textField } from './form'
 import { langOf, type Lang } from './lang'
 import { HistoryEntryPage, HistoryListPage } from './pages/rule-history'
 import { RulesPage } from './pages/rules'
 import { applyOp, draftOf, fromForm, newRule, ruleSetOf, toJson, type Draft, type DraftOp } from './rule-form'
-import { rulesStoreOf, scopedKey } from '../apps'
+import { rulesStoreOf } from '../apps'
 
 export const rulePages = new Hono<{ Bindings: Env }>()
 
 /** A form holds a whole rule set; the API takes drafts up to the same size. */
 const FORM_MAX_BYTES = 512 * 1024
 const FORM_KIB = FORM_MAX_BYTES / 1024
+/** A rollback posts two versions. */
+const ROLLBACK_FORM_MAX_BYTES = 4096
 const LIMIT = MAX_RULES.toLocaleString('en')
 
 const NOTICES: Record<Lang, Record<string, string>> = {
@@ -74,9 +74,9 @@ interface Stored {
 }
 
 async function stored(c: ConsoleContext): Promise<Stored> {
-  const bytes = await c.env.RULES.get(scopedKey(c.env, RULES_KEY), 'arrayBuffer')
-  if (bytes === null) return { draft: draftOf({ rules: [] }), version: '', unreadable: false }
-  const version = await ruleSetVersion(bytes)
+  const stored = await readStoredRules(rulesStoreOf(c.env))
+  if (stored === null) return { draft: draftOf({ rules: [] }), version: '', unreadable: false }
+  const { bytes, version } = stored
   try {
     return { draft: draftOf(JSON.parse(new TextDecoder().decode(bytes))), version, unreadable: false }
   } catch {
@@ -152,10 +152,11 @@ rulePages.get('/admin/rules/new', guard, async (c) => {
 rulePages.post(
   '/admin/rules',
   guard,
-  bodyLimit({ maxSize: FORM_MAX_BYTES, onError: (c) => c.html(NOTICES[langOf(c)]['tooLarge'] ?? '', 413) }),
   async (c) => {
-    const form = await c.req.parseBody()
-    const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '')
+    const read = await readForm(c.req.raw, FORM_MAX_BYTES)
+    if (read === null) return c.html(NOTICES[langOf(c)]['tooLarge'] ?? '', 413)
+    const form = read.fields
+    const field = (name: string) => textField(form, name)
     const op = field('op')
     const base = VERSION.test(field('base')) ? field('base') : ''
     const previewText = field('preview_text').slice(0, 200)
@@ -191,13 +192,12 @@ rulePages.post(
 
     const wantsPreview = op === 'preview' || (op === 'enter' && previewText.trim() !== '')
     if (wantsPreview) {
-      const ruleSet = toRuleSet(compileRules(validation.value, 'draft'))
       if (previewAt !== '' && !v.is(DateTimeSchema, previewAt)) {
         const issue = { path: 'preview_at', message: `"${previewAt}" is not a date-time with an offset, like 2026-10-01T10:00+08:00` }
         return render(c, { draft, base, previewText, previewAt, issues: [issue], status: 400 })
       }
       const at = previewAt === '' ? Date.now() : Date.parse(previewAt)
-      const preview = previewRules(ruleSet, { type: 'text', text: previewText }, at)
+      const preview = previewDraft(validation.value, { type: 'text', text: previewText }, at)
       return render(c, { draft, base, previewText, previewAt, preview })
     }
     if (op !== 'publish') return render(c, { draft, base, previewText, previewAt, notice: noticeOf(c, 'checked') })
@@ -252,10 +252,11 @@ rulePages.get('/admin/rules/history/:version', guard, async (c) => {
   )
 })
 
-rulePages.post('/admin/rules/rollback', guard, bodyLimit({ maxSize: 4096, onError: (c) => c.text('too large', 413) }), async (c) => {
-  const form = await c.req.parseBody()
-  const version = typeof form.version === 'string' ? form.version : ''
-  const base = typeof form.base === 'string' && VERSION.test(form.base) ? form.base : undefined
+rulePages.post('/admin/rules/rollback', guard, async (c) => {
+  const form = await readForm(c.req.raw, ROLLBACK_FORM_MAX_BYTES)
+  if (form === null) return c.text('too large', 413)
+  const version = textField(form.fields, 'version')
+  const base = VERSION.test(textField(form.fields, 'base')) ? textField(form.fields, 'base') : undefined
   if (!VERSION.test(version)) return back(c, '/admin/rules/history', {})
   const outcome = await rulePublisherOf(c.env).rollback(version, base)
   logPublish(outcome, 'rollback')

@@ -3,7 +3,7 @@
  * user's Conversation object (a reply by hand, a failed send retried or dropped), and the
  * rule set (its preview, publishing, history and rollback, in RULES KV). Behind
  * `Authorization: Bearer <ADMIN_TOKEN>`. JSON in and out; every query, path parameter and
- * body is checked by the valibot schemas of admin-api-schemas.ts before a handler runs, and
+ * body is checked by the valibot schemas of admin/requests.ts before a handler runs, and
  * anything a client sends wrong is a 4xx `{ "error": "…" }` — never a 500.
  *
  * Lists read the record only (one index search each, see test/record-queries.test.ts):
@@ -13,22 +13,20 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import * as v from 'valibot'
-import { requireSetting, type Env } from '../env'
 import { getConversation, listConversations } from '../record/conversations'
 import { listFailed } from '../record/failed'
 import { getStats } from '../record/stats'
-import { compileRules, toRuleSet } from '../rules/compile'
 import { ruleSetDiff } from '../rules/diff'
 import { historyEntry, listHistory, logPublish, type RollbackOutcome } from '../rules/history'
-import { RULES_CACHE_TTL, RULES_KEY } from '../rules/keys'
+import { readStoredRules } from '../rules/history-store'
+import { RULES_CACHE_TTL } from '../rules/keys'
 import { loadRules, rulesStatus } from '../rules/loader'
-import { previewRules } from '../rules/preview'
+import { previewDraft, previewRules } from '../rules/preview'
 import { rulePublisherOf } from '../rules/publisher'
-import type { RuleSet } from '../rules/rule-set'
 import { formatIssue, validateRuleSet } from '../rules/validate'
-import { ruleSetVersion } from '../rules/version'
 import { utf8Strict } from '../wechat/bytes'
-import { actOnFailed, replyByHand } from './admin-actions'
+import { actOnFailed, replyByHand } from '../admin/actions'
+import { appidOf } from '../admin/appid'
 import { requireAdmin } from './admin-auth'
 import { idempotent } from './idempotent'
 import { adminSubscribe } from './admin-subscribe'
@@ -52,8 +50,8 @@ import {
   RULES_MAX_BYTES,
   StatsQuery,
   VersionParam,
-} from './admin-api-schemas'
-import { rulesStoreOf, scopedKey } from '../apps'
+} from '../admin/requests'
+import { rulesStoreOf } from '../apps'
 
 type AppContext = Context<AppEnv>
 
@@ -68,22 +66,19 @@ adminApi.use('/admin/api/*', requireAdmin, appParam, async (c, next) => {
 // Subscribe messages, campaigns and uniform sends: behind the same token.
 adminApi.route('/', adminSubscribe)
 
-/** The record is per app: every query is for the app this Worker serves. */
-const appidOf = (c: AppContext) => requireSetting(c.env, 'WECHAT_APPID')
-
 // ---------------------------------------------------------------- the record
 
 adminApi.get('/admin/api/conversations', params('query', ConversationsQuery), async (c) => {
   const { cursor, limit, filter } = c.req.valid('query')
   const now = Date.now()
-  return c.json(await listConversations(c.env.DB, { appid: appidOf(c), limit, now, ...(filter ? { filter } : {}), ...(cursor ? { after: cursor } : {}) }))
+  return c.json(await listConversations(c.env.DB, { appid: appidOf(c.env), limit, now, ...(filter ? { filter } : {}), ...(cursor ? { after: cursor } : {}) }))
 })
 
 adminApi.get('/admin/api/conversations/:openid', params('param', OpenidParam), params('query', MessagesQuery), async (c) => {
   const { openid } = c.req.valid('param')
   const { cursor, limit } = c.req.valid('query')
   const detail = await getConversation(c.env.DB, {
-    appid: appidOf(c),
+    appid: appidOf(c.env),
     openid,
     limit,
     now: Date.now(),
@@ -94,12 +89,12 @@ adminApi.get('/admin/api/conversations/:openid', params('param', OpenidParam), p
 
 adminApi.get('/admin/api/failed', params('query', FailedQuery), async (c) => {
   const { cursor, limit } = c.req.valid('query')
-  return c.json(await listFailed(c.env.DB, { appid: appidOf(c), limit, ...(cursor ? { after: cursor } : {}) }))
+  return c.json(await listFailed(c.env.DB, { appid: appidOf(c.env), limit, ...(cursor ? { after: cursor } : {}) }))
 })
 
 adminApi.get('/admin/api/stats', params('query', StatsQuery), async (c) => {
   const { days } = c.req.valid('query')
-  return c.json(await getStats(c.env.DB, appidOf(c), Date.now(), days))
+  return c.json(await getStats(c.env.DB, appidOf(c.env), Date.now(), days))
 })
 
 // ---------------------------------------------------------------- actions, through the user's object
@@ -131,9 +126,9 @@ adminApi.get('/admin/api/rules', async (c) => {
   await loadRules(c.env)
   // The stored text as it is now: it may be newer than the set in force (isolates recheck
   // KV every RULES_REFRESH_SECONDS), which sourceVersion against version shows.
-  const stored = await c.env.RULES.get(scopedKey(c.env, RULES_KEY), { type: 'arrayBuffer', cacheTtl: RULES_CACHE_TTL })
-  const source = stored === null ? null : new TextDecoder().decode(stored)
-  const sourceVersion = stored === null ? null : await ruleSetVersion(stored)
+  const stored = await readStoredRules(rulesStoreOf(c.env), { cacheTtl: RULES_CACHE_TTL })
+  const source = stored === null ? null : new TextDecoder().decode(stored.bytes)
+  const sourceVersion = stored?.version ?? null
   // What an editor sends back as If-Match when it publishes (PUT below).
   if (sourceVersion !== null) c.header('etag', `"${sourceVersion}"`)
   return c.json({ ...rulesStatus(c.env), source, sourceVersion })
@@ -211,21 +206,17 @@ adminApi.post('/admin/api/rules/rollback', jsonBody(RollbackBody, ROLLBACK_MAX_B
 
 adminApi.post('/admin/api/rules/preview', jsonBody(PreviewBody, PREVIEW_MAX_BYTES), async (c) => {
   const { message, rules, at } = c.req.valid('json')
-  let ruleSet: RuleSet
-  if (rules === undefined) {
-    ruleSet = await loadRules(c.env)
-  } else {
-    const validation = validateRuleSet(rules)
-    if (!validation.ok) return c.json({ error: 'rules: the draft rule set is invalid', issues: validation.issues.map(formatIssue) }, 400)
-    ruleSet = toRuleSet(compileRules(validation.value, 'draft'))
-  }
+  const now = at === undefined ? Date.now() : Date.parse(at)
   // Nothing is recorded, queued or sent.
-  return c.json(previewRules(ruleSet, message, at === undefined ? Date.now() : Date.parse(at)))
+  if (rules === undefined) return c.json(previewRules(await loadRules(c.env), message, now))
+  const validation = validateRuleSet(rules)
+  if (!validation.ok) return c.json({ error: 'rules: the draft rule set is invalid', issues: validation.issues.map(formatIssue) }, 400)
+  return c.json(previewDraft(validation.value, message, now))
 })
 
 // ---------------------------------------------------------------- the document
 
-// Built from the routes' schemas by `npm run openapi` (src/routes/openapi.ts) and served as a
+// Built from the routes' schemas by `npm run openapi` (scripts/openapi/document.ts) and served as a
 // static asset: the generator stays out of the bundle. A copy, so the headers above can be set.
 adminApi.get('/admin/api/openapi.json', async (c) => {
   const asset = await c.env.ASSETS.fetch(c.req.raw)

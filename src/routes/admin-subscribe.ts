@@ -10,7 +10,6 @@
  */
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
-import { requireSetting } from '../env'
 import { log } from '../log'
 import { campaignList, campaignView, readCampaign, targetPage } from '../subscribe/campaign-store'
 import { parseCampaignMessage, startCampaign, templateReach } from '../subscribe/campaign-start'
@@ -19,7 +18,8 @@ import { errcodeAnswer } from '../subscribe/send'
 import { explainErrcode, WechatClient } from '../wechat/api'
 import { parseSubscribeSend, SUBSCRIBE_SEND_MAX_BYTES } from '../wechat/subscribe-data'
 import { parseUniformSend, UNIFORM_SEND_MAX_BYTES } from '../wechat/uniform-send'
-import { CampaignParam, CampaignTargetsQuery, OpenidParam } from './admin-api-schemas'
+import { appidOf } from '../admin/appid'
+import { CampaignParam, CampaignTargetsQuery, OpenidParam } from '../admin/requests'
 import { params, readJson, refuse, type AppEnv } from './admin-validation'
 import { idempotent } from './idempotent'
 import { conversationOf } from '../apps'
@@ -27,8 +27,6 @@ import { conversationOf } from '../apps'
 type AppContext = Context<AppEnv>
 
 export const adminSubscribe = new Hono<AppEnv>()
-
-const appidOf = (c: AppContext) => requireSetting(c.env, 'WECHAT_APPID')
 
 /** A body WeChat would refuse: every problem, the first as the error. */
 const invalid = (c: AppContext, problems: string[]) => c.json({ error: problems[0] ?? 'body: is invalid', problems }, 400)
@@ -75,7 +73,7 @@ adminSubscribe.get('/admin/api/users/:openid/subscriptions', params('param', Ope
 })
 
 adminSubscribe.get('/admin/api/subscribe/templates', async (c) => {
-  const reach = await templateReach(c.env, appidOf(c))
+  const reach = await templateReach(c.env, appidOf(c.env))
   return c.json({ templates: reach.map(({ withGrants: _withGrants, accepting: _accepting, ...template }) => template) })
 })
 
@@ -87,16 +85,16 @@ adminSubscribe.post('/admin/api/subscribe/campaigns', idempotent, async (c) => {
   if (!body.ok) return refuse(c, body.status, body.error)
   const parsed = parseCampaignMessage(body.value)
   if (!parsed.ok) return invalid(c, parsed.problems)
-  return c.json(await startCampaign(c.env, appidOf(c), parsed.value), 202)
+  return c.json(await startCampaign(c.env, appidOf(c.env), parsed.value), 202)
 })
 
 adminSubscribe.get('/admin/api/subscribe/campaigns', async (c) => {
-  const rows = await campaignList(c.env.DB, appidOf(c), 50)
+  const rows = await campaignList(c.env.DB, appidOf(c.env), 50)
   return c.json({ campaigns: await Promise.all(rows.map((row) => campaignView(c.env.DB, row))) })
 })
 
 adminSubscribe.get('/admin/api/subscribe/campaigns/:id', params('param', CampaignParam), params('query', CampaignTargetsQuery), async (c) => {
-  const appid = appidOf(c)
+  const appid = appidOf(c.env)
   const { id } = c.req.valid('param')
   const { cursor, limit } = c.req.valid('query')
   const row = await readCampaign(c.env.DB, appid, id)

@@ -1,15 +1,15 @@
 /**
  * What every admin API route checks its input with: query and path parameters and JSON bodies
- * against valibot schemas (admin-api-schemas.ts), bodies read within a bound, and the one
+ * against valibot schemas (admin/requests.ts), bodies read within a bound, and the one
  * shape of a refusal, `{ "error": "where: what" }` with a 4xx.
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { validator } from 'hono/validator'
 import * as v from 'valibot'
+import { readBounded } from '../admin/body'
 import type { Env } from '../env'
 import { utf8Strict } from '../wechat/bytes'
 import { APP_PARAM } from './app-param'
-import { readBounded } from './body'
 
 export type AppEnv = { Bindings: Env }
 type AppContext = Context<AppEnv>

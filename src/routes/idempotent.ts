@@ -5,11 +5,11 @@
  * still runs a 409 `in_progress`; the key sent with another body or route a 422.
  */
 import type { MiddlewareHandler } from 'hono'
-import { requireSetting } from '../env'
+import { appidOf } from '../admin/appid'
+import { readBounded } from '../admin/body'
 import { claimKey, fingerprintOf, IDEMPOTENCY_KEY, keepsAnswer, releaseKey, settleKey } from '../admin/idempotency'
 import { log } from '../log'
 import type { AppEnv } from './admin-validation'
-import { readBounded } from './body'
 
 /** Larger than any body these routes take (their own bound answers 413 before any send). */
 const FINGERPRINT_MAX_BYTES = 256 * 1024
@@ -21,7 +21,7 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   // Read from a copy: the route reads the body itself, within its own bound.
   const body = await readBounded(c.req.raw.clone(), FINGERPRINT_MAX_BYTES)
   if (body === null) return next()
-  const id = { appid: requireSetting(c.env, 'WECHAT_APPID'), key }
+  const id = { appid: appidOf(c.env), key }
   const claim = await claimKey(c.env.DB, id, await fingerprintOf(c.req.method, c.req.path, body), Date.now())
   switch (claim.kind) {
     case 'mismatch':

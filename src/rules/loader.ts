@@ -9,15 +9,15 @@
  * compiled form that `rules:push` stored beside the rules is decoded (no build); a rule set
  * put by hand is validated and compiled here instead (see rules/README.md for its cost).
  */
-import { scopedKey, scopeOf } from '../apps'
+import { rulesStoreOf, scopedKey, scopeOf } from '../apps'
 import { numberSetting, settingState, type Env } from '../env'
 import { log } from '../log'
 import { compiledVersion, decodeCompiled } from './codec'
 import { compileRules, toRuleSet } from './compile'
 import { COMPILED_KEY, RULES_CACHE_TTL, RULES_KEY } from './keys'
+import { readStoredRules } from './history-store'
 import { EMPTY_RULE_SET, type RuleSet } from './rule-set'
 import { formatIssue, validateRuleSetText } from './validate'
-import { ruleSetVersion } from './version'
 
 export type RulesState =
   /** Not read from KV yet in this isolate. */
@@ -84,17 +84,18 @@ export function createRulesLoader(options: RulesLoaderOptions = {}): RulesLoader
 
   async function refresh(env: Env): Promise<RuleSet> {
     try {
-      const value = await env.RULES.get(scopedKey(env, RULES_KEY), { type: 'arrayBuffer', cacheTtl: RULES_CACHE_TTL })
+      // Its version is the hash of what is stored, never a label stored beside it: a hand put
+      // that kept old metadata would otherwise pass for the version it replaced (and its
+      // compiled form).
+      const stored = await readStoredRules(rulesStoreOf(env), { cacheTtl: RULES_CACHE_TTL })
       checkedAt = now()
-      if (value === null) return missing(env)
-      // The hash of what is stored, never a label stored beside it: a hand put that kept old
-      // metadata would otherwise pass for the version it replaced (and its compiled form).
-      const version = await ruleSetVersion(value)
+      if (stored === null) return missing(env)
+      const { version, bytes } = stored
       if (version === seenVersion) {
         state = rejection ? 'invalid' : 'ok'
         return ruleSet
       }
-      await apply(env, version, value)
+      await apply(env, version, bytes)
       // Only once applied: a version whose loading failed (a KV error) is tried again.
       seenVersion = version
     } catch (error) {
@@ -146,7 +147,7 @@ export function createRulesLoader(options: RulesLoaderOptions = {}): RulesLoader
 
   /** The compiled form, when rules:push stored one for exactly this version. */
   async function readCompiled(env: Env, version: string): Promise<RuleSet | null> {
-    const bytes = await env.RULES.get(scopedKey(env, COMPILED_KEY), { type: 'arrayBuffer', cacheTtl: RULES_CACHE_TTL })
+    const bytes = await rulesStoreOf(env).get(COMPILED_KEY, { cacheTtl: RULES_CACHE_TTL })
     if (bytes === null) return null
     const compiledFor = compiledVersion(bytes)
     if (compiledFor !== version) {

@@ -1,14 +1,44 @@
 /**
  * What a rule set would answer to a message, without anything recorded, queued or sent:
- * the admin API's preview and the console's editor both ask this. `decide` is pure.
+ * the admin API's preview and the console's editor both ask this, of the set in force or of a
+ * draft (`previewDraft`). `decide` is pure.
  */
-import type { PreviewMessage } from '../routes/admin-api-schemas'
+import * as v from 'valibot'
 import type { ReplyMessage } from '../replies'
 import type { InboundMessage } from '../wechat/message'
+import { compileRules, toRuleSet } from './compile'
 import { decide } from './match'
 import type { RuleSet } from './rule-set'
+import { EVENTS, type RuleSetSource } from './schema'
 
-export type { PreviewMessage } from '../routes/admin-api-schemas'
+/** Preview text is matched like a push's; WeChat's own messages stay far below this. */
+export const MAX_PREVIEW_TEXT = 4096
+
+const PreviewText = v.strictObject({
+  type: v.literal('text'),
+  text: v.pipe(v.string(), v.maxLength(MAX_PREVIEW_TEXT, `must be at most ${MAX_PREVIEW_TEXT} characters`)),
+})
+const PreviewImage = v.strictObject({ type: v.literal('image') })
+const PreviewPage = v.strictObject({
+  type: v.literal('miniprogrampage'),
+  title: v.optional(v.pipe(v.string(), v.maxLength(MAX_PREVIEW_TEXT))),
+  pagepath: v.optional(v.pipe(v.string(), v.maxLength(MAX_PREVIEW_TEXT))),
+})
+const PreviewEvent = v.strictObject({
+  type: v.literal('event'),
+  event: v.picklist(EVENTS, `must be one of ${EVENTS.join(', ')}`),
+  session_from: v.optional(
+    v.pipe(v.string(), v.maxLength(MAX_PREVIEW_TEXT), v.description('With user_enter_tempsession: the SessionFrom.')),
+  ),
+})
+
+/** The message a preview answers: only what rules look at (the admin API's PreviewBody holds it). */
+export const PreviewMessage = v.variant(
+  'type',
+  [PreviewText, PreviewImage, PreviewPage, PreviewEvent],
+  'must be one of text, image, miniprogrampage, event',
+)
+export type PreviewMessage = v.InferOutput<typeof PreviewMessage>
 
 export interface Preview {
   /** The rule that answered, `default` for the default reply, null when nothing would. */
@@ -22,6 +52,7 @@ export interface Preview {
   handoffAfter: number | null
 }
 
+/** What `ruleSet` (the set in force, or a draft's) would answer to `message` at `now`. */
 export function previewRules(ruleSet: RuleSet, message: PreviewMessage, now: number): Preview {
   const plan = decide(ruleSet, inboundOf(message, now), now)
   return {
@@ -32,6 +63,11 @@ export function previewRules(ruleSet: RuleSet, message: PreviewMessage, now: num
     oncePerHours: plan.oncePerHours ?? null,
     handoffAfter: plan.handoff?.afterUnmatched ?? null,
   }
+}
+
+/** What a draft (validated: validateRuleSet's value) would answer, compiled as version `draft`. */
+export function previewDraft(draft: RuleSetSource, message: PreviewMessage, now: number): Preview {
+  return previewRules(toRuleSet(compileRules(draft, 'draft')), message, now)
 }
 
 /** The push a preview stands for: only the fields rules look at matter. */

@@ -2,7 +2,7 @@
 import { Layout } from '../layout'
 import type { Lang, Strings } from '../lang'
 import type { SettingState } from '../../env'
-import type { HealthReport } from '../../routes/health'
+import type { HealthReport } from '../../admin/health-report'
 
 const STRINGS: Strings<{
   title: string

@@ -1,4 +1,4 @@
-/** Request bodies read within a bound: the admin API's JSON and the console's forms. */
+/** Request bodies read within a bound: the admin API's JSON (routes/admin-validation.ts) and the console's forms (console/form.ts). */
 import { readAtMost } from '../bounded-read'
 
 /**

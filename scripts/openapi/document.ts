@@ -1,18 +1,19 @@
 /**
  * The OpenAPI 3.1 document of the admin API, built from the valibot schemas the routes
- * validate with (admin-api-schemas.ts), so it describes exactly what is served. Not part of
- * the Worker: `npm run openapi` writes it to assets/admin/api/openapi.json, which the Worker
- * serves at `GET /admin/api/openapi.json`, and a test holds that file equal to this.
+ * validate with (src/admin/requests.ts) and the answers they give (src/admin/answers.ts), so
+ * it describes exactly what is served. Not part of the Worker: `npm run openapi`
+ * (scripts/openapi.ts) writes it to assets/admin/api/openapi.json, which the Worker serves at
+ * `GET /admin/api/openapi.json`, and a test holds that file equal to this.
  */
 import { toJsonSchema, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema'
 import * as v from 'valibot'
-import { ruleSetJsonSchema } from '../rules/json-schema'
-import { VERSION } from '../version'
-import { KEYWORD_TYPES, MAX_DATA_KEYS } from '../wechat/subscribe-data'
-import { MAX_UNIFORM_DATA_KEYS, MAX_UNIFORM_VALUE_CHARS } from '../wechat/uniform-send'
-import { IDEMPOTENCY_KEY } from '../admin/idempotency'
+import { ruleSetJsonSchema } from '../../src/rules/json-schema'
+import { VERSION } from '../../src/version'
+import { KEYWORD_TYPES, MAX_DATA_KEYS } from '../../src/wechat/subscribe-data'
+import { MAX_UNIFORM_DATA_KEYS, MAX_UNIFORM_VALUE_CHARS } from '../../src/wechat/uniform-send'
+import { IDEMPOTENCY_KEY } from '../../src/admin/idempotency'
+import { ANSWERS } from '../../src/admin/answers'
 import {
-  ANSWERS,
   CampaignBody,
   CampaignParam,
   CampaignTargetsQuery,
@@ -37,7 +38,7 @@ import {
   UNIFORM_SEND_MAX_BYTES,
   UniformSendBody,
   VersionParam,
-} from './admin-api-schemas'
+} from '../../src/admin/requests'
 
 type Json = Record<string, unknown>
 type ObjectSchema = v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined> | v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>

@@ -1,8 +1,8 @@
 /**
  * The operator's actions on a user's Conversation object — a reply by hand, a failed send
- * retried or dropped — shared by the admin API (admin-api.ts, JSON) and the console
+ * retried or dropped — shared by the admin API (routes/admin-api.ts, JSON) and the console
  * (console/routes-records.tsx, forms). Their inputs are checked first with the schemas of
- * admin-api-schemas.ts; each caller turns the result into its own answer.
+ * requests.ts; each caller turns the result into its own answer.
  *
  * Each answers once the user's object has the change (and, for a send, WeChat's answer): the
  * object's copy to the D1 record follows the answer, as a push's does, so a page of the record
@@ -12,8 +12,8 @@ import type * as v from 'valibot'
 import type { FailedActionResult, ManualReplyResult } from '../conversation/contract'
 import type { Env } from '../env'
 import { toAction } from '../rules/compile'
-import type { FailedIdParam, ManualReplyBody } from './admin-api-schemas'
 import { conversationOf } from '../apps'
+import type { FailedIdParam, ManualReplyBody } from './requests'
 
 /** A reply by hand, as ManualReplyBody checked it (the rule set's reply format). */
 export type ManualReply = v.InferOutput<typeof ManualReplyBody>

@@ -1,13 +1,13 @@
 /**
- * What every console route shares: its context type, the session guard, the app it serves,
+ * What every console route shares: its context type, the page renderer, the session guard,
  * and the redirect after a form. Apart from app.tsx so route files can import it while
- * app.tsx imports them.
+ * app.tsx imports them. (The mini program a page shows is `appidOf(c.env)`, admin/appid.ts.)
  */
 import type { Context } from 'hono'
 import type { Child } from 'hono/jsx'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { AppSwitcher, SWITCHER_SLOT, switcherOf } from './app-choice'
-import { requireSetting, type Env } from '../env'
+import type { Env } from '../env'
+import { MiniProgramSwitcher, SWITCHER_SLOT, switcherOf } from './mini-program-choice'
 import { langOf } from './lang'
 import { hrefOf } from './pages/parts'
 import { SignInPage, type SignInProblem } from './pages/sign-in'
@@ -18,8 +18,8 @@ export type ConsoleEnv = { Bindings: Env }
 export type ConsoleContext = Context<ConsoleEnv>
 
 /**
- * A console page as the browser gets it: the page, and in its header's slot the app switcher,
- * which needs the request (the apps, the choice, the path) that the page components are not
+ * A console page as the browser gets it: the page, and in its header's slot the mini program
+ * switcher, which needs the request (the appids, the choice, the path) that the page components are not
  * given. Both are rendered by JSX (the path escaped as any attribute) and joined at the slot
  * with slices: nothing in either is read as a pattern. (Hono's JSX context would carry the
  * switcher to the layout instead, but it brings the client-side renderer with it: 5 KiB
@@ -30,7 +30,7 @@ export async function renderPage(c: ConsoleContext, content: Child, status: Cont
   const switcher = switcherOf(c)
   const at = html.indexOf(SWITCHER_SLOT)
   if (switcher === null || at < 0) return c.html(html, status)
-  const form = String(await (<AppSwitcher {...switcher} lang={langOf(c)} />).toString())
+  const form = String(await (<MiniProgramSwitcher {...switcher} lang={langOf(c)} />).toString())
   return c.html(html.slice(0, at) + form + html.slice(at + SWITCHER_SLOT.length), status)
 }
 
@@ -43,9 +43,6 @@ export function signInPage(c: ConsoleContext, problem: SignInProblem | null = nu
 
 /** Every page but sign-in: the session, or the sign-in page. */
 export const guard = requireSession((c) => signInPage(c))
-
-/** The app whose record the pages show: the one this Worker serves. */
-export const appidOf = (c: ConsoleContext) => requireSetting(c.env, 'WECHAT_APPID')
 
 /** After a form: back to a page, with what happened in the query (`?done=` or `?problem=`). */
 export const back = (c: ConsoleContext, path: string, outcome: Record<string, string>) => c.redirect(hrefOf(path, outcome), 303)

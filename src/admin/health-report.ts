@@ -1,0 +1,71 @@
+/**
+ * What an operator is shown of the deployment's health: the admin `/healthz` (routes/health.ts)
+ * and the console's status page. Each mini program's push mode and settings (why one is
+ * refused), and the rule set in force (version, status, rule count, why a newer one was
+ * rejected). A rejected or missing rule set does not make the deployment unhealthy: the
+ * service keeps answering with the last good set, so `ok` reflects the settings only.
+ */
+import { pushModeState, SETTING_NAMES, settingState, type Env, type PushMode, type SettingState } from '../env'
+import { APP_SETTINGS, appEnv, appids, rootOf, settingLabel } from '../apps'
+import { loadRules, rulesStatus, type RulesStatus } from '../rules/loader'
+import { VERSION } from '../version'
+
+/** One mini program's settings (the names it sets: `WECHAT_TOKEN_<appid>` beyond the first) and push mode. */
+export interface MiniProgramHealth {
+  appid: string
+  ok: boolean
+  mode: PushMode | null
+  settings: Record<string, SettingState>
+}
+
+/** What an operator is shown: the admin `/healthz` and the console's status page. */
+export interface HealthReport {
+  ok: boolean
+  version: string
+  /** The first mini program's push mode, settings and rule set (as before several). */
+  mode: PushMode | null
+  settings: Record<string, SettingState>
+  rules: RulesStatus
+  /** Every mini program served, the first first: its settings, and its rule set in force. */
+  apps: (MiniProgramHealth & { rules: RulesStatus })[]
+}
+
+/** Every mini program this Worker serves, the first first, with its view of the bindings. */
+function servedMiniPrograms(env: Env): { appid: string; view: Env }[] {
+  // appids lists only mini programs appEnv has a view of.
+  return appids(env).map((appid) => ({ appid, view: appEnv(env, appid) ?? env }))
+}
+
+/** The settings a mini program has: the first all of them, the others their own (apps.ts). */
+function miniProgramHealth(env: Env, { appid, view }: { appid: string; view: Env }): MiniProgramHealth {
+  const settings: Record<string, SettingState> = {}
+  const names = view === env ? SETTING_NAMES : SETTING_NAMES.filter((name) => (APP_SETTINGS as readonly string[]).includes(name))
+  for (const name of names) settings[settingLabel(view, name)] = settingState(view, name)
+  const ok = Object.values(settings).every((s) => s.status === 'ok')
+  return { appid, ok, mode: pushModeState(view), settings }
+}
+
+/** Whether every mini program is configured: all the public `/healthz` says. Reads no storage. */
+export function configured(env: Env): boolean {
+  return servedMiniPrograms(env).every((served) => miniProgramHealth(env, served).ok)
+}
+
+/** The operator's report, of every mini program (whichever one's view it is asked with); reads each one's rule set. */
+export async function healthReport(view: Env): Promise<HealthReport> {
+  const env = rootOf(view)
+  const miniPrograms = await Promise.all(
+    servedMiniPrograms(env).map(async (served) => {
+      await loadRules(served.view)
+      return { ...miniProgramHealth(env, served), rules: rulesStatus(served.view) }
+    }),
+  )
+  const first = miniPrograms[0]!
+  return {
+    ok: miniPrograms.every((miniProgram) => miniProgram.ok),
+    version: VERSION,
+    mode: first.mode,
+    settings: first.settings,
+    rules: first.rules,
+    apps: miniPrograms,
+  }
+}
