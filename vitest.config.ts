@@ -42,6 +42,9 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
+          // One `npm start` for the files that drive the running service, started when the
+          // first of them asks (quickstart keeps its own: it needs a fresh .dev.vars).
+          globalSetup: ['./test/node/shared-service.setup.ts'],
           include: ['test/node/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,

@@ -5,26 +5,24 @@
  *
  * - Chromium is /usr/bin/chromium from Debian's package (`.ci/run` installs it, and
  *   fonts-noto-cjk for the Chinese pages, when missing). Nothing here downloads a browser.
- * - One service per test file (`startLocal` in beforeAll, `stop` in afterAll): wrangler dev
- *   takes seconds to start, a page a few milliseconds.
+ * - One service for the node project (`sharedService` in beforeAll; test/node/local-service.ts
+ *   starts it): wrangler dev takes seconds to start, a page a few milliseconds.
  * - Screenshots: every page visited is shot (so a page that fails to render fails the test),
  *   into <tmpdir>/kefu-edge/screenshots; with SCREENSHOTS=1 into docs/screenshots/<name>.png, the
  *   pictures the README shows (`npm run screenshots`). Ordinary runs leave docs/ alone.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { expect } from 'vitest'
+import { expect, inject } from 'vitest'
 import { describeSend } from '../../dev/describe-call'
 import type { FakeCall, FaultSpec } from '../../dev/fake-wechat-types'
 import { buildPush, popupEvent, textMessage } from '../../dev/push'
 import { parseDevVars } from '../../scripts/dev-vars'
 import { importCipher } from '../../src/wechat/cipher'
+import { root, type ServiceAddress } from './local-service'
 
-export const root = join(import.meta.dirname, '..', '..')
 export const CHROMIUM = '/usr/bin/chromium'
 export const SEND_PATH = '/cgi-bin/message/custom/send'
 export const SUBSCRIBE_SEND_PATH = '/cgi-bin/message/subscribe/send'
@@ -34,74 +32,18 @@ export function readDevVars(): Record<string, string> {
   return parseDevVars(readFileSync(join(root, '.dev.vars'), 'utf8'))
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
+export { freePort, root, startLocal, type LocalService, type ServiceAddress } from './local-service'
 
-export interface LocalService {
-  /** The Worker, as `npm start` prints the console's address: http://localhost:<port>. */
-  url: string
-  /** The WeChat API stand-in (its /__fake control routes). */
-  api: string
-  /** The local ADMIN_TOKEN `npm start` printed. */
-  token: string
-  /** Everything `npm start` printed so far. */
-  output(): string
-  stop(): Promise<void>
-}
-
-/** `npm start` on free ports with a fresh --persist-to folder; resolves once it printed the console's URL. */
-export async function startLocal(): Promise<LocalService> {
-  const port = await freePort()
-  const apiPort = await freePort()
-  const inspectorPort = await freePort()
-  const state = mkdtempSync(join(tmpdir(), 'kefu-browser-'))
-  const start: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'scripts/start.ts', '--port', String(port), '--api-port', String(apiPort), '--inspector-port', String(inspectorPort), '--persist-to', state],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  )
-  let output = ''
-  start.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  start.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const url = `http://localhost:${port}`
-  const stop = async () => {
-    if (start.exitCode === null && start.pid) {
-      const exited = new Promise((resolve) => start.once('exit', resolve))
-      process.kill(-start.pid, 'SIGINT')
-      await exited
-    }
-    rmSync(state, { recursive: true, force: true })
-  }
-  // npm start prints the console's URL, then the token on a line of its own: wait for both
-  // (they can arrive in separate chunks).
-  const TOKEN = /sign in with the local ADMIN_TOKEN from \.dev\.vars: (\S+)/
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (output.includes(`Console: ${url}/admin`) && TOKEN.test(output)) {
-          clearInterval(timer)
-          resolve()
-        }
-      }, 100)
-      start.once('exit', (code) => {
-        clearInterval(timer)
-        reject(new Error(`npm start exited (${code}):\n${output}`))
-      })
-    })
-  } catch (error) {
-    await stop()
-    throw error
-  }
-  const token = TOKEN.exec(output)?.[1]
-  if (!token) throw new Error(`npm start printed no ADMIN_TOKEN:\n${output}`)
-  return { url, api: `http://127.0.0.1:${apiPort}`, token, output: () => output, stop }
+/**
+ * The node project's one `npm start` (test/node/shared-service.setup.ts starts it for the
+ * first file that asks and stops it when the run ends): its address and the local token.
+ * Files sharing it make their own users, and none asserts what another changes (the rule set
+ * the console publishes and rolls back, the doctor's test pushes).
+ */
+export async function sharedService(): Promise<ServiceAddress> {
+  const res = await fetch(`${inject('sharedServiceControl')}/service`)
+  if (!res.ok) throw new Error(`the shared npm start did not start: ${await res.text()}`)
+  return (await res.json()) as ServiceAddress
 }
 
 // --- the browser -------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 /**
  * The operator's console in a real browser: Debian's Chromium (playwright-core) against the
  * Worker under `wrangler dev`, as `npm start` runs it, with the WeChat API stand-in playing
- * WeChat. One service and one browser for the whole file; each describe block below follows
- * the operator through one part of the console, in the order of the header's sections:
+ * WeChat. One browser for the whole file, the service shared with the node project's other
+ * files (`sharedService`); each describe block below follows the operator through one part
+ * of the console, in the order of the header's sections:
  *
  *   signing in → overview → conversations → failed sends → unmatched → (rules: edit,
  *   preview, publish, the next push answered by it, roll back) → (campaigns: a user accepts
@@ -25,10 +26,10 @@ import {
   pushText,
   screenshot,
   sendsTo,
+  sharedService,
   signIn,
-  startLocal,
   SUBSCRIBE_SEND_PATH,
-  type LocalService,
+  type ServiceAddress,
   type Viewport,
 } from './browser'
 
@@ -46,16 +47,15 @@ const PAGES = [
   '/admin/status',
 ]
 
-let service: LocalService
+let service: ServiceAddress
 let browser: Browser
 
 beforeAll(async () => {
-  ;[service, browser] = await Promise.all([startLocal(), launchBrowser()])
+  ;[service, browser] = await Promise.all([sharedService(), launchBrowser()])
 }, 90_000)
 
 afterAll(async () => {
   await browser?.close()
-  await service?.stop()
 })
 
 /** One signed-in window per viewport, shared by the blocks below (a fresh one: `openPage`). */

@@ -1,24 +1,20 @@
 /**
- * `npm run doctor` as an operator runs it, against the real Worker under wrangler dev
- * (`npm start` on free ports, its settings from .dev.vars): every check passes and it exits 0;
- * with an admin token that is not the Worker's, that check fails with its cause and it exits 1,
+ * `npm run doctor` as an operator runs it, against the real Worker under wrangler dev (the
+ * node project's shared `npm start`, its settings from .dev.vars): every check passes and it
+ * exits 0; with an admin token that is not the Worker's, that check fails with its cause and it exits 1,
  * the others run on what the public /healthz says (ok and the version).
  * Its test push reaches the record and nothing reaches the WeChat API stand-in.
  */
 import { spawn } from 'node:child_process'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { DOCTOR_OPENID } from '../../src/doctor'
-import { adminApi, readDevVars, root, sendsTo, startLocal, type LocalService } from './browser'
+import { adminApi, readDevVars, root, sendsTo, sharedService, type ServiceAddress } from './browser'
 
-let local: LocalService
+let local: ServiceAddress
 
 beforeAll(async () => {
-  local = await startLocal()
-})
-
-afterAll(async () => {
-  await local?.stop()
-})
+  local = await sharedService()
+}, 90_000)
 
 /** `npm run doctor -- <args>`: its exit code and what it printed. */
 function doctor(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -3,7 +3,9 @@
  * the example rules, wrangler dev) and `npm run chat -- "1"` as child processes on loopback.
  * Its settings file is its own (`--dev-vars`), made by npm start from .dev.vars.example as
  * a first run makes .dev.vars: whatever the checkout's .dev.vars says, the example's two apps
- * are the ones played.
+ * are the ones played. So it starts its own `npm start` rather than the node project's shared
+ * one: it reads what npm start prints from its first line, and its rules:push --local replaces
+ * the rule set that the other files' pushes are answered by.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
