@@ -6,7 +6,7 @@
  * appid. A file that uses this cannot leak one of them without failing.
  *
  * Also counts what the file did, for the one-line summary `report()` prints (the numbers
- * the README's "Reliability" section quotes).
+ * docs/reliability.md quotes).
  */
 import { captureLogs, keepAnswer, workerFetch } from './helpers'
 import { TEST_SETTINGS } from './settings'

@@ -36,7 +36,7 @@ export const SyntheticErrcode = {
   imageSize: -1103,
 } as const
 
-/** WeChat errcodes the client acts on; see README "WeChat API errors". */
+/** WeChat errcodes the client acts on; README "WeChat APIs used" lists them with what each does. */
 export const Errcode = {
   busy: -1,
   invalidCredential: 40001,

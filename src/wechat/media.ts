@@ -3,7 +3,7 @@
  * takes, and the media_id cache. WeChat keeps a temporary media_id for 3 days; we keep ours
  * for less, so a cached one is never dead.
  *
- * KV key (see README "Storage"):
+ * KV key (see STORAGE.md):
  * - `wechat:media:<appid>:<sha256 of the URL, hex>`  {media_id, createdAt}; TTL MEDIA_CACHE_SECONDS
  */
 import { readAtMost } from '../bounded-read'
