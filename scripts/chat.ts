@@ -176,7 +176,7 @@ async function sends(): Promise<FakeCall[]> {
 async function conversation(): Promise<ConversationState | null> {
   const token = vars.ADMIN_TOKEN
   if (!token) return null
-  const res = await fetch(`${values.url}/admin/conversations/${encodeURIComponent(openid)}${appQuery}`, {
+  const res = await fetch(`${values.url}/admin/api/conversations/${encodeURIComponent(openid)}/state${appQuery}`, {
     headers: { authorization: `Bearer ${token}` },
   }).catch(() => null)
   return res?.ok ? ((await res.json()) as ConversationState) : null

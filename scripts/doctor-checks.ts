@@ -375,7 +375,7 @@ async function judgePush(probe: Probe, settings: DoctorSettings, label: string, 
 /** The push is in the user's Conversation object (at once) and then in the D1 record. */
 async function confirmRecorded(probe: Probe, settings: DoctorSettings, label: string, msgId: string, waitMs: number): Promise<CheckResult> {
   const headers = { authorization: `Bearer ${settings.adminToken}` }
-  const outcome = await request(probe, `${settings.url}/admin/conversations/${DOCTOR_OPENID}`, { headers })
+  const outcome = await request(probe, `${settings.url}/admin/api/conversations/${DOCTOR_OPENID}/state`, { headers })
   if ('unreachable' in outcome) return failed(`${label}: accepted, not confirmed`, [outcome.unreachable])
   const { answer } = outcome
   if (answer.status === 401) {
@@ -387,7 +387,7 @@ async function confirmRecorded(probe: Probe, settings: DoctorSettings, label: st
   }
   const state = parseJson(answer.text) as ConversationState | null
   if (answer.status !== 200 || !isRecord(state) || !Array.isArray(state.inbound)) {
-    return failed(`${label}: accepted, not confirmed`, [notKefuEdge(answer, `/admin/conversations/${DOCTOR_OPENID}`)])
+    return failed(`${label}: accepted, not confirmed`, [notKefuEdge(answer, `/admin/api/conversations/${DOCTOR_OPENID}/state`)])
   }
   const seen = state.inbound.find((m) => m.msgId === msgId)
   if (!seen) {

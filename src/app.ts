@@ -10,7 +10,6 @@ import { HTTPException } from 'hono/http-exception'
 import { consoleApp } from './console/app'
 import { SettingError, type Env } from './env'
 import { log } from './log'
-import { admin } from './routes/admin'
 import { adminApi } from './routes/admin-api'
 import { health } from './routes/health'
 import { wechat } from './routes/wechat'
@@ -22,7 +21,6 @@ app.route('/', wechat)
 app.route('/', health)
 // The console before the bearer-token routes: it answers /admin pages without a token.
 app.route('/', consoleApp)
-app.route('/', admin)
 app.route('/', adminApi)
 
 app.notFound((c) => c.text('not found', 404))

@@ -114,6 +114,7 @@ const SOME_CAMPAIGN = 'c-00000000-0000-4000-8000-000000000000'
 const ROUTES: [method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown][] = [
   ['GET', '/admin/api/conversations'],
   ['GET', `/admin/api/conversations/${SOME_OPENID}`],
+  ['GET', `/admin/api/conversations/${SOME_OPENID}/state`],
   ['POST', `/admin/api/conversations/${SOME_OPENID}/reply`, { type: 'text', text: 'hi' }],
   ['GET', '/admin/api/failed'],
   ['POST', `/admin/api/failed/out:${SOME_OPENID}:1/retry`],
@@ -706,6 +707,7 @@ describe('openapi.json', () => {
 
     // What these routes answer is what the document says they answer.
     const answers: [path: string, call: Call, schema: keyof typeof ANSWERS][] = [
+      [`/admin/api/conversations/${SOME_OPENID}/state`, {}, 'StateAnswer'],
       [`/admin/api/users/${SOME_OPENID}/subscriptions`, {}, 'SubscriptionsAnswer'],
       ['/admin/api/subscribe/templates', {}, 'TemplatesAnswer'],
       ['/admin/api/subscribe/campaigns', {}, 'CampaignListAnswer'],

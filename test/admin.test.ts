@@ -13,7 +13,7 @@ const hygiene = watchSecrets('admin')
 const ADMIN = TEST_SETTINGS.ADMIN_TOKEN
 
 const view = (openid: string, authorization?: string) =>
-  hygiene.fetch(`/admin/conversations/${encodeURIComponent(openid)}`, authorization === undefined ? {} : { headers: { authorization } })
+  hygiene.fetch(`/admin/api/conversations/${encodeURIComponent(openid)}/state`, authorization === undefined ? {} : { headers: { authorization } })
 
 const wrong = [
       '',

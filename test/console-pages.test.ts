@@ -383,24 +383,32 @@ describe('one conversation', () => {
   })
 })
 
-describe('the bearer-token JSON view on the same path', () => {
-  it('answers a request with Authorization, whatever the session says', async () => {
+describe("the Conversation object's JSON view, moved to the admin API", () => {
+  it('is /admin/api/conversations/:openid/state; the console page at /admin/conversations/:openid is a page whatever Authorization says', async () => {
     const openid = uniqueOpenid()
     await pushAndFlush(textPush(openid, 'json view', []))
-    const json = await page(`/admin/conversations/${openid}`, { anonymous: true, headers: { authorization: `Bearer ${ADMIN}` } })
+    const bearer = { authorization: `Bearer ${ADMIN}` }
+    const json = await page(`/admin/api/conversations/${openid}/state`, { anonymous: true, headers: bearer })
     expect(json.status).toBe(200)
     expect(json.headers.get('content-type')).toMatch(/^application\/json/)
     expect(JSON.parse(json.text)).toMatchObject({ window: { remaining: 5 } })
-    // With the session too: still the JSON view.
-    expect((await page(`/admin/conversations/${openid}`, { headers: { authorization: `Bearer ${ADMIN}` } })).headers.get('content-type')).toMatch(/json/)
-    // A wrong token is the bearer route's refusal, not the console page.
+    // The console no longer tells two routes apart by the header: with a session, the page.
+    const withSession = await page(`/admin/conversations/${openid}`, { headers: bearer })
+    expect(withSession.status).toBe(200)
+    expect(withSession.headers.get('content-type')).toMatch(/^text\/html/)
+    // Without one, the sign-in page: a bearer token opens no console page.
+    const anonymous = await page(`/admin/conversations/${openid}`, { anonymous: true, headers: bearer })
+    expect(anonymous.status).toBe(401)
+    expect(anonymous.text).toContain('<html')
+    expect(anonymous.text).not.toContain('"window"')
+    // A wrong token is the API's refusal.
     for (const authorization of [`Bearer ${'b'.repeat(ADMIN.length)}`, `Basic ${btoa(`admin:${ADMIN}`)}`, 'Bearer ']) {
-      const refused = await page(`/admin/conversations/${openid}`, { headers: { authorization } })
+      const refused = await page(`/admin/api/conversations/${openid}/state`, { headers: { authorization } })
       expect([400, 401], authorization.slice(0, 8)).toContain(refused.status)
       expect(refused.text).not.toContain('<html')
     }
-    // And the bearer route's own check of the openid.
-    expect((await page('/admin/conversations/not%20an%20openid', { anonymous: true, headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(400)
+    // And the API's own check of the openid.
+    expect((await page('/admin/api/conversations/not%20an%20openid/state', { anonymous: true, headers: bearer })).status).toBe(400)
   })
 })
 

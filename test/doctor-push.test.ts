@@ -40,7 +40,7 @@ async function admin<T>(path: string): Promise<{ status: number; body: T }> {
   return { status: res.status, body: JSON.parse(text) as T }
 }
 
-const objectState = async () => (await admin<ConversationState>(`/admin/conversations/${DOCTOR_OPENID}`)).body
+const objectState = async () => (await admin<ConversationState>(`/admin/api/conversations/${DOCTOR_OPENID}/state`)).body
 
 async function recordedInD1(msgId: string): Promise<MessageView> {
   return vi.waitFor(

@@ -224,9 +224,9 @@ describe('admin settings and inputs', () => {
   it('validates the openid before any Durable Object is addressed', async () => {
     const headers = { authorization: `Bearer ${TEST_SETTINGS.ADMIN_TOKEN}` }
     for (const openid of ['a'.repeat(65), 'o.x', '%E4%BD%A0']) {
-      const res = await call(`/admin/conversations/${openid}`, { headers })
+      const res = await call(`/admin/api/conversations/${openid}/state`, { headers })
       expect(res.status, openid).toBe(400)
-      expect(await res.text()).toBe('not an openid')
+      expect(await res.json()).toEqual({ error: 'openid: is not an openid' })
     }
   })
 })

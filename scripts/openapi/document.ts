@@ -222,6 +222,14 @@ export function openApiDocument(): Json {
           },
         }),
       },
+      '/admin/api/conversations/{openid}/state': {
+        get: operation("The user's Conversation object itself: the send window, the last pushes in and replies out with their attempts, and the copy to the D1 record not yet made", {
+          parameters: openid,
+          answers: {
+            '200': answer('StateAnswer', 'The object as it is now (an object never written to answers empty lists and a closed window).'),
+          },
+        }),
+      },
       '/admin/api/conversations/{openid}/reply': {
         post: sendsOnce(operation('Send a reply by hand, inside the send window', {
           parameters: openid,

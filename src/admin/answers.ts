@@ -5,7 +5,7 @@
  * and the view the record (or the Conversation object) returns drift apart.
  */
 import * as v from 'valibot'
-import type { SubscribeSendResult, SubscriptionView } from '../conversation/contract'
+import type { ConversationState, SubscribeSendResult, SubscriptionView } from '../conversation/contract'
 import type { ConversationView, DayStats, FailedView, MessageView, Page, Stats } from '../record/views'
 import type { DiffHunk } from '../rules/diff'
 import type { HistoryItem, HistoryListItem } from '../rules/history'
@@ -66,6 +66,45 @@ const FailedAnswer = v.object({
 function pageOf<T extends v.GenericSchema>(item: T) {
   return v.object({ items: v.array(item), nextCursor: v.nullable(v.string()) })
 }
+
+/** The user's Conversation object itself (`state()`): what the D1 record may not have yet. */
+const StateAnswer = v.object({
+  window: v.pipe(
+    v.object({ remaining: v.number(), openedAt: v.number(), closesAt: v.number(), open: v.boolean() }),
+    v.description('The send allowance: what is left, when the last granting action was, when it ends (epoch ms).'),
+  ),
+  inbound: v.pipe(
+    v.array(
+      v.object({ kind: v.string(), summary: v.string(), msgId: v.nullable(v.string()), ruleId: v.nullable(v.string()), receivedAt: v.number() }),
+    ),
+    v.description('The last pushes in (at most 20).'),
+  ),
+  outbound: v.pipe(
+    v.array(
+      v.object({
+        id: v.number(),
+        msgId: v.nullable(v.string()),
+        ruleId: v.nullable(v.string()),
+        part: v.number(),
+        type: v.string(),
+        status: v.string(),
+        attempts: v.number(),
+        errcode: v.nullable(v.number()),
+        reason: v.nullable(v.string()),
+        createdAt: v.number(),
+        retriedAt: v.nullable(v.number()),
+        updatedAt: v.number(),
+        attemptStartedAt: v.nullable(v.number()),
+        manual: v.boolean(),
+      }),
+    ),
+    v.description('The last replies out (at most 50, from the outbox), with their attempts, errcode and reason.'),
+  ),
+  record: v.pipe(
+    v.object({ backlog: v.number(), failures: v.number() }),
+    v.description('The copy to the D1 record: entries not yet there, and the most failed copies of one.'),
+  ),
+})
 
 const ConversationsAnswer = pageOf(ConversationAnswer)
 const ConversationDetailAnswer = v.object({ conversation: ConversationAnswer, messages: pageOf(MessageAnswer) })
@@ -301,6 +340,7 @@ export const ANSWERS = {
   ErrorAnswer,
   ConversationsAnswer,
   ConversationDetailAnswer,
+  StateAnswer,
   FailedListAnswer,
   OutcomeAnswer,
   StatsAnswer,
@@ -334,6 +374,7 @@ const drift: [
   Same<v.InferOutput<typeof DayAnswer>, DayStats>,
   Same<v.InferOutput<typeof StatsAnswer>, Stats>,
   Same<v.InferOutput<typeof ConversationsAnswer>, Page<ConversationView>>,
+  Same<v.InferOutput<typeof StateAnswer>, ConversationState>,
   Same<v.InferOutput<typeof HistoryItemAnswer>, HistoryItem>,
   Same<v.InferOutput<typeof HistoryListItemAnswer>, HistoryListItem>,
   Same<v.InferOutput<typeof DiffHunkAnswer>, DiffHunk>,
@@ -346,5 +387,5 @@ const drift: [
   Same<v.InferOutput<typeof CampaignAnswer>, CampaignView>,
   Same<v.InferOutput<typeof TargetAnswer>, TargetView>,
   Same<v.InferOutput<typeof CampaignDetailAnswer>, CampaignView & { targets: TargetView[]; nextCursor: string | null }>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true]
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true]
 void drift

@@ -3,9 +3,8 @@
  * framework, no script). Every page but sign-in needs a session (session.ts); without one
  * any console path answers the sign-in page. Forms post back to the console: SameSite=Strict
  * cookies and an Origin check (hono/csrf) keep other sites from posting for the operator.
- *
- * Registered before the bearer-token routes of /admin: a request that carries
- * `Authorization` is left to them (the JSON view of /admin/conversations/:openid).
+ * The admin API under /admin/api is apart (routes/admin-api.ts: a bearer token, JSON); its
+ * operator actions, schemas and reports are the console's too (src/admin/).
  */
 import { Hono } from 'hono/tiny'
 import { csrf } from 'hono/csrf'

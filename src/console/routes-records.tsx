@@ -17,7 +17,7 @@ import { appidOf } from '../admin/appid'
 import { ConversationsQuery, FailedIdParam, FailedQuery, ManualReplyBody, MessagesQuery, OpenidParam, REPLY_MAX_BYTES } from '../admin/requests'
 import { MAX_TEXT_BYTES } from '../rules/schema'
 import { conversationOf } from '../apps'
-import { back, guard, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } from './context'
+import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { readForm } from './form'
 import type { Section } from './layout'
 import { langOf } from './lang'
@@ -27,7 +27,6 @@ import { FAILED_OUTCOMES, FAILED_PATH, FailedPage, type FailedOutcome } from './
 import { outcomeOf, ProblemPage, type Problem } from './pages/parts'
 import { UnmatchedPage } from './pages/unmatched'
 import { once, ONCE_FIELD } from './once'
-import { hasSession } from './session'
 
 /** A failed send's retry or drop posts only its once-key. */
 const ACTION_MAX_BYTES = 4096
@@ -73,10 +72,7 @@ recordPages.get(CONVERSATIONS_PATH, guard, async (c) => {
   return renderPage(c, <ConversationsPage lang={langOf(c)} list={list} filter={filter ?? null} paged={cursor !== undefined} />)
 })
 
-recordPages.get(`${CONVERSATIONS_PATH}/:openid`, async (c, next) => {
-  // The JSON view of routes/admin.ts shares this path: a request with a bearer token is its.
-  if (c.req.raw.headers.has('authorization')) return next()
-  if (!(await hasSession(c, Date.now()))) return signInPage(c)
+recordPages.get(`${CONVERSATIONS_PATH}/:openid`, guard, async (c) => {
   const param = v.safeParse(OpenidParam, { openid: c.req.param('openid') })
   if (!param.success) return problemPage(c, 400, 'conversations', 'bad_openid', CONVERSATIONS_PATH)
   const { openid } = param.output

@@ -1,7 +1,7 @@
 /**
- * `/admin/api/*`: the operator's API over the D1 record, the actions that go through a
- * user's Conversation object (a reply by hand, a failed send retried or dropped), and the
- * rule set (its preview, publishing, history and rollback, in RULES KV). Behind
+ * `/admin/api/*`: the operator's API over the D1 record, a user's Conversation object as it
+ * is (`/state`) and the actions that go through it (a reply by hand, a failed send retried or
+ * dropped), and the rule set (its preview, publishing, history and rollback, in RULES KV). Behind
  * `Authorization: Bearer <ADMIN_TOKEN>`. JSON in and out; every query, path parameter and
  * body is checked by the valibot schemas of admin/requests.ts before a handler runs, and
  * anything a client sends wrong is a 4xx `{ "error": "…" }` — never a 500.
@@ -51,7 +51,7 @@ import {
   StatsQuery,
   VersionParam,
 } from '../admin/requests'
-import { rulesStoreOf } from '../apps'
+import { conversationOf, rulesStoreOf } from '../apps'
 
 type AppContext = Context<AppEnv>
 
@@ -85,6 +85,16 @@ adminApi.get('/admin/api/conversations/:openid', params('param', OpenidParam), p
     ...(cursor ? { after: cursor } : {}),
   })
   return detail ? c.json(detail) : refuse(c, 404, 'not_found')
+})
+
+/**
+ * The user's Conversation object itself, not the record: the send window, the last pushes in
+ * and replies out with their attempts, and what the D1 copy has not got yet. Looking creates
+ * nothing (an object never written to answers empty).
+ */
+adminApi.get('/admin/api/conversations/:openid/state', params('param', OpenidParam), async (c) => {
+  const { openid } = c.req.valid('param')
+  return c.json(await conversationOf(c.env, openid).state())
 })
 
 adminApi.get('/admin/api/failed', params('query', FailedQuery), async (c) => {

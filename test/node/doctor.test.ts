@@ -427,7 +427,7 @@ describe('the test push', () => {
   }
   const plaintext = () => settingsFor(DEPLOYED, { aesKey: undefined, appid: undefined })
   const conversation = (inbound: () => unknown[], outbound: () => unknown[] = () => []) => ({
-    [`/admin/conversations/${DOCTOR_OPENID}`]: (res: ServerResponse) => json(res, 200, { inbound: inbound(), outbound: outbound() }),
+    [`/admin/api/conversations/${DOCTOR_OPENID}/state`]: (res: ServerResponse) => json(res, 200, { inbound: inbound(), outbound: outbound() }),
   })
 
   it('accepted and in the Conversation object, but never in the D1 record: the migrations explained', async () => {
