@@ -47,6 +47,59 @@ it('the current schema is what the migrations leave', async () => {
   expect(fresh).toEqual(replayed)
 })
 
+/**
+ * What SQLite holds once the migrations have run, as the module a new object creates its
+ * database from (`CURRENT`) and the row type of each table (`Tables`). `npm run schema` runs
+ * this file with --update to write it; without, it fails while the file differs.
+ */
+function generatedSchema(sql: SqlStorage): string {
+  const objects = sql
+    .exec<{ type: string; name: string; sql: string }>(
+      `SELECT type, name, sql FROM sqlite_master
+       WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'schema_version'
+       ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, name`,
+    )
+    .toArray()
+  const tsType = (sqlType: string): string => {
+    if (sqlType === 'INTEGER') return 'number'
+    if (sqlType === 'TEXT') return 'string'
+    throw new Error(`no TypeScript type for the SQL type ${sqlType}`)
+  }
+  const tables = objects
+    .filter((object) => object.type === 'table')
+    .map(({ name }) => {
+      const columns = sql
+        .exec<{ name: string; type: string; notnull: number; pk: number }>(`SELECT name, type, "notnull", pk FROM pragma_table_info('${name}') ORDER BY cid`)
+        .toArray()
+        .map((column) => `    ${column.name}: ${tsType(column.type)}${column.notnull === 0 && column.pk === 0 ? ' | null' : ''}\n`)
+      return `  ${name}: {\n${columns.join('')}  }\n`
+    })
+  return [
+    '/**',
+    ` * Generated from the migrations in storage.ts (schema ${SCHEMA_VERSION}) by \`npm run schema\`: do not edit.`,
+    ' * What SQLite holds once they have run: the script a new Conversation object creates its',
+    ' * tables with, and the row of each table as a query returns it.',
+    ' */',
+    `export const CURRENT_VERSION = ${SCHEMA_VERSION}`,
+    '',
+    'export const CURRENT = `',
+    ...objects.map((object) => `${object.sql};`),
+    '`',
+    '',
+    'export interface Tables {',
+    `${tables.join('')}}`,
+    '',
+  ].join('\n')
+}
+
+it('the generated schema is what the migrations leave (npm run schema writes it)', async () => {
+  const text = await runInDurableObject(env.CONVERSATIONS.getByName(uniqueOpenid()) as DurableObjectStub<Conversation>, (_instance, state) => {
+    state.storage.transactionSync(() => migrate(state.storage.sql, SCHEMA_VERSION, true))
+    return generatedSchema(state.storage.sql)
+  })
+  await expect(text).toMatchFileSnapshot('../src/conversation/schema.generated.ts')
+})
+
 it('an object of schema 7 keeps every row through schema 8’s rebuild, and its journal triggers', async () => {
   const stub = env.CONVERSATIONS.getByName(uniqueOpenid()) as DurableObjectStub<Conversation>
   const tables = ['seen', 'record_journal', 'rule_memory', 'subscriptions', 'campaign_sends', 'meta', 'window_events']

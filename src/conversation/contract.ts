@@ -64,6 +64,12 @@ export interface ConversationState {
   record: { backlog: number; failures: number }
 }
 
+/**
+ * What became of a planned send: waiting (or in flight), taken by WeChat, failed for good, or
+ * given up by the operator. The outbox's `status` column, and the D1 record's (`OutboundEvent`).
+ */
+export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'dropped'
+
 /** One outbox row as the operator's actions report it. */
 export interface OutboundOutcome {
   /** The outbox row id within this user's object. */
@@ -74,7 +80,7 @@ export interface OutboundOutcome {
    * After the delivery pass the action ran: usually sent; pending when it must wait (a retry's
    * backoff). The object has it when the action answers; the D1 record follows (`journal.ts`).
    */
-  status: 'pending' | 'sent' | 'failed' | 'dropped'
+  status: OutboxStatus
   errcode: number | null
   reason: string | null
 }

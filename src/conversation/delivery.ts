@@ -34,9 +34,18 @@ import {
   refusalOf,
   retryAfterMs,
 } from './failure'
-import { markFailed, markInFlight, markRetry, markSent, pendingRows } from './outbox'
+import {
+  inFlightRows,
+  markFailed,
+  markInFlight,
+  markRetry,
+  markSent,
+  nextAttemptAt,
+  outboxRow,
+  pendingRows,
+  type OutboxRow,
+} from './outbox'
 import { refusal, retryDelay } from './policy'
-import type { OutboxRow } from './storage'
 import { readWindow, recordRefusal, recordSent } from './window-store'
 
 export interface PassOptions {
@@ -105,10 +114,7 @@ export class DeliveryPass {
 
   /** Rows left in flight by an instance that was reset: their attempt's outcome is unknown. */
   #recoverInterrupted(): void {
-    const rows = this.#sql
-      .exec<OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' AND attempt_started_at IS NOT NULL")
-      .toArray()
-    for (const row of rows) {
+    for (const row of inFlightRows(this.#sql)) {
       if (this.#options.claimed.has(row.id)) continue
       // The backoff written when it left stands: the retry waits for it.
       markRetry(this.#sql, row, { nextAttemptAt: row.next_attempt_at, errcode: null, reason: INTERRUPTED }, Date.now())
@@ -132,7 +138,7 @@ export class DeliveryPass {
     try {
       return await this.#attempt(row)
     } catch (error) {
-      const current = this.#sql.exec<OutboxRow>('SELECT * FROM outbox WHERE id = ?', row.id).toArray()[0]
+      const current = outboxRow(this.#sql, row.id)
       if (current?.status === 'pending') this.#retry(current, error)
       return 'wait'
     }
@@ -263,7 +269,7 @@ export class DeliveryPass {
   }
 
   #dueAgain(row: OutboxRow): number {
-    return this.#sql.exec<{ at: number }>('SELECT next_attempt_at AS at FROM outbox WHERE id = ?', row.id).one().at
+    return nextAttemptAt(this.#sql, row.id)
   }
 }
 

@@ -4,7 +4,7 @@ import type { ReplyMessage } from '../replies'
 import { Errcode, SyntheticErrcode, WechatApiError } from '../wechat/api'
 import { uploadedUrls } from './custom-message'
 import type { Refusal } from './policy'
-import type { OutboxRow } from './storage'
+import type { OutboxRow } from './outbox'
 
 /** WeChat's word on the window: the send was refused because of it. */
 export function refusalOf(error: unknown): Refusal | null {

@@ -8,13 +8,15 @@
  * to D1 later in one idempotent batch. An entry leaves the journal only once D1 has it, and
  * only if it did not change again while the batch was on its way (`seq`).
  */
-import type { InboundEvent, OutboundEvent, OutboundStatus, RecordEvent, SubscriptionEvent, WindowEvent } from '../record/event'
+import type { InboundEvent, OutboundEvent, RecordEvent, SubscriptionEvent, WindowEvent } from '../record/event'
 import type { ReplyMessage } from '../replies'
 import { parseReply } from './custom-message'
 import type { RecordInput } from './contract'
 import { refusal } from './policy'
 import { isUnmatched } from './rule-memory'
-import type { OutboxRow, SubscriptionRow } from './storage'
+import { outboxCounts, outboxRow, type OutboxRow } from './outbox'
+import type { Tables } from './schema.generated'
+import { subscriptionRow, type SubscriptionRow } from './subscriptions'
 import { readWindow } from './window-store'
 
 /** Entries per D1 batch: a batch stays well under D1's limits, and a backlog drains in a few. */
@@ -23,13 +25,7 @@ export const JOURNAL_BATCH = 50
 const RETRY_BASE_MS = 30_000
 const RETRY_CAP_MS = 10 * 60 * 1000
 
-type JournalRow = {
-  ref: string
-  event: string | null
-  seq: number
-  since: number
-  failures: number
-}
+type JournalRow = Tables['record_journal']
 
 /** What was taken from the journal for one batch: the entries, to clear once D1 has them. */
 export interface JournalBatch {
@@ -78,12 +74,12 @@ export function takeJournal(sql: SqlStorage, appid: string, now: number): Journa
       continue
     }
     if (row.ref.startsWith('sub:')) {
-      const sub = sql.exec<SubscriptionRow>('SELECT * FROM subscriptions WHERE template_id = ?', row.ref.slice('sub:'.length)).toArray()[0]
+      const sub = subscriptionRow(sql, row.ref.slice('sub:'.length))
       if (sub) events.push(subscriptionEvent(appid, sub))
       continue
     }
     const id = Number(row.ref.slice('out:'.length))
-    const outbox = sql.exec<OutboxRow>('SELECT * FROM outbox WHERE id = ?', id).toArray()[0]
+    const outbox = outboxRow(sql, id)
     if (outbox) events.push(outboundEvent(appid, outbox))
   }
   // The object's own name is not known inside an alarm; its rows know whose they are.
@@ -140,7 +136,7 @@ function outboundEvent(appid: string, row: OutboxRow): OutboundEvent {
     part: row.part,
     replyType: reply?.type ?? 'unreadable',
     text: reply ? replySummary(reply) : '',
-    status: row.status as OutboundStatus,
+    status: row.status,
     errcode: row.errcode,
     reason: row.reason,
     pushedAt: row.created_at,
@@ -167,11 +163,7 @@ function subscriptionEvent(appid: string, row: SubscriptionRow): SubscriptionEve
 
 function windowEvent(sql: SqlStorage, appid: string, openid: string, now: number): WindowEvent {
   const window = readWindow(sql)
-  const counts = sql
-    .exec<{ pending: number; failed: number }>(
-      "SELECT COUNT(*) FILTER (WHERE status = 'pending') AS pending, COUNT(*) FILTER (WHERE status = 'failed') AS failed FROM outbox",
-    )
-    .one()
+  const counts = outboxCounts(sql)
   return {
     type: 'window',
     appid,

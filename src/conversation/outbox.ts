@@ -1,10 +1,23 @@
 /**
- * The outbox table: planned replies and what became of each. Every write here is
- * synchronous, so it commits with whatever the caller writes alongside it, and — through the
- * output gate — before any request the caller makes next leaves the object.
+ * The outbox table: planned replies and what became of each. Every statement on `outbox` is
+ * here — what a push adds, what a delivery pass marks, what the operator retries or drops,
+ * what inspection, the journal and retention read — so its columns and states are read in
+ * one place. Every write is synchronous, so it commits with whatever the caller writes
+ * alongside it, and — through the output gate — before any request the caller makes next
+ * leaves the object. Each write to status, errcode or reason is journaled to the D1 record
+ * by trigger (storage.ts).
+ *
+ * Beyond the reply and its state, a row keeps `attempt_started_at` (when the attempt now in
+ * flight left; null when none is), `manual` (1: the operator's reply through the admin API)
+ * and `retried_at` (when the operator last retried it after it failed; its age counts from
+ * there, `created_at` stays the push's).
  */
 import type { ReplyMessage } from '../replies'
-import type { OutboxRow } from './storage'
+import type { OutboxStatus } from './contract'
+import type { Tables } from './schema.generated'
+
+/** One outbox row, as the migrations define it (`schema.generated.ts`). */
+export type OutboxRow = Omit<Tables['outbox'], 'status'> & { status: OutboxStatus }
 
 export interface NewReplies {
   openid: string
@@ -14,6 +27,17 @@ export interface NewReplies {
   replies: readonly ReplyMessage[]
   /** Sent by the operator through the admin API. */
   manual?: boolean
+}
+
+/**
+ * A new database numbers its sends from the time it was created, not from 1. The record in
+ * D1 names a send `out:<openid>:<outbox id>` and outlives the object: a user who comes back
+ * after the object was deleted gets a fresh database, whose sends must not take the ids of
+ * the old one's rows. (The old one made far fewer sends than milliseconds passed before it
+ * was deleted.)
+ */
+export function startOutboxIds(sql: SqlStorage, now: number): void {
+  sql.exec("INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')", now)
 }
 
 /**
@@ -46,12 +70,35 @@ export function addReplies(sql: SqlStorage, input: NewReplies, now: number, firs
   })
 }
 
+export function outboxRow(sql: SqlStorage, id: number): OutboxRow | undefined {
+  return sql.exec<OutboxRow>('SELECT * FROM outbox WHERE id = ?', id).toArray()[0]
+}
+
+/** The newest rows first, for inspection. */
+export function latestRows(sql: SqlStorage, limit: number): OutboxRow[] {
+  return sql.exec<OutboxRow>('SELECT * FROM outbox ORDER BY id DESC LIMIT ?', limit).toArray()
+}
+
 export function pendingRows(sql: SqlStorage): OutboxRow[] {
   return sql.exec<OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id").toArray()
 }
 
+/** Rows left in flight: by a reset, or by the push that marked them (`addReplies`). */
+export function inFlightRows(sql: SqlStorage): OutboxRow[] {
+  return sql.exec<OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' AND attempt_started_at IS NOT NULL").toArray()
+}
+
 export function pendingCount(sql: SqlStorage): number {
   return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").one().n
+}
+
+/** Sends waiting and sends failed, for the record's view of the user. */
+export function outboxCounts(sql: SqlStorage): { pending: number; failed: number } {
+  return sql
+    .exec<{ pending: number; failed: number }>(
+      "SELECT COUNT(*) FILTER (WHERE status = 'pending') AS pending, COUNT(*) FILTER (WHERE status = 'failed') AS failed FROM outbox",
+    )
+    .one()
 }
 
 /** When the earliest waiting push is next due: the backoff of each push's first pending part. */
@@ -62,6 +109,11 @@ export function nextDue(sql: SqlStorage): number | null {
          AND id = (SELECT MIN(id) FROM outbox WHERE status = 'pending' AND dedup_key = o.dedup_key)`,
     )
     .one().due
+}
+
+/** When one row is next due, as it is stored now. */
+export function nextAttemptAt(sql: SqlStorage, id: number): number {
+  return sql.exec<{ at: number }>('SELECT next_attempt_at AS at FROM outbox WHERE id = ?', id).one().at
 }
 
 /**
@@ -114,4 +166,40 @@ export function markFailed(sql: SqlStorage, row: OutboxRow, reason: string, errc
     now,
     row.id,
   )
+}
+
+/**
+ * The operator retries a failed send: a fresh start, due now. Its age (REPLY_MAX_AGE_SECONDS)
+ * counts from the retry (`retried_at`); `created_at` stays the push's, from which the record
+ * measures push-to-reply time.
+ */
+export function markRetriedByOperator(sql: SqlStorage, id: number, now: number): void {
+  sql.exec(
+    `UPDATE outbox SET status = 'pending', attempts = 0, attempt_started_at = NULL, next_attempt_at = ?,
+       errcode = NULL, reason = NULL, retried_at = ?, updated_at = ? WHERE id = ?`,
+    now,
+    now,
+    now,
+    id,
+  )
+}
+
+/** The operator gives a failed send up: kept, as dropped. */
+export function markDropped(sql: SqlStorage, id: number, now: number): void {
+  sql.exec("UPDATE outbox SET status = 'dropped', updated_at = ? WHERE id = ?", now, id)
+}
+
+/** Deletes the finished rows (anything not pending) last changed before `before`. */
+export function pruneFinished(sql: SqlStorage, before: number): void {
+  sql.exec("DELETE FROM outbox WHERE status != 'pending' AND updated_at < ?", before)
+}
+
+/** When the oldest finished row last changed; null when there is none. */
+export function oldestFinishedAt(sql: SqlStorage): number | null {
+  return sql.exec<{ at: number | null }>("SELECT MIN(updated_at) AS at FROM outbox WHERE status != 'pending'").one().at
+}
+
+/** When any row last changed; null when there is none. */
+export function lastOutboxChangeAt(sql: SqlStorage): number | null {
+  return sql.exec<{ at: number | null }>('SELECT MAX(updated_at) AS at FROM outbox').one().at
 }

@@ -8,9 +8,18 @@
  * - Pruning runs when a push is recorded and from the alarm, at most once an hour, so a row
  *   outlives its time by an hour at most — also for a user who has gone quiet.
  * - Once nothing is pending, the window has closed and RETENTION_DAYS have passed since
- *   anything was written, the alarm deletes the object's whole storage (`deleteAll`).
+ *   anything was written, the alarm deletes the object's whole storage (`deleteAll`) — not
+ *   while D1 has not got what the journal holds (for one more retention period at most), nor
+ *   while the user holds subscribe grants, which outlive RETENTION_DAYS.
+ *
+ * The policy only: each table's statements are its own module's (`seen.ts`, `outbox.ts`,
+ * `window-store.ts`).
  */
-import { pruneWindowEvents, windowEventsPrunableAt } from './window-store'
+import { journalState } from './journal'
+import { lastOutboxChangeAt, oldestFinishedAt, pendingCount, pruneFinished } from './outbox'
+import { lastSeenAt, oldestSeenAt, pruneSeen } from './seen'
+import { holdsGrants } from './subscriptions'
+import { lastWindowEventAt, pruneWindowEvents, readWindow, windowEventsPrunableAt } from './window-store'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -34,17 +43,15 @@ export function retention(keepMs: number): Retention {
 
 /** Deletes every row past its time. */
 export function prune(sql: SqlStorage, now: number, policy: Retention): void {
-  sql.exec('DELETE FROM seen WHERE received_at < ?', now - policy.seenMs)
-  sql.exec("DELETE FROM outbox WHERE status != 'pending' AND updated_at < ?", now - policy.finishedMs)
+  pruneSeen(sql, now - policy.seenMs)
+  pruneFinished(sql, now - policy.finishedMs)
   pruneWindowEvents(sql, now)
 }
 
 /** When the next row becomes prunable, or null when no row ever will (none is stored). */
 export function nextPrunableAt(sql: SqlStorage, policy: Retention): number | null {
-  const seen = sql.exec<{ at: number | null }>('SELECT MIN(received_at) AS at FROM seen').one().at
-  const finished = sql
-    .exec<{ at: number | null }>("SELECT MIN(updated_at) AS at FROM outbox WHERE status != 'pending'")
-    .one().at
+  const seen = oldestSeenAt(sql)
+  const finished = oldestFinishedAt(sql)
   const times = [
     seen === null ? null : seen + policy.seenMs,
     finished === null ? null : finished + policy.finishedMs,
@@ -55,14 +62,8 @@ export function nextPrunableAt(sql: SqlStorage, policy: Retention): number | nul
 
 /** When anything was last written: a push recorded, a reply's outcome, a window event. */
 export function lastActivityAt(sql: SqlStorage): number | null {
-  return sql
-    .exec<{ at: number | null }>(
-      `SELECT MAX(at) AS at FROM (
-         SELECT MAX(received_at) AS at FROM seen
-         UNION ALL SELECT MAX(updated_at) FROM outbox
-         UNION ALL SELECT MAX(at) FROM window_events)`,
-    )
-    .one().at
+  const times = [lastSeenAt(sql), lastOutboxChangeAt(sql), lastWindowEventAt(sql)].filter((at): at is number => at !== null)
+  return times.length === 0 ? null : Math.max(...times)
 }
 
 /**
@@ -71,4 +72,20 @@ export function lastActivityAt(sql: SqlStorage): number | null {
  */
 export function deletableAt(lastActivity: number | null, windowClosesAt: number, policy: Retention): number {
   return Math.max(lastActivity === null ? 0 : lastActivity + policy.keepMs, windowClosesAt)
+}
+
+/** When the idle object may delete its storage: never while the user can be reached by a subscribe message. */
+export function deleteAt(sql: SqlStorage, policy: Retention, longTerm: ReadonlySet<string>): number {
+  // Grants are what subscribe messages reach quiet users with: they outlive RETENTION_DAYS.
+  if (holdsGrants(sql, longTerm)) return Number.POSITIVE_INFINITY
+  return deletableAt(lastActivityAt(sql), readWindow(sql).closesAt, policy)
+}
+
+/** Whether the object may delete its storage now (the alarm asks). */
+export function idlePastRetention(sql: SqlStorage, now: number, policy: Retention, longTerm: ReadonlySet<string>): boolean {
+  if (pendingCount(sql) > 0) return false
+  // What D1 has not got yet waits for it — for one more retention period at most.
+  const journal = journalState(sql)
+  if (journal.oldest !== null && now - journal.oldest < policy.keepMs) return false
+  return now >= deleteAt(sql, policy, longTerm)
 }

@@ -1,6 +1,11 @@
-/** The pushes a Conversation has recorded (`seen`): WeChat's retries are recognised here. */
+/**
+ * The pushes a Conversation has recorded (`seen`): WeChat's retries are recognised here, and
+ * inspection shows the last ones. All of the table's statements.
+ */
 import type { RecordInput } from './contract'
-import type { SeenRow } from './storage'
+import type { Tables } from './schema.generated'
+
+export type SeenRow = Tables['seen']
 
 export function findSeen(sql: SqlStorage, dedupKey: string): SeenRow | undefined {
   return sql.exec<SeenRow>('SELECT * FROM seen WHERE key = ?', dedupKey).toArray()[0]
@@ -18,4 +23,24 @@ export function addSeen(sql: SqlStorage, input: RecordInput, now: number): void 
     now,
     input.plan.ruleSetVersion,
   )
+}
+
+/** The newest pushes first, for inspection. */
+export function latestSeen(sql: SqlStorage, limit: number): SeenRow[] {
+  return sql.exec<SeenRow>('SELECT * FROM seen ORDER BY received_at DESC LIMIT ?', limit).toArray()
+}
+
+/** Deletes the pushes received before `before`. */
+export function pruneSeen(sql: SqlStorage, before: number): void {
+  sql.exec('DELETE FROM seen WHERE received_at < ?', before)
+}
+
+/** When the oldest push kept was received; null when none is. */
+export function oldestSeenAt(sql: SqlStorage): number | null {
+  return sql.exec<{ at: number | null }>('SELECT MIN(received_at) AS at FROM seen').one().at
+}
+
+/** When the newest push kept was received; null when none is. */
+export function lastSeenAt(sql: SqlStorage): number | null {
+  return sql.exec<{ at: number | null }>('SELECT MAX(received_at) AS at FROM seen').one().at
 }

@@ -1,9 +1,52 @@
 /**
  * The Conversation object's SQLite tables (one database per openid). STORAGE.md describes
- * them for operators; this is the schema, as a list of migrations: the object records how
- * many it has applied and runs the rest when it starts, before any request. Storage
- * outlives deploys, so a change is a new entry at the end, never an edit of an old one.
+ * them for operators; this file is the schema, written once, as a list of migrations: the
+ * object records how many it has applied and runs the rest when it starts, before any
+ * request. Storage outlives deploys, so a change is a new entry at the end, never an edit of
+ * an old one — an object created by any earlier version replays them as they stand here.
+ *
+ * A new object does not replay them: it runs `CURRENT`, the tables and triggers the
+ * migrations leave, in one script (fewer statements and billed rows written on a user's
+ * first message). `CURRENT` and the row type of each table (`Tables`) are generated from the
+ * migrations, never written by hand: `npm run schema` replays them in a Durable Object
+ * (test/storage-schema.test.ts) and writes what SQLite then holds to `schema.generated.ts`;
+ * the same test fails while that file differs from a replay. A schema change is a new
+ * migration and `npm run schema`. Should the file lag behind the migrations, a new object
+ * replays them instead.
+ *
+ * The journal's triggers are written once (`OUTBOX_JOURNAL_TRIGGERS`, `SUBSCRIPTION_JOURNAL_TRIGGERS`):
+ * schema 8 rebuilds their tables and creates the same statements again. They are frozen with
+ * the migrations that use them.
  */
+import { CURRENT, CURRENT_VERSION } from './schema.generated'
+import { startOutboxIds } from './outbox'
+
+/**
+ * The journal's triggers (schema 3 and 5; `journal.ts`): a row of the outbox, or of
+ * subscriptions, that is written or changes names itself in `record_journal`, so no path
+ * that changes a row can forget to tell the record. Schema 8 drops them with the tables it
+ * rebuilds and creates them again, unchanged.
+ */
+const OUTBOX_JOURNAL_TRIGGERS = `
+CREATE TRIGGER IF NOT EXISTS outbox_journal_insert AFTER INSERT ON outbox BEGIN
+  INSERT OR REPLACE INTO record_journal (ref, seq, since)
+    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
+END;
+CREATE TRIGGER IF NOT EXISTS outbox_journal_update AFTER UPDATE OF status, errcode, reason ON outbox BEGIN
+  INSERT OR REPLACE INTO record_journal (ref, seq, since)
+    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
+END;
+`
+const SUBSCRIPTION_JOURNAL_TRIGGERS = `
+CREATE TRIGGER IF NOT EXISTS subscriptions_journal_insert AFTER INSERT ON subscriptions BEGIN
+  INSERT OR REPLACE INTO record_journal (ref, seq, since)
+    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
+END;
+CREATE TRIGGER IF NOT EXISTS subscriptions_journal_update AFTER UPDATE ON subscriptions BEGIN
+  INSERT OR REPLACE INTO record_journal (ref, seq, since)
+    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
+END;
+`
 
 const V1 = `
 CREATE TABLE IF NOT EXISTS seen (
@@ -80,15 +123,7 @@ CREATE TABLE IF NOT EXISTS record_journal (
   failures INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS record_journal_seq ON record_journal (seq);
-CREATE TRIGGER IF NOT EXISTS outbox_journal_insert AFTER INSERT ON outbox BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-CREATE TRIGGER IF NOT EXISTS outbox_journal_update AFTER UPDATE OF status, errcode, reason ON outbox BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-`
+${OUTBOX_JOURNAL_TRIGGERS}`
 
 /**
  * 4: what the rules remember about the user (`rule-memory.ts`): texts unmatched in a row,
@@ -127,15 +162,7 @@ CREATE TABLE IF NOT EXISTS campaign_sends (
   errcode INTEGER,
   at INTEGER NOT NULL
 );
-CREATE TRIGGER IF NOT EXISTS subscriptions_journal_insert AFTER INSERT ON subscriptions BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-CREATE TRIGGER IF NOT EXISTS subscriptions_journal_update AFTER UPDATE ON subscriptions BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-`
+${SUBSCRIPTION_JOURNAL_TRIGGERS}`
 
 /**
  * 6: `meta`: which mini program the object belongs to (`scope`: '' for the first app, else the
@@ -248,23 +275,7 @@ CREATE TABLE window_events_v8 (
 INSERT INTO window_events_v8 SELECT id, at, kind, remaining, closes_at FROM window_events;
 DROP TABLE window_events;
 ALTER TABLE window_events_v8 RENAME TO window_events;
-CREATE TRIGGER outbox_journal_insert AFTER INSERT ON outbox BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-CREATE TRIGGER outbox_journal_update AFTER UPDATE OF status, errcode, reason ON outbox BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-CREATE TRIGGER subscriptions_journal_insert AFTER INSERT ON subscriptions BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-CREATE TRIGGER subscriptions_journal_update AFTER UPDATE ON subscriptions BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-`
+${OUTBOX_JOURNAL_TRIGGERS}${SUBSCRIPTION_JOURNAL_TRIGGERS}`
 
 /**
  * 9: `outbox.retried_at`, when the operator last retried a failed send (null: never). The
@@ -282,106 +293,6 @@ const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length
 
-/**
- * What the migrations above leave, as one script: a new object (every user's first message,
- * and a user's first after their object was deleted) creates its tables with it instead of
- * replaying every migration — fewer statements and billed rows written. A test holds it to the
- * replay's result (tables, columns, triggers); a schema change adds a migration and edits this.
- */
-const CURRENT = `
-CREATE TABLE seen (
-  key TEXT PRIMARY KEY,
-  kind TEXT NOT NULL,
-  summary TEXT NOT NULL,
-  msg_id TEXT,
-  rule_id TEXT,
-  transfer INTEGER NOT NULL,
-  received_at INTEGER NOT NULL,
-  rules_version TEXT
-) WITHOUT ROWID;
-CREATE TABLE send_window (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  remaining INTEGER NOT NULL,
-  closes_at INTEGER NOT NULL,
-  opened_at INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  openid TEXT NOT NULL,
-  msg_id TEXT,
-  dedup_key TEXT NOT NULL,
-  rule_id TEXT,
-  part INTEGER NOT NULL,
-  reply TEXT NOT NULL,
-  status TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  errcode INTEGER,
-  reason TEXT,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  attempt_started_at INTEGER,
-  manual INTEGER NOT NULL DEFAULT 0,
-  retried_at INTEGER
-);
-CREATE TABLE window_events (
-  id INTEGER PRIMARY KEY,
-  at INTEGER NOT NULL,
-  kind TEXT NOT NULL,
-  remaining INTEGER,
-  closes_at INTEGER
-);
-CREATE TABLE record_journal (
-  ref TEXT PRIMARY KEY,
-  event TEXT,
-  seq INTEGER NOT NULL,
-  since INTEGER NOT NULL,
-  failures INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-CREATE TRIGGER outbox_journal_insert AFTER INSERT ON outbox BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-CREATE TRIGGER outbox_journal_update AFTER UPDATE OF status, errcode, reason ON outbox BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-CREATE TABLE rule_memory (
-  key TEXT PRIMARY KEY,
-  value INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE subscriptions (
-  template_id TEXT PRIMARY KEY,
-  openid TEXT NOT NULL,
-  grants INTEGER NOT NULL DEFAULT 0,
-  status TEXT,
-  accepted INTEGER NOT NULL DEFAULT 0,
-  rejected INTEGER NOT NULL DEFAULT 0,
-  updated_at INTEGER NOT NULL,
-  last_send_at INTEGER,
-  last_errcode INTEGER,
-  last_msg_id TEXT
-) WITHOUT ROWID;
-CREATE TABLE campaign_sends (
-  campaign_id TEXT PRIMARY KEY,
-  status TEXT NOT NULL,
-  errcode INTEGER,
-  at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TRIGGER subscriptions_journal_insert AFTER INSERT ON subscriptions BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-CREATE TRIGGER subscriptions_journal_update AFTER UPDATE ON subscriptions BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-CREATE TABLE meta (
-  key TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-) WITHOUT ROWID;
-`
-
 /** Whether this object's database has been created (a deleted object's has not). */
 export function hasSchema(sql: SqlStorage): boolean {
   return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").toArray().length > 0
@@ -389,13 +300,14 @@ export function hasSchema(sql: SqlStorage): boolean {
 
 /**
  * Brings this object's database up to the current schema, or to `target` (tests build an
- * object as an older version left it). A new database gets CURRENT, unless `replay` (tests
- * compare the two). Synchronous: run it in one transaction.
+ * object as an older version left it). A new database gets CURRENT, unless `replay` (the
+ * schema test compares the two, and generates CURRENT from the replay). Synchronous: run it
+ * in one transaction.
  */
 export function migrate(sql: SqlStorage, target: number = SCHEMA_VERSION, replay = false): void {
   sql.exec('CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)')
   const applied = sql.exec<{ version: number }>('SELECT version FROM schema_version WHERE id = 1').toArray()[0]?.version ?? 0
-  if (applied === 0 && target === SCHEMA_VERSION && !replay) sql.exec(CURRENT)
+  if (applied === 0 && target === SCHEMA_VERSION && CURRENT_VERSION === SCHEMA_VERSION && !replay) sql.exec(CURRENT)
   else for (let version = applied; version < target; version++) sql.exec(MIGRATIONS[version]!)
   if (applied === 0) startOutboxIds(sql, Date.now())
   if (applied < target) {
@@ -404,67 +316,4 @@ export function migrate(sql: SqlStorage, target: number = SCHEMA_VERSION, replay
       target,
     )
   }
-}
-
-/**
- * A new database numbers its sends from the time it was created, not from 1. The record in
- * D1 names a send `out:<openid>:<outbox id>` and outlives the object: a user who comes back
- * after the object was deleted gets a fresh database, whose sends must not take the ids of
- * the old one's rows. (The old one made far fewer sends than milliseconds passed before it
- * was deleted.)
- */
-function startOutboxIds(sql: SqlStorage, now: number): void {
-  sql.exec("INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')", now)
-}
-
-export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'dropped'
-
-export type OutboxRow = {
-  id: number
-  openid: string
-  msg_id: string | null
-  dedup_key: string
-  rule_id: string | null
-  part: number
-  reply: string
-  status: OutboxStatus
-  attempts: number
-  next_attempt_at: number
-  errcode: number | null
-  reason: string | null
-  created_at: number
-  updated_at: number
-  /** When the attempt now in flight left; null when none is. */
-  attempt_started_at: number | null
-  /** 1 for a reply the operator sent through the admin API. */
-  manual: number
-  /**
-   * When the operator last retried it after it failed (schema 9); null if never. Its age
-   * (REPLY_MAX_AGE_SECONDS) counts from here; `created_at` stays the push's.
-   */
-  retried_at: number | null
-}
-
-export type SubscriptionRow = {
-  template_id: string
-  openid: string
-  grants: number
-  status: string | null
-  accepted: number
-  rejected: number
-  updated_at: number
-  last_send_at: number | null
-  last_errcode: number | null
-  last_msg_id: string | null
-}
-
-export type SeenRow = {
-  key: string
-  kind: string
-  summary: string
-  msg_id: string | null
-  rule_id: string | null
-  transfer: number
-  received_at: number
-  rules_version: string | null
 }

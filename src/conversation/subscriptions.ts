@@ -2,11 +2,14 @@
  * A user's subscribe grants, per template (`subscriptions`, schema 5): recorded from the
  * popup, change and sent events in the push's transaction (a retried event counts once), and
  * spent by a send. Every change is journaled to D1 by trigger, where campaigns look up who
- * can be reached.
+ * can be reached. And which campaigns the user has been sent (`campaign_sends`), so a
+ * redelivered queue message never sends twice. All of both tables' statements.
  */
 import { isAccept, reachable, REFUSED_ERRCODE, type SubscribeChange } from '../subscribe/grants'
 import type { SubscriptionView } from './contract'
-import type { SubscriptionRow } from './storage'
+import type { Tables } from './schema.generated'
+
+export type SubscriptionRow = Tables['subscriptions']
 
 /**
  * What a send's outcome sets beyond the outcome itself: `grants` becomes `otherwise` unless
@@ -80,7 +83,7 @@ export function reserveGrant(
   force: boolean,
   now: number,
 ): Reservation | null {
-  const row = readRow(sql, templateId)
+  const row = subscriptionRow(sql, templateId)
   const standing = { grants: row?.grants ?? 0, status: row?.status ?? null }
   if (reachable(standing, longTerm)) {
     if (longTerm) return 'long_term'
@@ -117,7 +120,7 @@ export function settleSend(
   )
 }
 
-function readRow(sql: SqlStorage, templateId: string): SubscriptionRow | undefined {
+export function subscriptionRow(sql: SqlStorage, templateId: string): SubscriptionRow | undefined {
   return sql.exec<SubscriptionRow>('SELECT * FROM subscriptions WHERE template_id = ?', templateId).toArray()[0]
 }
 
@@ -144,4 +147,23 @@ export function holdsGrants(sql: SqlStorage, longTerm: ReadonlySet<string>): boo
     .exec<SubscriptionRow>('SELECT * FROM subscriptions WHERE grants > 0 OR status IS NOT NULL')
     .toArray()
     .some((row) => reachable(row, longTerm.has(row.template_id)))
+}
+
+/** A campaign's send to this user: `sending` while its request is out (or was, when a reset cut it short). */
+export interface CampaignSend {
+  status: 'sending' | 'sent' | 'failed'
+  errcode: number | null
+}
+
+export function campaignSend(sql: SqlStorage, campaignId: string): CampaignSend | undefined {
+  return sql.exec<{ status: CampaignSend['status']; errcode: number | null }>('SELECT status, errcode FROM campaign_sends WHERE campaign_id = ?', campaignId).toArray()[0]
+}
+
+/** Written before the request leaves: a reset mid-request never sends the campaign twice. */
+export function startCampaignSend(sql: SqlStorage, campaignId: string, at: number): void {
+  sql.exec("INSERT INTO campaign_sends (campaign_id, status, at) VALUES (?, 'sending', ?)", campaignId, at)
+}
+
+export function settleCampaignSend(sql: SqlStorage, campaignId: string, errcode: number, at: number): void {
+  sql.exec('UPDATE campaign_sends SET status = ?, errcode = ?, at = ? WHERE campaign_id = ?', errcode === 0 ? 'sent' : 'failed', errcode, at, campaignId)
 }

@@ -1,9 +1,10 @@
-/** What inspection (`GET /admin/conversations/:openid`) shows of one Conversation. */
+/** What inspection (`GET /admin/conversations/:openid`, the console) shows of one Conversation. */
 import type { ConversationState } from './contract'
 import { parseReply } from './custom-message'
 import { journalState } from './journal'
+import { latestRows } from './outbox'
 import { refusal } from './policy'
-import type { OutboxRow, SeenRow } from './storage'
+import { latestSeen } from './seen'
 import { readWindow } from './window-store'
 import { NO_WINDOW } from './window'
 
@@ -21,20 +22,14 @@ export function conversationState(sql: SqlStorage, now: number): ConversationSta
   const journal = journalState(sql)
   return {
     window: { ...window, open: refusal(window, now) === null },
-    inbound: sql
-      .exec<SeenRow>('SELECT * FROM seen ORDER BY received_at DESC LIMIT 20')
-      .toArray()
-      .map((row) => ({
+    inbound: latestSeen(sql, 20).map((row) => ({
         kind: row.kind,
         summary: row.summary,
         msgId: row.msg_id,
         ruleId: row.rule_id,
         receivedAt: row.received_at,
       })),
-    outbound: sql
-      .exec<OutboxRow>('SELECT * FROM outbox ORDER BY id DESC LIMIT 50')
-      .toArray()
-      .map((row) => ({
+    outbound: latestRows(sql, 50).map((row) => ({
         id: row.id,
         msgId: row.msg_id,
         ruleId: row.rule_id,

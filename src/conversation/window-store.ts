@@ -1,18 +1,15 @@
 /**
- * The send allowance's events in the object's SQLite (`window_events`), and the window they
- * fold to (`window.ts`). Writes are synchronous, so a caller can group them with its own.
+ * The send allowance's events in the object's SQLite (`window_events`: all of the table's
+ * statements), and the window they fold to (`window.ts`). Writes are synchronous, so a
+ * caller can group them with its own.
  */
 import type { GrantingAction, Refusal } from './policy'
+import type { Tables } from './schema.generated'
 import { foldWindow, WINDOW_EVENT_TTL_MS, type WindowEvent, type WindowState } from './window'
 
 type EventKind = GrantingAction | 'sent' | Refusal | 'carried'
 
-type EventRow = {
-  at: number
-  kind: string
-  remaining: number | null
-  closes_at: number | null
-}
+type EventRow = Omit<Tables['window_events'], 'id'>
 
 export function recordGrant(sql: SqlStorage, action: GrantingAction, at: number): void {
   insert(sql, action, at)
@@ -42,6 +39,11 @@ export function pruneWindowEvents(sql: SqlStorage, now: number): void {
 export function windowEventsPrunableAt(sql: SqlStorage): number | null {
   const oldest = sql.exec<{ at: number | null }>('SELECT MIN(at) AS at FROM window_events').one().at
   return oldest === null ? null : oldest + WINDOW_EVENT_TTL_MS
+}
+
+/** When the newest event happened; null when there are none. */
+export function lastWindowEventAt(sql: SqlStorage): number | null {
+  return sql.exec<{ at: number | null }>('SELECT MAX(at) AS at FROM window_events').one().at
 }
 
 function insert(sql: SqlStorage, kind: EventKind, at: number): void {

@@ -4,6 +4,7 @@
  * keyed by their ids, so writing one twice (a retry after a lost answer, a catch-up) is the
  * same as writing it once.
  */
+import type { OutboxStatus } from '../conversation/contract'
 
 /** A push the object recorded (a message or an event). */
 export interface InboundEvent {
@@ -26,8 +27,6 @@ export interface InboundEvent {
   at: number
 }
 
-export type OutboundStatus = 'pending' | 'sent' | 'failed' | 'dropped'
-
 /** A send in the object's outbox, as it is now. */
 export interface OutboundEvent {
   type: 'outbound'
@@ -43,7 +42,7 @@ export interface OutboundEvent {
   replyType: string
   /** A summary of the reply; cut to TEXT_CHARS. */
   text: string
-  status: OutboundStatus
+  status: OutboxStatus
   errcode: number | null
   reason: string | null
   /** When the push it answers was received, epoch ms (for manual replies: when it was asked for). */

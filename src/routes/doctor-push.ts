@@ -14,7 +14,7 @@
  */
 import type { Context } from 'hono'
 import type { RecordInput } from '../conversation/contract'
-import { toRecordInput } from '../conversation/record'
+import { toRecordInput } from '../conversation/push-input'
 import { DOCTOR_KIND, DOCTOR_OPENID } from '../doctor'
 import type { Env } from '../env'
 import { log } from '../log'

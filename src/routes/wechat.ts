@@ -14,7 +14,7 @@ import {
   type Env,
 } from '../env'
 import { appEnv, conversationOf } from '../apps'
-import { needsRecording, toRecordInput } from '../conversation/record'
+import { needsRecording, toRecordInput } from '../conversation/push-input'
 import { answerDoctorPush, isDoctorPush } from './doctor-push'
 import { log } from '../log'
 import type { ReplyPlan } from '../replies'

@@ -1,7 +1,10 @@
-/** What the push route hands the Conversation object for one verified push. */
+/**
+ * What the push route hands the Conversation object for one verified push (`RecordInput`),
+ * and whether it needs the object at all. Worker-side: the object records it in `push.ts`.
+ */
 import type { ReplyPlan } from '../replies'
 import { dedupKey, msgIdOf, type InboundMessage } from '../wechat/message'
-import type { RecordInput } from './conversation'
+import type { RecordInput } from './contract'
 import { grantOf } from './policy'
 import { subscribeChangesOf } from '../subscribe/grants'
 

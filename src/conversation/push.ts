@@ -1,0 +1,53 @@
+/**
+ * How the object records one push, in the transaction the caller runs it in: a repeat of a
+ * push already seen changes nothing; a new one is remembered (`seen`), journaled for the D1
+ * record, applied to what the rules remember, the send window and the subscribe grants, and
+ * its planned replies go into the outbox.
+ */
+import type { RecordInput, RecordResult } from './contract'
+import { journalInbound } from './journal'
+import { addReplies, pendingCount } from './outbox'
+import { refusal, retryDelay } from './policy'
+import { applyMemory } from './rule-memory'
+import { addSeen, findSeen } from './seen'
+import { applySubscribeChanges } from './subscriptions'
+import { readWindow, recordGrant } from './window-store'
+
+export interface PushOptions {
+  appid(): string
+  now: number
+  /**
+   * Write the first reply's attempt already in flight (`receive`: the delivery follows at
+   * once), unless WeChat would refuse it now: that one the pass fails, never attempts.
+   */
+  claimFirst: boolean
+  /** Runs in the same transaction, after the push's writes. */
+  prune(): void
+}
+
+/** The push's writes; `claimed` is the reply whose attempt they marked in flight. Synchronous: run it in one transaction. */
+export function recordPush(sql: SqlStorage, pushed: RecordInput, options: PushOptions): { result: RecordResult; claimed?: number } {
+  const { now } = options
+  const seen = findSeen(sql, pushed.dedupKey)
+  if (seen) return { result: { duplicate: true, transfer: seen.transfer === 1, pending: pendingCount(sql) } }
+  // The plan as what the rules remember of this user changes it: a hand-off, a welcome already given.
+  const input: RecordInput = { ...pushed, plan: applyMemory(sql, pushed, now) }
+  addSeen(sql, input, now)
+  journalInbound(sql, input, options.appid(), now)
+  // When the user acted, by WeChat's clock; a sender's clock ahead of ours never counts
+  // a grant in the future.
+  if (input.grant) recordGrant(sql, input.grant, Math.min(input.at, now))
+  if (input.subscribe) applySubscribeChanges(sql, input.openid, input.subscribe, now)
+  const attempt = options.claimFirst && refusal(readWindow(sql), now) === null ? { retryAt: now + retryDelay(1) } : undefined
+  const ids = addReplies(
+    sql,
+    { openid: input.openid, msgId: input.msgId, dedupKey: input.dedupKey, ruleId: input.plan.ruleId, replies: input.plan.sends },
+    now,
+    attempt,
+  )
+  options.prune()
+  return {
+    result: { duplicate: false, transfer: input.plan.transfer, pending: pendingCount(sql) },
+    claimed: attempt && ids[0],
+  }
+}

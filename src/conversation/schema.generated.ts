@@ -1,0 +1,175 @@
+/**
+ * Generated from the migrations in storage.ts (schema 9) by `npm run schema`: do not edit.
+ * What SQLite holds once they have run: the script a new Conversation object creates its
+ * tables with, and the row of each table as a query returns it.
+ */
+export const CURRENT_VERSION = 9
+
+export const CURRENT = `
+CREATE TABLE "campaign_sends" (
+  campaign_id TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  errcode INTEGER,
+  at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE "meta" (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  openid TEXT NOT NULL,
+  msg_id TEXT,
+  dedup_key TEXT NOT NULL,
+  rule_id TEXT,
+  part INTEGER NOT NULL,
+  reply TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  errcode INTEGER,
+  reason TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+, attempt_started_at INTEGER, manual INTEGER NOT NULL DEFAULT 0, retried_at INTEGER);
+CREATE TABLE "record_journal" (
+  ref TEXT PRIMARY KEY,
+  event TEXT,
+  seq INTEGER NOT NULL,
+  since INTEGER NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE "rule_memory" (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE "seen" (
+  key TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  msg_id TEXT,
+  rule_id TEXT,
+  transfer INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  rules_version TEXT
+) WITHOUT ROWID;
+CREATE TABLE send_window (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  remaining INTEGER NOT NULL,
+  closes_at INTEGER NOT NULL,
+  opened_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE "subscriptions" (
+  template_id TEXT PRIMARY KEY,
+  openid TEXT NOT NULL,
+  grants INTEGER NOT NULL DEFAULT 0,
+  status TEXT,
+  accepted INTEGER NOT NULL DEFAULT 0,
+  rejected INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL,
+  last_send_at INTEGER,
+  last_errcode INTEGER,
+  last_msg_id TEXT
+) WITHOUT ROWID;
+CREATE TABLE "window_events" (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  remaining INTEGER,
+  closes_at INTEGER
+);
+CREATE TRIGGER outbox_journal_insert AFTER INSERT ON outbox BEGIN
+  INSERT OR REPLACE INTO record_journal (ref, seq, since)
+    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
+END;
+CREATE TRIGGER outbox_journal_update AFTER UPDATE OF status, errcode, reason ON outbox BEGIN
+  INSERT OR REPLACE INTO record_journal (ref, seq, since)
+    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
+END;
+CREATE TRIGGER subscriptions_journal_insert AFTER INSERT ON subscriptions BEGIN
+  INSERT OR REPLACE INTO record_journal (ref, seq, since)
+    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
+END;
+CREATE TRIGGER subscriptions_journal_update AFTER UPDATE ON subscriptions BEGIN
+  INSERT OR REPLACE INTO record_journal (ref, seq, since)
+    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
+END;
+`
+
+export interface Tables {
+  campaign_sends: {
+    campaign_id: string
+    status: string
+    errcode: number | null
+    at: number
+  }
+  meta: {
+    key: string
+    value: string
+  }
+  outbox: {
+    id: number
+    openid: string
+    msg_id: string | null
+    dedup_key: string
+    rule_id: string | null
+    part: number
+    reply: string
+    status: string
+    attempts: number
+    next_attempt_at: number
+    errcode: number | null
+    reason: string | null
+    created_at: number
+    updated_at: number
+    attempt_started_at: number | null
+    manual: number
+    retried_at: number | null
+  }
+  record_journal: {
+    ref: string
+    event: string | null
+    seq: number
+    since: number
+    failures: number
+  }
+  rule_memory: {
+    key: string
+    value: number
+  }
+  seen: {
+    key: string
+    kind: string
+    summary: string
+    msg_id: string | null
+    rule_id: string | null
+    transfer: number
+    received_at: number
+    rules_version: string | null
+  }
+  send_window: {
+    id: number
+    remaining: number
+    closes_at: number
+    opened_at: number
+  }
+  subscriptions: {
+    template_id: string
+    openid: string
+    grants: number
+    status: string | null
+    accepted: number
+    rejected: number
+    updated_at: number
+    last_send_at: number | null
+    last_errcode: number | null
+    last_msg_id: string | null
+  }
+  window_events: {
+    id: number
+    at: number
+    kind: string
+    remaining: number | null
+    closes_at: number | null
+  }
+}
