@@ -2,7 +2,7 @@
  * The console's rule pages: `/admin/rules` (edit, check, preview, publish), `/admin/rules/new`
  * (a rule from an unmatched question), `/admin/rules/history[/:version]` and rollback.
  * Publishing and rollback go through rules/history.ts, as `PUT /admin/api/rules` and
- * `rules:push` do: one stored form, one history. Like the API's, they run in the app's
+ * `rules:push` do: one stored form, one history. Like the API's, they run in the mini program's
  * RulePublisher (rules/publisher.ts), one at a time, so the stale-draft check (`base`) is the
  * API's If-Match.
  *

@@ -30,8 +30,7 @@ import { appidOf } from '../admin/appid'
 import { requireAdmin } from './admin-auth'
 import { idempotent } from './idempotent'
 import { adminSubscribe } from './admin-subscribe'
-import { appParam } from './app-param'
-import { jsonBody, params, problem, readBytes, refuse, type AppEnv } from './admin-validation'
+import { jsonBody, params, problem, readBytes, refuse, type ApiEnv } from './admin-validation'
 import {
   ConversationsQuery,
   FailedIdParam,
@@ -52,12 +51,13 @@ import {
   VersionParam,
 } from '../admin/requests'
 import { conversationOf, rulesStoreOf } from '../apps'
+import { miniProgramParam } from './mini-program-param'
 
-type AppContext = Context<AppEnv>
+type ApiContext = Context<ApiEnv>
 
-export const adminApi = new Hono<AppEnv>()
+export const adminApi = new Hono<ApiEnv>()
 
-adminApi.use('/admin/api/*', requireAdmin, appParam, async (c, next) => {
+adminApi.use('/admin/api/*', requireAdmin, miniProgramParam, async (c, next) => {
   await next()
   // Answers hold users' messages: no shared cache keeps them.
   c.header('cache-control', 'no-store')
@@ -148,7 +148,7 @@ adminApi.get('/admin/api/rules', async (c) => {
  * Publishes a rule set: the body's exact bytes become `rules` (and a history entry), after
  * the checks of `rules:check`. `If-Match: "<version>"` (quoted or bare, or `?ifVersion=`)
  * makes it refuse, with 412 and the version in force, when someone else published since the
- * editor read that version. Publishes run in the app's RulePublisher one at a time, so of two
+ * editor read that version. Publishes run in the mini program's RulePublisher one at a time, so of two
  * from the same version exactly one goes through.
  */
 adminApi.put('/admin/api/rules', params('query', PublishQuery), async (c) => {
@@ -180,7 +180,7 @@ function ifVersionOf(header: string | undefined, query: string | undefined): { o
  * a conflict answers `conflict`: 412 for PUT (a precondition, If-Match or ifVersion), 409 for
  * a rollback (whose ifVersion is a field of its body).
  */
-function publishAnswer(c: AppContext, outcome: RollbackOutcome, what: string, conflict: 409 | 412) {
+function publishAnswer(c: ApiContext, outcome: RollbackOutcome, what: string, conflict: 409 | 412) {
   if (outcome.ok) return c.json({ version: outcome.version, rules: outcome.rules, unchanged: outcome.unchanged })
   switch (outcome.problem) {
     case 'invalid':

@@ -12,11 +12,11 @@ import { clientAddress, tryAdminToken } from '../auth/admin-token'
 import { requireSetting, type Env } from '../env'
 import { log } from '../log'
 
-type AppContext = Context<{ Bindings: Env }>
+type AdminContext = Context<{ Bindings: Env }>
 
 /** Without a usable ADMIN_TOKEN every admin request answers 500 naming the setting. */
 export const requireAdmin = bearerAuth({
-  verifyToken: async (token, c: AppContext) => {
+  verifyToken: async (token, c: AdminContext) => {
     requireSetting(c.env, 'ADMIN_TOKEN')
     const address = clientAddress(c.req.raw.headers)
     const attempt = await tryAdminToken(c.env, address, token, Date.now())
@@ -41,7 +41,7 @@ const BEARER = /^Bearer +(\S+)$/
  * absent or malformed, ADMIN_TOKEN is unusable or the address is locked: the caller serves
  * its public view instead.
  */
-export async function isAdmin(c: AppContext): Promise<boolean> {
+export async function isAdmin(c: AdminContext): Promise<boolean> {
   const sent = BEARER.exec(c.req.header('authorization') ?? '')?.[1]
   if (!sent) return false
   const attempt = await tryAdminToken(c.env, clientAddress(c.req.raw.headers), sent, Date.now())

@@ -20,22 +20,22 @@ import { parseSubscribeSend, SUBSCRIBE_SEND_MAX_BYTES } from '../wechat/subscrib
 import { parseUniformSend, UNIFORM_SEND_MAX_BYTES } from '../wechat/uniform-send'
 import { appidOf } from '../admin/appid'
 import { CampaignParam, CampaignTargetsQuery, OpenidParam } from '../admin/requests'
-import { params, readJson, refuse, type AppEnv } from './admin-validation'
+import { params, readJson, refuse, type ApiEnv } from './admin-validation'
 import { idempotent } from './idempotent'
 import { conversationOf } from '../apps'
 
-type AppContext = Context<AppEnv>
+type ApiContext = Context<ApiEnv>
 
-export const adminSubscribe = new Hono<AppEnv>()
+export const adminSubscribe = new Hono<ApiEnv>()
 
 /** A body WeChat would refuse: every problem, the first as the error. */
-const invalid = (c: AppContext, problems: string[]) => c.json({ error: problems[0] ?? 'body: is invalid', problems }, 400)
+const invalid = (c: ApiContext, problems: string[]) => c.json({ error: problems[0] ?? 'body: is invalid', problems }, 400)
 
 /**
  * WeChat's refusal, with what it means: the user's state (43101 refused, 43004 not following
  * the official account) is a 409; data WeChat found wrong a 400; anything else a 502.
  */
-function wechatRefusal(c: AppContext, errcode: number) {
+function wechatRefusal(c: ApiContext, errcode: number) {
   const reason = explainErrcode(errcode) ?? `WeChat answered errcode ${errcode}`
   const status = USER_STATE.has(errcode) ? 409 : BAD_DATA.has(errcode) ? 400 : 502
   return c.json({ error: status === 502 ? 'wechat_failed' : 'wechat_refused', errcode, reason }, status)

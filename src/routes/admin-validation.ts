@@ -9,13 +9,14 @@ import * as v from 'valibot'
 import { readBounded } from '../admin/body'
 import type { Env } from '../env'
 import { utf8Strict } from '../wechat/bytes'
-import { APP_PARAM } from './app-param'
+import { MINI_PROGRAM_PARAM } from './mini-program-param'
 
-export type AppEnv = { Bindings: Env }
-type AppContext = Context<AppEnv>
+/** The admin API's Hono environment: the bindings, as the mini program's view (`?app=`). */
+export type ApiEnv = { Bindings: Env }
+type ApiContext = Context<ApiEnv>
 
 /** `{ error }` with a 4xx status: the one shape of every refusal. */
-export const refuse = (c: AppContext, status: 400 | 404 | 409 | 413 | 415, error: string) => c.json({ error }, status)
+export const refuse = (c: ApiContext, status: 400 | 404 | 409 | 413 | 415, error: string) => c.json({ error }, status)
 
 /** The first problem, as `where: what` (e.g. `limit: must be an integer from 1 to 200`). */
 export function problem(issues: readonly v.BaseIssue<unknown>[], where: string): string {
@@ -35,9 +36,9 @@ export function problem(issues: readonly v.BaseIssue<unknown>[], where: string):
  */
 export function params<S extends v.GenericSchema<unknown, object>>(target: 'query' | 'param', schema: S) {
   return validator(target, (value, c): v.InferOutput<S> | Response => {
-    // `app` chose the app already (app-param.ts): it is no route's own parameter.
+    // `app` chose the mini program already (mini-program-param.ts): it is no route's own parameter.
     const given =
-      target === 'query' ? Object.fromEntries(Object.entries(value).filter(([key, text]) => text !== '' && key !== APP_PARAM)) : value
+      target === 'query' ? Object.fromEntries(Object.entries(value).filter(([key, text]) => text !== '' && key !== MINI_PROGRAM_PARAM)) : value
     const parsed = v.safeParse(schema, given)
     return parsed.success ? parsed.output : c.json({ error: problem(parsed.issues, target) }, 400)
   })
@@ -70,7 +71,7 @@ export async function readJson(request: Request, maxBytes: number): Promise<Body
 export function jsonBody<S extends v.GenericSchema<unknown, object>>(
   schema: S,
   maxBytes: number,
-): MiddlewareHandler<AppEnv, string, { in: { json: v.InferInput<S> }; out: { json: v.InferOutput<S> } }> {
+): MiddlewareHandler<ApiEnv, string, { in: { json: v.InferInput<S> }; out: { json: v.InferOutput<S> } }> {
   return async (c, next) => {
     const body = await readJson(c.req.raw, maxBytes)
     if (!body.ok) return c.json({ error: body.error }, body.status)

@@ -9,12 +9,12 @@ import { appidOf } from '../admin/appid'
 import { readBounded } from '../admin/body'
 import { claimKey, fingerprintOf, IDEMPOTENCY_KEY, keepsAnswer, releaseKey, settleKey } from '../admin/idempotency'
 import { log } from '../log'
-import type { AppEnv } from './admin-validation'
+import type { ApiEnv } from './admin-validation'
 
 /** Larger than any body these routes take (their own bound answers 413 before any send). */
 const FINGERPRINT_MAX_BYTES = 256 * 1024
 
-export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
+export const idempotent: MiddlewareHandler<ApiEnv> = async (c, next) => {
   const key = c.req.header('idempotency-key')
   if (key === undefined) return next()
   if (!IDEMPOTENCY_KEY.test(key)) return c.json({ error: 'Idempotency-Key: must be 1 to 255 visible ASCII characters' }, 400)

@@ -11,7 +11,7 @@ const STRINGS: Strings<{
   version: string
   mode: string
   settings: string
-  app: string
+  miniProgram: string
   setting: string
   state: string
   rules: string
@@ -31,7 +31,7 @@ const STRINGS: Strings<{
     version: 'kefu-edge 版本',
     mode: '消息加密方式',
     settings: '设置',
-    app: '小程序',
+    miniProgram: '小程序',
     setting: '名称',
     state: '状态',
     rules: '生效的回复规则',
@@ -51,7 +51,7 @@ const STRINGS: Strings<{
     version: 'kefu-edge version',
     mode: 'Message encryption mode',
     settings: 'Settings',
-    app: 'Mini program',
+    miniProgram: 'Mini program',
     setting: 'Name',
     state: 'State',
     rules: 'Rule set in force',
@@ -104,25 +104,25 @@ export function StatusPage(props: { lang: Lang; report: HealthReport }) {
           </tbody>
         </table>
       </div>
-      {report.apps.slice(1).map((app) => (
-        <section data-app={app.appid}>
+      {report.apps.slice(1).map((miniProgram) => (
+        <section data-app={miniProgram.appid}>
           <h2>
-            {t.app} <code>{app.appid}</code> — {app.ok ? t.healthy : t.unhealthy}
+            {t.miniProgram} <code>{miniProgram.appid}</code> — {miniProgram.ok ? t.healthy : t.unhealthy}
           </h2>
           <div class="panel">
             <table>
               <tbody>
                 <tr>
                   <th>{t.mode}</th>
-                  <td>{app.mode ?? '–'}</td>
+                  <td>{miniProgram.mode ?? '–'}</td>
                 </tr>
-                {Object.entries(app.settings).map(([name, state]) => (
+                {Object.entries(miniProgram.settings).map(([name, state]) => (
                   <SettingRow t={t} name={name} state={state} />
                 ))}
                 <tr>
                   <th>{t.rulesVersion}</th>
                   <td>
-                    <code>{app.rules.version.slice(0, 12)}</code> · {t.states[app.rules.status] ?? app.rules.status} · {app.rules.rules}
+                    <code>{miniProgram.rules.version.slice(0, 12)}</code> · {t.states[miniProgram.rules.status] ?? miniProgram.rules.status} · {miniProgram.rules.rules}
                   </td>
                 </tr>
               </tbody>
