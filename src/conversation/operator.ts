@@ -52,7 +52,7 @@ export async function replyByHand(object: ActionHost, openid: string, reply: Rep
   })
   await object.ensureAlarm(now + SAFETY_ALARM_MS)
   await object.deliver()
-  return object.answered({ ok: true, outcome: outcome(storage.sql, id!) })
+  return object.answered({ ok: true, outcome: outcome(storage.sql, id) })
 }
 
 /** A failed send goes out again, as a new attempt, if the window allows it now. */
@@ -130,8 +130,9 @@ function failedRow(object: ActionHost, id: number): OutboxRow | { problem: 'not_
   return row.status === 'failed' ? row : { problem: 'not_failed' }
 }
 
-function outcome(sql: SqlStorage, id: number): OutboundOutcome {
-  const row = outboxRow(sql, id)
+/** The row as the action left it; it cannot be gone (only the alarm deletes, and only an idle object). */
+function outcome(sql: SqlStorage, id: number | undefined): OutboundOutcome {
+  const row = id === undefined ? undefined : outboxRow(sql, id)
   if (!row) throw new Error(`outbox row ${id} is gone`)
-  return { id, recordId: outboundId(row.openid, id), status: row.status, errcode: row.errcode, reason: row.reason }
+  return { id: row.id, recordId: outboundId(row.openid, row.id), status: row.status, errcode: row.errcode, reason: row.reason }
 }
