@@ -52,7 +52,7 @@ async function replyForm(c: ConsoleContext): Promise<{ text: string; key: string
   const form = await readForm(c.req.raw, REPLY_MAX_BYTES)
   if (form === null) return { problem: 'too_long' }
   if (!form.parsed) return { problem: 'invalid' }
-  const value = form.fields['text']
+  const value = form.fields.text
   const key = form.fields[ONCE_FIELD]
   if (typeof value !== 'string') return { problem: value === undefined ? 'empty' : 'invalid' }
   // A textarea sends CRLF line ends; a chat shows LF.

@@ -1,0 +1,128 @@
+/**
+ * The form that starts a campaign (pages/campaigns.tsx shows it under the list): the template,
+ * page, state, language and data, each with the problems the check found in it.
+ */
+import type { Child } from 'hono/jsx'
+import type { TemplateReach } from '../../subscribe/campaign-start'
+import { KEYWORD_TYPES, LANGS, MINIPROGRAM_STATES } from '../../wechat/subscribe-data'
+import type { CampaignField, CampaignForm } from '../campaign-form'
+import type { CampaignText } from './campaigns-strings'
+import { OnceField } from './parts'
+
+/** The form that starts a campaign, each problem under the field it names. */
+export interface CampaignFormProps {
+  t: CampaignText
+  /** Where the form posts: the list page's own path. */
+  action: string
+  form: CampaignForm
+  reach: TemplateReach[]
+  problemsOf: (field: CampaignField) => string[]
+}
+
+export function CampaignFormFields(props: CampaignFormProps) {
+  const { t, form, problemsOf } = props
+  const invalid = (field: CampaignField) => (problemsOf(field).length > 0 ? 'true' : undefined)
+  return (
+    <form method="post" action={props.action} class="panel" data-campaign-form>
+      <OnceField />
+      <p class="muted">{t.formHint}</p>
+      <label for="campaign-template_id">{t.templateId}</label>
+      <input
+        id="campaign-template_id"
+        name="template_id"
+        value={form.template_id}
+        list="campaign-templates"
+        required
+        maxlength={128}
+        autocomplete="off"
+        spellcheck={false}
+        style="width:100%"
+        aria-invalid={invalid('template_id')}
+      />
+      <datalist id="campaign-templates">
+        {props.reach.map((r) => (
+          <option value={r.templateId}>{`${t.reachable} ${r.reachable}`}</option>
+        ))}
+      </datalist>
+      <FieldProblems field="template_id" problems={problemsOf('template_id')} />
+      <label for="campaign-page">{t.page}</label>
+      <input
+        id="campaign-page"
+        name="page"
+        value={form.page}
+        placeholder={t.pageHint}
+        maxlength={1024}
+        spellcheck={false}
+        style="width:100%"
+        aria-invalid={invalid('page')}
+      />
+      <FieldProblems field="page" problems={problemsOf('page')} />
+      <div class="row">
+        <div>
+          <label for="campaign-miniprogram_state">{t.miniprogramState}</label>
+          <select id="campaign-miniprogram_state" name="miniprogram_state" aria-invalid={invalid('miniprogram_state')}>
+            {['', ...MINIPROGRAM_STATES].map((state) => (
+              <option value={state} selected={state === form.miniprogram_state}>
+                {t.states[state] ?? state}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="campaign-lang">{t.lang}</label>
+          <select id="campaign-lang" name="lang" aria-invalid={invalid('lang')}>
+            {['', ...LANGS].map((lang) => (
+              <option value={lang} selected={lang === form.lang}>
+                {t.langs[lang] ?? lang}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <FieldProblems field="miniprogram_state" problems={problemsOf('miniprogram_state')} />
+      <FieldProblems field="lang" problems={problemsOf('lang')} />
+      <label for="campaign-data">{t.data}</label>
+      <textarea id="campaign-data" name="data" rows={4} required spellcheck={false} placeholder={t.dataHint} aria-invalid={invalid('data')}>
+        {form.data}
+      </textarea>
+      <FieldProblems field="data" problems={problemsOf('data')} />
+      <details>
+        <summary>{t.rules}</summary>
+        <table data-keyword-rules>
+          <thead>
+            <tr>
+              <th>{t.ruleType}</th>
+              <th>{t.ruleText}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {KEYWORD_TYPES.map((k) => (
+              <tr>
+                <td>
+                  <code>{k.type}</code> <span class="muted">{k.label}</span>
+                </td>
+                <td class="muted">{k.rule}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+      <p>
+        <button class="primary" type="submit">
+          {t.start}
+        </button>
+      </p>
+    </form>
+  )
+}
+
+function FieldProblems(props: { field: CampaignField; problems: string[] }): Child {
+  if (props.problems.length === 0) return null
+  return (
+    <ul class="field-error" data-field-problems={props.field}>
+      {props.problems.map((text) => (
+        <li>{text}</li>
+      ))}
+    </ul>
+  )
+}

@@ -1,0 +1,178 @@
+/**
+ * The rules page's words (pages/rules.tsx), in Chinese and English.
+ */
+import { EVENTS } from '../../rules/schema'
+import type { Strings } from '../lang'
+import type { DuringDraft, WhenKind } from '../rule-form'
+
+export const RULES_STRINGS: Strings<{
+  title: string
+  history: string
+  base: string
+  noRules: string
+  rule: string
+  id: string
+  note: string
+  when: string
+  value: string
+  valueHint: Record<WhenKind, string>
+  kinds: Record<WhenKind, string>
+  sessionFrom: string
+  disabled: string
+  during: string
+  durings: Record<DuringDraft, string>
+  from: string
+  until: string
+  dateHint: string
+  hours: string
+  hoursHint: string
+  handoff: string
+  handoffAfter: string
+  handoffText: string
+  handoffHint: string
+  oncePerHours: string
+  reply: string
+  replyMode: string
+  modeText: string
+  modeJson: string
+  up: string
+  down: string
+  remove: string
+  add: string
+  fallback: string
+  fallbackOn: string
+  previewTitle: string
+  previewPlaceholder: string
+  previewAt: string
+  preview: string
+  previewNone: string
+  previewRule: string
+  previewTransfer: string
+  previewOnce: (hours: number) => string
+  previewHandoff: (count: number) => string
+  check: string
+  publish: string
+  asJson: string
+  applyJson: string
+  issues: string
+  setIssues: string
+}> = {
+  zh: {
+    title: '回复规则',
+    history: '发布历史',
+    base: '正在编辑的版本',
+    noRules: '还没有规则。',
+    rule: '规则',
+    id: '规则名（id）',
+    note: '备注',
+    when: '什么时候回复',
+    value: '内容',
+    valueHint: {
+      text: '每行一个，整句相同才算',
+      contains: '每行一个关键词，包含任一个就算',
+      regex: '正则表达式',
+      msgtype: 'text、image 或 miniprogrampage',
+      event: `事件名：${EVENTS.join('、')}`,
+    },
+    kinds: { text: '消息等于', contains: '消息包含', regex: '正则匹配', msgtype: '消息类型', event: '事件' },
+    sessionFrom: '来源（session-from，可不填）',
+    disabled: '停用（留在文件里，不生效）',
+    during: '时段',
+    durings: { '': '任何时候', open: '上班时间', closed: '下班时间' },
+    from: '开始（含）',
+    until: '结束（不含）',
+    dateHint: '如 2026-10-01T00:00+08:00，可不填',
+    hours: '上班时间（JSON：tz、weekly、closed 节假日、open 调休上班日）',
+    handoff: '转人工',
+    handoffAfter: '连续未匹配几条后转人工（留空：不转）',
+    handoffText: '转接时告诉用户',
+    handoffHint: '正在为您转接人工客服，请稍候',
+    oncePerHours: '同一用户几小时内只回复一次（留空：每次都回复）',
+    hoursHint: '例：{"tz": "Asia/Shanghai", "weekly": {"mon": ["09:00-18:00"]}, "closed": ["2026-10-01"], "open": ["2026-09-27"]}',
+    reply: '回复',
+    replyMode: '回复方式',
+    modeText: '文字',
+    modeJson: 'JSON（图片、链接、小程序卡片、多条）',
+    up: '上移',
+    down: '下移',
+    remove: '删除',
+    add: '添加规则',
+    fallback: '默认回复（没有规则匹配的文字消息）',
+    fallbackOn: '启用默认回复',
+    previewTitle: '试一试',
+    previewPlaceholder: '输入用户会发的消息',
+    previewAt: '时间（可不填，默认现在），如 2026-10-01T10:00+08:00',
+    preview: '预览回复',
+    previewNone: '没有回复。',
+    previewRule: '命中规则',
+    previewTransfer: '转给客服工具',
+    previewOnce: (hours) => `同一用户 ${hours} 小时内只收到一次。`,
+    previewHandoff: (count) => `若这是该用户连续第 ${count} 条未匹配的消息，将改为转人工客服。`,
+    check: '检查',
+    publish: '发布',
+    asJson: '以 JSON 编辑整个规则集',
+    applyJson: '用这段 JSON 替换上面的表单',
+    issues: '要先改好这些问题才能发布：',
+    setIssues: '规则集',
+  },
+  en: {
+    title: 'Rules',
+    history: 'Publish history',
+    base: 'Editing version',
+    noRules: 'No rules yet.',
+    rule: 'Rule',
+    id: 'Rule name (id)',
+    note: 'Note',
+    when: 'When to reply',
+    value: 'Value',
+    valueHint: {
+      text: 'One per line; the whole message must equal one',
+      contains: 'One keyword per line; the message contains one',
+      regex: 'A regular expression',
+      msgtype: 'text, image or miniprogrampage',
+      event: `An event: ${EVENTS.join(', ')}`,
+    },
+    kinds: { text: 'Message equals', contains: 'Message contains', regex: 'Regex matches', msgtype: 'Message type', event: 'Event' },
+    sessionFrom: 'Session-from (optional)',
+    disabled: 'Disabled (kept in the file without effect)',
+    during: 'Office hours',
+    durings: { '': 'Any time', open: 'While open', closed: 'While closed' },
+    from: 'From (inclusive)',
+    until: 'Until (exclusive)',
+    dateHint: 'e.g. 2026-10-01T00:00+08:00; optional',
+    hours: 'Office hours (JSON: tz, weekly, closed holidays, open make-up days)',
+    handoff: 'Hand-off',
+    handoffAfter: 'Transfer after this many unmatched texts in a row (empty: never)',
+    handoffText: 'Tell the user, as it happens',
+    handoffHint: 'Connecting you to a person, one moment please',
+    oncePerHours: 'Answer one user at most once in this many hours (empty: every time)',
+    hoursHint: 'e.g. {"tz": "Asia/Shanghai", "weekly": {"mon": ["09:00-18:00"]}, "closed": ["2026-10-01"], "open": ["2026-09-27"]}',
+    reply: 'Reply',
+    replyMode: 'Reply as',
+    modeText: 'Text',
+    modeJson: 'JSON (image, link, card, several)',
+    up: 'Up',
+    down: 'Down',
+    remove: 'Delete',
+    add: 'Add a rule',
+    fallback: 'Default reply (text messages no rule matched)',
+    fallbackOn: 'Use a default reply',
+    previewTitle: 'Try it',
+    previewPlaceholder: 'A message a user might send',
+    previewAt: 'At (optional, now when empty), e.g. 2026-10-01T10:00+08:00',
+    preview: 'Preview',
+    previewNone: 'No reply.',
+    previewRule: 'Rule',
+    previewTransfer: 'Handed to the customer-service tool',
+    previewOnce: (hours) => `A user gets this at most once every ${hours} h.`,
+    previewHandoff: (count) => `If this is the user's ${count}th unmatched text in a row, they are handed to the customer-service tool instead.`,
+    check: 'Check',
+    publish: 'Publish',
+    asJson: 'Edit the whole rule set as JSON',
+    applyJson: 'Replace the form with this JSON',
+    issues: 'Fix these before publishing:',
+    setIssues: 'Rule set',
+  },
+}
+
+export type RulesText = (typeof RULES_STRINGS)['zh']
