@@ -2,8 +2,8 @@
  * `npm run doctor`'s test push: a message from the reserved openid DOCTOR_OPENID. By the time
  * the route sees it, it has passed everything any push passes — the push mode, the signature,
  * the timestamp, decryption and the appid, parsing — and it is recorded by its Conversation
- * object like any push, so the doctor can see it arrived (`/admin/conversations/<openid>` and
- * the D1 record). But no rule runs and nothing is planned: no send, no transfer, no window
+ * object like any push, so the doctor can see it arrived (`/admin/api/conversations/<openid>/state`
+ * and the D1 record). But no rule runs and nothing is planned: no send, no transfer, no window
  * granted, so nothing is ever sent to anyone. Logged as `push.doctor`. Nor is it a user's: the
  * record keeps its message and its conversation for the doctor to find, but the list of
  * conversations and the stats leave it out (record/write.ts, record/conversations.ts).
