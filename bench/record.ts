@@ -33,7 +33,7 @@ const MIGRATIONS = join(ROOT, 'migrations')
 const APPID = 'wxbench0000000000'
 const DAY_MS = 24 * 60 * 60 * 1000
 const WINDOW_MS = 48 * 60 * 60 * 1000
-/** The admin API's default page size (src/routes/admin-api-schemas.ts DEFAULT_LIMIT). */
+/** The admin API's default page size (src/admin/requests.ts DEFAULT_LIMIT). */
 const PAGE = 50
 const RULES_VERSION = '0123456789abcdef'
 const CJK = '的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机'

@@ -1,5 +1,5 @@
 /**
- * Reading a stream that may be larger than we will hold: request bodies (routes/body.ts) and
+ * Reading a stream that may be larger than we will hold: request bodies (admin/body.ts) and
  * the images rules name (wechat/media.ts).
  */
 

@@ -1,4 +1,4 @@
-/** What inspection (`GET /admin/conversations/:openid`, the console) shows of one Conversation. */
+/** What inspection (`GET /admin/api/conversations/:openid/state`, the console) shows of one Conversation. */
 import type { ConversationState } from './contract'
 import { parseReply } from './custom-message'
 import { journalState } from './journal'
