@@ -8,6 +8,17 @@ const migrations = await readD1Migrations('./migrations')
 
 export default defineConfig({
   test: {
+    // `npm run coverage`: the workerd project's coverage of src/, per file. Istanbul, as the
+    // Workers integration supports (it instruments the code as Vite serves it to workerd); V8
+    // coverage needs node:inspector, which workerd does not give. Not collected in `npm test`.
+    coverage: {
+      provider: 'istanbul',
+      include: ['src/**/*.{ts,tsx}'],
+      exclude: ['src/**/*.d.ts'],
+      reporter: [['text', { skipFull: false }], 'text-summary', 'html', 'json-summary'],
+      // Beside Vite's cache, so nothing new needs ignoring: open node_modules/.coverage/index.html.
+      reportsDirectory: 'node_modules/.coverage',
+    },
     projects: [
       {
         plugins: [
