@@ -1,9 +1,9 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
-import type {} from './test/global-setup.ts'
-import { TEST_SETTINGS } from './test/settings.ts'
+import type {} from './test/support/global-setup.ts'
+import { TEST_SETTINGS } from './test/support/settings.ts'
 
-// The D1 record's tables, applied to each test file's database by test/apply-migrations.ts.
+// The D1 record's tables, applied to each test file's database by test/support/apply-migrations.ts.
 const migrations = await readD1Migrations('./migrations')
 
 export default defineConfig({
@@ -42,8 +42,8 @@ export default defineConfig({
         ],
         test: {
           name: 'worker',
-          globalSetup: ['./test/global-setup.ts'],
-          setupFiles: ['./test/apply-migrations.ts'],
+          globalSetup: ['./test/support/global-setup.ts'],
+          setupFiles: ['./test/support/apply-migrations.ts'],
           include: ['test/**/*.test.ts'],
           exclude: ['test/node/**'],
         },

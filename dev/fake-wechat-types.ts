@@ -1,6 +1,6 @@
 /**
  * The fake WeChat API's control vocabulary, shared by the Node server (`fake-wechat.ts`) and
- * the helper tests use from inside workerd (`test/fake-wechat-client.ts`). No Node imports.
+ * the helper tests use from inside workerd (`test/support/fake-wechat-client.ts`). No Node imports.
  */
 
 /** How an injected fault answers. */

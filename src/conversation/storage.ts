@@ -9,7 +9,7 @@
  * migrations leave, in one script (fewer statements and billed rows written on a user's
  * first message). `CURRENT` and the row type of each table (`Tables`) are generated from the
  * migrations, never written by hand: `npm run schema` replays them in a Durable Object
- * (test/storage-schema.test.ts) and writes what SQLite then holds to `schema.generated.ts`;
+ * (test/conversation/storage.test.ts) and writes what SQLite then holds to `schema.generated.ts`;
  * the same test fails while that file differs from a replay. A schema change is a new
  * migration and `npm run schema`. Should the file lag behind the migrations, a new object
  * replays them instead.

@@ -6,7 +6,7 @@
  * body is checked by the valibot schemas of admin/requests.ts before a handler runs, and
  * anything a client sends wrong is a 4xx `{ "error": "…" }` — never a 500.
  *
- * Lists read the record only (one index search each, see test/record-queries.test.ts):
+ * Lists read the record only (one index search each, see test/record/queries.test.ts):
  * nothing here visits Durable Objects to list, so a page costs the same for ten users or a
  * million.
  */

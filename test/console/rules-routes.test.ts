@@ -1,0 +1,316 @@
+/**
+ * The console's rules editor, as an operator uses it through forms: the stored set shown a
+ * form per rule; problems named on their rule and field; a preview of what a message would
+ * get; publish (the stored bytes and history as `rules:push` leaves them), a stale draft
+ * refused; moves and deletes; a rule made from an unmatched question; the history with its
+ * diff, and rollback to the exact bytes; sets of every size up to the validator's MAX_RULES
+ * kept whole, and a set over it shown as such, never cut short. Real local KV.
+ */
+import { env } from 'cloudflare:workers'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { draftOf, formFields, fromForm, ruleSetOf, toJson } from '../../src/console/rule-form'
+import example from '../../rules/rules.json'
+import { listHistory } from '../../src/rules/history'
+import { MAX_RULES } from '../../src/rules/validate'
+import { ruleSetVersion } from '../../src/rules/version'
+import { BASE, workerFetch } from '../support/helpers'
+import { TEST_SETTINGS } from '../support/settings'
+
+const SET = {
+  rules: [
+    { id: 'hello', when: { text: ['你好', 'hi'] }, reply: { type: 'text', text: '您好！' } },
+    { id: 'order', when: { regex: '^订单\\s*(\\d{6,})$' }, reply: { type: 'text', text: '查询订单 {{1}}' } },
+    { id: 'app', when: { contains: ['下载'] }, reply: [{ type: 'link', title: '下载 App', description: '注册领红包', url: 'https://example.com/app', thumb_url: 'https://example.com/t.png' }] },
+  ],
+  default: { type: 'text', text: '回复 1 下载 App' },
+}
+const STORED = JSON.stringify(SET)
+
+let cookie = ''
+
+async function signIn(): Promise<string> {
+  const res = await workerFetch('/admin/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
+    body: new URLSearchParams({ token: TEST_SETTINGS.ADMIN_TOKEN }).toString(),
+    redirect: 'manual',
+  })
+  return (res.headers.get('set-cookie') ?? '').split(';')[0]!
+}
+
+async function page(path: string): Promise<{ status: number; text: string }> {
+  const res = await workerFetch(path, { headers: { cookie } })
+  return { status: res.status, text: await res.text() }
+}
+
+async function submit(path: string, fields: Record<string, string>): Promise<{ status: number; text: string; location: string | null }> {
+  const res = await workerFetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE, cookie },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  })
+  return { status: res.status, text: await res.text(), location: res.headers.get('location') }
+}
+
+/** The form as the page would post it for `set`, edited from the stored version. */
+async function formOf(set: unknown, extra: Record<string, string>): Promise<Record<string, string>> {
+  const base = await ruleSetVersion(new TextEncoder().encode(STORED))
+  return { ...formFields(draftOf(set)), base, ...extra }
+}
+
+const storedText = () => env.RULES.get('rules', 'text')
+
+beforeEach(async () => {
+  cookie ||= await signIn()
+  await env.RULES.put('rules', STORED)
+})
+
+describe('the rules editor', () => {
+  it('shows each stored rule as a form, text replies as text and others as JSON', async () => {
+    const { status, text } = await page('/admin/rules')
+    expect(status).toBe(200)
+    for (const id of ['hello', 'order', 'app']) expect(text).toContain(`data-rule="${id}"`)
+    expect(text).toContain('你好\nhi</textarea>')
+    expect(text).toContain('查询订单 {{1}}</textarea>')
+    expect(text).toContain('&quot;type&quot;: &quot;link&quot;')
+  })
+
+  it('names a problem on its rule and field, and publishes nothing', async () => {
+    const broken = structuredClone(SET)
+    broken.rules[1]!.when = { regex: '(a*)\\1' }
+    const answer = await submit('/admin/rules', await formOf(broken, { op: 'publish' }))
+    expect(answer.status).toBe(400)
+    expect(answer.text).toMatch(/data-rule="order" aria-invalid="true"/)
+    expect(answer.text).toContain('rules[1].when.regex')
+    expect(answer.text).toContain('backreference')
+    expect(await storedText()).toBe(STORED)
+  })
+
+  it('previews what a message would get from the draft, without publishing it', async () => {
+    const draft = structuredClone(SET)
+    draft.rules[1]!.reply = { type: 'text', text: '订单号 {{1}} 正在处理' }
+    const answer = await submit('/admin/rules', await formOf(draft, { op: 'preview', preview_text: '订单 1234567' }))
+    expect(answer.status).toBe(200)
+    expect(answer.text).toContain('data-rule-id="order"')
+    expect(answer.text).toContain('订单号 1234567 正在处理')
+    expect(await storedText()).toBe(STORED)
+  })
+
+  it('previews as of an optional time: office hours, dates, enabled: false', async () => {
+    const at = async (text: string, previewAt: string) =>
+      (await submit('/admin/rules', await formOf(SCHEDULED, { op: 'preview', preview_text: text, preview_at: previewAt }))).text
+    expect(await at('人工', '2026-09-28T10:00+08:00')).toContain('data-rule-id="human"')
+    expect(await at('人工', '2026-10-01T10:00+08:00')).toContain('data-rule-id="night"')
+    expect(await at('优惠', '2026-09-28T10:00+08:00')).toContain('data-rule-id="default"')
+    expect(await at('优惠', '2026-10-02T10:00+08:00')).toContain('data-rule-id="sale"')
+    expect(await at('?', '2026-10-01T10:00+08:00')).toContain('休息中')
+    const page = await submit('/admin/rules', await formOf(SCHEDULED, { op: 'check' }))
+    expect(page.text).toContain('name="r1.during"')
+    expect(page.text).toMatch(/name="r0.once_per_hours" value="24"/)
+    expect(page.text).toMatch(/name="handoff.after" value="3"/)
+    expect(await at('?', '2026-09-28T10:00+08:00')).toContain('data-preview-handoff')
+    const badOnce = await submit('/admin/rules', { ...(await formOf(SCHEDULED, { op: 'check' })), 'r0.once_per_hours': 'daily', 'handoff.after': '0' })
+    expect(badOnce.status).toBe(400)
+    expect(badOnce.text).toContain('rules[0].once_per_hours')
+    expect(badOnce.text).toContain('handoff.after_unmatched: must be at least 1')
+    expect(page.text).toContain('value="2026-10-08T00:00+08:00"')
+    expect(page.text).toMatch(/name="r4.disabled" checked/)
+    expect(page.text).toContain('Asia/Shanghai')
+    const bad = await submit('/admin/rules', await formOf(SCHEDULED, { op: 'preview', preview_text: 'x', preview_at: 'tomorrow' }))
+    expect(bad.status).toBe(400)
+    expect(bad.text).toContain('preview_at')
+    const badHours = await submit('/admin/rules', await formOf({ ...SCHEDULED, hours: { tz: 'Nowhere/Here', weekly: {} } }, { op: 'check' }))
+    expect(badHours.status).toBe(400)
+    expect(badHours.text).toContain('hours.tz')
+    expect(await storedText()).toBe(STORED)
+  })
+
+  it('publishes the draft as rules:push would store it, with the previous version kept in the history', async () => {
+    const draft = structuredClone(SET)
+    draft.rules[0]!.reply = { type: 'text', text: '您好，有什么可以帮您？' }
+    const answer = await submit('/admin/rules', await formOf(draft, { op: 'publish' }))
+    expect(answer.status).toBe(303)
+    expect(answer.location).toMatch(/^\/admin\/rules\?done=published&version=[0-9a-f]{16}$/)
+    expect(await storedText()).toBe(toJson(draft))
+    const history = await listHistory(env.RULES)
+    expect(history.items[0]).toMatchObject({ from: 'console', current: true, rules: 3 })
+    expect(history.items[1]).toMatchObject({ version: await ruleSetVersion(new TextEncoder().encode(STORED)) })
+    expect((await page(answer.location!)).text).toContain('已发布')
+  })
+
+  it('refuses to publish over a version published meanwhile, keeping the draft on the page', async () => {
+    const form = await formOf(SET, { op: 'publish', 'r0.reply_text': '我的草稿' })
+    await env.RULES.put('rules', JSON.stringify({ rules: [] }))
+    const answer = await submit('/admin/rules', form)
+    expect(answer.status).toBe(409)
+    expect(answer.text).toContain('我的草稿')
+    expect(await storedText()).toBe(JSON.stringify({ rules: [] }))
+  })
+
+  it('moves, deletes and adds rules in the draft only', async () => {
+    const moved = await submit('/admin/rules', await formOf(SET, { op: 'down:0' }))
+    expect(moved.text.indexOf('data-rule="order"')).toBeLessThan(moved.text.indexOf('data-rule="hello"'))
+    const deleted = await submit('/admin/rules', await formOf(SET, { op: 'delete:1' }))
+    expect(deleted.text).not.toContain('data-rule="order"')
+    const added = await submit('/admin/rules', await formOf(SET, { op: 'add' }))
+    expect(added.text).toContain('data-rule="rule-4"')
+    expect(await storedText()).toBe(STORED)
+  })
+
+  it('makes a rule from an unmatched question', async () => {
+    const { text } = await page(`/admin/rules/new?text=${encodeURIComponent('怎么退款')}`)
+    expect(text).toContain('data-rule="rule-4"')
+    expect(text).toContain('怎么退款</textarea>')
+  })
+
+  it('replaces the form from the JSON, and says so when the JSON is broken', async () => {
+    const replaced = await submit('/admin/rules', await formOf(SET, { op: 'json', json: JSON.stringify({ rules: [{ id: 'only', when: { text: ['x'] }, reply: { type: 'text', text: 'y' } }] }) }))
+    expect(replaced.text).toContain('data-rule="only"')
+    expect(replaced.text).not.toContain('data-rule="hello"')
+    const broken = await submit('/admin/rules', await formOf(SET, { op: 'json', json: '{"rules": [' }))
+    expect(broken.status).toBe(400)
+    expect(broken.text).toContain('data-rule="hello"')
+    expect(broken.text).toContain('JSON 有误')
+  })
+})
+
+/** Office hours, a default per hours, and rules with during, dates, enabled: false and random replies. */
+const SCHEDULED = {
+  hours: { tz: 'Asia/Shanghai', weekly: { mon: ['09:00-18:00'], sat: [] }, closed: ['2026-10-01'], open: ['2026-09-27'] },
+  handoff: { after_unmatched: 3, text: '正在为您转接人工客服' },
+  rules: [
+    { id: 'welcome', when: { event: 'user_enter_tempsession' }, once_per_hours: 24, reply: { type: 'text', text: '欢迎' } },
+    { id: 'human', during: 'open', when: { text: ['人工'] }, reply: { type: 'transfer' } },
+    { id: 'night', during: 'closed', when: { text: ['人工'] }, reply: { type: 'text', text: '下班了' } },
+    { id: 'sale', from: '2026-10-01T00:00+08:00', until: '2026-10-08T00:00+08:00', when: { contains: ['优惠'] }, reply: { random: [{ type: 'text', text: 'A' }, [{ type: 'text', text: 'B' }]] } },
+    { id: 'old', enabled: false, note: 'kept for next year', when: { contains: ['优惠'] }, reply: { type: 'text', text: 'old' } },
+  ],
+  default: [{ during: 'closed', reply: { type: 'text', text: '休息中' } }, { reply: { type: 'text', text: '请稍候' } }],
+}
+
+describe('the form', () => {
+  it('carries a rule set through its fields unchanged (the example rules, every kind of when and reply)', () => {
+    for (const set of [example, SET, SCHEDULED]) {
+      const posted = fromForm(formFields(draftOf(set)))
+      if (!posted.ok) throw new Error(posted.issue.message)
+      const { value, problems } = ruleSetOf(posted.draft)
+      expect(problems).toEqual([])
+      expect(value).toEqual(set)
+    }
+  })
+})
+
+describe('the history', () => {
+  it('lists versions with a diff, and rolls back to the exact bytes', async () => {
+    const draft = structuredClone(SET)
+    draft.rules.splice(2, 1)
+    expect((await submit('/admin/rules', await formOf(draft, { op: 'publish' }))).status).toBe(303)
+    const oldVersion = await ruleSetVersion(new TextEncoder().encode(STORED))
+
+    const list = await page('/admin/rules/history')
+    expect(list.text).toContain(`data-version="${oldVersion}"`)
+    const entry = await page(`/admin/rules/history/${oldVersion}`)
+    expect(entry.status).toBe(200)
+    expect(entry.text).toContain(`data-rollback="${oldVersion}"`)
+    const current = (await listHistory(env.RULES)).items[0]!
+    const diff = await page(`/admin/rules/history/${current.version}`)
+    expect(diff.text).toMatch(/class="del">- .*下载 App/)
+
+    const rolled = await submit('/admin/rules/rollback', { version: oldVersion, base: current.version })
+    expect(rolled.status).toBe(303)
+    expect(await storedText()).toBe(STORED)
+    expect((await listHistory(env.RULES)).items[0]).toMatchObject({ version: oldVersion, from: 'rollback', current: true })
+  })
+
+  it('answers an unknown or malformed version with the list (404), and a stale rollback changes nothing', async () => {
+    expect((await page('/admin/rules/history/0123456789abcdef')).status).toBe(404)
+    expect((await page('/admin/rules/history/nope')).status).toBe(404)
+    const oldVersion = await ruleSetVersion(new TextEncoder().encode(STORED))
+    const stale = await submit('/admin/rules/rollback', { version: oldVersion, base: 'ffffffffffffffff' })
+    expect(stale.status).toBe(303)
+    expect(await storedText()).toBe(STORED)
+  })
+})
+
+/** `n` distinct rules, one keyword and a text reply each. */
+const manyRules = (n: number) => ({
+  rules: Array.from({ length: n }, (_, i) => ({ id: `r${i}`, when: { contains: [`词${i}`] }, reply: { type: 'text', text: `回复 ${i}` } })),
+})
+const OVER_LIMIT = `rules: has ${(MAX_RULES + 1).toLocaleString('en')} rules, over the limit of ${MAX_RULES.toLocaleString('en')}`
+
+describe('the rule-count limit (MAX_RULES, as the validator holds every way in to it)', () => {
+  it('keeps every rule of a set over 500 through check, reorder and publish', async () => {
+    const set = manyRules(510)
+    const text = JSON.stringify(set)
+    await env.RULES.put('rules', text)
+    const shown = await page('/admin/rules')
+    expect(shown.text).toContain('name="count" value="510"')
+    expect(shown.text).toContain('data-rule="r509"')
+
+    const form = { ...formFields(draftOf(set)), base: await ruleSetVersion(new TextEncoder().encode(text)) }
+    const checked = await submit('/admin/rules', { ...form, op: 'check' })
+    expect(checked.status).toBe(200)
+    expect(checked.text).toContain('data-rule="r509"')
+    const moved = await submit('/admin/rules', { ...form, op: 'down:508' })
+    expect(moved.text.indexOf('data-rule="r509"')).toBeLessThan(moved.text.indexOf('data-rule="r508"'))
+    expect(moved.text).toContain('name="count" value="510"')
+
+    const published = await submit('/admin/rules', { ...form, op: 'publish', 'r509.reply_text': '最后一条' })
+    expect(published.status).toBe(303)
+    const after = JSON.parse((await storedText())!) as ReturnType<typeof manyRules>
+    expect(after.rules).toHaveLength(510)
+    expect(after.rules[509]!.reply.text).toBe('最后一条')
+    expect((await listHistory(env.RULES)).items.slice(0, 2).map((i) => [i.from, i.rules])).toEqual([
+      ['console', 510],
+      ['unrecorded', 510],
+    ])
+  })
+
+  it('shows a stored set over the limit with the validator’s issue and no form, and refuses a form that holds more', async () => {
+    const over = JSON.stringify(manyRules(MAX_RULES + 1))
+    await env.RULES.put('rules', over)
+    const history = (await listHistory(env.RULES)).items
+    for (const path of ['/admin/rules', '/admin/rules/new?text=x']) {
+      const shown = await page(path)
+      expect(shown.status, path).toBe(200)
+      expect(shown.text).toContain(OVER_LIMIT)
+      expect(shown.text).toContain('编辑器无法完整显示')
+      expect(shown.text).not.toContain('id="rules-form"')
+      expect(shown.text).not.toContain('data-rule=')
+    }
+    // A form saying it holds more than a set may (a page from before the limit, or a script):
+    // refused whole, whatever it asks.
+    const base = await ruleSetVersion(new TextEncoder().encode(over))
+    for (const op of ['publish', 'check', 'preview', 'down:0', 'delete:0', 'add', 'json']) {
+      const answer = await submit('/admin/rules', { ...formFields(draftOf(SET)), count: String(MAX_RULES + 1), base, op, preview_text: '你好', json: '{"rules": []}' })
+      expect(answer.status, op).toBe(413)
+      expect(answer.text).toContain(OVER_LIMIT)
+      expect(answer.text).not.toContain('id="rules-form"')
+    }
+    expect(await storedText()).toBe(over)
+    expect((await listHistory(env.RULES)).items).toEqual(history)
+  })
+
+  it('keeps the form as it was when JSON over the limit would replace it', async () => {
+    // Empty rules are invalid too, but the count is what the validator names first and alone.
+    const json = JSON.stringify({ rules: Array.from({ length: MAX_RULES + 1 }, () => ({})) })
+    const answer = await submit('/admin/rules', await formOf(SET, { op: 'json', json }))
+    expect(answer.status).toBe(400)
+    expect(answer.text).toContain(OVER_LIMIT)
+    expect(answer.text).toContain('表单没有改动')
+    expect(answer.text).toContain('data-rule="hello"')
+    expect(answer.text).toContain('name="count" value="3"')
+    expect(await storedText()).toBe(STORED)
+  })
+
+  // A page of 10,000 rules (about 25 MB of HTML) takes seconds to render.
+  it('adds no rule to a full set: the form could not hold it', { timeout: 30_000 }, async () => {
+    await env.RULES.put('rules', JSON.stringify(manyRules(MAX_RULES)))
+    const shown = await page('/admin/rules/new?text=x')
+    expect(shown.status).toBe(200)
+    expect(shown.text).toContain(`name="count" value="${MAX_RULES}"`)
+    expect(shown.text).toContain(OVER_LIMIT)
+    expect(shown.text).toContain('id="rules-form"')
+  })
+})

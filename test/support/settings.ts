@@ -1,0 +1,27 @@
+/**
+ * The settings every test Worker runs with (bound by vitest.config.ts). Values are made up
+ * for tests; the secret scan in the tests looks for them in logs and answers.
+ *
+ * WECHAT_API_BASE is not here: vitest.config.ts sets it to the fake WeChat API that
+ * test/support/global-setup.ts starts on loopback (its port is known only at run time). Read it in
+ * a test as `env.WECHAT_API_BASE`.
+ */
+/** A second mini program on the same Worker (WECHAT_APPS), with its own suffixed secrets. */
+export const SECOND_APP = {
+  appid: 'wxb2c3d4e5f6a7b8c9',
+  secret: 'secondappsecret0123456789abcdef0',
+  token: 'kefuSecondToken7',
+  aesKey: 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx',
+} as const
+
+export const TEST_SETTINGS = {
+  WECHAT_APPID: 'wx1234567890abcdef',
+  WECHAT_APPSECRET: 'testsecret0123456789abcdef012345',
+  WECHAT_TOKEN: 'kefuTestToken42',
+  WECHAT_ENCODING_AES_KEY: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR',
+  ADMIN_TOKEN: 'admin-token-for-tests-only',
+  WECHAT_APPS: SECOND_APP.appid,
+  [`WECHAT_APPSECRET_${SECOND_APP.appid}`]: SECOND_APP.secret,
+  [`WECHAT_TOKEN_${SECOND_APP.appid}`]: SECOND_APP.token,
+  [`WECHAT_ENCODING_AES_KEY_${SECOND_APP.appid}`]: SECOND_APP.aesKey,
+} as const
