@@ -8,9 +8,11 @@ const migrations = await readD1Migrations('./migrations')
 
 export default defineConfig({
   test: {
-    // `npm run coverage`: the workerd project's coverage of src/, per file. Istanbul, as the
-    // Workers integration supports (it instruments the code as Vite serves it to workerd); V8
-    // coverage needs node:inspector, which workerd does not give. Not collected in `npm test`.
+    // `npm run coverage`: the workerd project's coverage of src/, per file. Istanbul instruments
+    // the code as Vite serves it to workerd, so it counts what runs in the Worker, its Durable
+    // Objects and its queue consumer alike (one isolate). V8 coverage needs workerd's
+    // node:inspector: @cloudflare/vitest-plugin 1.5.0 turns it on behind compatibility flags,
+    // newer than Istanbul's path and not used here. Not collected in `npm test`.
     coverage: {
       provider: 'istanbul',
       include: ['src/**/*.{ts,tsx}'],
