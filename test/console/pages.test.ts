@@ -84,7 +84,7 @@ function redirected(answer: Answer): { path: string; query: Record<string, strin
   return { path: location.pathname, query: Object.fromEntries(location.searchParams) }
 }
 
-const unescape = (text: string) =>
+const htmlUnescape = (text: string) =>
   text.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&')
 
 /** The attributes of every `<tag …>` whose attributes contain `marker`, in document order. */
@@ -92,7 +92,7 @@ function elements(html: string, tag: string, marker: string): Record<string, str
   const found: Record<string, string>[] = []
   for (const [, attrs = ''] of html.matchAll(new RegExp(`<${tag}\\b([^>]*)>`, 'g'))) {
     if (!attrs.includes(marker)) continue
-    found.push(Object.fromEntries([...attrs.matchAll(/([a-z-]+)(?:="([^"]*)")?/g)].map(([, name = '', value = '']) => [name, unescape(value)])))
+    found.push(Object.fromEntries([...attrs.matchAll(/([a-z-]+)(?:="([^"]*)")?/g)].map(([, name = '', value = '']) => [name, htmlUnescape(value)])))
   }
   return found
 }
@@ -100,8 +100,8 @@ function elements(html: string, tag: string, marker: string): Record<string, str
 /** The inner HTML of each element opening with `<div class="bubble…`. */
 function bubbles(html: string): { attrs: Record<string, string>; body: string }[] {
   return [...html.matchAll(/<div class="(bubble(?: out)?)"([^>]*)>([\s\S]*?)<\/span><\/div>/g)].map(([, cls = '', attrs = '', body = '']) => ({
-    attrs: { class: cls, ...Object.fromEntries([...attrs.matchAll(/([a-z-]+)="([^"]*)"/g)].map(([, n = '', v = '']) => [n, unescape(v)])) },
-    body: unescape(body.replace(/<[^>]+>/g, '')),
+    attrs: { class: cls, ...Object.fromEntries([...attrs.matchAll(/([a-z-]+)="([^"]*)"/g)].map(([, n = '', v = '']) => [n, htmlUnescape(v)])) },
+    body: htmlUnescape(body.replace(/<[^>]+>/g, '')),
   }))
 }
 
@@ -698,7 +698,7 @@ const subscribeCalls = async (template: string) =>
 
 /** The text of each `<ul data-field-problems=…>` of a page, by field. */
 function fieldProblems(html: string): Record<string, string> {
-  return Object.fromEntries([...html.matchAll(/<ul class="field-error" data-field-problems="([a-z_]+)">([\s\S]*?)<\/ul>/g)].map(([, field = '', body = '']) => [field, unescape(body.replace(/<[^>]+>/g, ' '))]))
+  return Object.fromEntries([...html.matchAll(/<ul class="field-error" data-field-problems="([a-z_]+)">([\s\S]*?)<\/ul>/g)].map(([, field = '', body = '']) => [field, htmlUnescape(body.replace(/<[^>]+>/g, ' '))]))
 }
 
 describe('subscribe grants on the conversation page', () => {

@@ -2,7 +2,7 @@
  * Replies end to end: a push through the Worker's fetch, rules from real KV, the Conversation
  * Durable Object, and the strict fake WeChat API on loopback.
  */
-import { env, exports } from 'cloudflare:workers'
+import { env } from 'cloudflare:workers'
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildPush, textMessage } from '../../dev/push'

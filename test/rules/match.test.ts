@@ -195,7 +195,10 @@ describe('the automaton', () => {
     // 3,000 keywords over 40 code units: many states have many children, and fail links matter.
     const units = [...'的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同']
     let seed = 7
-    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return seed / 2 ** 32
+    }
     const word = (n: number) => Array.from({ length: n }, () => units[Math.floor(next() * units.length)]).join('')
     const keywords: [string, number][] = Array.from({ length: 3000 }, (_, i) => [word(1 + Math.floor(next() * 5)), 3000 - i])
     const a = buildAutomaton(keywords)
