@@ -248,7 +248,8 @@ function links(trie: Trie, classOf: Uint16Array | Int32Array, placed: Placed): {
 
 /** The lowest rule index of any keyword in `text`, or NONE. Stops early at index 0. */
 export function lowestMatch(a: Automaton, text: string): number {
-  const classes = (a.classes ??= classTable(a.alphabet))
+  a.classes ??= classTable(a.alphabet)
+  const classes = a.classes
   const { base, check, fail, out } = a
   const rootBase = base[0]!
   let state = 0

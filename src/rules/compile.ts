@@ -56,7 +56,10 @@ export function compileRules(source: RuleSetSource, version: string): CompiledRu
     const condition = conditionOf(rule)
     const key = JSON.stringify(condition)
     let group = groups.get(key)
-    if (group === undefined) groups.set(key, (group = { condition, indices: [] }))
+    if (group === undefined) {
+      group = { condition, indices: [] }
+      groups.set(key, group)
+    }
     group.indices.push(index)
   })
   return {

@@ -97,7 +97,10 @@ function ids(a: readonly string[], b: readonly string[], head: number, tail: num
     for (let i = 0; i < out.length; i++) {
       const line = lines[head + i]!
       let id = numbers.get(line)
-      if (id === undefined) numbers.set(line, (id = numbers.size))
+      if (id === undefined) {
+        id = numbers.size
+        numbers.set(line, id)
+      }
       out[i] = id
     }
     return out

@@ -186,7 +186,10 @@ const isolateLoaders = new Map<string, RulesLoader>()
 function loaderOf(env: Env): RulesLoader {
   const scope = scopeOf(env)
   let loader = isolateLoaders.get(scope)
-  if (loader === undefined) isolateLoaders.set(scope, (loader = createRulesLoader()))
+  if (loader === undefined) {
+    loader = createRulesLoader()
+    isolateLoaders.set(scope, loader)
+  }
   return loader
 }
 

@@ -141,7 +141,10 @@ function layerWinner(layer: Layer, input: string, folded: string, best: Winner):
  */
 function cannotStart(program: RegexProgram, input: string): boolean {
   let atoms = firstAtoms.get(program)
-  if (atoms === undefined) firstAtoms.set(program, (atoms = startAtoms(program)))
+  if (atoms === undefined) {
+    atoms = startAtoms(program)
+    firstAtoms.set(program, atoms)
+  }
   if (atoms === null) return false
   if (input.length === 0) return true
   const cp = input.codePointAt(0)!

@@ -90,13 +90,17 @@ export function compileProgram(tree: RegexTree, limits: ProgramLimits): RegexPro
         return
       }
       case 'group':
-        if (n.capture === 0) return node(n.body)
+        if (n.capture === 0) {
+          node(n.body)
+          return
+        }
         emit(SAVE, 2 * n.capture)
         node(n.body)
         emit(SAVE, 2 * n.capture + 1)
         return
       case 'repeat':
-        return repeat(n)
+        repeat(n)
+        return
     }
   }
 
@@ -169,8 +173,8 @@ function checkCounts(n: RegexNode, maxCount: number): void {
       throw new UnsupportedRegex(`repeats ${written}: counts go up to ${maxCount}${n.max === Infinity || n.min > maxCount ? '' : ` (for "any number", write {${n.min},})`}`)
     }
   }
-  if (n.kind === 'seq') n.items.forEach((item) => checkCounts(item, maxCount))
-  if (n.kind === 'alt') n.options.forEach((option) => checkCounts(option, maxCount))
+  if (n.kind === 'seq') for (const item of n.items) checkCounts(item, maxCount)
+  if (n.kind === 'alt') for (const option of n.options) checkCounts(option, maxCount)
   if (n.kind === 'group' || n.kind === 'repeat') checkCounts(n.body, maxCount)
 }
 

@@ -88,7 +88,7 @@ export function parseRegex(pattern: string): RegexTree {
       return { kind: 'assert', what: ch === '^' ? 'start' : 'end' }
     }
     if (ch === '[') return char(classEnd())
-    if (ch === '\\') return escape()
+    if (ch === '\\') return escapeSequence()
     // One code point, so an astral literal is one character, as in `u` mode.
     return char(at + String.fromCodePoint(pattern.codePointAt(at)!).length)
   }
@@ -134,7 +134,7 @@ export function parseRegex(pattern: string): RegexTree {
     return j + 1
   }
 
-  function escape(): RegexNode {
+  function escapeSequence(): RegexNode {
     const next = peek(1)
     if (next === 'b' || next === 'B') {
       at += 2

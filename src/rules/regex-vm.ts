@@ -124,7 +124,7 @@ export function runProgram(program: RegexProgram, input: string, captures: boole
     let filled = 0
     enter: while (top > 0) {
       const s = stack[--top]!
-      let r = stackRef[top]!
+      const r = stackRef[top]!
       if (visited[s] === stamp) continue
       visited[s] = stamp
       steps++
