@@ -33,6 +33,7 @@ consoleApp.use('/admin', consolePage)
 consoleApp.use('/admin/*', consolePage)
 
 /** The API under /admin/api has its own rules (bearer token, JSON): the console's are for pages. */
+// biome-ignore lint/suspicious/noConfusingVoidType: Hono's MiddlewareHandler returns Promise<Response | void>, and `return next()` is a Promise<void>
 async function consolePage(c: ConsoleContext, next: () => Promise<void>): Promise<Response | void> {
   if (c.req.path.startsWith('/admin/api/')) return next()
   // Every page acts on the mini program the operator picked (mini-program-choice.tsx).

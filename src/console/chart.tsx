@@ -15,8 +15,8 @@ export function DaysChart(props: { days: DayStats[]; labels: { messages: string;
   const bar = Math.max(2, slot / 3 - 2)
   const y = (n: number) => ((HEIGHT - AXIS) * n) / max
   return (
-    <figure class="chart" aria-label={`${labels.messages} / ${labels.sent} / ${labels.failed}`}>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT + 4}`} role="img">
+    <figure class="chart">
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT + 4}`} role="img" aria-label={`${labels.messages} / ${labels.sent} / ${labels.failed}`}>
         <text x="0" y="12" font-size="11" fill="#656d76">
           {max}
         </text>

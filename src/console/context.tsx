@@ -26,6 +26,7 @@ export type ConsoleContext = Context<ConsoleEnv>
  * gzipped on every cold start.)
  */
 export async function renderPage(c: ConsoleContext, content: Child, status: ContentfulStatusCode = 200) {
+  // biome-ignore lint/complexity/noUselessFragments: the fragment makes any Child (a string, null, an array, an element) one JSX node, escaped and rendered by toString
   const html = String(await (<>{content}</>).toString())
   const switcher = switcherOf(c)
   const at = html.indexOf(SWITCHER_SLOT)

@@ -154,7 +154,7 @@ rulePages.post(
   guard,
   async (c) => {
     const read = await readForm(c.req.raw, FORM_MAX_BYTES)
-    if (read === null) return c.html(NOTICES[langOf(c)]['tooLarge'] ?? '', 413)
+    if (read === null) return c.html(NOTICES[langOf(c)].tooLarge ?? '', 413)
     const form = read.fields
     const field = (name: string) => textField(form, name)
     const op = field('op')
@@ -247,7 +247,7 @@ rulePages.get('/admin/rules/history/:version', guard, async (c) => {
       entry={entry}
       diff={entry.previous ? ruleSetDiff(entry.previous.source, entry.source) : []}
       currentVersion={currentVersion}
-      notice={c.req.query('problem') === 'conflict' ? (NOTICES[langOf(c)]['conflict'] ?? null) : null}
+      notice={c.req.query('problem') === 'conflict' ? (NOTICES[langOf(c)].conflict ?? null) : null}
     />,
   )
 })

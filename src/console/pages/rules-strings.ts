@@ -39,6 +39,7 @@ export const RULES_STRINGS: Strings<{
   down: string
   remove: string
   add: string
+  toNewRule: string
   fallback: string
   fallbackOn: string
   previewTitle: string
@@ -97,6 +98,7 @@ export const RULES_STRINGS: Strings<{
     down: '下移',
     remove: '删除',
     add: '添加规则',
+    toNewRule: '转到新规则',
     fallback: '默认回复（没有规则匹配的文字消息）',
     fallbackOn: '启用默认回复',
     previewTitle: '试一试',
@@ -155,6 +157,7 @@ export const RULES_STRINGS: Strings<{
     down: 'Down',
     remove: 'Delete',
     add: 'Add a rule',
+    toNewRule: 'Go to the new rule',
     fallback: 'Default reply (text messages no rule matched)',
     fallbackOn: 'Use a default reply',
     previewTitle: 'Try it',

@@ -44,7 +44,6 @@ export interface RulesPageProps {
 
 export function RulesPage(props: RulesPageProps) {
   const t = RULES_STRINGS[props.lang]
-  const { draft } = props
   const byRule = new Map<number | 'default' | 'hours' | 'handoff' | null, RuleIssue[]>()
   for (const issue of props.issues) {
     const target = issueTarget(issue.path)
@@ -79,6 +78,7 @@ function RulesForm(props: RulesPageProps & { byRule: Map<number | 'default' | 'h
     <>
       <form method="post" action="/admin/rules" id="rules-form">
         {/* Enter in a field submits this first button: a check, never a move or a delete. */}
+        {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: tabindex -1 keeps it out of the tab order (Biome exempts React's tabIndex, not Hono's tabindex); hidden from screen readers, it is not read as a second Check button */}
         <button type="submit" name="op" value="enter" style="position:absolute;left:-9999px" tabindex={-1} aria-hidden="true">
           {t.check}
         </button>
@@ -157,7 +157,13 @@ function RulesForm(props: RulesPageProps & { byRule: Map<number | 'default' | 'h
           </p>
         </details>
       </form>
-      {props.focus !== undefined && <a href={`#rule-${props.focus}`} data-focus={props.focus} />}
+      {props.focus !== undefined && (
+        <p>
+          <a href={`#rule-${props.focus}`} data-focus={props.focus}>
+            {t.toNewRule}
+          </a>
+        </p>
+      )}
     </>
   )
 }
