@@ -50,7 +50,10 @@ export class FakeAllowances {
   }
 
   forget(appid?: string): void {
-    if (appid === undefined) return this.#users.clear()
+    if (appid === undefined) {
+      this.#users.clear()
+      return
+    }
     for (const key of this.#users.keys()) if (key.startsWith(`${appid}:`)) this.#users.delete(key)
   }
 }

@@ -385,7 +385,10 @@ function serveImage(state: FakeState, url: URL, req: IncomingMessage, res: Serve
     applyFault(fault, res)
     return
   }
-  if (!image) return send(res, { status: 404, text: 'not found' })
+  if (!image) {
+    send(res, { status: 404, text: 'not found' })
+    return
+  }
   const redirect = url.searchParams.get('redirect')
   if (redirect !== null) {
     res.writeHead(302, { location: redirect })

@@ -30,7 +30,7 @@ import type { FakeCall } from '../dev/fake-wechat-types'
 import { buildPush, popupEvent, type PushMode } from '../dev/push'
 import type { ConversationState } from '../src/conversation/contract'
 import { decrypt, importCipher } from '../src/wechat/cipher'
-import { parseFields, serializeFields, type FlatFields, type PushFormat } from '../src/wechat/message'
+import { parseFields, type FlatFields, type PushFormat } from '../src/wechat/message'
 import { appSetting, DEV_VARS, localApps, parseDevVars } from './dev-vars'
 
 const { values, positionals } = parseArgs({

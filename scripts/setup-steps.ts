@@ -548,6 +548,7 @@ function parseJsonArray(text: string, command: string): unknown[] {
 }
 
 export function stripAnsi(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC (\x1b) is what starts the ANSI escape sequences removed here
   return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
 }
 

@@ -6,7 +6,7 @@
  * `GET /admin/api/openapi.json`, and a test holds that file equal to this.
  */
 import { toJsonSchema, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema'
-import * as v from 'valibot'
+import type * as v from 'valibot'
 import { ruleSetJsonSchema } from '../../src/rules/json-schema'
 import { VERSION } from '../../src/version'
 import { KEYWORD_TYPES, MAX_DATA_KEYS } from '../../src/wechat/subscribe-data'

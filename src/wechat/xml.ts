@@ -22,6 +22,7 @@ export interface XmlRecord {
 const WRAPPERS = new Set(['SubscribeMsgPopupEvent', 'SubscribeMsgChangeEvent', 'SubscribeMsgSentEvent'])
 
 /** Outside XML's Char production, bar lone surrogates (isWellFormed finds those). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the class exists to find the control characters XML forbids
 const NOT_CHAR = /[\0-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/
 const DECLARATION =
   /<\?xml[ \t\n]+version[ \t\n]*=[ \t\n]*(["'])1\.0\1(?:[ \t\n]+encoding[ \t\n]*=[ \t\n]*(["'])[A-Za-z][\w.-]*\2)?(?:[ \t\n]+standalone[ \t\n]*=[ \t\n]*(["'])(?:yes|no)\3)?[ \t\n]*\?>/y
@@ -88,8 +89,13 @@ export function parseXml(source: string): XmlRecord {
     }
     if (depth === 2 && name !== 'List') throw nested(name, names[1]!)
     const child = record()
-    if (depth === 2) ((parent.List ??= []) as XmlRecord[]).push(child)
-    else add(parent, name, child)
+    if (depth === 2) {
+      parent.List ??= []
+      const list = parent.List as XmlRecord[]
+      list.push(child)
+    } else {
+      add(parent, name, child)
+    }
     if (!empty) {
       names.push(name)
       records.push(child)
