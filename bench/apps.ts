@@ -1,18 +1,18 @@
 /**
  * Serving 20 mini programs against serving one (issue 17): what a push costs when each push
- * first picks its app's view of the bindings (src/apps.ts) and that app's token, key and rule
+ * first picks its app's view of the bindings (src/settings/mini-program-state.ts) and that app's token, key and rule
  * set, as the push route does. Two measures, in Node:
  *
- * - resolve: appEnv + the settings a push reads (token, mode, AES key) + the app's cached
+ * - resolve: miniProgramEnv + the settings a push reads (token, mode, AES key) + the app's cached
  *   cipher — the only work that could grow with the number of apps;
  * - push: resolve + verify + decrypt + parse + decide, one 1 KB safe-mode XML push.
  *
  * With 20 apps the pushes go round-robin over the apps, each signed and sealed with its own
- * keys. Views are built once per isolate (the first appEnv call); the timed loops run after,
+ * keys. Views are built once per isolate (the first miniProgramEnv call); the timed loops run after,
  * the two cases interleaved. Median of 9 runs each.
  */
 import { buildPush, textMessage } from '../dev/push'
-import { appEnv, type AppSettings } from '../src/app-settings'
+import { miniProgramEnv, type MiniProgramSettings } from '../src/settings/mini-programs'
 import { toRuleSet } from '../src/rules/compile'
 import { decide } from '../src/rules/match'
 import { importCipher } from '../src/wechat/cipher'
@@ -41,7 +41,7 @@ function appKeys(n: number) {
   return { appid: `wx${hex}34567890abcd${hex}`, token: `kefuBenchToken${hex}`, aesKey: `${hex}${KEYS.encodingAesKey.slice(2)}` }
 }
 
-function envFor(count: number): AppSettings {
+function envFor(count: number): MiniProgramSettings {
   const apps = Array.from({ length: count }, (_, n) => appKeys(n))
   const env: Record<string, string> = {
     WECHAT_APPID: KEYS.appid,
@@ -59,8 +59,8 @@ function envFor(count: number): AppSettings {
 }
 
 /** What the push route reads for a push to `appid`: its view, token, AES key and cached cipher. */
-function resolve(env: AppSettings, appid: string) {
-  const view = appEnv(env, appid)
+function resolve(env: MiniProgramSettings, appid: string) {
+  const view = miniProgramEnv(env, appid)
   if (view === null || !view.WECHAT_TOKEN || !view.WECHAT_ENCODING_AES_KEY) throw new Error(`bench: app ${appid} is not configured`)
   return {
     token: view.WECHAT_TOKEN,

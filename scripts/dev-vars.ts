@@ -3,7 +3,7 @@
  * lines, as wrangler reads them (comments and blank lines skipped, quotes dropped). Names may
  * carry an appid (`WECHAT_TOKEN_wx2234567890abcdef`), so lower case is allowed.
  */
-import { extraAppids, type AppSetting } from '../src/app-settings'
+import { extraAppids, type MiniProgramSetting } from '../src/settings/mini-programs'
 import { APPID } from '../src/wechat/appid'
 
 /** Where `npm start` and `npm run chat` read the local settings unless told otherwise. */
@@ -19,7 +19,7 @@ export function parseDevVars(text: string): Record<string, string> {
 }
 
 /**
- * The apps of WECHAT_APPS as the Worker reads them (extraAppids, src/app-settings.ts).
+ * The apps of WECHAT_APPS as the Worker reads them (extraAppids, src/settings/mini-programs.ts).
  * `ignored`: the entries that are not appids, for a warning.
  */
 export function localApps(vars: Record<string, string>): { apps: string[]; ignored: string[] } {
@@ -27,8 +27,8 @@ export function localApps(vars: Record<string, string>): { apps: string[]; ignor
   return { apps: extraAppids(vars), ignored: [...new Set(listed.filter((id) => !APPID.test(id)))] }
 }
 
-/** A setting's name for an app of WECHAT_APPS: `WECHAT_TOKEN_<appid>` (src/apps.ts, APP_SETTINGS). */
-export function appSetting(name: AppSetting, appid: string): string {
+/** A setting's name for an app of WECHAT_APPS: `WECHAT_TOKEN_<appid>` (src/settings/mini-program-state.ts, MINI_PROGRAM_SETTINGS). */
+export function appSetting(name: MiniProgramSetting, appid: string): string {
   return `${name}_${appid}`
 }
 

@@ -19,7 +19,7 @@ export interface KvTarget {
   flags: string[]
   /** `local` or `remote`, for messages. */
   where: 'local' | 'remote'
-  /** `--app <appid>`: that app's keys (`app:<appid>:…`, src/apps.ts); '' for the first app. */
+  /** `--app <appid>`: that app's keys (`app:<appid>:…`, src/settings/mini-program-state.ts); '' for the first app. */
   prefix: string
 }
 

@@ -6,7 +6,7 @@
  * 1. Checks the inputs given by flags and the environment, before any command runs.
  * 2. `wrangler whoami`: logged in? `wrangler secret list`: which secrets the Worker has.
  * 3. Asks for what is still missing (the AppID, each secret not set yet), checked as
- *    src/env.ts checks them, before anything is created.
+ *    src/settings/env.ts checks them, before anything is created.
  * 4. KV namespaces RULES and CACHE, D1 database `kefu-edge`: kept when wrangler.toml already
  *    names one of the account's, reused when the account has one of the expected title,
  *    created otherwise; their ids written into wrangler.toml at once (scripts/setup-toml.ts).
@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { relative, resolve } from 'node:path'
-import { CHECKS, type SettingName } from '../src/setting-checks'
+import { CHECKS, type SettingName } from '../src/settings/checks'
 import { TomlDocument, TomlError, type Table } from './setup-toml'
 
 export type Tool = 'wrangler' | 'npm'
@@ -83,7 +83,7 @@ interface SecretSpec {
   generate?: () => string
 }
 
-/** The Worker's own check of `name` (src/setting-checks.ts), with setup's words for a refusal. */
+/** The Worker's own check of `name` (src/settings/checks.ts), with setup's words for a refusal. */
 function checkedAs(name: SettingName, refusal: string): (value: string) => string | null {
   return (value) => (CHECKS[name].check(value) === null ? null : refusal)
 }

@@ -64,7 +64,7 @@ const pushRules = (app: string | undefined) =>
   )
 /**
  * Each app's rules, one push after another: they are keys of the one RULES namespace (the
- * others' under app:<appid>:, src/apps.ts), and two wrangler processes writing the same local
+ * others' under app:<appid>:, src/settings/mini-program-state.ts), and two wrangler processes writing the same local
  * KV at once can fail ("KV PUT failed: 500"). Stops at the first failure.
  */
 async function pushAll(): Promise<{ app: string | undefined; code: number | null }> {

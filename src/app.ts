@@ -8,7 +8,7 @@
 import { Hono } from 'hono/tiny'
 import { HTTPException } from 'hono/http-exception'
 import { consoleApp } from './console/app'
-import { SettingError, type Env } from './env'
+import { SettingError, type Env } from './settings/env'
 import { log } from './log'
 import { adminApi } from './routes/admin-api'
 import { health } from './routes/health'

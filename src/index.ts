@@ -3,7 +3,7 @@
  * Hono app; the cron trigger prunes the D1 record.
  */
 import { app } from './app'
-import type { Env } from './env'
+import type { Env } from './settings/env'
 import { scheduled } from './scheduled'
 import { consumeCampaigns } from './subscribe/campaign-queue'
 import type { CampaignTask } from './subscribe/campaign-task'

@@ -3,8 +3,8 @@
  * Conversation objects expire on their own alarms; this clears what they wrote to D1, and
  * the operators' idempotency keys past their 24 hours.
  */
-import { retentionDays } from './conversation/settings'
-import type { Env } from './env'
+import { retentionDays } from './settings/conversation'
+import type { Env } from './settings/env'
 import { log } from './log'
 import { pruneRecord } from './record/retention'
 import { longTermTemplates } from './subscribe/grants'

@@ -12,7 +12,7 @@
  * - anything else: the Worker itself, one metered request.
  */
 import { Conversation } from '../../src/conversation/conversation'
-import type { Env } from '../../src/env'
+import type { Env } from '../../src/settings/env'
 import worker from '../../src/index'
 import { Meter, meteredD1, meteredKv, meteredQueue, meteredState, type Counts } from './meter'
 

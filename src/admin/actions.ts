@@ -10,9 +10,9 @@
  */
 import type * as v from 'valibot'
 import type { FailedActionResult, ManualReplyResult } from '../conversation/contract'
-import type { Env } from '../env'
+import type { Env } from '../settings/env'
 import { toAction } from '../rules/compile'
-import { conversationOf } from '../apps'
+import { conversationOf } from '../settings/mini-program-state'
 import type { FailedIdParam, ManualReplyBody } from './requests'
 
 /** A reply by hand, as ManualReplyBody checked it (the rule set's reply format). */

@@ -1,8 +1,8 @@
 /**
  * The mini program an operator's request acts on, by its appid: the admin API's `?app=` and the
- * console's switcher hand every route that mini program's view of the bindings (apps.ts).
+ * console's switcher hand every route that mini program's view of the bindings (settings/mini-program-state.ts).
  */
-import { requireSetting, type Env } from '../env'
+import { requireSetting, type Env } from '../settings/env'
 
 /**
  * The appid of the mini program `env` serves: the key of its D1 rows, campaigns and

@@ -5,8 +5,8 @@
  * rejected). A rejected or missing rule set does not make the deployment unhealthy: the
  * service keeps answering with the last good set, so `ok` reflects the settings only.
  */
-import { pushModeState, SETTING_NAMES, settingState, type Env, type PushMode, type SettingState } from '../env'
-import { APP_SETTINGS, appEnv, appids, rootOf, settingLabel } from '../apps'
+import { pushModeState, SETTING_NAMES, settingState, type Env, type PushMode, type SettingState } from '../settings/env'
+import { MINI_PROGRAM_SETTINGS, miniProgramEnv, servedAppids, rootOf, settingLabel } from '../settings/mini-program-state'
 import { loadRules, rulesStatus, type RulesStatus } from '../rules/loader'
 import { VERSION } from '../version'
 
@@ -32,14 +32,14 @@ export interface HealthReport {
 
 /** Every mini program this Worker serves, the first first, with its view of the bindings. */
 function servedMiniPrograms(env: Env): { appid: string; view: Env }[] {
-  // appids lists only mini programs appEnv has a view of.
-  return appids(env).map((appid) => ({ appid, view: appEnv(env, appid) ?? env }))
+  // appids lists only mini programs miniProgramEnv has a view of.
+  return servedAppids(env).map((appid) => ({ appid, view: miniProgramEnv(env, appid) ?? env }))
 }
 
-/** The settings a mini program has: the first all of them, the others their own (apps.ts). */
+/** The settings a mini program has: the first all of them, the others their own (settings/mini-program-state.ts). */
 function miniProgramHealth(env: Env, { appid, view }: { appid: string; view: Env }): MiniProgramHealth {
   const settings: Record<string, SettingState> = {}
-  const names = view === env ? SETTING_NAMES : SETTING_NAMES.filter((name) => (APP_SETTINGS as readonly string[]).includes(name))
+  const names = view === env ? SETTING_NAMES : SETTING_NAMES.filter((name) => (MINI_PROGRAM_SETTINGS as readonly string[]).includes(name))
   for (const name of names) settings[settingLabel(view, name)] = settingState(view, name)
   const ok = Object.values(settings).every((s) => s.status === 'ok')
   return { appid, ok, mode: pushModeState(view), settings }

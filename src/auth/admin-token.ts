@@ -6,7 +6,7 @@
  * address by the Sessions object, which refuses an address that keeps failing.
  */
 import { timingSafeEqual } from 'hono/utils/buffer'
-import { settingState, type Env } from '../env'
+import { settingState, type Env } from '../settings/env'
 import { sessionsOf, type Attempt } from './sessions'
 
 /** Why the deployment's ADMIN_TOKEN opens nothing: the setting is unset or malformed. */

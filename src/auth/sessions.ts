@@ -14,7 +14,7 @@
  * first failure of the run: an operator who mistyped is back within minutes.
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { Env } from '../env'
+import type { Env } from '../settings/env'
 
 /** Failed attempts an address may make before it is locked. */
 export const MAX_FAILURES = 5

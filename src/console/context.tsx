@@ -6,7 +6,7 @@
 import type { Context } from 'hono'
 import type { Child } from 'hono/jsx'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { Env } from '../env'
+import type { Env } from '../settings/env'
 import { MiniProgramSwitcher, SWITCHER_SLOT, switcherOf } from './mini-program-choice'
 import { langOf } from './lang'
 import { hrefOf } from './pages/parts'

@@ -1,13 +1,13 @@
 /**
- * Which mini program the console shows (several: src/apps.ts). The operator picks one in the
+ * Which mini program the console shows (several: src/settings/mini-program-state.ts). The operator picks one in the
  * header; the choice is a cookie scoped to /admin, and every console page then runs with that
  * mini program's view of the bindings — its record, rules, grants and campaigns — exactly as
  * the admin API does with `?app=`. With one mini program there is nothing to pick and no switcher.
  */
 import type { Context } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
-import { appEnv, appids, rootOf } from '../apps'
-import type { Env } from '../env'
+import { miniProgramEnv, servedAppids, rootOf } from '../settings/mini-program-state'
+import type { Env } from '../settings/env'
 import { readForm, textField } from './form'
 import type { Lang } from './lang'
 
@@ -21,7 +21,7 @@ const CHOICE_MAX_BYTES = 4096
 /** The chosen mini program's view of the bindings, or the Env as it is (the first one, or a stale choice). */
 export function chosenEnv(c: ConsoleContext): Env {
   const appid = getCookie(c, MINI_PROGRAM_COOKIE)
-  return (appid && appEnv(rootOf(c.env), appid)) || c.env
+  return (appid && miniProgramEnv(rootOf(c.env), appid)) || c.env
 }
 
 /** `POST /admin/app`: remember the mini program picked (one this Worker serves) and go back to the page. */
@@ -29,7 +29,7 @@ export async function chooseMiniProgram(c: ConsoleContext): Promise<Response> {
   const form = await readForm(c.req.raw, CHOICE_MAX_BYTES)
   if (form === null) return c.text('too large', 413)
   const appid = textField(form.fields, 'app')
-  if (appEnv(rootOf(c.env), appid) === null) return c.text('not an app this Worker serves', 400)
+  if (miniProgramEnv(rootOf(c.env), appid) === null) return c.text('not an app this Worker serves', 400)
   setCookie(c, MINI_PROGRAM_COOKIE, appid, { path: '/admin', httpOnly: true, secure: true, sameSite: 'Strict', maxAge: 365 * 24 * 3600 })
   // Back where the operator was, on this site only (the Origin check already held).
   const back = textField(form.fields, 'back')
@@ -49,7 +49,7 @@ export const SWITCHER_SLOT = '<!--kefu-app-switcher-->'
 
 /** The switcher of this request, or null with one mini program: nothing to pick, no switcher. */
 export function switcherOf(c: ConsoleContext): SwitcherProps | null {
-  const served = appids(rootOf(c.env))
+  const served = servedAppids(rootOf(c.env))
   if (served.length < 2) return null
   return { appids: served, current: c.env.WECHAT_APPID ?? '', path: c.req.path }
 }

@@ -16,7 +16,7 @@ import { actOnFailed, replyByHand, type FailedAction, type FailedId, type Manual
 import { appidOf } from '../admin/appid'
 import { ConversationsQuery, FailedIdParam, FailedQuery, ManualReplyBody, MessagesQuery, OpenidParam, REPLY_MAX_BYTES } from '../admin/requests'
 import { MAX_TEXT_BYTES } from '../rules/schema'
-import { conversationOf } from '../apps'
+import { conversationOf } from '../settings/mini-program-state'
 import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { readForm } from './form'
 import type { Section } from './layout'

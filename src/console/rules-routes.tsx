@@ -12,7 +12,7 @@
  */
 import { Hono } from 'hono/tiny'
 import * as v from 'valibot'
-import type { Env } from '../env'
+import type { Env } from '../settings/env'
 import { ruleSetDiff } from '../rules/diff'
 import { historyEntry, listHistory, logPublish, type RollbackOutcome } from '../rules/history'
 import { HISTORY_CURSOR, VERSION } from '../rules/history-format'
@@ -27,7 +27,7 @@ import { langOf, type Lang } from './lang'
 import { HistoryEntryPage, HistoryListPage } from './pages/rule-history'
 import { RulesPage } from './pages/rules'
 import { applyOp, draftOf, fromForm, newRule, ruleSetOf, toJson, type Draft, type DraftOp } from './rule-form'
-import { rulesStoreOf } from '../apps'
+import { rulesStoreOf } from '../settings/mini-program-state'
 
 export const rulePages = new Hono<{ Bindings: Env }>()
 

@@ -13,7 +13,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
 import { clientAddress, tryAdminToken, unusableToken, type UnusableToken } from '../auth/admin-token'
 import { sessionsOf } from '../auth/sessions'
-import type { Env } from '../env'
+import type { Env } from '../settings/env'
 import { log } from '../log'
 import { toBase64, toHex, utf8 } from '../wechat/bytes'
 

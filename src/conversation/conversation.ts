@@ -26,7 +26,7 @@
  * construction).
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { Env } from '../env'
+import type { Env } from '../settings/env'
 import { log } from '../log'
 import type { ReplyMessage } from '../replies'
 import { longTermTemplates } from '../subscribe/grants'
@@ -43,7 +43,7 @@ import type {
 } from './contract'
 import type { PassResult } from './delivery'
 import { journalState } from './journal'
-import { miniProgramEnv, rememberScope, storedScope } from './mini-program'
+import { envOfObject, rememberScope, storedScope } from './mini-program'
 import { dropFailed, replyByHand, retryFailed, sendSubscribe, type ActionHost } from './operator'
 import { pendingCount } from './outbox'
 import { Deliveries } from './passes'
@@ -51,7 +51,7 @@ import { SAFETY_ALARM_MS } from './policy'
 import { recordPush } from './push'
 import { RecordCopy } from './record-copy'
 import { idlePastRetention, lastActivityAt, prune, PRUNE_EVERY_MS, retention, type Retention } from './retention'
-import { replyMaxAgeMs, retentionMs } from './settings'
+import { replyMaxAgeMs, retentionMs } from '../settings/conversation'
 import { hasSchema, migrate } from './storage'
 import { subscriptionViews } from './subscriptions'
 import { conversationState, EMPTY_STATE } from './view'
@@ -279,7 +279,7 @@ export class Conversation extends DurableObject<Env> {
 
   /** This object's mini program's view of the bindings (`mini-program.ts`). */
   #miniProgram(): Env {
-    this.#miniProgramEnv ??= miniProgramEnv(this.env, this.ctx.id.name, () => (this.#ready(false) ? storedScope(this.ctx.storage.sql) : ''))
+    this.#miniProgramEnv ??= envOfObject(this.env, this.ctx.id.name, () => (this.#ready(false) ? storedScope(this.ctx.storage.sql) : ''))
     return this.#miniProgramEnv
   }
 

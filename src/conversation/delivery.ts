@@ -19,7 +19,7 @@
  *   retried it (`retried_at`) — fails as `expired`, without calling the API, rather than
  *   reach the user hours late.
  */
-import { requireSetting, SettingError, type Env } from '../env'
+import { requireSetting, SettingError, type Env } from '../settings/env'
 import { log } from '../log'
 import type { ReplyMessage } from '../replies'
 import { WechatApiError, WechatClient } from '../wechat/api'

@@ -1,5 +1,5 @@
 /** What a failed attempt means for the row, the window and the rest of the pass. */
-import { SettingError } from '../env'
+import { SettingError } from '../settings/env'
 import type { ReplyMessage } from '../replies'
 import { Errcode, SyntheticErrcode, WechatApiError } from '../wechat/api'
 import { uploadedUrls } from './custom-message'

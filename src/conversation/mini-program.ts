@@ -1,11 +1,11 @@
 /**
- * Which mini program a Conversation object serves, and its view of the bindings (apps.ts).
+ * Which mini program a Conversation object serves, and its view of the bindings (settings/mini-program-state.ts).
  * The object's name says it (`<appid>:<openid>`, or `<openid>` for the first app); a call
  * that carries no name (an alarm) reads it from `meta` (schema 6), where it is written when
  * the storage is created. All of `meta`'s statements.
  */
-import { appEnv, scopeOfObjectName } from '../apps'
-import type { Env } from '../env'
+import { miniProgramEnv, scopeOfObjectName } from '../settings/mini-program-state'
+import type { Env } from '../settings/env'
 
 /** Remembers the mini program in a new database. Objects from before several apps have no row, and belong to the first. */
 export function rememberScope(sql: SqlStorage, objectName: string): void {
@@ -22,8 +22,8 @@ export function storedScope(sql: SqlStorage): string {
  * A mini program no longer served gets a view without secrets, so nothing of it is sent with
  * another's credentials.
  */
-export function miniProgramEnv(env: Env, objectName: string | undefined, stored: () => string): Env {
+export function envOfObject(env: Env, objectName: string | undefined, stored: () => string): Env {
   const scope = objectName !== undefined ? (scopeOfObjectName(objectName) ?? '') : stored()
-  const view = scope === '' ? env : appEnv(env, scope)
+  const view = scope === '' ? env : miniProgramEnv(env, scope)
   return view ?? { ...env, WECHAT_APPID: scope, WECHAT_APPSECRET: undefined, WECHAT_TOKEN: undefined, KEFU_APP_SCOPE: scope }
 }

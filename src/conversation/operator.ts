@@ -7,7 +7,7 @@
  */
 import { log } from '../log'
 import { outboundId } from '../record/event'
-import type { Env } from '../env'
+import type { Env } from '../settings/env'
 import type { ReplyMessage } from '../replies'
 import { longTermTemplates, REFUSED_ERRCODE } from '../subscribe/grants'
 import { errcodeAnswer } from '../subscribe/send'

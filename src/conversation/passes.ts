@@ -4,7 +4,7 @@
  * run — all sharing one subrequest budget, since they run in one invocation. After each pass
  * the object prunes, deletes itself when idle, or sets its alarm (`afterPass`).
  */
-import type { Env } from '../env'
+import type { Env } from '../settings/env'
 import { log } from '../log'
 import { SubrequestBudget } from './budget'
 import { DeliveryPass, type PassResult } from './delivery'

@@ -50,7 +50,7 @@ import {
   StatsQuery,
   VersionParam,
 } from '../admin/requests'
-import { conversationOf, rulesStoreOf } from '../apps'
+import { conversationOf, rulesStoreOf } from '../settings/mini-program-state'
 import { miniProgramParam } from './mini-program-param'
 
 type ApiContext = Context<ApiEnv>

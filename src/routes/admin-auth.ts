@@ -9,7 +9,7 @@ import type { Context } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { HTTPException } from 'hono/http-exception'
 import { clientAddress, tryAdminToken } from '../auth/admin-token'
-import { requireSetting, type Env } from '../env'
+import { requireSetting, type Env } from '../settings/env'
 import { log } from '../log'
 
 type AdminContext = Context<{ Bindings: Env }>

@@ -22,7 +22,7 @@ import { appidOf } from '../admin/appid'
 import { CampaignParam, CampaignTargetsQuery, OpenidParam } from '../admin/requests'
 import { params, readJson, refuse, type ApiEnv } from './admin-validation'
 import { idempotent } from './idempotent'
-import { conversationOf } from '../apps'
+import { conversationOf } from '../settings/mini-program-state'
 
 type ApiContext = Context<ApiEnv>
 

@@ -7,7 +7,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { validator } from 'hono/validator'
 import * as v from 'valibot'
 import { readBounded } from '../admin/body'
-import type { Env } from '../env'
+import type { Env } from '../settings/env'
 import { utf8Strict } from '../wechat/bytes'
 import { MINI_PROGRAM_PARAM } from './mini-program-param'
 

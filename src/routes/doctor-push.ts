@@ -16,12 +16,12 @@ import type { Context } from 'hono'
 import type { RecordInput } from '../conversation/contract'
 import { toRecordInput } from '../conversation/push-input'
 import { DOCTOR_KIND, DOCTOR_OPENID } from '../doctor'
-import type { Env } from '../env'
+import type { Env } from '../settings/env'
 import { log } from '../log'
 import type { ReplyPlan } from '../replies'
 import { msgIdOf, type InboundMessage } from '../wechat/message'
 import type { OpenedPush } from '../wechat/push'
-import { conversationOf } from '../apps'
+import { conversationOf } from '../settings/mini-program-state'
 
 /** No rule set was consulted: nothing to send, nothing to hand over. */
 const NO_REPLY: ReplyPlan = { ruleId: null, ruleSetVersion: 'none', transfer: false, sends: [] }

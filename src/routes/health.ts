@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono/tiny'
 import { configured, healthReport } from '../admin/health-report'
-import type { Env } from '../env'
+import type { Env } from '../settings/env'
 import { VERSION } from '../version'
 import { isAdmin } from './admin-auth'
 

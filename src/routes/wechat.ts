@@ -12,8 +12,8 @@ import {
   pushMode,
   requireSetting,
   type Env,
-} from '../env'
-import { appEnv, conversationOf } from '../apps'
+} from '../settings/env'
+import { miniProgramEnv, conversationOf } from '../settings/mini-program-state'
 import { needsRecording, toRecordInput } from '../conversation/push-input'
 import { answerDoctorPush, isDoctorPush } from './doctor-push'
 import { log } from '../log'
@@ -45,7 +45,7 @@ function freshness(env: Env) {
  * bindings; an appid this Worker does not serve is a 404 before anything is read.
  */
 wechat.use('/wechat/:appid', async (c, next) => {
-  const view = appEnv(c.env, c.req.param('appid'))
+  const view = miniProgramEnv(c.env, c.req.param('appid'))
   // The first app's view is the Env itself: its pushes come to /wechat only.
   if (view === null || view === c.env) return c.text('no such app', 404)
   c.env = view

@@ -75,7 +75,7 @@ export function kvStore(kv: KvNamespaceLike): RulesStore {
 export const storeOf = (kv: RulesKv): RulesStore => ('putMany' in kv ? kv : kvStore(kv))
 
 /**
- * The store of one app beyond the first (apps.ts): every key it reads, lists and writes is
+ * The store of one app beyond the first (settings/mini-program-state.ts): every key it reads, lists and writes is
  * under `prefix`, and the keys it returns are as the app sees them, without it.
  */
 export function scopedStore(store: RulesStore, prefix: string): RulesStore {

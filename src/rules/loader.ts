@@ -9,8 +9,8 @@
  * compiled form that `rules:push` stored beside the rules is decoded (no build); a rule set
  * put by hand is validated and compiled here instead (see rules/README.md for its cost).
  */
-import { rulesStoreOf, scopedKey, scopeOf } from '../apps'
-import { numberSetting, settingState, type Env } from '../env'
+import { rulesStoreOf, scopedKey, scopeOf } from '../settings/mini-program-state'
+import { numberSetting, settingState, type Env } from '../settings/env'
 import { log } from '../log'
 import { compiledVersion, decodeCompiled } from './codec'
 import { compileRules, toRuleSet } from './compile'
@@ -180,7 +180,7 @@ function refreshMs(env: Env): number {
 
 const DEFAULT_REFRESH_MS = 30_000
 
-/** One loader per app (apps.ts): each app's rule set, in force for this isolate. */
+/** One loader per app (settings/mini-program-state.ts): each app's rule set, in force for this isolate. */
 const isolateLoaders = new Map<string, RulesLoader>()
 
 function loaderOf(env: Env): RulesLoader {

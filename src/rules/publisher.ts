@@ -20,13 +20,13 @@
  * (history.ts says what that leaves open).
  */
 import { DurableObject } from 'cloudflare:workers'
-import { scopedKey } from '../apps'
-import type { Env } from '../env'
+import { scopedKey } from '../settings/mini-program-state'
+import type { Env } from '../settings/env'
 import { publishRules, rollbackRules, type PublishOutcome, type RollbackOutcome } from './history'
 import { kvStore, scopedStore, type RulesStore } from './history-store'
 import { RULES_KEY } from './keys'
 
-/** The publisher of the mini program `env` serves (an app's view of the bindings, see apps.ts). */
+/** The publisher of the mini program `env` serves (an app's view of the bindings, see settings/mini-program-state.ts). */
 export function rulePublisherOf(env: Env): DurableObjectStub<RulePublisher> {
   return env.RULE_PUBLISHER.getByName(scopedKey(env, RULES_KEY))
 }

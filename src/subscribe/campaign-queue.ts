@@ -10,8 +10,8 @@
  * settled instead, so the campaign still finishes: a send task's user is recorded as failed
  * with the reason, a page task's users too, and its campaign goes on with the next page.
  */
-import { appEnv, conversationOf } from '../apps'
-import { numberSetting, type Env } from '../env'
+import { miniProgramEnv, conversationOf } from '../settings/mini-program-state'
+import { numberSetting, type Env } from '../settings/env'
 import { log } from '../log'
 import { all, prepare } from '../record/sql'
 import { describe } from '../conversation/failure'
@@ -139,7 +139,7 @@ async function queuePage(env: Env, campaign: CampaignRow, after: string): Promis
 
 async function sendOne(env: Env, campaign: CampaignRow, openid: string): Promise<void> {
   const message = JSON.parse(campaign.message) as CampaignMessage
-  const app = appEnv(env, campaign.appid)
+  const app = miniProgramEnv(env, campaign.appid)
   if (app === null) {
     // The app left WECHAT_APPS after the campaign started: nothing of it may be sent.
     await prepare(env.DB, settleTarget(campaign.appid, campaign.id, openid, { status: 'skipped', errcode: null, reason: 'app no longer served' }, Date.now())).run()

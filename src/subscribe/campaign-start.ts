@@ -6,7 +6,7 @@
  * to the CAMPAIGNS queue (campaign-queue.ts takes it from there). Also who each template can
  * reach now, as both show it.
  */
-import type { Env } from '../env'
+import type { Env } from '../settings/env'
 import { log } from '../log'
 import { isPlainObject, type Checked } from '../wechat/body-check'
 import { parseSubscribeSend } from '../wechat/subscribe-data'

@@ -12,7 +12,7 @@
  * - POST /cgi-bin/message/subscribe/send
  * - POST /cgi-bin/message/wxopen/template/uniform_send
  */
-import { apiBase, numberSetting, requireSetting, type Env } from '../env'
+import { apiBase, numberSetting, requireSetting, type Env } from '../settings/env'
 import { log } from '../log'
 import { SyntheticErrcode, WechatApiError } from './api-error'
 import { exchangeJson, type JsonObject } from './http'

@@ -8,7 +8,7 @@
 import { env } from 'cloudflare:workers'
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
-import { DEFAULT_REPLY_MAX_AGE_SECONDS } from '../../src/env'
+import { DEFAULT_REPLY_MAX_AGE_SECONDS } from '../../src/settings/env'
 import { PASS_SUBREQUESTS } from '../../src/conversation/budget'
 import type { Conversation, RecordInput } from '../../src/conversation/conversation'
 import { ALARM_FLOOR_MS } from '../../src/conversation/schedule'

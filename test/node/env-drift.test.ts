@@ -1,6 +1,6 @@
 /**
  * wrangler.toml and the Env type agree: `wrangler types` (bindings and [vars] only, no
- * .dev.vars) against src/env.ts. CI fails on a binding left out of either.
+ * .dev.vars) against src/settings/env.ts. CI fails on a binding left out of either.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { envDrift } from './env-drift'
 
 const root = join(import.meta.dirname, '..', '..')
-const envSource = readFileSync(join(root, 'src', 'env.ts'), 'utf8')
+const envSource = readFileSync(join(root, 'src', 'settings', 'env.ts'), 'utf8')
 
 function wranglerTypes(): string {
   const dir = mkdtempSync(join(tmpdir(), 'kefu-types-'))
@@ -41,7 +41,7 @@ describe('Env and wrangler.toml', () => {
   it('catch a binding left out of either, or of another type', () => {
     const generated = `interface Env {\n\t\tRULES: KVNamespace;\n\t\tCACHE: KVNamespace;\n\t\tQUEUE: Queue;\n\t\tCONVERSATIONS: DurableObjectNamespace<import("../src/index").Conversation>;\n\t\tSESSIONS: DurableObjectNamespace<import("../src/index").Sessions>;\n\t\tRULE_PUBLISHER: DurableObjectNamespace<import("../src/index").RulePublisher>;\n\t\tDB: R2Bucket;\n\t\tCAMPAIGNS: Queue;\n\t\tASSETS: Fetcher;\n\t\tWECHAT_APPID: string;\n\t\tWECHAT_API_BASE: string;\n\t}`
     expect(envDrift(generated, envSource)).toEqual([
-      'wrangler.toml declares QUEUE (Queue), which Env in src/env.ts lacks',
+      'wrangler.toml declares QUEUE (Queue), which Env in src/settings/env.ts lacks',
       'DB is R2Bucket in wrangler.toml but D1Database in Env',
     ])
     const withoutDb = generated.replace(/\t\tDB: R2Bucket;\n/, '')

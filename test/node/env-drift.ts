@@ -1,7 +1,7 @@
 /**
  * Drift between wrangler.toml and the `Env` type the code is checked against: what
  * `wrangler types` generates from the config, compared with `export interface Env` in
- * src/env.ts. A binding in one and not the other, or of another type, is drift: the code would
+ * src/settings/env.ts. A binding in one and not the other, or of another type, is drift: the code would
  * type-check against a binding the deployment lacks, or never use one it has.
  */
 
@@ -18,7 +18,7 @@ export function interfaceMembers(source: string, name: string): Map<string, { ty
   return members
 }
 
-/** The generated file names classes by import path; src/env.ts by the imported name. */
+/** The generated file names classes by import path; src/settings/env.ts by the imported name. */
 function normalize(type: string): string {
   return type.replace(/import\("[^"]*"\)\./g, '')
 }
@@ -35,7 +35,7 @@ export function envDrift(generated: string, envSource: string): string[] {
   const problems: string[] = []
   for (const [name, { type }] of toml) {
     const ours = env.get(name)
-    if (!ours) problems.push(`wrangler.toml declares ${name} (${type}), which Env in src/env.ts lacks`)
+    if (!ours) problems.push(`wrangler.toml declares ${name} (${type}), which Env in src/settings/env.ts lacks`)
     else if (type !== 'string' && !sameType(type, ours.type)) problems.push(`${name} is ${type} in wrangler.toml but ${ours.type} in Env`)
   }
   for (const [name, { type }] of env) {

@@ -1,6 +1,6 @@
 /**
  * `--app <appid>` on rules:push, rules:history and rules:rollback: the app's own keys
- * (`app:<appid>:…`, as src/apps.ts reads them), and nothing of another app's.
+ * (`app:<appid>:…`, as src/settings/mini-program-state.ts reads them), and nothing of another app's.
  */
 import { describe, expect, it } from 'vitest'
 import { parseTarget } from '../../scripts/rules-kv'

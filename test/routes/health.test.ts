@@ -3,7 +3,7 @@ import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { buildPush, textMessage } from '../../dev/push'
 import { app } from '../../src/app'
-import type { Env, SettingName } from '../../src/env'
+import type { Env, SettingName } from '../../src/settings/env'
 import { captureLogs, pushOptions } from '../support/helpers'
 import { TEST_SETTINGS } from '../support/settings'
 

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { Env } from '../../src/env'
+import type { Env } from '../../src/settings/env'
 import { encodeCompiled } from '../../src/rules/codec'
 import { compileRules } from '../../src/rules/compile'
 import { COMPILED_KEY, RULES_KEY } from '../../src/rules/keys'

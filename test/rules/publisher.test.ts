@@ -13,7 +13,7 @@
  */
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { appEnv } from '../../src/apps'
+import { miniProgramEnv } from '../../src/settings/mini-program-state'
 import { draftOf, formFields } from '../../src/console/rule-form'
 import { listHistory } from '../../src/rules/history'
 import { RULES_KEY } from '../../src/rules/keys'
@@ -182,7 +182,7 @@ describe('If-Match', () => {
 
 describe('a second mini program', () => {
   it('has its own object and keys: publishes of two apps from their own versions both go through', async () => {
-    const second = appEnv(env, SECOND_APP.appid)!
+    const second = miniProgramEnv(env, SECOND_APP.appid)!
     const prefix = `app:${SECOND_APP.appid}:`
     const [first, other] = await Promise.all([
       put(text('one'), { 'if-match': await versionOf(start) }),

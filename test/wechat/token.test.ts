@@ -4,7 +4,7 @@
  */
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { SettingError } from '../../src/env'
+import { SettingError } from '../../src/settings/env'
 import { WechatApiError, WechatClient } from '../../src/wechat/api'
 import { forceRefreshKey, tokenKey } from '../../src/wechat/token'
 import { fakeBase, fakeWechat, testClient, uniqueOpenid } from '../support/fake-wechat-client'

@@ -1,7 +1,7 @@
 /** Status: the settings and the rule set in force, as the admin `/healthz` reports them. */
 import { Layout } from '../layout'
 import type { Lang, Strings } from '../lang'
-import type { SettingState } from '../../env'
+import type { SettingState } from '../../settings/env'
 import type { HealthReport } from '../../admin/health-report'
 
 const STRINGS: Strings<{

@@ -1,12 +1,12 @@
 /**
  * Several mini programs on one Worker: which apps there are and each app's view of the
- * settings (see apps.ts for what the views are for). Pure: no bindings are touched, so the
+ * settings (see mini-program-state.ts for what the views are for). Pure: no bindings are touched, so the
  * benchmarks and the setting checks can use it outside the Worker.
  */
-import { APPID } from './wechat/appid'
+import { APPID } from '../wechat/appid'
 
 /** What an app's view is made from: the Worker's settings, and whatever else the Env holds. */
-export interface AppSettings {
+export interface MiniProgramSettings {
   WECHAT_APPID?: string
   WECHAT_APPS?: string
   WECHAT_TOKEN?: string
@@ -17,27 +17,27 @@ export interface AppSettings {
 }
 
 /** The settings each app beyond the first has of its own, suffixed `_<appid>`. */
-export const APP_SETTINGS = ['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_APPSECRET', 'WECHAT_PUSH_MODE'] as const
-export type AppSetting = (typeof APP_SETTINGS)[number]
+export const MINI_PROGRAM_SETTINGS = ['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_APPSECRET', 'WECHAT_PUSH_MODE'] as const
+export type MiniProgramSetting = (typeof MINI_PROGRAM_SETTINGS)[number]
 
 
 /** The apps of WECHAT_APPS (valid appids other than the first, in order, once each). */
-export function extraAppids(env: AppSettings): string[] {
+export function extraAppids(env: MiniProgramSettings): string[] {
   const listed = (env.WECHAT_APPS ?? '').split(',').map((id) => id.trim()).filter((id) => id !== '')
   return [...new Set(listed)].filter((id) => APPID.test(id) && id !== env.WECHAT_APPID)
 }
 
 /** Every app this Worker serves, the first first. */
-export function appids(env: AppSettings): string[] {
+export function servedAppids(env: MiniProgramSettings): string[] {
   return [env.WECHAT_APPID ?? '', ...extraAppids(env)]
 }
 
-const views = new WeakMap<AppSettings, Map<string, AppSettings>>()
+const views = new WeakMap<MiniProgramSettings, Map<string, MiniProgramSettings>>()
 /** Each view's Env: what lists every app, whichever app a request was handed. */
-const roots = new WeakMap<AppSettings, AppSettings>()
+const roots = new WeakMap<MiniProgramSettings, MiniProgramSettings>()
 
 /** The Env a view was made from (the Env itself when it is no view). */
-export function rootOf<E extends AppSettings>(env: E): E {
+export function rootOf<E extends MiniProgramSettings>(env: E): E {
   // Views are made by viewOf from an Env of the same type.
   return (roots.get(env) as E | undefined) ?? env
 }
@@ -46,7 +46,7 @@ export function rootOf<E extends AppSettings>(env: E): E {
  * The view of the bindings for `appid`: the Env itself for the first app, a view for an app
  * of WECHAT_APPS, null for any other appid (a push to `/wechat/<unknown>` is a 404).
  */
-export function appEnv<E extends AppSettings>(env: E, appid: string): E | null {
+export function miniProgramEnv<E extends MiniProgramSettings>(env: E, appid: string): E | null {
   if (appid === (env.WECHAT_APPID ?? '')) return env
   let known = views.get(env)
   if (known === undefined) {
@@ -58,8 +58,8 @@ export function appEnv<E extends AppSettings>(env: E, appid: string): E | null {
   return (known.get(appid) as E | undefined) ?? null
 }
 
-function viewOf<E extends AppSettings>(env: E, appid: string): E {
-  const own = (name: AppSetting): string | undefined => {
+function viewOf<E extends MiniProgramSettings>(env: E, appid: string): E {
+  const own = (name: MiniProgramSetting): string | undefined => {
     const value: unknown = (env as unknown as Record<string, unknown>)[`${name}_${appid}`]
     return typeof value === 'string' ? value : undefined
   }
@@ -76,20 +76,20 @@ function viewOf<E extends AppSettings>(env: E, appid: string): E {
 }
 
 /** '' for the first app, the appid for the others. */
-export function scopeOf(env: AppSettings): string {
+export function scopeOf(env: MiniProgramSettings): string {
   return env.KEFU_APP_SCOPE ?? ''
 }
 
 /** A RULES key as this app stores it: the first app's keys are unchanged. */
-export function scopedKey(env: AppSettings, key: string): string {
+export function scopedKey(env: MiniProgramSettings, key: string): string {
   const scope = scopeOf(env)
   return scope === '' ? key : `app:${scope}:${key}`
 }
 
 /** The name a setting has for this app: `WECHAT_TOKEN_<appid>` beyond the first. */
-export function settingLabel(env: AppSettings, name: string): string {
+export function settingLabel(env: MiniProgramSettings, name: string): string {
   const scope = scopeOf(env)
-  return scope !== '' && (APP_SETTINGS as readonly string[]).includes(name) ? `${name}_${scope}` : name
+  return scope !== '' && (MINI_PROGRAM_SETTINGS as readonly string[]).includes(name) ? `${name}_${scope}` : name
 }
 
 /** The app a Conversation object's name says it belongs to: null for the first app. */

@@ -10,7 +10,7 @@ import {
   SettingError,
   type Env,
   type SettingName,
-} from '../env'
+} from './env'
 import { log } from '../log'
 
 const DAY_MS = 24 * 60 * 60 * 1000

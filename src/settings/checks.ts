@@ -3,10 +3,10 @@
  * Worker checks its settings with it (env.ts), and `npm run setup` checks what it is given
  * before putting it.
  */
-import { decodeAesKey } from './wechat/cipher'
-import type { PushMode } from './wechat/push'
-import { isHttpUrl } from './url'
-import { APPID } from './wechat/appid'
+import { decodeAesKey } from '../wechat/cipher'
+import type { PushMode } from '../wechat/push'
+import { isHttpUrl } from '../url'
+import { APPID } from '../wechat/appid'
 
 export type SettingName =
   | 'WECHAT_APPID'

@@ -12,22 +12,22 @@
  * it: code handed one app's view has no name for another app's state. Views are built once
  * per isolate (the Env object lives as long as the isolate), not per push.
  */
-import { scopedKey, scopeOf } from './app-settings'
+import { scopedKey, scopeOf } from './mini-programs'
 import type { Env } from './env'
-import { kvStore, scopedStore, type RulesStore } from './rules/history-store'
+import { kvStore, scopedStore, type RulesStore } from '../rules/history-store'
 
 export {
-  APP_SETTINGS,
-  appEnv,
-  appids,
+  MINI_PROGRAM_SETTINGS,
+  miniProgramEnv,
+  servedAppids,
   extraAppids,
   rootOf,
   scopedKey,
   scopeOf,
   scopeOfObjectName,
   settingLabel,
-  type AppSetting,
-} from './app-settings'
+  type MiniProgramSetting,
+} from './mini-programs'
 
 /** The app's rule set and its history in RULES, for history.ts (publish, list, rollback). */
 export function rulesStoreOf(env: Env): RulesStore {

@@ -2,16 +2,16 @@
  * The Worker's bindings and settings, and how settings are read: each one is present, missing
  * or malformed, with a reason that names the setting and never shows its value.
  */
-import type { Conversation } from './conversation/conversation'
-import type { Sessions } from './auth/sessions'
-import type { RulePublisher } from './rules/publisher'
-import type { CampaignTask } from './subscribe/campaign-task'
-import { settingLabel } from './app-settings'
-import { CHECKS, type SettingName } from './setting-checks'
-import type { PushMode } from './wechat/push'
+import type { Conversation } from '../conversation/conversation'
+import type { Sessions } from '../auth/sessions'
+import type { RulePublisher } from '../rules/publisher'
+import type { CampaignTask } from '../subscribe/campaign-task'
+import { settingLabel } from './mini-programs'
+import { CHECKS, type SettingName } from './checks'
+import type { PushMode } from '../wechat/push'
 
-export type { PushMode } from './wechat/push'
-export type { SettingName } from './setting-checks'
+export type { PushMode } from '../wechat/push'
+export type { SettingName } from './checks'
 
 export interface Env {
   WECHAT_APPID?: string
@@ -40,7 +40,7 @@ export interface Env {
   CAMPAIGN_SENDS_PER_SECOND?: string
   /** The mini programs served beyond the first, comma-separated appids (their secrets are suffixed `_<appid>`). */
   WECHAT_APPS?: string
-  /** Set by the Worker in an app's view of the bindings (apps.ts), never by the operator: '' or the appid. */
+  /** Set by the Worker in an app's view of the bindings (mini-program-state.ts), never by the operator: '' or the appid. */
   KEFU_APP_SCOPE?: string
   RULES: KVNamespace
   CACHE: KVNamespace
@@ -64,7 +64,7 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {}
     interface GlobalProps {
-      mainModule: typeof import('./index')
+      mainModule: typeof import('../index')
       durableNamespaces: 'Conversation' | 'Sessions' | 'RulePublisher'
     }
   }
