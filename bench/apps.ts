@@ -48,7 +48,10 @@ function envFor(count: number): MiniProgramSettings {
     WECHAT_TOKEN: KEYS.token,
     WECHAT_ENCODING_AES_KEY: KEYS.encodingAesKey,
     WECHAT_APPSECRET: KEYS.secret,
-    WECHAT_APPS: apps.slice(1).map((a) => a.appid).join(','),
+    WECHAT_APPS: apps
+      .slice(1)
+      .map((a) => a.appid)
+      .join(','),
   }
   for (const app of apps.slice(1)) {
     env[`WECHAT_TOKEN_${app.appid}`] = app.token

@@ -44,7 +44,16 @@ export interface BillRow {
   items: Record<string, number>
 }
 
-export const FLOWS = ['first message', 'text reply', 'image reply (uploaded)', 'image reply (cached)', 'duplicate push', 'transfer', 'subscribe event', 'reply by hand'] as const
+export const FLOWS = [
+  'first message',
+  'text reply',
+  'image reply (uploaded)',
+  'image reply (cached)',
+  'duplicate push',
+  'transfer',
+  'subscribe event',
+  'reply by hand',
+] as const
 export type Flow = (typeof FLOWS)[number]
 
 class BillWorker {
@@ -83,7 +92,15 @@ const text = (openid: string, content: string) => textMessage(openid, content, S
 const popup = (openid: string) => popupEvent('xml', openid, [['tplBillTemplate01', 'accept']])
 
 function image(openid: string): FlatFields {
-  return { ToUserName: 'gh_bill', FromUserName: openid, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'image', PicUrl: 'https://mmbiz.example/p.jpg', MediaId: 'm1', MsgId: String(++msgIds) }
+  return {
+    ToUserName: 'gh_bill',
+    FromUserName: openid,
+    CreateTime: Math.floor(Date.now() / 1000),
+    MsgType: 'image',
+    PicUrl: 'https://mmbiz.example/p.jpg',
+    MediaId: 'm1',
+    MsgId: String(++msgIds),
+  }
 }
 
 /** Waits until nothing more happens for the user: the object's meter stops moving. */
@@ -121,7 +138,12 @@ async function runFlow(worker: BillWorker, flow: Flow): Promise<{ counts: Counts
       return measure(worker, openid, () => push(text(openid, '图')))
     case 'duplicate push': {
       const message = text(openid, '1')
-      const { query, body } = await buildPush(message, { token: KEYS.token, mode: 'safe', format: 'xml', cipher: await importCipher(KEYS.encodingAesKey, KEYS.appid) })
+      const { query, body } = await buildPush(message, {
+        token: KEYS.token,
+        mode: 'safe',
+        format: 'xml',
+        cipher: await importCipher(KEYS.encodingAesKey, KEYS.appid),
+      })
       await fetch(`${worker.base}/wechat?${query}`, { method: 'POST', body }).then((r) => r.text())
       return measure(worker, openid, async () => {
         const started = performance.now()

@@ -23,7 +23,8 @@ export interface BundleResult {
 }
 
 /** Inputs that are in the bundle for the console alone. */
-const CONSOLE_INPUT = /(?:^|\/)src\/console\/|node_modules\/hono\/dist\/(?:jsx\/|helper\/(?:cookie|html)\/|middleware\/(?:csrf|body-limit)\/|utils\/(?:html|cookie)\.js)/
+const CONSOLE_INPUT =
+  /(?:^|\/)src\/console\/|node_modules\/hono\/dist\/(?:jsx\/|helper\/(?:cookie|html)\/|middleware\/(?:csrf|body-limit)\/|utils\/(?:html|cookie)\.js)/
 
 interface Metafile {
   outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>
@@ -55,9 +56,7 @@ export function runBundle(): BundleResult {
       file: fileName,
       rawBytes: code.length,
       gzipBytes: gzipSync(code, { level: 9 }).length,
-      contributors: [...groups]
-        .sort((a, b) => b[1] - a[1])
-        .map(([name, bytes]) => ({ name, bytes, share: bytes / total })),
+      contributors: [...groups].sort((a, b) => b[1] - a[1]).map(([name, bytes]) => ({ name, bytes, share: bytes / total })),
       console: { bytes: consoleBytes, share: consoleBytes / total },
     }
   } finally {

@@ -157,7 +157,8 @@ async function startTarget(name: TargetName, dir: string, fakeUrl: string): Prom
     // fails and is tried again, which is not what a push costs). BENCH_NO_D1=1 leaves them
     // out, to see what the record's copies cost (in this run's measurements: nothing visible).
     runToEnd(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'rules-push.ts'), '--local', '--persist-to', persist], ROOT)
-    if (!process.env.BENCH_NO_D1) runToEnd(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], ROOT)
+    if (!process.env.BENCH_NO_D1)
+      runToEnd(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], ROOT)
   }
   const service = await startWranglerDev({
     name,
@@ -181,13 +182,7 @@ interface PoolPush extends SignedPush {
   id: number
 }
 
-async function pushPool(
-  name: TargetName,
-  cipher: Cipher,
-  base: number,
-  count: number,
-  openids: number,
-): Promise<PoolPush[]> {
+async function pushPool(name: TargetName, cipher: Cipher, base: number, count: number, openids: number): Promise<PoolPush[]> {
   const now = Math.floor(Date.now() / 1000)
   const tag = name.replace(/[^a-z]/g, '').slice(0, 8)
   const pool: PoolPush[] = []

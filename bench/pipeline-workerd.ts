@@ -152,9 +152,7 @@ export async function measureWorker(base: string, options: WorkerdPipelineOption
 
 function floorChecksum(push: SignedPush, encrypt: string): number {
   const aesKey = Buffer.from(`${KEYS.encodingAesKey}=`, 'base64')
-  const sha = createHash('sha1')
-    .update([KEYS.token, push.query.timestamp!, push.query.nonce!, encrypt].sort().join(''))
-    .digest('hex')
+  const sha = createHash('sha1').update([KEYS.token, push.query.timestamp!, push.query.nonce!, encrypt].sort().join('')).digest('hex')
   const decipher = createDecipheriv('aes-256-cbc', aesKey, aesKey.subarray(0, 16))
   decipher.setAutoPadding(false)
   return sha.length + Buffer.concat([decipher.update(Buffer.from(encrypt, 'base64')), decipher.final()]).length

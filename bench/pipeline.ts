@@ -93,9 +93,7 @@ export async function runPipelineBench(options: PipelineOptions = {}): Promise<P
     const encryptOf = encryptField(format)
     return (push) => {
       const encrypt = encryptOf(push)
-      const sha = createHash('sha1')
-        .update([KEYS.token, push.query.timestamp!, push.query.nonce!, encrypt].sort().join(''))
-        .digest('hex')
+      const sha = createHash('sha1').update([KEYS.token, push.query.timestamp!, push.query.nonce!, encrypt].sort().join('')).digest('hex')
       const decipher = createDecipheriv('aes-256-cbc', aesKey, iv)
       decipher.setAutoPadding(false)
       const plain = Buffer.concat([decipher.update(Buffer.from(encrypt, 'base64')), decipher.final()])
@@ -188,7 +186,7 @@ export function encryptField(format: PushFormat): (push: SignedPush) => string {
       value =
         format === 'json'
           ? String((JSON.parse(push.body) as { Encrypt: string }).Encrypt)
-          : /<Encrypt><!\[CDATA\[([^\]]*)\]\]><\/Encrypt>/.exec(push.body)?.[1] ?? ''
+          : (/<Encrypt><!\[CDATA\[([^\]]*)\]\]><\/Encrypt>/.exec(push.body)?.[1] ?? '')
       cache.set(push.body, value)
     }
     return value
@@ -200,11 +198,7 @@ export function encryptField(format: PushFormat): (push: SignedPush) => string {
  * (sized from the warm-up to last about runMs). Sync results are not awaited, so the floor
  * carries no promise overhead.
  */
-async function timeOp(
-  op: Op,
-  pool: readonly SignedPush[],
-  { warmupMs, runMs, runs }: Required<PipelineOptions>,
-): Promise<Measure> {
+async function timeOp(op: Op, pool: readonly SignedPush[], { warmupMs, runMs, runs }: Required<PipelineOptions>): Promise<Measure> {
   let i = 0
   const call = () => op(pool[i++ % pool.length]!)
   const loop = async (n: number) => {

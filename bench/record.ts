@@ -36,7 +36,8 @@ const WINDOW_MS = 48 * 60 * 60 * 1000
 /** The admin API's default page size (src/admin/requests.ts DEFAULT_LIMIT). */
 const PAGE = 50
 const RULES_VERSION = '0123456789abcdef'
-const CJK = '的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机'
+const CJK =
+  '的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机'
 
 export interface RecordOptions {
   messages?: number
@@ -108,7 +109,6 @@ const QUERIES: readonly { op: RecordOp; route: string }[] = [
 // ---------------------------------------------------------------------------------------------
 // Pushes as the Conversation object hands them to the record
 
-
 interface Push {
   inbound: InboundEvent
   /** The reply's parts in their final state. */
@@ -157,7 +157,10 @@ class PushMaker {
     const text =
       kind === 'text' ? (matched ? pick(CJK, 4 + Math.floor(random() * 40)) : question) : kind === 'image' ? '[图片]' : '[进入会话]'
     const ruleId = matched ? (kind === 'text' ? `r${Math.floor(200 * random() ** 2)}` : kind) : 'default'
-    const key = kind === 'user_enter_tempsession' ? `event:${openid}:${Math.floor(at / 1000)}:${kind}` : `msg:${24_000_000_000_000_000n + BigInt(seq)}`
+    const key =
+      kind === 'user_enter_tempsession'
+        ? `event:${openid}:${Math.floor(at / 1000)}:${kind}`
+        : `msg:${24_000_000_000_000_000n + BigInt(seq)}`
     const inbound: InboundEvent = {
       type: 'inbound',
       appid: APPID,
@@ -354,7 +357,10 @@ export async function runRecordBench(options: RecordOptions = {}): Promise<Recor
     let fillStatements = 0
     const fillStart = performance.now()
     for (let i = 0; i < timed.length; i += fillChunk) {
-      const events = timed.slice(i, i + fillChunk).flatMap(oneBatch).flat()
+      const events = timed
+        .slice(i, i + fillChunk)
+        .flatMap(oneBatch)
+        .flat()
       fillStatements += recordStatements(events).length
       await worker.post('/fill', { events })
     }
@@ -423,7 +429,10 @@ export async function runRecordBench(options: RecordOptions = {}): Promise<Recor
 /** The same push at another time: its sends and window move with it. */
 function retime(push: Push, at: number): Push {
   const shift = at - push.inbound.at
-  const key = push.inbound.kind === 'user_enter_tempsession' ? `event:${push.inbound.openid}:${Math.floor(at / 1000)}:${push.inbound.kind}` : push.inbound.key
+  const key =
+    push.inbound.kind === 'user_enter_tempsession'
+      ? `event:${push.inbound.openid}:${Math.floor(at / 1000)}:${push.inbound.kind}`
+      : push.inbound.key
   return {
     inbound: { ...push.inbound, key, at },
     outbound: push.outbound.map((o) => ({ ...o, inboundKey: key, pushedAt: o.pushedAt + shift, updatedAt: o.updatedAt + shift })),

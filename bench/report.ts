@@ -16,7 +16,19 @@ const ms = (value: number) => (value < 1 ? fmt(value, 3) : fmt(value, 1))
 
 export function pipelineTable(rows: readonly PipelineRow[]): string {
   return table(
-    ['format', 'message', 'body', 'ours µs/op', 'ours ops/s', 'floor µs/op', 'peer µs/op', 'ours/floor', 'ours/peer', 'peer÷ours', 'spread o/f/p %'],
+    [
+      'format',
+      'message',
+      'body',
+      'ours µs/op',
+      'ours ops/s',
+      'floor µs/op',
+      'peer µs/op',
+      'ours/floor',
+      'ours/peer',
+      'peer÷ours',
+      'spread o/f/p %',
+    ],
     rows.map((r) => [
       r.format,
       size(r.bytes),
@@ -35,7 +47,19 @@ export function pipelineTable(rows: readonly PipelineRow[]): string {
 
 export function workerdPipelineTable(rows: readonly WorkerdPipelineRow[]): string {
   return table(
-    ['format', 'message', 'body', 'ours µs/op', 'ours ops/s', 'floor µs/op', 'ours/floor', 'best o/f µs', 'best ours/floor', 'K o/f', 'spread o/f %'],
+    [
+      'format',
+      'message',
+      'body',
+      'ours µs/op',
+      'ours ops/s',
+      'floor µs/op',
+      'ours/floor',
+      'best o/f µs',
+      'best ours/floor',
+      'K o/f',
+      'spread o/f %',
+    ],
     rows.map((r) => [
       r.format,
       size(r.bytes),
@@ -78,7 +102,10 @@ export function billTable(rows: readonly BillRow[]): string {
 /** Where a flow's money goes: each priced item, USD per million messages. */
 export function billItemsTable(rows: readonly BillRow[]): string {
   const items = Object.keys(rows[0]?.items ?? {})
-  return table(['flow', ...items], rows.map((r) => [r.flow, ...items.map((item) => fmt(r.items[item] ?? 0, 2))]))
+  return table(
+    ['flow', ...items],
+    rows.map((r) => [r.flow, ...items.map((item) => fmt(r.items[item] ?? 0, 2))]),
+  )
 }
 
 export function appsTable(rows: readonly AppsRow[]): string {
@@ -91,7 +118,19 @@ export function appsTable(rows: readonly AppsRow[]): string {
 
 export function rulesTable(rows: readonly RulesRow[]): string {
   return table(
-    ['rules', 'keywords', 'rules.json', 'compiled', 'check+compile ms', 'cold load compiled ms', 'cold load source ms', 'indexed µs/msg', 'naive µs/msg', 'naive÷indexed', 'disagree'],
+    [
+      'rules',
+      'keywords',
+      'rules.json',
+      'compiled',
+      'check+compile ms',
+      'cold load compiled ms',
+      'cold load source ms',
+      'indexed µs/msg',
+      'naive µs/msg',
+      'naive÷indexed',
+      'disagree',
+    ],
     rows.map((r) => [
       r.rules.toLocaleString('en'),
       r.keywords.toLocaleString('en'),
@@ -131,7 +170,20 @@ export function regexTable(rows: readonly RegexRow[]): string {
 
 export function e2eTable(rows: readonly E2eRow[]): string {
   return table(
-    ['target', 'pushes', 'pushes/s', 'success p50 ms', 'success p99 ms', 'reply p50 ms', 'reply p99 ms', 'reply max ms', 'replied once', 'missing', 'dup', 'bad/err'],
+    [
+      'target',
+      'pushes',
+      'pushes/s',
+      'success p50 ms',
+      'success p99 ms',
+      'reply p50 ms',
+      'reply p99 ms',
+      'reply max ms',
+      'replied once',
+      'missing',
+      'dup',
+      'bad/err',
+    ],
     rows.map((r) => [
       r.target,
       String(r.pushes),
@@ -236,7 +288,10 @@ export function checkTargets(s: Sections): TargetCheck[] {
   }
   if (s.pipelineWorkerd && s.pipelineWorkerd.length > 0) {
     // Issue 19: within 2× of the floor at 1 KB and 3× at 8 KB, XML and JSON alike.
-    for (const [bytes, bound] of [[1024, 2], [8192, 3]] as const) {
+    for (const [bytes, bound] of [
+      [1024, 2],
+      [8192, 3],
+    ] as const) {
       const rows = s.pipelineWorkerd.filter((r) => r.bytes === bytes)
       if (rows.length === 0) continue
       const worst = rows.reduce((a, b) => (b.oursOverFloor > a.oursOverFloor ? b : a))

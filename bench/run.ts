@@ -158,7 +158,9 @@ try {
     console.log(billItemsTable(sections.bill))
     const sources = [...new Set(Object.values(PRICES).map((p) => `${p.source} (as of ${p.asOf})`))]
     console.log(
-      '\nWorkers Paid list prices beyond the included amounts (bench/prices.ts): ' + sources.join(', ') + '. ' +
+      '\nWorkers Paid list prices beyond the included amounts (bench/prices.ts): ' +
+        sources.join(', ') +
+        '. ' +
         'Subrequests are not billed. CPU is priced at the request time Node saw (an upper bound: workerd’s clocks stand ' +
         'still while code runs). DO duration is not counted here: it is the wall-clock of each request, mostly waiting ' +
         'for WeChat’s API; at 150 ms per WeChat call it adds 0.125 GB × 0.15 s × $12.50/M GB-s ≈ $0.23 per million calls. ' +

@@ -49,16 +49,11 @@ export function makePng(width: number, height: number, noise = false): Buffer {
  * DC, so one Huffman code per table (category 0, EOB) encodes the scan: bits `00`, padded.
  */
 export function makeJpeg(): Buffer {
-  const segment = (marker: number, body: number[]) => [
-    0xff,
-    marker,
-    (body.length + 2) >> 8,
-    (body.length + 2) & 0xff,
-    ...body,
-  ]
+  const segment = (marker: number, body: number[]) => [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body]
   const oneCodeTable = (tableClass: number) => [tableClass << 4, 1, ...new Array<number>(15).fill(0), 0]
   return Buffer.from([
-    0xff, 0xd8, // SOI
+    0xff,
+    0xd8, // SOI
     ...segment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]), // APP0 JFIF 1.1
     ...segment(0xdb, [0, ...new Array<number>(64).fill(1)]), // DQT 0: all ones
     ...segment(0xc0, [8, 0, 8, 0, 8, 1, 1, 0x11, 0]), // SOF0: 8 bits, 8×8, one component
@@ -66,7 +61,8 @@ export function makeJpeg(): Buffer {
     ...segment(0xc4, oneCodeTable(1)), // DHT AC 0
     ...segment(0xda, [1, 1, 0, 0, 63, 0]), // SOS
     0x3f, // DC "0" + EOB "0", padded with ones
-    0xff, 0xd9, // EOI
+    0xff,
+    0xd9, // EOI
   ])
 }
 

@@ -5,13 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { FakeAllowances } from './fake-wechat-allowance'
-import type {
-  CallFilter,
-  FakeAppState,
-  FakeCall,
-  FakeTokenState,
-  FaultSpec,
-} from './fake-wechat-types'
+import type { CallFilter, FakeAppState, FakeCall, FakeTokenState, FaultSpec } from './fake-wechat-types'
 
 /** WeChat: an old token stays valid up to 5 minutes after a new one is issued. */
 const OVERLAP_MS = 5 * 60 * 1000
@@ -32,9 +26,7 @@ interface App {
   media: Map<string, { bytes: Buffer; contentType: string }>
 }
 
-export type TokenCheck =
-  | { ok: true; appid: string }
-  | { ok: false; errcode: number; errmsg: string; appid: string | null }
+export type TokenCheck = { ok: true; appid: string } | { ok: false; errcode: number; errmsg: string; appid: string | null }
 
 export class FakeState {
   readonly #apps = new Map<string, App>()

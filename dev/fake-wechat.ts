@@ -140,12 +140,7 @@ export async function startFakeWechat(options: FakeWechatOptions = {}): Promise<
   }
 }
 
-async function handle(
-  state: FakeState,
-  req: IncomingMessage,
-  res: ServerResponse,
-  log: (line: string) => void,
-): Promise<void> {
+async function handle(state: FakeState, req: IncomingMessage, res: ServerResponse, log: (line: string) => void): Promise<void> {
   const receivedAt = wallClockMs()
   const url = new URL(req.url ?? '/', 'http://fake.invalid')
   const raw = await readBody(req)

@@ -26,10 +26,7 @@ export interface BuiltPush {
 }
 
 /** `message` is the plaintext body: flat fields, or an already serialized XML/JSON string. */
-export async function buildPush(
-  message: FlatFields | string,
-  options: PushOptions,
-): Promise<BuiltPush> {
+export async function buildPush(message: FlatFields | string, options: PushOptions): Promise<BuiltPush> {
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000))
   const nonce = options.nonce ?? String(Math.floor(Math.random() * 1e9))
   const plain = typeof message === 'string' ? message : serializePush(options.format, message)
@@ -86,13 +83,22 @@ export function popupEvent(
   items: readonly (readonly [string, string])[],
   createTime = Math.floor(Date.now() / 1000),
 ): string {
-  const fields: FlatFields = { ToUserName: 'gh_97417a04a28d', FromUserName: openid, CreateTime: createTime, MsgType: 'event', Event: 'subscribe_msg_popup_event' }
+  const fields: FlatFields = {
+    ToUserName: 'gh_97417a04a28d',
+    FromUserName: openid,
+    CreateTime: createTime,
+    MsgType: 'event',
+    Event: 'subscribe_msg_popup_event',
+  }
   if (format === 'json') {
     const list = items.map(([id, status]) => ({ TemplateId: id, SubscribeStatusString: status, PopupScene: '0' }))
     return JSON.stringify({ ...fields, List: list.length === 1 ? list[0] : list })
   }
   const lists = items
-    .map(([id, status]) => `<List><TemplateId>${cdata(id)}</TemplateId><SubscribeStatusString>${cdata(status)}</SubscribeStatusString><PopupScene>0</PopupScene></List>`)
+    .map(
+      ([id, status]) =>
+        `<List><TemplateId>${cdata(id)}</TemplateId><SubscribeStatusString>${cdata(status)}</SubscribeStatusString><PopupScene>0</PopupScene></List>`,
+    )
     .join('')
   return serializeFields('xml', fields).replace(/<\/xml>$/, `<SubscribeMsgPopupEvent>${lists}</SubscribeMsgPopupEvent></xml>`)
 }

@@ -56,7 +56,9 @@ const vars = readDevVars(values['dev-vars'])
 /** The app of WECHAT_APPS played (--app); null for the first app (no --app, or its own WECHAT_APPID). */
 const app = values.app === undefined || values.app === vars.WECHAT_APPID ? null : values.app
 if (app !== null && !localApps(vars).apps.includes(app)) {
-  console.error(`--app ${app}: not an app of WECHAT_APPS in ${values['dev-vars']} (${vars.WECHAT_APPS ? `it lists ${vars.WECHAT_APPS}` : 'it sets none'})`)
+  console.error(
+    `--app ${app}: not an app of WECHAT_APPS in ${values['dev-vars']} (${vars.WECHAT_APPS ? `it lists ${vars.WECHAT_APPS}` : 'it sets none'})`,
+  )
   process.exit(1)
 }
 const mode: PushMode = values.plaintext ? 'plaintext' : values.compatible ? 'compatible' : 'safe'
@@ -77,7 +79,10 @@ const GRANT_WAIT_MS = 5_000
 let msgId = BigInt(Date.now()) * 1000n
 
 if (values.subscribe) {
-  const templateIds = values.subscribe.flatMap((list) => list.split(',')).map((id) => id.trim()).filter((id) => id !== '')
+  const templateIds = values.subscribe
+    .flatMap((list) => list.split(','))
+    .map((id) => id.trim())
+    .filter((id) => id !== '')
   if (templateIds.length === 0 || values.accept === values.reject) {
     console.error('Usage: npm run chat -- --subscribe <template_id>[,<template_id>…] --accept | --reject')
     process.exit(1)
@@ -128,7 +133,10 @@ async function snapshot(): Promise<{ calls: number; outboxId: number }> {
   return { calls: calls.length, outboxId: Math.max(0, ...(state?.outbound.map((o) => o.id) ?? [])) }
 }
 
-async function printReplies(before: { calls: number; outboxId: number }, noReply = '(no reply: no rule matched, and no default)'): Promise<void> {
+async function printReplies(
+  before: { calls: number; outboxId: number },
+  noReply = '(no reply: no rule matched, and no default)',
+): Promise<void> {
   const deadline = Date.now() + REPLY_WAIT_MS
   let rows: ConversationState['outbound'] = []
   do {
@@ -205,19 +213,29 @@ type Grants = { templates: Grant[] } | { note: string }
 async function subscribePopup(templateIds: string[], status: 'accept' | 'reject'): Promise<void> {
   const before = await grants()
   const counted = (g: Grant | undefined) => (g ? (status === 'accept' ? g.accepted : g.rejected) : 0)
-  const took = await converse(popupEvent(format, openid, templateIds.map((id) => [id, status] as const)), true)
+  const took = await converse(
+    popupEvent(
+      format,
+      openid,
+      templateIds.map((id) => [id, status] as const),
+    ),
+    true,
+  )
   let after = before
   if (took && 'templates' in before) {
     const deadline = Date.now() + GRANT_WAIT_MS
     const moved = (now: Grants) =>
       'templates' in now &&
-      templateIds.every((id) => counted(now.templates.find((g) => g.templateId === id)) > counted(before.templates.find((g) => g.templateId === id)))
+      templateIds.every(
+        (id) => counted(now.templates.find((g) => g.templateId === id)) > counted(before.templates.find((g) => g.templateId === id)),
+      )
     do {
       after = await grants()
       if (moved(after) || 'note' in after) break
       await new Promise((resolve) => setTimeout(resolve, 150))
     } while (Date.now() < deadline)
-    if (!moved(after) && 'templates' in after) console.log(`  (after ${GRANT_WAIT_MS / 1000} s the grants do not count this ${status} yet; as they are now:)`)
+    if (!moved(after) && 'templates' in after)
+      console.log(`  (after ${GRANT_WAIT_MS / 1000} s the grants do not count this ${status} yet; as they are now:)`)
   }
   if ('note' in after) {
     console.log(`  (${after.note})`)

@@ -23,7 +23,10 @@ export function parseDevVars(text: string): Record<string, string> {
  * `ignored`: the entries that are not appids, for a warning.
  */
 export function localApps(vars: Record<string, string>): { apps: string[]; ignored: string[] } {
-  const listed = (vars.WECHAT_APPS ?? '').split(',').map((id) => id.trim()).filter((id) => id !== '')
+  const listed = (vars.WECHAT_APPS ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '')
   return { apps: extraAppids(vars), ignored: [...new Set(listed.filter((id) => !APPID.test(id)))] }
 }
 

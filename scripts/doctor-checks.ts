@@ -202,7 +202,8 @@ function readRules(rules: RulesView): { lines: string[]; problems: Problem[] } {
         problems: [
           {
             what: `rule set missing: the RULES namespace has no rules (in force: ${inForce})`,
-            cause: 'rules:push was not run for this deployment, or ran with --local, or into another namespace than wrangler.toml’s RULES id',
+            cause:
+              'rules:push was not run for this deployment, or ran with --local, or into another namespace than wrangler.toml’s RULES id',
             fix: 'npm run rules:push -- --remote',
           },
         ],
@@ -339,7 +340,8 @@ interface SentPush {
 /** The doctor's test push in `mode` (missingFor(mode) empty). */
 async function sendPush(probe: Probe, settings: DoctorSettings, mode: PushMode): Promise<SentPush> {
   const msgId = doctorMsgId()
-  const cipher = mode === 'plaintext' || !settings.aesKey || !settings.appid ? undefined : await importCipher(settings.aesKey, settings.appid)
+  const cipher =
+    mode === 'plaintext' || !settings.aesKey || !settings.appid ? undefined : await importCipher(settings.aesKey, settings.appid)
   const message = {
     ToUserName: 'gh_kefu_edge_doctor',
     FromUserName: DOCTOR_OPENID,
@@ -353,7 +355,13 @@ async function sendPush(probe: Probe, settings: DoctorSettings, mode: PushMode):
 }
 
 /** What the Worker's answer to the test push says, and (with the admin token) whether it was recorded. */
-async function judgePush(probe: Probe, settings: DoctorSettings, label: string, sent: SentPush, options: DoctorOptions): Promise<CheckResult> {
+async function judgePush(
+  probe: Probe,
+  settings: DoctorSettings,
+  label: string,
+  sent: SentPush,
+  options: DoctorOptions,
+): Promise<CheckResult> {
   if ('unreachable' in sent.outcome) return failed(`${label}: no answer`, [sent.outcome.unreachable])
   const { answer } = sent.outcome
   if (answer.status !== 200) return failed(`${label}: answers ${answer.status}`, [wechatRefusal(answer, settings)])
@@ -411,7 +419,12 @@ async function confirmRecorded(probe: Probe, settings: DoctorSettings, label: st
   }
   const lines = ['recorded by its Conversation object; nothing to send']
   const inRecord = await waitForRecord(probe, settings.url, headers, msgId, waitMs)
-  if (inRecord === true) return { title: `${label}: accepted, recorded, answered by nothing`, lines: [...lines, 'in the D1 record (the admin API and the console show it)'], problems: [] }
+  if (inRecord === true)
+    return {
+      title: `${label}: accepted, recorded, answered by nothing`,
+      lines: [...lines, 'in the D1 record (the admin API and the console show it)'],
+      problems: [],
+    }
   return { title: `${label}: accepted, not in the D1 record`, lines, problems: [inRecord] }
 }
 
@@ -434,7 +447,8 @@ async function waitForRecord(
     const { status, text } = outcome.answer
     if (status === 200) {
       const body = parseJson(text)
-      const items = isRecord(body) && isRecord(body.messages) && Array.isArray(body.messages.items) ? (body.messages.items as MessageView[]) : []
+      const items =
+        isRecord(body) && isRecord(body.messages) && Array.isArray(body.messages.items) ? (body.messages.items as MessageView[]) : []
       if (items.some((m) => m.id === `msg:${msgId}`)) return true
     } else if (status === 500) {
       return missing
@@ -562,7 +576,11 @@ function wechatRefusal(answer: Answer, settings: DoctorSettings): Problem {
 function misconfigured(answer: Answer, settings: DoctorSettings): Problem {
   const reason = answer.text.slice('server misconfigured:'.length).trim()
   const name = /^[A-Z_]+/.exec(reason)?.[0] ?? 'a setting'
-  return { what: `500 server misconfigured: ${reason}`, cause: `${name} is missing or malformed on the Worker`, fix: settingFix(name, settings) }
+  return {
+    what: `500 server misconfigured: ${reason}`,
+    cause: `${name} is missing or malformed on the Worker`,
+    fix: settingFix(name, settings),
+  }
 }
 
 /** A redirect, a 404, or an answer that is not what kefu-edge answers there. */

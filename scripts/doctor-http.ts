@@ -116,7 +116,13 @@ export function explainNetworkError(error: unknown, url: string, timeoutMs: numb
       fix: 'use the workers.dev URL, or http:// for a local Worker (`npm start`)',
     }
   }
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (
+    code === 'ECONNRESET' ||
+    code === 'UND_ERR_SOCKET' ||
+    code === 'EPIPE' ||
+    code === 'ETIMEDOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
     return {
       what: `the connection to ${host} failed (${code})`,
       cause: 'a network problem, or a firewall or proxy between here and the Worker',

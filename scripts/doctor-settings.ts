@@ -61,7 +61,11 @@ export function plainHttpRefusal(settings: DoctorSettings, insecureHttp: boolean
   const url = new URL(settings.url)
   if (url.protocol !== 'http:' || isLocalUrl(url) || !settings.adminToken || insecureHttp) return null
   const source = /^admin token: (.+)$/.exec(settings.sources.find((line) => line.startsWith('admin token:')) ?? '')?.[1] ?? 'given'
-  const leaveOut = source.startsWith('--') ? `drop ${source}` : source.startsWith('environment ') ? `unset ${source.slice('environment '.length)}` : 'leave it out'
+  const leaveOut = source.startsWith('--')
+    ? `drop ${source}`
+    : source.startsWith('environment ')
+      ? `unset ${source.slice('environment '.length)}`
+      : 'leave it out'
   return [
     `Refusing to send the admin token (${source}) over plain http to ${url.host}: anyone on the way could read it and sign in to /admin.`,
     `Use ${settings.url.replace(/^http:/, 'https:')} (a Worker answers https); or ${leaveOut} to run only the checks that need no admin token;`,

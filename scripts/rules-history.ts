@@ -20,13 +20,21 @@ try {
   if (items.length === 0) {
     console.log(`no history in ${target.where} KV yet: rules:push, the console and the admin API record each version they publish`)
   } else {
-    console.log(`${items.length} version${items.length === 1 ? '' : 's'} in ${target.where} KV, newest first (at most ${HISTORY_LIMIT} are kept):`)
+    console.log(
+      `${items.length} version${items.length === 1 ? '' : 's'} in ${target.where} KV, newest first (at most ${HISTORY_LIMIT} are kept):`,
+    )
     const rows = [
       ['', 'version', 'published', 'from', 'rules'],
       ...items.map((i) => [i.current ? '*' : '', i.version, localTime(i.publishedAt), i.from, i.rules === null ? '-' : String(i.rules)]),
     ]
     const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)))
-    for (const row of rows) console.log(row.map((cell, col) => (col === 4 ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!))).join('  ').trimEnd())
+    for (const row of rows)
+      console.log(
+        row
+          .map((cell, col) => (col === 4 ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!)))
+          .join('  ')
+          .trimEnd(),
+      )
     console.log('* the rule set in force')
   }
   if (currentVersion !== null && !items.some((i) => i.current)) {

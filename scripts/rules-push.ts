@@ -30,7 +30,9 @@ try {
     if (outcome.recordedUnrecorded) {
       console.log(`kept version ${outcome.recordedUnrecorded}, put without rules:push, in the history as "unrecorded"`)
     }
-    const previous = outcome.previousVersion ? `; it replaces ${outcome.previousVersion} (npm run rules:rollback -- ${outcome.previousVersion} undoes it)` : ''
+    const previous = outcome.previousVersion
+      ? `; it replaces ${outcome.previousVersion} (npm run rules:rollback -- ${outcome.previousVersion} undoes it)`
+      : ''
     console.log(
       `pushed ${path} (${outcome.rules} rules, version ${outcome.version}) to ${target.where} KV${previous}. ` +
         'Workers pick it up within about a minute (KV propagation and a 30 s cache).',

@@ -48,7 +48,9 @@ function message(): InboundMessage {
     return { ...base, type: 'unknown', msgType: values.msgtype }
   }
   if (positionals.length === 0) {
-    console.error('usage: npm run rules:test -- [--rules file] [--at 2026-10-01T10:00+08:00] "<message>" | --msgtype image | --event user_enter_tempsession [--session-from pay]')
+    console.error(
+      'usage: npm run rules:test -- [--rules file] [--at 2026-10-01T10:00+08:00] "<message>" | --msgtype image | --event user_enter_tempsession [--session-from pay]',
+    )
     process.exit(2)
   }
   return { ...base, type: 'text', msgId: '1', content: positionals.join(' ') }

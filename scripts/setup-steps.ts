@@ -125,7 +125,10 @@ export const SECRETS: readonly SecretSpec[] = [
  */
 export function adminTokenFile(configName: string): string {
   if (configName === DEFAULT_CONFIG) return '.admin-token'
-  const name = configName.replace(/\.(toml|jsonc?)$/i, '').replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+/, '')
+  const name = configName
+    .replace(/\.(toml|jsonc?)$/i, '')
+    .replace(/[^A-Za-z0-9_-]+/g, '_')
+    .replace(/^_+/, '')
   return `.admin-token-${name}`
 }
 
@@ -224,7 +227,9 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
   const listed = await wrangler(['secret', 'list', '--format', 'json'])
   let secretsSet: Set<string>
   if (listed.status === 0) {
-    secretsSet = new Set(parseJsonArray(listed.stdout, 'wrangler secret list').flatMap((s) => (isRecord(s) && typeof s.name === 'string' ? [s.name] : [])))
+    secretsSet = new Set(
+      parseJsonArray(listed.stdout, 'wrangler secret list').flatMap((s) => (isRecord(s) && typeof s.name === 'string' ? [s.name] : [])),
+    )
   } else if (/Worker "[^"]*" not found/.test(stripAnsi(listed.stderr + listed.stdout))) {
     secretsSet = new Set() // Not deployed yet: `secret put` creates it.
   } else {
@@ -238,8 +243,14 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
   if (appid === undefined && tomlAppid !== '' && problem('WECHAT_APPID', tomlAppid, checkAppid) === null) appid = tomlAppid
   const missing: string[] = []
   if (appid === undefined) {
-    if (options.yes) missing.push(`WECHAT_APPID: pass --appid wx… (wrangler.toml has ${tomlAppid ? `"${tomlAppid}", which ${problem('WECHAT_APPID', tomlAppid, checkAppid)}` : 'none'}).`)
-    else appid = await ask(io, 'WECHAT_APPID — your mini program AppID (小程序后台 → 开发 → 开发设置), wx + 16 characters', false, (v) => problem('WECHAT_APPID', v, checkAppid))
+    if (options.yes)
+      missing.push(
+        `WECHAT_APPID: pass --appid wx… (wrangler.toml has ${tomlAppid ? `"${tomlAppid}", which ${problem('WECHAT_APPID', tomlAppid, checkAppid)}` : 'none'}).`,
+      )
+    else
+      appid = await ask(io, 'WECHAT_APPID — your mini program AppID (小程序后台 → 开发 → 开发设置), wx + 16 characters', false, (v) =>
+        problem('WECHAT_APPID', v, checkAppid),
+      )
   }
   const toPut: { spec: SecretSpec; value: string; source: string }[] = []
   for (const spec of SECRETS) {
@@ -297,12 +308,20 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
     const created = await wrangler(['kv', 'namespace', 'create', title])
     if (created.status !== 0) throw new SetupStop(failure(`wrangler kv namespace create ${title}`, created), 1)
     namespaces = null
-    const id = /^\s*id\s*=\s*"([0-9a-f]{32})"/m.exec(stripAnsi(created.stdout))?.[1] ?? (await listNamespaces()).find((n) => n.title === title)?.id
-    if (!id) throw new SetupStop(`Created the KV namespace "${title}" but could not read its id: run \`npm run setup\` again (it finds it by its title).`, 1)
+    const id =
+      /^\s*id\s*=\s*"([0-9a-f]{32})"/m.exec(stripAnsi(created.stdout))?.[1] ?? (await listNamespaces()).find((n) => n.title === title)?.id
+    if (!id)
+      throw new SetupStop(
+        `Created the KV namespace "${title}" but could not read its id: run \`npm run setup\` again (it finds it by its title).`,
+        1,
+      )
     config.set(table, 'id', id)
     say(step, `created "${title}" (${id}); id written to ${configName}`)
     const generic = all.find((n) => n.title === binding)
-    if (generic) io.log(`  (the account also has a namespace titled "${binding}", ${generic.id}: if it holds this Worker's rules, put its id in ${configName} instead and run setup again)`)
+    if (generic)
+      io.log(
+        `  (the account also has a namespace titled "${binding}", ${generic.id}: if it holds this Worker's rules, put its id in ${configName} instead and run setup again)`,
+      )
   }
 
   {
@@ -340,7 +359,11 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
         const uuid =
           /^\s*database_id\s*=\s*"([0-9a-f-]{36})"/m.exec(stripAnsi(created.stdout))?.[1] ??
           (await listDatabases()).find((d) => d.name === name)?.uuid
-        if (!uuid) throw new SetupStop(`Created the D1 database "${name}" but could not read its id: run \`npm run setup\` again (it finds it by its name).`, 1)
+        if (!uuid)
+          throw new SetupStop(
+            `Created the D1 database "${name}" but could not read its id: run \`npm run setup\` again (it finds it by its name).`,
+            1,
+          )
         config.set(table, 'database_id', uuid)
         say(step, `created "${name}" (${uuid}); id written to ${configName}`)
       }
@@ -399,8 +422,13 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
       // Never the value: setup's output ends up in CI logs and terminal scrollback.
       io.log(`  not shown: written to ${tokenFile}, readable by you only (mode 600) and git-ignored.`)
       io.log(`  It signs you in to /admin: read it with \`cat ${tokenFile}\`, keep it in your password manager.`)
-      io.log(`  To replace it: npx wrangler secret put ${spec.name}${isDefaultConfig ? '' : ` --config ${configName}`} (then delete ${tokenFile}).`)
-      if (options.yes) io.log(`  In CI, ${tokenFile} goes with the runner: give ${spec.name} from the CI's secrets instead (${spec.name}=… npm run setup -- --yes).`)
+      io.log(
+        `  To replace it: npx wrangler secret put ${spec.name}${isDefaultConfig ? '' : ` --config ${configName}`} (then delete ${tokenFile}).`,
+      )
+      if (options.yes)
+        io.log(
+          `  In CI, ${tokenFile} goes with the runner: give ${spec.name} from the CI's secrets instead (${spec.name}=… npm run setup -- --yes).`,
+        )
     }
   }
 
@@ -443,7 +471,9 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
   io.log(`  URL ${base}/wechat, the same Token and EncodingAESKey, 安全模式, and a data format (XML or JSON).`)
   io.log(`Console: ${base}/admin. Running \`npm run setup\` again only does what is missing.`)
   const adminToken = tokenWritten ? `ADMIN_TOKEN="$(cat ${tokenFile})"` : 'ADMIN_TOKEN=…'
-  io.log(`Check it from outside: ${adminToken} npm run doctor -- --url ${base} (WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY, WECHAT_APPID from the environment too)`)
+  io.log(
+    `Check it from outside: ${adminToken} npm run doctor -- --url ${base} (WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY, WECHAT_APPID from the environment too)`,
+  )
 
   function openConfig(path: string, name: string) {
     let text: string
@@ -462,7 +492,8 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
     const workerName = doc.get(doc.root(), 'name')
     if (!workerName) throw new SetupStop(`${name} has no name = "…" at the top: restore it from the repository, then run setup again.`, 2)
     need(doc.table('vars'), '[vars] table')
-    for (const binding of KV_BINDINGS) need(doc.table('kv_namespaces', { key: 'binding', value: binding }), `[[kv_namespaces]] with binding = "${binding}"`)
+    for (const binding of KV_BINDINGS)
+      need(doc.table('kv_namespaces', { key: 'binding', value: binding }), `[[kv_namespaces]] with binding = "${binding}"`)
     need(doc.table('d1_databases', { key: 'binding', value: D1_BINDING }), `[[d1_databases]] with binding = "${D1_BINDING}"`)
     need(doc.table('queues.producers', { key: 'binding', value: QUEUE_BINDING }), `[[queues.producers]] with binding = "${QUEUE_BINDING}"`)
     return {
@@ -561,7 +592,11 @@ function tidy(text: string): string[] {
 }
 
 /** What a failed command said, and what to do. */
-function failure(command: string, result: RunResult, advice = 'Fix the cause, then run `npm run setup` again: what is done is kept and skipped.'): string {
+function failure(
+  command: string,
+  result: RunResult,
+  advice = 'Fix the cause, then run `npm run setup` again: what is done is kept and skipped.',
+): string {
   const said = tidy(`${result.stderr}\n${result.stdout}`)
   return [`✘ ${command} failed (exit status ${result.status}):`, ...said.map((line) => `  ${line}`), advice].join('\n')
 }

@@ -106,7 +106,10 @@ export class TomlDocument {
       }
       const header = HEADER.exec(line)
       if (header && (header[1] === '[[') === (header[3] === ']]')) {
-        const name = (header[2] ?? '').split('.').map((part) => part.trim().replace(/^"(.*)"$|^'(.*)'$/, '$1$2')).join('.')
+        const name = (header[2] ?? '')
+          .split('.')
+          .map((part) => part.trim().replace(/^"(.*)"$|^'(.*)'$/, '$1$2'))
+          .join('.')
         tables.push({ name, array: header[1] === '[[', header: index, keys: new Map() })
         return
       }

@@ -48,7 +48,8 @@ if (!existsSync(devVarsPath)) {
 // The apps beyond the first, as the Worker will read them from the same file.
 const devVars = parseDevVars(readFileSync(devVarsPath, 'utf8'))
 const { apps, ignored } = localApps(devVars)
-for (const entry of ignored) console.log(`WECHAT_APPS in ${devVarsPath} lists "${entry}", not an appid (wx + 16 letters or digits): ignored.`)
+for (const entry of ignored)
+  console.log(`WECHAT_APPS in ${devVarsPath} lists "${entry}", not an appid (wx + 16 letters or digits): ignored.`)
 
 const fake = await startFakeWechat({ port: Number(values['api-port']) })
 console.log(`WeChat API stand-in on ${fake.url}`)
@@ -78,10 +79,14 @@ async function pushAll(): Promise<{ app: string | undefined; code: number | null
 const [migrated, pushed] = await Promise.all([
   // CI=true: wrangler applies without asking. Already-applied migrations are skipped.
   finished(
-    spawn(process.execPath, [join('node_modules', 'wrangler', 'bin', 'wrangler.js'), 'd1', 'migrations', 'apply', 'DB', '--local', ...persist], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
-    }),
+    spawn(
+      process.execPath,
+      [join('node_modules', 'wrangler', 'bin', 'wrangler.js'), 'd1', 'migrations', 'apply', 'DB', '--local', ...persist],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
+      },
+    ),
   ),
   pushAll(),
 ])
@@ -108,12 +113,19 @@ const worker = spawn(
   process.execPath,
   [
     join('node_modules', 'wrangler', 'bin', 'wrangler.js'),
-    'dev', '--port', values.port, '--ip', '127.0.0.1', '--show-interactive-dev-session=false',
+    'dev',
+    '--port',
+    values.port,
+    '--ip',
+    '127.0.0.1',
+    '--show-interactive-dev-session=false',
     // Two at once (a second checkout, the tests) would otherwise both take the inspector's 9229.
     ...(values['inspector-port'] ? ['--inspector-port', values['inspector-port']] : []),
-    '--var', `WECHAT_API_BASE:${fake.url}`,
+    '--var',
+    `WECHAT_API_BASE:${fake.url}`,
     // Locally, an edited rule set (npm run rules:push -- --local) shows within a second.
-    '--var', 'RULES_REFRESH_SECONDS:1',
+    '--var',
+    'RULES_REFRESH_SECONDS:1',
     // Another settings file than .dev.vars: wrangler then reads that file instead.
     ...(values['dev-vars'] ? ['--env-file', values['dev-vars']] : []),
     ...persist,
@@ -161,7 +173,8 @@ let printed = 0
 const printer = setInterval(() => {
   const calls = fake.calls()
   // With several apps, each line starts with the call's appid (the stand-in knows it from the token).
-  for (const call of calls.slice(printed)) console.log(apps.length > 0 && call.appid ? `${call.appid} ${describeCall(call)}` : describeCall(call))
+  for (const call of calls.slice(printed))
+    console.log(apps.length > 0 && call.appid ? `${call.appid} ${describeCall(call)}` : describeCall(call))
   printed = calls.length
 }, 100)
 

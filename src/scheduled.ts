@@ -13,7 +13,11 @@ import { pruneKeys } from './admin/idempotency'
 export async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
   try {
     const now = Date.now()
-    await pruneRecord(env.DB, { now, retentionDays: retentionDays(env), longTermTemplates: longTermTemplates(env.SUBSCRIBE_LONG_TERM_TEMPLATES) })
+    await pruneRecord(env.DB, {
+      now,
+      retentionDays: retentionDays(env),
+      longTermTemplates: longTermTemplates(env.SUBSCRIBE_LONG_TERM_TEMPLATES),
+    })
     await pruneKeys(env.DB, now)
   } catch (error) {
     // The next hourly run starts over; every step is idempotent.

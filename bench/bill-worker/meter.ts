@@ -40,7 +40,10 @@ export class Meter {
 }
 
 /** A method-forwarding proxy: `hook` may replace a method; everything else is the target's own. */
-function wrap<T extends object>(target: T, hook: (name: string, original: (...args: never[]) => unknown) => ((...args: never[]) => unknown) | null): T {
+function wrap<T extends object>(
+  target: T,
+  hook: (name: string, original: (...args: never[]) => unknown) => ((...args: never[]) => unknown) | null,
+): T {
   return new Proxy(target, {
     get(t, name, receiver) {
       const value: unknown = Reflect.get(t, name, receiver)

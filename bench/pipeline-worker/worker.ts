@@ -94,9 +94,7 @@ function floor(state: Loaded, n: number): number {
   let checksum = 0
   for (let i = 0; i < n; i++) {
     const push = pushes[i % pushes.length]!
-    const sha = createHash('sha1')
-      .update([token, push.query.timestamp!, push.query.nonce!, push.encrypt].sort().join(''))
-      .digest('hex')
+    const sha = createHash('sha1').update([token, push.query.timestamp!, push.query.nonce!, push.encrypt].sort().join('')).digest('hex')
     const decipher = createDecipheriv('aes-256-cbc', aesKey, iv)
     decipher.setAutoPadding(false)
     const plain = Buffer.concat([decipher.update(Buffer.from(push.encrypt, 'base64')), decipher.final()])
@@ -123,7 +121,7 @@ export default {
       const checksum = await op(loaded, n)
       return Response.json({ id, n, checksum } satisfies RunAnswer)
     } catch (error) {
-      return new Response(String(error instanceof Error ? error.stack ?? error.message : error), { status: 500 })
+      return new Response(String(error instanceof Error ? (error.stack ?? error.message) : error), { status: 500 })
     }
   },
 }

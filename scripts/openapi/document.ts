@@ -41,7 +41,9 @@ import {
 } from '../../src/admin/requests'
 
 type Json = Record<string, unknown>
-type ObjectSchema = v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined> | v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>
+type ObjectSchema =
+  | v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined>
+  | v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>
 
 // Checks JSON Schema cannot express (cursor decoding, either/or pairs) are left out; the
 // request side is shown as it is sent (query values as strings), answers as they arrive.
@@ -172,7 +174,10 @@ export function openApiDocument(): Json {
   // The draft is checked by the rules' own validator: show its schema, not `unknown`.
   const { $schema: _dialect, title: _title, ...ruleSet } = ruleSetJsonSchema()
   const previewProperties = (previewBody.properties ?? {}) as Json
-  previewBody.properties = { ...previewProperties, rules: { ...ruleSet, description: 'A draft rule set (the format of rules/rules.json); the rule set in force when absent.' } }
+  previewBody.properties = {
+    ...previewProperties,
+    rules: { ...ruleSet, description: 'A draft rule set (the format of rules/rules.json); the rule set in force when absent.' },
+  }
   const { description: ifMatchDescription, ...ifMatch } = schemaOf(IfMatchHeader, INPUT)
   const ifMatchHeader = { name: 'If-Match', in: 'header', required: false, description: ifMatchDescription, schema: ifMatch }
   const conflict = answer('ConflictAnswer', '`version_changed`: another version was published since the one given; nothing was written.')
@@ -182,16 +187,21 @@ export function openApiDocument(): Json {
     ['SendProblemsAnswer', 'WechatRefusalAnswer', 'ErrorAnswer'],
     'Nothing was sent: the body breaks a rule (`problems`, every one), or WeChat refused the data (`wechat_refused` with its errcode), or the body is not JSON.',
   )
-  const wechatFailed = answer('WechatRefusalAnswer', '`wechat_failed`: WeChat answered another errcode, or did not answer (time-out, network).')
+  const wechatFailed = answer(
+    'WechatRefusalAnswer',
+    '`wechat_failed`: WeChat answered another errcode, or did not answer (time-out, network).',
+  )
   const failedAction = (what: string) =>
-    sendsOnce(operation(what, {
-      parameters: failedId,
-      answers: {
-        '200': answer('OutcomeAnswer', 'What became of the send.'),
-        '404': error('`not_found`: the user has no such send (or it was deleted after the retention period).'),
-        '409': error('`not_failed` (pending or sent), or for a retry `window_closed` / `limit_reached`.'),
-      },
-    }))
+    sendsOnce(
+      operation(what, {
+        parameters: failedId,
+        answers: {
+          '200': answer('OutcomeAnswer', 'What became of the send.'),
+          '404': error('`not_found`: the user has no such send (or it was deleted after the retention period).'),
+          '409': error('`not_failed` (pending or sent), or for a retry `window_closed` / `limit_reached`.'),
+        },
+      }),
+    )
 
   return {
     openapi: '3.1.0',
@@ -214,7 +224,7 @@ export function openApiDocument(): Json {
         }),
       },
       '/admin/api/conversations/{openid}': {
-        get: operation("One conversation and a page of its messages in and out, newest first", {
+        get: operation('One conversation and a page of its messages in and out, newest first', {
           parameters: [...openid, ...parameters('query', MessagesQuery)],
           answers: {
             '200': answer('ConversationDetailAnswer', 'The conversation and a page of messages.'),
@@ -223,24 +233,29 @@ export function openApiDocument(): Json {
         }),
       },
       '/admin/api/conversations/{openid}/state': {
-        get: operation("The user's Conversation object itself: the send window, the last pushes in and replies out with their attempts, and the copy to the D1 record not yet made", {
-          parameters: openid,
-          answers: {
-            '200': answer('StateAnswer', 'The object as it is now (an object never written to answers empty lists and a closed window).'),
+        get: operation(
+          "The user's Conversation object itself: the send window, the last pushes in and replies out with their attempts, and the copy to the D1 record not yet made",
+          {
+            parameters: openid,
+            answers: {
+              '200': answer('StateAnswer', 'The object as it is now (an object never written to answers empty lists and a closed window).'),
+            },
           },
-        }),
+        ),
       },
       '/admin/api/conversations/{openid}/reply': {
-        post: sendsOnce(operation('Send a reply by hand, inside the send window', {
-          parameters: openid,
-          body: json(schemaOf(ManualReplyBody, INPUT), `One reply (at most ${REPLY_MAX_BYTES} bytes).`),
-          answers: {
-            '200': answer('OutcomeAnswer', 'Queued and delivered (or pending a retry).'),
-            '409': error('`window_closed` or `limit_reached`: WeChat would refuse the send; nothing was stored.'),
-            '413': error('The body is too large.'),
-            '415': error('The body is not application/json.'),
-          },
-        })),
+        post: sendsOnce(
+          operation('Send a reply by hand, inside the send window', {
+            parameters: openid,
+            body: json(schemaOf(ManualReplyBody, INPUT), `One reply (at most ${REPLY_MAX_BYTES} bytes).`),
+            answers: {
+              '200': answer('OutcomeAnswer', 'Queued and delivered (or pending a retry).'),
+              '409': error('`window_closed` or `limit_reached`: WeChat would refuse the send; nothing was stored.'),
+              '413': error('The body is too large.'),
+              '415': error('The body is not application/json.'),
+            },
+          }),
+        ),
       },
       '/admin/api/failed': {
         get: operation('Failed sends, most recently failed first', {
@@ -254,17 +269,32 @@ export function openApiDocument(): Json {
         get: operation('The rule set in force, the stored source, and why a newer one was rejected', {
           answers: { '200': answer('RulesAnswer', 'Rule set status; `ETag` is the stored version, for If-Match.') },
         }),
-        put: operation('Publish a rule set: checked like rules:check, compiled, stored exactly as sent, the previous version kept in the history', {
-          parameters: [ifMatchHeader, ...parameters('query', PublishQuery)],
-          body: json({ ...ruleSet, description: `The rule set (the format of rules/rules.json), at most ${RULES_MAX_BYTES} bytes; stored byte for byte.` }, 'The rule set.'),
-          answers: {
-            '200': answer('PublishAnswer', 'Published (or already in force: `unchanged`).'),
-            '400': answer('PublishRefusal', 'Malformed input, or a rule set that does not validate (`issues`, one line each); nothing was written.'),
-            '412': answer('ConflictAnswer', '`version_changed`: If-Match (or ifVersion) is not the version in force, `currentVersion`; nothing was written.'),
-            '413': error('The body is too large.'),
-            '415': error('The body is not application/json.'),
+        put: operation(
+          'Publish a rule set: checked like rules:check, compiled, stored exactly as sent, the previous version kept in the history',
+          {
+            parameters: [ifMatchHeader, ...parameters('query', PublishQuery)],
+            body: json(
+              {
+                ...ruleSet,
+                description: `The rule set (the format of rules/rules.json), at most ${RULES_MAX_BYTES} bytes; stored byte for byte.`,
+              },
+              'The rule set.',
+            ),
+            answers: {
+              '200': answer('PublishAnswer', 'Published (or already in force: `unchanged`).'),
+              '400': answer(
+                'PublishRefusal',
+                'Malformed input, or a rule set that does not validate (`issues`, one line each); nothing was written.',
+              ),
+              '412': answer(
+                'ConflictAnswer',
+                '`version_changed`: If-Match (or ifVersion) is not the version in force, `currentVersion`; nothing was written.',
+              ),
+              '413': error('The body is too large.'),
+              '415': error('The body is not application/json.'),
+            },
           },
-        }),
+        ),
       },
       '/admin/api/rules/history': {
         get: operation('Published versions, newest first: when, from where, how many rules, which is in force', {
@@ -286,7 +316,10 @@ export function openApiDocument(): Json {
           body: json(schemaOf(RollbackBody, INPUT), `The version (at most ${ROLLBACK_MAX_BYTES} bytes).`),
           answers: {
             '200': answer('PublishAnswer', 'Restored: `version` is the version asked for.'),
-            '400': answer('PublishRefusal', 'Malformed input, or a version that does not validate (one put by hand, or refused by a newer kefu-edge).'),
+            '400': answer(
+              'PublishRefusal',
+              'Malformed input, or a version that does not validate (one put by hand, or refused by a newer kefu-edge).',
+            ),
             '404': error('`not_found`: no entry has that version.'),
             '409': conflict,
             '413': error('The body is too large.'),
@@ -312,23 +345,25 @@ export function openApiDocument(): Json {
         }),
       },
       '/admin/api/subscribe/send': {
-        post: sendsOnce(operation('Send one subscribe message (订阅消息), spending one of the user’s grants', {
-          body: json(
-            sendBody(SubscribeSendBody, ['data'], subscribeData),
-            `One message, as WeChat's subscribeMessage.send takes it, plus \`force\` (at most ${SUBSCRIBE_SEND_MAX_BYTES} bytes).`,
-          ),
-          answers: {
-            '200': answer('SubscribeSentAnswer', 'WeChat took it.'),
-            '400': sendRefused,
-            '409': answers(
-              ['NoGrantAnswer', 'WechatRefusalAnswer'],
-              '`no_grant`: the user holds no grant for this one-time template, and nothing was sent (`force: true` tries anyway); `wechat_refused`: WeChat refused for the user (43101: they refused, their grants are cleared).',
+        post: sendsOnce(
+          operation('Send one subscribe message (订阅消息), spending one of the user’s grants', {
+            body: json(
+              sendBody(SubscribeSendBody, ['data'], subscribeData),
+              `One message, as WeChat's subscribeMessage.send takes it, plus \`force\` (at most ${SUBSCRIBE_SEND_MAX_BYTES} bytes).`,
             ),
-            '413': tooLarge,
-            '415': notJson,
-            '502': wechatFailed,
-          },
-        })),
+            answers: {
+              '200': answer('SubscribeSentAnswer', 'WeChat took it.'),
+              '400': sendRefused,
+              '409': answers(
+                ['NoGrantAnswer', 'WechatRefusalAnswer'],
+                '`no_grant`: the user holds no grant for this one-time template, and nothing was sent (`force: true` tries anyway); `wechat_refused`: WeChat refused for the user (43101: they refused, their grants are cleared).',
+              ),
+              '413': tooLarge,
+              '415': notJson,
+              '502': wechatFailed,
+            },
+          }),
+        ),
       },
       '/admin/api/users/{openid}/subscriptions': {
         get: operation('What one user allows, per template: grants, status, the last send', {
@@ -342,18 +377,23 @@ export function openApiDocument(): Json {
         }),
       },
       '/admin/api/subscribe/campaigns': {
-        post: sendsOnce(operation('Send one subscribe message to every user who can be reached, through the campaigns queue', {
-          body: json(
-            sendBody(CampaignBody, ['data'], subscribeData),
-            `A send without \`touser\` and \`force\` (at most ${SUBSCRIBE_SEND_MAX_BYTES} bytes): it goes to every user who holds a grant for the template, or accepts it if it is long-term.`,
-          ),
-          answers: {
-            '202': answer('CampaignCreatedAnswer', 'Started: the sends go out at CAMPAIGN_SENDS_PER_SECOND, each user at most once.'),
-            '400': answers(['SendProblemsAnswer', 'ErrorAnswer'], 'Nothing was started: the body breaks a rule (`problems`), carries touser or force, or is not JSON.'),
-            '413': tooLarge,
-            '415': notJson,
-          },
-        })),
+        post: sendsOnce(
+          operation('Send one subscribe message to every user who can be reached, through the campaigns queue', {
+            body: json(
+              sendBody(CampaignBody, ['data'], subscribeData),
+              `A send without \`touser\` and \`force\` (at most ${SUBSCRIBE_SEND_MAX_BYTES} bytes): it goes to every user who holds a grant for the template, or accepts it if it is long-term.`,
+            ),
+            answers: {
+              '202': answer('CampaignCreatedAnswer', 'Started: the sends go out at CAMPAIGN_SENDS_PER_SECOND, each user at most once.'),
+              '400': answers(
+                ['SendProblemsAnswer', 'ErrorAnswer'],
+                'Nothing was started: the body breaks a rule (`problems`), carries touser or force, or is not JSON.',
+              ),
+              '413': tooLarge,
+              '415': notJson,
+            },
+          }),
+        ),
         get: operation('Campaigns, newest first, with their progress', {
           answers: { '200': answer('CampaignListAnswer', 'The newest campaigns.') },
         }),
@@ -368,20 +408,25 @@ export function openApiDocument(): Json {
         }),
       },
       '/admin/api/uniform/send': {
-        post: sendsOnce(operation('Send one uniform service message (统一服务消息): an Official Account template message', {
-          body: json(
-            sendBody(UniformSendBody, ['mp_template_msg', 'data'], uniformData),
-            `One message, as WeChat's uniform_send takes it, with \`mp_template_msg\` only: \`weapp_template_msg\` is retired and refused (at most ${UNIFORM_SEND_MAX_BYTES} bytes).`,
-          ),
-          answers: {
-            '200': answer('UniformSentAnswer', 'WeChat took it.'),
-            '400': sendRefused,
-            '409': answer('WechatRefusalAnswer', '`wechat_refused`: WeChat refused for the user (43004: they do not follow the Official Account).'),
-            '413': tooLarge,
-            '415': notJson,
-            '502': wechatFailed,
-          },
-        })),
+        post: sendsOnce(
+          operation('Send one uniform service message (统一服务消息): an Official Account template message', {
+            body: json(
+              sendBody(UniformSendBody, ['mp_template_msg', 'data'], uniformData),
+              `One message, as WeChat's uniform_send takes it, with \`mp_template_msg\` only: \`weapp_template_msg\` is retired and refused (at most ${UNIFORM_SEND_MAX_BYTES} bytes).`,
+            ),
+            answers: {
+              '200': answer('UniformSentAnswer', 'WeChat took it.'),
+              '400': sendRefused,
+              '409': answer(
+                'WechatRefusalAnswer',
+                '`wechat_refused`: WeChat refused for the user (43004: they do not follow the Official Account).',
+              ),
+              '413': tooLarge,
+              '415': notJson,
+              '502': wechatFailed,
+            },
+          }),
+        ),
       },
       '/admin/api/openapi.json': {
         get: operation('This document', { answers: { '200': { description: 'The OpenAPI document.' } } }),

@@ -75,7 +75,13 @@ const StateAnswer = v.object({
   ),
   inbound: v.pipe(
     v.array(
-      v.object({ kind: v.string(), summary: v.string(), msgId: v.nullable(v.string()), ruleId: v.nullable(v.string()), receivedAt: v.number() }),
+      v.object({
+        kind: v.string(),
+        summary: v.string(),
+        msgId: v.nullable(v.string()),
+        ruleId: v.nullable(v.string()),
+        receivedAt: v.number(),
+      }),
     ),
     v.description('The last pushes in (at most 20).'),
   ),
@@ -190,7 +196,10 @@ const ConflictAnswer = v.object({
 const HistoryItemAnswer = v.object({
   version: v.string(),
   publishedAt: v.number(),
-  from: v.pipe(v.picklist(HISTORY_FROM), v.description('`unrecorded`: found in force by a publish, put there by hand; publishedAt is when it was found.')),
+  from: v.pipe(
+    v.picklist(HISTORY_FROM),
+    v.description('`unrecorded`: found in force by a publish, put there by hand; publishedAt is when it was found.'),
+  ),
   rules: v.pipe(v.nullable(v.number()), v.description('How many rules; null if it is not a rule set.')),
 })
 
@@ -202,7 +211,10 @@ const HistoryListItemAnswer = v.object({
 const HistoryListAnswer = v.object({
   items: v.array(HistoryListItemAnswer),
   nextCursor: v.nullable(v.string()),
-  currentVersion: v.pipe(v.nullable(v.string()), v.description('The version in force; it has no entry when it was put by hand since the last publish.')),
+  currentVersion: v.pipe(
+    v.nullable(v.string()),
+    v.description('The version in force; it has no entry when it was put by hand since the last publish.'),
+  ),
 })
 
 const DiffHunkAnswer = v.object({
@@ -219,7 +231,9 @@ const HistoryEntryAnswer = v.object({
   previous: v.pipe(v.nullable(HistoryItemAnswer), v.description('The entry published before it; null for the oldest kept.')),
   diff: v.pipe(
     v.nullable(v.array(DiffHunkAnswer)),
-    v.description('From the previous entry (or from nothing) to this one, over pretty-printed JSON lines; null when a source is over 256 KiB.'),
+    v.description(
+      'From the previous entry (or from nothing) to this one, over pretty-printed JSON lines; null when a source is over 256 KiB.',
+    ),
   ),
 })
 
@@ -238,7 +252,9 @@ const SendProblemsAnswer = v.object({
 const WechatRefusalAnswer = v.object({
   error: v.pipe(
     v.picklist(['wechat_refused', 'wechat_failed']),
-    v.description('wechat_refused: WeChat refused for the user’s standing (409) or for the data (400); wechat_failed: any other errcode (502).'),
+    v.description(
+      'wechat_refused: WeChat refused for the user’s standing (409) or for the data (400); wechat_failed: any other errcode (502).',
+    ),
   ),
   errcode: v.pipe(v.number(), v.description('WeChat’s errcode (time-outs and network failures have synthetic ones).')),
   reason: v.pipe(v.string(), v.description('What the errcode means.')),
@@ -253,7 +269,9 @@ const SubscribeSentAnswer = v.object({
   sent: v.literal(true),
   spent: v.pipe(
     v.picklist(['grant', 'long_term', 'forced']),
-    v.description('grant: one of the user’s one-time grants; long_term: nothing, the template is long-term and the user accepts; forced: nothing, sent with force and no grant.'),
+    v.description(
+      'grant: one of the user’s one-time grants; long_term: nothing, the template is long-term and the user accepts; forced: nothing, sent with force and no grant.',
+    ),
   ),
 })
 
@@ -266,8 +284,14 @@ const LastSendAnswer = v.object({
 const SubscriptionAnswer = v.object({
   templateId: v.string(),
   grants: v.pipe(v.number(), v.description('One-time sends the user allowed and has not been sent yet.')),
-  status: v.pipe(v.nullable(v.string()), v.description('The last status from the popup or the settings page (accept, reject, …); null before any.')),
-  longTerm: v.pipe(v.boolean(), v.description('Listed in SUBSCRIBE_LONG_TERM_TEMPLATES: sends go while the status is accept, spending nothing.')),
+  status: v.pipe(
+    v.nullable(v.string()),
+    v.description('The last status from the popup or the settings page (accept, reject, …); null before any.'),
+  ),
+  longTerm: v.pipe(
+    v.boolean(),
+    v.description('Listed in SUBSCRIBE_LONG_TERM_TEMPLATES: sends go while the status is accept, spending nothing.'),
+  ),
   reachable: v.pipe(v.boolean(), v.description('A send may go now.')),
   accepted: v.number(),
   rejected: v.number(),

@@ -91,8 +91,7 @@ export const MessagesQuery = v.strictObject({ cursor: cursorParam('messages'), l
 export const FailedQuery = v.strictObject({ cursor: cursorParam('failed'), limit: Limit })
 
 /** A rule-set version, as every answer about rules gives it. */
-const Version = (what: string) =>
-  v.pipe(v.string(), v.regex(VERSION, 'is not a rule-set version (16 hex digits)'), v.description(what))
+const Version = (what: string) => v.pipe(v.string(), v.regex(VERSION, 'is not a rule-set version (16 hex digits)'), v.description(what))
 
 export const HistoryQuery = v.strictObject({
   cursor: v.optional(
@@ -136,7 +135,9 @@ export const CampaignParam = v.strictObject({
 
 /** A campaign's per-user results, in openid order, a page at a time. */
 export const CampaignTargetsQuery = v.strictObject({
-  cursor: v.optional(v.pipe(v.string(), v.regex(OPENID, 'is not a cursor of this list'), v.description('nextCursor of the previous page.'))),
+  cursor: v.optional(
+    v.pipe(v.string(), v.regex(OPENID, 'is not a cursor of this list'), v.description('nextCursor of the previous page.')),
+  ),
   limit: countParam(1, MAX_LIMIT, DEFAULT_LIMIT, 'Users per page'),
 })
 

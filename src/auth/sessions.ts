@@ -47,7 +47,9 @@ export class Sessions extends DurableObject<Env> {
    * counted; a success clears the address's count.
    */
   attempt(address: string, tokenOk: boolean, now: number): Attempt {
-    const row = this.sql.exec<{ count: number; first_at: number }>('SELECT count, first_at FROM failures WHERE address = ?', address).toArray()[0]
+    const row = this.sql
+      .exec<{ count: number; first_at: number }>('SELECT count, first_at FROM failures WHERE address = ?', address)
+      .toArray()[0]
     const run = row && now - row.first_at < LOCK_MS ? row : null
     if (run && run.count >= MAX_FAILURES) {
       return { outcome: 'locked', retryAfterSeconds: Math.max(1, Math.ceil((run.first_at + LOCK_MS - now) / 1000)) }

@@ -25,7 +25,8 @@ import { signIn, signOut } from './session'
 export const consoleApp = new Hono<ConsoleEnv>()
 
 /** Pages hold users' messages and act for the operator: no cache, no framing, no referrer. */
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 const sameOrigin = csrf()
 

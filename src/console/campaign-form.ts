@@ -53,7 +53,10 @@ export function dataOf(text: string): { ok: true; value: Record<string, unknown>
     }
     if (!isPlainObject(parsed)) return { ok: false, problems: ['data: must be a JSON object of keyword keys'] }
     // Object.entries/fromEntries: a key such as __proto__ stays a key, never the prototype.
-    return { ok: true, value: Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, typeof value === 'string' ? { value } : value])) }
+    return {
+      ok: true,
+      value: Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, typeof value === 'string' ? { value } : value])),
+    }
   }
   const entries: [string, { value: string }][] = []
   const lineOf = new Map<string, number>()

@@ -38,7 +38,7 @@ export async function renderPage(c: ConsoleContext, content: Child, status: Cont
 /** The sign-in page (401 unless told): the problem given, or what is wrong with ADMIN_TOKEN itself. */
 export function signInPage(c: ConsoleContext, problem: SignInProblem | null = null, status: 401 | 429 = 401) {
   const unusable = unusableToken(c.env)
-  const shown = problem ?? (unusable ? { kind: unusable.status === 'missing' ? 'unset' : 'malformed' } as const : null)
+  const shown = problem ?? (unusable ? ({ kind: unusable.status === 'missing' ? 'unset' : 'malformed' } as const) : null)
   return renderPage(c, <SignInPage lang={langOf(c)} problem={shown} />, status)
 }
 

@@ -30,7 +30,8 @@ export async function readForm(request: Request, maxBytes: number): Promise<Post
   let entries: Iterable<[string, string | File]>
   try {
     if (mediaType === 'application/x-www-form-urlencoded') entries = new URLSearchParams(new TextDecoder().decode(bytes))
-    else if (mediaType === 'multipart/form-data') entries = await new Response(bytes, { headers: { 'content-type': contentType } }).formData()
+    else if (mediaType === 'multipart/form-data')
+      entries = await new Response(bytes, { headers: { 'content-type': contentType } }).formData()
     else return { fields: {}, parsed: false }
   } catch {
     return { fields: {}, parsed: false }

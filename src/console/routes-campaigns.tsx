@@ -35,7 +35,8 @@ async function listPage(c: ConsoleContext, form: CampaignForm, problems: string[
   const appid = appidOf(c.env)
   const [reach, rows] = await Promise.all([templateReach(c.env, appid), campaignList(c.env.DB, appid, LISTED)])
   const campaigns = await Promise.all(rows.map((row) => campaignView(c.env.DB, row)))
-  return renderPage(c, 
+  return renderPage(
+    c,
     <CampaignsPage
       lang={langOf(c)}
       reach={reach}
@@ -85,7 +86,8 @@ campaignPages.get(`${CAMPAIGNS_PATH}/:id`, guard, async (c) => {
   const { limit } = query.output
   const [campaign, targets] = await Promise.all([campaignView(c.env.DB, row), targetPage(c.env.DB, appid, id, cursor ?? '', limit)])
   const last = targets.length === limit ? targets[targets.length - 1] : undefined
-  return renderPage(c, 
+  return renderPage(
+    c,
     <CampaignPage
       lang={langOf(c)}
       campaign={campaign}

@@ -14,7 +14,15 @@ import { listFailed } from '../record/failed'
 import { getStats } from '../record/stats'
 import { actOnFailed, replyByHand, type FailedAction, type FailedId, type ManualReply } from '../admin/actions'
 import { appidOf } from '../admin/appid'
-import { ConversationsQuery, FailedIdParam, FailedQuery, ManualReplyBody, MessagesQuery, OpenidParam, REPLY_MAX_BYTES } from '../admin/requests'
+import {
+  ConversationsQuery,
+  FailedIdParam,
+  FailedQuery,
+  ManualReplyBody,
+  MessagesQuery,
+  OpenidParam,
+  REPLY_MAX_BYTES,
+} from '../admin/requests'
 import { MAX_TEXT_BYTES } from '../rules/schema'
 import { conversationOf } from '../settings/mini-program-state'
 import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
@@ -68,7 +76,13 @@ recordPages.get(CONVERSATIONS_PATH, guard, async (c) => {
   const query = v.safeParse(ConversationsQuery, queryOf(c, ['cursor', 'filter']))
   if (!query.success) return problemPage(c, 400, 'conversations', 'bad_cursor', CONVERSATIONS_PATH)
   const { cursor, filter, limit } = query.output
-  const list = await listConversations(c.env.DB, { appid: appidOf(c.env), limit, now: Date.now(), ...(filter ? { filter } : {}), ...(cursor ? { after: cursor } : {}) })
+  const list = await listConversations(c.env.DB, {
+    appid: appidOf(c.env),
+    limit,
+    now: Date.now(),
+    ...(filter ? { filter } : {}),
+    ...(cursor ? { after: cursor } : {}),
+  })
   return renderPage(c, <ConversationsPage lang={langOf(c)} list={list} filter={filter ?? null} paged={cursor !== undefined} />)
 })
 
@@ -86,7 +100,10 @@ recordPages.get(`${CONVERSATIONS_PATH}/:openid`, guard, async (c) => {
   ])
   if (!detail) return problemPage(c, 404, 'conversations', 'no_conversation', CONVERSATIONS_PATH)
   const outcome = outcomeOf((key) => c.req.query(key), REPLY_OUTCOMES)
-  return renderPage(c, <ConversationPage lang={langOf(c)} detail={detail} subscriptions={subscriptions} outcome={outcome} paged={cursor !== undefined} />)
+  return renderPage(
+    c,
+    <ConversationPage lang={langOf(c)} detail={detail} subscriptions={subscriptions} outcome={outcome} paged={cursor !== undefined} />,
+  )
 })
 
 recordPages.post(`${CONVERSATIONS_PATH}/:openid/reply`, guard, async (c) => {

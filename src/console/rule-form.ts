@@ -66,8 +66,7 @@ export type DraftProblem = RuleIssue
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const stringOf = (value: unknown): string => (typeof value === 'string' ? value : '')
 

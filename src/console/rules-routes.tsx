@@ -99,7 +99,8 @@ interface Render {
 }
 
 function render(c: ConsoleContext, r: Render) {
-  return renderPage(c, 
+  return renderPage(
+    c,
     <RulesPage
       lang={langOf(c)}
       draft={r.draft}
@@ -124,7 +125,14 @@ const noticeOf = (c: ConsoleContext, key: string, kind: 'ok' | 'error' = 'ok') =
 
 /** The page for a rule set over MAX_RULES: the limit and the validator's issue, and no form. */
 function renderOverLimit(c: ConsoleContext, base: string, issue: RuleIssue, status: 200 | 413) {
-  return render(c, { draft: draftOf({ rules: [] }), base, issues: [issue], notice: noticeOf(c, 'overLimit', 'error'), overLimit: true, status })
+  return render(c, {
+    draft: draftOf({ rules: [] }),
+    base,
+    issues: [issue],
+    notice: noticeOf(c, 'overLimit', 'error'),
+    overLimit: true,
+    status,
+  })
 }
 
 rulePages.get('/admin/rules', guard, async (c) => {
@@ -149,64 +157,76 @@ rulePages.get('/admin/rules/new', guard, async (c) => {
   return render(c, { draft: { ...draft, rules }, base: version, focus: rules.length - 1 })
 })
 
-rulePages.post(
-  '/admin/rules',
-  guard,
-  async (c) => {
-    const read = await readForm(c.req.raw, FORM_MAX_BYTES)
-    if (read === null) return c.html(NOTICES[langOf(c)].tooLarge ?? '', 413)
-    const form = read.fields
-    const field = (name: string) => textField(form, name)
-    const op = field('op')
-    const base = VERSION.test(field('base')) ? field('base') : ''
-    const previewText = field('preview_text').slice(0, 200)
-    const previewAt = field('preview_at').trim().slice(0, 40)
-    const posted = fromForm(form)
-    if (!posted.ok) return renderOverLimit(c, base, posted.issue, 413)
-    let draft = posted.draft
+rulePages.post('/admin/rules', guard, async (c) => {
+  const read = await readForm(c.req.raw, FORM_MAX_BYTES)
+  if (read === null) return c.html(NOTICES[langOf(c)].tooLarge ?? '', 413)
+  const form = read.fields
+  const field = (name: string) => textField(form, name)
+  const op = field('op')
+  const base = VERSION.test(field('base')) ? field('base') : ''
+  const previewText = field('preview_text').slice(0, 200)
+  const previewAt = field('preview_at').trim().slice(0, 40)
+  const posted = fromForm(form)
+  if (!posted.ok) return renderOverLimit(c, base, posted.issue, 413)
+  let draft = posted.draft
 
-    const change = opOf(op)
-    if (change) {
-      const full = change.op === 'add' ? ruleCountIssue(draft.rules.length + 1) : null
-      if (full) return render(c, { draft, base, previewText, previewAt, issues: [full], status: 400 })
-      return render(c, { draft: applyOp(draft, change), base, previewText, previewAt, ...(change.op === 'add' ? { focus: draft.rules.length } : {}) })
+  const change = opOf(op)
+  if (change) {
+    const full = change.op === 'add' ? ruleCountIssue(draft.rules.length + 1) : null
+    if (full) return render(c, { draft, base, previewText, previewAt, issues: [full], status: 400 })
+    return render(c, {
+      draft: applyOp(draft, change),
+      base,
+      previewText,
+      previewAt,
+      ...(change.op === 'add' ? { focus: draft.rules.length } : {}),
+    })
+  }
+
+  if (op === 'json') {
+    let replaced: Draft
+    try {
+      replaced = draftOf(JSON.parse(field('json')))
+    } catch (error) {
+      const issue = { path: '', message: `is not valid JSON (${(error as Error).message})` }
+      return render(c, { draft, base, previewText, previewAt, issues: [issue], notice: noticeOf(c, 'badJson', 'error'), status: 400 })
     }
+    const overLimit = ruleCountIssue(replaced.rules.length)
+    if (overLimit)
+      return render(c, {
+        draft,
+        base,
+        previewText,
+        previewAt,
+        issues: [overLimit],
+        notice: noticeOf(c, 'jsonOverLimit', 'error'),
+        status: 400,
+      })
+    draft = replaced
+  }
 
-    if (op === 'json') {
-      let replaced: Draft
-      try {
-        replaced = draftOf(JSON.parse(field('json')))
-      } catch (error) {
-        const issue = { path: '', message: `is not valid JSON (${(error as Error).message})` }
-        return render(c, { draft, base, previewText, previewAt, issues: [issue], notice: noticeOf(c, 'badJson', 'error'), status: 400 })
-      }
-      const overLimit = ruleCountIssue(replaced.rules.length)
-      if (overLimit) return render(c, { draft, base, previewText, previewAt, issues: [overLimit], notice: noticeOf(c, 'jsonOverLimit', 'error'), status: 400 })
-      draft = replaced
+  const { value, problems } = ruleSetOf(draft)
+  const validation = validateRuleSet(value)
+  const issues = [...problems, ...(validation.ok ? [] : validation.issues)]
+  if (!validation.ok || issues.length > 0)
+    return render(c, { draft, base, previewText, previewAt, issues, status: op === 'json' ? 200 : 400 })
+
+  const wantsPreview = op === 'preview' || (op === 'enter' && previewText.trim() !== '')
+  if (wantsPreview) {
+    if (previewAt !== '' && !v.is(DateTimeSchema, previewAt)) {
+      const issue = { path: 'preview_at', message: `"${previewAt}" is not a date-time with an offset, like 2026-10-01T10:00+08:00` }
+      return render(c, { draft, base, previewText, previewAt, issues: [issue], status: 400 })
     }
+    const at = previewAt === '' ? Date.now() : Date.parse(previewAt)
+    const preview = previewDraft(validation.value, { type: 'text', text: previewText }, at)
+    return render(c, { draft, base, previewText, previewAt, preview })
+  }
+  if (op !== 'publish') return render(c, { draft, base, previewText, previewAt, notice: noticeOf(c, 'checked') })
 
-    const { value, problems } = ruleSetOf(draft)
-    const validation = validateRuleSet(value)
-    const issues = [...problems, ...(validation.ok ? [] : validation.issues)]
-    if (!validation.ok || issues.length > 0) return render(c, { draft, base, previewText, previewAt, issues, status: op === 'json' ? 200 : 400 })
-
-    const wantsPreview = op === 'preview' || (op === 'enter' && previewText.trim() !== '')
-    if (wantsPreview) {
-      if (previewAt !== '' && !v.is(DateTimeSchema, previewAt)) {
-        const issue = { path: 'preview_at', message: `"${previewAt}" is not a date-time with an offset, like 2026-10-01T10:00+08:00` }
-        return render(c, { draft, base, previewText, previewAt, issues: [issue], status: 400 })
-      }
-      const at = previewAt === '' ? Date.now() : Date.parse(previewAt)
-      const preview = previewDraft(validation.value, { type: 'text', text: previewText }, at)
-      return render(c, { draft, base, previewText, previewAt, preview })
-    }
-    if (op !== 'publish') return render(c, { draft, base, previewText, previewAt, notice: noticeOf(c, 'checked') })
-
-    const outcome = await rulePublisherOf(c.env).publish(toJson(value), 'console', base === '' ? undefined : base)
-    logPublish(outcome, 'console')
-    return afterPublish(c, outcome, { draft, base, previewText, previewAt }, 'published')
-  },
-)
+  const outcome = await rulePublisherOf(c.env).publish(toJson(value), 'console', base === '' ? undefined : base)
+  logPublish(outcome, 'console')
+  return afterPublish(c, outcome, { draft, base, previewText, previewAt }, 'published')
+})
 
 function afterPublish(c: ConsoleContext, outcome: RollbackOutcome, r: Render, done: 'published' | 'rolledback') {
   if (outcome.ok) return back(c, '/admin/rules', { done: outcome.unchanged ? 'unchanged' : done, version: outcome.version })
@@ -241,7 +261,8 @@ rulePages.get('/admin/rules/history/:version', guard, async (c) => {
   const entry = VERSION.test(version) ? await historyEntry(rulesStoreOf(c.env), version) : null
   if (!entry) return renderPage(c, <HistoryListPage lang={langOf(c)} page={await listHistory(rulesStoreOf(c.env))} />, 404)
   const currentVersion = (await listHistory(rulesStoreOf(c.env), { limit: 1 })).currentVersion
-  return renderPage(c, 
+  return renderPage(
+    c,
     <HistoryEntryPage
       lang={langOf(c)}
       entry={entry}

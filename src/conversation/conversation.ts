@@ -97,7 +97,8 @@ export class Conversation extends DurableObject<Env> {
     // The safety alarm of the push was for this copy and its delivery: with both done, the
     // alarm goes back to the schedule (a pass in progress sets it itself when it ends).
     caughtUp: async (now) => {
-      if (!this.#deliveries.running && pendingCount(this.ctx.storage.sql) === 0) await this.#alarm.set(this.#plan(now, this.#retention(), null))
+      if (!this.#deliveries.running && pendingCount(this.ctx.storage.sql) === 0)
+        await this.#alarm.set(this.#plan(now, this.#retention(), null))
     },
   })
   readonly #actions: ActionHost = {

@@ -10,11 +10,7 @@ export interface MediaUploader {
   uploadImage(url: string): Promise<string>
 }
 
-export async function toCustomMessage(
-  reply: ReplyMessage,
-  media: MediaUploader,
-  ownAppid: string,
-): Promise<CustomMessage> {
+export async function toCustomMessage(reply: ReplyMessage, media: MediaUploader, ownAppid: string): Promise<CustomMessage> {
   switch (reply.type) {
     case 'text':
       return { msgtype: 'text', text: { content: reply.text } }
@@ -33,8 +29,7 @@ export async function toCustomMessage(
         },
       }
     case 'miniprogrampage': {
-      const thumb_media_id =
-        'thumb_url' in reply ? await media.uploadImage(reply.thumb_url) : reply.thumb_media_id
+      const thumb_media_id = 'thumb_url' in reply ? await media.uploadImage(reply.thumb_url) : reply.thumb_media_id
       return {
         msgtype: 'miniprogrampage',
         miniprogrampage: {

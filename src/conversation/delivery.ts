@@ -25,15 +25,7 @@ import type { ReplyMessage } from '../replies'
 import { WechatApiError, WechatClient } from '../wechat/api'
 import { attemptCost, type SubrequestBudget } from './budget'
 import { parseReply, toCustomMessage, uploadedUrls } from './custom-message'
-import {
-  describe,
-  errcodeOf,
-  isPermanent,
-  isStaleMedia,
-  isTransportFailure,
-  refusalOf,
-  retryAfterMs,
-} from './failure'
+import { describe, errcodeOf, isPermanent, isStaleMedia, isTransportFailure, refusalOf, retryAfterMs } from './failure'
 import {
   inFlightRows,
   markFailed,

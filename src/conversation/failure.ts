@@ -23,11 +23,7 @@ export function refusalOf(error: unknown): Refusal | null {
 export function isTransportFailure(error: unknown): boolean {
   if (!(error instanceof WechatApiError) || error.kind !== 'retryable') return false
   if (error.api === 'image fetch') return false
-  return (
-    error.errcode === SyntheticErrcode.network ||
-    error.errcode === SyntheticErrcode.timeout ||
-    error.errcode === SyntheticErrcode.http
-  )
+  return error.errcode === SyntheticErrcode.network || error.errcode === SyntheticErrcode.timeout || error.errcode === SyntheticErrcode.http
 }
 
 /** 40007 on a reply whose media_id came from our cache, for the first time on this row. */

@@ -89,7 +89,11 @@ export async function dropFailed(object: ActionHost, id: number): Promise<Failed
  * transaction before the request leaves), so two sends never spend one grant. With a
  * campaign id, the user gets that campaign at most once, however often it is asked.
  */
-export async function sendSubscribe(object: ActionHost, request: SubscribeSendRequest, campaignId: string | null): Promise<SubscribeSendResult> {
+export async function sendSubscribe(
+  object: ActionHost,
+  request: SubscribeSendRequest,
+  campaignId: string | null,
+): Promise<SubscribeSendResult> {
   const longTerm = longTermTemplates(object.env().SUBSCRIBE_LONG_TERM_TEMPLATES).has(request.template_id)
   // A user the object does not know holds no grant: nothing is created unless forced.
   if (!object.ready(request.force)) return { ok: false, problem: 'no_grant' }

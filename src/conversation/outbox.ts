@@ -37,7 +37,10 @@ export interface NewReplies {
  * was deleted.)
  */
 export function startOutboxIds(sql: SqlStorage, now: number): void {
-  sql.exec("INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')", now)
+  sql.exec(
+    "INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')",
+    now,
+  )
 }
 
 /**

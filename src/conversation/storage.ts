@@ -311,9 +311,6 @@ export function migrate(sql: SqlStorage, target: number = SCHEMA_VERSION, replay
   else for (let version = applied; version < target; version++) sql.exec(MIGRATIONS[version]!)
   if (applied === 0) startOutboxIds(sql, Date.now())
   if (applied < target) {
-    sql.exec(
-      'INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version',
-      target,
-    )
+    sql.exec('INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version', target)
   }
 }

@@ -99,13 +99,7 @@ export function reserveGrant(
  * A send's outcome (errcode 0 when WeChat took it). 43101 ends the user's reach (`refused`). Any
  * other failure gives back the grant it took: WeChat spends one only for a message it accepted.
  */
-export function settleSend(
-  sql: SqlStorage,
-  templateId: string,
-  reservation: Reservation,
-  errcode: number,
-  now: number,
-): void {
+export function settleSend(sql: SqlStorage, templateId: string, reservation: Reservation, errcode: number, now: number): void {
   const giveBack = errcode !== 0 && errcode !== REFUSED_ERRCODE && reservation === 'grant' ? 1 : 0
   sql.exec(
     `UPDATE subscriptions SET last_send_at = ?, last_errcode = ?, updated_at = ?, ${refused('grants + ?')}
@@ -156,7 +150,12 @@ export interface CampaignSend {
 }
 
 export function campaignSend(sql: SqlStorage, campaignId: string): CampaignSend | undefined {
-  return sql.exec<{ status: CampaignSend['status']; errcode: number | null }>('SELECT status, errcode FROM campaign_sends WHERE campaign_id = ?', campaignId).toArray()[0]
+  return sql
+    .exec<{ status: CampaignSend['status']; errcode: number | null }>(
+      'SELECT status, errcode FROM campaign_sends WHERE campaign_id = ?',
+      campaignId,
+    )
+    .toArray()[0]
 }
 
 /** Written before the request leaves: a reset mid-request never sends the campaign twice. */
@@ -165,5 +164,11 @@ export function startCampaignSend(sql: SqlStorage, campaignId: string, at: numbe
 }
 
 export function settleCampaignSend(sql: SqlStorage, campaignId: string, errcode: number, at: number): void {
-  sql.exec('UPDATE campaign_sends SET status = ?, errcode = ?, at = ? WHERE campaign_id = ?', errcode === 0 ? 'sent' : 'failed', errcode, at, campaignId)
+  sql.exec(
+    'UPDATE campaign_sends SET status = ?, errcode = ?, at = ? WHERE campaign_id = ?',
+    errcode === 0 ? 'sent' : 'failed',
+    errcode,
+    at,
+    campaignId,
+  )
 }

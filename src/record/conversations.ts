@@ -25,8 +25,7 @@ export interface ListOptions {
   now: number
 }
 
-const CONVERSATION_COLUMNS =
-  'openid, first_at, last_at, last_text, unmatched, window_remaining, window_closes_at, pending, failed'
+const CONVERSATION_COLUMNS = 'openid, first_at, last_at, last_text, unmatched, window_remaining, window_closes_at, pending, failed'
 
 interface ConversationRow {
   openid: string
@@ -132,8 +131,11 @@ export function messagesQuery({ appid, openid, after, limit }: MessagesOptions):
 
 export async function listConversations(db: D1Database, options: ListOptions): Promise<Page<ConversationView>> {
   const rows = await all<ConversationRow>(db, listConversationsQuery(options))
-  return page(rows, options.limit, (row) => toConversation(row, options.now), (row) =>
-    encodeCursor('conversations', { at: row.last_at, id: row.openid }),
+  return page(
+    rows,
+    options.limit,
+    (row) => toConversation(row, options.now),
+    (row) => encodeCursor('conversations', { at: row.last_at, id: row.openid }),
   )
 }
 
@@ -143,10 +145,7 @@ export interface ConversationDetail {
 }
 
 /** One conversation and a page of its messages; null when the record has no such user. */
-export async function getConversation(
-  db: D1Database,
-  options: MessagesOptions & { now: number },
-): Promise<ConversationDetail | null> {
+export async function getConversation(db: D1Database, options: MessagesOptions & { now: number }): Promise<ConversationDetail | null> {
   // One round trip for both reads.
   const [heads, messages] = await db.batch([
     prepare(db, conversationQuery(options.appid, options.openid)),
@@ -156,7 +155,9 @@ export async function getConversation(
   if (!head) return null
   return {
     conversation: toConversation(head, options.now),
-    messages: page((messages?.results ?? []) as MessageRow[], options.limit, toMessage, (row) => encodeCursor('messages', { at: row.at, id: row.id })),
+    messages: page((messages?.results ?? []) as MessageRow[], options.limit, toMessage, (row) =>
+      encodeCursor('messages', { at: row.at, id: row.id }),
+    ),
   }
 }
 

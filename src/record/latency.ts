@@ -7,8 +7,29 @@
 
 /** Upper bounds, ms; the last bucket holds everything slower. */
 export const LATENCY_BUCKETS_MS = [
-  25, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10_000, 15_000, 20_000, 30_000, 60_000, 120_000,
-  300_000, 600_000, 1_800_000, Number.POSITIVE_INFINITY,
+  25,
+  50,
+  100,
+  200,
+  300,
+  500,
+  750,
+  1000,
+  1500,
+  2000,
+  3000,
+  5000,
+  7500,
+  10_000,
+  15_000,
+  20_000,
+  30_000,
+  60_000,
+  120_000,
+  300_000,
+  600_000,
+  1_800_000,
+  Number.POSITIVE_INFINITY,
 ] as const
 
 /** The bucket of a push-to-reply time. */

@@ -95,11 +95,7 @@ export async function getStats(db: D1Database, appid: string, now: number, days:
     days,
     from: range.from,
     to: range.to,
-    daily: dailyStats(
-      lastDays(now, days),
-      (counts?.results ?? []) as CountRow[],
-      (latencies?.results ?? []) as LatencyRow[],
-    ),
+    daily: dailyStats(lastDays(now, days), (counts?.results ?? []) as CountRow[], (latencies?.results ?? []) as LatencyRow[]),
     rules: ((rules?.results ?? []) as RuleRow[]).map((r) => ({ ruleId: r.rule_id, hits: r.hits })),
     unmatched: ((unmatched?.results ?? []) as UnmatchedRow[]).map((u) => ({
       text: u.text,
@@ -114,7 +110,17 @@ export async function getStats(db: D1Database, appid: string, now: number, days:
 export function dailyStats(days: readonly string[], counts: readonly CountRow[], latencies: readonly LatencyRow[]): DayStats[] {
   const byDay = new Map<string, DayStats>()
   for (const day of days) {
-    byDay.set(day, { day, messages: 0, events: 0, unmatched: 0, repliesSent: 0, repliesFailed: 0, repliesPending: 0, repliesDropped: 0, replyMs: null })
+    byDay.set(day, {
+      day,
+      messages: 0,
+      events: 0,
+      unmatched: 0,
+      repliesSent: 0,
+      repliesFailed: 0,
+      repliesPending: 0,
+      repliesDropped: 0,
+      replyMs: null,
+    })
   }
   for (const row of counts) {
     const stats = byDay.get(row.day)

@@ -44,7 +44,6 @@ export function unmatchedKey(text: string): string {
   return bounded(foldText(text), TEXT_CHARS)
 }
 
-
 /** ?1 is the appid and ?2 the message id in every inbound statement. */
 const NEW_MESSAGE = 'NOT EXISTS (SELECT 1 FROM messages WHERE appid = ?1 AND id = ?2)'
 
@@ -101,8 +100,7 @@ VALUES (?1, ?2, ?3, 'in', ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, ?10)
 ON CONFLICT (appid, id) DO NOTHING`
 
 /** At the same instant: the operator's drop is final, a send beats a failure, any outcome beats pending. */
-const STATUS_RANK = (column: string) =>
-  `(CASE ${column} WHEN 'dropped' THEN 3 WHEN 'sent' THEN 2 WHEN 'failed' THEN 1 ELSE 0 END)`
+const STATUS_RANK = (column: string) => `(CASE ${column} WHEN 'dropped' THEN 3 WHEN 'sent' THEN 2 WHEN 'failed' THEN 1 ELSE 0 END)`
 
 /**
  * In the outbound statements: the stored row (its columns unqualified) is replaced by this
@@ -191,9 +189,7 @@ export function inboundStatements(event: InboundEvent, window?: WindowEvent): St
     statements.push(statement(INBOUND_COUNTED, [appid, key, day, isUserMessageType(event.kind) ? 1 : 0, event.unmatched ? 1 : 0]))
   }
   // Last: the statements above count only while this row does not exist yet.
-  statements.push(
-    statement(INBOUND_ROW, [appid, key, openid, event.kind, text, event.ruleId, event.rulesVersion, unmatched, at, day]),
-  )
+  statements.push(statement(INBOUND_ROW, [appid, key, openid, event.kind, text, event.ruleId, event.rulesVersion, unmatched, at, day]))
   return statements
 }
 

@@ -71,7 +71,15 @@ adminApi.route('/', adminSubscribe)
 adminApi.get('/admin/api/conversations', params('query', ConversationsQuery), async (c) => {
   const { cursor, limit, filter } = c.req.valid('query')
   const now = Date.now()
-  return c.json(await listConversations(c.env.DB, { appid: appidOf(c.env), limit, now, ...(filter ? { filter } : {}), ...(cursor ? { after: cursor } : {}) }))
+  return c.json(
+    await listConversations(c.env.DB, {
+      appid: appidOf(c.env),
+      limit,
+      now,
+      ...(filter ? { filter } : {}),
+      ...(cursor ? { after: cursor } : {}),
+    }),
+  )
 })
 
 adminApi.get('/admin/api/conversations/:openid', params('param', OpenidParam), params('query', MessagesQuery), async (c) => {
@@ -202,7 +210,9 @@ adminApi.get('/admin/api/rules/history/:version', params('param', VersionParam),
   if (!detail) return refuse(c, 404, 'not_found')
   const { previous, ...entry } = detail
   // The previous source only feeds the diff: its own entry serves it.
-  const previousItem = previous ? { version: previous.version, publishedAt: previous.publishedAt, from: previous.from, rules: previous.rules } : null
+  const previousItem = previous
+    ? { version: previous.version, publishedAt: previous.publishedAt, from: previous.from, rules: previous.rules }
+    : null
   return c.json({ ...entry, previous: previousItem, diff: ruleSetDiff(previous?.source ?? null, detail.source) })
 })
 

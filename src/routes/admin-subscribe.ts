@@ -93,16 +93,21 @@ adminSubscribe.get('/admin/api/subscribe/campaigns', async (c) => {
   return c.json({ campaigns: await Promise.all(rows.map((row) => campaignView(c.env.DB, row))) })
 })
 
-adminSubscribe.get('/admin/api/subscribe/campaigns/:id', params('param', CampaignParam), params('query', CampaignTargetsQuery), async (c) => {
-  const appid = appidOf(c.env)
-  const { id } = c.req.valid('param')
-  const { cursor, limit } = c.req.valid('query')
-  const row = await readCampaign(c.env.DB, appid, id)
-  if (row === null) return refuse(c, 404, 'not_found')
-  const targets = await targetPage(c.env.DB, appid, id, cursor ?? '', limit)
-  const nextCursor = targets.length === limit ? (targets[targets.length - 1]?.openid ?? null) : null
-  return c.json({ ...(await campaignView(c.env.DB, row)), targets, nextCursor })
-})
+adminSubscribe.get(
+  '/admin/api/subscribe/campaigns/:id',
+  params('param', CampaignParam),
+  params('query', CampaignTargetsQuery),
+  async (c) => {
+    const appid = appidOf(c.env)
+    const { id } = c.req.valid('param')
+    const { cursor, limit } = c.req.valid('query')
+    const row = await readCampaign(c.env.DB, appid, id)
+    if (row === null) return refuse(c, 404, 'not_found')
+    const targets = await targetPage(c.env.DB, appid, id, cursor ?? '', limit)
+    const nextCursor = targets.length === limit ? (targets[targets.length - 1]?.openid ?? null) : null
+    return c.json({ ...(await campaignView(c.env.DB, row)), targets, nextCursor })
+  },
+)
 
 // ---------------------------------------------------------------- uniform service messages
 
@@ -115,4 +120,3 @@ adminSubscribe.post('/admin/api/uniform/send', idempotent, async (c) => {
   log.info(errcode === 0 ? 'uniform.sent' : 'uniform.failed', { openid: parsed.value.touser, errcode })
   return errcode === 0 ? c.json({ sent: true }) : wechatRefusal(c, errcode)
 })
-

@@ -38,7 +38,9 @@ export function params<S extends v.GenericSchema<unknown, object>>(target: 'quer
   return validator(target, (value, c): v.InferOutput<S> | Response => {
     // `app` chose the mini program already (mini-program-param.ts): it is no route's own parameter.
     const given =
-      target === 'query' ? Object.fromEntries(Object.entries(value).filter(([key, text]) => text !== '' && key !== MINI_PROGRAM_PARAM)) : value
+      target === 'query'
+        ? Object.fromEntries(Object.entries(value).filter(([key, text]) => text !== '' && key !== MINI_PROGRAM_PARAM))
+        : value
     const parsed = v.safeParse(schema, given)
     return parsed.success ? parsed.output : c.json({ error: problem(parsed.issues, target) }, 400)
   })
@@ -81,4 +83,3 @@ export function jsonBody<S extends v.GenericSchema<unknown, object>>(
     await next()
   }
 }
-

@@ -31,7 +31,10 @@ export const idempotent: MiddlewareHandler<ApiEnv> = async (c, next) => {
       return c.json({ error: 'in_progress' }, 409)
     case 'replay':
       log.info('admin.replayed', { path: c.req.path })
-      return new Response(claim.body, { status: claim.status, headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' } })
+      return new Response(claim.body, {
+        status: claim.status,
+        headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' },
+      })
     case 'new':
       break
   }

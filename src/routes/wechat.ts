@@ -5,14 +5,7 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import { bodyLimit } from 'hono/body-limit'
-import {
-  DEFAULT_MAX_AGE_SECONDS,
-  DEFAULT_MAX_BYTES,
-  numberSetting,
-  pushMode,
-  requireSetting,
-  type Env,
-} from '../settings/env'
+import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_BYTES, numberSetting, pushMode, requireSetting, type Env } from '../settings/env'
 import { miniProgramEnv, conversationOf } from '../settings/mini-program-state'
 import { needsRecording, toRecordInput } from '../conversation/push-input'
 import { answerDoctorPush, isDoctorPush } from './doctor-push'
@@ -110,10 +103,7 @@ async function answerTransfer(c: AppContext, push: OpenedPush): Promise<Response
 }
 
 function cipherOf(env: Env) {
-  return importCipher(
-    requireSetting(env, 'WECHAT_ENCODING_AES_KEY'),
-    requireSetting(env, 'WECHAT_APPID'),
-  )
+  return importCipher(requireSetting(env, 'WECHAT_ENCODING_AES_KEY'), requireSetting(env, 'WECHAT_APPID'))
 }
 
 async function open(c: AppContext): Promise<OpenedPush> {

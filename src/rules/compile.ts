@@ -11,15 +11,7 @@ import { hoursData, hoursTable, type HoursData } from './hours'
 import { foldText } from './normalize'
 import { compileRegex } from './regex'
 import { defaultEntries, isRandom } from './reply-shape'
-import {
-  eventKey,
-  type Action,
-  type Answer,
-  type Condition,
-  type DefaultAnswer,
-  type Layer,
-  type RuleSet,
-} from './rule-set'
+import { eventKey, type Action, type Answer, type Condition, type DefaultAnswer, type Layer, type RuleSet } from './rule-set'
 import type { RepliesSource, ReplySource, RuleReplySource, RuleSetSource, RuleSource } from './schema'
 import type { Handoff, ReplyMessage } from '../replies'
 
@@ -48,9 +40,7 @@ export interface CompiledRules {
 
 export function compileRules(source: RuleSetSource, version: string): CompiledRules {
   // Rules that share a condition share tables; the unconditional layer comes first.
-  const groups = new Map<string, { condition: Condition | null; indices: number[] }>([
-    ['null', { condition: null, indices: [] }],
-  ])
+  const groups = new Map<string, { condition: Condition | null; indices: number[] }>([['null', { condition: null, indices: [] }]])
   source.rules.forEach((rule, index) => {
     if (rule.enabled === false) return
     const condition = conditionOf(rule)
@@ -69,10 +59,7 @@ export function compileRules(source: RuleSetSource, version: string): CompiledRu
     oncePerHours: source.rules.flatMap((rule, index): [number, number][] =>
       rule.once_per_hours === undefined ? [] : [[index, rule.once_per_hours]],
     ),
-    handoff:
-      source.handoff === undefined
-        ? null
-        : { afterUnmatched: source.handoff.after_unmatched, text: source.handoff.text ?? null },
+    handoff: source.handoff === undefined ? null : { afterUnmatched: source.handoff.after_unmatched, text: source.handoff.text ?? null },
     defaults:
       source.default === undefined
         ? []
@@ -178,9 +165,7 @@ function toReplyMessage(reply: ReplySource): ReplyMessage | null {
     case 'text':
       return { type: 'text', text: reply.text }
     case 'image':
-      return reply.media_id !== undefined
-        ? { type: 'image', media_id: reply.media_id }
-        : { type: 'image', url: reply.url ?? '' }
+      return reply.media_id !== undefined ? { type: 'image', media_id: reply.media_id } : { type: 'image', url: reply.url ?? '' }
     case 'link':
       return {
         type: 'link',

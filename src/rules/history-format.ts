@@ -83,4 +83,3 @@ export function nextPublishedAt(now: number, newest: HistoryItem | undefined): n
 export function cursorOf(item: StoredItem): string {
   return item.key.slice(HISTORY_PREFIX.length)
 }
-

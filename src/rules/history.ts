@@ -117,7 +117,12 @@ export async function publishRules(
   const added: { item: HistoryItem; value: Uint8Array }[] = [
     { item: { version, publishedAt: unrecorded ? firstAt + 1 : firstAt, from, rules }, value: bytes },
     ...(unrecorded
-      ? [{ item: { version: unrecorded.version, publishedAt: firstAt, from: 'unrecorded' as const, rules: ruleCount(unrecorded.bytes) }, value: new Uint8Array(unrecorded.bytes) }]
+      ? [
+          {
+            item: { version: unrecorded.version, publishedAt: firstAt, from: 'unrecorded' as const, rules: ruleCount(unrecorded.bytes) },
+            value: new Uint8Array(unrecorded.bytes),
+          },
+        ]
       : []),
   ]
 

@@ -144,13 +144,17 @@ export function isOpen(hours: HoursTable, now: number): boolean {
 /** Problems `rules:check` reports for the hours block, as [path below `hours`, message]. */
 export function hoursProblems(source: HoursSource): [string, string][] {
   const problems: [string, string][] = []
-  if (!isTimeZone(source.tz)) problems.push(['tz', `"${source.tz}" is not a time zone this runtime knows (use an IANA name like Asia/Shanghai)`])
+  if (!isTimeZone(source.tz))
+    problems.push(['tz', `"${source.tz}" is not a time zone this runtime knows (use an IANA name like Asia/Shanghai)`])
   const intervalList = (path: string, list: readonly string[] | undefined) => {
     const seen: [number, number, number][] = []
     ;(list ?? []).forEach((text, i) => {
       const parsed = parseInterval(text)
       if (parsed === null) {
-        problems.push([`${path}[${i}]`, `"${text}" is not HH:MM-HH:MM with the start before the end, up to 24:00 (an interval across midnight goes on two days: 22:00-24:00, then 00:00-02:00)`])
+        problems.push([
+          `${path}[${i}]`,
+          `"${text}" is not HH:MM-HH:MM with the start before the end, up to 24:00 (an interval across midnight goes on two days: 22:00-24:00, then 00:00-02:00)`,
+        ])
         return
       }
       const other = seen.find(([start, end]) => parsed[0] < end && start < parsed[1])

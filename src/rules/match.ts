@@ -189,13 +189,7 @@ function startAtoms(program: RegexProgram): Int32Array | null {
   return Int32Array.from(atoms)
 }
 
-function plan(
-  ruleSet: RuleSet,
-  ruleId: string,
-  action: Action,
-  message: InboundMessage,
-  groups: RegexMatch | null,
-): ReplyPlan {
+function plan(ruleSet: RuleSet, ruleId: string, action: Action, message: InboundMessage, groups: RegexMatch | null): ReplyPlan {
   return {
     ruleId,
     ruleSetVersion: ruleSet.version,
@@ -209,7 +203,6 @@ function plan(
 function copy(send: ReplyMessage): ReplyMessage {
   return { ...send }
 }
-
 
 function fill(send: ReplyMessage, match: RegexMatch): ReplyMessage {
   if (send.type !== 'text') return { ...send }

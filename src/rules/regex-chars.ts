@@ -47,11 +47,6 @@ export function usesRegExp(source: string): boolean {
 /** JavaScript's `\b` with flags `iu`: `\w`, plus the two characters that fold into it (ſ, K). */
 export function isWordChar(cp: number): boolean {
   return (
-    (cp >= 0x61 && cp <= 0x7a) ||
-    (cp >= 0x41 && cp <= 0x5a) ||
-    (cp >= 0x30 && cp <= 0x39) ||
-    cp === 0x5f ||
-    cp === 0x17f ||
-    cp === 0x212a
+    (cp >= 0x61 && cp <= 0x7a) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x30 && cp <= 0x39) || cp === 0x5f || cp === 0x17f || cp === 0x212a
   )
 }

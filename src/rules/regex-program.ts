@@ -170,7 +170,9 @@ function checkCounts(n: RegexNode, maxCount: number): void {
     const count = n.max === Infinity ? n.min : n.max
     if (count > maxCount) {
       const written = n.max === Infinity ? `{${n.min},}` : n.min === n.max ? `{${n.min}}` : `{${n.min},${n.max}}`
-      throw new UnsupportedRegex(`repeats ${written}: counts go up to ${maxCount}${n.max === Infinity || n.min > maxCount ? '' : ` (for "any number", write {${n.min},})`}`)
+      throw new UnsupportedRegex(
+        `repeats ${written}: counts go up to ${maxCount}${n.max === Infinity || n.min > maxCount ? '' : ` (for "any number", write {${n.min},})`}`,
+      )
     }
   }
   if (n.kind === 'seq') for (const item of n.items) checkCounts(item, maxCount)

@@ -94,7 +94,5 @@ export const EMPTY_RULE_SET: RuleSet = {
   handoff: null,
   defaults: [],
   hours: null,
-  layers: [
-    { condition: null, exact: new Map(), automaton: EMPTY_AUTOMATON, regexes: [], msgtypes: new Map(), events: new Map() },
-  ],
+  layers: [{ condition: null, exact: new Map(), automaton: EMPTY_AUTOMATON, regexes: [], msgtypes: new Map(), events: new Map() }],
 }

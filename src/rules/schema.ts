@@ -35,8 +35,7 @@ export const EVENTS = [
 export type MsgType = (typeof MSG_TYPES)[number]
 export type EventName = (typeof EVENTS)[number]
 
-const nonEmpty = (max: number) =>
-  v.pipe(v.string(), v.nonEmpty('must not be empty'), v.maxLength(max, `must be at most ${max} characters`))
+const nonEmpty = (max: number) => v.pipe(v.string(), v.nonEmpty('must not be empty'), v.maxLength(max, `must be at most ${max} characters`))
 
 const HttpUrl = v.pipe(
   v.string(),
@@ -66,12 +65,8 @@ const Pattern = v.pipe(
 
 export const WhenSchema = v.pipe(
   v.strictObject({
-    text: v.optional(
-      v.pipe(Keywords, v.description('Exact text, any of: compared after trim, NFKC and case folding.')),
-    ),
-    contains: v.optional(
-      v.pipe(Keywords, v.description('Keywords, any of: the text contains one (after NFKC and case folding).')),
-    ),
+    text: v.optional(v.pipe(Keywords, v.description('Exact text, any of: compared after trim, NFKC and case folding.'))),
+    contains: v.optional(v.pipe(Keywords, v.description('Keywords, any of: the text contains one (after NFKC and case folding).'))),
     regex: v.optional(
       v.pipe(
         Pattern,
@@ -121,10 +116,7 @@ const PageReply = v.pipe(
   v.strictObject({
     type: v.literal('miniprogrampage'),
     title: nonEmpty(MAX_TITLE),
-    pagepath: v.pipe(
-      nonEmpty(MAX_URL),
-      v.regex(/^[^/\s]\S*$/, 'must be a page path like pages/index/index?foo=bar (no leading /)'),
-    ),
+    pagepath: v.pipe(nonEmpty(MAX_URL), v.regex(/^[^/\s]\S*$/, 'must be a page path like pages/index/index?foo=bar (no leading /)')),
     appid: v.optional(v.pipe(v.string(), v.regex(APPID, 'is not an appid (wx + 16 characters)'))),
     thumb_url: v.optional(HttpUrl),
     thumb_media_id: v.optional(MediaId),
@@ -205,32 +197,29 @@ export const RuleSchema = v.strictObject({
       v.integer('must be a whole number of hours'),
       v.minValue(1, 'must be at least 1'),
       v.maxValue(MAX_ONCE_PER_HOURS, `must be at most ${MAX_ONCE_PER_HOURS}`),
-      v.description(
-        'With event user_enter_tempsession: answer one user at most once in this many hours (a welcome once a day: 24).',
-      ),
+      v.description('With event user_enter_tempsession: answer one user at most once in this many hours (a welcome once a day: 24).'),
     ),
   ),
 })
 
-const Interval = v.pipe(
-  v.string(),
-  v.regex(INTERVAL, 'must be HH:MM-HH:MM, like 09:00-18:00'),
-)
+const Interval = v.pipe(v.string(), v.regex(INTERVAL, 'must be HH:MM-HH:MM, like 09:00-18:00'))
 const Intervals = v.pipe(v.array(Interval), v.description('Local times, start inclusive, end exclusive (up to 24:00).'))
 const Dates = v.array(v.pipe(v.string(), v.regex(DATE, 'must be a date, YYYY-MM-DD')))
 
 export const HoursSchema = v.strictObject({
   tz: v.pipe(v.string(), v.nonEmpty('must not be empty'), v.description('An IANA time zone, like Asia/Shanghai.')),
   weekly: v.pipe(
-    v.strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, v.optional(Intervals)])) as Record<
-      (typeof WEEKDAYS)[number],
-      v.OptionalSchema<typeof Intervals, undefined>
-    >),
+    v.strictObject(
+      Object.fromEntries(WEEKDAYS.map((day) => [day, v.optional(Intervals)])) as Record<
+        (typeof WEEKDAYS)[number],
+        v.OptionalSchema<typeof Intervals, undefined>
+      >,
+    ),
     v.description('Opening hours per weekday; a day not listed (or []) is closed.'),
   ),
   closed: v.optional(v.pipe(Dates, v.description('Holidays: closed all day, whatever weekly says.'))),
-  open: v.optional(v.pipe(Dates, v.description('Make-up working days: open during open_hours (or Monday\'s hours).'))),
-  open_hours: v.optional(v.pipe(Intervals, v.description('The hours of the make-up days in open; Monday\'s when absent.'))),
+  open: v.optional(v.pipe(Dates, v.description("Make-up working days: open during open_hours (or Monday's hours)."))),
+  open_hours: v.optional(v.pipe(Intervals, v.description("The hours of the make-up days in open; Monday's when absent."))),
 })
 
 const DefaultEntry = v.strictObject({
@@ -245,11 +234,7 @@ const DefaultEntries = v.pipe(
 export const AnyDefault = v.union([RepliesSchema, RandomReply, DefaultEntries])
 /** A list whose first item has `reply` is a list of entries; otherwise a reply as in rules. */
 export const DefaultSchema = v.lazy((input: unknown) =>
-  input === undefined
-    ? AnyDefault
-    : Array.isArray(input) && isRecord(input[0]) && 'reply' in input[0]
-      ? DefaultEntries
-      : RuleReplySchema,
+  input === undefined ? AnyDefault : Array.isArray(input) && isRecord(input[0]) && 'reply' in input[0] ? DefaultEntries : RuleReplySchema,
 )
 
 export const HandoffSchema = v.strictObject({
@@ -273,15 +258,10 @@ export const HandoffSchema = v.strictObject({
 export const RuleSetSchema = v.strictObject({
   $schema: v.optional(v.string()),
   hours: v.optional(v.pipe(HoursSchema, v.description('Office hours, for rules and defaults with during.'))),
-  handoff: v.optional(
-    v.pipe(HandoffSchema, v.description('Hand the user to the customer-service tool after unmatched texts in a row.')),
-  ),
+  handoff: v.optional(v.pipe(HandoffSchema, v.description('Hand the user to the customer-service tool after unmatched texts in a row.'))),
   rules: v.pipe(v.array(RuleSchema), v.description('Tried in file order; the first match wins.')),
   default: v.optional(
-    v.pipe(
-      DefaultSchema,
-      v.description('The reply to text messages no rule matched; or a list of { during, reply } entries.'),
-    ),
+    v.pipe(DefaultSchema, v.description('The reply to text messages no rule matched; or a list of { during, reply } entries.')),
   ),
 })
 

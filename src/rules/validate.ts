@@ -10,14 +10,7 @@ import { PLACEHOLDER } from './normalize'
 import { hoursProblems } from './hours'
 import { compileRegex, MAX_REGEX_WORK, patternGroups, regexWork } from './regex'
 import { defaultEntries, replyLists } from './reply-shape'
-import {
-  HoursSchema,
-  RuleSchema,
-  RuleSetSchema,
-  type RepliesSource,
-  type RuleSetSource,
-  type RuleSource,
-} from './schema'
+import { HoursSchema, RuleSchema, RuleSetSchema, type RepliesSource, type RuleSetSource, type RuleSource } from './schema'
 
 export interface RuleIssue {
   /** The rule's id, when the problem is inside a rule that has one. */
@@ -27,16 +20,12 @@ export interface RuleIssue {
   message: string
 }
 
-export type Validation =
-  | { ok: true; value: RuleSetSource }
-  | { ok: false; issues: RuleIssue[] }
+export type Validation = { ok: true; value: RuleSetSource } | { ok: false; issues: RuleIssue[] }
 
 /** One line per issue, as `rules:check`, the log and /healthz print it. */
 export function formatIssue(issue: RuleIssue): string {
   const where = issue.path === '' ? 'rule set' : issue.path
-  return issue.ruleId === undefined
-    ? `${where}: ${issue.message}`
-    : `rule "${issue.ruleId}" at ${where}: ${issue.message}`
+  return issue.ruleId === undefined ? `${where}: ${issue.message}` : `rule "${issue.ruleId}" at ${where}: ${issue.message}`
 }
 
 /** Parses JSON text, then validates it. */
@@ -101,9 +90,10 @@ function regexBudgetIssue(ruleSet: RuleSetSource): RuleIssue | null {
     if (total <= MAX_REGEX_WORK) continue
     const n = (value: number) => value.toLocaleString('en')
     const cost = `costs up to ${n(work)} steps per message (${n(program.workPerPosition)} per character)`
-    const over = total === work
-      ? `${cost}, over the limit of ${n(MAX_REGEX_WORK)} for all regex rules together`
-      : `${cost}, which brings the regex rules to ${n(total)} together, over the limit of ${n(MAX_REGEX_WORK)}`
+    const over =
+      total === work
+        ? `${cost}, over the limit of ${n(MAX_REGEX_WORK)} for all regex rules together`
+        : `${cost}, which brings the regex rules to ${n(total)} together, over the limit of ${n(MAX_REGEX_WORK)}`
     return at(
       rule.id,
       `rules[${index}].when.regex`,
@@ -232,10 +222,7 @@ type Key = string | number
  * union's nested issues have paths relative to it. Report the branch that fits the input:
  * the object branch for an object, the list branch for a list, with full paths.
  */
-function flatten(
-  issues: readonly v.BaseIssue<unknown>[],
-  prefix: readonly Key[],
-): { issue: v.BaseIssue<unknown>; keys: Key[] }[] {
+function flatten(issues: readonly v.BaseIssue<unknown>[], prefix: readonly Key[]): { issue: v.BaseIssue<unknown>; keys: Key[] }[] {
   const out: { issue: v.BaseIssue<unknown>; keys: Key[] }[] = []
   for (const issue of issues) {
     const keys = [...prefix, ...(issue.path ?? []).map((item) => item.key as Key)]

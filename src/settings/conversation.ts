@@ -3,14 +3,7 @@
  * /healthz names it; meanwhile the object goes on with the default rather than stop
  * delivering or stop deleting.
  */
-import {
-  DEFAULT_REPLY_MAX_AGE_SECONDS,
-  DEFAULT_RETENTION_DAYS,
-  numberSetting,
-  SettingError,
-  type Env,
-  type SettingName,
-} from './env'
+import { DEFAULT_REPLY_MAX_AGE_SECONDS, DEFAULT_RETENTION_DAYS, numberSetting, SettingError, type Env, type SettingName } from './env'
 import { log } from '../log'
 
 const DAY_MS = 24 * 60 * 60 * 1000

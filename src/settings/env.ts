@@ -101,9 +101,7 @@ export function settingState(env: Env, name: SettingName): SettingState {
     if (name === 'WECHAT_ENCODING_AES_KEY' && needsAesKey(env)) {
       return { status: 'missing', reason: `${label} is not set (WECHAT_PUSH_MODE is ${env.WECHAT_PUSH_MODE})` }
     }
-    return CHECKS[name].required
-      ? { status: 'missing', reason: `${label} is not set` }
-      : { status: 'ok' }
+    return CHECKS[name].required ? { status: 'missing', reason: `${label} is not set` } : { status: 'ok' }
   }
   const problem = CHECKS[name].check(value)
   return problem ? { status: 'malformed', reason: `${label} ${problem}` } : { status: 'ok' }

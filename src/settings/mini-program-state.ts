@@ -39,4 +39,3 @@ export function conversationOf(env: Env, openid: string) {
   const scope = scopeOf(env)
   return env.CONVERSATIONS.getByName(scope === '' ? openid : `${scope}:${openid}`)
 }
-

@@ -20,10 +20,12 @@ export interface MiniProgramSettings {
 export const MINI_PROGRAM_SETTINGS = ['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_APPSECRET', 'WECHAT_PUSH_MODE'] as const
 export type MiniProgramSetting = (typeof MINI_PROGRAM_SETTINGS)[number]
 
-
 /** The apps of WECHAT_APPS (valid appids other than the first, in order, once each). */
 export function extraAppids(env: MiniProgramSettings): string[] {
-  const listed = (env.WECHAT_APPS ?? '').split(',').map((id) => id.trim()).filter((id) => id !== '')
+  const listed = (env.WECHAT_APPS ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '')
   return [...new Set(listed)].filter((id) => APPID.test(id) && id !== env.WECHAT_APPID)
 }
 

@@ -76,7 +76,12 @@ export async function consumeCampaigns(batch: MessageBatch<CampaignTask>, env: E
         message.ack()
       } catch (again) {
         // D1 cannot take even that: one more try if the queue allows it, else the task is lost.
-        log.error('campaign.task_lost', { campaignId: task.campaignId, kind: task.kind, reason: describe(again), attempts: message.attempts })
+        log.error('campaign.task_lost', {
+          campaignId: task.campaignId,
+          kind: task.kind,
+          reason: describe(again),
+          attempts: message.attempts,
+        })
         message.retry({ delaySeconds: RETRY_DELAY_SECONDS })
       }
     }
@@ -98,7 +103,10 @@ async function settleDropped(env: Env, task: CampaignTask, why: string): Promise
   }
   const campaign = await readCampaign(env.DB, task.appid, task.campaignId)
   if (campaign === null) return
-  const rows = await all<{ openid: string }>(env.DB, reachablePage(campaign.appid, campaign.template_id, campaign.long_term === 1, task.after))
+  const rows = await all<{ openid: string }>(
+    env.DB,
+    reachablePage(campaign.appid, campaign.template_id, campaign.long_term === 1, task.after),
+  )
   const openids = rows.map((row) => row.openid)
   const last = openids.length < PAGE_SIZE
   const page = { after: task.after, until: last ? null : openids[openids.length - 1]!, openids }
@@ -142,7 +150,10 @@ async function sendOne(env: Env, campaign: CampaignRow, openid: string): Promise
   const app = miniProgramEnv(env, campaign.appid)
   if (app === null) {
     // The app left WECHAT_APPS after the campaign started: nothing of it may be sent.
-    await prepare(env.DB, settleTarget(campaign.appid, campaign.id, openid, { status: 'skipped', errcode: null, reason: 'app no longer served' }, Date.now())).run()
+    await prepare(
+      env.DB,
+      settleTarget(campaign.appid, campaign.id, openid, { status: 'skipped', errcode: null, reason: 'app no longer served' }, Date.now()),
+    ).run()
     return
   }
   const result = await conversationOf(app, openid).sendSubscribe({ ...message, touser: openid, force: false }, campaign.id)
@@ -158,7 +169,11 @@ function targetOutcome(result: SubscribeSendResult): { status: TargetStatus; err
     case 'no_grant':
       return { status: 'skipped', errcode: null, reason: 'no grant any more' }
     case 'already_sent':
-      return { status: result.previous === 'sent' ? 'sent' : 'failed', errcode: result.errcode, reason: result.previous === 'sending' ? 'interrupted: may or may not have been sent' : null }
+      return {
+        status: result.previous === 'sent' ? 'sent' : 'failed',
+        errcode: result.errcode,
+        reason: result.previous === 'sending' ? 'interrupted: may or may not have been sent' : null,
+      }
     case 'refused':
     case 'failed':
       return { status: 'failed', errcode: result.errcode, reason: result.reason }

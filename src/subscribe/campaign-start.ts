@@ -23,7 +23,8 @@ export const CAMPAIGN_STAND_IN = 'campaign'
 export function parseCampaignMessage(body: unknown): Checked<CampaignMessage> {
   if (isPlainObject(body)) {
     const own = (['touser', 'force'] as const).filter((key) => key in body)
-    if (own.length > 0) return { ok: false, problems: own.map((key) => `${key}: a campaign goes to every user who can be reached; leave it out`) }
+    if (own.length > 0)
+      return { ok: false, problems: own.map((key) => `${key}: a campaign goes to every user who can be reached; leave it out`) }
   }
   const parsed = parseSubscribeSend(isPlainObject(body) ? { ...body, touser: CAMPAIGN_STAND_IN } : body)
   if (!parsed.ok) return parsed
@@ -32,7 +33,12 @@ export function parseCampaignMessage(body: unknown): Checked<CampaignMessage> {
 }
 
 /** Writes the campaign and queues its first page (none when it reaches no one). */
-export async function startCampaign(env: Env, appid: string, message: CampaignMessage, now = Date.now()): Promise<{ id: string; total: number }> {
+export async function startCampaign(
+  env: Env,
+  appid: string,
+  message: CampaignMessage,
+  now = Date.now(),
+): Promise<{ id: string; total: number }> {
   const id = `c-${crypto.randomUUID()}`
   const longTerm = longTermTemplates(env.SUBSCRIBE_LONG_TERM_TEMPLATES).has(message.template_id)
   const total = await createCampaign(env.DB, { appid, id, message, longTerm, now })

@@ -21,10 +21,11 @@ const REACHABLE = `appid = ?1 AND template_id = ?2 AND (grants > 0 OR (?3 = 1 AN
   AND (grants > 0 OR status LIKE 'accept%')`
 
 export function reachableCount(appid: string, templateId: string, longTerm: boolean): Statement {
-  return statement(
-    `SELECT COUNT(*) AS n FROM subscriptions INDEXED BY subscriptions_reachable WHERE ${REACHABLE}`,
-    [appid, templateId, longTerm ? 1 : 0],
-  )
+  return statement(`SELECT COUNT(*) AS n FROM subscriptions INDEXED BY subscriptions_reachable WHERE ${REACHABLE}`, [
+    appid,
+    templateId,
+    longTerm ? 1 : 0,
+  ])
 }
 
 /** The next page of users who can be reached, in openid order after `after`. */
@@ -84,7 +85,13 @@ export function readCampaign(db: D1Database, appid: string, id: string): Promise
  * send: all of them the first time; on a redelivered page task only those whose send has not
  * happened (the user's object refuses a campaign's second send, so queueing one again is safe).
  */
-export async function queueTargets(db: D1Database, appid: string, campaignId: string, openids: readonly string[], now: number): Promise<string[]> {
+export async function queueTargets(
+  db: D1Database,
+  appid: string,
+  campaignId: string,
+  openids: readonly string[],
+  now: number,
+): Promise<string[]> {
   if (openids.length === 0) return []
   const inserts = openids.map((openid) =>
     statement(
@@ -179,7 +186,10 @@ export interface TargetView {
 
 /** The targets of one campaign by status. */
 export function targetCounts(appid: string, campaignId: string): Statement {
-  return statement('SELECT status, COUNT(*) AS n FROM campaign_targets WHERE appid = ?1 AND campaign_id = ?2 GROUP BY status', [appid, campaignId])
+  return statement('SELECT status, COUNT(*) AS n FROM campaign_targets WHERE appid = ?1 AND campaign_id = ?2 GROUP BY status', [
+    appid,
+    campaignId,
+  ])
 }
 
 export async function campaignView(db: D1Database, row: CampaignRow): Promise<CampaignView> {

@@ -49,5 +49,10 @@ export function reachable(standing: Standing, longTerm: boolean): boolean {
 
 /** The long-term templates of SUBSCRIBE_LONG_TERM_TEMPLATES (comma-separated ids). */
 export function longTermTemplates(setting: string | undefined): ReadonlySet<string> {
-  return new Set((setting ?? '').split(',').map((id) => id.trim()).filter((id) => id !== ''))
+  return new Set(
+    (setting ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== ''),
+  )
 }

@@ -109,10 +109,7 @@ const EXPLANATIONS: ReadonlyMap<number, string> = new Map([
   [Errcode.invalidPage, 'the page does not exist in the released mini program'],
   [Errcode.accessTokenExpired, 'the access_token expired'],
   [Errcode.requireSubscribe, 'the user does not follow the Official Account'],
-  [
-    Errcode.userNotSubscribed,
-    'the user has no grant for this template: refused it, revoked it, or a one-time grant was used',
-  ],
+  [Errcode.userNotSubscribed, 'the user has no grant for this template: refused it, revoked it, or a one-time grant was used'],
   [43107, 'subscribe messages are banned for this account or this template'],
   [43108, 'another message to this user is being sent at the same moment'],
   [Errcode.dailyQuota, 'the daily call quota is used up'],

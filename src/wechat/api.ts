@@ -16,14 +16,7 @@ import { apiBase, numberSetting, requireSetting, type Env } from '../settings/en
 import { log } from '../log'
 import { SyntheticErrcode, WechatApiError } from './api-error'
 import { exchangeJson, type JsonObject } from './http'
-import {
-  fetchImage,
-  mediaKey,
-  MEDIA_UPLOAD_PATH,
-  readCachedMedia,
-  writeCachedMedia,
-  type FetchedImage,
-} from './media'
+import { fetchImage, mediaKey, MEDIA_UPLOAD_PATH, readCachedMedia, writeCachedMedia, type FetchedImage } from './media'
 import { isolateMemory, type IsolateMemory } from './memory'
 import { TokenSource } from './token'
 

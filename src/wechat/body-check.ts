@@ -27,10 +27,7 @@ export const TemplateIdSchema = v.pipe(
   v.string('must be a string'),
   v.regex(TEMPLATE_ID, 'is not a template id (letters, digits, - and _)'),
 )
-export const AppidSchema = v.pipe(
-  v.string('must be a string'),
-  v.regex(APPID, 'is not an appid (wx and 16 letters or digits)'),
-)
+export const AppidSchema = v.pipe(v.string('must be a string'), v.regex(APPID, 'is not an appid (wx and 16 letters or digits)'))
 /**
  * A page inside the mini program, e.g. `pages/index/index?foo=bar`: WeChat's examples have no
  * leading slash, and the fake refuses one (41030) as it refuses any page it cannot find.
@@ -50,10 +47,11 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * `v.record`, refusing arrays: valibot's record takes `[]` for an object, and a template's
  * data sent as a list would reach WeChat as one.
  */
-export function keyedObject<
-  const Key extends v.GenericSchema<string, string>,
-  const Value extends v.GenericSchema,
->(key: Key, value: Value, message: string) {
+export function keyedObject<const Key extends v.GenericSchema<string, string>, const Value extends v.GenericSchema>(
+  key: Key,
+  value: Value,
+  message: string,
+) {
   return v.pipe(v.custom<Record<string, unknown>>(isPlainObject, message), v.record(key, value, message))
 }
 

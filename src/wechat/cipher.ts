@@ -115,15 +115,11 @@ export async function encrypt(
  */
 async function decryptRaw(cipher: Cipher, bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
   const lastBlock = bytes.subarray(bytes.length - AES_BLOCK)
-  const padBlock = new Uint8Array(
-    await crypto.subtle.encrypt({ name: 'AES-CBC', iv: lastBlock }, cipher.key, new Uint8Array(0)),
-  )
+  const padBlock = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-CBC', iv: lastBlock }, cipher.key, new Uint8Array(0)))
   const extended = new Uint8Array(bytes.length + AES_BLOCK)
   extended.set(bytes)
   extended.set(padBlock, bytes.length)
-  return new Uint8Array(
-    await crypto.subtle.decrypt({ name: 'AES-CBC', iv: cipher.iv }, cipher.key, extended),
-  )
+  return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-CBC', iv: cipher.iv }, cipher.key, extended))
 }
 
 /** Raw CBC encryption of already padded input: WebCrypto's own pad block is dropped. */

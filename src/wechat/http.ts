@@ -28,11 +28,7 @@ const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]
  * The time-out covers the whole exchange, the body included: a server that sends headers
  * and then stalls is as hung as one that never answers.
  */
-export async function exchangeJson(
-  url: string,
-  init: RequestInit,
-  options: ExchangeOptions,
-): Promise<JsonObject> {
+export async function exchangeJson(url: string, init: RequestInit, options: ExchangeOptions): Promise<JsonObject> {
   return checkAnswer(await fetchWithin(url, init, options, (response) => response.text()), options)
 }
 
@@ -152,9 +148,7 @@ function checkAnswer(text: string, options: ExchangeOptions): JsonObject {
 function parseObject(text: string): JsonObject | null {
   try {
     const value: unknown = JSON.parse(text)
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as JsonObject)
-      : null
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : null
   } catch {
     return null
   }

@@ -45,21 +45,13 @@ export async function mediaKey(appid: string, url: string): Promise<string> {
 }
 
 /** The cached media_id, or null when absent or too close to WeChat's 3-day expiry. */
-export async function readCachedMedia(
-  cache: KVNamespace,
-  key: string,
-  now: number,
-): Promise<string | null> {
+export async function readCachedMedia(cache: KVNamespace, key: string, now: number): Promise<string | null> {
   const value = await cache.get<CachedMedia>(key, 'json')
   if (!value || typeof value.media_id !== 'string' || typeof value.createdAt !== 'number') return null
   return now - value.createdAt < MEDIA_CACHE_SECONDS * 1000 ? value.media_id : null
 }
 
-export async function writeCachedMedia(
-  cache: KVNamespace,
-  key: string,
-  media: CachedMedia,
-): Promise<void> {
+export async function writeCachedMedia(cache: KVNamespace, key: string, media: CachedMedia): Promise<void> {
   await cachePut(cache, key, JSON.stringify(media), MEDIA_CACHE_SECONDS, 'media')
 }
 
@@ -119,8 +111,7 @@ function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
   return bytes.length >= prefix.length && prefix.every((b, i) => bytes[i] === b)
 }
 
-const tooLarge = () =>
-  imageError(SyntheticErrcode.imageSize, `larger than ${IMAGE_MAX_BYTES} bytes`)
+const tooLarge = () => imageError(SyntheticErrcode.imageSize, `larger than ${IMAGE_MAX_BYTES} bytes`)
 
 function imageError(errcode: number, errmsg: string): WechatApiError {
   return new WechatApiError({ api: 'image fetch', errcode, errmsg, kind: 'permanent' })

@@ -66,11 +66,7 @@ export interface UnknownMessage extends MessageBase {
 }
 
 export type UserMessage = TextMessage | ImageMessage | MiniProgramPageMessage
-export type EventMessage =
-  | EnterSessionEvent
-  | SubscribePopupEvent
-  | SubscribeChangeEvent
-  | SubscribeSentEvent
+export type EventMessage = EnterSessionEvent | SubscribePopupEvent | SubscribeChangeEvent | SubscribeSentEvent
 export type InboundMessage = UserMessage | EventMessage | UnknownMessage
 
 export function isUserMessage(message: InboundMessage): message is UserMessage {
@@ -124,11 +120,7 @@ export function serializeFields(format: PushFormat, fields: FlatFields): string 
 // Field shapes. XML gives every value as text and JSON gives numbers or text, so numeric
 // fields accept both.
 const Text = v.string()
-const Id = v.pipe(
-  v.union([v.string(), v.number()]),
-  v.transform(String),
-  v.regex(/^\d{1,20}$/, 'must be a decimal id'),
-)
+const Id = v.pipe(v.union([v.string(), v.number()]), v.transform(String), v.regex(/^\d{1,20}$/, 'must be a decimal id'))
 const Int = v.pipe(
   v.union([v.string(), v.number()]),
   v.transform(String),
@@ -156,15 +148,10 @@ const PageShape = v.object({
 const EnterShape = v.object({ ...Common, SessionFrom: v.optional(Text, '') })
 const CommonShape = v.object({ ...Common, MsgType: Text, Event: v.optional(Text) })
 
-const ListOf = <T extends v.GenericSchema>(item: T) =>
-  v.object({ ...Common, List: v.pipe(v.array(item), v.minLength(1, 'is empty')) })
-const PopupShape = ListOf(
-  v.object({ TemplateId: Text, SubscribeStatusString: Text, PopupScene: v.optional(Int, 0) }),
-)
+const ListOf = <T extends v.GenericSchema>(item: T) => v.object({ ...Common, List: v.pipe(v.array(item), v.minLength(1, 'is empty')) })
+const PopupShape = ListOf(v.object({ TemplateId: Text, SubscribeStatusString: Text, PopupScene: v.optional(Int, 0) }))
 const ChangeShape = ListOf(v.object({ TemplateId: Text, SubscribeStatusString: Text }))
-const SentShape = ListOf(
-  v.object({ TemplateId: Text, MsgID: Id, ErrorCode: Int, ErrorStatus: v.optional(Text, '') }),
-)
+const SentShape = ListOf(v.object({ TemplateId: Text, MsgID: Id, ErrorCode: Int, ErrorStatus: v.optional(Text, '') }))
 
 /** In XML the subscribe events wrap their `<List>`s in an element named for the event. */
 const SUBSCRIBE_WRAPPERS: Record<string, string> = {
@@ -187,10 +174,7 @@ function check<T extends v.GenericSchema>(schema: T, fields: Fields): v.InferOut
 function subscribeList(fields: Fields, event: string): unknown[] {
   const wrapperName = SUBSCRIBE_WRAPPERS[event]
   const wrapper = wrapperName ? fields[wrapperName] : undefined
-  const list =
-    wrapper && typeof wrapper === 'object' && !Array.isArray(wrapper)
-      ? (wrapper as XmlRecord).List
-      : fields.List
+  const list = wrapper && typeof wrapper === 'object' && !Array.isArray(wrapper) ? (wrapper as XmlRecord).List : fields.List
   if (list === undefined) return []
   return Array.isArray(list) ? list : [list]
 }

@@ -6,13 +6,7 @@
 import { decrypt, type Cipher } from './cipher'
 import { extractEncrypt } from './envelope'
 import { badRequest, unauthorized } from './errors'
-import {
-  parseFields,
-  sniffFormat,
-  toInboundMessage,
-  type InboundMessage,
-  type PushFormat,
-} from './message'
+import { parseFields, sniffFormat, toInboundMessage, type InboundMessage, type PushFormat } from './message'
 import { verifySignature } from './signature'
 
 /** The message encryption mode (消息加密方式) chosen in WeChat's console. */
@@ -52,11 +46,7 @@ const TIMESTAMP = /^\d{1,12}$/
  * `signature`, an encrypted one after `msg_signature` over the ciphertext, which a bounded
  * scan takes out of the raw body.
  */
-export async function openPush(
-  query: PushQuery,
-  body: string,
-  keys: PushKeys,
-): Promise<OpenedPush> {
+export async function openPush(query: PushQuery, body: string, keys: PushKeys): Promise<OpenedPush> {
   const { timestamp, nonce } = query
   if (!timestamp || !nonce) throw badRequest('timestamp and nonce are required')
   checkFreshness(timestamp, keys)

@@ -25,12 +25,7 @@ export interface SealOptions {
 }
 
 /** Encrypts a serialized reply into WeChat's {Encrypt, MsgSignature, TimeStamp, Nonce}. */
-export async function sealReply(
-  cipher: Cipher,
-  format: PushFormat,
-  plaintext: string,
-  options: SealOptions,
-): Promise<string> {
+export async function sealReply(cipher: Cipher, format: PushFormat, plaintext: string, options: SealOptions): Promise<string> {
   const encrypted = await encrypt(cipher, plaintext, options.random)
   const timestamp = String(options.timestamp)
   const signature = await sign([options.token, timestamp, options.nonce, encrypted])

@@ -23,9 +23,6 @@ export function equalConstantTime(a: string, b: string): boolean {
   return diff === 0
 }
 
-export async function verifySignature(
-  expected: string,
-  parts: readonly string[],
-): Promise<boolean> {
+export async function verifySignature(expected: string, parts: readonly string[]): Promise<boolean> {
   return equalConstantTime(await sign(parts), expected.toLowerCase())
 }

@@ -68,14 +68,9 @@ export const SubscribeSendSchema = v.strictObject({
     v.check((data) => Object.keys(data).length > 0, 'must have at least one keyword'),
     v.description('The template keywords: { "thing1": { "value": "…" }, … }.'),
   ),
-  miniprogram_state: v.optional(
-    v.picklist(MINIPROGRAM_STATES, `must be one of ${MINIPROGRAM_STATES.join(', ')}`),
-  ),
+  miniprogram_state: v.optional(v.picklist(MINIPROGRAM_STATES, `must be one of ${MINIPROGRAM_STATES.join(', ')}`)),
   lang: v.optional(v.picklist(LANGS, `must be one of ${LANGS.join(', ')}`)),
-  force: v.optional(
-    v.pipe(v.boolean('must be true or false'), v.description('Ours, not WeChat’s; default false.')),
-    false,
-  ),
+  force: v.optional(v.pipe(v.boolean('must be true or false'), v.description('Ours, not WeChat’s; default false.')), false),
 })
 
 /**
@@ -122,4 +117,3 @@ function dataProblems(data: Record<string, unknown>): string[] {
   }
   return problems
 }
-

@@ -129,19 +129,14 @@ const RULES: readonly Rule[] = [
     rule: 'At most 32 characters: digits, letters or symbols (no Chinese characters).',
     documented: true,
     maxChars: 32,
-    check: only(
-      'character_string',
-      (c) => isDigit(c) || isLetter(c) || isSymbol(c),
-      'digits, letters and symbols (no Chinese characters)',
-    ),
+    check: only('character_string', (c) => isDigit(c) || isLetter(c) || isSymbol(c), 'digits, letters and symbols (no Chinese characters)'),
   },
   {
     type: 'time',
     label: '时间',
     rule: 'A 24-hour time (15:01 or 15:01:30), optionally after a date (2019年10月1日 15:01, 2019-10-01 15:01); a range joins two with ~.',
     documented: true,
-    check: (value) =>
-      TIME.test(value) ? null : 'time is a 24-hour time such as 15:01 or 2019-10-01 15:01 (a range joins two with ~)',
+    check: (value) => (TIME.test(value) ? null : 'time is a 24-hour time such as 15:01 or 2019-10-01 15:01 (a range joins two with ~)'),
   },
   {
     type: 'date',

@@ -55,10 +55,7 @@ const DataEntrySchema = v.strictObject(
     value: v.pipe(
       v.string('must be a string'),
       v.maxLength(MAX_UNIFORM_VALUE_CHARS * 2, `must be at most ${MAX_UNIFORM_VALUE_CHARS} characters`),
-      v.check(
-        (value) => codePointLength(value) <= MAX_UNIFORM_VALUE_CHARS,
-        `must be at most ${MAX_UNIFORM_VALUE_CHARS} characters`,
-      ),
+      v.check((value) => codePointLength(value) <= MAX_UNIFORM_VALUE_CHARS, `must be at most ${MAX_UNIFORM_VALUE_CHARS} characters`),
     ),
     color: v.optional(v.pipe(v.string('must be a string'), v.regex(/^#[0-9A-Fa-f]{6}$/, 'must be a color like #173177'))),
   },

@@ -28,7 +28,13 @@ const DECLARATION =
   /<\?xml[ \t\n]+version[ \t\n]*=[ \t\n]*(["'])1\.0\1(?:[ \t\n]+encoding[ \t\n]*=[ \t\n]*(["'])[A-Za-z][\w.-]*\2)?(?:[ \t\n]+standalone[ \t\n]*=[ \t\n]*(["'])(?:yes|no)\3)?[ \t\n]*\?>/y
 /** A reference ends at the next `;`; `[^&;]` keeps a run of unterminated `&`s linear. */
 const ENTITY = /&([^&;]*);|&/g
-const PREDEFINED = new Map([['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', "'"]])
+const PREDEFINED = new Map([
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+])
 const CDATA_OPEN = '<![CDATA['
 /** Longer names are refused, so the errors that quote one stay short. */
 const MAX_NAME = 64
@@ -139,14 +145,14 @@ function entity(name: string | undefined): string {
   if (name === undefined) throw malformed()
   const predefined = PREDEFINED.get(name)
   if (predefined !== undefined) return predefined
-  const code = /^#[0-9]+$/.test(name)
-    ? parseInt(name.slice(1), 10)
-    : /^#x[0-9a-fA-F]+$/.test(name)
-      ? parseInt(name.slice(2), 16)
-      : NaN
+  const code = /^#[0-9]+$/.test(name) ? parseInt(name.slice(1), 10) : /^#x[0-9a-fA-F]+$/.test(name) ? parseInt(name.slice(2), 16) : NaN
   const isChar =
-    code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) ||
-    (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff)
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
   if (!isChar) throw malformed()
   return String.fromCodePoint(code)
 }

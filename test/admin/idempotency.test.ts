@@ -33,7 +33,8 @@ async function userWhoWrote(): Promise<string> {
   return openid
 }
 
-const sendsTo = async (openid: string) => (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((call) => call.errcode === 0)
+const sendsTo = async (openid: string) =>
+  (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((call) => call.errcode === 0)
 
 function reply(openid: string, key: string | null, text = '您好，我是客服') {
   return workerFetch(`/admin/api/conversations/${openid}/reply`, {
@@ -93,7 +94,11 @@ describe('the admin API with Idempotency-Key', () => {
     const openid = await userWhoWrote()
     const key = crypto.randomUUID()
     const url = `/admin/api/conversations/${openid}/reply`
-    const bad = await workerFetch(url, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json', 'idempotency-key': key }, body: '{"type":"text"' })
+    const bad = await workerFetch(url, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'application/json', 'idempotency-key': key },
+      body: '{"type":"text"',
+    })
     expect(bad.status).toBe(400)
     expect((await reply(openid, key)).status).toBe(200)
     expect(await sendsTo(openid)).toHaveLength(1)

@@ -94,7 +94,9 @@ describe('failed sign-ins per address', () => {
   it('counts the API and the console together, and /healthz shows a locked address only its public view', async () => {
     const address = newAddress()
     for (let i = 0; i < MAX_FAILURES; i++) {
-      const res = await workerFetch('/admin/api/stats', { headers: { authorization: `Bearer wrong-token-${i}-xxxxxxxxxx`, 'cf-connecting-ip': address } })
+      const res = await workerFetch('/admin/api/stats', {
+        headers: { authorization: `Bearer wrong-token-${i}-xxxxxxxxxx`, 'cf-connecting-ip': address },
+      })
       expect(res.status).toBe(401)
     }
     const api = await workerFetch('/admin/api/stats', { headers: { authorization: `Bearer ${ADMIN}`, 'cf-connecting-ip': address } })

@@ -116,6 +116,7 @@ describe('pages', () => {
     expect(overview.text).toContain('Last 14 days')
     expect(overview.text).toContain('<svg')
     // What the status page shows an operator never includes a secret's value.
-    for (const secret of [TEST_SETTINGS.WECHAT_APPSECRET, TEST_SETTINGS.WECHAT_ENCODING_AES_KEY, ADMIN]) expect(zh.text).not.toContain(secret)
+    for (const secret of [TEST_SETTINGS.WECHAT_APPSECRET, TEST_SETTINGS.WECHAT_ENCODING_AES_KEY, ADMIN])
+      expect(zh.text).not.toContain(secret)
   })
 })

@@ -40,7 +40,12 @@ let cookie = ''
 /** Signs in once per file: the Cookie header the browser sends back. */
 async function session(): Promise<string> {
   if (cookie) return cookie
-  const res = await hygiene.fetch('/admin/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE }, body: `token=${ADMIN}`, redirect: 'manual' })
+  const res = await hygiene.fetch('/admin/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
+    body: `token=${ADMIN}`,
+    redirect: 'manual',
+  })
   expect(res.status).toBe(303)
   cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!
   return cookie
@@ -73,7 +78,11 @@ const page = (path: string, visit: Visit = {}) => call(path, { headers: {} }, vi
 
 /** POST a console form (urlencoded, from the console's own origin) with the session. */
 function submit(path: string, fields: Record<string, string> = {}, visit: Visit = {}): Promise<Answer> {
-  const init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE }, body: new URLSearchParams(fields).toString() }
+  const init = {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
+    body: new URLSearchParams(fields).toString(),
+  }
   return call(path, init, visit)
 }
 
@@ -92,17 +101,24 @@ function elements(html: string, tag: string, marker: string): Record<string, str
   const found: Record<string, string>[] = []
   for (const [, attrs = ''] of html.matchAll(new RegExp(`<${tag}\\b([^>]*)>`, 'g'))) {
     if (!attrs.includes(marker)) continue
-    found.push(Object.fromEntries([...attrs.matchAll(/([a-z-]+)(?:="([^"]*)")?/g)].map(([, name = '', value = '']) => [name, htmlUnescape(value)])))
+    found.push(
+      Object.fromEntries([...attrs.matchAll(/([a-z-]+)(?:="([^"]*)")?/g)].map(([, name = '', value = '']) => [name, htmlUnescape(value)])),
+    )
   }
   return found
 }
 
 /** The inner HTML of each element opening with `<div class="bubble…`. */
 function bubbles(html: string): { attrs: Record<string, string>; body: string }[] {
-  return [...html.matchAll(/<div class="(bubble(?: out)?)"([^>]*)>([\s\S]*?)<\/span><\/div>/g)].map(([, cls = '', attrs = '', body = '']) => ({
-    attrs: { class: cls, ...Object.fromEntries([...attrs.matchAll(/([a-z-]+)="([^"]*)"/g)].map(([, n = '', v = '']) => [n, htmlUnescape(v)])) },
-    body: htmlUnescape(body.replace(/<[^>]+>/g, '')),
-  }))
+  return [...html.matchAll(/<div class="(bubble(?: out)?)"([^>]*)>([\s\S]*?)<\/span><\/div>/g)].map(
+    ([, cls = '', attrs = '', body = '']) => ({
+      attrs: {
+        class: cls,
+        ...Object.fromEntries([...attrs.matchAll(/([a-z-]+)="([^"]*)"/g)].map(([, n = '', v = '']) => [n, htmlUnescape(v)])),
+      },
+      body: htmlUnescape(body.replace(/<[^>]+>/g, '')),
+    }),
+  )
 }
 
 const nextPage = (html: string) => {
@@ -126,7 +142,12 @@ function textPush(openid: string, text: string, replies: string[]): RecordInput 
     summary: text,
     grant: 'message',
     at: Date.now(),
-    plan: { ruleId: replies.length ? 'console-rule' : null, ruleSetVersion: 'v-test', transfer: false, sends: replies.map((r) => ({ type: 'text', text: r })) },
+    plan: {
+      ruleId: replies.length ? 'console-rule' : null,
+      ruleSetVersion: 'v-test',
+      transfer: false,
+      sends: replies.map((r) => ({ type: 'text', text: r })),
+    },
   }
 }
 
@@ -137,7 +158,9 @@ async function pushAndFlush(input: RecordInput): Promise<void> {
 }
 
 const sendsTo = async (openid: string) =>
-  (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((c) => c.errcode === 0).map((c) => (c.body as { text?: { content: string } }).text?.content)
+  (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND }))
+    .filter((c) => c.errcode === 0)
+    .map((c) => (c.body as { text?: { content: string } }).text?.content)
 
 // ---------------------------------------------------------------- the door
 
@@ -158,7 +181,12 @@ describe('without a session', () => {
       expect(answer.status, path).toBe(401)
       expect(answer.text).toContain('action="/admin/login"')
     }
-    const posts = [`/admin/conversations/${openid}/reply`, `/admin/failed/out:${openid}:1/retry`, `/admin/failed/out:${openid}:1/drop`, '/admin/campaigns']
+    const posts = [
+      `/admin/conversations/${openid}/reply`,
+      `/admin/failed/out:${openid}:1/retry`,
+      `/admin/failed/out:${openid}:1/drop`,
+      '/admin/campaigns',
+    ]
     const campaigns = (await campaignList(env.DB, APPID, 200)).length
     for (const path of posts) {
       const answer = await submit(path, { text: 'hello?', template_id: 'tplNoSession', data: 'thing1=hi' }, { anonymous: true })
@@ -185,7 +213,14 @@ describe('the conversation list', () => {
     for (const [i, { openid, at }] of users.entries()) {
       const push = inbound(appid, openid, at, i === 1 ? { ruleId: 'default', unmatched: true, text: '怎么退货' } : { text: `消息 ${i}` })
       events.push(push, outbound(appid, openid, 1, push, i === 2 ? { status: 'failed', errcode: 45015, reason: 'window closed' } : {}))
-      events.push(windowOf(appid, openid, at, i === 0 ? { remaining: 4, closesAt: NOW + 3600_000 } : i === 2 ? { failed: 1 } : i === 3 ? { pending: 2 } : {}))
+      events.push(
+        windowOf(
+          appid,
+          openid,
+          at,
+          i === 0 ? { remaining: 4, closesAt: NOW + 3600_000 } : i === 2 ? { failed: 1 } : i === 3 ? { pending: 2 } : {},
+        ),
+      )
     }
     await writeRecord(env.DB, events)
   })
@@ -224,7 +259,8 @@ describe('the conversation list', () => {
   })
 
   it('filters: failed, unmatched, open window, with the filter kept across pages', async () => {
-    const ids = async (filter: string) => elements((await page(`/admin/conversations?filter=${filter}`, { appid })).text, 'tr', 'data-openid').map((r) => r['data-openid'])
+    const ids = async (filter: string) =>
+      elements((await page(`/admin/conversations?filter=${filter}`, { appid })).text, 'tr', 'data-openid').map((r) => r['data-openid'])
     expect(await ids('failed')).toEqual([users[2]!.openid])
     expect(await ids('unmatched')).toEqual([users[1]!.openid])
     expect(await ids('open')).toEqual([users[0]!.openid])
@@ -332,7 +368,9 @@ describe('one conversation', () => {
     expect(older).toMatch(new RegExp(`^/admin/conversations/${openid}\\?cursor=`))
     const second = await page(older!)
     const rest = bubbles(second.text)
-    expect(rest.map((b) => b.body.split(/\d\d\/\d\d/)[0]!.trim())).toEqual(Array.from({ length: 5 }, (_, i) => [`问题 ${i}`, `答复 ${i}`]).flat())
+    expect(rest.map((b) => b.body.split(/\d\d\/\d\d/)[0]!.trim())).toEqual(
+      Array.from({ length: 5 }, (_, i) => [`问题 ${i}`, `答复 ${i}`]).flat(),
+    )
     expect(nextPage(second.text)).toBeNull()
     expect(elements(second.text, 'a', 'data-first-page')[0]?.href).toBe(`/admin/conversations/${openid}`)
   })
@@ -361,7 +399,13 @@ describe('one conversation', () => {
   })
 
   it('answers a bad openid or cursor with a 400 page, an unknown user with 404, never a 500', async () => {
-    for (const path of ['/admin/conversations/not%20an%20openid', `/admin/conversations/${'o'.repeat(65)}`, '/admin/conversations/a%2Fb', '/admin/conversations/%E4%BD%A0%E5%A5%BD', "/admin/conversations/o'x"]) {
+    for (const path of [
+      '/admin/conversations/not%20an%20openid',
+      `/admin/conversations/${'o'.repeat(65)}`,
+      '/admin/conversations/a%2Fb',
+      '/admin/conversations/%E4%BD%A0%E5%A5%BD',
+      "/admin/conversations/o'x",
+    ]) {
       const answer = await page(path)
       expect(answer.status, path).toBe(400)
       expect(answer.text).toContain('data-problem="bad_openid"')
@@ -444,7 +488,12 @@ describe('a reply by hand', () => {
     await pushAndFlush(textPush(openid, 'multipart', []))
     const form = new FormData()
     form.set('text', 'from a multipart form')
-    const res = await hygiene.fetch(`/admin/conversations/${openid}/reply`, { method: 'POST', headers: { cookie: await session(), origin: BASE }, body: form, redirect: 'manual' })
+    const res = await hygiene.fetch(`/admin/conversations/${openid}/reply`, {
+      method: 'POST',
+      headers: { cookie: await session(), origin: BASE },
+      body: form,
+      redirect: 'manual',
+    })
     expect(redirected(res).query).toEqual({ done: 'sent' })
     expect(await sendsTo(openid)).toEqual(['from a multipart form'])
   })
@@ -463,7 +512,9 @@ describe('a reply by hand', () => {
     expect(en.text).toContain('Not sent: the send window is closed')
 
     // A user nobody knows: refused the same way, nothing created.
-    expect(redirected(await submit(`/admin/conversations/${uniqueOpenid()}/reply`, { text: 'hello?' })).query).toEqual({ problem: 'window_closed' })
+    expect(redirected(await submit(`/admin/conversations/${uniqueOpenid()}/reply`, { text: 'hello?' })).query).toEqual({
+      problem: 'window_closed',
+    })
 
     // Five sends used up by the rule's replies.
     const busy = uniqueOpenid()
@@ -483,9 +534,26 @@ describe('a reply by hand', () => {
       [{ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'text=' }, 'empty'],
       [{ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'text=%20%0D%0A%20' }, 'empty'],
       [{ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' }, 'empty'],
-      [{ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ text: 'x'.repeat(2049) }).toString() }, 'too_long'],
-      [{ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ text: '好'.repeat(683) }).toString() }, 'too_long'],
-      [{ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `text=${'x'.repeat(20_000)}` }, 'too_long'],
+      [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ text: 'x'.repeat(2049) }).toString(),
+        },
+        'too_long',
+      ],
+      [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ text: '好'.repeat(683) }).toString(),
+        },
+        'too_long',
+      ],
+      [
+        { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `text=${'x'.repeat(20_000)}` },
+        'too_long',
+      ],
       [{ method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'text=hi' }, 'invalid'],
       [{ method: 'POST', headers: {}, body: 'text=hi' }, 'invalid'],
       [{ method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: 'not multipart' }, 'invalid'],
@@ -504,7 +572,11 @@ describe('a reply by hand', () => {
         else controller.close()
       },
     })
-    const streamed = await call(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE }, body: stream }, {})
+    const streamed = await call(
+      path,
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE }, body: stream },
+      {},
+    )
     expect(redirected(streamed).query).toEqual({ problem: 'too_long' })
 
     expect((await page(`/admin/conversations/${openid}?problem=too_long`)).text).toContain('回复太长')
@@ -612,7 +684,16 @@ describe('failed sends', () => {
       expect(redirected(await submit(`/admin/failed/out:${openid}:7/${action}`)).query).toEqual({ problem: 'not_found' })
     }
     expect((await page('/admin/failed?problem=not_found')).text).toContain('找不到这条发送记录')
-    for (const id of ['out:oABC:0', 'out:oABC:abc', 'msg:123', 'out::1', 'out:oABC:1:2', 'out:oABC:99999999999999999', 'out:o%20x:1', `out:${'o'.repeat(65)}:1`]) {
+    for (const id of [
+      'out:oABC:0',
+      'out:oABC:abc',
+      'msg:123',
+      'out::1',
+      'out:oABC:1:2',
+      'out:oABC:99999999999999999',
+      'out:o%20x:1',
+      `out:${'o'.repeat(65)}:1`,
+    ]) {
       const answer = await submit(`/admin/failed/${id}/retry`)
       expect(answer.status, id).toBe(400)
       expect(answer.text).toContain('data-problem="bad_failed_id"')
@@ -694,11 +775,18 @@ async function subscribeSend(openid: string, template: string, extra: Record<str
 }
 
 const subscribeCalls = async (template: string) =>
-  (await fakeWechat.calls({ appid: APPID, path: SUBSCRIBE_SEND })).filter((c) => (c.body as { template_id?: string }).template_id === template)
+  (await fakeWechat.calls({ appid: APPID, path: SUBSCRIBE_SEND })).filter(
+    (c) => (c.body as { template_id?: string }).template_id === template,
+  )
 
 /** The text of each `<ul data-field-problems=…>` of a page, by field. */
 function fieldProblems(html: string): Record<string, string> {
-  return Object.fromEntries([...html.matchAll(/<ul class="field-error" data-field-problems="([a-z_]+)">([\s\S]*?)<\/ul>/g)].map(([, field = '', body = '']) => [field, htmlUnescape(body.replace(/<[^>]+>/g, ' '))]))
+  return Object.fromEntries(
+    [...html.matchAll(/<ul class="field-error" data-field-problems="([a-z_]+)">([\s\S]*?)<\/ul>/g)].map(([, field = '', body = '']) => [
+      field,
+      htmlUnescape(body.replace(/<[^>]+>/g, ' ')),
+    ]),
+  )
 }
 
 describe('subscribe grants on the conversation page', () => {
@@ -716,12 +804,24 @@ describe('subscribe grants on the conversation page', () => {
       return Object.fromEntries(elements(answer.text, 'tr', 'data-template').map((row) => [row['data-template'], row]))
     }
     const before = await vi.waitFor(rows, { timeout: 5000, interval: 50 })
-    expect(before[accepted]).toMatchObject({ 'data-grants': '2', 'data-status': 'acceptWithAudio', 'data-reachable': 'true', 'data-long-term': 'false' })
+    expect(before[accepted]).toMatchObject({
+      'data-grants': '2',
+      'data-status': 'acceptWithAudio',
+      'data-reachable': 'true',
+      'data-long-term': 'false',
+    })
     expect(before[rejected]).toMatchObject({ 'data-grants': '0', 'data-status': 'reject', 'data-reachable': 'false' })
 
     // One send spends a grant; a forced one WeChat refuses with 43101.
     expect(await subscribeSend(openid, accepted)).toBe(200)
-    await fakeWechat.fault({ path: SUBSCRIBE_SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 43101, errmsg: 'user refuse to accept the msg' })
+    await fakeWechat.fault({
+      path: SUBSCRIBE_SEND,
+      appid: APPID,
+      touser: openid,
+      kind: 'errcode',
+      errcode: 43101,
+      errmsg: 'user refuse to accept the msg',
+    })
     expect(await subscribeSend(openid, rejected, { force: true })).toBe(409)
 
     const answer = await page(`/admin/conversations/${openid}`)
@@ -729,7 +829,11 @@ describe('subscribe grants on the conversation page', () => {
     expect(section).toContain('<h2>订阅消息')
     const after = await rows()
     expect(after[accepted]).toMatchObject({ 'data-grants': '1', 'data-reachable': 'true' })
-    expect(elements(section, 'td', 'data-last-send').map((td) => td['data-last-send']).sort()).toEqual(['0', '43101'])
+    expect(
+      elements(section, 'td', 'data-last-send')
+        .map((td) => td['data-last-send'])
+        .sort(),
+    ).toEqual(['0', '43101'])
     expect(section).toContain('剩 1 次')
     expect(section).toContain('接受 (acceptWithAudio)')
     expect(section).toContain('✓ 已送达')
@@ -757,8 +861,14 @@ describe('campaigns', () => {
     await popup(refusing, [[template, 'reject']])
     expect(await subscribeSend(spent, template)).toBe(200)
     const row = async (visit: Visit = {}) => elements((await page('/admin/campaigns', visit)).text, 'tr', `data-template="${template}"`)[0]
-    await vi.waitFor(async () => expect(await row()).toMatchObject({ 'data-reachable': '1', 'data-long-term': 'false' }), { timeout: 5000, interval: 50 })
-    expect(await row({ settings: { SUBSCRIBE_LONG_TERM_TEMPLATES: `tplOther, ${template}` } })).toMatchObject({ 'data-reachable': '2', 'data-long-term': 'true' })
+    await vi.waitFor(async () => expect(await row()).toMatchObject({ 'data-reachable': '1', 'data-long-term': 'false' }), {
+      timeout: 5000,
+      interval: 50,
+    })
+    expect(await row({ settings: { SUBSCRIBE_LONG_TERM_TEMPLATES: `tplOther, ${template}` } })).toMatchObject({
+      'data-reachable': '2',
+      'data-long-term': 'true',
+    })
 
     // Its "start a campaign" link fills the form's template id in.
     const list = await page('/admin/campaigns')
@@ -799,8 +909,14 @@ describe('campaigns', () => {
       [{ data: '{"thing1": 5}' }, { data: 'data.thing1: must be an object' }],
       [{ data: '{"thing1": ' }, { data: 'data: is not valid JSON' }],
       [{ data: 'colour1=red' }, { data: 'data.colour1: "colour" is not a keyword type' }],
-      [{ template_id: '', data: '' }, { template_id: 'template_id: is not a template id', data: 'data: must have at least one keyword' }],
-      [{ miniprogram_state: 'beta', lang: 'fr' }, { miniprogram_state: 'miniprogram_state: must be one of developer, trial, formal', lang: 'lang: must be one of' }],
+      [
+        { template_id: '', data: '' },
+        { template_id: 'template_id: is not a template id', data: 'data: must have at least one keyword' },
+      ],
+      [
+        { miniprogram_state: 'beta', lang: 'fr' },
+        { miniprogram_state: 'miniprogram_state: must be one of developer, trial, formal', lang: 'lang: must be one of' },
+      ],
     ]
     for (const [change, expected] of cases) {
       const answer = await submit('/admin/campaigns', { ...form, ...change })
@@ -828,10 +944,14 @@ describe('campaigns', () => {
     const users = [uniqueOpenid(), uniqueOpenid()].sort()
     for (const openid of users) await popup(openid, [[template, 'accept']])
     await popup(uniqueOpenid(), [[template, 'reject']])
-    await vi.waitFor(async () => expect(elements((await page('/admin/campaigns')).text, 'tr', `data-template="${template}"`)[0]?.['data-reachable']).toBe('2'), {
-      timeout: 5000,
-      interval: 50,
-    })
+    await vi.waitFor(
+      async () =>
+        expect(elements((await page('/admin/campaigns')).text, 'tr', `data-template="${template}"`)[0]?.['data-reachable']).toBe('2'),
+      {
+        timeout: 5000,
+        interval: 50,
+      },
+    )
 
     const answer = await submit('/admin/campaigns', {
       template_id: ` ${template} `,
@@ -868,13 +988,19 @@ describe('campaigns', () => {
     expect(done).toContain('data-state="done"')
     expect(done).not.toContain('data-refresh')
     const targets = elements(done, 'tr', 'data-status')
-    expect(targets.map((t) => [t['data-openid'], t['data-status'], t['data-errcode']])).toEqual(users.map((openid) => [openid, 'sent', '0']))
+    expect(targets.map((t) => [t['data-openid'], t['data-status'], t['data-errcode']])).toEqual(
+      users.map((openid) => [openid, 'sent', '0']),
+    )
     for (const openid of users) expect(done).toContain(`href="/admin/conversations/${openid}"`)
     expect(done).toContain('双十一优惠券已到账')
 
     // What WeChat received: the form's message, once per user.
     const calls = await subscribeCalls(template)
-    expect(calls.map((c) => c.body).sort((a, b) => String((a as { touser: string }).touser).localeCompare(String((b as { touser: string }).touser)))).toEqual(
+    expect(
+      calls
+        .map((c) => c.body)
+        .sort((a, b) => String((a as { touser: string }).touser).localeCompare(String((b as { touser: string }).touser))),
+    ).toEqual(
       users.map((touser) => ({
         touser,
         template_id: template,

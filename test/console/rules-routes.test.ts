@@ -20,7 +20,19 @@ const SET = {
   rules: [
     { id: 'hello', when: { text: ['你好', 'hi'] }, reply: { type: 'text', text: '您好！' } },
     { id: 'order', when: { regex: '^订单\\s*(\\d{6,})$' }, reply: { type: 'text', text: '查询订单 {{1}}' } },
-    { id: 'app', when: { contains: ['下载'] }, reply: [{ type: 'link', title: '下载 App', description: '注册领红包', url: 'https://example.com/app', thumb_url: 'https://example.com/t.png' }] },
+    {
+      id: 'app',
+      when: { contains: ['下载'] },
+      reply: [
+        {
+          type: 'link',
+          title: '下载 App',
+          description: '注册领红包',
+          url: 'https://example.com/app',
+          thumb_url: 'https://example.com/t.png',
+        },
+      ],
+    },
   ],
   default: { type: 'text', text: '回复 1 下载 App' },
 }
@@ -110,7 +122,11 @@ describe('the rules editor', () => {
     expect(page.text).toMatch(/name="r0.once_per_hours" value="24"/)
     expect(page.text).toMatch(/name="handoff.after" value="3"/)
     expect(await at('?', '2026-09-28T10:00+08:00')).toContain('data-preview-handoff')
-    const badOnce = await submit('/admin/rules', { ...(await formOf(SCHEDULED, { op: 'check' })), 'r0.once_per_hours': 'daily', 'handoff.after': '0' })
+    const badOnce = await submit('/admin/rules', {
+      ...(await formOf(SCHEDULED, { op: 'check' })),
+      'r0.once_per_hours': 'daily',
+      'handoff.after': '0',
+    })
     expect(badOnce.status).toBe(400)
     expect(badOnce.text).toContain('rules[0].once_per_hours')
     expect(badOnce.text).toContain('handoff.after_unmatched: must be at least 1')
@@ -120,7 +136,10 @@ describe('the rules editor', () => {
     const bad = await submit('/admin/rules', await formOf(SCHEDULED, { op: 'preview', preview_text: 'x', preview_at: 'tomorrow' }))
     expect(bad.status).toBe(400)
     expect(bad.text).toContain('preview_at')
-    const badHours = await submit('/admin/rules', await formOf({ ...SCHEDULED, hours: { tz: 'Nowhere/Here', weekly: {} } }, { op: 'check' }))
+    const badHours = await submit(
+      '/admin/rules',
+      await formOf({ ...SCHEDULED, hours: { tz: 'Nowhere/Here', weekly: {} } }, { op: 'check' }),
+    )
     expect(badHours.status).toBe(400)
     expect(badHours.text).toContain('hours.tz')
     expect(await storedText()).toBe(STORED)
@@ -165,7 +184,13 @@ describe('the rules editor', () => {
   })
 
   it('replaces the form from the JSON, and says so when the JSON is broken', async () => {
-    const replaced = await submit('/admin/rules', await formOf(SET, { op: 'json', json: JSON.stringify({ rules: [{ id: 'only', when: { text: ['x'] }, reply: { type: 'text', text: 'y' } }] }) }))
+    const replaced = await submit(
+      '/admin/rules',
+      await formOf(SET, {
+        op: 'json',
+        json: JSON.stringify({ rules: [{ id: 'only', when: { text: ['x'] }, reply: { type: 'text', text: 'y' } }] }),
+      }),
+    )
     expect(replaced.text).toContain('data-rule="only"')
     expect(replaced.text).not.toContain('data-rule="hello"')
     const broken = await submit('/admin/rules', await formOf(SET, { op: 'json', json: '{"rules": [' }))
@@ -183,7 +208,13 @@ const SCHEDULED = {
     { id: 'welcome', when: { event: 'user_enter_tempsession' }, once_per_hours: 24, reply: { type: 'text', text: '欢迎' } },
     { id: 'human', during: 'open', when: { text: ['人工'] }, reply: { type: 'transfer' } },
     { id: 'night', during: 'closed', when: { text: ['人工'] }, reply: { type: 'text', text: '下班了' } },
-    { id: 'sale', from: '2026-10-01T00:00+08:00', until: '2026-10-08T00:00+08:00', when: { contains: ['优惠'] }, reply: { random: [{ type: 'text', text: 'A' }, [{ type: 'text', text: 'B' }]] } },
+    {
+      id: 'sale',
+      from: '2026-10-01T00:00+08:00',
+      until: '2026-10-08T00:00+08:00',
+      when: { contains: ['优惠'] },
+      reply: { random: [{ type: 'text', text: 'A' }, [{ type: 'text', text: 'B' }]] },
+    },
     { id: 'old', enabled: false, note: 'kept for next year', when: { contains: ['优惠'] }, reply: { type: 'text', text: 'old' } },
   ],
   default: [{ during: 'closed', reply: { type: 'text', text: '休息中' } }, { reply: { type: 'text', text: '请稍候' } }],
@@ -283,7 +314,14 @@ describe('the rule-count limit (MAX_RULES, as the validator holds every way in t
     // refused whole, whatever it asks.
     const base = await ruleSetVersion(new TextEncoder().encode(over))
     for (const op of ['publish', 'check', 'preview', 'down:0', 'delete:0', 'add', 'json']) {
-      const answer = await submit('/admin/rules', { ...formFields(draftOf(SET)), count: String(MAX_RULES + 1), base, op, preview_text: '你好', json: '{"rules": []}' })
+      const answer = await submit('/admin/rules', {
+        ...formFields(draftOf(SET)),
+        count: String(MAX_RULES + 1),
+        base,
+        op,
+        preview_text: '你好',
+        json: '{"rules": []}',
+      })
       expect(answer.status, op).toBe(413)
       expect(answer.text).toContain(OVER_LIMIT)
       expect(answer.text).not.toContain('id="rules-form"')

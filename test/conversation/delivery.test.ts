@@ -45,8 +45,7 @@ const rows = (openid: string) =>
     state.storage.sql.exec<OutboxRow>('SELECT * FROM outbox ORDER BY id').toArray(),
   )
 
-const alarmOf = (openid: string) =>
-  runInDurableObject(stub(openid), (_instance: Conversation, state) => state.storage.getAlarm())
+const alarmOf = (openid: string) => runInDurableObject(stub(openid), (_instance: Conversation, state) => state.storage.getAlarm())
 
 const sql = (openid: string, query: string, ...bindings: unknown[]) =>
   runInDurableObject(stub(openid), (_instance: Conversation, state) => {
@@ -79,7 +78,9 @@ describe('an attempt in flight', () => {
     const gate = `reset-${openid}`
     await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: -1, gate })
     await stub(openid).record(recorded(openid, 'hello'))
-    void stub(openid).flush().catch(() => {})
+    void stub(openid)
+      .flush()
+      .catch(() => {})
     await vi.waitFor(async () => expect(await sends(openid)).toHaveLength(1))
     // A reset, not a graceful eviction (which would wait for the answer): the request is cut off.
     await abortAllDurableObjects()
@@ -147,10 +148,12 @@ describe('the first attempt, marked with its push (receive)', () => {
     expect((await rows(openid))[1]).toMatchObject({ status: 'pending', attempts: 1 })
 
     await fakeWechat.release(gate)
-    await vi.waitFor(async () => expect((await rows(openid)).map((row) => [row.status, row.attempts])).toEqual([
-      ['sent', 1],
-      ['sent', 1],
-    ]))
+    await vi.waitFor(async () =>
+      expect((await rows(openid)).map((row) => [row.status, row.attempts])).toEqual([
+        ['sent', 1],
+        ['sent', 1],
+      ]),
+    )
     expect((await sends(openid)).map(contentOf)).toEqual(['first', 'second'])
   })
 

@@ -73,10 +73,13 @@ const conversationRow = (openid: string) =>
     .first<{ window_remaining: number; pending: number; failed: number; unmatched: number; last_text: string | null }>()
 
 const ruleHits = async (ruleId: string) =>
-  (await env.DB.prepare('SELECT SUM(hits) AS hits FROM rule_daily WHERE appid = ? AND rule_id = ?').bind(APPID, ruleId).first<{ hits: number | null }>())?.hits ?? 0
+  (
+    await env.DB.prepare('SELECT SUM(hits) AS hits FROM rule_daily WHERE appid = ? AND rule_id = ?')
+      .bind(APPID, ruleId)
+      .first<{ hits: number | null }>()
+  )?.hits ?? 0
 
-const journal = (openid: string) =>
-  runInDurableObject(stub(openid), (_instance: Conversation, state) => journalState(state.storage.sql))
+const journal = (openid: string) => runInDurableObject(stub(openid), (_instance: Conversation, state) => journalState(state.storage.sql))
 
 /** The copy that follows an operator's action (after its answer) has landed: the journal is empty. */
 const copied = (openid: string) =>
@@ -105,7 +108,13 @@ describe('the record of a push', () => {
       ['in', 'text', '订单 12345678', 'journal-hit', 'received'],
       ['out', 'text', '查到了', 'journal-hit', 'sent'],
     ])
-    expect(await conversationRow(openid)).toMatchObject({ window_remaining: 4, pending: 0, failed: 0, unmatched: 0, last_text: '订单 12345678' })
+    expect(await conversationRow(openid)).toMatchObject({
+      window_remaining: 4,
+      pending: 0,
+      failed: 0,
+      unmatched: 0,
+      last_text: '订单 12345678',
+    })
     expect(await ruleHits('journal-hit')).toBe(before + 1)
     expect(await journal(openid)).toEqual({ backlog: 0, failures: 0, oldest: null })
   })
@@ -126,12 +135,20 @@ describe('the record of a push', () => {
     await stub(openid).record(input)
     // What the journal held before the copy, put back after it: as if D1's answer was lost.
     const held = await runInDurableObject(stub(openid), (_instance: Conversation, state) =>
-      state.storage.sql.exec<{ ref: string; event: string | null; seq: number; since: number }>('SELECT ref, event, seq, since FROM record_journal').toArray(),
+      state.storage.sql
+        .exec<{ ref: string; event: string | null; seq: number; since: number }>('SELECT ref, event, seq, since FROM record_journal')
+        .toArray(),
     )
     await stub(openid).flush()
     await runInDurableObject(stub(openid), (_instance: Conversation, state) => {
       for (const row of held) {
-        state.storage.sql.exec('INSERT OR REPLACE INTO record_journal (ref, event, seq, since) VALUES (?, ?, ?, ?)', row.ref, row.event, row.seq, row.since)
+        state.storage.sql.exec(
+          'INSERT OR REPLACE INTO record_journal (ref, event, seq, since) VALUES (?, ?, ?, ?)',
+          row.ref,
+          row.event,
+          row.seq,
+          row.since,
+        )
       }
     })
     await stub(openid).flush()
@@ -319,9 +336,12 @@ describe('an operator’s action and its D1 copy', () => {
         expect(await journal(openid)).toMatchObject({ backlog: 0 })
         return 0
       },
-      act: (c, openid) => c.sendSubscribe({ touser: openid, template_id: 'tplJournal', data: { thing1: { value: 'shipped' } }, force: false }),
+      act: (c, openid) =>
+        c.sendSubscribe({ touser: openid, template_id: 'tplJournal', data: { thing1: { value: 'shipped' } }, force: false }),
       landed: async (openid) => {
-        const row = await env.DB.prepare('SELECT grants, last_errcode FROM subscriptions WHERE appid = ? AND openid = ? AND template_id = ?')
+        const row = await env.DB.prepare(
+          'SELECT grants, last_errcode FROM subscriptions WHERE appid = ? AND openid = ? AND template_id = ?',
+        )
           .bind(APPID, openid, 'tplJournal')
           .first<{ grants: number; last_errcode: number | null }>()
         return row?.grants === 0 && row.last_errcode === 0
@@ -370,9 +390,21 @@ describe('an operator’s action and its D1 copy', () => {
   it('a subscribe message WeChat refuses answers with the refusal while D1 is down, and its copy lands later', async () => {
     const openid = uniqueOpenid()
     await actions[3]!.setUp(openid)
-    await fakeWechat.fault({ path: SUBSCRIBE_SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 43101, errmsg: 'user refuse to accept the msg' })
+    await fakeWechat.fault({
+      path: SUBSCRIBE_SEND,
+      appid: APPID,
+      touser: openid,
+      kind: 'errcode',
+      errcode: 43101,
+      errmsg: 'user refuse to accept the msg',
+    })
     await withTableAway('conversations', async () => {
-      const result = await stub(openid).sendSubscribe({ touser: openid, template_id: 'tplJournal', data: { thing1: { value: 'x' } }, force: false })
+      const result = await stub(openid).sendSubscribe({
+        touser: openid,
+        template_id: 'tplJournal',
+        data: { thing1: { value: 'x' } },
+        force: false,
+      })
       expect(result).toMatchObject({ ok: false, problem: 'refused', errcode: 43101 })
       await vi.waitFor(async () => expect(await journal(openid)).toMatchObject({ failures: 1 }), { timeout: 5000, interval: 20 })
     })
@@ -406,7 +438,9 @@ describe('a failed send retried by the operator', () => {
     expect(row.retriedAt!).toBeGreaterThanOrEqual(pushedAt + ago)
 
     await copied(openid)
-    const out = await env.DB.prepare("SELECT pushed_at, updated_at, latency_ms, status FROM messages WHERE appid = ? AND openid = ? AND direction = 'out'")
+    const out = await env.DB.prepare(
+      "SELECT pushed_at, updated_at, latency_ms, status FROM messages WHERE appid = ? AND openid = ? AND direction = 'out'",
+    )
       .bind(APPID, openid)
       .first<{ pushed_at: number; updated_at: number; latency_ms: number; status: string }>()
     expect(out).toMatchObject({ pushed_at: pushedAt, status: 'sent' })

@@ -49,8 +49,7 @@ async function age(openid: string, ms: number, tables: ('seen' | 'outbox' | 'win
   await evictDurableObject(stub(openid))
 }
 
-const alarmOf = (openid: string) =>
-  runInDurableObject(stub(openid), (_instance: Conversation, state) => state.storage.getAlarm())
+const alarmOf = (openid: string) => runInDurableObject(stub(openid), (_instance: Conversation, state) => state.storage.getAlarm())
 
 /** The tables the object has (SQLite's and the runtime's own left out). */
 const tables = (openid: string) =>

@@ -38,7 +38,10 @@ beforeAll(async () => {
   )
 })
 
-const text = (openid: string, content: string): FlatFields => ({ ...textMessage(openid, content, nextMsgId()), ToUserName: 'gh_97417a04a28d' })
+const text = (openid: string, content: string): FlatFields => ({
+  ...textMessage(openid, content, nextMsgId()),
+  ToUserName: 'gh_97417a04a28d',
+})
 
 const enter = (openid: string, at = Math.floor(Date.now() / 1000)): FlatFields => ({
   ToUserName: 'gh_97417a04a28d',
@@ -155,7 +158,13 @@ describe('welcome once per 24 hours', () => {
 
 describe('recall, at fixed clocks', () => {
   const T = Date.parse('2026-10-01T10:00:00+08:00')
-  const welcome: ReplyPlan = { ruleId: 'welcome', ruleSetVersion: 'v', transfer: false, sends: [{ type: 'text', text: 'hi' }], oncePerHours: 24 }
+  const welcome: ReplyPlan = {
+    ruleId: 'welcome',
+    ruleSetVersion: 'v',
+    transfer: false,
+    sends: [{ type: 'text', text: 'hi' }],
+    oncePerHours: 24,
+  }
   const fresh: Memory = { unmatchedInARow: 0, ruleAnsweredAt: null }
 
   it.each([
@@ -171,12 +180,25 @@ describe('recall, at fixed clocks', () => {
   })
 
   it('counts unmatched texts, not images or events, and hands off at N', () => {
-    const unmatched: ReplyPlan = { ruleId: null, ruleSetVersion: 'v', transfer: false, sends: [], handoff: { afterUnmatched: 2, text: null } }
+    const unmatched: ReplyPlan = {
+      ruleId: null,
+      ruleSetVersion: 'v',
+      transfer: false,
+      sends: [],
+      handoff: { afterUnmatched: 2, text: null },
+    }
     const one = recall(unmatched, 'text', fresh, T)
     expect(one.memory.unmatchedInARow).toBe(1)
     expect(recall({ ...unmatched, handoff: undefined }, 'image', one.memory, T).memory.unmatchedInARow).toBe(1)
-    expect(recall({ ruleId: null, ruleSetVersion: 'v', transfer: false, sends: [] }, 'subscribe_msg_popup_event', one.memory, T).memory.unmatchedInARow).toBe(1)
+    expect(
+      recall({ ruleId: null, ruleSetVersion: 'v', transfer: false, sends: [] }, 'subscribe_msg_popup_event', one.memory, T).memory
+        .unmatchedInARow,
+    ).toBe(1)
     const two = recall(unmatched, 'text', one.memory, T)
-    expect(two).toMatchObject({ outcome: 'handoff', plan: { ruleId: 'handoff', transfer: true, sends: [] }, memory: { unmatchedInARow: 0 } })
+    expect(two).toMatchObject({
+      outcome: 'handoff',
+      plan: { ruleId: 'handoff', transfer: true, sends: [] },
+      memory: { unmatchedInARow: 0 },
+    })
   })
 })

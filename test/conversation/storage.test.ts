@@ -69,7 +69,9 @@ function generatedSchema(sql: SqlStorage): string {
     .filter((object) => object.type === 'table')
     .map(({ name }) => {
       const columns = sql
-        .exec<{ name: string; type: string; notnull: number; pk: number }>(`SELECT name, type, "notnull", pk FROM pragma_table_info('${name}') ORDER BY cid`)
+        .exec<{ name: string; type: string; notnull: number; pk: number }>(
+          `SELECT name, type, "notnull", pk FROM pragma_table_info('${name}') ORDER BY cid`,
+        )
         .toArray()
         .map((column) => `    ${column.name}: ${tsType(column.type)}${column.notnull === 0 && column.pk === 0 ? ' | null' : ''}\n`)
       return `  ${name}: {\n${columns.join('')}  }\n`
@@ -93,17 +95,21 @@ function generatedSchema(sql: SqlStorage): string {
 }
 
 it('the generated schema is what the migrations leave (npm run schema writes it)', async () => {
-  const text = await runInDurableObject(env.CONVERSATIONS.getByName(uniqueOpenid()) as DurableObjectStub<Conversation>, (_instance, state) => {
-    state.storage.transactionSync(() => migrate(state.storage.sql, SCHEMA_VERSION, true))
-    return generatedSchema(state.storage.sql)
-  })
+  const text = await runInDurableObject(
+    env.CONVERSATIONS.getByName(uniqueOpenid()) as DurableObjectStub<Conversation>,
+    (_instance, state) => {
+      state.storage.transactionSync(() => migrate(state.storage.sql, SCHEMA_VERSION, true))
+      return generatedSchema(state.storage.sql)
+    },
+  )
   await expect(text).toMatchFileSnapshot('../../src/conversation/schema.generated.ts')
 })
 
 it('an object of schema 7 keeps every row through schema 8’s rebuild, and its journal triggers', async () => {
   const stub = env.CONVERSATIONS.getByName(uniqueOpenid()) as DurableObjectStub<Conversation>
   const tables = ['seen', 'record_journal', 'rule_memory', 'subscriptions', 'campaign_sends', 'meta', 'window_events']
-  const rowsOf = (sql: SqlStorage) => Object.fromEntries(tables.map((table) => [table, sql.exec(`SELECT * FROM ${table} ORDER BY 1`).toArray()]))
+  const rowsOf = (sql: SqlStorage) =>
+    Object.fromEntries(tables.map((table) => [table, sql.exec(`SELECT * FROM ${table} ORDER BY 1`).toArray()]))
   const before = await runInDurableObject(stub, (_instance, state) => {
     const sql = state.storage.sql
     state.storage.transactionSync(() => {
@@ -124,17 +130,22 @@ it('an object of schema 7 keeps every row through schema 8’s rebuild, and its 
     const sql = state.storage.sql
     const rows = rowsOf(sql)
     // The triggers came back: a new reply is journaled.
-    sql.exec("INSERT INTO outbox (openid, dedup_key, part, reply, status, next_attempt_at, created_at, updated_at) VALUES ('o', 'msg:2', 1, '{}', 'pending', 0, 2000, 2000)")
+    sql.exec(
+      "INSERT INTO outbox (openid, dedup_key, part, reply, status, next_attempt_at, created_at, updated_at) VALUES ('o', 'msg:2', 1, '{}', 'pending', 0, 2000, 2000)",
+    )
     const journaled = sql.exec<{ ref: string }>("SELECT ref FROM record_journal WHERE ref LIKE 'out:%'").toArray()
     return { rows, journaled, shape: shapeOf(sql) }
   })
   expect(after.rows).toEqual(before)
   expect(before.subscriptions).toHaveLength(1)
   expect(after.journaled).toHaveLength(1)
-  const fresh = await runInDurableObject(env.CONVERSATIONS.getByName(uniqueOpenid()) as DurableObjectStub<Conversation>, (_instance, state) => {
-    state.storage.transactionSync(() => migrate(state.storage.sql))
-    return shapeOf(state.storage.sql)
-  })
+  const fresh = await runInDurableObject(
+    env.CONVERSATIONS.getByName(uniqueOpenid()) as DurableObjectStub<Conversation>,
+    (_instance, state) => {
+      state.storage.transactionSync(() => migrate(state.storage.sql))
+      return shapeOf(state.storage.sql)
+    },
+  )
   expect(after.shape).toEqual(fresh)
   expect(after.shape['table seen']).toMatchObject({ withoutRowid: true })
 })

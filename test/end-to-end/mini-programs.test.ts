@@ -86,7 +86,9 @@ describe('two apps, side by side', () => {
   })
 
   it('an appid the Worker does not serve is a 404; the first app keeps /wechat only', async () => {
-    expect((await exports.default.fetch('https://kefu.example/wechat/wx0000000000000000', { method: 'POST', body: '<xml/>' })).status).toBe(404)
+    expect((await exports.default.fetch('https://kefu.example/wechat/wx0000000000000000', { method: 'POST', body: '<xml/>' })).status).toBe(
+      404,
+    )
     expect((await exports.default.fetch(`https://kefu.example/wechat/${A}`, { method: 'POST', body: '<xml/>' })).status).toBe(404)
   })
 
@@ -101,13 +103,19 @@ describe('two apps, side by side', () => {
     expect((await api(`/admin/api/users/${openid}/subscriptions`)).body.templates).toEqual([])
     expect((await api(`/admin/api/conversations/${openid}`)).status).toBe(404)
     // App B has it all.
-    expect((await api(`/admin/api/users/${openid}/subscriptions?app=${B}`)).body.templates).toMatchObject([{ templateId: 'tplSecondApp01', grants: 1 }])
+    expect((await api(`/admin/api/users/${openid}/subscriptions?app=${B}`)).body.templates).toMatchObject([
+      { templateId: 'tplSecondApp01', grants: 1 },
+    ])
     await vi.waitFor(async () => expect((await api(`/admin/api/conversations/${openid}?app=${B}`)).status).toBe(200))
 
     // A subscribe send through app A finds no grant (409, no call); through app B it spends B's.
     const body = JSON.stringify({ touser: openid, template_id: 'tplSecondApp01', data: { thing1: { value: '到货了' } } })
     const post = (app: string) =>
-      api(`/admin/api/subscribe/send${app === A ? '' : `?app=${app}`}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+      api(`/admin/api/subscribe/send${app === A ? '' : `?app=${app}`}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      })
     expect((await post(A)).status).toBe(409)
     expect(await fakeWechat.calls({ appid: A, touser: openid, path: '/cgi-bin/message/subscribe/send' })).toEqual([])
     expect(await post(B)).toEqual({ status: 200, body: { sent: true, spent: 'grant' } })
@@ -135,7 +143,10 @@ describe('two apps, side by side', () => {
     expect(JSON.parse(String((await api('/admin/api/rules')).body.source))).toMatchObject({ rules: [{ id: 'hi' }] })
     expect(await env.RULES.get(`app:${B}:rules`)).toContain('b-only')
     // B's history: the version put by hand before (found by the publish) and the publish; A's has neither.
-    expect(((await api(`/admin/api/rules/history?app=${B}`)).body.items as { from: string }[]).map((i) => i.from)).toEqual(['api', 'unrecorded'])
+    expect(((await api(`/admin/api/rules/history?app=${B}`)).body.items as { from: string }[]).map((i) => i.from)).toEqual([
+      'api',
+      'unrecorded',
+    ])
     expect((await api('/admin/api/rules/history')).body.items).toEqual([])
     expect((await api('/admin/api/rules?app=wx0000000000000000')).status).toBe(404)
   })
@@ -147,7 +158,12 @@ describe('two apps, side by side', () => {
     const ok = { status: 'ok' }
     expect(body.apps[1]).toMatchObject({
       ok: true,
-      settings: { [`WECHAT_TOKEN_${B}`]: ok, [`WECHAT_APPSECRET_${B}`]: ok, [`WECHAT_ENCODING_AES_KEY_${B}`]: ok, [`WECHAT_PUSH_MODE_${B}`]: ok },
+      settings: {
+        [`WECHAT_TOKEN_${B}`]: ok,
+        [`WECHAT_APPSECRET_${B}`]: ok,
+        [`WECHAT_ENCODING_AES_KEY_${B}`]: ok,
+        [`WECHAT_PUSH_MODE_${B}`]: ok,
+      },
     })
     // Publicly no appid.
     const open = await (await exports.default.fetch('https://kefu.example/healthz')).text()

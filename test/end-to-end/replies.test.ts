@@ -30,11 +30,21 @@ beforeAll(async () => {
       {
         id: 'download',
         when: { text: ['1', '下载'] },
-        reply: { type: 'link', title: '下载 App', description: '注册领红包', url: 'https://example.com/app', thumb_url: 'https://example.com/t.png' },
+        reply: {
+          type: 'link',
+          title: '下载 App',
+          description: '注册领红包',
+          url: 'https://example.com/app',
+          thumb_url: 'https://example.com/t.png',
+        },
       },
       { id: 'qr', when: { contains: ['二维码', '加微信'] }, reply: { type: 'image', url: QR() } },
       { id: 'order', when: { regex: '^订单\\s*(\\d{6,})$' }, reply: { type: 'text', text: '订单 {{1}} 已收到' } },
-      { id: 'welcome-pay', when: { event: 'user_enter_tempsession', session_from: 'pay' }, reply: { type: 'text', text: '支付遇到问题？' } },
+      {
+        id: 'welcome-pay',
+        when: { event: 'user_enter_tempsession', session_from: 'pay' },
+        reply: { type: 'text', text: '支付遇到问题？' },
+      },
       {
         id: 'welcome-big',
         when: { event: 'user_enter_tempsession', session_from: 'big' },
@@ -66,8 +76,7 @@ beforeAll(async () => {
   await env.RULES.put('rules', JSON.stringify(rules))
 })
 
-const sends = (openid: string): Promise<FakeCall[]> =>
-  fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })
+const sends = (openid: string): Promise<FakeCall[]> => fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })
 
 /** Waits until the user has received `count` successful sends; returns their bodies. */
 async function delivered(openid: string, count: number): Promise<unknown[]> {
@@ -82,8 +91,7 @@ async function delivered(openid: string, count: number): Promise<unknown[]> {
 }
 
 /** How many images the Worker has uploaded so far (this file shares the appid with others). */
-const uploads = async (): Promise<number> =>
-  (await fakeWechat.calls({ appid: APPID, path: '/cgi-bin/media/upload' })).length
+const uploads = async (): Promise<number> => (await fakeWechat.calls({ appid: APPID, path: '/cgi-bin/media/upload' })).length
 
 const stub = (openid: string) => env.CONVERSATIONS.getByName(openid)
 

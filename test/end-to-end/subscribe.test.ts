@@ -34,7 +34,9 @@ const nextTime = () => ++second
 
 async function api(path: string, json?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const init: RequestInit =
-    json === undefined ? { headers: AUTH } : { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify(json) }
+    json === undefined
+      ? { headers: AUTH }
+      : { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify(json) }
   const res = await exports.default.fetch(`https://kefu.example${path}`, init)
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
 }
@@ -49,7 +51,14 @@ function popupXml(openid: string, items: [string, string][], at = nextTime()): s
 }
 
 function eventJson(openid: string, event: string, list: unknown): string {
-  return JSON.stringify({ ToUserName: 'gh_97417a04a28d', FromUserName: openid, CreateTime: nextTime(), MsgType: 'event', Event: event, List: list })
+  return JSON.stringify({
+    ToUserName: 'gh_97417a04a28d',
+    FromUserName: openid,
+    CreateTime: nextTime(),
+    MsgType: 'event',
+    Event: event,
+    List: list,
+  })
 }
 
 const sendBody = (openid: string, template: string, extra: Record<string, unknown> = {}) => ({
@@ -60,12 +69,16 @@ const sendBody = (openid: string, template: string, extra: Record<string, unknow
   ...extra,
 })
 
-const sendsTo = async (openid: string) => (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((c) => c.errcode === 0)
+const sendsTo = async (openid: string) =>
+  (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((c) => c.errcode === 0)
 
 describe('grants from events', () => {
   it('XML with several List items: each accept adds a grant, a reject clears; a retried event counts once', async () => {
     const openid = uniqueOpenid()
-    const first = popupXml(openid, [['tplA', 'accept'], ['tplB', 'reject']])
+    const first = popupXml(openid, [
+      ['tplA', 'accept'],
+      ['tplB', 'reject'],
+    ])
     expect(await (await push(first)).text()).toBe('success')
     await push(first)
     await push(popupXml(openid, [['tplA', 'acceptWithAudio']]))
@@ -76,7 +89,11 @@ describe('grants from events', () => {
 
   it('JSON with a List object and with a List array; a change to reject clears the grants', async () => {
     const openid = uniqueOpenid()
-    await push(eventJson(openid, 'subscribe_msg_popup_event', { TemplateId: 'tplA', SubscribeStatusString: 'accept', PopupScene: '0' }), 'safe', 'json')
+    await push(
+      eventJson(openid, 'subscribe_msg_popup_event', { TemplateId: 'tplA', SubscribeStatusString: 'accept', PopupScene: '0' }),
+      'safe',
+      'json',
+    )
     await push(
       eventJson(openid, 'subscribe_msg_popup_event', [
         { TemplateId: 'tplA', SubscribeStatusString: 'accept', PopupScene: '0' },
@@ -97,11 +114,21 @@ describe('grants from events', () => {
     await push(popupXml(openid, [['tplS', 'accept']]))
     await push(popupXml(openid, [['tplS', 'accept']]))
     await push(
-      eventJson(openid, 'subscribe_msg_sent_event', { TemplateId: 'tplS', MsgID: '1700000000000000001', ErrorCode: '43101', ErrorStatus: 'fail:user refuse to accept the msg' }),
+      eventJson(openid, 'subscribe_msg_sent_event', {
+        TemplateId: 'tplS',
+        MsgID: '1700000000000000001',
+        ErrorCode: '43101',
+        ErrorStatus: 'fail:user refuse to accept the msg',
+      }),
       'safe',
       'json',
     )
-    expect((await grants(openid)).tplS).toMatchObject({ grants: 0, status: 'reject', reachable: false, lastSend: { errcode: 43101, msgId: '1700000000000000001' } })
+    expect((await grants(openid)).tplS).toMatchObject({
+      grants: 0,
+      status: 'reject',
+      reachable: false,
+      lastSend: { errcode: 43101, msgId: '1700000000000000001' },
+    })
   })
 
   it('a 43101 ends a long-term accept too: reach by status stops, until the user accepts again', async () => {
@@ -110,29 +137,50 @@ describe('grants from events', () => {
     const longTerm = new Set([template])
     // The settings page: an accept with no grant, which reaches the user of a long-term template.
     await push(eventJson(openid, 'subscribe_msg_change_event', [{ TemplateId: template, SubscribeStatusString: 'accept' }]), 'safe', 'json')
-    const view = () => runInDurableObject(env.CONVERSATIONS.getByName(openid), (_o: Conversation, state) => subscriptionViews(state.storage.sql, longTerm)[0])
+    const view = () =>
+      runInDurableObject(
+        env.CONVERSATIONS.getByName(openid),
+        (_o: Conversation, state) => subscriptionViews(state.storage.sql, longTerm)[0],
+      )
     expect(await view()).toMatchObject({ grants: 0, status: 'accept', reachable: true })
 
     // WeChat's sent event reports the refusal.
     await push(
-      eventJson(openid, 'subscribe_msg_sent_event', { TemplateId: template, MsgID: '1700000000000000002', ErrorCode: '43101', ErrorStatus: 'fail:user refuse to accept the msg' }),
+      eventJson(openid, 'subscribe_msg_sent_event', {
+        TemplateId: template,
+        MsgID: '1700000000000000002',
+        ErrorCode: '43101',
+        ErrorStatus: 'fail:user refuse to accept the msg',
+      }),
       'safe',
       'json',
     )
     expect(await view()).toMatchObject({ status: 'reject', reachable: false, rejected: 0, lastSend: { errcode: 43101 } })
     // D1 has it: a campaign of the template does not count the user.
-    const d1 = () => first<{ status: string }>(env.DB, statement('SELECT status FROM subscriptions WHERE appid = ?1 AND template_id = ?2 AND openid = ?3', [APPID, template, openid]))
+    const d1 = () =>
+      first<{ status: string }>(
+        env.DB,
+        statement('SELECT status FROM subscriptions WHERE appid = ?1 AND template_id = ?2 AND openid = ?3', [APPID, template, openid]),
+      )
     await vi.waitFor(async () => expect(await d1()).toEqual({ status: 'reject' }), { timeout: 5000, interval: 50 })
     expect(await first(env.DB, reachableCount(APPID, template, true))).toEqual({ n: 0 })
 
     // Accepting again reaches the user again; a send's own 43101 (settleSend) ends it again.
     await push(eventJson(openid, 'subscribe_msg_change_event', [{ TemplateId: template, SubscribeStatusString: 'accept' }]), 'safe', 'json')
     expect(await view()).toMatchObject({ status: 'accept', reachable: true })
-    await runInDurableObject(env.CONVERSATIONS.getByName(openid), (_o: Conversation, state) => settleSend(state.storage.sql, template, 'long_term', 43101, Date.now()))
+    await runInDurableObject(env.CONVERSATIONS.getByName(openid), (_o: Conversation, state) =>
+      settleSend(state.storage.sql, template, 'long_term', 43101, Date.now()),
+    )
     expect(await view()).toMatchObject({ status: 'reject', reachable: false })
     // Another failure leaves the accept as it was.
-    await push(eventJson(openid, 'subscribe_msg_change_event', [{ TemplateId: template, SubscribeStatusString: 'acceptWithAlert' }]), 'safe', 'json')
-    await runInDurableObject(env.CONVERSATIONS.getByName(openid), (_o: Conversation, state) => settleSend(state.storage.sql, template, 'long_term', 47003, Date.now()))
+    await push(
+      eventJson(openid, 'subscribe_msg_change_event', [{ TemplateId: template, SubscribeStatusString: 'acceptWithAlert' }]),
+      'safe',
+      'json',
+    )
+    await runInDurableObject(env.CONVERSATIONS.getByName(openid), (_o: Conversation, state) =>
+      settleSend(state.storage.sql, template, 'long_term', 47003, Date.now()),
+    )
     expect(await view()).toMatchObject({ status: 'acceptWithAlert', reachable: true, lastSend: { errcode: 47003 } })
   })
 
@@ -149,7 +197,12 @@ describe('POST /admin/api/subscribe/send', () => {
     expect(sent).toEqual({ status: 200, body: { sent: true, spent: 'grant' } })
     const calls = await sendsTo(openid)
     expect(calls.map((c) => c.body)).toEqual([
-      { touser: openid, template_id: 'tplOrderShipped', page: 'pages/order/detail?id=1', data: { thing1: { value: '您的订单已发货' }, number2: { value: '12345' } } },
+      {
+        touser: openid,
+        template_id: 'tplOrderShipped',
+        page: 'pages/order/detail?id=1',
+        data: { thing1: { value: '您的订单已发货' }, number2: { value: '12345' } },
+      },
     ])
     expect((await grants(openid)).tplOrderShipped).toMatchObject({ grants: 0, reachable: false, lastSend: { errcode: 0 } })
 
@@ -162,7 +215,10 @@ describe('POST /admin/api/subscribe/send', () => {
 
   it('force: true sends without a grant', async () => {
     const openid = uniqueOpenid()
-    expect(await api('/admin/api/subscribe/send', sendBody(openid, 'tplForcedSend', { force: true }))).toEqual({ status: 200, body: { sent: true, spent: 'forced' } })
+    expect(await api('/admin/api/subscribe/send', sendBody(openid, 'tplForcedSend', { force: true }))).toEqual({
+      status: 200,
+      body: { sent: true, spent: 'forced' },
+    })
     expect(await sendsTo(openid)).toHaveLength(1)
   })
 
@@ -170,17 +226,36 @@ describe('POST /admin/api/subscribe/send', () => {
     const openid = uniqueOpenid()
     await push(popupXml(openid, [['tplRefusedSend', 'accept']]))
     await push(popupXml(openid, [['tplRefusedSend', 'accept']]))
-    await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 43101, errmsg: 'user refuse to accept the msg' })
+    await fakeWechat.fault({
+      path: SEND,
+      appid: APPID,
+      touser: openid,
+      kind: 'errcode',
+      errcode: 43101,
+      errmsg: 'user refuse to accept the msg',
+    })
     const refused = await api('/admin/api/subscribe/send', sendBody(openid, 'tplRefusedSend'))
     expect(refused.status).toBe(409)
     expect(refused.body).toMatchObject({ error: 'wechat_refused', errcode: 43101 })
-    expect((await grants(openid)).tplRefusedSend).toMatchObject({ grants: 0, status: 'reject', reachable: false, lastSend: { errcode: 43101 } })
+    expect((await grants(openid)).tplRefusedSend).toMatchObject({
+      grants: 0,
+      status: 'reject',
+      reachable: false,
+      lastSend: { errcode: 43101 },
+    })
   })
 
   it('another failure gives the grant back', async () => {
     const openid = uniqueOpenid()
     await push(popupXml(openid, [['tplErrorSend', 'accept']]))
-    await fakeWechat.fault({ path: SEND, appid: APPID, touser: openid, kind: 'errcode', errcode: 47003, errmsg: 'argument invalid! data.thing1.value' })
+    await fakeWechat.fault({
+      path: SEND,
+      appid: APPID,
+      touser: openid,
+      kind: 'errcode',
+      errcode: 47003,
+      errmsg: 'argument invalid! data.thing1.value',
+    })
     const failed = await api('/admin/api/subscribe/send', sendBody(openid, 'tplErrorSend'))
     expect(failed.status).toBe(400)
     expect(failed.body).toMatchObject({ errcode: 47003 })
@@ -220,7 +295,10 @@ describe('campaigns', () => {
     }
     await push(popupXml(outsider, [[template, 'reject']]))
 
-    const created = await api('/admin/api/subscribe/campaigns', { template_id: template, data: { thing1: { value: '双十一优惠券已到账' } } })
+    const created = await api('/admin/api/subscribe/campaigns', {
+      template_id: template,
+      data: { thing1: { value: '双十一优惠券已到账' } },
+    })
     expect(created.status).toBe(202)
     expect(created.body.total).toBe(1000)
     const id = String(created.body.id)
@@ -250,10 +328,17 @@ describe('campaigns', () => {
     const result = await getQueueResult(batch, ctx)
     expect(result.retryMessages).toEqual([])
     // Every grant is spent: the page finds no one left to reach and queues nothing.
-    expect(logs.events().filter((e) => e.event === 'campaign.page' && e.campaignId === id).at(-1)).toMatchObject({ after: '', users: 0 })
+    expect(
+      logs
+        .events()
+        .filter((e) => e.event === 'campaign.page' && e.campaignId === id)
+        .at(-1),
+    ).toMatchObject({ after: '', users: 0 })
     expect(logs.events().filter((e) => e.event === 'campaign.target' && e.campaignId === id)).toHaveLength(1100)
 
-    const calls = (await fakeWechat.calls({ appid: APPID, path: SEND })).filter((c) => (c.body as { template_id?: string }).template_id === template)
+    const calls = (await fakeWechat.calls({ appid: APPID, path: SEND })).filter(
+      (c) => (c.body as { template_id?: string }).template_id === template,
+    )
     const perUser = new Map<string, number>()
     for (const call of calls) perUser.set(String(call.touser), (perUser.get(String(call.touser)) ?? 0) + 1)
     expect(perUser.size).toBe(1000)
@@ -264,7 +349,9 @@ describe('campaigns', () => {
   }, 120_000)
 
   it('a campaign body is a send without touser, checked by the same rules', async () => {
-    expect((await api('/admin/api/subscribe/campaigns', { touser: 'o1', template_id: 't', data: { thing1: { value: 'x' } } })).status).toBe(400)
+    expect((await api('/admin/api/subscribe/campaigns', { touser: 'o1', template_id: 't', data: { thing1: { value: 'x' } } })).status).toBe(
+      400,
+    )
     const bad = await api('/admin/api/subscribe/campaigns', { template_id: 't', data: { phrase1: { value: '太长了的短语' } } })
     expect(bad.status).toBe(400)
     expect(String(bad.body.error)).toMatch(/^data\.phrase1\.value: /)
@@ -417,13 +504,21 @@ describe('a campaign finishes when every page ran, whatever each found', () => {
     expect(await progress(id)).toMatchObject({ done: false, counts: { queued: 1 } })
 
     // The user's object cannot be reached, attempt after attempt.
-    const unreachable = { getByName: () => { throw new Error('object unreachable') } } as unknown as Env['CONVERSATIONS']
+    const unreachable = {
+      getByName: () => {
+        throw new Error('object unreachable')
+      },
+    } as unknown as Env['CONVERSATIONS']
     expect((await deliver(held, CAMPAIGN_MAX_RETRIES - 1, { CONVERSATIONS: unreachable })).retryMessages).toHaveLength(1)
     expect((await deliver(held, CAMPAIGN_MAX_RETRIES, { CONVERSATIONS: unreachable })).retryMessages).toEqual([])
     const body = await progress(id)
     expect(body).toMatchObject({ done: true, counts: { queued: 0, sent: 0, failed: 1, skipped: 0 } })
     expect(body.targets).toEqual([
-      expect.objectContaining({ openid, status: 'failed', reason: `the send task failed ${CAMPAIGN_MAX_RETRIES} times (unexpected: Error): may or may not have been sent` }),
+      expect.objectContaining({
+        openid,
+        status: 'failed',
+        reason: `the send task failed ${CAMPAIGN_MAX_RETRIES} times (unexpected: Error): may or may not have been sent`,
+      }),
     ])
     expect(await sendsTo(openid!)).toEqual([])
   })

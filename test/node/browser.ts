@@ -156,7 +156,11 @@ export async function pushText(baseUrl: string, openid: string, text: string): P
 export async function pushPopup(baseUrl: string, openid: string, templateIds: string[], status: 'accept' | 'reject'): Promise<void> {
   const vars = readDevVars()
   const cipher = await importCipher(need(vars, 'WECHAT_ENCODING_AES_KEY'), need(vars, 'WECHAT_APPID'))
-  const xml = popupEvent('xml', openid, templateIds.map((id) => [id, status] as const))
+  const xml = popupEvent(
+    'xml',
+    openid,
+    templateIds.map((id) => [id, status] as const),
+  )
   const { query, body } = await buildPush(xml, { token: need(vars, 'WECHAT_TOKEN'), mode: 'safe', format: 'xml', cipher })
   // buildPush finds the openid WeChat puts in the query only in flat fields.
   query.set('openid', openid)

@@ -419,7 +419,9 @@ describe('rules', () => {
     await screenshot(page, 'rules-history')
 
     await rows.first().locator('a').click()
-    await expect.poll(() => page.locator('[data-diff] .add').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining(answer)]))
+    await expect
+      .poll(() => page.locator('[data-diff] .add').allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining(answer)]))
     await screenshot(page, 'rules-diff')
 
     await visit(page, `/admin/rules/history/${previous}`, page.locator(`[data-rollback="${previous}"]`))
@@ -467,7 +469,10 @@ describe('campaigns', () => {
 
     await page.locator('#campaign-data').fill('thing1=您的订单已发货\nnumber2=12345')
     await page.locator('#campaign-page').fill('pages/order/detail?id=1')
-    await Promise.all([page.waitForURL(/\/admin\/campaigns\/c-[0-9a-f-]{36}\?done=started/), page.getByRole('button', { name: '开始群发' }).click()])
+    await Promise.all([
+      page.waitForURL(/\/admin\/campaigns\/c-[0-9a-f-]{36}\?done=started/),
+      page.getByRole('button', { name: '开始群发' }).click(),
+    ])
     expect(await page.getByRole('status').textContent()).toContain('群发已开始')
     // The queue sends at CAMPAIGN_SENDS_PER_SECOND: a moment for one user.
     await reloadUntil(page, async () => expect(await page.locator('[data-state=done]').count()).toBe(1))

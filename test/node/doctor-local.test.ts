@@ -70,12 +70,19 @@ describe('npm run doctor against the local Worker', () => {
     expect(stdout).toContain('settings and push mode: not shown, the admin token was not accepted (see the admin token check)')
     expect(stdout).toContain('rule set: not shown, the admin token was not accepted (see the admin token check)')
     expect(stdout).toMatch(/^✓ test push \(safe mode, JSON, from kefu-edge-doctor\): accepted$/m)
-    expect(stdout).toContain('push mode: /healthz shows it only with the admin token; the Worker takes encrypted pushes (safe or compatible)')
+    expect(stdout).toContain(
+      'push mode: /healthz shows it only with the admin token; the Worker takes encrypted pushes (safe or compatible)',
+    )
     expect(stdout).toMatch(/^✗ admin token \(GET \/admin\/api\/stats\): answers 401 with it$/m)
     expect(stdout).toContain('✗ 401 with the admin token given')
     expect(stdout).toContain('cause: it is not the Worker’s ADMIN_TOKEN')
     expect(stdout).toContain('1 of 4 checks failed.')
     // npm echoes the command line (`> tsx scripts/doctor.ts …`); the doctor itself never prints the token.
-    expect(stdout.split('\n').filter((line) => !line.startsWith('> ')).join('\n')).not.toContain('not-the-workers-admin-token')
+    expect(
+      stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('> '))
+        .join('\n'),
+    ).not.toContain('not-the-workers-admin-token')
   })
 })

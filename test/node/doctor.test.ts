@@ -66,7 +66,10 @@ const probe: Probe = { fetch, timeoutMs: 2000 }
  * WORKER_TOKEN, pushes (`push` says how), the admin routes with ADMIN. `overrides` answer
  * a path (without the query) instead.
  */
-function kefuEdge(overrides: Record<string, (res: ServerResponse, req: IncomingMessage) => void> = {}, push: [number, string] = [200, 'success']): Handler {
+function kefuEdge(
+  overrides: Record<string, (res: ServerResponse, req: IncomingMessage) => void> = {},
+  push: [number, string] = [200, 'success'],
+): Handler {
   return (req, res) => {
     const url = new URL(req.url ?? '/', base)
     const override = overrides[url.pathname]
@@ -164,7 +167,10 @@ describe('the URL check', () => {
 
   it('no Token given: not run, and where to give it', async () => {
     const { token: _, ...noToken } = settingsFor(base)
-    expect(problemOf(await checkUrl(probe, noToken))).toMatchObject({ what: 'no push Token given', fix: expect.stringContaining('--token or set WECHAT_TOKEN') })
+    expect(problemOf(await checkUrl(probe, noToken))).toMatchObject({
+      what: 'no push Token given',
+      fix: expect.stringContaining('--token or set WECHAT_TOKEN'),
+    })
   })
 })
 
@@ -206,14 +212,23 @@ describe('/healthz', () => {
   it('503 with a setting missing (a kefu-edge that showed statuses publicly): named, with the fix for a deployment', async () => {
     handler = kefuEdge({
       '/healthz': (res) =>
-        json(res, 503, { ok: false, version: '0.1.0', mode: 'safe', settings: { WECHAT_APPID: 'ok', WECHAT_TOKEN: 'missing', PUSH_MAX_BYTES: 'malformed' } }),
+        json(res, 503, {
+          ok: false,
+          version: '0.1.0',
+          mode: 'safe',
+          settings: { WECHAT_APPID: 'ok', WECHAT_TOKEN: 'missing', PUSH_MAX_BYTES: 'malformed' },
+        }),
     })
     const { result, answered, mode } = await checkHealth(viaStandIn, settingsFor(DEPLOYED, { adminToken: undefined }))
     expect([answered, mode]).toEqual(['kefu-edge', 'safe'])
     expect(result.title).toBe('/healthz: answers 503, not ok (version 0.1.0, push mode safe)')
     expect(result.lines).toEqual(['settings ok: WECHAT_APPID', 'rule set: shown only with the admin token'])
     expect(result.problems).toEqual([
-      { what: 'WECHAT_TOKEN missing', cause: 'the Worker has no WECHAT_TOKEN', fix: expect.stringMatching(/^npx wrangler secret put WECHAT_TOKEN \(the Token/) },
+      {
+        what: 'WECHAT_TOKEN missing',
+        cause: 'the Worker has no WECHAT_TOKEN',
+        fix: expect.stringMatching(/^npx wrangler secret put WECHAT_TOKEN \(the Token/),
+      },
       {
         what: 'PUSH_MAX_BYTES malformed',
         cause: 'the Worker refuses this value (with the admin token, /healthz says why)',
@@ -224,7 +239,13 @@ describe('/healthz', () => {
 
   it('locally, the fix is .dev.vars', async () => {
     handler = kefuEdge({
-      '/healthz': (res) => json(res, 503, { ok: false, version: '0.1.0', mode: 'safe', settings: { WECHAT_TOKEN: { status: 'missing', reason: 'WECHAT_TOKEN is not set' } } }),
+      '/healthz': (res) =>
+        json(res, 503, {
+          ok: false,
+          version: '0.1.0',
+          mode: 'safe',
+          settings: { WECHAT_TOKEN: { status: 'missing', reason: 'WECHAT_TOKEN is not set' } },
+        }),
     })
     const { result } = await checkHealth(probe, settingsFor(base))
     expect(problemOf(result).fix).toMatch(/^set WECHAT_TOKEN in \.dev\.vars .* and restart npm start$/)
@@ -290,7 +311,9 @@ describe('reaching the Worker', () => {
     const during = await request(fast, `${base}/healthz`)
     expect(Date.now() - started).toBeLessThan(3000)
     for (const outcome of [before, during]) {
-      expect(outcome).toEqual({ unreachable: expect.objectContaining({ what: 'no answer within 0.3 s', fix: expect.stringContaining('--timeout') }) })
+      expect(outcome).toEqual({
+        unreachable: expect.objectContaining({ what: 'no answer within 0.3 s', fix: expect.stringContaining('--timeout') }),
+      })
     }
   })
 
@@ -306,9 +329,15 @@ describe('reaching the Worker', () => {
       cause: expect.stringContaining('certificate'),
     })
     // Several addresses tried (localhost: ::1 and 127.0.0.1): the first one's code.
-    const both = Object.assign(new TypeError('fetch failed'), { cause: new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]) })
-    expect(explainNetworkError(both, 'http://localhost:8787/healthz', 1000).what).toBe('nothing listens at localhost:8787 (connection refused)')
-    expect(explainNetworkError(failed('ECONNRESET'), url, 1000).what).toBe('the connection to kefu-edge.example.workers.dev failed (ECONNRESET)')
+    const both = Object.assign(new TypeError('fetch failed'), {
+      cause: new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]),
+    })
+    expect(explainNetworkError(both, 'http://localhost:8787/healthz', 1000).what).toBe(
+      'nothing listens at localhost:8787 (connection refused)',
+    )
+    expect(explainNetworkError(failed('ECONNRESET'), url, 1000).what).toBe(
+      'the connection to kefu-edge.example.workers.dev failed (ECONNRESET)',
+    )
   })
 
   it('a server that answers garbage is not taken for kefu-edge', async () => {
@@ -334,7 +363,11 @@ describe('the test push', () => {
       [[400, 'bad padding'], '400 bad padding: the push did not decrypt', 'npx wrangler secret put WECHAT_ENCODING_AES_KEY'],
       [[401, 'bad msg_signature'], "401 bad msg_signature: the Worker's WECHAT_TOKEN is not the Token given here", 'WECHAT_TOKEN'],
       [[401, 'timestamp too far from now'], '401 timestamp too far from now', 'clock'],
-      [[500, 'server misconfigured: WECHAT_ENCODING_AES_KEY is not set (WECHAT_PUSH_MODE is safe)'], '500 server misconfigured: WECHAT_ENCODING_AES_KEY is not set (WECHAT_PUSH_MODE is safe)', 'npx wrangler secret put WECHAT_ENCODING_AES_KEY'],
+      [
+        [500, 'server misconfigured: WECHAT_ENCODING_AES_KEY is not set (WECHAT_PUSH_MODE is safe)'],
+        '500 server misconfigured: WECHAT_ENCODING_AES_KEY is not set (WECHAT_PUSH_MODE is safe)',
+        'npx wrangler secret put WECHAT_ENCODING_AES_KEY',
+      ],
       [[200, '<xml>a reply</xml>'], 'answered <xml>a reply</xml>', 'npx wrangler deploy'],
     ]
     for (const [answer, what, fix] of cases) {
@@ -354,7 +387,10 @@ describe('the test push', () => {
       },
     })
     const result = await checkPush(probe, settingsFor(base, { aesKey: undefined, appid: undefined, adminToken: undefined }), 'plaintext')
-    expect(result).toMatchObject({ title: expect.stringMatching(/^test push \(plaintext mode, XML, from kefu-edge-doctor\): accepted$/), problems: [] })
+    expect(result).toMatchObject({
+      title: expect.stringMatching(/^test push \(plaintext mode, XML, from kefu-edge-doctor\): accepted$/),
+      problems: [],
+    })
     expect(result.lines).toEqual(['recorded: not confirmed, that needs the admin token'])
     expect(query.has('encrypt_type')).toBe(false)
 
@@ -382,7 +418,10 @@ describe('the test push', () => {
     const safe = await checkPush(probe, noAdmin, 'hidden')
     expect(safe).toEqual({
       title: `test push (safe mode, XML, from ${DOCTOR_OPENID}): accepted`,
-      lines: ['push mode: /healthz shows it only with the admin token; the Worker takes encrypted pushes (safe or compatible)', 'recorded: not confirmed, that needs the admin token'],
+      lines: [
+        'push mode: /healthz shows it only with the admin token; the Worker takes encrypted pushes (safe or compatible)',
+        'recorded: not confirmed, that needs the admin token',
+      ],
       problems: [],
     })
     expect(seen).toEqual(['encrypted'])
@@ -392,7 +431,9 @@ describe('the test push', () => {
     handler = inMode('plaintext', seen)
     const plain = await checkPush(probe, noAdmin, 'hidden')
     expect(plain.title).toBe(`test push (plaintext mode, XML, from ${DOCTOR_OPENID}): accepted`)
-    expect(plain.lines[0]).toBe('push mode plaintext: the Worker refused a safe push (encrypted push refused: WECHAT_PUSH_MODE is plaintext)')
+    expect(plain.lines[0]).toBe(
+      'push mode plaintext: the Worker refused a safe push (encrypted push refused: WECHAT_PUSH_MODE is plaintext)',
+    )
     expect(plain.lines[1]).toContain('安全模式 (safe) is recommended')
     expect(seen).toEqual(['encrypted', 'plaintext'])
 
@@ -427,7 +468,8 @@ describe('the test push', () => {
   }
   const plaintext = () => settingsFor(DEPLOYED, { aesKey: undefined, appid: undefined })
   const conversation = (inbound: () => unknown[], outbound: () => unknown[] = () => []) => ({
-    [`/admin/api/conversations/${DOCTOR_OPENID}/state`]: (res: ServerResponse) => json(res, 200, { inbound: inbound(), outbound: outbound() }),
+    [`/admin/api/conversations/${DOCTOR_OPENID}/state`]: (res: ServerResponse) =>
+      json(res, 200, { inbound: inbound(), outbound: outbound() }),
   })
 
   it('accepted and in the Conversation object, but never in the D1 record: the migrations explained', async () => {
@@ -439,11 +481,15 @@ describe('the test push', () => {
     // Above 2^64: no MsgId WeChat gives a user's message.
     expect(msgId).toMatch(/^9\d{19}$/)
     expect(result.lines).toEqual(['recorded by its Conversation object; nothing to send'])
-    expect(problemOf(result)).toMatchObject({ what: 'not in the D1 record 0.3 s after it was recorded', fix: 'npx wrangler d1 migrations apply DB --remote' })
+    expect(problemOf(result)).toMatchObject({
+      what: 'not in the D1 record 0.3 s after it was recorded',
+      fix: 'npx wrangler d1 migrations apply DB --remote',
+    })
 
     handler = kefuEdge({
       ...conversation(() => [{ kind: 'doctor', msgId, summary: '', ruleId: null, receivedAt: 0 }]),
-      [`/admin/api/conversations/${DOCTOR_OPENID}`]: (res) => json(res, 200, { conversation: {}, messages: { items: [{ id: `msg:${msgId}` }], nextCursor: null } }),
+      [`/admin/api/conversations/${DOCTOR_OPENID}`]: (res) =>
+        json(res, 200, { conversation: {}, messages: { items: [{ id: `msg:${msgId}` }], nextCursor: null } }),
     })
     const recorded = await checkPush(capturing, plaintext(), 'plaintext', { recordWaitMs: 300 })
     expect(recorded).toMatchObject({ title: expect.stringMatching(/accepted, recorded, answered by nothing$/), problems: [] })
@@ -462,7 +508,9 @@ describe('the test push', () => {
     })
 
     handler = kefuEdge(conversation(() => []))
-    expect(problemOf(await checkPush(capturing, plaintext(), 'plaintext')).what).toBe('answered success, but the Conversation object has no record of it')
+    expect(problemOf(await checkPush(capturing, plaintext(), 'plaintext')).what).toBe(
+      'answered success, but the Conversation object has no record of it',
+    )
   })
 })
 
@@ -470,7 +518,10 @@ describe('the admin token', () => {
   it('refused, missing on the Worker, or the D1 tables missing: each explained', async () => {
     const wrong = await checkAdmin(probe, settingsFor(base, { adminToken: 'not-the-workers-admin-token' }))
     expect(wrong.title).toBe('admin token (GET /admin/api/stats): answers 401 with it')
-    expect(problemOf(wrong)).toMatchObject({ what: '401 with the admin token given', fix: expect.stringContaining('--admin-token or ADMIN_TOKEN') })
+    expect(problemOf(wrong)).toMatchObject({
+      what: '401 with the admin token given',
+      fix: expect.stringContaining('--admin-token or ADMIN_TOKEN'),
+    })
 
     handler = kefuEdge({
       '/admin/api/stats': (res, req) =>
@@ -481,7 +532,9 @@ describe('the admin token', () => {
       fix: expect.stringMatching(/^npx wrangler secret put ADMIN_TOKEN/),
     })
 
-    handler = kefuEdge({ '/admin/api/stats': (res, req) => (req.headers.authorization ? text(res, 500, 'internal error') : text(res, 401, 'Unauthorized')) })
+    handler = kefuEdge({
+      '/admin/api/stats': (res, req) => (req.headers.authorization ? text(res, 500, 'internal error') : text(res, 401, 'Unauthorized')),
+    })
     expect(problemOf(await checkAdmin(probe, settingsFor(base))).fix).toContain('npx wrangler d1 migrations apply DB --remote')
 
     handler = kefuEdge({ '/admin/api/stats': (res) => json(res, 200, { daily: [] }) })
@@ -498,7 +551,13 @@ describe('settings', () => {
       { ADMIN_TOKEN: 'admin-from-env', WECHAT_ENCODING_AES_KEY: '' },
       () => devVars,
     )
-    expect(local).toMatchObject({ url: 'http://localhost:8787', token: 'fromFlag', appid: 'wxfromfile000000000', adminToken: 'admin-from-env', format: 'xml' })
+    expect(local).toMatchObject({
+      url: 'http://localhost:8787',
+      token: 'fromFlag',
+      appid: 'wxfromfile000000000',
+      adminToken: 'admin-from-env',
+      format: 'xml',
+    })
     expect(local.aesKey).toBeUndefined()
     expect(local.sources).toEqual([
       'Token: --token',
@@ -527,14 +586,28 @@ describe('settings', () => {
     expect(refusal).toContain('unset ADMIN_TOKEN')
     expect(refusal).toContain('--insecure-http')
     expect(refusal).not.toContain('admin-from-env')
-    expect(plainHttpRefusal(at('http://kefu.example:8080/', 'from-flag-token'), false)).toContain('(--admin-token) over plain http to kefu.example:8080')
+    expect(plainHttpRefusal(at('http://kefu.example:8080/', 'from-flag-token'), false)).toContain(
+      '(--admin-token) over plain http to kefu.example:8080',
+    )
     expect(plainHttpRefusal(at('http://example.com'), true)).toBeNull()
     expect(plainHttpRefusal(at('https://example.com'), false)).toBeNull()
-    for (const local of ['http://localhost:8787', 'http://127.0.0.1:8787', 'http://[::1]:8787', 'http://127.0.0.2', 'http://kefu.localhost', 'http://[::ffff:127.0.0.1]']) {
+    for (const local of [
+      'http://localhost:8787',
+      'http://127.0.0.1:8787',
+      'http://[::1]:8787',
+      'http://127.0.0.2',
+      'http://kefu.localhost',
+      'http://[::ffff:127.0.0.1]',
+    ]) {
       expect(plainHttpRefusal(at(local), false), local).toBeNull()
     }
     // No admin token, nothing to refuse: the checks that need none run.
-    expect(plainHttpRefusal(resolveSettings({ url: 'http://example.com' }, {}, () => null), false)).toBeNull()
+    expect(
+      plainHttpRefusal(
+        resolveSettings({ url: 'http://example.com' }, {}, () => null),
+        false,
+      ),
+    ).toBeNull()
     for (const remote of ['http://127.0.0.1.example.com', 'http://localhost.example.com', 'http://[::2]', 'http://10.0.0.1']) {
       expect(isLocalUrl(new URL(remote)), remote).toBe(false)
     }
@@ -550,7 +623,12 @@ describe('the command line', () => {
   const root = join(import.meta.dirname, '..', '..')
   function doctor(env: Record<string, string>, ...args: string[]) {
     const { ADMIN_TOKEN: _, ...rest } = process.env
-    return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/doctor.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...rest, ...env } })
+    return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/doctor.ts', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...rest, ...env },
+    })
   }
 
   it('refuses plain http to another host with an admin token, before sending anything; --insecure-http lets it', () => {

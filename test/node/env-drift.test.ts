@@ -18,7 +18,15 @@ function wranglerTypes(): string {
     const out = join(dir, 'worker-configuration.d.ts')
     const run = spawnSync(
       process.execPath,
-      [join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), 'types', out, '--include-runtime=false', '--strict-vars=false', '--env-file', '/dev/null'],
+      [
+        join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
+        'types',
+        out,
+        '--include-runtime=false',
+        '--strict-vars=false',
+        '--env-file',
+        '/dev/null',
+      ],
       { cwd: root, encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' } },
     )
     expect(run.status, run.stderr).toBe(0)
@@ -32,7 +40,13 @@ describe('Env and wrangler.toml', () => {
   it('declare the same bindings, of the same types', () => {
     const generated = wranglerTypes()
     // The comparison is not vacuous: it saw every binding.
-    for (const binding of ['RULES: KVNamespace', 'CACHE: KVNamespace', 'DB: D1Database', 'CONVERSATIONS: DurableObjectNamespace', 'ASSETS: Fetcher']) {
+    for (const binding of [
+      'RULES: KVNamespace',
+      'CACHE: KVNamespace',
+      'DB: D1Database',
+      'CONVERSATIONS: DurableObjectNamespace',
+      'ASSETS: Fetcher',
+    ]) {
       expect(generated).toContain(binding)
     }
     expect(envDrift(generated, envSource)).toEqual([])

@@ -40,7 +40,8 @@ export function envDrift(generated: string, envSource: string): string[] {
   }
   for (const [name, { type }] of env) {
     // Settings are strings, most of them secrets or optional: only bindings must be declared.
-    if (type !== 'string' && !toml.has(name)) problems.push(`Env expects the binding ${name} (${type}), which wrangler.toml does not declare`)
+    if (type !== 'string' && !toml.has(name))
+      problems.push(`Env expects the binding ${name} (${type}), which wrangler.toml does not declare`)
   }
   return problems
 }

@@ -18,7 +18,10 @@ import { freePort } from './browser'
 
 const root = join(import.meta.dirname, '..', '..')
 /** The example's second app (the first of its WECHAT_APPS). */
-const secondApp = parseDevVars(readFileSync(join(root, '.dev.vars.example'), 'utf8')).WECHAT_APPS?.split(',')[0]?.trim() ?? ''
+const secondApp =
+  parseDevVars(readFileSync(join(root, '.dev.vars.example'), 'utf8'))
+    .WECHAT_APPS?.split(',')[0]
+    ?.trim() ?? ''
 
 describe('npm start + npm run chat', () => {
   let start: ChildProcess
@@ -32,11 +35,29 @@ describe('npm start + npm run chat', () => {
     port = await freePort()
     apiPort = await freePort()
     const inspectorPort = await freePort()
-    start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--port', String(port), '--api-port', String(apiPort), '--inspector-port', String(inspectorPort), '--persist-to', state, '--dev-vars', devVars], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    })
+    start = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'scripts/start.ts',
+        '--port',
+        String(port),
+        '--api-port',
+        String(apiPort),
+        '--inspector-port',
+        String(inspectorPort),
+        '--persist-to',
+        state,
+        '--dev-vars',
+        devVars,
+      ],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    )
     start.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
     start.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
     await new Promise<void>((resolve, reject) => {
@@ -70,7 +91,18 @@ describe('npm start + npm run chat', () => {
   function chatWith(input: string | undefined, ...args: string[]): string {
     const result = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'scripts/chat.ts', '--url', `http://127.0.0.1:${port}`, '--api', `http://127.0.0.1:${apiPort}`, '--dev-vars', devVars, ...args],
+      [
+        '--import',
+        'tsx',
+        'scripts/chat.ts',
+        '--url',
+        `http://127.0.0.1:${port}`,
+        '--api',
+        `http://127.0.0.1:${apiPort}`,
+        '--dev-vars',
+        devVars,
+        ...args,
+      ],
       { cwd: root, encoding: 'utf8', timeout: 60_000, input },
     )
     expect(result.status, result.stderr).toBe(0)
@@ -127,7 +159,9 @@ describe('npm start + npm run chat', () => {
   })
 
   it('plays the session-entry event', async () => {
-    expect(chat('--enter', 'pay', '--openid', 'oQuickstartPayUser000000001')).toContain('[rule welcome-pay] text: 支付遇到问题？回复 1 获取帮助')
+    expect(chat('--enter', 'pay', '--openid', 'oQuickstartPayUser000000001')).toContain(
+      '[rule welcome-pay] text: 支付遇到问题？回复 1 获取帮助',
+    )
   })
 
   it('plays the subscribe-message popup and prints the grant, then its refusal', () => {
@@ -162,10 +196,7 @@ describe('npm start + npm run chat', () => {
 
   it('picks up an edited rule set pushed with rules:push --local, without a restart', async () => {
     const edited = join(state, 'edited-rules.json')
-    writeFileSync(
-      edited,
-      JSON.stringify({ rules: [{ id: 'edited', when: { text: ['1'] }, reply: { type: 'text', text: '规则已更新' } }] }),
-    )
+    writeFileSync(edited, JSON.stringify({ rules: [{ id: 'edited', when: { text: ['1'] }, reply: { type: 'text', text: '规则已更新' } }] }))
     const pushed = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/rules-push.ts', edited, '--local', '--persist-to', state], {
       cwd: root,
       encoding: 'utf8',
@@ -176,7 +207,10 @@ describe('npm start + npm run chat', () => {
     // get there, so ask again (a new user each time) rather than after a fixed sleep.
     let attempt = 0
     await vi.waitFor(
-      () => expect(chat('1', '--openid', `oQuickstartEditUser${String(++attempt).padStart(8, '0')}`)).toContain('[rule edited] text: 规则已更新'),
+      () =>
+        expect(chat('1', '--openid', `oQuickstartEditUser${String(++attempt).padStart(8, '0')}`)).toContain(
+          '[rule edited] text: 规则已更新',
+        ),
       { timeout: 20_000, interval: 500 },
     )
   })

@@ -40,7 +40,10 @@ describe('rules:push, rules:history, rules:rollback', () => {
 
   it('pushes two versions, the second naming the one it replaces', () => {
     writeFileSync(first, '\ufeff{"rules": [{"id": "hi", "when": {"text": ["hi"]}, "reply": {"type": "text", "text": "first"}}]}\r\n  ')
-    writeFileSync(second, JSON.stringify({ rules: [{ id: 'hi', when: { text: ['hi'] }, reply: { type: 'text', text: 'second' } }] }, null, 2))
+    writeFileSync(
+      second,
+      JSON.stringify({ rules: [{ id: 'hi', when: { text: ['hi'] }, reply: { type: 'text', text: 'second' } }] }, null, 2),
+    )
     a = versionIn(script('rules-push', first, ...where))
     const pushed = script('rules-push', second, ...where)
     b = versionIn(pushed)

@@ -10,7 +10,11 @@ function memoryStore(): RulesStore & { keys: Map<string, Uint8Array> } {
   const keys = new Map<string, Uint8Array>()
   return {
     keys,
-    list: async (prefix) => [...keys.keys()].filter((k) => k.startsWith(prefix)).sort().map((name) => ({ name })),
+    list: async (prefix) =>
+      [...keys.keys()]
+        .filter((k) => k.startsWith(prefix))
+        .sort()
+        .map((name) => ({ name })),
     get: async (key) => (keys.has(key) ? keys.get(key)!.slice().buffer : null),
     putMany: async (entries: StorePut[]) => {
       for (const { key, value } of entries) keys.set(key, value)
@@ -35,7 +39,10 @@ describe('--app', () => {
     await kv.putMany([{ key: 'rules', value: new Uint8Array([1]) }])
     const app = scopedStore(kv, 'app:wxb2c3d4e5f6a7b8c9:')
     expect(await app.get('rules')).toBeNull()
-    await app.putMany([{ key: 'rules', value: new Uint8Array([2]) }, { key: 'rules:history:1', value: new Uint8Array([3]) }])
+    await app.putMany([
+      { key: 'rules', value: new Uint8Array([2]) },
+      { key: 'rules:history:1', value: new Uint8Array([3]) },
+    ])
     expect([...kv.keys.keys()].sort()).toEqual(['app:wxb2c3d4e5f6a7b8c9:rules', 'app:wxb2c3d4e5f6a7b8c9:rules:history:1', 'rules'])
     expect((await app.list('rules:history:')).map((k) => k.name)).toEqual(['rules:history:1'])
     expect(new Uint8Array((await kv.get('rules'))!)).toEqual(new Uint8Array([1]))

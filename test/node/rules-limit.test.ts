@@ -18,7 +18,11 @@ const OVER_LIMIT = `rules: has ${(MAX_RULES + 1).toLocaleString('en')} rules, ov
 
 function file(name: string, count: number): string {
   const path = join(dir, name)
-  const rules = Array.from({ length: count }, (_, i) => ({ id: `r${i}`, when: { contains: [`词${i}`] }, reply: { type: 'text', text: `回复 ${i}` } }))
+  const rules = Array.from({ length: count }, (_, i) => ({
+    id: `r${i}`,
+    when: { contains: [`词${i}`] },
+    reply: { type: 'text', text: `回复 ${i}` },
+  }))
   writeFileSync(path, JSON.stringify({ rules }))
   return path
 }

@@ -72,21 +72,40 @@ class StandIn {
       call.made = true
       return ok(stdout)
     }
-    const fail = (stderr: string, stdout = '') => ({ status: 1, stdout, stderr: `\u001b[31m✘ \u001b[41;31m[\u001b[41;97mERROR\u001b[41;31m]\u001b[0m \u001b[1m${stderr}\u001b[0m\n\n` })
+    const fail = (stderr: string, stdout = '') => ({
+      status: 1,
+      stdout,
+      stderr: `\u001b[31m✘ \u001b[41;31m[\u001b[41;97mERROR\u001b[41;31m]\u001b[0m \u001b[1m${stderr}\u001b[0m\n\n`,
+    })
     if (tool === 'npm') {
       expect(args).toEqual(['run', '--silent', 'rules:push', '--', '--remote'])
       if (this.rulesVersion === 'v1') return ok('rules/rules.json (version v1) already is the rule set in remote KV; nothing to publish.\n')
       this.rulesVersion = 'v1'
-      return ok('$ wrangler kv bulk put /tmp/kefu-rules-x/1 --binding RULES --remote\npushed rules/rules.json (12 rules, version v1) to remote KV. Workers pick it up within about a minute (KV propagation and a 30 s cache).\n')
+      return ok(
+        '$ wrangler kv bulk put /tmp/kefu-rules-x/1 --binding RULES --remote\npushed rules/rules.json (12 rules, version v1) to remote KV. Workers pick it up within about a minute (KV propagation and a 30 s cache).\n',
+      )
     }
     const command = args.filter((a, i) => a !== '--config' && args[i - 1] !== '--config').join(' ')
     if (command === 'whoami --json') {
       return this.loggedIn
-        ? ok(JSON.stringify({ loggedIn: true, authType: 'OAuth Token', email: 'ops@example.com', accounts: [{ id: 'acc123', name: 'Ops account' }] }, null, 4) + '\n')
+        ? ok(
+            JSON.stringify(
+              { loggedIn: true, authType: 'OAuth Token', email: 'ops@example.com', accounts: [{ id: 'acc123', name: 'Ops account' }] },
+              null,
+              4,
+            ) + '\n',
+          )
         : { status: 1, stdout: NOT_LOGGED_IN, stderr: '' }
     }
     if (!this.loggedIn) return fail('Not logged in.')
-    if (command === 'kv namespace list') return ok(JSON.stringify(this.namespaces.map((n) => ({ ...n, supports_url_encoding: true })), null, '  ') + '\n')
+    if (command === 'kv namespace list')
+      return ok(
+        JSON.stringify(
+          this.namespaces.map((n) => ({ ...n, supports_url_encoding: true })),
+          null,
+          '  ',
+        ) + '\n',
+      )
     let match = /^kv namespace create (\S+)$/.exec(command)
     if (match?.[1]) {
       const title = match[1]
@@ -100,7 +119,13 @@ class StandIn {
       )
     }
     if (command === 'd1 list --json') {
-      return ok(JSON.stringify(this.databases.map((d) => ({ ...d, created_at: '2026-05-01T00:00:00.000Z', version: 'production', num_tables: 0, file_size: 0 })), null, 2) + '\n')
+      return ok(
+        JSON.stringify(
+          this.databases.map((d) => ({ ...d, created_at: '2026-05-01T00:00:00.000Z', version: 'production', num_tables: 0, file_size: 0 })),
+          null,
+          2,
+        ) + '\n',
+      )
     }
     match = /^d1 create (\S+)$/.exec(command)
     if (match?.[1]) {
@@ -115,8 +140,15 @@ class StandIn {
       )
     }
     if (command === 'secret list --format json') {
-      if (!this.workerExists) return fail('Worker "kefu-edge" not found.\n\n  \n  If this is a new Worker, run `wrangler deploy` first to create it.')
-      return ok(JSON.stringify([...this.secrets.keys()].map((name) => ({ name, type: 'secret_text' })), null, '  ') + '\n')
+      if (!this.workerExists)
+        return fail('Worker "kefu-edge" not found.\n\n  \n  If this is a new Worker, run `wrangler deploy` first to create it.')
+      return ok(
+        JSON.stringify(
+          [...this.secrets.keys()].map((name) => ({ name, type: 'secret_text' })),
+          null,
+          '  ',
+        ) + '\n',
+      )
     }
     match = /^secret put (\S+)$/.exec(command)
     if (match?.[1]) {
@@ -136,7 +168,8 @@ class StandIn {
           `${creating}\n`,
         )
       }
-      if (this.queues.includes(name)) return apiRefusal('/accounts/acc123/queues', 'Queue name already taken [code: 11009]', `${creating}\n`)
+      if (this.queues.includes(name))
+        return apiRefusal('/accounts/acc123/queues', 'Queue name already taken [code: 11009]', `${creating}\n`)
       this.queues.push(name)
       return made(
         `${creating}✅ Created queue '${name}'\n\nConfigure your Worker to send messages to this queue:\n\n` +
@@ -149,13 +182,17 @@ class StandIn {
       const todo = ['0001_record.sql', '0002_rule_hits.sql'].filter((m) => !this.applied.has(m))
       if (todo.length === 0) return ok(`${BANNER}Resource location: remote \n\n✅ No migrations to apply!\n`)
       for (const m of todo) this.applied.add(m)
-      return ok(`${BANNER}Migrations to be applied:\n┌──┐\n${todo.map((m) => `│ ${m} │`).join('\n')}\n└──┘\n${todo.map((m) => `│ ${m} │ ✅ │`).join('\n')}\n`)
+      return ok(
+        `${BANNER}Migrations to be applied:\n┌──┐\n${todo.map((m) => `│ ${m} │`).join('\n')}\n└──┘\n${todo.map((m) => `│ ${m} │ ✅ │`).join('\n')}\n`,
+      )
     }
     if (command === 'deploy') {
       if (this.failDeploy) return fail('Received a bad response from the API\nA request to the Cloudflare API failed. [code: 10021]')
       this.deploys++
       this.workerExists = true
-      return ok(`${BANNER}Total Upload: 412.12 KiB / gzip: 93.40 KiB\nUploaded kefu-edge (3.21 sec)\nDeployed kefu-edge triggers (0.80 sec)\n  https://kefu-edge.ops.workers.dev\n  schedule: 17 * * * *\nCurrent Version ID: 0b1c\n`)
+      return ok(
+        `${BANNER}Total Upload: 412.12 KiB / gzip: 93.40 KiB\nUploaded kefu-edge (3.21 sec)\nDeployed kefu-edge triggers (0.80 sec)\n  https://kefu-edge.ops.workers.dev\n  schedule: 17 * * * *\nCurrent Version ID: 0b1c\n`,
+      )
     }
     throw new Error(`the stand-in does not know: wrangler ${command}`)
   }
@@ -284,7 +321,9 @@ describe('npm run setup', () => {
     expect(printed).toContain(`${step('ADMIN_TOKEN')}put with wrangler secret put (generated)`)
     expect(printed).toContain('  not shown: written to .admin-token, readable by you only (mode 600) and git-ignored.')
     expect(printed).toContain('  To replace it: npx wrangler secret put ADMIN_TOKEN (then delete .admin-token).')
-    expect(printed).toContain('Check it from outside: ADMIN_TOKEN="$(cat .admin-token)" npm run doctor -- --url https://kefu-edge.ops.workers.dev')
+    expect(printed).toContain(
+      'Check it from outside: ADMIN_TOKEN="$(cat .admin-token)" npm run doctor -- --url https://kefu-edge.ops.workers.dev',
+    )
     // Interactive: no CI advice.
     expect(printed).not.toContain('In CI')
 
@@ -327,7 +366,9 @@ describe('npm run setup', () => {
     expect(cf.calls.filter((c) => c.args[0] === 'queues').map((c) => c.args.join(' '))).toEqual([`queues create ${QUEUE}`])
     expect(cf.queues).toEqual([QUEUE])
     const printed = io.output.join('\n')
-    expect(printed).toContain(`${step('KV namespace RULES')}"kefu-edge-RULES" (${cf.namespaces[0]?.id}) already in wrangler.toml; nothing to do`)
+    expect(printed).toContain(
+      `${step('KV namespace RULES')}"kefu-edge-RULES" (${cf.namespaces[0]?.id}) already in wrangler.toml; nothing to do`,
+    )
     expect(printed).toContain(`${step('D1 database DB')}"kefu-edge" (${cf.databases[0]?.uuid}) already in wrangler.toml; nothing to do`)
     expect(printed).toContain(`${step('Queue CAMPAIGNS')}"${QUEUE}" already exists; nothing to do`)
     expect(printed).toContain(`${step('WECHAT_APPID')}${APPID} already in wrangler.toml; nothing to do`)
@@ -338,7 +379,10 @@ describe('npm run setup', () => {
 
   it('reuses a namespace and a database the account already has by their titles, and creates only the rest', async () => {
     const cf = new StandIn()
-    cf.namespaces.push({ id: 'feedfacefeedfacefeedfacefeedface', title: 'kefu-edge-RULES' }, { id: '0123456789abcdef0123456789abcdef', title: 'CACHE' })
+    cf.namespaces.push(
+      { id: 'feedfacefeedfacefeedfacefeedface', title: 'kefu-edge-RULES' },
+      { id: '0123456789abcdef0123456789abcdef', title: 'CACHE' },
+    )
     cf.databases.push({ uuid: '11111111-2222-4333-8444-555555555555', name: 'kefu-edge' })
     const io = scriptedIo([...ANSWERS])
     expect(await runSetup(options(), cf.runner, io)).toBe(0)
@@ -358,13 +402,17 @@ describe('npm run setup', () => {
     writeFileSync(config, original.replace('id = "00000000000000000000000000000000"', 'id = "feedfacefeedfacefeedfacefeedface"'))
     const io = scriptedIo([...ANSWERS])
     expect(await runSetup(options(), cf.runner, io)).toBe(0)
-    expect(io.output.join('\n')).toContain(`${step('KV namespace RULES')}"RULES" (feedfacefeedfacefeedfacefeedface) already in wrangler.toml; nothing to do`)
+    expect(io.output.join('\n')).toContain(
+      `${step('KV namespace RULES')}"RULES" (feedfacefeedfacefeedfacefeedface) already in wrangler.toml; nothing to do`,
+    )
     expect(cf.creates()).not.toContain('kv namespace create kefu-edge-RULES')
 
     const other = new StandIn()
     const again = scriptedIo([SECRETS.WECHAT_TOKEN, SECRETS.WECHAT_ENCODING_AES_KEY, SECRETS.WECHAT_APPSECRET, ''])
     expect(await runSetup(options(), other.runner, again)).toBe(1)
-    expect(again.output.join('\n')).toContain('the RULES namespace id feedfacefeedfacefeedfacefeedface is not one of this Cloudflare account')
+    expect(again.output.join('\n')).toContain(
+      'the RULES namespace id feedfacefeedfacefeedfacefeedface is not one of this Cloudflare account',
+    )
     expect(other.creates()).toEqual([])
   })
 
@@ -384,14 +432,28 @@ describe('npm run setup', () => {
 
     // The made-up local values are not for production.
     const local = scriptedIo()
-    expect(await runSetup(options({ yes: true, env: { ...SECRETS, ADMIN_TOKEN: 'local-admin-token-change-me' }, appid: APPID }), cf.runner, local)).toBe(2)
+    expect(
+      await runSetup(
+        options({ yes: true, env: { ...SECRETS, ADMIN_TOKEN: 'local-admin-token-change-me' }, appid: APPID }),
+        cf.runner,
+        local,
+      ),
+    ).toBe(2)
     expect(local.output.join('\n')).toContain('ADMIN_TOKEN (from the environment) is the made-up local value from .dev.vars.example.')
     expect(cf.calls).toEqual([])
   })
 
   it('asks again after an invalid answer, and stops before creating anything when the answers run out', async () => {
     const cf = new StandIn()
-    const io = scriptedIo(['wx-nope', APPID, SECRETS.WECHAT_TOKEN, 'tooShort', SECRETS.WECHAT_ENCODING_AES_KEY, SECRETS.WECHAT_APPSECRET, SECRETS.ADMIN_TOKEN])
+    const io = scriptedIo([
+      'wx-nope',
+      APPID,
+      SECRETS.WECHAT_TOKEN,
+      'tooShort',
+      SECRETS.WECHAT_ENCODING_AES_KEY,
+      SECRETS.WECHAT_APPSECRET,
+      SECRETS.ADMIN_TOKEN,
+    ])
     expect(await runSetup(options(), cf.runner, io)).toBe(0)
     expect(io.output).toContain('  WECHAT_APPID is not an AppID (wx + 16 letters or digits); try again.')
     expect(io.output).toContain('  WECHAT_ENCODING_AES_KEY is not 43 base64 characters (the EncodingAESKey of 消息推送); try again.')
@@ -428,7 +490,9 @@ describe('npm run setup', () => {
     expect(io.output.join('\n')).not.toContain(admin)
     expect(adminTokenIn('.admin-token')).toBe(admin)
     expect(io.output).toContain('  not shown: written to .admin-token, readable by you only (mode 600) and git-ignored.')
-    expect(io.output).toContain("  In CI, .admin-token goes with the runner: give ADMIN_TOKEN from the CI's secrets instead (ADMIN_TOKEN=… npm run setup -- --yes).")
+    expect(io.output).toContain(
+      "  In CI, .admin-token goes with the runner: give ADMIN_TOKEN from the CI's secrets instead (ADMIN_TOKEN=… npm run setup -- --yes).",
+    )
     expect(io.output).toContain(`${step('deploy')}skipped (--skip-deploy): \`npx wrangler deploy\` when ready`)
     expect(cf.deploys).toBe(0)
     expect(cf.rulesVersion).toBe('v1')
@@ -438,8 +502,12 @@ describe('npm run setup', () => {
     const kept = scriptedIo()
     expect(await runSetup(options({ yes: true, env: { ...SECRETS, WECHAT_TOKEN: 'newToken123' } }), cf.runner, kept)).toBe(0)
     expect(cf.secrets.get('WECHAT_TOKEN')).toBe(SECRETS.WECHAT_TOKEN)
-    expect(kept.output).toContain(`${step('WECHAT_TOKEN')}already set on the Worker; kept; the value in the environment is not used (--reset-secrets replaces it)`)
-    expect(await runSetup(options({ yes: true, resetSecrets: true, env: { ...SECRETS, WECHAT_TOKEN: 'newToken123' } }), cf.runner, scriptedIo())).toBe(0)
+    expect(kept.output).toContain(
+      `${step('WECHAT_TOKEN')}already set on the Worker; kept; the value in the environment is not used (--reset-secrets replaces it)`,
+    )
+    expect(
+      await runSetup(options({ yes: true, resetSecrets: true, env: { ...SECRETS, WECHAT_TOKEN: 'newToken123' } }), cf.runner, scriptedIo()),
+    ).toBe(0)
     expect(cf.secrets.get('WECHAT_TOKEN')).toBe('newToken123')
     expect(cf.secrets.get('ADMIN_TOKEN')).toBe(SECRETS.ADMIN_TOKEN)
     // The generated token it replaced is not left behind in .admin-token.
@@ -489,7 +557,9 @@ describe('npm run setup', () => {
     const printed = refused.output.join('\n')
     expect(printed).toContain(`✘ wrangler queues create ${QUEUE} failed (exit status 1):`)
     expect(printed).toContain('  ✘ [ERROR] A request to the Cloudflare API (/accounts/acc123/queues) failed.')
-    expect(printed).toContain('  In order to use Queues, you must enable your account at https://dash.cloudflare.com/acc123/workers/queues. [code: 11002]')
+    expect(printed).toContain(
+      '  In order to use Queues, you must enable your account at https://dash.cloudflare.com/acc123/workers/queues. [code: 11002]',
+    )
     expect(printed).not.toContain('already exists')
     expect(printed).not.toContain('\u001b[')
     expect(off.secrets.size).toBe(0)
@@ -503,7 +573,10 @@ describe('npm run setup', () => {
     expect(off.deploys).toBe(1)
 
     // The name is wrangler.toml's.
-    writeFileSync(config, original.replace(`binding = "CAMPAIGNS"\nqueue = "${QUEUE}"`, 'binding = "CAMPAIGNS"\nqueue = "kefu-staging-campaigns"'))
+    writeFileSync(
+      config,
+      original.replace(`binding = "CAMPAIGNS"\nqueue = "${QUEUE}"`, 'binding = "CAMPAIGNS"\nqueue = "kefu-staging-campaigns"'),
+    )
     const staging = new StandIn()
     expect(await runSetup(options(), staging.runner, scriptedIo([...ANSWERS]))).toBe(0)
     expect(staging.queues).toEqual(['kefu-staging-campaigns'])
@@ -521,7 +594,9 @@ describe('npm run setup', () => {
     // Left by hand with wider permissions: replaced by a file for its owner only.
     writeFileSync(join(dir, '.admin-token'), 'old\n', { mode: 0o644 })
     const cf = new StandIn()
-    expect(await runSetup(options({ yes: true, appid: APPID, env: { ...SECRETS, ADMIN_TOKEN: '' }, skipDeploy: true }), cf.runner, scriptedIo())).toBe(0)
+    expect(
+      await runSetup(options({ yes: true, appid: APPID, env: { ...SECRETS, ADMIN_TOKEN: '' }, skipDeploy: true }), cf.runner, scriptedIo()),
+    ).toBe(0)
     expect(adminTokenIn('.admin-token')).toBe(cf.secrets.get('ADMIN_TOKEN'))
 
     // Where the file cannot be written, the generated token is not put: nobody could ever read it.
@@ -530,7 +605,9 @@ describe('npm run setup', () => {
     writeFileSync(config, original)
     const blocked = new StandIn()
     const io = scriptedIo()
-    expect(await runSetup(options({ yes: true, appid: APPID, env: { ...SECRETS, ADMIN_TOKEN: '' }, skipDeploy: true }), blocked.runner, io)).toBe(1)
+    expect(
+      await runSetup(options({ yes: true, appid: APPID, env: { ...SECRETS, ADMIN_TOKEN: '' }, skipDeploy: true }), blocked.runner, io),
+    ).toBe(1)
     expect(io.output.join('\n')).toContain('Cannot write the generated ADMIN_TOKEN to .admin-token (')
     expect(blocked.secrets.has('ADMIN_TOKEN')).toBe(false)
     expect(blocked.deploys).toBe(0)
@@ -541,7 +618,9 @@ describe('npm run setup', () => {
     cf.loggedIn = false
     const io = scriptedIo([...ANSWERS])
     expect(await runSetup(options(), cf.runner, io)).toBe(1)
-    expect(io.output).toContain('Not logged in to Cloudflare: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN), then `npm run setup` again.')
+    expect(io.output).toContain(
+      'Not logged in to Cloudflare: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN), then `npm run setup` again.',
+    )
     expect(cf.calls.map((c) => c.args.join(' '))).toEqual(['whoami --json'])
     expect(io.questions).toEqual([])
   })
@@ -551,13 +630,19 @@ describe('npm run setup', () => {
     const cf = new StandIn()
     const io = scriptedIo([...ANSWERS])
     expect(await runSetup(options({ config: 'staging.toml' }), cf.runner, io)).toBe(0)
-    expect(cf.calls.every((c) => c.tool === 'wrangler' && c.args.slice(-2).join(' ') === `--config ${join(dir, 'staging.toml')}`)).toBe(true)
+    expect(cf.calls.every((c) => c.tool === 'wrangler' && c.args.slice(-2).join(' ') === `--config ${join(dir, 'staging.toml')}`)).toBe(
+      true,
+    )
     expect(readFileSync(config, 'utf8')).toBe(original)
-    expect(io.output).toContain(`${step('rules')}skipped: rules:push publishes to the RULES namespace of wrangler.toml, not of staging.toml`)
+    expect(io.output).toContain(
+      `${step('rules')}skipped: rules:push publishes to the RULES namespace of wrangler.toml, not of staging.toml`,
+    )
     // Another Worker, another token: its own file, wrangler.toml's left alone.
     expect(adminTokenIn('.admin-token-staging')).toBe(cf.secrets.get('ADMIN_TOKEN'))
     expect(existsSync(join(dir, '.admin-token'))).toBe(false)
-    expect(io.output).toContain('  To replace it: npx wrangler secret put ADMIN_TOKEN --config staging.toml (then delete .admin-token-staging).')
+    expect(io.output).toContain(
+      '  To replace it: npx wrangler secret put ADMIN_TOKEN --config staging.toml (then delete .admin-token-staging).',
+    )
   })
 })
 

@@ -11,7 +11,14 @@
 import { env } from 'cloudflare:workers'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { CONVERSATION_FILTERS, conversationQuery, getConversation, listConversations, listConversationsQuery, messagesQuery } from '../../src/record/conversations'
+import {
+  CONVERSATION_FILTERS,
+  conversationQuery,
+  getConversation,
+  listConversations,
+  listConversationsQuery,
+  messagesQuery,
+} from '../../src/record/conversations'
 import { decodeCursor, encodeCursor } from '../../src/record/cursor'
 import { DOCTOR_KIND, DOCTOR_OPENID } from '../../src/doctor'
 import { DAY_MS, dayOf } from '../../src/record/day'
@@ -30,7 +37,10 @@ const AT = { at: NOW, id: 'o-cursor' }
 
 /** The plan's lines: `SEARCH messages USING INDEX messages_failed (appid=? AND …)` and the like. */
 async function plan({ sql, params }: Statement): Promise<string[]> {
-  const { results } = await db.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>()
+  const { results } = await db
+    .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all<{ detail: string }>()
   return results.map((row) => row.detail)
 }
 
@@ -46,7 +56,9 @@ function expectSearches(lines: string[], name: string): void {
   expect(onTables.length, `${name}: ${lines.join(' | ')}`).toBeGreaterThan(0)
   for (const line of onTables) {
     // The rowid form is the second half of `WHERE rowid IN (<an index search>)`.
-    expect(line, `${name}: ${lines.join(' | ')}`).toMatch(/^SEARCH \w+ USING ((COVERING )?INDEX \w+ \(appid=\?|PRIMARY KEY \(appid=\?|INTEGER PRIMARY KEY \(rowid=\?\))/)
+    expect(line, `${name}: ${lines.join(' | ')}`).toMatch(
+      /^SEARCH \w+ USING ((COVERING )?INDEX \w+ \(appid=\?|PRIMARY KEY \(appid=\?|INTEGER PRIMARY KEY \(rowid=\?\))/,
+    )
   }
 }
 
@@ -73,7 +85,11 @@ describe('every query of the admin API uses an index', () => {
   }
 
   it('the list and the messages walk their index in order (no sort of the rows)', async () => {
-    for (const query of [listConversationsQuery({ appid, limit: 50, now: NOW }), messagesQuery({ appid, openid: 'o1', limit: 50 }), failedQuery({ appid, limit: 50 })]) {
+    for (const query of [
+      listConversationsQuery({ appid, limit: 50, now: NOW }),
+      messagesQuery({ appid, openid: 'o1', limit: 50 }),
+      failedQuery({ appid, limit: 50 }),
+    ]) {
       expect((await plan(query)).join(' | ')).not.toMatch(/TEMP B-TREE/)
     }
   })
@@ -91,10 +107,30 @@ let msgIds = 9_100_000_000_000_000_000n
 
 function inbound(appid: string, openid: string, at: number, text: string, extra: Partial<InboundEvent> = {}): InboundEvent {
   const msgId = String(++msgIds)
-  return { type: 'inbound', appid, openid, key: `msg:${msgId}`, msgId, kind: 'text', text, ruleId: 'r1', rulesVersion: 'v1', unmatched: false, at, ...extra }
+  return {
+    type: 'inbound',
+    appid,
+    openid,
+    key: `msg:${msgId}`,
+    msgId,
+    kind: 'text',
+    text,
+    ruleId: 'r1',
+    rulesVersion: 'v1',
+    unmatched: false,
+    at,
+    ...extra,
+  }
 }
 
-function outbound(appid: string, openid: string, id: number, inboundKey: string, pushedAt: number, extra: Partial<OutboundEvent> = {}): OutboundEvent {
+function outbound(
+  appid: string,
+  openid: string,
+  id: number,
+  inboundKey: string,
+  pushedAt: number,
+  extra: Partial<OutboundEvent> = {},
+): OutboundEvent {
   return {
     type: 'outbound',
     appid,
@@ -120,7 +156,12 @@ function windowEvent(appid: string, openid: string, at: number, extra: Partial<W
 }
 
 const count = async (sql: string, ...params: (string | number)[]) =>
-  (await db.prepare(sql).bind(...params).first<{ n: number }>())?.n ?? 0
+  (
+    await db
+      .prepare(sql)
+      .bind(...params)
+      .first<{ n: number }>()
+  )?.n ?? 0
 
 describe('writing the record', () => {
   it('counts events written twice (or replayed in a later batch) once', async () => {
@@ -146,7 +187,17 @@ describe('writing the record', () => {
 
     const stats = await getStats(db, appid, NOW, 1)
     expect(stats.daily).toEqual([
-      { day: dayOf(NOW), messages: 2, events: 0, unmatched: 1, repliesSent: 1, repliesFailed: 1, repliesPending: 0, repliesDropped: 0, replyMs: { median: 100, p95: 100 } },
+      {
+        day: dayOf(NOW),
+        messages: 2,
+        events: 0,
+        unmatched: 1,
+        repliesSent: 1,
+        repliesFailed: 1,
+        repliesPending: 0,
+        repliesDropped: 0,
+        replyMs: { median: 100, p95: 100 },
+      },
     ])
     expect(stats.rules).toEqual([
       { ruleId: 'default', hits: 1 },
@@ -177,7 +228,11 @@ describe('writing the record', () => {
     const openid = uniqueOpenid()
     const remaining = () => count('SELECT window_remaining AS n FROM conversations WHERE appid = ? AND openid = ?', appid, openid)
     const push = inbound(appid, openid, NOW - 1000, 'hi')
-    const statements = recordStatements([push, outbound(appid, openid, 1, push.key, push.at), windowEvent(appid, openid, NOW, { remaining: 3 })])
+    const statements = recordStatements([
+      push,
+      outbound(appid, openid, 1, push.key, push.at),
+      windowEvent(appid, openid, NOW, { remaining: 3 }),
+    ])
     const results = await db.batch(statements.map((s) => prepare(db, s)))
     // The report's own statement finds its window already there: no row written twice.
     expect(results.at(-1)!.meta.rows_written).toBe(0)
@@ -197,7 +252,10 @@ describe('writing the record', () => {
   it('keeps the newest window report', async () => {
     const appid = uniqueAppid()
     const openid = uniqueOpenid()
-    await writeRecord(db, [inbound(appid, openid, NOW - 10_000, 'hi'), windowEvent(appid, openid, NOW - 1000, { remaining: 2, closesAt: NOW + 60_000 })])
+    await writeRecord(db, [
+      inbound(appid, openid, NOW - 10_000, 'hi'),
+      windowEvent(appid, openid, NOW - 1000, { remaining: 2, closesAt: NOW + 60_000 }),
+    ])
     await writeRecord(db, [windowEvent(appid, openid, NOW - 5000, { remaining: 5 })])
     const [row] = (await listConversations(db, { appid, limit: 10, now: NOW })).items
     expect(row?.window).toEqual({ remaining: 2, closesAt: NOW + 60_000, open: true })
@@ -212,7 +270,12 @@ describe('the daily counts the stats read', () => {
 
   it('equal the messages they count, whatever the order and however often a batch is replayed', async () => {
     const pushes = fc.array(
-      fc.record({ kind: fc.constantFrom(...KINDS), dayOffset: fc.integer({ min: 0, max: 2 }), who: fc.integer({ min: 0, max: 1 }), unmatched: fc.boolean() }),
+      fc.record({
+        kind: fc.constantFrom(...KINDS),
+        dayOffset: fc.integer({ min: 0, max: 2 }),
+        who: fc.integer({ min: 0, max: 1 }),
+        unmatched: fc.boolean(),
+      }),
       { minLength: 1, maxLength: 5 },
     )
     const versions = fc.array(
@@ -246,10 +309,16 @@ describe('the daily counts the stats read', () => {
           })
         })
         const events: RecordEvent[] = [...ins, ...outs]
-        for (const batch of batchSpecs) await writeRecord(db, batch.map((i) => events[i % events.length]!))
+        for (const batch of batchSpecs)
+          await writeRecord(
+            db,
+            batch.map((i) => events[i % events.length]!),
+          )
 
         const daily = await db
-          .prepare('SELECT day, messages, events, unmatched, replies_pending, replies_sent, replies_failed, replies_dropped FROM daily WHERE appid = ? AND (messages OR events OR unmatched OR replies_pending OR replies_sent OR replies_failed OR replies_dropped) ORDER BY day')
+          .prepare(
+            'SELECT day, messages, events, unmatched, replies_pending, replies_sent, replies_failed, replies_dropped FROM daily WHERE appid = ? AND (messages OR events OR unmatched OR replies_pending OR replies_sent OR replies_failed OR replies_dropped) ORDER BY day',
+          )
           .bind(appid)
           .all()
         const counted = await db
@@ -266,8 +335,14 @@ describe('the daily counts the stats read', () => {
           .all()
         expect(daily.results).toEqual(counted.results)
 
-        const histogram = await db.prepare('SELECT day, bucket, n FROM daily_latency WHERE appid = ? AND n > 0 ORDER BY day, bucket').bind(appid).all<{ day: string; bucket: number; n: number }>()
-        const latencies = await db.prepare('SELECT day, latency_ms FROM messages WHERE appid = ? AND latency_ms IS NOT NULL').bind(appid).all<{ day: string; latency_ms: number }>()
+        const histogram = await db
+          .prepare('SELECT day, bucket, n FROM daily_latency WHERE appid = ? AND n > 0 ORDER BY day, bucket')
+          .bind(appid)
+          .all<{ day: string; bucket: number; n: number }>()
+        const latencies = await db
+          .prepare('SELECT day, latency_ms FROM messages WHERE appid = ? AND latency_ms IS NOT NULL')
+          .bind(appid)
+          .all<{ day: string; latency_ms: number }>()
         const expected = new Map<string, { day: string; bucket: number; n: number }>()
         for (const { day, latency_ms } of latencies.results) {
           const bucket = latencyBucket(latency_ms)
@@ -324,7 +399,13 @@ describe('retention (pruneRecord)', () => {
       const a = inbound(app, openid, ancient, 'ancient question', { ruleId: 'default', unmatched: true })
       const o = inbound(app, openid, old, 'old question', { ruleId: 'default', unmatched: true })
       const r = inbound(app, openid, NOW - 1000, 'recent question', { ruleId: 'default', unmatched: true })
-      await writeRecord(db, [a, o, outbound(app, openid, 1, o.key, o.at), r, windowEvent(app, openid, old, { remaining: 5, closesAt: old + 60_000 })])
+      await writeRecord(db, [
+        a,
+        o,
+        outbound(app, openid, 1, o.key, o.at),
+        r,
+        windowEvent(app, openid, old, { remaining: 5, closesAt: old + 60_000 }),
+      ])
       // The window report is older than the last message: only the cron closes it in the list's index.
       return { a, o, r }
     }
@@ -336,9 +417,12 @@ describe('retention (pruneRecord)', () => {
     const counts = await pruneRecord(db, { appid, now: NOW, retentionDays: RETENTION_DAYS })
     expect(counts).toMatchObject({ textsCleared: 3, questionsForgotten: 2, windowsClosed: 1, messagesDeleted: 1, conversationsDeleted: 0 })
 
-    const texts = (await db.prepare('SELECT text FROM messages WHERE appid = ? ORDER BY at').bind(appid).all<{ text: string | null }>()).results
+    const texts = (await db.prepare('SELECT text FROM messages WHERE appid = ? ORDER BY at').bind(appid).all<{ text: string | null }>())
+      .results
     expect(texts.map((r) => r.text)).toEqual([null, null, 'recent question'])
-    expect((await db.prepare('SELECT text FROM unmatched WHERE appid = ?').bind(appid).all<{ text: string }>()).results).toEqual([{ text: 'recent question' }])
+    expect((await db.prepare('SELECT text FROM unmatched WHERE appid = ?').bind(appid).all<{ text: string }>()).results).toEqual([
+      { text: 'recent question' },
+    ])
     // The old day still counts its message and its reply: counts outlive texts.
     const stats = await getStats(db, appid, NOW, 14)
     expect(stats.daily.find((d) => d.day === dayOf(old))).toMatchObject({ messages: 1, repliesSent: 1 })
@@ -364,10 +448,17 @@ describe('the doctor’s test pushes (npm run doctor)', () => {
     const appid = uniqueAppid()
     const [older, newer] = [uniqueOpenid(), uniqueOpenid()]
     const doctor = (at: number) =>
-      inbound(appid, DOCTOR_OPENID, at, 'kefu-edge doctor: a test push, answered by nothing', { kind: DOCTOR_KIND, ruleId: null, rulesVersion: 'none' })
+      inbound(appid, DOCTOR_OPENID, at, 'kefu-edge doctor: a test push, answered by nothing', {
+        kind: DOCTOR_KIND,
+        ruleId: null,
+        rulesVersion: 'none',
+      })
     const pushes = [doctor(NOW - 3000), doctor(NOW - 2000)]
     await writeRecord(db, [inbound(appid, older, NOW - 5000, 'first user'), windowEvent(appid, older, NOW - 5000)])
-    await writeRecord(db, [inbound(appid, newer, NOW - 4000, 'second user', { ruleId: 'default', unmatched: true }), windowEvent(appid, newer, NOW - 4000)])
+    await writeRecord(db, [
+      inbound(appid, newer, NOW - 4000, 'second user', { ruleId: 'default', unmatched: true }),
+      windowEvent(appid, newer, NOW - 4000),
+    ])
     // The doctor's are the newest: a page that skipped nothing would start with them. (Its
     // window never opens; open here, so the open filter has something to leave out too.)
     for (const push of pushes) await writeRecord(db, [push, windowEvent(appid, DOCTOR_OPENID, push.at)])

@@ -15,7 +15,14 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import worker from '../../src/index'
 import { DAY_MS, dayOf } from '../../src/record/day'
-import { ACTIVITY_MARGIN_MS, appidsQuery, CAMPAIGN_TARGET_MIN_DAYS, campaignSteps, pruneRecord, subscriptionWindow } from '../../src/record/retention'
+import {
+  ACTIVITY_MARGIN_MS,
+  appidsQuery,
+  CAMPAIGN_TARGET_MIN_DAYS,
+  campaignSteps,
+  pruneRecord,
+  subscriptionWindow,
+} from '../../src/record/retention'
 import { all, first, prepare, statement, type Statement } from '../../src/record/sql'
 import { campaignView, readCampaign } from '../../src/subscribe/campaign-store'
 import type { CampaignTask } from '../../src/subscribe/campaign-task'
@@ -31,7 +38,12 @@ const logs = captureLogs()
 
 const run = (sql: string, ...params: (string | number | null)[]) => prepare(db, statement(sql, params)).run()
 
-async function subscription(appid: string, openid: string, template: string, row: { grants?: number; status?: string | null; at?: number } = {}) {
+async function subscription(
+  appid: string,
+  openid: string,
+  template: string,
+  row: { grants?: number; status?: string | null; at?: number } = {},
+) {
   await run(
     `INSERT INTO subscriptions (appid, template_id, openid, grants, status, accepted, rejected, last_send_at, last_errcode, updated_at)
      VALUES (?, ?, ?, ?, ?, 1, 0, NULL, NULL, ?)`,
@@ -72,9 +84,12 @@ async function reply(appid: string, openid: string, at: number, updatedAt: numbe
 }
 
 const templatesOf = async (appid: string, openid: string) =>
-  (await all<{ template_id: string }>(db, statement('SELECT template_id FROM subscriptions WHERE appid = ? AND openid = ? ORDER BY template_id', [appid, openid]))).map(
-    (r) => r.template_id,
-  )
+  (
+    await all<{ template_id: string }>(
+      db,
+      statement('SELECT template_id FROM subscriptions WHERE appid = ? AND openid = ? ORDER BY template_id', [appid, openid]),
+    )
+  ).map((r) => r.template_id)
 
 describe('subscriptions: forgotten with the object that held them', () => {
   const old = NOW - (RETENTION_DAYS + 3) * DAY_MS
@@ -141,7 +156,9 @@ describe('subscriptions: forgotten with the object that held them', () => {
 
     // Without the list, every accept may reach the user: kept. Once the template is no longer long-term, it goes.
     expect((await pruneRecord(db, { appid, now: NOW, retentionDays: RETENTION_DAYS })).subscriptionsDeleted).toBe(0)
-    expect((await pruneRecord(db, { appid, now: NOW, retentionDays: RETENTION_DAYS, longTermTemplates: new Set() })).subscriptionsDeleted).toBe(1)
+    expect(
+      (await pruneRecord(db, { appid, now: NOW, retentionDays: RETENTION_DAYS, longTermTemplates: new Set() })).subscriptionsDeleted,
+    ).toBe(1)
     expect(await templatesOf(appid, users.longTermAccept)).toEqual([])
   })
 
@@ -151,20 +168,28 @@ describe('subscriptions: forgotten with the object that held them', () => {
     const openids = Array.from({ length: 2500 }, (_, i) => `o${String(i).padStart(5, '0')}x`)
     for (let i = 0; i < openids.length; i += 100) {
       await db.batch(
-        openids.slice(i, i + 100).map((openid) =>
-          prepare(
-            db,
-            statement(
-              `INSERT INTO subscriptions (appid, template_id, openid, grants, status, accepted, rejected, updated_at) VALUES (?1, 'tplA', ?2, 0, 'reject', 0, 1, ?3)`,
-              [appid, openid, old],
+        openids
+          .slice(i, i + 100)
+          .map((openid) =>
+            prepare(
+              db,
+              statement(
+                `INSERT INTO subscriptions (appid, template_id, openid, grants, status, accepted, rejected, updated_at) VALUES (?1, 'tplA', ?2, 0, 'reject', 0, 1, ?3)`,
+                [appid, openid, old],
+              ),
             ),
           ),
-        ),
       )
     }
     await run('UPDATE subscriptions SET grants = 1 WHERE appid = ? AND openid = ?', appid, openids[1500]!)
     // The sweep starts in the middle, runs to the end and goes on from the start.
-    const counts = await pruneRecord(db, { appid, now: NOW, retentionDays: RETENTION_DAYS, longTermTemplates: new Set(), sweepFrom: openids[1200] })
+    const counts = await pruneRecord(db, {
+      appid,
+      now: NOW,
+      retentionDays: RETENTION_DAYS,
+      longTermTemplates: new Set(),
+      sweepFrom: openids[1200],
+    })
     expect(counts.subscriptionsDeleted).toBe(2499)
     expect(await all(db, statement('SELECT openid FROM subscriptions WHERE appid = ?', [appid]))).toEqual([{ openid: openids[1500] }])
   })
@@ -184,15 +209,29 @@ describe('subscriptions: forgotten with the object that held them', () => {
       createExecutionContext(),
     )
     expect(send.status).toBe(200)
-    const row = () => first<{ grants: number; status: string }>(db, statement('SELECT grants, status FROM subscriptions WHERE appid = ? AND openid = ?', [appid, openid]))
+    const row = () =>
+      first<{ grants: number; status: string }>(
+        db,
+        statement('SELECT grants, status FROM subscriptions WHERE appid = ? AND openid = ?', [appid, openid]),
+      )
     expect(await row()).toEqual({ grants: 0, status: 'accept' })
 
     // Still active: kept.
     await pruneRecord(db, { appid, now: Date.now(), retentionDays: RETENTION_DAYS, longTermTemplates: new Set(), sweepFrom: '' })
     expect(await row()).not.toBeNull()
     // RETENTION_DAYS on (the conversation's times as D1 has them, moved back).
-    await run('UPDATE conversations SET last_at = last_at - ?1, window_closes_at = window_closes_at - ?1 WHERE appid = ?2 AND openid = ?3', (RETENTION_DAYS + 1) * DAY_MS, appid, openid)
-    await run('UPDATE messages SET at = at - ?1, updated_at = updated_at - ?1 WHERE appid = ?2 AND openid = ?3', (RETENTION_DAYS + 1) * DAY_MS, appid, openid)
+    await run(
+      'UPDATE conversations SET last_at = last_at - ?1, window_closes_at = window_closes_at - ?1 WHERE appid = ?2 AND openid = ?3',
+      (RETENTION_DAYS + 1) * DAY_MS,
+      appid,
+      openid,
+    )
+    await run(
+      'UPDATE messages SET at = at - ?1, updated_at = updated_at - ?1 WHERE appid = ?2 AND openid = ?3',
+      (RETENTION_DAYS + 1) * DAY_MS,
+      appid,
+      openid,
+    )
     await pruneRecord(db, { appid, now: Date.now(), retentionDays: RETENTION_DAYS, longTermTemplates: new Set(), sweepFrom: '' })
     expect(await row()).toBeNull()
 
@@ -225,7 +264,13 @@ describe('campaign targets: deleted long after the last page, counts kept', () =
     }
     return id
   }
-  const targetsOf = async (appid: string, id: string) => (await first<{ n: number }>(db, statement('SELECT COUNT(*) AS n FROM campaign_targets WHERE appid = ? AND campaign_id = ?', [appid, id])))?.n
+  const targetsOf = async (appid: string, id: string) =>
+    (
+      await first<{ n: number }>(
+        db,
+        statement('SELECT COUNT(*) AS n FROM campaign_targets WHERE appid = ? AND campaign_id = ?', [appid, id]),
+      )
+    )?.n
 
   it(`after ${CAMPAIGN_TARGET_MIN_DAYS} days (or RETENTION_DAYS when longer); the list and the page still show the counts`, async () => {
     const appid = uniqueAppid()
@@ -250,9 +295,14 @@ describe('campaign targets: deleted long after the last page, counts kept', () =
     expect(view).toMatchObject({ done: true, total: 5, counts: { queued: 0, sent: 2, failed: 2, skipped: 1 } })
 
     // A longer retention keeps them longer; a second run finds nothing to do.
-    expect(await pruneRecord(db, { appid, now: NOW, retentionDays: 30, longTermTemplates: new Set() })).toMatchObject({ campaignsSummarised: 0, campaignTargetsDeleted: 0 })
+    expect(await pruneRecord(db, { appid, now: NOW, retentionDays: 30, longTermTemplates: new Set() })).toMatchObject({
+      campaignsSummarised: 0,
+      campaignTargetsDeleted: 0,
+    })
     expect(await targetsOf(appid, recent)).toBe(5)
-    expect(await pruneRecord(db, { appid, now: NOW + 2 * DAY_MS, retentionDays: RETENTION_DAYS, longTermTemplates: new Set() })).toMatchObject({
+    expect(
+      await pruneRecord(db, { appid, now: NOW + 2 * DAY_MS, retentionDays: RETENTION_DAYS, longTermTemplates: new Set() }),
+    ).toMatchObject({
       campaignsSummarised: 1,
       campaignTargetsDeleted: 5,
     })
@@ -267,7 +317,10 @@ describe('campaign targets: deleted long after the last page, counts kept', () =
       { kind: 'page', appid, campaignId: id, after: '' },
       { kind: 'send', appid, campaignId: id, openid: 'o1' },
     ]
-    const batch = createMessageBatch<CampaignTask>('kefu-edge-campaigns', tasks.map((body, i) => ({ id: `late-${i}`, timestamp: new Date(), attempts: 1, body })))
+    const batch = createMessageBatch<CampaignTask>(
+      'kefu-edge-campaigns',
+      tasks.map((body, i) => ({ id: `late-${i}`, timestamp: new Date(), attempts: 1, body })),
+    )
     const ctx = createExecutionContext()
     await worker.queue(batch, env)
     expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(2)
@@ -281,7 +334,10 @@ describe('the subscribe retention statements', () => {
   const TABLES = ['subscriptions', 'conversations', 'messages', 'campaigns', 'campaign_targets']
 
   async function plan({ sql, params }: Statement): Promise<string[]> {
-    const { results } = await db.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>()
+    const { results } = await db
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ detail: string }>()
     return results.map((row) => row.detail)
   }
 
@@ -290,7 +346,9 @@ describe('the subscribe retention statements', () => {
     const onTables = lines.filter((line) => TABLES.some((table) => new RegExp(`^(SCAN|SEARCH) ${table}\\b`).test(line)))
     expect(onTables.length, `${name}: ${lines.join(' | ')}`).toBeGreaterThan(0)
     for (const line of onTables) {
-      expect(line, `${name}: ${lines.join(' | ')}`).toMatch(/^SEARCH \w+( AS \w+)? USING ((COVERING )?INDEX \w+ \(appid=\?|PRIMARY KEY \(appid=\?)/)
+      expect(line, `${name}: ${lines.join(' | ')}`).toMatch(
+        /^SEARCH \w+( AS \w+)? USING ((COVERING )?INDEX \w+ \(appid=\?|PRIMARY KEY \(appid=\?)/,
+      )
     }
     expect(lines.join(' | '), name).not.toMatch(/TEMP B-TREE/)
   }

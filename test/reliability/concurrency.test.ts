@@ -158,7 +158,12 @@ describe('many users at once', () => {
     )
     const calls = accepted(await fakeWechat.calls({ appid: APPID, path: SEND }))
     for (const openid of users) {
-      expect(calls.filter((call) => call.touser === openid).map(contentOf).sort()).toEqual(['r1', 'r2'])
+      expect(
+        calls
+          .filter((call) => call.touser === openid)
+          .map(contentOf)
+          .sort(),
+      ).toEqual(['r1', 'r2'])
     }
     hygiene.count('manyUsers', users.length)
   })

@@ -26,8 +26,7 @@ let msgIds = 8_200_000_000_000_000_000n
 const nextMsgId = () => String(++msgIds)
 /** Image rules, one URL each, so a fault on one image's download touches no other test. */
 const IMAGES = ['flaky', 'missing', 'hang', 'reset'] as const
-const imageUrl = (name: (typeof IMAGES)[number]) =>
-  fakeWechat.imageUrl(`faults-${name}`, name === 'missing' ? 'missing.png' : 'pic.png')
+const imageUrl = (name: (typeof IMAGES)[number]) => fakeWechat.imageUrl(`faults-${name}`, name === 'missing' ? 'missing.png' : 'pic.png')
 
 beforeAll(async () => {
   await env.RULES.put(
@@ -45,7 +44,10 @@ beforeAll(async () => {
         ...IMAGES.map((name) => ({
           id: `img-${name}`,
           when: { text: [`img ${name}`] },
-          reply: [{ type: 'image', url: imageUrl(name) }, { type: 'text', text: `after img ${name}` }],
+          reply: [
+            { type: 'image', url: imageUrl(name) },
+            { type: 'text', text: `after img ${name}` },
+          ],
         })),
       ],
     }),
@@ -64,7 +66,10 @@ async function push(openid: string, content: string): Promise<void> {
 async function fault(openid: string, ...faults: Omit<FaultSpec, 'appid' | 'touser'>[]): Promise<void> {
   if (faults.length === 0) return
   await fakeWechat.fault(...faults.map((f) => ({ ...f, appid: APPID, touser: openid })))
-  hygiene.count('faultsInjected', faults.reduce((n, f) => n + (f.times ?? 1), 0))
+  hygiene.count(
+    'faultsInjected',
+    faults.reduce((n, f) => n + (f.times ?? 1), 0),
+  )
 }
 
 /** Drives retries with the alarm until nothing is pending; returns the final state. */
@@ -109,7 +114,9 @@ async function checkInvariant(openid: string, state: ConversationState, expected
     const content = expected[i]!
     const mine = calls.filter((call) => contentOf(call) === content)
     const ok = mine.filter(accepted)
-    outcome.ambiguous += mine.filter((call) => call.fault === 'hang' || call.fault === 'reset' || call.fault === 'malformed' || call.fault === 'lost_answer').length
+    outcome.ambiguous += mine.filter(
+      (call) => call.fault === 'hang' || call.fault === 'reset' || call.fault === 'malformed' || call.fault === 'lost_answer',
+    ).length
     // custom/send has no idempotency key: a send whose answer was lost is sent again, and
     // that is the only way a reply may reach the user twice.
     const lost = mine.filter(lostAnswer).length
@@ -140,7 +147,14 @@ describe('each fault kind on custom/send', () => {
     ['connection reset twice', [{ path: SEND, kind: 'reset', times: 2 }], ['sent', 'sent']],
     ['a malformed JSON answer', [{ path: SEND, kind: 'malformed' }], ['sent', 'sent']],
     ['an accepted send whose answer is lost (sent twice: no idempotency key)', [{ path: SEND, kind: 'lost_answer' }], ['sent', 'sent']],
-    ['45009 (daily quota) then 45011 (minute quota)', [{ path: SEND, kind: 'errcode', errcode: 45009 }, { path: SEND, kind: 'errcode', errcode: 45011 }], ['sent', 'sent']],
+    [
+      '45009 (daily quota) then 45011 (minute quota)',
+      [
+        { path: SEND, kind: 'errcode', errcode: 45009 },
+        { path: SEND, kind: 'errcode', errcode: 45011 },
+      ],
+      ['sent', 'sent'],
+    ],
     ['40003 (invalid openid), permanent', [{ path: SEND, kind: 'errcode', errcode: 40003 }], ['failed', 'sent']],
     ['40001 twice: the token refused even after a refresh', [{ path: SEND, kind: 'errcode', errcode: 40001, times: 2 }], ['sent', 'sent']],
   ]

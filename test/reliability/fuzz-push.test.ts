@@ -236,7 +236,13 @@ describe('POST /wechat: hostile bodies', () => {
 
   it('valid ciphertexts of wrong appids, impossible length fields and non-UTF-8 are refused', async () => {
     const cases = fc.record({
-      appid: fc.oneof(fc.constant(''), fc.string({ maxLength: 40 }), fc.constant(`${APPID}x`), fc.constant(APPID.slice(0, -1)), fc.constant(APPID.toUpperCase())),
+      appid: fc.oneof(
+        fc.constant(''),
+        fc.string({ maxLength: 40 }),
+        fc.constant(`${APPID}x`),
+        fc.constant(APPID.slice(0, -1)),
+        fc.constant(APPID.toUpperCase()),
+      ),
       lengthField: fc.oneof(
         fc.constant(undefined),
         fc.constantFrom(0xffffffff, 0x80000000, 0x7fffffff, -1, -(2 ** 31)),
@@ -291,7 +297,7 @@ describe('POST /wechat: hostile bodies', () => {
     )
   })
 
-  it('valid ciphertexts of text messages with one thing WeChat\'s XML never has are refused', async () => {
+  it("valid ciphertexts of text messages with one thing WeChat's XML never has are refused", async () => {
     // Each would be answered (the default rule) without its defect: the refusal is the reader's.
     const defects: ((xml: string) => string)[] = [
       (xml) => xml.replace('</xml>', '<Content><![CDATA[again]]></Content></xml>'),
@@ -348,7 +354,8 @@ describe('POST /wechat: hostile bodies', () => {
       async ({ field, how, wrong, mode, format, badNumber }) => {
         const message: Record<string, unknown> = { ...textMessage() }
         if (how === 'missing') delete message[field]
-        else if (field === 'CreateTime' || field === 'MsgId') message[field] = badNumber === '-5' && field === 'CreateTime' ? 'x' : badNumber
+        else if (field === 'CreateTime' || field === 'MsgId')
+          message[field] = badNumber === '-5' && field === 'CreateTime' ? 'x' : badNumber
         else if (field === 'FromUserName' && format === 'xml') message[field] = ''
         else if (format === 'json') message[field] = field === 'FromUserName' && wrong === null ? '' : wrong
         else message[field] = wrong
@@ -394,7 +401,8 @@ function render(message: Record<string, unknown>, format: PushFormat): string {
     else if (value !== null && typeof value === 'object') xml += `<${name}><a>1</a></${name}>`
     else if (value === null) xml += `<${name}><nil/></${name}>`
     else if (typeof value === 'boolean') xml += `<${name}><b>${value}</b></${name}>`
-    else if (typeof value === 'number' && !Number.isInteger(value) && (name === 'CreateTime' || name === 'MsgId')) xml += `<${name}>${value}</${name}>`
+    else if (typeof value === 'number' && !Number.isInteger(value) && (name === 'CreateTime' || name === 'MsgId'))
+      xml += `<${name}>${value}</${name}>`
     else if (typeof value === 'number') xml += `<${name}><n>${value}</n></${name}>`
     else xml += `<${name}><![CDATA[${String(value)}]]></${name}>`
   }
@@ -404,8 +412,22 @@ function render(message: Record<string, unknown>, format: PushFormat): string {
 describe('POST /wechat: edges that may be accepted', () => {
   it('unicode edge cases (lone surrogates, BOM, NUL, RTL, NFKC expansions) never fail', async () => {
     const edge = fc.constantFrom(
-      '\ud800', '\udfff', 'a\ud83d', '\ufeff', '\u0000', '\u202e', '\u200d', '\ufdfa'.repeat(200),
-      '\u0301'.repeat(50), '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', '\uffff', '\r\n', ']]>', '<![CDATA[', '&amp;', '\u2028',
+      '\ud800',
+      '\udfff',
+      'a\ud83d',
+      '\ufeff',
+      '\u0000',
+      '\u202e',
+      '\u200d',
+      '\ufdfa'.repeat(200),
+      '\u0301'.repeat(50),
+      '𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
+      '\uffff',
+      '\r\n',
+      ']]>',
+      '<![CDATA[',
+      '&amp;',
+      '\u2028',
     )
     const cases = fc.record({
       content: fc.array(fc.oneof(edge, fc.string({ unit: 'grapheme', maxLength: 8 })), { maxLength: 12 }).map((p) => p.join('')),

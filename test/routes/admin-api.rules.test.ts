@@ -16,7 +16,8 @@ const hygiene = watchSecrets('rules-history-api')
 const AUTH = { authorization: `Bearer ${TEST_SETTINGS.ADMIN_TOKEN}` }
 const UNKNOWN = '0123456789abcdef'
 
-const ruleSet = (reply: string) => JSON.stringify({ rules: [{ id: 'hi', when: { text: ['hi'] }, reply: { type: 'text', text: reply } }] }, null, 2)
+const ruleSet = (reply: string) =>
+  JSON.stringify({ rules: [{ id: 'hi', when: { text: ['hi'] }, reply: { type: 'text', text: reply } }] }, null, 2)
 const versionOf = (text: string) => ruleSetVersion(new TextEncoder().encode(text))
 
 interface Call {
@@ -29,7 +30,11 @@ interface Call {
 async function api(path: string, call: Call = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...AUTH, ...call.headers }
   if (call.body !== undefined) headers['content-type'] = call.contentType ?? 'application/json'
-  return hygiene.fetch(path, { method: call.method ?? (call.body === undefined ? 'GET' : 'POST'), headers, ...(call.body === undefined ? {} : { body: call.body }) })
+  return hygiene.fetch(path, {
+    method: call.method ?? (call.body === undefined ? 'GET' : 'POST'),
+    headers,
+    ...(call.body === undefined ? {} : { body: call.body }),
+  })
 }
 const put = (text: string | Uint8Array<ArrayBuffer>, call: Call = {}) => api('/admin/api/rules', { method: 'PUT', body: text, ...call })
 const json = <T>(answer: Answer): T => JSON.parse(answer.text) as T
@@ -87,7 +92,12 @@ describe('PUT /admin/api/rules', () => {
   it('refuses an invalid rule set with every problem naming rule and field, writing nothing', async () => {
     await put(ruleSet('good'))
     const before = await snapshot()
-    const bad = JSON.stringify({ rules: [{ id: 'qr', when: { text: ['qr'] }, reply: { type: 'image', url: 'ftp://x/qr.png' } }, { id: 'qr', when: {}, reply: { type: 'text', text: 'x' } }] })
+    const bad = JSON.stringify({
+      rules: [
+        { id: 'qr', when: { text: ['qr'] }, reply: { type: 'image', url: 'ftp://x/qr.png' } },
+        { id: 'qr', when: {}, reply: { type: 'text', text: 'x' } },
+      ],
+    })
     const answer = await put(bad)
     expect(answer.status).toBe(400)
     const body = json<{ error: string; issues: string[] }>(answer)
@@ -111,10 +121,18 @@ describe('PUT /admin/api/rules', () => {
       [{ body: new Uint8Array([0x7b, 0xff, 0x7d]) }, 400, /^body: is not valid JSON \(UTF-8\)/],
       [{ body: ruleSet('x'), contentType: 'text/plain' }, 415, /^body: must be application\/json/],
       [{ body: JSON.stringify({ rules: [], pad: 'x'.repeat(300 * 1024) }) }, 413, /^body: larger than 262144 bytes/],
-      [{ body: ruleSet('x'), headers: { 'if-match': 'abc' } }, 400, /^If-Match: is not one rule-set version \("<16 hex digits>", quoted or bare\)/],
+      [
+        { body: ruleSet('x'), headers: { 'if-match': 'abc' } },
+        400,
+        /^If-Match: is not one rule-set version \("<16 hex digits>", quoted or bare\)/,
+      ],
       [{ body: ruleSet('x'), headers: { 'if-match': `"${UNKNOWN}` } }, 400, /^If-Match: is not one rule-set version/],
       [{ body: ruleSet('x'), headers: { 'if-match': `W/"${UNKNOWN}"` } }, 400, /^If-Match: /],
-      [{ body: ruleSet('x'), headers: { 'if-match': `"${UNKNOWN}"` }, path: '/admin/api/rules?ifVersion=fedcba9876543210' }, 400, /^ifVersion: differs from If-Match/],
+      [
+        { body: ruleSet('x'), headers: { 'if-match': `"${UNKNOWN}"` }, path: '/admin/api/rules?ifVersion=fedcba9876543210' },
+        400,
+        /^ifVersion: differs from If-Match/,
+      ],
       [{ body: ruleSet('x'), path: '/admin/api/rules?ifVersion=HEAD' }, 400, /^ifVersion: is not a rule-set version/],
       [{ body: ruleSet('x'), path: '/admin/api/rules?force=1' }, 400, /^force: is not a known parameter/],
     ]
@@ -164,7 +182,14 @@ describe('GET /admin/api/rules/history/:version', () => {
     await put(b)
     const answer = await api(`/admin/api/rules/history/${await versionOf(b)}`)
     expect(answer.status).toBe(200)
-    const entry = json<{ version: string; from: string; current: boolean; source: string; previous: Record<string, unknown> | null; diff: { lines: { op: string; text: string }[] }[] }>(answer)
+    const entry = json<{
+      version: string
+      from: string
+      current: boolean
+      source: string
+      previous: Record<string, unknown> | null
+      diff: { lines: { op: string; text: string }[] }[]
+    }>(answer)
     expect(entry).toMatchObject({ version: await versionOf(b), from: 'api', current: true, rules: 1, source: b })
     expect(entry.previous).toEqual({ version: await versionOf(a), publishedAt: expect.any(Number), from: 'api', rules: 1 })
     // The minified first version and the pretty second differ only in the reply text.
@@ -172,7 +197,9 @@ describe('GET /admin/api/rules/history/:version', () => {
       { op: 'removed', text: '        "text": "a"' },
       { op: 'added', text: '        "text": "b"' },
     ])
-    const oldest = json<{ previous: unknown; diff: { lines: { op: string }[] }[] }>(await api(`/admin/api/rules/history/${await versionOf(a)}`))
+    const oldest = json<{ previous: unknown; diff: { lines: { op: string }[] }[] }>(
+      await api(`/admin/api/rules/history/${await versionOf(a)}`),
+    )
     expect(oldest.previous).toBeNull()
     expect(oldest.diff.flatMap((h) => h.lines).every((l) => l.op === 'added')).toBe(true)
   })
@@ -196,11 +223,15 @@ describe('POST /admin/api/rules/rollback', () => {
     const b = ruleSet('b')
     await put(a)
     await put(b)
-    const stale = await api('/admin/api/rules/rollback', { body: JSON.stringify({ version: await versionOf(a), ifVersion: await versionOf(a) }) })
+    const stale = await api('/admin/api/rules/rollback', {
+      body: JSON.stringify({ version: await versionOf(a), ifVersion: await versionOf(a) }),
+    })
     expect(stale.status).toBe(409)
     expect(json(stale)).toEqual({ error: 'version_changed', currentVersion: await versionOf(b) })
 
-    const back = await api('/admin/api/rules/rollback', { body: JSON.stringify({ version: await versionOf(a), ifVersion: await versionOf(b) }) })
+    const back = await api('/admin/api/rules/rollback', {
+      body: JSON.stringify({ version: await versionOf(a), ifVersion: await versionOf(b) }),
+    })
     expect(back.status, back.text).toBe(200)
     expect(json(back)).toEqual({ version: await versionOf(a), rules: 1, unchanged: false })
     expect(await env.RULES.get(RULES_KEY)).toBe(a)
@@ -238,7 +269,10 @@ describe('POST /admin/api/rules/rollback', () => {
     await put(ruleSet('after'))
     const invalid = await api('/admin/api/rules/rollback', { body: JSON.stringify({ version: await versionOf(byHand) }) })
     expect(invalid.status).toBe(400)
-    expect(json<{ error: string; issues: string[] }>(invalid)).toMatchObject({ error: 'version: the rule set is invalid', issues: [expect.stringMatching(/^rules: /)] })
+    expect(json<{ error: string; issues: string[] }>(invalid)).toMatchObject({
+      error: 'version: the rule set is invalid',
+      issues: [expect.stringMatching(/^rules: /)],
+    })
   })
 })
 
@@ -254,7 +288,11 @@ describe('authentication and the document', () => {
     const before = await snapshot()
     for (const [method, path, body] of routes) {
       for (const authorization of [undefined, 'Bearer wrong-token-of-some-length']) {
-        const answer = await api(path, { method, ...(body === undefined ? {} : { body }), headers: authorization ? { authorization } : { authorization: '' } })
+        const answer = await api(path, {
+          method,
+          ...(body === undefined ? {} : { body }),
+          headers: authorization ? { authorization } : { authorization: '' },
+        })
         expect(answer.status, `${method} ${path}`).toBe(401)
         expect(answer.text).toBe('Unauthorized')
       }
@@ -263,7 +301,9 @@ describe('authentication and the document', () => {
   })
 
   it('documents them in openapi.json', async () => {
-    const doc = json<{ paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>> }>(await api('/admin/api/openapi.json'))
+    const doc = json<{
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>>
+    }>(await api('/admin/api/openapi.json'))
     expect(Object.keys(doc.paths['/admin/api/rules']!).sort()).toEqual(['get', 'put'])
     const publish = doc.paths['/admin/api/rules']!.put!
     expect(publish.parameters?.map((p) => [p.name, p.in])).toEqual([

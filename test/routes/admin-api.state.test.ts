@@ -13,19 +13,22 @@ const hygiene = watchSecrets('admin')
 const ADMIN = TEST_SETTINGS.ADMIN_TOKEN
 
 const view = (openid: string, authorization?: string) =>
-  hygiene.fetch(`/admin/api/conversations/${encodeURIComponent(openid)}/state`, authorization === undefined ? {} : { headers: { authorization } })
+  hygiene.fetch(
+    `/admin/api/conversations/${encodeURIComponent(openid)}/state`,
+    authorization === undefined ? {} : { headers: { authorization } },
+  )
 
 const wrong = [
-      '',
-      'Bearer ',
-      `Bearer ${ADMIN.slice(0, -1)}`,
-      `Bearer ${ADMIN}x`,
-      `Bearer ${ADMIN.toUpperCase()}`,
-      `Bearer ${'a'.repeat(ADMIN.length)}`,
-      `Bearer ${'a'.repeat(4096)}`,
-      `Basic ${btoa(`admin:${ADMIN}`)}`,
-      ADMIN,
-      `bearer  ${ADMIN.slice(1)}`,
+  '',
+  'Bearer ',
+  `Bearer ${ADMIN.slice(0, -1)}`,
+  `Bearer ${ADMIN}x`,
+  `Bearer ${ADMIN.toUpperCase()}`,
+  `Bearer ${'a'.repeat(ADMIN.length)}`,
+  `Bearer ${'a'.repeat(4096)}`,
+  `Basic ${btoa(`admin:${ADMIN}`)}`,
+  ADMIN,
+  `bearer  ${ADMIN.slice(1)}`,
 ]
 
 describe('/admin/* authentication', () => {

@@ -66,7 +66,11 @@ async function api(path: string, call: Call = {}): Promise<Answer> {
     body = call.raw ?? JSON.stringify(call.json)
     headers['content-type'] = call.contentType ?? 'application/json'
   }
-  const init: RequestInit = { method: call.method ?? (body === undefined ? 'GET' : 'POST'), headers, ...(body === undefined ? {} : { body }) }
+  const init: RequestInit = {
+    method: call.method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    ...(body === undefined ? {} : { body }),
+  }
   if (call.appid === undefined) return hygiene.fetch(path, init)
   const res = await app.fetch(new Request(`${WORKER}${path}`, init), { ...env, WECHAT_APPID: call.appid }, createExecutionContext())
   const text = await res.text()
@@ -94,7 +98,12 @@ function textPush(openid: string, replies: string[]): RecordInput {
     summary: 'from the test',
     grant: 'message',
     at: Date.now(),
-    plan: { ruleId: replies.length ? 'test-rule' : null, ruleSetVersion: 'v-test', transfer: false, sends: replies.map((text) => ({ type: 'text', text })) },
+    plan: {
+      ruleId: replies.length ? 'test-rule' : null,
+      ruleSetVersion: 'v-test',
+      transfer: false,
+      sends: replies.map((text) => ({ type: 'text', text })),
+    },
   }
 }
 
@@ -210,25 +219,75 @@ describe('malformed input', () => {
     // Bodies.
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { raw: '{"type":"text",' }, 400, /^body: is not valid JSON/],
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { raw: '' }, 400, /^body: is not valid JSON/],
-    [`/admin/api/conversations/${SOME_OPENID}/reply`, { raw: '{"type":"text","text":"hi"}', contentType: 'text/plain' }, 415, /^body: must be application\/json/],
+    [
+      `/admin/api/conversations/${SOME_OPENID}/reply`,
+      { raw: '{"type":"text","text":"hi"}', contentType: 'text/plain' },
+      415,
+      /^body: must be application\/json/,
+    ],
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: [{ type: 'text', text: 'hi' }] }, 400, /must be an object|must be one of/],
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: 'hi' }, 400, /^body: /],
-    [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'transfer' } }, 400, /^type: must be one of text, image, link, miniprogrampage/],
+    [
+      `/admin/api/conversations/${SOME_OPENID}/reply`,
+      { json: { type: 'transfer' } },
+      400,
+      /^type: must be one of text, image, link, miniprogrampage/,
+    ],
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'voice' } }, 400, /^type: /],
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'text' } }, 400, /^text: /],
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'text', text: '' } }, 400, /^text: must not be empty/],
-    [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'text', text: 'x'.repeat(2049) } }, 400, /^text: must be at most 2048 bytes/],
-    [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'text', text: 'hi', to: 'someone' } }, 400, /^to: is not a known field/],
+    [
+      `/admin/api/conversations/${SOME_OPENID}/reply`,
+      { json: { type: 'text', text: 'x'.repeat(2049) } },
+      400,
+      /^text: must be at most 2048 bytes/,
+    ],
+    [
+      `/admin/api/conversations/${SOME_OPENID}/reply`,
+      { json: { type: 'text', text: 'hi', to: 'someone' } },
+      400,
+      /^to: is not a known field/,
+    ],
     [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'image' } }, 400, /an image needs exactly one of url, media_id/],
-    [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'image', url: 'https://example.com/a.png', media_id: 'm' } }, 400, /exactly one of url, media_id/],
-    [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'image', url: 'ftp://example.com/a.png' } }, 400, /^url: must be an http/],
-    [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'link', title: 't', url: 'https://example.com' } }, 400, /^(description|thumb_url): /],
-    [`/admin/api/conversations/${SOME_OPENID}/reply`, { json: { type: 'miniprogrampage', title: 't', pagepath: 'pages/a' } }, 400, /a miniprogrampage needs exactly one of thumb_url, thumb_media_id/],
-    [`/admin/api/conversations/${SOME_OPENID}/reply`, { raw: `{"type":"text","text":"${'x'.repeat(17 * 1024)}"}` }, 413, /^body: larger than 16384 bytes/],
+    [
+      `/admin/api/conversations/${SOME_OPENID}/reply`,
+      { json: { type: 'image', url: 'https://example.com/a.png', media_id: 'm' } },
+      400,
+      /exactly one of url, media_id/,
+    ],
+    [
+      `/admin/api/conversations/${SOME_OPENID}/reply`,
+      { json: { type: 'image', url: 'ftp://example.com/a.png' } },
+      400,
+      /^url: must be an http/,
+    ],
+    [
+      `/admin/api/conversations/${SOME_OPENID}/reply`,
+      { json: { type: 'link', title: 't', url: 'https://example.com' } },
+      400,
+      /^(description|thumb_url): /,
+    ],
+    [
+      `/admin/api/conversations/${SOME_OPENID}/reply`,
+      { json: { type: 'miniprogrampage', title: 't', pagepath: 'pages/a' } },
+      400,
+      /a miniprogrampage needs exactly one of thumb_url, thumb_media_id/,
+    ],
+    [
+      `/admin/api/conversations/${SOME_OPENID}/reply`,
+      { raw: `{"type":"text","text":"${'x'.repeat(17 * 1024)}"}` },
+      413,
+      /^body: larger than 16384 bytes/,
+    ],
     ['/admin/api/rules/preview', { json: {} }, 400, /^message: /],
     ['/admin/api/rules/preview', { json: { message: { type: 'voice' } } }, 400, /^message\.type: /],
     ['/admin/api/rules/preview', { json: { message: { type: 'text' } } }, 400, /^message\.text: /],
-    ['/admin/api/rules/preview', { json: { message: { type: 'text', text: 'x'.repeat(5000) } } }, 400, /^message\.text: must be at most 4096/],
+    [
+      '/admin/api/rules/preview',
+      { json: { message: { type: 'text', text: 'x'.repeat(5000) } } },
+      400,
+      /^message\.text: must be at most 4096/,
+    ],
     ['/admin/api/rules/preview', { json: { message: { type: 'event', event: 'subscribe' } } }, 400, /^message\.event: /],
     ['/admin/api/rules/preview', { json: { message: { type: 'text', text: 'hi' }, rule: {} } }, 400, /^rule: is not a known field/],
     ['/admin/api/rules/preview', { raw: 'null' }, 400, /^body: must be an object/],
@@ -243,7 +302,10 @@ describe('malformed input', () => {
 
   it('is refused with a short reason, never a 500', async () => {
     for (const [path, call, status, reason] of bad) {
-      const answer = await api(path, { method: call.method ?? (call.json !== undefined || call.raw !== undefined ? 'POST' : 'GET'), ...call })
+      const answer = await api(path, {
+        method: call.method ?? (call.json !== undefined || call.raw !== undefined ? 'POST' : 'GET'),
+        ...call,
+      })
       expect(answer.status, `${path} ${answer.text.slice(0, 120)}`).toBe(status)
       const { error } = json<{ error: string }>(answer)
       expect(error, path).toMatch(reason)
@@ -263,7 +325,11 @@ describe('malformed input', () => {
         else controller.close()
       },
     })
-    const answer = await hygiene.fetch('/admin/api/rules/preview', { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: stream })
+    const answer = await hygiene.fetch('/admin/api/rules/preview', {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'application/json' },
+      body: stream,
+    })
     expect(answer.status).toBe(413)
   })
 
@@ -337,7 +403,8 @@ describe('the conversation list', () => {
   })
 
   it('filters: failed, unmatched, open', async () => {
-    const ids = async (filter: string) => json<Page<ConversationView>>(await api(`/admin/api/conversations?filter=${filter}`, { appid })).items.map((c) => c.openid)
+    const ids = async (filter: string) =>
+      json<Page<ConversationView>>(await api(`/admin/api/conversations?filter=${filter}`, { appid })).items.map((c) => c.openid)
     expect(await ids('failed')).toEqual(['oUserC'])
     expect(await ids('unmatched')).toEqual(['oUserB'])
     expect(await ids('open')).toEqual(['oUserA'])
@@ -387,7 +454,13 @@ describe('the conversation list', () => {
     const first = json<Page<FailedView>>(await api('/admin/api/failed?limit=2', { appid: mine }))
     const second = json<Page<FailedView>>(await api(`/admin/api/failed?limit=2&cursor=${first.nextCursor}`, { appid: mine }))
     const third = json<Page<FailedView>>(await api(`/admin/api/failed?limit=2&cursor=${second.nextCursor}`, { appid: mine }))
-    expect([...first.items, ...second.items, ...third.items].map((f) => f.openid)).toEqual(['oFail4', 'oFail3', 'oFail2', 'oFail1', 'oFail0'])
+    expect([...first.items, ...second.items, ...third.items].map((f) => f.openid)).toEqual([
+      'oFail4',
+      'oFail3',
+      'oFail2',
+      'oFail1',
+      'oFail0',
+    ])
     expect(third.nextCursor).toBeNull()
     expect(first.items[0]).toMatchObject({ id: 'out:oFail4:1', errcode: 40003, reason: 'invalid openid', manual: false })
   })
@@ -404,7 +477,13 @@ describe('stats', () => {
     const a = inbound(appid, 'oStatsA', NOW - 2000, { ruleId: 'default', unmatched: true, text: 'Where is my parcel' })
     const b = inbound(appid, 'oStatsB', NOW - 1000, { ruleId: 'default', unmatched: true, text: 'where is my parcel ' })
     const c = inbound(appid, 'oStatsB', NOW - 500, { kind: 'user_enter_tempsession', text: 'enter', ruleId: null })
-    await writeRecord(env.DB, [a, outbound(appid, 'oStatsA', 1, a), b, outbound(appid, 'oStatsB', 1, b, { status: 'failed', errcode: 45015 }), c])
+    await writeRecord(env.DB, [
+      a,
+      outbound(appid, 'oStatsA', 1, a),
+      b,
+      outbound(appid, 'oStatsB', 1, b, { status: 'failed', errcode: 45015 }),
+      c,
+    ])
 
     const defaults = json<Stats>(await api('/admin/api/stats', { appid }))
     expect(defaults.days).toBe(14)
@@ -414,7 +493,19 @@ describe('stats', () => {
       days: 1,
       from: stats.to,
       to: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
-      daily: [{ day: stats.to, messages: 2, events: 1, unmatched: 2, repliesSent: 1, repliesFailed: 1, repliesPending: 0, repliesDropped: 0, replyMs: { median: 50, p95: 50 } }],
+      daily: [
+        {
+          day: stats.to,
+          messages: 2,
+          events: 1,
+          unmatched: 2,
+          repliesSent: 1,
+          repliesFailed: 1,
+          repliesPending: 0,
+          repliesDropped: 0,
+          replyMs: { median: 50, p95: 50 },
+        },
+      ],
       rules: [{ ruleId: 'default', hits: 2 }],
       unmatched: [{ text: 'where is my parcel', count: 2, firstSeen: a.at, lastSeen: b.at }],
     })
@@ -466,13 +557,24 @@ describe('a reply by hand', () => {
     expect(outcome).toMatchObject({ status: 'sent', errcode: null, recordId: expect.stringMatching(new RegExp(`^out:${openid}:\\d+$`)) })
     expect((await sendsTo(openid)).map((call) => (call.body as { text: { content: string } }).text.content)).toEqual(['您好，我是客服'])
     const detail = json<{ messages: Page<MessageView> }>(await api(`/admin/api/conversations/${openid}`))
-    expect(detail.messages.items.find((m) => m.id === outcome.recordId)).toMatchObject({ manual: true, status: 'sent', text: '您好，我是客服', ruleId: null })
+    expect(detail.messages.items.find((m) => m.id === outcome.recordId)).toMatchObject({
+      manual: true,
+      status: 'sent',
+      text: '您好，我是客服',
+      ruleId: null,
+    })
   })
 
   it('sends a link in the rules’ format', async () => {
     const openid = uniqueOpenid()
     await pushAndFlush(textPush(openid, []))
-    const link = { type: 'link', title: '下载 App', description: '注册领红包', url: 'https://example.com/app', thumb_url: 'https://example.com/t.png' }
+    const link = {
+      type: 'link',
+      title: '下载 App',
+      description: '注册领红包',
+      url: 'https://example.com/app',
+      thumb_url: 'https://example.com/t.png',
+    }
     const answer = await api(`/admin/api/conversations/${openid}/reply`, { json: link })
     expect(answer.status, answer.text).toBe(200)
     const [call] = await sendsTo(openid)
@@ -539,7 +641,9 @@ describe('failed sends', () => {
       expect(json(answer)).toEqual({ error: 'not_found' })
     }
     const tables = await runInDurableObject(stub(openid), (_instance: Conversation, state) =>
-      state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+      state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")
+        .toArray(),
     )
     expect(tables).toEqual([])
   })
@@ -550,7 +654,9 @@ describe('failed sends', () => {
 describe('rules', () => {
   it('shows the rule set in force and its source', async () => {
     const version = await ruleSetVersion(new TextEncoder().encode(RULES_TEXT))
-    const answer = json<{ version: string; status: string; rules: number; source: string; sourceVersion: string }>(await api('/admin/api/rules'))
+    const answer = json<{ version: string; status: string; rules: number; source: string; sourceVersion: string }>(
+      await api('/admin/api/rules'),
+    )
     expect(answer).toMatchObject({ version, status: 'ok', rules: 4, source: RULES_TEXT, sourceVersion: version })
   })
 
@@ -561,20 +667,54 @@ describe('rules', () => {
       expect(answer.status, answer.text).toBe(200)
       return json<{ ruleId: string | null; replies: unknown[]; transfer: boolean; version: string }>(answer)
     }
-    expect(await preview({ type: 'text', text: ' 你好 ' })).toEqual({ ruleId: 'hi', replies: [{ type: 'text', text: 'hello' }], transfer: false, version, oncePerHours: null, handoffAfter: null })
-    expect(await preview({ type: 'text', text: 'order 12345' })).toEqual({ ruleId: 'order', replies: [{ type: 'text', text: 'order 12345 noted' }], transfer: true, version, oncePerHours: null, handoffAfter: null })
-    expect(await preview({ type: 'text', text: 'nothing matches' })).toEqual({ ruleId: null, replies: [], transfer: false, version, oncePerHours: null, handoffAfter: null })
+    expect(await preview({ type: 'text', text: ' 你好 ' })).toEqual({
+      ruleId: 'hi',
+      replies: [{ type: 'text', text: 'hello' }],
+      transfer: false,
+      version,
+      oncePerHours: null,
+      handoffAfter: null,
+    })
+    expect(await preview({ type: 'text', text: 'order 12345' })).toEqual({
+      ruleId: 'order',
+      replies: [{ type: 'text', text: 'order 12345 noted' }],
+      transfer: true,
+      version,
+      oncePerHours: null,
+      handoffAfter: null,
+    })
+    expect(await preview({ type: 'text', text: 'nothing matches' })).toEqual({
+      ruleId: null,
+      replies: [],
+      transfer: false,
+      version,
+      oncePerHours: null,
+      handoffAfter: null,
+    })
     expect(await preview({ type: 'image' })).toMatchObject({ ruleId: 'photo', transfer: true })
     expect(await preview({ type: 'miniprogrampage', title: 'x' })).toMatchObject({ ruleId: null })
-    expect(await preview({ type: 'event', event: 'user_enter_tempsession', session_from: 'pay' })).toMatchObject({ ruleId: 'pay', replies: [{ type: 'text', text: 'payment help' }] })
+    expect(await preview({ type: 'event', event: 'user_enter_tempsession', session_from: 'pay' })).toMatchObject({
+      ruleId: 'pay',
+      replies: [{ type: 'text', text: 'payment help' }],
+    })
     expect(await preview({ type: 'event', event: 'user_enter_tempsession' })).toMatchObject({ ruleId: null })
     expect(await preview({ type: 'event', event: 'subscribe_msg_popup_event' })).toMatchObject({ ruleId: null })
   })
 
   it('previews a draft rule set without storing it', async () => {
-    const draft = { rules: [{ id: 'draft-hi', when: { contains: ['hi'] }, reply: { type: 'image', url: 'https://example.com/a.png' } }], default: { type: 'text', text: 'default!' } }
+    const draft = {
+      rules: [{ id: 'draft-hi', when: { contains: ['hi'] }, reply: { type: 'image', url: 'https://example.com/a.png' } }],
+      default: { type: 'text', text: 'default!' },
+    }
     const hit = json(await api('/admin/api/rules/preview', { json: { message: { type: 'text', text: 'oh hi there' }, rules: draft } }))
-    expect(hit).toEqual({ ruleId: 'draft-hi', replies: [{ type: 'image', url: 'https://example.com/a.png' }], transfer: false, version: 'draft', oncePerHours: null, handoffAfter: null })
+    expect(hit).toEqual({
+      ruleId: 'draft-hi',
+      replies: [{ type: 'image', url: 'https://example.com/a.png' }],
+      transfer: false,
+      version: 'draft',
+      oncePerHours: null,
+      handoffAfter: null,
+    })
     const fallback = json(await api('/admin/api/rules/preview', { json: { message: { type: 'text', text: 'what' }, rules: draft } }))
     expect(fallback).toMatchObject({ ruleId: 'default', replies: [{ type: 'text', text: 'default!' }] })
     // The stored set is unchanged.
@@ -587,7 +727,11 @@ describe('rules', () => {
       rules: [{ id: 'welcome', when: { event: 'user_enter_tempsession' }, once_per_hours: 24, reply: { type: 'text', text: '欢迎' } }],
     }
     const preview = async (message: unknown) => json(await api('/admin/api/rules/preview', { json: { message, rules: draft } }))
-    expect(await preview({ type: 'event', event: 'user_enter_tempsession' })).toMatchObject({ ruleId: 'welcome', oncePerHours: 24, handoffAfter: null })
+    expect(await preview({ type: 'event', event: 'user_enter_tempsession' })).toMatchObject({
+      ruleId: 'welcome',
+      oncePerHours: 24,
+      handoffAfter: null,
+    })
     expect(await preview({ type: 'text', text: 'what' })).toMatchObject({ ruleId: null, transfer: false, handoffAfter: 3 })
   })
 
@@ -619,7 +763,12 @@ describe('rules', () => {
     expect(answer.status).toBe(400)
     const body = json<{ error: string; issues: string[] }>(answer)
     expect(body.error).toMatch(/^rules: /)
-    expect(body.issues).toEqual(expect.arrayContaining([expect.stringMatching(/^rule "a" at rules\[0\]\.reply\.url: /), expect.stringMatching(/^rule "a" at rules\[1\]\.id: repeats the id/)]))
+    expect(body.issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^rule "a" at rules\[0\]\.reply\.url: /),
+        expect.stringMatching(/^rule "a" at rules\[1\]\.id: repeats the id/),
+      ]),
+    )
     const notAnObject = await api('/admin/api/rules/preview', { json: { message: { type: 'text', text: 'x' }, rules: 'nope' } })
     expect(notAnObject.status).toBe(400)
     expect(json<{ issues: string[] }>(notAnObject).issues.length).toBeGreaterThan(0)
@@ -642,11 +791,19 @@ describe('openapi.json', () => {
     expect(answer.status).toBe(200)
     const doc = json<{
       openapi: string
-      paths: Record<string, Record<string, { parameters?: { name: string; in: string; required: boolean }[]; requestBody?: unknown; responses: Record<string, unknown> }>>
+      paths: Record<
+        string,
+        Record<
+          string,
+          { parameters?: { name: string; in: string; required: boolean }[]; requestBody?: unknown; responses: Record<string, unknown> }
+        >
+      >
       components: { schemas: Record<string, unknown> }
     }>(answer)
     expect(doc.openapi).toBe('3.1.0')
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+    )
     const served = ROUTES.map(
       ([method, path]) =>
         `${method} ${path.replace(SOME_OPENID, '{openid}').replace(`out:{openid}:1`, '{id}').replace(SOME_VERSION, '{version}').replace(SOME_CAMPAIGN, '{id}')}`,
@@ -677,7 +834,11 @@ describe('openapi.json', () => {
     expect(statuses('post', '/admin/api/subscribe/campaigns')).toEqual(['202', '400', '401', '409', '413', '415', '422'])
     // Every route that sends or starts something takes Idempotency-Key; the others do not.
     const once = Object.entries(doc.paths).flatMap(([path, ops]) =>
-      Object.entries(ops).flatMap(([method, op]) => ((op as { parameters?: { name: string }[] }).parameters ?? []).some((p) => p.name === 'Idempotency-Key') ? [`${method} ${path}`] : []),
+      Object.entries(ops).flatMap(([method, op]) =>
+        ((op as { parameters?: { name: string }[] }).parameters ?? []).some((p) => p.name === 'Idempotency-Key')
+          ? [`${method} ${path}`]
+          : [],
+      ),
     )
     expect(once.sort()).toEqual([
       'post /admin/api/conversations/{openid}/reply',
@@ -689,7 +850,16 @@ describe('openapi.json', () => {
     ])
     expect(statuses('get', '/admin/api/subscribe/campaigns/{id}')).toEqual(['200', '400', '401', '404'])
     const send = JSON.stringify(doc.paths['/admin/api/subscribe/send']!.post!.requestBody)
-    for (const field of ['"touser"', '"template_id"', '"data"', '"force"', '"miniprogram_state"', '"maxProperties":20', '`thing`: At most 20 characters']) expect(send).toContain(field)
+    for (const field of [
+      '"touser"',
+      '"template_id"',
+      '"data"',
+      '"force"',
+      '"miniprogram_state"',
+      '"maxProperties":20',
+      '`thing`: At most 20 characters',
+    ])
+      expect(send).toContain(field)
     expect(JSON.stringify(doc.paths['/admin/api/subscribe/send']!.post!.responses['409'])).toContain('NoGrantAnswer')
     const campaign = JSON.stringify(doc.paths['/admin/api/subscribe/campaigns']!.post!.requestBody)
     expect(campaign).toContain('"template_id"')
@@ -711,9 +881,17 @@ describe('openapi.json', () => {
       [`/admin/api/users/${SOME_OPENID}/subscriptions`, {}, 'SubscriptionsAnswer'],
       ['/admin/api/subscribe/templates', {}, 'TemplatesAnswer'],
       ['/admin/api/subscribe/campaigns', {}, 'CampaignListAnswer'],
-      ['/admin/api/subscribe/send', { json: { touser: SOME_OPENID, template_id: 'tpl', data: { thing1: { value: 'x'.repeat(21) } } } }, 'SendProblemsAnswer'],
+      [
+        '/admin/api/subscribe/send',
+        { json: { touser: SOME_OPENID, template_id: 'tpl', data: { thing1: { value: 'x'.repeat(21) } } } },
+        'SendProblemsAnswer',
+      ],
       // The user holds no grant: refused before WeChat is asked.
-      ['/admin/api/subscribe/send', { json: { touser: SOME_OPENID, template_id: 'tpl', data: { thing1: { value: 'ok' } } } }, 'NoGrantAnswer'],
+      [
+        '/admin/api/subscribe/send',
+        { json: { touser: SOME_OPENID, template_id: 'tpl', data: { thing1: { value: 'ok' } } } },
+        'NoGrantAnswer',
+      ],
       ['/admin/api/uniform/send', { json: { touser: SOME_OPENID, weapp_template_msg: {} } }, 'SendProblemsAnswer'],
     ]
     for (const [path, call, schema] of answers) {
@@ -755,7 +933,10 @@ describe('the operator’s actions while the D1 record is down', () => {
     } finally {
       await env.DB.exec('ALTER TABLE conversations_away RENAME TO conversations')
     }
-    expect((await sendsTo(openid)).map((call) => (call.body as { text: { content: string } }).text.content).sort()).toEqual(['to retry', 'while D1 is down'])
+    expect((await sendsTo(openid)).map((call) => (call.body as { text: { content: string } }).text.content).sort()).toEqual([
+      'to retry',
+      'while D1 is down',
+    ])
 
     // The next copy (here a flush; else the alarm) brings the record up to date.
     await stub(openid).flush()

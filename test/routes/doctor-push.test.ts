@@ -124,7 +124,12 @@ describe('the doctor push', () => {
     expect((await push(message)).status).toBe(200)
     const res = await push(message)
     expect(await res.text()).toBe('success')
-    expect(logs.events().filter((e) => e.event === 'push.doctor').map((e) => e.duplicate)).toEqual([false, true])
+    expect(
+      logs
+        .events()
+        .filter((e) => e.event === 'push.doctor')
+        .map((e) => e.duplicate),
+    ).toEqual([false, true])
     expect((await objectState()).inbound.filter((m) => m.msgId === msgId)).toHaveLength(1)
   })
 

@@ -35,13 +35,27 @@ describe('/healthz', () => {
     expect(res.status).toBe(503)
     const text = await res.text()
     expect(JSON.parse(text)).toEqual({ ok: false, version: expect.any(String) })
-    for (const hidden of ['WECHAT', 'ADMIN_TOKEN', 'missing', 'malformed', 'safe', 'mode', TEST_SETTINGS.WECHAT_APPID, 'tooShortSecretKey']) {
+    for (const hidden of [
+      'WECHAT',
+      'ADMIN_TOKEN',
+      'missing',
+      'malformed',
+      'safe',
+      'mode',
+      TEST_SETTINGS.WECHAT_APPID,
+      'tooShortSecretKey',
+    ]) {
       expect(text, hidden).not.toContain(hidden)
     }
   })
 
   it('with a wrong or malformed bearer token: the public answer', async () => {
-    for (const authorization of ['Bearer nope-nope-nope-nope', `Bearer ${TEST_SETTINGS.ADMIN_TOKEN}x`, TEST_SETTINGS.ADMIN_TOKEN, 'Basic abc']) {
+    for (const authorization of [
+      'Bearer nope-nope-nope-nope',
+      `Bearer ${TEST_SETTINGS.ADMIN_TOKEN}x`,
+      TEST_SETTINGS.ADMIN_TOKEN,
+      'Basic abc',
+    ]) {
       const res = await exports.default.fetch('https://kefu.example/healthz', { headers: { authorization } })
       expect(res.status, authorization).toBe(200)
       expect(Object.keys((await res.json()) as object), authorization).toEqual(['ok', 'version'])
@@ -88,7 +102,11 @@ describe('/healthz rules', () => {
     const res = await exports.default.fetch('https://kefu.example/healthz', { headers: ADMIN })
     const body = (await res.json()) as { rules: { version: string; status: string; rules: number } }
     // Another test file's isolate may have loaded first (30 s recheck): the shape is the contract.
-    expect(body.rules).toMatchObject({ version: expect.any(String), status: expect.stringMatching(/^(ok|missing|invalid|unavailable)$/), rules: expect.any(Number) })
+    expect(body.rules).toMatchObject({
+      version: expect.any(String),
+      status: expect.stringMatching(/^(ok|missing|invalid|unavailable)$/),
+      rules: expect.any(Number),
+    })
   })
 })
 

@@ -159,12 +159,13 @@ describe('XML element names are data, not object keys', () => {
     const { query, body } = await buildPush(xml, await pushOptions('plaintext', 'xml'))
     return call(`/wechat?${query}`, { method: 'POST', body }, { WECHAT_PUSH_MODE: 'plaintext' })
   }
-  const fields = (openid: string) =>
-    `<ToUserName>gh_x</ToUserName><FromUserName>${openid}</FromUserName><CreateTime>${now()}</CreateTime>`
+  const fields = (openid: string) => `<ToUserName>gh_x</ToUserName><FromUserName>${openid}</FromUserName><CreateTime>${now()}</CreateTime>`
 
   it('a <__proto__> element cannot supply fields the push did not send', async () => {
     const openid = uniqueOpenid()
-    const res = await plaintextXml(`<xml>${fields(openid)}<__proto__><MsgType>text</MsgType><Content>hi</Content><MsgId>5</MsgId></__proto__></xml>`)
+    const res = await plaintextXml(
+      `<xml>${fields(openid)}<__proto__><MsgType>text</MsgType><Content>hi</Content><MsgId>5</MsgId></__proto__></xml>`,
+    )
     expect(res.status).toBe(400)
     expect(await res.text()).toMatch(/MsgType/)
   })

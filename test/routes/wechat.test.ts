@@ -72,19 +72,13 @@ describe('POST /wechat: every mode and format', () => {
   }
 
   it('detects the format from the body, not the content type', async () => {
-    const { query, body } = await buildPush(
-      textMessage(OPENID, 'hi', '1'),
-      await pushOptions('safe', 'json'),
-    )
+    const { query, body } = await buildPush(textMessage(OPENID, 'hi', '1'), await pushOptions('safe', 'json'))
     const res = await post(query, body, { 'content-type': 'text/xml' })
     expect(res.status).toBe(200)
   })
 
   it('trusts the decrypted FromUserName, not the openid query parameter', async () => {
-    const { query, body } = await buildPush(
-      textMessage(OPENID, 'hi', '2'),
-      await pushOptions('safe', 'xml'),
-    )
+    const { query, body } = await buildPush(textMessage(OPENID, 'hi', '2'), await pushOptions('safe', 'xml'))
     query.set('openid', 'oSomeoneElse')
     expect((await post(query, body)).status).toBe(200)
     expect(logs.events().find((e) => e.event === 'push.received')?.openid).toBe(OPENID)
@@ -120,11 +114,7 @@ describe('POST /wechat: refusals', () => {
   })
 
   it('a push signed with another token', async () => {
-    await refused(
-      await push(textMessage(OPENID, 'hi', '1'), 'safe', 'xml', { token: 'someOtherToken' }),
-      401,
-      /signature/,
-    )
+    await refused(await push(textMessage(OPENID, 'hi', '1'), 'safe', 'xml', { token: 'someOtherToken' }), 401, /signature/)
   })
 
   async function sealedBody(encrypted: string, format: 'xml' | 'json' = 'xml') {
@@ -161,11 +151,7 @@ describe('POST /wechat: refusals', () => {
   })
 
   it('a stale timestamp (a replayed push)', async () => {
-    await refused(
-      await push(textMessage(OPENID, 'hi', '1'), 'safe', 'xml', { timestamp: now() - 301 }),
-      401,
-      /timestamp/,
-    )
+    await refused(await push(textMessage(OPENID, 'hi', '1'), 'safe', 'xml', { timestamp: now() - 301 }), 401, /timestamp/)
   })
 
   it('an oversized body, with and without Content-Length', async () => {
@@ -210,7 +196,11 @@ describe('POST /wechat: refusals', () => {
     await refused(await push('{"MsgType":"text"}', 'safe', 'json'), 400, /ToUserName/)
     await refused(await push(textMessage('o/../../etc', 'hi', '1'), 'safe', 'xml'), 400, /FromUserName: is not an openid/)
     await refused(await push(textMessage('o'.repeat(65), 'hi', '1'), 'plaintext', 'json'), 400, /FromUserName/)
-    await refused(await push('{"ToUserName":"a","FromUserName":"b","CreateTime":1,"MsgType":"text","Content":{"x":1},"MsgId":1}', 'plaintext', 'json'), 400, /Content/)
+    await refused(
+      await push('{"ToUserName":"a","FromUserName":"b","CreateTime":1,"MsgType":"text","Content":{"x":1},"MsgId":1}', 'plaintext', 'json'),
+      400,
+      /Content/,
+    )
   })
 
   it('a safe-mode push without Encrypt or msg_signature', async () => {

@@ -56,7 +56,14 @@ describe('publishRules', () => {
     const text = '\ufeff' + ruleSet('hello').replace(/\n/g, '\r\n') + '  '
     const outcome = published(await publishRules(env.RULES, text, 'console', T0))
     const bytes = new TextEncoder().encode(text)
-    expect(outcome).toEqual({ ok: true, version: await versionOf(bytes), rules: 1, unchanged: false, previousVersion: null, recordedUnrecorded: null })
+    expect(outcome).toEqual({
+      ok: true,
+      version: await versionOf(bytes),
+      rules: 1,
+      unchanged: false,
+      previousVersion: null,
+      recordedUnrecorded: null,
+    })
     expect(await storedBytes(RULES_KEY)).toEqual(bytes)
     expect(compiledVersion((await env.RULES.get(COMPILED_KEY, 'arrayBuffer'))!)).toBe(outcome.version)
     const page = await listHistory(env.RULES)
@@ -139,15 +146,27 @@ describe('publishRules', () => {
     const b = published(await publishRules(env.RULES, ruleSet('b'), 'rules:push', T0 + 1))
     const before = await snapshot()
     // An editor that started from `a` while `b` was pushed.
-    expect(await publishRules(env.RULES, ruleSet('c'), 'console', T0 + 2, a.version)).toEqual({ ok: false, problem: 'conflict', currentVersion: b.version })
-    expect(await rollbackRules(env.RULES, a.version, T0 + 2, a.version)).toEqual({ ok: false, problem: 'conflict', currentVersion: b.version })
+    expect(await publishRules(env.RULES, ruleSet('c'), 'console', T0 + 2, a.version)).toEqual({
+      ok: false,
+      problem: 'conflict',
+      currentVersion: b.version,
+    })
+    expect(await rollbackRules(env.RULES, a.version, T0 + 2, a.version)).toEqual({
+      ok: false,
+      problem: 'conflict',
+      currentVersion: b.version,
+    })
     expect(await snapshot()).toBe(before)
     // From the version in force it goes through.
     expect(published(await publishRules(env.RULES, ruleSet('c'), 'console', T0 + 3, b.version)).previousVersion).toBe(b.version)
   })
 
   it('refuses an ifVersion when there is no rule set at all', async () => {
-    expect(await publishRules(env.RULES, ruleSet('a'), 'console', T0, '0123456789abcdef')).toEqual({ ok: false, problem: 'conflict', currentVersion: null })
+    expect(await publishRules(env.RULES, ruleSet('a'), 'console', T0, '0123456789abcdef')).toEqual({
+      ok: false,
+      problem: 'conflict',
+      currentVersion: null,
+    })
     expect(await snapshot()).toBe('[]')
   })
 
@@ -300,7 +319,12 @@ describe('the key format', () => {
       rules: 3,
     })
     // Metadata lost or foreign: the key still dates and names it.
-    expect(readHistoryItem(older, undefined)).toMatchObject({ version: '0123456789abcdef', publishedAt: T0, from: 'unrecorded', rules: null })
+    expect(readHistoryItem(older, undefined)).toMatchObject({
+      version: '0123456789abcdef',
+      publishedAt: T0,
+      from: 'unrecorded',
+      rules: null,
+    })
     expect(readHistoryItem(older, { from: 'elsewhere', rules: -1 })).toMatchObject({ from: 'unrecorded', rules: null })
     expect(readHistoryItem('rules:history:123:0123456789abcdef', {})).toBeNull()
     expect(readHistoryItem(RULES_KEY, {})).toBeNull()

@@ -56,10 +56,7 @@ const OFFICE = {
     { id: 'human-closed', during: 'closed', when: { text: ['人工'] }, reply: say('下班了，明天 9 点见') },
     { id: 'photo-open', during: 'open', when: { msgtype: 'image' }, reply: say('收到图片') },
   ],
-  default: [
-    { during: 'closed', reply: say('现在是休息时间') },
-    { reply: say('请稍候') },
-  ],
+  default: [{ during: 'closed', reply: say('现在是休息时间') }, { reply: say('请稍候') }],
 }
 
 describe.each(builds(OFFICE))('office hours in Asia/Shanghai, %s', (_, rules) => {
@@ -94,9 +91,7 @@ describe.each(builds(OFFICE))('office hours in Asia/Shanghai, %s', (_, rules) =>
 })
 
 describe('a DST-observing zone: America/New_York around 8 March 2026', () => {
-  const hours = hoursTable(
-    hoursData({ tz: 'America/New_York', weekly: { mon: ['09:00-17:00'], sun: ['01:00-02:00', '03:00-04:00'] } }),
-  )
+  const hours = hoursTable(hoursData({ tz: 'America/New_York', weekly: { mon: ['09:00-17:00'], sun: ['01:00-02:00', '03:00-04:00'] } }))
   it('09:30 local is 14:30 UTC in winter and 13:30 UTC in summer', () => {
     expect(isOpen(hours, at('2026-03-02T14:30Z'))).toBe(true)
     expect(isOpen(hours, at('2026-03-02T13:30Z'))).toBe(false) // 08:30 EST
@@ -213,8 +208,12 @@ describe('rules:check for hours, dates and random replies', () => {
   })
   it('malformed, backwards, across-midnight and overlapping hours', () => {
     expect(withHours({ tz: 'UTC', weekly: { mon: ['9-18'] } })).toEqual(['hours.weekly.mon[0]: must be HH:MM-HH:MM, like 09:00-18:00'])
-    expect(withHours({ tz: 'UTC', weekly: { tue: ['25:00-26:00'] } })[0]).toMatch(/^hours\.weekly\.tue\[0\]: "25:00-26:00" is not HH:MM-HH:MM/)
-    expect(withHours({ tz: 'UTC', weekly: { fri: ['22:00-02:00'] } })[0]).toMatch(/^hours\.weekly\.fri\[0\]: "22:00-02:00" .*across midnight goes on two days/)
+    expect(withHours({ tz: 'UTC', weekly: { tue: ['25:00-26:00'] } })[0]).toMatch(
+      /^hours\.weekly\.tue\[0\]: "25:00-26:00" is not HH:MM-HH:MM/,
+    )
+    expect(withHours({ tz: 'UTC', weekly: { fri: ['22:00-02:00'] } })[0]).toMatch(
+      /^hours\.weekly\.fri\[0\]: "22:00-02:00" .*across midnight goes on two days/,
+    )
     expect(withHours({ tz: 'UTC', weekly: { wed: ['09:00-12:00', '11:00-18:00'] } })).toEqual([
       'hours.weekly.wed[1]: "11:00-18:00" overlaps weekly.wed[0]',
     ])
@@ -236,11 +235,15 @@ describe('rules:check for hours, dates and random replies', () => {
     expect(withHours({ tz: 'UTC', weekly: {}, open: ['2026-09-27'], open_hours: ['10:00-16:00'] })).toEqual([])
   })
   it('during without hours, in a rule and in the default', () => {
-    expect(problems({ rules: [{ id: 'night', during: 'closed', when: { text: ['x'] }, reply: ok }], default: [{ during: 'open', reply: ok }] })).toEqual([
+    expect(
+      problems({ rules: [{ id: 'night', during: 'closed', when: { text: ['x'] }, reply: ok }], default: [{ during: 'open', reply: ok }] }),
+    ).toEqual([
       'rule "night" at rules[0].during: needs office hours: add a top-level "hours" block',
       'default[0].during: needs office hours: add a top-level "hours" block',
     ])
-    expect(problems({ rules: [{ id: 'n', during: 'lunch', when: { text: ['x'] }, reply: ok }] })[0]).toMatch(/^rule "n" at rules\[0\]\.during: /)
+    expect(problems({ rules: [{ id: 'n', during: 'lunch', when: { text: ['x'] }, reply: ok }] })[0]).toMatch(
+      /^rule "n" at rules\[0\]\.during: /,
+    )
   })
   it('until before from, and malformed date-times', () => {
     const rule = (extra: Record<string, unknown>) => problems({ rules: [{ id: 'c', when: { text: ['x'] }, reply: ok, ...extra }] })
@@ -306,7 +309,13 @@ describe('the compiled form (rules:compiled)', () => {
     ])
     for (let i = 0; i < direct.size; i++) expect(decoded.action(i)).toEqual(direct.action(i))
     expect(decoded.handoff).toBeNull()
-    expect(decoded.action(6)).toEqual({ random: [{ transfer: false, sends: [say('你好呀')] }, { transfer: false, sends: [say('嗨'), say('有什么可以帮您？')] }, { transfer: false, sends: [say('在的')] }] })
+    expect(decoded.action(6)).toEqual({
+      random: [
+        { transfer: false, sends: [say('你好呀')] },
+        { transfer: false, sends: [say('嗨'), say('有什么可以帮您？')] },
+        { transfer: false, sends: [say('在的')] },
+      ],
+    })
   })
 
   it('carries once_per_hours and the hand-off, and decide puts them in the plan', () => {

@@ -16,7 +16,16 @@ const VERSION = '0123456789abcdef'
 const base = { toUserName: 'gh_test', fromUserName: 'oUser', createTime: 1 }
 const text = (content: string): InboundMessage => ({ ...base, type: 'text', msgId: '1', content })
 const image: InboundMessage = { ...base, type: 'image', msgId: '2', picUrl: 'https://x', mediaId: 'm' }
-const card: InboundMessage = { ...base, type: 'miniprogrampage', msgId: '3', title: '', appId: '', pagePath: '', thumbUrl: '', thumbMediaId: '' }
+const card: InboundMessage = {
+  ...base,
+  type: 'miniprogrampage',
+  msgId: '3',
+  title: '',
+  appId: '',
+  pagePath: '',
+  thumbUrl: '',
+  thumbMediaId: '',
+}
 const enter = (sessionFrom: string): InboundMessage => ({ ...base, type: 'user_enter_tempsession', sessionFrom })
 const popup: InboundMessage = { ...base, type: 'subscribe_msg_popup_event', items: [] }
 const unknown: InboundMessage = { ...base, type: 'unknown', msgType: 'voice' }
@@ -233,13 +242,20 @@ function naiveDecide(source: RuleSetSource, message: InboundMessage): string | n
 describe('property: the compiled matcher answers exactly as an in-order scan', () => {
   // A small alphabet (with full-width and upper-case forms) so that keywords overlap often.
   const letter = fc.constantFrom('a', 'b', 'A', 'Ａ', '订', '单', '１', '1', ' ')
-  const word = fc.array(letter, { minLength: 1, maxLength: 4 }).map((cs) => cs.join('')).filter((w) => foldText(w) !== '')
+  const word = fc
+    .array(letter, { minLength: 1, maxLength: 4 })
+    .map((cs) => cs.join(''))
+    .filter((w) => foldText(w) !== '')
   const when = fc.oneof(
     fc.array(word, { minLength: 1, maxLength: 3 }).map((text) => ({ text })),
     fc.array(word, { minLength: 1, maxLength: 3 }).map((contains) => ({ contains })),
     fc.constantFrom('^a', 'b$', '^订单\\s*(\\d+)$', 'a{2}').map((regex) => ({ regex })),
     fc.constantFrom('text', 'image', 'miniprogrampage').map((msgtype) => ({ msgtype })),
-    fc.constantFrom({ event: 'user_enter_tempsession' }, { event: 'user_enter_tempsession', session_from: 'pay' }, { event: 'subscribe_msg_popup_event' }),
+    fc.constantFrom(
+      { event: 'user_enter_tempsession' },
+      { event: 'user_enter_tempsession', session_from: 'pay' },
+      { event: 'subscribe_msg_popup_event' },
+    ),
   )
   const ruleSet = fc
     .tuple(fc.array(when, { maxLength: 12 }), fc.boolean())
@@ -265,7 +281,13 @@ describe('property: the compiled matcher answers exactly as an in-order scan', (
   // Big sets over a wide alphabet: the automaton's double array packs hundreds of states with
   // many children each (CJK starts), astral characters are two code units, and characters
   // in no keyword reset the scan. Messages mix planted keywords, their prefixes and overlaps.
-  const wide = [...'的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面', ...'abcxyzABC１２３', '𠮷', '😀', '𝒜']
+  const wide = [
+    ...'的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面',
+    ...'abcxyzABC１２３',
+    '𠮷',
+    '😀',
+    '𝒜',
+  ]
   const wideWord = fc.array(fc.constantFrom(...wide), { minLength: 1, maxLength: 5 }).map((cs) => cs.join(''))
   const wideSet = fc.array(fc.array(wideWord, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 400 }).map((lists) =>
     valid({

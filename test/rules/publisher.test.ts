@@ -29,7 +29,11 @@ const text = (reply: string) => JSON.stringify(ruleSet(reply), null, 2)
 const versionOf = (source: string) => ruleSetVersion(new TextEncoder().encode(source))
 
 function put(source: string, headers: Record<string, string> = {}, query = '') {
-  return workerFetch(`/admin/api/rules${query}`, { method: 'PUT', headers: { ...AUTH, 'content-type': 'application/json', ...headers }, body: source })
+  return workerFetch(`/admin/api/rules${query}`, {
+    method: 'PUT',
+    headers: { ...AUTH, 'content-type': 'application/json', ...headers },
+    body: source,
+  })
 }
 
 let cookie = ''
@@ -89,7 +93,8 @@ describe('publishes from the same version at once', () => {
     const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => put(text(`many ${i}`), { 'if-match': etag })))
     expect(answers.map((a) => a.status).sort()).toEqual([200, 412, 412, 412, 412, 412, 412, 412])
     const winner = (await answers.find((a) => a.status === 200)!.json()) as { version: string }
-    for (const lost of answers.filter((a) => a.status === 412)) expect(await lost.json()).toEqual({ error: 'version_changed', currentVersion: winner.version })
+    for (const lost of answers.filter((a) => a.status === 412))
+      expect(await lost.json()).toEqual({ error: 'version_changed', currentVersion: winner.version })
     const history = await listHistory(env.RULES)
     expect(history.items.map((i) => [i.version, i.current])).toEqual([
       [winner.version, true],
@@ -115,7 +120,9 @@ describe('publishes from the same version at once', () => {
     const base = await versionOf(start)
     // API publishes at even places, console publishes at odd ones.
     const answers = await Promise.all(
-      [0, 1, 2, 3, 4, 5].map((i) => (i % 2 === 0 ? put(text(`api ${i}`), { 'if-match': base }) : consolePublish(ruleSet(`console ${i}`), base))),
+      [0, 1, 2, 3, 4, 5].map((i) =>
+        i % 2 === 0 ? put(text(`api ${i}`), { 'if-match': base }) : consolePublish(ruleSet(`console ${i}`), base),
+      ),
     )
     const statuses = answers.map((a) => a.status)
     expect(statuses.filter((s) => s === 200 || s === 303)).toHaveLength(1)
@@ -134,7 +141,9 @@ describe('publishes from the same version at once', () => {
         body: JSON.stringify({ version: startVersion, ifVersion: current }),
       })
     // Rollbacks at even places (refused with 409), publishes at odd ones (412).
-    const answers = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => (i % 2 === 0 ? rollback() : put(text(`publish ${i}`), { 'if-match': current }))))
+    const answers = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((i) => (i % 2 === 0 ? rollback() : put(text(`publish ${i}`), { 'if-match': current }))),
+    )
     const statuses = answers.map((a) => a.status)
     expect(statuses.filter((s) => s === 200)).toHaveLength(1)
     for (const [i, status] of statuses.entries()) expect([200, i % 2 === 0 ? 409 : 412]).toContain(status)

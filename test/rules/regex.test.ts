@@ -28,31 +28,30 @@ const LITERALS = ['a', 'b', 'A', '1', '号', 'é', 'k', 'ſ', ' ', '😀']
 const CLASSES = ['.', '\\d', '\\w', '\\s', '\\W', '[ab]', '[^a]', '[a-z]', '\\p{Script=Han}', '\\u{1F600}', '\\x61']
 
 /** One piece of the accepted grammar, written as the operator would. */
-const pattern: fc.Arbitrary<string> = fc.letrec<{ alt: string; seq: string; piece: string; atom: string }>((tie) => ({
-  alt: fc.oneof(
-    { weight: 4, arbitrary: tie('seq') },
-    { weight: 1, arbitrary: fc.tuple(tie('seq'), tie('seq')).map(([a, b]) => `${a}|${b}`) },
-  ),
-  seq: fc.array(tie('piece'), { minLength: 1, maxLength: 4 }).map((pieces) => pieces.join('')),
-  piece: fc.tuple(
-    tie('atom'),
-    fc.constantFrom('', '', '', '*', '+', '?', '{2}', '{1,3}', '{0,2}', '{2,}', '*?', '+?', '??', '{1,3}?'),
-  ).map(([atom, quantifier]) => atom + quantifier),
-  atom: fc.oneof(
-    { weight: 5, arbitrary: fc.constantFrom(...LITERALS) },
-    { weight: 3, arbitrary: fc.constantFrom(...CLASSES) },
-    { weight: 2, arbitrary: tie('alt').map((body) => `(${body})`) },
-    { weight: 1, arbitrary: tie('alt').map((body) => `(?:${body})`) },
-    { weight: 1, arbitrary: tie('alt').map((body) => `(?<g${body.length}>${body})`) },
-  ),
-}), ).alt.chain((body) =>
-  fc.tuple(fc.constantFrom('', '^', '\\b'), fc.constantFrom('', '$', '\\b', '\\B')).map(([head, tail]) => head + body + tail),
-)
+const pattern: fc.Arbitrary<string> = fc
+  .letrec<{ alt: string; seq: string; piece: string; atom: string }>((tie) => ({
+    alt: fc.oneof(
+      { weight: 4, arbitrary: tie('seq') },
+      { weight: 1, arbitrary: fc.tuple(tie('seq'), tie('seq')).map(([a, b]) => `${a}|${b}`) },
+    ),
+    seq: fc.array(tie('piece'), { minLength: 1, maxLength: 4 }).map((pieces) => pieces.join('')),
+    piece: fc
+      .tuple(tie('atom'), fc.constantFrom('', '', '', '*', '+', '?', '{2}', '{1,3}', '{0,2}', '{2,}', '*?', '+?', '??', '{1,3}?'))
+      .map(([atom, quantifier]) => atom + quantifier),
+    atom: fc.oneof(
+      { weight: 5, arbitrary: fc.constantFrom(...LITERALS) },
+      { weight: 3, arbitrary: fc.constantFrom(...CLASSES) },
+      { weight: 2, arbitrary: tie('alt').map((body) => `(${body})`) },
+      { weight: 1, arbitrary: tie('alt').map((body) => `(?:${body})`) },
+      { weight: 1, arbitrary: tie('alt').map((body) => `(?<g${body.length}>${body})`) },
+    ),
+  }))
+  .alt.chain((body) =>
+    fc.tuple(fc.constantFrom('', '^', '\\b'), fc.constantFrom('', '$', '\\b', '\\B')).map(([head, tail]) => head + body + tail),
+  )
 
 /** Short inputs, so JavaScript's backtracking stays cheap enough to be the oracle. */
-const shortInput = fc
-  .array(fc.constantFrom(...LITERALS, 'c', '中', '\n', '_'), { maxLength: 10 })
-  .map((chars) => chars.join(''))
+const shortInput = fc.array(fc.constantFrom(...LITERALS, 'c', '中', '\n', '_'), { maxLength: 10 }).map((chars) => chars.join(''))
 
 function javascript(source: string, input: string): (string | undefined)[] | null {
   const match = new RegExp(source, REGEX_FLAGS).exec(input)

@@ -52,7 +52,11 @@ describe('the admin API', () => {
     const put = await api('/admin/api/rules', 'PUT', OVER_SMALL)
     expect(put).toEqual({ status: 400, body: { error: 'body: the rule set is invalid', issues: [OVER_LIMIT] } })
     expect((await env.RULES.list()).keys).toEqual([])
-    const preview = await api('/admin/api/rules/preview', 'POST', JSON.stringify({ message: { type: 'text', text: 'x' }, rules: JSON.parse(OVER_SMALL) }))
+    const preview = await api(
+      '/admin/api/rules/preview',
+      'POST',
+      JSON.stringify({ message: { type: 'text', text: 'x' }, rules: JSON.parse(OVER_SMALL) }),
+    )
     expect(preview).toEqual({ status: 400, body: { error: 'rules: the draft rule set is invalid', issues: [OVER_LIMIT] } })
   })
 
@@ -64,7 +68,11 @@ describe('the admin API', () => {
     expect(status.body).toMatchObject({ status: 'invalid', version: 'empty', errors: [OVER_LIMIT] })
     // The next publish records it; a rollback to it checks it again.
     expect((await api('/admin/api/rules', 'PUT', JSON.stringify(rules(3)))).status).toBe(200)
-    const back = await api('/admin/api/rules/rollback', 'POST', JSON.stringify({ version: await ruleSetVersion(new TextEncoder().encode(over)) }))
+    const back = await api(
+      '/admin/api/rules/rollback',
+      'POST',
+      JSON.stringify({ version: await ruleSetVersion(new TextEncoder().encode(over)) }),
+    )
     expect(back).toEqual({ status: 400, body: { error: 'version: the rule set is invalid', issues: [OVER_LIMIT] } })
     expect(JSON.parse((await env.RULES.get(RULES_KEY))!)).toEqual(rules(3))
   })

@@ -26,24 +26,92 @@ describe('the shipped files', () => {
 
 describe('schema errors name the rule id and the JSON path', () => {
   const cases: [string, unknown, string][] = [
-    ['empty text reply', { id: 'a', when: { text: ['x'] }, reply: { type: 'text', text: '' } }, 'rule "a" at rules[0].reply.text: must not be empty'],
-    ['over-long text', { id: 'a', when: { text: ['x'] }, reply: { type: 'text', text: '字'.repeat(700) } }, 'rule "a" at rules[0].reply.text: must be at most 2048 bytes (UTF-8)'],
-    ['bad URL', { id: 'qr', when: { contains: ['码'] }, reply: { type: 'image', url: 'ftp://x/y.png' } }, 'rule "qr" at rules[0].reply.url: must be an http:// or https:// URL'],
-    ['long title', { id: 'l', when: { text: ['x'] }, reply: { type: 'link', title: 't'.repeat(65), description: 'd', url: 'https://a.example', thumb_url: 'https://a.example/t.png' } }, 'rule "l" at rules[0].reply.title: must be at most 64 characters'],
+    [
+      'empty text reply',
+      { id: 'a', when: { text: ['x'] }, reply: { type: 'text', text: '' } },
+      'rule "a" at rules[0].reply.text: must not be empty',
+    ],
+    [
+      'over-long text',
+      { id: 'a', when: { text: ['x'] }, reply: { type: 'text', text: '字'.repeat(700) } },
+      'rule "a" at rules[0].reply.text: must be at most 2048 bytes (UTF-8)',
+    ],
+    [
+      'bad URL',
+      { id: 'qr', when: { contains: ['码'] }, reply: { type: 'image', url: 'ftp://x/y.png' } },
+      'rule "qr" at rules[0].reply.url: must be an http:// or https:// URL',
+    ],
+    [
+      'long title',
+      {
+        id: 'l',
+        when: { text: ['x'] },
+        reply: { type: 'link', title: 't'.repeat(65), description: 'd', url: 'https://a.example', thumb_url: 'https://a.example/t.png' },
+      },
+      'rule "l" at rules[0].reply.title: must be at most 64 characters',
+    ],
     ['invalid regex', { id: 'r', when: { regex: '(' }, reply: ok }, 'rule "r" at rules[0].when.regex: is not a valid regular expression'],
-    ['lookahead regex', { id: 'r', when: { regex: '^a(?=b)' }, reply: ok }, 'rule "r" at rules[0].when.regex: uses a lookahead (?=…), which the linear-time regex engine cannot run'],
-    ['transfer on an event', { id: 'e', when: { event: 'user_enter_tempsession' }, reply: { type: 'transfer' } }, 'rule "e" at rules[0].reply.type: transfer answers user messages only, never events'],
-    ['two kinds in when', { id: 'w', when: { text: ['x'], contains: ['y'] }, reply: ok }, 'rule "w" at rules[0].when: needs exactly one of text, contains, regex, msgtype, event (found text, contains)'],
-    ['empty when', { id: 'w', when: {}, reply: ok }, 'rule "w" at rules[0].when: needs exactly one of text, contains, regex, msgtype, event (found none)'],
-    ['session_from without its event', { id: 's', when: { text: ['x'], session_from: 'pay' }, reply: ok }, 'rule "s" at rules[0].when.session_from: only goes with "event": "user_enter_tempsession"'],
+    [
+      'lookahead regex',
+      { id: 'r', when: { regex: '^a(?=b)' }, reply: ok },
+      'rule "r" at rules[0].when.regex: uses a lookahead (?=…), which the linear-time regex engine cannot run',
+    ],
+    [
+      'transfer on an event',
+      { id: 'e', when: { event: 'user_enter_tempsession' }, reply: { type: 'transfer' } },
+      'rule "e" at rules[0].reply.type: transfer answers user messages only, never events',
+    ],
+    [
+      'two kinds in when',
+      { id: 'w', when: { text: ['x'], contains: ['y'] }, reply: ok },
+      'rule "w" at rules[0].when: needs exactly one of text, contains, regex, msgtype, event (found text, contains)',
+    ],
+    [
+      'empty when',
+      { id: 'w', when: {}, reply: ok },
+      'rule "w" at rules[0].when: needs exactly one of text, contains, regex, msgtype, event (found none)',
+    ],
+    [
+      'session_from without its event',
+      { id: 's', when: { text: ['x'], session_from: 'pay' }, reply: ok },
+      'rule "s" at rules[0].when.session_from: only goes with "event": "user_enter_tempsession"',
+    ],
     ['unknown key', { id: 'k', when: { txt: ['x'] }, reply: ok }, 'rule "k" at rules[0].when.txt: unknown key "txt"'],
-    ['unknown reply type', { id: 'v', when: { text: ['x'] }, reply: { type: 'video' } }, 'rule "v" at rules[0].reply.type: type must be one of'],
-    ['blank keyword', { id: 'b', when: { contains: ['  '] }, reply: ok }, 'rule "b" at rules[0].when.contains[0]: must not be empty or only spaces'],
-    ['more than 5 replies', { id: 'm', when: { text: ['x'] }, reply: [ok, ok, ok, ok, ok, ok] }, 'rule "m" at rules[0].reply: has more than 5 replies'],
-    ['image with both url and media_id', { id: 'i', when: { text: ['x'] }, reply: [{ type: 'image', url: 'https://a.example/x.png', media_id: 'M' }] }, 'rule "i" at rules[0].reply[0]: an image needs exactly one of url, media_id'],
-    ['card without thumb', { id: 'c', when: { text: ['x'] }, reply: { type: 'miniprogrampage', title: 't', pagepath: 'pages/a/a' } }, 'rule "c" at rules[0].reply: a miniprogrampage needs exactly one of thumb_url, thumb_media_id'],
-    ['placeholder without regex', { id: 'p', when: { text: ['x'] }, reply: { type: 'text', text: '{{1}}' } }, 'rule "p" at rules[0].reply.text: uses {{1}}, but only a regex rule has groups to fill it'],
-    ['placeholder beyond the groups', { id: 'p', when: { regex: '^a(b)$' }, reply: { type: 'text', text: '{{2}} {{name}}' } }, 'rule "p" at rules[0].reply.text: uses {{2}}, which is not a group'],
+    [
+      'unknown reply type',
+      { id: 'v', when: { text: ['x'] }, reply: { type: 'video' } },
+      'rule "v" at rules[0].reply.type: type must be one of',
+    ],
+    [
+      'blank keyword',
+      { id: 'b', when: { contains: ['  '] }, reply: ok },
+      'rule "b" at rules[0].when.contains[0]: must not be empty or only spaces',
+    ],
+    [
+      'more than 5 replies',
+      { id: 'm', when: { text: ['x'] }, reply: [ok, ok, ok, ok, ok, ok] },
+      'rule "m" at rules[0].reply: has more than 5 replies',
+    ],
+    [
+      'image with both url and media_id',
+      { id: 'i', when: { text: ['x'] }, reply: [{ type: 'image', url: 'https://a.example/x.png', media_id: 'M' }] },
+      'rule "i" at rules[0].reply[0]: an image needs exactly one of url, media_id',
+    ],
+    [
+      'card without thumb',
+      { id: 'c', when: { text: ['x'] }, reply: { type: 'miniprogrampage', title: 't', pagepath: 'pages/a/a' } },
+      'rule "c" at rules[0].reply: a miniprogrampage needs exactly one of thumb_url, thumb_media_id',
+    ],
+    [
+      'placeholder without regex',
+      { id: 'p', when: { text: ['x'] }, reply: { type: 'text', text: '{{1}}' } },
+      'rule "p" at rules[0].reply.text: uses {{1}}, but only a regex rule has groups to fill it',
+    ],
+    [
+      'placeholder beyond the groups',
+      { id: 'p', when: { regex: '^a(b)$' }, reply: { type: 'text', text: '{{2}} {{name}}' } },
+      'rule "p" at rules[0].reply.text: uses {{2}}, which is not a group',
+    ],
     ['reserved id', { id: 'default', when: { text: ['x'] }, reply: ok }, 'rules[0].id: "default" is reserved'],
     ['text as a string', { id: 't', when: { text: 'x' }, reply: ok }, 'rule "t" at rules[0].when.text: expected Array'],
   ]

@@ -4,14 +4,7 @@
  * that counts calls or tokens makes its own appid with `uniqueAppid()`.
  */
 import { env } from 'cloudflare:workers'
-import type {
-  CallFilter,
-  FakeAppConfig,
-  FakeAppState,
-  FakeCall,
-  FakeUserAction,
-  FaultSpec,
-} from '../../dev/fake-wechat-types'
+import type { CallFilter, FakeAppConfig, FakeAppState, FakeCall, FakeUserAction, FaultSpec } from '../../dev/fake-wechat-types'
 import { IsolateMemory, WechatClient, type WechatClientOptions } from '../../src/wechat/api'
 
 export type { FakeCall, FaultSpec } from '../../dev/fake-wechat-types'

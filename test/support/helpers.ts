@@ -15,11 +15,7 @@ export function testCipher() {
   return importCipher(TEST_SETTINGS.WECHAT_ENCODING_AES_KEY, TEST_SETTINGS.WECHAT_APPID)
 }
 
-export async function pushOptions(
-  mode: PushMode,
-  format: PushFormat,
-  extra: Partial<PushOptions> = {},
-): Promise<PushOptions> {
+export async function pushOptions(mode: PushMode, format: PushFormat, extra: Partial<PushOptions> = {}): Promise<PushOptions> {
   return { token: TEST_SETTINGS.WECHAT_TOKEN, mode, format, cipher: await testCipher(), ...extra }
 }
 
@@ -140,10 +136,7 @@ export function captureLogs(onClean?: (scan: SecretScan) => void): CapturedLogs 
 }
 
 /** The error a promise rejects with, asserted to be of the given class. */
-export async function rejection<E extends Error>(
-  promise: Promise<unknown>,
-  type: abstract new (...args: never[]) => E,
-): Promise<E> {
+export async function rejection<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {
   const error = await promise.then(
     () => null,
     (e: unknown) => e,

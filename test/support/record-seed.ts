@@ -15,7 +15,20 @@ export function recordSeed(firstMsgId: bigint) {
 
     inbound(appid: string, openid: string, at: number, extra: Partial<InboundEvent> = {}): InboundEvent {
       const msgId = String(++msgIds)
-      return { type: 'inbound', appid, openid, key: `msg:${msgId}`, msgId, kind: 'text', text: `text ${msgId}`, ruleId: 'hi', rulesVersion: 'v1', unmatched: false, at, ...extra }
+      return {
+        type: 'inbound',
+        appid,
+        openid,
+        key: `msg:${msgId}`,
+        msgId,
+        kind: 'text',
+        text: `text ${msgId}`,
+        ruleId: 'hi',
+        rulesVersion: 'v1',
+        unmatched: false,
+        at,
+        ...extra,
+      }
     },
 
     /** Send `id` answering `push`, sent 50 ms × id after it (so sends of one push differ in time). */

@@ -9,7 +9,6 @@ import { rejection } from '../support/helpers'
 
 const hexBytes = (hex: string): Uint8Array<ArrayBuffer> => new Uint8Array(new TextEncoder().encode(hex))
 
-
 describe('official vectors', () => {
   it('signs the URL check', async () => {
     const v = vectors.url_verification
@@ -18,9 +17,7 @@ describe('official vectors', () => {
 
   it('signs and decrypts the safe-mode JSON push (a 19-byte pad)', async () => {
     const v = vectors.safe_mode_json_push
-    expect(await sign([v.token, v.query.timestamp, v.query.nonce, v.body.Encrypt])).toBe(
-      v.query.msg_signature,
-    )
+    expect(await sign([v.token, v.query.timestamp, v.query.nonce, v.body.Encrypt])).toBe(v.query.msg_signature)
     const cipher = await importCipher(v.encoding_aes_key, v.appid)
     expect(await decrypt(cipher, v.body.Encrypt)).toEqual({
       message: v.decrypted.msg,

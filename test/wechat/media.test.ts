@@ -17,7 +17,6 @@ async function imageFetches(url: string) {
   return fakeWechat.calls({ path: new URL(url).pathname })
 }
 
-
 describe('uploadImage', () => {
   it('uploads once, then answers from the cache', async () => {
     const { client, appid } = testClient()

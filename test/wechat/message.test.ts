@@ -97,12 +97,15 @@ describe('events', () => {
 
   it('a subscribe event without its List is malformed', async () => {
     const json = JSON.stringify({ ...jsonHead, MsgType: 'event', Event: 'subscribe_msg_change_event' })
-    const error = await rejection(Promise.resolve().then(() => parse(json)), PushError)
+    const error = await rejection(
+      Promise.resolve().then(() => parse(json)),
+      PushError,
+    )
     expect(error).toMatchObject({ status: 400, message: expect.stringMatching(/^List/) })
   })
 })
 
-describe('the XML reader: WeChat\'s shape, nothing else', () => {
+describe("the XML reader: WeChat's shape, nothing else", () => {
   const text = (inner: string) => `<xml>${head('text')}${inner}<MsgId>7</MsgId></xml>`
   /** The PushError parseXml throws for `xml`. */
   const refusal = (xml: string): PushError => {
@@ -134,7 +137,7 @@ describe('the XML reader: WeChat\'s shape, nothing else', () => {
     expect(parseXml('<xml/>')).toEqual({})
   })
 
-  it('keeps the subscribe events\' List items in order, one or many', () => {
+  it("keeps the subscribe events' List items in order, one or many", () => {
     const item = (id: string) => `<List><TemplateId>${id}</TemplateId></List>`
     const one = parseXml(`<xml><SubscribeMsgSentEvent>${item('t1')}</SubscribeMsgSentEvent></xml>`)
     expect(one).toEqual({ SubscribeMsgSentEvent: { List: [{ TemplateId: 't1' }] } })
@@ -145,9 +148,15 @@ describe('the XML reader: WeChat\'s shape, nothing else', () => {
   it('refuses elements where WeChat nests none, naming them', () => {
     expect(refusal(text('<Content><b>x</b></Content>')).message).toBe('XML nested too deeply: <b> inside <Content>')
     expect(refusal(text('<List><TemplateId>t</TemplateId></List>')).message).toMatch(/nested too deeply: <TemplateId> inside <List>/)
-    expect(refusal('<xml><SubscribeMsgPopupEvent><Foo>1</Foo></SubscribeMsgPopupEvent></xml>').message).toMatch(/<Foo> inside <SubscribeMsgPopupEvent>/)
-    expect(refusal('<xml><SubscribeMsgPopupEvent><List><A><B/></A></List></SubscribeMsgPopupEvent></xml>').message).toMatch(/<B> inside <A>/)
-    expect(refusal('<xml><SubscribeMsgPopupEvent><SubscribeMsgPopupEvent/></SubscribeMsgPopupEvent></xml>').message).toMatch(/nested too deeply/)
+    expect(refusal('<xml><SubscribeMsgPopupEvent><Foo>1</Foo></SubscribeMsgPopupEvent></xml>').message).toMatch(
+      /<Foo> inside <SubscribeMsgPopupEvent>/,
+    )
+    expect(refusal('<xml><SubscribeMsgPopupEvent><List><A><B/></A></List></SubscribeMsgPopupEvent></xml>').message).toMatch(
+      /<B> inside <A>/,
+    )
+    expect(refusal('<xml><SubscribeMsgPopupEvent><SubscribeMsgPopupEvent/></SubscribeMsgPopupEvent></xml>').message).toMatch(
+      /nested too deeply/,
+    )
     expect(refusal(`<xml>${'<a>'.repeat(5000)}x${'</a>'.repeat(5000)}</xml>`).message).toMatch(/nested too deeply/)
   })
 
@@ -155,14 +164,33 @@ describe('the XML reader: WeChat\'s shape, nothing else', () => {
     expect(refusal(text('<Content>a</Content><Content>b</Content>')).message).toBe('XML element <Content> appears more than once')
     expect(refusal(text('<MsgId>8</MsgId>')).message).toMatch(/<MsgId> appears more than once/)
     expect(refusal('<xml><SubscribeMsgPopupEvent/><SubscribeMsgPopupEvent/></xml>').message).toMatch(/more than once/)
-    expect(refusal('<xml><SubscribeMsgPopupEvent><List><TemplateId>a</TemplateId><TemplateId>b</TemplateId></List></SubscribeMsgPopupEvent></xml>').message).toMatch(/<TemplateId> appears more than once/)
+    expect(
+      refusal(
+        '<xml><SubscribeMsgPopupEvent><List><TemplateId>a</TemplateId><TemplateId>b</TemplateId></List></SubscribeMsgPopupEvent></xml>',
+      ).message,
+    ).toMatch(/<TemplateId> appears more than once/)
   })
 
   it('refuses document types, unknown entities and malformed references', () => {
     expect(refusal('<!DOCTYPE xml [<!ENTITY a "x">]><xml><Content>&a;</Content></xml>').message).toMatch(/document type/)
     expect(refusal('<?xml version="1.0"?><!DOCTYPE xml SYSTEM "file:///etc/passwd"><xml/>').message).toMatch(/document type/)
     expect(refusal('<xml><Content><!DOCTYPE x></Content></xml>').message).toMatch(/document type/)
-    for (const bad of ['&nbsp;', '&', 'a & b', '&amp', '&#;', '&#x;', '&#0;', '&#xD800;', '&#xFFFE;', '&#X41;', '&#x110000;', '&#99999999999999999999;', '&AMP;', '&constructor;']) {
+    for (const bad of [
+      '&nbsp;',
+      '&',
+      'a & b',
+      '&amp',
+      '&#;',
+      '&#x;',
+      '&#0;',
+      '&#xD800;',
+      '&#xFFFE;',
+      '&#X41;',
+      '&#x110000;',
+      '&#99999999999999999999;',
+      '&AMP;',
+      '&constructor;',
+    ]) {
       expect(refusal(`<xml><Content>${bad}</Content></xml>`).message, bad).toBe('malformed XML')
     }
   })
@@ -186,12 +214,25 @@ describe('the XML reader: WeChat\'s shape, nothing else', () => {
     }
   })
 
-  it('refuses malformed documents and characters outside XML\'s', () => {
+  it("refuses malformed documents and characters outside XML's", () => {
     for (const bad of [
-      '', '<xml>', '<xml></xml><xml></xml>', '<xml></xml>x', '<xml><Content>x</xml>', '<xml><Content>x</Content2></xml>',
-      '<xml><Content>x</Contentx></xml>', '<xml><Content><![CDATA[x</Content></xml>', '<xml><Content>a]]>b</Content></xml>',
-      '<xml><Content>\u0001</Content></xml>', '<xml><Content>\uffff</Content></xml>', '<xml><Content>\ud800</Content></xml>',
-      '<xml><Content>\udc00x</Content></xml>', '<xml>\u0000</xml>', '<xml><![CDATA[x]]></xml>', 'hello', '</xml>',
+      '',
+      '<xml>',
+      '<xml></xml><xml></xml>',
+      '<xml></xml>x',
+      '<xml><Content>x</xml>',
+      '<xml><Content>x</Content2></xml>',
+      '<xml><Content>x</Contentx></xml>',
+      '<xml><Content><![CDATA[x</Content></xml>',
+      '<xml><Content>a]]>b</Content></xml>',
+      '<xml><Content>\u0001</Content></xml>',
+      '<xml><Content>\uffff</Content></xml>',
+      '<xml><Content>\ud800</Content></xml>',
+      '<xml><Content>\udc00x</Content></xml>',
+      '<xml>\u0000</xml>',
+      '<xml><![CDATA[x]]></xml>',
+      'hello',
+      '</xml>',
     ]) {
       expect(refusal(bad).message, JSON.stringify(bad)).toBe('malformed XML')
     }
@@ -207,7 +248,13 @@ describe('the XML reader: WeChat\'s shape, nothing else', () => {
 
   it('takes time linear in the input, whatever it holds', () => {
     const start = Date.now()
-    for (const hostile of ['&'.repeat(60_000), '&a'.repeat(30_000), '&#'.repeat(30_000), '<![CDATA['.repeat(6_000), `${']]'.repeat(30_000)}>`]) {
+    for (const hostile of [
+      '&'.repeat(60_000),
+      '&a'.repeat(30_000),
+      '&#'.repeat(30_000),
+      '<![CDATA['.repeat(6_000),
+      `${']]'.repeat(30_000)}>`,
+    ]) {
       refusal(`<xml><Content>${hostile}</Content></xml>`)
     }
     refusal(`<xml><SubscribeMsgPopupEvent>${'<List><A>1</A></List>'.repeat(3_000)}<List><A><B/></A></List></SubscribeMsgPopupEvent></xml>`)
@@ -219,8 +266,6 @@ describe('the XML reader: WeChat\'s shape, nothing else', () => {
 describe('dedup keys', () => {
   it('messages by MsgId, events by user, time and event', () => {
     expect(dedupKey({ ...base, type: 'text', msgId: '9', content: 'x' })).toBe('msg:9')
-    expect(dedupKey({ ...base, type: 'user_enter_tempsession', sessionFrom: '' })).toBe(
-      'event:oUser:1714112445:user_enter_tempsession',
-    )
+    expect(dedupKey({ ...base, type: 'user_enter_tempsession', sessionFrom: '' })).toBe('event:oUser:1714112445:user_enter_tempsession')
   })
 })

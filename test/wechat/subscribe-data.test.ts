@@ -44,12 +44,7 @@ describe('keyword rules: at the limit, and one past it', () => {
     ['amount8', '$12345678.90', '$123456789.01', 'amount is at most 10 digits (got 11)'],
     ['phone_number9', '+86-0766-66888866', '+86-0766-668888661', 'phone_number is at most 17 characters (got 18)'],
     ['car_number10', '粤A8Z888挂', '粤A8Z8888挂', 'car_number is at most 8 characters (got 9)'],
-    [
-      'name11',
-      '一二三四五六七八九十',
-      '一二三四五六七八九十一',
-      'name is at most 10 characters when it has Chinese characters (got 11)',
-    ],
+    ['name11', '一二三四五六七八九十', '一二三四五六七八九十一', 'name is at most 10 characters when it has Chinese characters (got 11)'],
     ['name12', 'A'.repeat(20), 'A'.repeat(21), 'name is at most 20 letters or symbols (got 21)'],
     ['name13', 'Li 李四五六七八九', 'Li 李四五六七八九十', 'name is at most 10 characters when it has Chinese characters (got 11)'],
     ['phrase14', '一二三四五', '一二三四五六', 'phrase is at most 5 characters (got 6)'],
@@ -101,9 +96,31 @@ describe('keyword rules: at the limit, and one past it', () => {
   })
 
   it('takes every time and date format WeChat lists', () => {
-    const times = ['15:01', '9:05', '15:01:30', '2019年10月1日 15:01', '2019年10月1日15:01', '2019-10-01 15:01', '10-01 15:01', '09:00~11:00', '09:00 ~ 11:00']
+    const times = [
+      '15:01',
+      '9:05',
+      '15:01:30',
+      '2019年10月1日 15:01',
+      '2019年10月1日15:01',
+      '2019-10-01 15:01',
+      '10-01 15:01',
+      '09:00~11:00',
+      '09:00 ~ 11:00',
+    ]
     for (const value of times) expect(valueProblems('time1', value), value).toEqual([])
-    const dates = ['2019年10月1日', '2019年10月', '10月1日', '2018-01-01', '2018/01/01', '2018.01.01', '2018-01', '01-01', '2019-10-01 15:01', '2019-10-01~2019-10-07', '2019-10-01 09:00~11:00']
+    const dates = [
+      '2019年10月1日',
+      '2019年10月',
+      '10月1日',
+      '2018-01-01',
+      '2018/01/01',
+      '2018.01.01',
+      '2018-01',
+      '01-01',
+      '2019-10-01 15:01',
+      '2019-10-01~2019-10-07',
+      '2019-10-01 09:00~11:00',
+    ]
     for (const value of dates) expect(valueProblems('date1', value), value).toEqual([])
   })
 
@@ -289,7 +306,14 @@ describe('a valid body against the fake WeChat', () => {
     const { client, appid } = testClient()
     const refusing = uniqueOpenid()
     const other = uniqueOpenid()
-    await fakeWechat.fault({ path: SUBSCRIBE_SEND_PATH, appid, touser: refusing, kind: 'errcode', errcode: 43101, errmsg: 'user refuse to accept the msg' })
+    await fakeWechat.fault({
+      path: SUBSCRIBE_SEND_PATH,
+      appid,
+      touser: refusing,
+      kind: 'errcode',
+      errcode: 43101,
+      errmsg: 'user refuse to accept the msg',
+    })
     const message = (touser: string) => ({ touser, template_id: TEMPLATE, data: { thing1: { value: 'x' } } })
     await expect(client.sendSubscribe(message(refusing))).rejects.toMatchObject({
       name: 'WechatApiError',

@@ -19,7 +19,6 @@ async function tokenFetches(appid: string) {
   return calls.map((call) => (call.body as { force_refresh: boolean }).force_refresh)
 }
 
-
 describe('access_token cache', () => {
   it('fetches one token for many sends', async () => {
     const { client, appid } = testClient()

@@ -122,9 +122,7 @@ describe('uniform_send against the fake WeChat', () => {
   it('surfaces 40037 (a template_id WeChat does not know) as a typed, permanent error', async () => {
     const { client } = testClient()
     // The fake refuses template ids not of WeChat's shape, as WeChat does unknown ones.
-    const error = await client
-      .sendUniform(message(uniqueOpenid(), { template_id: 'nope' }))
-      .catch((e: unknown) => e)
+    const error = await client.sendUniform(message(uniqueOpenid(), { template_id: 'nope' })).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(WechatApiError)
     expect(error).toMatchObject({ errcode: 40037, kind: 'permanent', api: 'uniform_send' })
     expect(explainErrcode(40037)).toContain('template_id')
@@ -133,7 +131,14 @@ describe('uniform_send against the fake WeChat', () => {
   it('surfaces 43004 (the user does not follow the Official Account) as a typed, permanent error', async () => {
     const { client, appid } = testClient()
     const stranger = uniqueOpenid()
-    await fakeWechat.fault({ path: UNIFORM_SEND_PATH, appid, touser: stranger, kind: 'errcode', errcode: 43004, errmsg: 'require subscribe' })
+    await fakeWechat.fault({
+      path: UNIFORM_SEND_PATH,
+      appid,
+      touser: stranger,
+      kind: 'errcode',
+      errcode: 43004,
+      errmsg: 'require subscribe',
+    })
     const error = await client.sendUniform(message(stranger)).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(WechatApiError)
     expect(error).toMatchObject({ errcode: 43004, errmsg: 'require subscribe', kind: 'permanent', api: 'uniform_send' })

@@ -19,7 +19,6 @@ export const CAMPAIGNS_PATH = '/admin/campaigns'
 /** What starting a campaign comes back with, on its own page. */
 export const CAMPAIGN_OUTCOMES = { done: ['started'], problem: [] } as const
 
-
 /** `c-1b2c3d4e…`: enough to tell campaigns apart; the whole id is in the address. */
 const shortId = (id: string) => `${id.slice(0, 10)}…`
 
@@ -30,11 +29,18 @@ function Progress(props: { t: CampaignText; campaign: CampaignView }) {
   return (
     <span class="progress" data-progress data-done={c.done ? 'true' : 'false'} data-total={String(c.total)}>
       {/* Done is full: users who could no longer be reached when their page ran have no outcome. */}
-      <progress max={String(Math.max(1, c.total))} value={String(c.total === 0 || c.done ? Math.max(1, c.total) : Math.min(finished, c.total))}></progress>{' '}
+      <progress
+        max={String(Math.max(1, c.total))}
+        value={String(c.total === 0 || c.done ? Math.max(1, c.total) : Math.min(finished, c.total))}
+      ></progress>{' '}
       {(['sent', 'failed', 'skipped', 'queued'] as const).map((status, i) => (
         <>
           {i > 0 && ' · '}
-          <span data-count={status} data-n={String(c.counts[status])} class={status === 'failed' && c.counts.failed > 0 ? 'bad nowrap' : 'nowrap'}>
+          <span
+            data-count={status}
+            data-n={String(c.counts[status])}
+            class={status === 'failed' && c.counts.failed > 0 ? 'bad nowrap' : 'nowrap'}
+          >
             {t.counts[status]} {c.counts[status]}
           </span>
         </>
@@ -114,7 +120,11 @@ export function CampaignsPage(props: CampaignsPageProps) {
                     {r.accepted} / {r.rejected}
                   </td>
                   <td>
-                    <a class="nowrap" href={`${hrefOf(CAMPAIGNS_PATH, { template: r.templateId })}#campaign-form`} data-start-with={r.templateId}>
+                    <a
+                      class="nowrap"
+                      href={`${hrefOf(CAMPAIGNS_PATH, { template: r.templateId })}#campaign-form`}
+                      data-start-with={r.templateId}
+                    >
                       {t.startWith}
                     </a>
                   </td>
@@ -230,9 +240,7 @@ export function CampaignPage(props: CampaignPageProps) {
                     <code>{key}</code> {value}
                   </div>
                 ))}
-                <div class="muted">
-                  {[m.page && `page ${m.page}`, m.miniprogram_state, m.lang].filter(Boolean).join(' · ')}
-                </div>
+                <div class="muted">{[m.page && `page ${m.page}`, m.miniprogram_state, m.lang].filter(Boolean).join(' · ')}</div>
               </td>
             </tr>
           </tbody>
@@ -258,7 +266,11 @@ export function CampaignPage(props: CampaignPageProps) {
             </thead>
             <tbody>
               {props.targets.map((target) => (
-                <tr data-openid={target.openid} data-status={target.status} data-errcode={target.errcode === null ? undefined : String(target.errcode)}>
+                <tr
+                  data-openid={target.openid}
+                  data-status={target.status}
+                  data-errcode={target.errcode === null ? undefined : String(target.errcode)}
+                >
                   <td>
                     <a href={`${CONVERSATIONS_PATH}/${target.openid}`} title={target.openid}>
                       <code>{shortOpenid(target.openid)}</code>

@@ -133,7 +133,17 @@ type Text = (typeof STRINGS)['zh']
 function Bubble(props: { lang: Lang; t: Text; message: MessageView }) {
   const { t, message: m } = props
   const out = m.direction === 'out'
-  const who = out ? (m.manual ? t.manual : m.ruleId ? t.rule(m.ruleId) : null) : m.unmatched ? t.unmatched : m.ruleId ? t.rule(m.ruleId) : t.noRule
+  const who = out
+    ? m.manual
+      ? t.manual
+      : m.ruleId
+        ? t.rule(m.ruleId)
+        : null
+    : m.unmatched
+      ? t.unmatched
+      : m.ruleId
+        ? t.rule(m.ruleId)
+        : t.noRule
   const kind = m.kind === 'text' ? null : (t.kinds[m.kind] ?? `[${m.kind}]`)
   const statusClass = m.status === 'failed' ? 'bad' : m.status === 'pending' ? 'warn' : m.status === 'dropped' ? 'muted' : undefined
   return (
@@ -178,7 +188,10 @@ export function ConversationPage(props: {
   const chronological = [...messages.items].reverse()
   return (
     <Layout lang={props.lang} section="conversations" title={t.title(shortOpenid(c.openid))}>
-      <OutcomeNotice outcome={props.outcome} text={(o) => t.outcomes[o.code as ReplyOutcome] + (o.errcode !== null ? ` (${t.errcode(o.errcode)})` : '')} />
+      <OutcomeNotice
+        outcome={props.outcome}
+        text={(o) => t.outcomes[o.code as ReplyOutcome] + (o.errcode !== null ? ` (${t.errcode(o.errcode)})` : '')}
+      />
       <div class="panel" data-openid={c.openid}>
         <table>
           <tbody>
@@ -229,7 +242,11 @@ export function ConversationPage(props: {
         nextLabel={t.older}
       />
       <div class="chat">
-        {chronological.length === 0 ? <p class="muted">{t.none}</p> : chronological.map((m) => <Bubble lang={props.lang} t={t} message={m} />)}
+        {chronological.length === 0 ? (
+          <p class="muted">{t.none}</p>
+        ) : (
+          chronological.map((m) => <Bubble lang={props.lang} t={t} message={m} />)
+        )}
       </div>
       <h2>{t.reply}</h2>
       {c.window.open ? (

@@ -58,7 +58,8 @@ const STRINGS: Strings<{
   },
   en: {
     title: 'Failed sends',
-    intro: "Replies WeChat did not accept. Retry sends one again (the user's send window must still be open); a dropped one leaves this list.",
+    intro:
+      "Replies WeChat did not accept. Retry sends one again (the user's send window must still be open); a dropped one leaves this list.",
     user: 'User · time',
     reply: 'Reply',
     why: 'Reason',
@@ -88,7 +89,10 @@ export function FailedPage(props: { lang: Lang; list: Page<FailedView>; outcome:
   const { list } = props
   return (
     <Layout lang={props.lang} section="failed" title={t.title}>
-      <OutcomeNotice outcome={props.outcome} text={(o) => t.outcomes[o.code as FailedOutcome] + (o.errcode !== null ? ` (${t.errcode(o.errcode)})` : '')} />
+      <OutcomeNotice
+        outcome={props.outcome}
+        text={(o) => t.outcomes[o.code as FailedOutcome] + (o.errcode !== null ? ` (${t.errcode(o.errcode)})` : '')}
+      />
       <p class="muted">{t.intro}</p>
       <div class="panel">
         {list.items.length === 0 ? (
@@ -147,7 +151,11 @@ export function FailedPage(props: { lang: Lang; list: Page<FailedView>; outcome:
           </table>
         )}
       </div>
-      <Pager lang={props.lang} next={list.nextCursor ? hrefOf(FAILED_PATH, { cursor: list.nextCursor }) : null} first={props.paged ? FAILED_PATH : null} />
+      <Pager
+        lang={props.lang}
+        next={list.nextCursor ? hrefOf(FAILED_PATH, { cursor: list.nextCursor }) : null}
+        first={props.paged ? FAILED_PATH : null}
+      />
     </Layout>
   )
 }

@@ -106,7 +106,10 @@ export interface Outcome {
 }
 
 /** The outcome named in the query, when it is one of `codes`; anything else is ignored. */
-export function outcomeOf(query: (key: string) => string | undefined, codes: { done: readonly string[]; problem: readonly string[] }): Outcome | null {
+export function outcomeOf(
+  query: (key: string) => string | undefined,
+  codes: { done: readonly string[]; problem: readonly string[] },
+): Outcome | null {
   const errcodeText = query('errcode')
   const errcode = errcodeText && /^-?[0-9]{1,9}$/.test(errcodeText) ? Number(errcodeText) : null
   const done = query('done')

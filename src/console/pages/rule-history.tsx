@@ -59,7 +59,13 @@ const STRINGS: Strings<{
     rollback: 'Roll back to this version',
     rollbackHint: 'A rollback is a publish too: it can be rolled back in turn.',
     source: 'This version in full',
-    froms: { console: 'console', api: 'admin API', 'rules:push': 'rules:push', rollback: 'rollback', unrecorded: 'put by hand (unrecorded)' },
+    froms: {
+      console: 'console',
+      api: 'admin API',
+      'rules:push': 'rules:push',
+      rollback: 'rollback',
+      unrecorded: 'put by hand (unrecorded)',
+    },
   },
 }
 

@@ -168,7 +168,8 @@ export const RULES_STRINGS: Strings<{
     previewRule: 'Rule',
     previewTransfer: 'Handed to the customer-service tool',
     previewOnce: (hours) => `A user gets this at most once every ${hours} h.`,
-    previewHandoff: (count) => `If this is the user's ${count}th unmatched text in a row, they are handed to the customer-service tool instead.`,
+    previewHandoff: (count) =>
+      `If this is the user's ${count}th unmatched text in a row, they are handed to the customer-service tool instead.`,
     check: 'Check',
     publish: 'Publish',
     asJson: 'Edit the whole rule set as JSON',

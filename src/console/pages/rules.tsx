@@ -10,18 +10,8 @@ import type { Preview } from '../../rules/preview'
 import type { RuleIssue } from '../../rules/validate'
 import { Layout, Notice } from '../layout'
 import type { Lang } from '../lang'
-import {
-  DURINGS,
-  issueTarget,
-  toJson,
-  WHEN_KINDS,
-  type Draft,
-  type ReplyDraft,
-  type RuleDraft,
-  type RuleField,
-} from '../rule-form'
+import { DURINGS, issueTarget, toJson, WHEN_KINDS, type Draft, type ReplyDraft, type RuleDraft, type RuleField } from '../rule-form'
 import { RULES_STRINGS, type RulesText } from './rules-strings'
-
 
 export interface RulesPageProps {
   lang: Lang
@@ -96,7 +86,13 @@ function RulesForm(props: RulesPageProps & { byRule: Map<number | 'default' | 'h
         </p>
         <fieldset data-hours>
           <legend>{t.hours}</legend>
-          <textarea name="hours" rows={draft.hours === '' ? 2 : 8} spellcheck={false} style="font-family:monospace" placeholder={t.hoursHint}>
+          <textarea
+            name="hours"
+            rows={draft.hours === '' ? 2 : 8}
+            spellcheck={false}
+            style="font-family:monospace"
+            placeholder={t.hoursHint}
+          >
             {draft.hours}
           </textarea>
           <Issues issues={byRule.get('hours') ?? []} />
@@ -327,8 +323,16 @@ function PreviewResult(props: { t: RulesText; preview: Preview }) {
         {t.previewRule}: <code>{preview.ruleId ?? '–'}</code>
       </p>
       {preview.transfer && <p>{t.previewTransfer}</p>}
-      {preview.oncePerHours !== null && <p class="muted" data-preview-once>{t.previewOnce(preview.oncePerHours)}</p>}
-      {preview.handoffAfter !== null && <p class="muted" data-preview-handoff>{t.previewHandoff(preview.handoffAfter)}</p>}
+      {preview.oncePerHours !== null && (
+        <p class="muted" data-preview-once>
+          {t.previewOnce(preview.oncePerHours)}
+        </p>
+      )}
+      {preview.handoffAfter !== null && (
+        <p class="muted" data-preview-handoff>
+          {t.previewHandoff(preview.handoffAfter)}
+        </p>
+      )}
       {preview.replies.length === 0 && !preview.transfer && <p class="muted">{t.previewNone}</p>}
       <div class="chat">
         {preview.replies.map((reply) => (
@@ -346,4 +350,3 @@ function issueText(issue: RuleIssue, setLabel: string): string {
   const where = issue.path === '' ? setLabel : issue.path
   return issue.ruleId === undefined ? `${where}: ${issue.message}` : `${issue.ruleId} · ${where}: ${issue.message}`
 }
-

@@ -5,14 +5,24 @@ import type { Lang, Strings } from '../lang'
 /** Why the visitor is (still) on this page. */
 export type SignInProblem = { kind: 'wrong' | 'unset' | 'malformed' } | { kind: 'locked'; minutes: number }
 
-const STRINGS: Strings<{ title: string; token: string; submit: string; wrong: string; unset: string; malformed: string; locked: (minutes: number) => string; hint: string }> = {
+const STRINGS: Strings<{
+  title: string
+  token: string
+  submit: string
+  wrong: string
+  unset: string
+  malformed: string
+  locked: (minutes: number) => string
+  hint: string
+}> = {
   zh: {
     title: '登录客服控制台',
     token: '管理令牌（ADMIN_TOKEN）',
     submit: '登录',
     wrong: '令牌不对。',
     unset: '这个部署还没有设置 ADMIN_TOKEN：用 wrangler secret put ADMIN_TOKEN 设置后再来。',
-    malformed: '这个部署的 ADMIN_TOKEN 不可用（至少 16 个字符，只用字母、数字和 - . _ ~ + /）：用 wrangler secret put ADMIN_TOKEN 换一个后再来。',
+    malformed:
+      '这个部署的 ADMIN_TOKEN 不可用（至少 16 个字符，只用字母、数字和 - . _ ~ + /）：用 wrangler secret put ADMIN_TOKEN 换一个后再来。',
     locked: (minutes) => `登录失败次数太多，请 ${minutes} 分钟后再试。`,
     hint: '令牌只用来登录，浏览器里保存的是 12 小时有效的会话。',
   },
@@ -22,7 +32,8 @@ const STRINGS: Strings<{ title: string; token: string; submit: string; wrong: st
     submit: 'Sign in',
     wrong: 'That is not the token.',
     unset: 'This deployment has no ADMIN_TOKEN yet: set it with wrangler secret put ADMIN_TOKEN, then come back.',
-    malformed: "This deployment's ADMIN_TOKEN cannot be used (at least 16 characters, only letters, digits and - . _ ~ + /): set another with wrangler secret put ADMIN_TOKEN, then come back.",
+    malformed:
+      "This deployment's ADMIN_TOKEN cannot be used (at least 16 characters, only letters, digits and - . _ ~ + /): set another with wrangler secret put ADMIN_TOKEN, then come back.",
     locked: (minutes) => `Too many failed sign-ins: try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
     hint: 'The token is used once; the browser keeps a session for 12 hours.',
   },

@@ -60,9 +60,17 @@ const STRINGS: Strings<{
     ruleCount: 'Rules',
     rejected: 'Rejected newer version',
     sessions: 'Sessions',
-    sessionsHint: 'When the token may have leaked or someone leaves the team: end the console session in every browser, this one included. Then change ADMIN_TOKEN.',
+    sessionsHint:
+      'When the token may have leaked or someone leaves the team: end the console session in every browser, this one included. Then change ADMIN_TOKEN.',
     signOutEverywhere: 'Sign out everywhere',
-    states: { ok: 'ok', missing: 'missing', malformed: 'malformed', invalid: 'invalid', unavailable: 'unavailable', not_loaded: 'not loaded' },
+    states: {
+      ok: 'ok',
+      missing: 'missing',
+      malformed: 'malformed',
+      invalid: 'invalid',
+      unavailable: 'unavailable',
+      not_loaded: 'not loaded',
+    },
   },
 }
 
@@ -122,7 +130,8 @@ export function StatusPage(props: { lang: Lang; report: HealthReport }) {
                 <tr>
                   <th>{t.rulesVersion}</th>
                   <td>
-                    <code>{miniProgram.rules.version.slice(0, 12)}</code> · {t.states[miniProgram.rules.status] ?? miniProgram.rules.status} · {miniProgram.rules.rules}
+                    <code>{miniProgram.rules.version.slice(0, 12)}</code> · {t.states[miniProgram.rules.status] ?? miniProgram.rules.status}{' '}
+                    · {miniProgram.rules.rules}
                   </td>
                 </tr>
               </tbody>

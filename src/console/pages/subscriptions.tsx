@@ -71,7 +71,10 @@ export function SubscriptionsSection(props: { lang: Lang; subscriptions: Subscri
   return (
     <section data-subscriptions>
       <h2>
-        {t.title} <a class="muted" href="/admin/campaigns">{t.campaigns}</a>
+        {t.title}{' '}
+        <a class="muted" href="/admin/campaigns">
+          {t.campaigns}
+        </a>
       </h2>
       <div class="panel">
         <table>
