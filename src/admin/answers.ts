@@ -1,18 +1,28 @@
 /**
  * The admin API's answers as valibot schemas: `scripts/openapi/document.ts` turns them into the
  * OpenAPI document's responses, and the admin-api test checks real answers against them. The
- * requests are requests.ts. At the end, a check that fails compilation when an answer schema
+ * requests are requests.ts; subscribe and campaign answers are answers-subscribe.ts. At the end, a check that fails compilation when an answer schema
  * and the view the record (or the Conversation object) returns drift apart.
  */
 import * as v from 'valibot'
-import type { ConversationState, SubscribeSendResult, SubscriptionView } from '../conversation/contract'
+import type { ConversationState } from '../conversation/contract'
 import type { ConversationView, DayStats, FailedView, MessageView, Page, Stats } from '../record/views'
 import type { DiffHunk } from '../rules/diff'
 import type { HistoryItem, HistoryListItem } from '../rules/history'
 import { HISTORY_FROM } from '../rules/history-format'
-import type { CampaignMessage, CampaignView, TargetView, TemplateCount } from '../subscribe/campaign-store'
-import { MAX_PROBLEMS } from '../wechat/body-check'
-import { LANGS, MINIPROGRAM_STATES } from '../wechat/subscribe-data'
+import {
+  CampaignCreatedAnswer,
+  CampaignDetailAnswer,
+  CampaignListAnswer,
+  NoGrantAnswer,
+  SendProblemsAnswer,
+  SubscribeSentAnswer,
+  SubscriptionsAnswer,
+  TemplatesAnswer,
+  UniformSentAnswer,
+  WechatRefusalAnswer,
+  type Same,
+} from './answers-subscribe'
 
 const ErrorAnswer = v.object({ error: v.string() })
 
@@ -237,129 +247,6 @@ const HistoryEntryAnswer = v.object({
   ),
 })
 
-// ---------------------------------------------------------------- subscribe and uniform messages
-
-const SendProblemsAnswer = v.object({
-  error: v.pipe(v.string(), v.description('The first problem.')),
-  problems: v.pipe(
-    v.array(v.string()),
-    v.description(
-      `Every problem (at most ${MAX_PROBLEMS}, then a count of the rest), one \`path: sentence\` each, e.g. \`data.thing1.value: thing is at most 20 characters (got 21)\`.`,
-    ),
-  ),
-})
-
-const WechatRefusalAnswer = v.object({
-  error: v.pipe(
-    v.picklist(['wechat_refused', 'wechat_failed']),
-    v.description(
-      'wechat_refused: WeChat refused for the user’s standing (409) or for the data (400); wechat_failed: any other errcode (502).',
-    ),
-  ),
-  errcode: v.pipe(v.number(), v.description('WeChat’s errcode (time-outs and network failures have synthetic ones).')),
-  reason: v.pipe(v.string(), v.description('What the errcode means.')),
-})
-
-const NoGrantAnswer = v.object({
-  error: v.pipe(v.literal('no_grant'), v.description('The user holds no grant for this one-time template; nothing was sent.')),
-  reason: v.string(),
-})
-
-const SubscribeSentAnswer = v.object({
-  sent: v.literal(true),
-  spent: v.pipe(
-    v.picklist(['grant', 'long_term', 'forced']),
-    v.description(
-      'grant: one of the user’s one-time grants; long_term: nothing, the template is long-term and the user accepts; forced: nothing, sent with force and no grant.',
-    ),
-  ),
-})
-
-const LastSendAnswer = v.object({
-  at: v.number(),
-  errcode: v.pipe(v.nullable(v.number()), v.description('0: delivered; null while WeChat has not answered.')),
-  msgId: v.nullable(v.string()),
-})
-
-const SubscriptionAnswer = v.object({
-  templateId: v.string(),
-  grants: v.pipe(v.number(), v.description('One-time sends the user allowed and has not been sent yet.')),
-  status: v.pipe(
-    v.nullable(v.string()),
-    v.description('The last status from the popup or the settings page (accept, reject, …); null before any.'),
-  ),
-  longTerm: v.pipe(
-    v.boolean(),
-    v.description('Listed in SUBSCRIBE_LONG_TERM_TEMPLATES: sends go while the status is accept, spending nothing.'),
-  ),
-  reachable: v.pipe(v.boolean(), v.description('A send may go now.')),
-  accepted: v.number(),
-  rejected: v.number(),
-  updatedAt: v.number(),
-  lastSend: v.pipe(v.nullable(LastSendAnswer), v.description('The last send’s outcome; null before any.')),
-})
-
-const SubscriptionsAnswer = v.object({ openid: v.string(), templates: v.array(SubscriptionAnswer) })
-
-const TemplateAnswer = v.object({
-  templateId: v.string(),
-  users: v.pipe(v.number(), v.description('Users the record knows with this template.')),
-  grants: v.pipe(v.number(), v.description('One-time grants held, all users together.')),
-  accepted: v.number(),
-  rejected: v.number(),
-  longTerm: v.pipe(v.boolean(), v.description('Listed in SUBSCRIBE_LONG_TERM_TEMPLATES.')),
-  reachable: v.pipe(v.number(), v.description('Users a send can reach now: holding a grant, or accepting a long-term template.')),
-})
-
-const TemplatesAnswer = v.object({ templates: v.array(TemplateAnswer) })
-
-const CampaignMessageAnswer = v.object({
-  template_id: v.string(),
-  page: v.optional(v.string()),
-  data: v.record(v.string(), v.object({ value: v.string() })),
-  miniprogram_state: v.optional(v.picklist(MINIPROGRAM_STATES)),
-  lang: v.optional(v.picklist(LANGS)),
-})
-
-const TARGET_STATUSES = ['queued', 'sent', 'failed', 'skipped'] as const
-
-const CampaignAnswer = v.object({
-  id: v.string(),
-  templateId: v.string(),
-  message: v.pipe(CampaignMessageAnswer, v.description('What every user gets: a send without touser.')),
-  longTerm: v.boolean(),
-  total: v.pipe(v.number(), v.description('Users who could be reached when it started.')),
-  createdAt: v.number(),
-  counts: v.pipe(
-    v.object({ queued: v.number(), sent: v.number(), failed: v.number(), skipped: v.number() }),
-    v.description('Users by outcome so far; a user not yet paged in counts in none.'),
-  ),
-  done: v.pipe(v.boolean(), v.description('Every page ran and every user it queued has an outcome.')),
-})
-
-const TargetAnswer = v.object({
-  openid: v.string(),
-  status: v.picklist(TARGET_STATUSES),
-  errcode: v.nullable(v.number()),
-  reason: v.nullable(v.string()),
-  updatedAt: v.number(),
-})
-
-const CampaignListAnswer = v.object({ campaigns: v.pipe(v.array(CampaignAnswer), v.description('The 50 newest, newest first.')) })
-
-const CampaignDetailAnswer = v.object({
-  ...CampaignAnswer.entries,
-  targets: v.pipe(v.array(TargetAnswer), v.description('A page of per-user outcomes, in openid order.')),
-  nextCursor: v.nullable(v.string()),
-})
-
-const CampaignCreatedAnswer = v.object({
-  id: v.pipe(v.string(), v.description('The campaign id, c-<uuid>.')),
-  total: v.pipe(v.number(), v.description('Users who can be reached; 0 queues nothing.')),
-})
-
-const UniformSentAnswer = v.object({ sent: v.literal(true) })
-
 export const ANSWERS = {
   ErrorAnswer,
   ConversationsAnswer,
@@ -390,7 +277,6 @@ export const ANSWERS = {
 
 // The answer schemas describe the views the record returns; these fail to compile when the
 // two drift apart (a field added to a view and not here, or typed differently).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 const drift: [
   Same<v.InferOutput<typeof ConversationAnswer>, ConversationView>,
   Same<v.InferOutput<typeof MessageAnswer>, MessageView>,
@@ -402,14 +288,5 @@ const drift: [
   Same<v.InferOutput<typeof HistoryItemAnswer>, HistoryItem>,
   Same<v.InferOutput<typeof HistoryListItemAnswer>, HistoryListItem>,
   Same<v.InferOutput<typeof DiffHunkAnswer>, DiffHunk>,
-  Same<v.InferOutput<typeof SubscriptionAnswer>, SubscriptionView>,
-  Same<v.InferOutput<typeof SubscriptionsAnswer>, { openid: string; templates: SubscriptionView[] }>,
-  Same<v.InferOutput<typeof SubscribeSentAnswer>, { sent: true; spent: Extract<SubscribeSendResult, { ok: true }>['spent'] }>,
-  // The templates route answers each count without withGrants and accepting, with what they mean.
-  Same<v.InferOutput<typeof TemplateAnswer>, Omit<TemplateCount, 'withGrants' | 'accepting'> & { longTerm: boolean; reachable: number }>,
-  Same<v.InferOutput<typeof CampaignMessageAnswer>, CampaignMessage>,
-  Same<v.InferOutput<typeof CampaignAnswer>, CampaignView>,
-  Same<v.InferOutput<typeof TargetAnswer>, TargetView>,
-  Same<v.InferOutput<typeof CampaignDetailAnswer>, CampaignView & { targets: TargetView[]; nextCursor: string | null }>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true]
+] = [true, true, true, true, true, true, true, true, true, true]
 void drift
