@@ -1,12 +1,14 @@
 /**
- * The admin token, checked one way at every door that takes it: the admin API's bearer
- * header, the console's sign-in form, and the details `/healthz` shows an operator. A token
+ * The tokens that open the admin doors, checked one way at each: the admin API's bearer
+ * header, the console's sign-in form, and the details `/healthz` shows. ADMIN_TOKEN signs in as
+ * the owner; an operator's personal token (auth/operators.ts) as that operator. An ADMIN_TOKEN
  * the setting checks refuse (unset, shorter than 16 characters, characters a bearer header
- * cannot carry) opens no door, whatever is sent; every attempt with a token is counted per
- * address by the Sessions object, which refuses an address that keeps failing.
+ * cannot carry) opens no door, whatever is sent; every attempt is counted per address (and per
+ * operator) by the Sessions object, which refuses what keeps failing.
  */
 import { timingSafeEqual } from 'hono/utils/buffer'
 import { settingState, type Env } from '../settings/env'
+import { OWNER, operatorByToken, tokenOperatorId, type Operator } from './operators'
 import { sessionsOf, type Attempt } from './sessions'
 
 /** Why the deployment's ADMIN_TOKEN opens nothing: the setting is unset or malformed. */
@@ -23,17 +25,29 @@ export function unusableToken(env: Env): UnusableToken | null {
   return { outcome: 'unusable', status: state.status, reason: state.reason }
 }
 
+/** What an attempt at a door came to: who is asking, or why nobody. */
+export type Door = { outcome: 'ok'; operator: Operator } | Exclude<Attempt, { outcome: 'ok' }> | UnusableToken
+
 /**
- * One attempt at a door: `sent` against ADMIN_TOKEN (in time independent of where they
- * differ), settled by the Sessions object — counted when wrong, refused when the address is
- * locked. Nothing is counted when the setting itself is unusable.
+ * One attempt at a door with `sent`: an operator's personal token (looked up by its hash), or
+ * ADMIN_TOKEN (compared in time independent of where they differ) as the owner. Settled by the
+ * Sessions object — counted per address, and per operator for a personal token; refused while
+ * either is locked. ADMIN_TOKEN unusable refuses it (and only it) without counting.
  */
-export async function tryAdminToken(env: Env, address: string | null, sent: string, now: number): Promise<Attempt | UnusableToken> {
+export async function tryToken(env: Env, address: string | null, sent: string, now: number): Promise<Door> {
+  const personal = tokenOperatorId(sent)
+  if (personal !== null) {
+    const operator = await operatorByToken(env.DB, sent)
+    const keys = [...(address === null ? [] : [address]), `operator:${personal}`]
+    const attempt = await sessionsOf(env).attempt(keys, operator !== null, now)
+    if (attempt.outcome !== 'ok') return attempt
+    return operator === null ? { outcome: 'wrong' } : { outcome: 'ok', operator }
+  }
   const unusable = unusableToken(env)
   if (unusable) return unusable
   const matches = sent !== '' && (await timingSafeEqual(sent, env.ADMIN_TOKEN ?? ''))
-  if (address === null) return { outcome: matches ? 'ok' : 'wrong' }
-  return sessionsOf(env).attempt(address, matches, now)
+  const attempt: Attempt = address === null ? { outcome: matches ? 'ok' : 'wrong' } : await sessionsOf(env).attempt([address], matches, now)
+  return attempt.outcome === 'ok' ? { outcome: 'ok', operator: OWNER } : attempt
 }
 
 /**

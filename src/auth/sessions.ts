@@ -4,7 +4,7 @@
  * browser, and failed attempts per address, so that guessing the token is slow.
  *
  * A session is a random id the browser holds in a signed cookie (console/session.ts); the
- * object keeps only its SHA-256, so nothing it stores can be replayed as a cookie. Expired
+ * object keeps only its SHA-256 and whose it is (an operator's id, `owner` for ADMIN_TOKEN), so nothing it stores can be replayed as a cookie. Expired
  * sessions and stale failure counts are pruned whenever a session is opened: a team signs in
  * a few times a day, so the tables stay a few rows long.
  *
@@ -29,7 +29,7 @@ export type Attempt =
   | { outcome: 'locked'; retryAfterSeconds: number }
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS sessions (id_hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions (id_hash TEXT PRIMARY KEY, operator_id TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS failures (address TEXT PRIMARY KEY, count INTEGER NOT NULL, first_at INTEGER NOT NULL) WITHOUT ROWID;
 `
 
@@ -43,36 +43,49 @@ export class Sessions extends DurableObject<Env> {
   }
 
   /**
-   * Settles one attempt: `tokenOk` is the Worker's own check of what was sent. A failure is
-   * counted; a success clears the address's count.
+   * Settles one attempt: `tokenOk` is the Worker's own check of what was sent; `keys` are what
+   * failures are counted by (the address, and the operator a personal token names). Any key
+   * locked refuses the attempt unchecked; a failure counts for every key; a success clears them.
    */
-  attempt(address: string, tokenOk: boolean, now: number): Attempt {
-    const row = this.sql
-      .exec<{ count: number; first_at: number }>('SELECT count, first_at FROM failures WHERE address = ?', address)
-      .toArray()[0]
-    const run = row && now - row.first_at < LOCK_MS ? row : null
-    if (run && run.count >= MAX_FAILURES) {
-      return { outcome: 'locked', retryAfterSeconds: Math.max(1, Math.ceil((run.first_at + LOCK_MS - now) / 1000)) }
+  attempt(keys: string[], tokenOk: boolean, now: number): Attempt {
+    const runs = keys.map((key) => {
+      const row = this.sql
+        .exec<{ count: number; first_at: number }>('SELECT count, first_at FROM failures WHERE address = ?', key)
+        .toArray()[0]
+      return { key, row, run: row && now - row.first_at < LOCK_MS ? row : null }
+    })
+    const locked = runs.filter(({ run }) => run && run.count >= MAX_FAILURES)
+    if (locked.length > 0) {
+      const until = Math.max(...locked.map(({ run }) => (run?.first_at ?? now) + LOCK_MS))
+      return { outcome: 'locked', retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)) }
     }
-    if (tokenOk) {
-      if (row) this.sql.exec('DELETE FROM failures WHERE address = ?', address)
-      return { outcome: 'ok' }
+    for (const { key, row, run } of runs) {
+      if (tokenOk) {
+        if (row) this.sql.exec('DELETE FROM failures WHERE address = ?', key)
+      } else if (run) this.sql.exec('UPDATE failures SET count = count + 1 WHERE address = ?', key)
+      else this.sql.exec('INSERT OR REPLACE INTO failures (address, count, first_at) VALUES (?, 1, ?)', key, now)
     }
-    if (run) this.sql.exec('UPDATE failures SET count = count + 1 WHERE address = ?', address)
-    else this.sql.exec('INSERT OR REPLACE INTO failures (address, count, first_at) VALUES (?, 1, ?)', address, now)
-    return { outcome: 'wrong' }
+    return { outcome: tokenOk ? 'ok' : 'wrong' }
   }
 
-  /** Remembers a new session until `expiresAt`; prunes what has run out. */
-  open(idHash: string, expiresAt: number, now: number): void {
+  /** Remembers a new session of `operatorId` until `expiresAt`; prunes what has run out. */
+  open(idHash: string, operatorId: string, expiresAt: number, now: number): void {
     this.sql.exec('DELETE FROM sessions WHERE expires_at <= ?', now)
     this.sql.exec('DELETE FROM failures WHERE first_at <= ?', now - LOCK_MS)
-    this.sql.exec('INSERT INTO sessions (id_hash, expires_at) VALUES (?, ?)', idHash, expiresAt)
+    this.sql.exec('INSERT INTO sessions (id_hash, operator_id, expires_at) VALUES (?, ?, ?)', idHash, operatorId, expiresAt)
   }
 
-  /** Whether the session is open: signed in, not signed out, not expired. */
-  isOpen(idHash: string, now: number): boolean {
-    return this.sql.exec('SELECT 1 FROM sessions WHERE id_hash = ? AND expires_at > ?', idHash, now).toArray().length > 0
+  /** Whose the session is, while it is open (signed in, not signed out, not expired); else null. */
+  operatorOf(idHash: string, now: number): string | null {
+    const row = this.sql
+      .exec<{ operator_id: string }>('SELECT operator_id FROM sessions WHERE id_hash = ? AND expires_at > ?', idHash, now)
+      .toArray()[0]
+    return row?.operator_id ?? null
+  }
+
+  /** An operator removed or changed: their sessions end. Returns how many there were. */
+  closeOperator(operatorId: string): number {
+    return this.sql.exec('DELETE FROM sessions WHERE operator_id = ?', operatorId).rowsWritten
   }
 
   /** Sign-out: this session ends. */

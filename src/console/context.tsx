@@ -4,6 +4,7 @@
  * app.tsx imports them. (The mini program a page shows is `appidOf(c.env)`, admin/appid.ts.)
  */
 import type { Context } from 'hono'
+import type { Operator } from '../auth/operators'
 import type { Child } from 'hono/jsx'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Env } from '../settings/env'
@@ -14,7 +15,8 @@ import { SignInPage, type SignInProblem } from './pages/sign-in'
 import { requireSession } from './session'
 import { unusableToken } from '../auth/admin-token'
 
-export type ConsoleEnv = { Bindings: Env }
+/** The console's Hono environment: the bindings, and who is signed in (set by the session guard). */
+export type ConsoleEnv = { Bindings: Env; Variables: { operator: Operator } }
 export type ConsoleContext = Context<ConsoleEnv>
 
 /**

@@ -8,10 +8,11 @@ import type { Context } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import { miniProgramEnv, servedAppids, rootOf } from '../settings/mini-program-state'
 import type { Env } from '../settings/env'
+import type { Operator } from '../auth/operators'
 import { readForm, textField } from './form'
 import type { Lang } from './lang'
 
-type ConsoleContext = Context<{ Bindings: Env }>
+type ConsoleContext = Context<{ Bindings: Env; Variables: { operator: Operator } }>
 
 export const MINI_PROGRAM_COOKIE = 'kefu_app'
 

@@ -11,7 +11,8 @@
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
-import { clientAddress, tryAdminToken, unusableToken, type UnusableToken } from '../auth/admin-token'
+import { clientAddress, tryToken, unusableToken, type UnusableToken } from '../auth/admin-token'
+import { operatorById, type Operator } from '../auth/operators'
 import { sessionsOf } from '../auth/sessions'
 import type { Env } from '../settings/env'
 import { log } from '../log'
@@ -21,17 +22,27 @@ export const SESSION_COOKIE = 'kefu_session'
 /** A working day: the operator signs in again the next morning. */
 export const SESSION_SECONDS = 12 * 60 * 60
 
-type ConsoleContext = Context<{ Bindings: Env }>
+import type { ConsoleContext, ConsoleEnv } from './context'
 
 const COOKIE_OPTIONS = { path: '/admin', httpOnly: true, secure: true, sameSite: 'Strict' } as const
 
 /** What a sign-in came to: a session, or why not. */
-export type SignIn = { outcome: 'ok' } | { outcome: 'wrong' } | { outcome: 'locked'; retryAfterSeconds: number } | UnusableToken
+export type SignIn =
+  | { outcome: 'ok'; operator: Operator }
+  | { outcome: 'wrong' }
+  | { outcome: 'locked'; retryAfterSeconds: number }
+  | UnusableToken
 
-/** Checks `token` at the console's door; on success a new session and its cookie. */
+/**
+ * Checks `token` (ADMIN_TOKEN or a personal token) at the console's door; on success a new
+ * session of that operator and its cookie. Sessions are signed with a key derived from
+ * ADMIN_TOKEN, so a deployment without a usable one has no console sessions at all.
+ */
 export async function signIn(c: ConsoleContext, token: string, now: number): Promise<SignIn> {
   const address = clientAddress(c.req.raw.headers)
-  const attempt = await tryAdminToken(c.env, address, token, now)
+  const unusable = unusableToken(c.env)
+  if (unusable) return unusable
+  const attempt = await tryToken(c.env, address, token, now)
   if (attempt.outcome !== 'ok') {
     if (attempt.outcome === 'locked') log.warn('admin.locked', { door: 'console', address, retryAfter: attempt.retryAfterSeconds })
     if (attempt.outcome === 'wrong') log.info('admin.refused', { door: 'console', address })
@@ -39,9 +50,9 @@ export async function signIn(c: ConsoleContext, token: string, now: number): Pro
   }
   const id = randomId()
   const expiresAt = now + SESSION_SECONDS * 1000
-  await sessionsOf(c.env).open(await sha256(id), expiresAt, now)
+  await sessionsOf(c.env).open(await sha256(id), attempt.operator.id, expiresAt, now)
   await setSignedCookie(c, SESSION_COOKIE, id, await sessionKey(c.env.ADMIN_TOKEN ?? ''), { ...COOKIE_OPTIONS, maxAge: SESSION_SECONDS })
-  log.info('console.signed_in', { address })
+  log.info('console.signed_in', { address, operator: attempt.operator.id })
   return attempt
 }
 
@@ -55,10 +66,15 @@ export async function signOut(c: ConsoleContext, everywhere: boolean): Promise<v
   else await sessions.close(await sha256(id))
 }
 
-/** Whether the request carries an open session: signed for today's token, not ended, not expired. */
-export async function hasSession(c: ConsoleContext, now: number): Promise<boolean> {
+/**
+ * Who the request's session belongs to: signed for today's key, not ended, not expired, and
+ * its operator still there (a removed operator's sessions end with them); else null.
+ */
+export async function sessionOperator(c: ConsoleContext, now: number): Promise<Operator | null> {
   const id = await sessionIdOf(c)
-  return id !== null && sessionsOf(c.env).isOpen(await sha256(id), now)
+  if (id === null) return null
+  const operatorId = await sessionsOf(c.env).operatorOf(await sha256(id), now)
+  return operatorId === null ? null : operatorById(c.env.DB, operatorId)
 }
 
 /** The session id of a cookie signed with today's key; null for none, a forged one, or an unusable token. */
@@ -72,10 +88,12 @@ async function sessionIdOf(c: ConsoleContext): Promise<string | null> {
  * Console pages without a session answer the sign-in page (401), whatever they hold: a wrong
  * or missing token sees nothing else.
  */
-export function requireSession(signInPage: (c: ConsoleContext) => Response | Promise<Response>): MiddlewareHandler<{ Bindings: Env }> {
+export function requireSession(signInPage: (c: ConsoleContext) => Response | Promise<Response>): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
-    if (await hasSession(c, Date.now())) return next()
-    return signInPage(c)
+    const operator = await sessionOperator(c, Date.now())
+    if (operator === null) return signInPage(c)
+    c.set('operator', operator)
+    return next()
   }
 }
 

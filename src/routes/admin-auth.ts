@@ -8,18 +8,19 @@
 import type { Context } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { HTTPException } from 'hono/http-exception'
-import { clientAddress, tryAdminToken } from '../auth/admin-token'
+import { clientAddress, tryToken } from '../auth/admin-token'
+import type { Operator } from '../auth/operators'
 import { requireSetting, type Env } from '../settings/env'
 import { log } from '../log'
 
-type AdminContext = Context<{ Bindings: Env }>
+type AdminContext = Context<{ Bindings: Env; Variables: { operator: Operator } }>
 
 /** Without a usable ADMIN_TOKEN every admin request answers 500 naming the setting. */
 export const requireAdmin = bearerAuth({
   verifyToken: async (token, c: AdminContext) => {
     requireSetting(c.env, 'ADMIN_TOKEN')
     const address = clientAddress(c.req.raw.headers)
-    const attempt = await tryAdminToken(c.env, address, token, Date.now())
+    const attempt = await tryToken(c.env, address, token, Date.now())
     if (attempt.outcome === 'locked') {
       log.warn('admin.locked', { door: 'api', address, retryAfter: attempt.retryAfterSeconds })
       throw new HTTPException(429, {
@@ -30,7 +31,9 @@ export const requireAdmin = bearerAuth({
       })
     }
     if (attempt.outcome === 'wrong') log.info('admin.refused', { door: 'api', address })
-    return attempt.outcome === 'ok'
+    if (attempt.outcome !== 'ok') return false
+    c.set('operator', attempt.operator)
+    return true
   },
 })
 
@@ -41,9 +44,9 @@ const BEARER = /^Bearer +(\S+)$/
  * absent or malformed, ADMIN_TOKEN is unusable or the address is locked: the caller serves
  * its public view instead.
  */
-export async function isAdmin(c: AdminContext): Promise<boolean> {
+export async function isAdmin(c: Context<{ Bindings: Env }>): Promise<boolean> {
   const sent = BEARER.exec(c.req.header('authorization') ?? '')?.[1]
   if (!sent) return false
-  const attempt = await tryAdminToken(c.env, clientAddress(c.req.raw.headers), sent, Date.now())
+  const attempt = await tryToken(c.env, clientAddress(c.req.raw.headers), sent, Date.now())
   return attempt.outcome === 'ok'
 }

@@ -7,12 +7,13 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { validator } from 'hono/validator'
 import * as v from 'valibot'
 import { readBounded } from '../admin/body'
+import type { Operator } from '../auth/operators'
 import type { Env } from '../settings/env'
 import { utf8Strict } from '../wechat/bytes'
 import { MINI_PROGRAM_PARAM } from './mini-program-param'
 
 /** The admin API's Hono environment: the bindings, as the mini program's view (`?app=`). */
-export type ApiEnv = { Bindings: Env }
+export type ApiEnv = { Bindings: Env; Variables: { operator: Operator } }
 type ApiContext = Context<ApiEnv>
 
 /** `{ error }` with a 4xx status: the one shape of every refusal. */
