@@ -9,12 +9,11 @@
  * ids are open, so signing out ends the session on the server — a copied cookie stops
  * working with it — and "sign out everywhere" ends them all.
  */
-import type { Context, MiddlewareHandler } from 'hono'
+import type { MiddlewareHandler } from 'hono'
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
 import { clientAddress, tryToken, unusableToken, type UnusableToken } from '../auth/admin-token'
 import { operatorById, type Operator } from '../auth/operators'
 import { sessionsOf } from '../auth/sessions'
-import type { Env } from '../settings/env'
 import { log } from '../log'
 import { toBase64, toHex, utf8 } from '../wechat/bytes'
 
