@@ -1,0 +1,143 @@
+/**
+ * The audit log: what each operator did, in D1 (`audit`, migrations/0005) — who, when, which
+ * mini program ('' for what concerns the whole deployment: sign-ins, operators), the action,
+ * what it acted on and a short summary of ids and outcomes (never message text beyond what the
+ * record keeps, never a secret). Newest first, keyset-paged like the record's lists, filtered
+ * by operator or action. Kept AUDIT_RETENTION_DAYS (default 365) by the hourly cron.
+ */
+import type { Operator } from '../auth/operators'
+import { decodeCursor, encodeCursor, type Position } from '../record/cursor'
+import { page } from '../record/page'
+import { all, prepare, statement } from '../record/sql'
+import type { Page } from '../record/views'
+
+export const AUDIT_ACTIONS = [
+  'sign_in',
+  'sign_in_failed',
+  'sign_out_everywhere',
+  'publish',
+  'rollback',
+  'reply',
+  'retry',
+  'drop',
+  'subscribe_send',
+  'uniform_send',
+  'campaign_start',
+  'knowledge_change',
+  'operator_add',
+  'operator_change',
+  'operator_remove',
+] as const
+export type AuditAction = (typeof AUDIT_ACTIONS)[number]
+
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365
+/** A summary is a line, not a document. */
+const MAX_SUMMARY = 200
+
+export interface AuditEntry {
+  /** The mini program acted on; '' for the deployment (sign-ins, operators). */
+  appid: string
+  /** Who: null for a failed sign-in (nobody was signed in). */
+  operator: Pick<Operator, 'id' | 'name'> | null
+  action: AuditAction
+  target?: string | null
+  summary?: string | null
+}
+
+export interface AuditView {
+  id: string
+  at: number
+  appid: string
+  operatorId: string
+  operatorName: string
+  action: AuditAction
+  target: string | null
+  summary: string | null
+}
+
+interface Row {
+  appid: string
+  at: number
+  id: string
+  operator_id: string
+  operator_name: string
+  action: AuditAction
+  target: string | null
+  summary: string | null
+}
+
+/** Records one entry. Called after the action is done, with what it came to. */
+export async function audit(db: D1Database, entry: AuditEntry, now: number): Promise<void> {
+  const summary = entry.summary ? entry.summary.slice(0, MAX_SUMMARY) : null
+  await prepare(
+    db,
+    statement('INSERT INTO audit (appid, at, id, operator_id, operator_name, action, target, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      entry.appid,
+      now,
+      crypto.randomUUID(),
+      entry.operator?.id ?? '',
+      entry.operator?.name ?? '',
+      entry.action,
+      entry.target ?? null,
+      summary,
+    ]),
+  ).run()
+}
+
+export interface AuditQuery {
+  /** The mini program's entries and the deployment's ('' ones). */
+  appid: string
+  limit: number
+  after?: Position
+  operator?: string
+  action?: AuditAction
+}
+
+/** A page of entries, newest first. */
+export async function listAudit(db: D1Database, query: AuditQuery): Promise<Page<AuditView>> {
+  const where = ['appid IN (?, ?)']
+  const params: (string | number)[] = [query.appid, '']
+  if (query.operator !== undefined) {
+    where.push('operator_id = ?')
+    params.push(query.operator)
+  }
+  if (query.action !== undefined) {
+    where.push('action = ?')
+    params.push(query.action)
+  }
+  if (query.after !== undefined) {
+    where.push('(at < ? OR (at = ? AND id < ?))')
+    params.push(query.after.at, query.after.at, query.after.id)
+  }
+  const rows = await all<Row>(
+    db,
+    statement(
+      `SELECT appid, at, id, operator_id, operator_name, action, target, summary FROM audit WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`,
+      [...params, query.limit + 1],
+    ),
+  )
+  return page(rows, query.limit, viewOf, (row) => encodeCursor('audit', { at: row.at, id: row.id }))
+}
+
+export function decodeAuditCursor(cursor: string): Position | null {
+  return decodeCursor('audit', cursor)
+}
+
+/** The cron's part: entries older than `retentionDays`. */
+export async function pruneAudit(db: D1Database, now: number, retentionDays: number): Promise<number> {
+  const result = await prepare(db, statement('DELETE FROM audit WHERE at < ?', [now - retentionDays * 24 * 60 * 60 * 1000])).run()
+  return result.meta.changes
+}
+
+function viewOf(row: Row): AuditView {
+  return {
+    id: row.id,
+    at: row.at,
+    appid: row.appid,
+    operatorId: row.operator_id,
+    operatorName: row.operator_name,
+    action: row.action,
+    target: row.target,
+    summary: row.summary,
+  }
+}
