@@ -13,6 +13,7 @@ import { KEYWORD_TYPES, MAX_DATA_KEYS } from '../../src/wechat/subscribe-data'
 import { MAX_UNIFORM_DATA_KEYS, MAX_UNIFORM_VALUE_CHARS } from '../../src/wechat/uniform-send'
 import { IDEMPOTENCY_KEY } from '../../src/admin/idempotency'
 import { ANSWERS } from '../../src/admin/answers'
+import { can, PERMISSIONS, type Permission, ROLES, roleNeeded } from '../../src/auth/roles'
 import {
   CampaignBody,
   CampaignParam,
@@ -25,6 +26,10 @@ import {
   ManualReplyBody,
   MessagesQuery,
   OpenidParam,
+  OPERATOR_MAX_BYTES,
+  OperatorBody,
+  OperatorChangeBody,
+  OperatorIdParam,
   PREVIEW_MAX_BYTES,
   PreviewBody,
   PublishQuery,
@@ -132,14 +137,23 @@ const COMMON_ANSWERS = {
   '401': { description: 'No or wrong bearer token (no further detail).' },
 }
 
-function operation(summary: string, options: { parameters?: Json[]; body?: Json; answers: Json }): Json {
+/** What a role without `permission` gets (routes/allow.ts), before anything is read or done. */
+function forbidden(permission: Permission): Json {
+  return answer(
+    'ForbiddenAnswer',
+    `\`forbidden\`, nothing done: this needs the \`${permission}\` permission (role ${roleNeeded(permission)} or above, \`needs\`), or the operator may not act on this mini program (\`reason\`).`,
+  )
+}
+
+function operation(summary: string, options: { permission: Permission; parameters?: Json[]; body?: Json; answers: Json }): Json {
   return {
     summary,
+    description: `Needs the \`${options.permission}\` permission: ${ROLES.filter((role) => can(role, options.permission)).join(', ')}.`,
     security: [{ bearer: [] }],
     ...(options.parameters ? { parameters: options.parameters } : {}),
     ...(options.body ? { requestBody: { required: true, ...options.body } } : {}),
     // An operation's own description of a status wins over the common one.
-    responses: { ...COMMON_ANSWERS, ...options.answers },
+    responses: { ...COMMON_ANSWERS, '403': forbidden(options.permission), ...options.answers },
   }
 }
 
@@ -191,9 +205,15 @@ export function openApiDocument(): Json {
     'WechatRefusalAnswer',
     '`wechat_failed`: WeChat answered another errcode, or did not answer (time-out, network).',
   )
+  const grants = ROLES.map((role) => `${role}: ${PERMISSIONS.filter((permission) => can(role, permission)).join(', ')}`).join('; ')
+  const operatorId = parameters('path', OperatorIdParam)
+  const operatorBody = (what: string) => json(schemaOf(OperatorBody, INPUT), `${what} (at most ${OPERATOR_MAX_BYTES} bytes).`)
+  const isOwner = answer('OperatorConflictAnswer', '`is_owner`: `owner` is ADMIN_TOKEN itself, changed only by rotating the secret.')
+  const unknownOperator = error('`not_found`: no operator has that id.')
   const failedAction = (what: string) =>
     sendsOnce(
       operation(what, {
+        permission: 'reply',
         parameters: failedId,
         answers: {
           '200': answer('OutcomeAnswer', 'What became of the send.'),
@@ -209,22 +229,29 @@ export function openApiDocument(): Json {
     info: {
       title: 'kefu-edge admin API',
       version: VERSION,
-      description:
-        'The operator’s view of the WeChat customer-service record, and actions through each user’s Conversation object. Every route needs `Authorization: Bearer <ADMIN_TOKEN>`. Times are epoch milliseconds; days are China Standard Time (UTC+8).',
+      description: `The operator’s view of the WeChat customer-service record, and actions through each user’s Conversation object. Every route needs \`Authorization: Bearer <token>\`: ADMIN_TOKEN (the owner) or an operator’s personal token. Each route needs a permission of the operator’s role (${grants}) and, with \`?app=\`, a mini program they may act on; otherwise 403 and nothing is done. Times are epoch milliseconds; days are China Standard Time (UTC+8).`,
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'ADMIN_TOKEN (the owner), or an operator’s personal token (kfo.<id>.<secret>).',
+        },
+      },
       schemas: Object.fromEntries(Object.entries(ANSWERS).map(([name, schema]) => [name, schemaOf(schema, OUTPUT)])),
     },
     paths: {
       '/admin/api/conversations': {
         get: operation('Conversations, newest message first', {
+          permission: 'read',
           parameters: parameters('query', ConversationsQuery),
           answers: { '200': answer('ConversationsAnswer', 'A page of conversations.') },
         }),
       },
       '/admin/api/conversations/{openid}': {
         get: operation('One conversation and a page of its messages in and out, newest first', {
+          permission: 'read',
           parameters: [...openid, ...parameters('query', MessagesQuery)],
           answers: {
             '200': answer('ConversationDetailAnswer', 'The conversation and a page of messages.'),
@@ -236,6 +263,7 @@ export function openApiDocument(): Json {
         get: operation(
           "The user's Conversation object itself: the send window, the last pushes in and replies out with their attempts, and the copy to the D1 record not yet made",
           {
+            permission: 'read',
             parameters: openid,
             answers: {
               '200': answer('StateAnswer', 'The object as it is now (an object never written to answers empty lists and a closed window).'),
@@ -246,6 +274,7 @@ export function openApiDocument(): Json {
       '/admin/api/conversations/{openid}/reply': {
         post: sendsOnce(
           operation('Send a reply by hand, inside the send window', {
+            permission: 'reply',
             parameters: openid,
             body: json(schemaOf(ManualReplyBody, INPUT), `One reply (at most ${REPLY_MAX_BYTES} bytes).`),
             answers: {
@@ -259,6 +288,7 @@ export function openApiDocument(): Json {
       },
       '/admin/api/failed': {
         get: operation('Failed sends, most recently failed first', {
+          permission: 'read',
           parameters: parameters('query', FailedQuery),
           answers: { '200': answer('FailedListAnswer', 'A page of failed sends.') },
         }),
@@ -267,11 +297,13 @@ export function openApiDocument(): Json {
       '/admin/api/failed/{id}/drop': { post: failedAction('Give up on a failed send') },
       '/admin/api/rules': {
         get: operation('The rule set in force, the stored source, and why a newer one was rejected', {
+          permission: 'read',
           answers: { '200': answer('RulesAnswer', 'Rule set status; `ETag` is the stored version, for If-Match.') },
         }),
         put: operation(
           'Publish a rule set: checked like rules:check, compiled, stored exactly as sent, the previous version kept in the history',
           {
+            permission: 'rules',
             parameters: [ifMatchHeader, ...parameters('query', PublishQuery)],
             body: json(
               {
@@ -298,12 +330,14 @@ export function openApiDocument(): Json {
       },
       '/admin/api/rules/history': {
         get: operation('Published versions, newest first: when, from where, how many rules, which is in force', {
+          permission: 'read',
           parameters: parameters('query', HistoryQuery),
           answers: { '200': answer('HistoryListAnswer', 'A page of the history (at most 100 versions are kept).') },
         }),
       },
       '/admin/api/rules/history/{version}': {
         get: operation('One version: its source, the version before it and the diff from that one', {
+          permission: 'read',
           parameters: parameters('path', VersionParam),
           answers: {
             '200': answer('HistoryEntryAnswer', 'The newest entry of that version.'),
@@ -313,6 +347,7 @@ export function openApiDocument(): Json {
       },
       '/admin/api/rules/rollback': {
         post: operation('Publish a version from the history again, byte for byte; the rollback is recorded too', {
+          permission: 'rules',
           body: json(schemaOf(RollbackBody, INPUT), `The version (at most ${ROLLBACK_MAX_BYTES} bytes).`),
           answers: {
             '200': answer('PublishAnswer', 'Restored: `version` is the version asked for.'),
@@ -329,6 +364,7 @@ export function openApiDocument(): Json {
       },
       '/admin/api/rules/preview': {
         post: operation('Which rule answers a message, and with what; nothing is sent or stored', {
+          permission: 'rules',
           body: json(previewBody, `A message, and optionally a draft rule set (at most ${PREVIEW_MAX_BYTES} bytes in all).`),
           answers: {
             '200': answer('PreviewAnswer', 'The decision.'),
@@ -340,6 +376,7 @@ export function openApiDocument(): Json {
       },
       '/admin/api/stats': {
         get: operation('Per day: messages, replies sent and failed, push-to-reply time; per rule: hits; top unmatched questions', {
+          permission: 'read',
           parameters: parameters('query', StatsQuery),
           answers: { '200': answer('StatsAnswer', 'The stats.') },
         }),
@@ -347,6 +384,7 @@ export function openApiDocument(): Json {
       '/admin/api/subscribe/send': {
         post: sendsOnce(
           operation('Send one subscribe message (订阅消息), spending one of the user’s grants', {
+            permission: 'campaigns',
             body: json(
               sendBody(SubscribeSendBody, ['data'], subscribeData),
               `One message, as WeChat's subscribeMessage.send takes it, plus \`force\` (at most ${SUBSCRIBE_SEND_MAX_BYTES} bytes).`,
@@ -367,18 +405,21 @@ export function openApiDocument(): Json {
       },
       '/admin/api/users/{openid}/subscriptions': {
         get: operation('What one user allows, per template: grants, status, the last send', {
+          permission: 'read',
           parameters: openid,
           answers: { '200': answer('SubscriptionsAnswer', 'Every template the user has answered or been sent (none: an empty list).') },
         }),
       },
       '/admin/api/subscribe/templates': {
         get: operation('Per template, over all users: grants held, accepts and rejects, and who can be reached now', {
+          permission: 'read',
           answers: { '200': answer('TemplatesAnswer', 'The templates the record knows, by id.') },
         }),
       },
       '/admin/api/subscribe/campaigns': {
         post: sendsOnce(
           operation('Send one subscribe message to every user who can be reached, through the campaigns queue', {
+            permission: 'campaigns',
             body: json(
               sendBody(CampaignBody, ['data'], subscribeData),
               `A send without \`touser\` and \`force\` (at most ${SUBSCRIBE_SEND_MAX_BYTES} bytes): it goes to every user who holds a grant for the template, or accepts it if it is long-term.`,
@@ -395,11 +436,13 @@ export function openApiDocument(): Json {
           }),
         ),
         get: operation('Campaigns, newest first, with their progress', {
+          permission: 'read',
           answers: { '200': answer('CampaignListAnswer', 'The newest campaigns.') },
         }),
       },
       '/admin/api/subscribe/campaigns/{id}': {
         get: operation('One campaign: its message, its progress and a page of per-user outcomes', {
+          permission: 'read',
           parameters: [...parameters('path', CampaignParam), ...parameters('query', CampaignTargetsQuery)],
           answers: {
             '200': answer('CampaignDetailAnswer', 'The campaign and a page of its users.'),
@@ -410,6 +453,7 @@ export function openApiDocument(): Json {
       '/admin/api/uniform/send': {
         post: sendsOnce(
           operation('Send one uniform service message (统一服务消息): an Official Account template message', {
+            permission: 'campaigns',
             body: json(
               sendBody(UniformSendBody, ['mp_template_msg', 'data'], uniformData),
               `One message, as WeChat's uniform_send takes it, with \`mp_template_msg\` only: \`weapp_template_msg\` is retired and refused (at most ${UNIFORM_SEND_MAX_BYTES} bytes).`,
@@ -428,8 +472,51 @@ export function openApiDocument(): Json {
           }),
         ),
       },
+      '/admin/api/operators': {
+        get: operation('Every operator: name, role, the mini programs they may act on, email (never a token)', {
+          permission: 'operators',
+          answers: { '200': answer('OperatorsAnswer', 'Every operator, by name.') },
+        }),
+        post: operation('Add an operator; their personal token is in the answer, this once', {
+          permission: 'operators',
+          body: operatorBody('Who, their role, and optionally the mini programs and the Access email'),
+          answers: {
+            '201': answer('OperatorCreatedAnswer', 'Added: the id, and the token to hand them (kept only as its hash).'),
+            '400': error('Malformed input, or `apps` names a mini program this Worker does not serve.'),
+            '409': answer('OperatorConflictAnswer', '`email_taken`: another operator signs in with that email; nothing was added.'),
+            '413': error('The body is too large.'),
+            '415': error('The body is not application/json.'),
+          },
+        }),
+      },
+      '/admin/api/operators/{id}': {
+        patch: operation('Change an operator’s name, role, mini programs or email; their token stays', {
+          permission: 'operators',
+          parameters: operatorId,
+          body: json(
+            schemaOf(OperatorChangeBody, INPUT),
+            `Any of the fields, at least one (at most ${OPERATOR_MAX_BYTES} bytes); null clears apps (every app) or email.`,
+          ),
+          answers: {
+            '200': answer('OperatorAnswer', 'The operator as changed; it holds from their next request.'),
+            '400': error('Malformed input, nothing to change, or `apps` names a mini program this Worker does not serve.'),
+            '404': unknownOperator,
+            '409': answer(
+              'OperatorConflictAnswer',
+              '`is_owner`, or `email_taken`: another operator signs in with that email; nothing was changed.',
+            ),
+            '413': error('The body is too large.'),
+            '415': error('The body is not application/json.'),
+          },
+        }),
+        delete: operation('Remove an operator: their token stops at once and their console sessions end', {
+          permission: 'operators',
+          parameters: operatorId,
+          answers: { '204': { description: 'Removed.' }, '404': unknownOperator, '409': isOwner },
+        }),
+      },
       '/admin/api/openapi.json': {
-        get: operation('This document', { answers: { '200': { description: 'The OpenAPI document.' } } }),
+        get: operation('This document', { permission: 'read', answers: { '200': { description: 'The OpenAPI document.' } } }),
       },
     },
   }

@@ -1,7 +1,7 @@
 /**
  * The admin API's answers as valibot schemas: `scripts/openapi/document.ts` turns them into the
  * OpenAPI document's responses, and the admin-api test checks real answers against them. The
- * requests are requests.ts; subscribe and campaign answers are answers-subscribe.ts. At the end, a check that fails compilation when an answer schema
+ * requests are requests.ts; subscribe and campaign answers are answers-subscribe.ts, operators' and the 403 answers-operators.ts. At the end, a check that fails compilation when an answer schema
  * and the view the record (or the Conversation object) returns drift apart.
  */
 import * as v from 'valibot'
@@ -23,6 +23,7 @@ import {
   WechatRefusalAnswer,
   type Same,
 } from './answers-subscribe'
+import { ForbiddenAnswer, OperatorAnswer, OperatorConflictAnswer, OperatorCreatedAnswer, OperatorsAnswer } from './answers-operators'
 
 const ErrorAnswer = v.object({ error: v.string() })
 
@@ -273,6 +274,11 @@ export const ANSWERS = {
   CampaignDetailAnswer,
   CampaignCreatedAnswer,
   UniformSentAnswer,
+  ForbiddenAnswer,
+  OperatorsAnswer,
+  OperatorAnswer,
+  OperatorCreatedAnswer,
+  OperatorConflictAnswer,
 }
 
 // The answer schemas describe the views the record returns; these fail to compile when the

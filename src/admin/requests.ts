@@ -12,9 +12,11 @@ import * as v from 'valibot'
 import { CONVERSATION_FILTERS } from '../record/conversations'
 import { decodeCursor, MAX_CURSOR_CHARS, type CursorList, type Position } from '../record/cursor'
 import { MAX_STATS_DAYS } from '../record/stats'
+import { ROLES } from '../auth/roles'
 import { HISTORY_CURSOR, VERSION } from '../rules/history-format'
 import { PreviewMessage } from '../rules/preview'
 import { DateTimeSchema, ReplySchema } from '../rules/schema'
+import { APPID } from '../wechat/appid'
 import { OPENID } from '../wechat/openid'
 import { SubscribeSendSchema } from '../wechat/subscribe-data'
 import { UniformSendSchema } from '../wechat/uniform-send'
@@ -209,3 +211,75 @@ export const CampaignBody = v.omit(SubscribeSendSchema, ['touser', 'force'])
 
 /** A uniform send: what parseUniformSend (wechat/uniform-send.ts) checks, weapp_template_msg refused first. */
 export const UniformSendBody = UniformSendSchema
+
+// ---------------------------------------------------------------- operators
+
+/** An operator's body: at most a few hundred bytes. */
+export const OPERATOR_MAX_BYTES = 4 * 1024
+/** More than any Worker serves; the route checks each is one this Worker does. */
+const MAX_OPERATOR_APPS = 50
+
+const OperatorName = v.pipe(
+  v.string(),
+  v.description('Who this is, as the console and the audit log show it: 1 to 64 characters once trimmed.'),
+  v.trim(),
+  v.regex(/^[^\p{Cc}]*$/u, 'must not hold control characters'),
+  v.minLength(1, 'must be 1 to 64 characters'),
+  v.maxLength(64, 'must be 1 to 64 characters'),
+)
+
+const OperatorRole = v.pipe(
+  v.picklist(ROLES, `must be one of ${ROLES.join(', ')}`),
+  v.description(
+    'owner: everything, operators included; admin: rules, campaigns and replies; agent: read, reply by hand, retry or drop a failed send; viewer: read only.',
+  ),
+)
+
+const OperatorApps = v.pipe(
+  v.nullable(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.regex(APPID, 'is not an appid'))),
+      v.minLength(1, 'must name at least one app (null: every app)'),
+      v.maxLength(MAX_OPERATOR_APPS, `must name at most ${MAX_OPERATOR_APPS} apps`),
+    ),
+  ),
+  v.description('The mini programs (appids) they may act on, each one this Worker serves; null or absent: every one.'),
+)
+
+const OperatorEmail = v.pipe(
+  v.nullable(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.maxLength(254, 'is not an email address'),
+      v.regex(/^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/, 'is not an email address'),
+      v.toLowerCase(),
+    ),
+  ),
+  v.description('The Cloudflare Access identity that signs in as them (kept lower case); null or absent: none.'),
+)
+
+export const OperatorBody = v.strictObject({
+  name: OperatorName,
+  role: OperatorRole,
+  apps: v.optional(OperatorApps),
+  email: v.optional(OperatorEmail),
+})
+
+export const OperatorChangeBody = v.pipe(
+  v.strictObject({
+    name: v.optional(OperatorName),
+    role: v.optional(OperatorRole),
+    apps: v.optional(OperatorApps),
+    email: v.optional(OperatorEmail),
+  }),
+  v.check((change) => Object.keys(change).length > 0, 'names nothing to change (name, role, apps or email)'),
+)
+
+export const OperatorIdParam = v.strictObject({
+  id: v.pipe(
+    v.string(),
+    v.regex(/^(?:owner|[A-Za-z0-9_-]{12})$/, 'is not an operator id'),
+    v.description('The operator id, as the list and POST give it (`owner` is ADMIN_TOKEN’s, which cannot change).'),
+  ),
+})

@@ -2,7 +2,10 @@
  * `/admin/api/*`: the operator's API over the D1 record, a user's Conversation object as it
  * is (`/state`) and the actions that go through it (a reply by hand, a failed send retried or
  * dropped), and the rule set (its preview, publishing, history and rollback, in RULES KV). Behind
- * `Authorization: Bearer <ADMIN_TOKEN>`. JSON in and out; every query, path parameter and
+ * `Authorization: Bearer <token>`: ADMIN_TOKEN (the owner) or an operator's personal token. Each
+ * route first checks what the operator's role may do (`allow`, routes/allow.ts): without the
+ * permission, or on a mini program they may not act on, a 403 before anything is read, sent or
+ * kept. JSON in and out; every query, path parameter and
  * body is checked by the valibot schemas of admin/requests.ts before a handler runs, and
  * anything a client sends wrong is a 4xx `{ "error": "…" }` — never a 500.
  *
@@ -30,6 +33,8 @@ import { appidOf } from '../admin/appid'
 import { requireAdmin } from './admin-auth'
 import { idempotent } from './idempotent'
 import { adminSubscribe } from './admin-subscribe'
+import { adminOperators } from './admin-operators'
+import { allow } from './allow'
 import { jsonBody, params, problem, readBytes, refuse, type ApiEnv } from './admin-validation'
 import {
   ConversationsQuery,
@@ -65,10 +70,12 @@ adminApi.use('/admin/api/*', requireAdmin, miniProgramParam, async (c, next) => 
 
 // Subscribe messages, campaigns and uniform sends: behind the same token.
 adminApi.route('/', adminSubscribe)
+// Operators: who may sign in, as what role, for which mini programs.
+adminApi.route('/', adminOperators)
 
 // ---------------------------------------------------------------- the record
 
-adminApi.get('/admin/api/conversations', params('query', ConversationsQuery), async (c) => {
+adminApi.get('/admin/api/conversations', allow('read'), params('query', ConversationsQuery), async (c) => {
   const { cursor, limit, filter } = c.req.valid('query')
   const now = Date.now()
   return c.json(
@@ -82,7 +89,7 @@ adminApi.get('/admin/api/conversations', params('query', ConversationsQuery), as
   )
 })
 
-adminApi.get('/admin/api/conversations/:openid', params('param', OpenidParam), params('query', MessagesQuery), async (c) => {
+adminApi.get('/admin/api/conversations/:openid', allow('read'), params('param', OpenidParam), params('query', MessagesQuery), async (c) => {
   const { openid } = c.req.valid('param')
   const { cursor, limit } = c.req.valid('query')
   const detail = await getConversation(c.env.DB, {
@@ -100,17 +107,17 @@ adminApi.get('/admin/api/conversations/:openid', params('param', OpenidParam), p
  * and replies out with their attempts, and what the D1 copy has not got yet. Looking creates
  * nothing (an object never written to answers empty).
  */
-adminApi.get('/admin/api/conversations/:openid/state', params('param', OpenidParam), async (c) => {
+adminApi.get('/admin/api/conversations/:openid/state', allow('read'), params('param', OpenidParam), async (c) => {
   const { openid } = c.req.valid('param')
   return c.json(await conversationOf(c.env, openid).state())
 })
 
-adminApi.get('/admin/api/failed', params('query', FailedQuery), async (c) => {
+adminApi.get('/admin/api/failed', allow('read'), params('query', FailedQuery), async (c) => {
   const { cursor, limit } = c.req.valid('query')
   return c.json(await listFailed(c.env.DB, { appid: appidOf(c.env), limit, ...(cursor ? { after: cursor } : {}) }))
 })
 
-adminApi.get('/admin/api/stats', params('query', StatsQuery), async (c) => {
+adminApi.get('/admin/api/stats', allow('read'), params('query', StatsQuery), async (c) => {
   const { days } = c.req.valid('query')
   return c.json(await getStats(c.env.DB, appidOf(c.env), Date.now(), days))
 })
@@ -119,6 +126,7 @@ adminApi.get('/admin/api/stats', params('query', StatsQuery), async (c) => {
 
 adminApi.post(
   '/admin/api/conversations/:openid/reply',
+  allow('reply'),
   idempotent,
   params('param', OpenidParam),
   jsonBody(ManualReplyBody, REPLY_MAX_BYTES),
@@ -131,7 +139,7 @@ adminApi.post(
 )
 
 for (const action of ['retry', 'drop'] as const) {
-  adminApi.post(`/admin/api/failed/:id/${action}`, idempotent, params('param', FailedIdParam), async (c) => {
+  adminApi.post(`/admin/api/failed/:id/${action}`, allow('reply'), idempotent, params('param', FailedIdParam), async (c) => {
     const result = await actOnFailed(c.env, action, c.req.valid('param').id)
     if (result.ok) return c.json({ outcome: result.outcome })
     return refuse(c, result.problem === 'not_found' ? 404 : 409, result.problem)
@@ -140,7 +148,7 @@ for (const action of ['retry', 'drop'] as const) {
 
 // ---------------------------------------------------------------- rules
 
-adminApi.get('/admin/api/rules', async (c) => {
+adminApi.get('/admin/api/rules', allow('read'), async (c) => {
   await loadRules(c.env)
   // The stored text as it is now: it may be newer than the set in force (isolates recheck
   // KV every RULES_REFRESH_SECONDS), which sourceVersion against version shows.
@@ -159,7 +167,7 @@ adminApi.get('/admin/api/rules', async (c) => {
  * editor read that version. Publishes run in the mini program's RulePublisher one at a time, so of two
  * from the same version exactly one goes through.
  */
-adminApi.put('/admin/api/rules', params('query', PublishQuery), async (c) => {
+adminApi.put('/admin/api/rules', allow('rules'), params('query', PublishQuery), async (c) => {
   const expected = ifVersionOf(c.req.header('if-match'), c.req.valid('query').ifVersion)
   if (!expected.ok) return refuse(c, 400, expected.error)
   const body = await readBytes(c.req.raw, RULES_MAX_BYTES)
@@ -200,12 +208,12 @@ function publishAnswer(c: ApiContext, outcome: RollbackOutcome, what: string, co
   }
 }
 
-adminApi.get('/admin/api/rules/history', params('query', HistoryQuery), async (c) => {
+adminApi.get('/admin/api/rules/history', allow('read'), params('query', HistoryQuery), async (c) => {
   const { cursor, limit } = c.req.valid('query')
   return c.json(await listHistory(rulesStoreOf(c.env), { limit, ...(cursor ? { cursor } : {}) }))
 })
 
-adminApi.get('/admin/api/rules/history/:version', params('param', VersionParam), async (c) => {
+adminApi.get('/admin/api/rules/history/:version', allow('read'), params('param', VersionParam), async (c) => {
   const detail = await historyEntry(rulesStoreOf(c.env), c.req.valid('param').version)
   if (!detail) return refuse(c, 404, 'not_found')
   const { previous, ...entry } = detail
@@ -217,14 +225,14 @@ adminApi.get('/admin/api/rules/history/:version', params('param', VersionParam),
 })
 
 /** Publishes a version from the history again, exactly; the rollback is itself recorded. */
-adminApi.post('/admin/api/rules/rollback', jsonBody(RollbackBody, ROLLBACK_MAX_BYTES), async (c) => {
+adminApi.post('/admin/api/rules/rollback', allow('rules'), jsonBody(RollbackBody, ROLLBACK_MAX_BYTES), async (c) => {
   const { version, ifVersion } = c.req.valid('json')
   const outcome = await rulePublisherOf(c.env).rollback(version, ifVersion)
   logPublish(outcome, 'rollback')
   return publishAnswer(c, outcome, 'version', 409)
 })
 
-adminApi.post('/admin/api/rules/preview', jsonBody(PreviewBody, PREVIEW_MAX_BYTES), async (c) => {
+adminApi.post('/admin/api/rules/preview', allow('rules'), jsonBody(PreviewBody, PREVIEW_MAX_BYTES), async (c) => {
   const { message, rules, at } = c.req.valid('json')
   const now = at === undefined ? Date.now() : Date.parse(at)
   // Nothing is recorded, queued or sent.
@@ -238,7 +246,7 @@ adminApi.post('/admin/api/rules/preview', jsonBody(PreviewBody, PREVIEW_MAX_BYTE
 
 // Built from the routes' schemas by `npm run openapi` (scripts/openapi/document.ts) and served as a
 // static asset: the generator stays out of the bundle. A copy, so the headers above can be set.
-adminApi.get('/admin/api/openapi.json', async (c) => {
+adminApi.get('/admin/api/openapi.json', allow('read'), async (c) => {
   const asset = await c.env.ASSETS.fetch(c.req.raw)
   return new Response(asset.body, asset)
 })

@@ -22,6 +22,7 @@ import { appidOf } from '../admin/appid'
 import { CampaignParam, CampaignTargetsQuery, OpenidParam } from '../admin/requests'
 import { params, readJson, refuse, type ApiEnv } from './admin-validation'
 import { idempotent } from './idempotent'
+import { allow } from './allow'
 import { conversationOf } from '../settings/mini-program-state'
 
 type ApiContext = Context<ApiEnv>
@@ -45,7 +46,7 @@ const BAD_DATA: ReadonlySet<number> = new Set([40003, 40037, 41028, 41029, 41030
 
 // ---------------------------------------------------------------- one user
 
-adminSubscribe.post('/admin/api/subscribe/send', idempotent, async (c) => {
+adminSubscribe.post('/admin/api/subscribe/send', allow('campaigns'), idempotent, async (c) => {
   const body = await readJson(c.req.raw, SUBSCRIBE_SEND_MAX_BYTES)
   if (!body.ok) return refuse(c, body.status, body.error)
   const parsed = parseSubscribeSend(body.value)
@@ -67,12 +68,12 @@ adminSubscribe.post('/admin/api/subscribe/send', idempotent, async (c) => {
   }
 })
 
-adminSubscribe.get('/admin/api/users/:openid/subscriptions', params('param', OpenidParam), async (c) => {
+adminSubscribe.get('/admin/api/users/:openid/subscriptions', allow('read'), params('param', OpenidParam), async (c) => {
   const { openid } = c.req.valid('param')
   return c.json({ openid, templates: await conversationOf(c.env, openid).subscriptions() })
 })
 
-adminSubscribe.get('/admin/api/subscribe/templates', async (c) => {
+adminSubscribe.get('/admin/api/subscribe/templates', allow('read'), async (c) => {
   const reach = await templateReach(c.env, appidOf(c.env))
   return c.json({ templates: reach.map(({ withGrants: _withGrants, accepting: _accepting, ...template }) => template) })
 })
@@ -80,7 +81,7 @@ adminSubscribe.get('/admin/api/subscribe/templates', async (c) => {
 // ---------------------------------------------------------------- campaigns
 
 /** A campaign's body is a send's without touser (and force: a campaign reaches who can be reached). */
-adminSubscribe.post('/admin/api/subscribe/campaigns', idempotent, async (c) => {
+adminSubscribe.post('/admin/api/subscribe/campaigns', allow('campaigns'), idempotent, async (c) => {
   const body = await readJson(c.req.raw, SUBSCRIBE_SEND_MAX_BYTES)
   if (!body.ok) return refuse(c, body.status, body.error)
   const parsed = parseCampaignMessage(body.value)
@@ -88,13 +89,14 @@ adminSubscribe.post('/admin/api/subscribe/campaigns', idempotent, async (c) => {
   return c.json(await startCampaign(c.env, appidOf(c.env), parsed.value), 202)
 })
 
-adminSubscribe.get('/admin/api/subscribe/campaigns', async (c) => {
+adminSubscribe.get('/admin/api/subscribe/campaigns', allow('read'), async (c) => {
   const rows = await campaignList(c.env.DB, appidOf(c.env), 50)
   return c.json({ campaigns: await Promise.all(rows.map((row) => campaignView(c.env.DB, row))) })
 })
 
 adminSubscribe.get(
   '/admin/api/subscribe/campaigns/:id',
+  allow('read'),
   params('param', CampaignParam),
   params('query', CampaignTargetsQuery),
   async (c) => {
@@ -111,7 +113,7 @@ adminSubscribe.get(
 
 // ---------------------------------------------------------------- uniform service messages
 
-adminSubscribe.post('/admin/api/uniform/send', idempotent, async (c) => {
+adminSubscribe.post('/admin/api/uniform/send', allow('campaigns'), idempotent, async (c) => {
   const body = await readJson(c.req.raw, UNIFORM_SEND_MAX_BYTES)
   if (!body.ok) return refuse(c, body.status, body.error)
   const parsed = parseUniformSend(body.value)

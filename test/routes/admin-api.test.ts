@@ -25,6 +25,7 @@ import { keepAnswer, pushOptions } from '../support/helpers'
 import { APPID, watchSecrets, WORKER, type Answer } from '../support/hygiene'
 import { recordSeed } from '../support/record-seed'
 import { TEST_SETTINGS } from '../support/settings'
+import { ROUTES, SOME_CAMPAIGN, SOME_OPENID, SOME_OPERATOR, SOME_VERSION } from '../support/admin-routes'
 
 const hygiene = watchSecrets('admin-api')
 const ADMIN = TEST_SETTINGS.ADMIN_TOKEN
@@ -48,7 +49,7 @@ beforeAll(async () => {
 })
 
 interface Call {
-  method?: 'GET' | 'POST' | 'PUT'
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   /** A JSON body (sent as application/json), or raw text with `contentType`. */
   json?: unknown
   raw?: string
@@ -116,36 +117,6 @@ const sendsTo = async (openid: string) =>
   (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((call) => call.errcode === 0)
 
 // ---------------------------------------------------------------- every route
-
-const SOME_OPENID = 'oSomeOpenidForAuthTests0001'
-const SOME_VERSION = '0123456789abcdef'
-const SOME_CAMPAIGN = 'c-00000000-0000-4000-8000-000000000000'
-const ROUTES: [method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown][] = [
-  ['GET', '/admin/api/conversations'],
-  ['GET', `/admin/api/conversations/${SOME_OPENID}`],
-  ['GET', `/admin/api/conversations/${SOME_OPENID}/state`],
-  ['POST', `/admin/api/conversations/${SOME_OPENID}/reply`, { type: 'text', text: 'hi' }],
-  ['GET', '/admin/api/failed'],
-  ['POST', `/admin/api/failed/out:${SOME_OPENID}:1/retry`],
-  ['POST', `/admin/api/failed/out:${SOME_OPENID}:1/drop`],
-  ['GET', '/admin/api/rules'],
-  // An invalid set and an unknown version: with the token these answer 400 / 404 and write nothing.
-  ['PUT', '/admin/api/rules', { rules: 'none' }],
-  ['GET', '/admin/api/rules/history'],
-  ['GET', `/admin/api/rules/history/${SOME_VERSION}`],
-  ['POST', '/admin/api/rules/rollback', { version: SOME_VERSION }],
-  ['POST', '/admin/api/rules/preview', { message: { type: 'text', text: 'hi' } }],
-  ['GET', '/admin/api/stats'],
-  // Bodies that are refused (400) and an unknown campaign (404): with the token nothing is sent or started.
-  ['POST', '/admin/api/subscribe/send', { touser: SOME_OPENID }],
-  ['GET', `/admin/api/users/${SOME_OPENID}/subscriptions`],
-  ['GET', '/admin/api/subscribe/templates'],
-  ['POST', '/admin/api/subscribe/campaigns', { touser: SOME_OPENID }],
-  ['GET', '/admin/api/subscribe/campaigns'],
-  ['GET', `/admin/api/subscribe/campaigns/${SOME_CAMPAIGN}`],
-  ['POST', '/admin/api/uniform/send', { touser: SOME_OPENID }],
-  ['GET', '/admin/api/openapi.json'],
-]
 
 describe('authentication', () => {
   it('refuses every route without the token or with a wrong one, with the same bare 401', async () => {
@@ -806,9 +777,13 @@ describe('openapi.json', () => {
     )
     const served = ROUTES.map(
       ([method, path]) =>
-        `${method} ${path.replace(SOME_OPENID, '{openid}').replace(`out:{openid}:1`, '{id}').replace(SOME_VERSION, '{version}').replace(SOME_CAMPAIGN, '{id}')}`,
+        `${method} ${path.replace(SOME_OPENID, '{openid}').replace(`out:{openid}:1`, '{id}').replace(SOME_VERSION, '{version}').replace(SOME_CAMPAIGN, '{id}').replace(SOME_OPERATOR, '{id}')}`,
     )
     expect(documented.sort()).toEqual(served.sort())
+    // Every route checks the operator's role: every one documents the 403.
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) expect(op.responses['403'], `${method} ${path}`).toBeDefined()
+    }
 
     const list = doc.paths['/admin/api/conversations']!.get!
     expect(list.parameters?.map((p) => [p.name, p.in, p.required])).toEqual([
@@ -829,9 +804,9 @@ describe('openapi.json', () => {
 
     // Subscribe and uniform messages: bodies from the send checks, answers by status.
     const statuses = (method: string, path: string) => Object.keys(doc.paths[path]![method]!.responses).sort()
-    expect(statuses('post', '/admin/api/subscribe/send')).toEqual(['200', '400', '401', '409', '413', '415', '422', '502'])
-    expect(statuses('post', '/admin/api/uniform/send')).toEqual(['200', '400', '401', '409', '413', '415', '422', '502'])
-    expect(statuses('post', '/admin/api/subscribe/campaigns')).toEqual(['202', '400', '401', '409', '413', '415', '422'])
+    expect(statuses('post', '/admin/api/subscribe/send')).toEqual(['200', '400', '401', '403', '409', '413', '415', '422', '502'])
+    expect(statuses('post', '/admin/api/uniform/send')).toEqual(['200', '400', '401', '403', '409', '413', '415', '422', '502'])
+    expect(statuses('post', '/admin/api/subscribe/campaigns')).toEqual(['202', '400', '401', '403', '409', '413', '415', '422'])
     // Every route that sends or starts something takes Idempotency-Key; the others do not.
     const once = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops).flatMap(([method, op]) =>
@@ -848,7 +823,7 @@ describe('openapi.json', () => {
       'post /admin/api/subscribe/send',
       'post /admin/api/uniform/send',
     ])
-    expect(statuses('get', '/admin/api/subscribe/campaigns/{id}')).toEqual(['200', '400', '401', '404'])
+    expect(statuses('get', '/admin/api/subscribe/campaigns/{id}')).toEqual(['200', '400', '401', '403', '404'])
     const send = JSON.stringify(doc.paths['/admin/api/subscribe/send']!.post!.requestBody)
     for (const field of [
       '"touser"',
