@@ -19,6 +19,8 @@ import { campaignPages } from './routes-campaigns'
 import { recordPages } from './routes-records'
 import { guard, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { chooseMiniProgram, chosenEnv } from './mini-program-choice'
+import { forbidden, grantsOf, guardedPermit } from './permit'
+import { operatorPages } from './routes-operators'
 import { rulePages } from './rules-routes'
 import { signIn, signOut } from './session'
 
@@ -64,13 +66,17 @@ consoleApp.post('/admin/login', async (c) => {
   return signInPage(c, outcome.outcome === 'wrong' ? { kind: 'wrong' } : { kind: outcome.status === 'missing' ? 'unset' : 'malformed' })
 })
 
-consoleApp.post('/admin/app', guard, chooseMiniProgram)
+// Any role may switch, to a mini program it may act on.
+consoleApp.post('/admin/app', guard, (c) => chooseMiniProgram(c, (appid) => forbidden(c, { appid })))
 
-// `everywhere=1` (the status page's button) ends every session, this one included.
+// `everywhere=1` (the status page's button, the owner's) ends every session, this one included.
 consoleApp.post('/admin/logout', async (c) => {
   const form = await readForm(c.req.raw, LOGIN_MAX_BYTES)
   if (form === null) return c.text('too large', 413)
-  await signOut(c, textField(form.fields, 'everywhere') === '1')
+  const everywhere = textField(form.fields, 'everywhere') === '1'
+  const refused = everywhere ? await guardedPermit(c, 'operators') : null
+  if (refused) return refused
+  await signOut(c, everywhere)
   return c.redirect('/admin', 303)
 })
 
@@ -79,10 +85,14 @@ consoleApp.get('/admin', guard, async (c) => {
   return renderPage(c, <OverviewPage lang={langOf(c)} stats={stats} />)
 })
 
-consoleApp.get('/admin/status', guard, async (c) => renderPage(c, <StatusPage lang={langOf(c)} report={await healthReport(c.env)} />))
+consoleApp.get('/admin/status', guard, async (c) =>
+  renderPage(c, <StatusPage lang={langOf(c)} report={await healthReport(c.env)} grants={grantsOf(c)} />),
+)
 
 consoleApp.route('/', rulePages)
 
 consoleApp.route('/', recordPages)
 
 consoleApp.route('/', campaignPages)
+
+consoleApp.route('/', operatorPages)

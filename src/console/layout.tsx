@@ -5,7 +5,21 @@ import type { Lang, Strings } from './lang'
 import { SWITCHER_SLOT } from './mini-program-choice'
 import { STYLE } from './style'
 
-export type Section = 'overview' | 'conversations' | 'failed' | 'unmatched' | 'rules' | 'campaigns' | 'status'
+export type Section = 'overview' | 'conversations' | 'failed' | 'unmatched' | 'rules' | 'campaigns' | 'status' | 'operators' | 'audit'
+
+/**
+ * Where the layout leaves room for what depends on who is signed in (renderPage fills them,
+ * as the switcher's slot): the owner's sections at the end of the nav, and the name and role
+ * in the header's tools. Comments no page text can produce (JSX escapes `<`).
+ */
+export const OWNER_NAV_SLOT = '<!--kefu-owner-nav-->'
+export const WHO_SLOT = '<!--kefu-who-->'
+
+/** The sections only the owner sees (permission `operators`). */
+export const OWNER_SECTIONS: { id: 'operators' | 'audit'; href: string }[] = [
+  { id: 'operators', href: '/admin/operators' },
+  { id: 'audit', href: '/admin/audit' },
+]
 
 const SECTIONS: { id: Section; href: string }[] = [
   { id: 'overview', href: '/admin' },
@@ -17,7 +31,7 @@ const SECTIONS: { id: Section; href: string }[] = [
   { id: 'status', href: '/admin/status' },
 ]
 
-const STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'switchLang', string>> = {
+export const LAYOUT_STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'switchLang', string>> = {
   zh: {
     brand: '客服控制台',
     overview: '概览',
@@ -27,6 +41,8 @@ const STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'switchLang', stri
     rules: '回复规则',
     campaigns: '群发',
     status: '状态',
+    operators: '成员',
+    audit: '审计',
     signOut: '退出',
     switchLang: 'English',
   },
@@ -39,6 +55,8 @@ const STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'switchLang', stri
     rules: 'Rules',
     campaigns: 'Campaigns',
     status: 'Status',
+    operators: 'Members',
+    audit: 'Audit',
     signOut: 'Sign out',
     switchLang: '中文',
   },
@@ -63,8 +81,9 @@ export function Document(props: { lang: Lang; title: string; children: Child }) 
   )
 }
 
-export function Layout(props: { lang: Lang; section: Section; title: string; children: Child }) {
-  const t = STRINGS[props.lang]
+/** `section` null: a page of no section (a refusal), nothing marked current. */
+export function Layout(props: { lang: Lang; section: Section | null; title: string; children: Child }) {
+  const t = LAYOUT_STRINGS[props.lang]
   const other = props.lang === 'zh' ? 'en' : 'zh'
   return (
     <Document lang={props.lang} title={props.title}>
@@ -76,8 +95,10 @@ export function Layout(props: { lang: Lang; section: Section; title: string; chi
               {t[s.id]}
             </a>
           ))}
+          {raw(OWNER_NAV_SLOT)}
         </nav>
         <span class="tools">
+          {raw(WHO_SLOT)}
           {raw(SWITCHER_SLOT)}
           <a href={`?lang=${other}`} class="button" data-lang-switch>
             {t.switchLang}

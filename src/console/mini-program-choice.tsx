@@ -25,12 +25,22 @@ export function chosenEnv(c: ConsoleContext): Env {
   return (appid && miniProgramEnv(rootOf(c.env), appid)) || c.env
 }
 
-/** `POST /admin/app`: remember the mini program picked (one this Worker serves) and go back to the page. */
-export async function chooseMiniProgram(c: ConsoleContext): Promise<Response> {
+/** Whether the signed-in operator may act on `appid` (every one without a limit, or before sign-in). */
+export function mayActOn(c: ConsoleContext, appid: string): boolean {
+  const operator = c.get('operator') as Operator | undefined
+  return operator === undefined || operator.apps === null || operator.apps.includes(appid)
+}
+
+/**
+ * `POST /admin/app`: remember the mini program picked (one this Worker serves, and one the
+ * operator may act on; else `refuse`) and go back to the page.
+ */
+export async function chooseMiniProgram(c: ConsoleContext, refuse: (appid: string) => Promise<Response>): Promise<Response> {
   const form = await readForm(c.req.raw, CHOICE_MAX_BYTES)
   if (form === null) return c.text('too large', 413)
   const appid = textField(form.fields, 'app')
   if (miniProgramEnv(rootOf(c.env), appid) === null) return c.text('not an app this Worker serves', 400)
+  if (!mayActOn(c, appid)) return refuse(appid)
   setCookie(c, MINI_PROGRAM_COOKIE, appid, { path: '/admin', httpOnly: true, secure: true, sameSite: 'Strict', maxAge: 365 * 24 * 3600 })
   // Back where the operator was, on this site only (the Origin check already held).
   const back = textField(form.fields, 'back')
@@ -48,9 +58,9 @@ export interface SwitcherProps {
 /** Where the layout leaves room for the switcher: a comment no page text can produce (JSX escapes `<`). */
 export const SWITCHER_SLOT = '<!--kefu-app-switcher-->'
 
-/** The switcher of this request, or null with one mini program: nothing to pick, no switcher. */
+/** The switcher of this request, or null with one mini program (of those the operator may act on): nothing to pick, no switcher. */
 export function switcherOf(c: ConsoleContext): SwitcherProps | null {
-  const served = servedAppids(rootOf(c.env))
+  const served = servedAppids(rootOf(c.env)).filter((appid) => mayActOn(c, appid))
   if (served.length < 2) return null
   return { appids: served, current: c.env.WECHAT_APPID ?? '', path: c.req.path }
 }

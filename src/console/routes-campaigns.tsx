@@ -20,6 +20,7 @@ import { campaignBodyOf, campaignFormOf, EMPTY_FORM, problemField, type Campaign
 import { langOf } from './lang'
 import { CAMPAIGN_OUTCOMES, CAMPAIGNS_PATH, CampaignPage, CampaignsPage } from './pages/campaigns'
 import { hrefOf, outcomeOf, ProblemPage, type Problem } from './pages/parts'
+import { grantsOf, permit } from './permit'
 
 export const campaignPages = new Hono<ConsoleEnv>()
 
@@ -44,6 +45,7 @@ async function listPage(c: ConsoleContext, form: CampaignForm, problems: string[
       form={form}
       problems={problems.map((text) => ({ field: problemField(text), text }))}
       tooLarge={status === 413}
+      grants={grantsOf(c)}
     />,
     status,
   )
@@ -59,6 +61,8 @@ campaignPages.get(CAMPAIGNS_PATH, guard, (c) => {
 })
 
 campaignPages.post(CAMPAIGNS_PATH, guard, async (c) => {
+  const refused = permit(c, 'campaigns')
+  if (refused) return refused
   const posted = await readForm(c.req.raw, FORM_MAX_BYTES)
   if (posted === null) return listPage(c, EMPTY_FORM, [], 413)
   const form = campaignFormOf(posted.fields)

@@ -35,6 +35,7 @@ import { FAILED_OUTCOMES, FAILED_PATH, FailedPage, type FailedOutcome } from './
 import { outcomeOf, ProblemPage, type Problem } from './pages/parts'
 import { UnmatchedPage } from './pages/unmatched'
 import { once, ONCE_FIELD } from './once'
+import { grantsOf, permit } from './permit'
 
 /** A failed send's retry or drop posts only its once-key. */
 const ACTION_MAX_BYTES = 4096
@@ -102,11 +103,20 @@ recordPages.get(`${CONVERSATIONS_PATH}/:openid`, guard, async (c) => {
   const outcome = outcomeOf((key) => c.req.query(key), REPLY_OUTCOMES)
   return renderPage(
     c,
-    <ConversationPage lang={langOf(c)} detail={detail} subscriptions={subscriptions} outcome={outcome} paged={cursor !== undefined} />,
+    <ConversationPage
+      lang={langOf(c)}
+      detail={detail}
+      subscriptions={subscriptions}
+      outcome={outcome}
+      paged={cursor !== undefined}
+      grants={grantsOf(c)}
+    />,
   )
 })
 
 recordPages.post(`${CONVERSATIONS_PATH}/:openid/reply`, guard, async (c) => {
+  const refused = permit(c, 'reply')
+  if (refused) return refused
   const param = v.safeParse(OpenidParam, { openid: c.req.param('openid') })
   if (!param.success) return problemPage(c, 400, 'conversations', 'bad_openid', CONVERSATIONS_PATH)
   const { openid } = param.output
@@ -120,11 +130,13 @@ recordPages.get(FAILED_PATH, guard, async (c) => {
   const { cursor, limit } = query.output
   const list = await listFailed(c.env.DB, { appid: appidOf(c.env), limit, ...(cursor ? { after: cursor } : {}) })
   const outcome = outcomeOf((key) => c.req.query(key), FAILED_OUTCOMES)
-  return renderPage(c, <FailedPage lang={langOf(c)} list={list} outcome={outcome} paged={cursor !== undefined} />)
+  return renderPage(c, <FailedPage lang={langOf(c)} list={list} outcome={outcome} paged={cursor !== undefined} grants={grantsOf(c)} />)
 })
 
 for (const action of ['retry', 'drop'] as const) {
   recordPages.post(`${FAILED_PATH}/:id/${action}`, guard, async (c) => {
+    const refused = permit(c, 'reply')
+    if (refused) return refused
     const form = await readForm(c.req.raw, ACTION_MAX_BYTES)
     if (form === null) return c.text('too large', 413)
     const param = v.safeParse(FailedIdParam, { id: c.req.param('id') })

@@ -28,6 +28,7 @@ import { HistoryEntryPage, HistoryListPage } from './pages/rule-history'
 import { RulesPage } from './pages/rules'
 import { applyOp, draftOf, fromForm, newRule, ruleSetOf, toJson, type Draft, type DraftOp } from './rule-form'
 import { rulesStoreOf } from '../settings/mini-program-state'
+import { grantsOf, permit } from './permit'
 
 export const rulePages = new Hono<{ Bindings: Env }>()
 
@@ -112,6 +113,7 @@ function render(c: ConsoleContext, r: Render) {
       preview={r.preview ?? null}
       notice={r.notice ?? null}
       overLimit={r.overLimit ?? false}
+      grants={grantsOf(c)}
       {...(r.focus === undefined ? {} : { focus: r.focus })}
     />,
     r.status ?? 200,
@@ -158,6 +160,8 @@ rulePages.get('/admin/rules/new', guard, async (c) => {
 })
 
 rulePages.post('/admin/rules', guard, async (c) => {
+  const refused = permit(c, 'rules')
+  if (refused) return refused
   const read = await readForm(c.req.raw, FORM_MAX_BYTES)
   if (read === null) return c.html(NOTICES[langOf(c)].tooLarge ?? '', 413)
   const form = read.fields
@@ -269,11 +273,14 @@ rulePages.get('/admin/rules/history/:version', guard, async (c) => {
       diff={entry.previous ? ruleSetDiff(entry.previous.source, entry.source) : []}
       currentVersion={currentVersion}
       notice={c.req.query('problem') === 'conflict' ? (NOTICES[langOf(c)].conflict ?? null) : null}
+      grants={grantsOf(c)}
     />,
   )
 })
 
 rulePages.post('/admin/rules/rollback', guard, async (c) => {
+  const refused = permit(c, 'rules')
+  if (refused) return refused
   const form = await readForm(c.req.raw, ROLLBACK_FORM_MAX_BYTES)
   if (form === null) return c.text('too large', 413)
   const version = textField(form.fields, 'version')

@@ -60,5 +60,8 @@ input[aria-invalid=true],textarea[aria-invalid=true]{background:#fff5f5}
 .id{overflow-wrap:anywhere}.nowrap{white-space:nowrap}
 .items{list-style:none;padding:0;margin:0}.items li{padding:6px 0;border-bottom:1px solid var(--line)}.items li:last-child{border-bottom:0}
 progress{width:5em;height:10px;vertical-align:middle;accent-color:var(--accent)}
+header .who{color:var(--muted);font-size:13px;white-space:nowrap}
+label.check{display:inline-flex;gap:4px;align-items:center;margin:4px 12px 4px 0;color:var(--fg);font-size:inherit}
+.token{display:block;padding:8px;background:var(--bg);border:1px dashed var(--line);border-radius:6px;font-size:14px;user-select:all}
 .actions{position:sticky;bottom:0;background:var(--bg);padding:8px 0;margin:0;border-top:1px solid var(--line)}
 `

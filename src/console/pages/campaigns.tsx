@@ -4,6 +4,7 @@
  * with their progress, and the form that starts one (each problem under its field); a
  * campaign's own page its counts and each user's outcome, a page at a time.
  */
+import type { Grants } from '../permit'
 import type { CampaignView, TargetView } from '../../subscribe/campaign-store'
 import type { TemplateReach } from '../../subscribe/campaign-start'
 import type { CampaignField, CampaignForm } from '../campaign-form'
@@ -70,6 +71,8 @@ export interface CampaignsPageProps {
   /** The form's problems, as parseCampaignMessage words them. */
   problems: { field: CampaignField | null; text: string }[]
   tooLarge?: boolean
+  /** No form to start one without `campaigns`. */
+  grants: Grants
 }
 
 export function CampaignsPage(props: CampaignsPageProps) {
@@ -120,13 +123,15 @@ export function CampaignsPage(props: CampaignsPageProps) {
                     {r.accepted} / {r.rejected}
                   </td>
                   <td>
-                    <a
-                      class="nowrap"
-                      href={`${hrefOf(CAMPAIGNS_PATH, { template: r.templateId })}#campaign-form`}
-                      data-start-with={r.templateId}
-                    >
-                      {t.startWith}
-                    </a>
+                    {props.grants.campaigns && (
+                      <a
+                        class="nowrap"
+                        href={`${hrefOf(CAMPAIGNS_PATH, { template: r.templateId })}#campaign-form`}
+                        data-start-with={r.templateId}
+                      >
+                        {t.startWith}
+                      </a>
+                    )}
                   </td>
                 </tr>
               ))}
@@ -158,8 +163,12 @@ export function CampaignsPage(props: CampaignsPageProps) {
         </div>
       )}
 
-      <h2 id="campaign-form">{t.formTitle}</h2>
-      <CampaignFormFields t={t} action={CAMPAIGNS_PATH} form={props.form} reach={props.reach} problemsOf={problemsOf} />
+      {props.grants.campaigns && (
+        <>
+          <h2 id="campaign-form">{t.formTitle}</h2>
+          <CampaignFormFields t={t} action={CAMPAIGNS_PATH} form={props.form} reach={props.reach} problemsOf={problemsOf} />
+        </>
+      )}
     </Layout>
   )
 }

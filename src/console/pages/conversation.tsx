@@ -3,6 +3,7 @@
  * which rule answered, what became of each send, the send window, the user's subscribe
  * grants, and a reply by hand.
  */
+import type { Grants } from '../permit'
 import type { SubscriptionView } from '../../conversation/contract'
 import { MAX_TEXT_BYTES } from '../../rules/schema'
 import type { ConversationDetail } from '../../record/conversations'
@@ -180,6 +181,8 @@ export function ConversationPage(props: {
   subscriptions: SubscriptionView[]
   outcome: Outcome | null
   paged: boolean
+  /** No reply form without `reply` (a viewer). */
+  grants: Grants
 }) {
   const t = STRINGS[props.lang]
   const { conversation: c, messages } = props.detail
@@ -248,8 +251,8 @@ export function ConversationPage(props: {
           chronological.map((m) => <Bubble lang={props.lang} t={t} message={m} />)
         )}
       </div>
-      <h2>{t.reply}</h2>
-      {c.window.open ? (
+      {props.grants.reply && <h2>{t.reply}</h2>}
+      {!props.grants.reply ? null : c.window.open ? (
         <form method="post" action={`${path}/reply`} data-reply="open">
           <OnceField />
           <label for="reply-text">{t.replyHint}</label>

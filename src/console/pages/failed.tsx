@@ -1,4 +1,5 @@
 /** Failed sends: why each failed, and the operator's two answers to it, retry or drop. */
+import type { Grants } from '../permit'
 import type { FailedView, Page } from '../../record/views'
 import { Layout } from '../layout'
 import { formatTime, type Lang, type Strings } from '../lang'
@@ -84,7 +85,8 @@ const STRINGS: Strings<{
   },
 }
 
-export function FailedPage(props: { lang: Lang; list: Page<FailedView>; outcome: Outcome | null; paged: boolean }) {
+/** `grants`: without `reply` (a viewer) no retry or drop. */
+export function FailedPage(props: { lang: Lang; list: Page<FailedView>; outcome: Outcome | null; paged: boolean; grants: Grants }) {
   const t = STRINGS[props.lang]
   const { list } = props
   return (
@@ -105,7 +107,7 @@ export function FailedPage(props: { lang: Lang; list: Page<FailedView>; outcome:
                 <th>
                   {t.reply} · {t.why}
                 </th>
-                <th>{t.actions}</th>
+                {props.grants.reply && <th>{t.actions}</th>}
               </tr>
             </thead>
             <tbody>
@@ -130,21 +132,23 @@ export function FailedPage(props: { lang: Lang; list: Page<FailedView>; outcome:
                       {[f.errcode === null ? null : t.errcode(f.errcode), f.reason].filter((part) => part).join(' · ')}
                     </span>
                   </td>
-                  <td>
-                    <div class="row">
-                      <form method="post" action={`${FAILED_PATH}/${f.id}/retry`}>
-                        <OnceField />
-                        <button class="primary" type="submit" data-action="retry">
-                          {t.retry}
-                        </button>
-                      </form>
-                      <form method="post" action={`${FAILED_PATH}/${f.id}/drop`}>
-                        <button class="danger" type="submit" data-action="drop">
-                          {t.drop}
-                        </button>
-                      </form>
-                    </div>
-                  </td>
+                  {props.grants.reply && (
+                    <td>
+                      <div class="row">
+                        <form method="post" action={`${FAILED_PATH}/${f.id}/retry`}>
+                          <OnceField />
+                          <button class="primary" type="submit" data-action="retry">
+                            {t.retry}
+                          </button>
+                        </form>
+                        <form method="post" action={`${FAILED_PATH}/${f.id}/drop`}>
+                          <button class="danger" type="submit" data-action="drop">
+                            {t.drop}
+                          </button>
+                        </form>
+                      </div>
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>

@@ -1,4 +1,5 @@
 /** The publish history of the rule set: every version, what changed, and one-click rollback. */
+import type { Grants } from '../permit'
 import type { DiffHunk } from '../../rules/diff'
 import type { HistoryDetail, HistoryPage } from '../../rules/history'
 import { Layout, Notice } from '../layout'
@@ -11,6 +12,7 @@ const STRINGS: Strings<{
   when: string
   from: string
   rules: string
+  by: string
   current: string
   none: string
   next: string
@@ -30,6 +32,7 @@ const STRINGS: Strings<{
     when: '发布时间',
     from: '来源',
     rules: '规则数',
+    by: '由',
     current: '生效中',
     none: '还没有发布记录。',
     next: '更早的 →',
@@ -49,6 +52,7 @@ const STRINGS: Strings<{
     when: 'Published',
     from: 'From',
     rules: 'Rules',
+    by: 'By',
     current: 'in force',
     none: 'Nothing published yet.',
     next: 'Older →',
@@ -88,6 +92,7 @@ export function HistoryListPage(props: { lang: Lang; page: HistoryPage }) {
                 <th>{t.when}</th>
                 <th>{t.from}</th>
                 <th>{t.rules}</th>
+                <th>{t.by}</th>
               </tr>
             </thead>
             <tbody>
@@ -102,6 +107,7 @@ export function HistoryListPage(props: { lang: Lang; page: HistoryPage }) {
                   <td>{formatTime(item.publishedAt, props.lang, true)}</td>
                   <td>{t.froms[item.from] ?? item.from}</td>
                   <td>{item.rules ?? '–'}</td>
+                  <td>{item.by ?? '–'}</td>
                 </tr>
               ))}
             </tbody>
@@ -124,6 +130,8 @@ export function HistoryEntryPage(props: {
   /** The version in force, sent back with a rollback so a publish in between is not undone blindly. */
   currentVersion: string | null
   notice: string | null
+  /** No rollback without `rules`. */
+  grants: Grants
 }) {
   const t = STRINGS[props.lang]
   const { entry, diff } = props
@@ -136,9 +144,10 @@ export function HistoryEntryPage(props: {
       <div class="panel">
         <p>
           {t.when}: {formatTime(entry.publishedAt, props.lang, true)} · {t.from}: {t.froms[entry.from] ?? entry.from} · {t.rules}:{' '}
-          {entry.rules ?? '–'} {entry.current && <b class="ok">{t.current}</b>}
+          {entry.rules ?? '–'}
+          {entry.by !== undefined && ` · ${t.by}: ${entry.by}`} {entry.current && <b class="ok">{t.current}</b>}
         </p>
-        {!entry.current && (
+        {!entry.current && props.grants.rules && (
           <form method="post" action="/admin/rules/rollback" class="row">
             <input type="hidden" name="version" value={entry.version} />
             <input type="hidden" name="base" value={props.currentVersion ?? ''} />

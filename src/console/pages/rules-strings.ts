@@ -7,6 +7,7 @@ import type { DuringDraft, WhenKind } from '../rule-form'
 
 export const RULES_STRINGS: Strings<{
   title: string
+  readOnly: string
   history: string
   base: string
   noRules: string
@@ -60,6 +61,7 @@ export const RULES_STRINGS: Strings<{
 }> = {
   zh: {
     title: '回复规则',
+    readOnly: '你的角色只能查看回复规则：修改、检查、预览和发布需要管理员或所有者。',
     history: '发布历史',
     base: '正在编辑的版本',
     noRules: '还没有规则。',
@@ -119,6 +121,7 @@ export const RULES_STRINGS: Strings<{
   },
   en: {
     title: 'Rules',
+    readOnly: 'Your role may read the rules only: changing, checking, previewing and publishing them needs the admin or owner role.',
     history: 'Publish history',
     base: 'Editing version',
     noRules: 'No rules yet.',

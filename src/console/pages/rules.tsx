@@ -4,6 +4,7 @@
  * checked by the same validator as `rules:check` (each problem shown on its rule and field),
  * previewed against any message, and published as `rules:push` would.
  */
+import type { Grants } from '../permit'
 import type { Child } from 'hono/jsx'
 import { replySummary } from '../../conversation/journal'
 import type { Preview } from '../../rules/preview'
@@ -30,6 +31,8 @@ export interface RulesPageProps {
   focus?: number
   /** The set has more rules than a set may hold: the notice and issues say so, and there is no form. */
   overLimit: boolean
+  /** Without `rules` (agent, viewer): the rule set as it is, no form. */
+  grants: Grants
 }
 
 export function RulesPage(props: RulesPageProps) {
@@ -56,8 +59,20 @@ export function RulesPage(props: RulesPageProps) {
           </ul>
         </div>
       )}
-      {!props.overLimit && <RulesForm {...props} byRule={byRule} />}
+      {!props.grants.rules ? <ReadOnly t={t} json={props.json} /> : !props.overLimit && <RulesForm {...props} byRule={byRule} />}
     </Layout>
+  )
+}
+
+/** The rules for a role that may only read them: the set as JSON, and why there is no form. */
+function ReadOnly(props: { t: RulesText; json: unknown }) {
+  return (
+    <div data-rules-read-only>
+      <p class="muted">{props.t.readOnly}</p>
+      <div class="panel">
+        <pre>{toJson(props.json)}</pre>
+      </div>
+    </div>
   )
 }
 

@@ -3,6 +3,7 @@ import { Layout } from '../layout'
 import type { Lang, Strings } from '../lang'
 import type { SettingState } from '../../settings/env'
 import type { HealthReport } from '../../admin/health-report'
+import type { Grants } from '../permit'
 
 const STRINGS: Strings<{
   title: string
@@ -74,7 +75,8 @@ const STRINGS: Strings<{
   },
 }
 
-export function StatusPage(props: { lang: Lang; report: HealthReport }) {
+/** `grants`: signing everyone out is the owner's (`operators`); without it the section is not shown. */
+export function StatusPage(props: { lang: Lang; report: HealthReport; grants: Grants }) {
   const t = STRINGS[props.lang]
   const { report } = props
   return (
@@ -173,14 +175,18 @@ export function StatusPage(props: { lang: Lang; report: HealthReport }) {
           </tbody>
         </table>
       </div>
-      <h2>{t.sessions}</h2>
-      <form method="post" action="/admin/logout">
-        <input type="hidden" name="everywhere" value="1" />
-        <p class="muted">{t.sessionsHint}</p>
-        <button type="submit" data-sign-out-everywhere>
-          {t.signOutEverywhere}
-        </button>
-      </form>
+      {props.grants.operators && (
+        <>
+          <h2>{t.sessions}</h2>
+          <form method="post" action="/admin/logout">
+            <input type="hidden" name="everywhere" value="1" />
+            <p class="muted">{t.sessionsHint}</p>
+            <button type="submit" data-sign-out-everywhere>
+              {t.signOutEverywhere}
+            </button>
+          </form>
+        </>
+      )}
     </Layout>
   )
 }
