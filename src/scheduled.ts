@@ -1,7 +1,8 @@
 /**
  * The cron trigger (`[triggers] crons` in wrangler.toml): retention of the D1 record. The
  * Conversation objects expire on their own alarms; this clears what they wrote to D1, and
- * the operators' idempotency keys past their 24 hours.
+ * the operators' idempotency keys past their 24 hours, and audit entries past
+ * AUDIT_RETENTION_DAYS.
  */
 import { retentionDays } from './settings/conversation'
 import type { Env } from './settings/env'
@@ -9,6 +10,7 @@ import { log } from './log'
 import { pruneRecord } from './record/retention'
 import { longTermTemplates } from './subscribe/grants'
 import { pruneKeys } from './admin/idempotency'
+import { auditRetentionDays, pruneAudit } from './admin/audit'
 
 export async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
   try {
@@ -19,6 +21,7 @@ export async function scheduled(_controller: ScheduledController, env: Env): Pro
       longTermTemplates: longTermTemplates(env.SUBSCRIBE_LONG_TERM_TEMPLATES),
     })
     await pruneKeys(env.DB, now)
+    await pruneAudit(env.DB, now, auditRetentionDays(env))
   } catch (error) {
     // The next hourly run starts over; every step is idempotent.
     log.error('record.prune_failed', { error: (error as Error).message })

@@ -44,6 +44,7 @@ import {
   UniformSendBody,
   VersionParam,
 } from '../../src/admin/requests'
+import { AuditQuery } from '../../src/admin/requests-audit'
 
 type Json = Record<string, unknown>
 type ObjectSchema =
@@ -513,6 +514,18 @@ export function openApiDocument(): Json {
           permission: 'operators',
           parameters: operatorId,
           answers: { '204': { description: 'Removed.' }, '404': unknownOperator, '409': isOwner },
+        }),
+      },
+      '/admin/api/audit': {
+        get: operation('The audit log: who did what, when, on which mini program; newest first', {
+          permission: 'operators',
+          parameters: parameters('query', AuditQuery),
+          answers: {
+            '200': answer(
+              'AuditListAnswer',
+              'A page of entries: the mini program’s (`?app=`) and the deployment’s (sign-ins, operators). Kept AUDIT_RETENTION_DAYS (default 365).',
+            ),
+          },
         }),
       },
       '/admin/api/openapi.json': {

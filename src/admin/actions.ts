@@ -7,12 +7,18 @@
  * Each answers once the user's object has the change (and, for a send, WeChat's answer): the
  * object's copy to the D1 record follows the answer, as a push's does, so a page of the record
  * read at once may not show it yet, and D1 being down never fails the action.
+ *
+ * Each done action is written to the audit log (audit.ts) as `actor`'s, with the outcome's
+ * status: never the reply's text. A failed audit write is logged and the action stands.
  */
 import type * as v from 'valibot'
+import type { Operator } from '../auth/operators'
 import type { FailedActionResult, ManualReplyResult } from '../conversation/contract'
 import type { Env } from '../settings/env'
 import { toAction } from '../rules/compile'
 import { conversationOf } from '../settings/mini-program-state'
+import { appidOf } from './appid'
+import { auditDone } from './audit'
 import type { FailedIdParam, ManualReplyBody } from './requests'
 
 /** A reply by hand, as ManualReplyBody checked it (the rule set's reply format). */
@@ -25,15 +31,34 @@ export type FailedAction = 'retry' | 'drop'
 export type ReplyByHandResult = ManualReplyResult | { ok: false; refusal: 'not_sendable' }
 
 /** Sends `reply` to `openid` through the user's object: queued, delivered and recorded as manual, or refused. */
-export async function replyByHand(env: Env, openid: string, reply: ManualReply): Promise<ReplyByHandResult> {
+export async function replyByHand(env: Env, actor: Operator, openid: string, reply: ManualReply): Promise<ReplyByHandResult> {
   // The same conversion the rules' replies get: one source format, one message type.
   const message = toAction(reply).sends[0]
   if (!message) return { ok: false, refusal: 'not_sendable' }
-  return conversationOf(env, openid).replyByHand(openid, message)
+  const result = await conversationOf(env, openid).replyByHand(openid, message)
+  if (result.ok) {
+    const { status, errcode } = result.outcome
+    await auditDone(env.DB, {
+      appid: appidOf(env),
+      operator: actor,
+      action: 'reply',
+      target: openid,
+      summary: outcomeSummary(status, errcode),
+    })
+  }
+  return result
 }
 
 /** Retries or drops a failed send in its user's object. */
-export async function actOnFailed(env: Env, action: FailedAction, { openid, row }: FailedId): Promise<FailedActionResult> {
-  const conversation = conversationOf(env, openid)
-  return action === 'retry' ? conversation.retryFailed(row) : conversation.dropFailed(row)
+export async function actOnFailed(env: Env, actor: Operator, action: FailedAction, id: FailedId): Promise<FailedActionResult> {
+  const conversation = conversationOf(env, id.openid)
+  const result = await (action === 'retry' ? conversation.retryFailed(id.row) : conversation.dropFailed(id.row))
+  if (result.ok) {
+    const { recordId, status, errcode } = result.outcome
+    await auditDone(env.DB, { appid: appidOf(env), operator: actor, action, target: recordId, summary: outcomeSummary(status, errcode) })
+  }
+  return result
 }
+
+/** What a send came to, for the audit log: its status, and WeChat's errcode when it failed. */
+const outcomeSummary = (status: string, errcode: number | null) => (errcode === null ? status : `${status} (errcode ${errcode})`)

@@ -23,6 +23,7 @@ import {
   WechatRefusalAnswer,
   type Same,
 } from './answers-subscribe'
+import { AuditListAnswer } from './answers-audit'
 import { ForbiddenAnswer, OperatorAnswer, OperatorConflictAnswer, OperatorCreatedAnswer, OperatorsAnswer } from './answers-operators'
 
 const ErrorAnswer = v.object({ error: v.string() })
@@ -212,6 +213,14 @@ const HistoryItemAnswer = v.object({
     v.description('`unrecorded`: found in force by a publish, put there by hand; publishedAt is when it was found.'),
   ),
   rules: v.pipe(v.nullable(v.number()), v.description('How many rules; null if it is not a rule set.')),
+  by: v.optional(
+    v.pipe(
+      v.string(),
+      v.description(
+        'The operator who published it from the console or this API; absent for entries from before operators, from rules:push or rules:rollback, and unrecorded ones.',
+      ),
+    ),
+  ),
 })
 
 const HistoryListItemAnswer = v.object({
@@ -279,6 +288,7 @@ export const ANSWERS = {
   OperatorAnswer,
   OperatorCreatedAnswer,
   OperatorConflictAnswer,
+  AuditListAnswer,
 }
 
 // The answer schemas describe the views the record returns; these fail to compile when the

@@ -6,6 +6,8 @@
  * by operator or action. Kept AUDIT_RETENTION_DAYS (default 365) by the hourly cron.
  */
 import type { Operator } from '../auth/operators'
+import { log } from '../log'
+import { numberSetting, SettingError, type Env } from '../settings/env'
 import { decodeCursor, encodeCursor, type Position } from '../record/cursor'
 import { page } from '../record/page'
 import { all, prepare, statement } from '../record/sql'
@@ -84,6 +86,18 @@ export async function audit(db: D1Database, entry: AuditEntry, now: number): Pro
   ).run()
 }
 
+/**
+ * Records one entry for an action that is done: a write that fails is logged
+ * (`audit.write_failed`) and never fails or undoes the action. Never rejects.
+ */
+export async function auditDone(db: D1Database, entry: AuditEntry, now = Date.now()): Promise<void> {
+  try {
+    await audit(db, entry, now)
+  } catch (error) {
+    log.error('audit.write_failed', { action: entry.action, target: entry.target ?? null, error: (error as Error).message })
+  }
+}
+
 export interface AuditQuery {
   /** The mini program's entries and the deployment's ('' ones). */
   appid: string
@@ -121,6 +135,20 @@ export async function listAudit(db: D1Database, query: AuditQuery): Promise<Page
 
 export function decodeAuditCursor(cursor: string): Position | null {
   return decodeCursor('audit', cursor)
+}
+
+/**
+ * AUDIT_RETENTION_DAYS, or the default when unset. A malformed value is the operator's to fix
+ * (/healthz names it): meanwhile the log is kept the default, never cleared early.
+ */
+export function auditRetentionDays(env: Env): number {
+  try {
+    return numberSetting(env, 'AUDIT_RETENTION_DAYS', DEFAULT_AUDIT_RETENTION_DAYS)
+  } catch (error) {
+    if (!(error instanceof SettingError)) throw error
+    log.error('setting.malformed', { setting: 'AUDIT_RETENTION_DAYS', reason: error.reason, using: DEFAULT_AUDIT_RETENTION_DAYS })
+    return DEFAULT_AUDIT_RETENTION_DAYS
+  }
 }
 
 /** The cron's part: entries older than `retentionDays`. */

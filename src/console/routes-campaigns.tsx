@@ -71,7 +71,7 @@ campaignPages.post(CAMPAIGNS_PATH, guard, async (c) => {
   const message = parseCampaignMessage(body.body)
   if (!message.ok) return listPage(c, form, message.problems, 400)
   // Started once: a repeat of this submission goes to the campaign the first one started.
-  const start = () => startCampaign(c.env, appidOf(c.env), message.value).then(({ id }) => id)
+  const start = () => startCampaign(c.env, appidOf(c.env), message.value, c.var.operator).then(({ id }) => id)
   const id = await once(c, posted.fields[ONCE_FIELD], [JSON.stringify(body.body)], start, null)
   if (id === null) return c.redirect(CAMPAIGNS_PATH, 303)
   return back(c, `${CAMPAIGNS_PATH}/${id}`, { done: 'started' })

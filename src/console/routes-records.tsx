@@ -164,7 +164,7 @@ async function sendReply(c: ConsoleContext, openid: string): Promise<Record<stri
 }
 
 async function replyOutcome(c: ConsoleContext, openid: string, reply: ManualReply): Promise<Record<string, string>> {
-  const result = await replyByHand(c.env, openid, reply)
+  const result = await replyByHand(c.env, c.var.operator, openid, reply)
   let answer: ReplyAnswer
   if (!result.ok) answer = { problem: result.refusal === 'not_sendable' ? 'invalid' : result.refusal }
   else if (result.outcome.status === 'sent') answer = { done: 'sent' }
@@ -174,7 +174,7 @@ async function replyOutcome(c: ConsoleContext, openid: string, reply: ManualRepl
 }
 
 async function failedAction(c: ConsoleContext, action: FailedAction, id: FailedId): Promise<Record<string, string>> {
-  const result = await actOnFailed(c.env, action, id)
+  const result = await actOnFailed(c.env, c.var.operator, action, id)
   let answer: { done: FailedOutcome } | { problem: FailedOutcome; errcode?: string }
   if (!result.ok) answer = { problem: result.problem }
   else if (action === 'drop') answer = { done: 'dropped' }

@@ -12,16 +12,15 @@
  */
 import { Hono } from 'hono/tiny'
 import * as v from 'valibot'
-import type { Env } from '../settings/env'
 import { ruleSetDiff } from '../rules/diff'
 import { historyEntry, listHistory, logPublish, type RollbackOutcome } from '../rules/history'
 import { HISTORY_CURSOR, VERSION } from '../rules/history-format'
 import { readStoredRules } from '../rules/history-store'
 import { previewDraft, type Preview } from '../rules/preview'
-import { rulePublisherOf } from '../rules/publisher'
+import { publishAs, rollbackAs } from '../rules/publisher'
 import { DateTimeSchema } from '../rules/schema'
 import { MAX_RULES, ruleCountIssue, validateRuleSet, type RuleIssue } from '../rules/validate'
-import { back, guard, renderPage, type ConsoleContext } from './context'
+import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { readForm, textField } from './form'
 import { langOf, type Lang } from './lang'
 import { HistoryEntryPage, HistoryListPage } from './pages/rule-history'
@@ -30,7 +29,7 @@ import { applyOp, draftOf, fromForm, newRule, ruleSetOf, toJson, type Draft, typ
 import { rulesStoreOf } from '../settings/mini-program-state'
 import { grantsOf, permit } from './permit'
 
-export const rulePages = new Hono<{ Bindings: Env }>()
+export const rulePages = new Hono<ConsoleEnv>()
 
 /** A form holds a whole rule set; the API takes drafts up to the same size. */
 const FORM_MAX_BYTES = 512 * 1024
@@ -227,7 +226,7 @@ rulePages.post('/admin/rules', guard, async (c) => {
   }
   if (op !== 'publish') return render(c, { draft, base, previewText, previewAt, notice: noticeOf(c, 'checked') })
 
-  const outcome = await rulePublisherOf(c.env).publish(toJson(value), 'console', base === '' ? undefined : base)
+  const outcome = await publishAs(c.env, c.var.operator, toJson(value), 'console', base === '' ? undefined : base)
   logPublish(outcome, 'console')
   return afterPublish(c, outcome, { draft, base, previewText, previewAt }, 'published')
 })
@@ -286,7 +285,7 @@ rulePages.post('/admin/rules/rollback', guard, async (c) => {
   const version = textField(form.fields, 'version')
   const base = VERSION.test(textField(form.fields, 'base')) ? textField(form.fields, 'base') : undefined
   if (!VERSION.test(version)) return back(c, '/admin/rules/history', {})
-  const outcome = await rulePublisherOf(c.env).rollback(version, base)
+  const outcome = await rollbackAs(c.env, c.var.operator, version, 'console', base)
   logPublish(outcome, 'rollback')
   if (outcome.ok) return back(c, '/admin/rules', { done: outcome.unchanged ? 'unchanged' : 'rolledback', version: outcome.version })
   if (outcome.problem === 'conflict') return back(c, `/admin/rules/history/${version}`, { problem: 'conflict' })

@@ -12,7 +12,8 @@
 import type { MiddlewareHandler } from 'hono'
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
 import { clientAddress, tryToken, unusableToken, type UnusableToken } from '../auth/admin-token'
-import { operatorById, type Operator } from '../auth/operators'
+import { auditDone } from '../admin/audit'
+import { operatorById, tokenOperatorId, type Operator } from '../auth/operators'
 import { sessionsOf } from '../auth/sessions'
 import { log } from '../log'
 import { toBase64, toHex, utf8 } from '../wechat/bytes'
@@ -45,6 +46,12 @@ export async function signIn(c: ConsoleContext, token: string, now: number): Pro
   if (attempt.outcome !== 'ok') {
     if (attempt.outcome === 'locked') log.warn('admin.locked', { door: 'console', address, retryAfter: attempt.retryAfterSeconds })
     if (attempt.outcome === 'wrong') log.info('admin.refused', { door: 'console', address })
+    if (attempt.outcome === 'wrong' || attempt.outcome === 'locked') {
+      // Who tried from where; never what was typed. The operator a personal token names is no secret.
+      const summary = `from ${address ?? 'an unknown address'}${attempt.outcome === 'locked' ? ', locked' : ''}`
+      const target = tokenOperatorId(token)
+      await auditDone(c.env.DB, { appid: '', operator: null, action: 'sign_in_failed', target, summary }, now)
+    }
     return attempt
   }
   const id = randomId()
@@ -52,6 +59,11 @@ export async function signIn(c: ConsoleContext, token: string, now: number): Pro
   await sessionsOf(c.env).open(await sha256(id), attempt.operator.id, expiresAt, now)
   await setSignedCookie(c, SESSION_COOKIE, id, await sessionKey(c.env.ADMIN_TOKEN ?? ''), { ...COOKIE_OPTIONS, maxAge: SESSION_SECONDS })
   log.info('console.signed_in', { address, operator: attempt.operator.id })
+  await auditDone(
+    c.env.DB,
+    { appid: '', operator: attempt.operator, action: 'sign_in', summary: `from ${address ?? 'an unknown address'}` },
+    now,
+  )
   return attempt
 }
 
@@ -61,8 +73,13 @@ export async function signOut(c: ConsoleContext, everywhere: boolean): Promise<v
   deleteCookie(c, SESSION_COOKIE, { path: '/admin', secure: true })
   if (id === null) return
   const sessions = sessionsOf(c.env)
-  if (everywhere) log.info('console.signed_out_everywhere', { sessions: await sessions.closeAll(Date.now()) })
-  else await sessions.close(await sha256(id))
+  if (!everywhere) return sessions.close(await sha256(id))
+  const now = Date.now()
+  // Asked before the sessions end: whose session asked for it.
+  const operator = await sessionOperator(c, now)
+  const closed = await sessions.closeAll(now)
+  log.info('console.signed_out_everywhere', { sessions: closed })
+  await auditDone(c.env.DB, { appid: '', operator, action: 'sign_out_everywhere', summary: `${closed} sessions ended` }, now)
 }
 
 /**

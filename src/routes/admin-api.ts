@@ -25,7 +25,7 @@ import { readStoredRules } from '../rules/history-store'
 import { RULES_CACHE_TTL } from '../rules/keys'
 import { loadRules, rulesStatus } from '../rules/loader'
 import { previewDraft, previewRules } from '../rules/preview'
-import { rulePublisherOf } from '../rules/publisher'
+import { publishAs, rollbackAs } from '../rules/publisher'
 import { formatIssue, validateRuleSet } from '../rules/validate'
 import { utf8Strict } from '../wechat/bytes'
 import { actOnFailed, replyByHand } from '../admin/actions'
@@ -33,6 +33,7 @@ import { appidOf } from '../admin/appid'
 import { requireAdmin } from './admin-auth'
 import { idempotent } from './idempotent'
 import { adminSubscribe } from './admin-subscribe'
+import { adminAudit } from './admin-audit'
 import { adminOperators } from './admin-operators'
 import { allow } from './allow'
 import { jsonBody, params, problem, readBytes, refuse, type ApiEnv } from './admin-validation'
@@ -70,6 +71,8 @@ adminApi.use('/admin/api/*', requireAdmin, miniProgramParam, async (c, next) => 
 
 // Subscribe messages, campaigns and uniform sends: behind the same token.
 adminApi.route('/', adminSubscribe)
+// The audit log: who did what.
+adminApi.route('/', adminAudit)
 // Operators: who may sign in, as what role, for which mini programs.
 adminApi.route('/', adminOperators)
 
@@ -132,7 +135,7 @@ adminApi.post(
   jsonBody(ManualReplyBody, REPLY_MAX_BYTES),
   async (c) => {
     const { openid } = c.req.valid('param')
-    const result = await replyByHand(c.env, openid, c.req.valid('json'))
+    const result = await replyByHand(c.env, c.var.operator, openid, c.req.valid('json'))
     if (result.ok) return c.json({ outcome: result.outcome })
     return result.refusal === 'not_sendable' ? refuse(c, 400, 'body: is not a reply that can be sent') : refuse(c, 409, result.refusal)
   },
@@ -140,7 +143,7 @@ adminApi.post(
 
 for (const action of ['retry', 'drop'] as const) {
   adminApi.post(`/admin/api/failed/:id/${action}`, allow('reply'), idempotent, params('param', FailedIdParam), async (c) => {
-    const result = await actOnFailed(c.env, action, c.req.valid('param').id)
+    const result = await actOnFailed(c.env, c.var.operator, action, c.req.valid('param').id)
     if (result.ok) return c.json({ outcome: result.outcome })
     return refuse(c, result.problem === 'not_found' ? 404 : 409, result.problem)
   })
@@ -177,7 +180,7 @@ adminApi.put('/admin/api/rules', allow('rules'), params('query', PublishQuery), 
   } catch {
     return refuse(c, 400, 'body: is not valid JSON (UTF-8)')
   }
-  const outcome = await rulePublisherOf(c.env).publish(body.bytes, 'api', expected.value)
+  const outcome = await publishAs(c.env, c.var.operator, body.bytes, 'api', expected.value)
   logPublish(outcome, 'api')
   return publishAnswer(c, outcome, 'body', 412)
 })
@@ -219,7 +222,13 @@ adminApi.get('/admin/api/rules/history/:version', allow('read'), params('param',
   const { previous, ...entry } = detail
   // The previous source only feeds the diff: its own entry serves it.
   const previousItem = previous
-    ? { version: previous.version, publishedAt: previous.publishedAt, from: previous.from, rules: previous.rules }
+    ? {
+        version: previous.version,
+        publishedAt: previous.publishedAt,
+        from: previous.from,
+        rules: previous.rules,
+        ...(previous.by === undefined ? {} : { by: previous.by }),
+      }
     : null
   return c.json({ ...entry, previous: previousItem, diff: ruleSetDiff(previous?.source ?? null, detail.source) })
 })
@@ -227,7 +236,7 @@ adminApi.get('/admin/api/rules/history/:version', allow('read'), params('param',
 /** Publishes a version from the history again, exactly; the rollback is itself recorded. */
 adminApi.post('/admin/api/rules/rollback', allow('rules'), jsonBody(RollbackBody, ROLLBACK_MAX_BYTES), async (c) => {
   const { version, ifVersion } = c.req.valid('json')
-  const outcome = await rulePublisherOf(c.env).rollback(version, ifVersion)
+  const outcome = await rollbackAs(c.env, c.var.operator, version, 'api', ifVersion)
   logPublish(outcome, 'rollback')
   return publishAnswer(c, outcome, 'version', 409)
 })

@@ -19,6 +19,7 @@ import { explainErrcode, WechatClient } from '../wechat/api'
 import { parseSubscribeSend, SUBSCRIBE_SEND_MAX_BYTES } from '../wechat/subscribe-data'
 import { parseUniformSend, UNIFORM_SEND_MAX_BYTES } from '../wechat/uniform-send'
 import { appidOf } from '../admin/appid'
+import { auditDone } from '../admin/audit'
 import { CampaignParam, CampaignTargetsQuery, OpenidParam } from '../admin/requests'
 import { params, readJson, refuse, type ApiEnv } from './admin-validation'
 import { idempotent } from './idempotent'
@@ -44,6 +45,10 @@ function wechatRefusal(c: ApiContext, errcode: number) {
 const USER_STATE: ReadonlySet<number> = new Set([REFUSED_ERRCODE, 43004])
 const BAD_DATA: ReadonlySet<number> = new Set([40003, 40037, 41028, 41029, 41030, 47003])
 
+/** A send that reached WeChat, in the audit log as the operator's: the template and the outcome, never the data. */
+const auditSend = (c: ApiContext, action: 'subscribe_send' | 'uniform_send', openid: string, summary: string) =>
+  auditDone(c.env.DB, { appid: appidOf(c.env), operator: c.var.operator, action, target: openid, summary })
+
 // ---------------------------------------------------------------- one user
 
 adminSubscribe.post('/admin/api/subscribe/send', allow('campaigns'), idempotent, async (c) => {
@@ -51,7 +56,15 @@ adminSubscribe.post('/admin/api/subscribe/send', allow('campaigns'), idempotent,
   if (!body.ok) return refuse(c, body.status, body.error)
   const parsed = parseSubscribeSend(body.value)
   if (!parsed.ok) return invalid(c, parsed.problems)
-  const result = await conversationOf(c.env, parsed.value.touser).sendSubscribe(parsed.value)
+  const { touser, template_id } = parsed.value
+  const result = await conversationOf(c.env, touser).sendSubscribe(parsed.value)
+  // What reached WeChat is recorded (a refusal before it, no grant, sent nothing).
+  const outcome = result.ok
+    ? `sent (${result.spent})`
+    : result.problem === 'refused' || result.problem === 'failed'
+      ? `${result.problem} (errcode ${result.errcode})`
+      : null
+  if (outcome !== null) await auditSend(c, 'subscribe_send', touser, `template ${template_id}, ${outcome}`)
   if (result.ok) return c.json({ sent: true, spent: result.spent })
   switch (result.problem) {
     case 'no_grant':
@@ -86,7 +99,7 @@ adminSubscribe.post('/admin/api/subscribe/campaigns', allow('campaigns'), idempo
   if (!body.ok) return refuse(c, body.status, body.error)
   const parsed = parseCampaignMessage(body.value)
   if (!parsed.ok) return invalid(c, parsed.problems)
-  return c.json(await startCampaign(c.env, appidOf(c.env), parsed.value), 202)
+  return c.json(await startCampaign(c.env, appidOf(c.env), parsed.value, c.var.operator), 202)
 })
 
 adminSubscribe.get('/admin/api/subscribe/campaigns', allow('read'), async (c) => {
@@ -120,5 +133,7 @@ adminSubscribe.post('/admin/api/uniform/send', allow('campaigns'), idempotent, a
   if (!parsed.ok) return invalid(c, parsed.problems)
   const errcode = await errcodeAnswer(() => WechatClient.fromEnv(c.env).sendUniform(parsed.value))
   log.info(errcode === 0 ? 'uniform.sent' : 'uniform.failed', { openid: parsed.value.touser, errcode })
+  const outcome = errcode === 0 ? 'sent' : `errcode ${errcode}`
+  await auditSend(c, 'uniform_send', parsed.value.touser, `template ${parsed.value.mp_template_msg.template_id}, ${outcome}`)
   return errcode === 0 ? c.json({ sent: true }) : wechatRefusal(c, errcode)
 })

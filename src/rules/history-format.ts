@@ -17,6 +17,12 @@ export interface HistoryItem {
   from: HistoryFrom
   /** How many rules it has; null when it is not a rule set's JSON (only ever an `unrecorded` one). */
   rules: number | null
+  /**
+   * The name of the operator who published it from the console or the admin API (a rollback
+   * there too); absent for entries written before operators, by `rules:push` or
+   * `rules:rollback`, and for `unrecorded` ones.
+   */
+  by?: string
 }
 
 /** An item and the key it is stored under. */
@@ -28,6 +34,8 @@ export interface StoredItem extends HistoryItem {
 export type HistoryMetadata = HistoryItem
 
 const LAST_TIME = 9_999_999_999_999
+/** An operator's name as the metadata keeps it: KV's metadata is at most 1024 bytes. */
+export const MAX_BY_CHARS = 100
 /** A rule-set version (version.ts): 16 lower-case hex digits. */
 export const VERSION = /^[0-9a-f]{16}$/
 /** A history page's cursor (cursorOf). */
@@ -51,11 +59,13 @@ export function readHistoryItem(key: string, metadata: unknown): StoredItem | nu
   // still leaves it listed, as unrecorded.
   const fallback: StoredItem = { key, version, publishedAt, from: 'unrecorded', rules: null }
   if (typeof metadata !== 'object' || metadata === null) return fallback
-  const { from, rules } = metadata as Record<string, unknown>
+  const { from, rules, by } = metadata as Record<string, unknown>
   return {
     ...fallback,
     from: HISTORY_FROM.includes(from as HistoryFrom) ? (from as HistoryFrom) : 'unrecorded',
     rules: typeof rules === 'number' && Number.isSafeInteger(rules) && rules >= 0 ? rules : null,
+    // Entries from before operators have none: they stay readable, without it.
+    ...(typeof by === 'string' && by !== '' ? { by: by.slice(0, MAX_BY_CHARS) } : {}),
   }
 }
 
@@ -68,7 +78,8 @@ export function historyItems(keys: readonly { name: string; metadata?: unknown }
 }
 
 export function historyMetadata(item: HistoryItem): HistoryMetadata {
-  return { version: item.version, publishedAt: item.publishedAt, from: item.from, rules: item.rules }
+  const by = item.by?.slice(0, MAX_BY_CHARS)
+  return { version: item.version, publishedAt: item.publishedAt, from: item.from, rules: item.rules, ...(by ? { by } : {}) }
 }
 
 /**

@@ -55,7 +55,13 @@ async function readState(store: RulesStore): Promise<State> {
 }
 
 const decode = (bytes: ArrayBuffer) => new TextDecoder().decode(bytes)
-const publicItem = ({ version, publishedAt, from, rules }: HistoryItem): HistoryItem => ({ version, publishedAt, from, rules })
+const publicItem = ({ version, publishedAt, from, rules, by }: HistoryItem): HistoryItem => ({
+  version,
+  publishedAt,
+  from,
+  rules,
+  ...(by === undefined ? {} : { by }),
+})
 
 // ---------------------------------------------------------------- publishing
 
@@ -81,6 +87,7 @@ export type RollbackOutcome = PublishOutcome | { ok: false; problem: 'not_found'
 /**
  * Publishes a rule set: `source` is stored exactly as given (a string as UTF-8). `ifVersion`
  * is the version the editor started from; when another is in force, nothing is written.
+ * `by` names the operator who published it (the console, the admin API); scripts give none.
  */
 export async function publishRules(
   kv: RulesKv,
@@ -88,6 +95,7 @@ export async function publishRules(
   from: Exclude<HistoryFrom, 'unrecorded'>,
   now: number,
   ifVersion?: string,
+  by?: string,
 ): Promise<PublishOutcome> {
   const bytes = typeof source === 'string' ? new TextEncoder().encode(source) : source
   const validation = validateRuleSetText(new TextDecoder().decode(bytes))
@@ -115,7 +123,7 @@ export async function publishRules(
   const firstAt = nextPublishedAt(unrecorded ? now - 1 : now, items[0])
   // Newest first, as the history lists them.
   const added: { item: HistoryItem; value: Uint8Array }[] = [
-    { item: { version, publishedAt: unrecorded ? firstAt + 1 : firstAt, from, rules }, value: bytes },
+    { item: { version, publishedAt: unrecorded ? firstAt + 1 : firstAt, from, rules, ...(by ? { by } : {}) }, value: bytes },
     ...(unrecorded
       ? [
           {
@@ -151,13 +159,13 @@ export function logPublish(outcome: RollbackOutcome, from: Exclude<HistoryFrom, 
   }
 }
 
-/** Publishes the exact bytes of a version in the history again, from `rollback`. */
-export async function rollbackRules(kv: RulesKv, version: string, now: number, ifVersion?: string): Promise<RollbackOutcome> {
+/** Publishes the exact bytes of a version in the history again, from `rollback` (by the operator named, if any). */
+export async function rollbackRules(kv: RulesKv, version: string, now: number, ifVersion?: string, by?: string): Promise<RollbackOutcome> {
   const store = storeOf(kv)
   const item = historyItems(await store.list(HISTORY_PREFIX)).find((i) => i.version === version)
   const bytes = item ? await store.get(item.key) : null
   if (bytes === null) return { ok: false, problem: 'not_found' }
-  return publishRules(store, new Uint8Array(bytes), 'rollback', now, ifVersion)
+  return publishRules(store, new Uint8Array(bytes), 'rollback', now, ifVersion, by)
 }
 
 /** The `rules` count of a stored set that may not validate: null when it is not a set's JSON. */

@@ -18,8 +18,14 @@
  *
  * `rules:push` and `rules:rollback` write KV through wrangler and cannot reach the object
  * (history.ts says what that leaves open).
+ *
+ * The console and the admin API publish and roll back as an operator (`publishAs`,
+ * `rollbackAs`): the history entry names them (`by`) and the audit log records what was done.
  */
 import { DurableObject } from 'cloudflare:workers'
+import { appidOf } from '../admin/appid'
+import { auditDone } from '../admin/audit'
+import type { Operator } from '../auth/operators'
 import { scopedKey } from '../settings/mini-program-state'
 import type { Env } from '../settings/env'
 import { publishRules, rollbackRules, type PublishOutcome, type RollbackOutcome } from './history'
@@ -31,18 +37,50 @@ export function rulePublisherOf(env: Env): DurableObjectStub<RulePublisher> {
   return env.RULE_PUBLISHER.getByName(scopedKey(env, RULES_KEY))
 }
 
+/** Publishes `source` in the mini program's publisher as `actor`, and records it in the audit log. */
+export async function publishAs(
+  env: Env,
+  actor: Operator,
+  source: string | Uint8Array,
+  from: 'console' | 'api',
+  ifVersion?: string,
+): Promise<PublishOutcome> {
+  const outcome = await rulePublisherOf(env).publish(source, from, ifVersion, actor.name)
+  if (outcome.ok && !outcome.unchanged) {
+    const summary = `${outcome.rules} rules from ${from}, was ${outcome.previousVersion ?? 'none'}`
+    await auditDone(env.DB, { appid: appidOf(env), operator: actor, action: 'publish', target: outcome.version, summary })
+  }
+  return outcome
+}
+
+/** Rolls back to `version` in the mini program's publisher as `actor` (from the console or the API), and records it. */
+export async function rollbackAs(
+  env: Env,
+  actor: Operator,
+  version: string,
+  via: 'console' | 'api',
+  ifVersion?: string,
+): Promise<RollbackOutcome> {
+  const outcome = await rulePublisherOf(env).rollback(version, ifVersion, actor.name)
+  if (outcome.ok && !outcome.unchanged) {
+    const summary = `${outcome.rules} rules from the history (${via}), was ${outcome.previousVersion ?? 'none'}`
+    await auditDone(env.DB, { appid: appidOf(env), operator: actor, action: 'rollback', target: outcome.version, summary })
+  }
+  return outcome
+}
+
 export class RulePublisher extends DurableObject<Env> {
   /** The last call's turn: the next one starts when it has settled. */
   private last: Promise<unknown> = Promise.resolve()
 
-  /** publishRules for this app, in turn. */
-  publish(source: string | Uint8Array, from: 'console' | 'api', ifVersion?: string): Promise<PublishOutcome> {
-    return this.inTurn((store) => publishRules(store, source, from, Date.now(), ifVersion))
+  /** publishRules for this app, in turn; `by` names the operator in the history entry. */
+  publish(source: string | Uint8Array, from: 'console' | 'api', ifVersion?: string, by?: string): Promise<PublishOutcome> {
+    return this.inTurn((store) => publishRules(store, source, from, Date.now(), ifVersion, by))
   }
 
-  /** rollbackRules for this app, in turn. */
-  rollback(version: string, ifVersion?: string): Promise<RollbackOutcome> {
-    return this.inTurn((store) => rollbackRules(store, version, Date.now(), ifVersion))
+  /** rollbackRules for this app, in turn; `by` names the operator in the history entry. */
+  rollback(version: string, ifVersion?: string, by?: string): Promise<RollbackOutcome> {
+    return this.inTurn((store) => rollbackRules(store, version, Date.now(), ifVersion, by))
   }
 
   private inTurn<T>(run: (store: RulesStore) => Promise<T>): Promise<T> {

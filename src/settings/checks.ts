@@ -25,6 +25,7 @@ export type SettingName =
   | 'SUBSCRIBE_LONG_TERM_TEMPLATES'
   | 'WECHAT_APPS'
   | 'CAMPAIGN_SENDS_PER_SECOND'
+  | 'AUDIT_RETENTION_DAYS'
 
 type Check = (value: string) => string | null
 
@@ -79,6 +80,7 @@ export const CHECKS: Record<SettingName, { required: boolean; check: Check }> = 
     check: (v) => (/^\s*[A-Za-z0-9_-]+(\s*,\s*[A-Za-z0-9_-]+)*\s*,?\s*$/.test(v) ? null : 'is not template ids separated by commas'),
   },
   CAMPAIGN_SENDS_PER_SECOND: { required: false, check: positiveInteger },
+  AUDIT_RETENTION_DAYS: { required: false, check: positiveInteger },
   WECHAT_APPS: {
     required: false,
     check: (v) =>

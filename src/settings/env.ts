@@ -38,6 +38,8 @@ export interface Env {
   SUBSCRIBE_LONG_TERM_TEMPLATES?: string
   /** How many subscribe messages a campaign sends per second at most (default 20). */
   CAMPAIGN_SENDS_PER_SECOND?: string
+  /** How long the audit log keeps an entry, in days (default 365; admin/audit.ts). */
+  AUDIT_RETENTION_DAYS?: string
   /** The mini programs served beyond the first, comma-separated appids (their secrets are suffixed `_<appid>`). */
   WECHAT_APPS?: string
   /** Set by the Worker in an app's view of the bindings (mini-program-state.ts), never by the operator: '' or the appid. */

@@ -6,6 +6,8 @@
  * to the CAMPAIGNS queue (campaign-queue.ts takes it from there). Also who each template can
  * reach now, as both show it.
  */
+import { auditDone } from '../admin/audit'
+import type { Operator } from '../auth/operators'
 import type { Env } from '../settings/env'
 import { log } from '../log'
 import { isPlainObject, type Checked } from '../wechat/body-check'
@@ -32,11 +34,12 @@ export function parseCampaignMessage(body: unknown): Checked<CampaignMessage> {
   return { ok: true, value: message }
 }
 
-/** Writes the campaign and queues its first page (none when it reaches no one). */
+/** Writes the campaign and queues its first page (none when it reaches no one); the audit log records it as `actor`'s. */
 export async function startCampaign(
   env: Env,
   appid: string,
   message: CampaignMessage,
+  actor: Operator,
   now = Date.now(),
 ): Promise<{ id: string; total: number }> {
   const id = `c-${crypto.randomUUID()}`
@@ -44,6 +47,8 @@ export async function startCampaign(
   const total = await createCampaign(env.DB, { appid, id, message, longTerm, now })
   if (total > 0) await env.CAMPAIGNS.send({ kind: 'page', appid, campaignId: id, after: '' })
   log.info('campaign.created', { campaignId: id, templateId: message.template_id, total })
+  const summary = `template ${message.template_id}, ${total} users`
+  await auditDone(env.DB, { appid, operator: actor, action: 'campaign_start', target: id, summary }, now)
   return { id, total }
 }
 

@@ -13,6 +13,7 @@ import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it, vi } from 'vitest'
 import type { SubscriptionView } from '../../src/conversation/contract'
 import type { Conversation } from '../../src/conversation/conversation'
+import { OWNER } from '../../src/auth/operators'
 import { settleSend, subscriptionViews } from '../../src/conversation/subscriptions'
 import type { Env } from '../../src/settings/env'
 import { first, statement } from '../../src/record/sql'
@@ -395,7 +396,7 @@ describe('a campaign finishes when every page ran, whatever each found', () => {
   /** Started, its first page task kept back instead of run by the queue. */
   async function started(template: string): Promise<{ id: string; total: number; page: CampaignTask }> {
     const { held, queue } = heldQueue()
-    const { id, total } = await startCampaign({ ...env, CAMPAIGNS: queue }, APPID, { template_id: template, ...message })
+    const { id, total } = await startCampaign({ ...env, CAMPAIGNS: queue }, APPID, { template_id: template, ...message }, OWNER)
     expect(held).toHaveLength(1)
     return { id, total, page: held[0]! }
   }

@@ -191,7 +191,13 @@ describe('GET /admin/api/rules/history/:version', () => {
       diff: { lines: { op: string; text: string }[] }[]
     }>(answer)
     expect(entry).toMatchObject({ version: await versionOf(b), from: 'api', current: true, rules: 1, source: b })
-    expect(entry.previous).toEqual({ version: await versionOf(a), publishedAt: expect.any(Number), from: 'api', rules: 1 })
+    expect(entry.previous).toEqual({
+      version: await versionOf(a),
+      publishedAt: expect.any(Number),
+      from: 'api',
+      rules: 1,
+      by: 'owner (ADMIN_TOKEN)',
+    })
     // The minified first version and the pretty second differ only in the reply text.
     expect(entry.diff.flatMap((h) => h.lines.filter((l) => l.op !== 'same'))).toEqual([
       { op: 'removed', text: '        "text": "a"' },
