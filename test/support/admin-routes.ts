@@ -37,4 +37,5 @@ export const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path:
   ['POST', '/admin/api/operators', { name: ' ', role: 'viewer' }],
   ['PATCH', `/admin/api/operators/${SOME_OPERATOR}`, { role: 'viewer' }],
   ['DELETE', `/admin/api/operators/${SOME_OPERATOR}`],
+  ['GET', '/admin/api/audit'],
 ]
