@@ -15,6 +15,7 @@ import { clientAddress, tryToken, unusableToken, type UnusableToken } from '../a
 import { auditDone } from '../admin/audit'
 import { operatorById, tokenOperatorId, type Operator } from '../auth/operators'
 import { sessionsOf } from '../auth/sessions'
+import { accessSignIn } from '../auth/access'
 import { log } from '../log'
 import { toBase64, toHex, utf8 } from '../wechat/bytes'
 
@@ -23,6 +24,7 @@ export const SESSION_COOKIE = 'kefu_session'
 export const SESSION_SECONDS = 12 * 60 * 60
 
 import type { ConsoleContext, ConsoleEnv } from './context'
+import { accessUnknownPage } from './pages/access-unknown'
 
 const COOKIE_OPTIONS = { path: '/admin', httpOnly: true, secure: true, sameSite: 'Strict' } as const
 
@@ -102,12 +104,18 @@ async function sessionIdOf(c: ConsoleContext): Promise<string | null> {
 
 /**
  * Console pages without a session answer the sign-in page (401), whatever they hold: a wrong
- * or missing token sees nothing else.
+ * or missing token sees nothing else. Behind Cloudflare Access (ACCESS_TEAM_DOMAIN and
+ * ACCESS_AUD set), the `Cf-Access-Jwt-Assertion` Access sends with every request signs in the
+ * operator with its email, no cookie needed (and nothing audited: it is every request). An
+ * email no operator has gets the ask-the-owner page (403) unless a session says who it is;
+ * an assertion that does not hold counts for nothing.
  */
 export function requireSession(signInPage: (c: ConsoleContext) => Response | Promise<Response>): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
-    const operator = await sessionOperator(c, Date.now())
-    if (operator === null) return signInPage(c)
+    const now = Date.now()
+    const access = await accessSignIn(c.env, c.req.raw.headers, now)
+    const operator = access?.outcome === 'ok' ? access.operator : await sessionOperator(c, now)
+    if (operator === null) return access?.outcome === 'unknown' ? accessUnknownPage(c, access.email) : signInPage(c)
     c.set('operator', operator)
     return next()
   }

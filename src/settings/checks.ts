@@ -26,6 +26,8 @@ export type SettingName =
   | 'WECHAT_APPS'
   | 'CAMPAIGN_SENDS_PER_SECOND'
   | 'AUDIT_RETENTION_DAYS'
+  | 'ACCESS_TEAM_DOMAIN'
+  | 'ACCESS_AUD'
 
 type Check = (value: string) => string | null
 
@@ -88,6 +90,28 @@ export const CHECKS: Record<SettingName, { required: boolean; check: Check }> = 
         ? null
         : 'is not appids (wx + 16 characters) separated by commas',
   },
+  // Cloudflare Access (auth/access.ts): set both or neither (env.ts settingState says which is missing).
+  ACCESS_TEAM_DOMAIN: {
+    required: false,
+    check: (v) =>
+      ACCESS_TEAM.test(v) || isAccessBase(v)
+        ? null
+        : 'is not a team domain (<team>.cloudflareaccess.com) or an http(s)://host:port base URL',
+  },
+  ACCESS_AUD: {
+    required: false,
+    check: (v) => (/^[0-9a-f]{64}$/.test(v) ? null : "is not an Access application's audience tag (64 lower-case hex characters)"),
+  },
+}
+
+/** A Zero Trust team's domain, as Cloudflare names it. */
+const ACCESS_TEAM = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.cloudflareaccess\.com$/i
+
+/** A base URL standing in for the team domain (a local stand-in, tests): scheme, host and port, nothing else. */
+function isAccessBase(value: string): boolean {
+  if (!isHttpUrl(value)) return false
+  const url = new URL(value)
+  return url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === ''
 }
 
 function isPushMode(value: string): value is PushMode {

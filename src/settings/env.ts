@@ -42,6 +42,14 @@ export interface Env {
   AUDIT_RETENTION_DAYS?: string
   /** The mini programs served beyond the first, comma-separated appids (their secrets are suffixed `_<appid>`). */
   WECHAT_APPS?: string
+  /**
+   * Cloudflare Access in front of the console (auth/access.ts): the Zero Trust team's domain,
+   * `<team>.cloudflareaccess.com` (or, for a local stand-in and tests, an `http(s)://host:port`
+   * base URL). Set with ACCESS_AUD, or neither.
+   */
+  ACCESS_TEAM_DOMAIN?: string
+  /** The Access application's audience (AUD) tag, 64 hex characters. Set with ACCESS_TEAM_DOMAIN, or neither. */
+  ACCESS_AUD?: string
   /** Set by the Worker in an app's view of the bindings (mini-program-state.ts), never by the operator: '' or the appid. */
   KEFU_APP_SCOPE?: string
   RULES: KVNamespace
@@ -103,6 +111,10 @@ export function settingState(env: Env, name: SettingName): SettingState {
     if (name === 'WECHAT_ENCODING_AES_KEY' && needsAesKey(env)) {
       return { status: 'missing', reason: `${label} is not set (WECHAT_PUSH_MODE is ${env.WECHAT_PUSH_MODE})` }
     }
+    const partner = ACCESS_PAIR[name]
+    if (partner !== undefined && hasValue(env[partner])) {
+      return { status: 'malformed', reason: `${label} is not set, but ${partner} is: Cloudflare Access needs both, or neither` }
+    }
     return CHECKS[name].required ? { status: 'missing', reason: `${label} is not set` } : { status: 'ok' }
   }
   const problem = CHECKS[name].check(value)
@@ -152,6 +164,9 @@ export function pushModeState(env: Env): PushMode | null {
   if (value === undefined || value === '') return hasValue(env.WECHAT_ENCODING_AES_KEY) ? 'safe' : 'plaintext'
   return value as PushMode
 }
+
+/** Cloudflare Access's two settings: one without the other is a mistake, named on the missing one. */
+const ACCESS_PAIR: Partial<Record<SettingName, SettingName>> = { ACCESS_TEAM_DOMAIN: 'ACCESS_AUD', ACCESS_AUD: 'ACCESS_TEAM_DOMAIN' }
 
 function needsAesKey(env: Env): boolean {
   return env.WECHAT_PUSH_MODE === 'safe' || env.WECHAT_PUSH_MODE === 'compatible'

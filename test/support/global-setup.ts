@@ -1,19 +1,26 @@
 /**
  * Vitest globalSetup (runs in Node, once for the whole run): starts the one fake WeChat API
  * every test file shares, and hands its port to vitest.config.ts, which points the test
- * Worker's WECHAT_API_BASE at it. Tests never reach api.weixin.qq.com.
+ * Worker's WECHAT_API_BASE at it. Tests never reach api.weixin.qq.com. Beside it, the stand-in
+ * for a Cloudflare Access team's keys (dev/fake-access.ts): its port is `inject`ed by the tests
+ * that sign in through Access, which give the Worker its URL as ACCESS_TEAM_DOMAIN.
  */
 import type { TestProject } from 'vitest/node'
+import { startFakeAccess } from '../../dev/fake-access'
 import { startFakeWechat } from '../../dev/fake-wechat'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     fakeWechatPort: number
+    fakeAccessPort: number
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const fake = await startFakeWechat()
+  const [fake, access] = await Promise.all([startFakeWechat(), startFakeAccess()])
   project.provide('fakeWechatPort', fake.port)
-  return () => fake.close()
+  project.provide('fakeAccessPort', access.port)
+  return async () => {
+    await Promise.all([fake.close(), access.close()])
+  }
 }
