@@ -447,6 +447,23 @@ describe('the console behind Access', () => {
     expect(res.status).toBe(401)
   })
 
+  it('keeps the console’s Origin check: a form posted from another site with a good token is refused', async () => {
+    const token = await fresh()
+    const post = (origin: string) =>
+      app.fetch(
+        new Request(`${BASE}/admin/logout`, {
+          method: 'POST',
+          headers: { [ACCESS_HEADER]: token, origin, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'everywhere=0',
+          redirect: 'manual',
+        }),
+        { ...env, ...SETTINGS },
+        createExecutionContext(),
+      )
+    expect((await post('https://evil.example')).status).toBe(403)
+    expect((await post(BASE)).status).toBe(303)
+  })
+
   it('leaves the admin API to its tokens', async () => {
     const res = await visit({ [ACCESS_HEADER]: await fresh() }, SETTINGS, '/admin/api/stats')
     expect(res.status).toBe(401)
