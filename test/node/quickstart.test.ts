@@ -31,6 +31,8 @@ describe('npm start + npm run chat', () => {
   const state = mkdtempSync(join(tmpdir(), 'kefu-quickstart-'))
   const devVars = join(state, '.dev.vars')
 
+  // 90 s, as for the shared npm start: wrangler dev took over 60 s to start on this 2-core
+  // machine under load.
   beforeAll(async () => {
     port = await freePort()
     apiPort = await freePort()
@@ -72,7 +74,7 @@ describe('npm start + npm run chat', () => {
         reject(new Error(`npm start exited (${code}):\n${output}`))
       })
     })
-  })
+  }, 90_000)
 
   afterAll(async () => {
     if (start.exitCode === null && start.pid) {
