@@ -316,7 +316,7 @@ describe('authentication and the document', () => {
       ['If-Match', 'header'],
       ['ifVersion', 'query'],
     ])
-    expect(Object.keys(publish.responses).sort()).toEqual(['200', '400', '401', '412', '413', '415'])
+    expect(Object.keys(publish.responses).sort()).toEqual(['200', '400', '401', '403', '412', '413', '415'])
     expect(doc.paths['/admin/api/rules/history']!.get).toBeDefined()
     expect(doc.paths['/admin/api/rules/history/{version}']!.get!.responses['404']).toBeDefined()
     expect(doc.paths['/admin/api/rules/rollback']!.post!.responses['409']).toBeDefined()
