@@ -63,5 +63,6 @@ progress{width:5em;height:10px;vertical-align:middle;accent-color:var(--accent)}
 header .who{color:var(--muted);font-size:13px;white-space:nowrap}
 label.check{display:inline-flex;gap:4px;align-items:center;margin:4px 12px 4px 0;color:var(--fg);font-size:inherit}
 .token{display:block;padding:8px;background:var(--bg);border:1px dashed var(--line);border-radius:6px;font-size:14px;user-select:all}
+@media (max-width:600px){table.stack thead{display:none}table.stack tr{display:block;padding:6px 0;border-bottom:1px solid var(--line)}table.stack td{display:inline-block;border:0;padding:1px 8px 1px 0;max-width:100%}}
 .actions{position:sticky;bottom:0;background:var(--bg);padding:8px 0;margin:0;border-top:1px solid var(--line)}
 `

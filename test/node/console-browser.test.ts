@@ -7,7 +7,9 @@
  *
  *   signing in → overview → conversations → failed sends → unmatched → (rules: edit,
  *   preview, publish, the next push answered by it, roll back) → (campaigns: a user accepts
- *   a template in the popup, a campaign of it started from the form runs to done) → status
+ *   a template in the popup, a campaign of it started from the form runs to done) → status →
+ *   (members: the owner adds an agent, whose token is shown once and signs them in to a console
+ *   without the owner's sections) → audit
  *
  * Every page visited is screenshot in Chinese (`screenshot`; `npm run screenshots` writes
  * them to docs/screenshots for the README).
@@ -45,6 +47,8 @@ const PAGES = [
   '/admin/campaigns',
   '/admin/campaigns/c-00000000-0000-0000-0000-000000000000',
   '/admin/status',
+  '/admin/operators',
+  '/admin/audit',
 ]
 
 let service: ServiceAddress
@@ -163,7 +167,18 @@ describe('signing in', () => {
     const page = await openPage(browser)
     await signIn(page, service.url, service.token)
     await expect.poll(() => page.locator('h1').textContent()).toBe('概览')
-    expect(await nav(page).locator('a').allTextContents()).toEqual(['概览', '会话', '发送失败', '未匹配问题', '回复规则', '群发', '状态'])
+    // ADMIN_TOKEN signs in as the owner: the members and the audit log too.
+    expect(await nav(page).locator('a').allTextContents()).toEqual([
+      '概览',
+      '会话',
+      '发送失败',
+      '未匹配问题',
+      '回复规则',
+      '群发',
+      '状态',
+      '成员',
+      '审计',
+    ])
     expect(await nav(page).locator('a[aria-current=page]').textContent()).toBe('概览')
 
     const cookies = await page.context().cookies()
@@ -516,6 +531,88 @@ describe('status', () => {
     expect(text).toContain('配置完整，服务正常。')
     expect(text).toContain('生效的回复规则')
     await screenshot(page, 'status')
+    expect(pageErrors(page)).toEqual([])
+  })
+})
+
+describe('members', () => {
+  it('the owner adds an agent: the token shown once signs them in, to a console without the owner’s sections', async () => {
+    const page = await operator()
+    await visit(page, '/admin/operators')
+    expect(await nav(page).locator('a[aria-current=page]').textContent()).toBe('成员')
+    expect(await page.locator('header .who').textContent()).toContain('所有者')
+    const name = `小王 ${Date.now() % 10_000}`
+    await page.locator('#member-name').fill(name)
+    await page.locator('#member-role').selectOption('agent')
+    await page.locator('#member-email').fill('wang@example.com')
+    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: '添加并生成令牌' }).click()])
+    const token = (await page.locator('[data-token]').textContent())?.trim() ?? ''
+    expect(token).toMatch(/^kfo\./)
+    expect(await page.locator('[data-new-token]').textContent()).toContain('只显示这一次')
+    // The answer to the form, not a redirect: the address has no token in it.
+    expect(page.url()).toBe(`${service.url}/admin/operators`)
+    await screenshot(page, 'members-added')
+
+    // A reload shows the list, never the token again.
+    await page.goto(`${service.url}/admin/operators`)
+    expect(await page.locator('[data-new-token]').count()).toBe(0)
+    const row = page.locator('tr[data-member]', { hasText: name })
+    expect(await row.getAttribute('data-role')).toBe('agent')
+    await screenshot(page, 'members')
+    await Promise.all([page.waitForLoadState('load'), row.locator('a[data-edit]').click()])
+    expect(await page.locator('h1').textContent()).toContain(name)
+    await screenshot(page, 'member')
+
+    const phone = await operator('phone')
+    await visit(phone, '/admin/operators', phone.locator('tr[data-member]'))
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    await screenshot(phone, 'members-phone')
+
+    // The agent signs in with the token: their name and role in the header, no members or audit.
+    const agent = await openPage(browser)
+    await signIn(agent, service.url, token)
+    await expect.poll(() => agent.locator('h1').textContent()).toBe('概览')
+    expect(await agent.locator('header .who').textContent()).toBe(`${name} · 客服`)
+    expect(await nav(agent).locator('a[href="/admin/operators"]').count()).toBe(0)
+    expect(await nav(agent).locator('a[href="/admin/audit"]').count()).toBe(0)
+    await screenshot(agent, 'agent-overview')
+    const refused = await agent.goto(`${service.url}/admin/operators`)
+    expect(refused?.status()).toBe(403)
+    expect(await agent.locator('[data-forbidden]').getAttribute('data-needs')).toBe('owner')
+    await screenshot(agent, 'forbidden')
+    expect(pageErrors(agent)).toEqual([`403 ${service.url}/admin/operators`])
+    await agent.close()
+    expect(pageErrors(page)).toEqual([])
+    expect(pageErrors(phone)).toEqual([])
+  })
+})
+
+describe('audit', () => {
+  it('lists who did what, newest first, and filters by action', async () => {
+    const page = await operator()
+    await visit(page, '/admin/audit', page.locator('tr[data-action=operator_add]'))
+    expect(await nav(page).locator('a[aria-current=page]').textContent()).toBe('审计')
+    // The newest first: the agent's sign-in, after the owner added them.
+    const first = await page.locator('tr[data-audit]').first().getAttribute('data-action')
+    expect(first).toBe('sign_in')
+    expect(await page.locator('tr[data-action=operator_add]').first().textContent()).toContain('添加成员')
+    await screenshot(page, 'audit')
+    await page.locator('#audit-action').selectOption('sign_in')
+    await Promise.all([page.waitForURL(/\/admin\/audit\?.*action=sign_in/), page.getByRole('button', { name: '筛选' }).click()])
+    const actions = await page.locator('tr[data-audit]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action')))
+    expect(actions.length).toBeGreaterThan(0)
+    expect(new Set(actions)).toEqual(new Set(['sign_in']))
+    const phone = await operator('phone')
+    await visit(phone, '/admin/audit', phone.locator('tr[data-audit]'))
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    // Each entry a few lines, not a column a character wide.
+    expect(
+      await phone
+        .locator('tr[data-audit]')
+        .first()
+        .evaluate((row) => row.getBoundingClientRect().height),
+    ).toBeLessThan(160)
+    await screenshot(phone, 'audit-phone')
     expect(pageErrors(page)).toEqual([])
   })
 })

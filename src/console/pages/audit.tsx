@@ -124,7 +124,7 @@ export function AuditPage(props: {
             {t.none}
           </p>
         ) : (
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th>{t.time}</th>
@@ -141,7 +141,7 @@ export function AuditPage(props: {
                   <td class="nowrap muted">{formatTime(e.at, props.lang, true)}</td>
                   <td>{e.operatorId === '' ? <span class="muted">{t.nobody}</span> : e.operatorName}</td>
                   <td class={e.action === 'sign_in_failed' ? 'bad nowrap' : 'nowrap'}>{actions[e.action] ?? e.action}</td>
-                  <td class="id">{e.appid === '' ? <span class="muted">{t.deployment}</span> : <code>{e.appid}</code>}</td>
+                  <td class="nowrap">{e.appid === '' ? <span class="muted">{t.deployment}</span> : <code>{e.appid}</code>}</td>
                   <td class="id">{e.target ? <code>{e.target}</code> : '–'}</td>
                   <td class="id muted">{e.summary ?? ''}</td>
                 </tr>

@@ -156,10 +156,10 @@ export function MembersPage(props: {
           <table>
             <thead>
               <tr>
-                <th>{t.name}</th>
-                <th>{t.role}</th>
-                <th>{t.apps}</th>
-                <th>{t.email}</th>
+                <th class="nowrap">{t.name}</th>
+                <th class="nowrap">{t.role}</th>
+                <th class="nowrap">{t.apps}</th>
+                <th class="nowrap">{t.email}</th>
                 <th></th>
               </tr>
             </thead>
