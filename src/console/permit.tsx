@@ -9,7 +9,7 @@ import { can, PERMISSIONS } from '../auth/roles'
 import type { ConsoleContext } from './context'
 import { ForbiddenPage } from './pages/forbidden'
 import { langOf } from './lang'
-import { guard, renderPage } from './context'
+import { renderPage } from './context'
 
 /** What a page may offer: per permission, whether the operator has it. */
 export type Grants = Readonly<Record<Permission, boolean>>
@@ -34,19 +34,6 @@ export function grantsOf(c: ConsoleContext): Grants {
 export function permit(c: ConsoleContext, permission: Permission): Promise<Response> | null {
   if (grantsOf(c)[permission]) return null
   return forbidden(c, { permission })
-}
-
-/**
- * The session guard and `permit` for a route that reads its form before it knows it needs
- * them (sign-out: everywhere is the owner's): null when both hold, else the page to answer.
- */
-export async function guardedPermit(c: ConsoleContext, permission: Permission): Promise<Response | null> {
-  let passed = false
-  const answer = await guard(c, async () => {
-    passed = true
-  })
-  if (!passed) return answer ?? c.res
-  return permit(c, permission)
 }
 
 /** The 403 page: a permission the role lacks, or a mini program the operator may not act on. */
