@@ -19,10 +19,10 @@ import { campaignPages } from './routes-campaigns'
 import { recordPages } from './routes-records'
 import { guard, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { chooseMiniProgram, chosenEnv } from './mini-program-choice'
-import { forbidden, grantsOf, permit } from './permit'
+import { forbidden, grantsOf } from './permit'
 import { operatorPages } from './routes-operators'
 import { rulePages } from './rules-routes'
-import { sessionOperator, signIn, signOut } from './session'
+import { signIn, signOut } from './session'
 
 export const consoleApp = new Hono<ConsoleEnv>()
 
@@ -73,15 +73,9 @@ consoleApp.post('/admin/app', guard, (c) => chooseMiniProgram(c, (appid) => forb
 consoleApp.post('/admin/logout', async (c) => {
   const form = await readForm(c.req.raw, LOGIN_MAX_BYTES)
   if (form === null) return c.text('too large', 413)
-  const everywhere = textField(form.fields, 'everywhere') === '1'
-  // Without a session it ends nothing (signOut finds no session); with one, it is the owner's.
-  const operator = everywhere ? await sessionOperator(c, Date.now()) : null
-  if (operator !== null) {
-    c.set('operator', operator)
-    const refused = permit(c, 'operators')
-    if (refused) return refused
-  }
-  await signOut(c, everywhere)
+  // Everywhere: the owner ends every session, anyone else their own (session.ts). Without a
+  // session it ends nothing.
+  await signOut(c, textField(form.fields, 'everywhere') === '1')
   return c.redirect('/admin', 303)
 })
 

@@ -15,6 +15,7 @@ import { clientAddress, tryToken, unusableToken, type UnusableToken } from '../a
 import { auditDone } from '../admin/audit'
 import { operatorById, tokenOperatorId, type Operator } from '../auth/operators'
 import { sessionsOf } from '../auth/sessions'
+import { can } from '../auth/roles'
 import { accessSignIn } from '../auth/access'
 import { log } from '../log'
 import { toBase64, toHex, utf8 } from '../wechat/bytes'
@@ -77,11 +78,15 @@ export async function signOut(c: ConsoleContext, everywhere: boolean): Promise<v
   const sessions = sessionsOf(c.env)
   if (!everywhere) return sessions.close(await sha256(id))
   const now = Date.now()
-  // Asked before the sessions end: whose session asked for it.
+  // Asked before the sessions end: whose session asked for it. The owner's ends everyone's (a
+  // leaked token, someone leaving); anyone else's ends their own.
   const operator = await sessionOperator(c, now)
-  const closed = await sessions.closeAll(now)
-  log.info('console.signed_out_everywhere', { sessions: closed })
-  await auditDone(c.env.DB, { appid: '', operator, action: 'sign_out_everywhere', summary: `${closed} sessions ended` }, now)
+  if (operator === null) return
+  const everyone = can(operator.role, 'operators')
+  const closed = everyone ? await sessions.closeAll(now) : await sessions.closeOperator(operator.id)
+  log.info('console.signed_out_everywhere', { operator: operator.id, everyone, sessions: closed })
+  const summary = `${closed} sessions ended${everyone ? ', everyone' : ''}`
+  await auditDone(c.env.DB, { appid: '', operator, action: 'sign_out_everywhere', summary }, now)
 }
 
 /**

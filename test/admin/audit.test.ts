@@ -253,7 +253,7 @@ describe('the audit trail of a day of work', () => {
     expect((await post('/admin/logout', { everywhere: '1' }, cookie)).status).toBe(303)
     const [latest] = await auditTrail({ action: 'sign_out_everywhere' })
     expect(latest).toMatchObject({ operatorId: 'owner', appid: '', action: 'sign_out_everywhere' })
-    expect(latest?.summary).toMatch(/^\d+ sessions ended$/)
+    expect(latest?.summary).toMatch(/^\d+ sessions ended, everyone$/)
   })
 })
 

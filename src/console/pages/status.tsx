@@ -22,6 +22,7 @@ const STRINGS: Strings<{
   rejected: string
   sessions: string
   sessionsHint: string
+  ownSessionsHint: string
   signOutEverywhere: string
   states: Record<string, string>
 }> = {
@@ -42,6 +43,7 @@ const STRINGS: Strings<{
     rejected: '被拒绝的新版本',
     sessions: '登录会话',
     sessionsHint: '令牌可能泄露，或者有人离开团队时：结束所有浏览器上的控制台会话（包括这一个）。之后请更换 ADMIN_TOKEN。',
+    ownSessionsHint: '在别的电脑或手机上忘了退出时：结束你在所有浏览器上的控制台会话（包括这一个）。',
     signOutEverywhere: '在所有设备上退出',
     states: { ok: '正常', missing: '未设置', malformed: '格式不对', invalid: '无效', unavailable: '读取失败', not_loaded: '未加载' },
   },
@@ -63,6 +65,7 @@ const STRINGS: Strings<{
     sessions: 'Sessions',
     sessionsHint:
       'When the token may have leaked or someone leaves the team: end the console session in every browser, this one included. Then change ADMIN_TOKEN.',
+    ownSessionsHint: 'When you left the console open on another computer or phone: end your sessions in every browser, this one included.',
     signOutEverywhere: 'Sign out everywhere',
     states: {
       ok: 'ok',
@@ -75,7 +78,7 @@ const STRINGS: Strings<{
   },
 }
 
-/** `grants`: signing everyone out is the owner's (`operators`); without it the section is not shown. */
+/** `grants`: with `operators` (the owner) signing out everywhere ends everyone's sessions; otherwise one's own. */
 export function StatusPage(props: { lang: Lang; report: HealthReport; grants: Grants }) {
   const t = STRINGS[props.lang]
   const { report } = props
@@ -175,18 +178,14 @@ export function StatusPage(props: { lang: Lang; report: HealthReport; grants: Gr
           </tbody>
         </table>
       </div>
-      {props.grants.operators && (
-        <>
-          <h2>{t.sessions}</h2>
-          <form method="post" action="/admin/logout">
-            <input type="hidden" name="everywhere" value="1" />
-            <p class="muted">{t.sessionsHint}</p>
-            <button type="submit" data-sign-out-everywhere>
-              {t.signOutEverywhere}
-            </button>
-          </form>
-        </>
-      )}
+      <h2>{t.sessions}</h2>
+      <form method="post" action="/admin/logout">
+        <input type="hidden" name="everywhere" value="1" />
+        <p class="muted">{props.grants.operators ? t.sessionsHint : t.ownSessionsHint}</p>
+        <button type="submit" data-sign-out-everywhere>
+          {t.signOutEverywhere}
+        </button>
+      </form>
     </Layout>
   )
 }
