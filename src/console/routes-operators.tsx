@@ -6,6 +6,7 @@
  * page that answers the form (never in a URL or a redirect); removing one ends their token and
  * sessions at once. Each change leaves an audit entry (appid '': the deployment's).
  */
+import { describedOperator, operatorChanges } from '../admin/operator-summaries'
 import { Hono } from 'hono/tiny'
 import * as v from 'valibot'
 import { appidOf } from '../admin/appid'
@@ -77,7 +78,7 @@ operatorPages.post(OPERATORS_PATH, guard, async (c) => {
   if (!checked.ok) return membersPage(c, await listOperators(c.env.DB), { form, problems: checked.problems }, 400)
   const now = Date.now()
   const { operator, token } = await addOperator(c.env.DB, checked.input, now)
-  await auditMember(c, 'operator_add', operator.id, described(operator), now)
+  await auditMember(c, 'operator_add', operator.id, describedOperator(operator), now)
   log.info('operator.added', { by: c.var.operator.id, operator: operator.id, role: operator.role, door: 'console' })
   // The token is in this answer only: no redirect, no URL, and no-store (app.tsx).
   return membersPage(c, await listOperators(c.env.DB), { created: { name: operator.name, token } })
@@ -104,7 +105,7 @@ operatorPages.post(`${OPERATORS_PATH}/:id`, guard, async (c) => {
   const now = Date.now()
   const after = await changeOperator(c.env.DB, before.id, checked.input, now)
   if (after === null) return back(c, OPERATORS_PATH, { problem: 'no_operator' })
-  await auditMember(c, 'operator_change', after.id, changes(before, after), now)
+  await auditMember(c, 'operator_change', after.id, operatorChanges(before, after), now)
   log.info('operator.changed', { by: c.var.operator.id, operator: after.id, role: after.role, door: 'console' })
   return back(c, OPERATORS_PATH, { done: 'changed' })
 })
@@ -116,7 +117,7 @@ operatorPages.post(`${OPERATORS_PATH}/:id/remove`, guard, async (c) => {
   if (operator === null || !(await removeOperator(c.env.DB, operator.id))) return back(c, OPERATORS_PATH, { problem: 'no_operator' })
   // The token stopped with the row; their open console sessions end now.
   const sessions = await sessionsOf(c.env).closeOperator(operator.id)
-  await auditMember(c, 'operator_remove', operator.id, described(operator), Date.now())
+  await auditMember(c, 'operator_remove', operator.id, describedOperator(operator), Date.now())
   log.info('operator.removed', { by: c.var.operator.id, operator: operator.id, sessions, door: 'console' })
   return back(c, OPERATORS_PATH, { done: 'removed' })
 })
@@ -178,22 +179,6 @@ const auditMember = (
   summary: string,
   now: number,
 ) => auditDone(c.env.DB, { appid: '', operator: c.var.operator, action, target: id, summary }, now)
-
-// Audit summaries as the API writes them (routes/admin-operators.ts): no secret, no email.
-const appsText = (apps: string[] | null) => (apps === null ? 'all' : apps.join(' '))
-
-function described(operator: Operator): string {
-  return `role ${operator.role}, apps ${appsText(operator.apps)}, name ${operator.name}`
-}
-
-function changes(before: Operator, after: Operator): string {
-  const parts: string[] = []
-  if (before.role !== after.role) parts.push(`role ${before.role} → ${after.role}`)
-  if (appsText(before.apps) !== appsText(after.apps)) parts.push(`apps ${appsText(before.apps)} → ${appsText(after.apps)}`)
-  if (before.name !== after.name) parts.push(`name ${before.name} → ${after.name}`)
-  if (before.email !== after.email) parts.push(after.email === null ? 'email removed' : 'email set')
-  return parts.length > 0 ? parts.join(', ') : 'nothing changed'
-}
 
 // ---------------------------------------------------------------- audit
 

@@ -5,6 +5,7 @@
  * console sessions at once. `owner` — ADMIN_TOKEN itself — is no row: it cannot be changed or
  * removed here (rotate the secret). Each change leaves an audit entry (admin/audit.ts).
  */
+import { describedOperator, operatorChanges } from '../admin/operator-summaries'
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import type * as v from 'valibot'
@@ -15,7 +16,6 @@ import {
   changeOperator,
   listOperators,
   type NewOperator,
-  type Operator,
   OWNER,
   operatorByEmail,
   operatorById,
@@ -42,7 +42,7 @@ adminOperators.post('/admin/api/operators', allow('operators'), jsonBody(Operato
   const { operator, token } = await addOperator(c.env.DB, { ...input, apps: unique(input.apps) }, now)
   await audit(
     c.env.DB,
-    { appid: '', operator: c.var.operator, action: 'operator_add', target: operator.id, summary: described(operator) },
+    { appid: '', operator: c.var.operator, action: 'operator_add', target: operator.id, summary: describedOperator(operator) },
     now,
   )
   log.info('operator.added', { by: c.var.operator.id, operator: operator.id, role: operator.role })
@@ -65,7 +65,7 @@ adminOperators.patch(
     const now = Date.now()
     const after = await changeOperator(c.env.DB, id, change, now)
     if (after === null) return refuse(c, 404, 'not_found')
-    const summary = changes(before, after)
+    const summary = operatorChanges(before, after)
     await audit(c.env.DB, { appid: '', operator: c.var.operator, action: 'operator_change', target: id, summary }, now)
     log.info('operator.changed', { by: c.var.operator.id, operator: id, role: after.role })
     return c.json(after)
@@ -80,7 +80,11 @@ adminOperators.delete('/admin/api/operators/:id', allow('operators'), params('pa
   // The token stopped with the row; their open console sessions end now, not at their next page.
   const sessions = await sessionsOf(c.env).closeOperator(id)
   const now = Date.now()
-  await audit(c.env.DB, { appid: '', operator: c.var.operator, action: 'operator_remove', target: id, summary: described(operator) }, now)
+  await audit(
+    c.env.DB,
+    { appid: '', operator: c.var.operator, action: 'operator_remove', target: id, summary: describedOperator(operator) },
+    now,
+  )
   log.info('operator.removed', { by: c.var.operator.id, operator: id, sessions })
   return c.body(null, 204)
 })
@@ -116,21 +120,4 @@ const isOwner = (c: ApiContext) =>
 
 function unique(apps: string[] | null | undefined): string[] | null {
   return apps ? [...new Set(apps)] : null
-}
-
-// ---------------------------------------------------------------- audit summaries (no secret, no email)
-
-const appsText = (apps: string[] | null) => (apps === null ? 'all' : apps.join(' '))
-
-function described(operator: Operator): string {
-  return `role ${operator.role}, apps ${appsText(operator.apps)}, name ${operator.name}`
-}
-
-function changes(before: Operator, after: Operator): string {
-  const parts: string[] = []
-  if (before.role !== after.role) parts.push(`role ${before.role} → ${after.role}`)
-  if (appsText(before.apps) !== appsText(after.apps)) parts.push(`apps ${appsText(before.apps)} → ${appsText(after.apps)}`)
-  if (before.name !== after.name) parts.push(`name ${before.name} → ${after.name}`)
-  if (before.email !== after.email) parts.push(after.email === null ? 'email removed' : 'email set')
-  return parts.length > 0 ? parts.join(', ') : 'nothing changed'
 }
