@@ -20,6 +20,8 @@ export default defineConfig({
       reporter: [['text', { skipFull: false }], 'text-summary', 'html', 'json-summary'],
       // Beside Vite's cache, so nothing new needs ignoring: open node_modules/.coverage/index.html.
       reportsDirectory: 'node_modules/.coverage',
+      // A failing test still leaves the table: the exit code says it failed.
+      reportOnFailure: true,
     },
     projects: [
       {
