@@ -2,6 +2,7 @@
  * Operator sends happen once per Idempotency-Key: a client's retry or a double submit of a
  * console form gets the first answer and sends nothing again, for 24 hours.
  */
+import { consoleSession } from '../support/operators'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { ABANDONED_MS, claimKey, IDEMPOTENCY_MS, pruneKeys } from '../../src/admin/idempotency'
@@ -158,15 +159,8 @@ describe('keys in D1', () => {
 })
 
 describe('console forms', () => {
-  async function session(): Promise<string> {
-    const res = await workerFetch('/admin/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
-      body: new URLSearchParams({ token: TEST_SETTINGS.ADMIN_TOKEN }).toString(),
-      redirect: 'manual',
-    })
-    return (res.headers.get('set-cookie') ?? '').split(';')[0]!
-  }
+  /** Signs in with ADMIN_TOKEN: the session cookie. */
+  const session = () => consoleSession(TEST_SETTINGS.ADMIN_TOKEN)
 
   it('carry a fresh key, and a double submit of the reply form sends once and shows the same outcome', async () => {
     const cookie = await session()

@@ -6,6 +6,7 @@
  * diff, and rollback to the exact bytes; sets of every size up to the validator's MAX_RULES
  * kept whole, and a set over it shown as such, never cut short. Real local KV.
  */
+import { consoleSession } from '../support/operators'
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { draftOf, formFields, fromForm, ruleSetOf, toJson } from '../../src/console/rule-form'
@@ -40,15 +41,8 @@ const STORED = JSON.stringify(SET)
 
 let cookie = ''
 
-async function signIn(): Promise<string> {
-  const res = await workerFetch('/admin/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
-    body: new URLSearchParams({ token: TEST_SETTINGS.ADMIN_TOKEN }).toString(),
-    redirect: 'manual',
-  })
-  return (res.headers.get('set-cookie') ?? '').split(';')[0]!
-}
+/** Signs in with ADMIN_TOKEN: the session cookie. */
+const signIn = () => consoleSession(TEST_SETTINGS.ADMIN_TOKEN)
 
 async function page(path: string): Promise<{ status: number; text: string }> {
   const res = await workerFetch(path, { headers: { cookie } })

@@ -11,6 +11,7 @@
  * several rounds and larger groups, and this file failed in each run made without the queue
  * (though not every test in every run).
  */
+import { consoleSession } from '../support/operators'
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { miniProgramEnv } from '../../src/settings/mini-program-state'
@@ -38,15 +39,8 @@ function put(source: string, headers: Record<string, string> = {}, query = '') {
 
 let cookie = ''
 
-async function signIn(): Promise<string> {
-  const res = await workerFetch('/admin/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE },
-    body: new URLSearchParams({ token: TEST_SETTINGS.ADMIN_TOKEN }).toString(),
-    redirect: 'manual',
-  })
-  return (res.headers.get('set-cookie') ?? '').split(';')[0]!
-}
+/** Signs in with ADMIN_TOKEN: the session cookie. */
+const signIn = () => consoleSession(TEST_SETTINGS.ADMIN_TOKEN)
 
 /** The console's publish of `set` as a draft started from `base`. */
 function consolePublish(set: unknown, base: string) {
