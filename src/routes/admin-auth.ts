@@ -1,6 +1,6 @@
 /**
  * The operator's bearer token at the admin API, and the details `/healthz` shows an operator:
- * both check it with tryAdminToken (auth/admin-token.ts), as the console's sign-in does.
+ * both check it with tryToken (auth/admin-token.ts), as the console's sign-in does.
  * Hono's bearer-auth reads the header (401 without one, 400 when malformed); the token is
  * then compared in constant time and the attempt counted for its address: a wrong one is
  * a 401, and an address that keeps guessing gets 429 with `Retry-After`, whatever it sends.
