@@ -1,0 +1,61 @@
+/**
+ * How well a row of the knowledge base answers a text: a score in [0, 1]. 1 only when an FAQ's
+ * question or variant is the text (letters and numbers, folded: text.ts `questionKey`);
+ * otherwise the share of the text's terms the row holds (coverage) and, for an FAQ row, the
+ * share of the row's terms the text holds (so "退货" is closer to "怎么退货" than to a long
+ * question that mentions returns in passing), filler words counting a quarter. A document
+ * passage is long, so only coverage counts, and it is scaled below what an FAQ can reach.
+ */
+import { questionKey, terms, weight } from './text'
+
+/** The best a row that is not the exact question can score. */
+export const NEAR_EXACT = 0.99
+/** A passage's score is its coverage times this: documents feed the model, not the FAQ threshold. */
+export const PASSAGE_SCALE = 0.9
+
+export interface Query {
+  key: string
+  terms: ReadonlySet<string>
+  /** The sum of the query terms' weights. */
+  weight: number
+}
+
+export function queryOf(text: string, queryTerms: readonly string[]): Query {
+  const set = new Set(queryTerms)
+  let total = 0
+  for (const term of set) total += weight(term)
+  return { key: questionKey(text), terms: set, weight: total }
+}
+
+/** An FAQ row (its question or a variant) against the query. */
+export function faqScore(query: Query, row: string): number {
+  if (query.key !== '' && questionKey(row) === query.key) return 1
+  const { overlap, rowWeight } = compare(query, row)
+  if (overlap === 0) return 0
+  const coverage = overlap / query.weight
+  const precision = overlap / rowWeight
+  return round(NEAR_EXACT * (0.6 * coverage + 0.4 * precision))
+}
+
+/** A document's passage against the query. */
+export function passageScore(query: Query, passage: string): number {
+  const { overlap } = compare(query, passage)
+  return overlap === 0 ? 0 : round(PASSAGE_SCALE * (overlap / query.weight))
+}
+
+function compare(query: Query, row: string): { overlap: number; rowWeight: number } {
+  const rowTerms = new Set(terms(row))
+  let overlap = 0
+  let rowWeight = 0
+  for (const term of rowTerms) {
+    const w = weight(term)
+    rowWeight += w
+    if (query.terms.has(term)) overlap += w
+  }
+  return { overlap, rowWeight }
+}
+
+/** Three decimals: scores are shown and compared with thresholds written by people. */
+function round(score: number): number {
+  return Math.round(score * 1000) / 1000
+}

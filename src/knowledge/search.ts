@@ -1,0 +1,83 @@
+/**
+ * `search`: the entries of a mini program's knowledge base that best answer a text, best first,
+ * each with a score in [0, 1] (score.ts). Two steps: D1 finds candidates — the passages sharing
+ * a term with the text, through the FTS5 index of bigram and word terms (text.ts), the best
+ * CANDIDATES by bm25 — and the Worker scores each candidate row and keeps each entry's best.
+ * One query, whatever the size of the knowledge base; a text without letters or numbers asks
+ * nothing.
+ */
+import { all, statement } from '../record/sql'
+import { faqScore, passageScore, queryOf } from './score'
+import type { FaqAnswer } from './store'
+import { queryTerms } from './text'
+
+/** Passages D1 hands the Worker to score, at most. */
+export const CANDIDATES = 200
+/** Entries a search returns at most. */
+export const MAX_RESULTS = 20
+
+export interface KnowledgeHit {
+  id: string
+  kind: 'faq' | 'doc'
+  /** 0–1; 1 only for an FAQ whose question or a variant is the text. */
+  score: number
+  /** An FAQ's question. */
+  question?: string
+  /** An FAQ's answer, as stored (a string is a text reply). */
+  answer?: FaqAnswer
+  /** A document's title. */
+  title?: string
+  /** A document's best passage for the text. */
+  passage?: string
+}
+
+interface Row {
+  entry_id: string
+  text: string
+  kind: 'faq' | 'doc'
+  question: string | null
+  answer: string | null
+  title: string | null
+}
+
+export async function search(db: D1Database, appid: string, text: string, limit = 5): Promise<KnowledgeHit[]> {
+  const found = queryTerms(text)
+  if (found.length === 0) return []
+  const rows = await all<Row>(
+    db,
+    statement(
+      `SELECT p.entry_id, p.text, k.kind, k.question, k.answer, k.title
+       FROM knowledge_terms JOIN knowledge_passages p ON p.id = knowledge_terms.rowid JOIN knowledge k ON k.appid = p.appid AND k.id = p.entry_id
+       WHERE knowledge_terms MATCH ? ORDER BY knowledge_terms.rank LIMIT ?`,
+      [matchExpression(appid, found), CANDIDATES],
+    ),
+  )
+  const query = queryOf(text, found)
+  const best = new Map<string, KnowledgeHit>()
+  for (const row of rows) {
+    const score = row.kind === 'faq' ? faqScore(query, row.text) : passageScore(query, row.text)
+    if (score <= 0) continue
+    const held = best.get(row.entry_id)
+    if (held !== undefined && held.score >= score) continue
+    best.set(row.entry_id, hitOf(row, score))
+  }
+  // Sorted by score; equal scores keep D1's bm25 order (Map keeps insertion order, sort is stable).
+  return [...best.values()].sort((a, b) => b.score - a.score).slice(0, Math.max(0, Math.min(limit, MAX_RESULTS)))
+}
+
+/**
+ * `appid : "wx…" AND terms : ("t1" OR "t2" …)`. Terms are letters and numbers only (text.ts),
+ * quoted anyway; a lone character is a prefix query, so "退" finds "退货".
+ */
+export function matchExpression(appid: string, found: readonly string[]): string {
+  const quote = (value: string) => `"${value.replaceAll('"', '""')}"`
+  const alternatives = found.map((term) => (Array.from(term).length === 1 ? `${quote(term)}*` : quote(term)))
+  return `appid : ${quote(appid)} AND terms : (${alternatives.join(' OR ')})`
+}
+
+function hitOf(row: Row, score: number): KnowledgeHit {
+  if (row.kind === 'faq') {
+    return { id: row.entry_id, kind: 'faq', score, question: row.question ?? '', answer: JSON.parse(row.answer ?? '""') as FaqAnswer }
+  }
+  return { id: row.entry_id, kind: 'doc', score, title: row.title ?? '', passage: row.text }
+}
