@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util'
 import { toRuleSet } from '../src/rules/compile'
+import { knowledgeQuestion } from '../src/rules/faq'
 import { decide } from '../src/rules/match'
 import type { InboundMessage } from '../src/wechat/message'
 import { checkRulesFile, DEFAULT_RULES_PATH } from './rules-file'
@@ -56,12 +57,20 @@ function message(): InboundMessage {
   return { ...base, type: 'text', msgId: '1', content: positionals.join(' ') }
 }
 
-const plan = decide(toRuleSet(checked.compiled), message(), now)
+const ruleSet = toRuleSet(checked.compiled)
+const inbound = message()
+const plan = decide(ruleSet, inbound, now)
 if (plan.ruleId === null) console.log('no rule matches: nothing is sent')
 else console.log(`rule: ${plan.ruleId}${plan.transfer ? ' (transfers to customer service)' : ''}`)
 for (const send of plan.sends) console.log(JSON.stringify(send))
 // What the Conversation object adds per user, which a single message cannot show.
 if (plan.oncePerHours !== undefined) console.log(`(a user gets this at most once every ${plan.oncePerHours} h)`)
+if (ruleSet.knowledge !== null && knowledgeQuestion(ruleSet, inbound, plan) !== null) {
+  const what = plan.ruleId === null ? 'nothing is sent' : 'the default above is sent'
+  console.log(
+    `(ai: the knowledge base is asked first: an FAQ entry scoring ${ruleSet.knowledge.faqThreshold} or more answers; below it ${what})`,
+  )
+}
 if (plan.handoff !== undefined) {
   console.log(`(the ${plan.handoff.afterUnmatched}th unmatched text in a row transfers to customer service instead)`)
 }

@@ -185,6 +185,10 @@ const PreviewAnswer = v.object({
     v.nullable(v.number()),
     v.description('An unmatched text: when it is this many in a row for the user, the hand-off transfers instead.'),
   ),
+  faqThreshold: v.pipe(
+    v.nullable(v.number()),
+    v.description('An unmatched text with `ai` enabled: an FAQ entry of the knowledge base scoring at least this answers instead.'),
+  ),
 })
 
 const PreviewRefusal = v.object({ error: v.string(), issues: v.array(v.string()) })

@@ -9,7 +9,7 @@
  *   4  u32  FORMAT (bumped on any layout change; other formats are ignored and recompiled)
  *   8  16 × ASCII  version (the SHA-256 prefix of the `rules` value it was compiled from)
  *  24  u32  header byte length, then the header (UTF-8 JSON: hours, defaults, once_per_hours,
- *            the hand-off, and per layer
+ *            the hand-off, the knowledge base's settings (ai), and per layer
  *            its condition, regexes, msgtypes, events and table sizes), zero-padded to 4 bytes
  *       Int32 × (rules + 1): byte offsets of each rule's entry in the entries section
  *       then for every layer (rule-set.ts), in header order:
@@ -26,7 +26,7 @@ import type { Automaton } from './automaton'
 import { limitsOf, toLayer, type CompiledRules } from './compile'
 import { hoursTable, type HoursData } from './hours'
 import type { Handoff } from '../replies'
-import type { Answer, Condition, DefaultAnswer, RuleSet } from './rule-set'
+import type { Answer, Condition, DefaultAnswer, Knowledge, RuleSet } from './rule-set'
 import { buildTextTable, lookupText, type TextTable } from './text-table'
 
 const MAGIC = 0x3152464b // "KFR1" read little-endian
@@ -36,8 +36,9 @@ const MAGIC = 0x3152464b // "KFR1" read little-endian
  * 4: once_per_hours and the hand-off, in the header.
  * 5: the automaton as a double array over an alphabet of classes (flat per message from 10 to
  *    10,000 rules); the longest exact text, in the header.
+ * 6: the knowledge base's settings (the `ai` block), in the header.
  */
-export const FORMAT = 5
+export const FORMAT = 6
 const VERSION_LENGTH = 16
 const HEADER_AT = 28
 
@@ -59,6 +60,7 @@ interface Header {
   handoff: Handoff | null
   defaults: DefaultAnswer[]
   hours: HoursData | null
+  knowledge: Knowledge | null
   layers: LayerHeader[]
 }
 
@@ -71,6 +73,7 @@ export function encodeCompiled(compiled: CompiledRules): Uint8Array {
     handoff: compiled.handoff,
     defaults: compiled.defaults,
     hours: compiled.hours,
+    knowledge: compiled.knowledge,
     layers: layers.map(({ layer, exact }) => ({
       condition: layer.condition,
       regexes: layer.regexes,
@@ -174,6 +177,7 @@ export function decodeCompiled(buffer: ArrayBuffer): RuleSet {
     ...limitsOf(header),
     defaults: header.defaults,
     hours: header.hours === null ? null : hoursTable(header.hours),
+    knowledge: header.knowledge,
     layers,
   }
 }

@@ -11,8 +11,24 @@ import { hoursData, hoursTable, type HoursData } from './hours'
 import { foldText } from './normalize'
 import { compileRegex } from './regex'
 import { defaultEntries, isRandom } from './reply-shape'
-import { eventKey, type Action, type Answer, type Condition, type DefaultAnswer, type Layer, type RuleSet } from './rule-set'
-import type { RepliesSource, ReplySource, RuleReplySource, RuleSetSource, RuleSource } from './schema'
+import {
+  eventKey,
+  type Action,
+  type Answer,
+  type Condition,
+  type DefaultAnswer,
+  type Knowledge,
+  type Layer,
+  type RuleSet,
+} from './rule-set'
+import {
+  DEFAULT_FAQ_THRESHOLD,
+  type RepliesSource,
+  type ReplySource,
+  type RuleReplySource,
+  type RuleSetSource,
+  type RuleSource,
+} from './schema'
 import type { Handoff, ReplyMessage } from '../replies'
 
 /** One layer's tables as plain data (see rule-set.ts). */
@@ -35,6 +51,7 @@ export interface CompiledRules {
   handoff: Handoff | null
   defaults: DefaultAnswer[]
   hours: HoursData | null
+  knowledge: Knowledge | null
   layers: CompiledLayer[]
 }
 
@@ -68,6 +85,7 @@ export function compileRules(source: RuleSetSource, version: string): CompiledRu
             answer: toAnswer(entry.reply),
           })),
     hours: source.hours === undefined ? null : hoursData(source.hours),
+    knowledge: source.ai?.enabled === true ? { faqThreshold: source.ai.faq_threshold ?? DEFAULT_FAQ_THRESHOLD } : null,
     layers: [...groups.values()]
       .filter((group) => group.condition === null || group.indices.length > 0)
       .map(({ condition, indices }) => compileLayer(source, condition, indices)),
@@ -119,6 +137,7 @@ export function toRuleSet(compiled: CompiledRules): RuleSet {
     ...limitsOf(compiled),
     defaults: compiled.defaults,
     hours: compiled.hours === null ? null : hoursTable(compiled.hours),
+    knowledge: compiled.knowledge,
     layers: compiled.layers.map(toLayer),
   }
 }

@@ -39,6 +39,14 @@ export function decide(ruleSet: RuleSet, message: InboundMessage, now: number, p
   return ruleSet.handoff === null ? unmatched : { ...unmatched, handoff: ruleSet.handoff }
 }
 
+/**
+ * The plan for an answer kept outside the rule set (an FAQ entry's, see faq.ts) under
+ * `ruleId`: chosen (random) and copied exactly as a rule's answer, with no groups to fill.
+ */
+export function answerPlan(ruleSet: RuleSet, ruleId: string, answer: Answer, message: InboundMessage, pick: Pick = randomPick): ReplyPlan {
+  return plan(ruleSet, ruleId, choose(answer, pick), message, null)
+}
+
 /** Whether conditions hold at `now`; the office-hours check runs at most once per message. */
 class Clock {
   private open: boolean | undefined

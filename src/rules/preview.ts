@@ -1,12 +1,14 @@
 /**
  * What a rule set would answer to a message, without anything recorded, queued or sent:
  * the admin API's preview and the console's editor both ask this, of the set in force or of a
- * draft (`previewDraft`). `decide` is pure.
+ * draft (`previewDraft`). `decide` is pure. The knowledge base is not asked here (it is in D1):
+ * the preview says when it would be, before the default reply (`faqThreshold`).
  */
 import * as v from 'valibot'
 import type { ReplyMessage } from '../replies'
 import type { InboundMessage } from '../wechat/message'
 import { compileRules, toRuleSet } from './compile'
+import { knowledgeQuestion } from './faq'
 import { decide } from './match'
 import type { RuleSet } from './rule-set'
 import { EVENTS, type RuleSetSource } from './schema'
@@ -50,11 +52,17 @@ export interface Preview {
   oncePerHours: number | null
   /** A text no rule answered: this many in a row hand the user off instead; null without a hand-off. */
   handoffAfter: number | null
+  /**
+   * A text no rule answered, with `ai` enabled: the knowledge base is asked first, and an FAQ
+   * entry scoring at least this answers in place of the default; null otherwise.
+   */
+  faqThreshold: number | null
 }
 
 /** What `ruleSet` (the set in force, or a draft's) would answer to `message` at `now`. */
 export function previewRules(ruleSet: RuleSet, message: PreviewMessage, now: number): Preview {
-  const plan = decide(ruleSet, inboundOf(message, now), now)
+  const inbound = inboundOf(message, now)
+  const plan = decide(ruleSet, inbound, now)
   return {
     ruleId: plan.ruleId,
     replies: plan.sends,
@@ -62,6 +70,7 @@ export function previewRules(ruleSet: RuleSet, message: PreviewMessage, now: num
     version: plan.ruleSetVersion,
     oncePerHours: plan.oncePerHours ?? null,
     handoffAfter: plan.handoff?.afterUnmatched ?? null,
+    faqThreshold: knowledgeQuestion(ruleSet, inbound, plan) === null ? null : (ruleSet.knowledge?.faqThreshold ?? null),
   }
 }
 

@@ -58,6 +58,12 @@ export interface Layer {
   readonly events: ReadonlyMap<string, number>
 }
 
+/** The rule set's `ai` block when enabled: a text no rule answered asks the knowledge base first. */
+export interface Knowledge {
+  /** An FAQ entry whose match scores at least this (0–1) answers as written. */
+  faqThreshold: number
+}
+
 export interface RuleSet {
   /** The rule set's version: the first 16 hex digits of the SHA-256 of the KV value. */
   readonly version: string
@@ -75,6 +81,8 @@ export interface RuleSet {
   readonly defaults: readonly DefaultAnswer[]
   /** Office hours, for `during`; null when the set has none. */
   readonly hours: HoursTable | null
+  /** The knowledge base before the default reply; null when `ai` is absent or not enabled. */
+  readonly knowledge: Knowledge | null
   /** Disabled rules are in no layer. */
   readonly layers: readonly Layer[]
 }
@@ -94,5 +102,6 @@ export const EMPTY_RULE_SET: RuleSet = {
   handoff: null,
   defaults: [],
   hours: null,
+  knowledge: null,
   layers: [{ condition: null, exact: new Map(), automaton: EMPTY_AUTOMATON, regexes: [], msgtypes: new Map(), events: new Map() }],
 }

@@ -182,6 +182,7 @@ export const RuleSchema = v.strictObject({
     v.maxLength(64, 'must be at most 64 characters'),
     v.check((id) => id !== 'default', '"default" is reserved for the default reply'),
     v.check((id) => id !== HANDOFF_RULE_ID, '"handoff" is reserved for the hand-off'),
+    v.check((id) => !id.startsWith('faq:'), '"faq:" starts the ids of answers from the knowledge base (reserved)'),
     v.description('A unique name for the rule; shows in logs as ruleId.'),
   ),
   note: v.optional(v.pipe(v.string(), v.description('A comment for people; ignored.'))),
@@ -255,6 +256,25 @@ export const HandoffSchema = v.strictObject({
   ),
 })
 
+/** An FAQ entry whose match scores at least this answers as written (see ai.faq_threshold). */
+export const DEFAULT_FAQ_THRESHOLD = 0.6
+
+/**
+ * Answers from the mini program's knowledge base (issue 27), for texts no rule answered.
+ * The model's settings (persona, longest answer, daily budget, off hours) come with the model.
+ */
+export const AiSchema = v.strictObject({
+  enabled: v.pipe(v.boolean(), v.description('true: a text no rule answered is looked up in the knowledge base before the default reply.')),
+  faq_threshold: v.optional(
+    v.pipe(
+      v.number(),
+      v.minValue(0, 'must be at least 0'),
+      v.maxValue(1, 'must be at most 1'),
+      v.description(`An FAQ entry whose match scores at least this (0–1) is sent as written; default ${DEFAULT_FAQ_THRESHOLD}.`),
+    ),
+  ),
+})
+
 export const RuleSetSchema = v.strictObject({
   $schema: v.optional(v.string()),
   hours: v.optional(v.pipe(HoursSchema, v.description('Office hours, for rules and defaults with during.'))),
@@ -262,6 +282,9 @@ export const RuleSetSchema = v.strictObject({
   rules: v.pipe(v.array(RuleSchema), v.description('Tried in file order; the first match wins.')),
   default: v.optional(
     v.pipe(DefaultSchema, v.description('The reply to text messages no rule matched; or a list of { during, reply } entries.')),
+  ),
+  ai: v.optional(
+    v.pipe(AiSchema, v.description('Answer texts no rule matched from the knowledge base first: an FAQ entry that clears faq_threshold.')),
   ),
 })
 
@@ -278,5 +301,6 @@ export type RuleReplySource = v.InferOutput<typeof AnyReply>
 export type DefaultSource = v.InferOutput<typeof AnyDefault>
 export type DefaultEntrySource = v.InferOutput<typeof DefaultEntry>
 export type HandoffSource = v.InferOutput<typeof HandoffSchema>
+export type AiSource = v.InferOutput<typeof AiSchema>
 export type HoursSchemaSource = v.InferOutput<typeof HoursSchema>
 export type During = 'open' | 'closed'

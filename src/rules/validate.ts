@@ -10,7 +10,16 @@ import { PLACEHOLDER } from './normalize'
 import { hoursProblems } from './hours'
 import { compileRegex, MAX_REGEX_WORK, patternGroups, regexWork } from './regex'
 import { defaultEntries, replyLists } from './reply-shape'
-import { HoursSchema, RuleSchema, RuleSetSchema, type RepliesSource, type RuleSetSource, type RuleSource } from './schema'
+import {
+  HoursSchema,
+  RuleReplySchema,
+  RuleSchema,
+  RuleSetSchema,
+  type RepliesSource,
+  type RuleReplySource,
+  type RuleSetSource,
+  type RuleSource,
+} from './schema'
 
 export interface RuleIssue {
   /** The rule's id, when the problem is inside a rule that has one. */
@@ -74,6 +83,33 @@ export function validateRuleSet(input: unknown): Validation {
   const budget = regexBudgetIssue(parsed.output)
   if (budget) return { ok: false, issues: [budget] }
   return { ok: true, value: parsed.output }
+}
+
+/**
+ * One reply as a rule's `reply` may be (a reply, a list, or random), checked as the validator
+ * checks a rule's — shape, either/or fields, one transfer per list — for a reply kept outside
+ * the rule set, like an FAQ entry's answer (sent as written: `{{1}}` stays as it is). A plain
+ * string is a text reply. Paths start at `path`.
+ */
+export function validateReply(input: unknown, path = 'answer'): { ok: true; value: RuleReplySource } | { ok: false; issues: RuleIssue[] } {
+  const reply = typeof input === 'string' ? { type: 'text', text: input } : input
+  const parsed = v.safeParse(RuleReplySchema, reply)
+  if (!parsed.success) {
+    return { ok: false, issues: shapeIssues(reply, parsed.issues).map((issue) => ({ ...issue, path: joinPath(path, issue.path) })) }
+  }
+  const issues: RuleIssue[] = []
+  for (const [suffix, list] of replyLists(parsed.output)) {
+    const replies = Array.isArray(list) ? list : [list]
+    if (replies.filter((r) => r.type === 'transfer').length > 1)
+      issues.push({ path: `${path}${suffix}`, message: 'has more than one transfer' })
+    issues.push(...eitherOrIssues(undefined, `${path}${suffix}`, list))
+  }
+  return issues.length === 0 ? { ok: true, value: parsed.output } : { ok: false, issues }
+}
+
+function joinPath(root: string, path: string): string {
+  if (path === '') return root
+  return path.startsWith('[') ? `${root}${path}` : `${root}.${path}`
 }
 
 /**

@@ -645,6 +645,7 @@ describe('rules', () => {
       version,
       oncePerHours: null,
       handoffAfter: null,
+      faqThreshold: null,
     })
     expect(await preview({ type: 'text', text: 'order 12345' })).toEqual({
       ruleId: 'order',
@@ -653,6 +654,7 @@ describe('rules', () => {
       version,
       oncePerHours: null,
       handoffAfter: null,
+      faqThreshold: null,
     })
     expect(await preview({ type: 'text', text: 'nothing matches' })).toEqual({
       ruleId: null,
@@ -661,6 +663,7 @@ describe('rules', () => {
       version,
       oncePerHours: null,
       handoffAfter: null,
+      faqThreshold: null,
     })
     expect(await preview({ type: 'image' })).toMatchObject({ ruleId: 'photo', transfer: true })
     expect(await preview({ type: 'miniprogrampage', title: 'x' })).toMatchObject({ ruleId: null })
@@ -685,6 +688,7 @@ describe('rules', () => {
       version: 'draft',
       oncePerHours: null,
       handoffAfter: null,
+      faqThreshold: null,
     })
     const fallback = json(await api('/admin/api/rules/preview', { json: { message: { type: 'text', text: 'what' }, rules: draft } }))
     expect(fallback).toMatchObject({ ruleId: 'default', replies: [{ type: 'text', text: 'default!' }] })
