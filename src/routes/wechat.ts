@@ -9,13 +9,16 @@ import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_BYTES, numberSetting, pushMode, re
 import { miniProgramEnv, conversationOf } from '../settings/mini-program-state'
 import { needsRecording, toRecordInput } from '../conversation/push-input'
 import { answerDoctorPush, isDoctorPush } from './doctor-push'
+import { search } from '../knowledge/search'
 import { log } from '../log'
 import type { ReplyPlan } from '../replies'
+import { knowledgeQuestion, withFaq } from '../rules/faq'
 import { loadRules } from '../rules/loader'
 import { decide } from '../rules/match'
+import type { RuleSet } from '../rules/rule-set'
 import { importCipher } from '../wechat/cipher'
 import { unauthorized } from '../wechat/errors'
-import { msgIdOf, serializeFields } from '../wechat/message'
+import { msgIdOf, serializeFields, type InboundMessage } from '../wechat/message'
 import { checkFreshness, openPush, type OpenedPush } from '../wechat/push'
 import { sealReply, transferReply } from '../wechat/reply'
 import { verifySignature } from '../wechat/signature'
@@ -71,7 +74,8 @@ wechat.post(
     const push = await open(c)
     // `npm run doctor`'s test push: recorded, answered by nothing.
     if (isDoctorPush(push)) return answerDoctorPush(c, push)
-    const plan = decide(await loadRules(c.env), push.message, Date.now())
+    const ruleSet = await loadRules(c.env)
+    const plan = await faqFirst(c.env, ruleSet, push.message, decide(ruleSet, push.message, Date.now()))
     logPush(push, plan)
     const input = toRecordInput(push.message, plan)
     if (!needsRecording(input)) return c.text('success')
@@ -86,6 +90,36 @@ wechat.post(
     return answerTransfer(c, push)
   },
 )
+
+/**
+ * FAQ first (issue 27): a text the rules left to the default reply (or to nothing) is looked
+ * up in the mini program's knowledge base when the rule set's `ai` is enabled; the best FAQ
+ * entry at or above `ai.faq_threshold` answers instead, as `faq:<id>` (rules/faq.ts). The
+ * lookup is here, at the edge, so the rule engine stays pure. Whatever goes wrong with it —
+ * D1 failing, an answer that is no reply — the rules' plan stands: the push is never lost.
+ */
+async function faqFirst(env: Env, ruleSet: RuleSet, message: InboundMessage, plan: ReplyPlan): Promise<ReplyPlan> {
+  const question = knowledgeQuestion(ruleSet, message, plan)
+  if (question === null) return plan
+  const fields = { openid: message.fromUserName, msgId: msgIdOf(message) }
+  let hits: Awaited<ReturnType<typeof search>>
+  try {
+    hits = await search(env.DB, env.WECHAT_APPID ?? '', question, 1)
+  } catch (error) {
+    log.error('knowledge.search_failed', { ...fields, error: error instanceof Error ? error.message : String(error) })
+    return plan
+  }
+  const outcome = withFaq(ruleSet, message, hits)
+  if (outcome.kind === 'answer') return outcome.plan
+  if (outcome.kind === 'invalid') {
+    log.warn('knowledge.answer_invalid', {
+      ...fields,
+      entryId: outcome.hit.id,
+      issue: outcome.issues.map((i) => `${i.path}: ${i.message}`).join('; '),
+    })
+  }
+  return plan
+}
 
 /** The passive reply that hands the user to the web customer-service tool. */
 async function answerTransfer(c: AppContext, push: OpenedPush): Promise<Response> {
