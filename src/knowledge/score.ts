@@ -30,8 +30,8 @@ export function queryOf(text: string, queryTerms: readonly string[]): Query {
 /** An FAQ row (its question or a variant) against the query. */
 export function faqScore(query: Query, row: string): number {
   if (query.key !== '' && questionKey(row) === query.key) return 1
-  const { overlap, rowWeight } = compare(query, row)
-  if (overlap === 0) return 0
+  const { overlap, rowWeight, subject } = compare(query, row)
+  if (!subject) return 0
   const coverage = overlap / query.weight
   const precision = overlap / rowWeight
   return round(NEAR_EXACT * (0.6 * coverage + 0.4 * precision))
@@ -39,20 +39,35 @@ export function faqScore(query: Query, row: string): number {
 
 /** A document's passage against the query. */
 export function passageScore(query: Query, passage: string): number {
-  const { overlap } = compare(query, passage)
-  return overlap === 0 ? 0 : round(PASSAGE_SCALE * (overlap / query.weight))
+  const { overlap, subject } = compare(query, passage)
+  return !subject ? 0 : round(PASSAGE_SCALE * (overlap / query.weight))
 }
 
-function compare(query: Query, row: string): { overlap: number; rowWeight: number } {
+/**
+ * The weight of the terms the query and the row share, the row's own weight, and whether they
+ * share a term that is not filler: a row that shares only "怎么" with the text is not about it.
+ */
+function compare(query: Query, row: string): { overlap: number; rowWeight: number; subject: boolean } {
   const rowTerms = new Set(terms(row))
   let overlap = 0
   let rowWeight = 0
+  let subject = false
   for (const term of rowTerms) {
     const w = weight(term)
     rowWeight += w
-    if (query.terms.has(term)) overlap += w
+    if (!query.terms.has(term)) continue
+    overlap += w
+    if (w === 1) subject = true
   }
-  return { overlap, rowWeight }
+  // A lone character of the query (a one-character run, "退") is held by a row with a term
+  // holding it: search.ts found such rows by prefix.
+  for (const term of query.terms) {
+    if (term.length > 2 || Array.from(term).length !== 1 || rowTerms.has(term)) continue
+    if (![...rowTerms].some((held) => held.includes(term))) continue
+    overlap += weight(term)
+    if (weight(term) === 1) subject = true
+  }
+  return { overlap, rowWeight, subject }
 }
 
 /** Three decimals: scores are shown and compared with thresholds written by people. */

@@ -1,0 +1,73 @@
+/**
+ * "Try a question": what a text would be answered with, and from where, with nothing recorded,
+ * queued or sent — the admin API's `POST /admin/api/knowledge/ask` and the console's knowledge
+ * page. The order is the push route's: the operator's rules first (a rule other than the
+ * default wins), then the best FAQ entry at or above the rule set's `ai.faq_threshold`
+ * (rules/faq.ts `withFaq`, as the push route decides), then the default reply or the
+ * hand-off. Unlike a push, the knowledge base is asked even while `ai` is not enabled (with
+ * the default threshold), so an operator can try entries before switching it on.
+ */
+import type { ReplyMessage, ReplyPlan } from '../replies'
+import { withFaq } from '../rules/faq'
+import { loadRules } from '../rules/loader'
+import { decide } from '../rules/match'
+import type { RuleSet } from '../rules/rule-set'
+import { DEFAULT_FAQ_THRESHOLD, type ReplySource } from '../rules/schema'
+import type { Env } from '../settings/env'
+import type { InboundMessage } from '../wechat/message'
+import { search } from './search'
+import type { FaqAnswer } from './store'
+
+/** Entries the answer lists, best first. */
+export const ASK_ENTRIES = 5
+
+export interface AskAnswer {
+  /** Who answers: a rule of the operator's, an FAQ entry, the model (later), or nobody (the default reply or the hand-off). */
+  source: 'rule' | 'faq' | 'ai' | 'none'
+  /** The reply that would be sent, in the rule set's reply format (a string is one text); null when nothing would be. */
+  answer: FaqAnswer | null
+  /** The entries found for the text, best first, with their scores. */
+  entries: { id: string; score: number }[]
+  /** The user would be handed to a person: a transfer, or the rule set's hand-off taking texts nobody answered. */
+  handoff: boolean
+}
+
+export async function ask(env: Env, appid: string, text: string, now = Date.now()): Promise<AskAnswer> {
+  const ruleSet = await loadRules(env)
+  return askWith(ruleSet, env.DB, appid, text, now)
+}
+
+/** `ask` with the rule set given (a draft, or a test's). */
+export async function askWith(ruleSet: RuleSet, db: D1Database, appid: string, text: string, now: number): Promise<AskAnswer> {
+  const message: InboundMessage = {
+    type: 'text',
+    toUserName: 'ask',
+    fromUserName: 'ask',
+    createTime: Math.floor(now / 1000),
+    msgId: '0',
+    content: text,
+  }
+  const plan = decide(ruleSet, message, now)
+  const hits = await search(db, appid, text, ASK_ENTRIES)
+  const entries = hits.map(({ id, score }) => ({ id, score }))
+  if (plan.ruleId !== null && plan.ruleId !== 'default') {
+    return { source: 'rule', answer: replyOf(plan), entries, handoff: plan.transfer }
+  }
+  const knowledge = ruleSet.knowledge ?? { faqThreshold: DEFAULT_FAQ_THRESHOLD }
+  const outcome = withFaq({ ...ruleSet, knowledge }, message, hits)
+  if (outcome.kind === 'answer') return { source: 'faq', answer: replyOf(outcome.plan), entries, handoff: outcome.plan.transfer }
+  return { source: 'none', answer: replyOf(plan), entries, handoff: plan.transfer || ruleSet.handoff !== null }
+}
+
+/** A plan's sends (and transfer) as the rule set writes a reply: one text is a string. */
+function replyOf(plan: ReplyPlan): FaqAnswer | null {
+  const replies: ReplySource[] = [...plan.sends.map(sourceOf), ...(plan.transfer ? [{ type: 'transfer' as const }] : [])]
+  const [only] = replies
+  if (only === undefined) return null
+  if (replies.length > 1) return replies
+  return only.type === 'text' ? only.text : only
+}
+
+function sourceOf(send: ReplyMessage): ReplySource {
+  return send
+}
