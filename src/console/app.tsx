@@ -16,6 +16,7 @@ import { langOf } from './lang'
 import { OverviewPage } from './pages/overview'
 import { StatusPage } from './pages/status'
 import { campaignPages } from './routes-campaigns'
+import { knowledgePages } from './routes-knowledge'
 import { recordPages } from './routes-records'
 import { guard, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { chooseMiniProgram, chosenEnv } from './mini-program-choice'
@@ -91,6 +92,8 @@ consoleApp.get('/admin/status', guard, async (c) =>
 consoleApp.route('/', rulePages)
 
 consoleApp.route('/', recordPages)
+
+consoleApp.route('/', knowledgePages)
 
 consoleApp.route('/', campaignPages)
 

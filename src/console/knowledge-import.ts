@@ -39,8 +39,9 @@ const COLUMNS = {
 } as const
 
 /**
- * The FAQ rows of a CSV file, and the rows refused: fields not matching the header's count,
- * an empty question or answer, past MAX_IMPORT_ROWS. A file that is not CSV (a quote never
+ * The FAQ rows of a CSV file, and the rows refused: more fields than the header names (an
+ * unquoted comma; fewer are empty columns, as a hand-written file leaves them), an empty
+ * question or answer, past MAX_IMPORT_ROWS. A file that is not CSV (a quote never
  * closed) or has no header naming a question and an answer column is refused whole.
  *
  * @example
@@ -66,7 +67,7 @@ export function faqsFromCsv(text: string): CsvImport {
       continue
     }
     const { fields } = record
-    if (fields.length !== names.length) {
+    if (fields.length > names.length) {
       refused.push({ row: record.row, problem: 'columns' })
       continue
     }

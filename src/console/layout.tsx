@@ -5,7 +5,17 @@ import type { Lang, Strings } from './lang'
 import { SWITCHER_SLOT } from './mini-program-choice'
 import { STYLE } from './style'
 
-export type Section = 'overview' | 'conversations' | 'failed' | 'unmatched' | 'rules' | 'campaigns' | 'status' | 'operators' | 'audit'
+export type Section =
+  | 'overview'
+  | 'conversations'
+  | 'failed'
+  | 'unmatched'
+  | 'knowledge'
+  | 'rules'
+  | 'campaigns'
+  | 'status'
+  | 'operators'
+  | 'audit'
 
 /**
  * Where the layout leaves room for what depends on who is signed in (renderPage fills them,
@@ -26,6 +36,7 @@ const SECTIONS: { id: Section; href: string }[] = [
   { id: 'conversations', href: '/admin/conversations' },
   { id: 'failed', href: '/admin/failed' },
   { id: 'unmatched', href: '/admin/unmatched' },
+  { id: 'knowledge', href: '/admin/knowledge' },
   { id: 'rules', href: '/admin/rules' },
   { id: 'campaigns', href: '/admin/campaigns' },
   { id: 'status', href: '/admin/status' },
@@ -38,6 +49,7 @@ export const LAYOUT_STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'swi
     conversations: '会话',
     failed: '发送失败',
     unmatched: '未匹配问题',
+    knowledge: '知识库',
     rules: '回复规则',
     campaigns: '群发',
     status: '状态',
@@ -52,6 +64,7 @@ export const LAYOUT_STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'swi
     conversations: 'Conversations',
     failed: 'Failed sends',
     unmatched: 'Unmatched questions',
+    knowledge: 'Knowledge',
     rules: 'Rules',
     campaigns: 'Campaigns',
     status: 'Status',

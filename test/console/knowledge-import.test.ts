@@ -16,6 +16,11 @@ describe('faqsFromCsv', () => {
     })
   })
 
+  it('takes a row without the optional variants column (fewer fields: empty columns)', () => {
+    const result = faqsFromCsv('question,answer,variants\nq,a\n')
+    expect(result.ok && result.faqs).toEqual([{ row: 2, question: 'q', variants: [], answer: 'a' }])
+  })
+
   it('reads Chinese headers', () => {
     const result = faqsFromCsv('问题,答案\n发票抬头写错了怎么办,联系客服重开\n')
     expect(result.ok && result.faqs).toEqual([{ row: 2, question: '发票抬头写错了怎么办', variants: [], answer: '联系客服重开' }])
@@ -40,7 +45,7 @@ describe('faqsFromCsv', () => {
       { row: 3, problem: 'columns' },
       { row: 4, problem: 'no_question' },
       { row: 5, problem: 'no_answer' },
-      { row: 6, problem: 'columns' },
+      { row: 6, problem: 'no_answer' },
     ])
   })
 
