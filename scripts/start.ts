@@ -10,7 +10,10 @@
  * 4. Runs `wrangler dev` with WECHAT_API_BASE pointing at the stand-in, and prints every
  *    message the service sends to "WeChat" as it happens (with several apps, each line
  *    starts with the app's appid). Ctrl-C stops everything.
- * 5. Prints each app's push URL (`/wechat`, `/wechat/<appid>` for the apps of WECHAT_APPS)
+ * 5. Once the Worker is ready, loads the example knowledge base (knowledge/faq.csv and
+ *    knowledge/returns-policy.md, scripts/kb-example.ts) into the first app's through the admin
+ *    API, when it holds nothing yet (a persisted state keeps the operator's edits).
+ * 6. Prints each app's push URL (`/wechat`, `/wechat/<appid>` for the apps of WECHAT_APPS)
  *    and the `npm run chat` command for it; once the Worker is ready, the console's URL
  *    (/admin) and how to sign in: the ADMIN_TOKEN itself when it is .dev.vars.example's
  *    made-up one, else only that it is the one in .dev.vars (never a value that may be real).
@@ -28,6 +31,7 @@ import { parseArgs } from 'node:util'
 import { describeCall } from '../dev/describe-call'
 import { startFakeWechat } from '../dev/fake-wechat'
 import { DEV_VARS, DEV_VARS_EXAMPLE, localApps, parseDevVars, signInLine } from './dev-vars'
+import { loadKnowledge, readExampleKnowledge } from './kb-example'
 
 const { values } = parseArgs({
   options: {
@@ -140,9 +144,36 @@ for (const stream of [worker.stdout, worker.stderr]) {
     for (const line of chunk.split('\n')) {
       const noise = line.trimStart().startsWith('{"event"') || line.includes(' /admin/')
       if (line.trim() !== '' && !noise) console.log(line)
-      if (line.includes('Ready on http')) printConsole()
+      if (line.includes('Ready on http')) void loadThenPrintConsole()
     }
   })
+}
+
+/**
+ * Once the Worker answers: the example knowledge base (knowledge/: the shop's FAQ and its
+ * returns policy) into the first mini program's, through the admin API, when that is empty —
+ * then the console's address, so whoever waits for it finds the knowledge base loaded.
+ */
+let loading = false
+async function loadThenPrintConsole(): Promise<void> {
+  if (loading) return
+  loading = true
+  const token = parseDevVars(readFileSync(devVarsPath, 'utf8')).ADMIN_TOKEN
+  try {
+    if (!token) throw new Error(`no ADMIN_TOKEN in ${devVarsPath}`)
+    const { loaded, entries } = await loadKnowledge({ url: `http://127.0.0.1:${values.port}`, token }, readExampleKnowledge())
+    const faqs = entries.filter((entry) => entry.kind === 'faq').length
+    const docs = entries.length - faqs
+    const summary = `${faqs} FAQ entr${faqs === 1 ? 'y' : 'ies'}, ${docs} document${docs === 1 ? '' : 's'}`
+    console.log(
+      loaded
+        ? `Loaded knowledge/ into the local knowledge base (${summary}).`
+        : `The local knowledge base holds ${summary}: knowledge/ not loaded again.`,
+    )
+  } catch (error) {
+    console.error(`Could not load knowledge/ into the local knowledge base: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  printConsole()
 }
 
 /** Once the Worker answers: where the operator's console is and the token that opens it. */
