@@ -45,6 +45,17 @@ import {
   VersionParam,
 } from '../../src/admin/requests'
 import { AuditQuery } from '../../src/admin/requests-audit'
+import { KNOWLEDGE_ANSWERS } from '../../src/admin/answers-knowledge'
+import {
+  ASK_MAX_BYTES,
+  AskBody,
+  DocumentBody,
+  EntryIdParam,
+  FaqBody,
+  KNOWLEDGE_MAX_BYTES,
+  KnowledgeQuery,
+  MAX_DOCUMENT_BYTES,
+} from '../../src/admin/requests-knowledge'
 
 type Json = Record<string, unknown>
 type ObjectSchema =
@@ -75,10 +86,12 @@ function json(schema: Json, description: string): Json {
   return { description, content: { 'application/json': { schema } } }
 }
 
-const ref = (name: keyof typeof ANSWERS) => ({ $ref: `#/components/schemas/${name}` })
-const answer = (name: keyof typeof ANSWERS, description: string) => json(ref(name), description)
+/** Every answer's schema, by the name the document's components give it. */
+const SCHEMAS = { ...ANSWERS, ...KNOWLEDGE_ANSWERS }
+const ref = (name: keyof typeof SCHEMAS) => ({ $ref: `#/components/schemas/${name}` })
+const answer = (name: keyof typeof SCHEMAS, description: string) => json(ref(name), description)
 /** An answer of one of several shapes. */
-const answers = (names: (keyof typeof ANSWERS)[], description: string) => json({ anyOf: names.map(ref) }, description)
+const answers = (names: (keyof typeof SCHEMAS)[], description: string) => json({ anyOf: names.map(ref) }, description)
 const error = (description: string) => answer('ErrorAnswer', description)
 
 /**
@@ -211,6 +224,12 @@ export function openApiDocument(): Json {
   const operatorBody = (what: string) => json(schemaOf(OperatorBody, INPUT), `${what} (at most ${OPERATOR_MAX_BYTES} bytes).`)
   const isOwner = answer('OperatorConflictAnswer', '`is_owner`: `owner` is ADMIN_TOKEN itself, changed only by rotating the secret.')
   const unknownOperator = error('`not_found`: no operator has that id.')
+  const entryId = parameters('path', EntryIdParam)
+  const unknownEntry = error('`not_found`: the mini program has no entry with that id.')
+  const knowledgeBody = json(
+    { oneOf: [schemaOf(FaqBody, INPUT), schemaOf(DocumentBody, INPUT)] },
+    `An FAQ entry { question, variants?, answer } or a document { title, text } (text at most ${MAX_DOCUMENT_BYTES} bytes; the body at most ${KNOWLEDGE_MAX_BYTES}). Unknown fields are refused.`,
+  )
   const failedAction = (what: string) =>
     sendsOnce(
       operation(what, {
@@ -240,7 +259,7 @@ export function openApiDocument(): Json {
           description: 'ADMIN_TOKEN (the owner), or an operator’s personal token (kfo.<id>.<secret>).',
         },
       },
-      schemas: Object.fromEntries(Object.entries(ANSWERS).map(([name, schema]) => [name, schemaOf(schema, OUTPUT)])),
+      schemas: Object.fromEntries(Object.entries(SCHEMAS).map(([name, schema]) => [name, schemaOf(schema, OUTPUT)])),
     },
     paths: {
       '/admin/api/conversations': {
@@ -525,6 +544,59 @@ export function openApiDocument(): Json {
               'AuditListAnswer',
               'A page of entries: the mini program’s (`?app=`) and the deployment’s (sign-ins, operators). Kept AUDIT_RETENTION_DAYS (default 365).',
             ),
+          },
+        }),
+      },
+      '/admin/api/knowledge': {
+        get: operation('The knowledge base: FAQ entries and documents, newest first', {
+          permission: 'read',
+          parameters: parameters('query', KnowledgeQuery),
+          answers: { '200': answer('KnowledgeListAnswer', 'A page of entries (a document without its text: GET it for that).') },
+        }),
+        post: operation('Add an FAQ entry or a document', {
+          permission: 'rules',
+          body: knowledgeBody,
+          answers: {
+            '201': answer('KnowledgeCreatedAnswer', 'Added, and searched from now on.'),
+            '413': tooLarge,
+            '415': notJson,
+          },
+        }),
+      },
+      '/admin/api/knowledge/{id}': {
+        get: operation('One entry, whole (a document with its text)', {
+          permission: 'read',
+          parameters: entryId,
+          answers: { '200': answer('KnowledgeEntryAnswer', 'The entry.'), '404': unknownEntry },
+        }),
+        put: operation('Replace an entry: an FAQ entry or a document, as POST takes them (the kind may change)', {
+          permission: 'rules',
+          parameters: entryId,
+          body: knowledgeBody,
+          answers: {
+            '200': answer('KnowledgeCreatedAnswer', 'Replaced, its passages with it.'),
+            '404': unknownEntry,
+            '413': tooLarge,
+            '415': notJson,
+          },
+        }),
+        delete: operation('Delete an entry and its passages', {
+          permission: 'rules',
+          parameters: entryId,
+          answers: { '204': { description: 'Deleted.' }, '404': unknownEntry },
+        }),
+      },
+      '/admin/api/knowledge/ask': {
+        post: operation('Try a question: what a text would be answered with, and from where; nothing is sent', {
+          permission: 'read',
+          body: json(schemaOf(AskBody, INPUT), `A user's text (at most ${ASK_MAX_BYTES} bytes).`),
+          answers: {
+            '200': answer(
+              'KnowledgeAskAnswer',
+              "The push route's order: a rule of the operator's (not the default) wins; then the best FAQ entry at or above the rule set's ai.faq_threshold (default 0.6; asked even while ai is not enabled); else none: the default reply, and handoff when the rule set's hand-off takes unanswered texts.",
+            ),
+            '413': tooLarge,
+            '415': notJson,
           },
         }),
       },

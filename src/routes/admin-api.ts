@@ -35,6 +35,7 @@ import { idempotent } from './idempotent'
 import { adminSubscribe } from './admin-subscribe'
 import { adminAudit } from './admin-audit'
 import { adminOperators } from './admin-operators'
+import { adminKnowledge } from './admin-knowledge'
 import { allow } from './allow'
 import { jsonBody, params, problem, readBytes, refuse, type ApiEnv } from './admin-validation'
 import {
@@ -75,6 +76,8 @@ adminApi.route('/', adminSubscribe)
 adminApi.route('/', adminAudit)
 // Operators: who may sign in, as what role, for which mini programs.
 adminApi.route('/', adminOperators)
+// The knowledge base: FAQ entries and documents, and "try a question".
+adminApi.route('/', adminKnowledge)
 
 // ---------------------------------------------------------------- the record
 

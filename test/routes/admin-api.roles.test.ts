@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { RecordInput } from '../../src/conversation/conversation'
 import { ROLES, type Permission, type Role } from '../../src/auth/roles'
 import { SUBSCRIBE_SEND_PATH, UNIFORM_SEND_PATH } from '../../src/wechat/api'
-import { ROUTES, SOME_OPERATOR } from '../support/admin-routes'
+import { ROUTES, SOME_ENTRY, SOME_OPERATOR } from '../support/admin-routes'
 import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
 import { APPID, watchSecrets, type Answer } from '../support/hygiene'
 import { addTestOperator, OWNER_AUTH, type TestOperator } from '../support/operators'
@@ -50,6 +50,12 @@ const NEEDS: Record<string, Permission> = {
   'PATCH /admin/api/operators/{id}': 'operators',
   'DELETE /admin/api/operators/{id}': 'operators',
   'GET /admin/api/audit': 'operators',
+  'GET /admin/api/knowledge': 'read',
+  'POST /admin/api/knowledge': 'rules',
+  'GET /admin/api/knowledge/{id}': 'read',
+  'PUT /admin/api/knowledge/{id}': 'rules',
+  'DELETE /admin/api/knowledge/{id}': 'rules',
+  'POST /admin/api/knowledge/ask': 'read',
 }
 /** Who may, per permission, and the least role a 403 names. */
 const MAY: Record<Permission, Role[]> = {
@@ -70,6 +76,7 @@ function routeName(method: string, path: string): string {
     .replace(/\/history\/[0-9a-f]{16}/, '/history/{version}')
     .replace(/\/campaigns\/c-[^/]+/, '/campaigns/{id}')
     .replace(`/operators/${SOME_OPERATOR}`, '/operators/{id}')
+    .replace(`/knowledge/${SOME_ENTRY}`, '/knowledge/{id}')
   return `${method} ${template}`
 }
 

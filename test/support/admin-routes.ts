@@ -7,6 +7,7 @@ export const SOME_OPENID = 'oSomeOpenidForAuthTests0001'
 export const SOME_VERSION = '0123456789abcdef'
 export const SOME_CAMPAIGN = 'c-00000000-0000-4000-8000-000000000000'
 export const SOME_OPERATOR = 'nobody000000'
+export const SOME_ENTRY = 'k-00000000-0000-4000-8000-000000000000'
 export const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown][] = [
   ['GET', '/admin/api/conversations'],
   ['GET', `/admin/api/conversations/${SOME_OPENID}`],
@@ -38,4 +39,11 @@ export const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path:
   ['PATCH', `/admin/api/operators/${SOME_OPERATOR}`, { role: 'viewer' }],
   ['DELETE', `/admin/api/operators/${SOME_OPERATOR}`],
   ['GET', '/admin/api/audit'],
+  // A body that is refused (no answer) and an unknown entry: with the token nothing is added, replaced or deleted.
+  ['GET', '/admin/api/knowledge'],
+  ['POST', '/admin/api/knowledge', { question: 'hi' }],
+  ['GET', `/admin/api/knowledge/${SOME_ENTRY}`],
+  ['PUT', `/admin/api/knowledge/${SOME_ENTRY}`, { question: 'hi', answer: 'hello' }],
+  ['DELETE', `/admin/api/knowledge/${SOME_ENTRY}`],
+  ['POST', '/admin/api/knowledge/ask', { text: 'hi' }],
 ]
