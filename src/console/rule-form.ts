@@ -6,7 +6,8 @@
  * A rule is its id, note, when it is in force (enabled, during office hours or not, from /
  * until), one `when` (a kind and its value) and a reply: a plain text reply edits as text;
  * anything else (images, links, cards, several or random replies) as the JSON of
- * rules/rules.json. The office hours edit as the JSON of their block. The whole set stays reachable as JSON too (`toJson` / the `json` field).
+ * rules/rules.json. The office hours edit as the JSON of their block; the knowledge base (`ai`)
+ * as a checkbox and the FAQ threshold. The whole set stays reachable as JSON too (`toJson` / the `json` field).
  * Validation is not done here: the rule set goes through the same `validateRuleSet` as
  * `rules:check`, and its issues are shown on the rule and field they name (`issueTarget`).
  */
@@ -56,6 +57,18 @@ export interface Draft {
   handoffText: string
   /** The default reply; null when the set has none. */
   fallback: ReplyDraft | null
+  ai: AiDraft
+}
+
+/** The `ai` block: answer texts no rule matched from the knowledge base. */
+export interface AiDraft {
+  /** The set has an `ai` block (kept, `"enabled": false` included, even when unticked). */
+  block: boolean
+  enabled: boolean
+  /** `faq_threshold` as typed, or empty for the default. */
+  faqThreshold: string
+  /** The block's other keys as JSON ('' when none): kept as they are, for the validator to name. */
+  rest: string
 }
 
 /** What the form can ask besides publishing: the rules' order and number. */
@@ -82,6 +95,18 @@ export function draftOf(source: unknown): Draft {
     hours: set.hours === undefined ? '' : JSON.stringify(set.hours, null, 2),
     ...handoffDraftOf(set.handoff),
     fallback: set.default === undefined ? null : replyDraftOf(set.default),
+    ai: aiDraftOf(set.ai),
+  }
+}
+
+function aiDraftOf(raw: unknown): AiDraft {
+  if (raw === undefined) return { block: false, enabled: false, faqThreshold: '', rest: '' }
+  const { enabled, faq_threshold: threshold, ...rest } = isObject(raw) ? raw : {}
+  return {
+    block: true,
+    enabled: enabled === true,
+    faqThreshold: threshold === undefined ? '' : typeof threshold === 'string' ? threshold : JSON.stringify(threshold),
+    rest: Object.keys(rest).length === 0 ? '' : JSON.stringify(rest),
   }
 }
 
@@ -173,6 +198,12 @@ export function formFields(draft: Draft): Record<string, string> {
   })
   fields['d.enabled'] = draft.fallback === null ? '' : 'on'
   if (draft.fallback) Object.assign(fields, replyFields('d', draft.fallback))
+  Object.assign(fields, {
+    'ai.block': draft.ai.block ? 'on' : '',
+    'ai.enabled': draft.ai.enabled ? 'on' : '',
+    'ai.faq_threshold': draft.ai.faqThreshold,
+    'ai.rest': draft.ai.rest,
+  })
   return fields
 }
 
@@ -216,6 +247,12 @@ export function fromForm(form: Readonly<Record<string, unknown>>): { ok: true; d
       handoffAfter: field('handoff.after').trim(),
       handoffText: field('handoff.text').trim(),
       fallback: field('d.enabled') === 'on' ? replyFromForm(field, 'd') : null,
+      ai: {
+        block: field('ai.block') === 'on',
+        enabled: field('ai.enabled') === 'on',
+        faqThreshold: field('ai.faq_threshold').trim(),
+        rest: field('ai.rest').trim(),
+      },
     },
   }
 }
@@ -264,6 +301,14 @@ export function ruleSetOf(draft: Draft): { value: Record<string, Json>; problems
   }
   value.rules = rules
   if (draft.fallback) value.default = replyOf(draft.fallback, 'default', undefined, problems)
+  const { ai } = draft
+  // Ticking the box adds the block; an existing block stays, `"enabled": false` when unticked.
+  if (ai.block || ai.enabled || ai.faqThreshold !== '' || ai.rest !== '') {
+    const rest = ai.rest === '' ? {} : jsonOf(ai.rest, 'ai', undefined, problems)
+    const block: Record<string, Json> = { enabled: ai.enabled }
+    if (ai.faqThreshold !== '') block.faq_threshold = numberOf(ai.faqThreshold)
+    value.ai = isObject(rest) ? { ...block, ...(rest as Record<string, Json>) } : block
+  }
   return { value, problems }
 }
 
@@ -310,10 +355,10 @@ export function toJson(value: unknown): string {
 
 export type RuleField = 'id' | 'note' | 'when' | 'reply' | 'schedule'
 
-/** Where an issue belongs on the page: a rule (by index) and its field, the default reply, the hours, the hand-off, or the set. */
+/** Where an issue belongs on the page: a rule (by index) and its field, the default reply, the hours, the hand-off, the knowledge base, or the set. */
 export function issueTarget(
   path: string,
-): { rule: number; field: RuleField | null } | { rule: 'default' | 'hours' | 'handoff' } | { rule: null } {
+): { rule: number; field: RuleField | null } | { rule: 'default' | 'hours' | 'handoff' | 'ai' } | { rule: null } {
   const match = /^rules\[(\d+)\](?:\.(id|note|when|reply|enabled|during|from|until|once_per_hours))?/.exec(path)
   if (match) {
     const key = match[2]
@@ -324,5 +369,6 @@ export function issueTarget(
   if (path.startsWith('default')) return { rule: 'default' }
   if (path === 'hours' || path.startsWith('hours.')) return { rule: 'hours' }
   if (path === 'handoff' || path.startsWith('handoff.')) return { rule: 'handoff' }
+  if (path === 'ai' || path.startsWith('ai.')) return { rule: 'ai' }
   return { rule: null }
 }

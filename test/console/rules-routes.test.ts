@@ -226,6 +226,68 @@ describe('the form', () => {
   })
 })
 
+describe('the knowledge base (ai) in the editor', () => {
+  const WITH_AI = { ...SET, ai: { enabled: true, faq_threshold: 0.75 } }
+
+  it('carries the ai block through the form unchanged: on, off, the default threshold, absent, and a key it does not know', () => {
+    const sets = [
+      WITH_AI,
+      { ...SET, ai: { enabled: true } },
+      { ...SET, ai: { enabled: false, faq_threshold: 0 } },
+      { ...SET, ai: { enabled: false } },
+      { ...SET, ai: { enabled: true, faq_threshold: 1, persona: '客服小美' } },
+      SET,
+    ]
+    for (const set of sets) {
+      const posted = fromForm(formFields(draftOf(set)))
+      if (!posted.ok) throw new Error(posted.issue.message)
+      const { value, problems } = ruleSetOf(posted.draft)
+      expect(problems).toEqual([])
+      expect(value).toEqual(set)
+    }
+  })
+
+  it('shows the checkbox ticked and the threshold of the stored set', async () => {
+    await env.RULES.put('rules', JSON.stringify(WITH_AI))
+    const { text } = await page('/admin/rules')
+    expect(text).toContain('用知识库回答未匹配的问题')
+    expect(text).toMatch(/<input type="checkbox" name="ai.enabled" checked="" ?\/?>/)
+    expect(text).toMatch(/name="ai.faq_threshold" value="0.75"/)
+  })
+
+  it('ticking the box publishes "ai": { "enabled": true }; unticking keeps the block, off', async () => {
+    const on = await submit('/admin/rules', await formOf(SET, { op: 'publish', 'ai.enabled': 'on' }))
+    expect(on.status).toBe(303)
+    expect(JSON.parse((await storedText())!)).toEqual({ ...SET, ai: { enabled: true } })
+    const stored = await storedText()
+    const base = await ruleSetVersion(new TextEncoder().encode(stored!))
+    const form = { ...formFields(draftOf(JSON.parse(stored!))), base, op: 'publish', 'ai.faq_threshold': '0.8' }
+    delete (form as Record<string, string>)['ai.enabled']
+    expect((await submit('/admin/rules', form)).status).toBe(303)
+    expect(JSON.parse((await storedText())!)).toEqual({ ...SET, ai: { enabled: false, faq_threshold: 0.8 } })
+  })
+
+  it('names a bad threshold on the knowledge base’s fields, and publishes nothing', async () => {
+    const answer = await submit('/admin/rules', await formOf(SET, { op: 'publish', 'ai.enabled': 'on', 'ai.faq_threshold': '1.5' }))
+    expect(answer.status).toBe(400)
+    expect(answer.text).toMatch(/<fieldset data-ai="true">[\s\S]*ai.faq_threshold<\/code>: must be at most 1[\s\S]*<\/fieldset>/)
+    expect(answer.text).toMatch(/name="ai.faq_threshold" value="1.5"[^>]*aria-invalid="true"/)
+    expect(await storedText()).toBe(STORED)
+  })
+
+  it('the preview says an unmatched text asks the knowledge base first; a matched one does not', async () => {
+    const unmatched = await submit('/admin/rules', await formOf(WITH_AI, { op: 'preview', preview_text: '发票抬头写错了' }))
+    expect(unmatched.text).toContain('data-rule-id="default"')
+    expect(unmatched.text).toContain('data-preview-knowledge')
+    expect(unmatched.text).toContain('匹配度 ≥ 0.75 的常见问题直接回答')
+    const matched = await submit('/admin/rules', await formOf(WITH_AI, { op: 'preview', preview_text: '你好' }))
+    expect(matched.text).toContain('data-rule-id="hello"')
+    expect(matched.text).not.toContain('data-preview-knowledge')
+    const off = await submit('/admin/rules', await formOf(SET, { op: 'preview', preview_text: '发票抬头写错了' }))
+    expect(off.text).not.toContain('data-preview-knowledge')
+  })
+})
+
 describe('the history', () => {
   it('lists versions with a diff, and rolls back to the exact bytes', async () => {
     const draft = structuredClone(SET)

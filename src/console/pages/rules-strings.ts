@@ -52,6 +52,11 @@ export const RULES_STRINGS: Strings<{
   previewTransfer: string
   previewOnce: (hours: number) => string
   previewHandoff: (count: number) => string
+  ai: string
+  aiEnabled: string
+  aiThreshold: string
+  aiHint: string
+  previewKnowledge: (threshold: number) => string
   check: string
   publish: string
   asJson: string
@@ -112,6 +117,12 @@ export const RULES_STRINGS: Strings<{
     previewTransfer: '转给客服工具',
     previewOnce: (hours) => `同一用户 ${hours} 小时内只收到一次。`,
     previewHandoff: (count) => `若这是该用户连续第 ${count} 条未匹配的消息，将改为转人工客服。`,
+    ai: '知识库',
+    aiEnabled: '用知识库回答未匹配的问题',
+    aiThreshold: '常见问题直接回答的最低匹配度（0–1，留空为 0.6）',
+    aiHint:
+      '没有规则匹配的文字消息，先在知识库里找：匹配度达到这个值的常见问题，按原样发送它的回答；否则发送默认回复（或转人工）。知识库在“知识库”页编辑。',
+    previewKnowledge: (threshold) => `没有规则匹配：先查知识库，匹配度 ≥ ${threshold} 的常见问题直接回答；否则发送下面的回复。`,
     check: '检查',
     publish: '发布',
     asJson: '以 JSON 编辑整个规则集',
@@ -173,6 +184,13 @@ export const RULES_STRINGS: Strings<{
     previewOnce: (hours) => `A user gets this at most once every ${hours} h.`,
     previewHandoff: (count) =>
       `If this is the user's ${count}th unmatched text in a row, they are handed to the customer-service tool instead.`,
+    ai: 'Knowledge base',
+    aiEnabled: 'Answer unmatched questions from the knowledge base',
+    aiThreshold: 'Lowest match score for an FAQ answer (0–1; empty: 0.6)',
+    aiHint:
+      'A text no rule matched is looked up in the knowledge base first: an FAQ entry matching at least this well is sent as written; otherwise the default reply (or the hand-off). Edit the knowledge base on its page.',
+    previewKnowledge: (threshold) =>
+      `No rule matches: the knowledge base is asked first, and an FAQ entry scoring ${threshold} or more answers; otherwise the reply below.`,
     check: 'Check',
     publish: 'Publish',
     asJson: 'Edit the whole rule set as JSON',

@@ -8,6 +8,7 @@ import type { Grants } from '../permit'
 import type { Child } from 'hono/jsx'
 import { replySummary } from '../../conversation/journal'
 import type { Preview } from '../../rules/preview'
+import { DEFAULT_FAQ_THRESHOLD } from '../../rules/schema'
 import type { RuleIssue } from '../../rules/validate'
 import { Layout, Notice } from '../layout'
 import type { Lang } from '../lang'
@@ -35,9 +36,12 @@ export interface RulesPageProps {
   grants: Grants
 }
 
+/** Where the page shows an issue: a rule's fieldset, a block's, or the list at the top. */
+type IssueTarget = number | 'default' | 'hours' | 'handoff' | 'ai' | null
+
 export function RulesPage(props: RulesPageProps) {
   const t = RULES_STRINGS[props.lang]
-  const byRule = new Map<number | 'default' | 'hours' | 'handoff' | null, RuleIssue[]>()
+  const byRule = new Map<IssueTarget, RuleIssue[]>()
   for (const issue of props.issues) {
     const target = issueTarget(issue.path)
     byRule.set(target.rule, [...(byRule.get(target.rule) ?? []), issue])
@@ -76,7 +80,7 @@ function ReadOnly(props: { t: RulesText; json: unknown }) {
   )
 }
 
-function RulesForm(props: RulesPageProps & { byRule: Map<number | 'default' | 'hours' | 'handoff' | null, RuleIssue[]> }) {
+function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[]> }) {
   const t = RULES_STRINGS[props.lang]
   const { draft, byRule } = props
   return (
@@ -133,6 +137,28 @@ function RulesForm(props: RulesPageProps & { byRule: Map<number | 'default' | 'h
           </label>
           <ReplyFields t={t} prefix="d" reply={draft.fallback ?? { mode: 'text', text: '', json: '' }} />
           <Issues issues={byRule.get('default') ?? []} />
+        </fieldset>
+        <fieldset data-ai>
+          <legend>{t.ai}</legend>
+          <input type="hidden" name="ai.block" value={draft.ai.block ? 'on' : ''} />
+          <input type="hidden" name="ai.rest" value={draft.ai.rest} />
+          <label>
+            <input type="checkbox" name="ai.enabled" checked={draft.ai.enabled} /> {t.aiEnabled}
+          </label>
+          <div>
+            <label for="ai.faq_threshold">{t.aiThreshold}</label>
+            <input
+              id="ai.faq_threshold"
+              name="ai.faq_threshold"
+              value={draft.ai.faqThreshold}
+              inputmode="decimal"
+              size={5}
+              placeholder={String(DEFAULT_FAQ_THRESHOLD)}
+              aria-invalid={(byRule.get('ai') ?? []).length > 0 ? 'true' : undefined}
+            />
+          </div>
+          <p class="muted">{t.aiHint}</p>
+          <Issues issues={byRule.get('ai') ?? []} />
         </fieldset>
 
         <div class="panel" data-preview>
@@ -346,6 +372,11 @@ function PreviewResult(props: { t: RulesText; preview: Preview }) {
       {preview.handoffAfter !== null && (
         <p class="muted" data-preview-handoff>
           {t.previewHandoff(preview.handoffAfter)}
+        </p>
+      )}
+      {preview.faqThreshold !== null && (
+        <p class="muted" data-preview-knowledge>
+          {t.previewKnowledge(preview.faqThreshold)}
         </p>
       )}
       {preview.replies.length === 0 && !preview.transfer && <p class="muted">{t.previewNone}</p>}
