@@ -8,6 +8,8 @@
  * read within IMPORT_MAX_BYTES) stores each row it can and lists each one refused, and why.
  */
 import { Hono } from 'hono/tiny'
+import * as v from 'valibot'
+import { DocumentBody, FaqBody, MAX_DOCUMENT_BYTES } from '../admin/requests-knowledge'
 import { appidOf } from '../admin/appid'
 import { auditDone } from '../admin/audit'
 import { ask, ASK_ENTRIES } from '../knowledge/ask'
@@ -27,6 +29,7 @@ import {
 } from '../knowledge/store'
 import type { ReplySource, RuleReplySource } from '../rules/schema'
 import { formatIssue, validateReply } from '../rules/validate'
+import { summaryOf } from '../routes/admin-knowledge'
 import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { type FormFields, readForm, textField } from './form'
 import { documentsFromMarkdown, type FaqRow, faqsFromCsv, linesOf, type RefusedRow } from './knowledge-import'
@@ -51,15 +54,12 @@ export const knowledgePages = new Hono<ConsoleEnv>()
 
 /** Entries a page of the list shows. */
 const PAGE_SIZE = 30
-/** An entry's form: a document's text is at most MAX_DOC_CHARS (up to 4 bytes each, urlencoded ×3). */
-const FORM_MAX_BYTES = 512 * 1024
+/** An entry's form: a document's text is at most MAX_DOCUMENT_BYTES (100 KiB), urlencoded at most ×3. */
+const FORM_MAX_BYTES = 3 * MAX_DOCUMENT_BYTES + 8192
 /** An import: the file and the form around it. */
 const IMPORT_MAX_BYTES = 1024 * 1024 + 4096
 const ASK_MAX_BYTES = 8192
 const DELETE_MAX_BYTES = 1024
-
-/** The limits of an entry's fields, in characters. */
-export const LIMITS = { question: 200, variant: 200, variants: 50, answer: 2000, title: 200, doc: 100_000 } as const
 
 // ---------------------------------------------------------------- the list
 
@@ -112,7 +112,8 @@ function rowOf(item: KnowledgeItem): KnowledgeRow {
     kind: 'doc',
     title: item.title,
     variants: [],
-    answer: `${item.chars.toLocaleString('en')} chars · ${item.passages} passages`,
+    answer: '',
+    size: { chars: item.chars, passages: item.passages },
     updatedAt: item.updatedAt,
   }
 }
@@ -168,7 +169,7 @@ knowledgePages.post(KNOWLEDGE_PATH, guard, async (c) => {
   }
   const now = Date.now()
   const written = await addKnowledge(c.env.DB, appidOf(c.env), checked.input, now)
-  await auditKnowledge(c, written.id, `${checked.input.kind} added`, now)
+  await auditKnowledge(c, written.id, summaryOf(checked.input, 'added', written.passages), now)
   return back(c, KNOWLEDGE_PATH, { done: 'added' })
 })
 
@@ -284,7 +285,7 @@ knowledgePages.post(`${KNOWLEDGE_PATH}/:id`, guard, async (c) => {
   const now = Date.now()
   const written = await updateKnowledge(c.env.DB, appidOf(c.env), entry.id, checked.input, now)
   if (written === null) return back(c, KNOWLEDGE_PATH, { problem: 'no_entry' })
-  await auditKnowledge(c, entry.id, `${entry.kind} changed`, now)
+  await auditKnowledge(c, entry.id, summaryOf(checked.input, 'updated', written.passages), now)
   return back(c, KNOWLEDGE_PATH, { done: 'changed' })
 })
 
@@ -297,7 +298,7 @@ knowledgePages.post(`${KNOWLEDGE_PATH}/:id/delete`, guard, async (c) => {
   if (posted === null || textField(posted.fields, 'confirm') !== '1') return back(c, `${KNOWLEDGE_PATH}/${id}`, { problem: 'confirm' })
   const entry = await getKnowledge(c.env.DB, appidOf(c.env), id)
   if (entry === null || !(await deleteKnowledge(c.env.DB, appidOf(c.env), id))) return back(c, KNOWLEDGE_PATH, { problem: 'no_entry' })
-  await auditKnowledge(c, id, `${entry.kind} deleted`, Date.now())
+  await auditKnowledge(c, id, 'deleted', Date.now())
   return back(c, KNOWLEDGE_PATH, { done: 'deleted' })
 })
 
@@ -375,33 +376,23 @@ function parseReply(text: string): { ok: true; value: RuleReplySource } | { ok: 
   return checked.ok ? checked : { ok: false, problems: checked.issues.map(formatIssue) }
 }
 
-const chars = (text: string) => Array.from(text).length
+/** The problems of a schema's parse, as the API names them: `field: message`. */
+const problemsOf = (issues: readonly v.BaseIssue<unknown>[]) => issues.map((issue) => `${v.getDotPath(issue) ?? 'entry'}: ${issue.message}`)
 
+/** An FAQ entry checked by the admin API's schema (FaqBody): the same limits, the answer a reply the rules can send. */
 function faqInput(faq: Pick<FaqRow, 'question' | 'variants'> & { answer: FaqAnswer }): Checked {
-  const question = faq.question.trim()
-  const variants = faq.variants.filter((v) => v !== question)
-  const problems: string[] = []
-  if (question === '') problems.push('question: is empty')
-  else if (chars(question) > LIMITS.question) problems.push(`question: is longer than ${LIMITS.question} characters`)
-  if (variants.length > LIMITS.variants) problems.push(`variants: more than ${LIMITS.variants}`)
-  const long = variants.findIndex((v) => chars(v) > LIMITS.variant)
-  if (long >= 0) problems.push(`variants[${long}]: is longer than ${LIMITS.variant} characters`)
-  if (typeof faq.answer === 'string') {
-    if (faq.answer === '') problems.push('answer: is empty')
-    else if (chars(faq.answer) > LIMITS.answer) problems.push(`answer: is longer than ${LIMITS.answer} characters`)
-  }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, input: { kind: 'faq', question, variants, answer: faq.answer } }
+  const answer = typeof faq.answer === 'string' ? faq.answer.trim() : faq.answer
+  const parsed = v.safeParse(FaqBody, { question: faq.question, variants: faq.variants, answer: answer === '' ? undefined : answer })
+  if (!parsed.success) return { ok: false, problems: problemsOf(parsed.issues) }
+  const { question, variants } = parsed.output
+  return { ok: true, input: { kind: 'faq', question, variants: variants.filter((v) => v !== question), answer: parsed.output.answer } }
 }
 
-function docInput(titleText: string, body: string): Checked {
-  const title = titleText.trim()
-  const text = body.trim()
-  const problems: string[] = []
-  if (title === '') problems.push('title: is empty')
-  else if (chars(title) > LIMITS.title) problems.push(`title: is longer than ${LIMITS.title} characters`)
-  if (text === '') problems.push('text: is empty')
-  else if (chars(text) > LIMITS.doc) problems.push(`text: is longer than ${LIMITS.doc.toLocaleString('en')} characters`)
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, input: { kind: 'doc', title, text } }
+/** A document checked by the admin API's schema (DocumentBody). */
+function docInput(title: string, text: string): Checked {
+  const parsed = v.safeParse(DocumentBody, { title, text: text.trim() })
+  if (!parsed.success) return { ok: false, problems: problemsOf(parsed.issues) }
+  return { ok: true, input: { kind: 'doc', title: parsed.output.title, text: parsed.output.text } }
 }
 
 const tooLarge = (c: ConsoleContext, bytes: number) => KNOWLEDGE_STRINGS[langOf(c)].tooLarge(Math.floor(bytes / 1024))

@@ -108,11 +108,12 @@ describe('the list, add, edit, delete', () => {
     expect(listed.text).toContain(`data-entry="${second!.id}" data-kind="doc"`)
     expect(listed.text).toContain(FAQ.question)
     expect(listed.text).toContain('另有 2 种问法')
+    expect(listed.text).toContain('20 字 · 分成 1 段检索')
 
     const audit = await knowledgeAudit(appid)
     expect(audit.map((e) => [e.target, e.summary, e.operatorId])).toEqual([
-      [second!.id, 'doc added', 'owner'],
-      [first!.id, 'faq added', 'owner'],
+      [second!.id, 'document added, 1 passage', 'owner'],
+      [first!.id, 'faq added, 2 variants', 'owner'],
     ])
     expect(JSON.stringify(audit)).not.toContain('退')
   })
@@ -121,12 +122,15 @@ describe('the list, add, edit, delete', () => {
     const appid = uniqueAppid()
     const noAnswer = await submit(appid, '/admin/knowledge', { ...FAQ, answer: '  ' })
     expect(noAnswer.status).toBe(400)
-    expect(noAnswer.text).toContain('answer: is empty')
+    expect(noAnswer.text).toContain('answer: is required')
     expect(noAnswer.text).toContain(`value="${FAQ.question}"`)
     const long = await submit(appid, '/admin/knowledge', { kind: 'doc', title: 'x'.repeat(201), text: 'body' })
     expect(long.status).toBe(400)
-    expect(long.text).toContain('title: is longer than 200 characters')
+    expect(long.text).toContain('title: must be 1 to 200 characters')
     expect(long.text).toContain('<details open="" class="panel" data-add-doc="true">')
+    const over = await submit(appid, '/admin/knowledge', { kind: 'doc', title: 't', text: 'a'.repeat(110 * 1024) })
+    expect(over.status).toBe(400)
+    expect(over.text).toContain('text: must be at most 102400 bytes')
     const huge = await submit(appid, '/admin/knowledge', { kind: 'doc', title: 't', text: '字'.repeat(200_000) })
     expect(huge.status).toBe(413)
     expect(await entries(appid)).toEqual([])
@@ -166,7 +170,7 @@ describe('the list, add, edit, delete', () => {
     const deleted = await submit(appid, `/admin/knowledge/${id}/delete`, { confirm: '1' })
     expect(deleted.headers.get('location')).toBe('/admin/knowledge?done=deleted')
     expect(await getKnowledge(env.DB, appid, id)).toBeNull()
-    expect((await knowledgeAudit(appid)).map((e) => e.summary)).toEqual(['faq deleted', 'faq changed'])
+    expect((await knowledgeAudit(appid)).map((e) => e.summary)).toEqual(['deleted', 'faq updated, 1 variant'])
 
     // Gone, a bad id, another mini program's entry: back to the list, nothing done.
     const other = await addKnowledge(env.DB, uniqueAppid(), { kind: 'doc', title: 't', text: 'x' })

@@ -5,7 +5,8 @@
  * files (`sharedService`); each describe block below follows the operator through one part
  * of the console, in the order of the header's sections:
  *
- *   signing in → overview → conversations → failed sends → unmatched → (rules: edit,
+ *   signing in → overview → conversations → failed sends → unmatched → (knowledge: an FAQ
+ *   entry added, a CSV imported with a bad row, a question tried) → (rules: edit,
  *   preview, publish, the next push answered by it, roll back) → (campaigns: a user accepts
  *   a template in the popup, a campaign of it started from the form runs to done) → status →
  *   (members: the owner adds an agent, whose token is shown once and signs them in to a console
@@ -42,6 +43,8 @@ const PAGES = [
   '/admin/conversations/oSomeUserWhoWroteBefore0001',
   '/admin/failed',
   '/admin/unmatched',
+  '/admin/knowledge',
+  '/admin/knowledge/k-00000000-0000-0000-0000-000000000000',
   '/admin/rules',
   '/admin/rules/history',
   '/admin/campaigns',
@@ -346,6 +349,60 @@ describe('unmatched', () => {
     expect(await row.locator('a[data-make-rule]').getAttribute('href')).toBe(`/admin/rules/new?text=${encodeURIComponent(question)}`)
     await screenshot(page, 'unmatched')
     expect(pageErrors(page)).toEqual([])
+  })
+})
+
+describe('knowledge', () => {
+  it('adds an FAQ entry, imports a CSV with a bad row, and tries a question: the entries with their scores and the reply that would be sent', async () => {
+    const page = await operator()
+    await visit(page, '/admin/knowledge')
+    expect(await nav(page).locator('a[aria-current=page]').textContent()).toBe('知识库')
+    // The service's state is fresh (local-service.ts): this question is only ours.
+    const question = '会员积分可以换什么礼品'
+    await page.locator('#faq-question').fill(question)
+    await page.locator('#faq-variants').fill('积分能兑换什么\n积分怎么用')
+    await page.locator('#faq-answer').fill('积分可在「我的 → 积分商城」兑换优惠券和周边礼品，100 积分起兑。')
+    await Promise.all([page.waitForURL(/done=added/), page.getByRole('button', { name: '添加问答' }).click()])
+    const added = page.locator('tr[data-entry]', { hasText: question })
+    expect(await added.count()).toBe(1)
+    expect(await added.textContent()).toContain('另有 2 种问法')
+
+    // A CSV as a spreadsheet saves it: a quoted comma, and a row with more fields than the header.
+    const csv = `question,answer\n"可以开专票吗","可以，下单时选择「增值税专用发票」并填写税号。"\n有,多出,一列\n`
+    await page.locator('details[data-import] summary').click()
+    await page.locator('#import-file').setInputFiles({ name: 'faq.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: '导入' }).click()])
+    const imported = page.locator('[data-imported]')
+    expect(await imported.getAttribute('data-imported')).toBe('1')
+    expect(await imported.locator('[data-refused-row="3"]').textContent()).toContain('字段比表头多')
+    await screenshot(page, 'knowledge-import', { window: true })
+
+    await page.locator('#try-text').fill('积分能兑换什么礼品')
+    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: '试一试', exact: true }).click()])
+    const tried = page.locator('[data-tried]')
+    expect(await tried.getAttribute('data-source')).toBe('faq')
+    expect(await tried.locator('[data-try-answer]').textContent()).toContain('积分商城')
+    const best = tried.locator('tr[data-try-entry]').first()
+    expect(await best.textContent()).toContain(question)
+    expect(Number(await best.getAttribute('data-score'))).toBeGreaterThan(0.6)
+    await screenshot(page, 'knowledge', { window: true })
+
+    const phone = await operator('phone')
+    await visit(phone, '/admin/knowledge', phone.locator('tr[data-entry]'))
+    await phone.locator('#try-text').fill('收到货几天内可以退')
+    await Promise.all([phone.waitForLoadState('load'), phone.getByRole('button', { name: '试一试', exact: true }).click()])
+    expect(await phone.locator('[data-tried] tr[data-try-entry]').count()).toBeGreaterThan(0)
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    await screenshot(phone, 'knowledge-phone', { window: true })
+
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.locator('tr[data-entry]', { hasText: question }).locator('a[data-edit]').click(),
+    ])
+    expect(await page.locator('h1').textContent()).toBe('编辑问答')
+    await screenshot(page, 'knowledge-entry')
+    expect(pageErrors(page)).toEqual([])
+    expect(pageErrors(phone)).toEqual([])
   })
 })
 
