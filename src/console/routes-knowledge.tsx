@@ -29,7 +29,7 @@ import {
 } from '../knowledge/store'
 import type { ReplySource, RuleReplySource } from '../rules/schema'
 import { formatIssue, validateReply } from '../rules/validate'
-import { summaryOf } from '../routes/admin-knowledge'
+import { summaryOf } from '../knowledge/audit-summary'
 import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { type FormFields, readForm, textField } from './form'
 import { documentsFromMarkdown, type FaqRow, faqsFromCsv, linesOf, type RefusedRow } from './knowledge-import'

@@ -10,6 +10,7 @@ import { appidOf } from '../admin/appid'
 import { auditDone } from '../admin/audit'
 import { ASK_MAX_BYTES, AskBody, EntryBody, EntryIdParam, KNOWLEDGE_MAX_BYTES, KnowledgeQuery } from '../admin/requests-knowledge'
 import { ask } from '../knowledge/ask'
+import { summaryOf } from '../knowledge/audit-summary'
 import { addKnowledge, deleteKnowledge, getKnowledge, listKnowledge, updateKnowledge, type EntryInput } from '../knowledge/store'
 import { log } from '../log'
 import { jsonBody, params, refuse, type ApiEnv } from './admin-validation'
@@ -82,10 +83,4 @@ adminKnowledge.delete('/admin/api/knowledge/:id', allow('rules'), params('param'
 function inputOf(body: v.InferOutput<typeof EntryBody>): EntryInput {
   if ('question' in body) return { kind: 'faq', question: body.question, variants: body.variants, answer: body.answer }
   return { kind: 'doc', title: body.title, text: body.text }
-}
-
-/** `faq added, 3 variants` / `document updated, 12 passages`: counts, never the text. */
-export function summaryOf(input: EntryInput, done: 'added' | 'updated', passages: number): string {
-  if (input.kind === 'faq') return `faq ${done}, ${input.variants.length} variant${input.variants.length === 1 ? '' : 's'}`
-  return `document ${done}, ${passages} passage${passages === 1 ? '' : 's'}`
 }
