@@ -4,27 +4,11 @@
  * strings; the cursor comes out decoded, the limit a number.
  */
 import * as v from 'valibot'
-import { MAX_CURSOR_CHARS, type Position } from '../record/cursor'
-import { AUDIT_ACTIONS, decodeAuditCursor } from './audit'
-import { DEFAULT_LIMIT, MAX_LIMIT } from './requests'
-
-const LIMIT_PROBLEM = `must be an integer from 1 to ${MAX_LIMIT}`
+import { AUDIT_ACTIONS } from './audit'
+import { countParam, cursorParam, DEFAULT_LIMIT, MAX_LIMIT } from './requests'
 
 export const AuditQuery = v.strictObject({
-  cursor: v.optional(
-    v.pipe(
-      v.string(),
-      v.maxLength(MAX_CURSOR_CHARS, 'is not a cursor of this list'),
-      v.regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor of this list'),
-      v.description('`nextCursor` of the previous page; absent for the first page.'),
-      v.rawTransform(({ dataset, addIssue, NEVER }): Position => {
-        const position = decodeAuditCursor(dataset.value)
-        if (position) return position
-        addIssue({ message: 'is not a cursor of this list' })
-        return NEVER
-      }),
-    ),
-  ),
+  cursor: cursorParam('audit'),
   operator: v.optional(
     v.pipe(
       v.string(),
@@ -35,15 +19,5 @@ export const AuditQuery = v.strictObject({
   action: v.optional(
     v.pipe(v.picklist(AUDIT_ACTIONS, `must be one of ${AUDIT_ACTIONS.join(', ')}`), v.description('Only entries of this action.')),
   ),
-  limit: v.optional(
-    v.pipe(
-      v.string(),
-      v.description(`Entries per page: 1 to ${MAX_LIMIT}, default ${DEFAULT_LIMIT}.`),
-      v.regex(/^[0-9]{1,4}$/, LIMIT_PROBLEM),
-      v.transform(Number),
-      v.minValue(1, LIMIT_PROBLEM),
-      v.maxValue(MAX_LIMIT, LIMIT_PROBLEM),
-    ),
-    String(DEFAULT_LIMIT),
-  ),
+  limit: countParam(1, MAX_LIMIT, DEFAULT_LIMIT, 'Entries per page'),
 })

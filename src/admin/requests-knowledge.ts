@@ -5,13 +5,12 @@
  * `validateReply`), so whatever is stored is a reply the push route can send.
  */
 import * as v from 'valibot'
-import { ENTRY_ID, decodeKnowledgeCursor } from '../knowledge/store'
+import { ENTRY_ID } from '../knowledge/store'
 import { questionKey } from '../knowledge/text'
-import { MAX_CURSOR_CHARS, type Position } from '../record/cursor'
 import { MAX_PREVIEW_TEXT } from '../rules/preview'
 import type { RuleReplySource } from '../rules/schema'
 import { validateReply } from '../rules/validate'
-import { DEFAULT_LIMIT, MAX_LIMIT } from './requests'
+import { countParam, cursorParam, DEFAULT_LIMIT, MAX_LIMIT } from './requests'
 
 export const MAX_QUESTION = 200
 export const MAX_VARIANTS = 20
@@ -23,34 +22,9 @@ export const KNOWLEDGE_MAX_BYTES = 256 * 1024
 /** An ask's body: one text. */
 export const ASK_MAX_BYTES = 16 * 1024
 
-const LIMIT_PROBLEM = `must be an integer from 1 to ${MAX_LIMIT}`
-
 export const KnowledgeQuery = v.strictObject({
-  cursor: v.optional(
-    v.pipe(
-      v.string(),
-      v.maxLength(MAX_CURSOR_CHARS, 'is not a cursor of this list'),
-      v.regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor of this list'),
-      v.description('`nextCursor` of the previous page; absent for the first page.'),
-      v.rawTransform(({ dataset, addIssue, NEVER }): Position => {
-        const position = decodeKnowledgeCursor(dataset.value)
-        if (position) return position
-        addIssue({ message: 'is not a cursor of this list' })
-        return NEVER
-      }),
-    ),
-  ),
-  limit: v.optional(
-    v.pipe(
-      v.string(),
-      v.description(`Entries per page: 1 to ${MAX_LIMIT}, default ${DEFAULT_LIMIT}.`),
-      v.regex(/^[0-9]{1,4}$/, LIMIT_PROBLEM),
-      v.transform(Number),
-      v.minValue(1, LIMIT_PROBLEM),
-      v.maxValue(MAX_LIMIT, LIMIT_PROBLEM),
-    ),
-    String(DEFAULT_LIMIT),
-  ),
+  cursor: cursorParam('knowledge'),
+  limit: countParam(1, MAX_LIMIT, DEFAULT_LIMIT, 'Entries per page'),
 })
 
 export const EntryIdParam = v.strictObject({

@@ -42,7 +42,7 @@ export const ROLLBACK_MAX_BYTES = 1024
 // ---------------------------------------------------------------- query and path parameters
 
 /** A decimal count within bounds, from a query string. */
-function countParam(min: number, max: number, fallback: number, what: string) {
+export function countParam(min: number, max: number, fallback: number, what: string) {
   return v.optional(
     v.pipe(
       v.string(),
@@ -58,7 +58,7 @@ function countParam(min: number, max: number, fallback: number, what: string) {
 }
 
 /** A cursor this API handed out for `list`, decoded; anything else is refused. */
-function cursorParam(list: CursorList) {
+export function cursorParam(list: CursorList) {
   return v.optional(
     v.pipe(
       v.string(),
