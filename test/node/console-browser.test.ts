@@ -176,6 +176,7 @@ describe('signing in', () => {
       '会话',
       '发送失败',
       '未匹配问题',
+      '知识库',
       '回复规则',
       '群发',
       '状态',
@@ -337,8 +338,9 @@ describe('failed sends', () => {
 describe('unmatched', () => {
   it('lists the questions no rule answered, each with a way to make a rule of it', async () => {
     const openid = user()
-    // Kept as folded text (NFKC, case): a plain question reads back as typed.
-    const question = '发票怎么开'
+    // Kept as folded text (NFKC, case): a plain question reads back as typed. Not in the example
+    // knowledge base (npm start loads it and the example rule set asks it): left to the default.
+    const question = '你们有线下实体店吗'
     await pushText(service.url, openid, question)
     await repliesReached(openid)
 

@@ -112,7 +112,8 @@ describe('npm start + npm run chat', () => {
   }
 
   it("prints the console's address and the local admin token once the Worker is ready", async () => {
-    await vi.waitFor(() => expect(output).toContain(`Console: http://localhost:${port}/admin`))
+    // Printed once the example knowledge base is loaded too, a few seconds after `Ready on`.
+    await vi.waitFor(() => expect(output).toContain(`Console: http://localhost:${port}/admin`), { timeout: 30_000, interval: 200 })
     expect(output).toContain(`sign in with the local ADMIN_TOKEN from ${devVars}: local-admin-token-change-me`)
   })
 
