@@ -2,7 +2,7 @@
  * Which mini program a Conversation object serves, and its view of the bindings (settings/mini-program-state.ts).
  * The object's name says it (`<appid>:<openid>`, or `<openid>` for the first app); a call
  * that carries no name (an alarm) reads it from `meta` (schema 6), where it is written when
- * the storage is created. All of `meta`'s statements.
+ * the storage is created. `meta`'s `scope` row (its `last_activity` row is activity.ts's).
  */
 import { miniProgramEnv, scopeOfObjectName } from '../settings/mini-program-state'
 import type { Env } from '../settings/env'

@@ -15,6 +15,7 @@
  * The policy only: each table's statements are its own module's (`seen.ts`, `outbox.ts`,
  * `window-store.ts`).
  */
+import { rememberActivity, rememberedActivity } from './activity'
 import { journalState } from './journal'
 import { lastOutboxChangeAt, oldestFinishedAt, pendingCount, pruneFinished } from './outbox'
 import { lastSeenAt, oldestSeenAt, pruneSeen } from './seen'
@@ -41,11 +42,17 @@ export function retention(keepMs: number): Retention {
   return { keepMs, seenMs: Math.min(SEEN_MAX_MS, keepMs), finishedMs: keepMs }
 }
 
-/** Deletes every row past its time. */
+/**
+ * Deletes every row past its time. When that takes the row holding the last activity, the
+ * time is kept in `meta` (activity.ts): deletion counts RETENTION_DAYS from it, not from what
+ * is left.
+ */
 export function prune(sql: SqlStorage, now: number, policy: Retention): void {
+  const before = lastActivityAt(sql)
   pruneSeen(sql, now - policy.seenMs)
   pruneFinished(sql, now - policy.finishedMs)
   pruneWindowEvents(sql, now)
+  if (before !== null && lastActivityAt(sql) !== before) rememberActivity(sql, before)
 }
 
 /** When the next row becomes prunable, or null when no row ever will (none is stored). */
@@ -60,9 +67,11 @@ export function nextPrunableAt(sql: SqlStorage, policy: Retention): number | nul
   return times.length === 0 ? null : Math.min(...times)
 }
 
-/** When anything was last written: a push recorded, a reply's outcome, a window event. */
+/** When anything was last written: a push recorded, a reply's outcome, a window event (or that time, kept when its row was pruned). */
 export function lastActivityAt(sql: SqlStorage): number | null {
-  const times = [lastSeenAt(sql), lastOutboxChangeAt(sql), lastWindowEventAt(sql)].filter((at): at is number => at !== null)
+  const times = [lastSeenAt(sql), lastOutboxChangeAt(sql), lastWindowEventAt(sql), rememberedActivity(sql)].filter(
+    (at): at is number => at !== null,
+  )
   return times.length === 0 ? null : Math.max(...times)
 }
 

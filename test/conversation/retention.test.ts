@@ -122,6 +122,31 @@ describe('an idle conversation', () => {
     for (const { id } of sends) expect(id).toMatch(new RegExp(`^out:${openid}:[1-9][0-9]{0,14}$`))
   })
 
+  it('keeps a user whose pushes got no reply for RETENTION_DAYS too, after the rows that told their last push are pruned', async () => {
+    const openid = uniqueOpenid()
+    // A message no rule answered (no default either): a `seen` row and a window event, no outbox row.
+    await stub(openid).record({
+      ...recorded(openid, 'anyone there?'),
+      plan: { ruleId: null, ruleSetVersion: 'test', transfer: false, sends: [] },
+    })
+    await age(openid, 3 * DAY, ['seen', 'window_events'])
+    expect(await runDurableObjectAlarm(stub(openid))).toBe(true)
+    // Both rows are past their time and gone, but the object stays: the push was 3 days ago.
+    expect(await tables(openid)).not.toEqual([])
+    expect(logs.events().some((e) => e.event === 'conversation.deleted' && e.openid === openid)).toBe(false)
+    const alarm = await alarmOf(openid)
+    expect(alarm).not.toBeNull()
+    expect(alarm!).toBeGreaterThan(Date.now() + 3 * DAY)
+
+    // Four days more, and RETENTION_DAYS have passed since that push: now it goes.
+    await runInDurableObject(stub(openid), (_instance: Conversation, state) => {
+      state.storage.sql.exec("UPDATE meta SET value = CAST(value AS INTEGER) - ? WHERE key = 'last_activity'", 4 * DAY + 1000)
+    })
+    await evictDurableObject(stub(openid))
+    expect(await runDurableObjectAlarm(stub(openid))).toBe(true)
+    expect(await tables(openid)).toEqual([])
+  })
+
   it('is kept while the user was active within RETENTION_DAYS', async () => {
     const openid = uniqueOpenid()
     await answered(openid, 'long ago')
