@@ -26,8 +26,8 @@ export default defineConfig({
     projects: [
       {
         plugins: [
-          // A function, so the fake WeChat API's port (known only once globalSetup ran) can go
-          // into the Worker's bindings.
+          // A function, so the fake WeChat API's and the stand-in model's ports (known only once
+          // globalSetup ran) can go into the Worker's bindings.
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
@@ -40,6 +40,10 @@ export default defineConfig({
                 WECHAT_API_TIMEOUT_MS: '2000',
                 // Campaigns run at loopback speed: the pacing itself is not what the tests wait for.
                 CAMPAIGN_SENDS_PER_SECOND: '100000',
+                // The stand-in model of dev/fake-llm.ts: tests never reach a real provider.
+                LLM_API_BASE: `http://127.0.0.1:${inject('fakeLlmPort')}/v1`,
+                LLM_MODEL: 'kefu-stand-in',
+                LLM_API_KEY: 'sk-local-stand-in',
               },
             },
           })),

@@ -2,14 +2,17 @@
  * `npm start`: the whole service on this machine.
  *
  * 1. Creates .dev.vars from .dev.vars.example when absent (local-only values).
- * 2. Starts the WeChat API stand-in (dev/fake-wechat.ts) on loopback.
+ * 2. Starts the WeChat API stand-in (dev/fake-wechat.ts) on loopback, and beside it the
+ *    stand-in model (dev/fake-llm.ts: OpenAI-compatible, answers from the knowledge passages
+ *    it is sent), unless .dev.vars sets LLM_API_BASE: then the operator's own model is used.
  * 3. Puts rules/rules.json into local KV (as `npm run rules:push -- --local` does), for the
  *    first app, then for each app of WECHAT_APPS in .dev.vars (`--app <appid>`). Images on
  *    example.com, the documentation domain the example rules use, are served by the stand-in.
  *    Meanwhile applies migrations/ to the local D1 record (what the admin API reads).
- * 4. Runs `wrangler dev` with WECHAT_API_BASE pointing at the stand-in, and prints every
- *    message the service sends to "WeChat" as it happens (with several apps, each line
- *    starts with the app's appid). Ctrl-C stops everything.
+ * 4. Runs `wrangler dev` with WECHAT_API_BASE pointing at the stand-in (LLM_API_BASE,
+ *    LLM_MODEL and LLM_API_KEY at the stand-in model, its made-up key never printed), and
+ *    prints every message the service sends to "WeChat" as it happens (with several apps,
+ *    each line starts with the app's appid). Ctrl-C stops everything.
  * 5. Once the Worker is ready, loads the example knowledge base (knowledge/faq.csv and
  *    knowledge/returns-policy.md, scripts/kb-example.ts) into the first app's through the admin
  *    API, when it holds nothing yet (a persisted state keeps the operator's edits).
@@ -18,7 +21,8 @@
  *    (/admin) and how to sign in: the ADMIN_TOKEN itself when it is .dev.vars.example's
  *    made-up one, else only that it is the one in .dev.vars (never a value that may be real).
  *
- * Flags: --port (Worker, default 8787), --api-port (stand-in, default 8788),
+ * Flags: --port (Worker, default 8787), --api-port (stand-in, default 8788), --llm-port
+ * (stand-in model, default 8790, or a free port when 8790 is taken and the flag not given),
  * --persist-to (local KV/DO state, default wrangler's .wrangler/state), --inspector-port
  * (wrangler's devtools port, default 9229), --dev-vars (the settings file, default .dev.vars,
  * created from .dev.vars.example when absent; `npm run chat` takes the same flag).
@@ -29,6 +33,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { describeCall } from '../dev/describe-call'
+import { FAKE_LLM_API_KEY, FAKE_LLM_MODEL, type FakeLlm, startFakeLlm } from '../dev/fake-llm'
 import { startFakeWechat } from '../dev/fake-wechat'
 import { DEV_VARS, DEV_VARS_EXAMPLE, localApps, parseDevVars, signInLine } from './dev-vars'
 import { loadKnowledge, readExampleKnowledge } from './kb-example'
@@ -37,11 +42,14 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8787' },
     'api-port': { type: 'string', default: '8788' },
+    // No default here: only a port asked for explicitly must be that one (startModel).
+    'llm-port': { type: 'string' },
     'persist-to': { type: 'string' },
     'inspector-port': { type: 'string' },
     'dev-vars': { type: 'string' },
   },
 })
+const DEFAULT_LLM_PORT = 8790
 const persist = values['persist-to'] ? ['--persist-to', values['persist-to']] : []
 const devVarsPath = values['dev-vars'] ?? DEV_VARS
 
@@ -57,6 +65,30 @@ for (const entry of ignored)
 
 const fake = await startFakeWechat({ port: Number(values['api-port']) })
 console.log(`WeChat API stand-in on ${fake.url}`)
+// The operator's own model when .dev.vars names one (wrangler reads it from there); else the
+// stand-in, whose settings go to wrangler as --var (which would win over .dev.vars).
+const llm = devVars.LLM_API_BASE ? null : await startModel()
+console.log(
+  llm
+    ? `Stand-in model on ${llm.url} (LLM_MODEL ${FAKE_LLM_MODEL})`
+    : `Model: the LLM_API_BASE of ${devVarsPath} (no stand-in model started)`,
+)
+
+/**
+ * The stand-in model on --llm-port, else on 8790, else — 8790 taken (another `npm start`, whose
+ * callers pass only --port and --api-port) — on a free port: only the Worker needs to know it.
+ */
+async function startModel(): Promise<FakeLlm> {
+  const asked = values['llm-port']
+  try {
+    return await startFakeLlm({ port: Number(asked ?? DEFAULT_LLM_PORT) })
+  } catch (error) {
+    if (asked !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
+    return startFakeLlm({ port: 0 })
+  }
+}
+/** Both stand-ins, closed. */
+const closeStandIns = () => Promise.all([fake.close(), llm?.close()])
 
 const rulesDir = mkdtempSync(join(tmpdir(), 'kefu-start-'))
 const localRules = join(rulesDir, 'rules.json')
@@ -98,7 +130,7 @@ rmSync(rulesDir, { recursive: true, force: true })
 if (pushed.code !== 0) {
   const which = apps.length === 0 ? '' : ` for ${pushed.app ?? devVars.WECHAT_APPID ?? 'the first app'}`
   console.error(`Could not put rules/rules.json into local KV${which}: fix it (npm run rules:check) and retry.`)
-  await fake.close()
+  await closeStandIns()
   process.exit(1)
 }
 console.log(
@@ -106,7 +138,7 @@ console.log(
 )
 if (migrated !== 0) {
   console.error('Could not apply migrations/ to the local D1 database (see the error above).')
-  await fake.close()
+  await closeStandIns()
   process.exit(1)
 }
 console.log('Applied migrations/ to the local D1 record.')
@@ -127,6 +159,10 @@ const worker = spawn(
     ...(values['inspector-port'] ? ['--inspector-port', values['inspector-port']] : []),
     '--var',
     `WECHAT_API_BASE:${fake.url}`,
+    // The stand-in model's made-up key goes as a var too: wrangler shows --var values as "(hidden)".
+    ...(llm
+      ? ['--var', `LLM_API_BASE:${llm.url}`, '--var', `LLM_MODEL:${FAKE_LLM_MODEL}`, '--var', `LLM_API_KEY:${FAKE_LLM_API_KEY}`]
+      : []),
     // Locally, an edited rule set (npm run rules:push -- --local) shows within a second.
     '--var',
     'RULES_REFRESH_SECONDS:1',
@@ -219,7 +255,7 @@ async function stop(code: number): Promise<void> {
     process.kill(-worker.pid, 'SIGINT')
     await exited
   }
-  await fake.close()
+  await closeStandIns()
   process.exit(code)
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0))

@@ -3,24 +3,29 @@
  * every test file shares, and hands its port to vitest.config.ts, which points the test
  * Worker's WECHAT_API_BASE at it. Tests never reach api.weixin.qq.com. Beside it, the stand-in
  * for a Cloudflare Access team's keys (dev/fake-access.ts): its port is `inject`ed by the tests
- * that sign in through Access, which give the Worker its URL as ACCESS_TEAM_DOMAIN.
+ * that sign in through Access, which give the Worker its URL as ACCESS_TEAM_DOMAIN. And the
+ * stand-in model (dev/fake-llm.ts): vitest.config.ts points the Worker's LLM_API_BASE at it, so
+ * tests never reach a real provider; its port is `inject`ed by tests that queue its faults.
  */
 import type { TestProject } from 'vitest/node'
 import { startFakeAccess } from '../../dev/fake-access'
+import { startFakeLlm } from '../../dev/fake-llm'
 import { startFakeWechat } from '../../dev/fake-wechat'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     fakeWechatPort: number
     fakeAccessPort: number
+    fakeLlmPort: number
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const [fake, access] = await Promise.all([startFakeWechat(), startFakeAccess()])
+  const [fake, access, llm] = await Promise.all([startFakeWechat(), startFakeAccess(), startFakeLlm()])
   project.provide('fakeWechatPort', fake.port)
   project.provide('fakeAccessPort', access.port)
+  project.provide('fakeLlmPort', llm.port)
   return async () => {
-    await Promise.all([fake.close(), access.close()])
+    await Promise.all([fake.close(), access.close(), llm.close()])
   }
 }
