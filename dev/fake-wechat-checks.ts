@@ -68,7 +68,14 @@ export function checkCustomSend(body: Json): WxError | MessageRefs {
   const spec = CUSTOM_FIELDS[msgtype]
   if (!spec) return wxError(40008, 'invalid message type')
   for (const key of Object.keys(body)) {
-    if (key !== 'touser' && key !== 'msgtype' && key !== msgtype) return dataFormat(`unknown field ${key}`)
+    if (key !== 'touser' && key !== 'msgtype' && key !== msgtype && key !== 'aimsgcontext') return dataFormat(`unknown field ${key}`)
+  }
+  // The AI label: { "is_ai_msg": 0 | 1 } and nothing else (kf-message/api_sendcustommessage).
+  if ('aimsgcontext' in body) {
+    const label = body.aimsgcontext
+    if (!isObject(label) || Object.keys(label).some((key) => key !== 'is_ai_msg') || (label.is_ai_msg !== 0 && label.is_ai_msg !== 1)) {
+      return dataFormat('aimsgcontext: expected { "is_ai_msg": 0 | 1 }')
+    }
   }
   const content = body[msgtype]
   const problem = exactStrings(content, spec.required, spec.optional)

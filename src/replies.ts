@@ -38,6 +38,26 @@ export interface ReplyPlan {
   oncePerHours?: number
   /** A text no rule answered, in a rule set with a hand-off: the Conversation counts them in a row. */
   handoff?: Handoff
+  /**
+   * The model answers (ruleId `ai`; `sends` is empty): the Conversation queues the request
+   * and writes the answer after "success", or the fallback when it cannot (src/ai/).
+   */
+  ai?: AiRequest
+}
+
+/** What the model is asked with, kept in the outbox until it has answered. */
+export interface AiRequest {
+  question: string
+  /** The knowledge base's best passages for the question, best first. */
+  passages: { id: string; title: string; text: string }[]
+  persona: string
+  maxChars: number
+  /** Answers by the model per user per day; then the fallback. */
+  dailyBudget: number
+  /** What the user gets when the model cannot answer: the rules' own plan (the default reply), or the ai fallback text. */
+  fallback: [ReplyMessage, ...ReplyMessage[]]
+  /** The rule id a fallback decided before asking (the daily budget spent) is recorded under: `default`, or `ai:fallback`. */
+  fallbackRuleId: string
 }
 
 /** The rule set's `handoff`: after this many unmatched texts in a row, transfer, saying so first. */
@@ -48,3 +68,7 @@ export interface Handoff {
 
 /** The rule id recorded for a transfer made by the hand-off (reserved: no rule may take it). */
 export const HANDOFF_RULE_ID = 'handoff'
+
+/** The rule id of an answer by the model (reserved); its fallback is recorded as `ai:fallback`. */
+export const AI_RULE_ID = 'ai'
+export const AI_FALLBACK_RULE_ID = 'ai:fallback'

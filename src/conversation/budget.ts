@@ -5,8 +5,9 @@
  * itself, so a pass reserves each attempt's worst case before it starts one, and stops when
  * the next would not fit; what is left goes to the next alarm, a second later.
  */
-import type { ReplyMessage } from '../replies'
+import { MAX_CALLS } from '../ai/model'
 import { uploadedUrls } from './custom-message'
+import type { StoredReply } from './outbox'
 
 /** Below the Free plan's 50, leaving room for what the invocation does besides sending. */
 export const PASS_SUBREQUESTS = 40
@@ -25,9 +26,15 @@ const IMAGE_DOWNLOAD = 3
 /**
  * The most fetches an attempt at `reply` can make. An image given by URL may need "typing…",
  * the download and the upload — unless its media_id is cached, which only the client knows,
- * so the worst case is reserved.
+ * so the worst case is reserved. An answer the model is asked for: "typing…" and its
+ * refresh, the model's calls, then whichever its first reply costs — the answer, a text, or
+ * the fallback's first reply (it was typing already).
  */
-export function attemptCost(reply: ReplyMessage, typingShown: boolean): number {
+export function attemptCost(reply: StoredReply, typingShown: boolean): number {
+  if (reply.type === 'ai') {
+    const first = Math.max(API_CALL, attemptCost(reply.request.fallback[0], true))
+    return 2 * API_CALL + MAX_CALLS + first
+  }
   const uploads = uploadedUrls(reply).length
   if (uploads === 0) return API_CALL
   return (typingShown ? 0 : API_CALL) + uploads * (IMAGE_DOWNLOAD + API_CALL) + API_CALL

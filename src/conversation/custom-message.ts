@@ -5,6 +5,7 @@
  */
 import type { ReplyMessage } from '../replies'
 import type { CustomMessage } from '../wechat/api'
+import type { StoredReply } from './outbox'
 
 export interface MediaUploader {
   uploadImage(url: string): Promise<string>
@@ -51,9 +52,9 @@ export function uploadedUrls(reply: ReplyMessage): string[] {
 }
 
 /** A stored reply, or null when the row cannot be read. */
-export function parseReply(json: string): ReplyMessage | null {
+export function parseReply(json: string): StoredReply | null {
   try {
-    return JSON.parse(json) as ReplyMessage
+    return JSON.parse(json) as StoredReply
   } catch {
     return null
   }

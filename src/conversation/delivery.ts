@@ -20,8 +20,9 @@
  *   reach the user hours late.
  */
 import { requireSetting, SettingError, type Env } from '../settings/env'
+import { answerWithModel } from '../ai/answer'
 import { log } from '../log'
-import type { ReplyMessage } from '../replies'
+import { AI_FALLBACK_RULE_ID, AI_RULE_ID, type ReplyMessage } from '../replies'
 import { WechatApiError, WechatClient } from '../wechat/api'
 import { attemptCost, type SubrequestBudget } from './budget'
 import { parseReply, toCustomMessage, uploadedUrls } from './custom-message'
@@ -35,9 +36,13 @@ import {
   nextAttemptAt,
   outboxRow,
   pendingRows,
+  writeAnswer,
   type OutboxRow,
+  type PendingAnswer,
 } from './outbox'
 import { refusal, retryDelay } from './policy'
+import { endUnmatchedRun } from './rule-memory'
+import { recentTexts } from './seen'
 import { readWindow, recordRefusal, recordSent } from './window-store'
 
 export interface PassOptions {
@@ -144,15 +149,18 @@ export class DeliveryPass {
       this.#fail(row, row.reason ? `${blocked}; last error: ${row.reason}` : blocked, row.errcode, null)
       return 'next'
     }
-    const reply = parseReply(row.reply)
-    if (!reply) {
+    const stored = parseReply(row.reply)
+    if (!stored) {
       this.#fail(row, 'unreadable reply', null, null)
       return 'next'
     }
-    if (!this.#options.budget.take(attemptCost(reply, this.#typingShown))) return 'budget'
+    if (!this.#options.budget.take(attemptCost(stored, this.#typingShown))) return 'budget'
 
     // Marked with its push (the Conversation's `receive`), or here.
-    const attempt = this.#options.claimed.delete(row.id) ? row : markInFlight(this.#sql, row, now, now + retryDelay(row.attempts + 1))
+    let attempt = this.#options.claimed.delete(row.id) ? row : markInFlight(this.#sql, row, now, now + retryDelay(row.attempts + 1))
+    let reply: ReplyMessage
+    if (stored.type === 'ai') ({ row: attempt, reply } = await this.#answer(attempt, stored))
+    else reply = stored
     try {
       await this.#send(attempt, reply)
     } catch (error) {
@@ -161,6 +169,44 @@ export class DeliveryPass {
     // Outside the try: WeChat has the message, so nothing after this may cause a resend.
     this.#sent(attempt, reply)
     return 'next'
+  }
+
+  /**
+   * The model writes the reply (src/ai/answer.ts) while the user sees "typing…"; the row
+   * then holds the answer, or the fallback, durably before it is sent — a reset after this
+   * sends what was written instead of asking again. An answer ends the user's run of texts
+   * nobody answered, as a rule's would.
+   */
+  async #answer(row: OutboxRow, pending: PendingAnswer): Promise<{ row: OutboxRow; reply: ReplyMessage }> {
+    this.#client ??= WechatClient.fromEnv(this.#env)
+    const typing = new Typing(this.#client, row)
+    this.#typingShown = true
+    await typing.show()
+    const answer = await answerWithModel(this.#env, pending.request, {
+      openid: row.openid,
+      msgId: row.msg_id,
+      history: recentTexts(this.#sql, row.dedup_key, Date.now()),
+      keepTyping: () => typing.keepUp(),
+    })
+    const now = Date.now()
+    const written = this.#storage.transactionSync(() => {
+      if (answer.kind === 'fallback') return writeAnswer(this.#sql, row, pending.request.fallback, AI_FALLBACK_RULE_ID, answer.cost, now)
+      endUnmatchedRun(this.#sql)
+      return writeAnswer(this.#sql, row, [{ type: 'text', text: answer.text }], AI_RULE_ID, answer.cost, now)
+    })
+    const fields = {
+      openid: row.openid,
+      msgId: row.msg_id,
+      sources: pending.request.passages.map((p) => p.id).join(','),
+      promptTokens: answer.cost?.promptTokens ?? 0,
+      completionTokens: answer.cost?.completionTokens ?? 0,
+    }
+    if (answer.kind === 'answer') log.info('ai.answered', fields)
+    else log.warn('ai.fallback', { ...fields, reason: answer.reason })
+    const reply = parseReply(written.reply)
+    // writeAnswer stored a reply, never another request.
+    if (reply === null || reply.type === 'ai') throw new Error('answer not written')
+    return { row: written, reply }
   }
 
   async #send(row: OutboxRow, reply: ReplyMessage): Promise<void> {
@@ -174,7 +220,8 @@ export class DeliveryPass {
     }
     const media = { uploadImage: (url: string) => client.uploadImage(url, beforeUpload) }
     const message = await toCustomMessage(reply, media, requireSetting(this.#env, 'WECHAT_APPID'))
-    await client.sendCustom(row.openid, message)
+    // A reply the model wrote carries WeChat's AI label ("内容由第三方AI生成" under it).
+    await client.sendCustom(row.openid, message, { aiWritten: isAiWritten(row) })
   }
 
   #sent(row: OutboxRow, reply: ReplyMessage): void {
@@ -272,6 +319,35 @@ export class DeliveryPass {
 export function ageFrom(row: Pick<OutboxRow, 'created_at' | 'retried_at'>): number {
   return Math.max(row.created_at, row.retried_at ?? row.created_at)
 }
+
+/** The model's own words went out on this row (not the fallback, nor any other reply). */
+export function isAiWritten(row: Pick<OutboxRow, 'rule_id' | 'ai'>): boolean {
+  return row.rule_id === AI_RULE_ID && row.ai !== null
+}
+
+/**
+ * "Typing…" while the model thinks. WeChat shows it for 15 s and refuses it again meanwhile
+ * (45081): it is shown once, and again only once that has passed.
+ */
+class Typing {
+  #shownAt = 0
+  constructor(
+    private readonly client: WechatClient,
+    private readonly row: OutboxRow,
+  ) {}
+
+  async show(): Promise<void> {
+    this.#shownAt = Date.now()
+    await showTyping(this.client, this.row)
+  }
+
+  async keepUp(): Promise<void> {
+    if (Date.now() - this.#shownAt >= TYPING_MS) await this.show()
+  }
+}
+
+/** How long WeChat shows "typing…". */
+const TYPING_MS = 15_000
 
 /** Typing is a courtesy: its failure never holds up the reply. */
 async function showTyping(client: WechatClient, row: OutboxRow): Promise<void> {

@@ -12,19 +12,29 @@
  * and `retried_at` (when the operator last retried it after it failed; its age counts from
  * there, `created_at` stays the push's).
  */
-import type { ReplyMessage } from '../replies'
+import type { AnswerCost } from '../ai/answer'
+import type { AiRequest, ReplyMessage } from '../replies'
 import type { OutboxStatus } from './contract'
 import type { Tables } from './schema.generated'
 
 /** One outbox row, as the migrations define it (`schema.generated.ts`). */
 export type OutboxRow = Omit<Tables['outbox'], 'status'> & { status: OutboxStatus }
 
+/** A reply the model is still to write (`ReplyPlan.ai`): the row's `reply` until it has answered. */
+export interface PendingAnswer {
+  type: 'ai'
+  request: AiRequest
+}
+
+/** What a row's `reply` holds: a reply to send, or a request to the model. */
+export type StoredReply = ReplyMessage | PendingAnswer
+
 export interface NewReplies {
   openid: string
   msgId: string | null
   dedupKey: string
   ruleId: string | null
-  replies: readonly ReplyMessage[]
+  replies: readonly StoredReply[]
   /** Sent by the operator through the admin API. */
   manual?: boolean
 }
@@ -71,6 +81,46 @@ export function addReplies(sql: SqlStorage, input: NewReplies, now: number, firs
       )
       .one().id
   })
+}
+
+/**
+ * The model has answered, or the fallback replaces its answer: the row (still pending, the
+ * attempt in flight) now holds the first reply to send, under `ruleId`, with what the answer
+ * cost; the other replies follow as the push's next parts, due at once. Call in a transaction.
+ */
+export function writeAnswer(
+  sql: SqlStorage,
+  row: OutboxRow,
+  replies: readonly [ReplyMessage, ...ReplyMessage[]],
+  ruleId: string,
+  ai: AnswerCost | null,
+  now: number,
+): OutboxRow {
+  const [first, ...rest] = replies
+  sql.exec(
+    'UPDATE outbox SET reply = ?, rule_id = ?, ai = ?, updated_at = ? WHERE id = ?',
+    JSON.stringify(first),
+    ruleId,
+    ai === null ? null : JSON.stringify(ai),
+    now,
+    row.id,
+  )
+  rest.forEach((reply, index) => {
+    sql.exec(
+      `INSERT INTO outbox (openid, msg_id, dedup_key, rule_id, part, reply, status, attempts, next_attempt_at, created_at, updated_at, manual)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, 0)`,
+      row.openid,
+      row.msg_id,
+      row.dedup_key,
+      ruleId,
+      row.part + index + 1,
+      JSON.stringify(reply),
+      now,
+      row.created_at,
+      now,
+    )
+  })
+  return { ...row, reply: JSON.stringify(first), rule_id: ruleId, ai: ai === null ? null : JSON.stringify(ai), updated_at: now }
 }
 
 export function outboxRow(sql: SqlStorage, id: number): OutboxRow | undefined {

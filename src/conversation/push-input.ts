@@ -30,6 +30,7 @@ export function needsRecording(input: RecordInput): boolean {
     input.grant !== null ||
     input.plan.transfer ||
     input.plan.sends.length > 0 ||
+    input.plan.ai !== undefined ||
     (input.subscribe !== undefined && input.subscribe.length > 0)
   )
 }

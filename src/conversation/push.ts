@@ -4,9 +4,10 @@
  * record, applied to what the rules remember, the send window and the subscribe grants, and
  * its planned replies go into the outbox.
  */
+import type { ReplyPlan } from '../replies'
 import type { RecordInput, RecordResult } from './contract'
 import { journalInbound } from './journal'
-import { addReplies, pendingCount } from './outbox'
+import { addReplies, pendingCount, type StoredReply } from './outbox'
 import { refusal, retryDelay } from './policy'
 import { applyMemory } from './rule-memory'
 import { addSeen, findSeen } from './seen'
@@ -41,7 +42,7 @@ export function recordPush(sql: SqlStorage, pushed: RecordInput, options: PushOp
   const attempt = options.claimFirst && refusal(readWindow(sql), now) === null ? { retryAt: now + retryDelay(1) } : undefined
   const ids = addReplies(
     sql,
-    { openid: input.openid, msgId: input.msgId, dedupKey: input.dedupKey, ruleId: input.plan.ruleId, replies: input.plan.sends },
+    { openid: input.openid, msgId: input.msgId, dedupKey: input.dedupKey, ruleId: input.plan.ruleId, replies: repliesOf(input.plan) },
     now,
     attempt,
   )
@@ -50,4 +51,9 @@ export function recordPush(sql: SqlStorage, pushed: RecordInput, options: PushOp
     result: { duplicate: false, transfer: input.plan.transfer, pending: pendingCount(sql) },
     claimed: attempt && ids[0],
   }
+}
+
+/** What goes into the outbox: the plan's sends, or the request to the model that will write them. */
+function repliesOf(plan: ReplyPlan): StoredReply[] {
+  return plan.ai === undefined ? plan.sends : [{ type: 'ai', request: plan.ai }]
 }

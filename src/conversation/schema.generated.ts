@@ -1,9 +1,9 @@
 /**
- * Generated from the migrations in storage.ts (schema 9) by `npm run schema`: do not edit.
+ * Generated from the migrations in storage.ts (schema 10) by `npm run schema`: do not edit.
  * What SQLite holds once they have run: the script a new Conversation object creates its
  * tables with, and the row of each table as a query returns it.
  */
-export const CURRENT_VERSION = 9
+export const CURRENT_VERSION = 10
 
 export const CURRENT = `
 CREATE TABLE "campaign_sends" (
@@ -31,7 +31,7 @@ CREATE TABLE outbox (
   reason TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
-, attempt_started_at INTEGER, manual INTEGER NOT NULL DEFAULT 0, retried_at INTEGER);
+, attempt_started_at INTEGER, manual INTEGER NOT NULL DEFAULT 0, retried_at INTEGER, ai TEXT);
 CREATE TABLE "record_journal" (
   ref TEXT PRIMARY KEY,
   event TEXT,
@@ -125,6 +125,7 @@ export interface Tables {
     attempt_started_at: number | null
     manual: number
     retried_at: number | null
+    ai: string | null
   }
   record_journal: {
     ref: string

@@ -44,3 +44,28 @@ export function oldestSeenAt(sql: SqlStorage): number | null {
 export function lastSeenAt(sql: SqlStorage): number | null {
   return sql.exec<{ at: number | null }>('SELECT MAX(received_at) AS at FROM seen').one().at
 }
+
+/** The model sees this many of the user's earlier texts, at most, from the last HISTORY_MS. */
+export const HISTORY_TEXTS = 3
+const HISTORY_MS = 30 * 60 * 1000
+
+/**
+ * The user's texts before the push `key`, oldest first: what they asked a moment ago gives
+ * their question its context. Only this object's own rows — one user's.
+ */
+export function recentTexts(sql: SqlStorage, key: string, now: number): string[] {
+  return sql
+    .exec<{ summary: string }>(
+      `SELECT summary FROM seen WHERE kind = 'text' AND key != ? AND received_at >= ?
+         AND received_at <= COALESCE((SELECT received_at FROM seen WHERE key = ?), ?)
+       ORDER BY received_at DESC LIMIT ?`,
+      key,
+      now - HISTORY_MS,
+      key,
+      now,
+      HISTORY_TEXTS,
+    )
+    .toArray()
+    .map((row) => row.summary)
+    .reverse()
+}

@@ -288,7 +288,17 @@ const V9 = `
 ALTER TABLE outbox ADD COLUMN retried_at INTEGER;
 `
 
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
+/**
+ * 10: `outbox.ai`, for a reply the knowledge base's model was asked for (issue 27): JSON of
+ * what it cost and came from — `{ model, sources, promptTokens, completionTokens, refused? }`
+ * — once the model has answered (null for every other reply, and while it is being asked).
+ * The journal's triggers need no change: the answer is written with a status change.
+ */
+const V10 = `
+ALTER TABLE outbox ADD COLUMN ai TEXT;
+`
+
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10]
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length

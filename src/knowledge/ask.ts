@@ -12,7 +12,8 @@ import { withFaq } from '../rules/faq'
 import { loadRules } from '../rules/loader'
 import { decide } from '../rules/match'
 import type { RuleSet } from '../rules/rule-set'
-import { DEFAULT_FAQ_THRESHOLD, type ReplySource } from '../rules/schema'
+import { knowledgeOf } from '../rules/compile'
+import type { ReplySource } from '../rules/schema'
 import type { Env } from '../settings/env'
 import type { InboundMessage } from '../wechat/message'
 import { search } from './search'
@@ -53,7 +54,7 @@ export async function askWith(ruleSet: RuleSet, db: D1Database, appid: string, t
   if (plan.ruleId !== null && plan.ruleId !== 'default') {
     return { source: 'rule', answer: replyOf(plan), entries, handoff: plan.transfer }
   }
-  const knowledge = ruleSet.knowledge ?? { faqThreshold: DEFAULT_FAQ_THRESHOLD }
+  const knowledge = ruleSet.knowledge ?? knowledgeOf({ enabled: true })
   const outcome = withFaq({ ...ruleSet, knowledge }, message, hits)
   if (outcome.kind === 'answer') return { source: 'faq', answer: replyOf(outcome.plan), entries, handoff: outcome.plan.transfer }
   return { source: 'none', answer: replyOf(plan), entries, handoff: plan.transfer || ruleSet.handoff !== null }

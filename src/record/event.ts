@@ -51,6 +51,8 @@ export interface OutboundEvent {
   updatedAt: number
   /** Sent by the operator through the admin API, not by a rule. */
   manual: boolean
+  /** A reply the model was asked for, once it answered: what it cost and came from; null otherwise. */
+  ai?: { sources: string[]; tokens: number; refused: string | null } | null
 }
 
 /** The user's send window and outbox counts, as the object has them at `at`. */

@@ -140,15 +140,22 @@ WHERE ?16 IS NOT NULL
 ON CONFLICT (appid, day, bucket) DO UPDATE SET n = n + 1`
 
 const OUTBOUND_ROW = `
-INSERT INTO messages (appid, id, openid, direction, kind, text, rule_id, inbound_key, part, manual, status, errcode, reason, at, pushed_at, updated_at, day, latency_ms)
-VALUES (?1, ?2, ?3, 'out', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16)
+INSERT INTO messages (appid, id, openid, direction, kind, text, rule_id, inbound_key, part, manual, status, errcode, reason, at, pushed_at, updated_at, day, latency_ms, sources, tokens, refused)
+VALUES (?1, ?2, ?3, 'out', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?18, ?19, ?20)
 ON CONFLICT (appid, id) DO UPDATE SET
   status = excluded.status,
   errcode = excluded.errcode,
   reason = excluded.reason,
   updated_at = excluded.updated_at,
   -- Set once, as daily_latency counts it: a send that went out stays out.
-  latency_ms = COALESCE(messages.latency_ms, excluded.latency_ms)
+  latency_ms = COALESCE(messages.latency_ms, excluded.latency_ms),
+  -- A send the model was asked for ('ai' until then) takes what was written: the answer or the fallback.
+  kind = CASE WHEN messages.kind = 'ai' THEN excluded.kind ELSE messages.kind END,
+  text = CASE WHEN messages.kind = 'ai' THEN excluded.text ELSE messages.text END,
+  rule_id = CASE WHEN messages.kind = 'ai' THEN excluded.rule_id ELSE messages.rule_id END,
+  sources = COALESCE(messages.sources, excluded.sources),
+  tokens = COALESCE(messages.tokens, excluded.tokens),
+  refused = COALESCE(messages.refused, excluded.refused)
 WHERE excluded.updated_at > messages.updated_at
    OR (excluded.updated_at = messages.updated_at AND ${STATUS_RANK('excluded.status')} > ${STATUS_RANK('messages.status')})`
 
@@ -219,13 +226,17 @@ export function outboundStatements(event: OutboundEvent): Statement[] {
     dayOf(pushedAt),
     latency,
     latency === null ? null : latencyBucket(latency),
+    event.ai ? JSON.stringify(event.ai.sources) : null,
+    event.ai ? event.ai.tokens : null,
+    event.ai?.refused ?? null,
   ]
   // Each statement is bound with exactly the parameters up to the highest it uses.
   return [
     statement(OUTBOUND_UNCOUNTED, params.slice(0, 14)),
     statement(OUTBOUND_COUNTED, params.slice(0, 15)),
     statement(LATENCY_COUNTED, params.slice(0, 17)),
-    statement(OUTBOUND_ROW, params.slice(0, 16)),
+    // ?17 (the latency bucket) is not the row's; the model's columns follow it.
+    statement(OUTBOUND_ROW, params),
   ]
 }
 

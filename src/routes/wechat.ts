@@ -9,6 +9,9 @@ import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_BYTES, numberSetting, pushMode, re
 import { miniProgramEnv, conversationOf } from '../settings/mini-program-state'
 import { needsRecording, toRecordInput } from '../conversation/push-input'
 import { answerDoctorPush, isDoctorPush } from './doctor-push'
+import { modelSettings } from '../ai/model'
+import { withModel } from '../ai/plan'
+import { PROMPT_LIMITS } from '../ai/prompt'
 import { search } from '../knowledge/search'
 import { log } from '../log'
 import type { ReplyPlan } from '../replies'
@@ -75,7 +78,7 @@ wechat.post(
     // `npm run doctor`'s test push: recorded, answered by nothing.
     if (isDoctorPush(push)) return answerDoctorPush(c, push)
     const ruleSet = await loadRules(c.env)
-    const plan = await faqFirst(c.env, ruleSet, push.message, decide(ruleSet, push.message, Date.now()))
+    const plan = await fromKnowledge(c.env, ruleSet, push.message, decide(ruleSet, push.message, Date.now()))
     logPush(push, plan)
     const input = toRecordInput(push.message, plan)
     if (!needsRecording(input)) return c.text('success')
@@ -92,19 +95,22 @@ wechat.post(
 )
 
 /**
- * FAQ first (issue 27): a text the rules left to the default reply (or to nothing) is looked
- * up in the mini program's knowledge base when the rule set's `ai` is enabled; the best FAQ
- * entry at or above `ai.faq_threshold` answers instead, as `faq:<id>` (rules/faq.ts). The
- * lookup is here, at the edge, so the rule engine stays pure. Whatever goes wrong with it —
- * D1 failing, an answer that is no reply — the rules' plan stands: the push is never lost.
+ * The knowledge base (issue 27): a text the rules left to the default reply (or to nothing) is
+ * looked up in the mini program's knowledge base when the rule set's `ai` is enabled. The best
+ * FAQ entry at or above `ai.faq_threshold` answers, as `faq:<id>` (rules/faq.ts); else, when
+ * the Worker has a model (LLM_*) and passages clear `ai.passage_threshold`, the plan asks the
+ * model (ai/plan.ts), which the Conversation object does after "success". The lookup is here,
+ * at the edge, so the rule engine stays pure. Whatever goes wrong with it — D1 failing, an
+ * answer that is no reply, a malformed LLM setting — the rules' plan stands: the push is never
+ * lost.
  */
-async function faqFirst(env: Env, ruleSet: RuleSet, message: InboundMessage, plan: ReplyPlan): Promise<ReplyPlan> {
+async function fromKnowledge(env: Env, ruleSet: RuleSet, message: InboundMessage, plan: ReplyPlan): Promise<ReplyPlan> {
   const question = knowledgeQuestion(ruleSet, message, plan)
   if (question === null) return plan
   const fields = { openid: message.fromUserName, msgId: msgIdOf(message) }
   let hits: Awaited<ReturnType<typeof search>>
   try {
-    hits = await search(env.DB, env.WECHAT_APPID ?? '', question, 1)
+    hits = await search(env.DB, env.WECHAT_APPID ?? '', question, PROMPT_LIMITS.passages)
   } catch (error) {
     log.error('knowledge.search_failed', { ...fields, error: error instanceof Error ? error.message : String(error) })
     return plan
@@ -118,7 +124,19 @@ async function faqFirst(env: Env, ruleSet: RuleSet, message: InboundMessage, pla
       issue: outcome.issues.map((i) => `${i.path}: ${i.message}`).join('; '),
     })
   }
-  return plan
+  if (!hasModel(env, fields)) return plan
+  const step = withModel(ruleSet, plan, question, hits, Date.now())
+  return step.kind === 'ask' ? step.plan : plan
+}
+
+/** Whether the model can be asked: its settings are all set and well formed (a malformed one is logged, by name). */
+function hasModel(env: Env, fields: { openid: string; msgId: string | null }): boolean {
+  try {
+    return modelSettings(env) !== null
+  } catch (error) {
+    log.error('ai.setting', { ...fields, reason: error instanceof Error ? error.message : String(error) })
+    return false
+  }
 }
 
 /** The passive reply that hands the user to the web customer-service tool. */

@@ -22,7 +22,12 @@ import {
   type RuleSet,
 } from './rule-set'
 import {
+  DEFAULT_AI_FALLBACK,
+  DEFAULT_DAILY_BUDGET,
   DEFAULT_FAQ_THRESHOLD,
+  DEFAULT_MAX_ANSWER_CHARS,
+  DEFAULT_PASSAGE_THRESHOLD,
+  type AiSource,
   type RepliesSource,
   type ReplySource,
   type RuleReplySource,
@@ -85,10 +90,25 @@ export function compileRules(source: RuleSetSource, version: string): CompiledRu
             answer: toAnswer(entry.reply),
           })),
     hours: source.hours === undefined ? null : hoursData(source.hours),
-    knowledge: source.ai?.enabled === true ? { faqThreshold: source.ai.faq_threshold ?? DEFAULT_FAQ_THRESHOLD } : null,
+    knowledge: source.ai?.enabled === true ? knowledgeOf(source.ai) : null,
     layers: [...groups.values()]
       .filter((group) => group.condition === null || group.indices.length > 0)
       .map(({ condition, indices }) => compileLayer(source, condition, indices)),
+  }
+}
+
+/** The `ai` block with every default filled in. */
+export function knowledgeOf(ai: AiSource): Knowledge {
+  return {
+    faqThreshold: ai.faq_threshold ?? DEFAULT_FAQ_THRESHOLD,
+    model: {
+      passageThreshold: ai.passage_threshold ?? DEFAULT_PASSAGE_THRESHOLD,
+      persona: ai.persona ?? '',
+      maxChars: ai.max_answer_chars ?? DEFAULT_MAX_ANSWER_CHARS,
+      dailyBudget: ai.daily_budget ?? DEFAULT_DAILY_BUDGET,
+      offHours: ai.off_hours ?? 'answer',
+      fallback: ai.fallback ?? DEFAULT_AI_FALLBACK,
+    },
   }
 }
 

@@ -62,6 +62,18 @@ export interface Layer {
 export interface Knowledge {
   /** An FAQ entry whose match scores at least this (0–1) answers as written. */
   faqThreshold: number
+  /** The model's part, used when the Worker has a model (LLM_* settings). */
+  model: ModelPolicy
+}
+
+/** `ai`'s settings for the model, defaults filled in (schema.ts says what each means). */
+export interface ModelPolicy {
+  passageThreshold: number
+  persona: string
+  maxChars: number
+  dailyBudget: number
+  offHours: 'answer' | 'fallback'
+  fallback: string
 }
 
 export interface RuleSet {

@@ -12,7 +12,7 @@ import * as v from 'valibot'
 import { DATE, INTERVAL, WEEKDAYS } from './hours'
 import { foldText } from './normalize'
 import { regexProblem } from './regex'
-import { HANDOFF_RULE_ID } from '../replies'
+import { AI_RULE_ID, HANDOFF_RULE_ID } from '../replies'
 import { APPID } from '../wechat/appid'
 
 export const MAX_REPLIES = 5
@@ -182,6 +182,7 @@ export const RuleSchema = v.strictObject({
     v.maxLength(64, 'must be at most 64 characters'),
     v.check((id) => id !== 'default', '"default" is reserved for the default reply'),
     v.check((id) => id !== HANDOFF_RULE_ID, '"handoff" is reserved for the hand-off'),
+    v.check((id) => id !== AI_RULE_ID && !id.startsWith(`${AI_RULE_ID}:`), '"ai" is reserved for answers by the model'),
     v.check((id) => !id.startsWith('faq:'), '"faq:" starts the ids of answers from the knowledge base (reserved)'),
     v.description('A unique name for the rule; shows in logs as ruleId.'),
   ),
@@ -258,19 +259,77 @@ export const HandoffSchema = v.strictObject({
 
 /** An FAQ entry whose match scores at least this answers as written (see ai.faq_threshold). */
 export const DEFAULT_FAQ_THRESHOLD = 0.6
+/** The model is asked only when a passage scores at least this (see ai.passage_threshold). */
+export const DEFAULT_PASSAGE_THRESHOLD = 0.3
+/** The longest answer the model may write, in characters (see ai.max_answer_chars). */
+export const DEFAULT_MAX_ANSWER_CHARS = 300
+export const MAX_ANSWER_CHARS = 600
+/** Answers by the model per user per day (see ai.daily_budget). */
+export const DEFAULT_DAILY_BUDGET = 20
+export const MAX_DAILY_BUDGET = 1000
+export const MAX_PERSONA_CHARS = 300
+/** What the user gets when the model cannot answer and the rule set has no default reply. */
+export const DEFAULT_AI_FALLBACK = '抱歉，这个问题我暂时答不上来。您可以换个说法再问一次。'
+
+const Share = (what: string) =>
+  v.pipe(v.number(), v.minValue(0, 'must be at least 0'), v.maxValue(1, 'must be at most 1'), v.description(what))
+
+const WholeNumber = (min: number, max: number, what: string) =>
+  v.pipe(
+    v.number(),
+    v.integer('must be a whole number'),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+    v.description(what),
+  )
 
 /**
- * Answers from the mini program's knowledge base (issue 27), for texts no rule answered.
- * The model's settings (persona, longest answer, daily budget, off hours) come with the model.
+ * Answers from the mini program's knowledge base (issue 27), for texts no rule answered: an
+ * FAQ entry that clears faq_threshold, else the model with the best passages (when LLM_API_BASE,
+ * LLM_MODEL and LLM_API_KEY are set), else the default reply or the hand-off.
+ * `{ "enabled": true }` alone is valid: every other field has a default.
  */
 export const AiSchema = v.strictObject({
   enabled: v.pipe(v.boolean(), v.description('true: a text no rule answered is looked up in the knowledge base before the default reply.')),
   faq_threshold: v.optional(
+    Share(`An FAQ entry whose match scores at least this (0–1) is sent as written; default ${DEFAULT_FAQ_THRESHOLD}.`),
+  ),
+  passage_threshold: v.optional(
+    Share(`The model is asked only when a passage scores at least this (0–1); default ${DEFAULT_PASSAGE_THRESHOLD}.`),
+  ),
+  persona: v.optional(
     v.pipe(
-      v.number(),
-      v.minValue(0, 'must be at least 0'),
-      v.maxValue(1, 'must be at most 1'),
-      v.description(`An FAQ entry whose match scores at least this (0–1) is sent as written; default ${DEFAULT_FAQ_THRESHOLD}.`),
+      v.string(),
+      v.maxLength(MAX_PERSONA_CHARS, `must be at most ${MAX_PERSONA_CHARS} characters`),
+      v.description(
+        'Who the model speaks as, e.g. 你是「示例小店」的客服小美，语气亲切。Its rules (answer only from the knowledge base) always apply.',
+      ),
+    ),
+  ),
+  max_answer_chars: v.optional(
+    WholeNumber(20, MAX_ANSWER_CHARS, `The longest answer the model may send, in characters; default ${DEFAULT_MAX_ANSWER_CHARS}.`),
+  ),
+  daily_budget: v.optional(
+    WholeNumber(
+      0,
+      MAX_DAILY_BUDGET,
+      `Answers by the model per user per day (China time); then the default reply. Default ${DEFAULT_DAILY_BUDGET}.`,
+    ),
+  ),
+  off_hours: v.optional(
+    v.pipe(
+      v.picklist(['answer', 'fallback']),
+      v.description(
+        'While the office hours (top-level hours) are closed: answer (the model answers, the default) or fallback (the default reply, as without a model).',
+      ),
+    ),
+  ),
+  fallback: v.optional(
+    v.pipe(
+      v.string(),
+      v.nonEmpty('must not be empty'),
+      v.maxBytes(MAX_TEXT_BYTES, `must be at most ${MAX_TEXT_BYTES} bytes (UTF-8)`),
+      v.description(`Sent when the model cannot answer and there is no default reply; default ${DEFAULT_AI_FALLBACK}`),
     ),
   ),
 })
@@ -284,7 +343,10 @@ export const RuleSetSchema = v.strictObject({
     v.pipe(DefaultSchema, v.description('The reply to text messages no rule matched; or a list of { during, reply } entries.')),
   ),
   ai: v.optional(
-    v.pipe(AiSchema, v.description('Answer texts no rule matched from the knowledge base first: an FAQ entry that clears faq_threshold.')),
+    v.pipe(
+      AiSchema,
+      v.description('Answer texts no rule matched from the knowledge base: an FAQ entry that clears faq_threshold, then the model.'),
+    ),
   ),
 })
 

@@ -28,6 +28,9 @@ export type SettingName =
   | 'AUDIT_RETENTION_DAYS'
   | 'ACCESS_TEAM_DOMAIN'
   | 'ACCESS_AUD'
+  | 'LLM_API_BASE'
+  | 'LLM_MODEL'
+  | 'LLM_API_KEY'
 
 type Check = (value: string) => string | null
 
@@ -101,6 +104,20 @@ export const CHECKS: Record<SettingName, { required: boolean; check: Check }> = 
   ACCESS_AUD: {
     required: false,
     check: (v) => (/^[0-9a-f]{64}$/.test(v) ? null : "is not an Access application's audience tag (64 lower-case hex characters)"),
+  },
+  // The model (src/ai/): all three, or the knowledge base answers from its FAQ only.
+  LLM_API_BASE: {
+    required: false,
+    check: (v) => (isHttpUrl(v) ? null : 'is not an http(s) URL'),
+  },
+  LLM_MODEL: {
+    required: false,
+    check: (v) => (/^[^\s]{1,128}$/.test(v) ? null : 'is not a model name (1 to 128 characters, no spaces)'),
+  },
+  LLM_API_KEY: {
+    required: false,
+    // Sent as `Authorization: Bearer`: only characters a header value can carry.
+    check: (v) => (/^[\x21-\x7e]{8,512}$/.test(v) ? null : 'is not an API key (8 to 512 printable ASCII characters, no spaces)'),
   },
 }
 

@@ -50,6 +50,16 @@ export interface Env {
   ACCESS_TEAM_DOMAIN?: string
   /** The Access application's audience (AUD) tag, 64 hex characters. Set with ACCESS_TEAM_DOMAIN, or neither. */
   ACCESS_AUD?: string
+  /**
+   * The language model of the knowledge base's answers (src/ai/): any OpenAI-compatible
+   * chat-completions endpoint, as the base URL an OpenAI SDK takes (requests go to
+   * `${LLM_API_BASE}/chat/completions`). With LLM_MODEL and LLM_API_KEY; without all three, FAQ only.
+   */
+  LLM_API_BASE?: string
+  /** The model's name at LLM_API_BASE, e.g. deepseek-chat or qwen-plus. */
+  LLM_MODEL?: string
+  /** The endpoint's key (a secret; an app of WECHAT_APPS may have its own, LLM_API_KEY_<appid>). */
+  LLM_API_KEY?: string
   /** Set by the Worker in an app's view of the bindings (mini-program-state.ts), never by the operator: '' or the appid. */
   KEFU_APP_SCOPE?: string
   RULES: KVNamespace

@@ -13,11 +13,18 @@ export interface MiniProgramSettings {
   WECHAT_ENCODING_AES_KEY?: string
   WECHAT_APPSECRET?: string
   WECHAT_PUSH_MODE?: string
+  LLM_API_KEY?: string
   KEFU_APP_SCOPE?: string
 }
 
 /** The settings each app beyond the first has of its own, suffixed `_<appid>`. */
-export const MINI_PROGRAM_SETTINGS = ['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_APPSECRET', 'WECHAT_PUSH_MODE'] as const
+export const MINI_PROGRAM_SETTINGS = [
+  'WECHAT_TOKEN',
+  'WECHAT_ENCODING_AES_KEY',
+  'WECHAT_APPSECRET',
+  'WECHAT_PUSH_MODE',
+  'LLM_API_KEY',
+] as const
 export type MiniProgramSetting = (typeof MINI_PROGRAM_SETTINGS)[number]
 
 /** The apps of WECHAT_APPS (valid appids other than the first, in order, once each). */
@@ -71,8 +78,10 @@ function viewOf<E extends MiniProgramSettings>(env: E, appid: string): E {
     WECHAT_TOKEN: own('WECHAT_TOKEN'),
     WECHAT_ENCODING_AES_KEY: own('WECHAT_ENCODING_AES_KEY'),
     WECHAT_APPSECRET: own('WECHAT_APPSECRET'),
-    // The one setting an app may share: said once when all apps use the same mode.
+    // Settings an app may share: said once when all apps use the same value.
     WECHAT_PUSH_MODE: own('WECHAT_PUSH_MODE') ?? env.WECHAT_PUSH_MODE,
+    // An app may bill the model to a key of its own; the shared one otherwise.
+    LLM_API_KEY: own('LLM_API_KEY') ?? env.LLM_API_KEY,
     KEFU_APP_SCOPE: appid,
   }
 }

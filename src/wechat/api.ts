@@ -144,8 +144,14 @@ export class WechatClient {
   }
 
   /** One customer-service message (counts against the user's 5-in-48-hours window). */
-  async sendCustom(touser: string, message: CustomMessage): Promise<void> {
-    await this.#postJson('custom/send', CUSTOM_SEND_PATH, { touser, ...message })
+  /**
+   * `aiWritten`: the reply was written by a model, and carries WeChat's AI label,
+   * `"aimsgcontext": { "is_ai_msg": 1 }` — WeChat then shows 内容由第三方AI生成 under it (the
+   * mini program's custom/send page, kf-mgnt/kf-message/api_sendcustommessage).
+   */
+  async sendCustom(touser: string, message: CustomMessage, options: { aiWritten?: boolean } = {}): Promise<void> {
+    const label = options.aiWritten ? { aimsgcontext: { is_ai_msg: 1 } } : {}
+    await this.#postJson('custom/send', CUSTOM_SEND_PATH, { touser, ...message, ...label })
   }
 
   /** Shows or hides "typing…" (15 s; 45080 without an exchange in the last 30 s). */

@@ -165,7 +165,7 @@ describe('recall, at fixed clocks', () => {
     sends: [{ type: 'text', text: 'hi' }],
     oncePerHours: 24,
   }
-  const fresh: Memory = { unmatchedInARow: 0, ruleAnsweredAt: null }
+  const fresh: Memory = { unmatchedInARow: 0, aiToday: 0, ruleAnsweredAt: null }
 
   it.each([
     ['never welcomed', null, false],

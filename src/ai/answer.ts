@@ -1,0 +1,79 @@
+/**
+ * Asking the model for one queued answer (`ReplyPlan.ai`) and deciding what the user gets:
+ * the model's answer when it passes the checks (check.ts), otherwise the fallback — when the
+ * model is not configured, fails, times out, says it does not know, or writes what may not be
+ * sent. Never silence, never a half answer. What the call cost is kept either way.
+ */
+import { log } from '../log'
+import type { AiRequest } from '../replies'
+import { SettingError, type Env } from '../settings/env'
+import { checkAnswer } from './check'
+import { askModel, ModelError, MODEL_DEADLINE_MS, modelSettings } from './model'
+import { buildPrompt, maxTokensFor } from './prompt'
+
+/** What it cost and came from: stored with the reply (outbox.ai) and copied to the record. */
+export interface AnswerCost {
+  model: string
+  sources: string[]
+  promptTokens: number
+  completionTokens: number
+  /** Why the answer was not sent; absent when it was. */
+  refused?: string
+}
+
+export type ModelAnswer =
+  | { kind: 'answer'; text: string; cost: AnswerCost }
+  /** `cost` is null when no answer was paid for (no model, or no call got through). */
+  | { kind: 'fallback'; reason: string; cost: AnswerCost | null }
+
+export interface AnswerContext {
+  /** For the log. */
+  openid: string
+  msgId: string | null
+  /** The user's earlier texts, oldest first (their own, from their Conversation object). */
+  history: readonly string[]
+  /** Before each retry: keeps "typing…" up while the user waits. */
+  keepTyping: () => Promise<void>
+}
+
+export async function answerWithModel(env: Env, request: AiRequest, context: AnswerContext): Promise<ModelAnswer> {
+  const ids = { openid: context.openid, msgId: context.msgId }
+  let settings: ReturnType<typeof modelSettings>
+  try {
+    settings = modelSettings(env)
+  } catch (error) {
+    // A malformed LLM_* setting is the operator's to fix: said by name, never by value.
+    const reason = error instanceof SettingError ? error.message : 'model settings unreadable'
+    log.error('ai.setting', { ...ids, reason })
+    return { kind: 'fallback', reason, cost: null }
+  }
+  if (settings === null) return { kind: 'fallback', reason: 'no model configured', cost: null }
+
+  const messages = buildPrompt({ ...request, history: context.history })
+  let completion: Awaited<ReturnType<typeof askModel>>
+  try {
+    completion = await askModel(settings, messages, {
+      maxTokens: maxTokensFor(request.maxChars),
+      deadline: Date.now() + MODEL_DEADLINE_MS,
+      beforeRetry: context.keepTyping,
+      onRetry: (error, call) => log.warn('ai.retry', { ...ids, call, reason: error.reason }),
+    })
+  } catch (error) {
+    const reason = error instanceof ModelError ? error.reason : 'model call failed'
+    return { kind: 'fallback', reason, cost: null }
+  }
+  const cost: AnswerCost = {
+    model: settings.model,
+    sources: request.passages.map((p) => p.id),
+    promptTokens: completion.promptTokens,
+    completionTokens: completion.completionTokens,
+  }
+  const checked = checkAnswer({
+    text: completion.text,
+    finishReason: completion.finishReason,
+    passages: request.passages,
+    maxChars: request.maxChars,
+  })
+  if (!checked.ok) return { kind: 'fallback', reason: checked.reason, cost: { ...cost, refused: checked.reason } }
+  return { kind: 'answer', text: checked.text, cost }
+}
