@@ -46,7 +46,9 @@ function ruleSet(ai: Record<string, unknown>): string {
 }
 
 beforeAll(async () => {
-  await env.RULES.put('rules', ruleSet({ enabled: true, faq_threshold: 0.6 }))
+  // The model (the tests' stand-in) is asked only for passages scoring 0.95 or more: this file
+  // is about the FAQ; test/routes/wechat.ai.test.ts takes the model's turn.
+  await env.RULES.put('rules', ruleSet({ enabled: true, faq_threshold: 0.6, passage_threshold: 0.95 }))
   await env.RULES.put(`app:${B}:rules`, ruleSet({ enabled: false, faq_threshold: 0.6 }))
   for (const appid of [A, B]) {
     const returns = await addKnowledge(env.DB, appid, {
