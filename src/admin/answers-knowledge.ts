@@ -65,6 +65,17 @@ export const KnowledgeAskAnswer = v.object({
     v.description('The entries found for the text, best first.'),
   ),
   handoff: v.pipe(v.boolean(), v.description("The user would be handed to a person (a transfer, or the rule set's hand-off).")),
+  sources: v.optional(
+    v.pipe(v.array(v.string()), v.description('The model was asked: the knowledge entries of the passages it was given.')),
+  ),
+  refused: v.optional(
+    v.pipe(
+      v.string(),
+      v.description(
+        'The model was asked and its answer would not be sent (no_answer, link, phone, price, ungrounded, cut_off, leak, timeout, HTTP 429…): answer is the fallback.',
+      ),
+    ),
+  ),
 })
 
 const drift: [

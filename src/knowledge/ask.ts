@@ -3,10 +3,15 @@
  * queued or sent — the admin API's `POST /admin/api/knowledge/ask` and the console's knowledge
  * page. The order is the push route's: the operator's rules first (a rule other than the
  * default wins), then the best FAQ entry at or above the rule set's `ai.faq_threshold`
- * (rules/faq.ts `withFaq`, as the push route decides), then the default reply or the
- * hand-off. Unlike a push, the knowledge base is asked even while `ai` is not enabled (with
- * the default threshold), so an operator can try entries before switching it on.
+ * (rules/faq.ts `withFaq`, as the push route decides), then the model with the best
+ * passages (ai/plan.ts, when the Worker has one: it is asked, and its answer checked, exactly
+ * as for a push — only nothing is sent), then the default reply or the hand-off. Unlike a
+ * push, the knowledge base is asked even while `ai` is not enabled (with the default
+ * settings), so an operator can try entries before switching it on.
  */
+import { answerWithModel } from '../ai/answer'
+import { modelSettings } from '../ai/model'
+import { withModel } from '../ai/plan'
 import type { ReplyMessage, ReplyPlan } from '../replies'
 import { withFaq } from '../rules/faq'
 import { loadRules } from '../rules/loader'
@@ -31,15 +36,19 @@ export interface AskAnswer {
   entries: { id: string; score: number }[]
   /** The user would be handed to a person: a transfer, or the rule set's hand-off taking texts nobody answered. */
   handoff: boolean
+  /** The model was asked: the entries of the passages it was given. */
+  sources?: string[]
+  /** The model was asked and its answer would not be sent (no_answer, link, timeout…): the fallback would. */
+  refused?: string
 }
 
 export async function ask(env: Env, appid: string, text: string, now = Date.now()): Promise<AskAnswer> {
   const ruleSet = await loadRules(env)
-  return askWith(ruleSet, env.DB, appid, text, now)
+  return askWith(ruleSet, env, appid, text, now)
 }
 
-/** `ask` with the rule set given (a draft, or a test's). */
-export async function askWith(ruleSet: RuleSet, db: D1Database, appid: string, text: string, now: number): Promise<AskAnswer> {
+/** `ask` with the rule set given (a draft, or a test's); `env` is the app's view of the bindings. */
+export async function askWith(ruleSet: RuleSet, env: Env, appid: string, text: string, now: number): Promise<AskAnswer> {
   const message: InboundMessage = {
     type: 'text',
     toUserName: 'ask',
@@ -49,15 +58,33 @@ export async function askWith(ruleSet: RuleSet, db: D1Database, appid: string, t
     content: text,
   }
   const plan = decide(ruleSet, message, now)
-  const hits = await search(db, appid, text, ASK_ENTRIES)
+  const hits = await search(env.DB, appid, text, ASK_ENTRIES)
   const entries = hits.map(({ id, score }) => ({ id, score }))
   if (plan.ruleId !== null && plan.ruleId !== 'default') {
     return { source: 'rule', answer: replyOf(plan), entries, handoff: plan.transfer }
   }
   const knowledge = ruleSet.knowledge ?? knowledgeOf({ enabled: true })
-  const outcome = withFaq({ ...ruleSet, knowledge }, message, hits)
+  const withKnowledge = { ...ruleSet, knowledge }
+  const outcome = withFaq(withKnowledge, message, hits)
   if (outcome.kind === 'answer') return { source: 'faq', answer: replyOf(outcome.plan), entries, handoff: outcome.plan.transfer }
-  return { source: 'none', answer: replyOf(plan), entries, handoff: plan.transfer || ruleSet.handoff !== null }
+  const unanswered: AskAnswer = { source: 'none', answer: replyOf(plan), entries, handoff: plan.transfer || ruleSet.handoff !== null }
+  if (!hasModel(env)) return unanswered
+  const step = withModel(withKnowledge, plan, text.trim(), hits, now)
+  if (step.kind === 'skip' || step.plan.ai === undefined) return unanswered
+  const request = step.plan.ai
+  const sources = request.passages.map((p) => p.id)
+  const written = await answerWithModel(env, request, { openid: 'ask', msgId: null, history: [], keepTyping: async () => {} })
+  if (written.kind === 'answer') return { source: 'ai', answer: written.text, entries, handoff: false, sources }
+  return { ...unanswered, answer: replyOf({ ...plan, sends: request.fallback }), sources, refused: written.reason }
+}
+
+/** The Worker has a model; a malformed LLM_* setting is /healthz's and doctor's to report, and answerWithModel's to log. */
+function hasModel(env: Env): boolean {
+  try {
+    return modelSettings(env) !== null
+  } catch {
+    return true
+  }
 }
 
 /** A plan's sends (and transfer) as the rule set writes a reply: one text is a string. */

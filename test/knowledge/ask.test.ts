@@ -54,10 +54,10 @@ async function shop() {
 describe('ask', () => {
   it('a rule of the operator’s wins over an FAQ entry that is the question itself', async () => {
     const { appid, refund } = await shop()
-    const answer = await askWith(ruleSet(RULES), db, appid, '怎么申请退款', NOW)
+    const answer = await askWith(ruleSet(RULES), env, appid, '怎么申请退款', NOW)
     expect(answer).toEqual({ source: 'rule', answer: '退款请点订单页', entries: [{ id: refund, score: 1 }], handoff: false })
     // A rule that transfers hands off, its replies with the transfer.
-    expect(await askWith(ruleSet(RULES), db, appid, '人工', NOW)).toMatchObject({
+    expect(await askWith(ruleSet(RULES), env, appid, '人工', NOW)).toMatchObject({
       source: 'rule',
       answer: [{ type: 'text', text: '马上转人工' }, { type: 'transfer' }],
       handoff: true,
@@ -66,7 +66,7 @@ describe('ask', () => {
 
   it('an FAQ entry at or above the threshold answers in the default’s place, as written', async () => {
     const { appid, invoice } = await shop()
-    const answer = await askWith(ruleSet({ ...RULES, ai: { enabled: true, faq_threshold: 0.6 } }), db, appid, '发票开错了！', NOW)
+    const answer = await askWith(ruleSet({ ...RULES, ai: { enabled: true, faq_threshold: 0.6 } }), env, appid, '发票开错了！', NOW)
     expect(answer.source).toBe('faq')
     expect(answer.entries[0]).toEqual({ id: invoice, score: 1 })
     expect(answer.answer).toEqual([
@@ -85,14 +85,14 @@ describe('ask', () => {
   it('under the threshold: none, the default reply, and handoff only with a hand-off', async () => {
     const { appid, invoice } = await shop()
     const strict = ruleSet({ ...RULES, ai: { enabled: true, faq_threshold: 0.95 } })
-    const under = await askWith(strict, db, appid, '发票的抬头能改吗', NOW)
+    const under = await askWith(strict, env, appid, '发票的抬头能改吗', NOW)
     expect(under.entries[0]?.id).toBe(invoice)
     expect(under.entries[0]!.score).toBeLessThan(0.95)
     expect(under).toMatchObject({ source: 'none', answer: '您好，请问有什么可以帮您？', handoff: false })
     const withHandoff = ruleSet({ ...RULES, ai: { enabled: true, faq_threshold: 0.95 }, handoff: { after_unmatched: 1 } })
-    expect(await askWith(withHandoff, db, appid, '发票的抬头能改吗', NOW)).toMatchObject({ source: 'none', handoff: true })
+    expect(await askWith(withHandoff, env, appid, '发票的抬头能改吗', NOW)).toMatchObject({ source: 'none', handoff: true })
     // Nothing found and no default: nothing would be sent.
-    expect(await askWith(ruleSet({ rules: [] }), db, appid, '天气怎么样', NOW)).toEqual({
+    expect(await askWith(ruleSet({ rules: [] }), env, appid, '天气怎么样', NOW)).toEqual({
       source: 'none',
       answer: null,
       entries: [],
@@ -102,11 +102,11 @@ describe('ask', () => {
 
   it('without ai in the rule set, asks the knowledge base with the default threshold (0.6)', async () => {
     const { appid, invoice } = await shop()
-    expect(await askWith(ruleSet(RULES), db, appid, '发票开错了', NOW)).toMatchObject({
+    expect(await askWith(ruleSet(RULES), env, appid, '发票开错了', NOW)).toMatchObject({
       source: 'faq',
       entries: [{ id: invoice, score: 1 }],
     })
-    const below = await askWith(ruleSet(RULES), db, appid, '发票', NOW)
+    const below = await askWith(ruleSet(RULES), env, appid, '发票', NOW)
     expect(below.entries[0]?.id).toBe(invoice)
     if (below.entries[0]!.score < 0.6) expect(below.source).toBe('none')
     else expect(below.source).toBe('faq')
