@@ -7,8 +7,14 @@
 -- The knowledge entries of the passages the model was given (JSON array of ids); NULL for
 -- every other send.
 ALTER TABLE messages ADD COLUMN sources TEXT;
--- Tokens the model spent on the answer (prompt and completion); NULL for every other send.
+-- Tokens the model spent on the answer (prompt and completion; 0 when no call got through);
+-- NULL for every other send, and for the later parts of a fallback.
 ALTER TABLE messages ADD COLUMN tokens INTEGER;
--- Why the model's answer was not sent (no_answer, link, phone, price, ungrounded, cut_off,
--- leak), when it answered and was refused.
+-- Why the model's answer was not sent and the fallback was: its answer refused (no_answer,
+-- link, phone, price, ungrounded, cut_off, leak) or no answer (timeout, HTTP 429, …); NULL
+-- when its answer was sent.
 ALTER TABLE messages ADD COLUMN refused TEXT;
+
+-- The model's answers of a period, for the overview's rates: only the rows the model was asked
+-- for (their first part), so the rows read grow with its answers, not with every message.
+CREATE INDEX messages_ai ON messages (appid, day) WHERE tokens IS NOT NULL;

@@ -58,6 +58,16 @@ const MessageAnswer = v.object({
   at: v.number(),
   pushedAt: v.nullable(v.number()),
   updatedAt: v.number(),
+  ai: v.pipe(
+    v.nullable(
+      v.object({
+        sources: v.pipe(v.array(v.string()), v.description('The knowledge entries of the passages the model was given.')),
+        tokens: v.pipe(v.number(), v.description('Tokens the model spent (prompt and completion).')),
+        refused: v.pipe(v.nullable(v.string()), v.description("Why the model's answer was not sent (the fallback was); null when it was.")),
+      }),
+    ),
+    v.description('Out, rule ai or ai:fallback: the model was asked; null for every other message.'),
+  ),
 })
 
 const FailedAnswer = v.object({
@@ -157,6 +167,16 @@ const StatsAnswer = v.object({
   daily: v.array(DayAnswer),
   rules: v.array(v.object({ ruleId: v.string(), hits: v.number() })),
   unmatched: v.array(v.object({ text: v.string(), count: v.number(), firstSeen: v.number(), lastSeen: v.number() })),
+  answers: v.pipe(
+    v.object({
+      faq: v.pipe(v.number(), v.description('Texts answered by an FAQ entry.')),
+      ai: v.pipe(v.number(), v.description('Texts answered by the model (sent with WeChat’s AI label).')),
+      aiRefused: v.pipe(v.number(), v.description('Texts the model was asked about whose answer was not sent: the fallback was.')),
+      handoff: v.pipe(v.number(), v.description('Users handed to a person by the rule set’s hand-off.')),
+      tokens: v.pipe(v.number(), v.description('Tokens the model spent.')),
+    }),
+    v.description('Who answered the period’s texts beyond the rules (issue 27).'),
+  ),
 })
 
 const RulesAnswer = v.object({

@@ -23,7 +23,7 @@ export interface AnswerCost {
 
 export type ModelAnswer =
   | { kind: 'answer'; text: string; cost: AnswerCost }
-  /** `cost` is null when no answer was paid for (no model, or no call got through). */
+  /** `cost` is null only when there was no model to ask (none configured, or a malformed setting). */
   | { kind: 'fallback'; reason: string; cost: AnswerCost | null }
 
 export interface AnswerContext {
@@ -50,6 +50,7 @@ export async function answerWithModel(env: Env, request: AiRequest, context: Ans
   if (settings === null) return { kind: 'fallback', reason: 'no model configured', cost: null }
 
   const messages = buildPrompt({ ...request, history: context.history })
+  const sources = request.passages.map((p) => p.id)
   let completion: Awaited<ReturnType<typeof askModel>>
   try {
     completion = await askModel(settings, messages, {
@@ -60,11 +61,12 @@ export async function answerWithModel(env: Env, request: AiRequest, context: Ans
     })
   } catch (error) {
     const reason = error instanceof ModelError ? error.reason : 'model call failed'
-    return { kind: 'fallback', reason, cost: null }
+    // Nothing was answered, so nothing is billed that we can know of: counted all the same.
+    return { kind: 'fallback', reason, cost: { model: settings.model, sources, promptTokens: 0, completionTokens: 0, refused: reason } }
   }
   const cost: AnswerCost = {
     model: settings.model,
-    sources: request.passages.map((p) => p.id),
+    sources,
     promptTokens: completion.promptTokens,
     completionTokens: completion.completionTokens,
   }

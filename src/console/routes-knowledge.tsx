@@ -194,6 +194,8 @@ knowledgePages.post(`${KNOWLEDGE_PATH}/ask`, guard, async (c) => {
       const hit = named.get(e.id)
       return { id: e.id, score: e.score, kind: hit?.kind ?? null, title: hit?.question ?? hit?.title ?? null }
     }),
+    sources: answer.sources ?? [],
+    refused: answer.refused ?? null,
   }
   return listPage(c, { tryText: text, tried })
 })

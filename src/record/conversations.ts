@@ -111,6 +111,9 @@ interface MessageRow {
   at: number
   pushed_at: number | null
   updated_at: number
+  sources: string | null
+  tokens: number | null
+  refused: string | null
 }
 
 /** A user's messages in and out, newest first (a reply sorts at the time of its push, after it). */
@@ -123,7 +126,8 @@ export function messagesQuery({ appid, openid, after, limit }: MessagesOptions):
   }
   params.push(limit + 1)
   return statement(
-    `SELECT id, direction, kind, text, rule_id, rules_version, unmatched, inbound_key, part, manual, status, errcode, reason, at, pushed_at, updated_at
+    `SELECT id, direction, kind, text, rule_id, rules_version, unmatched, inbound_key, part, manual, status, errcode, reason, at, pushed_at, updated_at,
+       sources, tokens, refused
      FROM messages INDEXED BY messages_conversation WHERE ${where} ORDER BY at DESC, id DESC LIMIT ?${params.length}`,
     params,
   )
@@ -193,5 +197,16 @@ function toMessage(row: MessageRow): MessageView {
     at: row.at,
     pushedAt: row.pushed_at,
     updatedAt: row.updated_at,
+    ai: row.tokens === null ? null : { sources: sourcesOf(row.sources), tokens: row.tokens, refused: row.refused },
+  }
+}
+
+/** The stored JSON array of entry ids; [] if it is anything else. */
+function sourcesOf(json: string | null): string[] {
+  try {
+    const value: unknown = JSON.parse(json ?? '[]')
+    return Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : []
+  } catch {
+    return []
   }
 }

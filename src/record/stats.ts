@@ -1,11 +1,13 @@
 /**
  * Stats over the last `days` days: per day, messages in and replies out by status, and the
  * push-to-reply time (median and 95th percentile, to the bucket: latency.ts); hits per rule;
- * the most asked unmatched questions. Four index searches in one batch over the per-day
- * tables the writes keep (`daily`, `daily_latency`, `rule_daily`): the rows read grow with
- * the days asked for, not with the messages stored. `npm run doctor`'s test pushes are in
+ * the most asked unmatched questions; who answered (FAQ, the model, the hand-off). Index
+ * searches in one batch over the per-day tables the writes keep (`daily`, `daily_latency`,
+ * `rule_daily`) and the model's own messages: the rows read grow with the days asked for
+ * and the model's answers, not with the messages stored. `npm run doctor`'s test pushes are in
  * none of them: the writes never count them (write.ts).
  */
+import { HANDOFF_RULE_ID } from '../replies'
 import { dayOf, lastDays } from './day'
 import { percentileOf } from './latency'
 import { prepare, statement, type Statement } from './sql'
@@ -58,8 +60,26 @@ export function topUnmatchedQuery(appid: string): Statement {
   )
 }
 
+/**
+ * Who answered the period's texts, beyond the operator's own rules: FAQ entries (`faq:<id>`
+ * hits) and hand-offs from rule_daily, and the model's answers — sent, or refused for the
+ * fallback — with the tokens they spent, from the messages it was asked for (messages_ai).
+ */
+export function answerSharesQuery({ appid, from, to }: StatsRange): Statement {
+  return statement(
+    `SELECT
+       (SELECT COALESCE(SUM(hits), 0) FROM rule_daily WHERE appid = ?1 AND day >= ?2 AND day <= ?3 AND rule_id >= 'faq:' AND rule_id < 'faq;') AS faq,
+       (SELECT COALESCE(SUM(hits), 0) FROM rule_daily WHERE appid = ?1 AND day >= ?2 AND day <= ?3 AND rule_id = '${HANDOFF_RULE_ID}') AS handoff,
+       COUNT(*) FILTER (WHERE refused IS NULL) AS ai,
+       COUNT(*) FILTER (WHERE refused IS NOT NULL) AS ai_refused,
+       COALESCE(SUM(tokens), 0) AS tokens
+     FROM messages INDEXED BY messages_ai WHERE appid = ?1 AND day >= ?2 AND day <= ?3 AND tokens IS NOT NULL`,
+    [appid, from, to],
+  )
+}
+
 export function statsQueries(range: StatsRange): Statement[] {
-  return [dailyCountsQuery(range), latencyQuery(range), ruleHitsQuery(range), topUnmatchedQuery(range.appid)]
+  return [dailyCountsQuery(range), latencyQuery(range), ruleHitsQuery(range), topUnmatchedQuery(range.appid), answerSharesQuery(range)]
 }
 
 interface CountRow {
@@ -81,6 +101,13 @@ interface RuleRow {
   rule_id: string
   hits: number
 }
+interface AnswersRow {
+  faq: number
+  handoff: number
+  ai: number
+  ai_refused: number
+  tokens: number
+}
 interface UnmatchedRow {
   text: string
   count: number
@@ -90,7 +117,8 @@ interface UnmatchedRow {
 
 export async function getStats(db: D1Database, appid: string, now: number, days: number): Promise<Stats> {
   const range = statsRange(appid, now, days)
-  const [counts, latencies, rules, unmatched] = await db.batch(statsQueries(range).map((q) => prepare(db, q)))
+  const [counts, latencies, rules, unmatched, shares] = await db.batch(statsQueries(range).map((q) => prepare(db, q)))
+  const answers = (shares?.results as AnswersRow[] | undefined)?.[0]
   return {
     days,
     from: range.from,
@@ -103,6 +131,13 @@ export async function getStats(db: D1Database, appid: string, now: number, days:
       firstSeen: u.first_seen,
       lastSeen: u.last_seen,
     })),
+    answers: {
+      faq: answers?.faq ?? 0,
+      ai: answers?.ai ?? 0,
+      aiRefused: answers?.ai_refused ?? 0,
+      handoff: answers?.handoff ?? 0,
+      tokens: answers?.tokens ?? 0,
+    },
   }
 }
 

@@ -39,6 +39,11 @@ export interface MessageView {
   at: number
   pushedAt: number | null
   updatedAt: number
+  /**
+   * Out, a send the model was asked for (rule `ai` or `ai:fallback`): the knowledge entries of
+   * its passages, the tokens it spent, and why its answer was refused (the fallback went out).
+   */
+  ai: { sources: string[]; tokens: number; refused: string | null } | null
 }
 
 export interface FailedView {
@@ -86,4 +91,6 @@ export interface Stats {
   daily: DayStats[]
   rules: { ruleId: string; hits: number }[]
   unmatched: { text: string; count: number; firstSeen: number; lastSeen: number }[]
+  /** Texts answered by FAQ entries, by the model (and its answers refused for the fallback), handed off; the model's tokens. */
+  answers: { faq: number; ai: number; aiRefused: number; handoff: number; tokens: number }
 }

@@ -479,8 +479,35 @@ describe('stats', () => {
       ],
       rules: [{ ruleId: 'default', hits: 2 }],
       unmatched: [{ text: 'where is my parcel', count: 2, firstSeen: a.at, lastSeen: b.at }],
+      answers: { faq: 0, ai: 0, aiRefused: 0, handoff: 0, tokens: 0 },
     })
     expect(json<Stats>(await api('/admin/api/stats?days=90', { appid })).daily).toHaveLength(90)
+  })
+
+  it('counts who answered: FAQ entries, the model (sent or refused for the fallback, with its tokens), the hand-off', async () => {
+    const appid = uniqueAppid()
+    const faq = inbound(appid, 'oWhoA', NOW - 4000, { ruleId: 'faq:k-returns', text: '怎么退货' })
+    const asked = inbound(appid, 'oWhoB', NOW - 3000, { ruleId: 'ai', unmatched: true, text: '签收后多久还能退' })
+    const refused = inbound(appid, 'oWhoC', NOW - 2000, { ruleId: 'ai', unmatched: true, text: '你们老板是谁' })
+    const handoff = inbound(appid, 'oWhoC', NOW - 1000, { ruleId: 'handoff', unmatched: true, text: '人呢' })
+    await writeRecord(env.DB, [
+      faq,
+      outbound(appid, 'oWhoA', 1, faq),
+      asked,
+      { ...outbound(appid, 'oWhoB', 1, asked), ruleId: 'ai', ai: { sources: ['k-policy'], tokens: 420, refused: null } },
+      refused,
+      { ...outbound(appid, 'oWhoC', 1, refused), ruleId: 'ai:fallback', ai: { sources: ['k-policy'], tokens: 380, refused: 'no_answer' } },
+      // The fallback's second part carries no cost of its own.
+      { ...outbound(appid, 'oWhoC', 2, refused), ruleId: 'ai:fallback', part: 2 },
+      handoff,
+    ])
+    const stats = json<Stats>(await api('/admin/api/stats?days=1', { appid }))
+    expect(stats.answers).toEqual({ faq: 1, ai: 1, aiRefused: 1, handoff: 1, tokens: 800 })
+    // The conversation shows where the model's answer came from and what it cost.
+    const detail = json<{ messages: { items: { id: string; ruleId: string | null; ai: unknown }[] } }>(
+      await api('/admin/api/conversations/oWhoB', { appid }),
+    )
+    expect(detail.messages.items.find((m) => m.ruleId === 'ai')?.ai).toEqual({ sources: ['k-policy'], tokens: 420, refused: null })
   })
 })
 

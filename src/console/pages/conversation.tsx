@@ -5,10 +5,12 @@
  */
 import type { Grants } from '../permit'
 import type { SubscriptionView } from '../../conversation/contract'
+import { AI_FALLBACK_RULE_ID, AI_RULE_ID } from '../../replies'
 import { MAX_TEXT_BYTES } from '../../rules/schema'
 import type { ConversationDetail } from '../../record/conversations'
 import type { MessageView } from '../../record/views'
 import { Layout } from '../layout'
+import { KNOWLEDGE_PATH } from './knowledge'
 import { formatTime, type Lang, type Strings } from '../lang'
 import { CONVERSATIONS_PATH } from './conversations'
 import { hrefOf, OnceField, OutcomeNotice, Pager, shortOpenid, WindowState, type Outcome } from './parts'
@@ -37,6 +39,11 @@ const STRINGS: Strings<{
   unmatched: string
   noRule: string
   manual: string
+  /** A reply the model wrote (sent with WeChat's AI label), or its fallback. */
+  ai: string
+  aiFallback: (why: string) => string
+  aiFrom: string
+  tokens: (n: number) => string
   kinds: Record<string, string>
   errcode: (errcode: number) => string
   reply: string
@@ -60,6 +67,10 @@ const STRINGS: Strings<{
     unmatched: '未匹配，默认回复',
     noRule: '没有规则回复',
     manual: '人工回复',
+    ai: 'AI 回答',
+    aiFallback: (why) => `AI 未答（${why}），兜底回复`,
+    aiFrom: '依据',
+    tokens: (n) => `${n} tokens`,
     kinds: {
       image: '[图片]',
       miniprogrampage: '[小程序卡片]',
@@ -101,6 +112,10 @@ const STRINGS: Strings<{
     unmatched: 'unmatched, default reply',
     noRule: 'no rule answered',
     manual: 'reply by hand',
+    ai: 'answered by AI',
+    aiFallback: (why) => `AI did not answer (${why}): the fallback`,
+    aiFrom: 'from',
+    tokens: (n) => `${n} tokens`,
     kinds: {
       image: '[image]',
       miniprogrampage: '[mini program card]',
@@ -137,9 +152,13 @@ function Bubble(props: { lang: Lang; t: Text; message: MessageView }) {
   const who = out
     ? m.manual
       ? t.manual
-      : m.ruleId
-        ? t.rule(m.ruleId)
-        : null
+      : m.ruleId === AI_RULE_ID
+        ? t.ai
+        : m.ruleId === AI_FALLBACK_RULE_ID
+          ? t.aiFallback(m.ai?.refused ?? '–')
+          : m.ruleId
+            ? t.rule(m.ruleId)
+            : null
     : m.unmatched
       ? t.unmatched
       : m.ruleId
@@ -155,6 +174,7 @@ function Bubble(props: { lang: Lang; t: Text; message: MessageView }) {
       data-status={m.status}
       data-rule={m.ruleId ?? undefined}
       data-manual={m.manual ? 'true' : undefined}
+      data-ai={m.ruleId === AI_RULE_ID ? 'answer' : m.ruleId === AI_FALLBACK_RULE_ID ? 'fallback' : undefined}
     >
       {kind && <span class="muted">{kind} </span>}
       {m.text === null ? <span class="muted">{t.noText}</span> : m.text}
@@ -168,6 +188,22 @@ function Bubble(props: { lang: Lang; t: Text; message: MessageView }) {
             {m.errcode !== null && ` · ${t.errcode(m.errcode)}`}
             {m.reason && ` · ${m.reason}`}
           </>
+        )}
+        {m.ai && (
+          <span data-ai-sources>
+            {m.ai.sources.length > 0 && (
+              <>
+                {` · ${t.aiFrom} `}
+                {m.ai.sources.map((id, i) => (
+                  <>
+                    {i > 0 && ', '}
+                    <a href={`${KNOWLEDGE_PATH}/${encodeURIComponent(id)}`}>{id}</a>
+                  </>
+                ))}
+              </>
+            )}
+            {` · ${t.tokens(m.ai.tokens)}`}
+          </span>
         )}
       </span>
     </div>

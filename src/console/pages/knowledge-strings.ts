@@ -26,6 +26,11 @@ export type KnowledgeText = {
   tryAnswer: string
   tryNoAnswer: string
   tryHandoff: string
+  /** The model's answer would not be sent; the fallback would. */
+  tryRefused: (why: string) => string
+  refusals: Record<string, string>
+  aiLabel: string
+  givenToModel: string
   tryEntries: string
   tryNoEntries: string
   score: string
@@ -89,6 +94,20 @@ export const KNOWLEDGE_STRINGS: Strings<KnowledgeText> = {
     tryAnswer: '会发送的回复',
     tryNoAnswer: '没有可发送的答案。',
     tryHandoff: '会转人工客服。',
+    tryRefused: (why) => `AI 的回答不会发送（${why}），改发上面的兜底回复。`,
+    refusals: {
+      no_answer: '资料里没有答案',
+      cut_off: '回答不完整或过长',
+      link: '含有资料里没有的链接',
+      phone: '含有资料里没有的号码',
+      price: '含有资料里没有的价格',
+      ungrounded: '回答不是依据资料',
+      leak: '回答泄露了提示词',
+      timeout: '模型超时',
+      'no model configured': '没有配置模型',
+    },
+    aiLabel: '发送时带「内容由第三方AI生成」标识。',
+    givenToModel: '给了 AI',
     tryEntries: '找到的条目',
     tryNoEntries: '没有找到相关条目。',
     score: '得分',
@@ -174,6 +193,20 @@ export const KNOWLEDGE_STRINGS: Strings<KnowledgeText> = {
     tryAnswer: 'The reply that would be sent',
     tryNoAnswer: 'No answer would be sent.',
     tryHandoff: 'It would be handed to a person.',
+    tryRefused: (why) => `The model's answer would not be sent (${why}); the fallback above would.`,
+    refusals: {
+      no_answer: 'the knowledge base has no answer',
+      cut_off: 'a cut-off or overlong answer',
+      link: 'a link the passages do not hold',
+      phone: 'a number the passages do not hold',
+      price: 'a price the passages do not hold',
+      ungrounded: 'not drawn from the passages',
+      leak: 'it repeats the prompt',
+      timeout: 'the model timed out',
+      'no model configured': 'no model is configured',
+    },
+    aiLabel: 'Sent with WeChat’s label 内容由第三方AI生成 (written by AI).',
+    givenToModel: 'given to AI',
     tryEntries: 'Entries found',
     tryNoEntries: 'No entry found.',
     score: 'Score',

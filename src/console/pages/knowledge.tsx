@@ -37,6 +37,10 @@ export interface TryView {
   answer: string | null
   handoff: boolean
   entries: { id: string; score: number; kind: 'faq' | 'doc' | null; title: string | null }[]
+  /** The model was asked: the entries of the passages it was given. */
+  sources: string[]
+  /** Why the model's answer would not be sent (the fallback would). */
+  refused: string | null
 }
 
 export interface ImportView {
@@ -176,6 +180,16 @@ function TryPanel(props: { t: KnowledgeText; text: string; tried: TryView | null
               {t.tryNoAnswer}
             </p>
           )}
+          {tried.source === 'ai' && (
+            <p class="muted" data-try-ai-label>
+              {t.aiLabel}
+            </p>
+          )}
+          {tried.refused !== null && (
+            <p class="warn" data-try-refused={tried.refused}>
+              {t.tryRefused(t.refusals[tried.refused] ?? tried.refused)}
+            </p>
+          )}
           {tried.handoff && <p class="warn">{t.tryHandoff}</p>}
           <div class="muted" style="margin-top:6px">
             {t.tryEntries}
@@ -193,13 +207,14 @@ function TryPanel(props: { t: KnowledgeText; text: string; tried: TryView | null
               </thead>
               <tbody>
                 {tried.entries.map((e) => (
-                  <tr data-try-entry={e.id} data-score={e.score.toFixed(3)}>
+                  <tr data-try-entry={e.id} data-score={e.score.toFixed(3)} data-source={tried.sources.includes(e.id) ? '1' : '0'}>
                     <td class="nowrap">
                       <progress max="1" value={String(Math.max(0, Math.min(1, e.score)))} /> <b>{e.score.toFixed(2)}</b>
                     </td>
                     <td class="nowrap">{e.kind === null ? '–' : e.kind === 'faq' ? t.faq : t.doc}</td>
                     <td class="id">
                       <a href={`${KNOWLEDGE_PATH}/${encodeURIComponent(e.id)}`}>{e.title ?? e.id}</a>
+                      {tried.sources.includes(e.id) && <span class="badge">{t.givenToModel}</span>}
                     </td>
                   </tr>
                 ))}

@@ -18,6 +18,13 @@ const STRINGS: Strings<{
   rule: string
   hits: string
   none: string
+  answers: string
+  answersHint: string
+  byFaq: string
+  byAi: string
+  aiRefused: string
+  handedOff: string
+  tokens: string
 }> = {
   zh: {
     title: '概览',
@@ -33,6 +40,13 @@ const STRINGS: Strings<{
     rule: '规则',
     hits: '命中',
     none: '还没有数据。',
+    answers: '谁来回答（14 天）',
+    answersHint: '占用户消息的比例。',
+    byFaq: '知识库问答',
+    byAi: 'AI 回答',
+    aiRefused: 'AI 未答，兜底回复',
+    handedOff: '转人工',
+    tokens: 'AI 用量（tokens）',
   },
   en: {
     title: 'Overview',
@@ -48,6 +62,13 @@ const STRINGS: Strings<{
     rule: 'Rule',
     hits: 'Hits',
     none: 'Nothing yet.',
+    answers: 'Who answered (14 days)',
+    answersHint: 'Share of user messages.',
+    byFaq: 'FAQ entries',
+    byAi: 'AI',
+    aiRefused: 'AI gave up: fallback',
+    handedOff: 'Handed off',
+    tokens: 'AI usage (tokens)',
   },
 }
 
@@ -77,6 +98,8 @@ export function OverviewPage(props: { lang: Lang; stats: Stats }) {
       <div class="panel">
         <DaysChart days={props.stats.daily} labels={{ messages: t.messages, sent: t.sent, failed: t.failed }} />
       </div>
+      <h2>{t.answers}</h2>
+      <AnswerShares t={t} stats={props.stats} />
       <h2>{t.topRules}</h2>
       <div class="panel">
         {props.stats.rules.length === 0 ? (
@@ -101,5 +124,34 @@ export function OverviewPage(props: { lang: Lang; stats: Stats }) {
         )}
       </div>
     </Layout>
+  )
+}
+
+/** FAQ, AI, fallback and hand-off counts over the period, each with its share of the user's messages. */
+function AnswerShares(props: { t: (typeof STRINGS)['zh']; stats: Stats }) {
+  const { t, stats } = props
+  const messages = stats.daily.reduce((sum, day) => sum + day.messages, 0)
+  const share = (n: number) => (messages === 0 ? '–' : `${Math.round((n / messages) * 1000) / 10}%`)
+  const rows: [string, number, string][] = [
+    [t.byFaq, stats.answers.faq, 'faq'],
+    [t.byAi, stats.answers.ai, 'ai'],
+    [t.aiRefused, stats.answers.aiRefused, 'ai-refused'],
+    [t.handedOff, stats.answers.handoff, 'handoff'],
+  ]
+  return (
+    <div class="cards" data-answers>
+      {rows.map(([label, n, id]) => (
+        <div class="card" data-answer={id} data-count={n}>
+          <b>{share(n)}</b>
+          <span>
+            {label} · {n}
+          </span>
+        </div>
+      ))}
+      <div class="card" data-answer="tokens" data-count={stats.answers.tokens}>
+        <b>{stats.answers.tokens}</b>
+        <span>{t.tokens}</span>
+      </div>
+    </div>
   )
 }
