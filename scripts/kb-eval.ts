@@ -5,6 +5,9 @@
  * own retrieval on local D1, nothing sent — and prints retrieval hit@1 and hit@3, how often a
  * direct FAQ answer was the right one, how often an unanswerable question got no FAQ answer,
  * per kind and overall, and the same across thresholds 0.40…0.90 (scripts/kb-eval-report.ts).
+ * With a model configured (`npm start` runs the stand-in, dev/fake-llm.ts), /ask also asks it:
+ * the report then judges the final answers — FAQ, AI or rule — against the labels (right,
+ * wrong, held back), and counts how often the model was asked, answered and refused, and why.
  *
  *   npm run kb:eval                      starts the service as `npm start` does (free ports, a
  *                                        fresh state folder, the example knowledge base loaded),
@@ -14,7 +17,8 @@
  *                                        ADMIN_TOKEN from .dev.vars); loads knowledge/ first
  *                                        when its knowledge base is empty
  *   flags: --app <appid>, --threshold 0.6, --limit <n> (the first n questions of each kind),
- *          --file knowledge/eval.jsonl, --misses (list what was not found first), --json
+ *          --file knowledge/eval.jsonl, --misses (list what was not found first, and the final
+          answers that were wrong or missing), --json
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -27,6 +31,7 @@ import {
   DEFAULT_THRESHOLD,
   type Found,
   formatMisses,
+  formatModelMisses,
   formatReport,
   type LabelledQuestion,
   type Outcome,
@@ -66,14 +71,23 @@ try {
   }
   const { entries } = await loadKnowledge(api, knowledge)
   const byId = new Map(entries.map((entry) => [entry.id, entry]))
+  // The FAQ entry a `faq` answer came from, by its answer as written (the example's, for its entries).
+  const faqByAnswer = new Map<string, string>()
+  for (const faq of knowledge.faqs) {
+    const id = entries.find((entry) => entry.kind === 'faq' && entry.label === faq.question)?.id
+    if (id !== undefined) faqByAnswer.set(JSON.stringify(faq.answer), id)
+  }
   const outcomes: Outcome[] = []
-  for (const question of questions) outcomes.push(await ask(api, question, entries, byId))
+  for (const question of questions) outcomes.push(await ask(api, question, entries, byId, faqByAnswer))
   const result = report(outcomes, threshold, (id) => byId.get(id)?.label ?? id)
   if (values.json) console.log(JSON.stringify(result, null, 2))
   else {
     console.log(`${questions.length} questions against ${entries.length} entries (${api.url}${api.app ? `, app ${api.app}` : ''})\n`)
     console.log(formatReport(result))
-    if (values.misses) console.log(`\nNot found first, or answered though unanswerable:\n${formatMisses(result)}`)
+    if (values.misses) {
+      console.log(`\nNot found first, or answered directly by the FAQ though it has no answer:\n${formatMisses(result)}`)
+      console.log(`\nWith the model in the loop, answered wrongly or not at all:\n${formatModelMisses(result)}`)
+    }
   }
 } catch (error) {
   console.error(`kb:eval: ${error instanceof Error ? error.message : String(error)}`)
@@ -88,12 +102,18 @@ async function ask(
   question: LabelledQuestion,
   entries: readonly ListedEntry[],
   byId: ReadonlyMap<string, ListedEntry>,
+  faqByAnswer: ReadonlyMap<string, string>,
 ): Promise<Outcome> {
   const expectId =
     question.expect === null
       ? null
       : (entries.find((entry) => entry.id === question.expect || (entry.kind === 'faq' && entry.label === question.expect))?.id ??
         missing(`"${question.q}" expects "${question.expect}", which is no FAQ entry of the knowledge base`))
+  const docId =
+    question.doc === undefined
+      ? null
+      : (entries.find((entry) => entry.kind === 'doc' && (entry.id === question.doc || entry.label === question.doc))?.id ??
+        missing(`"${question.q}" expects the document "${question.doc}", which is no document of the knowledge base`))
   const answer = await adminJson(api, 'POST', '/admin/api/knowledge/ask', { text: question.q })
   if (typeof answer !== 'object' || answer === null || !('entries' in answer) || !Array.isArray(answer.entries))
     throw new Error('POST /admin/api/knowledge/ask: no entries in the answer')
@@ -103,8 +123,23 @@ async function ask(
     const { id, score } = entry as { id?: unknown; score?: unknown }
     if (typeof id === 'string' && typeof score === 'number') found.push({ id, score, kind: byId.get(id)?.kind ?? 'doc' })
   }
-  const { source, handoff } = answer as { source?: unknown; handoff?: unknown }
-  return { question, expectId, found, source: typeof source === 'string' ? source : 'unknown', handoff: handoff === true }
+  const said = answer as { source?: unknown; handoff?: unknown; answer?: unknown; sources?: unknown; refused?: unknown }
+  const source = typeof said.source === 'string' ? said.source : 'unknown'
+  const text =
+    said.answer === null || said.answer === undefined ? null : typeof said.answer === 'string' ? said.answer : JSON.stringify(said.answer)
+  const bestFaq = [...found].filter((f) => f.kind === 'faq').sort((a, b) => b.score - a.score)[0]
+  return {
+    question,
+    expectId,
+    docId,
+    found,
+    source,
+    handoff: said.handoff === true,
+    answer: text,
+    answeredId: source === 'faq' ? (faqByAnswer.get(JSON.stringify(said.answer)) ?? bestFaq?.id ?? null) : null,
+    ...(Array.isArray(said.sources) ? { sources: said.sources.filter((id): id is string => typeof id === 'string') } : {}),
+    ...(typeof said.refused === 'string' ? { refused: said.refused } : {}),
+  }
 }
 
 /** The local ADMIN_TOKEN (the one `npm start` runs with). */
