@@ -75,6 +75,8 @@ export async function answerWithModel(env: Env, request: AiRequest, context: Ans
     finishReason: completion.finishReason,
     passages: request.passages,
     maxChars: request.maxChars,
+    // Only what the model was given: the history buildPrompt kept.
+    userTexts: [request.question, ...context.history],
   })
   if (!checked.ok) return { kind: 'fallback', reason: checked.reason, cost: { ...cost, refused: checked.reason } }
   return { kind: 'answer', text: checked.text, cost }

@@ -9,8 +9,10 @@
  * - `link`, `phone`, `price`: a URL or domain, a number of seven digits or more, or an amount
  *   of money that the passages do not hold — what a made-up answer or a steered model would
  *   send a user to.
- * - `ungrounded`: most of the answer's wording is not from the passages — a model that obeyed
- *   the user's text ("ignore your instructions and …") instead of answering from them.
+ * - `ungrounded`: most of the answer's own wording (what it does not take from the user's
+ *   messages) is not from the passages, or it repeats a stretch of the user's messages that
+ *   the passages do not hold — a model that obeyed the user's text ("ignore your
+ *   instructions and …") or echoed it instead of answering from the passages.
  * - `leak`: the answer repeats the prompt's own markup or rules.
  */
 import { NO_ANSWER, type Passage } from './prompt'
@@ -24,12 +26,16 @@ export interface CheckInput {
   finishReason: string | null
   passages: readonly Passage[]
   maxChars: number
+  /** What the user wrote: the question and the earlier texts the model was given. */
+  userTexts: readonly string[]
 }
 
 /** Share of the answer's Chinese character pairs that must come from the passages. */
 export const GROUNDED_SHARE = 0.3
 /** Answers with fewer pairs than this are too short to judge by their wording. */
 const GROUNDED_MIN_PAIRS = 8
+/** A stretch of the user's words this long, repeated in the answer and not in the passages, is an echo. */
+export const ECHO_CHARS = 12
 
 const LINK =
   /(?:https?:\/\/|www\.)[^\s，。！？、；）)》」]+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b(?:\/[^\s，。！？、；）)》」]*)?/gi
@@ -56,13 +62,29 @@ export function checkAnswer(input: CheckInput): Checked {
   for (const amount of pricesIn(text)) {
     if (!amounts.has(amount)) return { ok: false, reason: 'price', detail: amount }
   }
-  const pairs = cjkPairs(text)
-  if (pairs.size >= GROUNDED_MIN_PAIRS) {
-    const known = cjkPairs(source)
-    const shared = [...pairs].filter((pair) => known.has(pair)).length
-    if (shared / pairs.size < GROUNDED_SHARE) return { ok: false, reason: 'ungrounded' }
+  const echo = echoed(text, input.userTexts, source)
+  if (echo !== null) return { ok: false, reason: 'ungrounded', detail: echo }
+  // The user's own words prove nothing: only the rest of the answer is judged.
+  const theirs = cjkPairs(input.userTexts.join('\n'))
+  const known = cjkPairs(source)
+  const own = [...cjkPairs(text)].filter((pair) => !theirs.has(pair) || known.has(pair))
+  if (own.length >= GROUNDED_MIN_PAIRS) {
+    const grounded = own.filter((pair) => known.has(pair)).length
+    if (grounded / own.length < GROUNDED_SHARE) return { ok: false, reason: 'ungrounded' }
   }
   return { ok: true, text }
+}
+
+/** The first stretch of ECHO_CHARS characters of the user's texts that the answer repeats and the passages do not hold; null if none. */
+function echoed(answer: string, userTexts: readonly string[], source: string): string | null {
+  for (const userText of userTexts) {
+    const chars = Array.from(userText)
+    for (let i = 0; i + ECHO_CHARS <= chars.length; i++) {
+      const stretch = chars.slice(i, i + ECHO_CHARS).join('')
+      if (answer.includes(stretch) && !source.includes(stretch)) return stretch
+    }
+  }
+  return null
 }
 
 /** Each run of digits (separators dropped), so "400-820-1234" in a passage matches "4008201234". */

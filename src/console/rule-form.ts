@@ -67,8 +67,26 @@ export interface AiDraft {
   enabled: boolean
   /** `faq_threshold` as typed, or empty for the default. */
   faqThreshold: string
+  /** The model's settings as typed (each empty for its default): `AI_MODEL_FIELDS`. */
+  model: Record<AiModelField, string>
   /** The block's other keys as JSON ('' when none): kept as they are, for the validator to name. */
   rest: string
+}
+
+/** The `ai` keys for the model, each a form field `ai.<key>`: numbers, texts and a choice. */
+export const AI_MODEL_FIELDS = {
+  passage_threshold: 'number',
+  persona: 'text',
+  max_answer_chars: 'number',
+  daily_budget: 'number',
+  off_hours: 'choice',
+  fallback: 'text',
+} as const
+export type AiModelField = keyof typeof AI_MODEL_FIELDS
+const MODEL_KEYS = Object.keys(AI_MODEL_FIELDS) as AiModelField[]
+
+function emptyModel(): Record<AiModelField, string> {
+  return Object.fromEntries(MODEL_KEYS.map((key) => [key, ''])) as Record<AiModelField, string>
 }
 
 /** What the form can ask besides publishing: the rules' order and number. */
@@ -100,14 +118,26 @@ export function draftOf(source: unknown): Draft {
 }
 
 function aiDraftOf(raw: unknown): AiDraft {
-  if (raw === undefined) return { block: false, enabled: false, faqThreshold: '', rest: '' }
-  const { enabled, faq_threshold: threshold, ...rest } = isObject(raw) ? raw : {}
+  if (raw === undefined) return { block: false, enabled: false, faqThreshold: '', model: emptyModel(), rest: '' }
+  const { enabled, faq_threshold: threshold, ...others } = isObject(raw) ? raw : {}
+  const model = emptyModel()
+  const rest: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(others)) {
+    if ((MODEL_KEYS as string[]).includes(key)) model[key as AiModelField] = asTyped(value)
+    else rest[key] = value
+  }
   return {
     block: true,
     enabled: enabled === true,
-    faqThreshold: threshold === undefined ? '' : typeof threshold === 'string' ? threshold : JSON.stringify(threshold),
+    faqThreshold: asTyped(threshold),
+    model,
     rest: Object.keys(rest).length === 0 ? '' : JSON.stringify(rest),
   }
+}
+
+/** A value as the operator would have typed it: a string as is, anything else as JSON, nothing as ''. */
+function asTyped(value: unknown): string {
+  return value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value)
 }
 
 function handoffDraftOf(raw: unknown): Pick<Draft, 'handoffAfter' | 'handoffText'> {
@@ -202,6 +232,7 @@ export function formFields(draft: Draft): Record<string, string> {
     'ai.block': draft.ai.block ? 'on' : '',
     'ai.enabled': draft.ai.enabled ? 'on' : '',
     'ai.faq_threshold': draft.ai.faqThreshold,
+    ...Object.fromEntries(MODEL_KEYS.map((key) => [`ai.${key}`, draft.ai.model[key]])),
     'ai.rest': draft.ai.rest,
   })
   return fields
@@ -251,6 +282,10 @@ export function fromForm(form: Readonly<Record<string, unknown>>): { ok: true; d
         block: field('ai.block') === 'on',
         enabled: field('ai.enabled') === 'on',
         faqThreshold: field('ai.faq_threshold').trim(),
+        // Texts keep their inner spaces and lines; numbers and the choice are trimmed.
+        model: Object.fromEntries(
+          MODEL_KEYS.map((key) => [key, AI_MODEL_FIELDS[key] === 'text' ? field(`ai.${key}`) : field(`ai.${key}`).trim()]),
+        ) as Record<AiModelField, string>,
         rest: field('ai.rest').trim(),
       },
     },
@@ -303,10 +338,16 @@ export function ruleSetOf(draft: Draft): { value: Record<string, Json>; problems
   if (draft.fallback) value.default = replyOf(draft.fallback, 'default', undefined, problems)
   const { ai } = draft
   // Ticking the box adds the block; an existing block stays, `"enabled": false` when unticked.
-  if (ai.block || ai.enabled || ai.faqThreshold !== '' || ai.rest !== '') {
+  const modelTyped = MODEL_KEYS.some((key) => ai.model[key].trim() !== '')
+  if (ai.block || ai.enabled || ai.faqThreshold !== '' || modelTyped || ai.rest !== '') {
     const rest = ai.rest === '' ? {} : jsonOf(ai.rest, 'ai', undefined, problems)
     const block: Record<string, Json> = { enabled: ai.enabled }
     if (ai.faqThreshold !== '') block.faq_threshold = numberOf(ai.faqThreshold)
+    for (const key of MODEL_KEYS) {
+      const typed = ai.model[key]
+      if (typed.trim() === '') continue
+      block[key] = AI_MODEL_FIELDS[key] === 'number' ? numberOf(typed) : typed
+    }
     value.ai = isObject(rest) ? { ...block, ...(rest as Record<string, Json>) } : block
   }
   return { value, problems }

@@ -267,6 +267,42 @@ describe('the knowledge base (ai) in the editor', () => {
     expect(JSON.parse((await storedText())!)).toEqual({ ...SET, ai: { enabled: false, faq_threshold: 0.8 } })
   })
 
+  it('the model’s settings are form fields: typed, published as numbers, texts and a choice, shown again; a bad one is named', async () => {
+    const posted = await submit(
+      '/admin/rules',
+      await formOf(SET, {
+        op: 'publish',
+        'ai.enabled': 'on',
+        'ai.passage_threshold': '0.4',
+        'ai.persona': '你是「示例小店」的客服小美。\n语气亲切。',
+        'ai.max_answer_chars': '200',
+        'ai.daily_budget': '5',
+        'ai.off_hours': 'fallback',
+        'ai.fallback': '这个问题我先记下，客服上班后回复您。',
+      }),
+    )
+    expect(posted.status).toBe(303)
+    expect(JSON.parse((await storedText())!).ai).toEqual({
+      enabled: true,
+      passage_threshold: 0.4,
+      persona: '你是「示例小店」的客服小美。\n语气亲切。',
+      max_answer_chars: 200,
+      daily_budget: 5,
+      off_hours: 'fallback',
+      fallback: '这个问题我先记下，客服上班后回复您。',
+    })
+    const { text } = await page('/admin/rules')
+    expect(text).toMatch(/name="ai.passage_threshold" value="0.4"/)
+    expect(text).toMatch(/<option value="fallback" selected="">/)
+    expect(text).toContain('客服小美')
+    // Round trip: the form holds the block exactly, nothing in the hidden rest.
+    expect(text).toMatch(/name="ai.rest" value=""/)
+
+    const bad = await submit('/admin/rules', await formOf(SET, { op: 'publish', 'ai.enabled': 'on', 'ai.max_answer_chars': '5000' }))
+    expect(bad.status).toBe(400)
+    expect(bad.text).toMatch(/ai.max_answer_chars<\/code>: must be at most 600/)
+  })
+
   it('names a bad threshold on the knowledge base’s fields, and publishes nothing', async () => {
     const answer = await submit('/admin/rules', await formOf(SET, { op: 'publish', 'ai.enabled': 'on', 'ai.faq_threshold': '1.5' }))
     expect(answer.status).toBe(400)

@@ -1,9 +1,9 @@
 /**
  * The rules page's words (pages/rules.tsx), in Chinese and English.
  */
-import { EVENTS } from '../../rules/schema'
+import { DEFAULT_AI_FALLBACK, DEFAULT_DAILY_BUDGET, DEFAULT_MAX_ANSWER_CHARS, DEFAULT_PASSAGE_THRESHOLD, EVENTS } from '../../rules/schema'
 import type { Strings } from '../lang'
-import type { DuringDraft, WhenKind } from '../rule-form'
+import type { AiModelField, DuringDraft, WhenKind } from '../rule-form'
 
 export const RULES_STRINGS: Strings<{
   title: string
@@ -56,6 +56,11 @@ export const RULES_STRINGS: Strings<{
   aiEnabled: string
   aiThreshold: string
   aiHint: string
+  aiModel: string
+  aiModelHint: string
+  aiFields: Record<AiModelField, string>
+  aiPlaceholders: Record<AiModelField, string>
+  offHours: Record<'' | 'answer' | 'fallback', string>
   previewKnowledge: (threshold: number) => string
   check: string
   publish: string
@@ -121,8 +126,28 @@ export const RULES_STRINGS: Strings<{
     aiEnabled: '用知识库回答未匹配的问题',
     aiThreshold: '常见问题直接回答的最低匹配度（0–1，留空为 0.6）',
     aiHint:
-      '没有规则匹配的文字消息，先在知识库里找：匹配度达到这个值的常见问题，按原样发送它的回答；否则发送默认回复（或转人工）。知识库在“知识库”页编辑。',
-    previewKnowledge: (threshold) => `没有规则匹配：先查知识库，匹配度 ≥ ${threshold} 的常见问题直接回答；否则发送下面的回复。`,
+      '没有规则匹配的文字消息，先在知识库里找：匹配度达到这个值的常见问题，按原样发送它的回答；否则（配置了模型时）由 AI 依据资料回答；再否则发送默认回复（或转人工）。知识库在“知识库”页编辑，可在那里试问。',
+    aiModel: 'AI 回答（需要配置模型）',
+    aiModelHint:
+      '常见问题都没达到匹配度时，把知识库里最相关的资料交给模型回答（部署时设置 LLM_API_BASE、LLM_MODEL、LLM_API_KEY）。回答只依据资料，带「内容由第三方AI生成」标识；模型答不上、超时或回答含资料里没有的链接、电话、价格时，发送默认回复。留空为默认值。',
+    aiFields: {
+      passage_threshold: '资料的最低匹配度（0–1）',
+      persona: '人设',
+      max_answer_chars: '回答最多字数',
+      daily_budget: '每位用户每天最多 AI 回答次数',
+      off_hours: '下班时间',
+      fallback: '模型答不上且没有默认回复时发送',
+    },
+    aiPlaceholders: {
+      passage_threshold: String(DEFAULT_PASSAGE_THRESHOLD),
+      persona: '你是「示例小店」的客服小美，语气亲切。',
+      max_answer_chars: String(DEFAULT_MAX_ANSWER_CHARS),
+      daily_budget: String(DEFAULT_DAILY_BUDGET),
+      off_hours: '',
+      fallback: DEFAULT_AI_FALLBACK,
+    },
+    offHours: { '': '默认：照常回答', answer: '照常由 AI 回答', fallback: '发送默认回复（不用 AI）' },
+    previewKnowledge: (threshold) => `没有规则匹配：先查知识库，匹配度 ≥ ${threshold} 的常见问题直接回答；否则有相关资料时由 AI 回答（在“知识库”页试问可看到 AI 的回答）；否则发送下面的回复。`,
     check: '检查',
     publish: '发布',
     asJson: '以 JSON 编辑整个规则集',
@@ -188,9 +213,29 @@ export const RULES_STRINGS: Strings<{
     aiEnabled: 'Answer unmatched questions from the knowledge base',
     aiThreshold: 'Lowest match score for an FAQ answer (0–1; empty: 0.6)',
     aiHint:
-      'A text no rule matched is looked up in the knowledge base first: an FAQ entry matching at least this well is sent as written; otherwise the default reply (or the hand-off). Edit the knowledge base on its page.',
+      'A text no rule matched is looked up in the knowledge base first: an FAQ entry matching at least this well is sent as written; otherwise (with a model configured) AI answers from the passages; otherwise the default reply (or the hand-off). Edit and try the knowledge base on its page.',
+    aiModel: 'Answers by AI (needs a model)',
+    aiModelHint:
+      "When no FAQ entry matches well enough, the knowledge base's best passages go to the model (set LLM_API_BASE, LLM_MODEL and LLM_API_KEY when deploying). It answers only from them, with WeChat's AI label; when it cannot answer, times out, or writes a link, phone number or price the passages do not hold, the default reply goes out. Empty: the default.",
+    aiFields: {
+      passage_threshold: 'Lowest match score for a passage (0–1)',
+      persona: 'Persona',
+      max_answer_chars: 'Longest answer, in characters',
+      daily_budget: 'AI answers per user per day',
+      off_hours: 'Outside office hours',
+      fallback: 'Sent when the model cannot answer and there is no default reply',
+    },
+    aiPlaceholders: {
+      passage_threshold: String(DEFAULT_PASSAGE_THRESHOLD),
+      persona: 'You are the shop’s assistant, friendly and brief.',
+      max_answer_chars: String(DEFAULT_MAX_ANSWER_CHARS),
+      daily_budget: String(DEFAULT_DAILY_BUDGET),
+      off_hours: '',
+      fallback: DEFAULT_AI_FALLBACK,
+    },
+    offHours: { '': 'Default: answer as usual', answer: 'AI answers as usual', fallback: 'The default reply (no AI)' },
     previewKnowledge: (threshold) =>
-      `No rule matches: the knowledge base is asked first, and an FAQ entry scoring ${threshold} or more answers; otherwise the reply below.`,
+      `No rule matches: the knowledge base is asked first, and an FAQ entry scoring ${threshold} or more answers; otherwise AI answers when passages fit (try it on the knowledge page); otherwise the reply below.`,
     check: 'Check',
     publish: 'Publish',
     asJson: 'Edit the whole rule set as JSON',

@@ -9,6 +9,7 @@ import type { Child } from 'hono/jsx'
 import { replySummary } from '../../conversation/journal'
 import type { Preview } from '../../rules/preview'
 import { DEFAULT_FAQ_THRESHOLD } from '../../rules/schema'
+import { AI_MODEL_FIELDS, type AiModelField } from '../rule-form'
 import type { RuleIssue } from '../../rules/validate'
 import { Layout, Notice } from '../layout'
 import type { Lang } from '../lang'
@@ -38,6 +39,8 @@ export interface RulesPageProps {
 
 /** Where the page shows an issue: a rule's fieldset, a block's, or the list at the top. */
 type IssueTarget = number | 'default' | 'hours' | 'handoff' | 'ai' | null
+
+const MODEL_FIELDS = Object.keys(AI_MODEL_FIELDS) as AiModelField[]
 
 export function RulesPage(props: RulesPageProps) {
   const t = RULES_STRINGS[props.lang]
@@ -158,6 +161,37 @@ function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[
             />
           </div>
           <p class="muted">{t.aiHint}</p>
+          <details data-ai-model open={MODEL_FIELDS.some((key) => draft.ai.model[key] !== '') || undefined}>
+            <summary>{t.aiModel}</summary>
+            <p class="muted">{t.aiModelHint}</p>
+            {MODEL_FIELDS.map((key) => (
+              <div>
+                <label for={`ai.${key}`}>{t.aiFields[key]}</label>
+                {AI_MODEL_FIELDS[key] === 'choice' ? (
+                  <select id={`ai.${key}`} name={`ai.${key}`}>
+                    {(['', 'answer', 'fallback'] as const).map((choice) => (
+                      <option value={choice} selected={draft.ai.model[key] === choice}>
+                        {t.offHours[choice]}
+                      </option>
+                    ))}
+                  </select>
+                ) : AI_MODEL_FIELDS[key] === 'text' ? (
+                  <textarea id={`ai.${key}`} name={`ai.${key}`} rows={2} style="width:100%" placeholder={t.aiPlaceholders[key]}>
+                    {draft.ai.model[key]}
+                  </textarea>
+                ) : (
+                  <input
+                    id={`ai.${key}`}
+                    name={`ai.${key}`}
+                    value={draft.ai.model[key]}
+                    inputmode="decimal"
+                    size={6}
+                    placeholder={t.aiPlaceholders[key]}
+                  />
+                )}
+              </div>
+            ))}
+          </details>
           <Issues issues={byRule.get('ai') ?? []} />
         </fieldset>
 

@@ -1,0 +1,63 @@
+/** Reading a chat completion (src/ai/model.ts `completionOf`) and which settings make a model. */
+import { describe, expect, it } from 'vitest'
+import { completionOf, ModelError, modelSettings } from '../../src/ai/model'
+import type { Env } from '../../src/settings/env'
+
+describe('completionOf', () => {
+  it('takes the first choice’s text, its finish reason and the usage', () => {
+    const body = JSON.stringify({
+      choices: [{ index: 0, message: { role: 'assistant', content: '可以退' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 120, completion_tokens: 3, total_tokens: 123 },
+    })
+    expect(completionOf(body)).toEqual({ text: '可以退', finishReason: 'stop', promptTokens: 120, completionTokens: 3 })
+  })
+
+  it('an answer without usage costs 0 tokens as far as we know', () => {
+    expect(completionOf(JSON.stringify({ choices: [{ message: { content: 'x' } }] }))).toMatchObject({
+      promptTokens: 0,
+      completionTokens: 0,
+      finishReason: null,
+    })
+  })
+
+  it.each(['{"choices": [', '[]', '{"choices": []}', '{"choices": [{"message": {"content": 3}}]}', 'null'])(
+    'malformed, worth a retry: %s',
+    (body) => {
+      expect(() => completionOf(body)).toThrow(ModelError)
+      try {
+        completionOf(body)
+      } catch (error) {
+        expect(error).toMatchObject({ reason: 'malformed answer', retryable: true })
+      }
+    },
+  )
+})
+
+describe('modelSettings', () => {
+  const env = (extra: Partial<Env>) => extra as Env
+  it('all three, or no model', () => {
+    expect(
+      modelSettings(env({ LLM_API_BASE: 'https://api.deepseek.com/v1/', LLM_MODEL: 'deepseek-chat', LLM_API_KEY: 'sk-0123456789' })),
+    ).toEqual({
+      url: 'https://api.deepseek.com/v1/chat/completions',
+      model: 'deepseek-chat',
+      key: 'sk-0123456789',
+    })
+    expect(modelSettings(env({ LLM_API_BASE: 'https://api.deepseek.com/v1', LLM_MODEL: 'deepseek-chat' }))).toBeNull()
+  })
+
+  it('a malformed one is named, never shown', () => {
+    const key = 'sk bad key with spaces'
+    expect(() => modelSettings(env({ LLM_API_BASE: 'https://x.example/v1', LLM_MODEL: 'm', LLM_API_KEY: key }))).toThrow(
+      /LLM_API_KEY is not an API key/,
+    )
+    try {
+      modelSettings(env({ LLM_API_BASE: 'https://x.example/v1', LLM_MODEL: 'm', LLM_API_KEY: key }))
+    } catch (error) {
+      expect(String(error)).not.toContain(key)
+    }
+    expect(() => modelSettings(env({ LLM_API_BASE: 'ftp://x', LLM_MODEL: 'm', LLM_API_KEY: 'sk-0123456789' }))).toThrow(
+      /LLM_API_BASE is not an http/,
+    )
+  })
+})
