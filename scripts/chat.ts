@@ -153,11 +153,24 @@ async function printReplies(
   }
   let next = 0
   for (const row of rows) {
-    const rule = `[rule ${row.ruleId ?? '-'}]`
-    if (row.status === 'sent') console.log(`  ${rule} ${describeSend(delivered[next++]?.body) ?? row.type}`)
+    const rule = labelOf(row)
+    if (row.status === 'sent') console.log(`  ${rule} ${describeSend(delivered[next++]?.body) ?? row.type}${sourcesOf(row)}`)
     else if (row.status === 'failed') console.log(`  ${rule} ${row.type} ✗ not sent: ${row.reason}`)
     else console.log(`  ${rule} ${row.type} … still retrying: ${row.reason ?? 'waiting'}`)
   }
+}
+
+/** `[rule <id>]`, or `[ai]` for the model's answer (`[ai fallback: <why>]` when it was refused). */
+function labelOf(row: ConversationState['outbound'][number]): string {
+  if (row.ruleId === 'ai') return '[ai]'
+  if (row.ruleId === 'ai:fallback') return `[ai fallback: ${row.ai?.refused ?? 'no model'}]`
+  return `[rule ${row.ruleId ?? '-'}]`
+}
+
+/** The knowledge entries the model was given, after its answer. */
+function sourcesOf(row: ConversationState['outbound'][number]): string {
+  if (row.ruleId !== 'ai' || !row.ai) return ''
+  return `\n      sources: ${row.ai.sources.join(', ')} · ${row.ai.tokens} tokens`
 }
 
 async function describePassive(answer: string): Promise<string> {

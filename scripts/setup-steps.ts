@@ -12,9 +12,11 @@
  *    created otherwise; their ids written into wrangler.toml at once (scripts/setup-toml.ts).
  *    The campaigns queue (the CAMPAIGNS producer's): `wrangler queues create`, a queue of that
  *    name already there counting as done (queues are named, not ids, in wrangler.toml).
- * 5. WECHAT_APPID into wrangler.toml's [vars].
+ * 5. WECHAT_APPID into wrangler.toml's [vars]; LLM_API_BASE and LLM_MODEL too, when the
+ *    environment gives them (the model is optional, and never asked for).
  * 6. Each secret with `wrangler secret put NAME`, its value on stdin only, never printed. A
  *    generated ADMIN_TOKEN is first written to a file only its owner can read (adminTokenFile).
+ *    LLM_API_KEY only when the environment gives it.
  * 7. `wrangler d1 migrations apply DB --remote`, `wrangler deploy`, `npm run rules:push -- --remote`.
  *
  * Commands run through a Runner, so the tests can put a stand-in for wrangler in its place.
@@ -81,7 +83,12 @@ interface SecretSpec {
   check(value: string): string | null
   /** When set, an empty answer (or --yes without a value) generates one. */
   generate?: () => string
+  /** Optional: put only when the environment gives it, never asked for. */
+  optional?: true
 }
+
+/** The model's vars (src/ai/model.ts): written to [vars] when the environment gives them. */
+export const MODEL_VARS = ['LLM_API_BASE', 'LLM_MODEL'] as const
 
 /** The Worker's own check of `name` (src/settings/checks.ts), with setup's words for a refusal. */
 function checkedAs(name: SettingName, refusal: string): (value: string) => string | null {
@@ -112,6 +119,12 @@ export const SECRETS: readonly SecretSpec[] = [
     // The Worker's reasons are setup's too.
     check: (v) => CHECKS.ADMIN_TOKEN.check(v),
     generate: () => randomBytes(32).toString('base64url'),
+  },
+  {
+    name: 'LLM_API_KEY',
+    prompt: 'LLM_API_KEY — the key of the model at LLM_API_BASE',
+    check: checkedAs('LLM_API_KEY', 'is not an API key (8 to 512 printable characters, no spaces)'),
+    optional: true,
   },
 ]
 
@@ -204,6 +217,14 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
     if (why) refused.push(`${spec.name} (from the environment) ${why}.`)
     else given.set(spec.name, value)
   }
+  const modelVars = new Map<string, string>()
+  for (const name of MODEL_VARS) {
+    const value = nonEmpty(options.env[name])
+    if (value === undefined) continue
+    const why = CHECKS[name].check(value)
+    if (why) refused.push(`${name} (from the environment) ${why}.`)
+    else modelVars.set(name, value)
+  }
   if (refused.length > 0) throw new SetupStop(`${refused.join('\n')}\nNothing was changed.`, 2)
 
   const wrangler = (args: readonly string[], input?: string) =>
@@ -256,6 +277,7 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
   for (const spec of SECRETS) {
     const value = given.get(spec.name)
     if (secretsSet.has(spec.name) && !options.resetSecrets) continue
+    if (value === undefined && spec.optional) continue
     if (value !== undefined) {
       toPut.push({ spec, value, source: 'from the environment' })
     } else if (options.yes) {
@@ -388,9 +410,24 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
     say('WECHAT_APPID', `${appid} written to ${configName} [vars]`)
   }
 
+  for (const [name, value] of modelVars) {
+    if (config.get(vars, name) === value) say(name, `already in ${configName}; nothing to do`)
+    else {
+      config.set(vars, name, value)
+      say(name, `${value} written to ${configName} [vars]`)
+    }
+  }
+
   // 6. Secrets: the value on stdin, never in arguments or output.
   for (const spec of SECRETS) {
     const put = toPut.find((p) => p.spec === spec)
+    if (!put && spec.optional && !secretsSet.has(spec.name)) {
+      say(
+        spec.name,
+        'not set: the knowledge base answers from its FAQ only (LLM_API_BASE=… LLM_MODEL=… LLM_API_KEY=… npm run setup adds a model)',
+      )
+      continue
+    }
     if (!put) {
       const unused = given.has(spec.name) ? `; the value in the environment is not used` : ''
       say(spec.name, `already set on the Worker; kept${unused} (--reset-secrets replaces it)`)

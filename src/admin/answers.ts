@@ -41,6 +41,12 @@ const ConversationAnswer = v.object({
   failed: v.number(),
 })
 
+const AiUseAnswer = v.object({
+  sources: v.pipe(v.array(v.string()), v.description('The knowledge entries of the passages the model was given.')),
+  tokens: v.pipe(v.number(), v.description('Tokens the model spent (prompt and completion).')),
+  refused: v.pipe(v.nullable(v.string()), v.description("Why the model's answer was not sent (the fallback was); null when it was.")),
+})
+
 const MessageAnswer = v.object({
   id: v.string(),
   direction: v.picklist(['in', 'out']),
@@ -58,16 +64,7 @@ const MessageAnswer = v.object({
   at: v.number(),
   pushedAt: v.nullable(v.number()),
   updatedAt: v.number(),
-  ai: v.pipe(
-    v.nullable(
-      v.object({
-        sources: v.pipe(v.array(v.string()), v.description('The knowledge entries of the passages the model was given.')),
-        tokens: v.pipe(v.number(), v.description('Tokens the model spent (prompt and completion).')),
-        refused: v.pipe(v.nullable(v.string()), v.description("Why the model's answer was not sent (the fallback was); null when it was.")),
-      }),
-    ),
-    v.description('Out, rule ai or ai:fallback: the model was asked; null for every other message.'),
-  ),
+  ai: v.pipe(v.nullable(AiUseAnswer), v.description('Out, rule ai or ai:fallback: the model was asked; null for every other message.')),
 })
 
 const FailedAnswer = v.object({
@@ -124,6 +121,7 @@ const StateAnswer = v.object({
         updatedAt: v.number(),
         attemptStartedAt: v.nullable(v.number()),
         manual: v.boolean(),
+        ai: v.pipe(v.nullable(AiUseAnswer), v.description('A send the model was asked for, once it answered; null otherwise.')),
       }),
     ),
     v.description('The last replies out (at most 50, from the outbox), with their attempts, errcode and reason.'),

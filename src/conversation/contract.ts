@@ -59,6 +59,8 @@ export interface ConversationState {
     attemptStartedAt: number | null
     /** Sent by the operator through the admin API. */
     manual: boolean
+    /** A send the model was asked for, once it answered: its sources, tokens, and why it was refused. */
+    ai: AiUse | null
   }[]
   /** The copy to the D1 record: entries not yet there, and the most failed copies of one. */
   record: { backlog: number; failures: number }
@@ -69,6 +71,16 @@ export interface ConversationState {
  * given up by the operator. The outbox's `status` column, and the D1 record's (`OutboundEvent`).
  */
 export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'dropped'
+
+/** What a send the model was asked for came from and cost, as inspection and the record show it. */
+export interface AiUse {
+  /** The knowledge entries of the passages the model was given. */
+  sources: string[]
+  /** Tokens spent, prompt and completion. */
+  tokens: number
+  /** Why its answer was not sent and the fallback was; null when it was sent. */
+  refused: string | null
+}
 
 /** One outbox row as the operator's actions report it. */
 export interface OutboundOutcome {

@@ -8,13 +8,12 @@
  * to D1 later in one idempotent batch. An entry leaves the journal only once D1 has it, and
  * only if it did not change again while the batch was on its way (`seq`).
  */
-import type { AnswerCost } from '../ai/answer'
 import type { InboundEvent, OutboundEvent, RecordEvent, SubscriptionEvent, WindowEvent } from '../record/event'
 import { parseReply } from './custom-message'
 import type { RecordInput } from './contract'
 import { refusal } from './policy'
 import { isUnmatched } from './rule-memory'
-import { outboxCounts, outboxRow, type OutboxRow, type StoredReply } from './outbox'
+import { aiUseOf, outboxCounts, outboxRow, type OutboxRow, type StoredReply } from './outbox'
 import type { Tables } from './schema.generated'
 import { subscriptionRow, type SubscriptionRow } from './subscriptions'
 import { readWindow } from './window-store'
@@ -142,18 +141,7 @@ function outboundEvent(appid: string, row: OutboxRow): OutboundEvent {
     pushedAt: row.created_at,
     updatedAt: row.updated_at,
     manual: row.manual === 1,
-    ai: aiOf(row.ai),
-  }
-}
-
-/** `outbox.ai` as the record keeps it: the sources, the tokens spent, why it was refused. */
-function aiOf(json: string | null): OutboundEvent['ai'] {
-  if (json === null) return null
-  try {
-    const cost = JSON.parse(json) as AnswerCost
-    return { sources: cost.sources, tokens: cost.promptTokens + cost.completionTokens, refused: cost.refused ?? null }
-  } catch {
-    return null
+    ai: aiUseOf(row),
   }
 }
 

@@ -14,7 +14,7 @@
  */
 import type { AnswerCost } from '../ai/answer'
 import type { AiRequest, ReplyMessage } from '../replies'
-import type { OutboxStatus } from './contract'
+import type { AiUse, OutboxStatus } from './contract'
 import type { Tables } from './schema.generated'
 
 /** One outbox row, as the migrations define it (`schema.generated.ts`). */
@@ -121,6 +121,17 @@ export function writeAnswer(
     )
   })
   return { ...row, reply: JSON.stringify(first), rule_id: ruleId, ai: ai === null ? null : JSON.stringify(ai), updated_at: now }
+}
+
+/** `outbox.ai` as inspection and the record show it; null for a send the model was not asked for. */
+export function aiUseOf(row: Pick<OutboxRow, 'ai'>): AiUse | null {
+  if (row.ai === null) return null
+  try {
+    const cost = JSON.parse(row.ai) as AnswerCost
+    return { sources: cost.sources, tokens: cost.promptTokens + cost.completionTokens, refused: cost.refused ?? null }
+  } catch {
+    return null
+  }
 }
 
 export function outboxRow(sql: SqlStorage, id: number): OutboxRow | undefined {

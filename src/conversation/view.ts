@@ -2,7 +2,7 @@
 import type { ConversationState } from './contract'
 import { parseReply } from './custom-message'
 import { journalState } from './journal'
-import { latestRows } from './outbox'
+import { aiUseOf, latestRows } from './outbox'
 import { refusal } from './policy'
 import { latestSeen } from './seen'
 import { readWindow } from './window-store'
@@ -44,6 +44,7 @@ export function conversationState(sql: SqlStorage, now: number): ConversationSta
       updatedAt: row.updated_at,
       attemptStartedAt: row.attempt_started_at,
       manual: row.manual === 1,
+      ai: aiUseOf(row),
     })),
     record: { backlog: journal.backlog, failures: journal.failures },
   }

@@ -4,7 +4,7 @@
  * keyed by their ids, so writing one twice (a retry after a lost answer, a catch-up) is the
  * same as writing it once.
  */
-import type { OutboxStatus } from '../conversation/contract'
+import type { AiUse, OutboxStatus } from '../conversation/contract'
 
 /** A push the object recorded (a message or an event). */
 export interface InboundEvent {
@@ -52,7 +52,7 @@ export interface OutboundEvent {
   /** Sent by the operator through the admin API, not by a rule. */
   manual: boolean
   /** A reply the model was asked for, once it answered: what it cost and came from; null otherwise. */
-  ai?: { sources: string[]; tokens: number; refused: string | null } | null
+  ai?: AiUse | null
 }
 
 /** The user's send window and outbox counts, as the object has them at `at`. */

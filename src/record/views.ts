@@ -1,4 +1,5 @@
 /** What the record's queries answer: the shapes the admin API serves (camelCase, epoch ms). */
+import type { AiUse } from '../conversation/contract'
 
 export interface WindowView {
   /** Sends left; 0 once the window has closed. */
@@ -43,7 +44,7 @@ export interface MessageView {
    * Out, a send the model was asked for (rule `ai` or `ai:fallback`): the knowledge entries of
    * its passages, the tokens it spent, and why its answer was refused (the fallback went out).
    */
-  ai: { sources: string[]; tokens: number; refused: string | null } | null
+  ai: AiUse | null
 }
 
 export interface FailedView {

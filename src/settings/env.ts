@@ -125,6 +125,13 @@ export function settingState(env: Env, name: SettingName): SettingState {
     if (partner !== undefined && hasValue(env[partner])) {
       return { status: 'malformed', reason: `${label} is not set, but ${partner} is: Cloudflare Access needs both, or neither` }
     }
+    const modelPeer = MODEL_SETTINGS.includes(name) ? MODEL_SETTINGS.find((other) => other !== name && hasValue(env[other])) : undefined
+    if (modelPeer !== undefined) {
+      return {
+        status: 'malformed',
+        reason: `${label} is not set, but ${modelPeer} is: the model needs LLM_API_BASE, LLM_MODEL and LLM_API_KEY, or none`,
+      }
+    }
     return CHECKS[name].required ? { status: 'missing', reason: `${label} is not set` } : { status: 'ok' }
   }
   const problem = CHECKS[name].check(value)
@@ -174,6 +181,9 @@ export function pushModeState(env: Env): PushMode | null {
   if (value === undefined || value === '') return hasValue(env.WECHAT_ENCODING_AES_KEY) ? 'safe' : 'plaintext'
   return value as PushMode
 }
+
+/** The model's three settings (src/ai/model.ts): some without the others is a mistake, named on each missing one. */
+const MODEL_SETTINGS: readonly SettingName[] = ['LLM_API_BASE', 'LLM_MODEL', 'LLM_API_KEY']
 
 /** Cloudflare Access's two settings: one without the other is a mistake, named on the missing one. */
 const ACCESS_PAIR: Partial<Record<SettingName, SettingName>> = { ACCESS_TEAM_DOMAIN: 'ACCESS_AUD', ACCESS_AUD: 'ACCESS_TEAM_DOMAIN' }

@@ -1,7 +1,7 @@
 /** Reading a chat completion (src/ai/model.ts `completionOf`) and which settings make a model. */
 import { describe, expect, it } from 'vitest'
 import { completionOf, ModelError, modelSettings } from '../../src/ai/model'
-import type { Env } from '../../src/settings/env'
+import { settingState, type Env } from '../../src/settings/env'
 
 describe('completionOf', () => {
   it('takes the first choice’s text, its finish reason and the usage', () => {
@@ -59,5 +59,17 @@ describe('modelSettings', () => {
     expect(() => modelSettings(env({ LLM_API_BASE: 'ftp://x', LLM_MODEL: 'm', LLM_API_KEY: 'sk-0123456789' }))).toThrow(
       /LLM_API_BASE is not an http/,
     )
+  })
+})
+
+describe('LLM_API_BASE, LLM_MODEL and LLM_API_KEY', () => {
+  it('are all set or none: a missing one beside the others is malformed, named (what /healthz and the doctor show)', () => {
+    const some = { LLM_API_BASE: 'https://api.deepseek.com/v1', LLM_MODEL: 'deepseek-chat' } as Env
+    expect(settingState(some, 'LLM_API_BASE')).toEqual({ status: 'ok' })
+    expect(settingState(some, 'LLM_API_KEY')).toEqual({
+      status: 'malformed',
+      reason: 'LLM_API_KEY is not set, but LLM_API_BASE is: the model needs LLM_API_BASE, LLM_MODEL and LLM_API_KEY, or none',
+    })
+    expect(settingState({} as Env, 'LLM_API_KEY')).toEqual({ status: 'ok' })
   })
 })

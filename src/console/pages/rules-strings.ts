@@ -147,7 +147,8 @@ export const RULES_STRINGS: Strings<{
       fallback: DEFAULT_AI_FALLBACK,
     },
     offHours: { '': '默认：照常回答', answer: '照常由 AI 回答', fallback: '发送默认回复（不用 AI）' },
-    previewKnowledge: (threshold) => `没有规则匹配：先查知识库，匹配度 ≥ ${threshold} 的常见问题直接回答；否则有相关资料时由 AI 回答（在“知识库”页试问可看到 AI 的回答）；否则发送下面的回复。`,
+    previewKnowledge: (threshold) =>
+      `没有规则匹配：先查知识库，匹配度 ≥ ${threshold} 的常见问题直接回答；否则有相关资料时由 AI 回答（在“知识库”页试问可看到 AI 的回答）；否则发送下面的回复。`,
     check: '检查',
     publish: '发布',
     asJson: '以 JSON 编辑整个规则集',
