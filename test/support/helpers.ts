@@ -2,6 +2,7 @@
 import { createExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { afterAll, afterEach, beforeEach, expect, vi } from 'vitest'
+import { FAKE_LLM_API_KEY } from '../../dev/fake-llm-types'
 import { buildPush, type PushMode, type PushOptions } from '../../dev/push'
 import { app } from '../../src/app'
 import { importCipher } from '../../src/wechat/cipher'
@@ -58,6 +59,8 @@ export const STATIC_SECRETS = [
   SECOND_APP.secret,
   SECOND_APP.token,
   SECOND_APP.aesKey,
+  // The stand-in model's key (vitest.config.ts binds LLM_API_KEY to it).
+  FAKE_LLM_API_KEY,
 ] as const
 
 /** Which of `secrets` occur in `texts`, by position in the list (never the value). */
