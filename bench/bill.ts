@@ -27,6 +27,7 @@ import { median } from './timing'
 const ROOT = resolve(import.meta.dirname, '..')
 const CONFIG = join(ROOT, 'bench', 'bill-worker', 'wrangler.toml')
 const MIGRATIONS = join(ROOT, 'migrations')
+export { CONFIG as BILL_WORKER_CONFIG }
 const ADMIN_TOKEN = 'bench-admin-token-0123456789'
 const RUNS = 5
 
@@ -56,7 +57,7 @@ export const FLOWS = [
 ] as const
 export type Flow = (typeof FLOWS)[number]
 
-class BillWorker {
+export class BillWorker {
   constructor(readonly base: string) {}
   async json<T>(path: string, init?: RequestInit): Promise<T> {
     const res = await fetch(`${this.base}${path}`, init)
@@ -74,7 +75,7 @@ let msgIds = 8_100_000_000_000_000_000n
 let users = 0
 const openidOf = () => `oBill${String(++users).padStart(10, '0')}user${Date.now() % 100000}`
 
-async function pushTo(worker: BillWorker, message: FlatFields | string): Promise<{ status: number; ms: number }> {
+export async function pushTo(worker: BillWorker, message: FlatFields | string): Promise<{ status: number; ms: number }> {
   const { query, body } = await buildPush(message, {
     token: KEYS.token,
     mode: 'safe',
@@ -114,7 +115,11 @@ async function settle(worker: BillWorker, openid: string): Promise<void> {
   }
 }
 
-async function measure(worker: BillWorker, openid: string, act: () => Promise<number>): Promise<{ counts: Counts; requestMs: number }> {
+export async function measure(
+  worker: BillWorker,
+  openid: string,
+  act: () => Promise<number>,
+): Promise<{ counts: Counts; requestMs: number }> {
   await settle(worker, openid)
   await worker.meters(openid, true)
   const requestMs = await act()
@@ -169,6 +174,14 @@ async function runFlow(worker: BillWorker, flow: Flow): Promise<{ counts: Counts
   }
 }
 
+/** The D1 record's tables, as a deployment has them: every migration's statements, in order. */
+export function migrationStatements(): string[] {
+  return readdirSync(MIGRATIONS)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .flatMap((file) => unstable_splitSqlQuery(readFileSync(join(MIGRATIONS, file), 'utf8')))
+}
+
 /** USD per million messages, item by item. */
 export function price(counts: Counts, requestMs: number): { total: number; items: Record<string, number> } {
   const n = (name: string) => counts[name] ?? 0
@@ -214,10 +227,7 @@ export async function runBillBench(flows: readonly Flow[] = FLOWS): Promise<Bill
     })
     await waitForHttp(`${base}/__meter`, service, 90_000)
     const worker = new BillWorker(base)
-    const statements = readdirSync(MIGRATIONS)
-      .filter((f) => f.endsWith('.sql'))
-      .sort()
-      .flatMap((file) => unstable_splitSqlQuery(readFileSync(join(MIGRATIONS, file), 'utf8')))
+    const statements = migrationStatements()
     const imageUrl = `${fake.url}/__fake/images/bill/qr.png`
     const rules = {
       rules: [

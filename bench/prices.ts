@@ -40,3 +40,20 @@ export const PRICES = {
 
 /** Subrequests are not billed ("Cloudflare does not bill for subrequests you make from your Worker", the Workers page). */
 export const SUBREQUESTS_BILLED = false
+
+/**
+ * What the model's tokens cost: an assumption, not a bill. DeepSeek's list price for
+ * `deepseek-flash` (DeepSeek-V4.1-Flash, its OpenAI-compatible chat model, the successor of
+ * `deepseek-chat`) at the PEAK rate, cache-miss input — the dearest case; off-peak is half, and
+ * a prompt prefix the cache hits (the system prompt) is about 2 % of it. Read 2026-12-07 from
+ * the stored copy of https://api-docs.deepseek.com/quick_start/pricing naming
+ * DeepSeek-V4.1-Flash-1017 (a copy dated 2026-10-27 elsewhere lists the same rates); check the
+ * page before relying on a number. The tokens priced are the stand-in's (dev/fake-llm.ts: one
+ * per CJK character, one per 4 other characters), not DeepSeek's tokenizer, whose counts for
+ * Chinese run lower; the prompt is the Worker's real one.
+ */
+export const MODEL_PRICES = {
+  model: 'deepseek-flash (peak, cache miss)',
+  input: { usd: 0.3 / 1e6, unit: 'input token', source: 'https://api-docs.deepseek.com/quick_start/pricing', asOf: '2026-10-27' },
+  output: { usd: 1.2 / 1e6, unit: 'output token', source: 'https://api-docs.deepseek.com/quick_start/pricing', asOf: '2026-10-27' },
+} as const satisfies { model: string; input: Price; output: Price }

@@ -6,6 +6,7 @@ import type { WorkerdPipelineRow } from './pipeline-workerd'
 import type { RecordResult } from './record'
 import type { RegexRow } from './regex'
 import type { AppsRow } from './apps'
+import type { AiResult } from './ai'
 import type { BillRow } from './bill'
 import type { ConditionsRow, RulesRow } from './rules'
 import { MAX_REGEX_WORK } from '../src/rules/regex'
@@ -106,6 +107,73 @@ export function billItemsTable(rows: readonly BillRow[]): string {
     ['flow', ...items],
     rows.map((r) => [r.flow, ...items.map((item) => fmt(r.items[item] ?? 0, 2))]),
   )
+}
+
+/** What an answer by the model costs, next to an FAQ answer: the bill, the tokens, push → reply. */
+export function aiTable(r: AiResult): string {
+  const bill = table(
+    ['flow', ...BILL_COLUMNS.map(([, title]) => title), 'D1 queries', 'model calls', 'request ms'],
+    r.rows.map((row) => [
+      row.flow,
+      ...BILL_COLUMNS.map(([name]) => String(row.counts[name] ?? 0)),
+      String(row.counts['d1.queries'] ?? 0),
+      String(row.modelCalls),
+      fmt(row.requestMs),
+    ]),
+  )
+  const cost = table(
+    [
+      'flow',
+      'prompt tokens',
+      'completion tokens',
+      'D1 messages.tokens',
+      'Workers USD / M msgs',
+      'model USD / M msgs',
+      'total USD / M msgs',
+    ],
+    r.rows.map((row) => [
+      row.flow,
+      String(row.promptTokens),
+      String(row.completionTokens),
+      row.d1Tokens === null ? '—' : String(row.d1Tokens),
+      fmt(row.workersUsdPerMillion, 2),
+      fmt(row.modelUsdPerMillion, 2),
+      fmt(row.workersUsdPerMillion + row.modelUsdPerMillion, 2),
+    ]),
+  )
+  const timing = table(
+    [
+      'flow',
+      'text',
+      'pushes',
+      'conc',
+      'success p50',
+      'success p99',
+      'reply p50 ms',
+      'reply p99 ms',
+      'reply max',
+      'replied once',
+      'missing',
+      'dup',
+      'AI label',
+    ],
+    r.rows.map((row) => [
+      row.flow,
+      row.text,
+      String(row.pushes),
+      String(row.concurrency),
+      fmt(row.successP50Ms),
+      fmt(row.successP99Ms),
+      fmt(row.replyP50Ms),
+      fmt(row.replyP99Ms),
+      fmt(row.replyMaxMs),
+      String(row.repliedOnce),
+      String(row.missing),
+      String(row.duplicated),
+      String(row.labelled),
+    ]),
+  )
+  return [bill, '', cost, '', timing].join('\n')
 }
 
 export function appsTable(rows: readonly AppsRow[]): string {
@@ -268,6 +336,8 @@ export interface Sections {
   bundle?: BundleResult
   /** The D1 record: per push, and the admin API's queries over 100,000 local messages. */
   record?: RecordResult
+  /** What an answer by the model costs, next to an FAQ answer. */
+  ai?: AiResult
 }
 
 export function checkTargets(s: Sections): TargetCheck[] {
@@ -366,6 +436,17 @@ export function checkTargets(s: Sections): TargetCheck[] {
         target: 'every reply reached the fake exactly once',
         met: ours.repliedOnce === ours.pushes,
         detail: `${ours.repliedOnce}/${ours.pushes} once, ${ours.missing} missing, ${ours.duplicated} duplicated`,
+      })
+    }
+  }
+  if (s.ai) {
+    const ai = s.ai.rows.find((r) => r.flow === 'AI answer')
+    const faq = s.ai.rows.find((r) => r.flow === 'FAQ answer')
+    if (ai && faq) {
+      checks.push({
+        target: 'every AI-answered push replied to exactly once, with WeChat’s AI label; FAQ replies without it',
+        met: ai.repliedOnce === ai.pushes && ai.labelled === ai.pushes && faq.repliedOnce === faq.pushes && faq.labelled === 0,
+        detail: `AI ${ai.repliedOnce}/${ai.pushes} once, ${ai.labelled} labelled; FAQ ${faq.repliedOnce}/${faq.pushes} once, ${faq.labelled} labelled`,
       })
     }
   }

@@ -5,7 +5,8 @@
  * rules), apps (a push with 20 mini programs served against one), bill (what one message costs
  * on Workers per flow, counted from the running code and priced), e2e (loopback load through `wrangler dev`), bundle (dry-run deploy size), record (what
  * the D1 record adds per push, and the admin API's queries over 100,000 messages in a local
- * D1 through bench/record-worker/).
+ * D1 through bench/record-worker/), ai (what an answer by the model costs next to an FAQ answer:
+ * rows, requests, the stand-in model's tokens priced, push → reply over 200 users each).
  *
  *   npm run bench                                  everything (a few minutes)
  *   npm run bench -- --only pipeline,rules         some sections
@@ -13,6 +14,7 @@
  *   npm run bench -- --only pipeline --pipeline-in workerd   the pipeline in workerd only
  *                                                  (node, workerd or both — the default)
  *   npm run bench -- --only e2e --pushes 1000 --openids 1000 --connections 10
+ *   npm run bench -- --only ai --ai-pushes 200 --ai-concurrency 10
  *   npm run bench -- --targets kefu-edge,floor     e2e against some targets
  *   npm run bench -- --out path.json               results elsewhere (default bench/results.json)
  *
@@ -24,15 +26,17 @@ import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { runAiBench } from './ai'
 import { runAppsBench } from './apps'
 import { runBillBench } from './bill'
-import { PRICES } from './prices'
+import { MODEL_PRICES, PRICES } from './prices'
 import { runBundle } from './bundle'
 import { runE2e, TARGETS, type TargetName } from './e2e'
 import { runPipelineBench } from './pipeline'
 import { runPipelineWorkerd } from './pipeline-workerd'
 import { installCleanup, killAllNow } from './processes'
 import {
+  aiTable,
   appsTable,
   billItemsTable,
   billTable,
@@ -51,7 +55,7 @@ import { runRecordBench } from './record'
 import { runRegexBench } from './regex'
 import { runRulesBench } from './rules'
 
-const SECTIONS = ['pipeline', 'rules', 'apps', 'e2e', 'bundle', 'record', 'bill'] as const
+const SECTIONS = ['pipeline', 'rules', 'apps', 'e2e', 'bundle', 'record', 'bill', 'ai'] as const
 type Section = (typeof SECTIONS)[number]
 
 const { values } = parseArgs({
@@ -61,6 +65,8 @@ const { values } = parseArgs({
     openids: { type: 'string', default: '2000' },
     connections: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '200' },
+    'ai-pushes': { type: 'string', default: '200' },
+    'ai-concurrency': { type: 'string', default: '10' },
     targets: { type: 'string' },
     'pipeline-in': { type: 'string', default: 'node,workerd' },
     out: { type: 'string', default: 'bench/results.json' },
@@ -106,6 +112,10 @@ const e2eOptions = {
   connections: positive('connections', values.connections),
   warmup: positive('warmup', values.warmup),
   targets: targets as TargetName[],
+}
+const aiOptions = {
+  pushes: positive('ai-pushes', values['ai-pushes']),
+  concurrency: positive('ai-concurrency', values['ai-concurrency']),
 }
 
 installCleanup()
@@ -167,6 +177,24 @@ try {
         'Median of 5 users per flow, each a user who wrote once before (but "first message").',
     )
   }
+  if (wants('ai')) {
+    heading(
+      `An answer by the model, next to an FAQ answer: the bill, the tokens, and push → reply over ${aiOptions.pushes} users ` +
+        `(${aiOptions.concurrency} at a time), against the stand-in model and the fake WeChat (bench/bill-worker under wrangler dev)`,
+    )
+    sections.ai = await runAiBench(aiOptions)
+    console.log(aiTable(sections.ai))
+    console.log(
+      `\nCounts per push on a warm conversation, median of 5 users, as the bill counts them (subreq: the model, the typing ` +
+        `indicator and custom/send). Tokens: the stand-in's usage (one per CJK character, one per 4 other characters) for ` +
+        `the Worker's real prompt, checked against the total the Worker wrote to D1 (messages.tokens); priced at ` +
+        `${MODEL_PRICES.model}: $${fmtUsd(MODEL_PRICES.input.usd * 1e6)} per million input and $${fmtUsd(MODEL_PRICES.output.usd * 1e6)} ` +
+        `per million output tokens (${MODEL_PRICES.input.source}, as of ${MODEL_PRICES.input.asOf}) — an assumption: off-peak ` +
+        'is half, cache hits on the system prompt cost ~2 %, and DeepSeek’s tokenizer counts Chinese lower than the stand-in. ' +
+        'success = push → "success"; reply = push → custom/send arriving at the fake WeChat (in this process). The stand-in ' +
+        'answers at once: a real model adds its own 0.5–3 s to the AI reply; WeChat’s typing indicator covers the wait.',
+    )
+  }
   if (wants('apps')) {
     heading('Several mini programs: a push when the Worker serves 1 app and when it serves 20 (Node)')
     sections.apps = await runAppsBench()
@@ -222,7 +250,7 @@ try {
         node: process.version,
         cpus: cpus().length,
         cpu: cpus()[0]?.model.trim() ?? null,
-        options: { only, pipelineIn, ...e2eOptions },
+        options: { only, pipelineIn, ...e2eOptions, ai: aiOptions },
         durationS: (Date.now() - started) / 1000,
         ...sections,
         targets: checks,
@@ -236,6 +264,10 @@ try {
   killAllNow()
   console.error(error)
   process.exitCode = 1
+}
+
+function fmtUsd(value: number): string {
+  return value.toFixed(2)
 }
 
 function commit(): string {

@@ -14,6 +14,9 @@
 import { Conversation } from '../../src/conversation/conversation'
 import type { Env } from '../../src/settings/env'
 import worker from '../../src/index'
+export { Sessions } from '../../src/auth/sessions'
+export { RulePublisher } from '../../src/rules/publisher'
+
 import { Meter, meteredD1, meteredKv, meteredQueue, meteredState, type Counts } from './meter'
 
 function meteredEnv(env: Env, meter: Meter): Env {
