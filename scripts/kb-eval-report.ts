@@ -411,7 +411,7 @@ export function formatModel(model: Report['model']): string {
   const row = (cells: string[], widths: number[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 10)).join('  ')
   const ofN = (n: number, of: number) => (of === 0 ? '—' : `${n}/${of}`)
   lines.push('With the model in the loop (what /ask would send, judged against the labels):')
-  const widths = [12, 4, 13, 7, 9, 5, 5, 8, 13, 7, 10, 8, 16]
+  const widths = [12, 4, 14, 11, 5, 4, 4, 13, 8, 7, 8, 7, 10]
   lines.push(
     row(
       [
