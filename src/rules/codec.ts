@@ -37,8 +37,9 @@ const MAGIC = 0x3152464b // "KFR1" read little-endian
  * 5: the automaton as a double array over an alphabet of classes (flat per message from 10 to
  *    10,000 rules); the longest exact text, in the header.
  * 6: the knowledge base's settings (the `ai` block), in the header.
+ * 7: the model's settings with them (`ai.passage_threshold`, `persona`, …: `Knowledge.model`).
  */
-export const FORMAT = 6
+export const FORMAT = 7
 const VERSION_LENGTH = 16
 const HEADER_AT = 28
 

@@ -60,7 +60,11 @@ describe('the ai block', () => {
       [{ enabled: true, faq_threshold: 1.5 }, 'ai.faq_threshold: must be at most 1'],
       [{ enabled: true, faq_threshold: -0.1 }, 'ai.faq_threshold: must be at least 0'],
       [{ enabled: true, faq_threshold: '0.6' }, 'ai.faq_threshold: expected number, received "0.6"'],
-      [{ enabled: true, persona: '客服小美' }, 'ai.persona: unknown key "persona"'],
+      [{ enabled: true, personality: '客服小美' }, 'ai.personality: unknown key "personality"'],
+      [{ enabled: true, max_answer_chars: 5000 }, 'ai.max_answer_chars: must be at most 600'],
+      [{ enabled: true, daily_budget: 1.5 }, 'ai.daily_budget: must be a whole number'],
+      [{ enabled: true, off_hours: 'sleep' }, 'ai.off_hours: expected ("answer" | "fallback"), received "sleep"'],
+      [{ enabled: true, persona: '客'.repeat(301) }, 'ai.persona: must be at most 300 characters'],
       [{ faq_threshold: 0.5 }, 'ai.enabled: is required ("enabled")'],
       [{ enabled: 'yes' }, 'ai.enabled: expected boolean, received "yes"'],
       [true, 'ai: expected Object, received true'],
@@ -75,10 +79,41 @@ describe('the ai block', () => {
   })
 
   for (const [how, ruleSet] of builds({ rules: RULES, default: DEFAULT, ai: { enabled: true } })) {
-    it(`compiles to the default threshold 0.6 (${how})`, () => expect(ruleSet.knowledge).toEqual({ faqThreshold: 0.6 }))
+    it(`compiles to the default threshold 0.6 and the model's defaults (${how})`, () =>
+      expect(ruleSet.knowledge).toEqual({
+        faqThreshold: 0.6,
+        model: {
+          passageThreshold: 0.3,
+          persona: '',
+          maxChars: 300,
+          dailyBudget: 20,
+          offHours: 'answer',
+          fallback: '抱歉，这个问题我暂时答不上来。您可以换个说法再问一次。',
+        },
+      }))
   }
   for (const [how, ruleSet] of builds({ rules: RULES, ai: { enabled: true, faq_threshold: 0.8 } })) {
-    it(`keeps the threshold given (${how})`, () => expect(ruleSet.knowledge).toEqual({ faqThreshold: 0.8 }))
+    it(`keeps the threshold given (${how})`, () => expect(ruleSet.knowledge).toMatchObject({ faqThreshold: 0.8 }))
+  }
+  const model = {
+    enabled: true,
+    passage_threshold: 0.4,
+    persona: '小美',
+    max_answer_chars: 120,
+    daily_budget: 3,
+    off_hours: 'fallback',
+    fallback: '稍后回复',
+  } as const
+  for (const [how, ruleSet] of builds({ rules: RULES, ai: model })) {
+    it(`keeps the model's settings given (${how})`, () =>
+      expect(ruleSet.knowledge?.model).toEqual({
+        passageThreshold: 0.4,
+        persona: '小美',
+        maxChars: 120,
+        dailyBudget: 3,
+        offHours: 'fallback',
+        fallback: '稍后回复',
+      }))
   }
   for (const [how, ruleSet] of builds({ rules: RULES, ai: { enabled: false, faq_threshold: 0.8 } })) {
     it(`off when not enabled (${how})`, () => expect(ruleSet.knowledge).toBeNull())
