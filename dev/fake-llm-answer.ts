@@ -85,24 +85,40 @@ export function score(question: string, sentence: string): number {
   return total
 }
 
-/** What the stand-in answers, fault-free: a sentence or two of the passages, or NO_ANSWER. */
+/**
+ * What the stand-in answers, fault-free: the best sentence of the passages and the second best
+ * (as a model would combine two facts), in the order the passages give them; a best sentence
+ * alone that is short is followed by the next one of its passage; NO_ANSWER when none scores
+ * MIN_SCORE. Ties go to the sentence sharing more of the question's Han characters, then to
+ * the first in passage order.
+ */
 export function answerFor(messages: readonly ChatMessage[]): string {
   const question = lastQuestion(messages) ?? ''
-  let best: { score: number; list: string[]; index: number } | null = null
+  const scored: { score: number; chars: number; order: number; list: string[]; index: number }[] = []
   for (const passage of parsePassages(messages)) {
     const list = sentences(passage.text)
     for (let index = 0; index < list.length; index++) {
-      const points = score(question, list[index] ?? '')
-      // Strictly better only: ties go to the first in passage order.
-      if (points >= MIN_SCORE && (best === null || points > best.score)) best = { score: points, list, index }
+      const sentence = list[index] ?? ''
+      const points = score(question, sentence)
+      if (points >= MIN_SCORE) scored.push({ score: points, chars: sharedHan(question, sentence), order: scored.length, list, index })
     }
   }
-  if (best === null) return NO_ANSWER
-  const { list, index } = best
-  const first = list[index] ?? ''
-  const next = list[index + 1]
+  const ranked = [...scored].sort((a, b) => b.score - a.score || b.chars - a.chars || a.order - b.order)
+  const [best, second] = ranked
+  if (best === undefined) return NO_ANSWER
+  const first = best.list[best.index] ?? ''
+  const other = second === undefined ? undefined : second.list[second.index]
+  if (second !== undefined && other !== undefined && other !== first) {
+    return second.order < best.order ? joinSentences(other, first) : joinSentences(first, other)
+  }
+  const next = best.list[best.index + 1]
   if ([...first].length >= SHORT_SENTENCE || next === undefined) return first
   return joinSentences(first, next)
+}
+
+/** How many distinct Han characters of the question the sentence holds. */
+function sharedHan(question: string, sentence: string): number {
+  return new Set([...question].filter((char) => HAN.test(char) && sentence.includes(char))).size
 }
 
 /** Chinese runs on without a space; after anything else a space separates the two. */

@@ -11,9 +11,10 @@
  * counts as absent; unknown top-level fields are ignored, as providers do).
  *
  * It answers from the passages of the system messages, `<passage id="…" title="…">TEXT</passage>`,
- * deterministically (dev/fake-llm-answer.ts): the sentence sharing the most Han bigrams and
- * ASCII words with the last user message (at least 2; ties: the first), plus the sentence after
- * it when it is shorter than 20 characters; else exactly `NO_ANSWER`. Only passage text, never
+ * deterministically (dev/fake-llm-answer.ts): the two sentences sharing the most Han bigrams
+ * and ASCII words with the last user message (at least 2 each; ties: the first), in passage
+ * order — or one, followed by the sentence after it when it is shorter than 20 characters;
+ * else exactly `NO_ANSWER`. Only passage text, never
  * anything added. Tokens: one per CJK character plus one per 4 other characters (rounded up);
  * an answer over `max_tokens` is cut to fit, with `finish_reason: "length"`.
  *

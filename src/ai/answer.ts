@@ -9,6 +9,7 @@ import type { AiRequest } from '../replies'
 import { SettingError, type Env } from '../settings/env'
 import { checkAnswer } from './check'
 import { askModel, ModelError, MODEL_DEADLINE_MS, modelSettings } from './model'
+import { sourcesOf } from './plan'
 import { buildPrompt, maxTokensFor } from './prompt'
 
 /** What it cost and came from: stored with the reply (outbox.ai) and copied to the record. */
@@ -50,7 +51,7 @@ export async function answerWithModel(env: Env, request: AiRequest, context: Ans
   if (settings === null) return { kind: 'fallback', reason: 'no model configured', cost: null }
 
   const messages = buildPrompt({ ...request, history: context.history })
-  const sources = request.passages.map((p) => p.id)
+  const sources = sourcesOf(request)
   let completion: Awaited<ReturnType<typeof askModel>>
   try {
     completion = await askModel(settings, messages, {

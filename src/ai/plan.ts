@@ -5,17 +5,18 @@
  * search is the caller's, and the model is asked later, by the Conversation object, after
  * WeChat has had its "success".
  */
-import { AI_FALLBACK_RULE_ID, AI_RULE_ID, type ReplyMessage, type ReplyPlan } from '../replies'
+import { AI_FALLBACK_RULE_ID, AI_RULE_ID, type AiRequest, type ReplyMessage, type ReplyPlan } from '../replies'
 import type { SearchHit } from '../rules/faq'
 import { isOpen } from '../rules/hours'
 import type { RuleSet } from '../rules/rule-set'
 import { PROMPT_LIMITS, type Passage } from './prompt'
 
-/** A search hit with the text the model can read: a document's passage, an FAQ's text answer. */
+/** A search hit with the text the model can read: a document's passages, an FAQ's text answer. */
 export interface PassageHit extends SearchHit {
   question?: string
   title?: string
   passage?: string
+  passages?: { text: string; score: number }[]
 }
 
 export type ModelStep =
@@ -56,17 +57,27 @@ export function withModel(ruleSet: RuleSet, plan: ReplyPlan, question: string, h
   }
 }
 
-/** The hits worth reading, best first: scored at least `threshold`, with text to read. */
+/**
+ * What the model reads, best first: each document's passages and each FAQ's text answer
+ * that score at least `threshold` — a document may give several (one question can need two
+ * sections of a policy) — at most PROMPT_LIMITS.passages in all.
+ */
 export function passagesOf(hits: readonly PassageHit[], threshold: number): Passage[] {
-  return hits
-    .filter((hit) => hit.score >= threshold)
-    .flatMap((hit): Passage[] => {
-      if (hit.kind === 'doc' && hit.passage) return [{ id: hit.id, title: hit.title ?? '', text: hit.passage }]
-      // An FAQ whose answer is a text (not an image or a card) reads as a passage too.
-      if (hit.kind === 'faq' && typeof hit.answer === 'string') return [{ id: hit.id, title: hit.question ?? '', text: hit.answer }]
-      return []
-    })
+  const found: (Passage & { score: number })[] = hits.flatMap((hit) => {
+    if (hit.kind === 'doc') {
+      const texts = hit.passages ?? (hit.passage ? [{ text: hit.passage, score: hit.score }] : [])
+      return texts.filter((p) => p.score >= threshold).map((p) => ({ id: hit.id, title: hit.title ?? '', text: p.text, score: p.score }))
+    }
+    // An FAQ whose answer is a text (not an image or a card) reads as a passage too.
+    if (typeof hit.answer === 'string' && hit.score >= threshold)
+      return [{ id: hit.id, title: hit.question ?? '', text: hit.answer, score: hit.score }]
+    return []
+  })
+  // Stable: equal scores keep the search's order.
+  return found
+    .sort((a, b) => b.score - a.score)
     .slice(0, PROMPT_LIMITS.passages)
+    .map(({ score: _, ...passage }) => passage)
 }
 
 /** The plan when the model is not asked after all (the user's daily budget is spent): its fallback, as the rules would have answered. */
@@ -74,4 +85,9 @@ export function fallbackPlan(plan: ReplyPlan): ReplyPlan {
   if (plan.ai === undefined) return plan
   const { ai, ...rest } = plan
   return { ...rest, ruleId: ai.fallbackRuleId, sends: ai.fallback }
+}
+
+/** The knowledge entries a request's passages come from, each once, best first. */
+export function sourcesOf(request: Pick<AiRequest, 'passages'>): string[] {
+  return [...new Set(request.passages.map((p) => p.id))]
 }

@@ -21,6 +21,7 @@
  */
 import { requireSetting, SettingError, type Env } from '../settings/env'
 import { answerWithModel } from '../ai/answer'
+import { sourcesOf } from '../ai/plan'
 import { log } from '../log'
 import { AI_FALLBACK_RULE_ID, AI_RULE_ID, type ReplyMessage } from '../replies'
 import { WechatApiError, WechatClient } from '../wechat/api'
@@ -197,7 +198,7 @@ export class DeliveryPass {
     const fields = {
       openid: row.openid,
       msgId: row.msg_id,
-      sources: pending.request.passages.map((p) => p.id).join(','),
+      sources: sourcesOf(pending.request).join(','),
       promptTokens: answer.cost?.promptTokens ?? 0,
       completionTokens: answer.cost?.completionTokens ?? 0,
     }

@@ -11,7 +11,7 @@
  */
 import { answerWithModel } from '../ai/answer'
 import { modelSettings } from '../ai/model'
-import { withModel } from '../ai/plan'
+import { sourcesOf, withModel } from '../ai/plan'
 import type { ReplyMessage, ReplyPlan } from '../replies'
 import { withFaq } from '../rules/faq'
 import { loadRules } from '../rules/loader'
@@ -72,7 +72,7 @@ export async function askWith(ruleSet: RuleSet, env: Env, appid: string, text: s
   const step = withModel(withKnowledge, plan, text.trim(), hits, now)
   if (step.kind === 'skip' || step.plan.ai === undefined) return unanswered
   const request = step.plan.ai
-  const sources = request.passages.map((p) => p.id)
+  const sources = sourcesOf(request)
   const written = await answerWithModel(env, request, { openid: 'ask', msgId: null, history: [], keepTyping: async () => {} })
   if (written.kind === 'answer') return { source: 'ai', answer: written.text, entries, handoff: false, sources }
   return { ...unanswered, answer: replyOf({ ...plan, sends: request.fallback }), sources, refused: written.reason }

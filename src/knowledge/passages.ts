@@ -19,7 +19,8 @@ export function faqPassages(question: string, variants: readonly string[]): stri
  * are joined while they fit PASSAGE_TARGET; a paragraph over PASSAGE_MAX is cut after
  * sentences (。！？!?；; and line ends), a sentence over it at PASSAGE_MAX. A Markdown heading
  * starts a new passage and is repeated at the head of each passage below it, so a passage
- * says what it is about. The title heads the first.
+ * says what it is about. The title heads the first. Markdown's marks (list bullets, numbers,
+ * quotes, emphasis) go: the model reads, and a user may be sent, plain sentences.
  */
 export function documentPassages(title: string, text: string): string[] {
   const passages: string[] = []
@@ -40,7 +41,7 @@ export function documentPassages(title: string, text: string): string[] {
         .replace(/^#{1,6}\s+/, '')
         .trim()
     }
-    const paragraph = lines.join('\n').trim()
+    const paragraph = lines.map(plainLine).join('\n').trim()
     if (paragraph === '') continue
     for (const piece of pieces(paragraph)) {
       if (current !== '' && length(current) + length(piece) + 1 > PASSAGE_TARGET) flush()
@@ -49,6 +50,15 @@ export function documentPassages(title: string, text: string): string[] {
   }
   flush()
   return passages
+}
+
+/** A Markdown line as plain text: no list marker, quote mark or emphasis. */
+export function plainLine(line: string): string {
+  return line
+    .replace(/^\s*(?:>\s*)+/, '')
+    .replace(/^\s*(?:[-*+]\s+|\d{1,3}(?:[.)]\s+|、\s*))/, '')
+    .replace(/(\*\*|__)(.+?)\1/g, '$2')
+    .replace(/`([^`]+)`/g, '$1')
 }
 
 /** A paragraph as pieces of at most PASSAGE_MAX characters: itself, its sentences, or cuts. */

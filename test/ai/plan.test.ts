@@ -4,7 +4,7 @@
  * hand-off comes first, the daily budget next.
  */
 import { describe, expect, it } from 'vitest'
-import { fallbackPlan, type PassageHit, withModel } from '../../src/ai/plan'
+import { fallbackPlan, type PassageHit, passagesOf, sourcesOf, withModel } from '../../src/ai/plan'
 import { recall } from '../../src/conversation/rule-memory'
 import type { ReplyPlan } from '../../src/replies'
 import { compileRules, toRuleSet } from '../../src/rules/compile'
@@ -76,6 +76,30 @@ describe('withModel', () => {
       fallback: [{ type: 'text', text: '稍后回复您' }],
       fallbackRuleId: 'ai:fallback',
     })
+  })
+})
+
+describe('passagesOf', () => {
+  it('reads several passages of one document, each over the threshold, best first across entries; the entry once in the sources', () => {
+    const doc: PassageHit = {
+      id: 'k-policy',
+      kind: 'doc',
+      score: 0.34,
+      title: '退货政策',
+      passage: '质量问题 15 天内可退',
+      passages: [
+        { text: '质量问题 15 天内可退', score: 0.34 },
+        { text: '七天无理由退货', score: 0.2 },
+        { text: '换货', score: 0.05 },
+      ],
+    }
+    const passages = passagesOf([doc, { ...FAQ, score: 0.25 }], 0.15)
+    expect(passages).toEqual([
+      { id: 'k-policy', title: '退货政策', text: '质量问题 15 天内可退' },
+      { id: 'k-faq', title: '运费谁出', text: '买家承担。' },
+      { id: 'k-policy', title: '退货政策', text: '七天无理由退货' },
+    ])
+    expect(sourcesOf({ passages })).toEqual(['k-policy', 'k-faq'])
   })
 })
 

@@ -1,7 +1,7 @@
 /** Documents cut into passages: within bounds, on boundaries, under their heading, nothing lost. */
 import { describe, expect, it } from 'vitest'
 import policy from '../../knowledge/returns-policy.md?raw'
-import { documentPassages, faqPassages, PASSAGE_MAX } from '../../src/knowledge/passages'
+import { documentPassages, plainLine, faqPassages, PASSAGE_MAX } from '../../src/knowledge/passages'
 
 const chars = (text: string) => Array.from(text).length
 const letters = (text: string) => text.replace(/[\s#]/g, '')
@@ -16,12 +16,21 @@ describe('documentPassages', () => {
       const [, ...body] = passage.split('\n')
       expect(chars(body.join('\n'))).toBeLessThanOrEqual(PASSAGE_MAX)
     }
-    // Every character of the text is in some passage (headings aside, which are repeated).
+    // Every character of the text is in some passage (headings aside, which are repeated;
+    // Markdown's list marks aside, which go).
     const joined = passages.map((p) => p.split('\n').slice(1).join('')).join('')
     for (const line of text.split('\n')) {
       if (/^#{1,6}\s/.test(line)) expect([...headings]).toContain(line.replace(/^#{1,6}\s+/, '').trim())
-      else expect(letters(joined)).toContain(letters(line))
+      else expect(letters(joined)).toContain(letters(plainLine(line)))
     }
+  })
+
+  it('drops Markdown’s marks: bullets, numbers, quotes, emphasis and code', () => {
+    expect(documentPassages('退货', '- 签收后 **7 天**内可退\n1. 进入`我的`\n2、点申请\n> 以页面为准')).toEqual([
+      '退货\n签收后 7 天内可退\n进入我的\n点申请\n以页面为准',
+    ])
+    // A number that is not a list's stays.
+    expect(plainLine('2025 年起执行')).toBe('2025 年起执行')
   })
 
   it('heads each passage with its Markdown heading (the title before any), cutting at headings', () => {

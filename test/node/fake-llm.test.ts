@@ -118,7 +118,7 @@ describe('the key and the body', () => {
 })
 
 describe('answers', () => {
-  it('is the best sentence, and the next when it is short, the same every time', async () => {
+  it('is the best sentence with the second best (or the next when it is short), the same every time', async () => {
     const first = await complete(chat('怎么申请退货？'))
     expect(first.status).toBe(200)
     expect(first.headers.get('content-type')).toContain('application/json')
@@ -169,7 +169,7 @@ describe('answers', () => {
       '八',
       '九',
     ])
-    // Ties go to the first passage.
+    // The two best, in passage order; ties go to the first passage.
     const tie = [
       {
         role: 'system' as const,
@@ -178,7 +178,7 @@ describe('answers', () => {
       },
       { role: 'user' as const, content: '退货要快' },
     ]
-    expect(answerFor(tie)).toBe('退货要快一点才行的呀呀呀呀呀呀呀呀呀呀。')
+    expect(answerFor(tie)).toBe('退货要快一点才行的呀呀呀呀呀呀呀呀呀呀。退货要快的话请联系客服的呀呀呀呀呀呀。')
   })
 })
 

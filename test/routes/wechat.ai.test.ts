@@ -66,6 +66,8 @@ const WARRANTY_SENTENCE = '云雀咖啡机整机保修两年，磨豆刀盘保�
 const DESCALE_Q = '云雀咖啡机多久需要除垢一次'
 /** Close to the passage's own words: clears 0.3 even after a 21-term injection. */
 const DESCALE_VERBATIM_Q = '云雀咖啡机每使用两个月需要用专用除垢剂清洗一次水箱吗'
+/** What the stand-in answers it: the two sentences sharing the most with it, in passage order. */
+const DESCALE_VERBATIM_ANSWER = `${DESCALE_SENTENCE}专用除垢剂每包 25 元，在小程序的配件页购买。`
 /** Clears 0.5 on B. */
 const WARRANTY_Q = '云雀咖啡机整机保修几年'
 
@@ -382,7 +384,7 @@ describe('the answer checks', () => {
     const q = tagged(`${INJECTION}。${DESCALE_VERBATIM_Q}`)
     await ask(A, openid, q.text)
     const [body] = await received(A, openid, 1)
-    expect([aiTextTo(openid, DESCALE_SENTENCE), textTo(openid, DEFAULT)]).toContainEqual(body)
+    expect([aiTextTo(openid, DESCALE_VERBATIM_ANSWER), textTo(openid, DEFAULT)]).toContainEqual(body)
     for (const words of ['黑客', '系统提示词', '忽略']) expect(JSON.stringify(body)).not.toContain(words)
 
     const [call] = await llm.calls(q.tag)
@@ -406,7 +408,7 @@ describe('the answer checks', () => {
     const huge = `${q.text} ${'A'.repeat(20_000)}`
     await ask(A, openid, huge)
     const [body] = await received(A, openid, 1)
-    expect(body).toEqual(aiTextTo(openid, DESCALE_SENTENCE))
+    expect(body).toEqual(aiTextTo(openid, DESCALE_VERBATIM_ANSWER))
     const [call] = await llm.calls(q.tag)
     const messages = messagesOf(call!)
     const question = messages.at(-1)!
