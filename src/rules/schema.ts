@@ -260,7 +260,7 @@ export const HandoffSchema = v.strictObject({
 /** An FAQ entry whose match scores at least this answers as written (see ai.faq_threshold). */
 export const DEFAULT_FAQ_THRESHOLD = 0.6
 /** The model is asked only when a passage scores at least this (see ai.passage_threshold). */
-export const DEFAULT_PASSAGE_THRESHOLD = 0.3
+export const DEFAULT_PASSAGE_THRESHOLD = 0.2
 /** The longest answer the model may write, in characters (see ai.max_answer_chars). */
 export const DEFAULT_MAX_ANSWER_CHARS = 300
 export const MAX_ANSWER_CHARS = 600

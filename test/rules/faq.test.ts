@@ -83,7 +83,7 @@ describe('the ai block', () => {
       expect(ruleSet.knowledge).toEqual({
         faqThreshold: 0.6,
         model: {
-          passageThreshold: 0.3,
+          passageThreshold: 0.2,
           persona: '',
           maxChars: 300,
           dailyBudget: 20,
