@@ -52,8 +52,8 @@ export interface Env {
   ACCESS_AUD?: string
   /**
    * The language model of the knowledge base's answers (src/ai/): any OpenAI-compatible
-   * chat-completions endpoint, as the base URL an OpenAI SDK takes (requests go to
-   * `${LLM_API_BASE}/chat/completions`). With LLM_MODEL and LLM_API_KEY; without all three, FAQ only.
+   * chat-completions endpoint, as the base URL an OpenAI SDK takes (requests go to its
+   * /chat/completions). With LLM_MODEL and LLM_API_KEY; without all three, FAQ only.
    */
   LLM_API_BASE?: string
   /** The model's name at LLM_API_BASE, e.g. deepseek-chat or qwen-plus. */

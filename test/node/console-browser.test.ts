@@ -389,6 +389,17 @@ describe('knowledge', () => {
     expect(Number(await best.getAttribute('data-score'))).toBeGreaterThan(0.6)
     await screenshot(page, 'knowledge', { window: true })
 
+    // A question only the returns policy answers: the stand-in model writes it, nothing is sent.
+    await page.locator('#try-text').fill('签收后多久还能退货')
+    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: '试一试', exact: true }).click()])
+    expect(await tried.getAttribute('data-source')).toBe('ai')
+    expect(await tried.locator('[data-try-source]').textContent()).toBe('AI 回答')
+    expect(await tried.locator('[data-try-answer]').textContent()).toContain('签收后')
+    expect(await tried.locator('[data-try-ai-label]').textContent()).toContain('内容由第三方AI生成')
+    expect(await tried.locator('tr[data-try-entry][data-source="1"]').count()).toBeGreaterThan(0)
+    await tried.scrollIntoViewIfNeeded()
+    await screenshot(page, 'knowledge-ai', { window: true })
+
     const phone = await operator('phone')
     await visit(phone, '/admin/knowledge', phone.locator('tr[data-entry]'))
     await phone.locator('#try-text').fill('收到货几天内可以退')
@@ -410,8 +421,9 @@ describe('knowledge', () => {
 
 describe('rules', () => {
   // Run in order: the rule made and published in the first is rolled back in the last.
-  const question = '电子发票怎么开'
-  const answer = '在订单详情页点「申请发票」，电子发票一个工作日内发到您的邮箱。'
+  // A question the example knowledge base cannot answer (the model is not asked): it gets the default.
+  const question = '你们在招兼职客服吗'
+  const answer = '暂时没有招聘兼职客服，感谢关注。'
   let published = ''
 
   it('makes a rule from an unmatched question, previews it, publishes it, and the next push gets it', async () => {

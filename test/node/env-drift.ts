@@ -6,7 +6,9 @@
  */
 
 /** `NAME: Type` members of the first `interface <name> {…}` block of a TypeScript source. */
-export function interfaceMembers(source: string, name: string): Map<string, { type: string; optional: boolean }> {
+export function interfaceMembers(commented: string, name: string): Map<string, { type: string; optional: boolean }> {
+  // Comments may hold braces (a URL template): they are not the interface's.
+  const source = commented.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
   const start = source.search(new RegExp(`interface ${name}\\s*\\{`))
   if (start < 0) throw new Error(`no interface ${name}`)
   const body = source.slice(source.indexOf('{', start) + 1, source.indexOf('}', start))

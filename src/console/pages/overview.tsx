@@ -41,7 +41,7 @@ const STRINGS: Strings<{
     hits: '命中',
     none: '还没有数据。',
     answers: '谁来回答（14 天）',
-    answersHint: '占用户消息的比例。',
+    answersHint: '占用户消息的比例：知识库问答、AI 回答（带 AI 标识）、AI 答不上改发兜底回复、转人工。',
     byFaq: '知识库问答',
     byAi: 'AI 回答',
     aiRefused: 'AI 未答，兜底回复',
@@ -63,7 +63,7 @@ const STRINGS: Strings<{
     hits: 'Hits',
     none: 'Nothing yet.',
     answers: 'Who answered (14 days)',
-    answersHint: 'Share of user messages.',
+    answersHint: 'Share of user messages: FAQ entries, AI answers (labelled), AI giving up for the fallback, hand-offs.',
     byFaq: 'FAQ entries',
     byAi: 'AI',
     aiRefused: 'AI gave up: fallback',
@@ -99,6 +99,7 @@ export function OverviewPage(props: { lang: Lang; stats: Stats }) {
         <DaysChart days={props.stats.daily} labels={{ messages: t.messages, sent: t.sent, failed: t.failed }} />
       </div>
       <h2>{t.answers}</h2>
+      <p class="muted">{t.answersHint}</p>
       <AnswerShares t={t} stats={props.stats} />
       <h2>{t.topRules}</h2>
       <div class="panel">
