@@ -11,5 +11,6 @@ import type { CampaignTask } from './subscribe/campaign-task'
 export { Conversation } from './conversation/conversation'
 export { Sessions } from './auth/sessions'
 export { RulePublisher } from './rules/publisher'
+export { Desk } from './desk/desk'
 
 export default { fetch: app.fetch, scheduled, queue: consumeCampaigns } satisfies ExportedHandler<Env, CampaignTask>

@@ -16,7 +16,8 @@ import type { Operator } from '../auth/operators'
 import type { FailedActionResult, ManualReplyResult } from '../conversation/contract'
 import type { Env } from '../settings/env'
 import { toAction } from '../rules/compile'
-import { conversationOf } from '../settings/mini-program-state'
+import { conversationOf, deskOf } from '../settings/mini-program-state'
+import { log } from '../log'
 import { appidOf } from './appid'
 import { auditDone } from './audit'
 import type { FailedIdParam, ManualReplyBody } from './requests'
@@ -37,6 +38,7 @@ export async function replyByHand(env: Env, actor: Operator, openid: string, rep
   if (!message) return { ok: false, refusal: 'not_sendable' }
   const result = await conversationOf(env, openid).replyByHand(openid, message)
   if (result.ok) {
+    await showReplyAtDesk(env, openid, message.type === 'text' ? message.text : `[${message.type}]`)
     const { status, errcode } = result.outcome
     await auditDone(env.DB, {
       appid: appidOf(env),
@@ -47,6 +49,18 @@ export async function replyByHand(env: Env, actor: Operator, openid: string, rep
     })
   }
   return result
+}
+
+/** An agent's reply: the desk counts the first one and shows it live; best effort, the record has it anyway. */
+async function showReplyAtDesk(env: Env, openid: string, text: string): Promise<void> {
+  try {
+    const desk = deskOf(env)
+    const now = Date.now()
+    await desk.replied(openid, now)
+    await desk.message(openid, { direction: 'out', text, at: now })
+  } catch (error) {
+    log.warn('desk.message_failed', { openid, error: error instanceof Error ? error.message : String(error) })
+  }
 }
 
 /** Retries or drops a failed send in its user's object. */

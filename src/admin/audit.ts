@@ -29,6 +29,11 @@ export const AUDIT_ACTIONS = [
   'operator_add',
   'operator_change',
   'operator_remove',
+  'desk_claim',
+  'desk_release',
+  'desk_transfer',
+  'desk_close',
+  'desk_status',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

@@ -30,6 +30,12 @@ export interface RecordResult {
   transfer: boolean
   /** Sends waiting in the outbox. */
   pending: number
+  /** The rule the push was answered by (after what the rules remember: `handoff` for the hand-off). */
+  ruleId: string | null
+  /** The user is at the human desk (HUMAN_DESK = console): the consoles are shown this push. */
+  atDesk: boolean
+  /** The send window now, when the push transfers or the user is at the desk (the desk shows it). */
+  window?: { closesAt: number; remaining: number }
 }
 
 export interface ConversationState {

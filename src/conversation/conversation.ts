@@ -42,6 +42,7 @@ import type {
   SubscriptionView,
 } from './contract'
 import type { PassResult } from './delivery'
+import { setAtDesk } from './desk-flag'
 import { journalState } from './journal'
 import { envOfObject, rememberScope, storedScope } from './mini-program'
 import { dropFailed, replyByHand, retryFailed, sendSubscribe, type ActionHost } from './operator'
@@ -154,6 +155,12 @@ export class Conversation extends DurableObject<Env> {
   /** `operator.ts`: a failed send the operator gives up on, kept as dropped. */
   async dropFailed(id: number): Promise<FailedActionResult> {
     return dropFailed(this.#actions, id)
+  }
+
+  /** The user was queued at the human desk, or an agent closed their conversation there (desk-flag.ts). */
+  async markDesk(atDesk: boolean): Promise<void> {
+    if (!this.#ready(atDesk)) return
+    setAtDesk(this.ctx.storage.sql, atDesk)
   }
 
   /** The user's subscribe grants per template; empty for a user the object does not know. */

@@ -20,6 +20,7 @@
  *   reach the user hours late.
  */
 import { requireSetting, SettingError, type Env } from '../settings/env'
+import { deskOf, humanDesk } from '../settings/mini-program-state'
 import { answerWithModel } from '../ai/answer'
 import { sourcesOf } from '../ai/plan'
 import { log } from '../log'
@@ -42,6 +43,7 @@ import {
   type PendingAnswer,
 } from './outbox'
 import { refusal, retryDelay } from './policy'
+import { setAtDesk } from './desk-flag'
 import { endUnmatchedRun } from './rule-memory'
 import { recentTexts } from './seen'
 import { readWindow, recordRefusal, recordSent } from './window-store'
@@ -203,7 +205,11 @@ export class DeliveryPass {
       completionTokens: answer.cost?.completionTokens ?? 0,
     }
     if (answer.kind === 'answer') log.info('ai.answered', fields)
-    else log.warn('ai.fallback', { ...fields, reason: answer.reason })
+    else {
+      log.warn('ai.fallback', { ...fields, reason: answer.reason })
+      // The knowledge base gave up: with the console's desk, a person takes it from here.
+      if (humanDesk(this.#env) === 'console') await this.#toDesk(row, pending)
+    }
     const reply = parseReply(written.reply)
     // writeAnswer stored a reply, never another request.
     if (reply === null || reply.type === 'ai') throw new Error('answer not written')
@@ -223,6 +229,27 @@ export class DeliveryPass {
     const message = await toCustomMessage(reply, media, requireSetting(this.#env, 'WECHAT_APPID'))
     // A reply the model wrote carries WeChat's AI label ("内容由第三方AI生成" under it).
     await client.sendCustom(row.openid, message, { aiWritten: isAiWritten(row) })
+  }
+
+  /** Queues the user at the desk (HUMAN_DESK = console); a failure is logged, the fallback goes out regardless. */
+  async #toDesk(row: OutboxRow, pending: PendingAnswer): Promise<void> {
+    try {
+      const window = readWindow(this.#sql)
+      await deskOf(this.#env).arrive({
+        openid: row.openid,
+        reason: 'ai',
+        text: pending.request.question,
+        at: row.created_at,
+        window: { closesAt: window.closesAt, remaining: window.remaining },
+      })
+      setAtDesk(this.#sql, true)
+    } catch (error) {
+      log.error('desk.queue_failed', {
+        openid: row.openid,
+        msgId: row.msg_id,
+        error: error instanceof Error ? error.message : String(error),
+      })
+    }
   }
 
   #sent(row: OutboxRow, reply: ReplyMessage): void {

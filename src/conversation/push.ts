@@ -7,6 +7,7 @@
 import type { ReplyPlan } from '../replies'
 import type { RecordInput, RecordResult } from './contract'
 import { journalInbound } from './journal'
+import { atDesk } from './desk-flag'
 import { addReplies, pendingCount, type StoredReply } from './outbox'
 import { refusal, retryDelay } from './policy'
 import { applyMemory } from './rule-memory'
@@ -30,7 +31,20 @@ export interface PushOptions {
 export function recordPush(sql: SqlStorage, pushed: RecordInput, options: PushOptions): { result: RecordResult; claimed?: number } {
   const { now } = options
   const seen = findSeen(sql, pushed.dedupKey)
-  if (seen) return { result: { duplicate: true, transfer: seen.transfer === 1, pending: pendingCount(sql) } }
+  if (seen) {
+    const transfer = seen.transfer === 1
+    const desk = atDesk(sql)
+    return {
+      result: {
+        duplicate: true,
+        transfer,
+        pending: pendingCount(sql),
+        ruleId: seen.rule_id,
+        atDesk: desk,
+        ...windowIf(sql, transfer || desk, now),
+      },
+    }
+  }
   // The plan as what the rules remember of this user changes it: a hand-off, a welcome already given.
   const input: RecordInput = { ...pushed, plan: applyMemory(sql, pushed, now) }
   addSeen(sql, input, now)
@@ -47,10 +61,25 @@ export function recordPush(sql: SqlStorage, pushed: RecordInput, options: PushOp
     attempt,
   )
   options.prune()
+  const desk = atDesk(sql)
   return {
-    result: { duplicate: false, transfer: input.plan.transfer, pending: pendingCount(sql) },
+    result: {
+      duplicate: false,
+      transfer: input.plan.transfer,
+      pending: pendingCount(sql),
+      ruleId: input.plan.ruleId,
+      atDesk: desk,
+      ...windowIf(sql, input.plan.transfer || desk, now),
+    },
     claimed: attempt && ids[0],
   }
+}
+
+/** The window as the desk shows it, when it needs it. */
+function windowIf(sql: SqlStorage, needed: boolean, now: number): Pick<RecordResult, 'window'> {
+  if (!needed) return {}
+  const window = readWindow(sql)
+  return { window: { closesAt: window.closesAt, remaining: refusal(window, now) === 'window_closed' ? 0 : window.remaining } }
 }
 
 /** What goes into the outbox: the plan's sends, or the request to the model that will write them. */

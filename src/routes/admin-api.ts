@@ -36,6 +36,7 @@ import { adminSubscribe } from './admin-subscribe'
 import { adminAudit } from './admin-audit'
 import { adminOperators } from './admin-operators'
 import { adminKnowledge } from './admin-knowledge'
+import { adminDesk } from './admin-desk'
 import { allow } from './allow'
 import { jsonBody, params, problem, readBytes, refuse, type ApiEnv } from './admin-validation'
 import {
@@ -78,6 +79,7 @@ adminApi.route('/', adminAudit)
 adminApi.route('/', adminOperators)
 // The knowledge base: FAQ entries and documents, and "try a question".
 adminApi.route('/', adminKnowledge)
+adminApi.route('/', adminDesk)
 
 // ---------------------------------------------------------------- the record
 

@@ -6,7 +6,8 @@ import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import { bodyLimit } from 'hono/body-limit'
 import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_BYTES, numberSetting, pushMode, requireSetting, type Env } from '../settings/env'
-import { miniProgramEnv, conversationOf } from '../settings/mini-program-state'
+import { miniProgramEnv, conversationOf, deskOf, humanDesk } from '../settings/mini-program-state'
+import type { RecordInput, RecordResult } from '../conversation/contract'
 import { needsRecording, toRecordInput } from '../conversation/push-input'
 import { answerDoctorPush, isDoctorPush } from './doctor-push'
 import { modelSettings } from '../ai/model'
@@ -14,7 +15,7 @@ import { withModel } from '../ai/plan'
 import { PROMPT_LIMITS } from '../ai/prompt'
 import { search } from '../knowledge/search'
 import { log } from '../log'
-import type { ReplyPlan } from '../replies'
+import { HANDOFF_RULE_ID, type ReplyPlan } from '../replies'
 import { knowledgeQuestion, withFaq } from '../rules/faq'
 import { loadRules } from '../rules/loader'
 import { decide } from '../rules/match'
@@ -89,10 +90,43 @@ wechat.post(
     // (a repeat only re-starts delivery); the answer goes back at once.
     const recorded = await conversation.receive(input)
     if (recorded.duplicate) log.info('push.duplicate', { openid: input.openid, msgId: input.msgId, dedupKey: input.dedupKey })
+    if (recorded.transfer && humanDesk(c.env) === 'console') {
+      // The console's queue instead of WeChat's tool; a failure here is a 500, and WeChat's
+      // retry of the push (a duplicate, transfer still set) queues the user then.
+      await toDesk(c.env, input, recorded)
+      return c.text('success')
+    }
+    if (recorded.atDesk && !recorded.duplicate) c.executionCtx.waitUntil(showAtDesk(c.env, input, recorded))
     if (!recorded.transfer) return c.text('success')
     return answerTransfer(c, push)
   },
 )
+
+/** HUMAN_DESK = console: the user joins the desk's queue, and their object remembers it. */
+async function toDesk(env: Env, input: RecordInput, recorded: RecordResult): Promise<void> {
+  const window = recorded.window ?? { closesAt: 0, remaining: 0 }
+  const reason = recorded.ruleId === HANDOFF_RULE_ID ? 'handoff' : 'transfer'
+  await deskOf(env).arrive({ openid: input.openid, reason, text: input.summary, at: input.at, window })
+  if (!recorded.atDesk) await conversationOf(env, input.openid).markDesk(true)
+}
+
+/** A push from a user at the desk: the consoles watching show it. Best effort: the record has it anyway. */
+async function showAtDesk(env: Env, input: RecordInput, recorded: RecordResult): Promise<void> {
+  try {
+    await deskOf(env).message(input.openid, {
+      direction: 'in',
+      text: input.summary,
+      at: input.at,
+      ...(recorded.window ? { window: recorded.window } : {}),
+    })
+  } catch (error) {
+    log.warn('desk.message_failed', {
+      openid: input.openid,
+      msgId: input.msgId,
+      error: error instanceof Error ? error.message : String(error),
+    })
+  }
+}
 
 /**
  * The knowledge base (issue 27): a text the rules left to the default reply (or to nothing) is

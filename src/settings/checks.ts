@@ -31,6 +31,9 @@ export type SettingName =
   | 'LLM_API_BASE'
   | 'LLM_MODEL'
   | 'LLM_API_KEY'
+  | 'HUMAN_DESK'
+  | 'DESK_ALERT_MINUTES'
+  | 'DESK_ALERT_WEBHOOK'
 
 type Check = (value: string) => string | null
 
@@ -118,6 +121,16 @@ export const CHECKS: Record<SettingName, { required: boolean; check: Check }> = 
     required: false,
     // Sent as `Authorization: Bearer`: only characters a header value can carry.
     check: (v) => (/^[\x21-\x7e]{8,512}$/.test(v) ? null : 'is not an API key (8 to 512 printable ASCII characters, no spaces)'),
+  },
+  // The human desk (src/desk/): where people answer, and when a wait is announced.
+  HUMAN_DESK: {
+    required: false,
+    check: (v) => (v === 'wechat' || v === 'console' ? null : 'is not wechat or console'),
+  },
+  DESK_ALERT_MINUTES: { required: false, check: positiveInteger },
+  DESK_ALERT_WEBHOOK: {
+    required: false,
+    check: (v) => (isHttpUrl(v) ? null : 'is not an http(s) URL'),
   },
 }
 

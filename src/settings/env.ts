@@ -4,6 +4,7 @@
  */
 import type { Conversation } from '../conversation/conversation'
 import type { Sessions } from '../auth/sessions'
+import type { Desk } from '../desk/desk'
 import type { RulePublisher } from '../rules/publisher'
 import type { CampaignTask } from '../subscribe/campaign-task'
 import { settingLabel } from './mini-programs'
@@ -60,6 +61,15 @@ export interface Env {
   LLM_MODEL?: string
   /** The endpoint's key (a secret; an app of WECHAT_APPS may have its own, LLM_API_KEY_<appid>). */
   LLM_API_KEY?: string
+  /**
+   * Where people answer (src/desk/): `wechat` (the default: a transfer hands the user to
+   * WeChat's customer-service tool) or `console` (to the console's queue). Per app: HUMAN_DESK_<appid>.
+   */
+  HUMAN_DESK?: string
+  /** A user waiting this many minutes for a person is flagged, and announced (default 10). */
+  DESK_ALERT_MINUTES?: string
+  /** Where a long wait is announced once: a WeCom group robot's URL, or any URL taking JSON (a secret: it holds the robot's key). */
+  DESK_ALERT_WEBHOOK?: string
   /** Set by the Worker in an app's view of the bindings (mini-program-state.ts), never by the operator: '' or the appid. */
   KEFU_APP_SCOPE?: string
   RULES: KVNamespace
@@ -67,6 +77,8 @@ export interface Env {
   CONVERSATIONS: DurableObjectNamespace<Conversation>
   /** Console sessions and failed sign-ins, in one object named `console` (auth/sessions.ts). */
   SESSIONS: DurableObjectNamespace<Sessions>
+  /** The human desk of each mini program: its queue, agents and live consoles (desk/desk.ts). */
+  DESK: DurableObjectNamespace<Desk>
   /** Serialises each mini program's rule publishes (rules/publisher.ts). */
   RULE_PUBLISHER: DurableObjectNamespace<RulePublisher>
   /** The operator's record across users: conversations, messages, rule hits (migrations/). */
@@ -85,7 +97,7 @@ declare global {
     interface Env extends WorkerEnv {}
     interface GlobalProps {
       mainModule: typeof import('../index')
-      durableNamespaces: 'Conversation' | 'Sessions' | 'RulePublisher'
+      durableNamespaces: 'Conversation' | 'Sessions' | 'RulePublisher' | 'Desk'
     }
   }
 }

@@ -39,3 +39,13 @@ export function conversationOf(env: Env, openid: string) {
   const scope = scopeOf(env)
   return env.CONVERSATIONS.getByName(scope === '' ? openid : `${scope}:${openid}`)
 }
+
+/** This app's human desk (desk/desk.ts): one object per mini program, named by its appid. */
+export function deskOf(env: Env) {
+  return env.DESK.getByName(env.WECHAT_APPID ?? '')
+}
+
+/** Where people answer in this app: HUMAN_DESK (per app), `wechat` unless it says `console`. */
+export function humanDesk(env: Env): 'wechat' | 'console' {
+  return env.HUMAN_DESK === 'console' ? 'console' : 'wechat'
+}

@@ -14,6 +14,7 @@ export interface MiniProgramSettings {
   WECHAT_APPSECRET?: string
   WECHAT_PUSH_MODE?: string
   LLM_API_KEY?: string
+  HUMAN_DESK?: string
   KEFU_APP_SCOPE?: string
 }
 
@@ -24,6 +25,7 @@ export const MINI_PROGRAM_SETTINGS = [
   'WECHAT_APPSECRET',
   'WECHAT_PUSH_MODE',
   'LLM_API_KEY',
+  'HUMAN_DESK',
 ] as const
 export type MiniProgramSetting = (typeof MINI_PROGRAM_SETTINGS)[number]
 
@@ -82,6 +84,7 @@ function viewOf<E extends MiniProgramSettings>(env: E, appid: string): E {
     WECHAT_PUSH_MODE: own('WECHAT_PUSH_MODE') ?? env.WECHAT_PUSH_MODE,
     // An app may bill the model to a key of its own; the shared one otherwise.
     LLM_API_KEY: own('LLM_API_KEY') ?? env.LLM_API_KEY,
+    HUMAN_DESK: own('HUMAN_DESK') ?? env.HUMAN_DESK,
     KEFU_APP_SCOPE: appid,
   }
 }

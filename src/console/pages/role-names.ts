@@ -41,6 +41,11 @@ export const ACTION_NAMES: Strings<Record<AuditAction, string>> = {
     operator_add: '添加成员',
     operator_change: '修改成员',
     operator_remove: '移除成员',
+    desk_claim: '接待会话',
+    desk_release: '放回队列',
+    desk_transfer: '转给同事',
+    desk_close: '结束会话',
+    desk_status: '更改在线状态',
   },
   en: {
     sign_in: 'Signed in',
@@ -58,5 +63,10 @@ export const ACTION_NAMES: Strings<Record<AuditAction, string>> = {
     operator_add: 'Added a member',
     operator_change: 'Changed a member',
     operator_remove: 'Removed a member',
+    desk_claim: 'Took a conversation',
+    desk_release: 'Put back in the queue',
+    desk_transfer: 'Handed to a colleague',
+    desk_close: 'Closed a conversation',
+    desk_status: 'Changed their status',
   },
 }

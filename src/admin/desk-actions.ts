@@ -1,0 +1,56 @@
+/**
+ * What an agent does at the desk — claim, release, transfer, close, their status — shared by
+ * the admin API (routes/admin-desk.ts) and the console. Each goes to the mini program's Desk
+ * object, which decides it in one step; done, it is audited as the agent's, and a close tells
+ * the user's Conversation object they are no longer at the desk. An admin or the owner (who
+ * may change the rules) may release, transfer or close what another agent holds.
+ */
+import { operatorById, type Operator, allows } from '../auth/operators'
+import { can } from '../auth/roles'
+import type { DeskAction } from '../desk/desk'
+import type { AgentStatus } from '../desk/queue'
+import type { Agent } from '../desk/view'
+import type { Env } from '../settings/env'
+import { conversationOf, deskOf } from '../settings/mini-program-state'
+import { appidOf } from './appid'
+import { auditDone } from './audit'
+
+export type DeskMove = 'claim' | 'release' | 'close'
+
+export type TransferResult = DeskAction | { ok: false; reason: 'no_such_agent' }
+
+const agentOf = (operator: Operator): Agent => ({ id: operator.id, name: operator.name })
+
+/** Whoever may change the rules may also undo another agent's hold. */
+const overrides = (operator: Operator) => can(operator.role, 'rules')
+
+export async function moveAtDesk(env: Env, actor: Operator, move: DeskMove, openid: string): Promise<DeskAction> {
+  const desk = deskOf(env)
+  const agent = agentOf(actor)
+  const result =
+    move === 'claim'
+      ? await desk.claim(openid, agent)
+      : move === 'release'
+        ? await desk.release(openid, agent, overrides(actor))
+        : await desk.close(openid, agent, overrides(actor))
+  if (!result.ok) return result
+  if (move === 'close') await conversationOf(env, openid).markDesk(false)
+  await auditDone(env.DB, { appid: appidOf(env), operator: actor, action: `desk_${move}`, target: openid, summary: result.item.status })
+  return result
+}
+
+/** To another operator who may reply in this mini program. */
+export async function transferAtDesk(env: Env, actor: Operator, openid: string, toId: string): Promise<TransferResult> {
+  const to = await operatorById(env.DB, toId)
+  if (to === null || !allows(to, 'reply', appidOf(env))) return { ok: false, reason: 'no_such_agent' }
+  const result = await deskOf(env).transfer(openid, agentOf(actor), agentOf(to), overrides(actor))
+  if (!result.ok) return result
+  await auditDone(env.DB, { appid: appidOf(env), operator: actor, action: 'desk_transfer', target: openid, summary: `to ${to.name}` })
+  return result
+}
+
+export async function setDeskStatus(env: Env, actor: Operator, status: AgentStatus): Promise<Agent[]> {
+  const agents = await deskOf(env).setStatus(agentOf(actor), status)
+  await auditDone(env.DB, { appid: appidOf(env), operator: actor, action: 'desk_status', target: actor.id, summary: status })
+  return agents
+}

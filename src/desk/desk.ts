@@ -1,0 +1,259 @@
+/**
+ * The human desk of one mini program (issue 29): a Durable Object named by the appid that
+ * holds who is waiting for a person, who took whom, the agents' status — and the consoles
+ * watching, as hibernating WebSockets, so an idle console costs nothing and every change
+ * reaches every open queue at once.
+ *
+ * Users arrive from the push route and the Conversation object (`arrive`: a transfer, the
+ * rule set's hand-off, or the model giving up, with HUMAN_DESK = console). Agents claim, release,
+ * transfer and close through the admin API and the console (routes/admin-desk.ts); a claim is
+ * one synchronous step of the object, so of two agents claiming at once one wins and the other
+ * is told who holds it. A wait past DESK_ALERT_MINUTES is flagged, and announced once to
+ * DESK_ALERT_WEBHOOK when it is set (the alarm).
+ */
+import { DurableObject } from 'cloudflare:workers'
+import { log } from '../log'
+import type { Env } from '../settings/env'
+import { alertText, deskAlertMinutes, postAlert } from './alert'
+import {
+  agentRows,
+  type AgentStatus,
+  type Arrival,
+  arrive,
+  CLOSED_KEPT_MS,
+  claimRow,
+  closedSince,
+  closeRow,
+  DESK_SCHEMA,
+  deskRow,
+  leastBusyOnline,
+  markAlerted,
+  noteMessage,
+  noteReply,
+  oldestUnalerted,
+  openRows,
+  overdueRows,
+  pruneClosed,
+  releaseRow,
+  setAgent,
+} from './queue'
+import { agentFigures, type AgentFigures, type DeskEvent, type DeskItem, itemOf, type Agent, type QueueView } from './view'
+
+/** An alert that could not be posted is tried again this much later. */
+const ALERT_RETRY_MS = 60_000
+
+export type DeskAction =
+  | { ok: true; item: DeskItem }
+  | { ok: false; reason: 'not_at_desk' }
+  /** Someone else has it: who. */
+  | { ok: false; reason: 'held'; holder: Agent }
+  /** Only its holder (or an admin) may do that. */
+  | { ok: false; reason: 'not_yours'; holder: Agent | null }
+
+export class Desk extends DurableObject<Env> {
+  private readonly sql: SqlStorage
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.sql = ctx.storage.sql
+    this.sql.exec(DESK_SCHEMA)
+  }
+
+  /** A user asks for a person. Auto-assigned to the least busy online agent when `autoAssign`. */
+  async arrive(arrival: Arrival, autoAssign = false): Promise<DeskItem> {
+    const { queued } = arrive(this.sql, arrival)
+    if (queued) {
+      log.info('desk.queued', { openid: arrival.openid, reason: arrival.reason })
+      const agent = autoAssign ? leastBusyOnline(this.sql) : null
+      if (agent) claimRow(this.sql, arrival.openid, agent, Date.now())
+      await this.#armAlert()
+    }
+    this.#broadcastQueue()
+    return this.#item(arrival.openid)
+  }
+
+  /** A new message in or out for a user at the desk: the queue shows it; false when they are not at the desk. */
+  async message(
+    openid: string,
+    event: { direction: 'in' | 'out'; text: string; at: number; window?: Arrival['window'] },
+  ): Promise<boolean> {
+    const row = deskRow(this.sql, openid)
+    if (!row || row.status === 'closed') return false
+    if (event.direction === 'in')
+      noteMessage(
+        this.sql,
+        openid,
+        event.text,
+        event.at,
+        event.window ?? { closesAt: row.window_closes_at, remaining: row.window_remaining },
+      )
+    this.#broadcast({ type: 'message', openid, direction: event.direction, text: event.text, at: event.at })
+    this.#broadcastQueue()
+    return true
+  }
+
+  /** An agent replied by hand: the first reply ends the first-response time. */
+  async replied(openid: string, now: number): Promise<void> {
+    if (!deskRow(this.sql, openid)) return
+    noteReply(this.sql, openid, now)
+    this.#broadcastQueue()
+  }
+
+  claim(openid: string, agent: Agent): DeskAction {
+    const row = deskRow(this.sql, openid)
+    if (!row || row.status === 'closed') return { ok: false, reason: 'not_at_desk' }
+    if (row.status === 'claimed' && row.assignee !== agent.id) {
+      return { ok: false, reason: 'held', holder: { id: row.assignee ?? '', name: row.assignee_name ?? '' } }
+    }
+    claimRow(this.sql, openid, agent, Date.now())
+    return this.#changed(openid)
+  }
+
+  /** Back to the queue: by its holder, or by anyone `override` (an admin). */
+  release(openid: string, agent: Agent, override = false): DeskAction {
+    const refused = this.#holderOnly(openid, agent, override)
+    if (refused) return refused
+    releaseRow(this.sql, openid)
+    return this.#changed(openid)
+  }
+
+  /** Handed to another agent: by its holder (or an admin), or taken from the queue for them. */
+  transfer(openid: string, from: Agent, to: Agent, override = false): DeskAction {
+    const row = deskRow(this.sql, openid)
+    if (row?.status === 'claimed') {
+      const refused = this.#holderOnly(openid, from, override)
+      if (refused) return refused
+    }
+    if (!row || row.status === 'closed') return { ok: false, reason: 'not_at_desk' }
+    releaseRow(this.sql, openid)
+    claimRow(this.sql, openid, to, Date.now())
+    return this.#changed(openid)
+  }
+
+  close(openid: string, agent: Agent, override = false): DeskAction {
+    const row = deskRow(this.sql, openid)
+    if (row?.status === 'claimed') {
+      const refused = this.#holderOnly(openid, agent, override)
+      if (refused) return refused
+    }
+    if (!row || row.status === 'closed') return { ok: false, reason: 'not_at_desk' }
+    closeRow(this.sql, openid, Date.now())
+    pruneClosed(this.sql, Date.now() - CLOSED_KEPT_MS)
+    return this.#changed(openid)
+  }
+
+  setStatus(agent: Agent, status: AgentStatus): Agent[] {
+    setAgent(this.sql, agent, status, Date.now())
+    this.#broadcastQueue()
+    return this.#agents()
+  }
+
+  queue(): QueueView {
+    const now = Date.now()
+    const alertMs = deskAlertMinutes(this.env) * 60_000
+    return { items: openRows(this.sql).map((row) => itemOf(row, now, alertMs)), agents: this.#agents(), at: now }
+  }
+
+  /** Where the user is at the desk now; null when they are not (never were, or closed). */
+  item(openid: string): DeskItem | null {
+    const row = deskRow(this.sql, openid)
+    return row && row.status !== 'closed' ? itemOf(row, Date.now(), deskAlertMinutes(this.env) * 60_000) : null
+  }
+
+  /** Per agent, of the conversations closed since `since`: handled, first-response times. */
+  figures(since: number): AgentFigures[] {
+    return agentFigures(closedSince(this.sql, since))
+  }
+
+  /** A console's live channel: a WebSocket, given the queue at once, then every change. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket', { status: 426 })
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
+    // Hibernating: the object may leave memory while consoles sit idle; a message wakes it.
+    this.ctx.acceptWebSocket(server)
+    server.send(JSON.stringify({ type: 'queue', ...this.queue() } satisfies DeskEvent))
+    return new Response(null, { status: 101, webSocket: client })
+  }
+
+  override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // The console only pings, to keep proxies from closing an idle socket.
+    if (message === 'ping') socket.send('pong')
+  }
+
+  override async webSocketClose(socket: WebSocket, code: number): Promise<void> {
+    try {
+      socket.close(code === 1005 ? 1000 : code, 'closed')
+    } catch {
+      // Already closed on our side.
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    const minutes = deskAlertMinutes(this.env)
+    const now = Date.now()
+    const due = overdueRows(this.sql, now - minutes * 60_000)
+    const webhook = this.env.DESK_ALERT_WEBHOOK
+    let failed = false
+    for (const row of due) {
+      if (webhook) {
+        const posted = await postAlert(webhook, alertText(row, now, this.env.WECHAT_APPID ?? ''))
+        if (!posted.ok) {
+          failed = true
+          log.warn('desk.alert_failed', { openid: row.openid, reason: posted.reason })
+          continue
+        }
+      }
+      markAlerted(this.sql, row.openid)
+      log.info('desk.alerted', { openid: row.openid, waitedMs: now - row.queued_at, webhook: webhook ? true : false })
+    }
+    if (due.length > 0) this.#broadcastQueue()
+    if (failed) await this.ctx.storage.setAlarm(now + ALERT_RETRY_MS)
+    else await this.#armAlert()
+  }
+
+  /** The alarm for the oldest wait not yet announced. */
+  async #armAlert(): Promise<void> {
+    const oldest = oldestUnalerted(this.sql)
+    if (oldest === null) return
+    const at = oldest + deskAlertMinutes(this.env) * 60_000
+    const current = await this.ctx.storage.getAlarm()
+    if (current === null || current > at) await this.ctx.storage.setAlarm(Math.max(at, Date.now()))
+  }
+
+  #holderOnly(openid: string, agent: Agent, override: boolean): DeskAction | null {
+    const row = deskRow(this.sql, openid)
+    if (!row || row.status === 'closed') return { ok: false, reason: 'not_at_desk' }
+    if (override || row.assignee === null || row.assignee === agent.id) return null
+    return { ok: false, reason: 'not_yours', holder: { id: row.assignee, name: row.assignee_name ?? '' } }
+  }
+
+  #changed(openid: string): DeskAction {
+    this.#broadcastQueue()
+    return { ok: true, item: this.#item(openid) }
+  }
+
+  #item(openid: string): DeskItem {
+    const row = deskRow(this.sql, openid)
+    if (!row) throw new Error('desk row missing')
+    return itemOf(row, Date.now(), deskAlertMinutes(this.env) * 60_000)
+  }
+
+  #agents(): Agent[] {
+    return agentRows(this.sql).map((a) => ({ id: a.id, name: a.name, status: a.status }))
+  }
+
+  #broadcastQueue(): void {
+    this.#broadcast({ type: 'queue', ...this.queue() })
+  }
+
+  #broadcast(event: DeskEvent): void {
+    const text = JSON.stringify(event)
+    for (const socket of this.ctx.getWebSockets()) {
+      try {
+        socket.send(text)
+      } catch {
+        // A socket closing as we send: its close handler ends it.
+      }
+    }
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * The desk's tables, in its Durable Object (one per mini program): the conversations handed to
+ * a person, from waiting through claimed to closed, and the agents' status. Every statement on
+ * them is here; each is synchronous, so a claim reads and writes in one step of the object's
+ * single thread — two agents claiming at once cannot both win.
+ */
+
+export const DESK_SCHEMA = `
+CREATE TABLE IF NOT EXISTS desk (
+  openid TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  assignee TEXT,
+  assignee_name TEXT,
+  queued_at INTEGER NOT NULL,
+  claimed_at INTEGER,
+  first_response_at INTEGER,
+  closed_at INTEGER,
+  last_text TEXT NOT NULL,
+  last_at INTEGER NOT NULL,
+  window_closes_at INTEGER NOT NULL,
+  window_remaining INTEGER NOT NULL,
+  alerted INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS desk_open ON desk (status, queued_at);
+CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+`
+
+/** Waiting for a person; taken by one; done. */
+export type DeskStatus = 'waiting' | 'claimed' | 'closed'
+/** Why the user is at the desk: a transfer rule or "转人工", the rule set's hand-off, the model giving up. */
+export type DeskReason = 'transfer' | 'handoff' | 'ai'
+export type AgentStatus = 'online' | 'away'
+
+export type DeskRow = {
+  openid: string
+  status: DeskStatus
+  reason: DeskReason
+  assignee: string | null
+  assignee_name: string | null
+  queued_at: number
+  claimed_at: number | null
+  first_response_at: number | null
+  closed_at: number | null
+  last_text: string
+  last_at: number
+  window_closes_at: number
+  window_remaining: number
+  alerted: number
+}
+
+/** What the desk is told about a user who asked for a person. */
+export interface Arrival {
+  openid: string
+  reason: DeskReason
+  text: string
+  at: number
+  /** The send window as the Conversation object has it: when it closes, and sends left. */
+  window: { closesAt: number; remaining: number }
+}
+
+/** Closed conversations are kept this long, for the agents' figures. */
+export const CLOSED_KEPT_MS = 30 * 24 * 3_600_000
+const TEXT_CHARS = 200
+
+export function deskRow(sql: SqlStorage, openid: string): DeskRow | undefined {
+  return sql.exec<DeskRow>('SELECT * FROM desk WHERE openid = ?', openid).toArray()[0]
+}
+
+/**
+ * A user asks for a person: queued, waiting from now — unless already waiting or claimed, when
+ * only the last message and the window change (WeChat's retry, a second "人工"). A closed one
+ * comes back as a new wait.
+ */
+export function arrive(sql: SqlStorage, arrival: Arrival): { queued: boolean } {
+  const text = Array.from(arrival.text).slice(0, TEXT_CHARS).join('')
+  const held = deskRow(sql, arrival.openid)
+  if (held && held.status !== 'closed') {
+    noteMessage(sql, arrival.openid, text, arrival.at, arrival.window)
+    return { queued: false }
+  }
+  sql.exec(
+    `INSERT OR REPLACE INTO desk (openid, status, reason, assignee, assignee_name, queued_at, claimed_at, first_response_at, closed_at,
+       last_text, last_at, window_closes_at, window_remaining, alerted)
+     VALUES (?, 'waiting', ?, NULL, NULL, ?, NULL, NULL, NULL, ?, ?, ?, ?, 0)`,
+    arrival.openid,
+    arrival.reason,
+    arrival.at,
+    text,
+    arrival.at,
+    arrival.window.closesAt,
+    arrival.window.remaining,
+  )
+  return { queued: true }
+}
+
+/** A message from a user at the desk: the queue shows it, and its window as it now is. */
+export function noteMessage(sql: SqlStorage, openid: string, text: string, at: number, window: Arrival['window']): boolean {
+  const cut = Array.from(text).slice(0, TEXT_CHARS).join('')
+  return (
+    sql.exec(
+      "UPDATE desk SET last_text = ?, last_at = ?, window_closes_at = ?, window_remaining = ? WHERE openid = ? AND status != 'closed'",
+      cut,
+      at,
+      window.closesAt,
+      window.remaining,
+      openid,
+    ).rowsWritten > 0
+  )
+}
+
+export function claimRow(sql: SqlStorage, openid: string, agent: { id: string; name: string }, now: number): void {
+  sql.exec(
+    "UPDATE desk SET status = 'claimed', assignee = ?, assignee_name = ?, claimed_at = COALESCE(claimed_at, ?) WHERE openid = ?",
+    agent.id,
+    agent.name,
+    now,
+    openid,
+  )
+}
+
+/** Back to waiting, for anyone; the wait keeps counting from when the user asked. */
+export function releaseRow(sql: SqlStorage, openid: string): void {
+  sql.exec("UPDATE desk SET status = 'waiting', assignee = NULL, assignee_name = NULL WHERE openid = ?", openid)
+}
+
+export function closeRow(sql: SqlStorage, openid: string, now: number): void {
+  sql.exec("UPDATE desk SET status = 'closed', closed_at = ? WHERE openid = ?", now, openid)
+}
+
+/** An agent's first reply to the user: the first-response time counts to it. */
+export function noteReply(sql: SqlStorage, openid: string, now: number): void {
+  sql.exec('UPDATE desk SET first_response_at = COALESCE(first_response_at, ?) WHERE openid = ?', now, openid)
+}
+
+/** Who is waiting or being served, oldest wait first. */
+export function openRows(sql: SqlStorage): DeskRow[] {
+  return sql.exec<DeskRow>("SELECT * FROM desk WHERE status != 'closed' ORDER BY queued_at, openid").toArray()
+}
+
+/** Waiting since before `before` and not yet announced. */
+export function overdueRows(sql: SqlStorage, before: number): DeskRow[] {
+  return sql
+    .exec<DeskRow>("SELECT * FROM desk WHERE status = 'waiting' AND alerted = 0 AND queued_at <= ? ORDER BY queued_at", before)
+    .toArray()
+}
+
+export function markAlerted(sql: SqlStorage, openid: string): void {
+  sql.exec('UPDATE desk SET alerted = 1 WHERE openid = ?', openid)
+}
+
+/** The oldest wait not yet announced, for the alarm. */
+export function oldestUnalerted(sql: SqlStorage): number | null {
+  return sql.exec<{ at: number | null }>("SELECT MIN(queued_at) AS at FROM desk WHERE status = 'waiting' AND alerted = 0").one().at
+}
+
+/** Conversations an agent handled (closed) since `since`, with their times. */
+export function closedSince(sql: SqlStorage, since: number): DeskRow[] {
+  return sql.exec<DeskRow>("SELECT * FROM desk WHERE status = 'closed' AND closed_at >= ?", since).toArray()
+}
+
+export function pruneClosed(sql: SqlStorage, before: number): void {
+  sql.exec("DELETE FROM desk WHERE status = 'closed' AND closed_at < ?", before)
+}
+
+export type AgentRow = {
+  id: string
+  name: string
+  status: AgentStatus
+  updated_at: number
+}
+
+export function setAgent(sql: SqlStorage, agent: { id: string; name: string }, status: AgentStatus, now: number): void {
+  sql.exec(
+    'INSERT INTO agents (id, name, status, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status, updated_at = excluded.updated_at',
+    agent.id,
+    agent.name,
+    status,
+    now,
+  )
+}
+
+export function agentRows(sql: SqlStorage): AgentRow[] {
+  return sql.exec<AgentRow>('SELECT * FROM agents ORDER BY name, id').toArray()
+}
+
+/** The online agent with the fewest conversations claimed, for auto-assignment; null when none is online. */
+export function leastBusyOnline(sql: SqlStorage): AgentRow | null {
+  return (
+    sql
+      .exec<AgentRow>(
+        `SELECT a.* FROM agents a WHERE a.status = 'online'
+         ORDER BY (SELECT COUNT(*) FROM desk d WHERE d.status = 'claimed' AND d.assignee = a.id), a.updated_at, a.id LIMIT 1`,
+      )
+      .toArray()[0] ?? null
+  )
+}
