@@ -59,13 +59,16 @@ export class Desk extends DurableObject<Env> {
     this.sql.exec(DESK_SCHEMA)
   }
 
-  /** A user asks for a person. Auto-assigned to the least busy online agent when `autoAssign`. */
-  async arrive(arrival: Arrival, autoAssign = false): Promise<DeskItem> {
+  /**
+   * A user asks for a person. With an agent online (their status in the console: online takes
+   * conversations), it goes to the one holding the fewest; otherwise it waits for a claim.
+   */
+  async arrive(arrival: Arrival): Promise<DeskItem> {
     const { queued } = arrive(this.sql, arrival)
     if (queued) {
-      log.info('desk.queued', { openid: arrival.openid, reason: arrival.reason })
-      const agent = autoAssign ? leastBusyOnline(this.sql) : null
+      const agent = leastBusyOnline(this.sql)
       if (agent) claimRow(this.sql, arrival.openid, agent, Date.now())
+      log.info('desk.queued', { openid: arrival.openid, reason: arrival.reason, assignee: agent?.id ?? null })
       await this.#armAlert()
     }
     this.#broadcastQueue()
