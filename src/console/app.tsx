@@ -22,6 +22,7 @@ import { guard, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } f
 import { chooseMiniProgram, chosenEnv } from './mini-program-choice'
 import { forbidden, grantsOf } from './permit'
 import { operatorPages } from './routes-operators'
+import { deskPages } from './routes-desk'
 import { rulePages } from './rules-routes'
 import { signIn, signOut } from './session'
 
@@ -29,7 +30,7 @@ export const consoleApp = new Hono<ConsoleEnv>()
 
 /** Pages hold users' messages and act for the operator: no cache, no framing, no referrer. */
 const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 const sameOrigin = csrf()
 
@@ -98,3 +99,5 @@ consoleApp.route('/', knowledgePages)
 consoleApp.route('/', campaignPages)
 
 consoleApp.route('/', operatorPages)
+
+consoleApp.route('/', deskPages)

@@ -8,6 +8,7 @@ import { STYLE } from './style'
 export type Section =
   | 'overview'
   | 'conversations'
+  | 'queue'
   | 'failed'
   | 'unmatched'
   | 'knowledge'
@@ -34,6 +35,7 @@ export const OWNER_SECTIONS: { id: 'operators' | 'audit'; href: string }[] = [
 const SECTIONS: { id: Section; href: string }[] = [
   { id: 'overview', href: '/admin' },
   { id: 'conversations', href: '/admin/conversations' },
+  { id: 'queue', href: '/admin/queue' },
   { id: 'failed', href: '/admin/failed' },
   { id: 'unmatched', href: '/admin/unmatched' },
   { id: 'knowledge', href: '/admin/knowledge' },
@@ -47,6 +49,7 @@ export const LAYOUT_STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'swi
     brand: '客服控制台',
     overview: '概览',
     conversations: '会话',
+    queue: '人工队列',
     failed: '发送失败',
     unmatched: '未匹配问题',
     knowledge: '知识库',
@@ -62,6 +65,7 @@ export const LAYOUT_STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'swi
     brand: 'Customer service console',
     overview: 'Overview',
     conversations: 'Conversations',
+    queue: 'Queue',
     failed: 'Failed sends',
     unmatched: 'Unmatched questions',
     knowledge: 'Knowledge',

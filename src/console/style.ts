@@ -41,6 +41,8 @@ label{display:block;margin:6px 0 2px;color:var(--muted);font-size:13px}
 .bubble{align-self:flex-start;max-width:80%;padding:8px 10px;border-radius:8px;background:var(--in);border:1px solid var(--line);white-space:pre-wrap;overflow-wrap:anywhere}
 .bubble.out{align-self:flex-end;background:var(--out);border-color:#7fd65a}
 .bubble .meta{display:block;font-size:12px;color:var(--muted);margin-top:4px}
+form.inline{display:inline-block;margin:0 4px 4px 0}
+.badge.warn-badge{background:#fff8c5;color:#9a6700;border-color:#d4a72c}
 .badge{display:inline-block;margin-left:6px;padding:0 6px;border-radius:9px;font-size:12px;background:#ddf4ff;color:#0969da;border:1px solid #54aeff;white-space:nowrap}
 .bubble.out[data-status=failed]{background:#ffebe9;border-color:var(--bad)}
 .bubble.out[data-status=dropped],.bubble.out[data-status=pending]{background:#fff8c5;border-color:#d4a72c}

@@ -11,6 +11,8 @@ import type { ConversationDetail } from '../../record/conversations'
 import type { MessageView } from '../../record/views'
 import { Layout } from '../layout'
 import { KNOWLEDGE_PATH } from './knowledge'
+import { QUEUE_LIVE_PATH, QUEUE_PATH } from './queue'
+import type { DeskItem } from '../../desk/view'
 import { formatTime, type Lang, type Strings } from '../lang'
 import { CONVERSATIONS_PATH } from './conversations'
 import { hrefOf, OnceField, OutcomeNotice, Pager, shortOpenid, WindowState, type Outcome } from './parts'
@@ -210,6 +212,43 @@ function Bubble(props: { lang: Lang; t: Text; message: MessageView }) {
   )
 }
 
+/** The user is at the human desk: who has them, and the agent's buttons (to the queue's forms). */
+function DeskBar(props: { lang: Lang; item: DeskItem; me: string; canAct: boolean }) {
+  const { item } = props
+  const zh = props.lang === 'zh'
+  const action = (move: string) => `${QUEUE_PATH}/${encodeURIComponent(item.openid)}/${move}`
+  const who = item.assignee
+    ? item.assignee.id === props.me
+      ? zh
+        ? '由你接待'
+        : 'yours'
+      : `${zh ? '接待人：' : 'with '}${item.assignee.name}`
+    : zh
+      ? '等待接待'
+      : 'waiting for an agent'
+  return (
+    <div class="panel row" data-desk={item.status} data-desk-assignee={item.assignee?.id ?? ''}>
+      <span>
+        <b>{zh ? '人工队列' : 'At the desk'}</b> · {who}
+      </span>
+      {props.canAct && item.assignee?.id !== props.me && (
+        <form method="post" action={action('claim')} class="inline">
+          <button type="submit" class="primary" data-claim>
+            {zh ? '接待' : 'Take'}
+          </button>
+        </form>
+      )}
+      {props.canAct && (
+        <form method="post" action={action('close')} class="inline">
+          <button type="submit" data-close>
+            {zh ? '结束会话' : 'Close'}
+          </button>
+        </form>
+      )}
+    </div>
+  )
+}
+
 export function ConversationPage(props: {
   lang: Lang
   detail: ConversationDetail
@@ -219,6 +258,10 @@ export function ConversationPage(props: {
   paged: boolean
   /** No reply form without `reply` (a viewer). */
   grants: Grants
+  /** Where the user is at the human desk; null when they are not. */
+  desk: DeskItem | null
+  /** The signed-in operator's id. */
+  me: string
 }) {
   const t = STRINGS[props.lang]
   const { conversation: c, messages } = props.detail
@@ -231,6 +274,9 @@ export function ConversationPage(props: {
         outcome={props.outcome}
         text={(o) => t.outcomes[o.code as ReplyOutcome] + (o.errcode !== null ? ` (${t.errcode(o.errcode)})` : '')}
       />
+      <script src="/admin/desk.js" defer />
+      <span data-live={QUEUE_LIVE_PATH} data-live-openid={c.openid} hidden />
+      {props.desk && <DeskBar lang={props.lang} item={props.desk} me={props.me} canAct={props.grants.reply} />}
       <div class="panel" data-openid={c.openid}>
         <table>
           <tbody>

@@ -1,0 +1,70 @@
+/**
+ * The console's one script, served as a file (`/admin/desk.js`; the CSP allows scripts from
+ * the console's own origin only, never inline): the live channel of the human desk. A page
+ * that wants it has an element with `data-live` (the WebSocket's path). On the queue page, a
+ * change fetches the queue again as the server renders it (`?fragment=1`) and puts it in
+ * place, so the markup has one author; on a conversation page (`data-live-openid`), a message
+ * of that user is added as a bubble, its text set as text. Without it, or with the channel
+ * down, every page is what it was: a reload shows everything.
+ */
+export const DESK_SCRIPT_PATH = '/admin/desk.js'
+
+export const DESK_SCRIPT = `(() => {
+  const root = document.querySelector('[data-live]')
+  if (!root) return
+  const url = new URL(root.getAttribute('data-live'), location.href)
+  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
+  const openid = root.getAttribute('data-live-openid')
+  let retry = 1000
+  let refreshing = false
+  let again = false
+  const refresh = async () => {
+    const target = document.querySelector('[data-queue]')
+    if (!target) return
+    if (refreshing) { again = true; return }
+    refreshing = true
+    try {
+      const answer = await fetch(location.pathname + '?fragment=1', { credentials: 'same-origin' })
+      if (answer.ok) target.innerHTML = await answer.text()
+    } finally {
+      refreshing = false
+      if (again) { again = false; refresh() }
+    }
+  }
+  const bubble = (event) => {
+    const chat = document.querySelector('.chat')
+    if (!chat || event.openid !== openid) return
+    const div = document.createElement('div')
+    div.className = event.direction === 'out' ? 'bubble out' : 'bubble'
+    div.setAttribute('data-live-message', event.direction)
+    div.textContent = event.text
+    const meta = document.createElement('span')
+    meta.className = 'meta'
+    meta.textContent = new Date(event.at).toLocaleTimeString()
+    div.appendChild(meta)
+    chat.appendChild(div)
+  }
+  const connect = () => {
+    const socket = new WebSocket(url)
+    let ping = 0
+    socket.onopen = () => {
+      retry = 1000
+      root.setAttribute('data-live-state', 'open')
+      ping = setInterval(() => socket.send('ping'), 25000)
+    }
+    socket.onmessage = (message) => {
+      if (message.data === 'pong') return
+      const event = JSON.parse(message.data)
+      if (event.type === 'queue') refresh()
+      if (event.type === 'message') bubble(event)
+    }
+    socket.onclose = () => {
+      clearInterval(ping)
+      root.setAttribute('data-live-state', 'closed')
+      setTimeout(connect, retry)
+      retry = Math.min(retry * 2, 30000)
+    }
+  }
+  connect()
+})()
+`

@@ -1,0 +1,109 @@
+/**
+ * The human desk in the console (issue 29): 队列 (`/admin/queue`), its forms — claim, release,
+ * transfer, close, the agent's status — acting through admin/desk-actions.ts as the admin API
+ * does, the live channel (`/admin/queue/live`: a WebSocket to the mini program's Desk object,
+ * behind the session like every page) and the script that listens to it (`/admin/desk.js`).
+ */
+import { Hono } from 'hono/tiny'
+import { moveAtDesk, setDeskStatus, transferAtDesk, type TransferResult } from '../admin/desk-actions'
+import { OpenidParam } from '../admin/requests'
+import { DESK_MAX_BYTES } from '../admin/requests-desk'
+import { allows, listOperators, OWNER } from '../auth/operators'
+import { can } from '../auth/roles'
+import { appidOf } from '../admin/appid'
+import { deskOf, humanDesk } from '../settings/mini-program-state'
+import * as v from 'valibot'
+import { back, guard, operatorOf, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
+import { DESK_SCRIPT, DESK_SCRIPT_PATH } from './desk-script'
+import { readForm, textField } from './form'
+import { langOf } from './lang'
+import { outcomeOf } from './pages/parts'
+import { QUEUE_LIVE_PATH, QUEUE_OUTCOMES, QUEUE_PATH, QueuePage, type QueueProps, QueueTable } from './pages/queue'
+import { permit } from './permit'
+
+export const deskPages = new Hono<ConsoleEnv>()
+
+const FIGURE_DAYS = 14
+
+deskPages.get(DESK_SCRIPT_PATH, (c) =>
+  c.body(DESK_SCRIPT, 200, {
+    'content-type': 'text/javascript; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+  }),
+)
+
+deskPages.get(QUEUE_PATH, guard, async (c) => {
+  const refused = permit(c, 'read')
+  if (refused) return refused
+  const props = await queueProps(c)
+  // The live channel's refresh: the queue alone, as the page renders it.
+  if (c.req.query('fragment') === '1') return c.html(String(await (<QueueTable {...props} />).toString()))
+  return renderPage(c, <QueuePage {...props} />)
+})
+
+deskPages.get(QUEUE_LIVE_PATH, guard, async (c) => {
+  const refused = permit(c, 'read')
+  if (refused) return refused
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return c.text('expected a WebSocket', 426)
+  return deskOf(c.env).fetch(c.req.raw)
+})
+
+deskPages.post(`${QUEUE_PATH}/status`, guard, async (c) => {
+  const refused = permit(c, 'reply')
+  if (refused) return refused
+  const form = await readForm(c.req.raw, DESK_MAX_BYTES)
+  const status = form === null ? '' : textField(form.fields, 'status')
+  if (status !== 'online' && status !== 'away') return back(c, QUEUE_PATH, { problem: 'bad_input' })
+  await setDeskStatus(c.env, me(c), status)
+  return back(c, QUEUE_PATH, { done: 'status' })
+})
+
+for (const move of ['claim', 'release', 'close', 'transfer'] as const) {
+  deskPages.post(`${QUEUE_PATH}/:openid/${move}`, guard, async (c) => {
+    const refused = permit(c, 'reply')
+    if (refused) return refused
+    const param = v.safeParse(OpenidParam, { openid: c.req.param('openid') })
+    if (!param.success) return back(c, QUEUE_PATH, { problem: 'bad_input' })
+    const { openid } = param.output
+    let result: TransferResult
+    if (move === 'transfer') {
+      const form = await readForm(c.req.raw, DESK_MAX_BYTES)
+      const to = form === null ? '' : textField(form.fields, 'to')
+      if (to === '') return back(c, QUEUE_PATH, { problem: 'bad_input' })
+      result = await transferAtDesk(c.env, me(c), openid, to)
+    } else result = await moveAtDesk(c.env, me(c), move, openid)
+    if (!result.ok) return back(c, QUEUE_PATH, { problem: result.reason })
+    // Taken: straight to the conversation, to answer.
+    if (move === 'claim') return c.redirect(`/admin/conversations/${encodeURIComponent(openid)}`, 303)
+    return back(c, QUEUE_PATH, { done: move === 'transfer' ? 'transferred' : move === 'close' ? 'closed' : 'released' })
+  })
+}
+
+async function queueProps(c: ConsoleContext): Promise<QueueProps> {
+  const operator = me(c)
+  const desk = deskOf(c.env)
+  const [queue, figures, operators] = await Promise.all([
+    desk.queue(),
+    desk.figures(Date.now() - FIGURE_DAYS * 86_400_000),
+    can(operator.role, 'reply') ? listOperators(c.env.DB) : Promise.resolve([]),
+  ])
+  const appid = appidOf(c.env)
+  const colleagues = [OWNER, ...operators].filter((o) => allows(o, 'reply', appid)).map((o) => ({ id: o.id, name: o.name }))
+  return {
+    lang: langOf(c),
+    queue,
+    me: { id: operator.id, canAct: allows(operator, 'reply', appid) },
+    colleagues,
+    figures,
+    deskMode: humanDesk(c.env),
+    outcome: outcomeOf((key) => c.req.query(key), QUEUE_OUTCOMES),
+  }
+}
+
+/** The signed-in operator: the guard has put one there. */
+function me(c: ConsoleContext) {
+  const operator = operatorOf(c)
+  if (!operator) throw new Error('no operator on a guarded page')
+  return operator
+}
