@@ -12,11 +12,11 @@
  *    created otherwise; their ids written into wrangler.toml at once (scripts/setup-toml.ts).
  *    The campaigns queue (the CAMPAIGNS producer's): `wrangler queues create`, a queue of that
  *    name already there counting as done (queues are named, not ids, in wrangler.toml).
- * 5. WECHAT_APPID into wrangler.toml's [vars]; LLM_API_BASE and LLM_MODEL too, when the
- *    environment gives them (the model is optional, and never asked for).
+ * 5. WECHAT_APPID into wrangler.toml's [vars]; LLM_API_BASE, LLM_MODEL, HUMAN_DESK and
+ *    DESK_ALERT_MINUTES too, when the environment gives them (optional, never asked for).
  * 6. Each secret with `wrangler secret put NAME`, its value on stdin only, never printed. A
  *    generated ADMIN_TOKEN is first written to a file only its owner can read (adminTokenFile).
- *    LLM_API_KEY only when the environment gives it.
+ *    LLM_API_KEY and DESK_ALERT_WEBHOOK only when the environment gives them.
  * 7. `wrangler d1 migrations apply DB --remote`, `wrangler deploy`, `npm run rules:push -- --remote`.
  *
  * Commands run through a Runner, so the tests can put a stand-in for wrangler in its place.
@@ -87,8 +87,15 @@ interface SecretSpec {
   optional?: true
 }
 
-/** The model's vars (src/ai/model.ts): written to [vars] when the environment gives them. */
-export const MODEL_VARS = ['LLM_API_BASE', 'LLM_MODEL'] as const
+/** What setup says of an optional secret the environment does not give. */
+const OPTIONAL_UNSET: Record<string, string> = {
+  LLM_API_KEY:
+    'not set: the knowledge base answers from its FAQ only (LLM_API_BASE=… LLM_MODEL=… LLM_API_KEY=… npm run setup adds a model)',
+  DESK_ALERT_WEBHOOK: 'not set: long waits at the human desk are flagged in the console only',
+}
+
+/** Optional vars — the model (src/ai/model.ts), the human desk (src/desk/): written to [vars] when the environment gives them. */
+export const OPTIONAL_VARS = ['LLM_API_BASE', 'LLM_MODEL', 'HUMAN_DESK', 'DESK_ALERT_MINUTES'] as const
 
 /** The Worker's own check of `name` (src/settings/checks.ts), with setup's words for a refusal. */
 function checkedAs(name: SettingName, refusal: string): (value: string) => string | null {
@@ -124,6 +131,12 @@ export const SECRETS: readonly SecretSpec[] = [
     name: 'LLM_API_KEY',
     prompt: 'LLM_API_KEY — the key of the model at LLM_API_BASE',
     check: checkedAs('LLM_API_KEY', 'is not an API key (8 to 512 printable characters, no spaces)'),
+    optional: true,
+  },
+  {
+    name: 'DESK_ALERT_WEBHOOK',
+    prompt: 'DESK_ALERT_WEBHOOK — where a long wait at the human desk is announced (a WeCom group robot URL)',
+    check: checkedAs('DESK_ALERT_WEBHOOK', 'is not an http(s) URL'),
     optional: true,
   },
 ]
@@ -218,7 +231,7 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
     else given.set(spec.name, value)
   }
   const modelVars = new Map<string, string>()
-  for (const name of MODEL_VARS) {
+  for (const name of OPTIONAL_VARS) {
     const value = nonEmpty(options.env[name])
     if (value === undefined) continue
     const why = CHECKS[name].check(value)
@@ -422,10 +435,7 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
   for (const spec of SECRETS) {
     const put = toPut.find((p) => p.spec === spec)
     if (!put && spec.optional && !secretsSet.has(spec.name)) {
-      say(
-        spec.name,
-        'not set: the knowledge base answers from its FAQ only (LLM_API_BASE=… LLM_MODEL=… LLM_API_KEY=… npm run setup adds a model)',
-      )
+      say(spec.name, OPTIONAL_UNSET[spec.name] ?? 'not set (optional)')
       continue
     }
     if (!put) {
