@@ -44,6 +44,8 @@ export default defineConfig({
                 LLM_API_BASE: `http://127.0.0.1:${inject('fakeLlmPort')}/v1`,
                 LLM_MODEL: 'kefu-stand-in',
                 LLM_API_KEY: 'sk-local-stand-in',
+                // The desk's alerts go to the fake's group-robot webhook (test/desk/desk.test.ts reads them).
+                DESK_ALERT_WEBHOOK: `http://127.0.0.1:${inject('fakeWechatPort')}/__fake/webhook/desk`,
               },
             },
           })),

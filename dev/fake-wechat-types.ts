@@ -116,3 +116,5 @@ export interface FakeAppConfig {
 
 export const FAKE_CONTROL_PREFIX = '/__fake'
 export const FAKE_IMAGE_PREFIX = '/__fake/images/'
+/** A group robot's webhook: `POST /__fake/webhook/<name>` (DESK_ALERT_WEBHOOK in the tests). */
+export const FAKE_WEBHOOK_PREFIX = '/__fake/webhook/'

@@ -22,6 +22,9 @@
  *   POST /__fake/reset?appid=                    → {ok}        (no appid: everything)
  *   GET  /__fake/images/<any/prefix/>name.png|.jpg|.jpeg|.gif[?chunked=1][?redirect=<url>]
  *        toolarge.* (~3 MiB PNG), notimage.* (HTML), missing.* (404), else a small image
+ *   POST /__fake/webhook/<name>  any JSON     → {errcode: 0, errmsg: "ok"}, as a WeCom group
+ *        robot answers (DESK_ALERT_WEBHOOK in the tests); recorded as a call with that path
+ *        and the parsed body: read with GET /__fake/calls?path=/__fake/webhook/<name>
  *
  * Run alone: `npx tsx dev/fake-wechat.ts [port]` (default 8788, or FAKE_WECHAT_PORT).
  */
@@ -44,6 +47,7 @@ import { FakeState, wallClockMs } from './fake-wechat-state'
 import {
   FAKE_CONTROL_PREFIX,
   FAKE_IMAGE_PREFIX,
+  FAKE_WEBHOOK_PREFIX,
   type CallFilter,
   type FakeAppConfig,
   type FakeCall,
@@ -145,6 +149,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
   const url = new URL(req.url ?? '/', 'http://fake.invalid')
   const raw = await readBody(req)
   if (url.pathname.startsWith(FAKE_IMAGE_PREFIX)) return serveImage(state, url, req, res)
+  if (url.pathname.startsWith(FAKE_WEBHOOK_PREFIX)) return send(res, webhook(state, req, url, raw, receivedAt))
   if (url.pathname.startsWith(`${FAKE_CONTROL_PREFIX}/`)) return send(res, control(state, req.method ?? 'GET', url, raw))
 
   const context = callContext(state, req, url, raw)
@@ -357,6 +362,27 @@ function applyFault(fault: FaultSpec, res: ServerResponse): { status: number; er
     lost_answer: () => null,
   }
   return kinds[fault.kind]()
+}
+
+/** A group robot's webhook (WeCom's answer to any JSON): the post is kept as a call. */
+function webhook(state: FakeState, req: IncomingMessage, url: URL, raw: Buffer, receivedAt: number): Answer {
+  const body = parseJson(raw)
+  const answer = body === undefined ? ok({ errcode: 40008, errmsg: 'invalid message type' }) : ok({ errcode: 0, errmsg: 'ok' })
+  const errcode = (answer.json as { errcode: number }).errcode
+  state.record({
+    method: req.method ?? 'POST',
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    token: null,
+    appid: null,
+    touser: null,
+    body: body ?? (raw.length === 0 ? null : raw.toString('utf8')),
+    status: 200,
+    errcode,
+    fault: null,
+    receivedAt,
+  })
+  return answer
 }
 
 function serveImage(state: FakeState, url: URL, req: IncomingMessage, res: ServerResponse): void {

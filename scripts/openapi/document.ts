@@ -46,6 +46,8 @@ import {
 } from '../../src/admin/requests'
 import { AuditQuery } from '../../src/admin/requests-audit'
 import { KNOWLEDGE_ANSWERS } from '../../src/admin/answers-knowledge'
+import { DESK_ANSWERS } from '../../src/admin/answers-desk'
+import { DESK_MAX_BYTES, FiguresQuery, StatusBody, TransferBody } from '../../src/admin/requests-desk'
 import {
   ASK_MAX_BYTES,
   AskBody,
@@ -87,7 +89,7 @@ function json(schema: Json, description: string): Json {
 }
 
 /** Every answer's schema, by the name the document's components give it. */
-const SCHEMAS = { ...ANSWERS, ...KNOWLEDGE_ANSWERS }
+const SCHEMAS = { ...ANSWERS, ...KNOWLEDGE_ANSWERS, ...DESK_ANSWERS }
 const ref = (name: keyof typeof SCHEMAS) => ({ $ref: `#/components/schemas/${name}` })
 const answer = (name: keyof typeof SCHEMAS, description: string) => json(ref(name), description)
 /** An answer of one of several shapes. */
@@ -230,6 +232,21 @@ export function openApiDocument(): Json {
     { oneOf: [schemaOf(FaqBody, INPUT), schemaOf(DocumentBody, INPUT)] },
     `An FAQ entry { question, variants?, answer } or a document { title, text } (text at most ${MAX_DOCUMENT_BYTES} bytes; the body at most ${KNOWLEDGE_MAX_BYTES}). Unknown fields are refused.`,
   )
+  const notAtDesk = error('`not_at_desk`: the user is not at the desk (never queued, or their conversation was closed).')
+  const deskMove = (what: string, refused: string, extra: { body?: Json; answers?: Json } = {}) =>
+    sendsOnce(
+      operation(what, {
+        permission: 'reply',
+        parameters: openid,
+        ...(extra.body ? { body: extra.body } : {}),
+        answers: {
+          '200': answer('DeskActionAnswer', 'Done: the conversation at the desk as it is now.'),
+          '404': notAtDesk,
+          '409': answer('DeskConflictAnswer', refused),
+          ...extra.answers,
+        },
+      }),
+    )
   const failedAction = (what: string) =>
     sendsOnce(
       operation(what, {
@@ -598,6 +615,67 @@ export function openApiDocument(): Json {
             '413': tooLarge,
             '415': notJson,
           },
+        }),
+      },
+      '/admin/api/queue': {
+        get: operation('The human desk: who waits for a person (the oldest wait first) or is being served, and the agents’ status', {
+          permission: 'read',
+          answers: {
+            '200': answer(
+              'QueueAnswer',
+              'The queue of this mini program. Users come to it with HUMAN_DESK = console (a transfer, the hand-off, the model giving up).',
+            ),
+          },
+        }),
+      },
+      '/admin/api/conversations/{openid}/claim': {
+        post: deskMove(
+          'Take a waiting conversation: it is the caller’s (of two agents claiming at once, one gets it)',
+          '`held`: another agent has it (`holder`); nothing was changed.',
+        ),
+      },
+      '/admin/api/conversations/{openid}/release': {
+        post: deskMove(
+          'Put a conversation back in the queue, for anyone; its wait counts from when the user asked',
+          '`not_yours`: another agent holds it (`holder`); only they, an admin or the owner may release it.',
+        ),
+      },
+      '/admin/api/conversations/{openid}/transfer': {
+        post: deskMove(
+          'Hand a conversation to another operator who may reply in this mini program (from the queue, or from its holder)',
+          '`not_yours`: another agent holds it (`holder`); only they, an admin or the owner may transfer it.',
+          {
+            body: json(schemaOf(TransferBody, INPUT), `Who takes it (at most ${DESK_MAX_BYTES} bytes).`),
+            answers: {
+              '400': error('Malformed input, or `no_such_agent`: no operator has that id, or they may not reply in this mini program.'),
+              '413': error('The body is too large.'),
+              '415': error('The body is not application/json.'),
+            },
+          },
+        ),
+      },
+      '/admin/api/conversations/{openid}/close': {
+        post: deskMove(
+          'Close a conversation at the desk: it leaves the queue and counts in the figures of its holder',
+          '`not_yours`: another agent holds it (`holder`); only they, an admin or the owner may close it.',
+        ),
+      },
+      '/admin/api/desk/status': {
+        put: operation('Set the caller’s status at the desk: online takes conversations (new arrivals go to the least busy online agent)', {
+          permission: 'reply',
+          body: json(schemaOf(StatusBody, INPUT), `The status (at most ${DESK_MAX_BYTES} bytes).`),
+          answers: {
+            '200': answer('DeskStatusAnswer', 'Every agent’s status, the caller’s as set.'),
+            '413': error('The body is too large.'),
+            '415': error('The body is not application/json.'),
+          },
+        }),
+      },
+      '/admin/api/desk/figures': {
+        get: operation('Per agent, of the conversations closed in the last days: how many, and how fast the first reply by hand came', {
+          permission: 'read',
+          parameters: parameters('query', FiguresQuery),
+          answers: { '200': answer('DeskFiguresAnswer', 'The figures (closed conversations are kept 30 days).') },
         }),
       },
       '/admin/api/openapi.json': {

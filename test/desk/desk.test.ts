@@ -1,0 +1,421 @@
+/**
+ * The human desk (issue 29) end to end: pushes through the Worker's app with HUMAN_DESK =
+ * console (and the default, wechat), rules from real KV, the Conversation objects, the
+ * mini program's Desk object, the admin API with operators' own tokens, and the fake WeChat
+ * API (custom/send, and its group-robot webhook for DESK_ALERT_WEBHOOK).
+ *
+ * Every test queues its own users (uniqueOpenid) at the one Desk of the test app; the agents
+ * it makes are its own. An agent online takes every new arrival, so the test that sets one
+ * online sets them away again before it ends.
+ */
+import { createExecutionContext, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { buildPush, textMessage } from '../../dev/push'
+import type { AuditView } from '../../src/admin/audit'
+import { app } from '../../src/app'
+import type { Desk } from '../../src/desk/desk'
+import type { AgentFigures, DeskEvent, DeskItem, QueueView } from '../../src/desk/view'
+import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
+import { BASE, captureLogs, keepAnswer, workerFetch } from '../support/helpers'
+import { addTestOperator, OWNER_AUTH, type TestOperator } from '../support/operators'
+import { TEST_SETTINGS } from '../support/settings'
+
+const APPID = TEST_SETTINGS.WECHAT_APPID
+const SEND = '/cgi-bin/message/custom/send'
+const WEBHOOK = '/__fake/webhook/desk'
+const TRANSFER_TEXT = '正在为您转接人工客服'
+const HANDOFF_TEXT = '稍等，人工客服马上就来'
+const logs = captureLogs()
+let msgIds = 7_900_000_000_000_000_000n
+
+const RULES = {
+  handoff: { after_unmatched: 2, text: HANDOFF_TEXT },
+  rules: [
+    { id: 'human', when: { text: ['人工'] }, reply: [{ type: 'text', text: TRANSFER_TEXT }, { type: 'transfer' }] },
+    { id: 'hi', when: { text: ['hi'] }, reply: { type: 'text', text: 'hello' } },
+  ],
+}
+
+beforeAll(async () => {
+  // Before anything loads the rules in this isolate: the loader keeps what it read for 30 s.
+  await env.RULES.put('rules', JSON.stringify(RULES))
+})
+
+type Mode = 'console' | 'wechat'
+
+/**
+ * A plaintext push of a text from `openid`, as WeChat sends it, to the Worker with HUMAN_DESK
+ * = `mode`. `settle` waits for the route's waitUntil (the desk shown a queued user's push).
+ */
+async function pushText(openid: string, content: string, mode: Mode = 'console', settle = true) {
+  const { query, body } = await buildPush(textMessage(openid, content, String(++msgIds)), {
+    token: TEST_SETTINGS.WECHAT_TOKEN,
+    mode: 'plaintext',
+    format: 'xml',
+  })
+  const ctx = createExecutionContext()
+  const res = await app.fetch(
+    new Request(`${BASE}/wechat?${query}`, { method: 'POST', body }),
+    { ...env, WECHAT_PUSH_MODE: 'plaintext', ...(mode === 'console' ? { HUMAN_DESK: 'console' } : {}) },
+    ctx,
+  )
+  const text = await res.text()
+  keepAnswer(text)
+  const settled = waitOnExecutionContext(ctx)
+  if (settle) await settled
+  return { status: res.status, text, settled }
+}
+
+interface Answer<T> {
+  status: number
+  body: T
+}
+
+/** An admin API call with `auth` (the owner's token unless given). */
+async function api<T = Record<string, unknown>>(
+  path: string,
+  options: { auth?: { authorization: string }; method?: string; json?: unknown } = {},
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = { ...(options.auth ?? OWNER_AUTH) }
+  if (options.json !== undefined) headers['content-type'] = 'application/json'
+  const res = await workerFetch(path, {
+    method: options.method ?? (options.json === undefined ? 'GET' : 'POST'),
+    headers,
+    ...(options.json === undefined ? {} : { body: JSON.stringify(options.json) }),
+  })
+  const text = await res.text()
+  keepAnswer(text)
+  let body: unknown = text === '' ? null : text
+  try {
+    body = JSON.parse(text)
+  } catch {
+    // A plain-text answer (a 500's "internal error") is kept as the text.
+  }
+  return { status: res.status, body: body as T }
+}
+
+const act = (who: TestOperator | null, openid: string, move: 'claim' | 'release' | 'close' | 'transfer', to?: string) =>
+  api<{ item?: DeskItem; error?: string; holder?: { id: string; name: string } }>(`/admin/api/conversations/${openid}/${move}`, {
+    method: 'POST',
+    ...(who ? { auth: who.auth } : {}),
+    ...(to === undefined ? {} : { json: { to } }),
+  })
+
+/**
+ * The queue as the Desk object has it, read inside the object: `queue` is a reserved method
+ * name for Workers RPC (a queue consumer's handler), so a stub cannot call it — see the test of
+ * GET /admin/api/queue below, which fails while the route calls `desk.queue()` over RPC.
+ */
+async function queue(): Promise<QueueView> {
+  return runInDurableObject(desk(), (instance: Desk) => instance.queue())
+}
+
+const itemOf = async (openid: string) => (await queue()).items.find((item) => item.openid === openid)
+
+/** The texts WeChat accepted for the user once `count` sends succeeded. */
+async function sentTexts(openid: string, count: number): Promise<string[]> {
+  return vi.waitFor(
+    async () => {
+      const ok = (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((call) => call.errcode === 0)
+      expect(ok).toHaveLength(count)
+      return ok.map((call) => (call.body as { text?: { content?: string } }).text?.content ?? '')
+    },
+    { timeout: 5000, interval: 25 },
+  )
+}
+
+async function setStatus(who: TestOperator, status: 'online' | 'away') {
+  const answer = await api<{ agents: { id: string; status: string }[] }>('/admin/api/desk/status', {
+    method: 'PUT',
+    auth: who.auth,
+    json: { status },
+  })
+  expect(answer.status).toBe(200)
+  expect(answer.body.agents).toContainEqual(expect.objectContaining({ id: who.id, status }))
+}
+
+const desk = () => env.DESK.getByName(APPID)
+
+describe('a transfer with HUMAN_DESK = console', () => {
+  it('answers success, sends the text by custom/send, and queues the user with the reason, the text and the window', async () => {
+    const openid = uniqueOpenid()
+    const before = Date.now()
+    const pushed = await pushText(openid, '人工')
+    expect(pushed.status).toBe(200)
+    expect(pushed.text).toBe('success')
+    expect(await sentTexts(openid, 1)).toEqual([TRANSFER_TEXT])
+    const item = await itemOf(openid)
+    expect(item).toMatchObject({ status: 'waiting', reason: 'transfer', lastText: '人工', assignee: null, overdue: false })
+    expect(item!.queuedAt).toBeGreaterThanOrEqual(before - 1000)
+    expect(item!.window.closesAt).toBeGreaterThan(Date.now() + 40 * 3_600_000)
+    expect(item!.window.remaining).toBeGreaterThan(0)
+    expect(item!.window.urgent).toBe(false)
+    expect(logs.lines.some((line) => line.includes('desk.queued') && line.includes(openid))).toBe(true)
+  })
+
+  it('GET /admin/api/queue lists the waiting user, as the Desk object has them', async () => {
+    const openid = uniqueOpenid()
+    await pushText(openid, '人工')
+    const viewer = await addTestOperator('viewer')
+    const answer = await api<QueueView>('/admin/api/queue', { auth: viewer.auth })
+    expect(answer.status, String(answer.body)).toBe(200)
+    expect(answer.body.items).toContainEqual(expect.objectContaining({ openid, status: 'waiting', reason: 'transfer', lastText: '人工' }))
+    expect(answer.body.agents).toBeInstanceOf(Array)
+  })
+
+  it('with the default (wechat), the same push gets the passive transfer reply and nothing is queued', async () => {
+    const openid = uniqueOpenid()
+    const pushed = await pushText(openid, '人工', 'wechat')
+    expect(pushed.status).toBe(200)
+    expect(pushed.text).toContain('transfer_customer_service')
+    expect(await sentTexts(openid, 1)).toEqual([TRANSFER_TEXT])
+    expect(await itemOf(openid)).toBeUndefined()
+    expect(await desk().item(openid)).toBeNull()
+  })
+
+  it("the rule set's hand-off (after_unmatched: 2) queues the user with reason handoff", async () => {
+    const openid = uniqueOpenid()
+    expect((await pushText(openid, '我的快递到哪了')).text).toBe('success')
+    expect(await itemOf(openid)).toBeUndefined()
+    expect((await pushText(openid, '怎么还没到')).text).toBe('success')
+    expect(await sentTexts(openid, 1)).toEqual([HANDOFF_TEXT])
+    expect(await itemOf(openid)).toMatchObject({ status: 'waiting', reason: 'handoff', lastText: '怎么还没到' })
+  })
+
+  it('a later push from a queued user updates the last message the queue shows', async () => {
+    const openid = uniqueOpenid()
+    await pushText(openid, '人工')
+    expect((await itemOf(openid))?.lastText).toBe('人工')
+    expect((await pushText(openid, 'hi')).text).toBe('success')
+    expect((await itemOf(openid))?.lastText).toBe('hi')
+    // Shown in either mode: the user's object remembers they are at the desk.
+    expect((await pushText(openid, '订单 12345 还没发货', 'wechat')).text).toBe('success')
+    const item = await itemOf(openid)
+    expect(item).toMatchObject({ status: 'waiting', reason: 'transfer', lastText: '订单 12345 还没发货' })
+  })
+})
+
+describe('agents at the desk', () => {
+  it('two claiming at once: one wins, the other gets 409 naming the holder; release, transfer, close', async () => {
+    const [a, b, c] = await Promise.all([
+      addTestOperator('agent', { name: `Agent A ${crypto.randomUUID().slice(0, 6)}` }),
+      addTestOperator('agent', { name: `Agent B ${crypto.randomUUID().slice(0, 6)}` }),
+      addTestOperator('agent', { name: `Agent C ${crypto.randomUUID().slice(0, 6)}` }),
+    ])
+    const viewer = await addTestOperator('viewer')
+    const admin = await addTestOperator('admin')
+    const openid = uniqueOpenid()
+    await pushText(openid, '人工')
+
+    const both = await Promise.all([act(a!, openid, 'claim'), act(b!, openid, 'claim')])
+    expect(both.map((answer) => answer.status).sort()).toEqual([200, 409])
+    const winner = both[0]!.status === 200 ? a! : b!
+    const loser = winner === a ? b! : a!
+    const won = both.find((answer) => answer.status === 200)!.body
+    const lost = both.find((answer) => answer.status === 409)!.body
+    expect(won.item).toMatchObject({ openid, status: 'claimed', assignee: { id: winner.id } })
+    expect(lost).toEqual({ error: 'held', holder: { id: winner.id, name: expect.stringMatching(/^Agent [AB] /) } })
+    expect((await itemOf(openid))?.assignee?.id).toBe(winner.id)
+
+    // The loser cannot release it; the holder can, and then the loser claims it.
+    expect(await act(loser, openid, 'release')).toMatchObject({ status: 409, body: { error: 'not_yours', holder: { id: winner.id } } })
+    const released = await act(winner, openid, 'release')
+    expect(released).toMatchObject({ status: 200, body: { item: { status: 'waiting', assignee: null } } })
+    expect(await act(loser, openid, 'claim')).toMatchObject({ status: 200, body: { item: { assignee: { id: loser.id } } } })
+
+    // A viewer may read the queue (the test of GET /admin/api/queue), not act on it.
+    expect(await act(viewer, openid, 'claim')).toMatchObject({ status: 403, body: { error: 'forbidden' } })
+
+    // Transfer: to a viewer (who may not reply) or nobody is refused; to the third agent it is theirs.
+    expect(await act(loser, openid, 'transfer', viewer.id)).toMatchObject({ status: 400, body: { error: 'no_such_agent' } })
+    expect(await act(loser, openid, 'transfer', 'nobody000000')).toMatchObject({ status: 400, body: { error: 'no_such_agent' } })
+    expect(await act(winner, openid, 'transfer', winner.id)).toMatchObject({ status: 409, body: { error: 'not_yours' } })
+    expect(await act(loser, openid, 'transfer', c!.id)).toMatchObject({
+      status: 200,
+      body: { item: { status: 'claimed', assignee: { id: c!.id } } },
+    })
+
+    // Another agent can neither release nor close what c holds; an admin closes it.
+    expect(await act(loser, openid, 'release')).toMatchObject({ status: 409, body: { error: 'not_yours', holder: { id: c!.id } } })
+    expect(await act(loser, openid, 'close')).toMatchObject({ status: 409, body: { error: 'not_yours', holder: { id: c!.id } } })
+    expect(await act(admin, openid, 'close')).toMatchObject({ status: 200, body: { item: { status: 'closed' } } })
+    expect(await itemOf(openid)).toBeUndefined()
+    expect(await act(c!, openid, 'close')).toMatchObject({ status: 404, body: { error: 'not_at_desk' } })
+    expect(await act(c!, openid, 'claim')).toMatchObject({ status: 404, body: { error: 'not_at_desk' } })
+    expect(await act(c!, uniqueOpenid(), 'release')).toMatchObject({ status: 404, body: { error: 'not_at_desk' } })
+
+    // Closed, the user's pushes are no longer shown to the desk, and a new "人工" queues them again.
+    await pushText(openid, 'hi')
+    expect(await itemOf(openid)).toBeUndefined()
+    await pushText(openid, '人工')
+    expect(await itemOf(openid)).toMatchObject({ status: 'waiting', assignee: null })
+    expect(await act(c!, openid, 'close')).toMatchObject({ status: 200 })
+
+    // The audit log has each step as its agent's.
+    const audit = await api<{ items: AuditView[] }>(`/admin/api/audit?action=desk_claim&limit=100`)
+    expect(audit.status).toBe(200)
+    const claims = audit.body.items.filter((entry) => entry.target === openid)
+    expect(claims.map((entry) => entry.operatorId).sort()).toEqual([winner.id, loser.id].sort())
+    expect(claims.every((entry) => entry.action === 'desk_claim' && entry.appid === APPID)).toBe(true)
+    const transfers = await api<{ items: AuditView[] }>(`/admin/api/audit?action=desk_transfer&operator=${loser.id}`)
+    expect(transfers.body.items).toContainEqual(expect.objectContaining({ target: openid, summary: expect.stringContaining('to Agent C') }))
+    const closes = await api<{ items: AuditView[] }>(`/admin/api/audit?action=desk_close&operator=${admin.id}`)
+    expect(closes.body.items.map((entry) => entry.target)).toEqual([openid])
+  })
+
+  it('an agent online takes the next arrival; with two online, the one holding fewer', async () => {
+    const [d, e] = await Promise.all([addTestOperator('agent'), addTestOperator('agent')])
+    try {
+      await setStatus(d!, 'online')
+      const first = uniqueOpenid()
+      await pushText(first, '人工')
+      expect(await itemOf(first)).toMatchObject({ status: 'claimed', assignee: { id: d!.id } })
+
+      await setStatus(e!, 'online')
+      const second = uniqueOpenid()
+      await pushText(second, '人工')
+      expect(await itemOf(second)).toMatchObject({ status: 'claimed', assignee: { id: e!.id } })
+
+      await setStatus(d!, 'away')
+      await setStatus(e!, 'away')
+      const third = uniqueOpenid()
+      await pushText(third, '人工')
+      expect(await itemOf(third)).toMatchObject({ status: 'waiting', assignee: null })
+      for (const [who, openid] of [
+        [d!, first],
+        [e!, second],
+      ] as const)
+        expect((await act(who, openid, 'close')).status).toBe(200)
+    } finally {
+      // No one stays online for the other tests: each new arrival would go to them.
+      await desk().setStatus({ id: d!.id, name: 'd' }, 'away')
+      await desk().setStatus({ id: e!.id, name: 'e' }, 'away')
+    }
+  })
+
+  it('figures: a claimed conversation replied to by hand and closed counts for its agent, with a first-response time', async () => {
+    const f = await addTestOperator('agent')
+    const openid = uniqueOpenid()
+    await pushText(openid, '人工')
+    expect((await act(f, openid, 'claim')).status).toBe(200)
+    const reply = await api(`/admin/api/conversations/${openid}/reply`, {
+      auth: f.auth,
+      json: { type: 'text', text: '您好，我是客服小王' },
+    })
+    expect(reply.status).toBe(200)
+    expect(await sentTexts(openid, 2)).toEqual([TRANSFER_TEXT, '您好，我是客服小王'])
+    const item = await itemOf(openid)
+    expect(item?.firstResponseAt).toBeGreaterThanOrEqual(item!.queuedAt)
+    expect((await act(f, openid, 'close')).status).toBe(200)
+
+    const figures = await api<{ days: number; agents: AgentFigures[] }>('/admin/api/desk/figures?days=1', { auth: f.auth })
+    expect(figures.status).toBe(200)
+    expect(figures.body.days).toBe(1)
+    const mine = figures.body.agents.find((row) => row.agent.id === f.id)
+    expect(mine).toMatchObject({ handled: 1, firstResponseMs: { median: expect.any(Number), p90: expect.any(Number) } })
+    expect(mine!.firstResponseMs!.median).toBe(item!.firstResponseAt! - item!.queuedAt)
+    expect(mine!.firstResponseMs!.median).toBeGreaterThanOrEqual(0)
+    expect((await api('/admin/api/desk/figures?days=0', { auth: f.auth })).status).toBe(400)
+  })
+})
+
+describe('the alert', () => {
+  it('a wait past DESK_ALERT_MINUTES is posted to DESK_ALERT_WEBHOOK once, and the item is overdue', async () => {
+    const openid = uniqueOpenid()
+    await pushText(openid, '人工')
+    expect((await itemOf(openid))?.overdue).toBe(false)
+    await runInDurableObject(desk(), (_instance, state) => {
+      state.storage.sql.exec('UPDATE desk SET queued_at = ? WHERE openid = ?', Date.now() - 11 * 60_000, openid)
+    })
+    expect((await itemOf(openid))?.overdue).toBe(true)
+
+    const posts = async () =>
+      (await fakeWechat.calls({ path: WEBHOOK })).filter((call) => JSON.stringify(call.body).includes(openid.slice(-6)))
+    expect(await runDurableObjectAlarm(desk())).toBe(true)
+    const first = await posts()
+    expect(first).toHaveLength(1)
+    expect(first[0]).toMatchObject({ method: 'POST', status: 200, errcode: 0 })
+    expect(first[0]!.body).toEqual({
+      msgtype: 'text',
+      text: { content: expect.stringMatching(new RegExp(`${openid.slice(-6)}（${APPID}）已等待人工客服 11 分钟：人工$`)) },
+    })
+    expect(logs.lines.some((line) => line.includes('desk.alerted') && line.includes(openid))).toBe(true)
+
+    // Again: nothing more for this user (an alarm is set if none is, to run it at all).
+    await runInDurableObject(desk(), async (_instance, state) => {
+      if ((await state.storage.getAlarm()) === null) await state.storage.setAlarm(Date.now() + 60_000)
+    })
+    expect(await runDurableObjectAlarm(desk())).toBe(true)
+    expect(await posts()).toHaveLength(1)
+    expect(await itemOf(openid)).toMatchObject({ status: 'waiting', overdue: true })
+  })
+})
+
+describe('the live channel', () => {
+  it('answers 426 to a plain request', async () => {
+    const res = await desk().fetch(new Request('http://desk/live'))
+    expect(res.status).toBe(426)
+    await res.body?.cancel()
+  })
+
+  it('sends the queue at once, then a push from a queued user as a message within 2 s', async () => {
+    const openid = uniqueOpenid()
+    await pushText(openid, '人工')
+    const res = await desk().fetch(new Request('http://desk/live', { headers: { upgrade: 'websocket' } }))
+    expect(res.status).toBe(101)
+    const ws = res.webSocket
+    expect(ws).toBeTruthy()
+    const events: DeskEvent[] = []
+    ws!.addEventListener('message', (event) => {
+      if (typeof event.data === 'string' && event.data !== 'pong') events.push(JSON.parse(event.data) as DeskEvent)
+    })
+    ws!.accept()
+    try {
+      await vi.waitFor(() => expect(events.length).toBeGreaterThan(0), { timeout: 2000, interval: 10 })
+      const snapshot = events[0]!
+      expect(snapshot.type).toBe('queue')
+      if (snapshot.type === 'queue') expect(snapshot.items.map((item) => item.openid)).toContain(openid)
+
+      const started = Date.now()
+      const pushed = await pushText(openid, '还在吗', 'console', false)
+      expect(pushed.text).toBe('success')
+      await vi.waitFor(
+        () => expect(events).toContainEqual({ type: 'message', openid, direction: 'in', text: '还在吗', at: expect.any(Number) }),
+        { timeout: 2000, interval: 10 },
+      )
+      expect(Date.now() - started).toBeLessThan(2000)
+      await pushed.settled
+      // The queue follows the message, with the new last text.
+      await vi.waitFor(
+        () =>
+          expect(
+            events.some(
+              (event) => event.type === 'queue' && event.items.some((item) => item.openid === openid && item.lastText === '还在吗'),
+            ),
+          ).toBe(true),
+        { timeout: 2000, interval: 10 },
+      )
+
+      // A ping is answered; an agent's reply by hand shows as an out message.
+      const pong = new Promise<string>((resolve) =>
+        ws!.addEventListener('message', (event) => {
+          if (event.data === 'pong') resolve('pong')
+        }),
+      )
+      ws!.send('ping')
+      expect(await pong).toBe('pong')
+      const reply = await api(`/admin/api/conversations/${openid}/reply`, { json: { type: 'text', text: '在的，请讲' } })
+      expect(reply.status).toBe(200)
+      await vi.waitFor(
+        () => expect(events).toContainEqual(expect.objectContaining({ type: 'message', openid, direction: 'out', text: '在的，请讲' })),
+        {
+          timeout: 2000,
+          interval: 10,
+        },
+      )
+    } finally {
+      ws!.close(1000, 'done')
+    }
+  })
+})
