@@ -47,7 +47,17 @@ import {
 import { AuditQuery } from '../../src/admin/requests-audit'
 import { KNOWLEDGE_ANSWERS } from '../../src/admin/answers-knowledge'
 import { DESK_ANSWERS } from '../../src/admin/answers-desk'
-import { DESK_MAX_BYTES, FiguresQuery, StatusBody, TransferBody } from '../../src/admin/requests-desk'
+import {
+  CannedBody,
+  CannedIdParam,
+  DESK_MAX_BYTES,
+  DESK_TEXT_MAX_BYTES,
+  FiguresQuery,
+  NoteBody,
+  StatusBody,
+  TransferBody,
+} from '../../src/admin/requests-desk'
+import { MAX_CANNED } from '../../src/desk/notes'
 import {
   ASK_MAX_BYTES,
   AskBody,
@@ -676,6 +686,46 @@ export function openApiDocument(): Json {
           permission: 'read',
           parameters: parameters('query', FiguresQuery),
           answers: { '200': answer('DeskFiguresAnswer', 'The figures (closed conversations are kept 30 days).') },
+        }),
+      },
+      '/admin/api/canned': {
+        get: operation('The canned answers agents put into a reply', {
+          permission: 'read',
+          answers: { '200': answer('CannedListAnswer', 'Every canned answer of this mini program.') },
+        }),
+        post: operation('Add a canned answer', {
+          permission: 'rules',
+          body: json(schemaOf(CannedBody, INPUT), `A title, the text and an optional shortcut (at most ${DESK_TEXT_MAX_BYTES} bytes).`),
+          answers: {
+            '201': answer('CreatedAnswer', 'Added: its id.'),
+            '409': error(`\`shortcut_taken\`, or \`full\`: the mini program has ${MAX_CANNED} already.`),
+            '413': error('The body is too large.'),
+            '415': error('The body is not application/json.'),
+          },
+        }),
+      },
+      '/admin/api/canned/{id}': {
+        delete: operation('Delete a canned answer', {
+          permission: 'rules',
+          parameters: parameters('path', CannedIdParam),
+          answers: { '204': { description: 'Deleted.' }, '404': error('`not_found`: no such canned answer.') },
+        }),
+      },
+      '/admin/api/conversations/{openid}/notes': {
+        get: operation('Private notes on a conversation, for agents (never sent)', {
+          permission: 'read',
+          parameters: openid,
+          answers: { '200': answer('NoteListAnswer', 'The last notes, newest first.') },
+        }),
+        post: operation('Add a private note to a conversation: shown to agents, never sent to the user; audited', {
+          permission: 'reply',
+          parameters: openid,
+          body: json(schemaOf(NoteBody, INPUT), `The note (at most ${DESK_TEXT_MAX_BYTES} bytes).`),
+          answers: {
+            '201': answer('CreatedAnswer', 'Added: its id.'),
+            '413': error('The body is too large.'),
+            '415': error('The body is not application/json.'),
+          },
         }),
       },
       '/admin/api/openapi.json': {

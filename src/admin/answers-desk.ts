@@ -4,6 +4,7 @@
  * views (desk/view.ts) drift apart.
  */
 import * as v from 'valibot'
+import type { Canned, Note } from '../desk/notes'
 import type { AgentFigures, DeskItem, QueueView } from '../desk/view'
 import type { Same } from './answers-subscribe'
 
@@ -67,12 +68,42 @@ export const DeskFiguresAnswer = v.object({
   agents: v.pipe(v.array(FiguresRow), v.description('Per agent, the most conversations handled first.')),
 })
 
+const CannedAnswer = v.object({
+  id: v.pipe(v.string(), v.description('c-<uuid>')),
+  title: v.string(),
+  text: v.string(),
+  shortcut: v.nullable(v.string()),
+  updatedAt: v.number(),
+})
+
+export const CannedListAnswer = v.object({ items: v.pipe(v.array(CannedAnswer), v.description('By title.')) })
+
+export const NoteListAnswer = v.object({
+  items: v.pipe(
+    v.array(v.object({ id: v.pipe(v.string(), v.description('n-<uuid>')), operator: Who, text: v.string(), at: v.number() })),
+    v.description('Newest first, the last 50.'),
+  ),
+})
+
+export const CreatedAnswer = v.object({ id: v.string() })
+
 const drift: [
   Same<v.InferOutput<typeof DeskItemAnswer>, DeskItem>,
   Same<v.InferOutput<typeof QueueAnswer>, QueueView>,
   Same<v.InferOutput<typeof FiguresRow>, AgentFigures>,
-] = [true, true, true]
+  Same<v.InferOutput<typeof CannedAnswer>, Canned>,
+  Same<v.InferOutput<typeof NoteListAnswer>['items'][number], Note>,
+] = [true, true, true, true, true]
 void drift
 
 /** The desk API's answers, for the OpenAPI document's components. */
-export const DESK_ANSWERS = { QueueAnswer, DeskActionAnswer, DeskConflictAnswer, DeskStatusAnswer, DeskFiguresAnswer }
+export const DESK_ANSWERS = {
+  QueueAnswer,
+  DeskActionAnswer,
+  DeskConflictAnswer,
+  DeskStatusAnswer,
+  DeskFiguresAnswer,
+  CannedListAnswer,
+  NoteListAnswer,
+  CreatedAnswer,
+}

@@ -34,6 +34,8 @@ export const AUDIT_ACTIONS = [
   'desk_transfer',
   'desk_close',
   'desk_status',
+  'desk_note',
+  'desk_canned',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

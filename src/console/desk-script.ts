@@ -4,12 +4,22 @@
  * that wants it has an element with `data-live` (the WebSocket's path). On the queue page, a
  * change fetches the queue again as the server renders it (`?fragment=1`) and puts it in
  * place, so the markup has one author; on a conversation page (`data-live-openid`), a message
- * of that user is added as a bubble, its text set as text. Without it, or with the channel
- * down, every page is what it was: a reload shows everything.
+ * of that user is added as a bubble, its text set as text. A canned answer picked from the
+ * reply form's list (`select[data-canned]`) is put into the reply box. Without the script, or
+ * with the channel down, every page is what it was: a reload shows everything.
  */
 export const DESK_SCRIPT_PATH = '/admin/desk.js'
 
 export const DESK_SCRIPT = `(() => {
+  for (const select of document.querySelectorAll('select[data-canned]')) {
+    select.addEventListener('change', () => {
+      const box = document.getElementById('reply-text')
+      if (!box || !select.value) return
+      box.value = box.value ? box.value + '\\n' + select.value : select.value
+      select.value = ''
+      box.focus()
+    })
+  }
   const root = document.querySelector('[data-live]')
   if (!root) return
   const url = new URL(root.getAttribute('data-live'), location.href)

@@ -7,7 +7,9 @@
 import { Hono } from 'hono/tiny'
 import { moveAtDesk, setDeskStatus, transferAtDesk, type TransferResult } from '../admin/desk-actions'
 import { OpenidParam } from '../admin/requests'
-import { DESK_MAX_BYTES } from '../admin/requests-desk'
+import { auditDone } from '../admin/audit'
+import { DESK_MAX_BYTES, DESK_TEXT_MAX_BYTES, NoteBody } from '../admin/requests-desk'
+import { addNote } from '../desk/notes'
 import { allows, listOperators, OWNER } from '../auth/operators'
 import { can } from '../auth/roles'
 import { appidOf } from '../admin/appid'
@@ -80,11 +82,27 @@ for (const move of ['claim', 'release', 'close', 'transfer'] as const) {
   })
 }
 
+deskPages.post('/admin/conversations/:openid/notes', guard, async (c) => {
+  const refused = permit(c, 'reply')
+  if (refused) return refused
+  const param = v.safeParse(OpenidParam, { openid: c.req.param('openid') })
+  if (!param.success) return back(c, QUEUE_PATH, { problem: 'bad_input' })
+  const { openid } = param.output
+  const path = `/admin/conversations/${encodeURIComponent(openid)}`
+  const form = await readForm(c.req.raw, DESK_TEXT_MAX_BYTES)
+  const body = v.safeParse(NoteBody, { text: form === null ? '' : textField(form.fields, 'text') })
+  if (!body.success) return back(c, path, { problem: 'note_invalid' })
+  const operator = me(c)
+  const added = await addNote(c.env.DB, appidOf(c.env), openid, { id: operator.id, name: operator.name }, body.output.text, Date.now())
+  await auditDone(c.env.DB, { appid: appidOf(c.env), operator, action: 'desk_note', target: openid, summary: added.id })
+  return back(c, path, { done: 'noted' })
+})
+
 async function queueProps(c: ConsoleContext): Promise<QueueProps> {
   const operator = me(c)
   const desk = deskOf(c.env)
   const [queue, figures, operators] = await Promise.all([
-    desk.queue(),
+    desk.view(),
     desk.figures(Date.now() - FIGURE_DAYS * 86_400_000),
     can(operator.role, 'reply') ? listOperators(c.env.DB) : Promise.resolve([]),
   ])

@@ -25,6 +25,7 @@ import {
 } from '../admin/requests'
 import { MAX_TEXT_BYTES } from '../rules/schema'
 import { conversationOf, deskOf } from '../settings/mini-program-state'
+import { listCanned, listNotes } from '../desk/notes'
 import { back, guard, operatorOf, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { readForm } from './form'
 import type { Section } from './layout'
@@ -95,11 +96,13 @@ recordPages.get(`${CONVERSATIONS_PATH}/:openid`, guard, async (c) => {
   if (!query.success) return problemPage(c, 400, 'conversations', 'bad_cursor', `${CONVERSATIONS_PATH}/${openid}`)
   const { cursor, limit } = query.output
   // The grants live in the user's object (looking creates nothing): asked while D1 reads.
-  const [detail, subscriptions, desk] = await Promise.all([
+  const [detail, subscriptions, desk, canned, notes] = await Promise.all([
     getConversation(c.env.DB, { appid: appidOf(c.env), openid, limit, now: Date.now(), ...(cursor ? { after: cursor } : {}) }),
     conversationOf(c.env, openid).subscriptions(),
     // Where the user is at the human desk, if they are (desk/desk.ts).
     deskOf(c.env).item(openid),
+    listCanned(c.env.DB, appidOf(c.env)),
+    listNotes(c.env.DB, appidOf(c.env), openid),
   ])
   if (!detail) return problemPage(c, 404, 'conversations', 'no_conversation', CONVERSATIONS_PATH)
   const outcome = outcomeOf((key) => c.req.query(key), REPLY_OUTCOMES)
@@ -114,6 +117,8 @@ recordPages.get(`${CONVERSATIONS_PATH}/:openid`, guard, async (c) => {
       grants={grantsOf(c)}
       desk={desk}
       me={operatorOf(c)?.id ?? ''}
+      canned={canned}
+      notes={notes}
     />,
   )
 })

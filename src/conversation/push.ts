@@ -45,8 +45,12 @@ export function recordPush(sql: SqlStorage, pushed: RecordInput, options: PushOp
       },
     }
   }
+  // At the human desk a person answers: the bot stays quiet (no reply, no model, no hand-off
+  // count), and only a transfer (asking for a person again) stands.
+  const desk = atDesk(sql)
+  const planned = desk ? { ...pushed, plan: quiet(pushed.plan) } : pushed
   // The plan as what the rules remember of this user changes it: a hand-off, a welcome already given.
-  const input: RecordInput = { ...pushed, plan: applyMemory(sql, pushed, now) }
+  const input: RecordInput = { ...planned, plan: applyMemory(sql, planned, now) }
   addSeen(sql, input, now)
   journalInbound(sql, input, options.appid(), now)
   // When the user acted, by WeChat's clock; a sender's clock ahead of ours never counts
@@ -61,7 +65,6 @@ export function recordPush(sql: SqlStorage, pushed: RecordInput, options: PushOp
     attempt,
   )
   options.prune()
-  const desk = atDesk(sql)
   return {
     result: {
       duplicate: false,
@@ -73,6 +76,12 @@ export function recordPush(sql: SqlStorage, pushed: RecordInput, options: PushOp
     },
     claimed: attempt && ids[0],
   }
+}
+
+/** A plan for a user a person is answering: nothing sent by the bot. */
+function quiet(plan: ReplyPlan): ReplyPlan {
+  const { ai: _ai, handoff: _handoff, oncePerHours: _once, ...rest } = plan
+  return { ...rest, sends: [] }
 }
 
 /** The window as the desk shows it, when it needs it. */

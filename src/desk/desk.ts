@@ -151,7 +151,8 @@ export class Desk extends DurableObject<Env> {
     return this.#agents()
   }
 
-  queue(): QueueView {
+  /** The queue as the console and the API show it. (Not `queue`: a Durable Object's `queue` is its queue consumer's, never callable over RPC.) */
+  view(): QueueView {
     const now = Date.now()
     const alertMs = deskAlertMinutes(this.env) * 60_000
     return { items: openRows(this.sql).map((row) => itemOf(row, now, alertMs)), agents: this.#agents(), at: now }
@@ -174,7 +175,7 @@ export class Desk extends DurableObject<Env> {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
     // Hibernating: the object may leave memory while consoles sit idle; a message wakes it.
     this.ctx.acceptWebSocket(server)
-    server.send(JSON.stringify({ type: 'queue', ...this.queue() } satisfies DeskEvent))
+    server.send(JSON.stringify({ type: 'queue', ...this.view() } satisfies DeskEvent))
     return new Response(null, { status: 101, webSocket: client })
   }
 
@@ -199,7 +200,7 @@ export class Desk extends DurableObject<Env> {
     let failed = false
     for (const row of due) {
       if (webhook) {
-        const posted = await postAlert(webhook, alertText(row, now, this.env.WECHAT_APPID ?? ''))
+        const posted = await postAlert(webhook, alertText(row, now, this.ctx.id.name ?? ''))
         if (!posted.ok) {
           failed = true
           log.warn('desk.alert_failed', { openid: row.openid, reason: posted.reason })
@@ -246,7 +247,7 @@ export class Desk extends DurableObject<Env> {
   }
 
   #broadcastQueue(): void {
-    this.#broadcast({ type: 'queue', ...this.queue() })
+    this.#broadcast({ type: 'queue', ...this.view() })
   }
 
   #broadcast(event: DeskEvent): void {

@@ -2,13 +2,27 @@
  * The human desk over the admin API (issue 29): the queue of users waiting for a person, and
  * an agent's claim, release, transfer and close of one of them, their status and the figures.
  * Reading needs `read`; acting needs `reply` (agents and up). Every action is decided by the
- * mini program's Desk object (desk/desk.ts) and audited (admin/desk-actions.ts).
+ * mini program's Desk object (desk/desk.ts) and audited (admin/desk-actions.ts). Canned answers
+ * (read: any role; change: `rules`) and private notes on a conversation (write: `reply`) are
+ * D1's (desk/notes.ts).
  */
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import { moveAtDesk, setDeskStatus, transferAtDesk, type TransferResult } from '../admin/desk-actions'
 import { OpenidParam } from '../admin/requests'
-import { DESK_MAX_BYTES, FiguresQuery, StatusBody, TransferBody } from '../admin/requests-desk'
+import { appidOf } from '../admin/appid'
+import { auditDone } from '../admin/audit'
+import {
+  CannedBody,
+  CannedIdParam,
+  DESK_MAX_BYTES,
+  DESK_TEXT_MAX_BYTES,
+  FiguresQuery,
+  NoteBody,
+  StatusBody,
+  TransferBody,
+} from '../admin/requests-desk'
+import { addCanned, addNote, deleteCanned, listCanned, listNotes } from '../desk/notes'
 import { deskOf } from '../settings/mini-program-state'
 import { jsonBody, params, type ApiEnv } from './admin-validation'
 import { allow } from './allow'
@@ -16,7 +30,7 @@ import { idempotent } from './idempotent'
 
 export const adminDesk = new Hono<ApiEnv>()
 
-adminDesk.get('/admin/api/queue', allow('read'), async (c) => c.json(await deskOf(c.env).queue()))
+adminDesk.get('/admin/api/queue', allow('read'), async (c) => c.json(await deskOf(c.env).view()))
 
 for (const move of ['claim', 'release', 'close'] as const) {
   adminDesk.post(`/admin/api/conversations/:openid/${move}`, allow('reply'), idempotent, params('param', OpenidParam), async (c) => {
@@ -50,3 +64,46 @@ function answer(c: Context<ApiEnv>, result: TransferResult) {
   if (result.reason === 'no_such_agent') return c.json({ error: 'no_such_agent' }, 400)
   return c.json({ error: result.reason, holder: result.holder }, 409)
 }
+
+// ---------------------------------------------------------------- canned answers and notes
+
+adminDesk.get('/admin/api/canned', allow('read'), async (c) => c.json({ items: await listCanned(c.env.DB, appidOf(c.env)) }))
+
+adminDesk.post('/admin/api/canned', allow('rules'), jsonBody(CannedBody, DESK_TEXT_MAX_BYTES), async (c) => {
+  const body = c.req.valid('json')
+  const added = await addCanned(
+    c.env.DB,
+    appidOf(c.env),
+    { title: body.title, text: body.text, shortcut: body.shortcut ?? null },
+    Date.now(),
+  )
+  if ('problem' in added) return c.json({ error: added.problem }, 409)
+  await auditDone(c.env.DB, { appid: appidOf(c.env), operator: c.var.operator, action: 'desk_canned', target: added.id, summary: 'added' })
+  return c.json(added, 201)
+})
+
+adminDesk.delete('/admin/api/canned/:id', allow('rules'), params('param', CannedIdParam), async (c) => {
+  const { id } = c.req.valid('param')
+  if (!(await deleteCanned(c.env.DB, appidOf(c.env), id))) return c.json({ error: 'not_found' }, 404)
+  await auditDone(c.env.DB, { appid: appidOf(c.env), operator: c.var.operator, action: 'desk_canned', target: id, summary: 'deleted' })
+  return c.body(null, 204)
+})
+
+adminDesk.get('/admin/api/conversations/:openid/notes', allow('read'), params('param', OpenidParam), async (c) =>
+  c.json({ items: await listNotes(c.env.DB, appidOf(c.env), c.req.valid('param').openid) }),
+)
+
+adminDesk.post(
+  '/admin/api/conversations/:openid/notes',
+  allow('reply'),
+  params('param', OpenidParam),
+  jsonBody(NoteBody, DESK_TEXT_MAX_BYTES),
+  async (c) => {
+    const { openid } = c.req.valid('param')
+    const { id: operatorId, name } = c.var.operator
+    const added = await addNote(c.env.DB, appidOf(c.env), openid, { id: operatorId, name }, c.req.valid('json').text, Date.now())
+    // The audit says who wrote a note on whom; the note itself stays on the conversation.
+    await auditDone(c.env.DB, { appid: appidOf(c.env), operator: c.var.operator, action: 'desk_note', target: openid, summary: added.id })
+    return c.json(added, 201)
+  },
+)

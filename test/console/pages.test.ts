@@ -341,7 +341,7 @@ describe('one conversation', () => {
     // The window is closed: no reply form, and why.
     expect(answer.text).toContain('data-window="closed"')
     expect(answer.text).toContain('data-reply="closed"')
-    expect(answer.text).not.toContain('<textarea')
+    expect(answer.text).not.toContain('id="reply-text"')
     expect(answer.text).toContain('data-failed="1"')
     expect(answer.text).toContain('href="/admin/failed"')
 

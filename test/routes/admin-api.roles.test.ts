@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { RecordInput } from '../../src/conversation/conversation'
 import { ROLES, type Permission, type Role } from '../../src/auth/roles'
 import { SUBSCRIBE_SEND_PATH, UNIFORM_SEND_PATH } from '../../src/wechat/api'
-import { ROUTES, SOME_ENTRY, SOME_OPERATOR } from '../support/admin-routes'
+import { ROUTES, SOME_CANNED, SOME_ENTRY, SOME_OPERATOR } from '../support/admin-routes'
 import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
 import { APPID, watchSecrets, type Answer } from '../support/hygiene'
 import { addTestOperator, OWNER_AUTH, type TestOperator } from '../support/operators'
@@ -56,6 +56,18 @@ const NEEDS: Record<string, Permission> = {
   'PUT /admin/api/knowledge/{id}': 'rules',
   'DELETE /admin/api/knowledge/{id}': 'rules',
   'POST /admin/api/knowledge/ask': 'read',
+  'GET /admin/api/queue': 'read',
+  'POST /admin/api/conversations/{openid}/claim': 'reply',
+  'POST /admin/api/conversations/{openid}/release': 'reply',
+  'POST /admin/api/conversations/{openid}/transfer': 'reply',
+  'POST /admin/api/conversations/{openid}/close': 'reply',
+  'PUT /admin/api/desk/status': 'reply',
+  'GET /admin/api/desk/figures': 'read',
+  'GET /admin/api/canned': 'read',
+  'POST /admin/api/canned': 'rules',
+  'DELETE /admin/api/canned/{id}': 'rules',
+  'GET /admin/api/conversations/{openid}/notes': 'read',
+  'POST /admin/api/conversations/{openid}/notes': 'reply',
 }
 /** Who may, per permission, and the least role a 403 names. */
 const MAY: Record<Permission, Role[]> = {
@@ -77,6 +89,7 @@ function routeName(method: string, path: string): string {
     .replace(/\/campaigns\/c-[^/]+/, '/campaigns/{id}')
     .replace(`/operators/${SOME_OPERATOR}`, '/operators/{id}')
     .replace(`/knowledge/${SOME_ENTRY}`, '/knowledge/{id}')
+    .replace(`/canned/${SOME_CANNED}`, '/canned/{id}')
   return `${method} ${template}`
 }
 

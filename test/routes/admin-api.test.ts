@@ -847,7 +847,11 @@ describe('openapi.json', () => {
       ),
     )
     expect(once.sort()).toEqual([
+      'post /admin/api/conversations/{openid}/claim',
+      'post /admin/api/conversations/{openid}/close',
+      'post /admin/api/conversations/{openid}/release',
       'post /admin/api/conversations/{openid}/reply',
+      'post /admin/api/conversations/{openid}/transfer',
       'post /admin/api/failed/{id}/drop',
       'post /admin/api/failed/{id}/retry',
       'post /admin/api/subscribe/campaigns',

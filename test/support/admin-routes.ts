@@ -4,6 +4,8 @@
  * role matrix go over the same list, so a route added here is covered by all three.
  */
 export const SOME_OPENID = 'oSomeOpenidForAuthTests0001'
+/** A canned answer no test adds. */
+export const SOME_CANNED = 'c-00000000-0000-4000-8000-000000000000'
 export const SOME_VERSION = '0123456789abcdef'
 export const SOME_CAMPAIGN = 'c-00000000-0000-4000-8000-000000000000'
 export const SOME_OPERATOR = 'nobody000000'
@@ -46,4 +48,17 @@ export const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path:
   ['PUT', `/admin/api/knowledge/${SOME_ENTRY}`, { question: 'hi', answer: 'hello' }],
   ['DELETE', `/admin/api/knowledge/${SOME_ENTRY}`],
   ['POST', '/admin/api/knowledge/ask', { text: 'hi' }],
+  // The desk: nobody is at it, so an action finds no one (404); a refused body changes nothing.
+  ['GET', '/admin/api/queue'],
+  ['POST', `/admin/api/conversations/${SOME_OPENID}/claim`],
+  ['POST', `/admin/api/conversations/${SOME_OPENID}/release`],
+  ['POST', `/admin/api/conversations/${SOME_OPENID}/transfer`, { to: SOME_OPERATOR }],
+  ['POST', `/admin/api/conversations/${SOME_OPENID}/close`],
+  ['PUT', '/admin/api/desk/status', { status: 'busy' }],
+  ['GET', '/admin/api/desk/figures'],
+  ['GET', '/admin/api/canned'],
+  ['POST', '/admin/api/canned', { title: '' }],
+  ['DELETE', `/admin/api/canned/${SOME_CANNED}`],
+  ['GET', `/admin/api/conversations/${SOME_OPENID}/notes`],
+  ['POST', `/admin/api/conversations/${SOME_OPENID}/notes`, { text: '' }],
 ]

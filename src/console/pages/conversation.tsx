@@ -13,6 +13,7 @@ import { Layout } from '../layout'
 import { KNOWLEDGE_PATH } from './knowledge'
 import { QUEUE_LIVE_PATH, QUEUE_PATH } from './queue'
 import type { DeskItem } from '../../desk/view'
+import { type Canned, MAX_NOTE_TEXT, type Note } from '../../desk/notes'
 import { formatTime, type Lang, type Strings } from '../lang'
 import { CONVERSATIONS_PATH } from './conversations'
 import { hrefOf, OnceField, OutcomeNotice, Pager, shortOpenid, WindowState, type Outcome } from './parts'
@@ -262,6 +263,10 @@ export function ConversationPage(props: {
   desk: DeskItem | null
   /** The signed-in operator's id. */
   me: string
+  /** The mini program's canned answers, for the reply box. */
+  canned: Canned[]
+  /** Private notes on this conversation, newest first. */
+  notes: Note[]
 }) {
   const t = STRINGS[props.lang]
   const { conversation: c, messages } = props.detail
@@ -338,6 +343,16 @@ export function ConversationPage(props: {
         <form method="post" action={`${path}/reply`} data-reply="open">
           <OnceField />
           <label for="reply-text">{t.replyHint}</label>
+          {props.canned.length > 0 && (
+            <p>
+              <select data-canned aria-label={props.lang === 'zh' ? '快捷回复' : 'Canned answers'}>
+                <option value="">{props.lang === 'zh' ? '插入快捷回复…' : 'Insert a canned answer…'}</option>
+                {props.canned.map((a) => (
+                  <option value={a.text}>{a.shortcut ? `${a.shortcut} · ${a.title}` : a.title}</option>
+                ))}
+              </select>
+            </p>
+          )}
           <textarea id="reply-text" name="text" rows={3} maxlength={MAX_TEXT_BYTES} required></textarea>
           <p>
             <button class="primary" type="submit">
@@ -350,6 +365,39 @@ export function ConversationPage(props: {
           {t.closedHint}
         </p>
       )}
+      <Notes lang={props.lang} path={path} notes={props.notes} canWrite={props.grants.reply} />
     </Layout>
+  )
+}
+
+/** Private notes on the conversation: for agents, never sent. */
+function Notes(props: { lang: Lang; path: string; notes: Note[]; canWrite: boolean }) {
+  const zh = props.lang === 'zh'
+  return (
+    <section data-notes>
+      <h2>{zh ? '备注（只给同事看，不会发给用户）' : 'Notes (for colleagues; never sent)'}</h2>
+      {props.notes.length === 0 ? (
+        <p class="muted">{zh ? '还没有备注。' : 'No notes yet.'}</p>
+      ) : (
+        <ul class="items">
+          {props.notes.map((n) => (
+            <li data-note={n.id}>
+              <span class="muted">
+                {formatTime(n.at, props.lang, true)} · {n.operator.name}
+              </span>
+              <div style="white-space:pre-wrap">{n.text}</div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {props.canWrite && (
+        <form method="post" action={`${props.path}/notes`} data-note-form>
+          <textarea name="text" rows={2} maxlength={MAX_NOTE_TEXT} required aria-label={zh ? '备注' : 'Note'}></textarea>
+          <p>
+            <button type="submit">{zh ? '添加备注' : 'Add a note'}</button>
+          </p>
+        </form>
+      )}
+    </section>
   )
 }

@@ -46,6 +46,8 @@ export const ACTION_NAMES: Strings<Record<AuditAction, string>> = {
     desk_transfer: '转给同事',
     desk_close: '结束会话',
     desk_status: '更改在线状态',
+    desk_note: '添加备注',
+    desk_canned: '修改快捷回复',
   },
   en: {
     sign_in: 'Signed in',
@@ -68,5 +70,7 @@ export const ACTION_NAMES: Strings<Record<AuditAction, string>> = {
     desk_transfer: 'Handed to a colleague',
     desk_close: 'Closed a conversation',
     desk_status: 'Changed their status',
+    desk_note: 'Added a note',
+    desk_canned: 'Changed canned answers',
   },
 }
