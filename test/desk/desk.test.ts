@@ -190,6 +190,50 @@ describe('a transfer with HUMAN_DESK = console', () => {
     const item = await itemOf(openid)
     expect(item).toMatchObject({ status: 'waiting', reason: 'transfer', lastText: '订单 12345 还没发货' })
   })
+
+  it('a person answers while the user is at the desk: the bot sends nothing, counts no hand-off; after a close it answers again', async () => {
+    const openid = uniqueOpenid()
+    await pushText(openid, '人工')
+    expect(await sentTexts(openid, 1)).toEqual([TRANSFER_TEXT])
+    // "hi" has a rule, and two unmatched texts would hand off: at the desk, neither happens.
+    for (const text of ['hi', '还在吗', '有人吗']) expect((await pushText(openid, text)).text).toBe('success')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const sent = (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((call) => call.errcode === 0)
+    expect(sent).toHaveLength(1)
+    expect((await act(null, openid, 'close')).status).toBe(200)
+    await pushText(openid, 'hi')
+    expect(await sentTexts(openid, 2)).toEqual([TRANSFER_TEXT, 'hello'])
+  })
+})
+
+describe('canned answers and notes', () => {
+  it('canned answers: added by an admin (a shortcut once), read by anyone, deleted; an agent may not add', async () => {
+    const added = await api<{ id: string }>('/admin/api/canned', {
+      json: { title: '退货地址', text: '请寄到：上海市…', shortcut: '/退货' },
+    })
+    expect(added.status).toBe(201)
+    expect((await api('/admin/api/canned', { json: { title: '又一个', text: '…', shortcut: '/退货' } })).body).toEqual({
+      error: 'shortcut_taken',
+    })
+    expect((await api('/admin/api/canned', { json: { title: ' ', text: '…' } })).status).toBe(400)
+    const listed = await api<{ items: { id: string; shortcut: string | null }[] }>('/admin/api/canned')
+    expect(listed.body.items).toContainEqual(expect.objectContaining({ id: added.body.id, shortcut: '/退货' }))
+    expect((await api(`/admin/api/canned/${added.body.id}`, { method: 'DELETE' })).status).toBe(204)
+    expect((await api(`/admin/api/canned/${added.body.id}`, { method: 'DELETE' })).status).toBe(404)
+  })
+
+  it('a note is kept on the conversation, newest first, never sent, and audited as its writer’s', async () => {
+    const openid = uniqueOpenid()
+    const note = await api<{ id: string }>(`/admin/api/conversations/${openid}/notes`, { json: { text: '老客户，上次的退款已经处理' } })
+    expect(note.status).toBe(201)
+    const notes = await api<{ items: { id: string; text: string; operator: { id: string } }[] }>(`/admin/api/conversations/${openid}/notes`)
+    expect(notes.body.items).toEqual([
+      expect.objectContaining({ id: note.body.id, text: '老客户，上次的退款已经处理', operator: expect.objectContaining({ id: 'owner' }) }),
+    ])
+    expect(await fakeWechat.calls({ appid: APPID, touser: openid })).toEqual([])
+    const audit = await api<{ items: { action: string; target: string }[] }>('/admin/api/audit?action=desk_note')
+    expect(audit.body.items).toContainEqual(expect.objectContaining({ action: 'desk_note', target: openid }))
+  })
 })
 
 describe('agents at the desk', () => {
