@@ -24,9 +24,10 @@ CREATE TABLE desk_notes (
   id TEXT NOT NULL,
   operator_id TEXT NOT NULL,
   operator_name TEXT NOT NULL,
-  -- What the agent wrote (≤ 1000 characters; may hold personal data: deleted with the user's data).
+  -- What the agent wrote (≤ 1000 characters; may hold personal data: kept RETENTION_DAYS).
   text TEXT NOT NULL,
   at INTEGER NOT NULL,
   PRIMARY KEY (appid, openid, id)
 ) WITHOUT ROWID;
-CREATE INDEX desk_notes_at ON desk_notes (appid, openid, at);
+-- Retention: notes go RETENTION_DAYS after they were written (the cron).
+CREATE INDEX desk_notes_at ON desk_notes (at);

@@ -11,6 +11,7 @@ import { pruneRecord } from './record/retention'
 import { longTermTemplates } from './subscribe/grants'
 import { pruneKeys } from './admin/idempotency'
 import { auditRetentionDays, pruneAudit } from './admin/audit'
+import { pruneNotes } from './desk/notes'
 
 export async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
   try {
@@ -22,6 +23,7 @@ export async function scheduled(_controller: ScheduledController, env: Env): Pro
     })
     await pruneKeys(env.DB, now)
     await pruneAudit(env.DB, now, auditRetentionDays(env))
+    await pruneNotes(env.DB, now - retentionDays(env) * 86_400_000)
   } catch (error) {
     // The next hourly run starts over; every step is idempotent.
     log.error('record.prune_failed', { error: (error as Error).message })

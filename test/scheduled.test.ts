@@ -1,6 +1,6 @@
 /**
  * The hourly cron (src/scheduled.ts, `[triggers] crons` in wrangler.toml), through the
- * Worker's own `scheduled` export: it prunes the D1 record past RETENTION_DAYS and the
+ * Worker's own `scheduled` export: it prunes the D1 record (desk notes too) past RETENTION_DAYS and the
  * operators' idempotency keys past their 24 hours, and keeps what is younger. A failed run is
  * logged and thrown, so Cloudflare shows the cron as failed; the next hour starts over.
  * (What each step prunes is tested in test/record/retention.test.ts and
@@ -41,7 +41,12 @@ describe('the hourly cron', () => {
     const old = now - (retentionDays(env) + 1) * DAY_MS
     const unmatched = env.DB.prepare('INSERT INTO unmatched (appid, text, count, first_seen, last_seen) VALUES (?, ?, 1, ?, ?)')
     const key = env.DB.prepare('INSERT INTO idempotency (appid, key, fingerprint, created_at, status, body) VALUES (?, ?, ?, ?, 200, ?)')
+    const note = env.DB.prepare(
+      "INSERT INTO desk_notes (appid, openid, id, operator_id, operator_name, text, at) VALUES (?, 'oNotedUser', ?, 'owner', 'owner', ?, ?)",
+    )
     await env.DB.batch([
+      note.bind(appid, 'n-old', 'written long ago', old),
+      note.bind(appid, 'n-new', 'written today', now),
       unmatched.bind(appid, 'asked long ago', old, old),
       unmatched.bind(appid, 'asked today', now, now),
       key.bind(appid, 'key-a-day-old', 'f1', now - IDEMPOTENCY_MS - 60_000, '{}'),
@@ -52,6 +57,9 @@ describe('the hourly cron', () => {
 
     expect(await questions(appid)).toEqual(['asked today'])
     expect(await keys(appid)).toEqual(['key-of-this-hour'])
+    // A desk note may hold personal data: it goes as what users wrote does.
+    const { results: notes } = await env.DB.prepare('SELECT id FROM desk_notes WHERE appid = ?').bind(appid).all<{ id: string }>()
+    expect(notes.map((n) => n.id)).toEqual(['n-new'])
     expect(logs.events()).toContainEqual(expect.objectContaining({ event: 'record.pruned', appid, questionsForgotten: 1 }))
   })
 

@@ -121,3 +121,20 @@ export async function addNote(
   )
   return { id }
 }
+
+/** Notes deleted per statement; the next hourly run goes on. */
+const PRUNE_NOTES = 1000
+
+/**
+ * Notes are about a user and may hold their personal data: like what users wrote, they go
+ * RETENTION_DAYS after they were written (the cron, src/scheduled.ts), through desk_notes_at.
+ */
+export async function pruneNotes(db: D1Database, before: number): Promise<number> {
+  return changes(
+    db,
+    statement(
+      'DELETE FROM desk_notes WHERE (appid, openid, id) IN (SELECT appid, openid, id FROM desk_notes INDEXED BY desk_notes_at WHERE at < ?1 LIMIT ?2)',
+      [before, PRUNE_NOTES],
+    ),
+  )
+}
