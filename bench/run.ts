@@ -6,7 +6,9 @@
  * on Workers per flow, counted from the running code and priced), e2e (loopback load through `wrangler dev`), bundle (dry-run deploy size), record (what
  * the D1 record adds per push, and the admin API's queries over 100,000 messages in a local
  * D1 through bench/record-worker/), ai (what an answer by the model costs next to an FAQ answer:
- * rows, requests, the stand-in model's tokens priced, push → reply over 200 users each).
+ * rows, requests, the stand-in model's tokens priced, push → reply over 200 users each), desk (the
+ * human desk's live channel: 200 open consoles on WebSockets while users ask for a person, each
+ * event's delivery to all of them, workerd's memory).
  *
  *   npm run bench                                  everything (a few minutes)
  *   npm run bench -- --only pipeline,rules         some sections
@@ -15,6 +17,8 @@
  *                                                  (node, workerd or both — the default)
  *   npm run bench -- --only e2e --pushes 1000 --openids 1000 --connections 10
  *   npm run bench -- --only ai --ai-pushes 200 --ai-concurrency 10
+ *   npm run bench -- --only desk --desk-clients 200 --desk-users 100 --desk-rounds 3 --desk-concurrency 1
+ *                                                  (--desk-returning: the same users every round)
  *   npm run bench -- --targets kefu-edge,floor     e2e against some targets
  *   npm run bench -- --out path.json               results elsewhere (default bench/results.json)
  *
@@ -31,6 +35,7 @@ import { runAppsBench } from './apps'
 import { runBillBench } from './bill'
 import { MODEL_PRICES, PRICES } from './prices'
 import { runBundle } from './bundle'
+import { type DeskResult, deskTable, deskTargets, runDeskBench } from './desk'
 import { runE2e, TARGETS, type TargetName } from './e2e'
 import { runPipelineBench } from './pipeline'
 import { runPipelineWorkerd } from './pipeline-workerd'
@@ -55,7 +60,7 @@ import { runRecordBench } from './record'
 import { runRegexBench } from './regex'
 import { runRulesBench } from './rules'
 
-const SECTIONS = ['pipeline', 'rules', 'apps', 'e2e', 'bundle', 'record', 'bill', 'ai'] as const
+const SECTIONS = ['pipeline', 'rules', 'apps', 'e2e', 'bundle', 'record', 'bill', 'ai', 'desk'] as const
 type Section = (typeof SECTIONS)[number]
 
 const { values } = parseArgs({
@@ -67,6 +72,11 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '200' },
     'ai-pushes': { type: 'string', default: '200' },
     'ai-concurrency': { type: 'string', default: '10' },
+    'desk-clients': { type: 'string', default: '200' },
+    'desk-users': { type: 'string', default: '100' },
+    'desk-rounds': { type: 'string', default: '3' },
+    'desk-concurrency': { type: 'string', default: '1' },
+    'desk-returning': { type: 'boolean', default: false },
     targets: { type: 'string' },
     'pipeline-in': { type: 'string', default: 'node,workerd' },
     out: { type: 'string', default: 'bench/results.json' },
@@ -117,10 +127,17 @@ const aiOptions = {
   pushes: positive('ai-pushes', values['ai-pushes']),
   concurrency: positive('ai-concurrency', values['ai-concurrency']),
 }
+const deskOptions = {
+  clients: positive('desk-clients', values['desk-clients']),
+  users: positive('desk-users', values['desk-users']),
+  rounds: positive('desk-rounds', values['desk-rounds']),
+  concurrency: positive('desk-concurrency', values['desk-concurrency']),
+  returning: values['desk-returning'],
+}
 
 installCleanup()
 const started = Date.now()
-const sections: Sections = {}
+const sections: Sections & { desk?: DeskResult } = {}
 const heading = (text: string) => console.log(`\n## ${text}\n`)
 
 try {
@@ -235,8 +252,24 @@ try {
         'ahead of a push’s answer; recordStatements = building the statements (pure JS, no I/O).',
     )
   }
+  if (wants('desk')) {
+    heading(
+      `The human desk live: ${deskOptions.clients} open consoles (WebSockets to /admin/queue/live) while ` +
+        `${deskOptions.users} ${deskOptions.returning ? 'returning' : 'new'} users a round (${deskOptions.rounds} rounds, ` +
+        `${deskOptions.concurrency} at a time) push "人工" then a text`,
+    )
+    sections.desk = await runDeskBench(deskOptions)
+    console.log(deskTable(sections.desk))
+    console.log(
+      '\nsuccess = push → "success" at the pusher; first / all = push → the first / the last console having the event ' +
+        'naming it ("人工": the queue listing the user; the text: the message event). Lost = console × push pairs without ' +
+        'it after 10 s. Each round ends with the owner closing its users (admin API). RSS = the workerd processes under ' +
+        'wrangler dev (ps), one Desk object holding every socket (hibernation API).',
+    )
+  }
 
   const checks = checkTargets(sections)
+  if (sections.desk) checks.push(...deskTargets(sections.desk))
   heading('Targets')
   console.log(targetsTable(checks))
 
@@ -250,7 +283,7 @@ try {
         node: process.version,
         cpus: cpus().length,
         cpu: cpus()[0]?.model.trim() ?? null,
-        options: { only, pipelineIn, ...e2eOptions, ai: aiOptions },
+        options: { only, pipelineIn, ...e2eOptions, ai: aiOptions, desk: deskOptions },
         durationS: (Date.now() - started) / 1000,
         ...sections,
         targets: checks,
