@@ -50,7 +50,7 @@ export const DESK_SCRIPT = `(() => {
     div.textContent = event.text
     const meta = document.createElement('span')
     meta.className = 'meta'
-    meta.textContent = new Date(event.at).toLocaleTimeString()
+    meta.textContent = new Date(event.at).toLocaleString([], { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
     div.appendChild(meta)
     chat.appendChild(div)
   }

@@ -111,7 +111,7 @@ async function queueProps(c: ConsoleContext): Promise<QueueProps> {
   return {
     lang: langOf(c),
     queue,
-    me: { id: operator.id, canAct: allows(operator, 'reply', appid) },
+    me: { id: operator.id, canAct: allows(operator, 'reply', appid), canOverride: allows(operator, 'rules', appid) },
     colleagues,
     figures,
     deskMode: humanDesk(c.env),

@@ -208,7 +208,7 @@ export class Desk extends DurableObject<Env> {
         }
       }
       markAlerted(this.sql, row.openid)
-      log.info('desk.alerted', { openid: row.openid, waitedMs: now - row.queued_at, webhook: webhook ? true : false })
+      log.info('desk.alerted', { openid: row.openid, waitedMs: now - row.queued_at, webhook: Boolean(webhook) })
     }
     if (due.length > 0) this.#broadcastQueue()
     if (failed) await this.ctx.storage.setAlarm(now + ALERT_RETRY_MS)

@@ -152,8 +152,8 @@ type Text = (typeof STRINGS)['zh']
 export interface QueueProps {
   lang: Lang
   queue: QueueView
-  /** The signed-in operator: their id, and whether they may act (reply). */
-  me: { id: string; canAct: boolean }
+  /** The signed-in operator: their id, whether they may act (reply), and undo a colleague's hold (admin and up). */
+  me: { id: string; canAct: boolean; canOverride: boolean }
   /** Who a conversation may be handed to. */
   colleagues: { id: string; name: string }[]
   figures: AgentFigures[]
@@ -235,7 +235,8 @@ export function QueueTable(props: QueueProps) {
     )
   return (
     <div class="panel">
-      <table>
+      {/* Seven columns: on a phone the panel scrolls sideways rather than squeeze them. */}
+      <table style="min-width:760px">
         <thead>
           <tr>
             <th>{t.user}</th>
@@ -286,26 +287,28 @@ function Row(props: { t: Text; item: DeskItem; props: QueueProps; now: number })
       <td>{item.lastText}</td>
       {me.canAct && (
         <td class="nowrap">
-          {item.assignee?.id !== me.id && (
+          {item.assignee === null && (
             <form method="post" action={action('claim')} class="inline">
               <button type="submit" class="primary" data-claim>
                 {t.claim}
               </button>
             </form>
           )}
-          {item.assignee !== null && (
+          {item.assignee !== null && (item.assignee.id === me.id || me.canOverride) && (
             <form method="post" action={action('release')} class="inline">
               <button type="submit" data-release>
                 {t.release}
               </button>
             </form>
           )}
-          <form method="post" action={action('close')} class="inline">
-            <button type="submit" data-close>
-              {t.close}
-            </button>
-          </form>
-          {colleagues.length > 0 && (
+          {(item.assignee === null || item.assignee.id === me.id || me.canOverride) && (
+            <form method="post" action={action('close')} class="inline">
+              <button type="submit" data-close>
+                {t.close}
+              </button>
+            </form>
+          )}
+          {colleagues.length > 0 && (item.assignee === null || item.assignee.id === me.id || me.canOverride) && (
             <form method="post" action={action('transfer')} class="inline">
               <select name="to" aria-label={t.transferTo}>
                 {colleagues
