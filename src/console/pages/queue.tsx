@@ -235,25 +235,27 @@ export function QueueTable(props: QueueProps) {
     )
   return (
     <div class="panel">
-      {/* Seven columns: on a phone the panel scrolls sideways rather than squeeze them. */}
-      <table style="min-width:760px">
-        <thead>
-          <tr>
-            <th>{t.user}</th>
-            <th>{t.waiting}</th>
-            <th>{t.window}</th>
-            <th>{t.reason}</th>
-            <th>{t.assignee}</th>
-            <th>{t.last}</th>
-            {props.me.canAct && <th>{t.actions}</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((item) => (
-            <Row t={t} item={item} props={props} now={props.queue.at} />
-          ))}
-        </tbody>
-      </table>
+      {/* Seven columns: on a phone the panel scrolls sideways rather than squeeze them (min-width on a table itself is not honoured). */}
+      <div style="min-width:760px">
+        <table>
+          <thead>
+            <tr>
+              <th>{t.user}</th>
+              <th>{t.waiting}</th>
+              <th>{t.window}</th>
+              <th>{t.reason}</th>
+              <th>{t.assignee}</th>
+              <th>{t.last}</th>
+              {props.me.canAct && <th>{t.actions}</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((item) => (
+              <Row t={t} item={item} props={props} now={props.queue.at} />
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   )
 }
