@@ -174,6 +174,7 @@ describe('signing in', () => {
     expect(await nav(page).locator('a').allTextContents()).toEqual([
       '概览',
       '会话',
+      '人工队列',
       '发送失败',
       '未匹配问题',
       '知识库',
