@@ -72,3 +72,6 @@ export const HANDOFF_RULE_ID = 'handoff'
 /** The rule id of an answer by the model (reserved); its fallback is recorded as `ai:fallback`. */
 export const AI_RULE_ID = 'ai'
 export const AI_FALLBACK_RULE_ID = 'ai:fallback'
+
+/** The rule id of the thanks for a satisfaction rating (reserved). */
+export const RATING_RULE_ID = 'rating'

@@ -61,6 +61,12 @@ const FiguresRow = v.object({
     v.nullable(v.object({ median: v.number(), p90: v.number() })),
     v.description('From the user asking to the first reply by hand (ms), median and 90th percentile; null without any reply.'),
   ),
+  rating: v.pipe(
+    v.nullable(v.object({ mean: v.number(), count: v.number() })),
+    v.description(
+      "The users' satisfaction ratings (1–5) after a close, with `satisfaction` in the rule set: their mean (one decimal) and count; null without any.",
+    ),
+  ),
 })
 
 export const DeskFiguresAnswer = v.object({

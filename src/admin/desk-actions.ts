@@ -12,6 +12,8 @@ import type { AgentStatus } from '../desk/queue'
 import type { Agent } from '../desk/view'
 import type { Env } from '../settings/env'
 import { conversationOf, deskOf } from '../settings/mini-program-state'
+import { log } from '../log'
+import { loadRules } from '../rules/loader'
 import { appidOf } from './appid'
 import { auditDone } from './audit'
 
@@ -34,9 +36,31 @@ export async function moveAtDesk(env: Env, actor: Operator, move: DeskMove, open
         ? await desk.release(openid, agent, overrides(actor))
         : await desk.close(openid, agent, overrides(actor))
   if (!result.ok) return result
-  if (move === 'close') await conversationOf(env, openid).markDesk(false)
+  if (move === 'close') {
+    await conversationOf(env, openid).markDesk(false)
+    await askRating(env, openid, result.item.assignee ?? agentOf(actor))
+  }
   await auditDone(env.DB, { appid: appidOf(env), operator: actor, action: `desk_${move}`, target: openid, summary: result.item.status })
   return result
+}
+
+/**
+ * With `satisfaction` in the rule set, the closed conversation's user is asked for a rating, for
+ * its agent. Best effort: a closed window refuses it (logged), and the close stands either way.
+ */
+async function askRating(env: Env, openid: string, agent: Agent): Promise<void> {
+  const { satisfaction } = await loadRules(env)
+  if (satisfaction === null) return
+  try {
+    const asked = await conversationOf(env, openid).askRating(openid, satisfaction.text, {
+      until: Date.now() + satisfaction.minutes * 60_000,
+      agent: { id: agent.id, name: agent.name },
+      thanks: satisfaction.thanks,
+    })
+    if (!asked.ok) log.info('desk.rating_not_asked', { openid, reason: asked.refusal })
+  } catch (error) {
+    log.warn('desk.rating_failed', { openid, error: error instanceof Error ? error.message : String(error) })
+  }
 }
 
 /** To another operator who may reply in this mini program. */

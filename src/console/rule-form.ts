@@ -58,6 +58,17 @@ export interface Draft {
   /** The default reply; null when the set has none. */
   fallback: ReplyDraft | null
   ai: AiDraft
+  /** `satisfaction` as typed: the rating asked after a close at the human desk. */
+  satisfaction: SatisfactionDraft
+}
+
+export interface SatisfactionDraft {
+  /** The set has the block (kept, off included). */
+  block: boolean
+  enabled: boolean
+  text: string
+  minutes: string
+  thanks: string
 }
 
 /** The `ai` block: answer texts no rule matched from the knowledge base. */
@@ -114,6 +125,18 @@ export function draftOf(source: unknown): Draft {
     ...handoffDraftOf(set.handoff),
     fallback: set.default === undefined ? null : replyDraftOf(set.default),
     ai: aiDraftOf(set.ai),
+    satisfaction: satisfactionDraftOf(set.satisfaction),
+  }
+}
+
+function satisfactionDraftOf(raw: unknown): SatisfactionDraft {
+  if (!isObject(raw)) return { block: raw !== undefined, enabled: false, text: '', minutes: '', thanks: '' }
+  return {
+    block: true,
+    enabled: raw.enabled === true,
+    text: asTyped(raw.text),
+    minutes: asTyped(raw.minutes),
+    thanks: asTyped(raw.thanks),
   }
 }
 
@@ -234,6 +257,11 @@ export function formFields(draft: Draft): Record<string, string> {
     'ai.faq_threshold': draft.ai.faqThreshold,
     ...Object.fromEntries(MODEL_KEYS.map((key) => [`ai.${key}`, draft.ai.model[key]])),
     'ai.rest': draft.ai.rest,
+    'satisfaction.block': draft.satisfaction.block ? 'on' : '',
+    'satisfaction.enabled': draft.satisfaction.enabled ? 'on' : '',
+    'satisfaction.text': draft.satisfaction.text,
+    'satisfaction.minutes': draft.satisfaction.minutes,
+    'satisfaction.thanks': draft.satisfaction.thanks,
   })
   return fields
 }
@@ -287,6 +315,13 @@ export function fromForm(form: Readonly<Record<string, unknown>>): { ok: true; d
           MODEL_KEYS.map((key) => [key, AI_MODEL_FIELDS[key] === 'text' ? field(`ai.${key}`) : field(`ai.${key}`).trim()]),
         ) as Record<AiModelField, string>,
         rest: field('ai.rest').trim(),
+      },
+      satisfaction: {
+        block: field('satisfaction.block') === 'on',
+        enabled: field('satisfaction.enabled') === 'on',
+        text: field('satisfaction.text').trim(),
+        minutes: field('satisfaction.minutes').trim(),
+        thanks: field('satisfaction.thanks').trim(),
       },
     },
   }
@@ -350,6 +385,14 @@ export function ruleSetOf(draft: Draft): { value: Record<string, Json>; problems
     }
     value.ai = isObject(rest) ? { ...block, ...(rest as Record<string, Json>) } : block
   }
+  const rating = draft.satisfaction
+  if (rating.block || rating.enabled || rating.text !== '' || rating.minutes !== '' || rating.thanks !== '') {
+    const block: Record<string, Json> = { enabled: rating.enabled }
+    if (rating.text !== '') block.text = rating.text
+    if (rating.minutes !== '') block.minutes = numberOf(rating.minutes)
+    if (rating.thanks !== '') block.thanks = rating.thanks
+    value.satisfaction = block
+  }
   return { value, problems }
 }
 
@@ -396,10 +439,10 @@ export function toJson(value: unknown): string {
 
 export type RuleField = 'id' | 'note' | 'when' | 'reply' | 'schedule'
 
-/** Where an issue belongs on the page: a rule (by index) and its field, the default reply, the hours, the hand-off, the knowledge base, or the set. */
+/** Where an issue belongs on the page: a rule (by index) and its field, the default reply, the hours, the hand-off, the knowledge base, the rating, or the set. */
 export function issueTarget(
   path: string,
-): { rule: number; field: RuleField | null } | { rule: 'default' | 'hours' | 'handoff' | 'ai' } | { rule: null } {
+): { rule: number; field: RuleField | null } | { rule: 'default' | 'hours' | 'handoff' | 'ai' | 'satisfaction' } | { rule: null } {
   const match = /^rules\[(\d+)\](?:\.(id|note|when|reply|enabled|during|from|until|once_per_hours))?/.exec(path)
   if (match) {
     const key = match[2]
@@ -411,5 +454,6 @@ export function issueTarget(
   if (path === 'hours' || path.startsWith('hours.')) return { rule: 'hours' }
   if (path === 'handoff' || path.startsWith('handoff.')) return { rule: 'handoff' }
   if (path === 'ai' || path.startsWith('ai.')) return { rule: 'ai' }
+  if (path === 'satisfaction' || path.startsWith('satisfaction.')) return { rule: 'satisfaction' }
   return { rule: null }
 }

@@ -36,6 +36,8 @@ export interface RecordResult {
   atDesk: boolean
   /** The send window now, when the push transfers or the user is at the desk (the desk shows it). */
   window?: { closesAt: number; remaining: number }
+  /** The push was the user's satisfaction rating after a close at the desk: the score, and whose conversation it was. */
+  rating?: { score: number; agent: { id: string; name: string } }
 }
 
 export interface ConversationState {

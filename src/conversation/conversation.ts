@@ -43,6 +43,7 @@ import type {
 } from './contract'
 import type { PassResult } from './delivery'
 import { setAtDesk } from './desk-flag'
+import { rememberRating, type RatingAsked } from './rating'
 import { journalState } from './journal'
 import { envOfObject, rememberScope, storedScope } from './mini-program'
 import { dropFailed, replyByHand, retryFailed, sendSubscribe, type ActionHost } from './operator'
@@ -161,6 +162,16 @@ export class Conversation extends DurableObject<Env> {
   async markDesk(atDesk: boolean): Promise<void> {
     if (!this.#ready(atDesk)) return
     setAtDesk(this.ctx.storage.sql, atDesk)
+  }
+
+  /**
+   * rating.ts: after a close at the desk the user is asked for a rating — a send like a reply
+   * by hand (refused while the window is closed) — and the object awaits it until `asked.until`.
+   */
+  async askRating(openid: string, text: string, asked: RatingAsked): Promise<ManualReplyResult> {
+    const result = await replyByHand(this.#actions, openid, { type: 'text', text })
+    if (result.ok) rememberRating(this.ctx.storage.sql, asked)
+    return result
   }
 
   /** The user's subscribe grants per template; empty for a user the object does not know. */

@@ -4,10 +4,11 @@
  * record, applied to what the rules remember, the send window and the subscribe grants, and
  * its planned replies go into the outbox.
  */
-import type { ReplyPlan } from '../replies'
+import { RATING_RULE_ID, type ReplyPlan } from '../replies'
 import type { RecordInput, RecordResult } from './contract'
 import { journalInbound } from './journal'
 import { atDesk } from './desk-flag'
+import { takeRating } from './rating'
 import { addReplies, pendingCount, type StoredReply } from './outbox'
 import { refusal, retryDelay } from './policy'
 import { applyMemory } from './rule-memory'
@@ -48,7 +49,13 @@ export function recordPush(sql: SqlStorage, pushed: RecordInput, options: PushOp
   // At the human desk a person answers: the bot stays quiet (no reply, no model, no hand-off
   // count), and only a transfer (asking for a person again) stands.
   const desk = atDesk(sql)
-  const planned = desk ? { ...pushed, plan: quiet(pushed.plan) } : pushed
+  // The answer to "rate our service": thanked, and told to the desk, instead of the rules' reply.
+  const rating = desk ? null : takeRating(sql, pushed.kind, pushed.summary, now)
+  const planned = desk
+    ? { ...pushed, plan: quiet(pushed.plan) }
+    : rating
+      ? { ...pushed, plan: thanked(pushed.plan, rating.thanks) }
+      : pushed
   // The plan as what the rules remember of this user changes it: a hand-off, a welcome already given.
   const input: RecordInput = { ...planned, plan: applyMemory(sql, planned, now) }
   addSeen(sql, input, now)
@@ -73,6 +80,7 @@ export function recordPush(sql: SqlStorage, pushed: RecordInput, options: PushOp
       ruleId: input.plan.ruleId,
       atDesk: desk,
       ...windowIf(sql, input.plan.transfer || desk, now),
+      ...(rating ? { rating: { score: rating.score, agent: rating.agent } } : {}),
     },
     claimed: attempt && ids[0],
   }
@@ -82,6 +90,11 @@ export function recordPush(sql: SqlStorage, pushed: RecordInput, options: PushOp
 function quiet(plan: ReplyPlan): ReplyPlan {
   const { ai: _ai, handoff: _handoff, oncePerHours: _once, ...rest } = plan
   return { ...rest, sends: [] }
+}
+
+/** A rating's answer: the thanks, under the reserved rule id, and nothing the rules planned. */
+function thanked(plan: ReplyPlan, thanks: string): ReplyPlan {
+  return { ruleId: RATING_RULE_ID, ruleSetVersion: plan.ruleSetVersion, transfer: false, sends: [{ type: 'text', text: thanks }] }
 }
 
 /** The window as the desk shows it, when it needs it. */

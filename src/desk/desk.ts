@@ -34,6 +34,7 @@ import {
   openRows,
   overdueRows,
   pruneClosed,
+  rateRow,
   releaseRow,
   setAgent,
 } from './queue'
@@ -57,6 +58,9 @@ export class Desk extends DurableObject<Env> {
     super(ctx, env)
     this.sql = ctx.storage.sql
     this.sql.exec(DESK_SCHEMA)
+    // A desk created before ratings (a local state from an earlier build) gets the column.
+    const columns = this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('desk')").toArray()
+    if (!columns.some((c) => c.name === 'rating')) this.sql.exec('ALTER TABLE desk ADD COLUMN rating INTEGER')
   }
 
   /**
@@ -100,6 +104,13 @@ export class Desk extends DurableObject<Env> {
     if (!deskRow(this.sql, openid)) return
     noteReply(this.sql, openid, now)
     this.#broadcastQueue()
+  }
+
+  /** The user rated the conversation closed last (after `satisfaction`'s question); false when there is none to rate. */
+  async rate(openid: string, score: number): Promise<boolean> {
+    const rated = rateRow(this.sql, openid, score)
+    if (rated) log.info('desk.rated', { openid, score })
+    return rated
   }
 
   claim(openid: string, agent: Agent): DeskAction {

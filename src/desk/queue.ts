@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS desk (
   last_at INTEGER NOT NULL,
   window_closes_at INTEGER NOT NULL,
   window_remaining INTEGER NOT NULL,
-  alerted INTEGER NOT NULL DEFAULT 0
+  alerted INTEGER NOT NULL DEFAULT 0,
+  rating INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS desk_open ON desk (status, queued_at);
 CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
@@ -47,6 +48,8 @@ export type DeskRow = {
   window_closes_at: number
   window_remaining: number
   alerted: number
+  /** The user's satisfaction rating (1–5) after the close; null when none came. */
+  rating: number | null
 }
 
 /** What the desk is told about a user who asked for a person. */
@@ -194,4 +197,9 @@ export function leastBusyOnline(sql: SqlStorage): AgentRow | null {
       )
       .toArray()[0] ?? null
   )
+}
+
+/** The rating a user gave after their conversation was closed (the row until they come back). */
+export function rateRow(sql: SqlStorage, openid: string, score: number): boolean {
+  return sql.exec("UPDATE desk SET rating = ? WHERE openid = ? AND status = 'closed'", score, openid).rowsWritten > 0
 }

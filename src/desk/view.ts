@@ -72,23 +72,30 @@ export interface AgentFigures {
   handled: number
   /** From the user asking to the agent's first reply (ms): median and 90th percentile; null without any. */
   firstResponseMs: { median: number; p90: number } | null
+  /** The users' satisfaction ratings (1–5): their mean and how many; null without any. */
+  rating: { mean: number; count: number } | null
 }
 
 /** Per agent, of closed conversations: how many, and how fast the first reply came. */
 export function agentFigures(rows: readonly DeskRow[]): AgentFigures[] {
-  const byAgent = new Map<string, { name: string; handled: number; times: number[] }>()
+  const byAgent = new Map<string, { name: string; handled: number; times: number[]; ratings: number[] }>()
   for (const row of rows) {
     if (row.assignee === null) continue
-    const held = byAgent.get(row.assignee) ?? { name: row.assignee_name ?? '', handled: 0, times: [] }
+    const held = byAgent.get(row.assignee) ?? { name: row.assignee_name ?? '', handled: 0, times: [], ratings: [] }
     held.handled++
     if (row.first_response_at !== null) held.times.push(Math.max(0, row.first_response_at - row.queued_at))
+    if (row.rating !== null) held.ratings.push(row.rating)
     byAgent.set(row.assignee, held)
   }
   return [...byAgent.entries()]
-    .map(([id, { name, handled, times }]) => ({
+    .map(([id, { name, handled, times, ratings }]) => ({
       agent: { id, name },
       handled,
       firstResponseMs: times.length === 0 ? null : { median: nearestRank(times, 0.5), p90: nearestRank(times, 0.9) },
+      rating:
+        ratings.length === 0
+          ? null
+          : { mean: Math.round((ratings.reduce((a, b) => a + b, 0) / ratings.length) * 10) / 10, count: ratings.length },
     }))
     .sort((a, b) => b.handled - a.handled || a.agent.name.localeCompare(b.agent.name))
 }

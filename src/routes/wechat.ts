@@ -97,6 +97,7 @@ wechat.post(
       return c.text('success')
     }
     if (recorded.atDesk && !recorded.duplicate) c.executionCtx.waitUntil(showAtDesk(c.env, input, recorded))
+    if (recorded.rating) c.executionCtx.waitUntil(rateAtDesk(c.env, input, recorded.rating.score))
     if (!recorded.transfer) return c.text('success')
     return answerTransfer(c, push)
   },
@@ -108,6 +109,19 @@ async function toDesk(env: Env, input: RecordInput, recorded: RecordResult): Pro
   const reason = recorded.ruleId === HANDOFF_RULE_ID ? 'handoff' : 'transfer'
   await deskOf(env).arrive({ openid: input.openid, reason, text: input.summary, at: input.at, window })
   if (!recorded.atDesk) await conversationOf(env, input.openid).markDesk(true)
+}
+
+/** The user's satisfaction rating after a close: the desk counts it for the agent. Best effort (logged). */
+async function rateAtDesk(env: Env, input: RecordInput, score: number): Promise<void> {
+  try {
+    await deskOf(env).rate(input.openid, score)
+  } catch (error) {
+    log.warn('desk.rating_failed', {
+      openid: input.openid,
+      msgId: input.msgId,
+      error: error instanceof Error ? error.message : String(error),
+    })
+  }
 }
 
 /** A push from a user at the desk: the consoles watching show it. Best effort: the record has it anyway. */

@@ -26,7 +26,7 @@ import type { Automaton } from './automaton'
 import { limitsOf, toLayer, type CompiledRules } from './compile'
 import { hoursTable, type HoursData } from './hours'
 import type { Handoff } from '../replies'
-import type { Answer, Condition, DefaultAnswer, Knowledge, RuleSet } from './rule-set'
+import type { Answer, Condition, DefaultAnswer, Knowledge, RuleSet, Satisfaction } from './rule-set'
 import { buildTextTable, lookupText, type TextTable } from './text-table'
 
 const MAGIC = 0x3152464b // "KFR1" read little-endian
@@ -38,8 +38,9 @@ const MAGIC = 0x3152464b // "KFR1" read little-endian
  *    10,000 rules); the longest exact text, in the header.
  * 6: the knowledge base's settings (the `ai` block), in the header.
  * 7: the model's settings with them (`ai.passage_threshold`, `persona`, …: `Knowledge.model`).
+ * 8: the satisfaction rating's settings (`satisfaction`), in the header.
  */
-export const FORMAT = 7
+export const FORMAT = 8
 const VERSION_LENGTH = 16
 const HEADER_AT = 28
 
@@ -62,6 +63,7 @@ interface Header {
   defaults: DefaultAnswer[]
   hours: HoursData | null
   knowledge: Knowledge | null
+  satisfaction: Satisfaction | null
   layers: LayerHeader[]
 }
 
@@ -75,6 +77,7 @@ export function encodeCompiled(compiled: CompiledRules): Uint8Array {
     defaults: compiled.defaults,
     hours: compiled.hours,
     knowledge: compiled.knowledge,
+    satisfaction: compiled.satisfaction,
     layers: layers.map(({ layer, exact }) => ({
       condition: layer.condition,
       regexes: layer.regexes,
@@ -179,6 +182,7 @@ export function decodeCompiled(buffer: ArrayBuffer): RuleSet {
     defaults: header.defaults,
     hours: header.hours === null ? null : hoursTable(header.hours),
     knowledge: header.knowledge,
+    satisfaction: header.satisfaction,
     layers,
   }
 }

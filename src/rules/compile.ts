@@ -19,6 +19,7 @@ import {
   type DefaultAnswer,
   type Knowledge,
   type Layer,
+  type Satisfaction,
   type RuleSet,
 } from './rule-set'
 import {
@@ -27,6 +28,9 @@ import {
   DEFAULT_FAQ_THRESHOLD,
   DEFAULT_MAX_ANSWER_CHARS,
   DEFAULT_PASSAGE_THRESHOLD,
+  DEFAULT_RATING_MINUTES,
+  DEFAULT_RATING_TEXT,
+  DEFAULT_RATING_THANKS,
   type AiSource,
   type RepliesSource,
   type ReplySource,
@@ -57,6 +61,7 @@ export interface CompiledRules {
   defaults: DefaultAnswer[]
   hours: HoursData | null
   knowledge: Knowledge | null
+  satisfaction: Satisfaction | null
   layers: CompiledLayer[]
 }
 
@@ -91,6 +96,14 @@ export function compileRules(source: RuleSetSource, version: string): CompiledRu
           })),
     hours: source.hours === undefined ? null : hoursData(source.hours),
     knowledge: source.ai?.enabled === true ? knowledgeOf(source.ai) : null,
+    satisfaction:
+      source.satisfaction?.enabled === true
+        ? {
+            text: source.satisfaction.text ?? DEFAULT_RATING_TEXT,
+            minutes: source.satisfaction.minutes ?? DEFAULT_RATING_MINUTES,
+            thanks: source.satisfaction.thanks ?? DEFAULT_RATING_THANKS,
+          }
+        : null,
     layers: [...groups.values()]
       .filter((group) => group.condition === null || group.indices.length > 0)
       .map(({ condition, indices }) => compileLayer(source, condition, indices)),
@@ -158,6 +171,7 @@ export function toRuleSet(compiled: CompiledRules): RuleSet {
     defaults: compiled.defaults,
     hours: compiled.hours === null ? null : hoursTable(compiled.hours),
     knowledge: compiled.knowledge,
+    satisfaction: compiled.satisfaction,
     layers: compiled.layers.map(toLayer),
   }
 }

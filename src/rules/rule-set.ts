@@ -66,6 +66,13 @@ export interface Knowledge {
   model: ModelPolicy
 }
 
+/** `satisfaction`, defaults filled in. */
+export interface Satisfaction {
+  text: string
+  minutes: number
+  thanks: string
+}
+
 /** `ai`'s settings for the model, defaults filled in (schema.ts says what each means). */
 export interface ModelPolicy {
   passageThreshold: number
@@ -95,6 +102,8 @@ export interface RuleSet {
   readonly hours: HoursTable | null
   /** The knowledge base before the default reply; null when `ai` is absent or not enabled. */
   readonly knowledge: Knowledge | null
+  /** Ask for a rating after a close at the desk; null when `satisfaction` is absent or not enabled. */
+  readonly satisfaction: Satisfaction | null
   /** Disabled rules are in no layer. */
   readonly layers: readonly Layer[]
 }
@@ -115,5 +124,6 @@ export const EMPTY_RULE_SET: RuleSet = {
   defaults: [],
   hours: null,
   knowledge: null,
+  satisfaction: null,
   layers: [{ condition: null, exact: new Map(), automaton: EMPTY_AUTOMATON, regexes: [], msgtypes: new Map(), events: new Map() }],
 }

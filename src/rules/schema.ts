@@ -12,7 +12,7 @@ import * as v from 'valibot'
 import { DATE, INTERVAL, WEEKDAYS } from './hours'
 import { foldText } from './normalize'
 import { regexProblem } from './regex'
-import { AI_RULE_ID, HANDOFF_RULE_ID } from '../replies'
+import { AI_RULE_ID, HANDOFF_RULE_ID, RATING_RULE_ID } from '../replies'
 import { APPID } from '../wechat/appid'
 
 export const MAX_REPLIES = 5
@@ -183,6 +183,7 @@ export const RuleSchema = v.strictObject({
     v.check((id) => id !== 'default', '"default" is reserved for the default reply'),
     v.check((id) => id !== HANDOFF_RULE_ID, '"handoff" is reserved for the hand-off'),
     v.check((id) => id !== AI_RULE_ID && !id.startsWith(`${AI_RULE_ID}:`), '"ai" is reserved for answers by the model'),
+    v.check((id) => id !== RATING_RULE_ID, '"rating" is reserved for the answer to a satisfaction rating'),
     v.check((id) => !id.startsWith('faq:'), '"faq:" starts the ids of answers from the knowledge base (reserved)'),
     v.description('A unique name for the rule; shows in logs as ruleId.'),
   ),
@@ -334,6 +335,43 @@ export const AiSchema = v.strictObject({
   ),
 })
 
+export const DEFAULT_RATING_TEXT = '本次服务已结束，请为我们的服务打分：回复 1–5（5 分最满意）。'
+export const DEFAULT_RATING_THANKS = '感谢您的评价！'
+export const DEFAULT_RATING_MINUTES = 30
+
+/** After an agent closes a conversation at the human desk (issue 29): ask the user for a rating. */
+export const SatisfactionSchema = v.strictObject({
+  enabled: v.pipe(
+    v.boolean(),
+    v.description('true: a conversation an agent closes at the desk asks the user for a rating, inside the window only.'),
+  ),
+  text: v.optional(
+    v.pipe(
+      v.string(),
+      v.nonEmpty('must not be empty'),
+      v.maxBytes(MAX_TEXT_BYTES, `must be at most ${MAX_TEXT_BYTES} bytes (UTF-8)`),
+      v.description(`What the user is asked; default ${DEFAULT_RATING_TEXT}`),
+    ),
+  ),
+  minutes: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer('must be a whole number'),
+      v.minValue(1, 'must be at least 1'),
+      v.maxValue(1440, 'must be at most 1440'),
+      v.description(`A reply of 1–5 within this many minutes is the rating; default ${DEFAULT_RATING_MINUTES}.`),
+    ),
+  ),
+  thanks: v.optional(
+    v.pipe(
+      v.string(),
+      v.nonEmpty('must not be empty'),
+      v.maxBytes(MAX_TEXT_BYTES, `must be at most ${MAX_TEXT_BYTES} bytes (UTF-8)`),
+      v.description(`The answer to a rating; default ${DEFAULT_RATING_THANKS}`),
+    ),
+  ),
+})
+
 export const RuleSetSchema = v.strictObject({
   $schema: v.optional(v.string()),
   hours: v.optional(v.pipe(HoursSchema, v.description('Office hours, for rules and defaults with during.'))),
@@ -341,6 +379,12 @@ export const RuleSetSchema = v.strictObject({
   rules: v.pipe(v.array(RuleSchema), v.description('Tried in file order; the first match wins.')),
   default: v.optional(
     v.pipe(DefaultSchema, v.description('The reply to text messages no rule matched; or a list of { during, reply } entries.')),
+  ),
+  satisfaction: v.optional(
+    v.pipe(
+      SatisfactionSchema,
+      v.description('Ask the user for a rating (1–5) after an agent closes their conversation at the human desk.'),
+    ),
   ),
   ai: v.optional(
     v.pipe(
@@ -364,5 +408,6 @@ export type DefaultSource = v.InferOutput<typeof AnyDefault>
 export type DefaultEntrySource = v.InferOutput<typeof DefaultEntry>
 export type HandoffSource = v.InferOutput<typeof HandoffSchema>
 export type AiSource = v.InferOutput<typeof AiSchema>
+export type SatisfactionSource = v.InferOutput<typeof SatisfactionSchema>
 export type HoursSchemaSource = v.InferOutput<typeof HoursSchema>
 export type During = 'open' | 'closed'

@@ -303,6 +303,24 @@ describe('the knowledge base (ai) in the editor', () => {
     expect(bad.text).toMatch(/ai.max_answer_chars<\/code>: must be at most 600/)
   })
 
+  it('the satisfaction rating is a form: ticked and typed, published, shown again; a bad minutes is named', async () => {
+    const posted = await submit(
+      '/admin/rules',
+      await formOf(SET, { op: 'publish', 'satisfaction.enabled': 'on', 'satisfaction.minutes': '15', 'satisfaction.thanks': '谢谢您！' }),
+    )
+    expect(posted.status).toBe(303)
+    expect(JSON.parse((await storedText())!).satisfaction).toEqual({ enabled: true, minutes: 15, thanks: '谢谢您！' })
+    const { text } = await page('/admin/rules')
+    expect(text).toMatch(/<input type="checkbox" name="satisfaction.enabled" checked="" ?\/?>/)
+    expect(text).toMatch(/name="satisfaction.minutes" value="15"/)
+    const bad = await submit(
+      '/admin/rules',
+      await formOf(SET, { op: 'publish', 'satisfaction.enabled': 'on', 'satisfaction.minutes': '0' }),
+    )
+    expect(bad.status).toBe(400)
+    expect(bad.text).toMatch(/<fieldset data-satisfaction="true">[\s\S]*satisfaction.minutes<\/code>: must be at least 1/)
+  })
+
   it('names a bad threshold on the knowledge base’s fields, and publishes nothing', async () => {
     const answer = await submit('/admin/rules', await formOf(SET, { op: 'publish', 'ai.enabled': 'on', 'ai.faq_threshold': '1.5' }))
     expect(answer.status).toBe(400)

@@ -28,8 +28,10 @@ const HANDOFF_TEXT = '稍等，人工客服马上就来'
 const logs = captureLogs()
 let msgIds = 7_900_000_000_000_000_000n
 
+const RATE_TEXT = '请为本次服务打分（1–5）'
 const RULES = {
   handoff: { after_unmatched: 2, text: HANDOFF_TEXT },
+  satisfaction: { enabled: true, text: RATE_TEXT, minutes: 30, thanks: '谢谢！' },
   rules: [
     { id: 'human', when: { text: ['人工'] }, reply: [{ type: 'text', text: TRANSFER_TEXT }, { type: 'transfer' }] },
     { id: 'hi', when: { text: ['hi'] }, reply: { type: 'text', text: 'hello' } },
@@ -200,8 +202,28 @@ describe('a transfer with HUMAN_DESK = console', () => {
     const sent = (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((call) => call.errcode === 0)
     expect(sent).toHaveLength(1)
     expect((await act(null, openid, 'close')).status).toBe(200)
+    // The close asks for a rating (satisfaction in the rule set); a text that is no score gets the rules' answer.
     await pushText(openid, 'hi')
-    expect(await sentTexts(openid, 2)).toEqual([TRANSFER_TEXT, 'hello'])
+    expect(await sentTexts(openid, 3)).toEqual([TRANSFER_TEXT, RATE_TEXT, 'hello'])
+  })
+})
+
+describe('the satisfaction rating', () => {
+  it('after a close the user is asked; a 1–5 reply in time is thanked, not answered by the rules, and counts for the agent', async () => {
+    const agent = await addTestOperator('agent')
+    const openid = uniqueOpenid()
+    await pushText(openid, '人工')
+    expect((await act(agent, openid, 'claim')).status).toBe(200)
+    expect((await act(agent, openid, 'close')).status).toBe(200)
+    expect(await sentTexts(openid, 2)).toEqual([TRANSFER_TEXT, RATE_TEXT])
+    await pushText(openid, ' 5 分')
+    expect(await sentTexts(openid, 3)).toEqual([TRANSFER_TEXT, RATE_TEXT, '谢谢！'])
+    const figures = await api<{ agents: AgentFigures[] }>('/admin/api/desk/figures')
+    expect(figures.body.agents.find((f) => f.agent.id === agent.id)?.rating).toEqual({ mean: 5, count: 1 })
+    // Asked once: a second score is an ordinary text again.
+    await pushText(openid, '4')
+    const sent = (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((call) => call.errcode === 0)
+    expect(sent).toHaveLength(3)
   })
 })
 

@@ -49,6 +49,7 @@ const STRINGS: Strings<{
   figuresNone: string
   handled: string
   firstResponse: string
+  rating: string
   live: string
   outcomes: Record<string, string>
 }> = {
@@ -84,6 +85,7 @@ const STRINGS: Strings<{
     figuresNone: '还没有结束的会话。',
     handled: '处理会话',
     firstResponse: '首次响应（中位数 / P90）',
+    rating: '满意度（平均，条数）',
     live: '实时更新',
     outcomes: {
       claimed: '已接待。',
@@ -131,6 +133,7 @@ const STRINGS: Strings<{
     figuresNone: 'No conversation closed yet.',
     handled: 'Handled',
     firstResponse: 'First response (median / p90)',
+    rating: 'Rating (mean, count)',
     live: 'live',
     outcomes: {
       claimed: 'Taken.',
@@ -205,6 +208,7 @@ export function QueuePage(props: QueueProps) {
                 <th>{t.assignee}</th>
                 <th>{t.handled}</th>
                 <th>{t.firstResponse}</th>
+                <th>{t.rating}</th>
               </tr>
             </thead>
             <tbody>
@@ -213,6 +217,7 @@ export function QueuePage(props: QueueProps) {
                   <td>{f.agent.name}</td>
                   <td>{f.handled}</td>
                   <td>{f.firstResponseMs ? `${minutes(f.firstResponseMs.median)} / ${minutes(f.firstResponseMs.p90)}` : '–'}</td>
+                  <td data-rating={f.rating?.mean ?? ''}>{f.rating ? `${f.rating.mean} (${f.rating.count})` : '–'}</td>
                 </tr>
               ))}
             </tbody>

@@ -57,6 +57,11 @@ export const RULES_STRINGS: Strings<{
   aiThreshold: string
   aiHint: string
   aiModel: string
+  satisfaction: string
+  satisfactionOn: string
+  satisfactionText: string
+  satisfactionMinutes: string
+  satisfactionThanks: string
   aiModelHint: string
   aiFields: Record<AiModelField, string>
   aiPlaceholders: Record<AiModelField, string>
@@ -128,6 +133,11 @@ export const RULES_STRINGS: Strings<{
     aiHint:
       '没有规则匹配的文字消息，先在知识库里找：匹配度达到这个值的常见问题，按原样发送它的回答；否则（配置了模型时）由 AI 依据资料回答；再否则发送默认回复（或转人工）。知识库在“知识库”页编辑，可在那里试问。',
     aiModel: 'AI 回答（需要配置模型）',
+    satisfaction: '满意度评价',
+    satisfactionOn: '人工客服结束会话后，请用户打分（1–5，只在发送窗口内）',
+    satisfactionText: '邀请打分的话',
+    satisfactionMinutes: '多少分钟内的回复算评分',
+    satisfactionThanks: '收到评分后的感谢',
     aiModelHint:
       '常见问题都没达到匹配度时，把知识库里最相关的资料交给模型回答（部署时设置 LLM_API_BASE、LLM_MODEL、LLM_API_KEY）。回答只依据资料，带「内容由第三方AI生成」标识；模型答不上、超时或回答含资料里没有的链接、电话、价格时，发送默认回复。留空为默认值。',
     aiFields: {
@@ -216,6 +226,11 @@ export const RULES_STRINGS: Strings<{
     aiHint:
       'A text no rule matched is looked up in the knowledge base first: an FAQ entry matching at least this well is sent as written; otherwise (with a model configured) AI answers from the passages; otherwise the default reply (or the hand-off). Edit and try the knowledge base on its page.',
     aiModel: 'Answers by AI (needs a model)',
+    satisfaction: 'Satisfaction rating',
+    satisfactionOn: 'After an agent closes a conversation, ask the user for a rating (1–5, inside the window only)',
+    satisfactionText: 'What the user is asked',
+    satisfactionMinutes: 'Minutes a reply counts as the rating',
+    satisfactionThanks: 'The thanks for a rating',
     aiModelHint:
       "When no FAQ entry matches well enough, the knowledge base's best passages go to the model (set LLM_API_BASE, LLM_MODEL and LLM_API_KEY when deploying). It answers only from them, with WeChat's AI label; when it cannot answer, times out, or writes a link, phone number or price the passages do not hold, the default reply goes out. Empty: the default.",
     aiFields: {

@@ -8,7 +8,7 @@ import type { Grants } from '../permit'
 import type { Child } from 'hono/jsx'
 import { replySummary } from '../../conversation/journal'
 import type { Preview } from '../../rules/preview'
-import { DEFAULT_FAQ_THRESHOLD } from '../../rules/schema'
+import { DEFAULT_FAQ_THRESHOLD, DEFAULT_RATING_MINUTES, DEFAULT_RATING_TEXT, DEFAULT_RATING_THANKS } from '../../rules/schema'
 import { AI_MODEL_FIELDS, type AiModelField } from '../rule-form'
 import type { RuleIssue } from '../../rules/validate'
 import { Layout, Notice } from '../layout'
@@ -38,7 +38,7 @@ export interface RulesPageProps {
 }
 
 /** Where the page shows an issue: a rule's fieldset, a block's, or the list at the top. */
-type IssueTarget = number | 'default' | 'hours' | 'handoff' | 'ai' | null
+type IssueTarget = number | 'default' | 'hours' | 'handoff' | 'ai' | 'satisfaction' | null
 
 const MODEL_FIELDS = Object.keys(AI_MODEL_FIELDS) as AiModelField[]
 
@@ -193,6 +193,41 @@ function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[
             ))}
           </details>
           <Issues issues={byRule.get('ai') ?? []} />
+        </fieldset>
+        <fieldset data-satisfaction>
+          <legend>{t.satisfaction}</legend>
+          <input type="hidden" name="satisfaction.block" value={draft.satisfaction.block ? 'on' : ''} />
+          <label>
+            <input type="checkbox" name="satisfaction.enabled" checked={draft.satisfaction.enabled} /> {t.satisfactionOn}
+          </label>
+          <label for="satisfaction.text">{t.satisfactionText}</label>
+          <textarea id="satisfaction.text" name="satisfaction.text" rows={2} style="width:100%" placeholder={DEFAULT_RATING_TEXT}>
+            {draft.satisfaction.text}
+          </textarea>
+          <div class="row">
+            <div>
+              <label for="satisfaction.minutes">{t.satisfactionMinutes}</label>
+              <input
+                id="satisfaction.minutes"
+                name="satisfaction.minutes"
+                value={draft.satisfaction.minutes}
+                inputmode="numeric"
+                size={5}
+                placeholder={String(DEFAULT_RATING_MINUTES)}
+              />
+            </div>
+            <div style="flex:1;min-width:12em">
+              <label for="satisfaction.thanks">{t.satisfactionThanks}</label>
+              <input
+                id="satisfaction.thanks"
+                name="satisfaction.thanks"
+                value={draft.satisfaction.thanks}
+                style="width:100%"
+                placeholder={DEFAULT_RATING_THANKS}
+              />
+            </div>
+          </div>
+          <Issues issues={byRule.get('satisfaction') ?? []} />
         </fieldset>
 
         <div class="panel" data-preview>
