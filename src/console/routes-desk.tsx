@@ -48,6 +48,10 @@ deskPages.get(QUEUE_LIVE_PATH, guard, async (c) => {
   const refused = permit(c, 'read')
   if (refused) return refused
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return c.text('expected a WebSocket', 426)
+  // SameSite=Strict already keeps another site's page from opening it with the session; a
+  // browser says where a WebSocket comes from, and only the console's own pages may.
+  const origin = c.req.header('origin')
+  if (origin !== undefined && origin !== new URL(c.req.url).origin) return c.text('cross-origin WebSocket refused', 403)
   return deskOf(c.env).fetch(c.req.raw)
 })
 

@@ -17,7 +17,7 @@ import { app } from '../../src/app'
 import type { AgentFigures, DeskEvent, DeskItem, QueueView } from '../../src/desk/view'
 import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
 import { BASE, captureLogs, keepAnswer, workerFetch } from '../support/helpers'
-import { addTestOperator, OWNER_AUTH, type TestOperator } from '../support/operators'
+import { addTestOperator, consoleSession, OWNER_AUTH, type TestOperator } from '../support/operators'
 import { TEST_SETTINGS } from '../support/settings'
 
 const APPID = TEST_SETTINGS.WECHAT_APPID
@@ -414,6 +414,21 @@ describe('the alert', () => {
 })
 
 describe('the live channel', () => {
+  it('the console opens it behind the session, from its own origin only', async () => {
+    const cookie = await consoleSession(TEST_SETTINGS.ADMIN_TOKEN)
+    const upgrade = { upgrade: 'websocket' }
+    const own = await workerFetch('/admin/queue/live', { headers: { ...upgrade, cookie, origin: BASE } })
+    expect(own.status).toBe(101)
+    own.webSocket?.accept()
+    own.webSocket?.close(1000, 'done')
+    const elsewhere = await workerFetch('/admin/queue/live', { headers: { ...upgrade, cookie, origin: 'https://evil.example' } })
+    expect(elsewhere.status).toBe(403)
+    await elsewhere.body?.cancel()
+    const anonymous = await workerFetch('/admin/queue/live', { headers: { ...upgrade, origin: BASE } })
+    expect(anonymous.status).not.toBe(101)
+    await anonymous.body?.cancel()
+  })
+
   it('answers 426 to a plain request', async () => {
     const res = await desk().fetch(new Request('http://desk/live'))
     expect(res.status).toBe(426)
