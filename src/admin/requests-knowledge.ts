@@ -11,6 +11,7 @@ import { MAX_PREVIEW_TEXT } from '../rules/preview'
 import type { RuleReplySource } from '../rules/schema'
 import { validateReply } from '../rules/validate'
 import { countParam, cursorParam, DEFAULT_LIMIT, MAX_LIMIT } from './requests'
+import { isRecord } from '../is-record'
 
 export const MAX_QUESTION = 200
 export const MAX_VARIANTS = 20
@@ -113,7 +114,3 @@ export const AskBody = v.strictObject({
     v.maxLength(MAX_PREVIEW_TEXT, `must be at most ${MAX_PREVIEW_TEXT} characters`),
   ),
 })
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}

@@ -7,6 +7,7 @@
  */
 import { SettingError, settingState, type Env } from '../settings/env'
 import type { ChatMessage } from './prompt'
+import { isRecord } from '../is-record'
 
 export interface ModelSettings {
   /** `${LLM_API_BASE}/chat/completions`. */
@@ -57,6 +58,23 @@ export function modelSettings(env: Env): ModelSettings | null {
     if (state.status !== 'ok') throw new SettingError(name, state.reason)
   }
   return { url: `${base.replace(/\/+$/, '')}/chat/completions`, model, key }
+}
+
+/** The model as the push route, "try a question" and the answer see it: ready, none, or unusable and why. */
+export type ModelState =
+  | { kind: 'ready'; settings: ModelSettings }
+  | { kind: 'none' }
+  /** A malformed LLM_* setting: the reason names it, never shows its value. */
+  | { kind: 'malformed'; reason: string }
+
+/** `modelSettings` without the throw: one place reads the settings' state for every caller. */
+export function modelState(env: Env): ModelState {
+  try {
+    const settings = modelSettings(env)
+    return settings === null ? { kind: 'none' } : { kind: 'ready', settings }
+  } catch (error) {
+    return { kind: 'malformed', reason: error instanceof SettingError ? error.message : 'model settings unreadable' }
+  }
 }
 
 export interface AskOptions {
@@ -146,8 +164,4 @@ export function completionOf(body: string): Completion {
 
 function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

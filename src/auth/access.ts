@@ -13,6 +13,7 @@ import { settingState, type Env } from '../settings/env'
 import { log } from '../log'
 import { operatorByEmail, type Operator } from './operators'
 import { fromBase64, utf8, utf8Strict } from '../wechat/bytes'
+import { isRecord } from '../is-record'
 
 export const ACCESS_HEADER = 'cf-access-jwt-assertion'
 /** Access's tokens are about 1 KB; anything far larger is not one, and is not parsed. */
@@ -234,8 +235,4 @@ function base64url(part: string): Uint8Array<ArrayBuffer> | null {
   if (!/^[A-Za-z0-9_-]*$/.test(part) || part.length % 4 === 1) return null
   const padded = part.replaceAll('-', '+').replaceAll('_', '/') + '='.repeat((4 - (part.length % 4)) % 4)
   return fromBase64(padded)
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

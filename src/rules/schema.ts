@@ -14,6 +14,7 @@ import { foldText } from './normalize'
 import { regexProblem } from './regex'
 import { AI_RULE_ID, HANDOFF_RULE_ID, RATING_RULE_ID } from '../replies'
 import { APPID } from '../wechat/appid'
+import { isRecord } from '../is-record'
 
 export const MAX_REPLIES = 5
 export const MAX_TEXT_BYTES = 2048
@@ -393,10 +394,6 @@ export const RuleSetSchema = v.strictObject({
     ),
   ),
 })
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 export type RuleSetSource = v.InferOutput<typeof RuleSetSchema>
 export type RuleSource = v.InferOutput<typeof RuleSchema>

@@ -20,6 +20,7 @@ import {
   type RuleSetSource,
   type RuleSource,
 } from './schema'
+import { isRecord } from '../is-record'
 
 export interface RuleIssue {
   /** The rule's id, when the problem is inside a rule that has one. */
@@ -308,8 +309,4 @@ function ruleIdAt(input: unknown, keys: readonly (string | number)[]): string | 
   if (!Array.isArray(rules)) return undefined
   const rule: unknown = rules[keys[1]]
   return isRecord(rule) && typeof rule.id === 'string' ? rule.id : undefined
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
