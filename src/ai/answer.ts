@@ -6,9 +6,9 @@
  */
 import { log } from '../log'
 import type { AiRequest } from '../replies'
-import { SettingError, type Env } from '../settings/env'
+import type { Env } from '../settings/env'
 import { checkAnswer } from './check'
-import { askModel, ModelError, MODEL_DEADLINE_MS, modelSettings } from './model'
+import { askModel, ModelError, MODEL_DEADLINE_MS, modelState } from './model'
 import { sourcesOf } from './plan'
 import { buildPrompt, maxTokensFor } from './prompt'
 
@@ -39,16 +39,14 @@ export interface AnswerContext {
 
 export async function answerWithModel(env: Env, request: AiRequest, context: AnswerContext): Promise<ModelAnswer> {
   const ids = { openid: context.openid, msgId: context.msgId }
-  let settings: ReturnType<typeof modelSettings>
-  try {
-    settings = modelSettings(env)
-  } catch (error) {
+  const model = modelState(env)
+  if (model.kind === 'malformed') {
     // A malformed LLM_* setting is the operator's to fix: said by name, never by value.
-    const reason = error instanceof SettingError ? error.message : 'model settings unreadable'
-    log.error('ai.setting', { ...ids, reason })
-    return { kind: 'fallback', reason, cost: null }
+    log.error('ai.setting', { ...ids, reason: model.reason })
+    return { kind: 'fallback', reason: model.reason, cost: null }
   }
-  if (settings === null) return { kind: 'fallback', reason: 'no model configured', cost: null }
+  if (model.kind === 'none') return { kind: 'fallback', reason: 'no model configured', cost: null }
+  const { settings } = model
 
   const messages = buildPrompt({ ...request, history: context.history })
   const sources = sourcesOf(request)

@@ -10,7 +10,7 @@
  * settings), so an operator can try entries before switching it on.
  */
 import { answerWithModel } from '../ai/answer'
-import { modelSettings } from '../ai/model'
+import { modelState } from '../ai/model'
 import { sourcesOf, withModel } from '../ai/plan'
 import type { ReplyMessage, ReplyPlan } from '../replies'
 import { withFaq } from '../rules/faq'
@@ -68,7 +68,8 @@ export async function askWith(ruleSet: RuleSet, env: Env, appid: string, text: s
   const outcome = withFaq(withKnowledge, message, hits)
   if (outcome.kind === 'answer') return { source: 'faq', answer: replyOf(outcome.plan), entries, handoff: outcome.plan.transfer }
   const unanswered: AskAnswer = { source: 'none', answer: replyOf(plan), entries, handoff: plan.transfer || ruleSet.handoff !== null }
-  if (!hasModel(env)) return unanswered
+  // A malformed LLM_* setting still asks: answerWithModel names it as the refusal.
+  if (modelState(env).kind === 'none') return unanswered
   const step = withModel(withKnowledge, plan, text.trim(), hits, now)
   if (step.kind === 'skip' || step.plan.ai === undefined) return unanswered
   const request = step.plan.ai
@@ -76,15 +77,6 @@ export async function askWith(ruleSet: RuleSet, env: Env, appid: string, text: s
   const written = await answerWithModel(env, request, { openid: 'ask', msgId: null, history: [], keepTyping: async () => {} })
   if (written.kind === 'answer') return { source: 'ai', answer: written.text, entries, handoff: false, sources }
   return { ...unanswered, answer: replyOf({ ...plan, sends: request.fallback }), sources, refused: written.reason }
-}
-
-/** The Worker has a model; a malformed LLM_* setting is /healthz's and doctor's to report, and answerWithModel's to log. */
-function hasModel(env: Env): boolean {
-  try {
-    return modelSettings(env) !== null
-  } catch {
-    return true
-  }
 }
 
 /** A plan's sends (and transfer) as the rule set writes a reply: one text is a string. */

@@ -10,7 +10,7 @@ import { miniProgramEnv, conversationOf, deskOf, humanDesk } from '../settings/m
 import type { RecordInput, RecordResult } from '../conversation/contract'
 import { needsRecording, toRecordInput } from '../conversation/push-input'
 import { answerDoctorPush, isDoctorPush } from './doctor-push'
-import { modelSettings } from '../ai/model'
+import { modelState } from '../ai/model'
 import { withModel } from '../ai/plan'
 import { PROMPT_LIMITS } from '../ai/prompt'
 import { search } from '../knowledge/search'
@@ -172,19 +172,11 @@ async function fromKnowledge(env: Env, ruleSet: RuleSet, message: InboundMessage
       issue: outcome.issues.map((i) => `${i.path}: ${i.message}`).join('; '),
     })
   }
-  if (!hasModel(env, fields)) return plan
+  const model = modelState(env)
+  if (model.kind === 'malformed') log.error('ai.setting', { ...fields, reason: model.reason })
+  if (model.kind !== 'ready') return plan
   const step = withModel(ruleSet, plan, question, hits, Date.now())
   return step.kind === 'ask' ? step.plan : plan
-}
-
-/** Whether the model can be asked: its settings are all set and well formed (a malformed one is logged, by name). */
-function hasModel(env: Env, fields: { openid: string; msgId: string | null }): boolean {
-  try {
-    return modelSettings(env) !== null
-  } catch (error) {
-    log.error('ai.setting', { ...fields, reason: error instanceof Error ? error.message : String(error) })
-    return false
-  }
 }
 
 /** The passive reply that hands the user to the web customer-service tool. */
