@@ -15,7 +15,7 @@ import { can } from '../auth/roles'
 import { appidOf } from '../admin/appid'
 import { deskOf, humanDesk } from '../settings/mini-program-state'
 import * as v from 'valibot'
-import { back, guard, operatorOf, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
+import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { DESK_SCRIPT, DESK_SCRIPT_PATH } from './desk-script'
 import { readForm, textField } from './form'
 import { langOf } from './lang'
@@ -61,7 +61,7 @@ deskPages.post(`${QUEUE_PATH}/status`, guard, async (c) => {
   const form = await readForm(c.req.raw, DESK_MAX_BYTES)
   const status = form === null ? '' : textField(form.fields, 'status')
   if (status !== 'online' && status !== 'away') return back(c, QUEUE_PATH, { problem: 'bad_input' })
-  await setDeskStatus(c.env, me(c), status)
+  await setDeskStatus(c.env, c.var.operator, status)
   return back(c, QUEUE_PATH, { done: 'status' })
 })
 
@@ -77,8 +77,8 @@ for (const move of ['claim', 'release', 'close', 'transfer'] as const) {
       const form = await readForm(c.req.raw, DESK_MAX_BYTES)
       const to = form === null ? '' : textField(form.fields, 'to')
       if (to === '') return back(c, QUEUE_PATH, { problem: 'bad_input' })
-      result = await transferAtDesk(c.env, me(c), openid, to)
-    } else result = await moveAtDesk(c.env, me(c), move, openid)
+      result = await transferAtDesk(c.env, c.var.operator, openid, to)
+    } else result = await moveAtDesk(c.env, c.var.operator, move, openid)
     if (!result.ok) return back(c, QUEUE_PATH, { problem: result.reason })
     // Taken: straight to the conversation, to answer.
     if (move === 'claim') return c.redirect(`/admin/conversations/${encodeURIComponent(openid)}`, 303)
@@ -96,14 +96,14 @@ deskPages.post('/admin/conversations/:openid/notes', guard, async (c) => {
   const form = await readForm(c.req.raw, DESK_TEXT_MAX_BYTES)
   const body = v.safeParse(NoteBody, { text: form === null ? '' : textField(form.fields, 'text') })
   if (!body.success) return back(c, path, { problem: 'note_invalid' })
-  const operator = me(c)
+  const operator = c.var.operator
   const added = await addNote(c.env.DB, appidOf(c.env), openid, { id: operator.id, name: operator.name }, body.output.text, Date.now())
   await auditDone(c.env.DB, { appid: appidOf(c.env), operator, action: 'desk_note', target: openid, summary: added.id })
   return back(c, path, { done: 'noted' })
 })
 
 async function queueProps(c: ConsoleContext): Promise<QueueProps> {
-  const operator = me(c)
+  const operator = c.var.operator
   const desk = deskOf(c.env)
   const [queue, figures, operators] = await Promise.all([
     desk.view(),
@@ -121,11 +121,4 @@ async function queueProps(c: ConsoleContext): Promise<QueueProps> {
     deskMode: humanDesk(c.env),
     outcome: outcomeOf((key) => c.req.query(key), QUEUE_OUTCOMES),
   }
-}
-
-/** The signed-in operator: the guard has put one there. */
-function me(c: ConsoleContext) {
-  const operator = operatorOf(c)
-  if (!operator) throw new Error('no operator on a guarded page')
-  return operator
 }

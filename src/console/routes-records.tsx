@@ -26,7 +26,7 @@ import {
 import { MAX_TEXT_BYTES } from '../rules/schema'
 import { conversationOf, deskOf } from '../settings/mini-program-state'
 import { listCanned, listNotes } from '../desk/notes'
-import { back, guard, operatorOf, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
+import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { readForm } from './form'
 import type { Section } from './layout'
 import { langOf } from './lang'
@@ -116,7 +116,7 @@ recordPages.get(`${CONVERSATIONS_PATH}/:openid`, guard, async (c) => {
       paged={cursor !== undefined}
       grants={grantsOf(c)}
       desk={desk}
-      me={operatorOf(c)?.id ?? ''}
+      me={c.var.operator.id}
       canned={canned}
       notes={notes}
     />,

@@ -133,24 +133,16 @@ export class Desk extends DurableObject<Env> {
 
   /** Handed to another agent: by its holder (or an admin), or taken from the queue for them. */
   transfer(openid: string, from: Agent, to: Agent, override = false): DeskAction {
-    const row = deskRow(this.sql, openid)
-    if (row?.status === 'claimed') {
-      const refused = this.#holderOnly(openid, from, override)
-      if (refused) return refused
-    }
-    if (!row || row.status === 'closed') return { ok: false, reason: 'not_at_desk' }
+    const refused = this.#holderOnly(openid, from, override)
+    if (refused) return refused
     releaseRow(this.sql, openid)
     claimRow(this.sql, openid, to, Date.now())
     return this.#changed(openid)
   }
 
   close(openid: string, agent: Agent, override = false): DeskAction {
-    const row = deskRow(this.sql, openid)
-    if (row?.status === 'claimed') {
-      const refused = this.#holderOnly(openid, agent, override)
-      if (refused) return refused
-    }
-    if (!row || row.status === 'closed') return { ok: false, reason: 'not_at_desk' }
+    const refused = this.#holderOnly(openid, agent, override)
+    if (refused) return refused
     closeRow(this.sql, openid, Date.now())
     pruneClosed(this.sql, Date.now() - CLOSED_KEPT_MS)
     return this.#changed(openid)
@@ -235,6 +227,7 @@ export class Desk extends DurableObject<Env> {
     if (current === null || current > at) await this.ctx.storage.setAlarm(Math.max(at, Date.now()))
   }
 
+  /** Refused unless the user is at the desk and waiting, or held by `agent` (or `override`). */
   #holderOnly(openid: string, agent: Agent, override: boolean): DeskAction | null {
     const row = deskRow(this.sql, openid)
     if (!row || row.status === 'closed') return { ok: false, reason: 'not_at_desk' }
