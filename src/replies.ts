@@ -8,6 +8,8 @@ export type ReplyMessage =
   | { type: 'text'; text: string }
   | { type: 'image'; url: string }
   | { type: 'image'; media_id: string }
+  /** An image uploaded in the console, by its name in the MEDIA bucket. */
+  | { type: 'image'; file: string }
   | { type: 'link'; title: string; description: string; url: string; thumb_url: string }
   | {
       type: 'miniprogrampage'
@@ -23,6 +25,13 @@ export type ReplyMessage =
       pagepath: string
       appid?: string
       thumb_media_id: string
+    }
+  | {
+      type: 'miniprogrampage'
+      title: string
+      pagepath: string
+      appid?: string
+      thumb_file: string
     }
 
 export interface ReplyPlan {

@@ -16,6 +16,7 @@ import { ROLES } from '../auth/roles'
 import { HISTORY_CURSOR, VERSION } from '../rules/history-format'
 import { PreviewMessage } from '../rules/preview'
 import { DateTimeSchema, ReplySchema } from '../rules/schema'
+import { eitherOrProblem } from '../rules/validate'
 import { APPID } from '../wechat/appid'
 import { OPENID } from '../wechat/openid'
 import { SubscribeSendSchema } from '../wechat/subscribe-data'
@@ -167,15 +168,11 @@ const [TextReply, ImageReply, LinkReply, PageReply] = ReplySchema.options
 
 export const ManualReplyBody = v.pipe(
   v.variant('type', [TextReply, ImageReply, LinkReply, PageReply], 'must be one of text, image, link, miniprogrampage'),
-  // The either/or pairs validate.ts checks for rule replies.
-  v.check(
-    (reply) => reply.type !== 'image' || (reply.url === undefined) !== (reply.media_id === undefined),
-    'an image needs exactly one of url, media_id',
-  ),
-  v.check(
-    (reply) => reply.type !== 'miniprogrampage' || (reply.thumb_url === undefined) !== (reply.thumb_media_id === undefined),
-    'a miniprogrampage needs exactly one of thumb_url, thumb_media_id',
-  ),
+  // The either/or sources validate.ts checks for rule replies.
+  v.rawCheck(({ dataset, addIssue }) => {
+    const problem = dataset.typed ? eitherOrProblem(dataset.value) : null
+    if (problem) addIssue({ message: problem })
+  }),
   v.description('One reply in the rule set format (text, image, link or miniprogrampage; no transfer).'),
 )
 

@@ -6,7 +6,7 @@
  * the next would not fit; what is left goes to the next alarm, a second later.
  */
 import { MAX_CALLS } from '../ai/model'
-import { uploadedUrls } from './custom-message'
+import { uploadedImages } from './custom-message'
 import type { StoredReply } from './outbox'
 
 /** Below the Free plan's 50, leaving room for what the invocation does besides sending. */
@@ -35,7 +35,7 @@ export function attemptCost(reply: StoredReply, typingShown: boolean): number {
     const first = Math.max(API_CALL, attemptCost(reply.request.fallback[0], true))
     return 2 * API_CALL + MAX_CALLS + first
   }
-  const uploads = uploadedUrls(reply).length
+  const uploads = uploadedImages(reply).length
   if (uploads === 0) return API_CALL
   return (typingShown ? 0 : API_CALL) + uploads * (IMAGE_DOWNLOAD + API_CALL) + API_CALL
 }

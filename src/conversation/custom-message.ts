@@ -5,10 +5,11 @@
  */
 import type { ReplyMessage } from '../replies'
 import type { CustomMessage } from '../wechat/api'
+import type { ImageSource } from '../wechat/media'
 import type { StoredReply } from './outbox'
 
 export interface MediaUploader {
-  uploadImage(url: string): Promise<string>
+  uploadImage(source: ImageSource): Promise<string>
 }
 
 export async function toCustomMessage(reply: ReplyMessage, media: MediaUploader, ownAppid: string): Promise<CustomMessage> {
@@ -16,7 +17,8 @@ export async function toCustomMessage(reply: ReplyMessage, media: MediaUploader,
     case 'text':
       return { msgtype: 'text', text: { content: reply.text } }
     case 'image': {
-      const media_id = 'url' in reply ? await media.uploadImage(reply.url) : reply.media_id
+      const media_id =
+        'media_id' in reply ? reply.media_id : await media.uploadImage('url' in reply ? { url: reply.url } : { file: reply.file })
       return { msgtype: 'image', image: { media_id } }
     }
     case 'link':
@@ -30,7 +32,10 @@ export async function toCustomMessage(reply: ReplyMessage, media: MediaUploader,
         },
       }
     case 'miniprogrampage': {
-      const thumb_media_id = 'thumb_url' in reply ? await media.uploadImage(reply.thumb_url) : reply.thumb_media_id
+      const thumb_media_id =
+        'thumb_media_id' in reply
+          ? reply.thumb_media_id
+          : await media.uploadImage('thumb_url' in reply ? { url: reply.thumb_url } : { file: reply.thumb_file })
       return {
         msgtype: 'miniprogrampage',
         miniprogrampage: {
@@ -44,10 +49,12 @@ export async function toCustomMessage(reply: ReplyMessage, media: MediaUploader,
   }
 }
 
-/** The image URLs a reply uploads (their media_ids come from the cache when they can). */
-export function uploadedUrls(reply: ReplyMessage): string[] {
-  if (reply.type === 'image' && 'url' in reply) return [reply.url]
-  if (reply.type === 'miniprogrampage' && 'thumb_url' in reply) return [reply.thumb_url]
+/** The images a reply uploads (their media_ids come from the cache when they can). */
+export function uploadedImages(reply: ReplyMessage): ImageSource[] {
+  if (reply.type === 'image' && 'url' in reply) return [{ url: reply.url }]
+  if (reply.type === 'image' && 'file' in reply) return [{ file: reply.file }]
+  if (reply.type === 'miniprogrampage' && 'thumb_url' in reply) return [{ url: reply.thumb_url }]
+  if (reply.type === 'miniprogrampage' && 'thumb_file' in reply) return [{ file: reply.thumb_file }]
   return []
 }
 

@@ -26,8 +26,9 @@ import { sourcesOf } from '../ai/plan'
 import { log } from '../log'
 import { AI_FALLBACK_RULE_ID, AI_RULE_ID, type ReplyMessage } from '../replies'
 import { WechatApiError, WechatClient } from '../wechat/api'
+import type { ImageSource } from '../wechat/media'
 import { attemptCost, type SubrequestBudget } from './budget'
-import { parseReply, toCustomMessage, uploadedUrls } from './custom-message'
+import { parseReply, toCustomMessage, uploadedImages } from './custom-message'
 import { describe, errcodeOf, isPermanent, isStaleMedia, isTransportFailure, refusalOf, retryAfterMs } from './failure'
 import {
   inFlightRows,
@@ -225,7 +226,7 @@ export class DeliveryPass {
       this.#typingShown = true
       await showTyping(client, row)
     }
-    const media = { uploadImage: (url: string) => client.uploadImage(url, beforeUpload) }
+    const media = { uploadImage: (source: ImageSource) => client.uploadImage(source, beforeUpload) }
     const message = await toCustomMessage(reply, media, requireSetting(this.#env, 'WECHAT_APPID'))
     // A reply the model wrote carries WeChat's AI label ("内容由第三方AI生成" under it).
     await client.sendCustom(row.openid, message, { aiWritten: isAiWritten(row) })
@@ -293,7 +294,7 @@ export class DeliveryPass {
     const client = this.#client
     if (!client) return
     try {
-      await Promise.all(uploadedUrls(reply).map((url) => client.forgetImage(url)))
+      await Promise.all(uploadedImages(reply).map((source) => client.forgetImage(source)))
     } catch (error) {
       log.warn('reply.media_forget_failed', { openid: row.openid, msgId: row.msg_id, part: row.part, reason: describe(error) })
     }

@@ -2,7 +2,7 @@
 import { SettingError } from '../settings/env'
 import type { ReplyMessage } from '../replies'
 import { Errcode, SyntheticErrcode, WechatApiError } from '../wechat/api'
-import { uploadedUrls } from './custom-message'
+import { uploadedImages } from './custom-message'
 import type { Refusal } from './policy'
 import type { OutboxRow } from './outbox'
 
@@ -32,7 +32,7 @@ export function isStaleMedia(error: unknown, row: OutboxRow, reply: ReplyMessage
     error instanceof WechatApiError &&
     error.errcode === Errcode.invalidMediaId &&
     row.errcode !== Errcode.invalidMediaId &&
-    uploadedUrls(reply).length > 0
+    uploadedImages(reply).length > 0
   )
 }
 

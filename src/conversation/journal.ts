@@ -185,7 +185,8 @@ export function replySummary(reply: StoredReply): string {
     case 'text':
       return reply.text
     case 'image':
-      return 'url' in reply ? reply.url : `media_id ${reply.media_id}`
+      if ('url' in reply) return reply.url
+      return 'file' in reply ? `file ${reply.file}` : `media_id ${reply.media_id}`
     case 'link':
       return `${reply.title} ${reply.url}`
     case 'miniprogrampage':

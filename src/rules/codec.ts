@@ -40,7 +40,7 @@ const MAGIC = 0x3152464b // "KFR1" read little-endian
  * 7: the model's settings with them (`ai.passage_threshold`, `persona`, …: `Knowledge.model`).
  * 8: the satisfaction rating's settings (`satisfaction`), in the header.
  */
-export const FORMAT = 8
+export const FORMAT = 9
 const VERSION_LENGTH = 16
 const HEADER_AT = 28
 

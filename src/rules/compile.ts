@@ -218,7 +218,9 @@ function toReplyMessage(reply: ReplySource): ReplyMessage | null {
     case 'text':
       return { type: 'text', text: reply.text }
     case 'image':
-      return reply.media_id !== undefined ? { type: 'image', media_id: reply.media_id } : { type: 'image', url: reply.url ?? '' }
+      if (reply.media_id !== undefined) return { type: 'image', media_id: reply.media_id }
+      if (reply.file !== undefined) return { type: 'image', file: reply.file }
+      return { type: 'image', url: reply.url ?? '' }
     case 'link':
       return {
         type: 'link',
@@ -234,9 +236,9 @@ function toReplyMessage(reply: ReplySource): ReplyMessage | null {
         pagepath: reply.pagepath,
         ...(reply.appid === undefined ? {} : { appid: reply.appid }),
       }
-      return reply.thumb_media_id !== undefined
-        ? { ...base, thumb_media_id: reply.thumb_media_id }
-        : { ...base, thumb_url: reply.thumb_url ?? '' }
+      if (reply.thumb_media_id !== undefined) return { ...base, thumb_media_id: reply.thumb_media_id }
+      if (reply.thumb_file !== undefined) return { ...base, thumb_file: reply.thumb_file }
+      return { ...base, thumb_url: reply.thumb_url ?? '' }
     }
   }
 }

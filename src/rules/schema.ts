@@ -47,6 +47,14 @@ const HttpUrl = v.pipe(
 )
 const MediaId = v.pipe(nonEmpty(128), v.description('A media_id from WeChat (temporary media expire after 3 days).'))
 
+/** An image uploaded in the console, by the name the MEDIA bucket keeps it under (src/media/). */
+export const MEDIA_FILE = /^[0-9a-f]{64}\.(jpg|png)$/
+const MediaFile = v.pipe(
+  v.string(),
+  v.regex(MEDIA_FILE, 'is not the name of an uploaded image (64 hex characters, .jpg or .png)'),
+  v.description('An image uploaded in the console (kept in the MEDIA bucket), by its name; uploaded to WeChat when first sent.'),
+)
+
 const Keyword = v.pipe(
   v.string(),
   v.maxLength(MAX_KEYWORD, `must be at most ${MAX_KEYWORD} characters`),
@@ -103,8 +111,9 @@ const ImageReply = v.pipe(
     type: v.literal('image'),
     url: v.optional(v.pipe(HttpUrl, v.description('A JPG/PNG the Worker uploads as temporary media.'))),
     media_id: v.optional(MediaId),
+    file: v.optional(MediaFile),
   }),
-  v.description('An image: url or media_id (one of them).'),
+  v.description('An image: url, media_id or file (one of them).'),
 )
 const LinkReply = v.strictObject({
   type: v.literal('link'),
@@ -121,8 +130,9 @@ const PageReply = v.pipe(
     appid: v.optional(v.pipe(v.string(), v.regex(APPID, 'is not an appid (wx + 16 characters)'))),
     thumb_url: v.optional(HttpUrl),
     thumb_media_id: v.optional(MediaId),
+    thumb_file: v.optional(MediaFile),
   }),
-  v.description('A mini program card: thumb_url or thumb_media_id (one of them).'),
+  v.description('A mini program card: thumb_url, thumb_media_id or thumb_file (one of them).'),
 )
 const TransferReply = v.pipe(
   v.strictObject({ type: v.literal('transfer') }),

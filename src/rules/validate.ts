@@ -16,6 +16,7 @@ import {
   RuleSchema,
   RuleSetSchema,
   type RepliesSource,
+  type ReplySource,
   type RuleReplySource,
   type RuleSetSource,
   type RuleSource,
@@ -231,21 +232,30 @@ function placeholderIssues(
   return issues
 }
 
-/** image: url or media_id; miniprogrampage: thumb_url or thumb_media_id — exactly one. */
+/** image: url, media_id or file; miniprogrampage: thumb_url, thumb_media_id or thumb_file — exactly one. */
 function eitherOrIssues(ruleId: string | undefined, path: string, reply: RepliesSource): RuleIssue[] {
   const issues: RuleIssue[] = []
   const list = Array.isArray(reply) ? reply : [reply]
   list.forEach((r, i) => {
     const where = Array.isArray(reply) ? `${path}[${i}]` : path
-    if (r.type === 'image' && (r.url === undefined) === (r.media_id === undefined)) {
-      issues.push(at(ruleId, where, 'an image needs exactly one of url, media_id'))
-    }
-    if (r.type === 'miniprogrampage' && (r.thumb_url === undefined) === (r.thumb_media_id === undefined)) {
-      issues.push(at(ruleId, where, 'a miniprogrampage needs exactly one of thumb_url, thumb_media_id'))
-    }
+    const problem = eitherOrProblem(r)
+    if (problem) issues.push(at(ruleId, where, problem))
   })
   return issues
 }
+
+/** What a reply lacks or has twice among its either/or sources, or null: shared with the admin API's reply by hand. */
+export function eitherOrProblem(reply: ReplySource): string | null {
+  if (reply.type === 'image' && sourceCount([reply.url, reply.media_id, reply.file]) !== 1) {
+    return 'an image needs exactly one of url, media_id, file'
+  }
+  if (reply.type === 'miniprogrampage' && sourceCount([reply.thumb_url, reply.thumb_media_id, reply.thumb_file]) !== 1) {
+    return 'a miniprogrampage needs exactly one of thumb_url, thumb_media_id, thumb_file'
+  }
+  return null
+}
+
+const sourceCount = (values: (string | undefined)[]) => values.filter((value) => value !== undefined).length
 
 /** valibot issues → RuleIssues, with union noise removed and the rule id looked up. */
 function shapeIssues(input: unknown, issues: readonly v.BaseIssue<unknown>[]): RuleIssue[] {

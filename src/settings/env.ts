@@ -85,6 +85,8 @@ export interface Env {
   DB: D1Database
   /** The fan-out of subscribe campaigns: this Worker produces and consumes it. */
   CAMPAIGNS: Queue<CampaignTask>
+  /** Images operators upload in the console (src/media/uploads.ts), sent to WeChat as media when a reply first needs them. */
+  MEDIA: R2Bucket
   /** assets/, reached only through the Worker (run_worker_first): the admin API's OpenAPI document. */
   ASSETS: Fetcher
 }

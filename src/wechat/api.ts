@@ -16,7 +16,16 @@ import { apiBase, numberSetting, requireSetting, type Env } from '../settings/en
 import { log } from '../log'
 import { SyntheticErrcode, WechatApiError } from './api-error'
 import { exchangeJson, type JsonObject } from './http'
-import { fetchImage, mediaKey, MEDIA_UPLOAD_PATH, readCachedMedia, writeCachedMedia, type FetchedImage } from './media'
+import {
+  fetchImage,
+  mediaKey,
+  MEDIA_UPLOAD_PATH,
+  readCachedMedia,
+  readStoredImage,
+  writeCachedMedia,
+  type FetchedImage,
+  type ImageSource,
+} from './media'
 import { isolateMemory, type IsolateMemory } from './memory'
 import { TokenSource } from './token'
 
@@ -92,6 +101,8 @@ export interface WechatClientOptions {
   /** e.g. `https://api.weixin.qq.com`, without a trailing slash. */
   apiBase: string
   cache: KVNamespace
+  /** The MEDIA bucket, where images uploaded in the console are read from. */
+  files?: R2Bucket
   /** Per HTTP exchange (token, call, image download, upload). Default DEFAULT_TIMEOUT_MS. */
   timeoutMs?: number
   /** Isolate memory to use; tests pass a fresh one to play a new isolate. */
@@ -105,6 +116,7 @@ export class WechatClient {
   readonly #secret: string
   readonly #base: string
   readonly #cache: KVNamespace
+  readonly #files: R2Bucket | undefined
   readonly #timeoutMs: number
   readonly #memory: IsolateMemory
   readonly #now: () => number
@@ -115,6 +127,7 @@ export class WechatClient {
     this.#secret = options.secret
     this.#base = options.apiBase.replace(/\/+$/, '')
     this.#cache = options.cache
+    this.#files = options.files
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     this.#memory = options.memory ?? isolateMemory
     this.#now = options.now ?? Date.now
@@ -139,6 +152,7 @@ export class WechatClient {
       secret: requireSetting(env, 'WECHAT_APPSECRET'),
       apiBase: apiBase(env),
       cache: env.CACHE,
+      files: env.MEDIA,
       timeoutMs: numberSetting(env, 'WECHAT_API_TIMEOUT_MS', DEFAULT_TIMEOUT_MS),
     })
   }
@@ -160,18 +174,18 @@ export class WechatClient {
   }
 
   /**
-   * The media_id of the image at `url`, uploaded as a temporary image once and then taken
-   * from KV. Concurrent first uses in one isolate share one upload; across isolates two may
-   * both upload (the later KV write wins), which costs an upload, never a loop.
-   * `beforeUpload` runs only when the image must really be fetched and uploaded.
+   * The media_id of an image (at a URL, or uploaded in the console), uploaded as a temporary
+   * image once and then taken from KV. Concurrent first uses in one isolate share one upload;
+   * across isolates two may both upload (the later KV write wins), which costs an upload,
+   * never a loop. `beforeUpload` runs only when the image must really be read and uploaded.
    */
-  async uploadImage(url: string, beforeUpload?: () => Promise<void>): Promise<string> {
-    const key = await mediaKey(this.appid, url)
+  async uploadImage(source: ImageSource, beforeUpload?: () => Promise<void>): Promise<string> {
+    const key = await mediaKey(this.appid, source)
     return this.#memory.once(key, async () => {
       const cached = await readCachedMedia(this.#cache, key, this.#now())
       if (cached) return cached
       await beforeUpload?.()
-      const image = await fetchImage(url, this.#timeoutMs)
+      const image = 'url' in source ? await fetchImage(source.url, this.#timeoutMs) : await readStoredImage(this.#files, source.file)
       const mediaId = await this.#withToken((token) => this.#upload(token, image))
       await writeCachedMedia(this.#cache, key, { media_id: mediaId, createdAt: this.#now() })
       log.info('wechat.media.uploaded', {
@@ -184,9 +198,9 @@ export class WechatClient {
     })
   }
 
-  /** Drops the cached media_id of `url`, so the next use uploads the image again. */
-  async forgetImage(url: string): Promise<void> {
-    await this.#cache.delete(await mediaKey(this.appid, url))
+  /** Drops the cached media_id of an image, so the next use uploads it again. */
+  async forgetImage(source: ImageSource): Promise<void> {
+    await this.#cache.delete(await mediaKey(this.appid, source))
   }
 
   /**

@@ -39,8 +39,13 @@ export interface FetchedImage {
   filename: string
 }
 
-export async function mediaKey(appid: string, url: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', utf8.encode(url))
+/** Where a reply's image comes from: a URL on the web, or a file uploaded in the console (the MEDIA bucket). */
+export type ImageSource = { url: string } | { file: string }
+
+/** The cache key of a source's media_id. A file's name is a hash of its bytes, so one upload serves every rule using it. */
+export async function mediaKey(appid: string, source: ImageSource): Promise<string> {
+  const name = 'url' in source ? source.url : `file:${source.file}`
+  const digest = await crypto.subtle.digest('SHA-256', utf8.encode(name))
   return `wechat:media:${appid}:${toHex(new Uint8Array(digest))}`
 }
 
@@ -68,6 +73,27 @@ export async function fetchImage(url: string, timeoutMs: number): Promise<Fetche
   if (!type) throw imageError(SyntheticErrcode.imageType, 'not a JPEG or PNG image')
   return { bytes, type, filename: type === 'image/png' ? 'image.png' : 'image.jpg' }
 }
+
+/**
+ * An image uploaded in the console, read back from the MEDIA bucket and checked again as a
+ * fetched one is (the bucket is ours, but a file may have been put there by other hands).
+ * A missing file is permanent: no retry brings it back.
+ */
+export async function readStoredImage(bucket: R2Bucket | undefined, name: string): Promise<FetchedImage> {
+  const object = await bucket?.get(`${UPLOADS_PREFIX}${name}`)
+  if (!object) throw imageError(SyntheticErrcode.imageUrl, 'no uploaded image of this name in MEDIA')
+  if (object.size > IMAGE_MAX_BYTES) {
+    await object.body.cancel()
+    throw tooLarge()
+  }
+  const bytes = new Uint8Array(await object.arrayBuffer())
+  const type = sniffImage(bytes)
+  if (!type) throw imageError(SyntheticErrcode.imageType, 'not a JPEG or PNG image')
+  return { bytes, type, filename: type === 'image/png' ? 'image.png' : 'image.jpg' }
+}
+
+/** The MEDIA bucket's folder of images operators upload (src/media/uploads.ts writes it). */
+export const UPLOADS_PREFIX = 'uploads/'
 
 /** Each hop is a subrequest of the delivery pass that fetches the image. */
 export const MAX_IMAGE_REDIRECTS = 2

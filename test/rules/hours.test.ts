@@ -261,7 +261,7 @@ describe('rules:check for hours, dates and random replies', () => {
     expect(rule({ random: [] })).toEqual(['rule "r" at rules[0].reply.random: needs at least one choice'])
     expect(rule({ random: [ok, { type: 'text', text: '' }] })).toEqual(['rule "r" at rules[0].reply.random[1].text: must not be empty'])
     expect(rule({ random: [ok, [ok, { type: 'image' }]] })).toEqual([
-      'rule "r" at rules[0].reply.random[1][1]: an image needs exactly one of url, media_id',
+      'rule "r" at rules[0].reply.random[1][1]: an image needs exactly one of url, media_id, file',
     ])
     expect(rule({ random: [say('{{1}}')] })).toEqual([
       'rule "r" at rules[0].reply.random[0].text: uses {{1}}, but only a regex rule has groups to fill it',

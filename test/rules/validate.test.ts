@@ -95,12 +95,12 @@ describe('schema errors name the rule id and the JSON path', () => {
     [
       'image with both url and media_id',
       { id: 'i', when: { text: ['x'] }, reply: [{ type: 'image', url: 'https://a.example/x.png', media_id: 'M' }] },
-      'rule "i" at rules[0].reply[0]: an image needs exactly one of url, media_id',
+      'rule "i" at rules[0].reply[0]: an image needs exactly one of url, media_id, file',
     ],
     [
       'card without thumb',
       { id: 'c', when: { text: ['x'] }, reply: { type: 'miniprogrampage', title: 't', pagepath: 'pages/a/a' } },
-      'rule "c" at rules[0].reply: a miniprogrampage needs exactly one of thumb_url, thumb_media_id',
+      'rule "c" at rules[0].reply: a miniprogrampage needs exactly one of thumb_url, thumb_media_id, thumb_file',
     ],
     [
       'placeholder without regex',

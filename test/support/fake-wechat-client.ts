@@ -90,6 +90,7 @@ export function testClient(options: Partial<WechatClientOptions> = {}): TestClie
   const client = new WechatClient({
     apiBase: fakeBase(),
     cache: env.CACHE,
+    files: env.MEDIA,
     ...options,
     appid,
     secret,

@@ -33,7 +33,7 @@ describe('secrets', () => {
       { path: SEND, appid, kind: 'http500' },
     )
     for (let i = 0; i < 4; i++) texts.push(errorText(await client.sendCustom(openid, hello).catch((e: unknown) => e)))
-    await client.uploadImage(fakeWechat.imageUrl(crypto.randomUUID(), 'a.png'))
+    await client.uploadImage({ url: fakeWechat.imageUrl(crypto.randomUUID(), 'a.png') })
     await fakeWechat.expireTokens(appid)
     await client.typing(openid, 'Typing')
 

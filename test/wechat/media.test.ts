@@ -21,8 +21,8 @@ describe('uploadImage', () => {
   it('uploads once, then answers from the cache', async () => {
     const { client, appid } = testClient()
     const url = fakeWechat.imageUrl(unique(), 'qr.png')
-    const first = await client.uploadImage(url)
-    const second = await client.uploadImage(url)
+    const first = await client.uploadImage({ url })
+    const second = await client.uploadImage({ url })
     expect(second).toBe(first)
 
     const uploads = await fakeWechat.calls({ appid, path: UPLOAD })
@@ -39,17 +39,17 @@ describe('uploadImage', () => {
   it('answers from KV in an isolate that just started', async () => {
     const first = testClient()
     const url = fakeWechat.imageUrl(unique(), 'card.jpg')
-    const mediaId = await first.client.uploadImage(url)
+    const mediaId = await first.client.uploadImage({ url })
     const restarted = testClient({ appid: first.appid, secret: first.secret })
-    expect(await restarted.client.uploadImage(url)).toBe(mediaId)
+    expect(await restarted.client.uploadImage({ url })).toBe(mediaId)
     expect(await fakeWechat.calls({ appid: first.appid, path: UPLOAD })).toHaveLength(1)
-    const stored = await env.CACHE.get<{ media_id: string }>(await mediaKey(first.appid, url), 'json')
+    const stored = await env.CACHE.get<{ media_id: string }>(await mediaKey(first.appid, { url }), 'json')
     expect(stored?.media_id).toBe(mediaId)
   })
 
   it('uploads JPEG with its own content type', async () => {
     const { client, appid } = testClient()
-    await client.uploadImage(fakeWechat.imageUrl(unique(), 'photo.jpg'))
+    await client.uploadImage({ url: fakeWechat.imageUrl(unique(), 'photo.jpg') })
     const [upload] = await fakeWechat.calls({ appid, path: UPLOAD })
     expect(upload!.body).toMatchObject({ parts: [{ name: 'media', filename: 'image.jpg', contentType: 'image/jpeg' }] })
   })
@@ -58,16 +58,16 @@ describe('uploadImage', () => {
     let now = Date.now()
     const { client, appid } = testClient({ now: () => now })
     const url = fakeWechat.imageUrl(unique(), 'old.png')
-    await client.uploadImage(url)
+    await client.uploadImage({ url })
     now += 61 * 3600 * 1000
-    await client.uploadImage(url)
+    await client.uploadImage({ url })
     expect(await fakeWechat.calls({ appid, path: UPLOAD })).toHaveLength(2)
   })
 
   it('shares one upload between concurrent first uses in one isolate', async () => {
     const { client, appid } = testClient()
     const url = fakeWechat.imageUrl(unique(), 'busy.png')
-    const ids = await Promise.all([client.uploadImage(url), client.uploadImage(url), client.uploadImage(url)])
+    const ids = await Promise.all([client.uploadImage({ url }), client.uploadImage({ url }), client.uploadImage({ url })])
     expect(new Set(ids).size).toBe(1)
     expect(await fakeWechat.calls({ appid, path: UPLOAD })).toHaveLength(1)
   })
@@ -76,7 +76,7 @@ describe('uploadImage', () => {
     const a = testClient()
     const b = testClient({ appid: a.appid, secret: a.secret })
     const url = fakeWechat.imageUrl(unique(), 'race.png')
-    const ids = await Promise.all([a.client.uploadImage(url), b.client.uploadImage(url)])
+    const ids = await Promise.all([a.client.uploadImage({ url }), b.client.uploadImage({ url })])
     for (const id of ids) expect(id).toMatch(/\S/)
     const uploads = await fakeWechat.calls({ appid: a.appid, path: UPLOAD })
     expect(uploads.length).toBeGreaterThanOrEqual(1)
@@ -87,7 +87,7 @@ describe('uploadImage', () => {
     const { client, appid } = testClient()
     await client.typing(uniqueOpenid(), 'Typing')
     await fakeWechat.expireTokens(appid)
-    await client.uploadImage(fakeWechat.imageUrl(unique(), 'retry.png'))
+    await client.uploadImage({ url: fakeWechat.imageUrl(unique(), 'retry.png') })
     const uploads = await fakeWechat.calls({ appid, path: UPLOAD })
     expect(uploads.map((call) => call.errcode)).toEqual([42001, 0])
     expect(uploads[1]!.body).toMatchObject({ parts: [{ name: 'media' }] })
@@ -100,14 +100,14 @@ describe('images WeChat would refuse', () => {
     ['HTML served as image/png', 'notimage.png'],
   ])('refuses %s before uploading', async (_, name) => {
     const { client, appid } = testClient()
-    const error = await rejection(client.uploadImage(fakeWechat.imageUrl(unique(), name)), WechatApiError)
+    const error = await rejection(client.uploadImage({ url: fakeWechat.imageUrl(unique(), name) }), WechatApiError)
     expect(error).toMatchObject({ errcode: SyntheticErrcode.imageType, kind: 'permanent' })
     expect(await fakeWechat.calls({ appid, path: UPLOAD })).toHaveLength(0)
   })
 
   it.each([false, true])('refuses an image over %s bytes (chunked: %s)', async (chunked) => {
     const { client, appid } = testClient()
-    const error = await rejection(client.uploadImage(fakeWechat.imageUrl(unique(), 'toolarge.png', chunked)), WechatApiError)
+    const error = await rejection(client.uploadImage({ url: fakeWechat.imageUrl(unique(), 'toolarge.png', chunked) }), WechatApiError)
     expect(error).toMatchObject({ errcode: SyntheticErrcode.imageSize, kind: 'permanent' })
     expect(error.message).toContain(String(IMAGE_MAX_BYTES))
     expect(await fakeWechat.calls({ appid, path: UPLOAD })).toHaveLength(0)
@@ -115,14 +115,14 @@ describe('images WeChat would refuse', () => {
 
   it('refuses a URL that is not http(s)', async () => {
     const { client } = testClient()
-    const error = await rejection(client.uploadImage('ftp://example.com/a.png'), WechatApiError)
+    const error = await rejection(client.uploadImage({ url: 'ftp://example.com/a.png' }), WechatApiError)
     expect(error).toMatchObject({ errcode: SyntheticErrcode.imageUrl, kind: 'permanent' })
   })
 
   it('fetches images over https only, loopback (the local stand-in) aside', async () => {
     const { client } = testClient()
     for (const url of ['http://example.com/qr.png', 'http://10.0.0.1/qr.png', 'http://169.254.169.254/latest.png']) {
-      const error = await rejection(client.uploadImage(url), WechatApiError)
+      const error = await rejection(client.uploadImage({ url }), WechatApiError)
       expect(error, url).toMatchObject({ errcode: SyntheticErrcode.imageUrl, kind: 'permanent', api: 'image fetch' })
       expect(error.message).toContain('not https')
     }
@@ -132,41 +132,75 @@ describe('images WeChat would refuse', () => {
     const { client } = testClient()
     const target = fakeWechat.imageUrl(unique(), 'qr.png')
     const hop = (to: string) => `${fakeWechat.imageUrl(unique(), 'hop.png')}?redirect=${encodeURIComponent(to)}`
-    expect(await client.uploadImage(hop(hop(target)))).toMatch(/\S/)
+    expect(await client.uploadImage({ url: hop(hop(target)) })).toMatch(/\S/)
 
-    const tooMany = await rejection(client.uploadImage(hop(hop(hop(target)))), WechatApiError)
+    const tooMany = await rejection(client.uploadImage({ url: hop(hop(hop(target))) }), WechatApiError)
     expect(tooMany).toMatchObject({ errcode: SyntheticErrcode.imageUrl, kind: 'permanent' })
     expect(tooMany.message).toContain('more than 2 redirects')
 
-    const toHttp = await rejection(client.uploadImage(hop('http://example.com/qr.png')), WechatApiError)
+    const toHttp = await rejection(client.uploadImage({ url: hop('http://example.com/qr.png') }), WechatApiError)
     expect(toHttp.message).toContain('redirected to a URL that is not https')
   })
 
   it('treats a 404 image as permanent and a 500 as retryable', async () => {
     const { client } = testClient()
-    const missing = await rejection(client.uploadImage(fakeWechat.imageUrl(unique(), 'missing.png')), WechatApiError)
+    const missing = await rejection(client.uploadImage({ url: fakeWechat.imageUrl(unique(), 'missing.png') }), WechatApiError)
     expect(missing).toMatchObject({ errcode: SyntheticErrcode.http, httpStatus: 404, kind: 'permanent' })
 
     const url = fakeWechat.imageUrl(unique(), 'flaky.png')
     await fakeWechat.imageFault(url, { kind: 'http500' })
-    const flaky = await rejection(client.uploadImage(url), WechatApiError)
+    const flaky = await rejection(client.uploadImage({ url }), WechatApiError)
     expect(flaky).toMatchObject({ errcode: SyntheticErrcode.http, httpStatus: 500, kind: 'retryable' })
     // The failure is not cached: the next try uploads.
-    expect(await client.uploadImage(url)).toMatch(/\S/)
+    expect(await client.uploadImage({ url })).toMatch(/\S/)
   })
 
   it('times out on an image server that hangs', async () => {
     const { client } = testClient({ timeoutMs: 300 })
     const url = fakeWechat.imageUrl(unique(), 'slow.png')
     await fakeWechat.imageFault(url, { kind: 'hang' })
-    const error = await rejection(client.uploadImage(url), WechatApiError)
+    const error = await rejection(client.uploadImage({ url }), WechatApiError)
     expect(error).toMatchObject({ errcode: SyntheticErrcode.timeout, kind: 'retryable', api: 'image fetch' })
   })
 
   it('passes WeChat refusing the upload on', async () => {
     const { client, appid } = testClient()
     await fakeWechat.fault({ path: UPLOAD, appid, kind: 'errcode', errcode: 40005, errmsg: 'invalid file type' })
-    const error = await rejection(client.uploadImage(fakeWechat.imageUrl(unique(), 'x.png')), WechatApiError)
+    const error = await rejection(client.uploadImage({ url: fakeWechat.imageUrl(unique(), 'x.png') }), WechatApiError)
     expect(error).toMatchObject({ errcode: 40005, kind: 'permanent', api: 'media/upload' })
+  })
+})
+
+describe('images uploaded in the console (the MEDIA bucket)', () => {
+  /** A real PNG's first bytes are enough: WeChat's stand-in and our check read the magic. */
+  const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52])
+
+  async function stored(bytes: Uint8Array): Promise<string> {
+    const name = `${unique().replace(/-/g, '').padEnd(64, '0')}.png`
+    await env.MEDIA.put(`uploads/${name}`, bytes)
+    return name
+  }
+
+  it('uploads a stored file once, then answers from the cache', async () => {
+    const { client, appid } = testClient()
+    const file = await stored(PNG)
+    const first = await client.uploadImage({ file })
+    expect(await client.uploadImage({ file })).toBe(first)
+    const uploads = await fakeWechat.calls({ appid, path: UPLOAD })
+    expect(uploads).toHaveLength(1)
+    expect(uploads[0]!.body).toMatchObject({
+      parts: [{ name: 'media', filename: 'image.png', contentType: 'image/png', size: PNG.length }],
+    })
+    await client.sendCustom(uniqueOpenid(), { msgtype: 'image', image: { media_id: first } })
+  })
+
+  it('refuses a missing file or one that is not an image, without uploading', async () => {
+    const { client, appid } = testClient()
+    const missing = await rejection(client.uploadImage({ file: `${'a'.repeat(64)}.png` }), WechatApiError)
+    expect(missing).toMatchObject({ errcode: SyntheticErrcode.imageUrl, kind: 'permanent' })
+    const html = await stored(new TextEncoder().encode('<html>not an image</html>'))
+    const notImage = await rejection(client.uploadImage({ file: html }), WechatApiError)
+    expect(notImage).toMatchObject({ errcode: SyntheticErrcode.imageType, kind: 'permanent' })
+    expect(await fakeWechat.calls({ appid, path: UPLOAD })).toHaveLength(0)
   })
 })
