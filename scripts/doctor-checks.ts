@@ -93,6 +93,8 @@ interface HealthView {
    * kefu-edge from before the public answer was only `{ ok, version }`).
    */
   settings: Record<string, string | { status: string; reason?: string }>
+  /** Bindings checked by presence (MEDIA); absent from a kefu-edge older than the uploads. */
+  bindings: Record<string, { status: string; reason?: string }>
   rules?: RulesView
 }
 
@@ -150,6 +152,9 @@ export async function checkHealth(probe: Probe, settings: DoctorSettings): Promi
     problems.push(settingProblem(name, status, reason, settings))
   }
   if (good.length > 0) lines.push(`settings ok: ${good.join(', ')}`)
+  for (const [name, state] of Object.entries(health.bindings)) {
+    if (state.status !== 'ok') problems.push(bindingProblem(name, state.reason))
+  }
   if (health.mode === 'plaintext') {
     lines.push('push mode plaintext: whoever sees one push URL can forge pushes for a few minutes; 安全模式 (safe) is recommended')
   }
@@ -173,7 +178,7 @@ function readHealth(answer: Answer): HealthView | null {
   // The public answer: `{ ok, version }` and nothing else.
   if (!isRecord(body.settings)) {
     if (typeof body.version !== 'string') return null
-    return { ok: body.ok, version: body.version, detailed: false, mode: null, settings: {} }
+    return { ok: body.ok, version: body.version, detailed: false, mode: null, settings: {}, bindings: {} }
   }
   const mode = isPushMode(body.mode) ? body.mode : null
   const rules = isRecord(body.rules) && typeof body.rules.status === 'string' ? (body.rules as unknown as RulesView) : undefined
@@ -183,6 +188,7 @@ function readHealth(answer: Answer): HealthView | null {
     detailed: true,
     mode,
     settings: body.settings as HealthView['settings'],
+    bindings: isRecord(body.bindings) ? (body.bindings as HealthView['bindings']) : {},
     ...(rules ? { rules } : {}),
   }
 }
@@ -642,6 +648,15 @@ function settingProblem(name: string, status: string, reason: string | undefined
           ? 'the Worker refuses this value'
           : 'the Worker refuses this value (with the admin token, /healthz says why)',
     fix: settingFix(name, settings),
+  }
+}
+
+/** A binding the Worker runs without: only MEDIA so far, the bucket of uploaded images. */
+function bindingProblem(name: string, reason: string | undefined): Problem {
+  return {
+    what: `binding ${name} missing${reason ? `: ${reason}` : ''}`,
+    cause: `wrangler.toml has no [[r2_buckets]] entry with binding = "${name}", or the deploy used another config`,
+    fix: 'npm run setup (creates the kefu-edge-media bucket), keep the [[r2_buckets]] entry of wrangler.toml, then npx wrangler deploy',
   }
 }
 

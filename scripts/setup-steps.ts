@@ -12,6 +12,7 @@
  *    created otherwise; their ids written into wrangler.toml at once (scripts/setup-toml.ts).
  *    The campaigns queue (the CAMPAIGNS producer's): `wrangler queues create`, a queue of that
  *    name already there counting as done (queues are named, not ids, in wrangler.toml).
+ *    The R2 bucket of uploaded images (MEDIA): `wrangler r2 bucket create`, the same way.
  * 5. WECHAT_APPID into wrangler.toml's [vars]; LLM_API_BASE, LLM_MODEL, HUMAN_DESK and
  *    DESK_ALERT_MINUTES too, when the environment gives them (optional, never asked for).
  * 6. Each secret with `wrangler secret put NAME`, its value on stdin only, never printed. A
@@ -67,6 +68,8 @@ export const KV_BINDINGS = ['RULES', 'CACHE'] as const
 export const D1_BINDING = 'DB'
 /** The producer binding whose queue setup creates: campaigns fan out through it. */
 export const QUEUE_BINDING = 'CAMPAIGNS'
+/** The R2 binding whose bucket setup creates: images operators upload (src/media/). */
+export const R2_BINDING = 'MEDIA'
 export const DEFAULT_CONFIG = 'wrangler.toml'
 
 /**
@@ -75,6 +78,12 @@ export const DEFAULT_CONFIG = 'wrangler.toml'
  * `Queue name already taken [code: 11009]`, with exit status 1.
  */
 const QUEUE_TAKEN = /\[code: 11009\]|\bQueue name already taken\b/i
+
+/**
+ * The same for an R2 bucket of the account's: the API's `The bucket you tried to create
+ * already exists, and you own it. [code: 10004]`, exit status 1.
+ */
+const BUCKET_TAKEN = /\[code: 10004\]|\bbucket you tried to create already exists\b/i
 
 interface SecretSpec {
   name: string
@@ -416,6 +425,17 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
     else throw new SetupStop(failure(`wrangler queues create ${queue}`, created), 1)
   }
 
+  {
+    const bucket = config.get(config.table('r2_buckets', { key: 'binding', value: R2_BINDING }), 'bucket_name')
+    if (!bucket) throw new SetupStop(`${configName}: the ${R2_BINDING} bucket has no bucket_name = "…": restore it from the repository.`, 2)
+    const step = `R2 bucket ${R2_BINDING}`
+    // As for the queue: a bucket is named in wrangler.toml, and creating it is the check.
+    const created = await wrangler(['r2', 'bucket', 'create', bucket])
+    if (created.status === 0) say(step, `created "${bucket}"`)
+    else if (BUCKET_TAKEN.test(stripAnsi(created.stderr + created.stdout))) say(step, `"${bucket}" already exists; nothing to do`)
+    else throw new SetupStop(failure(`wrangler r2 bucket create ${bucket}`, created), 1)
+  }
+
   // 5. The AppID, a var.
   if (config.get(vars, 'WECHAT_APPID') === appid) say('WECHAT_APPID', `${appid} already in ${configName}; nothing to do`)
   else {
@@ -543,6 +563,7 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
       need(doc.table('kv_namespaces', { key: 'binding', value: binding }), `[[kv_namespaces]] with binding = "${binding}"`)
     need(doc.table('d1_databases', { key: 'binding', value: D1_BINDING }), `[[d1_databases]] with binding = "${D1_BINDING}"`)
     need(doc.table('queues.producers', { key: 'binding', value: QUEUE_BINDING }), `[[queues.producers]] with binding = "${QUEUE_BINDING}"`)
+    need(doc.table('r2_buckets', { key: 'binding', value: R2_BINDING }), `[[r2_buckets]] with binding = "${R2_BINDING}"`)
     return {
       /** The Worker's name, the KV namespaces' titles' prefix. */
       workerName,

@@ -1,6 +1,7 @@
 /**
  * `npm run setup`: the README's "Go live" in one command — KV namespaces and the D1 database
- * (their ids written into wrangler.toml), the campaigns queue, the AppID, the secrets, the D1
+ * (their ids written into wrangler.toml), the campaigns queue, the R2 bucket of uploaded
+ * images, the AppID, the secrets, the D1
  * migrations, the deploy and the rules. Safe to run again: each step does only what is
  * missing. The steps are in scripts/setup-steps.ts; this file reads flags and asks questions.
  */

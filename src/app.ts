@@ -12,6 +12,7 @@ import { SettingError, type Env } from './settings/env'
 import { log } from './log'
 import { adminApi } from './routes/admin-api'
 import { health } from './routes/health'
+import { publicMedia } from './routes/media'
 import { wechat } from './routes/wechat'
 import { PushError } from './wechat/errors'
 
@@ -19,6 +20,8 @@ export const app = new Hono<{ Bindings: Env }>()
 
 app.route('/', wechat)
 app.route('/', health)
+// Uploaded link thumbnails, which WeChat's client fetches: public, and nothing else is.
+app.route('/', publicMedia)
 // The console before the bearer-token routes: it answers /admin pages without a token.
 app.route('/', consoleApp)
 app.route('/', adminApi)

@@ -47,6 +47,9 @@ import {
 import { AuditQuery } from '../../src/admin/requests-audit'
 import { KNOWLEDGE_ANSWERS } from '../../src/admin/answers-knowledge'
 import { DESK_ANSWERS } from '../../src/admin/answers-desk'
+import { MEDIA_ANSWERS } from '../../src/admin/answers-media'
+import { MediaUploadQuery, UPLOAD_CONTENT_TYPES } from '../../src/admin/requests-media'
+import { MEDIA_USES, UPLOAD_LIMITS } from '../../src/media/uploads'
 import {
   CannedBody,
   CannedIdParam,
@@ -99,7 +102,7 @@ function json(schema: Json, description: string): Json {
 }
 
 /** Every answer's schema, by the name the document's components give it. */
-const SCHEMAS = { ...ANSWERS, ...KNOWLEDGE_ANSWERS, ...DESK_ANSWERS }
+const SCHEMAS = { ...ANSWERS, ...KNOWLEDGE_ANSWERS, ...DESK_ANSWERS, ...MEDIA_ANSWERS }
 const ref = (name: keyof typeof SCHEMAS) => ({ $ref: `#/components/schemas/${name}` })
 const answer = (name: keyof typeof SCHEMAS, description: string) => json(ref(name), description)
 /** An answer of one of several shapes. */
@@ -727,6 +730,30 @@ export function openApiDocument(): Json {
             '415': error('The body is not application/json.'),
           },
         }),
+      },
+      '/admin/api/media': {
+        post: operation(
+          "Upload an image for a rule: a reply's image (`file`), a mini-program card's cover (`thumb_file`), a link's thumbnail (`thumb_url`)",
+          {
+            permission: 'rules',
+            parameters: parameters('query', MediaUploadQuery),
+            body: {
+              description: `The image itself, not a form: JPEG or PNG, told by its bytes (the declared type and any file name are not trusted). At most ${MEDIA_USES.map((use) => `${UPLOAD_LIMITS[use].maxBytes} bytes for ${use}`).join(', ')}. The same bytes get the same name and are stored once.`,
+              content: Object.fromEntries(UPLOAD_CONTENT_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+            },
+            answers: {
+              '201': answer(
+                'MediaUploadAnswer',
+                'Stored (or already there): its name for the rule set; for a link, the public URL WeChat fetches.',
+              ),
+              '400': error(
+                'Malformed input, or `upload_empty` (no bytes), or `upload_not_image` (not a JPEG or PNG, whatever it is called).',
+              ),
+              '413': error('`upload_too_large`: larger than the use allows (`max`, in bytes); nothing was stored.'),
+              '415': error('The body is not declared as image/jpeg, image/png or application/octet-stream.'),
+            },
+          },
+        ),
       },
       '/admin/api/openapi.json': {
         get: operation('This document', { permission: 'read', answers: { '200': { description: 'The OpenAPI document.' } } }),

@@ -36,6 +36,7 @@ export const AUDIT_ACTIONS = [
   'desk_status',
   'desk_note',
   'desk_canned',
+  'media_upload',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

@@ -2,13 +2,16 @@
  * What an operator is shown of the deployment's health: the admin `/healthz` (routes/health.ts)
  * and the console's status page. Each mini program's push mode and settings (why one is
  * refused), and the rule set in force (version, status, rule count, why a newer one was
- * rejected). A rejected or missing rule set does not make the deployment unhealthy: the
- * service keeps answering with the last good set, so `ok` reflects the settings only.
+ * rejected), and the bindings a deployment can lose without failing to start (MEDIA, the
+ * bucket of uploaded images). A rejected or missing rule set does not make the deployment
+ * unhealthy: the service keeps answering with the last good set, so `ok` reflects the
+ * settings and bindings only.
  */
 import { pushModeState, SETTING_NAMES, settingState, type Env, type PushMode, type SettingState } from '../settings/env'
 import { MINI_PROGRAM_SETTINGS, miniProgramEnv, servedAppids, rootOf, settingLabel } from '../settings/mini-program-state'
 import { loadRules, rulesStatus, type RulesStatus } from '../rules/loader'
 import { VERSION } from '../version'
+import { hasMediaBucket, MEDIA_MISSING } from '../media/bucket'
 
 /** One mini program's settings (the names it sets: `WECHAT_TOKEN_<appid>` beyond the first) and push mode. */
 export interface MiniProgramHealth {
@@ -26,6 +29,8 @@ export interface HealthReport {
   mode: PushMode | null
   settings: Record<string, SettingState>
   rules: RulesStatus
+  /** The deployment's bindings checked by presence (one for all its mini programs): MEDIA. */
+  bindings: Record<string, SettingState>
   /** Every mini program served, the first first: its settings, and its rule set in force. */
   apps: (MiniProgramHealth & { rules: RulesStatus })[]
 }
@@ -45,9 +50,16 @@ function miniProgramHealth(env: Env, { appid, view }: { appid: string; view: Env
   return { appid, ok, mode: pushModeState(view), settings }
 }
 
-/** Whether every mini program is configured: all the public `/healthz` says. Reads no storage. */
+/** The bindings a deployment runs without (wrangler.toml lost them), by presence: nothing is read. */
+function bindingsHealth(env: Env): Record<string, SettingState> {
+  return { MEDIA: hasMediaBucket(env) ? { status: 'ok' } : { status: 'missing', reason: MEDIA_MISSING } }
+}
+
+const bindingsOk = (env: Env): boolean => Object.values(bindingsHealth(env)).every((state) => state.status === 'ok')
+
+/** Whether every mini program is configured, and the bindings are there: all the public `/healthz` says. Reads no storage. */
 export function configured(env: Env): boolean {
-  return servedMiniPrograms(env).every((served) => miniProgramHealth(env, served).ok)
+  return bindingsOk(rootOf(env)) && servedMiniPrograms(env).every((served) => miniProgramHealth(env, served).ok)
 }
 
 /** The operator's report, of every mini program (whichever one's view it is asked with); reads each one's rule set. */
@@ -60,12 +72,14 @@ export async function healthReport(view: Env): Promise<HealthReport> {
     }),
   )
   const first = miniPrograms[0]!
+  const bindings = bindingsHealth(env)
   return {
-    ok: miniPrograms.every((miniProgram) => miniProgram.ok),
+    ok: miniPrograms.every((miniProgram) => miniProgram.ok) && Object.values(bindings).every((state) => state.status === 'ok'),
     version: VERSION,
     mode: first.mode,
     settings: first.settings,
     rules: first.rules,
+    bindings,
     apps: miniPrograms,
   }
 }

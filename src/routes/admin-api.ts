@@ -37,6 +37,7 @@ import { adminAudit } from './admin-audit'
 import { adminOperators } from './admin-operators'
 import { adminKnowledge } from './admin-knowledge'
 import { adminDesk } from './admin-desk'
+import { adminMedia } from './admin-media'
 import { allow } from './allow'
 import { jsonBody, params, problem, readBytes, refuse, type ApiEnv } from './admin-validation'
 import {
@@ -80,6 +81,8 @@ adminApi.route('/', adminOperators)
 // The knowledge base: FAQ entries and documents, and "try a question".
 adminApi.route('/', adminKnowledge)
 adminApi.route('/', adminDesk)
+// Images uploaded for rules: a reply's image, a card's cover, a link's thumbnail.
+adminApi.route('/', adminMedia)
 
 // ---------------------------------------------------------------- the record
 

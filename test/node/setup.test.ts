@@ -26,6 +26,7 @@ const APPID = 'wx0123456789abcdef'
 const BANNER = '\n \u26c5\ufe0f wrangler 4.86.0\n' + '\u2500'.repeat(46) + '\n'
 const NOT_LOGGED_IN = '{"loggedIn":false}\n'
 const QUEUE = 'kefu-edge-campaigns'
+const BUCKET = 'kefu-edge-media'
 
 /**
  * A Cloudflare API refusal as wrangler 4.86 reports it: its own line, then the API's message
@@ -53,6 +54,9 @@ class StandIn {
   namespaces: { id: string; title: string }[] = []
   databases: { uuid: string; name: string }[] = []
   queues: string[] = []
+  buckets: string[] = []
+  /** false: the account has not enabled R2 (the API answers 10042). */
+  r2Enabled = true
   /** false: the account has not enabled Queues (the API answers 11002). */
   queuesEnabled = true
   workerExists = false
@@ -177,6 +181,24 @@ class StandIn {
           `Configure your Worker to consume messages from this queue:\n\n[[queues.consumers]]\nqueue = "${name}"\n\n`,
       )
     }
+    match = /^r2 bucket create (\S+)$/.exec(command)
+    if (match?.[1]) {
+      const name = match[1]
+      const creating = `${BANNER}Creating bucket '${name}'...\n`
+      if (!this.r2Enabled)
+        return apiRefusal('/accounts/acc123/r2/buckets', 'Please enable R2 through the Cloudflare Dashboard. [code: 10042]', creating)
+      if (this.buckets.includes(name))
+        return apiRefusal(
+          '/accounts/acc123/r2/buckets',
+          'The bucket you tried to create already exists, and you own it. [code: 10004]',
+          creating,
+        )
+      this.buckets.push(name)
+      return made(
+        `${creating}✅ Created bucket '${name}' with default storage class of Standard.\n\n` +
+          `Configure your Worker to write objects to this bucket:\n\n[[r2_buckets]]\nbucket_name = "${name}"\nbinding = "${name.replace(/-/g, '_')}"\n`,
+      )
+    }
     if (command === 'd1 migrations apply DB --remote') {
       if (this.databases.length === 0) return fail("Couldn't find a D1 DB with the name or binding 'DB' in your wrangler.toml file.")
       const todo = ['0001_record.sql', '0002_rule_hits.sql'].filter((m) => !this.applied.has(m))
@@ -268,6 +290,7 @@ describe('npm run setup', () => {
       'kv namespace create kefu-edge-CACHE',
       'd1 create kefu-edge',
       `queues create ${QUEUE}`,
+      `r2 bucket create ${BUCKET}`,
       'secret put WECHAT_TOKEN',
       'secret put WECHAT_ENCODING_AES_KEY',
       'secret put WECHAT_APPSECRET',
@@ -336,11 +359,15 @@ describe('npm run setup', () => {
     expect(order.indexOf('d1 migrations')).toBeLessThan(order.indexOf('deploy'))
     // A producer's queue must exist before the deploy that binds it.
     expect(order.indexOf('queues create')).toBeLessThan(order.indexOf('deploy'))
+    // So must the bucket: wrangler deploy refuses a binding to a bucket that is not there.
+    expect(order.indexOf('r2 bucket')).toBeLessThan(order.indexOf('deploy'))
+    expect(cf.buckets).toEqual([BUCKET])
     expect(order.at(-1)).toBe('run --silent')
 
     expect(printed).toContain(`${step('Cloudflare')}logged in as ops@example.com`)
     expect(printed).toContain(`${step('KV namespace RULES')}created "kefu-edge-RULES" (${rules?.id}); id written to wrangler.toml`)
     expect(printed).toContain(`${step('Queue CAMPAIGNS')}created "${QUEUE}"`)
+    expect(printed).toContain(`${step('R2 bucket MEDIA')}created "${BUCKET}"`)
     expect(printed).toContain(`${step('D1 migrations')}applied 0001_record.sql, 0002_rule_hits.sql`)
     expect(printed).toContain(`${step('deploy')}deployed to https://kefu-edge.ops.workers.dev`)
     expect(printed).toContain(`${step('rules')}pushed rules/rules.json (12 rules, version v1) to remote KV.`)
@@ -365,7 +392,10 @@ describe('npm run setup', () => {
     // Asked again, and refused as taken: that is the check.
     expect(cf.calls.filter((c) => c.args[0] === 'queues').map((c) => c.args.join(' '))).toEqual([`queues create ${QUEUE}`])
     expect(cf.queues).toEqual([QUEUE])
+    expect(cf.calls.filter((c) => c.args[0] === 'r2').map((c) => c.args.join(' '))).toEqual([`r2 bucket create ${BUCKET}`])
+    expect(cf.buckets).toEqual([BUCKET])
     const printed = io.output.join('\n')
+    expect(printed).toContain(`${step('R2 bucket MEDIA')}"${BUCKET}" already exists; nothing to do`)
     expect(printed).toContain(
       `${step('KV namespace RULES')}"kefu-edge-RULES" (${cf.namespaces[0]?.id}) already in wrangler.toml; nothing to do`,
     )
@@ -386,7 +416,11 @@ describe('npm run setup', () => {
     cf.databases.push({ uuid: '11111111-2222-4333-8444-555555555555', name: 'kefu-edge' })
     const io = scriptedIo([...ANSWERS])
     expect(await runSetup(options(), cf.runner, io)).toBe(0)
-    expect(cf.creates().filter((c) => c.includes('create'))).toEqual(['kv namespace create kefu-edge-CACHE', `queues create ${QUEUE}`])
+    expect(cf.creates().filter((c) => c.includes('create'))).toEqual([
+      'kv namespace create kefu-edge-CACHE',
+      `queues create ${QUEUE}`,
+      `r2 bucket create ${BUCKET}`,
+    ])
     const toml = readFileSync(config, 'utf8')
     expect(toml).toContain('binding = "RULES"\nid = "feedfacefeedfacefeedfacefeedface"')
     expect(toml).toContain('database_id = "11111111-2222-4333-8444-555555555555"')
@@ -568,7 +602,8 @@ describe('npm run setup', () => {
     off.queuesEnabled = true
     off.calls = []
     expect(await runSetup(options(), off.runner, scriptedIo([...ANSWERS]))).toBe(0)
-    expect(off.creates().filter((c) => c.includes('create'))).toEqual([`queues create ${QUEUE}`])
+    // The bucket comes after the queue: it was not reached either.
+    expect(off.creates().filter((c) => c.includes('create'))).toEqual([`queues create ${QUEUE}`, `r2 bucket create ${BUCKET}`])
     expect(off.queues).toEqual([QUEUE])
     expect(off.deploys).toBe(1)
 
@@ -587,6 +622,40 @@ describe('npm run setup', () => {
     const missing = scriptedIo([...ANSWERS])
     expect(await runSetup(options(), none.runner, missing)).toBe(2)
     expect(missing.output.join('\n')).toContain('wrangler.toml has no [[queues.producers]] with binding = "CAMPAIGNS"')
+    expect(none.calls).toEqual([])
+  })
+
+  it('creates the MEDIA bucket wrangler.toml names, counts one the account has as done, and stops before the deploy when R2 is not enabled', async () => {
+    const cf = new StandIn()
+    cf.buckets.push(BUCKET)
+    const io = scriptedIo([...ANSWERS])
+    expect(await runSetup(options(), cf.runner, io)).toBe(0)
+    expect(io.output).toContain(`${step('R2 bucket MEDIA')}"${BUCKET}" already exists; nothing to do`)
+    expect(cf.buckets).toEqual([BUCKET])
+    expect(cf.deploys).toBe(1)
+
+    writeFileSync(config, original)
+    const off = new StandIn()
+    off.r2Enabled = false
+    const refused = scriptedIo([...ANSWERS])
+    expect(await runSetup(options(), off.runner, refused)).toBe(1)
+    const printed = refused.output.join('\n')
+    expect(printed).toContain(`✘ wrangler r2 bucket create ${BUCKET} failed (exit status 1):`)
+    expect(printed).toContain('  Please enable R2 through the Cloudflare Dashboard. [code: 10042]')
+    expect(printed).not.toContain('\u001b[')
+    expect(off.secrets.size).toBe(0)
+    expect(off.deploys).toBe(0)
+    off.r2Enabled = true
+    off.calls = []
+    expect(await runSetup(options(), off.runner, scriptedIo([...ANSWERS]))).toBe(0)
+    expect(off.buckets).toEqual([BUCKET])
+
+    // No MEDIA bucket in wrangler.toml: refused before any command runs.
+    writeFileSync(config, original.replace('binding = "MEDIA"\n', ''))
+    const none = new StandIn()
+    const missing = scriptedIo([...ANSWERS])
+    expect(await runSetup(options(), none.runner, missing)).toBe(2)
+    expect(missing.output.join('\n')).toContain('wrangler.toml has no [[r2_buckets]] with binding = "MEDIA"')
     expect(none.calls).toEqual([])
   })
 

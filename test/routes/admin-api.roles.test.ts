@@ -68,6 +68,7 @@ const NEEDS: Record<string, Permission> = {
   'DELETE /admin/api/canned/{id}': 'rules',
   'GET /admin/api/conversations/{openid}/notes': 'read',
   'POST /admin/api/conversations/{openid}/notes': 'reply',
+  'POST /admin/api/media': 'rules',
 }
 /** Who may, per permission, and the least role a 403 names. */
 const MAY: Record<Permission, Role[]> = {

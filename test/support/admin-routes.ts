@@ -61,4 +61,6 @@ export const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path:
   ['DELETE', `/admin/api/canned/${SOME_CANNED}`],
   ['GET', `/admin/api/conversations/${SOME_OPENID}/notes`],
   ['POST', `/admin/api/conversations/${SOME_OPENID}/notes`, { text: '' }],
+  // Without ?use= (and a JSON body): refused (400) before the body is read; nothing is stored.
+  ['POST', '/admin/api/media', { name: 'not an image' }],
 ]

@@ -48,6 +48,7 @@ export const ACTION_NAMES: Strings<Record<AuditAction, string>> = {
     desk_status: '更改在线状态',
     desk_note: '添加备注',
     desk_canned: '修改快捷回复',
+    media_upload: '上传图片',
   },
   en: {
     sign_in: 'Signed in',
@@ -72,5 +73,6 @@ export const ACTION_NAMES: Strings<Record<AuditAction, string>> = {
     desk_status: 'Changed their status',
     desk_note: 'Added a note',
     desk_canned: 'Changed canned answers',
+    media_upload: 'Uploaded an image',
   },
 }
