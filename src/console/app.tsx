@@ -24,6 +24,7 @@ import { forbidden, grantsOf } from './permit'
 import { operatorPages } from './routes-operators'
 import { deskPages } from './routes-desk'
 import { rulePages } from './rules-routes'
+import { consoleMedia } from '../routes/media'
 import { signIn, signOut } from './session'
 
 export const consoleApp = new Hono<ConsoleEnv>()
@@ -101,3 +102,6 @@ consoleApp.route('/', campaignPages)
 consoleApp.route('/', operatorPages)
 
 consoleApp.route('/', deskPages)
+
+// Uploaded images, as the console's forms show them.
+consoleApp.route('/', consoleMedia)
