@@ -1,8 +1,9 @@
 /** What the rules:* scripts share: reading, validating and compiling a rules file. */
 import { readFileSync } from 'node:fs'
 import { compileRules, type CompiledRules } from '../src/rules/compile'
-import { formatIssue, validateRuleSetText } from '../src/rules/validate'
+import { issueLine, validateRuleSetText } from '../src/rules/validate'
 import { ruleSetVersion } from '../src/rules/version'
+import { CHECK_TEXT, type Lang } from './rules-lang'
 
 export const DEFAULT_RULES_PATH = 'rules/rules.json'
 
@@ -14,20 +15,20 @@ export interface CheckedRules {
   compiled: CompiledRules
 }
 
-/** Reads, validates and compiles; prints every problem and returns null when there are any. */
-export async function checkRulesFile(path: string): Promise<CheckedRules | null> {
+/** Reads, validates and compiles; prints every problem (in `lang`) and returns null when there are any. */
+export async function checkRulesFile(path: string, lang: Lang = 'en'): Promise<CheckedRules | null> {
+  const text = CHECK_TEXT[lang]
   let bytes: Uint8Array<ArrayBuffer>
   try {
     bytes = new Uint8Array(readFileSync(path))
   } catch (error) {
-    console.error(`${path}: cannot read (${(error as Error).message})`)
+    console.error(`${path}: ${text.unreadable((error as Error).message)}`)
     return null
   }
   const validation = validateRuleSetText(new TextDecoder().decode(bytes))
   if (!validation.ok) {
-    for (const issue of validation.issues) console.error(`${path}: ${formatIssue(issue)}`)
-    const n = validation.issues.length
-    console.error(`${path}: ${n} problem${n === 1 ? '' : 's'}; nothing was changed`)
+    for (const issue of validation.issues) console.error(`${path}: ${issueLine(issue, lang)}`)
+    console.error(`${path}: ${text.problems(validation.issues.length)}`)
     return null
   }
   const version = await ruleSetVersion(bytes)

@@ -16,6 +16,7 @@ import { ROLES } from '../auth/roles'
 import { HISTORY_CURSOR, VERSION } from '../rules/history-format'
 import { PreviewMessage } from '../rules/preview'
 import { DateTimeSchema, ReplySchema } from '../rules/schema'
+import { english } from '../rules/messages'
 import { eitherOrProblem } from '../rules/validate'
 import { APPID } from '../wechat/appid'
 import { OPENID } from '../wechat/openid'
@@ -171,7 +172,7 @@ export const ManualReplyBody = v.pipe(
   // The either/or sources validate.ts checks for rule replies.
   v.rawCheck(({ dataset, addIssue }) => {
     const problem = dataset.typed ? eitherOrProblem(dataset.value) : null
-    if (problem) addIssue({ message: problem })
+    if (problem) addIssue({ message: english(problem) })
   }),
   v.description('One reply in the rule set format (text, image, link or miniprogrampage; no transfer).'),
 )

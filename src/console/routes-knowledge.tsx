@@ -28,12 +28,13 @@ import {
   updateKnowledge,
 } from '../knowledge/store'
 import type { ReplySource, RuleReplySource } from '../rules/schema'
-import { formatIssue, validateReply } from '../rules/validate'
+import { message } from '../rules/messages'
+import { issueLine, validateReply } from '../rules/validate'
 import { summaryOf } from '../knowledge/audit-summary'
 import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { type FormFields, readForm, textField } from './form'
 import { documentsFromMarkdown, type FaqRow, faqsFromCsv, linesOf, type RefusedRow } from './knowledge-import'
-import { langOf } from './lang'
+import { type Lang, langOf } from './lang'
 import { type EntryForm, KnowledgeEntryPage } from './pages/knowledge-entry'
 import {
   EMPTY_DOC,
@@ -153,7 +154,7 @@ knowledgePages.post(KNOWLEDGE_PATH, guard, async (c) => {
   if (refused) return refused
   const posted = await readForm(c.req.raw, FORM_MAX_BYTES)
   if (posted === null) return listPage(c, { problems: { form: 'page', list: [tooLarge(c, FORM_MAX_BYTES)] } }, 413)
-  const checked = entryFrom(posted.fields, null)
+  const checked = entryFrom(posted.fields, null, langOf(c))
   if (!checked.ok) {
     const f = posted.fields
     return listPage(
@@ -282,7 +283,7 @@ knowledgePages.post(`${KNOWLEDGE_PATH}/:id`, guard, async (c) => {
   const posted = await readForm(c.req.raw, FORM_MAX_BYTES)
   if (posted === null) return entryPage(c, entry, formOf(entry), [tooLarge(c, FORM_MAX_BYTES)], 413)
   // The kind is the entry's: the page edits an entry, it does not turn one into another.
-  const checked = entryFrom(posted.fields, entry)
+  const checked = entryFrom(posted.fields, entry, langOf(c))
   if (!checked.ok) return entryPage(c, entry, formFrom(entry.kind, posted.fields), checked.problems, 400)
   const now = Date.now()
   const written = await updateKnowledge(c.env.DB, appidOf(c.env), entry.id, checked.input, now)
@@ -354,28 +355,31 @@ type Checked = { ok: true; input: EntryInput } | { ok: false; problems: string[]
  * The entry a form posted: a new one of the kind it names, or `existing`'s kind. An existing
  * FAQ whose answer is not one text takes its answer as JSON in the rules' reply format.
  */
-function entryFrom(f: FormFields, existing: KnowledgeEntry | null): Checked & { kind: 'faq' | 'doc' } {
+function entryFrom(f: FormFields, existing: KnowledgeEntry | null, lang: Lang): Checked & { kind: 'faq' | 'doc' } {
   const kind = existing?.kind ?? (textField(f, 'kind') === 'doc' ? 'doc' : 'faq')
   if (kind === 'doc') return { kind, ...docInput(textField(f, 'title'), textField(f, 'text')) }
   const answerText = textField(f, 'answer')
   let answer: FaqAnswer = answerText.trim()
   if (existing !== null && jsonAnswer(existing)) {
-    const parsed = parseReply(answerText)
+    const parsed = parseReply(answerText, lang)
     if (!parsed.ok) return { kind, ok: false, problems: parsed.problems }
     answer = parsed.value
   }
   return { kind, ...faqInput({ question: textField(f, 'question'), variants: linesOf(textField(f, 'variants')), answer }) }
 }
 
-function parseReply(text: string): { ok: true; value: RuleReplySource } | { ok: false; problems: string[] } {
+/** A JSON answer checked as a rule's reply, its problems in the page's language (the rules' catalogue). */
+function parseReply(text: string, lang: Lang): { ok: true; value: RuleReplySource } | { ok: false; problems: string[] } {
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (error) {
-    return { ok: false, problems: [`answer: is not valid JSON (${(error as Error).message})`] }
+    const values = { detail: (error as Error).message }
+    const issue = { path: 'answer', code: 'json_invalid', values, message: message('json_invalid', values, 'en') } as const
+    return { ok: false, problems: [issueLine(issue, lang)] }
   }
   const checked = validateReply(json)
-  return checked.ok ? checked : { ok: false, problems: checked.issues.map(formatIssue) }
+  return checked.ok ? checked : { ok: false, problems: checked.issues.map((issue) => issueLine(issue, lang)) }
 }
 
 /** The problems of a schema's parse, as the API names them: `field: message`. */

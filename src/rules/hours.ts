@@ -9,6 +9,7 @@
  * crosses midnight is refused (write `22:00-24:00` and `00:00-02:00` on the next day), so a
  * day's hours never depend on the day before.
  */
+import { type Problem, problem } from './messages'
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
 export type Weekday = (typeof WEEKDAYS)[number]
@@ -141,24 +142,20 @@ export function isOpen(hours: HoursTable, now: number): boolean {
   return isOpenAt(hours, localClock(hours.tz, now))
 }
 
-/** Problems `rules:check` reports for the hours block, as [path below `hours`, message]. */
-export function hoursProblems(source: HoursSource): [string, string][] {
-  const problems: [string, string][] = []
-  if (!isTimeZone(source.tz))
-    problems.push(['tz', `"${source.tz}" is not a time zone this runtime knows (use an IANA name like Asia/Shanghai)`])
+/** Problems `rules:check` reports for the hours block, as [path below `hours`, problem]. */
+export function hoursProblems(source: HoursSource): [string, Problem][] {
+  const problems: [string, Problem][] = []
+  if (!isTimeZone(source.tz)) problems.push(['tz', problem('tz_unknown', { tz: source.tz })])
   const intervalList = (path: string, list: readonly string[] | undefined) => {
     const seen: [number, number, number][] = []
     ;(list ?? []).forEach((text, i) => {
       const parsed = parseInterval(text)
       if (parsed === null) {
-        problems.push([
-          `${path}[${i}]`,
-          `"${text}" is not HH:MM-HH:MM with the start before the end, up to 24:00 (an interval across midnight goes on two days: 22:00-24:00, then 00:00-02:00)`,
-        ])
+        problems.push([`${path}[${i}]`, problem('interval_invalid', { text })])
         return
       }
       const other = seen.find(([start, end]) => parsed[0] < end && start < parsed[1])
-      if (other) problems.push([`${path}[${i}]`, `"${text}" overlaps ${path}[${other[2]}]`])
+      if (other) problems.push([`${path}[${i}]`, problem('interval_overlap', { text, other: `${path}[${other[2]}]` })])
       seen.push([parsed[0], parsed[1], i])
     })
   }
@@ -166,16 +163,16 @@ export function hoursProblems(source: HoursSource): [string, string][] {
   intervalList('open_hours', source.open_hours)
   const dates = (key: 'closed' | 'open') =>
     (source[key] ?? []).forEach((date, i) => {
-      if (!isCalendarDate(date)) problems.push([`${key}[${i}]`, `"${date}" is not a date (YYYY-MM-DD)`])
+      if (!isCalendarDate(date)) problems.push([`${key}[${i}]`, problem('date_invalid', { date })])
     })
   dates('closed')
   dates('open')
   const closed = new Set(source.closed ?? [])
   ;(source.open ?? []).forEach((date, i) => {
-    if (closed.has(date)) problems.push([`open[${i}]`, `${date} is also in closed`])
+    if (closed.has(date)) problems.push([`open[${i}]`, problem('date_in_both', { date })])
   })
   if ((source.open ?? []).length > 0 && source.open_hours === undefined && (source.weekly.mon ?? []).length === 0) {
-    problems.push(['open', 'make-up days need hours: set open_hours, or Monday hours in weekly.mon'])
+    problems.push(['open', problem('makeup_needs_hours')])
   }
   return problems
 }

@@ -13,6 +13,7 @@
  *   patterns say nothing a plainer one does not.
  */
 import { charTest, usesRegExp } from './regex-chars'
+import { problem } from './messages'
 import { UnsupportedRegex, type RegexNode, type RegexTree } from './regex-syntax'
 import {
   ASSERT,
@@ -43,9 +44,7 @@ export function compileProgram(tree: RegexTree, limits: ProgramLimits): RegexPro
   checkCounts(tree.root, limits.maxCount)
   const states = size(tree.root) + 3
   if (states > limits.maxStates) {
-    throw new UnsupportedRegex(
-      `unrolls to ${states.toLocaleString('en')} states, over the limit of ${limits.maxStates.toLocaleString('en')} (counted repeats multiply: (a{20}){20} is 400 copies of a)`,
-    )
+    throw new UnsupportedRegex(problem('regex_too_many_states', { states, max: limits.maxStates }))
   }
   const op: number[] = []
   const x: number[] = []
@@ -114,9 +113,7 @@ export function compileProgram(tree: RegexTree, limits: ProgramLimits): RegexPro
       // The VM drops the empty iteration as JavaScript does, but the next iteration then
       // shares its states with the current one, and JavaScript's preference between them is
       // lost: /(.*?){2,}(a)/ on "aaa" would match "aa" where JavaScript matches "aaa".
-      throw new UnsupportedRegex(
-        'repeats without end a part that can already match nothing, like (a*)* or (.*?)+; drop one of the two repeats',
-      )
+      throw new UnsupportedRegex(problem('regex_empty_loop'))
     }
     for (let i = 0; i < n.min; i++) iteration()
     if (n.max === Infinity) {
@@ -127,9 +124,7 @@ export function compileProgram(tree: RegexTree, limits: ProgramLimits): RegexPro
       return
     }
     if (n.max > n.min && nullable(n.body)) {
-      throw new UnsupportedRegex(
-        'makes optional a part that can already match nothing, like (a*)? or (a|){0,3}; drop the ? or the {n,m} (JavaScript gives such parts surprising groups)',
-      )
+      throw new UnsupportedRegex(problem('regex_empty_optional'))
     }
     // (x(x(x)?)?)?: skipping one optional copy skips the rest, so every SPLIT exits to the end.
     const splits: number[] = []
@@ -170,8 +165,12 @@ function checkCounts(n: RegexNode, maxCount: number): void {
     const count = n.max === Infinity ? n.min : n.max
     if (count > maxCount) {
       const written = n.max === Infinity ? `{${n.min},}` : n.min === n.max ? `{${n.min}}` : `{${n.min},${n.max}}`
+      // {0,500} meant "any number": say how to write that; {201,} and {201} cannot be helped.
+      const hint = n.max !== Infinity && n.min <= maxCount
       throw new UnsupportedRegex(
-        `repeats ${written}: counts go up to ${maxCount}${n.max === Infinity || n.min > maxCount ? '' : ` (for "any number", write {${n.min},})`}`,
+        hint
+          ? problem('regex_count_over_any', { written, max: maxCount, min: n.min })
+          : problem('regex_count_over', { written, max: maxCount }),
       )
     }
   }

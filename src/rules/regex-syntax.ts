@@ -8,6 +8,7 @@
  * so character semantics (case folding, Unicode properties) are JavaScript's by construction.
  * Only the structure — sequence, `|`, groups, repetition, `^ $ \b \B` — is ours.
  */
+import { english, type MessageCode, type MessageValues, type Problem, problem } from './messages'
 
 export type RegexNode =
   /** Exactly one code point matching `source` (JavaScript syntax, run with flags `iu`). */
@@ -29,8 +30,12 @@ export interface RegexTree {
   names: ReadonlyMap<string, number>
 }
 
-/** A construct the engine does not run, as the operator wrote it. */
-export class UnsupportedRegex extends Error {}
+/** A construct the engine does not run, as the operator wrote it (messages.ts has its words). */
+export class UnsupportedRegex extends Error {
+  constructor(readonly problem: Problem) {
+    super(english(problem))
+  }
+}
 
 /** Throws UnsupportedRegex for backreferences, lookaround and group modifiers. */
 export function parseRegex(pattern: string): RegexTree {
@@ -39,8 +44,8 @@ export function parseRegex(pattern: string): RegexTree {
   const names = new Map<string, number>()
 
   const peek = (offset = 0): string => pattern[at + offset] ?? ''
-  const refuse = (construct: string): never => {
-    throw new UnsupportedRegex(`uses ${construct}, which the linear-time regex engine cannot run`)
+  const refuse = (code: MessageCode, values: MessageValues): never => {
+    throw new UnsupportedRegex(problem(code, values))
   }
 
   function alternation(): RegexNode {
@@ -101,8 +106,8 @@ export function parseRegex(pattern: string): RegexTree {
 
   function group(): RegexNode {
     const rest = pattern.slice(at, at + 4)
-    if (rest.startsWith('(?=') || rest.startsWith('(?!')) refuse(`a lookahead ${rest.slice(0, 3)}…)`)
-    if (rest.startsWith('(?<=') || rest.startsWith('(?<!')) refuse(`a lookbehind ${rest}…)`)
+    if (rest.startsWith('(?=') || rest.startsWith('(?!')) refuse('regex_lookahead', { text: rest.slice(0, 3) })
+    if (rest.startsWith('(?<=') || rest.startsWith('(?<!')) refuse('regex_lookbehind', { text: rest })
     let capture = 0
     if (rest.startsWith('(?:')) {
       at += 3
@@ -111,13 +116,13 @@ export function parseRegex(pattern: string): RegexTree {
       const name = pattern.slice(at + 3, close)
       // Runtimes differ on both (workerd takes a repeated name, Node 20 does not); {{name}}
       // in a reply must mean one group everywhere.
-      if (name.includes('\\')) refuse(`an escaped group name (?<${name}>…)`)
-      if (names.has(name)) refuse(`the group name <${name}> twice`)
+      if (name.includes('\\')) refuse('regex_group_name_escaped', { name })
+      if (names.has(name)) refuse('regex_group_name_twice', { name })
       capture = ++groupCount
       names.set(name, capture)
       at = close + 1
     } else if (rest.startsWith('(?')) {
-      refuse(`a group modifier ${pattern.slice(at, pattern.indexOf(':', at) + 1) || rest}…)`)
+      refuse('regex_group_modifier', { text: pattern.slice(at, pattern.indexOf(':', at) + 1) || rest })
     } else {
       capture = ++groupCount
       at++
@@ -140,8 +145,8 @@ export function parseRegex(pattern: string): RegexTree {
       at += 2
       return { kind: 'assert', what: next === 'b' ? 'word' : 'notWord' }
     }
-    if (/[1-9]/.test(next)) refuse(`a backreference ${/^\\\d+/.exec(pattern.slice(at))![0]}`)
-    if (next === 'k') refuse(`a backreference ${pattern.slice(at, pattern.indexOf('>', at) + 1)}`)
+    if (/[1-9]/.test(next)) refuse('regex_backreference', { text: /^\\\d+/.exec(pattern.slice(at))![0] })
+    if (next === 'k') refuse('regex_backreference', { text: pattern.slice(at, pattern.indexOf('>', at) + 1) })
     if ((next === 'p' || next === 'P' || next === 'u') && peek(2) === '{') return char(pattern.indexOf('}', at) + 1)
     if (next === 'u') {
       const unit = parseInt(pattern.slice(at + 2, at + 6), 16)

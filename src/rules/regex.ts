@@ -9,6 +9,7 @@
  * so is what would make a program big or a rule set's regexes together slow for one message;
  * see rules/README.md.
  */
+import { type Problem, problem } from './messages'
 import { MAX_REGEX_INPUT, REGEX_FLAGS } from './normalize'
 import { compileProgram } from './regex-program'
 import { parseRegex, UnsupportedRegex } from './regex-syntax'
@@ -33,17 +34,18 @@ export const MAX_STATES = 1000
 export const MAX_REGEX_WORK = 200_000
 
 /** Why a pattern is refused, or null when the engine runs it. */
-export function regexProblem(pattern: string): string | null {
-  if (pattern.length > MAX_PATTERN_LENGTH) return `is longer than ${MAX_PATTERN_LENGTH} characters`
+export function regexProblem(pattern: string): Problem | null {
+  if (pattern.length > MAX_PATTERN_LENGTH) return problem('regex_too_long', { max: MAX_PATTERN_LENGTH })
   try {
     new RegExp(pattern, REGEX_FLAGS)
   } catch (error) {
-    return `is not a valid regular expression (${(error as Error).message})`
+    // messages.ts knows V8's reasons (a finite list) for the Chinese.
+    return problem('regex_invalid', { detail: (error as Error).message })
   }
   try {
     compileRegex(pattern)
   } catch (error) {
-    if (error instanceof UnsupportedRegex) return error.message
+    if (error instanceof UnsupportedRegex) return error.problem
     throw error
   }
   return null

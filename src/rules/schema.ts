@@ -12,6 +12,7 @@ import * as v from 'valibot'
 import { DATE, INTERVAL, WEEKDAYS } from './hours'
 import { foldText } from './normalize'
 import { regexProblem } from './regex'
+import { sayProblem, says } from './schema-messages'
 import { AI_RULE_ID, HANDOFF_RULE_ID, RATING_RULE_ID } from '../replies'
 import { APPID } from '../wechat/appid'
 import { isRecord } from '../is-record'
@@ -36,14 +37,14 @@ export const EVENTS = [
 export type MsgType = (typeof MSG_TYPES)[number]
 export type EventName = (typeof EVENTS)[number]
 
-const nonEmpty = (max: number) => v.pipe(v.string(), v.nonEmpty('must not be empty'), v.maxLength(max, `must be at most ${max} characters`))
+const nonEmpty = (max: number) => v.pipe(v.string(), v.nonEmpty(says('empty')), v.maxLength(max, says('max_chars', { max: max })))
 
 const HttpUrl = v.pipe(
   v.string(),
-  v.nonEmpty('must not be empty'),
-  v.maxLength(MAX_URL, `must be at most ${MAX_URL} characters`),
-  v.regex(/^https?:\/\/\S+$/i, 'must be an http:// or https:// URL'),
-  v.url('is not a valid URL'),
+  v.nonEmpty(says('empty')),
+  v.maxLength(MAX_URL, says('max_chars', { max: MAX_URL })),
+  v.regex(/^https?:\/\/\S+$/i, says('url_scheme')),
+  v.url(says('url_invalid')),
 )
 const MediaId = v.pipe(nonEmpty(128), v.description('A media_id from WeChat (temporary media expire after 3 days).'))
 
@@ -51,24 +52,24 @@ const MediaId = v.pipe(nonEmpty(128), v.description('A media_id from WeChat (tem
 export const MEDIA_FILE = /^[0-9a-f]{64}\.(jpg|png)$/
 const MediaFile = v.pipe(
   v.string(),
-  v.regex(MEDIA_FILE, 'is not the name of an uploaded image (64 hex characters, .jpg or .png)'),
+  v.regex(MEDIA_FILE, says('media_file')),
   v.description('An image uploaded in the console (kept in the MEDIA bucket), by its name; uploaded to WeChat when first sent.'),
 )
 
 const Keyword = v.pipe(
   v.string(),
-  v.maxLength(MAX_KEYWORD, `must be at most ${MAX_KEYWORD} characters`),
-  v.check((text) => foldText(text) !== '', 'must not be empty or only spaces'),
+  v.maxLength(MAX_KEYWORD, says('max_chars', { max: MAX_KEYWORD })),
+  v.check((text) => foldText(text) !== '', says('empty_or_spaces')),
 )
-const Keywords = v.pipe(v.array(Keyword), v.minLength(1, 'needs at least one entry'))
+const Keywords = v.pipe(v.array(Keyword), v.minLength(1, says('at_least_one_entry')))
 
 const Pattern = v.pipe(
   v.string(),
-  v.nonEmpty('must not be empty'),
+  v.nonEmpty(says('empty')),
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return
     const problem = regexProblem(dataset.value)
-    if (problem) addIssue({ message: problem })
+    if (problem) addIssue({ message: sayProblem(problem) })
   }),
 )
 
@@ -89,7 +90,7 @@ export const WhenSchema = v.pipe(
     session_from: v.optional(
       v.pipe(
         v.string(),
-        v.maxLength(MAX_URL, `must be at most ${MAX_URL} characters`),
+        v.maxLength(MAX_URL, says('max_chars', { max: MAX_URL })),
         v.description('With event user_enter_tempsession: the SessionFrom of the <button open-type="contact"> (exact).'),
       ),
     ),
@@ -101,8 +102,8 @@ const TextReply = v.strictObject({
   type: v.literal('text'),
   text: v.pipe(
     v.string(),
-    v.nonEmpty('must not be empty'),
-    v.maxBytes(MAX_TEXT_BYTES, `must be at most ${MAX_TEXT_BYTES} bytes (UTF-8)`),
+    v.nonEmpty(says('empty')),
+    v.maxBytes(MAX_TEXT_BYTES, says('max_bytes', { max: MAX_TEXT_BYTES })),
     v.description('The text; {{1}} or {{name}} take regex groups.'),
   ),
 })
@@ -126,8 +127,8 @@ const PageReply = v.pipe(
   v.strictObject({
     type: v.literal('miniprogrampage'),
     title: nonEmpty(MAX_TITLE),
-    pagepath: v.pipe(nonEmpty(MAX_URL), v.regex(/^[^/\s]\S*$/, 'must be a page path like pages/index/index?foo=bar (no leading /)')),
-    appid: v.optional(v.pipe(v.string(), v.regex(APPID, 'is not an appid (wx + 16 characters)'))),
+    pagepath: v.pipe(nonEmpty(MAX_URL), v.regex(/^[^/\s]\S*$/, says('page_path'))),
+    appid: v.optional(v.pipe(v.string(), v.regex(APPID, says('appid')))),
     thumb_url: v.optional(HttpUrl),
     thumb_media_id: v.optional(MediaId),
     thumb_file: v.optional(MediaFile),
@@ -144,8 +145,8 @@ export const RepliesSchema = v.union([
   ReplySchema,
   v.pipe(
     v.array(ReplySchema),
-    v.minLength(1, 'needs at least one reply'),
-    v.maxLength(MAX_REPLIES, `has more than ${MAX_REPLIES} replies (WeChat allows 5 sends per message)`),
+    v.minLength(1, says('at_least_one_reply')),
+    v.maxLength(MAX_REPLIES, says('too_many_replies', { max: MAX_REPLIES })),
   ),
 ])
 
@@ -155,8 +156,8 @@ export const MAX_RANDOM = 20
 const RandomReply = v.strictObject({
   random: v.pipe(
     v.array(RepliesSchema),
-    v.minLength(1, 'needs at least one choice'),
-    v.maxLength(MAX_RANDOM, `has more than ${MAX_RANDOM} choices`),
+    v.minLength(1, says('at_least_one_choice')),
+    v.maxLength(MAX_RANDOM, says('too_many_choices', { max: MAX_RANDOM })),
     v.description('One of these (each a reply or a list of replies) is chosen at random for every message.'),
   ),
 })
@@ -179,23 +180,20 @@ const During = v.pipe(
 /** An instant as operators write it: ISO 8601 with an offset (no offset would leave the zone a guess). */
 export const DateTimeSchema = v.pipe(
   v.string(),
-  v.regex(
-    /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/,
-    'must be an ISO date-time with an offset, like 2026-10-01T00:00+08:00',
-  ),
-  v.check((text) => !Number.isNaN(Date.parse(text)), 'is not a real date-time'),
+  v.regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/, says('datetime_format')),
+  v.check((text) => !Number.isNaN(Date.parse(text)), says('datetime_invalid')),
 )
 
 export const RuleSchema = v.strictObject({
   id: v.pipe(
     v.string(),
-    v.regex(/^\S+$/, 'must be non-empty, without spaces'),
-    v.maxLength(64, 'must be at most 64 characters'),
-    v.check((id) => id !== 'default', '"default" is reserved for the default reply'),
-    v.check((id) => id !== HANDOFF_RULE_ID, '"handoff" is reserved for the hand-off'),
-    v.check((id) => id !== AI_RULE_ID && !id.startsWith(`${AI_RULE_ID}:`), '"ai" is reserved for answers by the model'),
-    v.check((id) => id !== RATING_RULE_ID, '"rating" is reserved for the answer to a satisfaction rating'),
-    v.check((id) => !id.startsWith('faq:'), '"faq:" starts the ids of answers from the knowledge base (reserved)'),
+    v.regex(/^\S+$/, says('id_format')),
+    v.maxLength(64, says('max_chars', { max: 64 })),
+    v.check((id) => id !== 'default', says('id_reserved_default')),
+    v.check((id) => id !== HANDOFF_RULE_ID, says('id_reserved_handoff')),
+    v.check((id) => id !== AI_RULE_ID && !id.startsWith(`${AI_RULE_ID}:`), says('id_reserved_ai')),
+    v.check((id) => id !== RATING_RULE_ID, says('id_reserved_rating')),
+    v.check((id) => !id.startsWith('faq:'), says('id_reserved_faq')),
     v.description('A unique name for the rule; shows in logs as ruleId.'),
   ),
   note: v.optional(v.pipe(v.string(), v.description('A comment for people; ignored.'))),
@@ -208,20 +206,20 @@ export const RuleSchema = v.strictObject({
   once_per_hours: v.optional(
     v.pipe(
       v.number(),
-      v.integer('must be a whole number of hours'),
-      v.minValue(1, 'must be at least 1'),
-      v.maxValue(MAX_ONCE_PER_HOURS, `must be at most ${MAX_ONCE_PER_HOURS}`),
+      v.integer(says('whole_hours')),
+      v.minValue(1, says('min_value', { min: 1 })),
+      v.maxValue(MAX_ONCE_PER_HOURS, says('max_value', { max: MAX_ONCE_PER_HOURS })),
       v.description('With event user_enter_tempsession: answer one user at most once in this many hours (a welcome once a day: 24).'),
     ),
   ),
 })
 
-const Interval = v.pipe(v.string(), v.regex(INTERVAL, 'must be HH:MM-HH:MM, like 09:00-18:00'))
+const Interval = v.pipe(v.string(), v.regex(INTERVAL, says('interval_format')))
 const Intervals = v.pipe(v.array(Interval), v.description('Local times, start inclusive, end exclusive (up to 24:00).'))
-const Dates = v.array(v.pipe(v.string(), v.regex(DATE, 'must be a date, YYYY-MM-DD')))
+const Dates = v.array(v.pipe(v.string(), v.regex(DATE, says('date_format'))))
 
 export const HoursSchema = v.strictObject({
-  tz: v.pipe(v.string(), v.nonEmpty('must not be empty'), v.description('An IANA time zone, like Asia/Shanghai.')),
+  tz: v.pipe(v.string(), v.nonEmpty(says('empty')), v.description('An IANA time zone, like Asia/Shanghai.')),
   weekly: v.pipe(
     v.strictObject(
       Object.fromEntries(WEEKDAYS.map((day) => [day, v.optional(Intervals)])) as Record<
@@ -242,7 +240,7 @@ const DefaultEntry = v.strictObject({
 })
 const DefaultEntries = v.pipe(
   v.array(DefaultEntry),
-  v.minLength(1, 'needs at least one entry'),
+  v.minLength(1, says('at_least_one_entry')),
   v.description('Tried in order: the first entry whose during fits (or that has none) answers.'),
 )
 export const AnyDefault = v.union([RepliesSchema, RandomReply, DefaultEntries])
@@ -254,16 +252,16 @@ export const DefaultSchema = v.lazy((input: unknown) =>
 export const HandoffSchema = v.strictObject({
   after_unmatched: v.pipe(
     v.number(),
-    v.integer('must be a whole number'),
-    v.minValue(1, 'must be at least 1'),
-    v.maxValue(MAX_HANDOFF_AFTER, `must be at most ${MAX_HANDOFF_AFTER}`),
+    v.integer(says('whole_number')),
+    v.minValue(1, says('min_value', { min: 1 })),
+    v.maxValue(MAX_HANDOFF_AFTER, says('max_value', { max: MAX_HANDOFF_AFTER })),
     v.description('Transfer after this many texts in a row that no rule answered (the default reply counts as unmatched).'),
   ),
   text: v.optional(
     v.pipe(
       v.string(),
-      v.nonEmpty('must not be empty'),
-      v.maxBytes(MAX_TEXT_BYTES, `must be at most ${MAX_TEXT_BYTES} bytes (UTF-8)`),
+      v.nonEmpty(says('empty')),
+      v.maxBytes(MAX_TEXT_BYTES, says('max_bytes', { max: MAX_TEXT_BYTES })),
       v.description('Sent to the user as the transfer happens, e.g. 正在为您转接人工客服，请稍候.'),
     ),
   ),
@@ -284,14 +282,14 @@ export const MAX_PERSONA_CHARS = 300
 export const DEFAULT_AI_FALLBACK = '抱歉，这个问题我暂时答不上来。您可以换个说法再问一次。'
 
 const Share = (what: string) =>
-  v.pipe(v.number(), v.minValue(0, 'must be at least 0'), v.maxValue(1, 'must be at most 1'), v.description(what))
+  v.pipe(v.number(), v.minValue(0, says('min_value', { min: 0 })), v.maxValue(1, says('max_value', { max: 1 })), v.description(what))
 
 const WholeNumber = (min: number, max: number, what: string) =>
   v.pipe(
     v.number(),
-    v.integer('must be a whole number'),
-    v.minValue(min, `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
+    v.integer(says('whole_number')),
+    v.minValue(min, says('min_value', { min: min })),
+    v.maxValue(max, says('max_value', { max: max })),
     v.description(what),
   )
 
@@ -312,7 +310,7 @@ export const AiSchema = v.strictObject({
   persona: v.optional(
     v.pipe(
       v.string(),
-      v.maxLength(MAX_PERSONA_CHARS, `must be at most ${MAX_PERSONA_CHARS} characters`),
+      v.maxLength(MAX_PERSONA_CHARS, says('max_chars', { max: MAX_PERSONA_CHARS })),
       v.description(
         'Who the model speaks as, e.g. 你是「示例小店」的客服小美，语气亲切。Its rules (answer only from the knowledge base) always apply.',
       ),
@@ -339,8 +337,8 @@ export const AiSchema = v.strictObject({
   fallback: v.optional(
     v.pipe(
       v.string(),
-      v.nonEmpty('must not be empty'),
-      v.maxBytes(MAX_TEXT_BYTES, `must be at most ${MAX_TEXT_BYTES} bytes (UTF-8)`),
+      v.nonEmpty(says('empty')),
+      v.maxBytes(MAX_TEXT_BYTES, says('max_bytes', { max: MAX_TEXT_BYTES })),
       v.description(`Sent when the model cannot answer and there is no default reply; default ${DEFAULT_AI_FALLBACK}`),
     ),
   ),
@@ -359,25 +357,25 @@ export const SatisfactionSchema = v.strictObject({
   text: v.optional(
     v.pipe(
       v.string(),
-      v.nonEmpty('must not be empty'),
-      v.maxBytes(MAX_TEXT_BYTES, `must be at most ${MAX_TEXT_BYTES} bytes (UTF-8)`),
+      v.nonEmpty(says('empty')),
+      v.maxBytes(MAX_TEXT_BYTES, says('max_bytes', { max: MAX_TEXT_BYTES })),
       v.description(`What the user is asked; default ${DEFAULT_RATING_TEXT}`),
     ),
   ),
   minutes: v.optional(
     v.pipe(
       v.number(),
-      v.integer('must be a whole number'),
-      v.minValue(1, 'must be at least 1'),
-      v.maxValue(1440, 'must be at most 1440'),
+      v.integer(says('whole_number')),
+      v.minValue(1, says('min_value', { min: 1 })),
+      v.maxValue(1440, says('max_value', { max: 1440 })),
       v.description(`A reply of 1–5 within this many minutes is the rating; default ${DEFAULT_RATING_MINUTES}.`),
     ),
   ),
   thanks: v.optional(
     v.pipe(
       v.string(),
-      v.nonEmpty('must not be empty'),
-      v.maxBytes(MAX_TEXT_BYTES, `must be at most ${MAX_TEXT_BYTES} bytes (UTF-8)`),
+      v.nonEmpty(says('empty')),
+      v.maxBytes(MAX_TEXT_BYTES, says('max_bytes', { max: MAX_TEXT_BYTES })),
       v.description(`The answer to a rating; default ${DEFAULT_RATING_THANKS}`),
     ),
   ),

@@ -22,21 +22,40 @@ import {
   type RuleSource,
 } from './schema'
 import { isRecord } from '../is-record'
+import { issueMessage, type Lang, type MessageCode, type MessageValues, message, type Problem, problem } from './messages'
+import { problemOf } from './schema-messages'
 
 export interface RuleIssue {
   /** The rule's id, when the problem is inside a rule that has one. */
   ruleId?: string
   /** JSON path from the document root, e.g. `rules[2].when.regex`. */
   path: string
+  /** The English, as the log, /healthz and the admin API show it. */
   message: string
+  /**
+   * The catalogue entry (messages.ts) the message renders, for the operator's language. Every
+   * issue this module makes has one; optional for issues built elsewhere from plain text.
+   */
+  code?: MessageCode
+  values?: MessageValues
 }
 
 export type Validation = { ok: true; value: RuleSetSource } | { ok: false; issues: RuleIssue[] }
 
-/** One line per issue, as `rules:check`, the log and /healthz print it. */
+/** One line per issue, as the log, /healthz and the admin API print it: English. */
 export function formatIssue(issue: RuleIssue): string {
+  return issueLine(issue, 'en')
+}
+
+/** One line per issue in the operator's language, as `rules:check` prints it. */
+export function issueLine(issue: RuleIssue, lang: Lang): string {
+  const text = issueMessage(issue, lang)
+  if (lang === 'zh') {
+    const where = issue.path === '' ? '规则集' : issue.path
+    return issue.ruleId === undefined ? `${where}：${text}` : `规则 "${issue.ruleId}" 的 ${where}：${text}`
+  }
   const where = issue.path === '' ? 'rule set' : issue.path
-  return issue.ruleId === undefined ? `${where}: ${issue.message}` : `rule "${issue.ruleId}" at ${where}: ${issue.message}`
+  return issue.ruleId === undefined ? `${where}: ${text}` : `rule "${issue.ruleId}" at ${where}: ${text}`
 }
 
 /** Parses JSON text, then validates it. */
@@ -45,7 +64,7 @@ export function validateRuleSetText(text: string): Validation {
   try {
     input = JSON.parse(text)
   } catch (error) {
-    return { ok: false, issues: [{ path: '', message: `is not valid JSON (${(error as Error).message})` }] }
+    return { ok: false, issues: [at(undefined, '', problem('json_invalid', { detail: (error as Error).message }))] }
   }
   return validateRuleSet(input)
 }
@@ -56,7 +75,7 @@ export const MAX_RULES = 10_000
 /** The issue every way into the rule set refuses `count` rules with; null within MAX_RULES. */
 export function ruleCountIssue(count: number): RuleIssue | null {
   if (count <= MAX_RULES) return null
-  return { path: 'rules', message: `has ${count.toLocaleString('en')} rules, over the limit of ${MAX_RULES.toLocaleString('en')}` }
+  return at(undefined, 'rules', problem('rule_count', { count, max: MAX_RULES }))
 }
 
 export function validateRuleSet(input: unknown): Validation {
@@ -71,14 +90,14 @@ export function validateRuleSet(input: unknown): Validation {
     const id = isRecord(raw) && typeof raw.id === 'string' ? raw.id : undefined
     const first = id === undefined ? undefined : seen.get(id)
     if (id !== undefined && first === undefined) seen.set(id, index)
-    if (first !== undefined) issues.push(at(id, `rules[${index}].id`, `repeats the id of rules[${first}]`))
+    if (first !== undefined) issues.push(at(id, `rules[${index}].id`, problem('duplicate_id', { first })))
     const rule = v.safeParse(RuleSchema, raw)
     if (rule.success) issues.push(...ruleIssues(rule.output, index))
   })
   // The hours are checked whenever their own shape is valid, like each rule.
   const hours = isRecord(input) && input.hours !== undefined ? v.safeParse(HoursSchema, input.hours) : null
   if (hours?.success) {
-    for (const [path, message] of hoursProblems(hours.output)) issues.push({ path: `hours.${path}`, message })
+    for (const [path, said] of hoursProblems(hours.output)) issues.push(at(undefined, `hours.${path}`, said))
   }
   if (parsed.success) issues.push(...setIssues(parsed.output))
   if (issues.length > 0 || !parsed.success) return { ok: false, issues }
@@ -102,8 +121,7 @@ export function validateReply(input: unknown, path = 'answer'): { ok: true; valu
   const issues: RuleIssue[] = []
   for (const [suffix, list] of replyLists(parsed.output)) {
     const replies = Array.isArray(list) ? list : [list]
-    if (replies.filter((r) => r.type === 'transfer').length > 1)
-      issues.push({ path: `${path}${suffix}`, message: 'has more than one transfer' })
+    if (replies.filter((r) => r.type === 'transfer').length > 1) issues.push(at(undefined, `${path}${suffix}`, problem('transfer_twice')))
     issues.push(...eitherOrIssues(undefined, `${path}${suffix}`, list))
   }
   return issues.length === 0 ? { ok: true, value: parsed.output } : { ok: false, issues }
@@ -126,23 +144,16 @@ function regexBudgetIssue(ruleSet: RuleSetSource): RuleIssue | null {
     const work = regexWork(program)
     total += work
     if (total <= MAX_REGEX_WORK) continue
-    const n = (value: number) => value.toLocaleString('en')
-    const cost = `costs up to ${n(work)} steps per message (${n(program.workPerPosition)} per character)`
-    const over =
-      total === work
-        ? `${cost}, over the limit of ${n(MAX_REGEX_WORK)} for all regex rules together`
-        : `${cost}, which brings the regex rules to ${n(total)} together, over the limit of ${n(MAX_REGEX_WORK)}`
-    return at(
-      rule.id,
-      `rules[${index}].when.regex`,
-      `${over} (every message may run them all; shorten counted repeats, drop the groups inside them, or use contains rules)`,
-    )
+    const cost = { work, perChar: program.workPerPosition, max: MAX_REGEX_WORK }
+    const over = total === work ? problem('regex_budget_alone', cost) : problem('regex_budget_together', { ...cost, total })
+    return at(rule.id, `rules[${index}].when.regex`, over)
   }
   return null
 }
 
-function at(ruleId: string | undefined, path: string, message: string): RuleIssue {
-  return ruleId === undefined ? { path, message } : { ruleId, path, message }
+function at(ruleId: string | undefined, path: string, { code, values }: Problem): RuleIssue {
+  const issue = { path, message: message(code, values, 'en'), code, values }
+  return ruleId === undefined ? issue : { ruleId, ...issue }
 }
 
 /** The checks that span fields of one (shape-valid) rule. */
@@ -153,16 +164,16 @@ function ruleIssues(rule: RuleSource, index: number): RuleIssue[] {
   const kinds = (['text', 'contains', 'regex', 'msgtype', 'event'] as const).filter((k) => when[k] !== undefined)
   if (kinds.length !== 1) {
     const found = kinds.length === 0 ? 'none' : kinds.join(', ')
-    issues.push(at(rule.id, `${path}.when`, `needs exactly one of text, contains, regex, msgtype, event (found ${found})`))
+    issues.push(at(rule.id, `${path}.when`, problem('when_one_kind', { found })))
   }
   if (when.session_from !== undefined && when.event !== 'user_enter_tempsession') {
-    issues.push(at(rule.id, `${path}.when.session_from`, 'only goes with "event": "user_enter_tempsession"'))
+    issues.push(at(rule.id, `${path}.when.session_from`, problem('session_from_needs_event')))
   }
   if (rule.once_per_hours !== undefined && when.event !== 'user_enter_tempsession') {
-    issues.push(at(rule.id, `${path}.once_per_hours`, 'only goes with "event": "user_enter_tempsession" (a welcome)'))
+    issues.push(at(rule.id, `${path}.once_per_hours`, problem('once_per_hours_needs_event')))
   }
   if (rule.from !== undefined && rule.until !== undefined && Date.parse(rule.until) <= Date.parse(rule.from)) {
-    issues.push(at(rule.id, `${path}.until`, `is not after from (${rule.from}): the rule would never apply`))
+    issues.push(at(rule.id, `${path}.until`, problem('until_before_from', { from: rule.from })))
   }
   const groups = when.regex !== undefined && kinds.length === 1 ? patternGroups(when.regex) : null
   for (const [suffix, reply] of replyLists(rule.reply)) {
@@ -171,11 +182,11 @@ function ruleIssues(rule: RuleSource, index: number): RuleIssue[] {
     const replyPath = (i: number) => (Array.isArray(reply) ? `${listPath}[${i}]` : listPath)
     replies.forEach((r, i) => {
       if (r.type === 'transfer' && when.event !== undefined) {
-        issues.push(at(rule.id, `${replyPath(i)}.type`, 'transfer answers user messages only, never events'))
+        issues.push(at(rule.id, `${replyPath(i)}.type`, problem('transfer_on_event')))
       }
     })
     if (replies.filter((r) => r.type === 'transfer').length > 1) {
-      issues.push(at(rule.id, listPath, 'has more than one transfer'))
+      issues.push(at(rule.id, listPath, problem('transfer_twice')))
     }
     issues.push(...placeholderIssues(rule.id, listPath, reply, groups))
     issues.push(...eitherOrIssues(rule.id, listPath, reply))
@@ -187,13 +198,13 @@ function ruleIssues(rule: RuleSource, index: number): RuleIssue[] {
 function setIssues(ruleSet: RuleSetSource): RuleIssue[] {
   const issues: RuleIssue[] = []
   if (ruleSet.hours === undefined) {
-    const needs = 'needs office hours: add a top-level "hours" block'
+    const needs = problem('needs_hours')
     ruleSet.rules.forEach((rule, index) => {
       if (rule.during !== undefined) issues.push(at(rule.id, `rules[${index}].during`, needs))
     })
     if (ruleSet.default !== undefined) {
       for (const [path, entry] of defaultEntries(ruleSet.default)) {
-        if (entry.during !== undefined) issues.push({ path: `${path}.during`, message: needs })
+        if (entry.during !== undefined) issues.push(at(undefined, `${path}.during`, needs))
       }
     }
   }
@@ -223,9 +234,9 @@ function placeholderIssues(
     for (const [, raw] of r.text.matchAll(PLACEHOLDER)) {
       const name = (raw ?? '').trim()
       if (groups === null) {
-        issues.push(at(ruleId, textPath, `uses {{${name}}}, but only a regex rule has groups to fill it`))
+        issues.push(at(ruleId, textPath, problem('placeholder_no_regex', { name })))
       } else if (/^\d+$/.test(name) ? Number(name) < 1 || Number(name) > groups.count : !groups.names.includes(name)) {
-        issues.push(at(ruleId, textPath, `uses {{${name}}}, which is not a group of the rule's regex`))
+        issues.push(at(ruleId, textPath, problem('placeholder_unknown_group', { name })))
       }
     }
   })
@@ -238,19 +249,19 @@ function eitherOrIssues(ruleId: string | undefined, path: string, reply: Replies
   const list = Array.isArray(reply) ? reply : [reply]
   list.forEach((r, i) => {
     const where = Array.isArray(reply) ? `${path}[${i}]` : path
-    const problem = eitherOrProblem(r)
-    if (problem) issues.push(at(ruleId, where, problem))
+    const missing = eitherOrProblem(r)
+    if (missing) issues.push(at(ruleId, where, missing))
   })
   return issues
 }
 
 /** What a reply lacks or has twice among its either/or sources, or null: shared with the admin API's reply by hand. */
-export function eitherOrProblem(reply: ReplySource): string | null {
+export function eitherOrProblem(reply: ReplySource): Problem | null {
   if (reply.type === 'image' && sourceCount([reply.url, reply.media_id, reply.file]) !== 1) {
-    return 'an image needs exactly one of url, media_id, file'
+    return problem('image_either_or')
   }
   if (reply.type === 'miniprogrampage' && sourceCount([reply.thumb_url, reply.thumb_media_id, reply.thumb_file]) !== 1) {
-    return 'a miniprogrampage needs exactly one of thumb_url, thumb_media_id, thumb_file'
+    return problem('page_either_or')
   }
   return null
 }
@@ -259,7 +270,7 @@ const sourceCount = (values: (string | undefined)[]) => values.filter((value) =>
 
 /** valibot issues → RuleIssues, with union noise removed and the rule id looked up. */
 function shapeIssues(input: unknown, issues: readonly v.BaseIssue<unknown>[]): RuleIssue[] {
-  return flatten(issues, []).map(({ issue, keys }) => at(ruleIdAt(input, keys), pathText(keys), messageOf(issue)))
+  return flatten(issues, []).map(({ issue, keys }) => at(ruleIdAt(input, keys), pathText(keys), problemOfIssue(issue)))
 }
 
 type Key = string | number
@@ -289,18 +300,23 @@ function flatten(issues: readonly v.BaseIssue<unknown>[], prefix: readonly Key[]
   return out
 }
 
-function messageOf(issue: v.BaseIssue<unknown>): string {
+/** The catalogue's problem for a valibot issue: the schema's own (says), or valibot's kinds of mistake. */
+function problemOfIssue(issue: v.BaseIssue<unknown>): Problem {
+  const said = problemOf(issue)
+  if (said) return said
   if (issue.type === 'strict_object' && issue.expected === 'never') {
     const key = issue.path?.[issue.path.length - 1]?.key
-    return `unknown key "${String(key)}"`
+    return problem('unknown_key', { key: String(key) })
   }
   if (issue.type === 'variant' && issue.expected && issue.expected !== 'Object') {
-    return `type must be one of ${issue.expected}, not ${issue.received}`
+    return problem('variant_type', { expected: issue.expected, received: issue.received })
   }
   if (issue.kind === 'schema' && issue.expected) {
-    return issue.received === 'undefined' ? `is required (${issue.expected})` : `expected ${issue.expected}, received ${issue.received}`
+    return issue.received === 'undefined'
+      ? problem('required', { expected: issue.expected })
+      : problem('expected', { expected: issue.expected, received: issue.received })
   }
-  return issue.message
+  return problem('invalid', { detail: issue.message })
 }
 
 /** `rules[2].reply[0].url`: how operators (and jq) write paths. */

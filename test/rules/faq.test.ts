@@ -198,7 +198,7 @@ describe('an FAQ hit as the plan', () => {
     expect(outcome).toEqual({
       kind: 'invalid',
       hit: faq('bad', 0.9, { type: 'image' }),
-      issues: [{ path: 'answer', message: 'an image needs exactly one of url, media_id, file' }],
+      issues: [{ path: 'answer', message: 'an image needs exactly one of url, media_id, file', code: 'image_either_or', values: {} }],
     })
     expect(withFaq(ruleSet, message, [{ id: 'none', kind: 'faq', score: 0.9 }]).kind).toBe('invalid')
     expect(withFaq(ruleSet, message, [faq('empty', 0.9, '')]).kind).toBe('invalid')
