@@ -29,9 +29,13 @@ import { signIn, signOut } from './session'
 
 export const consoleApp = new Hono<ConsoleEnv>()
 
-/** Pages hold users' messages and act for the operator: no cache, no framing, no referrer. */
+/**
+ * Pages hold users' messages and act for the operator: no cache, no framing, no referrer.
+ * Images may come from https: a reply's picture or a link's thumbnail named by URL is shown as
+ * the user will see it.
+ */
 const CSP =
-  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data: https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 const sameOrigin = csrf()
 

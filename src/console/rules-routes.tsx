@@ -25,15 +25,20 @@ import { readForm, textField } from './form'
 import { langOf, type Lang } from './lang'
 import { HistoryEntryPage, HistoryListPage } from './pages/rule-history'
 import { RulesPage } from './pages/rules'
-import { applyOp, draftOf, fromForm, newRule, ruleSetOf, toJson, type Draft, type DraftOp } from './rule-form'
+import { applyOp, draftOf, fromForm, isoOf, newRule, opOf, ruleSetOf, toJson, type Draft } from './rule-form'
+import { storeUploads } from './rule-uploads'
+import { english, problem } from '../rules/messages'
 import { rulesStoreOf } from '../settings/mini-program-state'
+import { UPLOAD_MAX_BYTES } from '../media/uploads'
 import { grantsOf, permit } from './permit'
 
 export const rulePages = new Hono<ConsoleEnv>()
 
 /** A form holds a whole rule set; the API takes drafts up to the same size. */
-const FORM_MAX_BYTES = 512 * 1024
-const FORM_KIB = FORM_MAX_BYTES / 1024
+const RULES_MAX_BYTES = 512 * 1024
+const FORM_KIB = RULES_MAX_BYTES / 1024
+/** With the rule set, a few images chosen at once (each then checked against its own limit: media/uploads.ts). */
+const FORM_MAX_BYTES = RULES_MAX_BYTES + 3 * UPLOAD_MAX_BYTES
 /** A rollback posts two versions. */
 const ROLLBACK_FORM_MAX_BYTES = 4096
 const LIMIT = MAX_RULES.toLocaleString('en')
@@ -168,12 +173,15 @@ rulePages.post('/admin/rules', guard, async (c) => {
   const op = field('op')
   const base = VERSION.test(field('base')) ? field('base') : ''
   const previewText = field('preview_text').slice(0, 200)
-  const previewAt = field('preview_at').trim().slice(0, 40)
+  const previewAt = isoOf(field('preview_at').trim().slice(0, 40))
   const posted = fromForm(form)
   if (!posted.ok) return renderOverLimit(c, base, posted.issue, 413)
-  let draft = posted.draft
+  // Images chosen in the form are kept first, whatever the button: the draft then names them.
+  const uploaded = await storeUploads(c, posted.draft, form)
+  let draft = uploaded.draft
+  if (uploaded.problems.length > 0) return render(c, { draft, base, previewText, previewAt, issues: uploaded.problems, status: 400 })
 
-  const change = opOf(op)
+  const change = opOf(op, field)
   if (change) {
     const full = change.op === 'add' ? ruleCountIssue(draft.rules.length + 1) : null
     if (full) return render(c, { draft, base, previewText, previewAt, issues: [full], status: 400 })
@@ -191,7 +199,8 @@ rulePages.post('/admin/rules', guard, async (c) => {
     try {
       replaced = draftOf(JSON.parse(field('json')))
     } catch (error) {
-      const issue = { path: '', message: `is not valid JSON (${(error as Error).message})` }
+      const invalid = problem('json_invalid', { detail: (error as Error).message })
+      const issue = { path: '', ...invalid, message: english(invalid) }
       return render(c, { draft, base, previewText, previewAt, issues: [issue], notice: noticeOf(c, 'badJson', 'error'), status: 400 })
     }
     const overLimit = ruleCountIssue(replaced.rules.length)
@@ -208,11 +217,10 @@ rulePages.post('/admin/rules', guard, async (c) => {
     draft = replaced
   }
 
-  const { value, problems } = ruleSetOf(draft)
+  const { value } = ruleSetOf(draft)
   const validation = validateRuleSet(value)
-  const issues = [...problems, ...(validation.ok ? [] : validation.issues)]
-  if (!validation.ok || issues.length > 0)
-    return render(c, { draft, base, previewText, previewAt, issues, status: op === 'json' ? 200 : 400 })
+  if (!validation.ok)
+    return render(c, { draft, base, previewText, previewAt, issues: validation.issues, status: op === 'json' ? 200 : 400 })
 
   const wantsPreview = op === 'preview' || (op === 'enter' && previewText.trim() !== '')
   if (wantsPreview) {
@@ -241,14 +249,6 @@ function afterPublish(c: ConsoleContext, outcome: RollbackOutcome, r: Render, do
     case 'not_found':
       return render(c, { ...r, notice: noticeOf(c, 'notFound', 'error'), status: 404 })
   }
-}
-
-function opOf(op: string): DraftOp | null {
-  if (op === 'add') return { op: 'add' }
-  // Any index the form may hold (up to MAX_RULES); applyOp ignores one past the end.
-  const match = /^(up|down|delete):(\d{1,9})$/.exec(op)
-  if (!match) return null
-  return { op: match[1] as 'up' | 'down' | 'delete', index: Number(match[2]) }
 }
 
 // ---------------------------------------------------------------- history

@@ -68,4 +68,25 @@ label.check{display:inline-flex;gap:4px;align-items:center;margin:4px 12px 4px 0
 .token{display:block;padding:8px;background:var(--bg);border:1px dashed var(--line);border-radius:6px;font-size:14px;user-select:all}
 @media (max-width:600px){table.stack thead{display:none}table.stack tr{display:block;padding:6px 0;border-bottom:1px solid var(--line)}table.stack td{display:inline-block;border:0;padding:1px 8px 1px 0;max-width:100%}}
 .actions{position:sticky;bottom:0;background:var(--bg);padding:8px 0;margin:0;border-top:1px solid var(--line)}
+button.small{padding:2px 8px;font-size:13px}.spacer{flex:1}label.inline{display:inline;margin:0}
+.choice{border-left:3px solid var(--line);padding-left:8px;margin:8px 0}.choice-head{display:none}
+.part{border:1px solid var(--line);border-radius:6px;padding:6px 8px;margin:6px 0;background:var(--bg)}
+.part-head{align-items:center}.part input:not([type=checkbox]):not([type=file]),.part textarea{width:100%}
+.part [data-for],.rule [data-when]{display:none}
+${['text', 'image', 'link', 'miniprogrampage', 'transfer'].map((type) => `.part:has(.part-type option[value=${type}]:checked) [data-for~=${type}]`).join(',')}{display:revert}
+${['text', 'contains', 'regex', 'msgtype', 'event'].map((kind) => `.rule:has(.when-kind option[value=${kind}]:checked) [data-when~=${kind}]`).join(',')}{display:revert}
+.rule:has(.when-kind option[value=event]:checked) .row[data-when~=event]{display:flex}
+.reply:has([data-random]:checked) .choice-head{display:flex}.reply:not(:has([data-random]:checked)) .choice:not([data-choice="0"]){display:none}
+.reply:has([data-random]:checked) .only-random{display:none}.only-random{margin-left:8px}
+.uploaded{align-items:center;margin:4px 0}img.thumb{max-width:96px;max-height:96px;border-radius:4px;border:1px solid var(--line)}
+.picture-bubble img{max-width:180px;max-height:180px;display:block;border-radius:4px}
+.link-card,.mp-card{background:#fff;max-width:260px;display:flex;flex-direction:column;gap:4px;white-space:normal}
+.mp-card img{width:100%;aspect-ratio:5/4;object-fit:cover;border-radius:4px}.mp-foot{border-top:1px solid var(--line);padding-top:2px}
+.seen{margin:6px 0}.seen .chat{padding:6px;background:#ededed;border-radius:6px}
+[data-default-reply]:not(:has([data-default-on]:checked)) .entries,[data-hours]:not(:has([data-hours-on]:checked)) .hours-grid{display:none}
+.entry{border-top:1px dashed var(--line);padding-top:6px;margin-top:6px}
+table.week th{width:5.5em;white-space:nowrap}table.week td{padding:4px}.periods{display:flex;flex-wrap:wrap;gap:6px;align-items:center}
+.period{display:inline-flex;gap:4px;align-items:center;white-space:nowrap}.period input{width:4.6em;padding:4px}.period input[type=date]{width:auto}
+.dates>div{flex:1;min-width:240px}.dates .period{margin:2px 8px 2px 0}
+@media (max-width:600px){table.week th{width:auto}table.week tr{display:block;border-bottom:1px solid var(--line)}table.week th,table.week td{display:block;border:0;padding:2px 0}}
 `

@@ -159,7 +159,7 @@ describe('each role × each console action', () => {
     async (role) => {
       await env.RULES.put('rules', STORED)
       const base = await ruleSetVersion(new TextEncoder().encode(STORED))
-      const form = { ...formFields(draftOf(SET)), base, 'r0.reply_text': `by the ${role}` }
+      const form = { ...formFields(draftOf(SET)), base, 'r0.c0.p0.text': `by the ${role}` }
       const cookie = members[role].cookie
       const posts: [string, Record<string, string>][] = [
         ['check', { ...form, op: 'check' }],
@@ -285,7 +285,7 @@ describe('the pages hide what the role cannot do', () => {
 
   it('offers the rules form, rollback and the campaign form to who may use them', async () => {
     await env.RULES.put('rules', STORED)
-    await submit('/admin/rules', { ...formFields(draftOf(SET)), op: 'publish', 'r0.reply_text': 'newer' }, admin)
+    await submit('/admin/rules', { ...formFields(draftOf(SET)), op: 'publish', 'r0.c0.p0.text': 'newer' }, admin)
     const history = await listHistory(env.RULES, { limit: 50 })
     const older = history.items.find((item) => !item.current)!.version
     for (const role of ROLE_LIST) {
@@ -340,7 +340,7 @@ describe('an operator limited to some mini programs', () => {
     expect(other.headers.get('set-cookie')).toMatch(/^kefu_app=;/)
     const posted = await submit(
       '/admin/rules',
-      { ...formFields(draftOf(SET)), op: 'publish', 'r0.reply_text': 'from B' },
+      { ...formFields(draftOf(SET)), op: 'publish', 'r0.c0.p0.text': 'from B' },
       `${cookie}; kefu_app=${APPID}`,
     )
     expect(posted.status).toBe(403)

@@ -25,17 +25,13 @@ export const RULES_STRINGS: Strings<{
   from: string
   until: string
   dateHint: string
-  hours: string
-  hoursHint: string
   handoff: string
   handoffAfter: string
   handoffText: string
   handoffHint: string
   oncePerHours: string
-  reply: string
-  replyMode: string
-  modeText: string
-  modeJson: string
+  choiceNames: Record<string, string>
+  addEntry: string
   up: string
   down: string
   remove: string
@@ -99,18 +95,22 @@ export const RULES_STRINGS: Strings<{
     durings: { '': '任何时候', open: '上班时间', closed: '下班时间' },
     from: '开始（含）',
     until: '结束（不含）',
-    dateHint: '如 2026-10-01T00:00+08:00，可不填',
-    hours: '上班时间（JSON：tz、weekly、closed 节假日、open 调休上班日）',
+    dateHint: '开始、结束按北京时间，可不填：活动规则只在这段时间内生效。',
     handoff: '转人工',
     handoffAfter: '连续未匹配几条后转人工（留空：不转）',
     handoffText: '转接时告诉用户',
     handoffHint: '正在为您转接人工客服，请稍候',
     oncePerHours: '同一用户几小时内只回复一次（留空：每次都回复）',
-    hoursHint: '例：{"tz": "Asia/Shanghai", "weekly": {"mon": ["09:00-18:00"]}, "closed": ["2026-10-01"], "open": ["2026-09-27"]}',
-    reply: '回复',
-    replyMode: '回复方式',
-    modeText: '文字',
-    modeJson: 'JSON（图片、链接、小程序卡片、多条）',
+    choiceNames: {
+      text: '文字消息',
+      image: '图片消息',
+      miniprogrampage: '小程序卡片消息',
+      user_enter_tempsession: '用户进入客服会话',
+      subscribe_msg_popup_event: '订阅消息弹窗',
+      subscribe_msg_change_event: '订阅消息变更',
+      subscribe_msg_sent_event: '订阅消息发送结果',
+    },
+    addEntry: '按时段再加一种默认回复',
     up: '上移',
     down: '下移',
     remove: '删除',
@@ -120,7 +120,7 @@ export const RULES_STRINGS: Strings<{
     fallbackOn: '启用默认回复',
     previewTitle: '试一试',
     previewPlaceholder: '输入用户会发的消息',
-    previewAt: '时间（可不填，默认现在），如 2026-10-01T10:00+08:00',
+    previewAt: '时间（北京时间，可不填，默认现在）',
     preview: '预览回复',
     previewNone: '没有回复。',
     previewRule: '命中规则',
@@ -191,18 +191,22 @@ export const RULES_STRINGS: Strings<{
     durings: { '': 'Any time', open: 'While open', closed: 'While closed' },
     from: 'From (inclusive)',
     until: 'Until (exclusive)',
-    dateHint: 'e.g. 2026-10-01T00:00+08:00; optional',
-    hours: 'Office hours (JSON: tz, weekly, closed holidays, open make-up days)',
+    dateHint: 'From and until in China time, both optional: a campaign rule applies only between them.',
     handoff: 'Hand-off',
     handoffAfter: 'Transfer after this many unmatched texts in a row (empty: never)',
     handoffText: 'Tell the user, as it happens',
     handoffHint: 'Connecting you to a person, one moment please',
     oncePerHours: 'Answer one user at most once in this many hours (empty: every time)',
-    hoursHint: 'e.g. {"tz": "Asia/Shanghai", "weekly": {"mon": ["09:00-18:00"]}, "closed": ["2026-10-01"], "open": ["2026-09-27"]}',
-    reply: 'Reply',
-    replyMode: 'Reply as',
-    modeText: 'Text',
-    modeJson: 'JSON (image, link, card, several)',
+    choiceNames: {
+      text: 'A text',
+      image: 'An image',
+      miniprogrampage: 'A mini-program card',
+      user_enter_tempsession: 'The user opens customer service',
+      subscribe_msg_popup_event: 'Subscribe pop-up answered',
+      subscribe_msg_change_event: 'Subscription changed',
+      subscribe_msg_sent_event: 'Subscribe message sent',
+    },
+    addEntry: 'Add a default reply for other hours',
     up: 'Up',
     down: 'Down',
     remove: 'Delete',
@@ -212,7 +216,7 @@ export const RULES_STRINGS: Strings<{
     fallbackOn: 'Use a default reply',
     previewTitle: 'Try it',
     previewPlaceholder: 'A message a user might send',
-    previewAt: 'At (optional, now when empty), e.g. 2026-10-01T10:00+08:00',
+    previewAt: 'At (China time; optional, now when empty)',
     preview: 'Preview',
     previewNone: 'No reply.',
     previewRule: 'Rule',

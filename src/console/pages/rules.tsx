@@ -5,15 +5,31 @@
  * previewed against any message, and published as `rules:push` would.
  */
 import type { Grants } from '../permit'
-import type { Child } from 'hono/jsx'
-import { replySummary } from '../../conversation/journal'
 import type { Preview } from '../../rules/preview'
 import { DEFAULT_FAQ_THRESHOLD, DEFAULT_RATING_MINUTES, DEFAULT_RATING_TEXT, DEFAULT_RATING_THANKS } from '../../rules/schema'
-import { AI_MODEL_FIELDS, type AiModelField } from '../rule-form'
+import { issueMessage } from '../../rules/messages'
 import type { RuleIssue } from '../../rules/validate'
 import { Layout, Notice } from '../layout'
 import type { Lang } from '../lang'
-import { DURINGS, issueTarget, toJson, WHEN_KINDS, type Draft, type ReplyDraft, type RuleDraft, type RuleField } from '../rule-form'
+import { replyDraftOf, textReply } from '../reply-form'
+import {
+  AI_MODEL_FIELDS,
+  DURINGS,
+  issueTarget,
+  localOf,
+  repliesOf,
+  toJson,
+  WHEN_CHOICES,
+  WHEN_KINDS,
+  type AiModelField,
+  type Draft,
+  type RuleDraft,
+  type RuleField,
+} from '../rule-form'
+import { HoursFields } from './hours-fields'
+import { Issues } from './issue-list'
+import { Bubble, ReplyFields } from './reply-fields'
+import { REPLY_STRINGS } from './reply-strings'
 import { RULES_STRINGS, type RulesText } from './rules-strings'
 
 export interface RulesPageProps {
@@ -61,7 +77,7 @@ export function RulesPage(props: RulesPageProps) {
           {t.issues}
           <ul>
             {props.issues.map((issue) => (
-              <li>{issueText(issue, t.setIssues)}</li>
+              <li>{issueText(issue, t.setIssues, props.lang)}</li>
             ))}
           </ul>
         </div>
@@ -88,7 +104,8 @@ function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[
   const { draft, byRule } = props
   return (
     <>
-      <form method="post" action="/admin/rules" id="rules-form">
+      {/* Multipart: a reply's image is chosen from the operator's device and posted with the form. */}
+      <form method="post" action="/admin/rules" id="rules-form" enctype="multipart/form-data">
         {/* Enter in a field submits this first button: a check, never a move or a delete. */}
         {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: tabindex -1 keeps it out of the tab order (Biome exempts React's tabIndex, not Hono's tabindex); hidden from screen readers, it is not read as a second Check button */}
         <button type="submit" name="op" value="enter" style="position:absolute;left:-9999px" tabindex={-1} aria-hidden="true">
@@ -99,52 +116,32 @@ function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[
         <input type="hidden" name="count" value={String(draft.rules.length)} />
         {draft.rules.length === 0 && <p class="muted">{t.noRules}</p>}
         {draft.rules.map((rule, i) => (
-          <RuleFields t={t} rule={rule} index={i} last={i === draft.rules.length - 1} issues={byRule.get(i) ?? []} />
+          <RuleFields t={t} lang={props.lang} rule={rule} index={i} last={i === draft.rules.length - 1} issues={byRule.get(i) ?? []} />
         ))}
         <p>
           <button type="submit" name="op" value="add">
             + {t.add}
           </button>
         </p>
-        <fieldset data-hours>
-          <legend>{t.hours}</legend>
-          <textarea
-            name="hours"
-            rows={draft.hours === '' ? 2 : 8}
-            spellcheck={false}
-            style="font-family:monospace"
-            placeholder={t.hoursHint}
-          >
-            {draft.hours}
-          </textarea>
-          <Issues issues={byRule.get('hours') ?? []} />
-        </fieldset>
+        <HoursFields lang={props.lang} hours={draft.hours} issues={byRule.get('hours') ?? []} />
         <fieldset data-handoff>
           <legend>{t.handoff}</legend>
           <div class="row">
             <div>
               <label for="handoff.after">{t.handoffAfter}</label>
-              <input id="handoff.after" name="handoff.after" value={draft.handoffAfter} inputmode="numeric" size={4} />
+              <input id="handoff.after" name="handoff.after" value={draft.handoffAfter} type="number" min={1} max={100} style="width:6em" />
             </div>
             <div style="flex:1;min-width:12em">
               <label for="handoff.text">{t.handoffText}</label>
               <input id="handoff.text" name="handoff.text" value={draft.handoffText} placeholder={t.handoffHint} style="width:100%" />
             </div>
           </div>
-          <Issues issues={byRule.get('handoff') ?? []} />
+          <Issues issues={byRule.get('handoff') ?? []} lang={props.lang} />
         </fieldset>
-        <fieldset data-default-reply>
-          <legend>{t.fallback}</legend>
-          <label>
-            <input type="checkbox" name="d.enabled" checked={draft.fallback !== null} /> {t.fallbackOn}
-          </label>
-          <ReplyFields t={t} prefix="d" reply={draft.fallback ?? { mode: 'text', text: '', json: '' }} />
-          <Issues issues={byRule.get('default') ?? []} />
-        </fieldset>
+        <DefaultFields t={t} lang={props.lang} draft={draft} issues={byRule.get('default') ?? []} />
         <fieldset data-ai>
           <legend>{t.ai}</legend>
           <input type="hidden" name="ai.block" value={draft.ai.block ? 'on' : ''} />
-          <input type="hidden" name="ai.rest" value={draft.ai.rest} />
           <label>
             <input type="checkbox" name="ai.enabled" checked={draft.ai.enabled} /> {t.aiEnabled}
           </label>
@@ -192,7 +189,7 @@ function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[
               </div>
             ))}
           </details>
-          <Issues issues={byRule.get('ai') ?? []} />
+          <Issues issues={byRule.get('ai') ?? []} lang={props.lang} />
         </fieldset>
         <fieldset data-satisfaction>
           <legend>{t.satisfaction}</legend>
@@ -227,19 +224,19 @@ function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[
               />
             </div>
           </div>
-          <Issues issues={byRule.get('satisfaction') ?? []} />
+          <Issues issues={byRule.get('satisfaction') ?? []} lang={props.lang} />
         </fieldset>
 
         <div class="panel" data-preview>
           <h2>{t.previewTitle}</h2>
           <div class="row">
             <input name="preview_text" value={props.previewText} placeholder={t.previewPlaceholder} style="flex:1;min-width:12em" />
-            <input name="preview_at" value={props.previewAt} placeholder={t.previewAt} title={t.previewAt} style="min-width:14em" />
+            <input name="preview_at" type="datetime-local" value={localOf(props.previewAt)} aria-label={t.previewAt} title={t.previewAt} />
             <button type="submit" name="op" value="preview">
               {t.preview}
             </button>
           </div>
-          {props.preview && <PreviewResult t={t} preview={props.preview} />}
+          {props.preview && <PreviewResult t={t} lang={props.lang} preview={props.preview} />}
         </div>
 
         <p class="row actions">
@@ -274,8 +271,8 @@ function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[
   )
 }
 
-function RuleFields(props: { t: RulesText; rule: RuleDraft; index: number; last: boolean; issues: RuleIssue[] }) {
-  const { t, rule, index: i } = props
+function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; index: number; last: boolean; issues: RuleIssue[] }) {
+  const { t, rule, index: i, lang } = props
   // The issues here are this rule's: each is shown under the field it names.
   const issuesOf = (field: RuleField | null) =>
     props.issues.filter((issue) => {
@@ -284,7 +281,7 @@ function RuleFields(props: { t: RulesText; rule: RuleDraft; index: number; last:
     })
   const fieldIssue = (field: 'id' | 'when' | 'reply') => issuesOf(field).length > 0
   return (
-    <fieldset id={`rule-${i}`} data-rule={rule.id} aria-invalid={props.issues.length > 0 ? 'true' : undefined}>
+    <fieldset id={`rule-${i}`} class="rule" data-rule={rule.id} aria-invalid={props.issues.length > 0 ? 'true' : undefined}>
       <legend>
         {t.rule} {i + 1}: {rule.id || '…'}
       </legend>
@@ -298,11 +295,11 @@ function RuleFields(props: { t: RulesText; rule: RuleDraft; index: number; last:
           <input id={`r${i}.note`} name={`r${i}.note`} value={rule.note} style="width:100%" />
         </div>
       </div>
-      <Issues issues={[...issuesOf('id'), ...issuesOf('note')]} />
+      <Issues issues={[...issuesOf('id'), ...issuesOf('note')]} lang={lang} />
       <div class="row">
         <div>
           <label for={`r${i}.when`}>{t.when}</label>
-          <select id={`r${i}.when`} name={`r${i}.when`}>
+          <select id={`r${i}.when`} name={`r${i}.when`} class="when-kind">
             {WHEN_KINDS.map((kind) => (
               <option value={kind} selected={kind === rule.when}>
                 {t.kinds[kind]}
@@ -310,26 +307,51 @@ function RuleFields(props: { t: RulesText; rule: RuleDraft; index: number; last:
             ))}
           </select>
         </div>
-        <div style="flex:1;min-width:12em">
-          <label for={`r${i}.value`}>
-            {t.value} <span class="muted">({t.valueHint[rule.when]})</span>
-          </label>
-          <textarea id={`r${i}.value`} name={`r${i}.value`} rows={2} aria-invalid={fieldIssue('when') ? 'true' : undefined}>
-            {rule.value}
+        {/* Every kind's field is on the page; the stylesheet shows the chosen kind's (data-when). */}
+        <div style="flex:1;min-width:12em" data-when="text contains regex">
+          <label for={`r${i}.value`}>{t.value}</label>
+          <textarea
+            id={`r${i}.value`}
+            name={`r${i}.value`}
+            rows={2}
+            aria-invalid={fieldIssue('when') ? 'true' : undefined}
+            placeholder={t.valueHint[rule.when === 'msgtype' || rule.when === 'event' ? 'contains' : rule.when]}
+          >
+            {rule.when === 'msgtype' || rule.when === 'event' ? '' : rule.value}
           </textarea>
         </div>
+        {(['msgtype', 'event'] as const).map((kind) => (
+          <div data-when={kind}>
+            <label for={`r${i}.${kind}`}>{t.kinds[kind]}</label>
+            <select id={`r${i}.${kind}`} name={`r${i}.${kind}`}>
+              {WHEN_CHOICES[kind].map((choice) => (
+                <option value={choice} selected={rule.when === kind && rule.value === choice}>
+                  {t.choiceNames[choice] ?? choice}
+                </option>
+              ))}
+            </select>
+          </div>
+        ))}
       </div>
-      {rule.when === 'event' && (
+      <div class="row" data-when="event">
         <div>
           <label for={`r${i}.session_from`}>{t.sessionFrom}</label>
           <input id={`r${i}.session_from`} name={`r${i}.session_from`} value={rule.sessionFrom} />
-          <label for={`r${i}.once_per_hours`}>{t.oncePerHours}</label>
-          <input id={`r${i}.once_per_hours`} name={`r${i}.once_per_hours`} value={rule.oncePerHours} inputmode="numeric" size={5} />
         </div>
-      )}
-      {rule.when !== 'event' && <input type="hidden" name={`r${i}.session_from`} value={rule.sessionFrom} />}
-      {rule.when !== 'event' && <input type="hidden" name={`r${i}.once_per_hours`} value={rule.oncePerHours} />}
-      <Issues issues={issuesOf('when')} />
+        <div>
+          <label for={`r${i}.once_per_hours`}>{t.oncePerHours}</label>
+          <input
+            id={`r${i}.once_per_hours`}
+            name={`r${i}.once_per_hours`}
+            value={rule.oncePerHours}
+            type="number"
+            min={1}
+            max={8760}
+            style="width:7em"
+          />
+        </div>
+      </div>
+      <Issues issues={issuesOf('when')} lang={lang} />
       <div class="row" data-schedule>
         <div>
           <label for={`r${i}.during`}>{t.during}</label>
@@ -343,19 +365,20 @@ function RuleFields(props: { t: RulesText; rule: RuleDraft; index: number; last:
         </div>
         <div>
           <label for={`r${i}.from`}>{t.from}</label>
-          <input id={`r${i}.from`} name={`r${i}.from`} value={rule.from} placeholder={t.dateHint} />
+          <input id={`r${i}.from`} name={`r${i}.from`} value={localOf(rule.from)} type="datetime-local" />
         </div>
         <div>
           <label for={`r${i}.until`}>{t.until}</label>
-          <input id={`r${i}.until`} name={`r${i}.until`} value={rule.until} placeholder={t.dateHint} />
+          <input id={`r${i}.until`} name={`r${i}.until`} value={localOf(rule.until)} type="datetime-local" />
         </div>
-        <label>
+        <label class="check">
           <input type="checkbox" name={`r${i}.disabled`} checked={!rule.enabled} /> {t.disabled}
         </label>
       </div>
-      <Issues issues={issuesOf('schedule')} />
-      <ReplyFields t={t} prefix={`r${i}`} reply={rule.reply} invalid={fieldIssue('reply')} />
-      <Issues issues={[...issuesOf('reply'), ...issuesOf(null)]} />
+      <p class="muted">{t.dateHint}</p>
+      <Issues issues={issuesOf('schedule')} lang={lang} />
+      <ReplyFields lang={lang} prefix={`r${i}`} path={`rules[${i}].reply`} reply={rule.reply} issues={issuesOf('reply')} />
+      <Issues issues={issuesOf(null)} lang={lang} />
       <p class="row">
         <button type="submit" name="op" value={`up:${i}`} disabled={i === 0}>
           ↑ {t.up}
@@ -371,62 +394,61 @@ function RuleFields(props: { t: RulesText; rule: RuleDraft; index: number; last:
   )
 }
 
-function ReplyFields(props: { t: RulesText; prefix: string; reply: ReplyDraft; invalid?: boolean }) {
-  const { t, prefix, reply } = props
+/** The default reply: one entry for any time, or several tried in order (e.g. one while open, one while closed). */
+function DefaultFields(props: { t: RulesText; lang: Lang; draft: Draft; issues: RuleIssue[] }) {
+  const { t, lang, draft } = props
+  const entries = draft.fallback?.entries ?? [{ during: '' as const, reply: textReply() }]
+  const paths = new Map(repliesOf(draft).map((reply) => [reply.prefix, reply.path]))
+  const claimed = new Set<RuleIssue>()
   return (
-    <div>
-      <label for={`${prefix}.reply_mode`}>{t.replyMode}</label>
-      <select id={`${prefix}.reply_mode`} name={`${prefix}.reply_mode`}>
-        <option value="text" selected={reply.mode === 'text'}>
-          {t.modeText}
-        </option>
-        <option value="json" selected={reply.mode === 'json'}>
-          {t.modeJson}
-        </option>
-      </select>
-      <label for={`${prefix}.reply_${reply.mode}`}>{t.reply}</label>
-      {/* The other mode's field travels along, so switching modes loses nothing. */}
-      {reply.mode === 'text' ? (
-        <>
-          <textarea id={`${prefix}.reply_text`} name={`${prefix}.reply_text`} rows={3} aria-invalid={props.invalid ? 'true' : undefined}>
-            {reply.text}
-          </textarea>
-          <input type="hidden" name={`${prefix}.reply_json`} value={reply.json} />
-        </>
-      ) : (
-        <>
-          <textarea
-            id={`${prefix}.reply_json`}
-            name={`${prefix}.reply_json`}
-            rows={6}
-            spellcheck={false}
-            style="font-family:monospace"
-            aria-invalid={props.invalid ? 'true' : undefined}
-          >
-            {reply.json}
-          </textarea>
-          <input type="hidden" name={`${prefix}.reply_text`} value={reply.text} />
-        </>
-      )}
-    </div>
+    <fieldset data-default-reply>
+      <legend>{t.fallback}</legend>
+      <label class="check">
+        <input type="checkbox" name="d.enabled" checked={draft.fallback !== null} data-default-on /> {t.fallbackOn}
+      </label>
+      <div class="entries">
+        <input type="hidden" name="d.entries" value={String(entries.length)} />
+        {entries.map((entry, m) => {
+          const path = paths.get(`d.e${m}`) ?? 'default'
+          const mine = props.issues.filter((issue) => issue.path.startsWith(path) && !claimed.has(issue))
+          for (const issue of mine) claimed.add(issue)
+          return (
+            <div class="entry" data-entry={m}>
+              <div class="row">
+                <div>
+                  <label for={`d.e${m}.during`}>{t.during}</label>
+                  <select id={`d.e${m}.during`} name={`d.e${m}.during`}>
+                    {DURINGS.map((during) => (
+                      <option value={during} selected={during === entry.during}>
+                        {t.durings[during]}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+                {entries.length > 1 && (
+                  <button type="submit" name="op" value={`entry-delete:${m}`} class="small danger">
+                    {t.remove}
+                  </button>
+                )}
+              </div>
+              <ReplyFields lang={lang} prefix={`d.e${m}`} path={path} reply={entry.reply} issues={mine} />
+            </div>
+          )
+        })}
+        <p>
+          <button type="submit" name="op" value="entry-add" class="small">
+            + {t.addEntry}
+          </button>
+        </p>
+      </div>
+      <Issues issues={props.issues.filter((issue) => !claimed.has(issue))} lang={lang} />
+    </fieldset>
   )
 }
 
-function Issues(props: { issues: RuleIssue[] }): Child {
-  if (props.issues.length === 0) return null
-  return (
-    <ul class="field-error" data-rule-issues>
-      {props.issues.map((issue) => (
-        <li>
-          <code>{issue.path}</code>: {issue.message}
-        </li>
-      ))}
-    </ul>
-  )
-}
-
-function PreviewResult(props: { t: RulesText; preview: Preview }) {
+function PreviewResult(props: { t: RulesText; lang: Lang; preview: Preview }) {
   const { t, preview } = props
+  const rt = REPLY_STRINGS[props.lang]
   return (
     <div data-preview-result data-rule-id={preview.ruleId ?? ''}>
       <p class="muted">
@@ -451,9 +473,9 @@ function PreviewResult(props: { t: RulesText; preview: Preview }) {
       {preview.replies.length === 0 && !preview.transfer && <p class="muted">{t.previewNone}</p>}
       <div class="chat">
         {preview.replies.map((reply) => (
-          <div class="bubble out" data-preview-reply>
-            {replySummary(reply)}
-            <span class="meta">{reply.type}</span>
+          <div data-preview-reply={reply.type}>
+            {/* A planned reply has the rule set's keys: read back as a part, it shows as the form's preview does. */}
+            <Bubble t={rt} part={replyDraftOf(reply).choices[0]!.parts[0]!} />
           </div>
         ))}
       </div>
@@ -461,7 +483,8 @@ function PreviewResult(props: { t: RulesText; preview: Preview }) {
   )
 }
 
-function issueText(issue: RuleIssue, setLabel: string): string {
+function issueText(issue: RuleIssue, setLabel: string, lang: Lang): string {
   const where = issue.path === '' ? setLabel : issue.path
-  return issue.ruleId === undefined ? `${where}: ${issue.message}` : `${issue.ruleId} · ${where}: ${issue.message}`
+  const message = issueMessage(issue, lang)
+  return issue.ruleId === undefined ? `${where}: ${message}` : `${issue.ruleId} · ${where}: ${message}`
 }
