@@ -77,7 +77,7 @@ ${['text', 'image', 'link', 'miniprogrampage', 'transfer'].map((type) => `.part:
 ${['text', 'contains', 'regex', 'msgtype', 'event'].map((kind) => `.rule:has(.when-kind option[value=${kind}]:checked) [data-when~=${kind}]`).join(',')}{display:revert}
 .rule:has(.when-kind option[value=event]:checked) .row[data-when~=event]{display:flex}
 .reply:has([data-random]:checked) .choice-head{display:flex}.reply:not(:has([data-random]:checked)) .choice:not([data-choice="0"]){display:none}
-.reply:has([data-random]:checked) .only-random{display:none}.only-random{margin-left:8px}
+.reply:not(:has([data-random]:checked)) .random-only{display:none}
 .uploaded{align-items:center;margin:4px 0}img.thumb{max-width:96px;max-height:96px;border-radius:4px;border:1px solid var(--line)}
 .picture-bubble img{max-width:180px;max-height:180px;display:block;border-radius:4px}
 .link-card,.mp-card{background:#fff;max-width:260px;display:flex;flex-direction:column;gap:4px;white-space:normal}

@@ -79,17 +79,13 @@ export function ReplyFields(props: ReplyFieldsProps) {
           <Seen t={t} parts={parts} />
         </div>
       ))}
-      {reply.random && reply.choices.length < MAX_RANDOM && (
-        <p>
+      {/* Shown while "random" is ticked (the stylesheet), so ticking it offers a second group at once. */}
+      {reply.choices.length < MAX_RANDOM && (
+        <p class="random-only">
           <button type="submit" name="op" value={`choice-add:${prefix}`}>
             + {t.addChoice}
           </button>
         </p>
-      )}
-      {!reply.random && (
-        <button type="submit" name="op" value={`choice-add:${prefix}`} class="small only-random">
-          + {t.addChoice}
-        </button>
       )}
       <Issues issues={loose} lang={props.lang} />
     </div>
