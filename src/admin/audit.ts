@@ -10,7 +10,7 @@ import { log } from '../log'
 import { numberSetting, SettingError, type Env } from '../settings/env'
 import { decodeCursor, encodeCursor, type Position } from '../record/cursor'
 import { page } from '../record/page'
-import { all, prepare, statement } from '../record/sql'
+import { all, prepare, statement, type Statement } from '../record/sql'
 import type { Page } from '../record/views'
 
 export const AUDIT_ACTIONS = [
@@ -37,6 +37,8 @@ export const AUDIT_ACTIONS = [
   'desk_note',
   'desk_canned',
   'media_upload',
+  'user_export',
+  'user_delete',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 
@@ -163,6 +165,33 @@ export function auditRetentionDays(env: Env): number {
 export async function pruneAudit(db: D1Database, now: number, retentionDays: number): Promise<number> {
   const result = await prepare(db, statement('DELETE FROM audit WHERE at < ?', [now - retentionDays * 24 * 60 * 60 * 1000])).run()
   return result.meta.changes
+}
+
+/** What stands for a deleted user in the log: their entries stay, without their openid. */
+export const DELETED_USER = 'deleted-user'
+
+/**
+ * The user's openid out of every entry that names it — as the target, or inside a send id
+ * (`out:<openid>:<n>`) — for their deletion: who did what stays, to whom goes.
+ */
+export function forgetUserStatement(appid: string, openid: string): Statement {
+  const sendPrefix = `out:${openid}:`
+  // substr, not LIKE: an openid's `_` would be LIKE's wildcard.
+  return statement('UPDATE audit SET target = ?3 WHERE appid = ?1 AND (target = ?2 OR substr(target, 1, ?4) = ?5)', [
+    appid,
+    openid,
+    DELETED_USER,
+    sendPrefix.length,
+    sendPrefix,
+  ])
+}
+
+/** Whether a deletion with this key (a hash: no personal data) is in the log already. */
+export function deletionLoggedQuery(appid: string, key: string): Statement {
+  return statement(
+    "SELECT 1 AS found FROM audit INDEXED BY audit_action WHERE appid = ?1 AND action = 'user_delete' AND target = ?2 LIMIT 1",
+    [appid, key],
+  )
 }
 
 function viewOf(row: Row): AuditView {

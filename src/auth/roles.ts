@@ -12,13 +12,14 @@ export type Role = (typeof ROLES)[number]
  * - `rules`: publish, roll back and preview rules (the knowledge base too)
  * - `campaigns`: subscribe and uniform sends, campaigns
  * - `operators`: add, change and remove operators; read the audit log; sign everyone out
+ * - `users`: export everything kept about a user, and delete it (their data, on request)
  */
-export const PERMISSIONS = ['read', 'reply', 'rules', 'campaigns', 'operators'] as const
+export const PERMISSIONS = ['read', 'reply', 'rules', 'campaigns', 'operators', 'users'] as const
 export type Permission = (typeof PERMISSIONS)[number]
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS,
-  admin: ['read', 'reply', 'rules', 'campaigns'],
+  admin: ['read', 'reply', 'rules', 'campaigns', 'users'],
   agent: ['read', 'reply'],
   viewer: ['read'],
 }

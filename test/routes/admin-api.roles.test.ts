@@ -77,8 +77,16 @@ const MAY: Record<Permission, Role[]> = {
   rules: ['owner', 'admin'],
   campaigns: ['owner', 'admin'],
   operators: ['owner'],
+  users: ['owner', 'admin'],
 }
-const LEAST: Record<Permission, Role> = { read: 'viewer', reply: 'agent', rules: 'admin', campaigns: 'admin', operators: 'owner' }
+const LEAST: Record<Permission, Role> = {
+  read: 'viewer',
+  reply: 'agent',
+  rules: 'admin',
+  campaigns: 'admin',
+  operators: 'owner',
+  users: 'admin',
+}
 
 /** `GET /admin/api/failed/out:o…:1/retry` → `GET /admin/api/failed/{id}/retry`, as NEEDS names it. */
 function routeName(method: string, path: string): string {

@@ -49,6 +49,8 @@ export const ACTION_NAMES: Strings<Record<AuditAction, string>> = {
     desk_note: '添加备注',
     desk_canned: '修改快捷回复',
     media_upload: '上传图片',
+    user_export: '导出用户数据',
+    user_delete: '删除用户数据',
   },
   en: {
     sign_in: 'Signed in',
@@ -74,5 +76,7 @@ export const ACTION_NAMES: Strings<Record<AuditAction, string>> = {
     desk_note: 'Added a note',
     desk_canned: 'Changed canned answers',
     media_upload: 'Uploaded an image',
+    user_export: "Exported a user's data",
+    user_delete: "Deleted a user's data",
   },
 }
