@@ -47,6 +47,9 @@ function summarize(message: InboundMessage): string {
       return `session_from=${message.sessionFrom}`
     case 'unknown':
       return message.event ?? message.msgType
+    case 'user_authorization_revoke':
+    case 'user_authorization_cancellation':
+      return message.type
     default:
       return message.items.map((item) => item.templateId).join(',')
   }

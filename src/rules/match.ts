@@ -97,6 +97,9 @@ function otherIndex(layer: Layer, message: InboundMessage): number {
   switch (message.type) {
     case 'text':
     case 'unknown':
+    // The platform's word about a user's data: never a rule's to answer (routes/user-data.ts acts on it).
+    case 'user_authorization_revoke':
+    case 'user_authorization_cancellation':
       return NONE
     case 'image':
     case 'miniprogrampage':

@@ -59,6 +59,20 @@ export interface SubscribeSentEvent extends MessageBase {
   type: 'subscribe_msg_sent_event'
   items: { templateId: string; msgId: string; errorCode: number; errorStatus: string }[]
 }
+/**
+ * The platform telling the mini program that a user revoked what they had authorized, or
+ * closed their WeChat account (miniprogram/dev/server/event_push/platform/
+ * authorized_user_information_changes). `fromUserName` is WeChat's push service, not a user:
+ * the user is `openId`.
+ */
+export interface AuthorizationEvent extends MessageBase {
+  type: 'user_authorization_revoke' | 'user_authorization_cancellation'
+  openId: string
+  /** The mini program's AppID as WeChat put it in the push ('' when absent). */
+  appId: string
+  /** user_authorization_revoke: what was revoked (14: images and videos the user chose); '' otherwise. */
+  revokeInfo: string
+}
 export interface UnknownMessage extends MessageBase {
   type: 'unknown'
   msgType: string
@@ -67,7 +81,11 @@ export interface UnknownMessage extends MessageBase {
 
 export type UserMessage = TextMessage | ImageMessage | MiniProgramPageMessage
 export type EventMessage = EnterSessionEvent | SubscribePopupEvent | SubscribeChangeEvent | SubscribeSentEvent
-export type InboundMessage = UserMessage | EventMessage | UnknownMessage
+export type InboundMessage = UserMessage | EventMessage | AuthorizationEvent | UnknownMessage
+
+export function isAuthorizationEvent(message: InboundMessage): message is AuthorizationEvent {
+  return message.type === 'user_authorization_revoke' || message.type === 'user_authorization_cancellation'
+}
 
 export function isUserMessage(message: InboundMessage): message is UserMessage {
   return isUserMessageType(message.type)
@@ -146,6 +164,13 @@ const PageShape = v.object({
   ThumbMediaId: v.optional(Text, ''),
 })
 const EnterShape = v.object({ ...Common, SessionFrom: v.optional(Text, '') })
+const AuthorizationShape = v.object({
+  ...Common,
+  // The user whose data goes: it names their object and rows, so it keeps an openid's shape.
+  OpenID: v.pipe(Text, v.regex(OPENID, 'is not an openid')),
+  AppID: v.optional(Text, ''),
+  RevokeInfo: v.optional(v.pipe(v.union([v.string(), v.number()]), v.transform(String)), ''),
+})
 const CommonShape = v.object({ ...Common, MsgType: Text, Event: v.optional(Text) })
 
 const ListOf = <T extends v.GenericSchema>(item: T) => v.object({ ...Common, List: v.pipe(v.array(item), v.minLength(1, 'is empty')) })
@@ -252,6 +277,11 @@ function toEvent(base: MessageBase, event: string, fields: Fields): InboundMessa
           errorStatus: i.ErrorStatus,
         })),
       }
+    }
+    case 'user_authorization_revoke':
+    case 'user_authorization_cancellation': {
+      const m = check(AuthorizationShape, fields)
+      return { ...base, type: event, openId: m.OpenID, appId: m.AppID, revokeInfo: m.RevokeInfo }
     }
     default:
       return { ...base, type: 'unknown', msgType: 'event', event }
