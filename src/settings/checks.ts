@@ -34,6 +34,8 @@ export type SettingName =
   | 'HUMAN_DESK'
   | 'DESK_ALERT_MINUTES'
   | 'DESK_ALERT_WEBHOOK'
+  | 'WEBHOOK_URL'
+  | 'WEBHOOK_SECRET'
 
 type Check = (value: string) => string | null
 
@@ -131,6 +133,16 @@ export const CHECKS: Record<SettingName, { required: boolean; check: Check }> = 
   DESK_ALERT_WEBHOOK: {
     required: false,
     check: (v) => (isHttpUrl(v) ? null : 'is not an http(s) URL'),
+  },
+  // Events to other systems (src/webhooks/): set both, or neither (env.ts says which is missing).
+  WEBHOOK_URL: {
+    required: false,
+    check: (v) => (isHttpUrl(v) ? null : 'is not an http(s) URL'),
+  },
+  WEBHOOK_SECRET: {
+    required: false,
+    // The receiver keeps it in its own settings: printable, no spaces, long enough not to be guessed.
+    check: (v) => (/^[\x21-\x7e]{16,256}$/.test(v) ? null : 'is not 16 to 256 printable ASCII characters without spaces'),
   },
 }
 

@@ -7,6 +7,7 @@ import type { Sessions } from '../auth/sessions'
 import type { Desk } from '../desk/desk'
 import type { RulePublisher } from '../rules/publisher'
 import type { CampaignTask } from '../subscribe/campaign-task'
+import type { QueuedDelivery } from '../webhooks/events'
 import { settingLabel } from './mini-programs'
 import { CHECKS, type SettingName } from './checks'
 import type { PushMode } from '../wechat/push'
@@ -70,6 +71,10 @@ export interface Env {
   DESK_ALERT_MINUTES?: string
   /** Where a long wait is announced once: a WeCom group robot's URL, or any URL taking JSON (a secret: it holds the robot's key). */
   DESK_ALERT_WEBHOOK?: string
+  /** Where events go (src/webhooks/): an http(s) URL taking a POST of JSON; one for the deployment. With WEBHOOK_SECRET, or neither. */
+  WEBHOOK_URL?: string
+  /** The key each event's X-Kefu-Signature is an HMAC-SHA256 with (a secret, at least 16 characters). */
+  WEBHOOK_SECRET?: string
   /** Set by the Worker in an app's view of the bindings (mini-program-state.ts), never by the operator: '' or the appid. */
   KEFU_APP_SCOPE?: string
   RULES: KVNamespace
@@ -85,6 +90,8 @@ export interface Env {
   DB: D1Database
   /** The fan-out of subscribe campaigns: this Worker produces and consumes it. */
   CAMPAIGNS: Queue<CampaignTask>
+  /** Events to other systems, one message per event: this Worker produces and consumes it (src/webhooks/). */
+  WEBHOOKS: Queue<QueuedDelivery>
   /** Images operators upload in the console (src/media/uploads.ts), sent to WeChat as media when a reply first needs them. */
   MEDIA: R2Bucket
   /** assets/, reached only through the Worker (run_worker_first): the admin API's OpenAPI document. */
@@ -138,6 +145,10 @@ export function settingState(env: Env, name: SettingName): SettingState {
     const partner = ACCESS_PAIR[name]
     if (partner !== undefined && hasValue(env[partner])) {
       return { status: 'malformed', reason: `${label} is not set, but ${partner} is: Cloudflare Access needs both, or neither` }
+    }
+    const webhookPartner = WEBHOOK_PAIR[name]
+    if (webhookPartner !== undefined && hasValue(env[webhookPartner])) {
+      return { status: 'malformed', reason: `${label} is not set, but ${webhookPartner} is: webhooks need both, or neither` }
     }
     const modelPeer = MODEL_SETTINGS.includes(name) ? MODEL_SETTINGS.find((other) => other !== name && hasValue(env[other])) : undefined
     if (modelPeer !== undefined) {
@@ -201,6 +212,9 @@ const MODEL_SETTINGS: readonly SettingName[] = ['LLM_API_BASE', 'LLM_MODEL', 'LL
 
 /** Cloudflare Access's two settings: one without the other is a mistake, named on the missing one. */
 const ACCESS_PAIR: Partial<Record<SettingName, SettingName>> = { ACCESS_TEAM_DOMAIN: 'ACCESS_AUD', ACCESS_AUD: 'ACCESS_TEAM_DOMAIN' }
+
+/** The webhooks' two settings (src/webhooks/): one without the other is a mistake, named on the missing one. */
+const WEBHOOK_PAIR: Partial<Record<SettingName, SettingName>> = { WEBHOOK_URL: 'WEBHOOK_SECRET', WEBHOOK_SECRET: 'WEBHOOK_URL' }
 
 function needsAesKey(env: Env): boolean {
   return env.WECHAT_PUSH_MODE === 'safe' || env.WECHAT_PUSH_MODE === 'compatible'
