@@ -9,13 +9,15 @@
  * - POST /cgi-bin/message/custom/send
  * - POST /cgi-bin/message/custom/business/typing
  * - POST /cgi-bin/media/upload?type=image        (media.ts)
+ * - GET  /cgi-bin/media/get?media_id=             (a user's image, for the archive: media/archive-queue.ts)
  * - POST /cgi-bin/message/subscribe/send
  * - POST /cgi-bin/message/wxopen/template/uniform_send
  */
+import { readAtMost } from '../bounded-read'
 import { apiBase, numberSetting, requireSetting, type Env } from '../settings/env'
 import { log } from '../log'
 import { SyntheticErrcode, WechatApiError } from './api-error'
-import { exchangeJson, type JsonObject } from './http'
+import { exchangeJson, fetchWithin, type JsonObject } from './http'
 import {
   fetchImage,
   mediaKey,
@@ -48,6 +50,7 @@ export const CUSTOM_SEND_PATH = '/cgi-bin/message/custom/send'
  * "注意事项"). Older mini program pages and WxJava show the Official Account one.
  */
 export const TYPING_PATH = '/cgi-bin/message/custom/business/typing'
+export const MEDIA_GET_PATH = '/cgi-bin/media/get'
 export const SUBSCRIBE_SEND_PATH = '/cgi-bin/message/subscribe/send'
 /**
  * The uniform service message (统一服务消息): today an Official Account template message sent
@@ -198,6 +201,25 @@ export class WechatClient {
     })
   }
 
+  /**
+   * The bytes of a temporary media_id (a user's pushed image: WeChat keeps it 3 days), read
+   * up to `maxBytes`. WeChat answers a refusal with a JSON error body instead of the file
+   * (40007: unknown or expired media_id): thrown as a WechatApiError with its errcode (a token
+   * refusal gets a new token and one retry, as every call). Larger than `maxBytes`: a
+   * permanent -1103. The bytes' type is the caller's to check: the answer's own word for it
+   * is only `declaredType`.
+   */
+  async getTempMedia(mediaId: string, maxBytes: number): Promise<{ bytes: Uint8Array<ArrayBuffer>; declaredType: string }> {
+    return this.#withToken((token) =>
+      fetchWithin(
+        this.#url(MEDIA_GET_PATH, token, { media_id: mediaId }),
+        {},
+        { api: 'media/get', timeoutMs: this.#timeoutMs },
+        (response) => readTempMedia(response, maxBytes, [token, this.#secret]),
+      ),
+    )
+  }
+
   /** Drops the cached media_id of an image, so the next use uploads it again. */
   async forgetImage(source: ImageSource): Promise<void> {
     await this.#cache.delete(await mediaKey(this.appid, source))
@@ -270,5 +292,50 @@ export class WechatClient {
   #url(path: string, token: string, query: Record<string, string> = {}): string {
     const params = new URLSearchParams({ access_token: token, ...query })
     return `${this.#base}${path}?${params}`
+  }
+}
+
+/** media/get's answer: the file, or WeChat's JSON refusal (`{"errcode":40007,…}`) thrown. */
+async function readTempMedia(
+  response: Response,
+  maxBytes: number,
+  redact: readonly string[],
+): Promise<{ bytes: Uint8Array<ArrayBuffer>; declaredType: string }> {
+  const declaredType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  const tooLarge = () =>
+    new WechatApiError({
+      api: 'media/get',
+      errcode: SyntheticErrcode.imageSize,
+      errmsg: `larger than ${maxBytes} bytes`,
+      kind: 'permanent',
+    })
+  if (Number(response.headers.get('content-length') ?? NaN) > maxBytes) {
+    await response.body?.cancel()
+    throw tooLarge()
+  }
+  const bytes = response.body ? await readAtMost(response.body, maxBytes) : new Uint8Array(0)
+  if (bytes === null) throw tooLarge()
+  const refusal = jsonRefusal(bytes, declaredType)
+  if (refusal !== null) {
+    throw new WechatApiError({ api: 'media/get', errcode: refusal.errcode, errmsg: refusal.errmsg, redact })
+  }
+  if (bytes.byteLength === 0) {
+    throw new WechatApiError({ api: 'media/get', errcode: SyntheticErrcode.malformed, errmsg: 'empty answer', kind: 'retryable' })
+  }
+  return { bytes, declaredType }
+}
+
+/** A JSON object with a non-zero errcode, as WeChat answers media/get's failures; null for a file. */
+function jsonRefusal(bytes: Uint8Array, declaredType: string): { errcode: number; errmsg: string } | null {
+  // An image never starts with `{`; a JSON answer declared as text/plain still does.
+  if (bytes[0] !== 0x7b && declaredType !== 'application/json') return null
+  try {
+    const body: unknown = JSON.parse(new TextDecoder().decode(bytes))
+    if (typeof body !== 'object' || body === null) return null
+    const { errcode, errmsg } = body as { errcode?: unknown; errmsg?: unknown }
+    if (typeof errcode !== 'number' || errcode === 0) return null
+    return { errcode, errmsg: typeof errmsg === 'string' ? errmsg : '' }
+  } catch {
+    return null
   }
 }
