@@ -39,6 +39,7 @@ export const AUDIT_ACTIONS = [
   'media_upload',
   'user_export',
   'user_delete',
+  'export',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

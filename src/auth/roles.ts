@@ -12,7 +12,8 @@ export type Role = (typeof ROLES)[number]
  * - `rules`: publish, roll back and preview rules (the knowledge base too)
  * - `campaigns`: subscribe and uniform sends, campaigns
  * - `operators`: add, change and remove operators; read the audit log; sign everyone out
- * - `users`: export everything kept about a user, and delete it (their data, on request)
+ * - `users`: export everything kept about a user, and delete it (their data, on request); and
+ *   the CSV export of every user's messages for a range of days (admin/export.ts): users' texts in bulk
  */
 export const PERMISSIONS = ['read', 'reply', 'rules', 'campaigns', 'operators', 'users'] as const
 export type Permission = (typeof PERMISSIONS)[number]

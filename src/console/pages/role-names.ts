@@ -51,6 +51,7 @@ export const ACTION_NAMES: Strings<Record<AuditAction, string>> = {
     media_upload: '上传图片',
     user_export: '导出用户数据',
     user_delete: '删除用户数据',
+    export: '导出 CSV',
   },
   en: {
     sign_in: 'Signed in',
@@ -78,5 +79,6 @@ export const ACTION_NAMES: Strings<Record<AuditAction, string>> = {
     media_upload: 'Uploaded an image',
     user_export: "Exported a user's data",
     user_delete: "Deleted a user's data",
+    export: 'Exported CSV',
   },
 }
