@@ -38,6 +38,7 @@ import { adminOperators } from './admin-operators'
 import { adminKnowledge } from './admin-knowledge'
 import { adminDesk } from './admin-desk'
 import { adminMedia } from './admin-media'
+import { adminExport } from './admin-export'
 import { allow } from './allow'
 import { jsonBody, params, problem, readBytes, refuse, type ApiEnv } from './admin-validation'
 import {
@@ -83,6 +84,8 @@ adminApi.route('/', adminKnowledge)
 adminApi.route('/', adminDesk)
 // Images uploaded for rules: a reply's image, a card's cover, a link's thumbnail.
 adminApi.route('/', adminMedia)
+// The record as CSV, for analysis: a range of days, streamed.
+adminApi.route('/', adminExport)
 
 // ---------------------------------------------------------------- the record
 

@@ -1,0 +1,147 @@
+/**
+ * The export's reads (issue 31): the messages of one mini program for a range of China days,
+ * in and out, each with the day its user first wrote (their conversation's `first_at`), in
+ * the order of `messages_day` — by day, then the order the record got them that day (rowid) —
+ * and read in pages, so an export of any size is a series of bounded index searches.
+ *
+ * One page is two branches merged: the rest of the current day after the last row served
+ * (`day = ? AND rowid > ?`), and the days after it (`day > ? AND day <= to`). Each is a seek
+ * into `messages_day` (its key holds the rowid), merged without a sort; a single row-value
+ * comparison `(day, rowid) > (?, ?)` would scan the range from its first day on every page.
+ * `npm run doctor`'s test pushes are left out, as the lists and stats leave them out.
+ */
+import { DOCTOR_OPENID } from '../doctor'
+import { DAY_MS, dayOf } from './day'
+import { all, statement, type Statement } from './sql'
+
+/** Rows per D1 read while the response streams. */
+export const EXPORT_PAGE_ROWS = 500
+/** The most rows one response holds; the rest follows with `?cursor=` (the answer's `X-Next-Cursor`). */
+export const EXPORT_MAX_ROWS = 100_000
+
+export interface ExportRange {
+  appid: string
+  /** China days, 'YYYY-MM-DD', both included. */
+  from: string
+  to: string
+}
+
+/** Where a read stands: the last row served, by its day and rowid (`seq`). */
+export interface ExportPosition {
+  day: string
+  seq: number
+}
+
+/** One message of the export, as stored, with its user's first day. */
+export interface ExportRow {
+  seq: number
+  id: string
+  day: string
+  at: number
+  direction: 'in' | 'out'
+  openid: string
+  kind: string
+  text: string | null
+  rule_id: string | null
+  rules_version: string | null
+  unmatched: number
+  inbound_key: string | null
+  part: number | null
+  manual: number
+  status: string
+  errcode: number | null
+  reason: string | null
+  latency_ms: number | null
+  tokens: number | null
+  refused: string | null
+  sources: string | null
+  /** The conversation's first push (epoch ms); null once its row is gone. */
+  first_at: number | null
+}
+
+/** Before the range's first row: rowids start at 1. */
+export const startOf = (range: ExportRange): ExportPosition => ({ day: range.from, seq: 0 })
+
+const COLUMNS = `m.rowid AS seq, m.id, m.day, m.at, m.direction, m.openid, m.kind, m.text, m.rule_id, m.rules_version, m.unmatched,
+  m.inbound_key, m.part, m.manual, m.status, m.errcode, m.reason, m.latency_ms, m.tokens, m.refused, m.sources, c.first_at`
+const FROM = `messages AS m INDEXED BY messages_day
+  LEFT JOIN conversations AS c ON c.appid = m.appid AND c.openid = m.openid`
+
+/** The rows after `after`, at most `limit`, in export order. */
+export function exportPageQuery(range: ExportRange, after: ExportPosition, limit: number): Statement {
+  return statement(
+    `SELECT ${COLUMNS} FROM ${FROM} WHERE m.appid = ?1 AND m.day = ?2 AND m.rowid > ?3 AND m.openid <> ?5
+     UNION ALL
+     SELECT ${COLUMNS} FROM ${FROM} WHERE m.appid = ?1 AND m.day > ?2 AND m.day <= ?4 AND m.openid <> ?5
+     ORDER BY 3, 1 LIMIT ?6`,
+    [range.appid, after.day, after.seq, range.to, DOCTOR_OPENID, limit],
+  )
+}
+
+/**
+ * The `limit`-th row after `after` and the one after it, if there are that many: where a
+ * response of at most `limit` rows ends, and whether more follow. Reads the index only (the
+ * openid is in the table, so the doctor's rows are counted here; they are a handful).
+ */
+export function exportBoundQuery(range: ExportRange, after: ExportPosition, limit: number): Statement {
+  return statement(
+    `SELECT day, rowid AS seq FROM messages INDEXED BY messages_day WHERE appid = ?1 AND day = ?2 AND rowid > ?3
+     UNION ALL
+     SELECT day, rowid AS seq FROM messages INDEXED BY messages_day WHERE appid = ?1 AND day > ?2 AND day <= ?4
+     ORDER BY 1, 2 LIMIT 2 OFFSET ?5`,
+    [range.appid, after.day, after.seq, range.to, limit - 1],
+  )
+}
+
+export function readExportPage(db: D1Database, range: ExportRange, after: ExportPosition, limit: number): Promise<ExportRow[]> {
+  return all<ExportRow>(db, exportPageQuery(range, after, limit))
+}
+
+/** Where a response of at most `limit` rows after `after` stops: null when the rest fits. */
+export async function exportBound(
+  db: D1Database,
+  range: ExportRange,
+  after: ExportPosition,
+  limit: number,
+): Promise<ExportPosition | null> {
+  const rows = await all<ExportPosition>(db, exportBoundQuery(range, after, limit))
+  const last = rows[0]
+  return rows.length === 2 && last ? { day: last.day, seq: last.seq } : null
+}
+
+/** Whether `a` comes after `b` in export order. */
+export const isAfter = (a: ExportPosition, b: ExportPosition): boolean => a.day > b.day || (a.day === b.day && a.seq > b.seq)
+
+// ---------------------------------------------------------------- the cursor
+
+const CURSOR = /^(\d{4}-\d{2}-\d{2})\.(\d{1,15})$/
+
+/**
+ * A continuation: the last row the previous response held, `<day>.<rowid>`. Opaque to clients;
+ * valid only for the same range (its day within it).
+ *
+ * @example
+ * encodeExportCursor({ day: '2025-01-02', seq: 4711 }) // '2025-01-02.4711'
+ */
+export const encodeExportCursor = ({ day, seq }: ExportPosition): string => `${day}.${seq}`
+
+export function decodeExportCursor(cursor: string, range: Pick<ExportRange, 'from' | 'to'>): ExportPosition | null {
+  const match = CURSOR.exec(cursor)
+  if (!match) return null
+  const [, day = '', seq = ''] = match
+  if (day < range.from || day > range.to) return null
+  return { day, seq: Number(seq) }
+}
+
+// ---------------------------------------------------------------- days
+
+/** The China day `text` names, if it is one ('YYYY-MM-DD', a real date). */
+export function isDay(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false
+  const at = Date.parse(`${text}T00:00:00+08:00`)
+  return Number.isFinite(at) && dayOf(at) === text
+}
+
+/** Days from `from` to `to`, both counted (1 for the same day). */
+export const daysBetween = (from: string, to: string): number =>
+  Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1
