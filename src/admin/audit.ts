@@ -40,6 +40,7 @@ export const AUDIT_ACTIONS = [
   'user_export',
   'user_delete',
   'export',
+  'webhook_retry',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

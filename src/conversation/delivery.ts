@@ -48,6 +48,9 @@ import { setAtDesk } from './desk-flag'
 import { endUnmatchedRun } from './rule-memory'
 import { recentTexts } from './seen'
 import { readWindow, recordRefusal, recordSent } from './window-store'
+import { emitEvents } from '../webhooks/emit'
+import type { WebhookOccurrence } from '../webhooks/events'
+import { aiHandoff, replyFailed, replySent } from '../webhooks/occurrences'
 
 export interface PassOptions {
   /** Rows whose backoff ends by then are attempted (the alarm passes its own time). */
@@ -84,6 +87,8 @@ export class DeliveryPass {
   #client: WechatClient | null = null
   /** "Typing…" is shown at most once per pass, before the first upload. */
   #typingShown = false
+  /** What happened in this pass that other systems hear of (src/webhooks/), queued when it ends. */
+  readonly #events: WebhookOccurrence[] = []
 
   constructor(storage: DurableObjectStorage, env: Env, options: PassOptions) {
     this.#storage = storage
@@ -92,7 +97,17 @@ export class DeliveryPass {
     this.#options = options
   }
 
+  /** The pass, then its events (a reply's final outcome, a hand-off) queued for WEBHOOK_URL in one call. */
   async run(): Promise<PassResult> {
+    try {
+      return await this.#run()
+    } finally {
+      // Never throws: a queue that refuses is logged, and the pass's outcome stands.
+      if (this.#events.length > 0) await emitEvents(this.#env, this.#env.WECHAT_APPID ?? '', this.#events.splice(0))
+    }
+  }
+
+  async #run(): Promise<PassResult> {
     this.#recoverInterrupted()
     const held = new Set<string>()
     for (const row of pendingRows(this.#sql)) {
@@ -244,6 +259,7 @@ export class DeliveryPass {
         window: { closesAt: window.closesAt, remaining: window.remaining },
       })
       setAtDesk(this.#sql, true)
+      this.#events.push(aiHandoff(row))
     } catch (error) {
       log.error('desk.queue_failed', {
         openid: row.openid,
@@ -259,6 +275,7 @@ export class DeliveryPass {
       markSent(this.#sql, row, now)
       recordSent(this.#sql, now)
     })
+    this.#events.push(replySent(row))
     log.info('reply.sent', {
       openid: row.openid,
       msgId: row.msg_id,
@@ -325,6 +342,7 @@ export class DeliveryPass {
   #fail(row: OutboxRow, reason: string, errcode: number | null, lastReason: string | null): void {
     this.#options.claimed.delete(row.id)
     markFailed(this.#sql, row, reason, errcode, Date.now())
+    this.#events.push(replyFailed(row, errcode, reason))
     log.warn('reply.failed', {
       openid: row.openid,
       msgId: row.msg_id,

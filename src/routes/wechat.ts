@@ -26,6 +26,9 @@ import { msgIdOf, serializeFields, type InboundMessage } from '../wechat/message
 import { checkFreshness, openPush, type OpenedPush } from '../wechat/push'
 import { sealReply, transferReply } from '../wechat/reply'
 import { verifySignature } from '../wechat/signature'
+import { appidOf } from '../admin/appid'
+import { emitEvents } from '../webhooks/emit'
+import { pushOccurrences } from '../webhooks/occurrences'
 
 type AppContext = Context<{ Bindings: Env }>
 
@@ -90,6 +93,8 @@ wechat.post(
     // (a repeat only re-starts delivery); the answer goes back at once.
     const recorded = await conversation.receive(input)
     if (recorded.duplicate) log.info('push.duplicate', { openid: input.openid, msgId: input.msgId, dedupKey: input.dedupKey })
+    // Before the desk: a retry after a desk failure is a duplicate, and the events already left.
+    else c.executionCtx.waitUntil(emitEvents(c.env, appidOf(c.env), pushOccurrences(input, recorded, humanDesk(c.env))))
     if (recorded.transfer && humanDesk(c.env) === 'console') {
       // The console's queue instead of WeChat's tool; a failure here is a 500, and WeChat's
       // retry of the push (a duplicate, transfer still set) queues the user then.

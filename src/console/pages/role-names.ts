@@ -52,6 +52,7 @@ export const ACTION_NAMES: Strings<Record<AuditAction, string>> = {
     user_export: '导出用户数据',
     user_delete: '删除用户数据',
     export: '导出 CSV',
+    webhook_retry: '重发事件推送',
   },
   en: {
     sign_in: 'Signed in',
@@ -80,5 +81,6 @@ export const ACTION_NAMES: Strings<Record<AuditAction, string>> = {
     user_export: "Exported a user's data",
     user_delete: "Deleted a user's data",
     export: 'Exported CSV',
+    webhook_retry: 'Retried a webhook delivery',
   },
 }
