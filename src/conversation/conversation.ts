@@ -193,6 +193,19 @@ export class Conversation extends DurableObject<Env> {
     return conversationState(this.ctx.storage.sql, Date.now())
   }
 
+  /**
+   * Deletes everything the object holds about its user, at once (their data, on WeChat's word
+   * or an operator's request: users/forget.ts). Answers after any copy to D1 that was on its
+   * way has landed, so the record deleted next cannot be written again by it. False when there
+   * was nothing to delete.
+   */
+  async forget(): Promise<boolean> {
+    if (!this.#ready(false)) return false
+    await this.#deleteStorage()
+    await this.#copy.settled()
+    return true
+  }
+
   async #recordPush(pushed: RecordInput, claimFirst: boolean): Promise<RecordResult> {
     this.#ready(true)
     const now = Date.now()

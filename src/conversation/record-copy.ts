@@ -46,6 +46,11 @@ export class RecordCopy {
     this.#retryAt = null
   }
 
+  /** Once the copy in progress (if any) has ended: its D1 batch has landed or failed. */
+  async settled(): Promise<void> {
+    await this.#copying
+  }
+
   /** Copies the journal to D1, sharing a copy in progress; never throws. */
   run(): Promise<void> {
     this.#copying ??= this.#copy()

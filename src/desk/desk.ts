@@ -35,6 +35,7 @@ import {
   overdueRows,
   pruneClosed,
   rateRow,
+  forgetRow,
   releaseRow,
   setAgent,
 } from './queue'
@@ -111,6 +112,13 @@ export class Desk extends DurableObject<Env> {
     const rated = rateRow(this.sql, openid, score)
     if (rated) log.info('desk.rated', { openid, score })
     return rated
+  }
+
+  /** The user's data deleted (users/forget.ts): out of the queue, and out of the consoles watching it. */
+  forget(openid: string): boolean {
+    const held = forgetRow(this.sql, openid)
+    if (held) this.#broadcastQueue()
+    return held
   }
 
   claim(openid: string, agent: Agent): DeskAction {

@@ -129,6 +129,19 @@ const PRUNE_NOTES = 1000
  * Notes are about a user and may hold their personal data: like what users wrote, they go
  * RETENTION_DAYS after they were written (the cron, src/scheduled.ts), through desk_notes_at.
  */
+/** Every note on the user, oldest first: their export. */
+export function userNotesQuery(appid: string, openid: string): Statement {
+  return statement('SELECT id, operator_id, operator_name, text, at FROM desk_notes WHERE appid = ?1 AND openid = ?2 ORDER BY at, id', [
+    appid,
+    openid,
+  ])
+}
+
+/** The notes on the user go with their data (users/forget.ts). */
+export function forgetNotesStatement(appid: string, openid: string): Statement {
+  return statement('DELETE FROM desk_notes WHERE appid = ?1 AND openid = ?2', [appid, openid])
+}
+
 export async function pruneNotes(db: D1Database, before: number): Promise<number> {
   return changes(
     db,

@@ -200,6 +200,18 @@ export function leastBusyOnline(sql: SqlStorage): AgentRow | null {
 }
 
 /** The rating a user gave after their conversation was closed (the row until they come back). */
+/**
+ * A user's data deleted: waiting or taken, they leave the queue; closed, their row stays for
+ * the agents' figures under a made-up name and without their last message.
+ */
+export function forgetRow(sql: SqlStorage, openid: string): boolean {
+  const row = deskRow(sql, openid)
+  if (!row) return false
+  if (row.status !== 'closed') sql.exec('DELETE FROM desk WHERE openid = ?', openid)
+  else sql.exec("UPDATE desk SET openid = ?, last_text = '' WHERE openid = ?", `deleted:${crypto.randomUUID()}`, openid)
+  return true
+}
+
 export function rateRow(sql: SqlStorage, openid: string, score: number): boolean {
   return sql.exec("UPDATE desk SET rating = ? WHERE openid = ? AND status = 'closed'", score, openid).rowsWritten > 0
 }

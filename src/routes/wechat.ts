@@ -22,7 +22,8 @@ import { decide } from '../rules/match'
 import type { RuleSet } from '../rules/rule-set'
 import { importCipher } from '../wechat/cipher'
 import { unauthorized } from '../wechat/errors'
-import { msgIdOf, serializeFields, type InboundMessage } from '../wechat/message'
+import { isAuthorizationEvent, msgIdOf, serializeFields, type InboundMessage } from '../wechat/message'
+import { actOnAuthorization } from '../users/authorization-events'
 import { checkFreshness, openPush, type OpenedPush } from '../wechat/push'
 import { sealReply, transferReply } from '../wechat/reply'
 import { verifySignature } from '../wechat/signature'
@@ -81,6 +82,11 @@ wechat.post(
     const push = await open(c)
     // `npm run doctor`'s test push: recorded, answered by nothing.
     if (isDoctorPush(push)) return answerDoctorPush(c, push)
+    // WeChat's word about a user's data: acted on for the user it names, never answered by a rule.
+    if (isAuthorizationEvent(push.message)) {
+      await actOnAuthorization(c.env, push.message)
+      return c.text('success')
+    }
     const ruleSet = await loadRules(c.env)
     const plan = await fromKnowledge(c.env, ruleSet, push.message, decide(ruleSet, push.message, Date.now()))
     logPush(push, plan)

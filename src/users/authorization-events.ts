@@ -1,0 +1,68 @@
+/**
+ * WeChat's word about a user's data (the push route hands these over before any rule sees
+ * them): `user_authorization_cancellation` — the user closed their WeChat account — deletes
+ * everything kept about them (users/forget.ts); `user_authorization_revoke` deletes what the
+ * revoked item covers, and of the items WeChat lists (miniprogram/dev/server/event_push/
+ * platform/authorized_user_information_changes) kefu-edge keeps only one: 14, the images and
+ * videos the user chose, which are the images they sent to customer service (archived in
+ * MEDIA). The others (a phone number, an address, a nickname…) are never asked for or kept.
+ *
+ * The push's sender is WeChat's push service: the user is `OpenID`, and only a push that
+ * passed the signature, decryption and freshness checks gets here. WeChat retries a push it
+ * got no answer to: each one is done once, its audit line (keyed by a hash of the push, not
+ * the user) saying so; a repeat changes nothing. A failure throws, WeChat hears a 500 and
+ * retries.
+ */
+import { audit, deletionLoggedQuery } from '../admin/audit'
+import { log } from '../log'
+import { deleteUserMedia, keptDays } from '../media/user-media'
+import { first } from '../record/sql'
+import { retentionDays } from '../settings/conversation'
+import { requireSetting, type Env } from '../settings/env'
+import { toHex, utf8 } from '../wechat/bytes'
+import type { AuthorizationEvent } from '../wechat/message'
+import { forgetUser, forgottenSummary } from './forget'
+
+/** RevokeInfo 14: 选中的图片或视频, the images the user chose — the only revoked item kefu-edge keeps. */
+export const REVOKED_IMAGES = '14'
+
+/** Who the audit log says acted: WeChat, on the user's behalf. */
+const WECHAT = { id: 'wechat', name: 'WeChat' }
+
+export type AuthorizationOutcome = 'deleted' | 'media_deleted' | 'nothing_kept' | 'repeat' | 'other_app'
+
+export async function actOnAuthorization(env: Env, event: AuthorizationEvent, now = Date.now()): Promise<AuthorizationOutcome> {
+  const appid = requireSetting(env, 'WECHAT_APPID')
+  const fields = { appid, event: event.type, revokeInfo: event.revokeInfo }
+  // Verified pushes come to this app's URL; one naming another app is not ours to act on.
+  if (event.appId !== '' && event.appId !== appid) {
+    log.warn('user.authorization_other_app', { ...fields, pushAppid: event.appId })
+    return 'other_app'
+  }
+  const isImages = event.type === 'user_authorization_revoke' && event.revokeInfo === REVOKED_IMAGES
+  if (event.type === 'user_authorization_revoke' && !isImages) {
+    log.info('user.revoke_nothing_kept', fields)
+    return 'nothing_kept'
+  }
+  const key = await pushKey(event)
+  if (await first(env.DB, deletionLoggedQuery(appid, key))) {
+    log.info('user.authorization_repeat', fields)
+    return 'repeat'
+  }
+  let summary: string
+  if (isImages) {
+    const media = env.MEDIA ? await deleteUserMedia(env.MEDIA, appid, event.openId, keptDays(now, retentionDays(env))) : 0
+    log.info('user.media_deleted', { ...fields, openid: event.openId, media })
+    summary = `revoke ${REVOKED_IMAGES} (images they chose): ${media} images`
+  } else {
+    summary = forgottenSummary(await forgetUser(env, appid, event.openId, now), 'account closed')
+  }
+  await audit(env.DB, { appid, operator: WECHAT, action: 'user_delete', target: key, summary }, now)
+  return isImages ? 'media_deleted' : 'deleted'
+}
+
+/** The audit log's key for a push: a hash of who, what and when — it tells repeats apart without naming the user. */
+async function pushKey(event: AuthorizationEvent): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', utf8.encode(`${event.type}:${event.openId}:${event.createTime}`))
+  return `wechat:${toHex(new Uint8Array(digest)).slice(0, 32)}`
+}
