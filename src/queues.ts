@@ -7,6 +7,7 @@ import { log } from './log'
 import type { Env } from './settings/env'
 import { consumeCampaigns } from './subscribe/campaign-queue'
 import { consumeWebhooks } from './webhooks/deliver'
+import { consumeUserMedia } from './media/archive-queue'
 
 // Each consumer knows its own message type; the dispatcher only routes by name.
 type Consumer = (batch: MessageBatch<never>, env: Env) => Promise<void>
@@ -14,6 +15,7 @@ type Consumer = (batch: MessageBatch<never>, env: Env) => Promise<void>
 const CONSUMERS: Record<string, Consumer> = {
   'kefu-edge-campaigns': consumeCampaigns,
   'kefu-edge-webhooks': consumeWebhooks,
+  'kefu-edge-user-media': consumeUserMedia,
 }
 
 export async function queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {

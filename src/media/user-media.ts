@@ -110,6 +110,15 @@ export function keptDays(now: number, retentionDays: number): string[] {
   return lastDays(now, Math.max(1, Math.floor(retentionDays)) + 1)
 }
 
+/**
+ * The key of one image if it is stored (its extension is its type, known only once fetched),
+ * else null: one listing of the user's day, narrowed to the message.
+ */
+export async function findUserMedia(bucket: R2Bucket, appid: string, day: string, openid: string, msgId: string): Promise<string | null> {
+  const listed = await bucket.list({ prefix: `${userMediaPrefix(appid, day, openid)}${msgId}.`, limit: 1 })
+  return listed.objects[0]?.key ?? null
+}
+
 export interface UserMediaItem {
   key: string
   day: string

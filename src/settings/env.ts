@@ -7,6 +7,7 @@ import type { Sessions } from '../auth/sessions'
 import type { Desk } from '../desk/desk'
 import type { RulePublisher } from '../rules/publisher'
 import type { CampaignTask } from '../subscribe/campaign-task'
+import type { UserMediaTask } from '../media/archive-task'
 import type { QueuedDelivery } from '../webhooks/events'
 import { settingLabel } from './mini-programs'
 import { CHECKS, type SettingName } from './checks'
@@ -92,6 +93,8 @@ export interface Env {
   CAMPAIGNS: Queue<CampaignTask>
   /** Events to other systems, one message per event: this Worker produces and consumes it (src/webhooks/). */
   WEBHOOKS: Queue<QueuedDelivery>
+  /** Images users send, to copy from WeChat's temporary media into MEDIA: this Worker produces and consumes it (media/archive-queue.ts). */
+  USER_MEDIA: Queue<UserMediaTask>
   /** Images operators upload in the console (src/media/uploads.ts), sent to WeChat as media when a reply first needs them. */
   MEDIA: R2Bucket
   /** assets/, reached only through the Worker (run_worker_first): the admin API's OpenAPI document. */
