@@ -18,6 +18,7 @@ import { StatusPage } from './pages/status'
 import { campaignPages } from './routes-campaigns'
 import { knowledgePages } from './routes-knowledge'
 import { recordPages } from './routes-records'
+import { webhookPages } from './routes-webhooks'
 import { guard, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { chooseMiniProgram, chosenEnv } from './mini-program-choice'
 import { forbidden, grantsOf } from './permit'
@@ -106,6 +107,8 @@ consoleApp.route('/', campaignPages)
 consoleApp.route('/', operatorPages)
 
 consoleApp.route('/', deskPages)
+
+consoleApp.route('/', webhookPages)
 
 // Uploaded images, as the console's forms show them.
 consoleApp.route('/', consoleMedia)

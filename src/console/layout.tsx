@@ -14,6 +14,7 @@ export type Section =
   | 'knowledge'
   | 'rules'
   | 'campaigns'
+  | 'webhooks'
   | 'status'
   | 'operators'
   | 'audit'
@@ -41,6 +42,7 @@ const SECTIONS: { id: Section; href: string }[] = [
   { id: 'knowledge', href: '/admin/knowledge' },
   { id: 'rules', href: '/admin/rules' },
   { id: 'campaigns', href: '/admin/campaigns' },
+  { id: 'webhooks', href: '/admin/webhooks' },
   { id: 'status', href: '/admin/status' },
 ]
 
@@ -55,6 +57,7 @@ export const LAYOUT_STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'swi
     knowledge: '知识库',
     rules: '回复规则',
     campaigns: '群发',
+    webhooks: '事件推送',
     status: '状态',
     operators: '成员',
     audit: '审计',
@@ -71,6 +74,7 @@ export const LAYOUT_STRINGS: Strings<Record<Section | 'brand' | 'signOut' | 'swi
     knowledge: 'Knowledge',
     rules: 'Rules',
     campaigns: 'Campaigns',
+    webhooks: 'Webhooks',
     status: 'Status',
     operators: 'Members',
     audit: 'Audit',
