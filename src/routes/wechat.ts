@@ -28,6 +28,7 @@ import { checkFreshness, openPush, type OpenedPush } from '../wechat/push'
 import { sealReply, transferReply } from '../wechat/reply'
 import { verifySignature } from '../wechat/signature'
 import { appidOf } from '../admin/appid'
+import { enqueueUserImage } from '../media/archive-enqueue'
 import { emitEvents } from '../webhooks/emit'
 import { pushOccurrences } from '../webhooks/occurrences'
 
@@ -101,6 +102,9 @@ wechat.post(
     if (recorded.duplicate) log.info('push.duplicate', { openid: input.openid, msgId: input.msgId, dedupKey: input.dedupKey })
     // Before the desk: a retry after a desk failure is a duplicate, and the events already left.
     else c.executionCtx.waitUntil(emitEvents(c.env, appidOf(c.env), pushOccurrences(input, recorded, humanDesk(c.env))))
+    // A user's image is copied from WeChat's 3-day media into MEDIA, after the answer (media/archive-queue.ts).
+    if (!recorded.duplicate && push.message.type === 'image')
+      c.executionCtx.waitUntil(enqueueUserImage(c.env, appidOf(c.env), push.message))
     if (recorded.transfer && humanDesk(c.env) === 'console') {
       // The console's queue instead of WeChat's tool; a failure here is a 500, and WeChat's
       // retry of the push (a duplicate, transfer still set) queues the user then.
