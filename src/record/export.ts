@@ -80,16 +80,16 @@ export function exportPageQuery(range: ExportRange, after: ExportPosition, limit
 
 /**
  * The `limit`-th row after `after` and the one after it, if there are that many: where a
- * response of at most `limit` rows ends, and whether more follow. Reads the index only (the
- * openid is in the table, so the doctor's rows are counted here; they are a handful).
+ * response of at most `limit` rows ends, and whether more follow. Reads up to `limit` + 1
+ * rows once per response (the openid, to leave the doctor's out, is in the table).
  */
 export function exportBoundQuery(range: ExportRange, after: ExportPosition, limit: number): Statement {
   return statement(
-    `SELECT day, rowid AS seq FROM messages INDEXED BY messages_day WHERE appid = ?1 AND day = ?2 AND rowid > ?3
+    `SELECT day, rowid AS seq FROM messages INDEXED BY messages_day WHERE appid = ?1 AND day = ?2 AND rowid > ?3 AND openid <> ?5
      UNION ALL
-     SELECT day, rowid AS seq FROM messages INDEXED BY messages_day WHERE appid = ?1 AND day > ?2 AND day <= ?4
-     ORDER BY 1, 2 LIMIT 2 OFFSET ?5`,
-    [range.appid, after.day, after.seq, range.to, limit - 1],
+     SELECT day, rowid AS seq FROM messages INDEXED BY messages_day WHERE appid = ?1 AND day > ?2 AND day <= ?4 AND openid <> ?5
+     ORDER BY 1, 2 LIMIT 2 OFFSET ?6`,
+    [range.appid, after.day, after.seq, range.to, DOCTOR_OPENID, limit - 1],
   )
 }
 
