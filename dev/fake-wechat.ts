@@ -15,7 +15,8 @@
  *   POST /__fake/expire-token?appid=             → {expired}   (next use → 42001)
  *   POST /__fake/apps            FakeAppConfig   → {ok}       (secret, expiresIn)
  *   GET  /__fake/apps?appid=                     → FakeAppState
- *   POST /__fake/media?appid=                    → {media_id}  (a media_id WeChat "issued")
+ *   POST /__fake/media?appid=[&image=<name>]     → {media_id}  (a media_id WeChat "issued": a small PNG,
+ *        or the image server's <name>, huge.png over 10 MB; media/get serves it)
  *   POST /__fake/user-actions  FakeUserAction | FakeUserAction[] → {ok}  (custom/send to that
  *        user is then held to WeChat's allowance: 45015 / 45047)
  *   POST /__fake/release?gate=                   → {ok}        (answers calls held by a gated fault)
@@ -474,13 +475,27 @@ function control(state: FakeState, method: string, url: URL, raw: Buffer): Answe
   if (appid === undefined && key !== 'POST reset') return { status: 400, json: { error: 'appid required' } }
   if (key === 'GET apps' && appid) return ok(state.appState(appid))
   if (key === 'POST expire-token' && appid) return ok({ expired: state.expireTokens(appid) })
-  if (key === 'POST media' && appid) return ok({ media_id: state.addMedia(appid, makePng(4, 4), 'image/png') })
+  if (key === 'POST media' && appid) {
+    const image = issuedImage(url.searchParams.get('image'))
+    if (!image)
+      return { status: 400, json: { error: 'image: a name the image server knows (x.png, x.jpg, x.gif, notimage.png, huge.png)' } }
+    return ok({ media_id: state.addMedia(appid, image.bytes, image.contentType) })
+  }
   if (key === 'POST reset') {
     state.reset(appid)
     return ok({ ok: true })
   }
   return { status: 404, json: { error: `no control action ${key}` } }
 }
+
+/** A user's image WeChat keeps (what media/get serves): a small PNG, or one the image server names; `huge.*` is over 10 MB. */
+function issuedImage(name: string | null): { bytes: Buffer; contentType: string } | null {
+  if (name === null) return { bytes: makePng(4, 4), contentType: 'image/png' }
+  if (/^huge\.\w+$/.test(name)) return { bytes: Buffer.concat([makePng(4, 4), Buffer.alloc(HUGE_MEDIA_BYTES)]), contentType: 'image/png' }
+  return fakeImage(name)
+}
+
+const HUGE_MEDIA_BYTES = 10 * 1024 * 1024 + 1
 
 const FAULT_KINDS: FaultKind[] = ['errcode', 'http500', 'hang', 'malformed', 'reset', 'lost_answer']
 

@@ -46,8 +46,13 @@ export const fakeWechat = {
   expireTokens: (appid: string) => control<{ expired: number }>('POST', 'expire-token', { appid }),
   configureApp: (config: FakeAppConfig) => control<{ ok: true }>('POST', 'apps', {}, config),
   app: (appid: string) => control<FakeAppState>('GET', 'apps', { appid }),
-  /** A media_id the fake has "issued" to this appid (custom/send checks media_ids). */
-  mediaId: async (appid: string) => (await control<{ media_id: string }>('POST', 'media', { appid })).media_id,
+  /**
+   * A media_id the fake has "issued" to this appid (custom/send checks media_ids; media/get
+   * serves its bytes): a small PNG, or `image` as the image server names it (`x.jpg`, `x.gif`,
+   * `notimage.png`), or `huge.png`, over 10 MB.
+   */
+  mediaId: async (appid: string, image?: string) =>
+    (await control<{ media_id: string }>('POST', 'media', { appid, ...(image ? { image } : {}) })).media_id,
   reset: (appid: string) => control<{ ok: true }>('POST', 'reset', { appid }),
   /** Tells the fake the user acted: custom/send to them is then held to WeChat's allowance. */
   userActions: (...actions: FakeUserAction[]) => control<{ ok: true }>('POST', 'user-actions', {}, actions),
