@@ -112,8 +112,8 @@ async function archive(app: Env, task: UserMediaTask, deps: ArchiveDeps): Promis
   return { kind: 'archived' }
 }
 
-/** `40007 invalid media_id (the media_id is unknown or expired …)`: WeChat's code and what it means. */
+/** `40007 invalid media_id: the media_id is unknown or expired …`: WeChat's code and what it means. */
 function refusalReason(error: WechatApiError): string {
   const meaning = explainErrcode(error.errcode)
-  return `${error.errcode} ${error.errmsg}${meaning ? ` (${meaning})` : ''}`.trim()
+  return `${error.errcode} ${error.errmsg}${meaning ? `: ${meaning}` : ''}`.trim()
 }
