@@ -46,6 +46,8 @@ export default defineConfig({
                 LLM_API_KEY: 'sk-local-stand-in',
                 // The desk's alerts go to the fake's group-robot webhook (test/desk/desk.test.ts reads them).
                 DESK_ALERT_WEBHOOK: `http://127.0.0.1:${inject('fakeWechatPort')}/__fake/webhook/desk`,
+                // Every event goes to the stand-in receiver of dev/fake-webhook.ts (test/webhooks/ reads what it got).
+                WEBHOOK_URL: `http://127.0.0.1:${inject('fakeWebhookPort')}/hooks/default`,
               },
             },
           })),

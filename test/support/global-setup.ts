@@ -6,10 +6,12 @@
  * that sign in through Access, which give the Worker its URL as ACCESS_TEAM_DOMAIN. And the
  * stand-in model (dev/fake-llm.ts): vitest.config.ts points the Worker's LLM_API_BASE at it, so
  * tests never reach a real provider; its port is `inject`ed by tests that queue its faults.
+ * And the webhook receiver (dev/fake-webhook.ts): vitest.config.ts points WEBHOOK_URL at it.
  */
 import type { TestProject } from 'vitest/node'
 import { startFakeAccess } from '../../dev/fake-access'
 import { startFakeLlm } from '../../dev/fake-llm'
+import { startFakeWebhook } from '../../dev/fake-webhook'
 import { startFakeWechat } from '../../dev/fake-wechat'
 
 declare module 'vitest' {
@@ -17,15 +19,17 @@ declare module 'vitest' {
     fakeWechatPort: number
     fakeAccessPort: number
     fakeLlmPort: number
+    fakeWebhookPort: number
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const [fake, access, llm] = await Promise.all([startFakeWechat(), startFakeAccess(), startFakeLlm()])
+  const [fake, access, llm, webhook] = await Promise.all([startFakeWechat(), startFakeAccess(), startFakeLlm(), startFakeWebhook()])
   project.provide('fakeWechatPort', fake.port)
   project.provide('fakeAccessPort', access.port)
   project.provide('fakeLlmPort', llm.port)
+  project.provide('fakeWebhookPort', webhook.port)
   return async () => {
-    await Promise.all([fake.close(), access.close(), llm.close()])
+    await Promise.all([fake.close(), access.close(), llm.close(), webhook.close()])
   }
 }

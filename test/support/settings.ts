@@ -20,6 +20,8 @@ export const TEST_SETTINGS = {
   WECHAT_TOKEN: 'kefuTestToken42',
   WECHAT_ENCODING_AES_KEY: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR',
   ADMIN_TOKEN: 'admin-token-for-tests-only',
+  // Signs every event posted to the stand-in receiver (WEBHOOK_URL: vitest.config.ts).
+  WEBHOOK_SECRET: 'webhook-secret-for-tests-only-0123',
   WECHAT_APPS: SECOND_APP.appid,
   [`WECHAT_APPSECRET_${SECOND_APP.appid}`]: SECOND_APP.secret,
   [`WECHAT_TOKEN_${SECOND_APP.appid}`]: SECOND_APP.token,
