@@ -26,6 +26,9 @@ export function problem(issues: readonly v.BaseIssue<unknown>[], where: string):
   const path = v.getDotPath(issue)
   // strictObject reports an unknown key as "expected never": name the key instead.
   if (issue.expected === 'never' && path !== null) return `${path}: is not a known ${where === 'body' ? 'field' : 'parameter'}`
+  // A required key left out: the object's issue, at that key.
+  if ((issue.type === 'object' || issue.type === 'strict_object') && path !== null && issue.received === 'undefined')
+    return `${path}: is required`
   const message = issue.type === 'object' || issue.type === 'strict_object' ? 'must be an object' : issue.message
   return `${path ?? where}: ${message}`
 }
