@@ -25,7 +25,8 @@ const at = (iso: string) => Date.parse(`${iso}+08:00`)
 const get = (path: string, auth: { authorization: string } = OWNER_AUTH) => workerFetch(path, { headers: auth })
 
 /** The body as sent, its byte-order mark kept (Response.text() drops it). */
-const bodyOf = async (res: Response): Promise<string> => new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer())
+const bodyOf = async (res: Response): Promise<string> =>
+  new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(await res.arrayBuffer())
 
 function table(text: string): Record<string, string>[] {
   expect(text.startsWith(CSV_BOM)).toBe(true)
@@ -192,7 +193,7 @@ describe('GET /admin/api/export.csv', () => {
     expect(res.status).toBe(200)
     expect(res.body).toBeInstanceOf(ReadableStream)
     const reader = res.body!.getReader()
-    const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
+    const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
     let text = ''
     let chunks = 0
     for (let part = await reader.read(); !part.done; part = await reader.read()) {
