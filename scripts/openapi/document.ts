@@ -48,6 +48,7 @@ import { AuditQuery } from '../../src/admin/requests-audit'
 import { KNOWLEDGE_ANSWERS } from '../../src/admin/answers-knowledge'
 import { DESK_ANSWERS } from '../../src/admin/answers-desk'
 import { MEDIA_ANSWERS } from '../../src/admin/answers-media'
+import { USERS_ANSWERS } from '../../src/admin/answers-users'
 import { MediaUploadQuery, UPLOAD_CONTENT_TYPES } from '../../src/admin/requests-media'
 import { MEDIA_USES, UPLOAD_LIMITS } from '../../src/media/uploads'
 import {
@@ -102,7 +103,7 @@ function json(schema: Json, description: string): Json {
 }
 
 /** Every answer's schema, by the name the document's components give it. */
-const SCHEMAS = { ...ANSWERS, ...KNOWLEDGE_ANSWERS, ...DESK_ANSWERS, ...MEDIA_ANSWERS }
+const SCHEMAS = { ...ANSWERS, ...KNOWLEDGE_ANSWERS, ...DESK_ANSWERS, ...MEDIA_ANSWERS, ...USERS_ANSWERS }
 const ref = (name: keyof typeof SCHEMAS) => ({ $ref: `#/components/schemas/${name}` })
 const answer = (name: keyof typeof SCHEMAS, description: string) => json(ref(name), description)
 /** An answer of one of several shapes. */
@@ -451,6 +452,23 @@ export function openApiDocument(): Json {
               '502': wechatFailed,
             },
           }),
+        ),
+      },
+      '/admin/api/users/{openid}/export': {
+        get: operation("Everything kept about one user, as one JSON document (a download); audited with the user's openid", {
+          permission: 'users',
+          parameters: openid,
+          answers: { '200': answer('UserExportAnswer', 'Their Conversation object, their D1 record row by row, the desk, their images.') },
+        }),
+      },
+      '/admin/api/users/{openid}': {
+        delete: operation(
+          "Delete everything kept about one user, as WeChat's account-closed push does: their object, record, notes, images, their openid in the audit log; counts stay. Idempotent; audited without the openid",
+          {
+            permission: 'users',
+            parameters: openid,
+            answers: { '200': answer('UserDeletedAnswer', 'Deleted (or nothing was kept): what went, as counts.') },
+          },
         ),
       },
       '/admin/api/users/{openid}/subscriptions': {

@@ -38,6 +38,7 @@ import { adminOperators } from './admin-operators'
 import { adminKnowledge } from './admin-knowledge'
 import { adminDesk } from './admin-desk'
 import { adminMedia } from './admin-media'
+import { adminUsers } from './admin-users'
 import { adminExport } from './admin-export'
 import { allow } from './allow'
 import { jsonBody, params, problem, readBytes, refuse, type ApiEnv } from './admin-validation'
@@ -86,6 +87,8 @@ adminApi.route('/', adminDesk)
 adminApi.route('/', adminMedia)
 // The record as CSV, for analysis: a range of days, streamed.
 adminApi.route('/', adminExport)
+// A user's data on request: everything kept about them, and its deletion.
+adminApi.route('/', adminUsers)
 
 // ---------------------------------------------------------------- the record
 

@@ -69,6 +69,8 @@ const NEEDS: Record<string, Permission> = {
   'GET /admin/api/conversations/{openid}/notes': 'read',
   'POST /admin/api/conversations/{openid}/notes': 'reply',
   'POST /admin/api/media': 'rules',
+  'GET /admin/api/users/{openid}/export': 'users',
+  'DELETE /admin/api/users/{openid}': 'users',
 }
 /** Who may, per permission, and the least role a 403 names. */
 const MAY: Record<Permission, Role[]> = {

@@ -63,4 +63,6 @@ export const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path:
   ['POST', `/admin/api/conversations/${SOME_OPENID}/notes`, { text: '' }],
   // Without ?use= (and a JSON body): refused (400) before the body is read; nothing is stored.
   ['POST', '/admin/api/media', { name: 'not an image' }],
+  ['GET', `/admin/api/users/${SOME_OPENID}/export`],
+  ['DELETE', `/admin/api/users/${SOME_OPENID}`],
 ]

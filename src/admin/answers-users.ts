@@ -1,0 +1,47 @@
+/** The answers of a user's export and deletion (routes/admin-users.ts), as valibot schemas for the OpenAPI document. */
+import * as v from 'valibot'
+
+const Rows = v.array(v.record(v.string(), v.unknown()))
+
+export const UserExportAnswer = v.object({
+  format: v.pipe(v.literal(1), v.description("The document's version.")),
+  appid: v.string(),
+  openid: v.string(),
+  exportedAt: v.pipe(v.string(), v.description('ISO 8601.')),
+  conversation: v.pipe(
+    v.unknown(),
+    v.description("The user's Conversation object: the send window, the latest pushes and replies, failures (as GET …/state)."),
+  ),
+  subscriptions: v.pipe(
+    v.unknown(),
+    v.description('Their subscribe grants per template (as GET /admin/api/users/{openid}/subscriptions).'),
+  ),
+  record: v.object({
+    conversation: v.pipe(v.nullable(v.record(v.string(), v.unknown())), v.description('Their row of the D1 record, every column.')),
+    messages: v.pipe(
+      Rows,
+      v.description('Every message in and out the record keeps, oldest first, every column (texts: within RETENTION_DAYS).'),
+    ),
+    messagesCut: v.pipe(v.boolean(), v.description('More than 20,000 messages: the oldest are here.')),
+    subscriptions: Rows,
+    campaignTargets: Rows,
+  }),
+  desk: v.object({
+    queue: v.pipe(v.unknown(), v.description('Where they are at the human desk now, or null.')),
+    notes: v.pipe(Rows, v.description("Agents' private notes on them.")),
+  }),
+  media: v.pipe(
+    v.array(v.object({ day: v.string(), msgId: v.string(), bytes: v.number() })),
+    v.description('The images they sent, kept in MEDIA (the console shows each at /admin/conversations/{openid}/media/{msgId}).'),
+  ),
+})
+
+export const UserDeletedAnswer = v.object({
+  deleted: v.literal(true),
+  conversation: v.pipe(v.boolean(), v.description('Their Conversation object held storage (now gone).')),
+  desk: v.pipe(v.boolean(), v.description('They were at the human desk (now gone).')),
+  rows: v.pipe(v.number(), v.description('D1 rows deleted or changed.')),
+  media: v.pipe(v.number(), v.description('Archived images deleted.')),
+})
+
+export const USERS_ANSWERS = { UserExportAnswer, UserDeletedAnswer }

@@ -1,0 +1,224 @@
+/**
+ * A user's data, end to end (issue 31): a user who wrote, was answered, waited at the desk,
+ * got a note, accepted a template and sent an image — then WeChat says they closed their
+ * account. Every store is asked, one by one, what it still holds of them: nothing but counts.
+ * A retried push changes nothing; a revoke of 14 takes their images only; the export holds what
+ * the record holds; the admin API's deletion does what WeChat's push does. Real local Durable
+ * Objects, D1, KV and R2; pushes signed and encrypted as WeChat sends them.
+ */
+import { env } from 'cloudflare:workers'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { popupEvent, textMessage } from '../../dev/push'
+import { addNote } from '../../src/desk/notes'
+import { dayOf } from '../../src/record/day'
+import { userMediaKey } from '../../src/media/user-media'
+import { conversationOf, deskOf } from '../../src/settings/mini-program-state'
+import type { FlatFields } from '../../src/wechat/message'
+import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
+import { push, workerFetch } from '../support/helpers'
+import { OWNER_AUTH } from '../support/operators'
+import { TEST_SETTINGS } from '../support/settings'
+
+const APPID = TEST_SETTINGS.WECHAT_APPID
+/** The platform's push service: the sender of the authorization events, never a user of ours. */
+const PLATFORM = 'owAqB1v0ahK_Xlc7GshIDdf2yf7E'
+const QUESTION = '你们招聘兼职吗'
+let msgIds = 7_300_000_000_000_000_000n
+const nextMsgId = () => String(++msgIds)
+
+beforeAll(async () => {
+  await env.RULES.put(
+    'rules',
+    JSON.stringify({
+      rules: [{ id: 'hi', when: { text: ['你好'] }, reply: { type: 'text', text: '您好！' } }],
+      default: { type: 'text', text: '请稍候' },
+    }),
+  )
+})
+
+function authorizationEvent(event: string, openid: string, extra: Record<string, string> = {}): FlatFields {
+  return {
+    ToUserName: 'gh_97417a04a28d',
+    FromUserName: PLATFORM,
+    CreateTime: Math.floor(Date.now() / 1000),
+    MsgType: 'event',
+    Event: event,
+    OpenID: openid,
+    AppID: APPID,
+    ...extra,
+  }
+}
+
+const rows = async (sql: string, ...params: unknown[]) =>
+  (
+    await env.DB.prepare(sql)
+      .bind(...params)
+      .all()
+  ).results
+
+/** Everything each store holds of `openid`, store by store. */
+async function held(openid: string) {
+  const today = dayOf(Date.now())
+  return {
+    object: await conversationOf(env, openid).state(),
+    desk: await deskOf(env).item(openid),
+    messages: await rows('SELECT id FROM messages WHERE appid = ? AND openid = ?', APPID, openid),
+    conversations: await rows('SELECT openid FROM conversations WHERE appid = ? AND openid = ?', APPID, openid),
+    subscriptions: await rows('SELECT template_id FROM subscriptions WHERE appid = ? AND openid = ?', APPID, openid),
+    notes: await rows('SELECT id FROM desk_notes WHERE appid = ? AND openid = ?', APPID, openid),
+    audit: await rows("SELECT id FROM audit WHERE appid = ? AND (target = ? OR target LIKE 'out:' || ? || ':%')", APPID, openid, openid),
+    media: (await env.MEDIA.list({ prefix: `users/${APPID}/${today}/${openid}/` })).objects.map((o) => o.key),
+  }
+}
+
+/** A user with something in every store: answered texts (one unmatched), a template accepted, a note, the desk, an image, an audited reply by hand. */
+async function busyUser(): Promise<string> {
+  const openid = uniqueOpenid()
+  expect((await push(textMessage(openid, '你好', nextMsgId()))).status).toBe(200)
+  expect((await push(textMessage(openid, QUESTION, nextMsgId()))).status).toBe(200)
+  expect((await push(popupEvent('xml', openid, [['tmpl-forget', 'accept']]))).status).toBe(200)
+  const reply = await workerFetch(`/admin/api/conversations/${openid}/reply`, {
+    method: 'POST',
+    headers: { ...OWNER_AUTH, 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'text', text: '人工回复' }),
+  })
+  expect(reply.status).toBe(200)
+  await deskOf(env).arrive({
+    openid,
+    reason: 'transfer',
+    text: QUESTION,
+    at: Date.now(),
+    window: { closesAt: Date.now() + 3_600_000, remaining: 3 },
+  })
+  await addNote(env.DB, APPID, openid, { id: 'owner', name: 'Owner' }, '老客户，优先处理', Date.now())
+  await env.MEDIA.put(userMediaKey(APPID, dayOf(Date.now()), openid, nextMsgId(), 'image/png'), new Uint8Array([0x89, 0x50, 0x4e, 0x47]))
+  // The record is copied to D1 after the answers: wait until every store has the user.
+  await vi.waitFor(
+    async () => {
+      const now = await held(openid)
+      expect(now.messages.length).toBeGreaterThanOrEqual(5)
+      expect(now.subscriptions).toHaveLength(1)
+      expect(now.audit.length).toBeGreaterThan(0)
+    },
+    { timeout: 10_000, interval: 100 },
+  )
+  return openid
+}
+
+const unmatchedCount = async () =>
+  ((await rows('SELECT count FROM unmatched WHERE appid = ? AND text = ?', APPID, QUESTION))[0]?.count as number | undefined) ?? 0
+const dailyMessages = async () =>
+  ((await rows('SELECT messages FROM daily WHERE appid = ? AND day = ?', APPID, dayOf(Date.now())))[0]?.messages as number | undefined) ?? 0
+const deletions = async () => rows("SELECT target, summary, operator_id FROM audit WHERE appid = ? AND action = 'user_delete'", APPID)
+
+describe('user_authorization_cancellation', () => {
+  it('deletes the user it names from every store, keeps counts and one audit line naming no one; a retry changes nothing', async () => {
+    const openid = await busyUser()
+    const other = await busyUser()
+    const before = { unmatched: await unmatchedCount(), daily: await dailyMessages(), deletions: (await deletions()).length }
+
+    const cancellation = authorizationEvent('user_authorization_cancellation', openid)
+    const answer = await push(cancellation)
+    expect(answer.status).toBe(200)
+    expect(await answer.text()).toBe('success')
+
+    const after = await held(openid)
+    expect(after.object).toMatchObject({ inbound: [], outbound: [] })
+    expect(after).toMatchObject({ desk: null, messages: [], conversations: [], subscriptions: [], notes: [], audit: [], media: [] })
+    // Their question counted once for them: the other user's ask is still counted, nobody's text is theirs alone.
+    expect(await unmatchedCount()).toBe(before.unmatched - 1)
+    expect(await dailyMessages()).toBe(before.daily)
+    const lines = await deletions()
+    expect(lines).toHaveLength(before.deletions + 1)
+    const line = lines.at(-1)!
+    expect(JSON.stringify(line)).not.toContain(openid)
+    expect(line).toMatchObject({ operator_id: 'wechat', summary: expect.stringContaining('account closed') })
+    // The other user is untouched.
+    expect((await held(other)).messages.length).toBeGreaterThanOrEqual(5)
+    // The sender is WeChat's push service: no object, no row for it.
+    expect((await held(PLATFORM)).messages).toEqual([])
+
+    // WeChat retries the same push: nothing more happens.
+    expect((await push(cancellation)).status).toBe(200)
+    expect(await deletions()).toHaveLength(before.deletions + 1)
+    expect(await held(openid)).toMatchObject({ messages: [], conversations: [], media: [] })
+  })
+
+  it('refuses an event without an OpenID of an openid’s shape, and acts on no other app’s word', async () => {
+    const openid = await busyUser()
+    expect((await push(authorizationEvent('user_authorization_cancellation', 'not an openid!'))).status).toBe(400)
+    const otherApp = await push(authorizationEvent('user_authorization_cancellation', openid, { AppID: 'wx0000000000000000' }))
+    expect(otherApp.status).toBe(200)
+    expect((await held(openid)).messages.length).toBeGreaterThanOrEqual(5)
+  })
+})
+
+describe('user_authorization_revoke', () => {
+  it('with 14 (images and videos they chose) deletes their images and nothing else', async () => {
+    const openid = await busyUser()
+    await push(authorizationEvent('user_authorization_revoke', openid, { RevokeInfo: '14' }))
+    const after = await held(openid)
+    expect(after.media).toEqual([])
+    expect(after.messages.length).toBeGreaterThanOrEqual(5)
+    expect(after.subscriptions).toHaveLength(1)
+  })
+
+  it('with an item kefu-edge never keeps (6: nickname and avatar) deletes nothing', async () => {
+    const openid = await busyUser()
+    const before = (await deletions()).length
+    await push(authorizationEvent('user_authorization_revoke', openid, { RevokeInfo: '6' }))
+    const after = await held(openid)
+    expect(after.media).toHaveLength(1)
+    expect(after.messages.length).toBeGreaterThanOrEqual(5)
+    expect(await deletions()).toHaveLength(before)
+  })
+})
+
+describe('on request', () => {
+  it('exports what the record holds, and deletes as the push does', async () => {
+    const openid = await busyUser()
+    const exported = await workerFetch(`/admin/api/users/${openid}/export`, { headers: OWNER_AUTH })
+    expect(exported.status).toBe(200)
+    expect(exported.headers.get('content-disposition')).toContain(`kefu-user-${openid}.json`)
+    const document = (await exported.json()) as {
+      record: { messages: { id: string; text: string | null }[]; subscriptions: unknown[]; conversation: { openid: string } }
+      desk: { queue: { openid: string } | null; notes: { text: string }[] }
+      media: unknown[]
+    }
+    const inRecord = await rows('SELECT id FROM messages WHERE appid = ? AND openid = ? ORDER BY at, id', APPID, openid)
+    expect(document.record.messages.map((m) => m.id)).toEqual(inRecord.map((r) => r.id))
+    expect(document.record.messages.map((m) => m.text)).toContain(QUESTION)
+    expect(document.record.conversation.openid).toBe(openid)
+    expect(document.record.subscriptions).toHaveLength(1)
+    expect(document.desk.queue?.openid).toBe(openid)
+    expect(document.desk.notes.map((n) => n.text)).toEqual(['老客户，优先处理'])
+    expect(document.media).toHaveLength(1)
+    const exportLine = await rows("SELECT target FROM audit WHERE appid = ? AND action = 'user_export' AND target = ?", APPID, openid)
+    expect(exportLine).toHaveLength(1)
+
+    const deleted = await workerFetch(`/admin/api/users/${openid}`, { method: 'DELETE', headers: OWNER_AUTH })
+    expect(deleted.status).toBe(200)
+    expect(await deleted.json()).toMatchObject({ deleted: true, conversation: true, desk: true, media: 1 })
+    // The export line named them: it stays, without them.
+    expect(await held(openid)).toMatchObject({
+      messages: [],
+      conversations: [],
+      subscriptions: [],
+      notes: [],
+      audit: [],
+      media: [],
+      desk: null,
+    })
+    const again = await workerFetch(`/admin/api/users/${openid}`, { method: 'DELETE', headers: OWNER_AUTH })
+    expect(await again.json()).toMatchObject({ deleted: true, conversation: false, desk: false, rows: 0, media: 0 })
+    // Nothing was sent to WeChat for any of it.
+    expect(
+      (await fakeWechat.calls({ path: '/cgi-bin/message/custom/send' })).some((call) => JSON.stringify(call.body).includes('删除')),
+    ).toBe(false)
+  })
+
+  it('refuses an openid of the wrong shape', async () => {
+    const res = await workerFetch('/admin/api/users/not-an-openid!/export', { headers: OWNER_AUTH })
+    expect(res.status).toBe(400)
+  })
+})
