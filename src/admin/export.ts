@@ -10,8 +10,8 @@
  * always whole CSV.
  */
 import type { Operator } from '../auth/operators'
-import { exportBound, startOf, encodeExportCursor, type ExportRange } from '../record/export'
-import { exportStream } from '../record/export-stream'
+import { encodeExportCursor, exportBound, startOf, type ExportRange } from '../record/export'
+import { type ExportPlan, exportStream } from '../record/export-stream'
 import { audit } from './audit'
 import { continuationOf, type ExportRequest } from './requests-export'
 
@@ -31,11 +31,21 @@ export interface ExportAsk {
 /** The attachment's name: the mini program and the days, nothing of a user's. */
 export const exportFilename = ({ appid, from, to }: ExportRange): string => `kefu-${appid}-${from}-${to}.csv`
 
-export async function exportAnswer(ask: ExportAsk): Promise<Response> {
+/** Where the response starts and ends: one read, before anything is sent. */
+export async function planExport(ask: Pick<ExportAsk, 'db' | 'appid' | 'query'>): Promise<ExportPlan> {
   const { query } = ask
   const range: ExportRange = { appid: ask.appid, from: query.from, to: query.to }
   const after = continuationOf(query) ?? startOf(range)
-  const stop = await exportBound(ask.db, range, after, query.limit)
+  return { range, after, stop: await exportBound(ask.db, range, after, query.limit) }
+}
+
+/**
+ * The CSV answer of `plan`, audited before a byte leaves (an export that cannot be recorded is
+ * not served). The admin API's route and the console's download both answer with it.
+ */
+export async function exportAnswer(ask: ExportAsk, plan: ExportPlan): Promise<Response> {
+  const { query } = ask
+  const { range, after, stop } = plan
   const headers = new Headers({
     'content-type': 'text/csv; charset=utf-8',
     'content-disposition': `attachment; filename="${exportFilename(range)}"`,
@@ -50,7 +60,6 @@ export async function exportAnswer(ask: ExportAsk): Promise<Response> {
     headers.set('x-next-cursor', cursor)
     headers.set('link', `<${next.pathname}${next.search}>; rel="next"`)
   }
-  // Audited before a byte leaves: an export that cannot be recorded is not served.
   await audit(
     ask.db,
     {

@@ -35,6 +35,9 @@ export const ExportParams = v.strictObject({
   ),
 })
 
+/** The refusal of a range longer than the record keeps (the console tells it apart). */
+export const EXPORT_TOO_LONG = `must be at most ${MAX_STATS_DAYS} days after from, counting both`
+
 export const ExportQuery = v.pipe(
   ExportParams,
   v.forward(
@@ -42,7 +45,7 @@ export const ExportQuery = v.pipe(
     ['to'],
   ),
   v.forward(
-    v.check(({ from, to }) => daysBetween(from, to) <= MAX_STATS_DAYS, `must be at most ${MAX_STATS_DAYS} days after from, counting both`),
+    v.check(({ from, to }) => daysBetween(from, to) <= MAX_STATS_DAYS, EXPORT_TOO_LONG),
     ['to'],
   ),
   v.forward(

@@ -6,13 +6,14 @@
  */
 import { Hono } from 'hono/tiny'
 import { appidOf } from '../admin/appid'
-import { EXPORT_PATH, exportAnswer } from '../admin/export'
+import { EXPORT_PATH, exportAnswer, planExport } from '../admin/export'
 import { ExportQuery } from '../admin/requests-export'
 import { params, type ApiEnv } from './admin-validation'
 import { allow } from './allow'
 
 export const adminExport = new Hono<ApiEnv>()
 
-adminExport.get(EXPORT_PATH, allow('users'), params('query', ExportQuery), (c) =>
-  exportAnswer({ db: c.env.DB, appid: appidOf(c.env), operator: c.var.operator, query: c.req.valid('query'), url: c.req.url }),
-)
+adminExport.get(EXPORT_PATH, allow('users'), params('query', ExportQuery), async (c) => {
+  const ask = { db: c.env.DB, appid: appidOf(c.env), operator: c.var.operator, query: c.req.valid('query'), url: c.req.url }
+  return exportAnswer(ask, await planExport(ask))
+})

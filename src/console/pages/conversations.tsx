@@ -3,6 +3,7 @@ import { Layout } from '../layout'
 import { formatTime, type Lang, type Strings } from '../lang'
 import type { ConversationFilter } from '../../record/conversations'
 import type { ConversationView, Page } from '../../record/views'
+import { ExportForm, type ExportFormProps } from './export-form'
 import { clip, hrefOf, Pager, shortOpenid, WindowState } from './parts'
 
 export const CONVERSATIONS_PATH = '/admin/conversations'
@@ -50,7 +51,14 @@ const STRINGS: Strings<{
 
 const FILTERS = ['all', 'failed', 'unmatched', 'open'] as const
 
-export function ConversationsPage(props: { lang: Lang; list: Page<ConversationView>; filter: ConversationFilter | null; paged: boolean }) {
+export function ConversationsPage(props: {
+  lang: Lang
+  list: Page<ConversationView>
+  filter: ConversationFilter | null
+  paged: boolean
+  /** The CSV export's form (its days and any refusal); absent for a role that may not export. */
+  exporting?: Omit<ExportFormProps, 'lang'> | null
+}) {
   const t = STRINGS[props.lang]
   const { list, filter } = props
   return (
@@ -115,6 +123,7 @@ export function ConversationsPage(props: { lang: Lang; list: Page<ConversationVi
         next={list.nextCursor ? hrefOf(CONVERSATIONS_PATH, { filter, cursor: list.nextCursor }) : null}
         first={props.paged ? hrefOf(CONVERSATIONS_PATH, { filter }) : null}
       />
+      {props.exporting && <ExportForm lang={props.lang} {...props.exporting} />}
     </Layout>
   )
 }
