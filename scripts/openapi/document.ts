@@ -45,6 +45,10 @@ import {
   VersionParam,
 } from '../../src/admin/requests'
 import { AuditQuery } from '../../src/admin/requests-audit'
+import { ExportParams } from '../../src/admin/requests-export'
+import { EXPORT_MAX_ROWS } from '../../src/record/export'
+import { MAX_STATS_DAYS } from '../../src/record/stats'
+import { EXPORT_COLUMNS } from '../../src/record/export-csv'
 import { KNOWLEDGE_ANSWERS } from '../../src/admin/answers-knowledge'
 import { DESK_ANSWERS } from '../../src/admin/answers-desk'
 import { MEDIA_ANSWERS } from '../../src/admin/answers-media'
@@ -769,6 +773,32 @@ export function openApiDocument(): Json {
               ),
               '413': error('`upload_too_large`: larger than the use allows (`max`, in bytes); nothing was stored.'),
               '415': error('The body is not declared as image/jpeg, image/png or application/octet-stream.'),
+            },
+          },
+        ),
+      },
+      '/admin/api/export.csv': {
+        get: operation(
+          "The messages of a range of China days as CSV, for analysis: one line per message in or out, users' texts included (within RETENTION_DAYS); streamed; audited with the range",
+          {
+            permission: 'users',
+            parameters: parameters('query', ExportParams),
+            answers: {
+              '200': {
+                description: `CSV (RFC 4180, CRLF, a UTF-8 byte-order mark; text cells starting with = + - @ tab or CR get a leading apostrophe), a header line of ${EXPORT_COLUMNS.join(', ')}; by day, then the order the record got them. At most \`limit\` rows (default and most ${EXPORT_MAX_ROWS}): when more follow, \`X-Next-Cursor\` and \`Link: <…&cursor=…>; rel="next"\` name the next file's request. A range with nothing is the header alone.`,
+                headers: {
+                  'X-Next-Cursor': {
+                    description: 'Present when the range holds more rows than this file: pass it as `cursor` with the same range.',
+                    schema: { type: 'string' },
+                  },
+                  Link: { description: 'The next file\'s request (rel="next"), when there is one.', schema: { type: 'string' } },
+                  'Content-Disposition': { description: 'attachment; filename="kefu-<appid>-<from>-<to>.csv"', schema: { type: 'string' } },
+                },
+                content: { 'text/csv': { schema: { type: 'string' } } },
+              },
+              '400': error(
+                `Malformed input: a day missing or not YYYY-MM-DD, \`to\` before \`from\`, more than ${MAX_STATS_DAYS} days, a cursor not of this range.`,
+              ),
             },
           },
         ),

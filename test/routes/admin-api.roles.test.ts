@@ -71,6 +71,7 @@ const NEEDS: Record<string, Permission> = {
   'POST /admin/api/media': 'rules',
   'GET /admin/api/users/{openid}/export': 'users',
   'DELETE /admin/api/users/{openid}': 'users',
+  'GET /admin/api/export.csv': 'users',
 }
 /** Who may, per permission, and the least role a 403 names. */
 const MAY: Record<Permission, Role[]> = {
