@@ -11,16 +11,18 @@
  *   into <tmpdir>/kefu-edge/screenshots; with SCREENSHOTS=1 into docs/screenshots/<name>.png, the
  *   pictures the README shows (`npm run screenshots`). Ordinary runs leave docs/ alone.
  */
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { expect, inject } from 'vitest'
 import { describeSend } from '../../dev/describe-call'
+import { makePng } from '../../dev/fake-images'
 import type { FakeCall, FaultSpec } from '../../dev/fake-wechat-types'
 import { buildPush, popupEvent, textMessage } from '../../dev/push'
 import { parseDevVars } from '../../scripts/dev-vars'
-import { importCipher } from '../../src/wechat/cipher'
+import { decrypt, importCipher } from '../../src/wechat/cipher'
+import { parseFields } from '../../src/wechat/message'
 import { root, type ServiceAddress } from './local-service'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -131,21 +133,61 @@ export async function screenshot(page: Page, name: string, { window = false } = 
   return path
 }
 
+/**
+ * Images from outside the service (the example rules' https://example.com thumbnails, which
+ * the rules page previews) answered with a small grey PNG: the browser is offline, and a
+ * failed load would read as an error of the page.
+ */
+export async function stubOutsideImages(page: Page): Promise<void> {
+  await page.route(/^https:\/\/example\.com\//, (route) => route.fulfill({ status: 200, contentType: 'image/png', body: makePng(64, 64) }))
+}
+
+// --- the shared rule set -------------------------------------------------------------------
+
+/**
+ * The shared service has one rule set, and two files run at a time: a file that publishes
+ * takes this turn first and holds it until what it checks of its publish is done, so that no
+ * other publish lands between (a conflict, a rollback of the wrong version). A folder beside
+ * the screenshots, named by the service's port, is the turn; resolves with its release.
+ */
+export async function ruleSetTurn(service: ServiceAddress, { timeout = 170_000 } = {}): Promise<() => void> {
+  const turn = join(tmpdir(), 'kefu-edge', `rule-set-${new URL(service.url).port}`)
+  mkdirSync(dirname(turn), { recursive: true })
+  const until = Date.now() + timeout
+  for (;;) {
+    try {
+      mkdirSync(turn)
+      return () => rmSync(turn, { recursive: true, force: true })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      if (Date.now() > until) throw new Error(`another test file held the rule set for ${timeout} ms (${turn})`)
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+  }
+}
+
 // --- WeChat's side -------------------------------------------------------------------------
 
 let lastMsgId = BigInt(Date.now()) * 1000n
 
 /**
  * A text message from `openid`, pushed as WeChat does (safe mode, XML, signed and encrypted
- * with .dev.vars' settings, as `npm run chat` sends it). Resolves once the Worker answered the push.
+ * with .dev.vars' settings, as `npm run chat` sends it). Resolves once the Worker answered the
+ * push, with its answer: `success`, or a passive reply's MsgType, decrypted
+ * (`transfer_customer_service`: the user is handed to WeChat's customer-service tool).
  */
-export async function pushText(baseUrl: string, openid: string, text: string): Promise<void> {
+export async function pushText(baseUrl: string, openid: string, text: string): Promise<string> {
   const vars = readDevVars()
   const cipher = await importCipher(need(vars, 'WECHAT_ENCODING_AES_KEY'), need(vars, 'WECHAT_APPID'))
   const message = { ...textMessage(openid, text, String(++lastMsgId)), ToUserName: 'gh_local_kefu' }
   const { query, body } = await buildPush(message, { token: need(vars, 'WECHAT_TOKEN'), mode: 'safe', format: 'xml', cipher })
   const res = await fetch(`${baseUrl}/wechat?${query}`, { method: 'POST', body })
-  expect(res.status, await res.clone().text()).toBe(200)
+  const answer = await res.text()
+  expect(res.status, answer).toBe(200)
+  if (!answer.trimStart().startsWith('<')) return answer
+  const { Encrypt } = parseFields('xml', answer)
+  const inner = typeof Encrypt === 'string' ? parseFields('xml', (await decrypt(cipher, Encrypt)).message) : parseFields('xml', answer)
+  return String(inner.MsgType ?? answer)
 }
 
 /**

@@ -27,10 +27,12 @@ import {
   pageErrors,
   pushPopup,
   pushText,
+  ruleSetTurn,
   screenshot,
   sendsTo,
   sharedService,
   signIn,
+  stubOutsideImages,
   SUBSCRIBE_SEND_PATH,
   type ServiceAddress,
   type Viewport,
@@ -426,20 +428,34 @@ describe('rules', () => {
   const question = '你们在招兼职客服吗'
   const answer = '暂时没有招聘兼职客服，感谢关注。'
   let published = ''
+  // The rule set is the shared service's one: no other file publishes until the rollback is checked.
+  let release = () => {}
+  beforeAll(async () => {
+    release = await ruleSetTurn(service)
+  }, 180_000)
+  afterAll(() => release())
+  /** The operator's window, where the example rules' thumbnails (https://example.com) show in the form's previews. */
+  let stubbed = false
+  async function rulesOperator(): Promise<Page> {
+    const page = await operator()
+    if (!stubbed) await stubOutsideImages(page)
+    stubbed = true
+    return page
+  }
 
   it('makes a rule from an unmatched question, previews it, publishes it, and the next push gets it', async () => {
     const asker = user()
     await pushText(service.url, asker, question)
     expect((await repliesReached(asker))[0]).toContain('您好，回复 1 下载 App')
 
-    const page = await operator()
+    const page = await rulesOperator()
     const make = page.locator(`tr[data-question="${question}"] a[data-make-rule]`)
     await visit(page, '/admin/unmatched', make)
     await Promise.all([page.waitForURL(/\/admin\/rules\/new/), make.click()])
     const rule = page.locator('fieldset[data-rule]').last()
     expect(await rule.locator('select[name$=".when"]').inputValue()).toBe('contains')
     expect(await rule.locator('textarea[name$=".value"]').inputValue()).toBe(question)
-    await rule.locator('textarea[name$=".reply_text"]').fill(answer)
+    await rule.locator('textarea[name$=".c0.p0.text"]').fill(answer)
     const ruleId = await rule.locator('input[name$=".id"]').inputValue()
     await rule.scrollIntoViewIfNeeded()
     await screenshot(page, 'rules', { window: true })
@@ -472,20 +488,24 @@ describe('rules', () => {
   })
 
   it('names a problem on its rule and field, and publishes nothing', async () => {
-    const page = await operator()
+    const page = await rulesOperator()
     await visit(page, '/admin/rules', page.locator('fieldset[data-rule]'))
     const base = await page.locator('[data-base-version]').textContent()
     const first = page.locator('fieldset[data-rule]').first()
     await first.locator('select[name$=".when"]').selectOption('regex')
     await first.locator('textarea[name$=".value"]').fill('(\\d+)-\\1')
     await page.getByRole('button', { name: '检查', exact: true }).click()
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('backreference')
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('反向引用')
     expect(await page.locator('fieldset[data-rule]').first().getAttribute('aria-invalid')).toBe('true')
     expect(await page.locator('fieldset[data-rule]').first().locator('textarea[name$=".value"]').getAttribute('aria-invalid')).toBe('true')
+    // Under the field too, in the page's language.
+    expect(await page.locator('fieldset[data-rule]').first().locator('ul.field-error[data-rule-issues]').first().textContent()).toContain(
+      '反向引用',
+    )
     await screenshot(page, 'rules-problem', { window: true })
 
     await page.getByRole('button', { name: '发布', exact: true }).click()
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('backreference')
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('反向引用')
     await visit(page, '/admin/rules')
     expect(await page.locator('[data-base-version]').textContent()).toBe(base)
     // The form's two answers with problems are 400s by design; nothing else went wrong.
@@ -496,7 +516,7 @@ describe('rules', () => {
 
   it('shows the history with what changed, and rolls back: the question gets the default reply again', async () => {
     expect(published).not.toBe('')
-    const page = await operator()
+    const page = await rulesOperator()
     await visit(page, '/admin/rules/history', page.locator(`tr[data-version="${published}"][data-current]`))
     const rows = page.locator('tbody tr')
     expect(await rows.first().getAttribute('data-version')).toBe(published)
