@@ -43,7 +43,7 @@ async function handle(message: Message<QueuedDelivery>, env: Env): Promise<void>
   const task = queued.task
   const last = await attempt(env, task)
   const attempts = (queued.before ?? 0) + message.attempts
-  const fields = { deliveryId: task.id, event: task.event, appid: task.appid, attempts }
+  const fields = { deliveryId: task.id, webhook: task.event, appid: task.appid, attempts }
   if (last === null) {
     log.info('webhook.delivered', fields)
     if (queued.before !== undefined) await settled(env, task, message)

@@ -36,7 +36,7 @@ export async function emitEvents(env: EmitEnv, appid: string, occurrences: reado
     for (const { body } of messages) {
       log.error('webhook.enqueue_failed', {
         deliveryId: body.task.id,
-        event: body.task.event,
+        webhook: body.task.event,
         appid,
         openid: body.task.data.openid,
         reason: error instanceof Error ? error.message : String(error),
@@ -45,7 +45,7 @@ export async function emitEvents(env: EmitEnv, appid: string, occurrences: reado
     return 'failed'
   }
   for (const { body } of messages)
-    log.info('webhook.queued', { deliveryId: body.task.id, event: body.task.event, openid: body.task.data.openid })
+    log.info('webhook.queued', { deliveryId: body.task.id, webhook: body.task.event, openid: body.task.data.openid })
   return 'queued'
 }
 

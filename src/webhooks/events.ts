@@ -71,7 +71,7 @@ interface ReplyData {
   /** The MsgId of the message it answers; null for an event or a reply by hand. */
   msg_id: string | null
   rule_id: string | null
-  /** Its place among the replies to one message (0 first). */
+  /** Its place among the replies to one message (1 first). */
   part: number
   /** Sent by an operator by hand, not by a rule. */
   manual: boolean

@@ -20,7 +20,7 @@ export async function retryDelivery(env: Env, appid: string, id: string, operato
   } catch (error) {
     log.error('webhook.enqueue_failed', {
       deliveryId: id,
-      event: row.event,
+      webhook: row.event,
       appid,
       reason: error instanceof Error ? error.message : String(error),
     })
@@ -29,7 +29,7 @@ export async function retryDelivery(env: Env, appid: string, id: string, operato
   const now = Date.now()
   // Queued first: a D1 failure here leaves the row `failed`, and the delivery on its way regardless.
   await run(env.DB, markRetrying(appid, id, operator.id, now))
-  log.info('webhook.retried', { deliveryId: id, event: row.event, operator: operator.id, attempts: row.attempts })
+  log.info('webhook.retried', { deliveryId: id, webhook: row.event, operator: operator.id, attempts: row.attempts })
   await auditDone(
     env.DB,
     { appid, operator, action: 'webhook_retry', target: id, summary: `${row.event}, ${row.attempts} attempts before` },
