@@ -65,6 +65,12 @@ const MessageAnswer = v.object({
   pushedAt: v.nullable(v.number()),
   updatedAt: v.number(),
   ai: v.pipe(v.nullable(AiUseAnswer), v.description('Out, rule ai or ai:fallback: the model was asked; null for every other message.')),
+  media: v.pipe(
+    v.nullable(v.string()),
+    v.description(
+      'In, an image the user sent: `archived` (kept in MEDIA, shown by the console), `failed: <reason>`, or null (not yet, or from before the archive; every other message).',
+    ),
+  ),
 })
 
 const FailedAnswer = v.object({

@@ -26,6 +26,7 @@ import { operatorPages } from './routes-operators'
 import { deskPages } from './routes-desk'
 import { rulePages } from './rules-routes'
 import { consoleMedia } from '../routes/media'
+import { userMedia } from '../routes/user-media'
 import { signIn, signOut } from './session'
 
 export const consoleApp = new Hono<ConsoleEnv>()
@@ -112,3 +113,6 @@ consoleApp.route('/', webhookPages)
 
 // Uploaded images, as the console's forms show them.
 consoleApp.route('/', consoleMedia)
+
+// Images users sent, as the conversation page shows them (media/archive-queue.ts kept them).
+consoleApp.route('/', userMedia)

@@ -25,6 +25,7 @@ import {
 } from '../admin/requests'
 import { MAX_TEXT_BYTES } from '../rules/schema'
 import { conversationOf, deskOf } from '../settings/mini-program-state'
+import { retentionDays } from '../settings/conversation'
 import { listCanned, listNotes } from '../desk/notes'
 import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { readForm } from './form'
@@ -119,6 +120,7 @@ recordPages.get(`${CONVERSATIONS_PATH}/:openid`, guard, async (c) => {
       me={c.var.operator.id}
       canned={canned}
       notes={notes}
+      clock={{ now: Date.now(), retentionDays: retentionDays(c.env) }}
     />,
   )
 })

@@ -3,7 +3,9 @@
  * inbound image's row, written by the archive queue and read by the console's picture route.
  * The row is the record's (record/write.ts inserts it); only this column is ours.
  */
+import { DAY_MS } from '../record/day'
 import { first, prepare, statement, type Statement } from '../record/sql'
+import { isUserMediaKept } from './user-media'
 
 /** What `messages.media` holds: NULL until the archive has tried, then one of these. */
 export type MediaOutcome = { kind: 'archived' } | { kind: 'failed'; reason: string }
@@ -53,4 +55,27 @@ export function mediaRowQuery(appid: string, openid: string, msgId: string): Sta
 
 export function readMediaRow(db: D1Database, appid: string, openid: string, msgId: string): Promise<MediaRow | null> {
   return first<MediaRow>(db, mediaRowQuery(appid, openid, msgId))
+}
+
+/** What the console shows for a user's image. */
+export type ImageState = 'shown' | 'saving' | 'failed' | 'expired'
+
+/** WeChat keeps a pushed image this long: until then, an image not yet archived may still be. */
+const WECHAT_MEDIA_MS = 3 * DAY_MS
+
+/**
+ * The image as the console shows it: the picture while it is archived and retention has not
+ * deleted its day; why not otherwise. A row from before the archive (NULL) is shown as saving
+ * only while WeChat could still hand it over, then as expired. Never the PicUrl: it dies with
+ * WeChat's copy and leads to WeChat's CDN.
+ */
+export function imageState(media: string | null, day: string, at: number, now: number, retentionDays: number): ImageState {
+  if (media === 'archived') return isUserMediaKept(day, now, retentionDays) ? 'shown' : 'expired'
+  if (media !== null) return 'failed'
+  return now - at < WECHAT_MEDIA_MS ? 'saving' : 'expired'
+}
+
+/** Where the console fetches a user's archived image (routes/user-media.ts serves it, signed in). */
+export function userImagePath(openid: string, msgId: string): string {
+  return `/admin/conversations/${encodeURIComponent(openid)}/media/${encodeURIComponent(msgId)}`
 }

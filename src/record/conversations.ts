@@ -114,6 +114,7 @@ interface MessageRow {
   sources: string | null
   tokens: number | null
   refused: string | null
+  media: string | null
 }
 
 /** A user's messages in and out, newest first (a reply sorts at the time of its push, after it). */
@@ -127,7 +128,7 @@ export function messagesQuery({ appid, openid, after, limit }: MessagesOptions):
   params.push(limit + 1)
   return statement(
     `SELECT id, direction, kind, text, rule_id, rules_version, unmatched, inbound_key, part, manual, status, errcode, reason, at, pushed_at, updated_at,
-       sources, tokens, refused
+       sources, tokens, refused, media
      FROM messages INDEXED BY messages_conversation WHERE ${where} ORDER BY at DESC, id DESC LIMIT ?${params.length}`,
     params,
   )
@@ -198,6 +199,7 @@ function toMessage(row: MessageRow): MessageView {
     pushedAt: row.pushed_at,
     updatedAt: row.updated_at,
     ai: row.tokens === null ? null : { sources: sourcesOf(row.sources), tokens: row.tokens, refused: row.refused },
+    media: row.media,
   }
 }
 

@@ -45,6 +45,11 @@ export interface MessageView {
    * its passages, the tokens it spent, and why its answer was refused (the fallback went out).
    */
   ai: AiUse | null
+  /**
+   * In, an image (migrations/0011): whether the archive kept it in MEDIA — null (not yet, or
+   * a push from before the archive), `archived`, or `failed: <reason>` (media/archive-queue.ts).
+   */
+  media: string | null
 }
 
 export interface FailedView {

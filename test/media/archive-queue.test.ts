@@ -48,6 +48,7 @@ async function deliver(app: Env, task: UserMediaTask, attempts = 1): Promise<Del
   }
   const batch: MessageBatch<UserMediaTask> = {
     queue: 'kefu-edge-user-media',
+    metadata: { metrics: { backlogCount: 1, backlogBytes: 0 } },
     messages: [message],
     ackAll: () => message.ack(),
     retryAll: (options) => message.retry(options),

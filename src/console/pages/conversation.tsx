@@ -18,6 +18,8 @@ import { formatTime, type Lang, type Strings } from '../lang'
 import { CONVERSATIONS_PATH } from './conversations'
 import { hrefOf, OnceField, OutcomeNotice, Pager, shortOpenid, WindowState, type Outcome } from './parts'
 import { SubscriptionsSection } from './subscriptions'
+import { imageState, userImagePath, type ImageState } from '../../media/archive-record'
+import { dayOf } from '../../record/day'
 
 /** What the reply form's action can come back with. */
 export const REPLY_OUTCOMES = {
@@ -54,6 +56,9 @@ const STRINGS: Strings<{
   replyHint: string
   closedHint: string
   outcomes: Record<ReplyOutcome, string>
+  /** A user's image that is not shown, and why. */
+  image: Record<Exclude<ImageState, 'shown'>, string>
+  imageAlt: string
 }> = {
   zh: {
     title: (openid) => `会话 ${openid}`,
@@ -99,6 +104,8 @@ const STRINGS: Strings<{
       invalid: '没有发送：这不是一条能发送的文字回复。',
       send_failed: '发送失败：微信拒绝了这条回复，原因见下方消息。',
     },
+    image: { saving: '图片保存中…', failed: '图片保存失败', expired: '图片已过期' },
+    imageAlt: '用户发来的图片',
   },
   en: {
     title: (openid) => `Conversation ${openid}`,
@@ -144,12 +151,42 @@ const STRINGS: Strings<{
       invalid: 'Not sent: that is not a text reply that can be sent.',
       send_failed: 'Failed: WeChat refused the reply; the message below says why.',
     },
+    image: { saving: 'Saving the image…', failed: 'The image could not be saved', expired: 'The image has expired' },
+    imageAlt: 'An image the user sent',
   },
 }
 
 type Text = (typeof STRINGS)['zh']
 
-function Bubble(props: { lang: Lang; t: Text; message: MessageView }) {
+/** What decides whether a user's image is still there: now, and RETENTION_DAYS. */
+export interface ImageClock {
+  now: number
+  retentionDays: number
+}
+
+/**
+ * An image the user sent: the picture the archive kept, or why there is none. Never the
+ * PicUrl the record holds as its text: it dies with WeChat's copy and leads to WeChat's CDN.
+ */
+function UserImage(props: { t: Text; openid: string; message: MessageView; clock: ImageClock }) {
+  const { message: m, clock } = props
+  const state = imageState(m.media, dayOf(m.at), m.at, clock.now, clock.retentionDays)
+  if (state === 'shown') {
+    const msgId = m.id.replace(/^msg:/, '')
+    return <img style="display:block;max-width:240px;max-height:240px" src={userImagePath(props.openid, msgId)} alt={props.t.imageAlt} loading="lazy" data-user-image={state} />
+  }
+  return (
+    <span
+      class={state === 'failed' ? 'bad' : 'muted'}
+      data-user-image={state}
+      title={state === 'failed' ? (m.media ?? undefined) : undefined}
+    >
+      {props.t.image[state]}
+    </span>
+  )
+}
+
+function Bubble(props: { lang: Lang; t: Text; message: MessageView; openid: string; clock: ImageClock }) {
   const { t, message: m } = props
   const out = m.direction === 'out'
   const who = out
@@ -180,7 +217,13 @@ function Bubble(props: { lang: Lang; t: Text; message: MessageView }) {
       data-ai={m.ruleId === AI_RULE_ID ? 'answer' : m.ruleId === AI_FALLBACK_RULE_ID ? 'fallback' : undefined}
     >
       {kind && <span class="muted">{kind} </span>}
-      {m.text === null ? <span class="muted">{t.noText}</span> : m.text}
+      {m.direction === 'in' && m.kind === 'image' ? (
+        <UserImage t={t} openid={props.openid} message={m} clock={props.clock} />
+      ) : m.text === null ? (
+        <span class="muted">{t.noText}</span>
+      ) : (
+        m.text
+      )}
       <span class="meta">
         {formatTime(m.at, props.lang, true)}
         {who && ` · ${who}`}
@@ -267,6 +310,8 @@ export function ConversationPage(props: {
   canned: Canned[]
   /** Private notes on this conversation, newest first. */
   notes: Note[]
+  /** Whether users' images are still kept (media/archive-record.ts imageState). */
+  clock: ImageClock
 }) {
   const t = STRINGS[props.lang]
   const { conversation: c, messages } = props.detail
@@ -335,7 +380,7 @@ export function ConversationPage(props: {
         {chronological.length === 0 ? (
           <p class="muted">{t.none}</p>
         ) : (
-          chronological.map((m) => <Bubble lang={props.lang} t={t} message={m} />)
+          chronological.map((m) => <Bubble lang={props.lang} t={t} message={m} openid={c.openid} clock={props.clock} />)
         )}
       </div>
       {props.grants.reply && <h2>{t.reply}</h2>}
