@@ -12,6 +12,8 @@
  *    notes, the unmatched questions they alone asked, and their openid in the audit log;
  * 4. the images they sent, archived in MEDIA.
  *
+ * 5. `user.deleted` to WEBHOOK_URL, so the team's other systems can delete them too.
+ *
  * What stays: counts without a person (the day's messages, rule hits, latency, a campaign's
  * totals) and the audit line of the deletion, which names no user. Idempotent: a second run
  * finds nothing and deletes nothing.
@@ -25,6 +27,7 @@ import { deleteUserMedia, keptDays } from '../media/user-media'
 import { forgetRecordStatements, unmatchedTextsQuery } from '../record/user-data'
 import { all, prepare } from '../record/sql'
 import { log } from '../log'
+import { emitUserDeleted } from '../webhooks/emit'
 
 /** What a deletion found and removed: counts only. */
 export interface Forgotten {
@@ -57,6 +60,8 @@ export async function forgetUser(env: Env, appid: string, openid: string, now = 
   const forgotten = { conversation, desk, rows, media }
   // The openid is in this line and nowhere after it: logs are the operator's, kept by Cloudflare for days.
   log.info('user.deleted', { appid, openid, ...forgotten })
+  // Other systems delete them too (WEBHOOK_URL): the event carries the openid, the last time it leaves.
+  await emitUserDeleted(env, appid, { openid })
   return forgotten
 }
 

@@ -17,6 +17,7 @@ import type { FlatFields } from '../../src/wechat/message'
 import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
 import { push, workerFetch } from '../support/helpers'
 import { OWNER_AUTH } from '../support/operators'
+import { receivedFor } from '../webhooks/receiver'
 import { TEST_SETTINGS } from '../support/settings'
 
 const APPID = TEST_SETTINGS.WECHAT_APPID
@@ -138,10 +139,16 @@ describe('user_authorization_cancellation', () => {
     // The sender is WeChat's push service: no object, no row for it.
     expect((await held(PLATFORM)).messages).toEqual([])
 
+    // The team's other systems hear of it once (WEBHOOK_URL), with the openid to delete there too.
+    const deletedEvents = async () => (await receivedFor(openid)).filter((d) => d.event === 'user.deleted')
+    await vi.waitFor(async () => expect(await deletedEvents()).toHaveLength(1), { timeout: 10_000, interval: 100 })
+
     // WeChat retries the same push: nothing more happens.
     expect((await push(cancellation)).status).toBe(200)
     expect(await deletions()).toHaveLength(before.deletions + 1)
     expect(await held(openid)).toMatchObject({ messages: [], conversations: [], media: [] })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(await deletedEvents()).toHaveLength(1)
   })
 
   it('refuses an event without an OpenID of an openid’s shape, and acts on no other app’s word', async () => {
