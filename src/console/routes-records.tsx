@@ -33,6 +33,9 @@ import type { Section } from './layout'
 import { langOf } from './lang'
 import { ConversationPage, REPLY_OUTCOMES, type ReplyOutcome } from './pages/conversation'
 import { CONVERSATIONS_PATH, ConversationsPage } from './pages/conversations'
+import { EXPORT_DOWNLOAD_PATH, EXPORT_PROBLEMS, type ExportProblem } from './pages/export-form'
+import { exportDownload } from './export-download'
+import { lastDays } from '../record/day'
 import { FAILED_OUTCOMES, FAILED_PATH, FailedPage, type FailedOutcome } from './pages/failed'
 import { outcomeOf, ProblemPage, type Problem } from './pages/parts'
 import { UnmatchedPage } from './pages/unmatched'
@@ -86,8 +89,20 @@ recordPages.get(CONVERSATIONS_PATH, guard, async (c) => {
     ...(filter ? { filter } : {}),
     ...(cursor ? { after: cursor } : {}),
   })
-  return renderPage(c, <ConversationsPage lang={langOf(c)} list={list} filter={filter ?? null} paged={cursor !== undefined} />)
+  // The CSV export's form, for the roles that may export: the last 7 China days, or the days a refused download asked for.
+  const days = lastDays(Date.now(), 7)
+  const problem = (EXPORT_PROBLEMS as readonly string[]).find((p) => p === c.req.query('export')) as ExportProblem | undefined
+  const exporting = grantsOf(c).users
+    ? { from: c.req.query('from') || days[0] || '', to: c.req.query('to') || days[6] || '', problem: problem ?? null }
+    : null
+  return renderPage(
+    c,
+    <ConversationsPage lang={langOf(c)} list={list} filter={filter ?? null} paged={cursor !== undefined} exporting={exporting} />,
+  )
 })
+
+// The conversations page's CSV download: the admin API's export behind the session (export-download.ts).
+recordPages.get(EXPORT_DOWNLOAD_PATH, guard, exportDownload)
 
 recordPages.get(`${CONVERSATIONS_PATH}/:openid`, guard, async (c) => {
   const param = v.safeParse(OpenidParam, { openid: c.req.param('openid') })
