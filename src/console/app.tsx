@@ -28,6 +28,7 @@ import { rulePages } from './rules-routes'
 import { consoleMedia } from '../routes/media'
 import { userMedia } from '../routes/user-media'
 import { signIn, signOut } from './session'
+import { userPages } from './routes-users'
 
 export const consoleApp = new Hono<ConsoleEnv>()
 
@@ -116,3 +117,6 @@ consoleApp.route('/', consoleMedia)
 
 // Images users sent, as the conversation page shows them (media/archive-queue.ts kept them).
 consoleApp.route('/', userMedia)
+
+// A user's data: their export, and its deletion behind a confirmation.
+consoleApp.route('/', userPages)

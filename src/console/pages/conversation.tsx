@@ -18,6 +18,7 @@ import { formatTime, type Lang, type Strings } from '../lang'
 import { CONVERSATIONS_PATH } from './conversations'
 import { hrefOf, OnceField, OutcomeNotice, Pager, shortOpenid, WindowState, type Outcome } from './parts'
 import { SubscriptionsSection } from './subscriptions'
+import { UserDataSection } from './user-data'
 import { imageState, userImagePath, type ImageState } from '../../media/archive-record'
 import { dayOf } from '../../record/day'
 
@@ -173,7 +174,15 @@ function UserImage(props: { t: Text; openid: string; message: MessageView; clock
   const state = imageState(m.media, dayOf(m.at), m.at, clock.now, clock.retentionDays)
   if (state === 'shown') {
     const msgId = m.id.replace(/^msg:/, '')
-    return <img style="display:block;max-width:240px;max-height:240px" src={userImagePath(props.openid, msgId)} alt={props.t.imageAlt} loading="lazy" data-user-image={state} />
+    return (
+      <img
+        style="display:block;max-width:240px;max-height:240px"
+        src={userImagePath(props.openid, msgId)}
+        alt={props.t.imageAlt}
+        loading="lazy"
+        data-user-image={state}
+      />
+    )
   }
   return (
     <span
@@ -411,6 +420,7 @@ export function ConversationPage(props: {
         </p>
       )}
       <Notes lang={props.lang} path={path} notes={props.notes} canWrite={props.grants.reply} />
+      {props.grants.users && <UserDataSection lang={props.lang} openid={c.openid} />}
     </Layout>
   )
 }
