@@ -10,14 +10,14 @@
  * 4. KV namespaces RULES and CACHE, D1 database `kefu-edge`: kept when wrangler.toml already
  *    names one of the account's, reused when the account has one of the expected title,
  *    created otherwise; their ids written into wrangler.toml at once (scripts/setup-toml.ts).
- *    The campaigns queue (the CAMPAIGNS producer's): `wrangler queues create`, a queue of that
+ *    The queues (the CAMPAIGNS and WEBHOOKS producers'): `wrangler queues create`, a queue of that
  *    name already there counting as done (queues are named, not ids, in wrangler.toml).
  *    The R2 bucket of uploaded images (MEDIA): `wrangler r2 bucket create`, the same way.
- * 5. WECHAT_APPID into wrangler.toml's [vars]; LLM_API_BASE, LLM_MODEL, HUMAN_DESK and
- *    DESK_ALERT_MINUTES too, when the environment gives them (optional, never asked for).
+ * 5. WECHAT_APPID into wrangler.toml's [vars]; LLM_API_BASE, LLM_MODEL, HUMAN_DESK,
+ *    DESK_ALERT_MINUTES and WEBHOOK_URL too, when the environment gives them (optional, never asked for).
  * 6. Each secret with `wrangler secret put NAME`, its value on stdin only, never printed. A
  *    generated ADMIN_TOKEN is first written to a file only its owner can read (adminTokenFile).
- *    LLM_API_KEY and DESK_ALERT_WEBHOOK only when the environment gives them.
+ *    LLM_API_KEY, DESK_ALERT_WEBHOOK and WEBHOOK_SECRET only when the environment gives them.
  * 7. `wrangler d1 migrations apply DB --remote`, `wrangler deploy`, `npm run rules:push -- --remote`.
  *
  * Commands run through a Runner, so the tests can put a stand-in for wrangler in its place.
@@ -66,8 +66,8 @@ export interface SetupOptions {
 
 export const KV_BINDINGS = ['RULES', 'CACHE'] as const
 export const D1_BINDING = 'DB'
-/** The producer binding whose queue setup creates: campaigns fan out through it. */
-export const QUEUE_BINDING = 'CAMPAIGNS'
+/** The producer bindings whose queues setup creates: campaigns fan out through one, events to other systems go through the other. */
+export const QUEUE_BINDINGS = ['CAMPAIGNS', 'WEBHOOKS'] as const
 /** The R2 binding whose bucket setup creates: images operators upload (src/media/). */
 export const R2_BINDING = 'MEDIA'
 export const DEFAULT_CONFIG = 'wrangler.toml'
@@ -101,10 +101,11 @@ const OPTIONAL_UNSET: Record<string, string> = {
   LLM_API_KEY:
     'not set: the knowledge base answers from its FAQ only (LLM_API_BASE=… LLM_MODEL=… LLM_API_KEY=… npm run setup adds a model)',
   DESK_ALERT_WEBHOOK: 'not set: long waits at the human desk are flagged in the console only',
+  WEBHOOK_SECRET: 'not set: no events are posted to other systems (WEBHOOK_URL=… WEBHOOK_SECRET=… npm run setup turns them on)',
 }
 
 /** Optional vars — the model (src/ai/model.ts), the human desk (src/desk/): written to [vars] when the environment gives them. */
-export const OPTIONAL_VARS = ['LLM_API_BASE', 'LLM_MODEL', 'HUMAN_DESK', 'DESK_ALERT_MINUTES'] as const
+export const OPTIONAL_VARS = ['LLM_API_BASE', 'LLM_MODEL', 'HUMAN_DESK', 'DESK_ALERT_MINUTES', 'WEBHOOK_URL'] as const
 
 /** The Worker's own check of `name` (src/settings/checks.ts), with setup's words for a refusal. */
 function checkedAs(name: SettingName, refusal: string): (value: string) => string | null {
@@ -146,6 +147,12 @@ export const SECRETS: readonly SecretSpec[] = [
     name: 'DESK_ALERT_WEBHOOK',
     prompt: 'DESK_ALERT_WEBHOOK — where a long wait at the human desk is announced (a WeCom group robot URL)',
     check: checkedAs('DESK_ALERT_WEBHOOK', 'is not an http(s) URL'),
+    optional: true,
+  },
+  {
+    name: 'WEBHOOK_SECRET',
+    prompt: 'WEBHOOK_SECRET — the key events to WEBHOOK_URL are signed with (the receiver keeps it too)',
+    check: checkedAs('WEBHOOK_SECRET', 'is not 16 to 256 printable characters without spaces'),
     optional: true,
   },
 ]
@@ -414,10 +421,10 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
     }
   }
 
-  {
-    const queue = config.get(config.table('queues.producers', { key: 'binding', value: QUEUE_BINDING }), 'queue')
-    if (!queue) throw new SetupStop(`${configName}: the ${QUEUE_BINDING} producer has no queue = "…": restore it from the repository.`, 2)
-    const step = `Queue ${QUEUE_BINDING}`
+  for (const binding of QUEUE_BINDINGS) {
+    const queue = config.get(config.table('queues.producers', { key: 'binding', value: binding }), 'queue')
+    if (!queue) throw new SetupStop(`${configName}: the ${binding} producer has no queue = "…": restore it from the repository.`, 2)
+    const step = `Queue ${binding}`
     // Cloudflare refuses a second queue of a name: asking is the check, and it is one call.
     const created = await wrangler(['queues', 'create', queue])
     if (created.status === 0) say(step, `created "${queue}"`)
@@ -562,7 +569,8 @@ async function setup(options: SetupOptions, runner: Runner, io: SetupIo): Promis
     for (const binding of KV_BINDINGS)
       need(doc.table('kv_namespaces', { key: 'binding', value: binding }), `[[kv_namespaces]] with binding = "${binding}"`)
     need(doc.table('d1_databases', { key: 'binding', value: D1_BINDING }), `[[d1_databases]] with binding = "${D1_BINDING}"`)
-    need(doc.table('queues.producers', { key: 'binding', value: QUEUE_BINDING }), `[[queues.producers]] with binding = "${QUEUE_BINDING}"`)
+    for (const binding of QUEUE_BINDINGS)
+      need(doc.table('queues.producers', { key: 'binding', value: binding }), `[[queues.producers]] with binding = "${binding}"`)
     need(doc.table('r2_buckets', { key: 'binding', value: R2_BINDING }), `[[r2_buckets]] with binding = "${R2_BINDING}"`)
     return {
       /** The Worker's name, the KV namespaces' titles' prefix. */
