@@ -618,7 +618,7 @@ function notKefuEdge(answer: Answer, path: string): Problem {
 
 // ---------------------------------------------------------------- settings
 
-const SECRETS = new Set(['WECHAT_APPSECRET', 'WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'ADMIN_TOKEN'])
+const SECRETS = new Set(['WECHAT_APPSECRET', 'WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'ADMIN_TOKEN', 'WEBHOOK_SECRET'])
 
 const HINTS: Record<string, string> = {
   WECHAT_APPID: 'the mini program’s AppID, wx + 16 characters',
@@ -628,6 +628,8 @@ const HINTS: Record<string, string> = {
   ADMIN_TOKEN: '16+ letters, digits and - . _ ~ + /, e.g. openssl rand -hex 24',
   WECHAT_PUSH_MODE: 'safe, compatible or plaintext, as the console’s 消息加密方式',
   WECHAT_API_BASE: 'an http(s) URL, or unset for https://api.weixin.qq.com',
+  WEBHOOK_URL: 'the http(s) URL events are posted to, set with WEBHOOK_SECRET, or neither',
+  WEBHOOK_SECRET: '16–256 printable characters, no spaces, e.g. openssl rand -hex 32; set with WEBHOOK_URL, or neither',
 }
 
 /** How to set a setting: a secret, a var in wrangler.toml, or .dev.vars for a local Worker. */
