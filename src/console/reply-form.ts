@@ -191,7 +191,9 @@ export function applyReplyOp(draft: ReplyDraft, change: ReplyOp): ReplyDraft {
       const part = parts?.[change.part]
       if (!parts || !part) return draft
       if (change.op === 'part-delete') parts.splice(change.part, 1)
-      if (change.op === 'file-clear') parts[change.part] = { ...part, file: '', thumb_file: '' }
+      // A link's uploaded thumbnail is its URL: forgetting it empties the URL.
+      if (change.op === 'file-clear')
+        parts[change.part] = { ...part, file: '', thumb_file: '', ...(part.type === 'link' ? { thumb_url: '' } : {}) }
       const swap = change.op === 'part-up' ? change.part - 1 : change.op === 'part-down' ? change.part + 1 : -1
       if (swap >= 0 && swap < parts.length) [parts[change.part], parts[swap]] = [parts[swap]!, part]
       return { ...draft, choices }

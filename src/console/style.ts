@@ -33,7 +33,7 @@ button.danger{color:var(--bad)}
 input,select,textarea{font:inherit;padding:5px 8px;border:1px solid var(--line);border-radius:6px;max-width:100%}
 textarea{width:100%;min-height:60px}
 label{display:block;margin:6px 0 2px;color:var(--muted);font-size:13px}
-.row{display:flex;flex-wrap:wrap;gap:8px;align-items:end}
+.row{display:flex;flex-wrap:wrap;gap:8px;align-items:end}.row.top{align-items:flex-start}
 .notice{padding:8px 12px;border-radius:6px;margin:8px 0;background:#dafbe1}
 .notice.error{background:#ffebe9;color:var(--bad)}
 .filters a{margin-right:8px}

@@ -66,6 +66,8 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // The browser's own controls (a file input, a date picker) in Chinese, as operators see them.
+      '--lang=zh-CN',
     ],
   })
 }

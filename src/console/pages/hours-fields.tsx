@@ -42,7 +42,7 @@ const HOURS_STRINGS: Strings<{
     closed: '节假日（全天休息）',
     closedHint: '这些日子按休息处理，不管是星期几。',
     open: '调休上班日',
-    openHint: '这些日子上班，时间按上面“调休日的上班时段”一行（没填则按周一）。',
+    openHint: '这些日子上班，时间按上面“调休日”一行（没填则按周一）。',
     openHours: '调休日的上班时段',
     addDate: '添加日期',
     endHint: '结束时间不含；全天到午夜写 24:00',
@@ -97,7 +97,9 @@ export function HoursFields(props: { lang: Lang; hours: HoursDraft | null; issue
           <tbody>
             {PERIOD_ROWS.map((row) => (
               <tr data-day={row}>
-                <th scope="row">{row === 'open_hours' ? t.openHours : t.rows[row]}</th>
+                <th scope="row" title={row === 'open_hours' ? t.openHours : undefined}>
+                  {t.rows[row]}
+                </th>
                 <td>
                   <input type="hidden" name={`hours.${row}.count`} value={String(hours.periods[row].length)} />
                   <div class="periods">

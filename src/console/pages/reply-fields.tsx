@@ -180,7 +180,15 @@ function PartFields(props: { t: ReplyText; lang: Lang; at: string; part: PartDra
 
 /** The uploaded image of a part, if any, with a button to forget it. */
 function Picture(props: { t: ReplyText; part: PartDraft; at: string }) {
-  const name = props.part.type === 'image' ? props.part.file : props.part.type === 'miniprogrampage' ? props.part.thumb_file : ''
+  const { part } = props
+  const name =
+    part.type === 'image'
+      ? part.file
+      : part.type === 'miniprogrampage'
+        ? part.thumb_file
+        : part.type === 'link'
+          ? ownUpload(part.thumb_url)
+          : ''
   if (name === '') return null
   return (
     <div class="row uploaded" data-uploaded={name}>
@@ -230,7 +238,7 @@ export function Bubble(props: { t: ReplyText; part: PartDraft }): Child {
       )
     }
     case 'link': {
-      const src = pictureOf('', part.thumb_url)
+      const src = pictureOf(ownUpload(part.thumb_url), part.thumb_url)
       return (
         <div class="bubble link-card" data-bubble="link">
           <b>{part.title}</b>
@@ -261,6 +269,11 @@ export function Bubble(props: { t: ReplyText; part: PartDraft }): Child {
         </p>
       )
   }
+}
+
+/** A link's thumbnail uploaded here has a public URL (`/media/<name>`): its name, or '' for any other URL. */
+function ownUpload(url: string): string {
+  return /\/media\/([0-9a-f]{64}\.(?:jpg|png))$/.exec(url)?.[1] ?? ''
 }
 
 /** What the preview can show: an uploaded file through the console, or an https image (the page's policy allows no other). */

@@ -296,7 +296,7 @@ function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; index: n
         </div>
       </div>
       <Issues issues={[...issuesOf('id'), ...issuesOf('note')]} lang={lang} />
-      <div class="row">
+      <div class="row top">
         <div>
           <label for={`r${i}.when`}>{t.when}</label>
           <select id={`r${i}.when`} name={`r${i}.when`} class="when-kind">
