@@ -19,7 +19,12 @@ describe('signature', () => {
 })
 
 describe('the body of an attempt', () => {
-  const task = taskOf('wx1234567890abcdef', { event: 'user.deleted', data: { openid: 'oUser' } }, 1_000, 'wh-00000000-0000-4000-8000-000000000000')
+  const task = taskOf(
+    'wx1234567890abcdef',
+    { event: 'user.deleted', data: { openid: 'oUser' } },
+    1_000,
+    'wh-00000000-0000-4000-8000-000000000000',
+  )
 
   it('carries the delivery id and the attempt time inside what is signed; the occurrence keeps its own time', () => {
     expect(JSON.parse(bodyOf(task, 5_000))).toEqual({
