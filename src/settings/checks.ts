@@ -36,6 +36,11 @@ export type SettingName =
   | 'DESK_ALERT_WEBHOOK'
   | 'WEBHOOK_URL'
   | 'WEBHOOK_SECRET'
+  | 'WECOM_CORPID'
+  | 'WECOM_KF_SECRET'
+  | 'WECOM_KF_TOKEN'
+  | 'WECOM_KF_ENCODING_AES_KEY'
+  | 'WECOM_API_BASE'
 
 type Check = (value: string) => string | null
 
@@ -143,6 +148,29 @@ export const CHECKS: Record<SettingName, { required: boolean; check: Check }> = 
     required: false,
     // The receiver keeps it in its own settings: printable, no spaces, long enough not to be guessed.
     check: (v) => (/^[\x21-\x7e]{16,256}$/.test(v) ? null : 'is not 16 to 256 printable ASCII characters without spaces'),
+  },
+  // 微信客服 (src/wecom/, docs/wecom-kf-protocol.md §9): the first four all, or none (env.ts).
+  WECOM_CORPID: {
+    required: false,
+    // WeChat Work publishes no shape (ids seen are ww + 16 hex, older corps wx…): a safe charset.
+    check: (v) => (/^[A-Za-z0-9]{6,64}$/.test(v) ? null : 'is not a CorpID (6 to 64 letters or digits, e.g. ww + 16 hex)'),
+  },
+  WECOM_KF_SECRET: {
+    required: false,
+    // Sent in gettoken's query: URL-safe characters only.
+    check: (v) => (/^[A-Za-z0-9_-]{16,128}$/.test(v) ? null : "is not an app's Secret (16 to 128 letters, digits, - or _)"),
+  },
+  WECOM_KF_TOKEN: {
+    required: false,
+    check: (v) => (/^[0-9A-Za-z]{3,32}$/.test(v) ? null : 'is not 3 to 32 letters or digits'),
+  },
+  WECOM_KF_ENCODING_AES_KEY: {
+    required: false,
+    check: (v) => (decodeAesKey(v) ? null : 'is not 43 base64 characters'),
+  },
+  WECOM_API_BASE: {
+    required: false,
+    check: (v) => (isHttpUrl(v) ? null : 'is not an http(s) URL'),
   },
 }
 

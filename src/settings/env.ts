@@ -76,8 +76,22 @@ export interface Env {
   WEBHOOK_URL?: string
   /** The key each event's X-Kefu-Signature is an HMAC-SHA256 with (a secret, at least 16 characters). */
   WEBHOOK_SECRET?: string
+  /** 微信客服 (src/wecom/): the corp's CorpID (企业ID). With the three WECOM_KF_* secrets, or none. */
+  WECOM_CORPID?: string
+  /** The self-built app's Secret, for gettoken. */
+  WECOM_KF_SECRET?: string
+  /** The callback's Token (设置API接收). */
+  WECOM_KF_TOKEN?: string
+  /** The callback's EncodingAESKey, 43 characters. */
+  WECOM_KF_ENCODING_AES_KEY?: string
+  /** Default https://qyapi.weixin.qq.com; local runs and tests point it at dev/fake-wecom.ts. */
+  WECOM_API_BASE?: string
   /** Set by the Worker in an app's view of the bindings (mini-program-state.ts), never by the operator: '' or the appid. */
   KEFU_APP_SCOPE?: string
+  /** Set by the Worker in a 微信客服 account's view (wecom/view.ts), never by the operator: 'kf', or absent for the mini program. */
+  KEFU_CHANNEL?: string
+  /** With KEFU_CHANNEL 'kf': the account's open_kfid. */
+  KEFU_KF_ID?: string
   RULES: KVNamespace
   CACHE: KVNamespace
   CONVERSATIONS: DurableObjectNamespace<Conversation>
@@ -153,6 +167,13 @@ export function settingState(env: Env, name: SettingName): SettingState {
     if (webhookPartner !== undefined && hasValue(env[webhookPartner])) {
       return { status: 'malformed', reason: `${label} is not set, but ${webhookPartner} is: webhooks need both, or neither` }
     }
+    const wecomPeer = WECOM_SETTINGS.includes(name) ? WECOM_SETTINGS.find((other) => other !== name && hasValue(env[other])) : undefined
+    if (wecomPeer !== undefined) {
+      return {
+        status: 'malformed',
+        reason: `${label} is not set, but ${wecomPeer} is: the 微信客服 channel needs ${WECOM_SETTINGS.join(', ')}, or none`,
+      }
+    }
     const modelPeer = MODEL_SETTINGS.includes(name) ? MODEL_SETTINGS.find((other) => other !== name && hasValue(env[other])) : undefined
     if (modelPeer !== undefined) {
       return {
@@ -212,6 +233,22 @@ export function pushModeState(env: Env): PushMode | null {
 
 /** The model's three settings (src/ai/model.ts): some without the others is a mistake, named on each missing one. */
 const MODEL_SETTINGS: readonly SettingName[] = ['LLM_API_BASE', 'LLM_MODEL', 'LLM_API_KEY']
+
+/** The 微信客服 channel's settings (src/wecom/): all, or none (the channel is off). */
+export const WECOM_SETTINGS: readonly SettingName[] = ['WECOM_CORPID', 'WECOM_KF_SECRET', 'WECOM_KF_TOKEN', 'WECOM_KF_ENCODING_AES_KEY']
+
+/** Whether the 微信客服 channel is configured at all: any of its settings set. Partly set is a SettingError where a setting is needed. */
+export function wecomConfigured(env: Env): boolean {
+  return WECOM_SETTINGS.some((name) => hasValue(env[name]))
+}
+
+export const DEFAULT_WECOM_API_BASE = 'https://qyapi.weixin.qq.com'
+
+export function wecomApiBase(env: Env): string {
+  const value = env.WECOM_API_BASE
+  if (value === undefined || value === '') return DEFAULT_WECOM_API_BASE
+  return requireSetting(env, 'WECOM_API_BASE').replace(/\/+$/, '')
+}
 
 /** Cloudflare Access's two settings: one without the other is a mistake, named on the missing one. */
 const ACCESS_PAIR: Partial<Record<SettingName, SettingName>> = { ACCESS_TEAM_DOMAIN: 'ACCESS_AUD', ACCESS_AUD: 'ACCESS_TEAM_DOMAIN' }
