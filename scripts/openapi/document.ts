@@ -53,6 +53,8 @@ import { KNOWLEDGE_ANSWERS } from '../../src/admin/answers-knowledge'
 import { DESK_ANSWERS } from '../../src/admin/answers-desk'
 import { MEDIA_ANSWERS } from '../../src/admin/answers-media'
 import { USERS_ANSWERS } from '../../src/admin/answers-users'
+import { WEBHOOK_ANSWERS } from '../../src/admin/answers-webhooks'
+import { DeliveryIdParam } from '../../src/admin/requests-webhooks'
 import { MediaUploadQuery, UPLOAD_CONTENT_TYPES } from '../../src/admin/requests-media'
 import { MEDIA_USES, UPLOAD_LIMITS } from '../../src/media/uploads'
 import {
@@ -107,7 +109,7 @@ function json(schema: Json, description: string): Json {
 }
 
 /** Every answer's schema, by the name the document's components give it. */
-const SCHEMAS = { ...ANSWERS, ...KNOWLEDGE_ANSWERS, ...DESK_ANSWERS, ...MEDIA_ANSWERS, ...USERS_ANSWERS }
+const SCHEMAS = { ...ANSWERS, ...KNOWLEDGE_ANSWERS, ...DESK_ANSWERS, ...MEDIA_ANSWERS, ...USERS_ANSWERS, ...WEBHOOK_ANSWERS }
 const ref = (name: keyof typeof SCHEMAS) => ({ $ref: `#/components/schemas/${name}` })
 const answer = (name: keyof typeof SCHEMAS, description: string) => json(ref(name), description)
 /** An answer of one of several shapes. */
@@ -802,6 +804,23 @@ export function openApiDocument(): Json {
             },
           },
         ),
+      },
+      '/admin/api/webhooks/failed': {
+        get: operation('Webhook deliveries the queue gave up on (after 8 attempts), newest first', {
+          permission: 'campaigns',
+          answers: { '200': answer('WebhookFailuresAnswer', 'At most 100 recorded deliveries.') },
+        }),
+      },
+      '/admin/api/webhooks/{id}/retry': {
+        post: operation('Queue a recorded delivery again: the same delivery id and body, a new round of attempts; audited', {
+          permission: 'campaigns',
+          parameters: parameters('path', DeliveryIdParam),
+          answers: {
+            '202': answer('WebhookRetryAnswer', 'Queued: it leaves the list once delivered.'),
+            '404': error('`not_found`: no recorded delivery has that id (delivered, or past RETENTION_DAYS).'),
+            '503': error('`queue_failed`: the queue refused it; nothing changed, try again.'),
+          },
+        }),
       },
       '/admin/api/openapi.json': {
         get: operation('This document', { permission: 'read', answers: { '200': { description: 'The OpenAPI document.' } } }),

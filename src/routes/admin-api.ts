@@ -39,6 +39,7 @@ import { adminKnowledge } from './admin-knowledge'
 import { adminDesk } from './admin-desk'
 import { adminMedia } from './admin-media'
 import { adminUsers } from './admin-users'
+import { adminWebhooks } from './admin-webhooks'
 import { adminExport } from './admin-export'
 import { allow } from './allow'
 import { jsonBody, params, problem, readBytes, refuse, type ApiEnv } from './admin-validation'
@@ -89,6 +90,8 @@ adminApi.route('/', adminMedia)
 adminApi.route('/', adminExport)
 // A user's data on request: everything kept about them, and its deletion.
 adminApi.route('/', adminUsers)
+
+adminApi.route('/', adminWebhooks)
 
 // ---------------------------------------------------------------- the record
 

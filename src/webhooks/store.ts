@@ -33,6 +33,35 @@ export interface LastAttempt {
 
 const REASON_CHARS = 200
 
+/** A row as the admin API answers it (answers-webhooks.ts). */
+export interface FailureView {
+  id: string
+  event: WebhookEvent
+  openid: string | null
+  status: FailureStatus
+  attempts: number
+  lastStatus: number | null
+  lastReason: string | null
+  occurredAt: number
+  failedAt: number
+  retriedAt: number | null
+}
+
+export function failureView(row: FailureRow): FailureView {
+  return {
+    id: row.id,
+    event: row.event,
+    openid: row.openid,
+    status: row.status,
+    attempts: row.attempts,
+    lastStatus: row.last_status,
+    lastReason: row.last_reason,
+    occurredAt: row.occurred_at,
+    failedAt: row.failed_at,
+    retriedAt: row.retried_at,
+  }
+}
+
 /** The queue gave up: recorded, or recorded again after a retry failed too (its attempts added up). */
 export function recordFailure(task: WebhookTask, attempts: number, last: LastAttempt, now: number): Statement {
   return statement(

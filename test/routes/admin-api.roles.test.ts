@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { RecordInput } from '../../src/conversation/conversation'
 import { ROLES, type Permission, type Role } from '../../src/auth/roles'
 import { SUBSCRIBE_SEND_PATH, UNIFORM_SEND_PATH } from '../../src/wechat/api'
-import { ROUTES, SOME_CANNED, SOME_ENTRY, SOME_OPERATOR } from '../support/admin-routes'
+import { ROUTES, SOME_CANNED, SOME_DELIVERY, SOME_ENTRY, SOME_OPERATOR } from '../support/admin-routes'
 import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
 import { APPID, watchSecrets, type Answer } from '../support/hygiene'
 import { addTestOperator, OWNER_AUTH, type TestOperator } from '../support/operators'
@@ -72,6 +72,8 @@ const NEEDS: Record<string, Permission> = {
   'GET /admin/api/users/{openid}/export': 'users',
   'DELETE /admin/api/users/{openid}': 'users',
   'GET /admin/api/export.csv': 'users',
+  'GET /admin/api/webhooks/failed': 'campaigns',
+  'POST /admin/api/webhooks/{id}/retry': 'campaigns',
 }
 /** Who may, per permission, and the least role a 403 names. */
 const MAY: Record<Permission, Role[]> = {
@@ -102,6 +104,7 @@ function routeName(method: string, path: string): string {
     .replace(`/operators/${SOME_OPERATOR}`, '/operators/{id}')
     .replace(`/knowledge/${SOME_ENTRY}`, '/knowledge/{id}')
     .replace(`/canned/${SOME_CANNED}`, '/canned/{id}')
+    .replace(`/webhooks/${SOME_DELIVERY}`, '/webhooks/{id}')
   return `${method} ${template}`
 }
 

@@ -25,7 +25,7 @@ import { keepAnswer, pushOptions } from '../support/helpers'
 import { APPID, watchSecrets, WORKER, type Answer } from '../support/hygiene'
 import { recordSeed } from '../support/record-seed'
 import { TEST_SETTINGS } from '../support/settings'
-import { ROUTES, SOME_CAMPAIGN, SOME_ENTRY, SOME_OPENID, SOME_OPERATOR, SOME_VERSION } from '../support/admin-routes'
+import { ROUTES, SOME_CAMPAIGN, SOME_DELIVERY, SOME_ENTRY, SOME_OPENID, SOME_OPERATOR, SOME_VERSION } from '../support/admin-routes'
 
 const hygiene = watchSecrets('admin-api')
 const ADMIN = TEST_SETTINGS.ADMIN_TOKEN
@@ -808,7 +808,7 @@ describe('openapi.json', () => {
     )
     const served = ROUTES.map(
       ([method, path]) =>
-        `${method} ${path.replace(SOME_OPENID, '{openid}').replace(`out:{openid}:1`, '{id}').replace(SOME_VERSION, '{version}').replace(SOME_CAMPAIGN, '{id}').replace(SOME_OPERATOR, '{id}').replace(SOME_ENTRY, '{id}')}`,
+        `${method} ${path.replace(SOME_OPENID, '{openid}').replace(`out:{openid}:1`, '{id}').replace(SOME_VERSION, '{version}').replace(SOME_CAMPAIGN, '{id}').replace(SOME_OPERATOR, '{id}').replace(SOME_ENTRY, '{id}').replace(SOME_DELIVERY, '{id}')}`,
     )
     expect(documented.sort()).toEqual(served.sort())
     // Every route checks the operator's role: every one documents the 403.

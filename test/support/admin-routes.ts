@@ -6,6 +6,8 @@
 export const SOME_OPENID = 'oSomeOpenidForAuthTests0001'
 /** A canned answer no test adds. */
 export const SOME_CANNED = 'c-00000000-0000-4000-8000-000000000000'
+/** A delivery id no row has: a retry with the token answers 404 and queues nothing. */
+export const SOME_DELIVERY = 'wh-00000000-0000-4000-8000-000000000000'
 export const SOME_VERSION = '0123456789abcdef'
 export const SOME_CAMPAIGN = 'c-00000000-0000-4000-8000-000000000000'
 export const SOME_OPERATOR = 'nobody000000'
@@ -67,4 +69,6 @@ export const ROUTES: [method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path:
   ['DELETE', `/admin/api/users/${SOME_OPENID}`],
   // Without from and to: refused (400) before anything is read or audited.
   ['GET', '/admin/api/export.csv'],
+  ['GET', '/admin/api/webhooks/failed'],
+  ['POST', `/admin/api/webhooks/${SOME_DELIVERY}/retry`],
 ]

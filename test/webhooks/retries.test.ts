@@ -192,3 +192,26 @@ async function hmac(body: string): Promise<string> {
   const { hmacHex } = await import('../../src/webhooks/sign')
   return hmacHex(SECRET, body)
 }
+
+describe('the admin API', () => {
+  it('lists the deliveries given up on and retries one by id; an unknown or malformed id is a 4xx', async () => {
+    const scope = newScope()
+    await failNext(scope, 1)
+    const task = handoffTask(uniqueOpenid())
+    await deliver({ task }, WEBHOOK_ATTEMPTS, scopeUrl(scope))
+    const auth = { authorization: `Bearer ${TEST_SETTINGS.ADMIN_TOKEN}` }
+    const list = await workerFetch('/admin/api/webhooks/failed', { headers: auth })
+    expect(list.status).toBe(200)
+    const { items } = (await list.json()) as { items: { id: string; lastStatus: number | null; attempts: number }[] }
+    expect(items.find((i) => i.id === task.id)).toMatchObject({ lastStatus: 500, attempts: WEBHOOK_ATTEMPTS })
+    const retry = await workerFetch(`/admin/api/webhooks/${task.id}/retry`, { method: 'POST', headers: auth })
+    expect(retry.status).toBe(202)
+    expect(await retry.json()).toEqual({ id: task.id, status: 'retrying' })
+    expect((await workerFetch('/admin/api/webhooks/nope/retry', { method: 'POST', headers: auth })).status).toBe(400)
+    const unknown = await workerFetch('/admin/api/webhooks/wh-00000000-0000-4000-8000-000000000001/retry', {
+      method: 'POST',
+      headers: auth,
+    })
+    expect(unknown.status).toBe(404)
+  })
+})
