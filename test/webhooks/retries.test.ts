@@ -140,6 +140,7 @@ describe('a receiver that fails', () => {
   })
 
   it('no answer at all (nothing listening) is a failure with its reason, retried', async () => {
+    // workerd prints an "uncaught exception … Network connection lost" for any fetch to a closed port, caught or not.
     const task = handoffTask(uniqueOpenid())
     const result = await deliver({ task }, 1, 'http://127.0.0.1:9/hooks/nobody')
     expect(result.retryMessages).toHaveLength(1)
