@@ -14,11 +14,14 @@ import { adminApi } from './routes/admin-api'
 import { health } from './routes/health'
 import { publicMedia } from './routes/media'
 import { wechat } from './routes/wechat'
+import { wecom } from './routes/wecom'
 import { PushError } from './wechat/errors'
 
 export const app = new Hono<{ Bindings: Env }>()
 
 app.route('/', wechat)
+// 微信客服's callback (issue 32): a notice to pull, answered at once.
+app.route('/', wecom)
 app.route('/', health)
 // Uploaded link thumbnails, which WeChat's client fetches: public, and nothing else is.
 app.route('/', publicMedia)

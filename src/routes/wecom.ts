@@ -1,0 +1,72 @@
+/**
+ * `/wecom/kf`: the 微信客服 callback (docs/wecom-kf-protocol.md §2). GET is the URL check, answered
+ * with the decrypted echostr; POST is a notice, answered `success` at once — WeChat Work drops
+ * the connection after 5 s and re-sends, so the pull runs after the answer (waitUntil), never
+ * before it. The notice is a wake-up, not data: handNotice pulls what it announces.
+ *
+ * The channel is off when none of its settings is set (404); some without the others is the
+ * operator's mistake, a 500 naming the missing one.
+ */
+import type { Context } from 'hono'
+import { Hono } from 'hono/tiny'
+import { bodyLimit } from 'hono/body-limit'
+import { log } from '../log'
+import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_BYTES, numberSetting, requireSetting, wecomConfigured, type Env } from '../settings/env'
+import { importCipher } from '../wechat/cipher'
+import { openKfCallback, verifyKfUrl, type KfCallbackKeys } from '../wecom/crypto'
+import { handNotice } from '../wecom/pull'
+
+export const wecom = new Hono<{ Bindings: Env }>()
+
+export const WECOM_KF_PATH = '/wecom/kf'
+
+wecom.use(WECOM_KF_PATH, async (c, next) => {
+  if (!wecomConfigured(c.env)) return c.text('wecom channel not configured', 404)
+  await next()
+})
+
+wecom.get(WECOM_KF_PATH, async (c) => {
+  const echo = await verifyKfUrl(c.req.query(), callbackKeys(c.env))
+  log.info('wecom.url_verified')
+  // The plaintext only: no quotes, no BOM, no newline (§2).
+  return c.text(echo)
+})
+
+wecom.post(
+  WECOM_KF_PATH,
+  (c, next) =>
+    bodyLimit({
+      maxSize: numberSetting(c.env, 'PUSH_MAX_BYTES', DEFAULT_MAX_BYTES),
+      onError: (c) => c.text('body too large', 413),
+    })(c, next),
+  async (c: Context<{ Bindings: Env }>) => {
+    const notice = await openKfCallback(c.req.query(), await c.req.text(), callbackKeys(c.env))
+    log.info('wecom.notice_received', { openKfId: notice.openKfId, createTime: notice.createTime })
+    c.executionCtx.waitUntil(handOn(c.env, notice))
+    return c.text('success')
+  },
+)
+
+/** After the answer: a failure is logged (by name, never a message that may hold the token). */
+async function handOn(env: Env, notice: Parameters<typeof handNotice>[1]): Promise<void> {
+  try {
+    await handNotice(env, notice)
+  } catch (error) {
+    log.error('wecom.notice_failed', { openKfId: notice.openKfId, error: error instanceof Error ? error.name : 'error' })
+  }
+}
+
+/** Every setting the callback needs, each a SettingError (500 naming it) when unusable. */
+function callbackKeys(env: Env): KfCallbackKeys {
+  const token = requireSetting(env, 'WECOM_KF_TOKEN')
+  const aesKey = requireSetting(env, 'WECOM_KF_ENCODING_AES_KEY')
+  const corpid = requireSetting(env, 'WECOM_CORPID')
+  // The channel's other settings are checked here too: a callback accepted by a Worker that cannot pull is a lost message.
+  requireSetting(env, 'WECOM_KF_SECRET')
+  return {
+    token,
+    cipher: () => importCipher(aesKey, corpid),
+    maxAgeSeconds: numberSetting(env, 'PUSH_MAX_AGE_SECONDS', DEFAULT_MAX_AGE_SECONDS),
+    now: Math.floor(Date.now() / 1000),
+  }
+}
