@@ -11,5 +11,6 @@ export { Conversation } from './conversation/conversation'
 export { Sessions } from './auth/sessions'
 export { RulePublisher } from './rules/publisher'
 export { Desk } from './desk/desk'
+export { KfAccount } from './wecom/account'
 
 export default { fetch: app.fetch, scheduled, queue } satisfies ExportedHandler<Env, unknown>

@@ -47,7 +47,7 @@ import { rememberRating, type RatingAsked } from './rating'
 import { journalState } from './journal'
 import { envOfObject, rememberScope, storedScope } from './mini-program'
 import { dropFailed, replyByHand, retryFailed, sendSubscribe, type ActionHost } from './operator'
-import { pendingCount } from './outbox'
+import { markFailed, outboxRow, pendingCount } from './outbox'
 import { Deliveries } from './passes'
 import { SAFETY_ALARM_MS } from './policy'
 import { recordPush } from './push'
@@ -191,6 +191,20 @@ export class Conversation extends DurableObject<Env> {
     // An object last written by a version that cleared its alarm when idle gets one now.
     await this.#alarm.armIfUnset(() => this.#plan(Date.now(), this.#retention(), null))
     return conversationState(this.ctx.storage.sql, Date.now())
+  }
+
+  /**
+   * 微信客服: WeChat Work had accepted the send of row `rowId`, then reported it undelivered
+   * (a msg_send_fail event, wecom/pull.ts). The row becomes a failure with that reason, as the
+   * console shows failures; false when there is no such sent row (a repeat of the event).
+   */
+  async sendFailed(rowId: number, errcode: number, reason: string): Promise<boolean> {
+    if (!this.#ready(false)) return false
+    const sql = this.ctx.storage.sql
+    const row = outboxRow(sql, rowId)
+    if (row?.status !== 'sent') return false
+    markFailed(sql, row, reason, errcode, Date.now())
+    return this.#answered(true)
   }
 
   /**

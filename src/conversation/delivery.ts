@@ -27,6 +27,8 @@ import { log } from '../log'
 import { AI_FALLBACK_RULE_ID, AI_RULE_ID, type ReplyMessage } from '../replies'
 import { WechatApiError, WechatClient } from '../wechat/api'
 import type { ImageSource } from '../wechat/media'
+import { isKf } from '../wecom/view'
+import { sendToKf } from '../wecom/send'
 import { attemptCost, type SubrequestBudget } from './budget'
 import { parseReply, toCustomMessage, uploadedImages } from './custom-message'
 import { describe, errcodeOf, isPermanent, isStaleMedia, isTransportFailure, refusalOf, retryAfterMs } from './failure'
@@ -233,6 +235,8 @@ export class DeliveryPass {
   }
 
   async #send(row: OutboxRow, reply: ReplyMessage): Promise<void> {
+    // A 微信客服 customer's object (wecom/view.ts): kf/send_msg, with WeChat Work's own rules.
+    if (isKf(this.#env)) return sendToKf(this.#env, row.openid, row.id, reply)
     this.#client ??= WechatClient.fromEnv(this.#env)
     const client = this.#client
     // An upload can take seconds: the user sees "typing…" first.

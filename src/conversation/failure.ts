@@ -5,12 +5,13 @@ import { Errcode, SyntheticErrcode, WechatApiError } from '../wechat/api'
 import { uploadedImages } from './custom-message'
 import type { Refusal } from './policy'
 import type { OutboxRow } from './outbox'
+import { KfErrcode } from '../wecom/api-error'
 
-/** WeChat's word on the window: the send was refused because of it. */
+/** WeChat's word on the window: the send was refused because of it (微信客服's 95002 and 95001 are the same window's). */
 export function refusalOf(error: unknown): Refusal | null {
   if (!(error instanceof WechatApiError)) return null
-  if (error.errcode === Errcode.outOfTimeLimit) return 'window_closed'
-  if (error.errcode === Errcode.outOfCountLimit) return 'limit_reached'
+  if (error.errcode === Errcode.outOfTimeLimit || error.errcode === KfErrcode.timeLimit) return 'window_closed'
+  if (error.errcode === Errcode.outOfCountLimit || error.errcode === KfErrcode.countLimit) return 'limit_reached'
   return null
 }
 

@@ -6,6 +6,7 @@
  */
 import { miniProgramEnv, scopeOfObjectName } from '../settings/mini-program-state'
 import type { Env } from '../settings/env'
+import { kfAccountOfScope, kfEnv } from '../wecom/view'
 
 /** Remembers the mini program in a new database. Objects from before several apps have no row, and belong to the first. */
 export function rememberScope(sql: SqlStorage, objectName: string): void {
@@ -24,6 +25,9 @@ export function storedScope(sql: SqlStorage): string {
  */
 export function envOfObject(env: Env, objectName: string | undefined, stored: () => string): Env {
   const scope = objectName !== undefined ? (scopeOfObjectName(objectName) ?? '') : stored()
+  // A 微信客服 customer's object answers through its account's view of the first app.
+  const kfAccount = kfAccountOfScope(scope)
+  if (kfAccount !== null) return kfEnv(env, kfAccount)
   const view = scope === '' ? env : miniProgramEnv(env, scope)
   return view ?? { ...env, WECHAT_APPID: scope, WECHAT_APPSECRET: undefined, WECHAT_TOKEN: undefined, KEFU_APP_SCOPE: scope }
 }

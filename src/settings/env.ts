@@ -5,6 +5,7 @@
 import type { Conversation } from '../conversation/conversation'
 import type { Sessions } from '../auth/sessions'
 import type { Desk } from '../desk/desk'
+import type { KfAccount } from '../wecom/account'
 import type { RulePublisher } from '../rules/publisher'
 import type { CampaignTask } from '../subscribe/campaign-task'
 import type { UserMediaTask } from '../media/archive-task'
@@ -99,6 +100,8 @@ export interface Env {
   SESSIONS: DurableObjectNamespace<Sessions>
   /** The human desk of each mini program: its queue, agents and live consoles (desk/desk.ts). */
   DESK: DurableObjectNamespace<Desk>
+  /** Each 微信客服 account's pulls: its cursor and what it has handed on (wecom/account.ts). */
+  KF_ACCOUNTS: DurableObjectNamespace<KfAccount>
   /** Serialises each mini program's rule publishes (rules/publisher.ts). */
   RULE_PUBLISHER: DurableObjectNamespace<RulePublisher>
   /** The operator's record across users: conversations, messages, rule hits (migrations/). */
@@ -123,7 +126,7 @@ declare global {
     interface Env extends WorkerEnv {}
     interface GlobalProps {
       mainModule: typeof import('../index')
-      durableNamespaces: 'Conversation' | 'Sessions' | 'RulePublisher' | 'Desk'
+      durableNamespaces: 'Conversation' | 'Sessions' | 'RulePublisher' | 'Desk' | 'KfAccount'
     }
   }
 }

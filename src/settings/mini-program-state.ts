@@ -15,6 +15,7 @@
 import { scopedKey, scopeOf } from './mini-programs'
 import type { Env } from './env'
 import { kvStore, scopedStore, type RulesStore } from '../rules/history-store'
+import { isKf, kfObjectName } from '../wecom/view'
 
 export {
   MINI_PROGRAM_SETTINGS,
@@ -34,8 +35,12 @@ export function rulesStoreOf(env: Env): RulesStore {
   return scopedStore(kvStore(env.RULES), scopedKey(env, ''))
 }
 
-/** The user's Conversation object in this app: `<openid>` for the first, `<appid>:<openid>` beyond. */
+/**
+ * The user's Conversation object in this app: `<openid>` for the first, `<appid>:<openid>`
+ * beyond, and `kf.<open_kfid>:<external_userid>` for a 微信客服 customer (wecom/view.ts).
+ */
 export function conversationOf(env: Env, openid: string) {
+  if (isKf(env)) return env.CONVERSATIONS.getByName(kfObjectName(env.KEFU_KF_ID ?? '', openid))
   const scope = scopeOf(env)
   return env.CONVERSATIONS.getByName(scope === '' ? openid : `${scope}:${openid}`)
 }
