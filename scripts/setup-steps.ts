@@ -66,8 +66,8 @@ export interface SetupOptions {
 
 export const KV_BINDINGS = ['RULES', 'CACHE'] as const
 export const D1_BINDING = 'DB'
-/** The producer bindings whose queues setup creates: campaigns fan out through one, events to other systems go through the other. */
-export const QUEUE_BINDINGS = ['CAMPAIGNS', 'WEBHOOKS'] as const
+/** The producer bindings whose queues setup creates: campaigns fan out, events go to other systems, users' images are archived. */
+export const QUEUE_BINDINGS = ['CAMPAIGNS', 'WEBHOOKS', 'USER_MEDIA'] as const
 /** The R2 binding whose bucket setup creates: images operators upload (src/media/). */
 export const R2_BINDING = 'MEDIA'
 export const DEFAULT_CONFIG = 'wrangler.toml'

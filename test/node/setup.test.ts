@@ -27,6 +27,7 @@ const BANNER = '\n \u26c5\ufe0f wrangler 4.86.0\n' + '\u2500'.repeat(46) + '\n'
 const NOT_LOGGED_IN = '{"loggedIn":false}\n'
 const QUEUE = 'kefu-edge-campaigns'
 const WEBHOOK_QUEUE = 'kefu-edge-webhooks'
+const MEDIA_QUEUE = 'kefu-edge-user-media'
 const BUCKET = 'kefu-edge-media'
 
 /**
@@ -292,6 +293,7 @@ describe('npm run setup', () => {
       'd1 create kefu-edge',
       `queues create ${QUEUE}`,
       `queues create ${WEBHOOK_QUEUE}`,
+      `queues create ${MEDIA_QUEUE}`,
       `r2 bucket create ${BUCKET}`,
       'secret put WECHAT_TOKEN',
       'secret put WECHAT_ENCODING_AES_KEY',
@@ -352,7 +354,7 @@ describe('npm run setup', () => {
     // Interactive: no CI advice.
     expect(printed).not.toContain('In CI')
 
-    expect(cf.queues).toEqual([QUEUE, WEBHOOK_QUEUE])
+    expect(cf.queues).toEqual([QUEUE, WEBHOOK_QUEUE, MEDIA_QUEUE])
     expect(cf.applied).toEqual(new Set(['0001_record.sql', '0002_rule_hits.sql']))
     expect(cf.deploys).toBe(1)
     expect(cf.rulesVersion).toBe('v1')
@@ -370,6 +372,7 @@ describe('npm run setup', () => {
     expect(printed).toContain(`${step('KV namespace RULES')}created "kefu-edge-RULES" (${rules?.id}); id written to wrangler.toml`)
     expect(printed).toContain(`${step('Queue CAMPAIGNS')}created "${QUEUE}"`)
     expect(printed).toContain(`${step('Queue WEBHOOKS')}created "${WEBHOOK_QUEUE}"`)
+    expect(printed).toContain(`${step('Queue USER_MEDIA')}created "${MEDIA_QUEUE}"`)
     expect(printed).toContain(`${step('R2 bucket MEDIA')}created "${BUCKET}"`)
     expect(printed).toContain(`${step('D1 migrations')}applied 0001_record.sql, 0002_rule_hits.sql`)
     expect(printed).toContain(`${step('deploy')}deployed to https://kefu-edge.ops.workers.dev`)
@@ -396,8 +399,9 @@ describe('npm run setup', () => {
     expect(cf.calls.filter((c) => c.args[0] === 'queues').map((c) => c.args.join(' '))).toEqual([
       `queues create ${QUEUE}`,
       `queues create ${WEBHOOK_QUEUE}`,
+      `queues create ${MEDIA_QUEUE}`,
     ])
-    expect(cf.queues).toEqual([QUEUE, WEBHOOK_QUEUE])
+    expect(cf.queues).toEqual([QUEUE, WEBHOOK_QUEUE, MEDIA_QUEUE])
     expect(cf.calls.filter((c) => c.args[0] === 'r2').map((c) => c.args.join(' '))).toEqual([`r2 bucket create ${BUCKET}`])
     expect(cf.buckets).toEqual([BUCKET])
     const printed = io.output.join('\n')
@@ -426,6 +430,7 @@ describe('npm run setup', () => {
       'kv namespace create kefu-edge-CACHE',
       `queues create ${QUEUE}`,
       `queues create ${WEBHOOK_QUEUE}`,
+      `queues create ${MEDIA_QUEUE}`,
       `r2 bucket create ${BUCKET}`,
     ])
     const toml = readFileSync(config, 'utf8')
@@ -586,7 +591,7 @@ describe('npm run setup', () => {
     const io = scriptedIo([...ANSWERS])
     expect(await runSetup(options(), cf.runner, io)).toBe(0)
     expect(io.output).toContain(`${step('Queue CAMPAIGNS')}"${QUEUE}" already exists; nothing to do`)
-    expect(cf.queues).toEqual([QUEUE, WEBHOOK_QUEUE])
+    expect(cf.queues).toEqual([QUEUE, WEBHOOK_QUEUE, MEDIA_QUEUE])
     expect(cf.deploys).toBe(1)
 
     // The account has not enabled Queues: the refusal is shown, and nothing after it runs.
@@ -613,9 +618,10 @@ describe('npm run setup', () => {
     expect(off.creates().filter((c) => c.includes('create'))).toEqual([
       `queues create ${QUEUE}`,
       `queues create ${WEBHOOK_QUEUE}`,
+      `queues create ${MEDIA_QUEUE}`,
       `r2 bucket create ${BUCKET}`,
     ])
-    expect(off.queues).toEqual([QUEUE, WEBHOOK_QUEUE])
+    expect(off.queues).toEqual([QUEUE, WEBHOOK_QUEUE, MEDIA_QUEUE])
     expect(off.deploys).toBe(1)
 
     // The name is wrangler.toml's.
@@ -625,7 +631,7 @@ describe('npm run setup', () => {
     )
     const staging = new StandIn()
     expect(await runSetup(options(), staging.runner, scriptedIo([...ANSWERS]))).toBe(0)
-    expect(staging.queues).toEqual(['kefu-staging-campaigns', WEBHOOK_QUEUE])
+    expect(staging.queues).toEqual(['kefu-staging-campaigns', WEBHOOK_QUEUE, MEDIA_QUEUE])
 
     // No CAMPAIGNS producer: refused before any command runs.
     writeFileSync(config, original.replace('binding = "CAMPAIGNS"\n', ''))
