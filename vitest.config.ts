@@ -48,6 +48,8 @@ export default defineConfig({
                 DESK_ALERT_WEBHOOK: `http://127.0.0.1:${inject('fakeWechatPort')}/__fake/webhook/desk`,
                 // Every event goes to the stand-in receiver of dev/fake-webhook.ts (test/webhooks/ reads what it got).
                 WEBHOOK_URL: `http://127.0.0.1:${inject('fakeWebhookPort')}/hooks/default`,
+                // The 微信客服 stand-in of dev/fake-wecom.ts (test/support/fake-wecom-client.ts drives it).
+                WECOM_API_BASE: `http://127.0.0.1:${inject('fakeWecomPort')}`,
               },
             },
           })),

@@ -7,12 +7,16 @@
  * stand-in model (dev/fake-llm.ts): vitest.config.ts points the Worker's LLM_API_BASE at it, so
  * tests never reach a real provider; its port is `inject`ed by tests that queue its faults.
  * And the webhook receiver (dev/fake-webhook.ts): vitest.config.ts points WEBHOOK_URL at it.
+ * And the 微信客服 stand-in (dev/fake-wecom.ts), knowing the test corp of TEST_WECOM:
+ * vitest.config.ts points WECOM_API_BASE at it.
  */
 import type { TestProject } from 'vitest/node'
 import { startFakeAccess } from '../../dev/fake-access'
 import { startFakeLlm } from '../../dev/fake-llm'
 import { startFakeWebhook } from '../../dev/fake-webhook'
 import { startFakeWechat } from '../../dev/fake-wechat'
+import { startFakeWecom } from '../../dev/fake-wecom'
+import { TEST_WECOM } from './settings'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,16 +24,33 @@ declare module 'vitest' {
     fakeAccessPort: number
     fakeLlmPort: number
     fakeWebhookPort: number
+    fakeWecomPort: number
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const [fake, access, llm, webhook] = await Promise.all([startFakeWechat(), startFakeAccess(), startFakeLlm(), startFakeWebhook()])
+  const [fake, access, llm, webhook, wecom] = await Promise.all([
+    startFakeWechat(),
+    startFakeAccess(),
+    startFakeLlm(),
+    startFakeWebhook(),
+    startFakeWecom({
+      corps: [
+        {
+          corpid: TEST_WECOM.WECOM_CORPID,
+          secret: TEST_WECOM.WECOM_KF_SECRET,
+          callbackToken: TEST_WECOM.WECOM_KF_TOKEN,
+          aesKey: TEST_WECOM.WECOM_KF_ENCODING_AES_KEY,
+        },
+      ],
+    }),
+  ])
   project.provide('fakeWechatPort', fake.port)
   project.provide('fakeAccessPort', access.port)
   project.provide('fakeLlmPort', llm.port)
   project.provide('fakeWebhookPort', webhook.port)
+  project.provide('fakeWecomPort', wecom.port)
   return async () => {
-    await Promise.all([fake.close(), access.close(), llm.close(), webhook.close()])
+    await Promise.all([fake.close(), access.close(), llm.close(), webhook.close(), wecom.close()])
   }
 }

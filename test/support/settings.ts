@@ -14,7 +14,19 @@ export const SECOND_APP = {
   aesKey: 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx',
 } as const
 
+/**
+ * The 微信客服 channel's made-up settings (src/wecom/): test/support/global-setup.ts configures
+ * the same corp in the stand-in (dev/fake-wecom.ts), and vitest.config.ts points WECOM_API_BASE at it.
+ */
+export const TEST_WECOM = {
+  WECOM_CORPID: 'ww0123456789abcdef',
+  WECOM_KF_SECRET: 'kf-test-secret-0123456789abcdefghij',
+  WECOM_KF_TOKEN: 'kfTestToken7',
+  WECOM_KF_ENCODING_AES_KEY: 'vxtluN0bDtDiAa3AyzymJiFl+8YYsmP2K6N8lEkY27U',
+} as const
+
 export const TEST_SETTINGS = {
+  ...TEST_WECOM,
   WECHAT_APPID: 'wx1234567890abcdef',
   WECHAT_APPSECRET: 'testsecret0123456789abcdef012345',
   WECHAT_TOKEN: 'kefuTestToken42',
