@@ -618,7 +618,16 @@ function notKefuEdge(answer: Answer, path: string): Problem {
 
 // ---------------------------------------------------------------- settings
 
-const SECRETS = new Set(['WECHAT_APPSECRET', 'WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'ADMIN_TOKEN', 'WEBHOOK_SECRET'])
+const SECRETS = new Set([
+  'WECHAT_APPSECRET',
+  'WECHAT_TOKEN',
+  'WECHAT_ENCODING_AES_KEY',
+  'ADMIN_TOKEN',
+  'WEBHOOK_SECRET',
+  'WECOM_KF_SECRET',
+  'WECOM_KF_TOKEN',
+  'WECOM_KF_ENCODING_AES_KEY',
+])
 
 const HINTS: Record<string, string> = {
   WECHAT_APPID: 'the mini program’s AppID, wx + 16 characters',
@@ -630,6 +639,12 @@ const HINTS: Record<string, string> = {
   WECHAT_API_BASE: 'an http(s) URL, or unset for https://api.weixin.qq.com',
   WEBHOOK_URL: 'the http(s) URL events are posted to, set with WEBHOOK_SECRET, or neither',
   WEBHOOK_SECRET: '16–256 printable characters, no spaces, e.g. openssl rand -hex 32; set with WEBHOOK_URL, or neither',
+  // 微信客服 (README "微信客服 (WeCom) channel: setup"): the first four all, or none.
+  WECOM_CORPID: 'the CorpID from 我的企业 → 企业信息 → 企业ID; with WECOM_KF_SECRET, WECOM_KF_TOKEN and WECOM_KF_ENCODING_AES_KEY, or none',
+  WECOM_KF_SECRET: 'the self-built app’s Secret (应用管理 → the app → Secret); with the other WECOM_* settings, or none',
+  WECOM_KF_TOKEN: 'the Token of the app’s 接收消息 → 设置API接收, 3–32 letters or digits',
+  WECOM_KF_ENCODING_AES_KEY: 'the EncodingAESKey of the app’s 接收消息 → 设置API接收, 43 characters',
+  WECOM_API_BASE: 'an http(s) URL, or unset for https://qyapi.weixin.qq.com',
 }
 
 /** How to set a setting: a secret, a var in wrangler.toml, or .dev.vars for a local Worker. */
