@@ -52,7 +52,21 @@ function miniProgramHealth(env: Env, { appid, view }: { appid: string; view: Env
 
 /** The bindings a deployment runs without (wrangler.toml lost them), by presence: nothing is read. */
 function bindingsHealth(env: Env): Record<string, SettingState> {
-  return { MEDIA: hasMediaBucket(env) ? { status: 'ok' } : { status: 'missing', reason: MEDIA_MISSING } }
+  const present = (name: 'USER_MEDIA' | 'WEBHOOKS') => (env as Partial<Env>)[name] !== undefined
+  return {
+    MEDIA: hasMediaBucket(env) ? { status: 'ok' } : { status: 'missing', reason: MEDIA_MISSING },
+    USER_MEDIA: present('USER_MEDIA')
+      ? { status: 'ok' }
+      : { status: 'missing', reason: "USER_MEDIA is not bound: users' images are not archived and die with WeChat's 3 days" },
+    // Only needed with WEBHOOK_URL: without it, nothing is queued.
+    ...(env.WEBHOOK_URL
+      ? {
+          WEBHOOKS: present('WEBHOOKS')
+            ? { status: 'ok' as const }
+            : { status: 'missing' as const, reason: 'WEBHOOKS is not bound: events to WEBHOOK_URL cannot be queued' },
+        }
+      : {}),
+  }
 }
 
 const bindingsOk = (env: Env): boolean => Object.values(bindingsHealth(env)).every((state) => state.status === 'ok')

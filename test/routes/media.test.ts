@@ -197,7 +197,15 @@ describe('without the MEDIA binding', () => {
     const report = await healthReport(bare)
     expect(report.ok).toBe(false)
     expect(report.bindings.MEDIA).toMatchObject({ status: 'missing', reason: expect.stringMatching(/^MEDIA is not bound/) })
-    expect((await healthReport(env)).bindings).toEqual({ MEDIA: { status: 'ok' } })
+    // The test Worker has every binding (WEBHOOK_URL is set, so WEBHOOKS is checked too).
+    expect((await healthReport(env)).bindings).toEqual({
+      MEDIA: { status: 'ok' },
+      USER_MEDIA: { status: 'ok' },
+      WEBHOOKS: { status: 'ok' },
+    })
+    const noArchive = await healthReport({ ...env, USER_MEDIA: undefined } as unknown as Env)
+    expect(noArchive.bindings.USER_MEDIA).toMatchObject({ status: 'missing', reason: expect.stringMatching(/^USER_MEDIA is not bound/) })
+    expect(noArchive.ok).toBe(false)
     const res = await fetchBare('/healthz')
     expect(res.status).toBe(503)
   })
