@@ -7,7 +7,6 @@
  * The channel is off when none of its settings is set (404); some without the others is the
  * operator's mistake, a 500 naming the missing one.
  */
-import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import { bodyLimit } from 'hono/body-limit'
 import { log } from '../log'
@@ -15,42 +14,52 @@ import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_BYTES, numberSetting, requireSetti
 import { importCipher } from '../wechat/cipher'
 import { openKfCallback, verifyKfUrl, type KfCallbackKeys } from '../wecom/crypto'
 import { handNotice } from '../wecom/pull'
-
-export const wecom = new Hono<{ Bindings: Env }>()
+import type { KfNotice } from '../wecom/types'
 
 export const WECOM_KF_PATH = '/wecom/kf'
 
-wecom.use(WECOM_KF_PATH, async (c, next) => {
-  if (!wecomConfigured(c.env)) return c.text('wecom channel not configured', 404)
-  await next()
-})
+/** What runs after the answer: handNotice in the Worker; tests hand in their own. */
+export type NoticeHandler = (env: Env, notice: KfNotice) => Promise<void>
 
-wecom.get(WECOM_KF_PATH, async (c) => {
-  const echo = await verifyKfUrl(c.req.query(), callbackKeys(c.env))
-  log.info('wecom.url_verified')
-  // The plaintext only: no quotes, no BOM, no newline (§2).
-  return c.text(echo)
-})
+/** The routes, handing notices to `hand`. */
+export function kfCallbackRoutes(hand: NoticeHandler): Hono<{ Bindings: Env }> {
+  const routes = new Hono<{ Bindings: Env }>()
 
-wecom.post(
-  WECOM_KF_PATH,
-  (c, next) =>
-    bodyLimit({
-      maxSize: numberSetting(c.env, 'PUSH_MAX_BYTES', DEFAULT_MAX_BYTES),
-      onError: (c) => c.text('body too large', 413),
-    })(c, next),
-  async (c: Context<{ Bindings: Env }>) => {
-    const notice = await openKfCallback(c.req.query(), await c.req.text(), callbackKeys(c.env))
-    log.info('wecom.notice_received', { openKfId: notice.openKfId, createTime: notice.createTime })
-    c.executionCtx.waitUntil(handOn(c.env, notice))
-    return c.text('success')
-  },
-)
+  routes.use(WECOM_KF_PATH, async (c, next) => {
+    if (!wecomConfigured(c.env)) return c.text('wecom channel not configured', 404)
+    await next()
+  })
+
+  routes.get(WECOM_KF_PATH, async (c) => {
+    const echo = await verifyKfUrl(c.req.query(), callbackKeys(c.env))
+    log.info('wecom.url_verified')
+    // The plaintext only: no quotes, no BOM, no newline (§2).
+    return c.text(echo)
+  })
+
+  routes.post(
+    WECOM_KF_PATH,
+    (c, next) =>
+      bodyLimit({
+        maxSize: numberSetting(c.env, 'PUSH_MAX_BYTES', DEFAULT_MAX_BYTES),
+        onError: (c) => c.text('body too large', 413),
+      })(c, next),
+    async (c) => {
+      const notice = await openKfCallback(c.req.query(), await c.req.text(), callbackKeys(c.env))
+      log.info('wecom.notice_received', { openKfId: notice.openKfId, createTime: notice.createTime })
+      c.executionCtx.waitUntil(handOn(hand, c.env, notice))
+      return c.text('success')
+    },
+  )
+  return routes
+}
+
+export const wecom = kfCallbackRoutes(handNotice)
 
 /** After the answer: a failure is logged (by name, never a message that may hold the token). */
-async function handOn(env: Env, notice: Parameters<typeof handNotice>[1]): Promise<void> {
+async function handOn(hand: NoticeHandler, env: Env, notice: KfNotice): Promise<void> {
   try {
-    await handNotice(env, notice)
+    await hand(env, notice)
   } catch (error) {
     log.error('wecom.notice_failed', { openKfId: notice.openKfId, error: error instanceof Error ? error.name : 'error' })
   }
