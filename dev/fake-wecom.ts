@@ -159,6 +159,15 @@ async function control(state: FakeKfState, method: string, url: URL, raw: Buffer
     case 'POST reset':
       state.reset(query.get('corpid') ?? undefined)
       return okReply()
+    case 'POST faults': {
+      // A list (each fault names its corp), or one fault.
+      const parsed: unknown = JSON.parse(raw.toString('utf8') || '{}')
+      const faults = (Array.isArray(parsed) ? parsed : [parsed]) as FakeKfFault[]
+      if (faults.some((fault) => !state.corp(String(fault.corpid))))
+        return { status: 404, json: { error: 'a fault names an unknown corp' } }
+      state.addFaults(faults)
+      return okReply({ queued: faults.length })
+    }
   }
   const missing = needCorp()
   if (missing) return missing
@@ -210,12 +219,6 @@ async function control(state: FakeKfState, method: string, url: URL, raw: Buffer
     case 'POST advance':
       state.advance(corpid, Number(body.seconds ?? 0))
       return okReply()
-    case 'POST faults': {
-      const parsed: unknown = JSON.parse(raw.toString('utf8') || '{}')
-      const faults = (Array.isArray(parsed) ? parsed : [parsed]) as FakeKfFault[]
-      state.addFaults(faults)
-      return okReply({ queued: faults.length })
-    }
     default:
       return { status: 404, json: { error: `no control ${method} ${action}` } }
   }
