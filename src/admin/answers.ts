@@ -39,6 +39,10 @@ const ConversationAnswer = v.object({
   window: WindowAnswer,
   pending: v.number(),
   failed: v.number(),
+  channel: v.pipe(
+    v.picklist(['miniprogram', 'kf']),
+    v.description('How they came: the mini program, or 微信客服 (openid is then their external_userid).'),
+  ),
 })
 
 const AiUseAnswer = v.object({

@@ -48,6 +48,7 @@ import { journalState } from './journal'
 import { envOfObject, rememberScope, storedScope } from './mini-program'
 import { dropFailed, replyByHand, retryFailed, sendSubscribe, type ActionHost } from './operator'
 import { markFailed, outboxRow, pendingCount } from './outbox'
+import { isKf } from '../wecom/view'
 import { Deliveries } from './passes'
 import { SAFETY_ALARM_MS } from './policy'
 import { recordPush } from './push'
@@ -225,7 +226,13 @@ export class Conversation extends DurableObject<Env> {
     const now = Date.now()
     const policy = this.#retention()
     const { result, claimed } = this.ctx.storage.transactionSync(() =>
-      recordPush(this.ctx.storage.sql, pushed, { appid: () => this.#appid(), now, claimFirst, prune: () => this.#prune(now, policy) }),
+      recordPush(this.ctx.storage.sql, pushed, {
+        appid: () => this.#appid(),
+        channel: isKf(this.#miniProgram()) ? 'kf' : 'miniprogram',
+        now,
+        claimFirst,
+        prune: () => this.#prune(now, policy),
+      }),
     )
     // Only once committed: a rolled-back row's id must never pass for a marked attempt.
     if (claimed !== undefined) this.#claimed.add(claimed)

@@ -8,7 +8,7 @@
  * to D1 later in one idempotent batch. An entry leaves the journal only once D1 has it, and
  * only if it did not change again while the batch was on its way (`seq`).
  */
-import type { InboundEvent, OutboundEvent, RecordEvent, SubscriptionEvent, WindowEvent } from '../record/event'
+import type { Channel, InboundEvent, OutboundEvent, RecordEvent, SubscriptionEvent, WindowEvent } from '../record/event'
 import { parseReply } from './custom-message'
 import type { RecordInput } from './contract'
 import { refusal } from './policy'
@@ -34,7 +34,7 @@ export interface JournalBatch {
   openid: string | null
 }
 
-export function journalInbound(sql: SqlStorage, input: RecordInput, appid: string, now: number): void {
+export function journalInbound(sql: SqlStorage, input: RecordInput, appid: string, now: number, channel: Channel = 'miniprogram'): void {
   const { plan } = input
   const event: InboundEvent = {
     type: 'inbound',
@@ -49,6 +49,7 @@ export function journalInbound(sql: SqlStorage, input: RecordInput, appid: strin
     // A user's text that no rule of their own answered: the questions the rules miss.
     unmatched: isUnmatched(input.kind, plan.ruleId),
     at: Math.min(input.at, now),
+    ...(channel === 'kf' ? { channel } : {}),
   }
   sql.exec(
     `INSERT OR REPLACE INTO record_journal (ref, event, seq, since)

@@ -5,6 +5,7 @@
  * its planned replies go into the outbox.
  */
 import { RATING_RULE_ID, type ReplyPlan } from '../replies'
+import type { Channel } from '../record/event'
 import type { RecordInput, RecordResult } from './contract'
 import { journalInbound } from './journal'
 import { atDesk } from './desk-flag'
@@ -18,6 +19,8 @@ import { readWindow, recordGrant } from './window-store'
 
 export interface PushOptions {
   appid(): string
+  /** How the user came: their object's view says (wecom/view.ts). */
+  channel: Channel
   now: number
   /**
    * Write the first reply's attempt already in flight (`receive`: the delivery follows at
@@ -59,7 +62,7 @@ export function recordPush(sql: SqlStorage, pushed: RecordInput, options: PushOp
   // The plan as what the rules remember of this user changes it: a hand-off, a welcome already given.
   const input: RecordInput = { ...planned, plan: applyMemory(sql, planned, now) }
   addSeen(sql, input, now)
-  journalInbound(sql, input, options.appid(), now)
+  journalInbound(sql, input, options.appid(), now, options.channel)
   // When the user acted, by WeChat's clock; a sender's clock ahead of ours never counts
   // a grant in the future.
   if (input.grant) recordGrant(sql, input.grant, Math.min(input.at, now))

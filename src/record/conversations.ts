@@ -10,9 +10,11 @@ import { DOCTOR_OPENID } from '../doctor'
 import { encodeCursor, type Position } from './cursor'
 import { page } from './page'
 import { all, prepare, statement, type SqlValue, type Statement } from './sql'
+import type { Channel } from './event'
 import type { ConversationView, MessageView, Page } from './views'
 
-export const CONVERSATION_FILTERS = ['failed', 'unmatched', 'open'] as const
+/** `kf`: the 微信客服 customers (issue 32). */
+export const CONVERSATION_FILTERS = ['failed', 'unmatched', 'open', 'kf'] as const
 export type ConversationFilter = (typeof CONVERSATION_FILTERS)[number]
 
 export interface ListOptions {
@@ -25,7 +27,7 @@ export interface ListOptions {
   now: number
 }
 
-const CONVERSATION_COLUMNS = 'openid, first_at, last_at, last_text, unmatched, window_remaining, window_closes_at, pending, failed'
+const CONVERSATION_COLUMNS = 'openid, first_at, last_at, last_text, unmatched, window_remaining, window_closes_at, pending, failed, channel'
 
 interface ConversationRow {
   openid: string
@@ -37,6 +39,7 @@ interface ConversationRow {
   window_closes_at: number
   pending: number
   failed: number
+  channel: Channel
 }
 
 /** Each list's index: the filters have partial indexes holding only their rows. */
@@ -45,6 +48,7 @@ const LIST_INDEX: Record<ConversationFilter | 'all', string> = {
   failed: 'conversations_failed',
   unmatched: 'conversations_unmatched',
   open: 'conversations_open',
+  kf: 'conversations_kf',
 }
 
 /**
@@ -62,6 +66,8 @@ function filterCondition(filter: ConversationFilter | undefined, params: SqlValu
     case 'open':
       params.push(now)
       return ` AND window_remaining > 0 AND window_closes_at > ?${params.length}`
+    case 'kf':
+      return " AND channel = 'kf'"
   }
 }
 
@@ -173,6 +179,7 @@ function toConversation(row: ConversationRow, now: number): ConversationView {
     firstAt: row.first_at,
     lastAt: row.last_at,
     lastText: row.last_text,
+    channel: row.channel,
     unmatched: row.unmatched,
     window: { remaining: open ? row.window_remaining : 0, closesAt: row.window_closes_at, open },
     pending: row.pending,

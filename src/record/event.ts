@@ -25,7 +25,12 @@ export interface InboundEvent {
   unmatched: boolean
   /** When the user acted, epoch ms. */
   at: number
+  /** 'kf' for a 微信客服 customer; absent for the mini program (journals written before channels too). */
+  channel?: Channel
 }
+
+/** How the user reached customer service: the mini program's button, or 微信客服 (wecom/). */
+export type Channel = 'miniprogram' | 'kf'
 
 /** A send in the object's outbox, as it is now. */
 export interface OutboundEvent {

@@ -1,5 +1,6 @@
 /** What the record's queries answer: the shapes the admin API serves (camelCase, epoch ms). */
 import type { AiUse } from '../conversation/contract'
+import type { Channel } from './event'
 
 export interface WindowView {
   /** Sends left; 0 once the window has closed. */
@@ -19,6 +20,8 @@ export interface ConversationView {
   window: WindowView
   pending: number
   failed: number
+  /** How they came: the mini program, or 微信客服 (the openid is then their external_userid). */
+  channel: Channel
 }
 
 export interface MessageView {

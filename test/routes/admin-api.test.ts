@@ -370,15 +370,17 @@ describe('the conversation list', () => {
       window: { remaining: 4, closesAt: NOW + 3600_000, open: true },
       pending: 0,
       failed: 0,
+      channel: 'miniprogram',
     })
   })
 
-  it('filters: failed, unmatched, open', async () => {
+  it('filters: failed, unmatched, open, kf (none of these came through 微信客服)', async () => {
     const ids = async (filter: string) =>
       json<Page<ConversationView>>(await api(`/admin/api/conversations?filter=${filter}`, { appid })).items.map((c) => c.openid)
     expect(await ids('failed')).toEqual(['oUserC'])
     expect(await ids('unmatched')).toEqual(['oUserB'])
     expect(await ids('open')).toEqual(['oUserA'])
+    expect(await ids('kf')).toEqual([])
   })
 
   it('serves one conversation with its messages in and out, paged', async () => {
@@ -822,7 +824,7 @@ describe('openapi.json', () => {
       ['limit', 'query', false],
       ['filter', 'query', false],
     ])
-    expect(JSON.stringify(list.parameters)).toContain('"enum":["failed","unmatched","open"]')
+    expect(JSON.stringify(list.parameters)).toContain('"enum":["failed","unmatched","open","kf"]')
     expect(doc.paths['/admin/api/stats']!.get!.parameters?.[0]).toMatchObject({ name: 'days', schema: { type: 'string', default: '14' } })
     const reply = JSON.stringify(doc.paths['/admin/api/conversations/{openid}/reply']!.post!.requestBody)
     for (const type of ['text', 'image', 'link', 'miniprogrampage']) expect(reply).toContain(`"const":"${type}"`)

@@ -32,6 +32,7 @@ export type ReplyOutcome = (typeof REPLY_OUTCOMES)['done'][number] | (typeof REP
 
 const STRINGS: Strings<{
   title: (openid: string) => string
+  kf: string
   window: string
   pending: string
   failed: string
@@ -63,6 +64,7 @@ const STRINGS: Strings<{
 }> = {
   zh: {
     title: (openid) => `会话 ${openid}`,
+    kf: '微信客服：这位用户从微信客服来（openid 为其 external_userid），回复经企业微信发送',
     window: '发送窗口',
     pending: '待发送',
     failed: '发送失败',
@@ -110,6 +112,7 @@ const STRINGS: Strings<{
   },
   en: {
     title: (openid) => `Conversation ${openid}`,
+    kf: '微信客服: this user came through WeCom customer service (the openid is their external_userid); replies go out through WeCom',
     window: 'Send window',
     pending: 'Pending',
     failed: 'Failed',
@@ -329,6 +332,11 @@ export function ConversationPage(props: {
   const chronological = [...messages.items].reverse()
   return (
     <Layout lang={props.lang} section="conversations" title={t.title(shortOpenid(c.openid))}>
+      {c.channel === 'kf' && (
+        <p data-channel="kf">
+          <span class="badge">微信客服</span> <span class="muted">{t.kf}</span>
+        </p>
+      )}
       <OutcomeNotice
         outcome={props.outcome}
         text={(o) => t.outcomes[o.code as ReplyOutcome] + (o.errcode !== null ? ` (${t.errcode(o.errcode)})` : '')}

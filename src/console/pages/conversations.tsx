@@ -23,7 +23,7 @@ const STRINGS: Strings<{
 }> = {
   zh: {
     title: '会话',
-    filters: { all: '全部', failed: '有发送失败', unmatched: '有未匹配问题', open: '窗口开放中' },
+    filters: { all: '全部', failed: '有发送失败', unmatched: '有未匹配问题', open: '窗口开放中', kf: '微信客服' },
     user: '用户 · 时间',
     last: '最后一条消息',
     state: '发送窗口 · 待发送 / 失败',
@@ -36,7 +36,13 @@ const STRINGS: Strings<{
   },
   en: {
     title: 'Conversations',
-    filters: { all: 'All', failed: 'With failed sends', unmatched: 'With unmatched questions', open: 'Window open' },
+    filters: {
+      all: 'All',
+      failed: 'With failed sends',
+      unmatched: 'With unmatched questions',
+      open: 'Window open',
+      kf: '微信客服 (WeCom)',
+    },
     user: 'User · time',
     last: 'Last message',
     state: 'Send window · pending / failed',
@@ -93,11 +99,13 @@ export function ConversationsPage(props: {
                   data-pending={String(item.pending)}
                   data-failed={String(item.failed)}
                   data-unmatched={String(item.unmatched)}
+                  data-channel={item.channel}
                 >
                   <td style="white-space:nowrap">
                     <a href={`${CONVERSATIONS_PATH}/${item.openid}`} title={item.openid}>
                       <code>{shortOpenid(item.openid)}</code>
                     </a>
+                    {item.channel === 'kf' && <span class="badge">{t.filters.kf}</span>}
                     <br />
                     <span class="muted">{formatTime(item.lastAt, props.lang)}</span>
                   </td>
