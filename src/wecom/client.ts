@@ -35,10 +35,13 @@ export class KfClient {
   readonly #apiBase: string
   readonly #timeoutMs: number
   readonly #tokens: KfTokenSource
+  /** Scrubbed from every error: WeChat Work's errmsg may echo it. */
+  readonly #secret: string
 
   constructor(options: KfClientOptions) {
     this.#apiBase = options.apiBase.replace(/\/+$/, '')
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    this.#secret = options.secret
     this.#tokens = new KfTokenSource({
       corpid: options.corpid,
       secret: options.secret,
@@ -117,7 +120,7 @@ export class KfClient {
   /** One call with the current token; a token refusal → one refresh and one repeat. */
   async #call(api: string, body: unknown): Promise<JsonObject> {
     const token = await this.#tokens.get()
-    const exchange = { apiBase: this.#apiBase, api, body, timeoutMs: this.#timeoutMs }
+    const exchange = { apiBase: this.#apiBase, api, body, timeoutMs: this.#timeoutMs, secrets: [this.#secret] }
     try {
       return await postKf({ ...exchange, accessToken: token })
     } catch (error) {

@@ -16,19 +16,21 @@ export interface KfExchange {
   accessToken: string
   body: unknown
   timeoutMs: number
+  /** Other values no error may carry (the app's Secret): WeChat Work's errmsg may echo anything. */
+  secrets: readonly string[]
 }
 
 /** POSTs JSON with `?access_token=` (never in the body: 41001); the answer when errcode is 0. */
-export async function postKf({ apiBase, api, accessToken, body, timeoutMs }: KfExchange): Promise<JsonObject> {
+export async function postKf({ apiBase, api, accessToken, body, timeoutMs, secrets }: KfExchange): Promise<JsonObject> {
   const url = `${apiBase}/cgi-bin/${api}?${new URLSearchParams({ access_token: accessToken })}`
   try {
     return await exchangeJson(
       url,
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
-      { api, timeoutMs, redact: [accessToken] },
+      { api, timeoutMs, redact: [accessToken, ...secrets] },
     )
   } catch (error) {
-    throw asKfApiError(error, api, [accessToken])
+    throw asKfApiError(error, api, [accessToken, ...secrets])
   }
 }
 
