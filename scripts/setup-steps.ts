@@ -14,10 +14,11 @@
  *    name already there counting as done (queues are named, not ids, in wrangler.toml).
  *    The R2 bucket of uploaded images (MEDIA): `wrangler r2 bucket create`, the same way.
  * 5. WECHAT_APPID into wrangler.toml's [vars]; LLM_API_BASE, LLM_MODEL, HUMAN_DESK,
- *    DESK_ALERT_MINUTES and WEBHOOK_URL too, when the environment gives them (optional, never asked for).
+ *    DESK_ALERT_MINUTES, WEBHOOK_URL and WECOM_CORPID too, when the environment gives them (optional, never asked for).
  * 6. Each secret with `wrangler secret put NAME`, its value on stdin only, never printed. A
  *    generated ADMIN_TOKEN is first written to a file only its owner can read (adminTokenFile).
- *    LLM_API_KEY, DESK_ALERT_WEBHOOK and WEBHOOK_SECRET only when the environment gives them.
+ *    LLM_API_KEY, DESK_ALERT_WEBHOOK, WEBHOOK_SECRET and the 微信客服 channel's WECOM_KF_SECRET,
+ *    WECOM_KF_TOKEN and WECOM_KF_ENCODING_AES_KEY only when the environment gives them.
  * 7. `wrangler d1 migrations apply DB --remote`, `wrangler deploy`, `npm run rules:push -- --remote`.
  *
  * Commands run through a Runner, so the tests can put a stand-in for wrangler in its place.
@@ -102,10 +103,13 @@ const OPTIONAL_UNSET: Record<string, string> = {
     'not set: the knowledge base answers from its FAQ only (LLM_API_BASE=… LLM_MODEL=… LLM_API_KEY=… npm run setup adds a model)',
   DESK_ALERT_WEBHOOK: 'not set: long waits at the human desk are flagged in the console only',
   WEBHOOK_SECRET: 'not set: no events are posted to other systems (WEBHOOK_URL=… WEBHOOK_SECRET=… npm run setup turns them on)',
+  WECOM_KF_SECRET: 'not set: the 微信客服 channel is off (WECOM_CORPID=… and the three WECOM_KF_*=… npm run setup turns it on)',
+  WECOM_KF_TOKEN: 'not set: the 微信客服 channel is off',
+  WECOM_KF_ENCODING_AES_KEY: 'not set: the 微信客服 channel is off',
 }
 
 /** Optional vars — the model (src/ai/model.ts), the human desk (src/desk/): written to [vars] when the environment gives them. */
-export const OPTIONAL_VARS = ['LLM_API_BASE', 'LLM_MODEL', 'HUMAN_DESK', 'DESK_ALERT_MINUTES', 'WEBHOOK_URL'] as const
+export const OPTIONAL_VARS = ['LLM_API_BASE', 'LLM_MODEL', 'HUMAN_DESK', 'DESK_ALERT_MINUTES', 'WEBHOOK_URL', 'WECOM_CORPID'] as const
 
 /** The Worker's own check of `name` (src/settings/checks.ts), with setup's words for a refusal. */
 function checkedAs(name: SettingName, refusal: string): (value: string) => string | null {
@@ -153,6 +157,25 @@ export const SECRETS: readonly SecretSpec[] = [
     name: 'WEBHOOK_SECRET',
     prompt: 'WEBHOOK_SECRET — the key events to WEBHOOK_URL are signed with (the receiver keeps it too)',
     check: checkedAs('WEBHOOK_SECRET', 'is not 16 to 256 printable characters without spaces'),
+    optional: true,
+  },
+  // 微信客服 (README "微信客服 (WeCom) channel: setup"): with WECOM_CORPID, all three or none.
+  {
+    name: 'WECOM_KF_SECRET',
+    prompt: 'WECOM_KF_SECRET — the self-built app’s Secret (企业微信管理后台 → 应用管理 → the app)',
+    check: checkedAs('WECOM_KF_SECRET', "is not an app's Secret (16 to 128 letters, digits, - or _)"),
+    optional: true,
+  },
+  {
+    name: 'WECOM_KF_TOKEN',
+    prompt: 'WECOM_KF_TOKEN — the Token of the app’s 接收消息 → 设置API接收',
+    check: checkedAs('WECOM_KF_TOKEN', 'is not 3 to 32 letters or digits'),
+    optional: true,
+  },
+  {
+    name: 'WECOM_KF_ENCODING_AES_KEY',
+    prompt: 'WECOM_KF_ENCODING_AES_KEY — the EncodingAESKey of the app’s 接收消息 → 设置API接收, 43 characters',
+    check: checkedAs('WECOM_KF_ENCODING_AES_KEY', 'is not 43 base64 characters'),
     optional: true,
   },
 ]

@@ -561,6 +561,34 @@ describe('npm run setup', () => {
     expect(cf.creates().filter((c) => c.includes('create'))).toEqual([])
   })
 
+  it('puts the 微信客服 settings the environment gives (WECOM_CORPID a var, three secrets), and says the channel is off otherwise', async () => {
+    const cf = new StandIn()
+    const off = scriptedIo()
+    expect(await runSetup(options({ yes: true, appid: APPID, env: SECRETS, skipDeploy: true }), cf.runner, off)).toBe(0)
+    expect(off.output).toContain(
+      `${step('WECOM_KF_SECRET')}not set: the 微信客服 channel is off (WECOM_CORPID=… and the three WECOM_KF_*=… npm run setup turns it on)`,
+    )
+    expect(cf.secrets.has('WECOM_KF_SECRET')).toBe(false)
+
+    const wecom = {
+      WECOM_CORPID: 'ww0123456789abcdef',
+      WECOM_KF_SECRET: 'kfSecretFromTheAdmin_0123456789',
+      WECOM_KF_TOKEN: 'kfToken123',
+      WECOM_KF_ENCODING_AES_KEY: 'KvW5hkBIldq1UljqxuMyD7uA1W+Ttq6Yn17j0D58uYk',
+    }
+    const on = scriptedIo()
+    expect(await runSetup(options({ yes: true, env: { ...SECRETS, ...wecom }, skipDeploy: true }), cf.runner, on)).toBe(0)
+    expect(readFileSync(config, 'utf8')).toContain('WECOM_CORPID = "ww0123456789abcdef"')
+    expect(cf.secrets.get('WECOM_KF_SECRET')).toBe(wecom.WECOM_KF_SECRET)
+    expect(cf.secrets.get('WECOM_KF_TOKEN')).toBe(wecom.WECOM_KF_TOKEN)
+    expect(cf.secrets.get('WECOM_KF_ENCODING_AES_KEY')).toBe(wecom.WECOM_KF_ENCODING_AES_KEY)
+    expect(on.output.join('\n')).not.toContain(wecom.WECOM_KF_SECRET)
+
+    const refused = scriptedIo()
+    expect(await runSetup(options({ yes: true, env: { ...SECRETS, WECOM_KF_ENCODING_AES_KEY: 'short' } }), cf.runner, refused)).toBe(2)
+    expect(refused.output.join('\n')).toContain('WECOM_KF_ENCODING_AES_KEY (from the environment) is not 43 base64 characters.')
+  })
+
   it('stops at a failing deploy with its error, and a run after the fix resumes where it stopped', async () => {
     const cf = new StandIn()
     cf.failDeploy = true
