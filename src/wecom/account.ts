@@ -87,11 +87,16 @@ export class KfAccount extends DurableObject<Env> {
     await this.pull(openKfId, null)
   }
 
+  /** Runs until no notice came meanwhile; the report sums them (every caller of one coalesced pull gets it). */
   async #runs(): Promise<PullReport> {
-    let report: PullReport
+    const report: PullReport = { handed: 0, repeats: 0, pages: 0, more: false }
     do {
       this.#again = false
-      report = await this.#run()
+      const run = await this.#run()
+      report.handed += run.handed
+      report.repeats += run.repeats
+      report.pages += run.pages
+      report.more = run.more
     } while (this.#again && !report.more)
     await this.ctx.storage.setAlarm(Date.now() + (report.more ? 1_000 : CATCH_UP_MS))
     return report
@@ -102,8 +107,9 @@ export class KfAccount extends DurableObject<Env> {
     const client = KfClient.fromEnv(this.env)
     const report: PullReport = { handed: 0, repeats: 0, pages: 0, more: false }
     this.ctx.storage.sql.exec('DELETE FROM seen WHERE at < ?', Date.now() - SEEN_MS)
-    for (; report.pages < MAX_PAGES; report.pages++) {
+    while (report.pages < MAX_PAGES) {
       const page = await this.#page(client, openKfId)
+      report.pages++
       for (const item of page.msgList) {
         if (this.#seen(item.msgid)) {
           report.repeats++
@@ -147,8 +153,12 @@ export class KfAccount extends DurableObject<Env> {
         return false
       case 'message': {
         const answered = await answerMessage(view, item.message, (work) => this.ctx.waitUntil(work), { channel: 'kf' })
-        // WeChat's tool for the mini program is WeChat Work's pool here: the customer waits for a servicer.
-        if (answered.transfer) await client.transState({ openKfId, externalUserid: item.message.fromUserName, state: 2 })
+        // WeChat's tool for the mini program is WeChat Work's pool here: the customer waits for a
+        // servicer. What the rule says first (正在为您转接…) goes out before: sends stop in state 2.
+        if (answered.transfer) {
+          await conversationOf(view, item.message.fromUserName).flush()
+          await client.transState({ openKfId, externalUserid: item.message.fromUserName, state: 2 })
+        }
         return true
       }
       case 'welcome':

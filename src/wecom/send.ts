@@ -70,7 +70,7 @@ export function kfMsgid(externalUserid: string, rowId: number): string {
 
 /** The row a msgid names, when it is one of ours for this customer. */
 export function rowOfKfMsgid(externalUserid: string, msgid: string): number | null {
-  const match = /^r(\d{1,12})_([0-9a-f]{16})$/.exec(msgid)
+  const match = /^r(\d{1,15})_([0-9a-f]{16})$/.exec(msgid)
   if (!match || match[2] !== fnv64(externalUserid)) return null
   return Number(match[1])
 }
