@@ -16,6 +16,10 @@
  * 5. Once the Worker is ready, loads the example knowledge base (knowledge/faq.csv and
  *    knowledge/returns-policy.md, scripts/kb-example.ts) into the first app's through the admin
  *    API, when it holds nothing yet (a persisted state keeps the operator's edits).
+ * 4b. Starts the 微信客服 stand-in (dev/fake-wecom.ts) and points the Worker's WECOM_API_BASE at it;
+ *    when .dev.vars holds the WECOM_* settings, the stand-in knows that corp and POSTs its
+ *    signed callbacks to the Worker's /wecom/kf (protocol layer only: answering lands with the
+ *    pulling work).
  * 6. Prints each app's push URL (`/wechat`, `/wechat/<appid>` for the apps of WECHAT_APPS)
  *    and the `npm run chat` command for it; once the Worker is ready, the console's URL
  *    (/admin) and how to sign in: the ADMIN_TOKEN itself when it is .dev.vars.example's
@@ -23,6 +27,7 @@
  *
  * Flags: --port (Worker, default 8787), --api-port (stand-in, default 8788), --llm-port
  * (stand-in model, default 8790, or a free port when 8790 is taken and the flag not given),
+ * --kf-port (微信客服 stand-in, default 8791, or a free port when 8791 is taken and the flag not given),
  * --persist-to (local KV/DO state, default wrangler's .wrangler/state), --inspector-port
  * (wrangler's devtools port, default 9229), --dev-vars (the settings file, default .dev.vars,
  * created from .dev.vars.example when absent; `npm run chat` takes the same flag).
@@ -35,6 +40,7 @@ import { parseArgs } from 'node:util'
 import { describeCall } from '../dev/describe-call'
 import { FAKE_LLM_API_KEY, FAKE_LLM_MODEL, type FakeLlm, startFakeLlm } from '../dev/fake-llm'
 import { startFakeWechat } from '../dev/fake-wechat'
+import { DEFAULT_FAKE_WECOM_PORT, type FakeWecom, startFakeWecom } from '../dev/fake-wecom'
 import { DEV_VARS, DEV_VARS_EXAMPLE, localApps, parseDevVars, signInLine } from './dev-vars'
 import { loadKnowledge, readExampleKnowledge } from './kb-example'
 
@@ -44,6 +50,7 @@ const { values } = parseArgs({
     'api-port': { type: 'string', default: '8788' },
     // No default here: only a port asked for explicitly must be that one (startModel).
     'llm-port': { type: 'string' },
+    'kf-port': { type: 'string' },
     'persist-to': { type: 'string' },
     'inspector-port': { type: 'string' },
     'dev-vars': { type: 'string' },
@@ -87,8 +94,31 @@ async function startModel(): Promise<FakeLlm> {
     return startFakeLlm({ port: 0 })
   }
 }
-/** Both stand-ins, closed. */
-const closeStandIns = () => Promise.all([fake.close(), llm?.close()])
+const kf = await startKf()
+console.log(
+  `微信客服 stand-in on ${kf.url}${kf.state.corp(devVars.WECOM_CORPID ?? '') ? ` (corp ${devVars.WECOM_CORPID}, callbacks to /wecom/kf)` : ''}`,
+)
+
+/**
+ * The 微信客服 stand-in on --kf-port, else 8791, else a free port (only the Worker needs to
+ * know it). It knows the corp of .dev.vars, and posts that corp's callbacks to the Worker.
+ */
+async function startKf(): Promise<FakeWecom> {
+  const { WECOM_CORPID: corpid, WECOM_KF_SECRET: secret, WECOM_KF_TOKEN: callbackToken, WECOM_KF_ENCODING_AES_KEY: aesKey } = devVars
+  const corps =
+    corpid && secret && callbackToken && aesKey
+      ? [{ corpid, secret, callbackToken, aesKey, callbackUrl: `http://127.0.0.1:${values.port}/wecom/kf` }]
+      : []
+  const asked = values['kf-port']
+  try {
+    return await startFakeWecom({ port: Number(asked ?? DEFAULT_FAKE_WECOM_PORT), corps })
+  } catch (error) {
+    if (asked !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
+    return startFakeWecom({ port: 0, corps })
+  }
+}
+/** The stand-ins, closed. */
+const closeStandIns = () => Promise.all([fake.close(), llm?.close(), kf.close()])
 
 const rulesDir = mkdtempSync(join(tmpdir(), 'kefu-start-'))
 const localRules = join(rulesDir, 'rules.json')
@@ -159,6 +189,8 @@ const worker = spawn(
     ...(values['inspector-port'] ? ['--inspector-port', values['inspector-port']] : []),
     '--var',
     `WECHAT_API_BASE:${fake.url}`,
+    '--var',
+    `WECOM_API_BASE:${kf.url}`,
     // The stand-in model's made-up key goes as a var too: wrangler shows --var values as "(hidden)".
     ...(llm
       ? ['--var', `LLM_API_BASE:${llm.url}`, '--var', `LLM_MODEL:${FAKE_LLM_MODEL}`, '--var', `LLM_API_KEY:${FAKE_LLM_API_KEY}`]
