@@ -83,7 +83,8 @@ describe('adding', () => {
       [{ name: 'Mei', role: 'agent', email: 'mei' }, /^email: is not an email address/],
       [{ name: 'Mei', role: 'agent', email: 'mei@example.com>' }, /^email: is not an email address/],
       [{ name: 'Mei', role: 'agent', token: 'kfo.mine' }, /^token: is not a known field/],
-      [['Mei'], /must be an object/],
+      // A list is not the object asked for: its first missing field is named.
+      [['Mei'], /^name: is required/],
     ]
     for (const [body, error] of bad) {
       const answer = await call('POST', '/admin/api/operators', body)
