@@ -411,7 +411,8 @@ describe('the rule-count limit (MAX_RULES, as the validator holds every way in t
       ['console', 510],
       ['unrecorded', 510],
     ])
-  })
+    // Four pages of 510 rules, each part with every type's fields (the form switches types without a script).
+  }, 30_000)
 
   it('shows a stored set over the limit with the validator’s issue and no form, and refuses a form that holds more', async () => {
     const over = JSON.stringify(manyRules(MAX_RULES + 1))
