@@ -47,6 +47,9 @@ export type { HoursDraft } from './hours-form'
 export const WHEN_KINDS = ['text', 'contains', 'regex', 'msgtype', 'event'] as const
 export type WhenKind = (typeof WHEN_KINDS)[number]
 export const DURINGS = ['', 'open', 'closed'] as const
+/** '' is both channels (the mini program and 微信客服). */
+export const CHANNEL_CHOICES = ['', 'miniprogram', 'kf'] as const
+export type ChannelDraft = (typeof CHANNEL_CHOICES)[number]
 /** '' is "any time"; the others need the set's office hours. */
 export type DuringDraft = (typeof DURINGS)[number]
 
@@ -58,6 +61,8 @@ export interface RuleDraft {
   value: string
   /** With event: the session-from to match, or empty. */
   sessionFrom: string
+  /** `when.channel`: '' for both, or the one channel the rule answers. */
+  channel: ChannelDraft
   /** false: `"enabled": false`, the rule stays in the file without effect. */
   enabled: boolean
   during: DuringDraft
@@ -216,6 +221,7 @@ function ruleDraftOf(raw: unknown): RuleDraft {
     when: kind,
     value: Array.isArray(value) ? value.map(stringOf).join('\n') : stringOf(value),
     sessionFrom: stringOf(when.session_from),
+    channel: channelOf(when.channel),
     enabled: rule.enabled !== false,
     during: duringOf(rule.during),
     from: stringOf(rule.from),
@@ -223,6 +229,10 @@ function ruleDraftOf(raw: unknown): RuleDraft {
     oncePerHours: rule.once_per_hours === undefined ? '' : String(rule.once_per_hours),
     reply: replyDraftOf(rule.reply),
   }
+}
+
+function channelOf(value: unknown): ChannelDraft {
+  return value === 'miniprogram' || value === 'kf' ? value : ''
 }
 
 function duringOf(value: unknown): DuringDraft {
@@ -240,6 +250,7 @@ export function newRule(draft: Draft, question: string): RuleDraft {
     when: 'contains',
     value: question.trim(),
     sessionFrom: '',
+    channel: '',
     enabled: true,
     during: '',
     from: '',
@@ -285,6 +296,7 @@ export function formFields(draft: Draft): Record<string, string> {
       [`r${i}.msgtype`]: rule.when === 'msgtype' ? rule.value : '',
       [`r${i}.event`]: rule.when === 'event' ? rule.value : '',
       [`r${i}.session_from`]: rule.sessionFrom,
+      [`r${i}.channel`]: rule.channel,
       // A checkbox is only posted when ticked: ticked means disabled, so a form without it
       // (older pages, scripts) keeps rules in force.
       [`r${i}.disabled`]: rule.enabled ? '' : 'on',
@@ -338,6 +350,7 @@ export function fromForm(form: Readonly<Record<string, unknown>>): { ok: true; d
       when,
       value: when === 'msgtype' || when === 'event' ? field(`r${i}.${when}`).trim() : field(`r${i}.value`),
       sessionFrom: field(`r${i}.session_from`).trim(),
+      channel: channelOf(field(`r${i}.channel`)),
       enabled: field(`r${i}.disabled`) !== 'on',
       during: duringOf(field(`r${i}.during`)),
       from: isoOf(field(`r${i}.from`).trim()),
@@ -548,6 +561,11 @@ function numberOf(text: string): Json {
 }
 
 function whenOf(rule: RuleDraft): Record<string, Json> {
+  const when = kindOf(rule)
+  return rule.channel === '' ? when : { ...when, channel: rule.channel }
+}
+
+function kindOf(rule: RuleDraft): Record<string, Json> {
   switch (rule.when) {
     case 'text':
     case 'contains':

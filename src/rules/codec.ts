@@ -39,8 +39,10 @@ const MAGIC = 0x3152464b // "KFR1" read little-endian
  * 6: the knowledge base's settings (the `ai` block), in the header.
  * 7: the model's settings with them (`ai.passage_threshold`, `persona`, …: `Knowledge.model`).
  * 8: the satisfaction rating's settings (`satisfaction`), in the header.
+ * 9: replies may name an uploaded image (`file`, `thumb_file`).
+ * 10: a layer's condition may name a channel (`when.channel`: miniprogram or kf).
  */
-export const FORMAT = 9
+export const FORMAT = 10
 const VERSION_LENGTH = 16
 const HEADER_AT = 28
 

@@ -130,6 +130,7 @@ function conditionOf(rule: RuleSource): Condition | null {
   if (rule.during !== undefined) condition.during = rule.during
   if (rule.from !== undefined) condition.from = Date.parse(rule.from)
   if (rule.until !== undefined) condition.until = Date.parse(rule.until)
+  if (rule.when.channel !== undefined) condition.channel = rule.when.channel
   return Object.keys(condition).length === 0 ? null : condition
 }
 

@@ -23,7 +23,7 @@ export type Pick = (count: number) => number
 export const randomPick: Pick = (count) => crypto.getRandomValues(new Uint32Array(1))[0]! % count
 
 export function decide(ruleSet: RuleSet, message: InboundMessage, now: number, pick: Pick = randomPick): ReplyPlan {
-  const clock = new Clock(ruleSet, now)
+  const clock = new Clock(ruleSet, now, message.channel ?? 'miniprogram')
   const { index, groups } = winner(ruleSet, message, clock)
   if (index !== NONE) {
     const found = plan(ruleSet, ruleSet.ruleId(index), choose(ruleSet.action(index), pick), message, groups)
@@ -53,6 +53,8 @@ class Clock {
   constructor(
     private readonly ruleSet: RuleSet,
     readonly now: number,
+    /** The message's channel, for `when.channel`. */
+    readonly channel: 'miniprogram' | 'kf' = 'miniprogram',
   ) {}
 
   during(when: 'open' | 'closed'): boolean {
@@ -64,6 +66,7 @@ class Clock {
 
   holds(condition: Condition | null): boolean {
     if (condition === null) return true
+    if (condition.channel !== undefined && condition.channel !== this.channel) return false
     if (condition.from !== undefined && this.now < condition.from) return false
     if (condition.until !== undefined && this.now >= condition.until) return false
     return condition.during === undefined || this.during(condition.during)

@@ -24,6 +24,8 @@ export interface Condition {
   during?: During
   from?: number
   until?: number
+  /** `when.channel`: only messages that came this way. */
+  channel?: 'miniprogram' | 'kf'
 }
 
 export interface DefaultAnswer {

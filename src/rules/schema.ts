@@ -35,6 +35,8 @@ export const EVENTS = [
   'subscribe_msg_sent_event',
 ] as const
 export type MsgType = (typeof MSG_TYPES)[number]
+/** How a message came (record/event.ts Channel): the mini program's push, or 微信客服. */
+export const CHANNELS = ['miniprogram', 'kf'] as const
 export type EventName = (typeof EVENTS)[number]
 
 const nonEmpty = (max: number) => v.pipe(v.string(), v.nonEmpty(says('empty')), v.maxLength(max, says('max_chars', { max: max })))
@@ -94,8 +96,16 @@ export const WhenSchema = v.pipe(
         v.description('With event user_enter_tempsession: the SessionFrom of the <button open-type="contact"> (exact).'),
       ),
     ),
+    channel: v.optional(
+      v.pipe(
+        v.picklist(CHANNELS),
+        v.description(
+          "Only messages that came this way: miniprogram (the mini program's customer service) or kf (微信客服). Absent: both.",
+        ),
+      ),
+    ),
   }),
-  v.description('Exactly one of text, contains, regex, msgtype, event (event may add session_from).'),
+  v.description('Exactly one of text, contains, regex, msgtype, event (event may add session_from); channel narrows any of them.'),
 )
 
 const TextReply = v.strictObject({

@@ -21,6 +21,8 @@ interface MessageBase {
   /** The user's openid, trusted only once it came out of a verified (and decrypted) body. */
   fromUserName: string
   createTime: number
+  /** 'kf' for a 微信客服 customer's message (wecom/inbound.ts); absent for the mini program's push. */
+  channel?: 'kf'
 }
 
 export interface TextMessage extends MessageBase {

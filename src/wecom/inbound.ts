@@ -20,7 +20,13 @@ export function pulledItemOf(item: KfMessage): PulledItem {
   if (item.msgtype === 'event') return eventOf(item)
   if (item.origin !== KfOrigin.customer) return { kind: 'skip', why: `origin ${item.origin}` }
   if (item.externalUserid === '' || item.msgid === '') return { kind: 'skip', why: 'no customer or msgid' }
-  const base = { toUserName: item.openKfId, fromUserName: item.externalUserid, createTime: item.sendTime, msgId: item.msgid }
+  const base = {
+    toUserName: item.openKfId,
+    fromUserName: item.externalUserid,
+    createTime: item.sendTime,
+    msgId: item.msgid,
+    channel: 'kf' as const,
+  }
   switch (item.msgtype) {
     case 'text':
       return { kind: 'message', message: { ...base, type: 'text', content: item.text.content } }

@@ -328,3 +328,21 @@ describe('toAction', () => {
     })
   })
 })
+
+describe('when.channel: a rule for one way of coming only', () => {
+  const source = {
+    rules: [
+      { id: 'kf-hello', when: { text: ['你好'], channel: 'kf' }, reply: { type: 'text', text: '微信客服您好' } },
+      { id: 'hello', when: { text: ['你好'] }, reply: { type: 'text', text: '小程序您好' } },
+      { id: 'mp-photo', when: { msgtype: 'image', channel: 'miniprogram' }, reply: { type: 'text', text: '收到图片' } },
+    ],
+  } as RuleSetSource
+
+  it.each(builds(source))('answers each channel by its own rule first (%s)', (_, ruleSet) => {
+    expect(decide(ruleSet, text('你好'), 0).ruleId).toBe('hello')
+    expect(decide(ruleSet, { ...text('你好'), channel: 'kf' }, 0).ruleId).toBe('kf-hello')
+    const photo: InboundMessage = { ...base, type: 'image', msgId: '2', picUrl: '', mediaId: 'm' }
+    expect(decide(ruleSet, photo, 0).ruleId).toBe('mp-photo')
+    expect(decide(ruleSet, { ...photo, channel: 'kf' }, 0).ruleId).toBeNull()
+  })
+})

@@ -3,7 +3,7 @@
  */
 import { DEFAULT_AI_FALLBACK, DEFAULT_DAILY_BUDGET, DEFAULT_MAX_ANSWER_CHARS, DEFAULT_PASSAGE_THRESHOLD, EVENTS } from '../../rules/schema'
 import type { Strings } from '../lang'
-import type { AiModelField, DuringDraft, WhenKind } from '../rule-form'
+import type { AiModelField, ChannelDraft, DuringDraft, WhenKind } from '../rule-form'
 
 export const RULES_STRINGS: Strings<{
   title: string
@@ -31,6 +31,8 @@ export const RULES_STRINGS: Strings<{
   handoffHint: string
   oncePerHours: string
   choiceNames: Record<string, string>
+  channel: string
+  channels: Record<ChannelDraft, string>
   addEntry: string
   up: string
   down: string
@@ -111,6 +113,8 @@ export const RULES_STRINGS: Strings<{
       subscribe_msg_sent_event: '订阅消息发送结果',
     },
     addEntry: '按时段再加一种默认回复',
+    channel: '渠道',
+    channels: { '': '全部渠道', miniprogram: '仅小程序客服', kf: '仅微信客服' },
     up: '上移',
     down: '下移',
     remove: '删除',
@@ -207,6 +211,8 @@ export const RULES_STRINGS: Strings<{
       subscribe_msg_sent_event: 'Subscribe message sent',
     },
     addEntry: 'Add a default reply for other hours',
+    channel: 'Channel',
+    channels: { '': 'Both channels', miniprogram: 'Mini program only', kf: '微信客服 only' },
     up: 'Up',
     down: 'Down',
     remove: 'Delete',

@@ -14,6 +14,7 @@ import type { Lang } from '../lang'
 import { replyDraftOf, textReply } from '../reply-form'
 import {
   AI_MODEL_FIELDS,
+  CHANNEL_CHOICES,
   DURINGS,
   issueTarget,
   localOf,
@@ -319,6 +320,16 @@ function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; index: n
           >
             {rule.when === 'msgtype' || rule.when === 'event' ? '' : rule.value}
           </textarea>
+        </div>
+        <div>
+          <label for={`r${i}.channel`}>{t.channel}</label>
+          <select id={`r${i}.channel`} name={`r${i}.channel`}>
+            {CHANNEL_CHOICES.map((channel) => (
+              <option value={channel} selected={channel === rule.channel}>
+                {t.channels[channel]}
+              </option>
+            ))}
+          </select>
         </div>
         {(['msgtype', 'event'] as const).map((kind) => (
           <div data-when={kind}>
