@@ -11,6 +11,10 @@
  *                                        --subscribe tplA,tplB); then prints the user's grants
  *   npm run chat -- --app wx2234567890abcdef "1"
  *                                        as a user of another mini program of WECHAT_APPS
+ *   npm run chat -- --kf "你好"           as a 微信客服 customer: the 微信客服 stand-in (npm start's,
+ *                                        --kf-api, default :8791) takes the message as WeChat Work
+ *                                        would and calls the Worker's /wecom/kf; the replies are
+ *                                        what the Worker sent back through kf/send_msg
  *   flags: --plaintext | --compatible (default safe mode), --json (default XML),
  *          --openid <id>, --url <worker>, --api <stand-in>, --app <appid>,
  *          --dev-vars <file> (default .dev.vars, as npm start's flag)
@@ -48,6 +52,10 @@ const { values, positionals } = parseArgs({
     url: { type: 'string', default: 'http://127.0.0.1:8787' },
     api: { type: 'string', default: 'http://127.0.0.1:8788' },
     app: { type: 'string' },
+    kf: { type: 'boolean' },
+    'kf-api': { type: 'string', default: 'http://127.0.0.1:8791' },
+    'kf-account': { type: 'string', default: 'wkLocalChatAccount0001' },
+    customer: { type: 'string', default: 'wmLocalChatCustomer00000001' },
     'dev-vars': { type: 'string', default: DEV_VARS },
   },
 })
@@ -77,6 +85,11 @@ const REPLY_WAIT_MS = 10_000
 const GRANT_WAIT_MS = 5_000
 
 let msgId = BigInt(Date.now()) * 1000n
+
+if (values.kf) {
+  await chatAsKfCustomer(positionals)
+  process.exit(0)
+}
 
 if (values.subscribe) {
   const templateIds = values.subscribe
@@ -318,4 +331,68 @@ function need(name: string): string {
     process.exit(1)
   }
   return value
+}
+
+/**
+ * `--kf`: a 微信客服 customer. The stand-in is WeChat Work here: it keeps the message for
+ * sync_msg and posts the signed notice to the Worker's /wecom/kf (npm start configured it with
+ * .dev.vars' WECOM_* corp); the Worker pulls, answers by the rules and sends through
+ * kf/send_msg, which the stand-in records. Those sends are printed.
+ */
+async function chatAsKfCustomer(texts: string[]): Promise<void> {
+  const corpid = need('WECOM_CORPID')
+  const base = values['kf-api']
+  const openKfId = values['kf-account']
+  const customer = values.customer
+  const control = async (method: 'GET' | 'POST', action: string, query: Record<string, string>, body?: unknown) => {
+    const res = await fetch(`${base}/__fake/kf/${action}?${new URLSearchParams(query)}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).catch((error: unknown) => {
+      console.error(`Cannot reach the 微信客服 stand-in at ${base} (${String(error)}). Is \`npm start\` running?`)
+      process.exit(1)
+    })
+    if (!res.ok) throw new Error(`微信客服 stand-in ${action}: HTTP ${res.status} ${await res.text()}`)
+    return (await res.json()) as Record<string, unknown>
+  }
+  const sent = async () =>
+    (
+      (await control('GET', 'sent', { corpid, openKfId })).sent as { externalUserid: string; api: string; body: Record<string, unknown> }[]
+    ).filter((s) => s.externalUserid === customer)
+  await control('POST', 'accounts', {}, { corpid, openKfId })
+  const say = async (text: string) => {
+    const before = (await sent()).length
+    const { callback } = (await control('POST', 'messages', {}, { corpid, openKfId, externalUserid: customer, content: text })) as {
+      callback?: { delivered?: number | null }
+    }
+    if (callback?.delivered !== 200) {
+      console.log(
+        `  ✗ the Worker answered the notice ${callback?.delivered ?? 'nothing'} (is npm start running with WECOM_* in .dev.vars?)`,
+      )
+      return
+    }
+    const deadline = Date.now() + REPLY_WAIT_MS
+    let replies = (await sent()).slice(before)
+    // The Worker pulls after answering the notice, and the customer's object sends after that.
+    for (let quiet = 0; Date.now() < deadline && quiet < 10; ) {
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      const now = (await sent()).slice(before)
+      quiet = now.length > 0 && now.length === replies.length ? quiet + 1 : 0
+      replies = now
+    }
+    if (replies.length === 0) console.log('  (no reply: no rule matched, and no default)')
+    for (const reply of replies)
+      console.log(`  ← [${reply.api === 'kf/send_msg' ? 'kf' : 'kf welcome'}] ${JSON.stringify(reply.body.text ?? reply.body)}`)
+  }
+  if (texts.length > 0) {
+    for (const text of texts) await say(text)
+    return
+  }
+  const prompt = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you (微信客服)> ' })
+  console.log(`Chatting as 微信客服 customer ${customer} of ${openKfId}. Ctrl-D to leave.`)
+  prompt.prompt()
+  for await (const line of prompt) {
+    if (line.trim() !== '') await say(line)
+    prompt.prompt()
+  }
 }

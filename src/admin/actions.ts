@@ -21,6 +21,7 @@ import { log } from '../log'
 import { appidOf } from './appid'
 import { auditDone } from './audit'
 import type { FailedIdParam, ManualReplyBody } from './requests'
+import { viewOfUser } from '../wecom/user-view'
 
 /** A reply by hand, as ManualReplyBody checked it (the rule set's reply format). */
 export type ManualReply = v.InferOutput<typeof ManualReplyBody>
@@ -36,7 +37,7 @@ export async function replyByHand(env: Env, actor: Operator, openid: string, rep
   // The same conversion the rules' replies get: one source format, one message type.
   const message = toAction(reply).sends[0]
   if (!message) return { ok: false, refusal: 'not_sendable' }
-  const result = await conversationOf(env, openid).replyByHand(openid, message)
+  const result = await conversationOf(await viewOfUser(env, openid), openid).replyByHand(openid, message)
   if (result.ok) {
     await showReplyAtDesk(env, openid, message.type === 'text' ? message.text : `[${message.type}]`)
     const { status, errcode } = result.outcome
@@ -65,7 +66,7 @@ async function showReplyAtDesk(env: Env, openid: string, text: string): Promise<
 
 /** Retries or drops a failed send in its user's object. */
 export async function actOnFailed(env: Env, actor: Operator, action: FailedAction, id: FailedId): Promise<FailedActionResult> {
-  const conversation = conversationOf(env, id.openid)
+  const conversation = conversationOf(await viewOfUser(env, id.openid), id.openid)
   const result = await (action === 'retry' ? conversation.retryFailed(id.row) : conversation.dropFailed(id.row))
   if (result.ok) {
     const { recordId, status, errcode } = result.outcome

@@ -16,6 +16,7 @@ import { log } from '../log'
 import { loadRules } from '../rules/loader'
 import { appidOf } from './appid'
 import { auditDone } from './audit'
+import { viewOfUser } from '../wecom/user-view'
 
 export type DeskMove = 'claim' | 'release' | 'close'
 
@@ -37,7 +38,7 @@ export async function moveAtDesk(env: Env, actor: Operator, move: DeskMove, open
         : await desk.close(openid, agent, overrides(actor))
   if (!result.ok) return result
   if (move === 'close') {
-    await conversationOf(env, openid).markDesk(false)
+    await conversationOf(await viewOfUser(env, openid), openid).markDesk(false)
     await askRating(env, openid, result.item.assignee ?? agentOf(actor))
   }
   await auditDone(env.DB, { appid: appidOf(env), operator: actor, action: `desk_${move}`, target: openid, summary: result.item.status })
@@ -52,7 +53,7 @@ async function askRating(env: Env, openid: string, agent: Agent): Promise<void> 
   const { satisfaction } = await loadRules(env)
   if (satisfaction === null) return
   try {
-    const asked = await conversationOf(env, openid).askRating(openid, satisfaction.text, {
+    const asked = await conversationOf(await viewOfUser(env, openid), openid).askRating(openid, satisfaction.text, {
       until: Date.now() + satisfaction.minutes * 60_000,
       agent: { id: agent.id, name: agent.name },
       thanks: satisfaction.thanks,

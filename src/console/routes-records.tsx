@@ -41,6 +41,7 @@ import { outcomeOf, ProblemPage, type Problem } from './pages/parts'
 import { UnmatchedPage } from './pages/unmatched'
 import { once, ONCE_FIELD } from './once'
 import { grantsOf, permit } from './permit'
+import { viewOfUser } from '../wecom/user-view'
 
 /** A failed send's retry or drop posts only its once-key. */
 const ACTION_MAX_BYTES = 4096
@@ -114,7 +115,7 @@ recordPages.get(`${CONVERSATIONS_PATH}/:openid`, guard, async (c) => {
   // The grants live in the user's object (looking creates nothing): asked while D1 reads.
   const [detail, subscriptions, desk, canned, notes] = await Promise.all([
     getConversation(c.env.DB, { appid: appidOf(c.env), openid, limit, now: Date.now(), ...(cursor ? { after: cursor } : {}) }),
-    conversationOf(c.env, openid).subscriptions(),
+    viewOfUser(c.env, openid).then((view) => conversationOf(view, openid).subscriptions()),
     // Where the user is at the human desk, if they are (desk/desk.ts).
     deskOf(c.env).item(openid),
     listCanned(c.env.DB, appidOf(c.env)),

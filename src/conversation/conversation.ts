@@ -48,7 +48,7 @@ import { journalState } from './journal'
 import { envOfObject, rememberScope, storedScope } from './mini-program'
 import { dropFailed, replyByHand, retryFailed, sendSubscribe, type ActionHost } from './operator'
 import { markFailed, outboxRow, pendingCount } from './outbox'
-import { isKf } from '../wecom/view'
+import { channelOf } from '../wecom/view'
 import { Deliveries } from './passes'
 import { SAFETY_ALARM_MS } from './policy'
 import { recordPush } from './push'
@@ -228,7 +228,7 @@ export class Conversation extends DurableObject<Env> {
     const { result, claimed } = this.ctx.storage.transactionSync(() =>
       recordPush(this.ctx.storage.sql, pushed, {
         appid: () => this.#appid(),
-        channel: isKf(this.#miniProgram()) ? 'kf' : 'miniprogram',
+        channel: channelOf(this.#miniProgram()),
         now,
         claimFirst,
         prune: () => this.#prune(now, policy),

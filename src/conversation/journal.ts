@@ -34,7 +34,13 @@ export interface JournalBatch {
   openid: string | null
 }
 
-export function journalInbound(sql: SqlStorage, input: RecordInput, appid: string, now: number, channel: Channel = 'miniprogram'): void {
+export function journalInbound(
+  sql: SqlStorage,
+  input: RecordInput,
+  appid: string,
+  now: number,
+  channel: { channel: Channel; kfAccount?: string } = { channel: 'miniprogram' },
+): void {
   const { plan } = input
   const event: InboundEvent = {
     type: 'inbound',
@@ -49,7 +55,7 @@ export function journalInbound(sql: SqlStorage, input: RecordInput, appid: strin
     // A user's text that no rule of their own answered: the questions the rules miss.
     unmatched: isUnmatched(input.kind, plan.ruleId),
     at: Math.min(input.at, now),
-    ...(channel === 'kf' ? { channel } : {}),
+    ...(channel.channel === 'kf' ? { channel: 'kf' as const, ...(channel.kfAccount ? { kfAccount: channel.kfAccount } : {}) } : {}),
   }
   sql.exec(
     `INSERT OR REPLACE INTO record_journal (ref, event, seq, since)

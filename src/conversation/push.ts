@@ -19,8 +19,8 @@ import { readWindow, recordGrant } from './window-store'
 
 export interface PushOptions {
   appid(): string
-  /** How the user came: their object's view says (wecom/view.ts). */
-  channel: Channel
+  /** How the user came, and for 微信客服 the account: their object's view says (wecom/view.ts). */
+  channel: { channel: Channel; kfAccount?: string }
   now: number
   /**
    * Write the first reply's attempt already in flight (`receive`: the delivery follows at

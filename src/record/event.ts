@@ -27,6 +27,8 @@ export interface InboundEvent {
   at: number
   /** 'kf' for a 微信客服 customer; absent for the mini program (journals written before channels too). */
   channel?: Channel
+  /** With channel 'kf': the account (open_kfid) they wrote to. */
+  kfAccount?: string
 }
 
 /** How the user reached customer service: the mini program's button, or 微信客服 (wecom/). */

@@ -55,20 +55,20 @@ const SEEN_UPDATE = `
   unmatched = unmatched + excluded.unmatched`
 
 const CONVERSATION_SEEN = `
-INSERT INTO conversations (appid, openid, first_at, last_at, last_text, unmatched, channel)
-SELECT ?1, ?3, ?4, ?4, ?5, ?6, ?7 WHERE ${NEW_MESSAGE}
+INSERT INTO conversations (appid, openid, first_at, last_at, last_text, unmatched, channel, kf_account)
+SELECT ?1, ?3, ?4, ?4, ?5, ?6, ?7, ?8 WHERE ${NEW_MESSAGE}
 ON CONFLICT (appid, openid) DO UPDATE SET${SEEN_UPDATE}`
 
 const WINDOW_COLUMNS = ['window_remaining', 'window_closes_at', 'pending', 'failed'] as const
 
 /**
- * As CONVERSATION_SEEN, with the window its batch reports (?8–?12): the row is written once,
+ * As CONVERSATION_SEEN, with the window its batch reports (?9–?13): the row is written once,
  * and WINDOW, which still follows, finds nothing to change. A report older than the stored
  * one changes nothing, as in WINDOW.
  */
 const CONVERSATION_SEEN_WITH_WINDOW = `
-INSERT INTO conversations (appid, openid, first_at, last_at, last_text, unmatched, channel, ${WINDOW_COLUMNS.join(', ')}, window_at)
-SELECT ?1, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 WHERE ${NEW_MESSAGE}
+INSERT INTO conversations (appid, openid, first_at, last_at, last_text, unmatched, channel, kf_account, ${WINDOW_COLUMNS.join(', ')}, window_at)
+SELECT ?1, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 WHERE ${NEW_MESSAGE}
 ON CONFLICT (appid, openid) DO UPDATE SET${SEEN_UPDATE},
   ${WINDOW_COLUMNS.map((c) => `${c} = CASE WHEN excluded.window_at >= window_at THEN excluded.${c} ELSE ${c} END`).join(',\n  ')},
   window_at = max(window_at, excluded.window_at)`
@@ -180,7 +180,7 @@ export function inboundStatements(event: InboundEvent, window?: WindowEvent): St
   const day = dayOf(at)
   const unmatched = event.unmatched ? 1 : 0
   // The channel is the conversation's first row's: set on insert, never changed by an update.
-  const seen = [appid, key, openid, at, text, unmatched, event.channel ?? 'miniprogram']
+  const seen = [appid, key, openid, at, text, unmatched, event.channel ?? 'miniprogram', event.kfAccount ?? null]
   const statements = [
     window === undefined
       ? statement(CONVERSATION_SEEN, seen)

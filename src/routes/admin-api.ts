@@ -64,6 +64,7 @@ import {
 } from '../admin/requests'
 import { conversationOf, rulesStoreOf } from '../settings/mini-program-state'
 import { miniProgramParam } from './mini-program-param'
+import { viewOfUser } from '../wecom/user-view'
 
 type ApiContext = Context<ApiEnv>
 
@@ -129,7 +130,7 @@ adminApi.get('/admin/api/conversations/:openid', allow('read'), params('param', 
  */
 adminApi.get('/admin/api/conversations/:openid/state', allow('read'), params('param', OpenidParam), async (c) => {
   const { openid } = c.req.valid('param')
-  return c.json(await conversationOf(c.env, openid).state())
+  return c.json(await conversationOf(await viewOfUser(c.env, openid), openid).state())
 })
 
 adminApi.get('/admin/api/failed', allow('read'), params('query', FailedQuery), async (c) => {

@@ -13,6 +13,7 @@ import { userNotesQuery } from '../desk/notes'
 import { keptDays, listUserMedia } from '../media/user-media'
 import { EXPORT_MAX_MESSAGES, userRecordQueries } from '../record/user-data'
 import { all, first } from '../record/sql'
+import { viewOfUser } from '../wecom/user-view'
 
 type Row = Record<string, unknown>
 
@@ -40,7 +41,8 @@ export interface UserExport {
 
 export async function exportUser(env: Env, appid: string, openid: string, now = Date.now()): Promise<UserExport> {
   const queries = userRecordQueries(appid, openid)
-  const object = conversationOf(env, openid)
+  // A 微信客服 customer's object is in their account's view.
+  const object = conversationOf(await viewOfUser(env, openid), openid)
   const [state, subscriptions, conversation, messages, subs, targets, notes, queue, media] = await Promise.all([
     object.state(),
     object.subscriptions(),

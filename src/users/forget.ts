@@ -28,6 +28,7 @@ import { forgetRecordStatements, unmatchedTextsQuery } from '../record/user-data
 import { all, prepare } from '../record/sql'
 import { log } from '../log'
 import { emitUserDeleted } from '../webhooks/emit'
+import { viewOfUser } from '../wecom/user-view'
 
 /** What a deletion found and removed: counts only. */
 export interface Forgotten {
@@ -42,7 +43,8 @@ export interface Forgotten {
 }
 
 export async function forgetUser(env: Env, appid: string, openid: string, now = Date.now()): Promise<Forgotten> {
-  const conversation = await conversationOf(env, openid).forget()
+  // Before the record goes: it says whether they came through 微信客服, and to which account.
+  const conversation = await conversationOf(await viewOfUser(env, openid), openid).forget()
   const desk = await deskOf(env).forget(openid)
   const texts = await all<{ text: string }>(env.DB, unmatchedTextsQuery(appid, openid))
   const statements = [

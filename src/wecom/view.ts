@@ -26,6 +26,11 @@ export function kfEnv(env: Env, openKfId: string): Env {
 
 export const isKf = (env: Env): boolean => env.KEFU_CHANNEL === 'kf'
 
+/** How a view's users came, as the record keeps it: the mini program, or a 微信客服 account. */
+export function channelOf(env: Env): { channel: 'miniprogram' | 'kf'; kfAccount?: string } {
+  return isKf(env) ? { channel: 'kf', kfAccount: env.KEFU_KF_ID ?? '' } : { channel: 'miniprogram' }
+}
+
 /** The scope part of a 微信客服 customer's object name (`kf.<open_kfid>`): no appid starts with `kf.`. */
 export const KF_SCOPE_PREFIX = 'kf.'
 

@@ -171,3 +171,45 @@ describe('what WeChat Work allows', () => {
     expect((await fakeWecom.customer(CORP, openKfId, customer)).state).toBe(2)
   })
 })
+
+describe('an operator and a 微信客服 customer', () => {
+  it('a reply by hand goes out through kf/send_msg; the state, export and deletion reach the customer’s object', async () => {
+    const openKfId = await account()
+    const customer = uniqueExternalUserid()
+    const { callback } = await fakeWecom.message({ corpid: CORP, openKfId, externalUserid: customer, content: '你好' })
+    await pull(openKfId, callback!.token)
+    // The record knows the account once the object's copy has landed.
+    await vi.waitFor(
+      async () => {
+        const row = await env.DB.prepare('SELECT kf_account FROM conversations WHERE appid = ? AND openid = ?')
+          .bind(APPID, customer)
+          .first()
+        expect(row).toEqual({ kf_account: openKfId })
+      },
+      { timeout: 10_000, interval: 100 },
+    )
+    const auth = { authorization: `Bearer ${TEST_SETTINGS.ADMIN_TOKEN}` }
+    const reply = await workerFetch(`/admin/api/conversations/${customer}/reply`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'text', text: '人工客服小王为您服务' }),
+    })
+    expect(reply.status).toBe(200)
+    await vi.waitFor(async () => expect((await sendsTo(openKfId, customer)).map(textOf)).toContain('人工客服小王为您服务'), {
+      timeout: 10_000,
+      interval: 100,
+    })
+    const state = (await (await workerFetch(`/admin/api/conversations/${customer}/state`, { headers: auth })).json()) as {
+      inbound: unknown[]
+    }
+    expect(state.inbound).toHaveLength(1)
+    const exported = (await (await workerFetch(`/admin/api/users/${customer}/export`, { headers: auth })).json()) as {
+      conversation: { inbound: unknown[] }
+    }
+    expect(exported.conversation.inbound).toHaveLength(1)
+    const deleted = (await (await workerFetch(`/admin/api/users/${customer}`, { method: 'DELETE', headers: auth })).json()) as {
+      conversation: boolean
+    }
+    expect(deleted.conversation).toBe(true)
+  })
+})
