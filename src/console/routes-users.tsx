@@ -6,10 +6,8 @@
 import { Hono } from 'hono/tiny'
 import * as v from 'valibot'
 import { appidOf } from '../admin/appid'
-import { auditDone } from '../admin/audit'
 import { OpenidParam } from '../admin/requests'
-import { exportUser } from '../users/export'
-import { forgetUser, forgottenSummary } from '../users/forget'
+import { exportRequested, forgetRequested } from '../users/requests'
 import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { readForm, textField } from './form'
 import { langOf } from './lang'
@@ -33,8 +31,7 @@ userPages.get(`${CONVERSATIONS_PATH}/:openid/export`, guard, async (c) => {
   const openid = openidOf(c)
   if (openid === null) return back(c, CONVERSATIONS_PATH, { problem: 'bad_input' })
   const appid = appidOf(c.env)
-  const document = await exportUser(c.env, appid, openid)
-  await auditDone(c.env.DB, { appid, operator: c.var.operator, action: 'user_export', target: openid, summary: 'console' })
+  const document = await exportRequested(c.env, appid, c.var.operator, openid, 'console')
   c.header('content-disposition', `attachment; filename="kefu-user-${openid}.json"`)
   c.header('cache-control', 'no-store')
   return c.json(document)
@@ -58,14 +55,7 @@ userPages.post(`${CONVERSATIONS_PATH}/:openid/delete`, guard, async (c) => {
     return renderPage(c, <DeleteUserPage lang={langOf(c)} openid={openid} notConfirmed />, 400)
   }
   const appid = appidOf(c.env)
-  const forgotten = await forgetUser(c.env, appid, openid)
-  await auditDone(c.env.DB, {
-    appid,
-    operator: c.var.operator,
-    action: 'user_delete',
-    target: null,
-    summary: forgottenSummary(forgotten, 'on request (console)'),
-  })
+  const forgotten = await forgetRequested(c.env, appid, c.var.operator, openid, 'console')
   // Shown, not redirected to: the conversation it came from is gone, and a repeat deletes nothing.
   return renderPage(c, <DeleteUserPage lang={langOf(c)} openid={openid} deleted={forgotten} />)
 })

@@ -27,7 +27,7 @@ import { log } from '../log'
 import { AI_FALLBACK_RULE_ID, AI_RULE_ID, type ReplyMessage } from '../replies'
 import { WechatApiError, WechatClient } from '../wechat/api'
 import type { ImageSource } from '../wechat/media'
-import { isKf } from '../wecom/view'
+import { isKf } from '../settings/kf-view'
 import { sendToKf } from '../wecom/send'
 import { attemptCost, type SubrequestBudget } from './budget'
 import { parseReply, toCustomMessage, uploadedImages } from './custom-message'
@@ -235,7 +235,7 @@ export class DeliveryPass {
   }
 
   async #send(row: OutboxRow, reply: ReplyMessage): Promise<void> {
-    // A 微信客服 customer's object (wecom/view.ts): kf/send_msg, with WeChat Work's own rules.
+    // A 微信客服 customer's object (settings/kf-view.ts): kf/send_msg, with WeChat Work's own rules.
     if (isKf(this.#env)) return sendToKf(this.#env, row.openid, row.id, reply)
     this.#client ??= WechatClient.fromEnv(this.#env)
     const client = this.#client

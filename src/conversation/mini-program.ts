@@ -6,7 +6,7 @@
  */
 import { miniProgramEnv, scopeOfObjectName } from '../settings/mini-program-state'
 import type { Env } from '../settings/env'
-import { kfAccountOfScope, kfEnv } from '../wecom/view'
+import { kfAccountOfScope, kfEnv } from '../settings/kf-view'
 
 /** Remembers the mini program in a new database. Objects from before several apps have no row, and belong to the first. */
 export function rememberScope(sql: SqlStorage, objectName: string): void {

@@ -19,7 +19,7 @@ import { readWindow, recordGrant } from './window-store'
 
 export interface PushOptions {
   appid(): string
-  /** How the user came, and for 微信客服 the account: their object's view says (wecom/view.ts). */
+  /** How the user came, and for 微信客服 the account: their object's view says (settings/kf-view.ts). */
   channel: { channel: Channel; kfAccount?: string }
   now: number
   /**

@@ -6,10 +6,8 @@
  */
 import { Hono } from 'hono/tiny'
 import { appidOf } from '../admin/appid'
-import { auditDone } from '../admin/audit'
 import { OpenidParam } from '../admin/requests'
-import { exportUser } from '../users/export'
-import { forgetUser, forgottenSummary } from '../users/forget'
+import { exportRequested, forgetRequested } from '../users/requests'
 import { params, type ApiEnv } from './admin-validation'
 import { allow } from './allow'
 
@@ -18,8 +16,7 @@ export const adminUsers = new Hono<ApiEnv>()
 adminUsers.get('/admin/api/users/:openid/export', allow('users'), params('param', OpenidParam), async (c) => {
   const appid = appidOf(c.env)
   const { openid } = c.req.valid('param')
-  const document = await exportUser(c.env, appid, openid)
-  await auditDone(c.env.DB, { appid, operator: c.var.operator, action: 'user_export', target: openid, summary: 'api' })
+  const document = await exportRequested(c.env, appid, c.var.operator, openid, 'api')
   c.header('content-disposition', `attachment; filename="kefu-user-${openid}.json"`)
   return c.json(document)
 })
@@ -27,13 +24,6 @@ adminUsers.get('/admin/api/users/:openid/export', allow('users'), params('param'
 adminUsers.delete('/admin/api/users/:openid', allow('users'), params('param', OpenidParam), async (c) => {
   const appid = appidOf(c.env)
   const { openid } = c.req.valid('param')
-  const forgotten = await forgetUser(c.env, appid, openid)
-  await auditDone(c.env.DB, {
-    appid,
-    operator: c.var.operator,
-    action: 'user_delete',
-    target: null,
-    summary: forgottenSummary(forgotten, 'on request (api)'),
-  })
+  const forgotten = await forgetRequested(c.env, appid, c.var.operator, openid, 'api')
   return c.json({ deleted: true as const, ...forgotten })
 })

@@ -89,7 +89,7 @@ export interface Env {
   WECOM_API_BASE?: string
   /** Set by the Worker in an app's view of the bindings (mini-program-state.ts), never by the operator: '' or the appid. */
   KEFU_APP_SCOPE?: string
-  /** Set by the Worker in a 微信客服 account's view (wecom/view.ts), never by the operator: 'kf', or absent for the mini program. */
+  /** Set by the Worker in a 微信客服 account's view (settings/kf-view.ts), never by the operator: 'kf', or absent for the mini program. */
   KEFU_CHANNEL?: string
   /** With KEFU_CHANNEL 'kf': the account's open_kfid. */
   KEFU_KF_ID?: string

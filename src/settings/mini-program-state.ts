@@ -15,7 +15,7 @@
 import { scopedKey, scopeOf } from './mini-programs'
 import type { Env } from './env'
 import { kvStore, scopedStore, type RulesStore } from '../rules/history-store'
-import { isKf, kfObjectName } from '../wecom/view'
+import { isKf, kfObjectName } from './kf-view'
 
 export {
   MINI_PROGRAM_SETTINGS,
@@ -37,7 +37,7 @@ export function rulesStoreOf(env: Env): RulesStore {
 
 /**
  * The user's Conversation object in this app: `<openid>` for the first, `<appid>:<openid>`
- * beyond, and `kf.<open_kfid>:<external_userid>` for a 微信客服 customer (wecom/view.ts).
+ * beyond, and `kf.<open_kfid>:<external_userid>` for a 微信客服 customer (settings/kf-view.ts).
  */
 export function conversationOf(env: Env, openid: string) {
   if (isKf(env)) return env.CONVERSATIONS.getByName(kfObjectName(env.KEFU_KF_ID ?? '', openid))

@@ -28,7 +28,7 @@ import { KfClient } from './client'
 import { pulledItemOf, type PulledItem } from './inbound'
 import { rowOfKfMsgid } from './send'
 import type { KfMessage } from './types'
-import { kfEnv } from './view'
+import { kfEnv } from '../settings/kf-view'
 
 /** Items per page, and pages per run: a run's Durable Object and D1 calls stay well inside one request's budget. */
 export const PAGE_LIMIT = 50

@@ -1,6 +1,6 @@
 /**
  * A planned reply sent to a 微信客服 customer (the Conversation object's delivery, for objects
- * in an account's view: wecom/view.ts), through `kf/send_msg`. Before anything leaves, the
+ * in an account's view: settings/kf-view.ts), through `kf/send_msg`. Before anything leaves, the
  * customer's session state is read: WeChat Work takes sends only in states 0 and 1 (new, or
  * with the bot), so a customer a servicer has taken (3), waiting for one (2) or whose session
  * ended (4) is never sent to — the row fails with 95018, as WeChat Work would answer, and the

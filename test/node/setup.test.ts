@@ -574,7 +574,8 @@ describe('npm run setup', () => {
       WECOM_CORPID: 'ww0123456789abcdef',
       WECOM_KF_SECRET: 'kfSecretFromTheAdmin_0123456789',
       WECOM_KF_TOKEN: 'kfToken123',
-      WECOM_KF_ENCODING_AES_KEY: 'KvW5hkBIldq1UljqxuMyD7uA1W+Ttq6Yn17j0D58uYk',
+      // Not .dev.vars.example's made-up key: setup refuses that one.
+      WECOM_KF_ENCODING_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
     }
     const on = scriptedIo()
     expect(await runSetup(options({ yes: true, env: { ...SECRETS, ...wecom }, skipDeploy: true }), cf.runner, on)).toBe(0)

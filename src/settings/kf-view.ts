@@ -3,9 +3,10 @@
  * bindings (its rule set, knowledge base, desk, record and appid) marked as the `kf` channel
  * of one account (`open_kfid`). Code handed this view answers a 微信客服 customer exactly as a
  * mini program user — the Conversation object it names is the customer's (`kfObjectName`), and
- * its deliveries go out through `kf/send_msg` (wecom/send.ts) instead of custom/send.
+ * its deliveries go out through `kf/send_msg` (wecom/send.ts) instead of custom/send. A view of
+ * the bindings, like an app's (mini-programs.ts): settings' to make, everyone's to read.
  */
-import type { Env } from '../settings/env'
+import type { Env } from './env'
 
 /** Views are made once per isolate per account: the Env object lives as long as the isolate. */
 const views = new WeakMap<Env, Map<string, Env>>()
