@@ -18,7 +18,7 @@ import { buildPush, type PushMode } from '../dev/push'
 import type { ConversationState } from '../src/conversation/contract'
 import { DOCTOR_KIND, DOCTOR_OPENID } from '../src/doctor'
 import type { MessageView } from '../src/record/views'
-import { decodeAesKey, importCipher } from '../src/wechat/cipher'
+import { decodeAesKey, encrypt, importCipher } from '../src/wechat/cipher'
 import { sign } from '../src/wechat/signature'
 import { excerpt, request, type Answer, type Probe } from './doctor-http'
 import { isLocalUrl, type DoctorSettings } from './doctor-settings'
@@ -68,6 +68,9 @@ export async function runDoctor(probe: Probe, settings: DoctorSettings, options:
     await checkPush(probe, settings, health.mode, options),
     await checkAdmin(probe, settings),
   ]
+  // 微信客服 is optional: checked when any of its settings is given.
+  const kf = await checkKfUrl(probe, settings)
+  if (kf) results.push(kf)
   return { results, notRun: [] }
 }
 
@@ -268,6 +271,72 @@ export async function checkUrl(probe: Probe, settings: DoctorSettings): Promise<
     ])
   }
   return failed(`${URL_CHECK}: answers ${answer.status}`, [wechatRefusal(answer, settings)])
+}
+
+// ---------------------------------------------------------------- 2b. 微信客服's URL check
+
+const KF_URL_CHECK = '微信客服 URL check (signed GET /wecom/kf, as WeChat Work makes it when the callback URL is saved)'
+
+/**
+ * WeChat Work checks a callback URL with an encrypted echostr, signed with msg_signature, and
+ * wants the plaintext back (docs/wecom-kf-protocol.md §2). Null when no 微信客服 setting is
+ * given: the channel is optional.
+ */
+export async function checkKfUrl(probe: Probe, settings: DoctorSettings): Promise<CheckResult | null> {
+  const { kfCorpid: corpid, kfToken: token, kfAesKey: aesKey } = settings
+  if (!corpid && !token && !aesKey) return null
+  if (!corpid || !token || !aesKey) {
+    const missing = [
+      ...(corpid ? [] : [missingInput('微信客服 CorpID', 'kf-corpid', 'WECOM_CORPID')]),
+      ...(token ? [] : [missingInput('微信客服 Token', 'kf-token', 'WECOM_KF_TOKEN')]),
+      ...(aesKey ? [] : [missingInput('微信客服 EncodingAESKey', 'kf-aes-key', 'WECOM_KF_ENCODING_AES_KEY')]),
+    ]
+    return failed(`${KF_URL_CHECK}: not run`, missing)
+  }
+  if (!decodeAesKey(aesKey)) {
+    return failed(`${KF_URL_CHECK}: not run`, [
+      {
+        what: 'the 微信客服 EncodingAESKey given is not 43 base64 characters',
+        cause: 'a typo, or another value pasted',
+        fix: 'copy it again from the app’s 接收消息 → 设置API接收',
+      },
+    ])
+  }
+  const plain = randomDigits(19)
+  const echostr = await encrypt(await importCipher(aesKey, corpid), plain)
+  const timestamp = String(Math.floor(Date.now() / 1000))
+  const nonce = randomDigits(9)
+  const query = new URLSearchParams({ msg_signature: await sign([token, timestamp, nonce, echostr]), timestamp, nonce, echostr })
+  const outcome = await request(probe, `${settings.url}/wecom/kf?${query}`)
+  if ('unreachable' in outcome) return failed(`${KF_URL_CHECK}: no answer`, [outcome.unreachable])
+  const { answer } = outcome
+  if (answer.status === 200 && answer.text === plain) return { title: `${KF_URL_CHECK}: the echo matches`, lines: [], problems: [] }
+  const problem: Problem =
+    answer.status === 404
+      ? {
+          what: 'the Worker answers 404: its 微信客服 channel is off',
+          cause: 'WECOM_CORPID and the three WECOM_KF_* settings are not all set on the Worker',
+          fix: 'WECOM_CORPID=… WECOM_KF_SECRET=… WECOM_KF_TOKEN=… WECOM_KF_ENCODING_AES_KEY=… npm run setup (README: 微信客服 channel: setup)',
+        }
+      : answer.status === 401
+        ? {
+            what: 'the Worker refused the signature (401)',
+            cause:
+              'the Worker’s WECOM_KF_TOKEN or WECOM_KF_ENCODING_AES_KEY differs from the one given here, or the clocks differ by more than PUSH_MAX_AGE_SECONDS',
+            fix: 'put the same Token and EncodingAESKey as in WeCom’s 设置API接收 (npx wrangler secret put WECOM_KF_TOKEN …)',
+          }
+        : answer.status === 200
+          ? {
+              what: `answered 200 but not the echo: ${excerpt(answer.text)}`,
+              cause: 'something other than kefu-edge answers at this URL, or the Worker’s CorpID differs',
+              fix: 'point --url at the Worker, and check WECOM_CORPID',
+            }
+          : {
+              what: `answered ${answer.status}: ${excerpt(answer.text)}`,
+              cause: 'a setting the Worker names is missing or malformed',
+              fix: 'see /healthz',
+            }
+  return failed(`${KF_URL_CHECK}: answers ${answer.status}`, [problem])
 }
 
 // ---------------------------------------------------------------- 3. the test push

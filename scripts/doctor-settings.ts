@@ -13,6 +13,10 @@ export interface DoctorSettings {
   aesKey?: string
   appid?: string
   adminToken?: string
+  /** 微信客服 (optional): the corp and its callback Token and EncodingAESKey, for the URL check of /wecom/kf. */
+  kfCorpid?: string
+  kfToken?: string
+  kfAesKey?: string
   format: PushFormat
   /** Where each setting came from, in words, e.g. `WECHAT_TOKEN from .dev.vars`. */
   sources: string[]
@@ -24,6 +28,9 @@ export interface DoctorFlags {
   'aes-key'?: string | undefined
   appid?: string | undefined
   'admin-token'?: string | undefined
+  'kf-corpid'?: string | undefined
+  'kf-token'?: string | undefined
+  'kf-aes-key'?: string | undefined
   json?: boolean | undefined
 }
 
@@ -33,6 +40,10 @@ const SETTINGS = [
   { key: 'aesKey', flag: 'aes-key', name: 'WECHAT_ENCODING_AES_KEY', label: 'EncodingAESKey' },
   { key: 'appid', flag: 'appid', name: 'WECHAT_APPID', label: 'AppID' },
   { key: 'adminToken', flag: 'admin-token', name: 'ADMIN_TOKEN', label: 'admin token' },
+  // 微信客服 is optional: named among the sources only when given.
+  { key: 'kfCorpid', flag: 'kf-corpid', name: 'WECOM_CORPID', label: '微信客服 CorpID', optional: true },
+  { key: 'kfToken', flag: 'kf-token', name: 'WECOM_KF_TOKEN', label: '微信客服 Token', optional: true },
+  { key: 'kfAesKey', flag: 'kf-aes-key', name: 'WECOM_KF_ENCODING_AES_KEY', label: '微信客服 EncodingAESKey', optional: true },
 ] as const
 
 /**
@@ -89,7 +100,8 @@ export function resolveSettings(
     format: flags.json ? 'json' : 'xml',
     sources: [],
   }
-  for (const { key, flag, name, label } of SETTINGS) {
+  for (const setting of SETTINGS) {
+    const { key, flag, name, label } = setting
     const fromFlag = flags[flag]
     const fromEnv = environment[name]
     const fromFile = devVars?.[name]
@@ -102,7 +114,8 @@ export function resolveSettings(
             ? [fromFile, `.dev.vars ${name}`]
             : [undefined, 'not given']
     if (value !== undefined) settings[key] = value
-    const shown = key === 'appid' && value !== undefined ? ` ${value}` : ''
+    if (value === undefined && 'optional' in setting) continue
+    const shown = (key === 'appid' || key === 'kfCorpid') && value !== undefined ? ` ${value}` : ''
     settings.sources.push(`${label}${shown}: ${source}`)
   }
   return settings

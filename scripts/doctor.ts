@@ -23,9 +23,10 @@ import { parseDevVars } from './dev-vars'
 import { plainHttpRefusal, resolveSettings, type DoctorSettings } from './doctor-settings'
 
 const USAGE = `Usage: npm run doctor -- --url https://<your-worker>.workers.dev [--token …] [--aes-key …] [--appid …]
-       [--admin-token …] [--json] [--timeout <seconds>] [--insecure-http]
-Settings not given as flags come from WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY, WECHAT_APPID and
-ADMIN_TOKEN in the environment, and for a local URL from .dev.vars. The admin token is not sent
+       [--admin-token …] [--kf-corpid … --kf-token … --kf-aes-key …] [--json] [--timeout <seconds>] [--insecure-http]
+Settings not given as flags come from WECHAT_TOKEN, WECHAT_ENCODING_AES_KEY, WECHAT_APPID,
+ADMIN_TOKEN and (微信客服, optional) WECOM_CORPID, WECOM_KF_TOKEN, WECOM_KF_ENCODING_AES_KEY in the
+environment, and for a local URL from .dev.vars. The admin token is not sent
 over plain http to a host other than this machine unless --insecure-http is given.`
 
 function fail(message: string): never {
@@ -96,6 +97,9 @@ function parse() {
       token: { type: 'string' },
       'aes-key': { type: 'string' },
       appid: { type: 'string' },
+      'kf-corpid': { type: 'string' },
+      'kf-token': { type: 'string' },
+      'kf-aes-key': { type: 'string' },
       'admin-token': { type: 'string' },
       json: { type: 'boolean' },
       timeout: { type: 'string' },

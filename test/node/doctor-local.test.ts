@@ -43,10 +43,19 @@ describe('npm run doctor against the local Worker', () => {
     expect(stdout).toMatch(/^✓ URL check .*: the echo matches$/m)
     expect(stdout).toMatch(/^✓ test push \(safe mode, XML, from kefu-edge-doctor\): accepted, recorded, answered by nothing$/m)
     expect(stdout).toMatch(/^✓ admin token \(GET \/admin\/api\/stats\): 200 with it, 401 without$/m)
-    expect(stdout).toContain('All 4 checks passed.')
+    // .dev.vars holds the made-up 微信客服 corp the local Worker serves: its URL check runs too.
+    expect(stdout).toMatch(/^✓ 微信客服 URL check .*: the echo matches$/m)
+    expect(stdout).toContain('All 5 checks passed.')
     expect(stdout).not.toContain('✗')
     const vars = readDevVars()
-    for (const name of ['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_APPSECRET', 'ADMIN_TOKEN']) {
+    for (const name of [
+      'WECHAT_TOKEN',
+      'WECHAT_ENCODING_AES_KEY',
+      'WECHAT_APPSECRET',
+      'ADMIN_TOKEN',
+      'WECOM_KF_TOKEN',
+      'WECOM_KF_ENCODING_AES_KEY',
+    ]) {
       expect(stdout, name).not.toContain(vars[name])
     }
 
@@ -76,7 +85,7 @@ describe('npm run doctor against the local Worker', () => {
     expect(stdout).toMatch(/^✗ admin token \(GET \/admin\/api\/stats\): answers 401 with it$/m)
     expect(stdout).toContain('✗ 401 with the admin token given')
     expect(stdout).toContain('cause: it is not the Worker’s ADMIN_TOKEN')
-    expect(stdout).toContain('1 of 4 checks failed.')
+    expect(stdout).toContain('1 of 5 checks failed.')
     // npm echoes the command line (`> tsx scripts/doctor.ts …`); the doctor itself never prints the token.
     expect(
       stdout

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   checkAdmin,
   checkHealth,
+  checkKfUrl,
   checkPush,
   checkUrl,
   passed,
@@ -26,6 +27,8 @@ import { explainNetworkError, request } from '../../scripts/doctor-http'
 import { isLocalUrl, plainHttpRefusal, resolveSettings, type DoctorSettings } from '../../scripts/doctor-settings'
 import { DOCTOR_OPENID } from '../../src/doctor'
 import { sign } from '../../src/wechat/signature'
+import { importCipher } from '../../src/wechat/cipher'
+import { verifyKfUrl } from '../../src/wecom/crypto'
 
 const WORKER_TOKEN = 'workerToken42'
 const AES_KEY = 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR'
@@ -646,5 +649,43 @@ describe('the command line', () => {
     expect(insecure.status).toBe(1)
     expect(insecure.stdout).toContain('kefu-edge doctor: http://example.invalid')
     expect(insecure.stdout).toContain('✗ /healthz: unreachable')
+  })
+})
+
+describe('the 微信客服 URL check', () => {
+  const KF = { kfCorpid: 'ww0123456789abcdef', kfToken: 'kfToken42', kfAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' }
+  /** /wecom/kf as the Worker answers it, with the corp's keys: the decrypted echostr, or 401. */
+  const kfWorker = (keys: typeof KF) =>
+    kefuEdge({
+      '/wecom/kf': (res, req) => {
+        const query = Object.fromEntries(new URL(req.url ?? '/', base).searchParams)
+        const now = Math.floor(Date.now() / 1000)
+        verifyKfUrl(query, { token: keys.kfToken, cipher: () => importCipher(keys.kfAesKey, keys.kfCorpid), maxAgeSeconds: 300, now })
+          .then((plain) => text(res, 200, plain))
+          .catch(() => text(res, 401, 'bad msg_signature'))
+      },
+    })
+
+  it('is not run without any 微信客服 setting: the channel is optional', async () => {
+    expect(await checkKfUrl(probe, settingsFor(base))).toBeNull()
+  })
+
+  it('passes when the Worker echoes the decrypted echostr', async () => {
+    handler = kfWorker(KF)
+    const result = (await checkKfUrl(probe, settingsFor(base, KF)))!
+    expect(result.problems).toEqual([])
+    expect(result.title).toMatch(/the echo matches$/)
+  })
+
+  it('names a Token the Worker does not share (401), a channel that is off (404), and a setting not given', async () => {
+    handler = kfWorker({ ...KF, kfToken: 'anotherToken' })
+    const refused = (await checkKfUrl(probe, settingsFor(base, KF)))!
+    expect(refused.problems[0]?.what).toContain('refused the signature')
+    handler = kefuEdge()
+    const off = (await checkKfUrl(probe, settingsFor(base, KF)))!
+    expect(off.problems[0]?.what).toContain('channel is off')
+    const partial = (await checkKfUrl(probe, settingsFor(base, { kfCorpid: KF.kfCorpid })))!
+    expect(partial.title).toMatch(/not run$/)
+    expect(partial.problems.map((p) => p.what).join(' ')).toMatch(/Token.*EncodingAESKey/)
   })
 })
