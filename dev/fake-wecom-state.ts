@@ -81,6 +81,8 @@ interface Corp {
   sent: FakeSent[]
   calls: FakeKfCall[]
   faults: (FakeKfFault & { left: number })[]
+  /** media_ids `media/upload` issued, and when (stand-in seconds): a send naming another is refused 40007. */
+  media: Map<string, number>
 }
 
 const TRANSITIONS: Record<State, readonly State[]> = { 0: [1, 2, 3], 1: [2, 3], 2: [3], 3: [3, 4], 4: [] }
@@ -101,7 +103,16 @@ export class FakeKfState {
       known.config = { ...known.config, ...config }
       return
     }
-    this.#corps.set(config.corpid, { config, offsetSeconds: 0, token: null, accounts: new Map(), sent: [], calls: [], faults: [] })
+    this.#corps.set(config.corpid, {
+      config,
+      offsetSeconds: 0,
+      token: null,
+      accounts: new Map(),
+      sent: [],
+      calls: [],
+      faults: [],
+      media: new Map(),
+    })
   }
 
   corp(corpid: string): Corp | undefined {
@@ -374,6 +385,23 @@ export class FakeKfState {
     })
   }
 
+  /**
+   * `media/upload?type=image`: a JPEG or PNG (by its bytes) of at most 10 MB, as WeChat Work's
+   * temporary media takes images; valid 3 days.
+   */
+  uploadMedia(corp: Corp, type: string | null, part: { name: string; data: Uint8Array } | null): Answer {
+    if (type !== 'image') return err(40004, 'invalid media type: the stand-in takes images only')
+    if (!part || part.name !== 'media' || part.data.length === 0) return err(41005, 'media data missing')
+    const png = part.data[0] === 0x89 && part.data[1] === 0x50 && part.data[2] === 0x4e && part.data[3] === 0x47
+    const jpeg = part.data[0] === 0xff && part.data[1] === 0xd8 && part.data[2] === 0xff
+    if (!png && !jpeg) return err(40005, 'invalid file type: JPG or PNG')
+    if (part.data.length > 10 * 1024 * 1024) return err(40006, 'invalid file size: at most 10 MB')
+    const mediaId = `kfmedia_${random()}`
+    const now = this.now(corp)
+    corp.media.set(mediaId, now)
+    return ok({ type: 'image', media_id: mediaId, created_at: String(now) })
+  }
+
   sendMsg(corp: Corp, body: Record<string, unknown>): Answer {
     const openKfId = body.open_kfid
     if (typeof openKfId !== 'string' || openKfId === '') return err(95000, 'invalid open_kfid')
@@ -384,6 +412,8 @@ export class FakeKfState {
     if (!customer || typeof touser !== 'string') return err(40096, 'invalid external userid')
     const content = checkContent(body, ['text', 'image', 'voice', 'video', 'file', 'link', 'miniprogram', 'msgmenu', 'location'])
     if (content) return content
+    const media = this.#checkMedia(corp, body)
+    if (media) return media
     const msgid = checkMsgid(account, body.msgid)
     if (typeof msgid !== 'string') return msgid
     if (customer.state !== 0 && customer.state !== 1) return err(95018, 'send msg session status invalid')
@@ -397,6 +427,17 @@ export class FakeKfState {
     if (customer.state === 0) customer.state = 1
     this.#sent(corp, account, 'kf/send_msg', touser, msgid, body)
     return ok({ msgid })
+  }
+
+  /** A send's picture must be a media_id this corp uploaded within 3 days. */
+  #checkMedia(corp: Corp, body: Record<string, unknown>): Answer | null {
+    const type = String(body.msgtype)
+    const payload = body[type] as Record<string, unknown> | undefined
+    const id = type === 'image' ? payload?.media_id : type === 'link' || type === 'miniprogram' ? payload?.thumb_media_id : undefined
+    if (id === undefined) return null
+    const at = typeof id === 'string' ? corp.media.get(id) : undefined
+    if (at === undefined || this.now(corp) - at > HISTORY_SECONDS) return err(40007, 'invalid media_id')
+    return null
   }
 
   sendMsgOnEvent(corp: Corp, body: Record<string, unknown>): Answer {

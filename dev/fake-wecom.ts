@@ -32,6 +32,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { sealNotice } from './fake-wecom-callback'
+import { multipartBoundary, parseMultipart } from './multipart'
 import { type Answer, err, FakeKfState } from './fake-wecom-state'
 import {
   FAKE_KF_CONTROL_PREFIX,
@@ -120,6 +121,7 @@ async function handle(state: FakeKfState, req: IncomingMessage, log: (line: stri
     log(`fake-wecom: gettoken corpid=${corpid} → ${answer.errcode}`)
     return { status: 200, json: answer }
   }
+  if (url.pathname === '/cgi-bin/media/upload') return mediaUpload(state, req, url, raw, log)
   const api = KF_PATHS[url.pathname]
   if (!api) return { status: 404, json: err(-1, 'no such API in the stand-in') }
   if (req.method !== 'POST') return { status: 200, json: err(-1, 'POST only') }
@@ -139,6 +141,24 @@ async function handle(state: FakeKfState, req: IncomingMessage, log: (line: stri
       : {}),
   })
   log(`fake-wecom: ${url.pathname} corpid=${corpid} → ${answer.errcode}`)
+  return { status: 200, json: answer }
+}
+
+/** `media/upload`: multipart with the image in the part named `media`. */
+function mediaUpload(state: FakeKfState, req: IncomingMessage, url: URL, raw: Buffer, log: (line: string) => void): Reply {
+  if (req.method !== 'POST') return { status: 200, json: err(-1, 'POST only') }
+  const checked = state.checkToken(url.searchParams.get('access_token'))
+  const corpid = 'corp' in checked ? checked.corp.config.corpid : checked.corpid
+  const boundary = multipartBoundary(req.headers['content-type'])
+  const parts = boundary === null ? null : parseMultipart(raw, boundary)
+  const part = parts?.find((p) => p.name === 'media') ?? null
+  const answer =
+    'answer' in checked
+      ? checked.answer
+      : (state.takeFault(corpid, url.pathname) ??
+        state.uploadMedia(checked.corp, url.searchParams.get('type'), part && { name: part.name, data: part.data }))
+  state.record(corpid, { path: url.pathname, errcode: answer.errcode })
+  log(`fake-wecom: media/upload corpid=${corpid} → ${answer.errcode}`)
   return { status: 200, json: answer }
 }
 

@@ -117,16 +117,33 @@ export class KfClient {
     return typeof body.msg_code === 'string' && body.msg_code !== '' ? { msgCode: body.msg_code } : {}
   }
 
-  /** One call with the current token; a token refusal → one refresh and one repeat. */
-  async #call(api: string, body: unknown): Promise<JsonObject> {
+  /**
+   * `media/upload?type=image`: a temporary image (3 days) for a send's `media_id` or
+   * `thumb_media_id`. Built per attempt: a FormData body is spent by the request that sends it.
+   */
+  async uploadImage(image: { bytes: Uint8Array<ArrayBuffer>; type: string; filename: string }): Promise<string> {
+    const api = 'media/upload'
+    const form = () => {
+      const data = new FormData()
+      data.append('media', new Blob([image.bytes], { type: image.type }), image.filename)
+      return data
+    }
+    const body = await this.#call(api, form, { type: 'image' })
+    if (typeof body.media_id !== 'string' || body.media_id === '') throw malformed(api, 'answer has no media_id')
+    return body.media_id
+  }
+
+  /** One call with the current token; a token refusal → one refresh and one repeat. A form is made per attempt. */
+  async #call(api: string, payload: unknown, query: Record<string, string> = {}): Promise<JsonObject> {
     const token = await this.#tokens.get()
-    const exchange = { apiBase: this.#apiBase, api, body, timeoutMs: this.#timeoutMs, secrets: [this.#secret] }
+    const body = () => (typeof payload === 'function' ? (payload as () => FormData)() : payload)
+    const exchange = { apiBase: this.#apiBase, api, query, timeoutMs: this.#timeoutMs, secrets: [this.#secret] }
     try {
-      return await postKf({ ...exchange, accessToken: token })
+      return await postKf({ ...exchange, body: body(), accessToken: token })
     } catch (error) {
       if (!(error instanceof KfApiError) || !KF_TOKEN_ERRCODES.has(error.errcode)) throw error
       // A second refusal comes out as it is: permanent, the operator's to look at.
-      return postKf({ ...exchange, accessToken: await this.#tokens.refresh(token) })
+      return postKf({ ...exchange, body: body(), accessToken: await this.#tokens.refresh(token) })
     }
   }
 }

@@ -14,21 +14,25 @@ export interface KfExchange {
   /** The path after `/cgi-bin/`, e.g. `kf/sync_msg`: also the API's name in errors. */
   api: string
   accessToken: string
+  /** JSON, or a FormData sent as multipart (a media upload). */
   body: unknown
+  /** More query parameters beside access_token (a media upload's `type`). */
+  query?: Record<string, string>
   timeoutMs: number
   /** Other values no error may carry (the app's Secret): WeChat Work's errmsg may echo anything. */
   secrets: readonly string[]
 }
 
-/** POSTs JSON with `?access_token=` (never in the body: 41001); the answer when errcode is 0. */
-export async function postKf({ apiBase, api, accessToken, body, timeoutMs, secrets }: KfExchange): Promise<JsonObject> {
-  const url = `${apiBase}/cgi-bin/${api}?${new URLSearchParams({ access_token: accessToken })}`
+/** POSTs JSON (or a form) with `?access_token=` (never in the body: 41001); the answer when errcode is 0. */
+export async function postKf({ apiBase, api, accessToken, body, query = {}, timeoutMs, secrets }: KfExchange): Promise<JsonObject> {
+  const url = `${apiBase}/cgi-bin/${api}?${new URLSearchParams({ ...query, access_token: accessToken })}`
+  // A FormData sets its own multipart content type, boundary included.
+  const init: RequestInit =
+    body instanceof FormData
+      ? { method: 'POST', body }
+      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }
   try {
-    return await exchangeJson(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
-      { api, timeoutMs, redact: [accessToken, ...secrets] },
-    )
+    return await exchangeJson(url, init, { api, timeoutMs, redact: [accessToken, ...secrets] })
   } catch (error) {
     throw asKfApiError(error, api, [accessToken, ...secrets])
   }

@@ -11,8 +11,9 @@
  * Each row's send carries a `msgid` of its own (`kfMsgid`): a msg_send_fail event names it,
  * and it leads back to the row (wecom/pull.ts → the object's `sendFailed`).
  *
- * Only text goes out for now: an image, link or card needs the picture uploaded to WeChat
- * Work's own media first, which is not built yet — such a row fails at once, saying so.
+ * Text, images, links and mini-program cards go out; their pictures are uploaded to WeChat
+ * Work's own media first (wecom/media.ts). A mini program's own media_id means nothing to
+ * WeChat Work: such a row fails at once, saying so.
  */
 import type { ReplyMessage } from '../replies'
 import type { Env } from '../settings/env'
@@ -20,21 +21,15 @@ import { WechatApiError } from '../wechat/api'
 import { KfApiError, KfErrcode } from './api-error'
 import { KfClient } from './client'
 import type { KfOutgoing } from './types'
+import { kfMediaId, type KfMediaHost } from './media'
+import { numberSetting, requireSetting } from '../settings/env'
+import type { ImageSource } from '../wechat/media'
 
-/** Synthetic: a reply type this channel cannot send yet (permanent). */
+/** Synthetic: a reply this channel cannot send (a mini program media_id; permanent). */
 export const KF_UNSUPPORTED = -1201
 
 export async function sendToKf(env: Env, openid: string, rowId: number, reply: ReplyMessage): Promise<void> {
   const openKfId = env.KEFU_KF_ID ?? ''
-  const message = kfMessageOf(reply)
-  if (message === null) {
-    throw new WechatApiError({
-      api: 'kf/send_msg',
-      errcode: KF_UNSUPPORTED,
-      errmsg: `${reply.type} replies are not sent to 微信客服 yet (text only)`,
-      kind: 'permanent',
-    })
-  }
   const client = KfClient.fromEnv(env)
   try {
     const { state } = await client.serviceState(openKfId, openid)
@@ -46,6 +41,14 @@ export async function sendToKf(env: Env, openid: string, rowId: number, reply: R
         kind: 'permanent',
       })
     }
+    const media: KfMediaHost = {
+      client,
+      corpid: requireSetting(env, 'WECOM_CORPID'),
+      cache: env.CACHE,
+      files: env.MEDIA,
+      timeoutMs: numberSetting(env, 'WECHAT_API_TIMEOUT_MS', 8000),
+    }
+    const message = await kfMessageOf(reply, media, requireSetting(env, 'WECHAT_APPID'))
     await client.sendMsg({ touser: openid, openKfId, msgid: kfMsgid(openid, rowId), message })
   } catch (error) {
     if (!(error instanceof KfApiError)) throw error
@@ -55,8 +58,49 @@ export async function sendToKf(env: Env, openid: string, rowId: number, reply: R
   }
 }
 
-function kfMessageOf(reply: ReplyMessage): KfOutgoing | null {
-  return reply.type === 'text' ? { msgtype: 'text', text: { content: reply.text } } : null
+/** A planned reply in WeChat Work's words; pictures become its media_ids. */
+async function kfMessageOf(reply: ReplyMessage, media: KfMediaHost, ownAppid: string): Promise<KfOutgoing> {
+  switch (reply.type) {
+    case 'text':
+      return { msgtype: 'text', text: { content: reply.text } }
+    case 'image':
+      return { msgtype: 'image', image: { media_id: await kfMediaId(media, pictureOf(reply)) } }
+    case 'link':
+      return {
+        msgtype: 'link',
+        link: {
+          title: reply.title,
+          desc: reply.description,
+          url: reply.url,
+          thumb_media_id: await kfMediaId(media, { url: reply.thumb_url }),
+        },
+      }
+    case 'miniprogrampage':
+      return {
+        msgtype: 'miniprogram',
+        miniprogram: {
+          // The card opens the mini program the rule names, else this one (as custom/send does).
+          appid: reply.appid ?? ownAppid,
+          title: reply.title,
+          pagepath: reply.pagepath,
+          thumb_media_id: await kfMediaId(media, pictureOf(reply)),
+        },
+      }
+  }
+}
+
+/** Where a reply's picture comes from; a mini program's media_id is refused (WeChat Work has its own). */
+function pictureOf(reply: Extract<ReplyMessage, { type: 'image' | 'miniprogrampage' }>): ImageSource {
+  if ('url' in reply) return { url: reply.url }
+  if ('file' in reply) return { file: reply.file }
+  if ('thumb_url' in reply) return { url: reply.thumb_url }
+  if ('thumb_file' in reply) return { file: reply.thumb_file }
+  throw new KfApiError({
+    api: 'kf/send_msg',
+    errcode: KF_UNSUPPORTED,
+    errmsg: 'a mini program media_id is not WeChat Work media: name the picture by URL or upload it in the console',
+    kind: 'permanent',
+  })
 }
 
 /**

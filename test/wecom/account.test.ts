@@ -12,9 +12,13 @@ import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { KF_SEND_FAILED, PAGE_LIMIT } from '../../src/wecom/account'
 import { fakeWecom, uniqueExternalUserid, uniqueOpenKfId, workerCorp, type FakeCallback } from '../support/fake-wecom-client'
 import { workerFetch } from '../support/helpers'
+import { fakeWechat } from '../support/fake-wechat-client'
+import { png } from '../media/images'
 import { TEST_SETTINGS } from '../support/settings'
 
 const CORP = workerCorp.corpid
+/** An image as the console keeps an upload (its name is any 64 hex here: the bytes are a PNG). */
+const PICTURE = `${'c'.repeat(64)}.png`
 const APPID = TEST_SETTINGS.WECHAT_APPID
 
 beforeAll(async () => {
@@ -25,9 +29,27 @@ beforeAll(async () => {
         { id: 'hi', when: { text: ['你好'] }, reply: { type: 'text', text: '您好！这里是微信客服' } },
         { id: 'human', when: { text: ['人工'] }, reply: [{ type: 'text', text: '正在转人工' }, { type: 'transfer' }] },
         { id: 'welcome', when: { event: 'user_enter_tempsession' }, reply: { type: 'text', text: '欢迎光临' } },
+        { id: 'pic', when: { text: ['图片'] }, reply: { type: 'image', file: PICTURE } },
+        {
+          id: 'link',
+          when: { text: ['链接'] },
+          reply: {
+            type: 'link',
+            title: '新品',
+            description: '看看',
+            url: 'https://shop.example.com',
+            thumb_url: fakeWechat.imageUrl('kf', 'thumb.png'),
+          },
+        },
+        {
+          id: 'card',
+          when: { text: ['卡片'] },
+          reply: { type: 'miniprogrampage', title: '查订单', pagepath: 'pages/order/index', thumb_file: PICTURE },
+        },
       ],
     }),
   )
+  await env.MEDIA.put(`uploads/${PICTURE}`, png())
 })
 
 async function account(): Promise<string> {
@@ -211,5 +233,34 @@ describe('an operator and a 微信客服 customer', () => {
       conversation: boolean
     }
     expect(deleted.conversation).toBe(true)
+  })
+})
+
+describe('pictures for 微信客服', () => {
+  it('an image, a link and a card go out with WeChat Work media, each picture uploaded once however many customers get it', async () => {
+    const openKfId = await account()
+    const uploads = async () =>
+      (await fakeWecom.calls(CORP)).filter((call) => call.path === '/cgi-bin/media/upload' && call.errcode === 0).length
+    const before = await uploads()
+    const getsAll = async (customer: string) => {
+      for (const text of ['图片', '链接', '卡片']) {
+        const { callback } = await fakeWecom.message({ corpid: CORP, openKfId, externalUserid: customer, content: text })
+        await pull(openKfId, callback!.token)
+      }
+      await vi.waitFor(
+        async () =>
+          expect((await sendsTo(openKfId, customer)).map((sent) => sent.msgtype).sort()).toEqual(['image', 'link', 'miniprogram']),
+        { timeout: 15_000, interval: 200 },
+      )
+    }
+    const first = uniqueExternalUserid()
+    await getsAll(first)
+    const card = (await sendsTo(openKfId, first)).find((sent) => sent.msgtype === 'miniprogram')!.body.miniprogram as Record<string, string>
+    expect(card).toMatchObject({ appid: TEST_SETTINGS.WECHAT_APPID, title: '查订单', pagepath: 'pages/order/index' })
+    expect(card.thumb_media_id).toMatch(/^kfmedia_/)
+    // Two pictures: the uploaded file (the image and the card's cover) and the link's thumbnail.
+    expect((await uploads()) - before).toBe(2)
+    await getsAll(uniqueExternalUserid())
+    expect((await uploads()) - before).toBe(2)
   })
 })
