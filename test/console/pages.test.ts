@@ -270,7 +270,10 @@ describe('the conversation list', () => {
       ['failed', '/admin/conversations?filter=failed', null],
       ['unmatched', '/admin/conversations?filter=unmatched', null],
       ['open', '/admin/conversations?filter=open', 'page'],
+      ['kf', '/admin/conversations?filter=kf', null],
     ])
+    // None of these came through 微信客服.
+    expect(await ids('kf')).toEqual([])
     // Empty values are the defaults, as in the API.
     expect(elements((await page('/admin/conversations?filter=&cursor=', { appid })).text, 'tr', 'data-openid')).toHaveLength(50)
   })

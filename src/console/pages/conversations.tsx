@@ -1,7 +1,7 @@
 /** Conversations: every user who wrote, newest first, filtered to those that need the operator. */
 import { Layout } from '../layout'
 import { formatTime, type Lang, type Strings } from '../lang'
-import type { ConversationFilter } from '../../record/conversations'
+import { CONVERSATION_FILTERS, type ConversationFilter } from '../../record/conversations'
 import type { ConversationView, Page } from '../../record/views'
 import { ExportForm, type ExportFormProps } from './export-form'
 import { clip, hrefOf, Pager, shortOpenid, WindowState } from './parts'
@@ -55,7 +55,8 @@ const STRINGS: Strings<{
   },
 }
 
-const FILTERS = ['all', 'failed', 'unmatched', 'open'] as const
+/** Every filter the record has (`kf`: the 微信客服 customers), after all. */
+const FILTERS = ['all', ...CONVERSATION_FILTERS] as const
 
 export function ConversationsPage(props: {
   lang: Lang
