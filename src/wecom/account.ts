@@ -196,7 +196,7 @@ export class KfAccount extends DurableObject<Env> {
       Date.now(),
     )
     const text = plan.sends.find((send) => send.type === 'text')
-    if (!text || text.type !== 'text') return
+    if (text?.type !== 'text') return
     try {
       await client.sendMsgOnEvent({ code: item.code, message: { msgtype: 'text', text: { content: text.text } } })
       log.info('wecom.welcomed', { openKfId, externalUserid: item.externalUserid, ruleId: plan.ruleId })

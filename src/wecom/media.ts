@@ -7,9 +7,8 @@
  *
  * KV key (see STORAGE.md): `wecom:media:<corpid>:<sha256 of the source, hex>` {media_id, createdAt}.
  */
-import { cachePut } from '../wechat/cache'
 import { toHex, utf8 } from '../wechat/bytes'
-import { fetchImage, MEDIA_CACHE_SECONDS, readStoredImage, type ImageSource } from '../wechat/media'
+import { fetchImage, readCachedMedia, readStoredImage, writeCachedMedia, type ImageSource } from '../wechat/media'
 import type { KfClient } from './client'
 
 export interface KfMediaHost {
@@ -24,11 +23,12 @@ export interface KfMediaHost {
 export async function kfMediaId(host: KfMediaHost, source: ImageSource): Promise<string> {
   const now = host.now ?? Date.now
   const key = await kfMediaKey(host.corpid, source)
-  const cached = await host.cache.get<{ media_id: string; createdAt: number }>(key, 'json')
-  if (cached && typeof cached.media_id === 'string' && now() - cached.createdAt < MEDIA_CACHE_SECONDS * 1000) return cached.media_id
+  // The mini program's media_id cache, under WeChat Work's own keys.
+  const cached = await readCachedMedia(host.cache, key, now())
+  if (cached) return cached
   const image = 'url' in source ? await fetchImage(source.url, host.timeoutMs) : await readStoredImage(host.files, source.file)
   const mediaId = await host.client.uploadImage(image)
-  await cachePut(host.cache, key, JSON.stringify({ media_id: mediaId, createdAt: now() }), MEDIA_CACHE_SECONDS, 'media')
+  await writeCachedMedia(host.cache, key, { media_id: mediaId, createdAt: now() })
   return mediaId
 }
 

@@ -17,7 +17,7 @@
  */
 import type { ReplyMessage } from '../replies'
 import type { Env } from '../settings/env'
-import { WechatApiError } from '../wechat/api'
+import { DEFAULT_TIMEOUT_MS, WechatApiError } from '../wechat/api'
 import { KfApiError, KfErrcode } from './api-error'
 import { KfClient } from './client'
 import type { KfOutgoing } from './types'
@@ -46,7 +46,7 @@ export async function sendToKf(env: Env, openid: string, rowId: number, reply: R
       corpid: requireSetting(env, 'WECOM_CORPID'),
       cache: env.CACHE,
       files: env.MEDIA,
-      timeoutMs: numberSetting(env, 'WECHAT_API_TIMEOUT_MS', 8000),
+      timeoutMs: numberSetting(env, 'WECHAT_API_TIMEOUT_MS', DEFAULT_TIMEOUT_MS),
     }
     const message = await kfMessageOf(reply, media, requireSetting(env, 'WECHAT_APPID'))
     await client.sendMsg({ touser: openid, openKfId, msgid: kfMsgid(openid, rowId), message })
