@@ -22,6 +22,7 @@ import { decide } from '../rules/match'
 import type { RuleSet } from '../rules/rule-set'
 import type { Env } from '../settings/env'
 import { conversationOf, deskOf, humanDesk } from '../settings/mini-program-state'
+import { isKf } from '../settings/kf-view'
 import { msgIdOf, type InboundMessage } from '../wechat/message'
 import { emitEvents } from '../webhooks/emit'
 import { pushOccurrences } from '../webhooks/occurrences'
@@ -61,7 +62,7 @@ export async function answerMessage(
   // Before the desk: a retry after a desk failure is a duplicate, and the events already left.
   else waitUntil(emitEvents(env, appidOf(env), pushOccurrences(input, recorded, humanDesk(env))))
   // A user's image is copied from WeChat's 3-day media into MEDIA, after the answer (media/archive-queue.ts).
-  if (!recorded.duplicate && message.type === 'image' && env.KEFU_CHANNEL !== 'kf') waitUntil(enqueueUserImage(env, appidOf(env), message))
+  if (!recorded.duplicate && message.type === 'image' && !isKf(env)) waitUntil(enqueueUserImage(env, appidOf(env), message))
   if (recorded.transfer && humanDesk(env) === 'console') {
     // The console's queue instead of the channel's own hand-off; a failure here is a 500, and
     // WeChat's retry (a duplicate, transfer still set) queues the user then.
