@@ -391,7 +391,7 @@ export class FakeKfState {
    */
   uploadMedia(corp: Corp, type: string | null, part: { name: string; data: Uint8Array } | null): Answer {
     if (type !== 'image') return err(40004, 'invalid media type: the stand-in takes images only')
-    if (!part || part.name !== 'media' || part.data.length === 0) return err(41005, 'media data missing')
+    if (part?.name !== 'media' || part.data.length === 0) return err(41005, 'media data missing')
     const png = part.data[0] === 0x89 && part.data[1] === 0x50 && part.data[2] === 0x4e && part.data[3] === 0x47
     const jpeg = part.data[0] === 0xff && part.data[1] === 0xd8 && part.data[2] === 0xff
     if (!png && !jpeg) return err(40005, 'invalid file type: JPG or PNG')
@@ -555,14 +555,21 @@ export class FakeKfState {
 }
 
 /** A cursor: the position after which to read, tied to its account so another's is refused. */
+/**
+ * This stand-in process's own: a cursor from an earlier run (a Worker whose local state
+ * outlived an `npm start`) names a log that is gone, and is refused as WeChat Work refuses a
+ * stale cursor — the Worker then starts over from the 3 days it keeps.
+ */
+const RUN = random().slice(0, 8)
+
 function writeCursor(position: number, openKfId: string): string {
-  return Buffer.from(`${position}:${openKfId}`).toString('base64url')
+  return Buffer.from(`${position}:${openKfId}:${RUN}`).toString('base64url')
 }
 
 function readCursor(cursor: string, openKfId: string): number | null {
-  if (cursor.length > 64) return null
-  const [position, owner] = Buffer.from(cursor, 'base64url').toString('utf8').split(':')
-  if (owner !== openKfId || !/^\d{1,9}$/.test(position ?? '')) return null
+  if (cursor.length > 128) return null
+  const [position, owner, run] = Buffer.from(cursor, 'base64url').toString('utf8').split(':')
+  if (owner !== openKfId || run !== RUN || !/^\d{1,9}$/.test(position ?? '')) return null
   return Number(position)
 }
 

@@ -381,8 +381,11 @@ async function chatAsKfCustomer(texts: string[]): Promise<void> {
       replies = now
     }
     if (replies.length === 0) console.log('  (no reply: no rule matched, and no default)')
-    for (const reply of replies)
-      console.log(`  ← [${reply.api === 'kf/send_msg' ? 'kf' : 'kf welcome'}] ${JSON.stringify(reply.body.text ?? reply.body)}`)
+    for (const reply of replies) {
+      const type = String(reply.body.msgtype)
+      const content = type === 'text' ? (reply.body.text as { content?: string } | undefined)?.content : JSON.stringify(reply.body[type])
+      console.log(`  ← [${reply.api === 'kf/send_msg' ? 'kf' : 'kf welcome'}] ${type}: ${content}`)
+    }
   }
   if (texts.length > 0) {
     for (const text of texts) await say(text)

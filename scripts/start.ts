@@ -310,7 +310,8 @@ function chatCommand(app: string | undefined): string {
 /**
  * The example rules' images live on example.com, the documentation domain, which serves
  * none: locally the stand-in serves them. Only URLs the Worker downloads (an image's `url`,
- * a card's `thumb_url`) are rewritten; links stay as written.
+ * a card's `thumb_url`, and a link's `thumb_url`, which 微信客服 needs uploaded) are rewritten;
+ * the page a link opens stays as written.
  */
 function withLocalImages(rules: unknown): unknown {
   const local = (url: unknown) =>
@@ -321,7 +322,7 @@ function withLocalImages(rules: unknown): unknown {
     const entries = Object.entries(value).map(([key, inner]) => [key, visit(inner)] as const)
     const object: Record<string, unknown> = Object.fromEntries(entries)
     if (object.type === 'image') object.url = local(object.url)
-    if (object.type === 'miniprogrampage') object.thumb_url = local(object.thumb_url)
+    if (object.type === 'miniprogrampage' || object.type === 'link') object.thumb_url = local(object.thumb_url)
     return object
   }
   return visit(rules)
