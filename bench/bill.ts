@@ -65,9 +65,16 @@ export class BillWorker {
     if (!res.ok) throw new Error(`bill-worker ${path}: ${res.status} ${text.slice(0, 500)}`)
     return JSON.parse(text) as T
   }
-  meters(openid: string, take: boolean): Promise<[Counts, Counts]> {
-    const t = take ? '?take=1' : ''
-    return Promise.all([this.json<Counts>(`/__meter${t}`), this.json<Counts>(`/__meter/do?openid=${openid}${take ? '&take=1' : ''}`)])
+  /** The Worker's meter and the user's object's; with a 微信客服 account, its object's too. */
+  meters(openid: string, take: boolean, kfAccount?: string): Promise<Counts[]> {
+    const t = take ? '&take=1' : ''
+    return Promise.all([
+      this.json<Counts>(`/__meter?${t}`),
+      this.json<Counts>(
+        `/__meter/do?openid=${encodeURIComponent(openid)}${kfAccount === undefined ? '' : `&kf=${encodeURIComponent(kfAccount)}`}${t}`,
+      ),
+      ...(kfAccount === undefined ? [] : [this.json<Counts>(`/__meter/kf?open_kfid=${encodeURIComponent(kfAccount)}${t}`)]),
+    ])
   }
 }
 
@@ -105,28 +112,30 @@ function image(openid: string): FlatFields {
 }
 
 /** Waits until nothing more happens for the user: the object's meter stops moving. */
-async function settle(worker: BillWorker, openid: string): Promise<void> {
+async function settle(worker: BillWorker, openid: string, kfAccount?: string): Promise<void> {
   let last = ''
   for (let quiet = 0; quiet < 3; ) {
     await sleep(120)
-    const now = JSON.stringify(await worker.meters(openid, false))
+    const now = JSON.stringify(await worker.meters(openid, false, kfAccount))
     quiet = now === last ? quiet + 1 : 0
     last = now
   }
 }
 
+/** What `act` costs, everything it set off included; `kfAccount` adds a 微信客服 account's object (its pulls). */
 export async function measure(
   worker: BillWorker,
   openid: string,
   act: () => Promise<number>,
+  kfAccount?: string,
 ): Promise<{ counts: Counts; requestMs: number }> {
-  await settle(worker, openid)
-  await worker.meters(openid, true)
+  await settle(worker, openid, kfAccount)
+  await worker.meters(openid, true, kfAccount)
   const requestMs = await act()
-  await settle(worker, openid)
-  const [route, object] = await worker.meters(openid, true)
+  await settle(worker, openid, kfAccount)
+  const parts = await worker.meters(openid, true, kfAccount)
   const counts: Counts = {}
-  for (const part of [route, object]) for (const [name, n] of Object.entries(part)) counts[name] = (counts[name] ?? 0) + n
+  for (const part of parts) for (const [name, n] of Object.entries(part)) counts[name] = (counts[name] ?? 0) + n
   return { counts, requestMs }
 }
 

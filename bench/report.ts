@@ -6,6 +6,7 @@ import type { WorkerdPipelineRow } from './pipeline-workerd'
 import type { RecordResult } from './record'
 import type { RegexRow } from './regex'
 import type { AppsRow } from './apps'
+import type { KfLatency, KfResult } from './kf'
 import type { AiResult } from './ai'
 import type { BillRow } from './bill'
 import type { ConditionsRow, RulesRow } from './rules'
@@ -106,6 +107,40 @@ export function billItemsTable(rows: readonly BillRow[]): string {
   return table(
     ['flow', ...items],
     rows.map((r) => [r.flow, ...items.map((item) => fmt(r.items[item] ?? 0, 2))]),
+  )
+}
+
+/** 微信客服: a customer's message at WeChat Work → the reply at WeChat Work, and what the account object's pulls did. */
+export function kfLatencyTable(rows: readonly KfLatency[]): string {
+  return table(
+    [
+      'customers',
+      'at a time',
+      'notice p50',
+      'notice p99',
+      'reply p50',
+      'reply p95',
+      'reply p99',
+      'reply max',
+      'pulls / msg',
+      'replied once',
+      'missing',
+      'dup',
+    ],
+    rows.map((r) => [
+      String(r.customers),
+      String(r.concurrency),
+      fmt(r.noticeP50Ms),
+      fmt(r.noticeP99Ms),
+      fmt(r.replyP50Ms),
+      fmt(r.replyP95Ms),
+      fmt(r.replyP99Ms),
+      fmt(r.replyMaxMs),
+      fmt(r.pullsPerMessage, 2),
+      String(r.repliedOnce),
+      String(r.missing),
+      String(r.duplicated),
+    ]),
   )
 }
 
@@ -338,6 +373,8 @@ export interface Sections {
   record?: RecordResult
   /** What an answer by the model costs, next to an FAQ answer. */
   ai?: AiResult
+  /** 微信客服 as a channel: a customer's message priced, and its notice → reply time. */
+  kf?: KfResult
 }
 
 export function checkTargets(s: Sections): TargetCheck[] {

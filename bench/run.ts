@@ -8,7 +8,8 @@
  * D1 through bench/record-worker/), ai (what an answer by the model costs next to an FAQ answer:
  * rows, requests, the stand-in model's tokens priced, push → reply over 200 users each), desk (the
  * human desk's live channel: 200 open consoles on WebSockets while users ask for a person, each
- * event's delivery to all of them, workerd's memory).
+ * event's delivery to all of them, workerd's memory), kf (微信客服 as a channel: a customer's
+ * message priced as the bill prices one, and message → reply through notice, pull and send).
  *
  *   npm run bench                                  everything (a few minutes)
  *   npm run bench -- --only pipeline,rules         some sections
@@ -19,6 +20,7 @@
  *   npm run bench -- --only ai --ai-pushes 200 --ai-concurrency 10
  *   npm run bench -- --only desk --desk-clients 200 --desk-users 100 --desk-rounds 3 --desk-concurrency 1
  *                                                  (--desk-returning: the same users every round)
+ *   npm run bench -- --only kf --kf-customers 200 --kf-concurrency 10
  *   npm run bench -- --targets kefu-edge,floor     e2e against some targets
  *   npm run bench -- --out path.json               results elsewhere (default bench/results.json)
  *
@@ -36,6 +38,7 @@ import { runBillBench } from './bill'
 import { MODEL_PRICES, PRICES } from './prices'
 import { runBundle } from './bundle'
 import { type DeskResult, deskTable, deskTargets, runDeskBench } from './desk'
+import { runKfBench } from './kf'
 import { runE2e, TARGETS, type TargetName } from './e2e'
 import { runPipelineBench } from './pipeline'
 import { runPipelineWorkerd } from './pipeline-workerd'
@@ -48,6 +51,7 @@ import {
   bundleTable,
   checkTargets,
   e2eTable,
+  kfLatencyTable,
   pipelineTable,
   recordTable,
   regexTable,
@@ -60,7 +64,7 @@ import { runRecordBench } from './record'
 import { runRegexBench } from './regex'
 import { runRulesBench } from './rules'
 
-const SECTIONS = ['pipeline', 'rules', 'apps', 'e2e', 'bundle', 'record', 'bill', 'ai', 'desk'] as const
+const SECTIONS = ['pipeline', 'rules', 'apps', 'e2e', 'bundle', 'record', 'bill', 'ai', 'desk', 'kf'] as const
 type Section = (typeof SECTIONS)[number]
 
 const { values } = parseArgs({
@@ -77,6 +81,8 @@ const { values } = parseArgs({
     'desk-rounds': { type: 'string', default: '3' },
     'desk-concurrency': { type: 'string', default: '1' },
     'desk-returning': { type: 'boolean', default: false },
+    'kf-customers': { type: 'string', default: '200' },
+    'kf-concurrency': { type: 'string', default: '10' },
     targets: { type: 'string' },
     'pipeline-in': { type: 'string', default: 'node,workerd' },
     out: { type: 'string', default: 'bench/results.json' },
@@ -133,6 +139,10 @@ const deskOptions = {
   rounds: positive('desk-rounds', values['desk-rounds']),
   concurrency: positive('desk-concurrency', values['desk-concurrency']),
   returning: values['desk-returning'],
+}
+const kfOptions = {
+  customers: positive('kf-customers', values['kf-customers']),
+  concurrency: positive('kf-concurrency', values['kf-concurrency']),
 }
 
 installCleanup()
@@ -267,6 +277,28 @@ try {
         'wrangler dev (ps), one Desk object holding every socket (hibernation API).',
     )
   }
+  if (wants('kf')) {
+    heading(
+      `微信客服 as a channel: a customer's message priced, and message → reply over ${kfOptions.customers} customers ` +
+        `(1 and ${kfOptions.concurrency} at a time), against the 微信客服 stand-in (bench/bill-worker under wrangler dev)`,
+    )
+    sections.kf = await runKfBench(kfOptions)
+    const textReply = sections.bill?.find((row) => row.flow === 'text reply')
+    console.log(billTable(textReply ? [textReply, ...sections.kf.bill] : sections.kf.bill))
+    console.log('\nUSD per million messages, by item:\n')
+    console.log(billItemsTable(sections.kf.bill))
+    console.log(`\n${kfLatencyTable(sections.kf.latency)}`)
+    console.log(
+      '\nEach flow: the notice the Worker answers (one Worker request), the account object’s pull (one DO request: ' +
+        'kf/sync_msg from its cursor, the msgid remembered) and the customer’s Conversation object (kf/send_msg); ' +
+        'median of 5 customers, priced as the bill prices a message' +
+        (textReply ? ' (the mini program’s "text reply" from the bill section above it, for comparison)' : '') +
+        '. The account’s catch-up alarm (one DO request every 2 minutes while it is active) is per account, not per ' +
+        'message: not included. notice = POST /wecom/kf → its 200 (the pull runs after, under waitUntil); reply = the ' +
+        'message at the stand-in → kf/send_msg arriving there; pulls / msg = kf/sync_msg calls per message (notices ' +
+        'during a pull are coalesced into one more pull).',
+    )
+  }
 
   const checks = checkTargets(sections)
   if (sections.desk) checks.push(...deskTargets(sections.desk))
@@ -283,7 +315,7 @@ try {
         node: process.version,
         cpus: cpus().length,
         cpu: cpus()[0]?.model.trim() ?? null,
-        options: { only, pipelineIn, ...e2eOptions, ai: aiOptions, desk: deskOptions },
+        options: { only, pipelineIn, ...e2eOptions, ai: aiOptions, desk: deskOptions, kf: kfOptions },
         durationS: (Date.now() - started) / 1000,
         ...sections,
         targets: checks,

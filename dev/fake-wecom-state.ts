@@ -21,6 +21,7 @@
  * - An unknown external_userid: 40096; an unknown open_kfid: 95004 (missing: 95000).
  */
 import type { FakeCorpConfig, FakeCustomerState, FakeKfCall, FakeKfFault, FakeSent } from './fake-wecom-types'
+import { wallClockMs } from './fake-wechat-state'
 
 export const FAKE_KF_UNTOKENED_PER_MINUTE = 10
 export const SYNC_TOKEN_SECONDS = 600
@@ -550,6 +551,7 @@ export class FakeKfState {
       msgtype: String(body.msgtype),
       body,
       at: this.now(corp),
+      receivedAt: wallClockMs(),
     })
   }
 }

@@ -73,6 +73,8 @@ export interface FakeSent {
   body: Record<string, unknown>
   /** Stand-in clock, seconds. */
   at: number
+  /** Wall clock when the stand-in took the call, ms (not the corp's clock): for timing notice → reply. */
+  receivedAt: number
 }
 
 export interface FakeCustomerState {

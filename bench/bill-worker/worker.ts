@@ -8,12 +8,16 @@
  * - `POST /__forget-media`: the cached media_ids go, so the next image reply uploads;
  * - `GET /__meter?take=1`: what the Worker's requests used since the last take, and the
  *   subrequests (fetches) of the Worker and its objects;
- * - `GET /__meter/do?openid=…&take=1`: what the user's Conversation object used;
+ * - `GET /__meter/do?openid=…&take=1`: what the user's Conversation object used (a 微信客服
+ *   customer's: `openid=<external_userid>&kf=<open_kfid>`);
+ * - `GET /__meter/kf?open_kfid=…&take=1`: what a 微信客服 account's object (the pulls) used;
  * - anything else: the Worker itself, one metered request.
  */
 import { Conversation } from '../../src/conversation/conversation'
 import type { Env } from '../../src/settings/env'
 import worker from '../../src/index'
+import { kfObjectName } from '../../src/settings/kf-view'
+import { KfAccount } from '../../src/wecom/account'
 export { Sessions } from '../../src/auth/sessions'
 export { RulePublisher } from '../../src/rules/publisher'
 
@@ -89,6 +93,32 @@ export class MeteredConversation extends Conversation {
   }
 }
 
+/** The 微信客服 account's object, metered as the Conversation object is: a pull is one request, and so is its alarm. */
+export class MeteredKfAccount extends KfAccount {
+  private readonly meter: Meter
+
+  constructor(state: DurableObjectState, env: Env) {
+    super(state, env)
+    this.meter = new Meter()
+    Object.defineProperty(this, 'ctx', { value: meteredState(state, this.meter) })
+    Object.defineProperty(this, 'env', { value: meteredEnv(env, this.meter) })
+  }
+
+  override async alarm(): Promise<void> {
+    this.meter.add('do.alarms')
+    return super.alarm()
+  }
+
+  override pull(...args: Parameters<KfAccount['pull']>) {
+    this.meter.add('do.requests')
+    return super.pull(...args)
+  }
+
+  meterReport(take: boolean): Counts {
+    return take ? this.meter.take() : this.meter.peek()
+  }
+}
+
 const workerMeter = new Meter()
 
 /**
@@ -124,12 +154,19 @@ export default {
       return Response.json(take ? { ...workerMeter.take(), ...subrequests.take() } : { ...workerMeter.peek(), ...subrequests.peek() })
     }
     if (url.pathname === '/__meter/do') {
-      const stub = env.CONVERSATIONS.getByName(url.searchParams.get('openid') ?? '') as unknown as DurableObjectStub<MeteredConversation>
+      const openid = url.searchParams.get('openid') ?? ''
+      const kf = url.searchParams.get('kf')
+      const name = kf === null ? openid : kfObjectName(kf, openid)
+      const stub = env.CONVERSATIONS.getByName(name) as unknown as DurableObjectStub<MeteredConversation>
       try {
         return Response.json(await stub.meterReport(take))
       } catch (error) {
         return new Response(`meterReport failed: ${String(error)}\n${(error as Error).stack ?? ''}`, { status: 500 })
       }
+    }
+    if (url.pathname === '/__meter/kf') {
+      const stub = env.KF_ACCOUNTS.getByName(url.searchParams.get('open_kfid') ?? '') as unknown as DurableObjectStub<MeteredKfAccount>
+      return Response.json(await stub.meterReport(take))
     }
     workerMeter.add('worker.requests')
     metered ??= meteredEnv(env, workerMeter)

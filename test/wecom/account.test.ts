@@ -27,6 +27,7 @@ beforeAll(async () => {
     JSON.stringify({
       rules: [
         { id: 'hi', when: { text: ['你好'] }, reply: { type: 'text', text: '您好！这里是微信客服' } },
+        ...['一', '二', '三'].map((n) => ({ id: `n${n}`, when: { text: [n] }, reply: { type: 'text', text: `第${n}` } })),
         { id: 'human', when: { text: ['人工'] }, reply: [{ type: 'text', text: '正在转人工' }, { type: 'transfer' }] },
         { id: 'welcome', when: { event: 'user_enter_tempsession' }, reply: { type: 'text', text: '欢迎光临' } },
         { id: 'pic', when: { text: ['图片'] }, reply: { type: 'image', file: PICTURE } },
@@ -114,6 +115,25 @@ describe('a customer’s message', () => {
       byCustomer.set(sent.externalUserid, (byCustomer.get(sent.externalUserid) ?? 0) + 1)
     expect([...byCustomer.values()].every((n) => n === 1)).toBe(true)
   }, 60_000)
+
+  it('customers on one page are answered side by side, each in the order they wrote', async () => {
+    const openKfId = await account()
+    const [a, b] = [uniqueExternalUserid(), uniqueExternalUserid()]
+    let last: FakeCallback | undefined
+    for (const [externalUserid, content] of [
+      [a, '一'],
+      [b, '二'],
+      [a, '二'],
+      [b, '一'],
+      [a, '三'],
+    ] as const) {
+      last = (await fakeWecom.message({ corpid: CORP, openKfId, externalUserid, content })).callback
+    }
+    expect(await pull(openKfId, last!.token)).toMatchObject({ handed: 5, pages: 1 })
+    await vi.waitFor(async () => expect(await fakeWecom.sent(CORP, openKfId)).toHaveLength(5), { timeout: 20_000, interval: 100 })
+    expect((await sendsTo(openKfId, a)).map(textOf)).toEqual(['第一', '第二', '第三'])
+    expect((await sendsTo(openKfId, b)).map(textOf)).toEqual(['第二', '第一'])
+  }, 30_000)
 
   it('a restart between hand-off and cursor reads the page again and duplicates nothing', async () => {
     const openKfId = await account()
