@@ -21,7 +21,6 @@
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { buildPush, textMessage } from '../dev/push'
@@ -29,6 +28,7 @@ import { importCipher, type Cipher } from '../src/wechat/cipher'
 import { KEYS } from './fixtures'
 import { freePort, installCleanup, runToEnd, type Service, sleep, startService, startWranglerDev, waitForHttp, WRANGLER } from './processes'
 import { fmt, percentile, table } from './timing'
+import { WebSocketClient, type WsSocket } from './ws'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const APPID = 'wxbenchdesk0000001'
@@ -97,20 +97,6 @@ export interface DeskResult {
   eventsPerClient: number
   lostTotal: number
 }
-
-// --- the WebSocket client: `ws` from node_modules (a dependency of wrangler's), typed here ---
-
-interface WsSocket {
-  on(event: 'open', listener: () => void): void
-  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void
-  on(event: 'close', listener: (code: number) => void): void
-  on(event: 'error', listener: (error: Error) => void): void
-  on(event: 'unexpected-response', listener: (req: unknown, res: { statusCode?: number }) => void): void
-  close(): void
-  terminate(): void
-}
-type WsConstructor = new (url: string, options: { headers: Record<string, string>; perMessageDeflate: boolean }) => WsSocket
-const WebSocketClient = createRequire(import.meta.url)('ws') as WsConstructor
 
 interface Tracker {
   kind: 'arrival' | 'message'

@@ -15,7 +15,7 @@
  * the fake's arrival timestamp (`receivedAt`). After the load the fake's calls are read back
  * and every push must have exactly one reply.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import autocannon from 'autocannon'
@@ -24,6 +24,7 @@ import type { Cipher } from '../src/wechat/cipher'
 import { importCipher } from '../src/wechat/cipher'
 import { KEYS, signedPush, type SignedPush } from './fixtures'
 import { freePort, installCleanup, runToEnd, sleep, startService, startWranglerDev, waitForHttp, type Service, WRANGLER } from './processes'
+import { type ProfileSummary, startProfile, summarizeProfile } from './profile'
 import { percentile } from './timing'
 
 export type TargetName = 'kefu-edge' | 'floor' | 'co-wechat'
@@ -47,6 +48,13 @@ export interface E2eOptions {
   warmup: number
   /** Only these targets (default all). */
   targets?: TargetName[]
+  /**
+   * Runs per target, the targets alternating (kefu-edge, floor, … then again), each on fresh
+   * state; each target's row is its median run by pushes/s (default 1).
+   */
+  pairs?: number
+  /** A CPU profile of kefu-edge's first measured load, the raw profile written to this path. */
+  profile?: string
 }
 
 export interface E2eRow {
@@ -71,6 +79,8 @@ export interface E2eRow {
   duplicated: number
   /** Replies the fake answered with an errcode other than 0. */
   replyErrors: number
+  /** Every run's pushes/s (more than one with `pairs`); this row is the median run. */
+  runsPushesPerSec: number[]
   badAnswers: number
   errors: number
   timeouts: number
@@ -86,10 +96,11 @@ interface PushContext {
   sentAt?: number
 }
 
-export async function runE2e(options: E2eOptions): Promise<E2eRow[]> {
+export async function runE2e(options: E2eOptions): Promise<{ rows: E2eRow[]; profile: ProfileSummary | null }> {
   installCleanup()
   const dir = mkdtempSync(join(tmpdir(), 'kefu-bench-'))
   const services: Service[] = []
+  let profile: ProfileSummary | null = null
   try {
     const fakePort = await freePort()
     const fake = startService({
@@ -103,27 +114,38 @@ export async function runE2e(options: E2eOptions): Promise<E2eRow[]> {
     const fakeUrl = `http://127.0.0.1:${fakePort}`
     await waitForHttp(`${fakeUrl}/__fake/health`, fake)
 
-    const rows: E2eRow[] = []
+    const runs = new Map<TargetName, E2eRow[]>()
     const targets = options.targets ?? TARGETS
-    for (const [index, name] of targets.entries()) {
-      const target = await startTarget(name, dir, fakeUrl)
-      services.push(target.service)
-      try {
-        const cipher = await importCipher(KEYS.encodingAesKey, APPIDS[name])
-        const base = 100_000_000 + index * 10_000_000
-        // Warm-up: isolates, Durable Object code, the access token, Node's JIT in the peer.
-        const warm = await pushPool(name, cipher, base, options.warmup, options.openids)
-        await load(target.url, warm, Math.min(options.connections, options.warmup))
-        await awaitReplies(fakeUrl, name, warm.length, base)
-        const pool = await pushPool(name, cipher, base + 1_000_000, options.pushes, options.openids)
-        const result = await load(target.url, pool, options.connections)
-        const replies = await awaitReplies(fakeUrl, name, options.pushes, base + 1_000_000)
-        rows.push(summarize(name, options, result, replies))
-      } finally {
-        await target.service.stop()
+    for (let pair = 0; pair < (options.pairs ?? 1); pair++) {
+      for (const [index, name] of targets.entries()) {
+        const target = await startTarget(name, join(dir, `run-${pair}`), fakeUrl)
+        services.push(target.service)
+        try {
+          const cipher = await importCipher(KEYS.encodingAesKey, APPIDS[name])
+          // Each run its own ids: the fake's calls are told apart by the id in each reply.
+          const base = 100_000_000 + (pair * targets.length + index) * 10_000_000
+          // Warm-up: isolates, Durable Object code, the access token, Node's JIT in the peer.
+          const warm = await pushPool(name, cipher, base, options.warmup, options.openids)
+          await load(target.url, warm, Math.min(options.connections, options.warmup))
+          await awaitReplies(fakeUrl, name, warm.length, base)
+          const pool = await pushPool(name, cipher, base + 1_000_000, options.pushes, options.openids)
+          const profiling = options.profile && name === 'kefu-edge' && pair === 0 && target.service.inspectorPort
+          const stop = profiling ? await startProfile(target.service.inspectorPort!) : null
+          const result = await load(target.url, pool, options.connections)
+          const replies = await awaitReplies(fakeUrl, name, options.pushes, base + 1_000_000)
+          if (stop && options.profile) profile = summarizeProfile(await stop(), options.profile)
+          runs.set(name, [...(runs.get(name) ?? []), summarize(name, options, result, replies)])
+        } finally {
+          await target.service.stop()
+        }
       }
     }
-    return rows
+    const rows = targets.map((name) => {
+      const list = [...(runs.get(name) ?? [])].sort((a, b) => a.pushesPerSec - b.pushesPerSec)
+      const middle = list[Math.floor((list.length - 1) / 2)]!
+      return { ...middle, runsPushesPerSec: (runs.get(name) ?? []).map((r) => r.pushesPerSec) }
+    })
+    return { rows, profile }
   } finally {
     for (const service of services) await service.stop()
     // BENCH_KEEP=1 keeps the services' logs and state for a look after the run.
@@ -133,6 +155,7 @@ export async function runE2e(options: E2eOptions): Promise<E2eRow[]> {
 }
 
 async function startTarget(name: TargetName, dir: string, fakeUrl: string): Promise<Target> {
+  mkdirSync(dir, { recursive: true })
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const appid = APPIDS[name]
@@ -339,6 +362,7 @@ function summarize(name: TargetName, options: E2eOptions, load: LoadResult, repl
     missing,
     duplicated,
     replyErrors: replies.errors,
+    runsPushesPerSec: [],
     badAnswers: load.badAnswers,
     errors: result.errors,
     timeouts: result.timeouts,

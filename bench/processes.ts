@@ -17,6 +17,8 @@ export interface Service {
   name: string
   child: ChildProcess
   logFile: string
+  /** `wrangler dev`'s inspector (Chrome DevTools protocol), for a CPU profile. */
+  inspectorPort?: number
   stop(): Promise<void>
 }
 
@@ -57,12 +59,13 @@ export interface WranglerDevOptions {
 /** `wrangler dev` on loopback with its own inspector port, no prompts and no telemetry. */
 export async function startWranglerDev(options: WranglerDevOptions): Promise<Service> {
   const args = [WRANGLER, 'dev', ...(options.config ? ['--config', options.config] : [])]
-  args.push('--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', String(await freePort()))
+  const inspectorPort = await freePort()
+  args.push('--ip', '127.0.0.1', '--port', String(options.port), '--inspector-port', String(inspectorPort))
   args.push('--persist-to', options.persistTo, '--show-interactive-dev-session=false')
   // Only the settings given here: a developer's .dev.vars (npm start writes one) never leaks in.
   args.push('--env-file', '/dev/null')
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}:${value}`)
-  return startService({
+  const service = startService({
     name: options.name,
     command: process.execPath,
     args,
@@ -70,6 +73,8 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Ser
     env: { WRANGLER_SEND_METRICS: 'false', NO_UPDATE_NOTIFIER: '1', CI: '1' },
     logFile: options.logFile,
   })
+  service.inspectorPort = inspectorPort
+  return service
 }
 
 export function startService(options: StartOptions): Service {

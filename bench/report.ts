@@ -7,6 +7,7 @@ import type { RecordResult } from './record'
 import type { RegexRow } from './regex'
 import type { AppsRow } from './apps'
 import type { KfLatency, KfResult } from './kf'
+import type { ProfileSummary } from './profile'
 import type { AiResult } from './ai'
 import type { BillRow } from './bill'
 import type { ConditionsRow, RulesRow } from './rules'
@@ -286,6 +287,7 @@ export function e2eTable(rows: readonly E2eRow[]): string {
       'missing',
       'dup',
       'bad/err',
+      'runs (pushes/s)',
     ],
     rows.map((r) => [
       r.target,
@@ -300,7 +302,16 @@ export function e2eTable(rows: readonly E2eRow[]): string {
       String(r.missing),
       String(r.duplicated),
       `${r.badAnswers + r.replyErrors}/${r.errors + r.timeouts}`,
+      r.runsPushesPerSec.map((n) => fmt(n, 0)).join(', '),
     ]),
+  )
+}
+
+/** Where the Worker's CPU went under the load: self time by source file. */
+export function profileTable(p: ProfileSummary, limit = 25): string {
+  return table(
+    ['where', 'self ms', '% of busy', 'busiest functions there'],
+    p.rows.slice(0, limit).map((r) => [r.where, fmt(r.selfMs, 0), fmt(r.sharePct, 1), r.top.join(', ')]),
   )
 }
 
@@ -368,6 +379,10 @@ export interface Sections {
   /** The worst regex rules on adversarial texts. */
   regex?: RegexRow[]
   e2e?: E2eRow[]
+  /** A CPU profile of kefu-edge under the e2e load (`--profile`). */
+  profile?: ProfileSummary
+  /** The persisted state was on a RAM disk (`--tmpfs`): the e2e share targets differ. */
+  tmpfs?: boolean
   bundle?: BundleResult
   /** The D1 record: per push, and the admin API's queries over 100,000 local messages. */
   record?: RecordResult
@@ -450,10 +465,12 @@ export function checkTargets(s: Sections): TargetCheck[] {
     const ours = s.e2e.find((r) => r.target === 'kefu-edge')
     const floor = s.e2e.find((r) => r.target === 'floor')
     if (ours && floor) {
+      // Issue 33: 0.8× with the state on a RAM disk (runs compare work), 0.7× on disk.
       const share = ours.pushesPerSec / floor.pushesPerSec
+      const bound = s.tmpfs ? 0.8 : 0.7
       checks.push({
-        target: 'end to end ≥ 0.8× the floor Worker’s pushes/s, same run',
-        met: share >= 0.8,
+        target: `end to end ≥ ${bound}× the floor Worker’s pushes/s, same run (${s.tmpfs ? 'state on tmpfs' : 'state on disk'})`,
+        met: share >= bound,
         detail: `${fmt(ours.pushesPerSec, 0)} vs ${fmt(floor.pushesPerSec, 0)} pushes/s = ${fmt(share, 2)}×`,
       })
       const p99 = ours.replyP99Ms / floor.replyP99Ms
@@ -473,6 +490,21 @@ export function checkTargets(s: Sections): TargetCheck[] {
         target: 'every reply reached the fake exactly once',
         met: ours.repliedOnce === ours.pushes,
         detail: `${ours.repliedOnce}/${ours.pushes} once, ${ours.missing} missing, ${ours.duplicated} duplicated`,
+      })
+    }
+  }
+  if (s.bill) {
+    // Issue 33: from $32.91 and $39.01.
+    for (const [flow, bound] of [
+      ['text reply', 20],
+      ['first message', 25],
+    ] as const) {
+      const row = s.bill.find((r) => r.flow === flow)
+      if (!row) continue
+      checks.push({
+        target: `${flow === 'text reply' ? 'a text reply' : 'a user’s first message'} ≤ $${bound} per million`,
+        met: row.usdPerMillion <= bound,
+        detail: `$${fmt(row.usdPerMillion, 2)} (SQLite ${row.counts['sqlite.rowsWritten'] ?? 0} and D1 ${row.counts['d1.rowsWritten'] ?? 0} rows written, ${row.counts['do.setAlarm'] ?? 0} alarm sets)`,
       })
     }
   }

@@ -21,6 +21,11 @@
  *   npm run bench -- --only desk --desk-clients 200 --desk-users 100 --desk-rounds 3 --desk-concurrency 1
  *                                                  (--desk-returning: the same users every round)
  *   npm run bench -- --only kf --kf-customers 200 --kf-concurrency 10
+ *   npm run bench -- --tmpfs                       the persisted state on a RAM disk (/dev/shm): runs compare
+ *                                                  work, not disks (results to bench/results-tmpfs.json)
+ *   npm run bench -- --only e2e --pairs 5          kefu-edge and the floor alternating, median of 5 runs each
+ *   npm run bench -- --only e2e --profile          a CPU profile of kefu-edge under the load, by source file
+ *                                                  (the raw profile beside the results, for Chrome DevTools)
  *   npm run bench -- --targets kefu-edge,floor     e2e against some targets
  *   npm run bench -- --out path.json               results elsewhere (default bench/results.json)
  *
@@ -28,9 +33,9 @@
  * targets are reported as met or not. Not part of `npm test`.
  */
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runAiBench } from './ai'
 import { runAppsBench } from './apps'
@@ -52,6 +57,7 @@ import {
   checkTargets,
   e2eTable,
   kfLatencyTable,
+  profileTable,
   pipelineTable,
   recordTable,
   regexTable,
@@ -63,6 +69,7 @@ import {
 import { runRecordBench } from './record'
 import { runRegexBench } from './regex'
 import { runRulesBench } from './rules'
+import { fmt } from './timing'
 
 const SECTIONS = ['pipeline', 'rules', 'apps', 'e2e', 'bundle', 'record', 'bill', 'ai', 'desk', 'kf'] as const
 type Section = (typeof SECTIONS)[number]
@@ -84,8 +91,11 @@ const { values } = parseArgs({
     'kf-customers': { type: 'string', default: '200' },
     'kf-concurrency': { type: 'string', default: '10' },
     targets: { type: 'string' },
+    tmpfs: { type: 'boolean', default: false },
+    pairs: { type: 'string', default: '1' },
+    profile: { type: 'boolean', default: false },
     'pipeline-in': { type: 'string', default: 'node,workerd' },
-    out: { type: 'string', default: 'bench/results.json' },
+    out: { type: 'string' },
   },
 })
 
@@ -122,7 +132,10 @@ const positive = (name: string, value: string) => {
   }
   return n
 }
+const outPath = values.out ?? (values.tmpfs ? 'bench/results-tmpfs.json' : 'bench/results.json')
 const e2eOptions = {
+  pairs: positive('pairs', values.pairs),
+  ...(values.profile ? { profile: resolve(outPath.replace(/\.json$/, '') + '.cpuprofile') } : {}),
   pushes: positive('pushes', values.pushes),
   openids: positive('openids', values.openids),
   connections: positive('connections', values.connections),
@@ -145,9 +158,20 @@ const kfOptions = {
   concurrency: positive('kf-concurrency', values['kf-concurrency']),
 }
 
+if (values.tmpfs) {
+  // Every temp dir the sections make (their persisted state, workerd's own files) on the RAM
+  // disk: os.tmpdir() and the children they start read TMPDIR.
+  const shm = '/dev/shm'
+  if (!existsSync(shm)) {
+    console.error('bench: --tmpfs needs /dev/shm (a RAM disk)')
+    process.exit(2)
+  }
+  process.env.TMPDIR = mkdtempSync(join(shm, 'kefu-bench-'))
+}
+
 installCleanup()
 const started = Date.now()
-const sections: Sections & { desk?: DeskResult } = {}
+const sections: Sections & { desk?: DeskResult } = values.tmpfs ? { tmpfs: true } : {}
 const heading = (text: string) => console.log(`\n## ${text}\n`)
 
 try {
@@ -236,12 +260,25 @@ try {
       `End to end on loopback: ${e2eOptions.pushes} distinct pushes over ${e2eOptions.openids} openids, ` +
         `${e2eOptions.connections} connections (after ${e2eOptions.warmup} warm-up pushes)`,
     )
-    sections.e2e = await runE2e(e2eOptions)
+    const e2e = await runE2e(e2eOptions)
+    sections.e2e = e2e.rows
     console.log(e2eTable(sections.e2e))
     console.log(
       '\nsuccess = send → answer at the load generator; reply = send → custom/send arriving at the fake WeChat API. ' +
-        'kefu-edge and floor under `wrangler dev` (with its dev proxy); co-wechat on Koa in Node.',
+        'kefu-edge and floor under `wrangler dev` (with its dev proxy); co-wechat on Koa in Node.' +
+        (values.tmpfs ? ' State on tmpfs.' : ' State on disk.'),
     )
+    if (e2e.profile) {
+      sections.profile = e2e.profile
+      heading(
+        `Where kefu-edge's CPU went during the measured load: V8's sampling profile in workerd, self time by source file ` +
+          `(${fmt(e2e.profile.busyMs / 1000, 1)} s busy of ${fmt(e2e.profile.wallMs / 1000, 1)} s)`,
+      )
+      console.log(profileTable(e2e.profile))
+      console.log(
+        `\n(program) = workerd outside JavaScript (I/O, SQLite, crypto, the DO and D1 plumbing); raw profile: ${e2e.profile.file ?? '–'}`,
+      )
+    }
   }
   if (wants('bundle')) {
     heading('Bundle: wrangler deploy --dry-run')
@@ -305,7 +342,7 @@ try {
   heading('Targets')
   console.log(targetsTable(checks))
 
-  const out = resolve(values.out)
+  const out = resolve(outPath)
   writeFileSync(
     out,
     `${JSON.stringify(
@@ -315,7 +352,7 @@ try {
         node: process.version,
         cpus: cpus().length,
         cpu: cpus()[0]?.model.trim() ?? null,
-        options: { only, pipelineIn, ...e2eOptions, ai: aiOptions, desk: deskOptions, kf: kfOptions },
+        options: { only, pipelineIn, tmpfs: values.tmpfs, ...e2eOptions, ai: aiOptions, desk: deskOptions, kf: kfOptions },
         durationS: (Date.now() - started) / 1000,
         ...sections,
         targets: checks,
@@ -324,11 +361,13 @@ try {
       2,
     )}\n`,
   )
-  console.log(`\nwrote ${values.out} in ${((Date.now() - started) / 1000).toFixed(0)} s`)
+  console.log(`\nwrote ${outPath} in ${((Date.now() - started) / 1000).toFixed(0)} s`)
 } catch (error) {
   killAllNow()
   console.error(error)
   process.exitCode = 1
+} finally {
+  if (values.tmpfs && process.env.TMPDIR && !process.env.BENCH_KEEP) rmSync(process.env.TMPDIR, { recursive: true, force: true })
 }
 
 function fmtUsd(value: number): string {
