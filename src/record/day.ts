@@ -11,6 +11,11 @@ export function dayOf(at: number): string {
   return new Date(at + ZONE_OFFSET_MS).toISOString().slice(0, 10)
 }
 
+/** When a China day ('YYYY-MM-DD') starts, epoch ms: `at >= startOfDay(d)` ⇔ `dayOf(at) >= d`. */
+export function startOfDay(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`) - ZONE_OFFSET_MS
+}
+
 /** The `count` days ending with the day of `now`, oldest first. */
 export function lastDays(now: number, count: number): string[] {
   const days: string[] = []

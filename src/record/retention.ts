@@ -19,7 +19,7 @@
  * never holds the database for long.
  */
 import { log } from '../log'
-import { dayOf, DAY_MS } from './day'
+import { dayOf, DAY_MS, startOfDay } from './day'
 import { all, prepare, statement, type Statement } from './sql'
 import { MAX_STATS_DAYS } from './stats'
 
@@ -118,13 +118,13 @@ export function pruneSteps(appid: string, now: number, retentionDays: number): P
     chunked(
       'textsCleared',
       `UPDATE messages SET text = NULL WHERE rowid IN (
-         SELECT rowid FROM messages INDEXED BY messages_text WHERE appid = ?1 AND at < ?2 AND text IS NOT NULL LIMIT ?3)`,
+         SELECT rowid FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at < ?2 AND text IS NOT NULL LIMIT ?3)`,
       textCutoff,
     ),
     chunked(
       'lastTextsCleared',
       `UPDATE conversations SET last_text = NULL WHERE appid = ?1 AND openid IN (
-         SELECT openid FROM conversations INDEXED BY conversations_text WHERE appid = ?1 AND last_at < ?2 AND last_text IS NOT NULL LIMIT ?3)`,
+         SELECT openid FROM conversations INDEXED BY conversations_recent WHERE appid = ?1 AND last_at < ?2 AND last_text IS NOT NULL LIMIT ?3)`,
       textCutoff,
     ),
     chunked(
@@ -142,8 +142,8 @@ export function pruneSteps(appid: string, now: number, retentionDays: number): P
     chunked(
       'messagesDeleted',
       `DELETE FROM messages WHERE rowid IN (
-         SELECT rowid FROM messages INDEXED BY messages_day WHERE appid = ?1 AND day < ?2 LIMIT ?3)`,
-      firstKeptDay,
+         SELECT rowid FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at < ?2 LIMIT ?3)`,
+      startOfDay(firstKeptDay),
     ),
     chunked(
       'conversationsDeleted',

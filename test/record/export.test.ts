@@ -1,7 +1,7 @@
 /**
  * The export's pieces (issue 31): the CSV writer (RFC 4180 quoting, line breaks, the BOM, the
  * formula guard, Chinese), read back with the console's own CSV reader; the reads against the
- * real local D1 (each through messages_day, merged without a sort, paged by the last row) and
+ * real local D1 (each through messages_at, merged without a sort, paged by the last row) and
  * the stream (whole over thousands of rows in small pages, and reading D1 only as it is read).
  */
 import { env } from 'cloudflare:workers'
@@ -189,10 +189,14 @@ describe('days and cursors', () => {
 
   it('a cursor names a row within its range only', () => {
     const range = { from: '2021-03-01', to: '2021-03-07' }
-    const cursor = encodeExportCursor({ day: '2021-03-02', seq: 42 })
-    expect(decodeExportCursor(cursor, range)).toEqual({ day: '2021-03-02', seq: 42 })
+    // 2021-03-02 00:00 and 23:59:59.999 in China time: the first and last instants of that day.
+    const [start, end] = [Date.parse('2021-03-02T00:00:00+08:00'), Date.parse('2021-03-03T00:00:00+08:00') - 1]
+    const cursor = encodeExportCursor({ at: start, seq: 42 })
+    expect(decodeExportCursor(cursor, range)).toEqual({ at: start, seq: 42 })
     expect(decodeExportCursor(cursor, { from: '2021-03-03', to: '2021-03-07' })).toBeNull()
-    for (const bad of ['2021-03-02', '2021-03-02.', '2021-03-02.x', 'x.1', '2021-03-02.1.2'])
+    expect(decodeExportCursor(encodeExportCursor({ at: end, seq: 1 }), { from: '2021-03-01', to: '2021-03-02' })).toEqual({ at: end, seq: 1 })
+    expect(decodeExportCursor(encodeExportCursor({ at: end + 1, seq: 1 }), { from: '2021-03-01', to: '2021-03-02' })).toBeNull()
+    for (const bad of ['2021-03-02', '2021-03-02.1', `${start}.`, `${start}.x`, 'x.1', `${start}.1.2`])
       expect(decodeExportCursor(bad, range)).toBeNull()
   })
 })
@@ -202,15 +206,15 @@ describe('days and cursors', () => {
 describe('the reads', () => {
   const range: ExportRange = { appid: 'wxplanplanplanplan00', from: '2021-03-01', to: '2021-03-31' }
 
-  it('search messages_day (and the conversation by its key), in order without sorting', async () => {
+  it('search messages_at (and the conversation by its key), in order without sorting', async () => {
     for (const query of [
       exportPageQuery(range, startOf(range), 500),
-      exportPageQuery(range, { day: '2021-03-05', seq: 1234 }, 500),
+      exportPageQuery(range, { at: Date.parse('2021-03-05T10:00:00+08:00'), seq: 1234 }, 500),
       exportBoundQuery(range, startOf(range), 100_000),
     ]) {
       const lines = await plan(query)
-      expect(lines).toMatch(/SEARCH m(essages)? USING (COVERING )?INDEX messages_day \(appid=\? AND day=\? AND rowid>\?\)/)
-      expect(lines).toMatch(/SEARCH m(essages)? USING (COVERING )?INDEX messages_day \(appid=\? AND day>\? AND day<\?\)/)
+      expect(lines).toMatch(/SEARCH m(essages)? USING (COVERING )?INDEX messages_at \(appid=\? AND at=\? AND rowid>\?\)/)
+      expect(lines).toMatch(/SEARCH m(essages)? USING (COVERING )?INDEX messages_at \(appid=\? AND at>\? AND at<\?\)/)
       expect(lines).not.toMatch(/TEMP B-TREE|SCAN /)
       if (query.sql.includes('conversations')) expect(lines).toMatch(/SEARCH c USING PRIMARY KEY \(appid=\? AND openid=\?\)/)
     }
@@ -235,14 +239,14 @@ describe('the reads', () => {
       ids.push(...page.map((row) => row.id))
       const last = page[page.length - 1]
       if (!last || page.length < 2) break
-      position = { day: last.day, seq: last.seq }
+      position = { at: last.at, seq: last.seq }
     }
     expect(ids).toEqual(pushes.map((p) => p.key))
 
     // Where a bounded response ends: after the 4th row, more follow; 6 rows fit.
     const stop = await exportBound(db, r, startOf(r), 4)
     const page = await readExportPage(db, r, startOf(r), 10)
-    expect(stop).toEqual({ day: page[3]?.day, seq: page[3]?.seq })
+    expect(stop).toEqual({ at: page[3]?.at, seq: page[3]?.seq })
     expect(await exportBound(db, r, startOf(r), 6)).toBeNull()
     expect(await exportBound(db, r, stop!, 2)).toBeNull()
   })
