@@ -58,6 +58,8 @@ import { replyMaxAgeMs, retentionMs } from '../settings/conversation'
 import { hasSchema, migrate } from './storage'
 import { subscriptionViews } from './subscriptions'
 import { conversationState, EMPTY_STATE } from './view'
+import { transaction } from './transaction'
+import { forgetWindow } from './window-store'
 
 export type { ConversationState, RecordInput, RecordResult } from './contract'
 
@@ -225,7 +227,7 @@ export class Conversation extends DurableObject<Env> {
     this.#ready(true)
     const now = Date.now()
     const policy = this.#retention()
-    const { result, claimed } = this.ctx.storage.transactionSync(() =>
+    const { result, claimed } = transaction(this.ctx.storage, () =>
       recordPush(this.ctx.storage.sql, pushed, {
         appid: () => this.#appid(),
         channel: channelOf(this.#miniProgram()),
@@ -286,6 +288,7 @@ export class Conversation extends DurableObject<Env> {
     this.#prunedAt = 0
     this.#copy.forget()
     this.#claimed.clear()
+    forgetWindow(this.ctx.storage.sql)
     // Both issued at once: nothing can be recorded between the check and the deletion.
     await Promise.all([this.ctx.storage.deleteAlarm(), this.ctx.storage.deleteAll()])
     log.info('conversation.deleted', { openid: this.ctx.id.name ?? null, lastActivity })
@@ -321,7 +324,7 @@ export class Conversation extends DurableObject<Env> {
     if (this.#schemaReady) return true
     const sql = this.ctx.storage.sql
     if (!create && !hasSchema(sql)) return false
-    this.ctx.storage.transactionSync(() => {
+    transaction(this.ctx.storage, () => {
       migrate(sql)
       const name = this.ctx.id.name
       if (name !== undefined) rememberScope(sql, name)

@@ -53,6 +53,7 @@ import { readWindow, recordRefusal, recordSent } from './window-store'
 import { emitEvents } from '../webhooks/emit'
 import type { WebhookOccurrence } from '../webhooks/events'
 import { aiHandoff, replyFailed, replySent } from '../webhooks/occurrences'
+import { transaction } from './transaction'
 
 export interface PassOptions {
   /** Rows whose backoff ends by then are attempted (the alarm passes its own time). */
@@ -210,7 +211,7 @@ export class DeliveryPass {
       keepTyping: () => typing.keepUp(),
     })
     const now = Date.now()
-    const written = this.#storage.transactionSync(() => {
+    const written = transaction(this.#storage, () => {
       if (answer.kind === 'fallback') return writeAnswer(this.#sql, row, pending.request.fallback, AI_FALLBACK_RULE_ID, answer.cost, now)
       endUnmatchedRun(this.#sql)
       return writeAnswer(this.#sql, row, [{ type: 'text', text: answer.text }], AI_RULE_ID, answer.cost, now)
@@ -275,7 +276,7 @@ export class DeliveryPass {
 
   #sent(row: OutboxRow, reply: ReplyMessage): void {
     const now = Date.now()
-    this.#storage.transactionSync(() => {
+    transaction(this.#storage, () => {
       markSent(this.#sql, row, now)
       recordSent(this.#sql, now)
     })
@@ -300,7 +301,7 @@ export class DeliveryPass {
     if (isPermanent(error)) {
       const refused = refusalOf(error)
       const startedAt = row.attempt_started_at ?? Date.now()
-      this.#storage.transactionSync(() => {
+      transaction(this.#storage, () => {
         if (refused) recordRefusal(this.#sql, refused, startedAt)
         this.#fail(row, describe(error), error.errcode, null)
       })

@@ -18,6 +18,7 @@ import { addReplies, markDropped, markRetriedByOperator, outboxRow, type OutboxR
 import { refusal, SAFETY_ALARM_MS } from './policy'
 import { campaignSend, reserveGrant, settleCampaignSend, settleSend, startCampaignSend } from './subscriptions'
 import { readWindow } from './window-store'
+import { transaction } from './transaction'
 
 /** What an action uses of the object, read at each call (the bill bench meters storage and bindings after construction). */
 export interface ActionHost {
@@ -46,7 +47,7 @@ export async function replyByHand(object: ActionHost, openid: string, reply: Rep
   const now = Date.now()
   const blocked = refusal(readWindow(storage.sql), now)
   if (blocked) return { ok: false, refusal: blocked }
-  const [id] = storage.transactionSync(() => {
+  const [id] = transaction(storage, () => {
     const key = `manual:${crypto.randomUUID()}`
     return addReplies(storage.sql, { openid, msgId: null, dedupKey: key, ruleId: null, replies: [reply], manual: true }, now)
   })
@@ -100,7 +101,7 @@ export async function sendSubscribe(
   const storage = object.storage()
   const sql = storage.sql
   const started = Date.now()
-  const taken = storage.transactionSync(() => {
+  const taken = transaction(storage, () => {
     if (campaignId !== null) {
       const sent = campaignSend(sql, campaignId)
       if (sent) return sent
@@ -114,7 +115,7 @@ export async function sendSubscribe(
   if (typeof taken === 'object') return { ok: false, problem: 'already_sent', previous: taken.status, errcode: taken.errcode }
   const errcode = await errcodeAnswer(() => WechatClient.fromEnv(object.miniProgram()).sendSubscribe(subscribeMessageOf(request)))
   const now = Date.now()
-  storage.transactionSync(() => {
+  transaction(storage, () => {
     settleSend(sql, request.template_id, taken, errcode, now)
     if (campaignId !== null) settleCampaignSend(sql, campaignId, errcode, now)
   })

@@ -2,6 +2,12 @@
  * The send allowance's events in the object's SQLite (`window_events`: all of the table's
  * statements), and the window they fold to (`window.ts`). Writes are synchronous, so a
  * caller can group them with its own.
+ *
+ * A push reads the window up to five times (to claim its first send, to send, to copy the
+ * record, to plan the alarm) and writes it twice: the table is read once per instance and
+ * kept in step by this module's own writes, which are the table's only ones. What is kept is
+ * forgotten when the storage is deleted, or a transaction that may have written here rolls
+ * back (`transaction.ts`): `forgetWindow`.
  */
 import type { GrantingAction, Refusal } from './policy'
 import type { Tables } from './schema.generated'
@@ -25,29 +31,62 @@ export function recordRefusal(sql: SqlStorage, refusal: Refusal, at: number): vo
   insert(sql, refusal, at)
 }
 
+/** The events in table order (`at`, then `id`), and their fold once asked for. */
+interface Kept {
+  rows: EventRow[]
+  window: WindowState | null
+}
+const kept = new WeakMap<SqlStorage, Kept>()
+
+/** What this instance keeps of the table no longer describes it: the next read reads it. */
+export function forgetWindow(sql: SqlStorage): void {
+  kept.delete(sql)
+}
+
 export function readWindow(sql: SqlStorage): WindowState {
-  const rows = sql.exec<EventRow>('SELECT at, kind, remaining, closes_at FROM window_events ORDER BY at, id').toArray()
-  return foldWindow(rows.flatMap(toEvent))
+  const entry = keptOf(sql)
+  entry.window ??= foldWindow(entry.rows.flatMap(toEvent))
+  return entry.window
+}
+
+function keptOf(sql: SqlStorage): Kept {
+  let entry = kept.get(sql)
+  if (!entry) {
+    entry = { rows: sql.exec<EventRow>('SELECT at, kind, remaining, closes_at FROM window_events ORDER BY at, id').toArray(), window: null }
+    kept.set(sql, entry)
+  }
+  return entry
 }
 
 /** Deletes the events that can no longer change the window (see WINDOW_EVENT_TTL_MS). */
 export function pruneWindowEvents(sql: SqlStorage, now: number): void {
-  sql.exec('DELETE FROM window_events WHERE at < ?', now - WINDOW_EVENT_TTL_MS)
+  const before = now - WINDOW_EVENT_TTL_MS
+  sql.exec('DELETE FROM window_events WHERE at < ?', before)
+  const entry = kept.get(sql)
+  if (!entry?.rows.some((row) => row.at < before)) return
+  kept.set(sql, { rows: entry.rows.filter((row) => row.at >= before), window: null })
 }
 
 /** When the oldest event becomes prunable, or null when there are none. */
 export function windowEventsPrunableAt(sql: SqlStorage): number | null {
-  const oldest = sql.exec<{ at: number | null }>('SELECT MIN(at) AS at FROM window_events').one().at
-  return oldest === null ? null : oldest + WINDOW_EVENT_TTL_MS
+  const oldest = keptOf(sql).rows[0]
+  return oldest === undefined ? null : oldest.at + WINDOW_EVENT_TTL_MS
 }
 
 /** When the newest event happened; null when there are none. */
 export function lastWindowEventAt(sql: SqlStorage): number | null {
-  return sql.exec<{ at: number | null }>('SELECT MAX(at) AS at FROM window_events').one().at
+  return keptOf(sql).rows.at(-1)?.at ?? null
 }
 
 function insert(sql: SqlStorage, kind: EventKind, at: number): void {
   sql.exec('INSERT INTO window_events (at, kind) VALUES (?, ?)', at, kind)
+  const entry = kept.get(sql)
+  if (!entry) return
+  // The new row's id is the table's largest: among rows of the same `at` it comes last, as a
+  // stable sort by `at` puts it.
+  const rows = [...entry.rows, { at, kind, remaining: null, closes_at: null }]
+  if (rows.length > 1 && rows[rows.length - 2]!.at > at) rows.sort((a, b) => a.at - b.at)
+  kept.set(sql, { rows, window: null })
 }
 
 function toEvent(row: EventRow): WindowEvent[] {
