@@ -62,6 +62,8 @@ export interface AlarmPlan {
   recordRetryAt: number | null
   /** After a pass stopped at a transport failure: the failed row's retry. */
   resumeAt: number | null
+  /** The caller has just emptied the journal (a copy caught up): no need to count it. */
+  journalEmpty?: boolean
 }
 
 /** When the alarm should next fire, by what the tables hold now. */
@@ -74,6 +76,6 @@ export function plannedAlarm(sql: SqlStorage, plan: AlarmPlan): number {
     resumeAt: plan.resumeAt,
     deleteAt: deleteAt(sql, plan.policy, plan.longTerm),
     pruneAt: prunableAt === null ? null : Math.max(prunableAt, plan.prunedAt + PRUNE_EVERY_MS),
-    recordAt: journalState(sql).backlog > 0 ? (plan.recordRetryAt ?? now + SAFETY_ALARM_MS) : null,
+    recordAt: !plan.journalEmpty && journalState(sql).backlog > 0 ? (plan.recordRetryAt ?? now + SAFETY_ALARM_MS) : null,
   })
 }

@@ -58,8 +58,7 @@ import { replyMaxAgeMs, retentionMs } from '../settings/conversation'
 import { hasSchema, migrate } from './storage'
 import { subscriptionViews } from './subscriptions'
 import { conversationState, EMPTY_STATE } from './view'
-import { transaction } from './transaction'
-import { forgetWindow } from './window-store'
+import { forgetKept, transaction } from './transaction'
 
 export type { ConversationState, RecordInput, RecordResult } from './contract'
 
@@ -103,7 +102,7 @@ export class Conversation extends DurableObject<Env> {
     // alarm goes back to the schedule (a pass in progress sets it itself when it ends).
     caughtUp: async (now) => {
       if (!this.#deliveries.running && pendingCount(this.ctx.storage.sql) === 0)
-        await this.#alarm.set(this.#plan(now, this.#retention(), null))
+        await this.#alarm.set(this.#plan(now, this.#retention(), null, true))
     },
   })
   readonly #actions: ActionHost = {
@@ -288,13 +287,13 @@ export class Conversation extends DurableObject<Env> {
     this.#prunedAt = 0
     this.#copy.forget()
     this.#claimed.clear()
-    forgetWindow(this.ctx.storage.sql)
+    forgetKept(this.ctx.storage.sql)
     // Both issued at once: nothing can be recorded between the check and the deletion.
     await Promise.all([this.ctx.storage.deleteAlarm(), this.ctx.storage.deleteAll()])
     log.info('conversation.deleted', { openid: this.ctx.id.name ?? null, lastActivity })
   }
 
-  #plan(now: number, policy: Retention, resumeAt: number | null): number {
+  #plan(now: number, policy: Retention, resumeAt: number | null, journalEmpty = false): number {
     return plannedAlarm(this.ctx.storage.sql, {
       now,
       policy,
@@ -302,6 +301,7 @@ export class Conversation extends DurableObject<Env> {
       prunedAt: this.#prunedAt,
       recordRetryAt: this.#copy.retryAt,
       resumeAt,
+      journalEmpty,
     })
   }
 

@@ -22,7 +22,7 @@ export interface CopyHost {
   /** Counts deletions of the storage; null while there is none. */
   generation(): number | null
   ensureAlarm(at: number): Promise<void>
-  /** The journal is empty: the alarm goes back to the schedule. */
+  /** The journal is empty (no need to ask the table): the alarm goes back to the schedule. */
   caughtUp(now: number): Promise<void>
 }
 
@@ -69,10 +69,14 @@ export class RecordCopy {
       const current = host.generation()
       return current === null || current !== generation
     }
+    let drained = false
     for (let i = 0; i < MAX_COPY_BATCHES; i++) {
       if (gone()) return
       const batch = takeJournal(sql, host.appid(), Date.now())
-      if (!batch) break
+      if (!batch) {
+        drained = true
+        break
+      }
       try {
         await writeRecord(host.db(), batch.events)
       } catch (error) {
@@ -90,7 +94,7 @@ export class RecordCopy {
       this.#retryAt = null
     }
     const now = Date.now()
-    if (journalState(sql).backlog > 0) {
+    if (!drained && journalState(sql).backlog > 0) {
       // More than one copy should take: the alarm goes on with the rest.
       await host.ensureAlarm(now + SAFETY_ALARM_MS)
       return

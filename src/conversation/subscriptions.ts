@@ -27,7 +27,8 @@ export function applySubscribeChanges(sql: SqlStorage, openid: string, changes: 
     ensureRow(sql, openid, change.templateId, now)
     if (change.kind === 'sent') {
       // WeChat's report of a send: its outcome. A refusal ends the user's reach (`refused`); the send itself spent a grant already.
-      sql.exec(
+      write(
+        sql,
         `UPDATE subscriptions SET last_send_at = ?, last_errcode = ?, last_msg_id = ?, updated_at = ?, ${refused('grants')}
          WHERE template_id = ?`,
         now,
@@ -41,7 +42,8 @@ export function applySubscribeChanges(sql: SqlStorage, openid: string, changes: 
       continue
     }
     if (!isAccept(change.status)) {
-      sql.exec(
+      write(
+        sql,
         'UPDATE subscriptions SET grants = 0, status = ?, rejected = rejected + 1, updated_at = ? WHERE template_id = ?',
         change.status,
         now,
@@ -51,7 +53,8 @@ export function applySubscribeChanges(sql: SqlStorage, openid: string, changes: 
     }
     // The popup grants a send; a change in the settings page only says the user accepts again.
     const grant = change.kind === 'popup' ? 1 : 0
-    sql.exec(
+    write(
+      sql,
       'UPDATE subscriptions SET grants = grants + ?, status = ?, accepted = accepted + ?, updated_at = ? WHERE template_id = ?',
       grant,
       change.status,
@@ -63,7 +66,8 @@ export function applySubscribeChanges(sql: SqlStorage, openid: string, changes: 
 }
 
 function ensureRow(sql: SqlStorage, openid: string, templateId: string, now: number): void {
-  sql.exec(
+  write(
+    sql,
     'INSERT INTO subscriptions (template_id, openid, updated_at) VALUES (?, ?, ?) ON CONFLICT (template_id) DO NOTHING',
     templateId,
     openid,
@@ -87,7 +91,7 @@ export function reserveGrant(
   const standing = { grants: row?.grants ?? 0, status: row?.status ?? null }
   if (reachable(standing, longTerm)) {
     if (longTerm) return 'long_term'
-    sql.exec('UPDATE subscriptions SET grants = grants - 1, updated_at = ? WHERE template_id = ?', now, templateId)
+    write(sql, 'UPDATE subscriptions SET grants = grants - 1, updated_at = ? WHERE template_id = ?', now, templateId)
     return 'grant'
   }
   if (!force) return null
@@ -101,7 +105,8 @@ export function reserveGrant(
  */
 export function settleSend(sql: SqlStorage, templateId: string, reservation: Reservation, errcode: number, now: number): void {
   const giveBack = errcode !== 0 && errcode !== REFUSED_ERRCODE && reservation === 'grant' ? 1 : 0
-  sql.exec(
+  write(
+    sql,
     `UPDATE subscriptions SET last_send_at = ?, last_errcode = ?, updated_at = ?, ${refused('grants + ?')}
      WHERE template_id = ?`,
     now,
@@ -137,10 +142,29 @@ export function subscriptionViews(sql: SqlStorage, longTerm: ReadonlySet<string>
 
 /** Whether the user can be reached by any template: the object keeps its grants past RETENTION_DAYS. */
 export function holdsGrants(sql: SqlStorage, longTerm: ReadonlySet<string>): boolean {
-  return sql
-    .exec<SubscriptionRow>('SELECT * FROM subscriptions WHERE grants > 0 OR status IS NOT NULL')
-    .toArray()
-    .some((row) => reachable(row, longTerm.has(row.template_id)))
+  let rows = standing.get(sql)
+  if (!rows) {
+    rows = sql.exec<SubscriptionRow>('SELECT * FROM subscriptions WHERE grants > 0 OR status IS NOT NULL').toArray()
+    standing.set(sql, rows)
+  }
+  return rows.some((row) => reachable(row, longTerm.has(row.template_id)))
+}
+
+/**
+ * The rows that may reach the user, as last read: every push plans its alarm with them
+ * (`holdsGrants`) and they change only with a subscribe event or send, through `write`.
+ * Forgotten with the storage or a transaction rolled back (transaction.ts).
+ */
+const standing = new WeakMap<SqlStorage, SubscriptionRow[]>()
+
+export function forgetSubscriptions(sql: SqlStorage): void {
+  standing.delete(sql)
+}
+
+/** Every change to `subscriptions`: the rows kept for `holdsGrants` are read again after it. */
+function write(sql: SqlStorage, query: string, ...params: SqlStorageValue[]): void {
+  sql.exec(query, ...params)
+  standing.delete(sql)
 }
 
 /** A campaign's send to this user: `sending` while its request is out (or was, when a reset cut it short). */

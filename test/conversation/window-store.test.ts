@@ -1,14 +1,13 @@
 /**
  * The window as the object keeps it between reads (src/conversation/window-store.ts): the
  * table is read once per instance and kept in step by the module's own writes, so what a
- * push sees is always what the table holds — after writes out of time order, a prune, a
- * transaction rolled back, and the storage deleted. Real local Durable Object storage.
+ * push sees is always what the table holds — after writes out of time order and a prune
+ * (a transaction rolled back: transaction.test.ts). Real local Durable Object storage.
  */
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { migrate } from '../../src/conversation/storage'
-import { transaction } from '../../src/conversation/transaction'
 import { WINDOW_EVENT_TTL_MS } from '../../src/conversation/window'
 import {
   forgetWindow,
@@ -61,23 +60,5 @@ describe('the window between reads', () => {
       expect(readWindow(sql)).toEqual(fromTable(sql))
       expect(windowEventsPrunableAt(sql)).toBe(now - HOUR + WINDOW_EVENT_TTL_MS)
       expect(lastWindowEventAt(sql)).toBe(now - HOUR)
-    }))
-
-  it('a transaction rolled back leaves no trace of its writes', () =>
-    inObject((storage) => {
-      const { sql } = storage
-      const t0 = Date.now() - HOUR
-      recordGrant(sql, 'message', t0)
-      const before = readWindow(sql)
-      expect(() =>
-        transaction(storage, () => {
-          recordSent(sql, t0 + 1_000)
-          expect(readWindow(sql).remaining).toBe(4)
-          throw new Error('a later statement failed')
-        }),
-      ).toThrow('a later statement failed')
-      expect(readWindow(sql)).toEqual(before)
-      expect(readWindow(sql).remaining).toBe(5)
-      expect(fromTable(sql)).toEqual(before)
     }))
 })
