@@ -1,6 +1,6 @@
 /**
- * What the rules remember about one user, in their Conversation object (`rule_memory`,
- * schema 4): how many texts in a row no rule answered, for the rule set's hand-off, and
+ * What the rules remember about one user, in their Conversation object (rows `rule:<key>` of
+ * `meta`; schema 4 to 10 had a table of their own): how many texts in a row no rule answered, for the rule set's hand-off, and
  * when each `once_per_hours` rule last answered them. The rule engine stays pure and
  * stateless; the object applies these to its plan inside the transaction that records the
  * push, so a retry of the push (a duplicate) never counts twice.
@@ -113,15 +113,23 @@ export function applyMemory(sql: SqlStorage, input: RecordInput, now: number): R
   return after.plan
 }
 
+/** The memory's rows in `meta`: `rule:<key>`, a number written as text. */
+const metaKey = (key: string): string => `rule:${key}`
+
 function read(sql: SqlStorage, key: string): number | null {
-  return sql.exec<{ value: number }>('SELECT value FROM rule_memory WHERE key = ?', key).toArray()[0]?.value ?? null
+  const value = sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', metaKey(key)).toArray()[0]?.value
+  return value === undefined ? null : Number(value)
 }
 
 function write(sql: SqlStorage, key: string, value: number): void {
-  sql.exec('INSERT INTO rule_memory (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value)
+  sql.exec(
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    metaKey(key),
+    String(value),
+  )
 }
 
 /** An answer by the model (delivery.ts) ends the run of unmatched texts, as a rule's answer does. */
 export function endUnmatchedRun(sql: SqlStorage): void {
-  sql.exec('UPDATE rule_memory SET value = 0 WHERE key = ?', STREAK)
+  sql.exec("UPDATE meta SET value = '0' WHERE key = ?", metaKey(STREAK))
 }

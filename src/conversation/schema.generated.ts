@@ -1,17 +1,11 @@
 /**
- * Generated from the migrations in storage.ts (schema 10) by `npm run schema`: do not edit.
+ * Generated from the migrations in storage.ts (schema 11) by `npm run schema`: do not edit.
  * What SQLite holds once they have run: the script a new Conversation object creates its
  * tables with, and the row of each table as a query returns it.
  */
-export const CURRENT_VERSION = 10
+export const CURRENT_VERSION = 11
 
 export const CURRENT = `
-CREATE TABLE "campaign_sends" (
-  campaign_id TEXT PRIMARY KEY,
-  status TEXT NOT NULL,
-  errcode INTEGER,
-  at INTEGER NOT NULL
-) WITHOUT ROWID;
 CREATE TABLE "meta" (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -39,10 +33,6 @@ CREATE TABLE "record_journal" (
   since INTEGER NOT NULL,
   failures INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
-CREATE TABLE "rule_memory" (
-  key TEXT PRIMARY KEY,
-  value INTEGER NOT NULL
-) WITHOUT ROWID;
 CREATE TABLE "seen" (
   key TEXT PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -53,12 +43,6 @@ CREATE TABLE "seen" (
   received_at INTEGER NOT NULL,
   rules_version TEXT
 ) WITHOUT ROWID;
-CREATE TABLE send_window (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  remaining INTEGER NOT NULL,
-  closes_at INTEGER NOT NULL,
-  opened_at INTEGER NOT NULL DEFAULT 0
-);
 CREATE TABLE "subscriptions" (
   template_id TEXT PRIMARY KEY,
   openid TEXT NOT NULL,
@@ -97,12 +81,6 @@ END;
 `
 
 export interface Tables {
-  campaign_sends: {
-    campaign_id: string
-    status: string
-    errcode: number | null
-    at: number
-  }
   meta: {
     key: string
     value: string
@@ -134,10 +112,6 @@ export interface Tables {
     since: number
     failures: number
   }
-  rule_memory: {
-    key: string
-    value: number
-  }
   seen: {
     key: string
     kind: string
@@ -147,12 +121,6 @@ export interface Tables {
     transfer: number
     received_at: number
     rules_version: string | null
-  }
-  send_window: {
-    id: number
-    remaining: number
-    closes_at: number
-    opened_at: number
   }
   subscriptions: {
     template_id: string

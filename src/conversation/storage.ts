@@ -298,7 +298,24 @@ const V10 = `
 ALTER TABLE outbox ADD COLUMN ai TEXT;
 `
 
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10]
+/**
+ * 11: fewer b-trees for every new user's object (issue 33). Creating them is most of what a
+ * user's first message costs the object, and three tables held a handful of rows at most:
+ * what the rules remember (`rule_memory`) and the campaigns sent (`campaign_sends`) become
+ * rows of `meta` — keys `rule:<key>` (the number as text) and `campaign:<id>` (JSON:
+ * status, errcode, at) — and schema 1's `send_window`, unread since schema 2 (rolling back
+ * to code that old is not possible since schema 8's rebuild), goes.
+ */
+const V11 = `
+INSERT INTO meta (key, value) SELECT 'rule:' || key, CAST(value AS TEXT) FROM rule_memory;
+INSERT INTO meta (key, value)
+  SELECT 'campaign:' || campaign_id, json_object('status', status, 'errcode', errcode, 'at', at) FROM campaign_sends;
+DROP TABLE rule_memory;
+DROP TABLE campaign_sends;
+DROP TABLE send_window;
+`
+
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11]
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length

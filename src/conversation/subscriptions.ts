@@ -2,7 +2,8 @@
  * A user's subscribe grants, per template (`subscriptions`, schema 5): recorded from the
  * popup, change and sent events in the push's transaction (a retried event counts once), and
  * spent by a send. Every change is journaled to D1 by trigger, where campaigns look up who
- * can be reached. And which campaigns the user has been sent (`campaign_sends`), so a
+ * can be reached. And which campaigns the user has been sent (rows `campaign:<id>` of `meta`,
+ * JSON; schema 5 to 10 had a table of their own), so a
  * redelivered queue message never sends twice. All of both tables' statements.
  */
 import { isAccept, reachable, REFUSED_ERRCODE, type SubscribeChange } from '../subscribe/grants'
@@ -173,26 +174,22 @@ export interface CampaignSend {
   errcode: number | null
 }
 
+/** A campaign's row in `meta`. */
+const campaignKey = (campaignId: string): string => `campaign:${campaignId}`
+
 export function campaignSend(sql: SqlStorage, campaignId: string): CampaignSend | undefined {
-  return sql
-    .exec<{ status: CampaignSend['status']; errcode: number | null }>(
-      'SELECT status, errcode FROM campaign_sends WHERE campaign_id = ?',
-      campaignId,
-    )
-    .toArray()[0]
+  const value = sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', campaignKey(campaignId)).toArray()[0]?.value
+  if (value === undefined) return undefined
+  const { status, errcode } = JSON.parse(value) as CampaignSend
+  return { status, errcode }
 }
 
-/** Written before the request leaves: a reset mid-request never sends the campaign twice. */
+/** Written before the request leaves: a reset mid-request never sends the campaign twice (a second start throws). */
 export function startCampaignSend(sql: SqlStorage, campaignId: string, at: number): void {
-  sql.exec("INSERT INTO campaign_sends (campaign_id, status, at) VALUES (?, 'sending', ?)", campaignId, at)
+  sql.exec('INSERT INTO meta (key, value) VALUES (?, ?)', campaignKey(campaignId), JSON.stringify({ status: 'sending', errcode: null, at }))
 }
 
 export function settleCampaignSend(sql: SqlStorage, campaignId: string, errcode: number, at: number): void {
-  sql.exec(
-    'UPDATE campaign_sends SET status = ?, errcode = ?, at = ? WHERE campaign_id = ?',
-    errcode === 0 ? 'sent' : 'failed',
-    errcode,
-    at,
-    campaignId,
-  )
+  const status: CampaignSend['status'] = errcode === 0 ? 'sent' : 'failed'
+  sql.exec('UPDATE meta SET value = ? WHERE key = ?', JSON.stringify({ status, errcode, at }), campaignKey(campaignId))
 }

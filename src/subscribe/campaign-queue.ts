@@ -2,7 +2,7 @@
  * The CAMPAIGNS queue's consumer: page tasks queue the sends of the next users who can be
  * reached (and the next page, or, from the last page, mark the campaign paged); send tasks go
  * through each user's Conversation object, which sends a campaign to a user at most once
- * however often the queue delivers the task (`campaign_sends`). Sends are paced to
+ * however often the queue delivers the task (the object's `campaign:<id>` rows). Sends are paced to
  * CAMPAIGN_SENDS_PER_SECOND; the queue's max_concurrency = 1 keeps that the rate of the whole
  * campaign.
  *

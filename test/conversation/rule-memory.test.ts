@@ -149,7 +149,7 @@ describe('welcome once per 24 hours', () => {
     // The last welcome, moved 24 hours and a minute into the past.
     const stub = env.CONVERSATIONS.getByName(openid)
     await runInDurableObject(stub, (_: Conversation, state) => {
-      state.storage.sql.exec("UPDATE rule_memory SET value = value - ? WHERE key = 'answered:welcome'", 24 * HOUR + 60_000)
+      state.storage.sql.exec("UPDATE meta SET value = CAST(value - ? AS TEXT) WHERE key = 'rule:answered:welcome'", 24 * HOUR + 60_000)
     })
     await push(enter(openid, Math.floor(Date.now() / 1000) + 1))
     expect(await received(openid, 2)).toEqual(['欢迎光临', '欢迎光临'])

@@ -194,7 +194,10 @@ describe('days and cursors', () => {
     const cursor = encodeExportCursor({ at: start, seq: 42 })
     expect(decodeExportCursor(cursor, range)).toEqual({ at: start, seq: 42 })
     expect(decodeExportCursor(cursor, { from: '2021-03-03', to: '2021-03-07' })).toBeNull()
-    expect(decodeExportCursor(encodeExportCursor({ at: end, seq: 1 }), { from: '2021-03-01', to: '2021-03-02' })).toEqual({ at: end, seq: 1 })
+    expect(decodeExportCursor(encodeExportCursor({ at: end, seq: 1 }), { from: '2021-03-01', to: '2021-03-02' })).toEqual({
+      at: end,
+      seq: 1,
+    })
     expect(decodeExportCursor(encodeExportCursor({ at: end + 1, seq: 1 }), { from: '2021-03-01', to: '2021-03-02' })).toBeNull()
     for (const bad of ['2021-03-02', '2021-03-02.1', `${start}.`, `${start}.x`, 'x.1', `${start}.1.2`])
       expect(decodeExportCursor(bad, range)).toBeNull()
