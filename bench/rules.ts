@@ -46,7 +46,8 @@ export type Generator = ReturnType<typeof generator>
 export function ruleSetSource(size: number, g: Generator): RuleSetSource {
   const { random, pick, keyword } = g
   const rules: RuleSetSource['rules'] = []
-  for (let i = 0; i < size; i++) {
+  // `size` rules in all, the two fixed ones below included: 10,000 is also the most a set may hold.
+  for (let i = 0; i < size - 2; i++) {
     const reply = { type: 'text' as const, text: `回复 ${i}：${pick(CJK, 20)}` }
     if (i % 200 === 5 && i < 1000) rules.push({ id: `re${i}`, when: { regex: `^${pick(CJK, 2)}\\s*(\\d{6,})$` }, reply })
     else if (i % 2 === 0) rules.push({ id: `t${i}`, when: { text: [keyword(), keyword()] }, reply })

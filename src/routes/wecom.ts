@@ -45,7 +45,13 @@ export function kfCallbackRoutes(hand: NoticeHandler): Hono<{ Bindings: Env }> {
         onError: (c) => c.text('body too large', 413),
       })(c, next),
     async (c) => {
-      const notice = await openKfCallback(c.req.query(), await c.req.text(), callbackKeys(c.env))
+      const callback = await openKfCallback(c.req.query(), await c.req.text(), callbackKeys(c.env))
+      if (callback.kind === 'auth_change') {
+        // Accounts granted or taken away: a granted one's first notice starts its pulls.
+        log.info('wecom.accounts_changed', { added: callback.added.join(','), removed: callback.removed.join(',') })
+        return c.text('success')
+      }
+      const { notice } = callback
       log.info('wecom.notice_received', { openKfId: notice.openKfId, createTime: notice.createTime })
       c.executionCtx.waitUntil(handOn(hand, c.env, notice))
       return c.text('success')

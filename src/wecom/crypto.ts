@@ -31,9 +31,18 @@ export interface KfCallbackKeys {
   now: number
 }
 
-/** The callback's one event type (§2); anything else on this URL is refused. */
+/** The callback's notice (§2): the one event that asks for a pull. */
 export const KF_NOTICE_EVENT = 'kf_msg_or_event'
+/**
+ * WeChat Work's other event on this URL (§2): accounts granted to or taken from the app, with
+ * `AuthAddOpenKfId` / `AuthDelOpenKfId` repeated. Answered 200 (anything else is a failure
+ * WeChat Work retries) and logged; nothing to pull.
+ */
+export const KF_AUTH_CHANGE_EVENT = 'kf_account_auth_change'
 const CREATE_TIME = /^\d{1,12}$/
+
+/** What a POSTed callback carries: a notice to pull, or the accounts' authorization changing. */
+export type KfCallback = { kind: 'notice'; notice: KfNotice } | { kind: 'auth_change'; added: string[]; removed: string[] }
 
 /**
  * The GET URL check: the decrypted `echostr`, to be answered as it is, only once
@@ -47,15 +56,33 @@ export async function verifyKfUrl(query: KfCallbackQuery, keys: KfCallbackKeys):
   return (await decrypt(await keys.cipher(), echostr)).message
 }
 
-/** A POSTed callback: the notice it carries, or a PushError. */
-export async function openKfCallback(query: KfCallbackQuery, body: string, keys: KfCallbackKeys): Promise<KfNotice> {
+/** A POSTed callback: what it carries, or a PushError. */
+export async function openKfCallback(query: KfCallbackQuery, body: string, keys: KfCallbackKeys): Promise<KfCallback> {
   const { msg_signature: signature, timestamp, nonce } = query
   if (!signature || !timestamp || !nonce) throw badRequest('msg_signature, timestamp and nonce are required')
   checkFreshness(timestamp, keys)
   const ciphertext = extractEncrypt('xml', body)
   if (!(await verifySignature(signature, [keys.token, timestamp, nonce, ciphertext]))) throw unauthorized('bad msg_signature')
   const { message } = await decrypt(await keys.cipher(), ciphertext)
-  return toNotice(parseXml(message))
+  // Past the signature the plaintext is WeChat Work's own: the authorization change repeats its
+  // account elements, which the strict reader (one element of a name) refuses, so it is read
+  // by name here.
+  if (elementText(message, 'Event') === KF_AUTH_CHANGE_EVENT) {
+    return { kind: 'auth_change', added: elementTexts(message, 'AuthAddOpenKfId'), removed: elementTexts(message, 'AuthDelOpenKfId') }
+  }
+  return { kind: 'notice', notice: toNotice(parseXml(message)) }
+}
+
+/** An open_kfid, or an event's name: word characters only, as WeChat Work writes them. */
+const ID = '[A-Za-z0-9_-]{1,64}'
+
+function elementTexts(xml: string, name: string): string[] {
+  const pattern = new RegExp(`<${name}>(?:<!\\[CDATA\\[(${ID})\\]\\]>|(${ID}))</${name}>`, 'g')
+  return [...xml.matchAll(pattern)].map((match) => match[1] ?? match[2] ?? '').slice(0, 100)
+}
+
+function elementText(xml: string, name: string): string | null {
+  return elementTexts(xml, name)[0] ?? null
 }
 
 /** The decrypted XML's fields as a notice: a kf_msg_or_event event with its Token and OpenKfId. */

@@ -72,9 +72,8 @@ describe('openKfCallback (POST)', () => {
     })
     expect(body).toContain('<AgentID>')
     expect(await openKfCallback(query(params), body, keysFor(KEYS))).toEqual({
-      token: 'ENCApHxnGDNAVNY4AaSJKj4Tb5mw',
-      openKfId: 'wkAJ2GCAAAZSfhHCt7IFSvLKtMPxyJTw',
-      createTime,
+      kind: 'notice',
+      notice: { token: 'ENCApHxnGDNAVNY4AaSJKj4Tb5mw', openKfId: 'wkAJ2GCAAAZSfhHCt7IFSvLKtMPxyJTw', createTime },
     })
   })
 
@@ -113,12 +112,29 @@ describe('openKfCallback (POST)', () => {
     }
   })
 
-  it('refuses, with 400, what is not a kf_msg_or_event notice', async () => {
+  it('opens the accounts’ authorization changing, its account elements repeated', async () => {
+    const xml =
+      `<xml><ToUserName><![CDATA[${KEYS.corpid}]]></ToUserName><CreateTime>${now()}</CreateTime>` +
+      '<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_account_auth_change]]></Event>' +
+      '<AuthAddOpenKfId><![CDATA[wkAdded1]]></AuthAddOpenKfId><AuthAddOpenKfId><![CDATA[wkAdded2]]></AuthAddOpenKfId>' +
+      '<AuthDelOpenKfId><![CDATA[wkGone]]></AuthDelOpenKfId></xml>'
+    const auth = await sealNotice(KEYS, xml)
+    expect(await openKfCallback(query(auth.query), auth.body, keysFor(KEYS))).toEqual({
+      kind: 'auth_change',
+      added: ['wkAdded1', 'wkAdded2'],
+      removed: ['wkGone'],
+    })
+    // Forged, it is refused before anything is read.
+    const forged = await sealNotice({ ...KEYS, token: 'notTheToken' }, xml)
+    expect((await refusal(openKfCallback(query(forged.query), forged.body, keysFor(KEYS)))).status).toBe(401)
+  })
+
+  it('refuses, with 400, what is neither a notice nor an authorization change', async () => {
     const keys = keysFor(KEYS)
-    const auth = await sealNotice(KEYS, { syncToken: 'T', openKfId: 'wk1', event: 'kf_account_auth_change' })
-    expect(await refusal(openKfCallback(query(auth.query), auth.body, keys))).toEqual({
+    const other = await sealNotice(KEYS, { syncToken: 'T', openKfId: 'wk1', event: 'change_external_contact' })
+    expect(await refusal(openKfCallback(query(other.query), other.body, keys))).toEqual({
       status: 400,
-      message: 'not a kf_msg_or_event notice (Event kf_account_auth_change)',
+      message: 'not a kf_msg_or_event notice (Event change_external_contact)',
     })
     const noToken = await sealNotice(KEYS, noticeXml(KEYS.corpid, { syncToken: '', openKfId: 'wk1' }))
     expect((await refusal(openKfCallback(query(noToken.query), noToken.body, keys))).status).toBe(400)

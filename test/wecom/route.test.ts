@@ -86,6 +86,21 @@ describe('POST /wecom/kf (notice)', () => {
     expect(logs.lines.join('\n')).not.toContain(callback.token)
   })
 
+  it('answers the accounts’ authorization changing with success, logs it, and pulls nothing', async () => {
+    const xml =
+      `<xml><ToUserName><![CDATA[${keys.corpid}]]></ToUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime>` +
+      '<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_account_auth_change]]></Event>' +
+      '<AuthAddOpenKfId><![CDATA[wkGranted]]></AuthAddOpenKfId></xml>'
+    const { query, body } = await sealNotice(keys, xml)
+    const ctx = createExecutionContext()
+    const res = await withHandler.fetch(new Request(`${BASE}/wecom/kf?${query}`, { method: 'POST', body }), env, ctx)
+    await waitOnExecutionContext(ctx)
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('success')
+    expect(handed.notices).toEqual([])
+    expect(logs.events().find((e) => e.event === 'wecom.accounts_changed')).toMatchObject({ added: 'wkGranted', removed: '' })
+  })
+
   it('refuses a forged notice with 401 and hands nothing on', async () => {
     const { query, body } = await sealNotice({ ...keys, token: 'notTheWorkersToken' }, { syncToken: 'T', openKfId: 'wk1' })
     const res = await exports.default.fetch(`${BASE}/wecom/kf?${query}`, { method: 'POST', body })
