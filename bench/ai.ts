@@ -31,14 +31,13 @@ import { type FakeWechat, startFakeWechat } from '../dev/fake-wechat'
 import { buildPush, textMessage } from '../dev/push'
 import { loadKnowledge, readExampleKnowledge } from '../scripts/kb-example'
 import { importCipher } from '../src/wechat/cipher'
-import { BILL_WORKER_CONFIG, BillWorker, type Counts, measure, migrationStatements, price, pushTo } from './bill'
+import { ADMIN_TOKEN, type BillWorker, type Counts, measure, price, pushTo, startBillWorker } from './bill'
 import { KEYS } from './fixtures'
 import { MODEL_PRICES } from './prices'
-import { freePort, installCleanup, sleep, startWranglerDev, type Service, waitForHttp } from './processes'
+import { installCleanup, sleep, type Service } from './processes'
 import { median, percentile } from './timing'
 
 const ROOT = resolve(import.meta.dirname, '..')
-const ADMIN_TOKEN = 'bench-admin-token-0123456789'
 const SEND_PATH = '/cgi-bin/message/custom/send'
 const RUNS = 5
 
@@ -112,32 +111,17 @@ export async function runAiBench(options: AiOptions): Promise<AiResult> {
   try {
     wechat = await startFakeWechat()
     llm = await startFakeLlm()
-    const port = await freePort()
-    const base = `http://127.0.0.1:${port}`
-    service = await startWranglerDev({
-      name: 'bill-worker (ai)',
-      port,
-      persistTo: join(dir, 'state'),
-      logFile: join(dir, 'ai-worker.log'),
-      config: BILL_WORKER_CONFIG,
-      vars: {
-        WECHAT_API_BASE: wechat.url,
-        WECHAT_TOKEN: KEYS.token,
-        WECHAT_ENCODING_AES_KEY: KEYS.encodingAesKey,
-        WECHAT_APPSECRET: KEYS.secret,
-        ADMIN_TOKEN,
-        LLM_API_BASE: llm.url,
-        LLM_MODEL: FAKE_LLM_MODEL,
-        LLM_API_KEY: FAKE_LLM_API_KEY,
-      },
-    })
-    await waitForHttp(`${base}/__meter`, service, 90_000)
-    const worker = new BillWorker(base)
     const rules = { rules: [], default: { type: 'text', text: '您好，请问有什么可以帮您？' }, ai: { enabled: true } }
-    await worker.json('/__setup', {
-      method: 'POST',
-      body: JSON.stringify({ rules: JSON.stringify(rules), statements: migrationStatements() }),
+    const started = await startBillWorker({
+      name: 'bill-worker (ai)',
+      dir,
+      wechatUrl: wechat.url,
+      rules,
+      vars: { LLM_API_BASE: llm.url, LLM_MODEL: FAKE_LLM_MODEL, LLM_API_KEY: FAKE_LLM_API_KEY },
     })
+    service = started.service
+    const { worker } = started
+    const base = worker.base
     const api = { url: base, token: ADMIN_TOKEN }
     await loadKnowledge(api, readExampleKnowledge(join(ROOT, 'knowledge')))
 

@@ -27,8 +27,8 @@ import { median } from './timing'
 const ROOT = resolve(import.meta.dirname, '..')
 const CONFIG = join(ROOT, 'bench', 'bill-worker', 'wrangler.toml')
 const MIGRATIONS = join(ROOT, 'migrations')
-export { CONFIG as BILL_WORKER_CONFIG }
-const ADMIN_TOKEN = 'bench-admin-token-0123456789'
+/** The bench's ADMIN_TOKEN (made up; the bill-worker never leaves loopback). */
+export const ADMIN_TOKEN = 'bench-admin-token-0123456789'
 const RUNS = 5
 
 export type Counts = Record<string, number>
@@ -75,6 +75,49 @@ export class BillWorker {
       ),
       ...(kfAccount === undefined ? [] : [this.json<Counts>(`/__meter/kf?open_kfid=${encodeURIComponent(kfAccount)}${t}`)]),
     ])
+  }
+}
+
+/**
+ * The bill-worker under `wrangler dev` in `dir`, set up as a deployment is: the local keys
+ * and ADMIN_TOKEN, WECHAT_API_BASE at `wechatUrl`, `vars` beside them, `rules` in RULES and
+ * every D1 migration applied. Each section (bill, ai, kf) plays its own stand-ins against it.
+ */
+export async function startBillWorker(options: {
+  name: string
+  dir: string
+  wechatUrl: string
+  rules: unknown
+  vars?: Record<string, string>
+}): Promise<{ worker: BillWorker; service: Service }> {
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const service = await startWranglerDev({
+    name: options.name,
+    port,
+    persistTo: join(options.dir, 'state'),
+    logFile: join(options.dir, 'bill-worker.log'),
+    config: CONFIG,
+    vars: {
+      WECHAT_API_BASE: options.wechatUrl,
+      WECHAT_TOKEN: KEYS.token,
+      WECHAT_ENCODING_AES_KEY: KEYS.encodingAesKey,
+      WECHAT_APPSECRET: KEYS.secret,
+      ADMIN_TOKEN,
+      ...options.vars,
+    },
+  })
+  try {
+    await waitForHttp(`${base}/__meter`, service, 90_000)
+    const worker = new BillWorker(base)
+    await worker.json('/__setup', {
+      method: 'POST',
+      body: JSON.stringify({ rules: JSON.stringify(options.rules), statements: migrationStatements() }),
+    })
+    return { worker, service }
+  } catch (error) {
+    await service.stop()
+    throw error
   }
 }
 
@@ -218,25 +261,6 @@ export async function runBillBench(flows: readonly Flow[] = FLOWS): Promise<Bill
   let fake: FakeWechat | null = null
   try {
     fake = await startFakeWechat()
-    const port = await freePort()
-    const base = `http://127.0.0.1:${port}`
-    service = await startWranglerDev({
-      name: 'bill-worker',
-      port,
-      persistTo: join(dir, 'state'),
-      logFile: join(dir, 'bill-worker.log'),
-      config: CONFIG,
-      vars: {
-        WECHAT_API_BASE: fake.url,
-        WECHAT_TOKEN: KEYS.token,
-        WECHAT_ENCODING_AES_KEY: KEYS.encodingAesKey,
-        WECHAT_APPSECRET: KEYS.secret,
-        ADMIN_TOKEN,
-      },
-    })
-    await waitForHttp(`${base}/__meter`, service, 90_000)
-    const worker = new BillWorker(base)
-    const statements = migrationStatements()
     const imageUrl = `${fake.url}/__fake/images/bill/qr.png`
     const rules = {
       rules: [
@@ -246,7 +270,9 @@ export async function runBillBench(flows: readonly Flow[] = FLOWS): Promise<Bill
       ],
       default: { type: 'text', text: '您好，请问有什么可以帮您？' },
     }
-    await worker.json('/__setup', { method: 'POST', body: JSON.stringify({ rules: JSON.stringify(rules), statements }) })
+    const started = await startBillWorker({ name: 'bill-worker', dir, wechatUrl: fake.url, rules })
+    service = started.service
+    const { worker } = started
 
     const rows: BillRow[] = []
     for (const flow of flows) {

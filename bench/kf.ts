@@ -22,12 +22,10 @@ import { join } from 'node:path'
 import { type FakeWecom, startFakeWecom } from '../dev/fake-wecom'
 import type { FakeCallback } from '../dev/fake-wecom-types'
 import { type FakeWechat, startFakeWechat } from '../dev/fake-wechat'
-import { BILL_WORKER_CONFIG, BillWorker, type Counts, measure, migrationStatements, price } from './bill'
-import { KEYS } from './fixtures'
-import { freePort, installCleanup, startWranglerDev, type Service, sleep, waitForHttp } from './processes'
+import { type BillWorker, type Counts, measure, price, startBillWorker } from './bill'
+import { installCleanup, type Service, sleep } from './processes'
 import { median, percentile } from './timing'
 
-const ADMIN_TOKEN = 'bench-admin-token-0123456789'
 const RUNS = 5
 /** Made-up local WeCom keys (the shapes of .dev.vars.example); never production values. */
 const CORP = {
@@ -129,20 +127,16 @@ export async function runKfBench(options: KfOptions): Promise<KfResult> {
     wechat = await startFakeWechat()
     fake = await startFakeWecom({ corps: [{ ...CORP }] })
     fake.state.account(CORP.corpid, OPEN_KFID)
-    const port = await freePort()
-    const base = `http://127.0.0.1:${port}`
-    service = await startWranglerDev({
+    const rules = {
+      rules: [{ id: 'text', when: { text: ['1'] }, reply: { type: 'text', text: '您好，回复 1 下载 App' } }],
+      default: { type: 'text', text: '您好，请问有什么可以帮您？' },
+    }
+    const started = await startBillWorker({
       name: 'bill-worker (kf)',
-      port,
-      persistTo: join(dir, 'state'),
-      logFile: join(dir, 'kf-worker.log'),
-      config: BILL_WORKER_CONFIG,
+      dir,
+      wechatUrl: wechat.url,
+      rules,
       vars: {
-        WECHAT_API_BASE: wechat.url,
-        WECHAT_TOKEN: KEYS.token,
-        WECHAT_ENCODING_AES_KEY: KEYS.encodingAesKey,
-        WECHAT_APPSECRET: KEYS.secret,
-        ADMIN_TOKEN,
         WECOM_API_BASE: fake.url,
         WECOM_CORPID: CORP.corpid,
         WECOM_KF_SECRET: CORP.secret,
@@ -150,16 +144,8 @@ export async function runKfBench(options: KfOptions): Promise<KfResult> {
         WECOM_KF_ENCODING_AES_KEY: CORP.aesKey,
       },
     })
-    await waitForHttp(`${base}/__meter`, service, 90_000)
-    const worker = new BillWorker(base)
-    const rules = {
-      rules: [{ id: 'text', when: { text: ['1'] }, reply: { type: 'text', text: '您好，回复 1 下载 App' } }],
-      default: { type: 'text', text: '您好，请问有什么可以帮您？' },
-    }
-    await worker.json('/__setup', {
-      method: 'POST',
-      body: JSON.stringify({ rules: JSON.stringify(rules), statements: migrationStatements() }),
-    })
+    service = started.service
+    const { worker } = started
     const kf = new KfStandIn(fake)
 
     const bill: KfBillRow[] = []

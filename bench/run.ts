@@ -135,7 +135,7 @@ const positive = (name: string, value: string) => {
 const outPath = values.out ?? (values.tmpfs ? 'bench/results-tmpfs.json' : 'bench/results.json')
 const e2eOptions = {
   pairs: positive('pairs', values.pairs),
-  ...(values.profile ? { profile: resolve(outPath.replace(/\.json$/, '') + '.cpuprofile') } : {}),
+  ...(values.profile ? { profile: `${outPath.replace(/\.json$/, '')}.cpuprofile` } : {}),
   pushes: positive('pushes', values.pushes),
   openids: positive('openids', values.openids),
   connections: positive('connections', values.connections),

@@ -33,17 +33,25 @@ function meteredEnv(env: Env, meter: Meter): Env {
   }
 }
 
+/**
+ * An object's meter, its storage and bindings metered. The runtime's base class takes only
+ * its own state object: the metered views shadow `ctx` and `env` on the instance, which is
+ * all the object's code reads.
+ */
+function meterObject(object: object, state: DurableObjectState, env: Env): Meter {
+  const meter = new Meter()
+  Object.defineProperty(object, 'ctx', { value: meteredState(state, meter) })
+  Object.defineProperty(object, 'env', { value: meteredEnv(env, meter) })
+  return meter
+}
+
 /** The Conversation object, its storage and bindings metered; alarms counted as requests. */
 export class MeteredConversation extends Conversation {
   private readonly meter: Meter
 
   constructor(state: DurableObjectState, env: Env) {
     super(state, env)
-    this.meter = new Meter()
-    // The runtime's base class takes only its own state object: the metered views shadow
-    // `ctx` and `env` on the instance, which is all the object's code reads.
-    Object.defineProperty(this, 'ctx', { value: meteredState(state, this.meter) })
-    Object.defineProperty(this, 'env', { value: meteredEnv(env, this.meter) })
+    this.meter = meterObject(this, state, env)
   }
 
   override async alarm(): Promise<void> {
@@ -99,9 +107,7 @@ export class MeteredKfAccount extends KfAccount {
 
   constructor(state: DurableObjectState, env: Env) {
     super(state, env)
-    this.meter = new Meter()
-    Object.defineProperty(this, 'ctx', { value: meteredState(state, this.meter) })
-    Object.defineProperty(this, 'env', { value: meteredEnv(env, this.meter) })
+    this.meter = meterObject(this, state, env)
   }
 
   override async alarm(): Promise<void> {
