@@ -8,7 +8,7 @@
 import { journalState } from './journal'
 import { nextDue } from './outbox'
 import { SAFETY_ALARM_MS } from './policy'
-import { deleteAt, nextPrunableAt, PRUNE_EVERY_MS, type Retention } from './retention'
+import { deleteAt, nextPrunableAt, PRUNE_EVERY_MS, readTimes, type Retention, type Times } from './retention'
 import { nextAlarm } from './schedule'
 
 export class Alarm {
@@ -64,17 +64,20 @@ export interface AlarmPlan {
   resumeAt: number | null
   /** The caller has just emptied the journal (a copy caught up): no need to count it. */
   journalEmpty?: boolean
+  /** The tables' times, when the caller has just read them. */
+  times?: Times
 }
 
 /** When the alarm should next fire, by what the tables hold now. */
 export function plannedAlarm(sql: SqlStorage, plan: AlarmPlan): number {
   const { now } = plan
-  const prunableAt = nextPrunableAt(sql, plan.policy)
+  const times = plan.times ?? readTimes(sql)
+  const prunableAt = nextPrunableAt(times, plan.policy)
   return nextAlarm({
     now,
-    due: nextDue(sql),
+    due: times.outbox.pending === 0 ? null : nextDue(sql),
     resumeAt: plan.resumeAt,
-    deleteAt: deleteAt(sql, plan.policy, plan.longTerm),
+    deleteAt: deleteAt(sql, plan.policy, plan.longTerm, times),
     pruneAt: prunableAt === null ? null : Math.max(prunableAt, plan.prunedAt + PRUNE_EVERY_MS),
     recordAt: !plan.journalEmpty && journalState(sql).backlog > 0 ? (plan.recordRetryAt ?? now + SAFETY_ALARM_MS) : null,
   })

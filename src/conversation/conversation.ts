@@ -31,7 +31,7 @@ import { log } from '../log'
 import type { ReplyMessage } from '../replies'
 import { longTermTemplates } from '../subscribe/grants'
 import type { SubscribeSendRequest } from '../wechat/subscribe-data'
-import { Alarm, plannedAlarm } from './alarm'
+import { Alarm, type AlarmPlan, plannedAlarm } from './alarm'
 import type {
   ConversationState,
   FailedActionResult,
@@ -53,7 +53,7 @@ import { Deliveries } from './passes'
 import { SAFETY_ALARM_MS } from './policy'
 import { recordPush } from './push'
 import { RecordCopy } from './record-copy'
-import { idlePastRetention, lastActivityAt, prune, PRUNE_EVERY_MS, retention, type Retention } from './retention'
+import { idlePastRetention, lastActivityAt, prune, PRUNE_EVERY_MS, readTimes, retention, type Retention } from './retention'
 import { replyMaxAgeMs, retentionMs } from '../settings/conversation'
 import { hasSchema, migrate } from './storage'
 import { subscriptionViews } from './subscriptions'
@@ -101,8 +101,9 @@ export class Conversation extends DurableObject<Env> {
     // The safety alarm of the push was for this copy and its delivery: with both done, the
     // alarm goes back to the schedule (a pass in progress sets it itself when it ends).
     caughtUp: async (now) => {
-      if (!this.#deliveries.running && pendingCount(this.ctx.storage.sql) === 0)
-        await this.#alarm.set(this.#plan(now, this.#retention(), null, true))
+      if (this.#deliveries.running) return
+      const times = readTimes(this.ctx.storage.sql)
+      if (times.outbox.pending === 0) await this.#alarm.set(this.#plan(now, this.#retention(), null, { journalEmpty: true, times }))
     },
   })
   readonly #actions: ActionHost = {
@@ -293,7 +294,7 @@ export class Conversation extends DurableObject<Env> {
     log.info('conversation.deleted', { openid: this.ctx.id.name ?? null, lastActivity })
   }
 
-  #plan(now: number, policy: Retention, resumeAt: number | null, journalEmpty = false): number {
+  #plan(now: number, policy: Retention, resumeAt: number | null, known: Pick<AlarmPlan, 'journalEmpty' | 'times'> = {}): number {
     return plannedAlarm(this.ctx.storage.sql, {
       now,
       policy,
@@ -301,7 +302,7 @@ export class Conversation extends DurableObject<Env> {
       prunedAt: this.#prunedAt,
       recordRetryAt: this.#copy.retryAt,
       resumeAt,
-      journalEmpty,
+      ...known,
     })
   }
 

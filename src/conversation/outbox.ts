@@ -258,12 +258,21 @@ export function pruneFinished(sql: SqlStorage, before: number): void {
   sql.exec("DELETE FROM outbox WHERE status != 'pending' AND updated_at < ?", before)
 }
 
-/** When the oldest finished row last changed; null when there is none. */
-export function oldestFinishedAt(sql: SqlStorage): number | null {
-  return sql.exec<{ at: number | null }>("SELECT MIN(updated_at) AS at FROM outbox WHERE status != 'pending'").one().at
+/** What retention and the alarm ask of the outbox, in one read. */
+export interface OutboxSpan {
+  /** When the oldest finished row last changed; null when there is none. */
+  oldestFinished: number | null
+  /** When any row last changed; null when there is none. */
+  newest: number | null
+  /** Rows still to send. */
+  pending: number
 }
 
-/** When any row last changed; null when there is none. */
-export function lastOutboxChangeAt(sql: SqlStorage): number | null {
-  return sql.exec<{ at: number | null }>('SELECT MAX(updated_at) AS at FROM outbox').one().at
+export function outboxSpan(sql: SqlStorage): OutboxSpan {
+  return sql
+    .exec<{ oldestFinished: number | null; newest: number | null; pending: number }>(
+      `SELECT MIN(updated_at) FILTER (WHERE status != 'pending') AS oldestFinished, MAX(updated_at) AS newest,
+         COUNT(*) FILTER (WHERE status = 'pending') AS pending FROM outbox`,
+    )
+    .one()
 }

@@ -17,8 +17,8 @@
  */
 import { rememberActivity, rememberedActivity } from './activity'
 import { journalState } from './journal'
-import { lastOutboxChangeAt, oldestFinishedAt, pendingCount, pruneFinished } from './outbox'
-import { lastSeenAt, oldestSeenAt, pruneSeen } from './seen'
+import { type OutboxSpan, outboxSpan, pendingCount, pruneFinished } from './outbox'
+import { pruneSeen, seenSpan } from './seen'
 import { holdsGrants } from './subscriptions'
 import { lastWindowEventAt, pruneWindowEvents, readWindow, windowEventsPrunableAt } from './window-store'
 
@@ -43,6 +43,29 @@ export function retention(keepMs: number): Retention {
 }
 
 /**
+ * The times retention decides from, each table read once: the pushes kept, the outbox, the
+ * window's events (kept in memory, window-store.ts) and the remembered activity. A push's
+ * alarm plan reads them once for when to prune and when to delete.
+ */
+export interface Times {
+  seen: { oldest: number | null; newest: number | null }
+  outbox: OutboxSpan
+  windowPrunableAt: number | null
+  windowNewest: number | null
+  remembered: number | null
+}
+
+export function readTimes(sql: SqlStorage): Times {
+  return {
+    seen: seenSpan(sql),
+    outbox: outboxSpan(sql),
+    windowPrunableAt: windowEventsPrunableAt(sql),
+    windowNewest: lastWindowEventAt(sql),
+    remembered: rememberedActivity(sql),
+  }
+}
+
+/**
  * Deletes every row past its time. When that takes the row holding the last activity, the
  * time is kept in `meta` (activity.ts): deletion counts RETENTION_DAYS from it, not from what
  * is left.
@@ -56,23 +79,20 @@ export function prune(sql: SqlStorage, now: number, policy: Retention): void {
 }
 
 /** When the next row becomes prunable, or null when no row ever will (none is stored). */
-export function nextPrunableAt(sql: SqlStorage, policy: Retention): number | null {
-  const seen = oldestSeenAt(sql)
-  const finished = oldestFinishedAt(sql)
-  const times = [
-    seen === null ? null : seen + policy.seenMs,
-    finished === null ? null : finished + policy.finishedMs,
-    windowEventsPrunableAt(sql),
-  ].filter((at): at is number => at !== null)
-  return times.length === 0 ? null : Math.min(...times)
+export function nextPrunableAt(times: Times, policy: Retention): number | null {
+  const { seen, outbox } = times
+  const at = [
+    seen.oldest === null ? null : seen.oldest + policy.seenMs,
+    outbox.oldestFinished === null ? null : outbox.oldestFinished + policy.finishedMs,
+    times.windowPrunableAt,
+  ].filter((t): t is number => t !== null)
+  return at.length === 0 ? null : Math.min(...at)
 }
 
 /** When anything was last written: a push recorded, a reply's outcome, a window event (or that time, kept when its row was pruned). */
-export function lastActivityAt(sql: SqlStorage): number | null {
-  const times = [lastSeenAt(sql), lastOutboxChangeAt(sql), lastWindowEventAt(sql), rememberedActivity(sql)].filter(
-    (at): at is number => at !== null,
-  )
-  return times.length === 0 ? null : Math.max(...times)
+export function lastActivityAt(sql: SqlStorage, times: Times = readTimes(sql)): number | null {
+  const at = [times.seen.newest, times.outbox.newest, times.windowNewest, times.remembered].filter((t): t is number => t !== null)
+  return at.length === 0 ? null : Math.max(...at)
 }
 
 /**
@@ -84,10 +104,10 @@ export function deletableAt(lastActivity: number | null, windowClosesAt: number,
 }
 
 /** When the idle object may delete its storage: never while the user can be reached by a subscribe message. */
-export function deleteAt(sql: SqlStorage, policy: Retention, longTerm: ReadonlySet<string>): number {
+export function deleteAt(sql: SqlStorage, policy: Retention, longTerm: ReadonlySet<string>, times: Times = readTimes(sql)): number {
   // Grants are what subscribe messages reach quiet users with: they outlive RETENTION_DAYS.
   if (holdsGrants(sql, longTerm)) return Number.POSITIVE_INFINITY
-  return deletableAt(lastActivityAt(sql), readWindow(sql).closesAt, policy)
+  return deletableAt(lastActivityAt(sql, times), readWindow(sql).closesAt, policy)
 }
 
 /** Whether the object may delete its storage now (the alarm asks). */

@@ -35,14 +35,11 @@ export function pruneSeen(sql: SqlStorage, before: number): void {
   sql.exec('DELETE FROM seen WHERE received_at < ?', before)
 }
 
-/** When the oldest push kept was received; null when none is. */
-export function oldestSeenAt(sql: SqlStorage): number | null {
-  return sql.exec<{ at: number | null }>('SELECT MIN(received_at) AS at FROM seen').one().at
-}
-
-/** When the newest push kept was received; null when none is. */
-export function lastSeenAt(sql: SqlStorage): number | null {
-  return sql.exec<{ at: number | null }>('SELECT MAX(received_at) AS at FROM seen').one().at
+/** When the oldest and the newest push kept were received (null when none is), in one read. */
+export function seenSpan(sql: SqlStorage): { oldest: number | null; newest: number | null } {
+  return sql
+    .exec<{ oldest: number | null; newest: number | null }>('SELECT MIN(received_at) AS oldest, MAX(received_at) AS newest FROM seen')
+    .one()
 }
 
 /** The model sees this many of the user's earlier texts, at most, from the last HISTORY_MS. */
