@@ -20,19 +20,16 @@ import { exchangeJson } from './http'
 import type { CachedToken, IsolateMemory } from './memory'
 import { log } from '../log'
 import { cachePut } from './cache'
+import { TokenCache } from './token-cache'
 
 export const STABLE_TOKEN_PATH = '/cgi-bin/stable_token'
 
-/** Stop using a token this long before WeChat says it expires (WeChat renews 5 min early). */
-export const TOKEN_MARGIN_SECONDS = 300
 /** WeChat: force refreshes at least 30 s apart. */
 export const FORCE_REFRESH_SPACING_MS = 30_000
 /** KV's smallest expirationTtl. */
 const KV_MIN_TTL_SECONDS = 60
 /** Isolates spread their refreshes over this much time past the refresh point. */
 export const REFRESH_SPREAD_MS = 120_000
-/** A token this close to expiry is not used, even as a fallback: a send takes time. */
-const EXPIRY_SAFETY_MS = 30_000
 
 export interface TokenSourceOptions {
   appid: string
@@ -49,23 +46,26 @@ export const forceRefreshKey = (appid: string) => `wechat:token-force:${appid}`
 
 export class TokenSource {
   readonly #o: TokenSourceOptions
+  readonly #cache: TokenCache
 
   constructor(options: TokenSourceOptions) {
     this.#o = options
+    const { appid, cache, memory, now } = options
+    this.#cache = new TokenCache({ memory, memoryKey: appid, cache, kvKey: tokenKey(appid), now, channel: 'wechat' })
   }
 
   /** A token to call with: memory, then KV, then one shared fetch per isolate. */
   async get(): Promise<string> {
     const { appid, memory } = this.#o
-    const known = memory.tokens.get(appid)
+    const known = this.#cache.inMemory()
     if (known && this.#fresh(known)) return known.token
     return memory.once(`token:${appid}`, async () => {
-      const stored = await this.#readKv()
-      if (stored && this.#fresh(stored)) return this.#remember(stored).token
+      const stored = await this.#cache.fromKv()
+      if (stored && this.#fresh(stored)) return this.#cache.remember(stored).token
       try {
         return (await this.#fetch(false)).token
       } catch (error) {
-        const current = [known, stored].find((t) => t !== null && t !== undefined && this.#valid(t))
+        const current = [known, stored].find((t) => t !== null && t !== undefined && this.#cache.valid(t))
         if (!current || !(error instanceof WechatApiError) || error.kind !== 'retryable') throw error
         // WeChat cannot be reached: the token in hand is still valid; ask again next time.
         log.warn('wechat.token.refresh_deferred', { appid, errcode: error.errcode })
@@ -82,13 +82,13 @@ export class TokenSource {
    */
   refresh(failed: string, cause: WechatApiError): Promise<string> {
     const { appid, memory } = this.#o
-    if (memory.tokens.get(appid)?.token === failed) memory.tokens.delete(appid)
+    this.#cache.forget(failed)
     // Keyed by the failed token: every call that saw it fail shares one refresh.
     return memory.once(`refresh:${appid}:${failed}`, async () => {
-      const known = memory.tokens.get(appid)
-      if (known && known.token !== failed && this.#valid(known)) return known.token
-      const stored = await this.#readKv()
-      if (stored && stored.token !== failed && this.#valid(stored)) return this.#remember(stored).token
+      const known = this.#cache.inMemory()
+      if (known && known.token !== failed && this.#cache.valid(known)) return known.token
+      const stored = await this.#cache.fromKv()
+      if (stored && stored.token !== failed && this.#cache.valid(stored)) return this.#cache.remember(stored).token
 
       const fresh = await this.#fetch(false)
       if (fresh.token !== failed) return fresh.token
@@ -101,36 +101,10 @@ export class TokenSource {
     })
   }
 
-  /** The token in KV while it is valid; null when absent, expired or KV cannot be read. */
-  async #readKv(): Promise<CachedToken | null> {
-    let value: Partial<CachedToken> | null
-    try {
-      value = await this.#o.cache.get<Partial<CachedToken>>(tokenKey(this.#o.appid), 'json')
-    } catch (error) {
-      // KV is a cache: stable_token hands out the same token, so WeChat is the way round it.
-      log.warn('wechat.cache.read_failed', { what: 'token', error: error instanceof Error ? error.name : 'error' })
-      return null
-    }
-    if (!value || typeof value.token !== 'string' || typeof value.refreshAt !== 'number') return null
-    // Written before expiresAt was kept: its refresh point is all we know.
-    const token = { token: value.token, refreshAt: value.refreshAt, expiresAt: value.expiresAt ?? value.refreshAt }
-    return this.#valid(token) ? token : null
-  }
-
   /** Before this isolate's refresh point: use it without asking WeChat. */
   #fresh(token: CachedToken): boolean {
     const spread = Math.min(REFRESH_SPREAD_MS, (token.expiresAt - token.refreshAt) / 2)
     return this.#o.now() < token.refreshAt + spread * this.#o.memory.refreshJitter
-  }
-
-  /** Before its expiry, with time to spare for the call. */
-  #valid(token: CachedToken): boolean {
-    return this.#o.now() < token.expiresAt - EXPIRY_SAFETY_MS
-  }
-
-  #remember(token: CachedToken): CachedToken {
-    this.#o.memory.tokens.set(this.#o.appid, token)
-    return token
   }
 
   /** True when no force refresh was made in the last 30 s; records this one before it runs. */
@@ -180,24 +154,10 @@ export class TokenSource {
       })
     }
 
-    const now = this.#o.now()
-    const cached = { token, refreshAt: now + usableSeconds(expiresIn) * 1000, expiresAt: now + expiresIn * 1000 }
-    this.#remember(cached)
-    // Past the refresh point, so a cold isolate still finds a valid token while WeChat is away.
-    const ttl = Math.max(KV_MIN_TTL_SECONDS, Math.floor((cached.expiresAt - EXPIRY_SAFETY_MS - now) / 1000))
-    await cachePut(this.#o.cache, tokenKey(appid), JSON.stringify(cached), ttl, 'token')
+    const cached = await this.#cache.keep(token, expiresIn)
     log.info('wechat.token.fetched', { appid, force_refresh: forceRefresh, expires_in: expiresIn })
     return cached
   }
-}
-
-/**
- * How long to use a token: its life minus the 5-minute margin WeChat renews in, or half
- * its life when it is too short for that (a fake or a token already near its end).
- */
-export function usableSeconds(expiresIn: number): number {
-  const margin = expiresIn > 2 * TOKEN_MARGIN_SECONDS ? TOKEN_MARGIN_SECONDS : expiresIn / 2
-  return Math.max(1, Math.floor(expiresIn - margin))
 }
 
 function asTokenError(error: WechatApiError): WechatApiError {

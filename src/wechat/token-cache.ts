@@ -1,0 +1,91 @@
+/**
+ * An access token's two caches, for any source that fetches one — WeChat's stable_token
+ * (token.ts) and WeChat Work's gettoken (wecom/token.ts): this isolate's memory, then the
+ * CACHE KV namespace. KV keeps a token until just before it expires, not only to its refresh
+ * point, so a cold isolate finds a valid one while the source cannot be reached. What a
+ * source asks for, when, and how it refreshes stay its own.
+ */
+import { log } from '../log'
+import { cachePut } from './cache'
+import type { CachedToken, IsolateMemory } from './memory'
+
+/** Stop using a token this long before its source says it expires (WeChat renews 5 min early). */
+export const TOKEN_MARGIN_SECONDS = 300
+/** KV's smallest expirationTtl. */
+const KV_MIN_TTL_SECONDS = 60
+/** A token this close to expiry is not used, even as a fallback: a call takes time. */
+const EXPIRY_SAFETY_MS = 30_000
+
+export interface TokenCacheOptions {
+  memory: IsolateMemory
+  /** Its key in isolate memory, which the mini programs' and 微信客服's tokens share. */
+  memoryKey: string
+  cache: KVNamespace
+  /** Its key in KV (STORAGE.md). */
+  kvKey: string
+  now: () => number
+  /** Names the cache's log events: `<channel>.cache.read_failed`. */
+  channel: 'wechat' | 'wecom'
+}
+
+export class TokenCache {
+  readonly #o: TokenCacheOptions
+
+  constructor(options: TokenCacheOptions) {
+    this.#o = options
+  }
+
+  /** The token this isolate holds, if any (fresh or not). */
+  inMemory(): CachedToken | undefined {
+    return this.#o.memory.tokens.get(this.#o.memoryKey)
+  }
+
+  /** The source refused `failed`: this isolate stops offering it. */
+  forget(failed: string): void {
+    if (this.inMemory()?.token === failed) this.#o.memory.tokens.delete(this.#o.memoryKey)
+  }
+
+  /** Before its expiry, with time to spare for the call. */
+  valid(token: CachedToken): boolean {
+    return this.#o.now() < token.expiresAt - EXPIRY_SAFETY_MS
+  }
+
+  remember(token: CachedToken): CachedToken {
+    this.#o.memory.tokens.set(this.#o.memoryKey, token)
+    return token
+  }
+
+  /** The token in KV while it is valid; null when absent, expired or KV cannot be read. */
+  async fromKv(): Promise<CachedToken | null> {
+    let value: Partial<CachedToken> | null
+    try {
+      value = await this.#o.cache.get<Partial<CachedToken>>(this.#o.kvKey, 'json')
+    } catch (error) {
+      // KV is a cache: the source is the way round it.
+      log.warn(`${this.#o.channel}.cache.read_failed`, { what: 'token', error: error instanceof Error ? error.name : 'error' })
+      return null
+    }
+    if (!value || typeof value.token !== 'string' || typeof value.refreshAt !== 'number') return null
+    // Written before expiresAt was kept: its refresh point is all we know.
+    const token = { token: value.token, refreshAt: value.refreshAt, expiresAt: value.expiresAt ?? value.refreshAt }
+    return this.valid(token) ? token : null
+  }
+
+  /** A token just fetched, valid `expiresIn` seconds: remembered here and kept in KV until just before it expires. */
+  async keep(token: string, expiresIn: number): Promise<CachedToken> {
+    const now = this.#o.now()
+    const cached = this.remember({ token, refreshAt: now + usableSeconds(expiresIn) * 1000, expiresAt: now + expiresIn * 1000 })
+    const ttl = Math.max(KV_MIN_TTL_SECONDS, Math.floor((cached.expiresAt - EXPIRY_SAFETY_MS - now) / 1000))
+    await cachePut(this.#o.cache, this.#o.kvKey, JSON.stringify(cached), ttl, 'token')
+    return cached
+  }
+}
+
+/**
+ * How long to use a token: its life minus the 5-minute margin WeChat renews in, or half
+ * its life when it is too short for that (a fake or a token already near its end).
+ */
+export function usableSeconds(expiresIn: number): number {
+  const margin = expiresIn > 2 * TOKEN_MARGIN_SECONDS ? TOKEN_MARGIN_SECONDS : expiresIn / 2
+  return Math.max(1, Math.floor(expiresIn - margin))
+}
