@@ -13,7 +13,7 @@ import { can } from '../auth/roles'
 import type { Env } from '../settings/env'
 import { miniProgramEnv, rootOf, servedAppids } from '../settings/mini-program-state'
 import { langOf, type Lang } from './lang'
-import { LAYOUT_STRINGS, OWNER_NAV_SLOT, OWNER_SECTIONS, WHO_SLOT } from './layout'
+import { GATED_NAV_SLOT, GATED_SECTIONS, LAYOUT_STRINGS, WHO_SLOT } from './layout'
 import { MINI_PROGRAM_COOKIE, MiniProgramSwitcher, SWITCHER_SLOT, switcherOf } from './mini-program-choice'
 import { ForbiddenPage } from './pages/forbidden'
 import { hrefOf } from './pages/parts'
@@ -44,7 +44,7 @@ export async function renderPage(c: ConsoleContext, content: Child, status: Cont
   const switcher = switcherOf(c)
   const fills: [string, Child][] = [
     [SWITCHER_SLOT, switcher === null ? null : <MiniProgramSwitcher {...switcher} lang={lang} />],
-    [OWNER_NAV_SLOT, operator && can(operator.role, 'operators') ? <OwnerNav lang={lang} path={c.req.path} /> : null],
+    [GATED_NAV_SLOT, operator ? <GatedNav lang={lang} path={c.req.path} role={operator.role} /> : null],
     [WHO_SLOT, operator ? <Who lang={lang} operator={operator} /> : null],
   ]
   for (const [slot, fill] of fills) {
@@ -57,12 +57,12 @@ export async function renderPage(c: ConsoleContext, content: Child, status: Cont
   return c.html(html, status)
 }
 
-/** The owner's sections in the nav: members and the audit log. */
-function OwnerNav(props: { lang: Lang; path: string }) {
+/** The sections the signed-in role may open of those that need more than `read`. */
+function GatedNav(props: { lang: Lang; path: string; role: Operator['role'] }) {
   const t = LAYOUT_STRINGS[props.lang]
   return (
     <>
-      {OWNER_SECTIONS.map((s) => (
+      {GATED_SECTIONS.filter((s) => can(props.role, s.needs)).map((s) => (
         <a href={s.href} aria-current={props.path === s.href || props.path.startsWith(`${s.href}/`) ? 'page' : undefined}>
           {t[s.id]}
         </a>

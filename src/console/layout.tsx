@@ -1,6 +1,7 @@
 /** The frame of every console page: the header with its sections, the language switch, sign-out. */
 import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
+import type { Permission } from '../auth/roles'
 import type { Lang, Strings } from './lang'
 import { SWITCHER_SLOT } from './mini-program-choice'
 import { STYLE } from './style'
@@ -21,16 +22,20 @@ export type Section =
 
 /**
  * Where the layout leaves room for what depends on who is signed in (renderPage fills them,
- * as the switcher's slot): the owner's sections at the end of the nav, and the name and role
- * in the header's tools. Comments no page text can produce (JSX escapes `<`).
+ * as the switcher's slot): the sections a role may or may not open at the end of the nav, and
+ * the name and role in the header's tools. Comments no page text can produce (JSX escapes `<`).
  */
-export const OWNER_NAV_SLOT = '<!--kefu-owner-nav-->'
+export const GATED_NAV_SLOT = '<!--kefu-gated-nav-->'
 export const WHO_SLOT = '<!--kefu-who-->'
 
-/** The sections only the owner sees (permission `operators`). */
-export const OWNER_SECTIONS: { id: 'operators' | 'audit'; href: string }[] = [
-  { id: 'operators', href: '/admin/operators' },
-  { id: 'audit', href: '/admin/audit' },
+/**
+ * The sections whose pages need more than `read`: shown only to a role that may open them
+ * (the others' pages every role may read).
+ */
+export const GATED_SECTIONS: { id: 'webhooks' | 'operators' | 'audit'; href: string; needs: Permission }[] = [
+  { id: 'webhooks', href: '/admin/webhooks', needs: 'campaigns' },
+  { id: 'operators', href: '/admin/operators', needs: 'operators' },
+  { id: 'audit', href: '/admin/audit', needs: 'operators' },
 ]
 
 const SECTIONS: { id: Section; href: string }[] = [
@@ -42,7 +47,6 @@ const SECTIONS: { id: Section; href: string }[] = [
   { id: 'knowledge', href: '/admin/knowledge' },
   { id: 'rules', href: '/admin/rules' },
   { id: 'campaigns', href: '/admin/campaigns' },
-  { id: 'webhooks', href: '/admin/webhooks' },
   { id: 'status', href: '/admin/status' },
 ]
 
@@ -116,7 +120,7 @@ export function Layout(props: { lang: Lang; section: Section | null; title: stri
               {t[s.id]}
             </a>
           ))}
-          {raw(OWNER_NAV_SLOT)}
+          {raw(GATED_NAV_SLOT)}
         </nav>
         <span class="tools">
           {raw(WHO_SLOT)}

@@ -253,7 +253,7 @@ describe('each role × each console action', () => {
 // ---------------------------------------------------------------- what each role sees
 
 describe('the pages hide what the role cannot do', () => {
-  it('shows who is signed in, and the members and audit sections to the owner only', async () => {
+  it('shows who is signed in, the members and audit sections to the owner only, and webhooks to who may open them', async () => {
     for (const role of ROLE_LIST) {
       const { text } = await page('/admin', members[role].cookie)
       expect(text, role).toContain(`data-operator="${members[role].operator.id}" data-role="${role}"`)
@@ -261,6 +261,8 @@ describe('the pages hide what the role cannot do', () => {
       const owner = role === 'owner'
       expect(text.includes('href="/admin/operators"'), role).toBe(owner)
       expect(text.includes('href="/admin/audit"'), role).toBe(owner)
+      // Its page is refused to agents and viewers (403): the nav does not offer it to them.
+      expect(text.includes('href="/admin/webhooks"'), role).toBe(owner || role === 'admin')
     }
     const token = await page('/admin?lang=en', admin)
     expect(token.text).toContain('data-role="owner"')

@@ -172,7 +172,7 @@ describe('signing in', () => {
     const page = await openPage(browser)
     await signIn(page, service.url, service.token)
     await expect.poll(() => page.locator('h1').textContent()).toBe('概览')
-    // ADMIN_TOKEN signs in as the owner: the members and the audit log too.
+    // ADMIN_TOKEN signs in as the owner: the webhooks, the members and the audit log too.
     expect(await nav(page).locator('a').allTextContents()).toEqual([
       '概览',
       '会话',
@@ -182,8 +182,8 @@ describe('signing in', () => {
       '知识库',
       '回复规则',
       '群发',
-      '事件推送',
       '状态',
+      '事件推送',
       '成员',
       '审计',
     ])
