@@ -17,7 +17,7 @@
  */
 import { rememberActivity, rememberedActivity } from './activity'
 import { journalState } from './journal'
-import { type OutboxSpan, outboxSpan, pendingCount, pruneFinished } from './outbox'
+import { type OutboxSpan, outboxSpan, pruneFinished } from './outbox'
 import { pruneSeen, seenSpan } from './seen'
 import { holdsGrants } from './subscriptions'
 import { lastWindowEventAt, pruneWindowEvents, readWindow, windowEventsPrunableAt } from './window-store'
@@ -112,9 +112,10 @@ export function deleteAt(sql: SqlStorage, policy: Retention, longTerm: ReadonlyS
 
 /** Whether the object may delete its storage now (the alarm asks). */
 export function idlePastRetention(sql: SqlStorage, now: number, policy: Retention, longTerm: ReadonlySet<string>): boolean {
-  if (pendingCount(sql) > 0) return false
+  const times = readTimes(sql)
+  if (times.outbox.pending > 0) return false
   // What D1 has not got yet waits for it — for one more retention period at most.
   const journal = journalState(sql)
   if (journal.oldest !== null && now - journal.oldest < policy.keepMs) return false
-  return now >= deleteAt(sql, policy, longTerm)
+  return now >= deleteAt(sql, policy, longTerm, times)
 }
