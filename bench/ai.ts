@@ -34,7 +34,7 @@ import { importCipher } from '../src/wechat/cipher'
 import { ADMIN_TOKEN, type BillWorker, type Counts, measure, price, pushTo, startBillWorker } from './bill'
 import { KEYS } from './fixtures'
 import { MODEL_PRICES } from './prices'
-import { installCleanup, sleep, type Service } from './processes'
+import { awaitArrivals, installCleanup, sleep, type Service } from './processes'
 import { median, percentile } from './timing'
 
 const ROOT = resolve(import.meta.dirname, '..')
@@ -324,10 +324,8 @@ async function timeReplies(worker: BillWorker, wechat: FakeWechat, flow: AiFlow,
 }
 
 /** The custom/send calls to these users, by user; waits until all have one, or nothing changes for 5 s. */
-async function awaitReplies(wechat: FakeWechat, openids: ReadonlySet<string>): Promise<Map<string, { at: number; labelled: boolean }[]>> {
-  let last = -1
-  let stableSince = Date.now()
-  for (;;) {
+function awaitReplies(wechat: FakeWechat, openids: ReadonlySet<string>): Promise<Map<string, { at: number; labelled: boolean }[]>> {
+  const read = () => {
     const replies = new Map<string, { at: number; labelled: boolean }[]>()
     for (const call of wechat.calls({ path: SEND_PATH })) {
       const body = call.body as { touser?: unknown; aimsgcontext?: { is_ai_msg?: unknown } } | null
@@ -336,11 +334,7 @@ async function awaitReplies(wechat: FakeWechat, openids: ReadonlySet<string>): P
       list.push({ at: call.receivedAt, labelled: body.aimsgcontext?.is_ai_msg === 1 })
       replies.set(body.touser, list)
     }
-    if (replies.size >= openids.size && Date.now() - stableSince > 500) return replies
-    if (replies.size !== last) {
-      last = replies.size
-      stableSince = Date.now()
-    } else if (Date.now() - stableSince > 5_000) return replies
-    await sleep(100)
+    return replies
   }
+  return awaitArrivals(read, openids.size, { intervalMs: 100 })
 }

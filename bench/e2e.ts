@@ -23,7 +23,17 @@ import type { FakeCall } from '../dev/fake-wechat-types'
 import type { Cipher } from '../src/wechat/cipher'
 import { importCipher } from '../src/wechat/cipher'
 import { KEYS, signedPush, type SignedPush } from './fixtures'
-import { freePort, installCleanup, runToEnd, sleep, startService, startWranglerDev, waitForHttp, type Service, WRANGLER } from './processes'
+import {
+  awaitArrivals,
+  freePort,
+  installCleanup,
+  runToEnd,
+  startService,
+  startWranglerDev,
+  waitForHttp,
+  type Service,
+  WRANGLER,
+} from './processes'
 import { type ProfileSummary, startProfile, summarizeProfile } from './profile'
 import { percentile } from './timing'
 
@@ -286,22 +296,13 @@ interface Replies {
 }
 
 /** Polls the fake until `expected` pushes from `base` have replies, or nothing changes for 5 s. */
-async function awaitReplies(fakeUrl: string, name: TargetName, expected: number, base: number): Promise<Replies> {
-  const deadline = Date.now() + 60_000
-  let last = -1
-  let stableSince = Date.now()
-  for (;;) {
+/** Polls the fake until `expected` pushes from `base` have replies, or nothing changes for 5 s. */
+function awaitReplies(fakeUrl: string, name: TargetName, expected: number, base: number): Promise<Replies> {
+  const read = async () => {
     const replies = await readReplies(fakeUrl, name, base, expected)
-    const count = replies.arrivals.size
-    if (count >= expected && Date.now() - stableSince > 500) return replies
-    if (count !== last) {
-      last = count
-      stableSince = Date.now()
-    } else if (Date.now() - stableSince > 5_000 || Date.now() > deadline) {
-      return replies
-    }
-    await sleep(250)
+    return Object.assign(replies, { size: replies.arrivals.size })
   }
+  return awaitArrivals(read, expected, { intervalMs: 250, deadlineMs: 60_000 })
 }
 
 async function readReplies(fakeUrl: string, name: TargetName, base: number, expected: number): Promise<Replies> {

@@ -23,7 +23,7 @@ import { type FakeWecom, startFakeWecom } from '../dev/fake-wecom'
 import type { FakeCallback } from '../dev/fake-wecom-types'
 import { type FakeWechat, startFakeWechat } from '../dev/fake-wechat'
 import { type BillWorker, type Counts, measure, price, startBillWorker } from './bill'
-import { installCleanup, type Service, sleep } from './processes'
+import { awaitArrivals, installCleanup, type Service } from './processes'
 import { median, percentile } from './timing'
 
 const RUNS = 5
@@ -238,20 +238,14 @@ async function timeReplies(worker: BillWorker, kf: KfStandIn, count: number, con
 }
 
 /** The kf/send_msg calls to these customers, by customer (arrival times); waits until all have one, or nothing changes for 5 s. */
-async function awaitSends(kf: KfStandIn, wanted: ReadonlySet<string>): Promise<Map<string, number[]>> {
-  let last = -1
-  let stableSince = Date.now()
-  for (;;) {
+function awaitSends(kf: KfStandIn, wanted: ReadonlySet<string>): Promise<Map<string, number[]>> {
+  const read = () => {
     const replies = new Map<string, number[]>()
     for (const sent of kf.sends()) {
       if (!wanted.has(sent.externalUserid)) continue
       replies.set(sent.externalUserid, [...(replies.get(sent.externalUserid) ?? []), sent.receivedAt])
     }
-    if (replies.size >= wanted.size && Date.now() - stableSince > 300) return replies
-    if (replies.size !== last) {
-      last = replies.size
-      stableSince = Date.now()
-    } else if (Date.now() - stableSince > 5_000) return replies
-    await sleep(20)
+    return replies
   }
+  return awaitArrivals(read, wanted.size, { intervalMs: 20, quietMs: 300 })
 }

@@ -161,6 +161,30 @@ export async function waitForHttp(url: string, service: Service, timeoutMs = 60_
   throw new Error(`${service.name} did not answer ${url} within ${timeoutMs} ms; see ${service.logFile}`)
 }
 
+/**
+ * Reads what has arrived until `expected` items have, and the count stayed put `quietMs` (a
+ * late duplicate shows), or nothing new came for 5 s (the rest is missing), or `deadlineMs`
+ * passed. `read` gives what has arrived so far; its `size` is counted.
+ */
+export async function awaitArrivals<T extends { size: number }>(
+  read: () => T | Promise<T>,
+  expected: number,
+  options: { intervalMs: number; quietMs?: number; deadlineMs?: number },
+): Promise<T> {
+  const deadline = Date.now() + (options.deadlineMs ?? Number.POSITIVE_INFINITY)
+  let last = -1
+  let stableSince = Date.now()
+  for (;;) {
+    const arrived = await read()
+    if (arrived.size >= expected && Date.now() - stableSince > (options.quietMs ?? 500)) return arrived
+    if (arrived.size !== last) {
+      last = arrived.size
+      stableSince = Date.now()
+    } else if (Date.now() - stableSince > 5_000 || Date.now() > deadline) return arrived
+    await sleep(options.intervalMs)
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
