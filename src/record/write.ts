@@ -1,18 +1,25 @@
 /**
- * Writing events into the record: one atomic D1 batch per call, idempotent.
+ * Writing events into the record: one atomic D1 batch per call, idempotent, for any number of
+ * users' events (the Recorder object groups many users' copies into one call: recorder.ts).
+ *
+ * The counts the stats read — the day's messages, events, unmatched questions and replies by
+ * status (`daily`), rule hits (`rule_daily`), push-to-reply times (`daily_latency`) — are an
+ * aggregation of the `messages` rows, so a batch moves them by what it changes in those rows:
+ * first the rows it is about to write take their counts away (`uncounted`: nothing for rows
+ * that do not exist yet), then the rows are written, then the same rows give their counts back
+ * as they now are (`counted`). One statement per table and batch, summed over every message
+ * in it, instead of one per message.
  *
  * Why writing twice changes nothing:
- * - An inbound message row is inserted once (`ON CONFLICT DO NOTHING`); every count it
- *   feeds (the conversation's, the rule's day, the unmatched question) is raised in the same
- *   batch, before that insert, only while no row with its key exists. A retry finds the row
- *   and raises nothing. Retention clears text but keeps rows while counts can be shown, so a
- *   late retry still finds its row.
+ * - An inbound message row is inserted once (`ON CONFLICT DO NOTHING`); what it feeds outside
+ *   the counts (the conversation's row, the unmatched question) is raised in the same batch,
+ *   before that insert, only while no row with its key exists. A retry finds the row: its
+ *   counts are taken away and given back unchanged. Retention clears text but keeps rows while
+ *   counts can be shown, so a late retry still finds its row.
  * - An outbound row takes a status only from an event with a newer `updatedAt` (at the same
- *   instant, dropped beats sent beats failed beats pending): a replay out of order cannot move `sent`
- *   back to `pending`. Its text is written only when the row is created.
- * - A send's count per day and status moves with its row: taken from the old status and
- *   given to the new one only when the event replaces the row, in the same batch, before the
- *   row changes. Its push-to-reply time is counted when the row first gets one.
+ *   instant, dropped beats sent beats failed beats pending): a replay out of order cannot move
+ *   `sent` back to `pending`. Its text is written only when the row is created, its
+ *   push-to-reply time once, when it first gets one.
  * - The window and outbox counts are the object's own numbers at `at`; an older report never
  *   replaces a newer one.
  *
@@ -21,11 +28,11 @@
  * but feed no count: not the day's messages and events, no rule hit, no unmatched question.
  * The list of conversations leaves the doctor's out (conversations.ts).
  */
-import { isDoctor } from '../doctor'
+import { DOCTOR_OPENID, isDoctor } from '../doctor'
 import { foldText } from '../rules/normalize'
-import { isUserMessageType } from '../wechat/message'
+import { USER_MESSAGE_TYPES } from '../wechat/message'
 import { dayOf } from './day'
-import { latencyBucket } from './latency'
+import { LATENCY_BUCKETS_MS } from './latency'
 import {
   bounded,
   outboundId,
@@ -73,11 +80,6 @@ ON CONFLICT (appid, openid) DO UPDATE SET${SEEN_UPDATE},
   ${WINDOW_COLUMNS.map((c) => `${c} = CASE WHEN excluded.window_at >= window_at THEN excluded.${c} ELSE ${c} END`).join(',\n  ')},
   window_at = max(window_at, excluded.window_at)`
 
-const RULE_HIT = `
-INSERT INTO rule_daily (appid, day, rule_id, hits)
-SELECT ?1, ?3, ?4, 1 WHERE ${NEW_MESSAGE}
-ON CONFLICT (appid, day, rule_id) DO UPDATE SET hits = hits + 1`
-
 const UNMATCHED_ASKED = `
 INSERT INTO unmatched (appid, text, count, first_seen, last_seen)
 SELECT ?1, ?3, 1, ?4, ?4 WHERE ${NEW_MESSAGE}
@@ -85,14 +87,6 @@ ON CONFLICT (appid, text) DO UPDATE SET
   count = count + 1,
   first_seen = min(first_seen, excluded.first_seen),
   last_seen = max(last_seen, excluded.last_seen)`
-
-const INBOUND_COUNTED = `
-INSERT INTO daily (appid, day, messages, events, unmatched)
-SELECT ?1, ?3, ?4, 1 - ?4, ?5 WHERE ${NEW_MESSAGE}
-ON CONFLICT (appid, day) DO UPDATE SET
-  messages = messages + excluded.messages,
-  events = events + excluded.events,
-  unmatched = unmatched + excluded.unmatched`
 
 const INBOUND_ROW = `
 INSERT INTO messages (appid, id, openid, direction, kind, text, rule_id, rules_version, unmatched, status, at, updated_at, day)
@@ -102,52 +96,15 @@ ON CONFLICT (appid, id) DO NOTHING`
 /** At the same instant: the operator's drop is final, a send beats a failure, any outcome beats pending. */
 const STATUS_RANK = (column: string) => `(CASE ${column} WHEN 'dropped' THEN 3 WHEN 'sent' THEN 2 WHEN 'failed' THEN 1 ELSE 0 END)`
 
-/**
- * In the outbound statements: the stored row (its columns unqualified) is replaced by this
- * event (?10 status, ?14 updated_at). The same rule as OUTBOUND_ROW's WHERE.
- */
-const REPLACES = `(?14 > updated_at OR (?14 = updated_at AND ${STATUS_RANK('?10')} > ${STATUS_RANK('status')}))`
-/** The day a send is counted on: its row's, once it has one (a retry by hand keeps it). */
-const SEND_DAY = 'COALESCE((SELECT day FROM messages WHERE appid = ?1 AND id = ?2), ?15)'
-
-/** Before the row changes: its old status's count goes when this event replaces it. */
-const OUTBOUND_UNCOUNTED = `
-UPDATE daily SET
-  replies_pending = replies_pending - (m.status = 'pending'),
-  replies_sent = replies_sent - (m.status = 'sent'),
-  replies_failed = replies_failed - (m.status = 'failed'),
-  replies_dropped = replies_dropped - (m.status = 'dropped')
-FROM (SELECT status, day FROM messages WHERE appid = ?1 AND id = ?2 AND ${REPLACES}) AS m
-WHERE daily.appid = ?1 AND daily.day = m.day`
-
-/** The new status counts when the row is new or this event replaces it. */
-const OUTBOUND_COUNTED = `
-INSERT INTO daily (appid, day, replies_pending, replies_sent, replies_failed, replies_dropped)
-SELECT ?1, ${SEND_DAY}, ?10 = 'pending', ?10 = 'sent', ?10 = 'failed', ?10 = 'dropped'
-WHERE NOT EXISTS (SELECT 1 FROM messages WHERE appid = ?1 AND id = ?2 AND NOT ${REPLACES})
-ON CONFLICT (appid, day) DO UPDATE SET
-  replies_pending = replies_pending + excluded.replies_pending,
-  replies_sent = replies_sent + excluded.replies_sent,
-  replies_failed = replies_failed + excluded.replies_failed,
-  replies_dropped = replies_dropped + excluded.replies_dropped`
-
-/** A push-to-reply time (?16, bucket ?17) counts once: when the row first gets one. */
-const LATENCY_COUNTED = `
-INSERT INTO daily_latency (appid, day, bucket, n)
-SELECT ?1, ${SEND_DAY}, ?17, 1
-WHERE ?16 IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM messages WHERE appid = ?1 AND id = ?2 AND (NOT ${REPLACES} OR latency_ms IS NOT NULL))
-ON CONFLICT (appid, day, bucket) DO UPDATE SET n = n + 1`
-
 const OUTBOUND_ROW = `
 INSERT INTO messages (appid, id, openid, direction, kind, text, rule_id, inbound_key, part, manual, status, errcode, reason, at, pushed_at, updated_at, day, latency_ms, sources, tokens, refused)
-VALUES (?1, ?2, ?3, 'out', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?18, ?19, ?20)
+VALUES (?1, ?2, ?3, 'out', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
 ON CONFLICT (appid, id) DO UPDATE SET
   status = excluded.status,
   errcode = excluded.errcode,
   reason = excluded.reason,
   updated_at = excluded.updated_at,
-  -- Set once, as daily_latency counts it: a send that went out stays out.
+  -- Set once: a send that went out stays out, counted once in daily_latency.
   latency_ms = COALESCE(messages.latency_ms, excluded.latency_ms),
   -- A send the model was asked for ('ai' until then) takes what was written: the answer or the fallback.
   kind = CASE WHEN messages.kind = 'ai' THEN excluded.kind ELSE messages.kind END,
@@ -177,7 +134,6 @@ WHERE excluded.window_at >= conversations.window_at
 export function inboundStatements(event: InboundEvent, window?: WindowEvent): Statement[] {
   const { appid, key, openid, at } = event
   const text = bounded(event.text, TEXT_CHARS)
-  const day = dayOf(at)
   const unmatched = event.unmatched ? 1 : 0
   // The channel is the conversation's first row's: set on insert, never changed by an update.
   const seen = [appid, key, openid, at, text, unmatched, event.channel ?? 'miniprogram', event.kfAccount ?? null]
@@ -186,59 +142,134 @@ export function inboundStatements(event: InboundEvent, window?: WindowEvent): St
       ? statement(CONVERSATION_SEEN, seen)
       : statement(CONVERSATION_SEEN_WITH_WINDOW, [...seen, window.remaining, window.closesAt, window.pending, window.failed, window.at]),
   ]
-  // The doctor's test push: its row and its conversation's, and no count.
-  const counted = !isDoctor(openid)
-  if (counted && event.ruleId !== null) statements.push(statement(RULE_HIT, [appid, key, day, event.ruleId]))
-  if (counted && event.unmatched) {
+  // The doctor's test push is no user's question.
+  if (event.unmatched && !isDoctor(openid)) {
     const question = unmatchedKey(event.text)
     if (question !== '') statements.push(statement(UNMATCHED_ASKED, [appid, key, question, at]))
   }
-  if (counted) {
-    statements.push(statement(INBOUND_COUNTED, [appid, key, day, isUserMessageType(event.kind) ? 1 : 0, event.unmatched ? 1 : 0]))
-  }
-  // Last: the statements above count only while this row does not exist yet.
-  statements.push(statement(INBOUND_ROW, [appid, key, openid, event.kind, text, event.ruleId, event.rulesVersion, unmatched, at, day]))
+  // Last: the statements above write only while this row does not exist yet.
+  statements.push(
+    statement(INBOUND_ROW, [appid, key, openid, event.kind, text, event.ruleId, event.rulesVersion, unmatched, at, dayOf(at)]),
+  )
   return statements
 }
 
-/**
- * A send's row and the counts it feeds: the counts move first, while the row still shows
- * what it was; then the row takes the event if it is newer.
- */
+/** A send's row: it takes the event if the event is newer (the counts follow in `counted`). */
 export function outboundStatements(event: OutboundEvent): Statement[] {
   const { appid, openid, pushedAt, updatedAt } = event
   // Push-to-reply time counts only replies a rule sent: an operator's reply has no push to answer.
   const latency = event.status === 'sent' && !event.manual ? Math.max(0, updatedAt - pushedAt) : null
-  const params = [
-    appid,
-    outboundId(openid, event.id),
-    openid,
-    event.replyType,
-    bounded(event.text, TEXT_CHARS),
-    event.ruleId,
-    event.inboundKey,
-    event.part,
-    event.manual ? 1 : 0,
-    event.status,
-    event.errcode,
-    event.reason === null ? null : bounded(event.reason, REASON_CHARS),
-    pushedAt,
-    updatedAt,
-    dayOf(pushedAt),
-    latency,
-    latency === null ? null : latencyBucket(latency),
-    event.ai ? JSON.stringify(event.ai.sources) : null,
-    event.ai ? event.ai.tokens : null,
-    event.ai?.refused ?? null,
-  ]
-  // Each statement is bound with exactly the parameters up to the highest it uses.
   return [
-    statement(OUTBOUND_UNCOUNTED, params.slice(0, 14)),
-    statement(OUTBOUND_COUNTED, params.slice(0, 15)),
-    statement(LATENCY_COUNTED, params.slice(0, 17)),
-    // ?17 (the latency bucket) is not the row's; the model's columns follow it.
-    statement(OUTBOUND_ROW, params),
+    statement(OUTBOUND_ROW, [
+      appid,
+      outboundId(openid, event.id),
+      openid,
+      event.replyType,
+      bounded(event.text, TEXT_CHARS),
+      event.ruleId,
+      event.inboundKey,
+      event.part,
+      event.manual ? 1 : 0,
+      event.status,
+      event.errcode,
+      event.reason === null ? null : bounded(event.reason, REASON_CHARS),
+      pushedAt,
+      updatedAt,
+      dayOf(pushedAt),
+      latency,
+      event.ai ? JSON.stringify(event.ai.sources) : null,
+      event.ai ? event.ai.tokens : null,
+      event.ai?.refused ?? null,
+    ]),
   ]
+}
+
+/*
+ * The counts of a set of message rows (?1 the appid, ?2 their ids as a JSON array, ?3 the
+ * doctor's openid), per day — what `uncounted` takes away before a batch writes them and
+ * `counted` gives back after. Equal to counting the whole table (the property test in
+ * test/record/queries.test.ts): `daily`'s replies by status, its messages, events and
+ * unmatched questions (a user's, not the doctor's); `rule_daily`'s hits (the rule that
+ * answered a push); `daily_latency`'s push-to-reply times by bucket.
+ */
+const ROWS = 'FROM messages WHERE appid = ?1 AND id IN (SELECT value FROM json_each(?2))'
+const COUNTED_IN = "direction = 'in' AND openid <> ?3"
+const USER_KIND = `kind IN (${USER_MESSAGE_TYPES.map((t) => `'${t}'`).join(', ')})`
+const REPLY_STATUSES = ['pending', 'sent', 'failed', 'dropped'] as const
+const DAILY_COUNTS: readonly (readonly [column: string, expression: string])[] = [
+  ['messages', `${COUNTED_IN} AND ${USER_KIND}`],
+  ['events', `${COUNTED_IN} AND NOT ${USER_KIND}`],
+  ['unmatched', `${COUNTED_IN} AND unmatched = 1`],
+  ...REPLY_STATUSES.map((status) => [`replies_${status}`, `direction = 'out' AND status = '${status}'`] as const),
+]
+const DAILY_ROWS = `SELECT appid, day, ${DAILY_COUNTS.map(([column, expression]) => `sum(${expression}) AS ${column}`).join(', ')}
+  ${ROWS} AND (direction = 'out' OR openid <> ?3) GROUP BY day`
+/** The bucket of latency_ms, as latencyBucket computes it. */
+const BUCKET = `CASE ${LATENCY_BUCKETS_MS.slice(0, -1)
+  .map((bound, i) => `WHEN latency_ms <= ${bound} THEN ${i}`)
+  .join(' ')} ELSE ${LATENCY_BUCKETS_MS.length - 1} END`
+const RULE_ROWS = `SELECT appid, day, rule_id, count(*) AS hits ${ROWS} AND ${COUNTED_IN} AND rule_id IS NOT NULL GROUP BY day, rule_id`
+const LATENCY_ROWS = `SELECT appid, day, ${BUCKET} AS bucket, count(*) AS n ${ROWS} AND latency_ms IS NOT NULL GROUP BY day, bucket`
+
+const DAILY_UNCOUNTED = `
+UPDATE daily SET ${DAILY_COUNTS.map(([column]) => `${column} = daily.${column} - c.${column}`).join(', ')}
+FROM (${DAILY_ROWS}) AS c
+WHERE daily.appid = ?1 AND daily.day = c.day`
+
+const RULES_UNCOUNTED = `
+UPDATE rule_daily SET hits = rule_daily.hits - c.hits
+FROM (${RULE_ROWS}) AS c
+WHERE rule_daily.appid = ?1 AND rule_daily.day = c.day AND rule_daily.rule_id = c.rule_id`
+
+const LATENCY_UNCOUNTED = `
+UPDATE daily_latency SET n = daily_latency.n - c.n
+FROM (${LATENCY_ROWS}) AS c
+WHERE daily_latency.appid = ?1 AND daily_latency.day = c.day AND daily_latency.bucket = c.bucket`
+
+// Each SELECT has a WHERE, so SQLite reads the ON CONFLICT as the upsert's, not a join's.
+const DAILY_COUNTED = `
+INSERT INTO daily (appid, day, ${DAILY_COUNTS.map(([column]) => column).join(', ')})
+${DAILY_ROWS}
+ON CONFLICT (appid, day) DO UPDATE SET ${DAILY_COUNTS.map(([column]) => `${column} = daily.${column} + excluded.${column}`).join(', ')}`
+
+const RULES_COUNTED = `
+INSERT INTO rule_daily (appid, day, rule_id, hits)
+${RULE_ROWS}
+ON CONFLICT (appid, day, rule_id) DO UPDATE SET hits = rule_daily.hits + excluded.hits`
+
+const LATENCY_COUNTED = `
+INSERT INTO daily_latency (appid, day, bucket, n)
+${LATENCY_ROWS}
+ON CONFLICT (appid, day, bucket) DO UPDATE SET n = daily_latency.n + excluded.n`
+
+/** The message rows `events` write, per app: their ids (inbound keys, outbound message ids). */
+function messageIds(events: readonly RecordEvent[]): Map<string, Set<string>> {
+  const ids = new Map<string, Set<string>>()
+  for (const event of events) {
+    if (event.type !== 'inbound' && event.type !== 'outbound') continue
+    let app = ids.get(event.appid)
+    if (!app) ids.set(event.appid, (app = new Set()))
+    app.add(event.type === 'inbound' ? event.key : outboundId(event.openid, event.id))
+  }
+  return ids
+}
+
+function countStatements(ids: Map<string, Set<string>>, sqls: readonly string[]): Statement[] {
+  return [...ids].flatMap(([appid, app]) => {
+    const params = [appid, JSON.stringify([...app]), DOCTOR_OPENID]
+    // D1 binds exactly the parameters a statement uses: the latency's leave out the doctor.
+    return sqls.map((sql) => statement(sql, sql.includes('?3') ? params : params.slice(0, 2)))
+  })
+}
+
+/** Before a batch writes its rows: their counts as they are now go (none for new rows). */
+export function uncounted(events: readonly RecordEvent[]): Statement[] {
+  return countStatements(messageIds(events), [DAILY_UNCOUNTED, RULES_UNCOUNTED, LATENCY_UNCOUNTED])
+}
+
+/** After: the same rows count as they now are. */
+export function counted(events: readonly RecordEvent[]): Statement[] {
+  return countStatements(messageIds(events), [DAILY_COUNTED, RULES_COUNTED, LATENCY_COUNTED])
 }
 
 /** Same instant or newer wins: two changes within a millisecond come in journal order. */
@@ -275,16 +306,20 @@ export function windowStatement(event: WindowEvent): Statement {
   return statement(WINDOW, [appid, openid, at, event.remaining, event.closesAt, event.pending, event.failed])
 }
 
-/** The statements for `events`, in order: later events see what earlier ones wrote. */
+/**
+ * The statements for `events`, in order (later events see what earlier ones wrote), between
+ * the counts taken away and given back.
+ */
 export function recordStatements(events: readonly RecordEvent[]): Statement[] {
-  // A batch comes from one user's object and ends with their window (journal.ts): the
-  // inbound messages' conversation rows carry it, so the row is written once.
-  const windowOf = (openid: string) => events.find((e): e is WindowEvent => e.type === 'window' && e.openid === openid)
+  // A user's copy ends with their window (journal.ts): the inbound messages' conversation
+  // rows carry it, so the row is written once.
+  const windows = new Map<string, WindowEvent>()
+  for (const event of events) if (event.type === 'window') windows.set(`${event.appid} ${event.openid}`, event)
   // biome-ignore lint/suspicious/useIterableCallbackReturn: the switch covers every RecordEvent type, which TypeScript checks (a missing case adds undefined to the callback's type and fails the Statement[] return)
-  return events.flatMap((event) => {
+  const rows = events.flatMap((event) => {
     switch (event.type) {
       case 'inbound':
-        return inboundStatements(event, windowOf(event.openid))
+        return inboundStatements(event, windows.get(`${event.appid} ${event.openid}`))
       case 'outbound':
         return outboundStatements(event)
       case 'window':
@@ -293,11 +328,13 @@ export function recordStatements(events: readonly RecordEvent[]): Statement[] {
         return [subscriptionStatement(event)]
     }
   })
+  if (rows.length === 0) return []
+  return [...uncounted(events), ...rows, ...counted(events)]
 }
 
 /**
  * Writes `events` in one batch: all or nothing. Throws what D1 throws; the caller (the
- * Conversation object) counts, logs and writes the same events again later.
+ * Conversation object, through the Recorder) counts, logs and writes the same events again later.
  */
 export async function writeRecord(db: D1Database, events: readonly RecordEvent[]): Promise<void> {
   const statements = recordStatements(events)

@@ -95,8 +95,11 @@ export function isUserMessage(message: InboundMessage): message is UserMessage {
 
 /** By type alone, as the Conversation object records it. */
 export function isUserMessageType(type: string): boolean {
-  return type === 'text' || type === 'image' || type === 'miniprogrampage'
+  return (USER_MESSAGE_TYPES as readonly string[]).includes(type)
 }
+
+/** The types a user sends (the rest are events): the record counts them apart (record/write.ts). */
+export const USER_MESSAGE_TYPES = ['text', 'image', 'miniprogrampage'] as const
 
 /** XML and JSON push bodies start with `<` and `{`; the content type is not trusted. */
 export function sniffFormat(body: string): PushFormat {

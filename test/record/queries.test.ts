@@ -28,7 +28,7 @@ import { appidsQuery, pruneRecord, pruneSteps } from '../../src/record/retention
 import { latencyBucket, percentileOf } from '../../src/record/latency'
 import { prepare, type Statement } from '../../src/record/sql'
 import { getStats, MAX_STATS_DAYS, statsQueries, statsRange } from '../../src/record/stats'
-import { recordStatements, writeRecord } from '../../src/record/write'
+import { counted, recordStatements, uncounted, windowStatement, writeRecord } from '../../src/record/write'
 import { uniqueAppid, uniqueOpenid } from '../support/fake-wechat-client'
 
 const db = env.DB
@@ -92,6 +92,12 @@ describe('every query of the admin API uses an index', () => {
     ]) {
       expect((await plan(query)).join(' | ')).not.toMatch(/TEMP B-TREE/)
     }
+  })
+
+  it('and so do the counts a batch of the record moves', async () => {
+    const push = inbound(appid, 'o1', NOW, 'hi')
+    const events = [push, outbound(appid, 'o1', 1, push.key, NOW)]
+    for (const [i, step] of [...uncounted(events), ...counted(events)].entries()) expectSearches(await plan(step), `count #${i}`)
   })
 
   it('and so does every retention step', async () => {
@@ -228,14 +234,12 @@ describe('writing the record', () => {
     const openid = uniqueOpenid()
     const remaining = () => count('SELECT window_remaining AS n FROM conversations WHERE appid = ? AND openid = ?', appid, openid)
     const push = inbound(appid, openid, NOW - 1000, 'hi')
-    const statements = recordStatements([
-      push,
-      outbound(appid, openid, 1, push.key, push.at),
-      windowEvent(appid, openid, NOW, { remaining: 3 }),
-    ])
+    const report = windowEvent(appid, openid, NOW, { remaining: 3 })
+    const statements = recordStatements([push, outbound(appid, openid, 1, push.key, push.at), report])
     const results = await db.batch(statements.map((s) => prepare(db, s)))
     // The report's own statement finds its window already there: no row written twice.
-    expect(results.at(-1)!.meta.rows_written).toBe(0)
+    const own = statements.findIndex((s) => s.sql === windowStatement(report).sql)
+    expect(results[own]!.meta.rows_written).toBe(0)
     expect(await remaining()).toBe(3)
 
     // A replay whose message D1 already has, with the window moved on: the report writes it.
@@ -263,8 +267,9 @@ describe('writing the record', () => {
 })
 
 describe('the daily counts the stats read', () => {
-  // Any order of batches, with replays and out-of-order versions of a send, leaves `daily`
-  // and `daily_latency` equal to counting the messages table itself.
+  // Any order of batches — each with several users' events, as the Recorder groups them —
+  // with replays and out-of-order versions of a send, leaves `daily`, `rule_daily` and
+  // `daily_latency` equal to counting the messages table itself.
   const KINDS = ['text', 'image', 'miniprogrampage', 'user_enter_tempsession', 'subscribe_msg_popup_event'] as const
   const STATUSES = ['pending', 'sent', 'failed', 'dropped'] as const
 
@@ -273,8 +278,10 @@ describe('the daily counts the stats read', () => {
       fc.record({
         kind: fc.constantFrom(...KINDS),
         dayOffset: fc.integer({ min: 0, max: 2 }),
-        who: fc.integer({ min: 0, max: 1 }),
+        // The doctor's test pushes count nowhere.
+        who: fc.integer({ min: 0, max: 2 }),
         unmatched: fc.boolean(),
+        rule: fc.constantFrom(null, 'r1', 'r2', 'default'),
       }),
       { minLength: 1, maxLength: 5 },
     )
@@ -294,9 +301,13 @@ describe('the daily counts the stats read', () => {
     await fc.assert(
       fc.asyncProperty(pushes, versions, batches, async (pushSpecs, versionSpecs, batchSpecs) => {
         const appid = uniqueAppid()
-        const openids = [uniqueOpenid(), uniqueOpenid()]
+        const openids = [uniqueOpenid(), uniqueOpenid(), DOCTOR_OPENID]
         const ins = pushSpecs.map((p, i) =>
-          inbound(appid, openids[p.who]!, NOW - p.dayOffset * DAY_MS - i * 1000, `hi ${i}`, { kind: p.kind, unmatched: p.unmatched }),
+          inbound(appid, openids[p.who]!, NOW - p.dayOffset * DAY_MS - i * 1000, `hi ${i}`, {
+            kind: p.kind,
+            unmatched: p.unmatched,
+            ruleId: p.rule,
+          }),
         )
         const outs = versionSpecs.map((v) => {
           const push = ins[v.push % ins.length]!
@@ -329,11 +340,24 @@ describe('the daily counts the stats read', () => {
                SUM(direction = 'in' AND unmatched = 1) AS unmatched,
                SUM(status = 'pending') AS replies_pending, SUM(status = 'sent') AS replies_sent,
                SUM(status = 'failed') AS replies_failed, SUM(status = 'dropped') AS replies_dropped
-             FROM messages WHERE appid = ? GROUP BY day ORDER BY day`,
+             FROM messages WHERE appid = ?1 AND (direction = 'out' OR openid <> ?2) GROUP BY day ORDER BY day`,
           )
-          .bind(appid)
+          .bind(appid, DOCTOR_OPENID)
           .all()
         expect(daily.results).toEqual(counted.results)
+
+        const hits = await db
+          .prepare('SELECT day, rule_id, hits FROM rule_daily WHERE appid = ? AND hits > 0 ORDER BY day, rule_id')
+          .bind(appid)
+          .all()
+        const answered = await db
+          .prepare(
+            `SELECT day, rule_id, COUNT(*) AS hits FROM messages
+             WHERE appid = ?1 AND direction = 'in' AND openid <> ?2 AND rule_id IS NOT NULL GROUP BY day, rule_id ORDER BY day, rule_id`,
+          )
+          .bind(appid, DOCTOR_OPENID)
+          .all()
+        expect(hits.results).toEqual(answered.results)
 
         const histogram = await db
           .prepare('SELECT day, bucket, n FROM daily_latency WHERE appid = ? AND n > 0 ORDER BY day, bucket')
