@@ -247,8 +247,8 @@ function messageIds(events: readonly RecordEvent[]): Map<string, Set<string>> {
   const ids = new Map<string, Set<string>>()
   for (const event of events) {
     if (event.type !== 'inbound' && event.type !== 'outbound') continue
-    let app = ids.get(event.appid)
-    if (!app) ids.set(event.appid, (app = new Set()))
+    const app = ids.get(event.appid) ?? new Set<string>()
+    ids.set(event.appid, app)
     app.add(event.type === 'inbound' ? event.key : outboundId(event.openid, event.id))
   }
   return ids
