@@ -12,5 +12,6 @@ export { Sessions } from './auth/sessions'
 export { RulePublisher } from './rules/publisher'
 export { Desk } from './desk/desk'
 export { KfAccount } from './wecom/account'
+export { Recorder } from './record/recorder'
 
 export default { fetch: app.fetch, scheduled, queue } satisfies ExportedHandler<Env, unknown>

@@ -56,6 +56,7 @@ import { RecordCopy } from './record-copy'
 import { idlePastRetention, lastActivityAt, prune, PRUNE_EVERY_MS, readTimes, retention, type Retention } from './retention'
 import { replyMaxAgeMs, retentionMs } from '../settings/conversation'
 import { hasSchema, migrate } from './storage'
+import { recorderOf } from '../record/recorder'
 import { subscriptionViews } from './subscriptions'
 import { conversationState, EMPTY_STATE } from './view'
 import { forgetKept, transaction } from './transaction'
@@ -94,7 +95,7 @@ export class Conversation extends DurableObject<Env> {
   })
   readonly #copy = new RecordCopy({
     sql: () => this.ctx.storage.sql,
-    db: () => this.env.DB,
+    write: (events) => recorderOf(this.env, this.#appid()).write(events),
     appid: () => this.#appid(),
     generation: () => (this.#schemaReady ? this.#generation : null),
     ensureAlarm: (at) => this.#alarm.ensure(at),

@@ -6,7 +6,7 @@
  * push) stops without touching the new storage's journal.
  */
 import { log } from '../log'
-import { writeRecord } from '../record/write'
+import type { RecordEvent } from '../record/event'
 import { describe } from './failure'
 import { clearJournal, journalFailed, journalState, takeJournal } from './journal'
 import { SAFETY_ALARM_MS } from './policy'
@@ -17,7 +17,8 @@ const MAX_COPY_BATCHES = 10
 /** What a copy uses of the object, read at each call (the bill bench meters storage and bindings after construction). */
 export interface CopyHost {
   sql(): SqlStorage
-  db(): D1Database
+  /** Writes one batch of the journal into D1 (through the app's Recorder): null, or why it failed. */
+  write(events: RecordEvent[]): Promise<string | null>
   appid(): string
   /** Counts deletions of the storage; null while there is none. */
   generation(): number | null
@@ -77,13 +78,12 @@ export class RecordCopy {
         drained = true
         break
       }
-      try {
-        await writeRecord(host.db(), batch.events)
-      } catch (error) {
+      const failure = await host.write(batch.events).catch((error: unknown) => describe(error))
+      if (failure !== null) {
         if (gone()) return
         const { failures, retryAt } = journalFailed(sql, batch, Date.now())
         this.#retryAt = retryAt
-        log.error('record.write_failed', { openid: batch.openid, events: batch.events.length, failures, retryAt, reason: describe(error) })
+        log.error('record.write_failed', { openid: batch.openid, events: batch.events.length, failures, retryAt, reason: failure })
         await host.ensureAlarm(retryAt)
         return
       }

@@ -7,6 +7,7 @@ import type { Sessions } from '../auth/sessions'
 import type { Desk } from '../desk/desk'
 import type { KfAccount } from '../wecom/account'
 import type { RulePublisher } from '../rules/publisher'
+import type { Recorder } from '../record/recorder'
 import type { CampaignTask } from '../subscribe/campaign-task'
 import type { UserMediaTask } from '../media/archive-task'
 import type { QueuedDelivery } from '../webhooks/events'
@@ -104,6 +105,8 @@ export interface Env {
   KF_ACCOUNTS: DurableObjectNamespace<KfAccount>
   /** Serialises each mini program's rule publishes (rules/publisher.ts). */
   RULE_PUBLISHER: DurableObjectNamespace<RulePublisher>
+  /** Each mini program's copies to the D1 record, many users' in one batch (record/recorder.ts). */
+  RECORDER: DurableObjectNamespace<Recorder>
   /** The operator's record across users: conversations, messages, rule hits (migrations/). */
   DB: D1Database
   /** The fan-out of subscribe campaigns: this Worker produces and consumes it. */

@@ -53,7 +53,7 @@ describe('Env and wrangler.toml', () => {
   })
 
   it('catch a binding left out of either, or of another type', () => {
-    const generated = `interface Env {\n\t\tRULES: KVNamespace;\n\t\tCACHE: KVNamespace;\n\t\tQUEUE: Queue;\n\t\tCONVERSATIONS: DurableObjectNamespace<import("../src/index").Conversation>;\n\t\tSESSIONS: DurableObjectNamespace<import("../src/index").Sessions>;\n\t\tRULE_PUBLISHER: DurableObjectNamespace<import("../src/index").RulePublisher>;\n\t\tDESK: DurableObjectNamespace<import("../src/index").Desk>;\n\t\tKF_ACCOUNTS: DurableObjectNamespace<import("../src/index").KfAccount>;\n\t\tDB: R2Bucket;\n\t\tMEDIA: R2Bucket;\n\t\tCAMPAIGNS: Queue;\n\t\tWEBHOOKS: Queue;\n\t\tUSER_MEDIA: Queue;\n\t\tASSETS: Fetcher;\n\t\tWECHAT_APPID: string;\n\t\tWECHAT_API_BASE: string;\n\t}`
+    const generated = `interface Env {\n\t\tRULES: KVNamespace;\n\t\tCACHE: KVNamespace;\n\t\tQUEUE: Queue;\n\t\tCONVERSATIONS: DurableObjectNamespace<import("../src/index").Conversation>;\n\t\tSESSIONS: DurableObjectNamespace<import("../src/index").Sessions>;\n\t\tRULE_PUBLISHER: DurableObjectNamespace<import("../src/index").RulePublisher>;\n\t\tDESK: DurableObjectNamespace<import("../src/index").Desk>;\n\t\tKF_ACCOUNTS: DurableObjectNamespace<import("../src/index").KfAccount>;\n\t\tRECORDER: DurableObjectNamespace<import("../src/index").Recorder>;\n\t\tDB: R2Bucket;\n\t\tMEDIA: R2Bucket;\n\t\tCAMPAIGNS: Queue;\n\t\tWEBHOOKS: Queue;\n\t\tUSER_MEDIA: Queue;\n\t\tASSETS: Fetcher;\n\t\tWECHAT_APPID: string;\n\t\tWECHAT_API_BASE: string;\n\t}`
     expect(envDrift(generated, envSource)).toEqual([
       'wrangler.toml declares QUEUE (Queue), which Env in src/settings/env.ts lacks',
       'DB is R2Bucket in wrangler.toml but D1Database in Env',

@@ -214,7 +214,8 @@ describe('subscriptions: forgotten with the object that held them', () => {
         db,
         statement('SELECT grants, status FROM subscriptions WHERE appid = ? AND openid = ?', [appid, openid]),
       )
-    expect(await row()).toEqual({ grants: 0, status: 'accept' })
+    // The send's copy to D1 follows its answer.
+    await expect.poll(row, { timeout: 5000, interval: 50 }).toEqual({ grants: 0, status: 'accept' })
 
     // Still active: kept.
     await pruneRecord(db, { appid, now: Date.now(), retentionDays: RETENTION_DAYS, longTermTemplates: new Set(), sweepFrom: '' })
