@@ -54,7 +54,11 @@ export const FLOWS = [
   'transfer',
   'subscribe event',
   'reply by hand',
+  'text reply, 20 users at once',
 ] as const
+
+/** Users in the flow whose pushes arrive together: their copies to D1 share batches. */
+const TOGETHER = 20
 export type Flow = (typeof FLOWS)[number]
 
 export class BillWorker {
@@ -65,13 +69,16 @@ export class BillWorker {
     if (!res.ok) throw new Error(`bill-worker ${path}: ${res.status} ${text.slice(0, 500)}`)
     return JSON.parse(text) as T
   }
-  /** The Worker's meter and the user's object's; with a 微信客服 account, its object's too. */
-  meters(openid: string, take: boolean, kfAccount?: string): Promise<Counts[]> {
+  /** The Worker's meter, the Recorders' and the users' objects'; with a 微信客服 account, its object's too. */
+  meters(openids: string | readonly string[], take: boolean, kfAccount?: string): Promise<Counts[]> {
     const t = take ? '&take=1' : ''
     return Promise.all([
       this.json<Counts>(`/__meter?${t}`),
-      this.json<Counts>(
-        `/__meter/do?openid=${encodeURIComponent(openid)}${kfAccount === undefined ? '' : `&kf=${encodeURIComponent(kfAccount)}`}${t}`,
+      this.json<Counts>(`/__meter/recorder?${t}`),
+      ...(typeof openids === 'string' ? [openids] : openids).map((openid) =>
+        this.json<Counts>(
+          `/__meter/do?openid=${encodeURIComponent(openid)}${kfAccount === undefined ? '' : `&kf=${encodeURIComponent(kfAccount)}`}${t}`,
+        ),
       ),
       ...(kfAccount === undefined ? [] : [this.json<Counts>(`/__meter/kf?open_kfid=${encodeURIComponent(kfAccount)}${t}`)]),
     ])
@@ -154,8 +161,8 @@ function image(openid: string): FlatFields {
   }
 }
 
-/** Waits until nothing more happens for the user: the object's meter stops moving. */
-async function settle(worker: BillWorker, openid: string, kfAccount?: string): Promise<void> {
+/** Waits until nothing more happens for the users: the objects' meters stop moving. */
+async function settle(worker: BillWorker, openid: string | readonly string[], kfAccount?: string): Promise<void> {
   let last = ''
   for (let quiet = 0; quiet < 3; ) {
     await sleep(120)
@@ -165,10 +172,13 @@ async function settle(worker: BillWorker, openid: string, kfAccount?: string): P
   }
 }
 
-/** What `act` costs, everything it set off included; `kfAccount` adds a 微信客服 account's object (its pulls). */
+/**
+ * What `act` costs, everything it set off included; `kfAccount` adds a 微信客服 account's
+ * object (its pulls). With several users, per user: the sum divided by their number.
+ */
 export async function measure(
   worker: BillWorker,
-  openid: string,
+  openid: string | readonly string[],
   act: () => Promise<number>,
   kfAccount?: string,
 ): Promise<{ counts: Counts; requestMs: number }> {
@@ -177,8 +187,9 @@ export async function measure(
   const requestMs = await act()
   await settle(worker, openid, kfAccount)
   const parts = await worker.meters(openid, true, kfAccount)
+  const users = typeof openid === 'string' ? 1 : openid.length
   const counts: Counts = {}
-  for (const part of parts) for (const [name, n] of Object.entries(part)) counts[name] = (counts[name] ?? 0) + n
+  for (const part of parts) for (const [name, n] of Object.entries(part)) counts[name] = (counts[name] ?? 0) + n / users
   return { counts, requestMs }
 }
 
@@ -186,6 +197,11 @@ async function runFlow(worker: BillWorker, flow: Flow): Promise<{ counts: Counts
   const openid = openidOf()
   const push = async (message: FlatFields | string) => (await pushTo(worker, message)).ms
   if (flow === 'first message') return measure(worker, openid, () => push(text(openid, '1')))
+  if (flow === 'text reply, 20 users at once') {
+    const openids = Array.from({ length: TOGETHER }, openidOf)
+    await Promise.all(openids.map((user) => push(text(user, 'warm-up'))))
+    return measure(worker, openids, async () => median(await Promise.all(openids.map((user) => push(text(user, '1'))))))
+  }
   await push(text(openid, 'warm-up'))
   switch (flow) {
     case 'text reply':

@@ -11,6 +11,7 @@
  * - `GET /__meter/do?openid=…&take=1`: what the user's Conversation object used (a 微信客服
  *   customer's: `openid=<external_userid>&kf=<open_kfid>`);
  * - `GET /__meter/kf?open_kfid=…&take=1`: what a 微信客服 account's object (the pulls) used;
+ * - `GET /__meter/recorder?take=1`: what the Recorders (the copies to D1, many users' per batch) used;
  * - anything else: the Worker itself, one metered request.
  */
 import { Conversation } from '../../src/conversation/conversation'
@@ -18,6 +19,7 @@ import type { Env } from '../../src/settings/env'
 import worker from '../../src/index'
 import { kfObjectName } from '../../src/settings/kf-view'
 import { KfAccount } from '../../src/wecom/account'
+import { Recorder } from '../../src/record/recorder'
 export { Sessions } from '../../src/auth/sessions'
 export { RulePublisher } from '../../src/rules/publisher'
 
@@ -125,6 +127,24 @@ export class MeteredKfAccount extends KfAccount {
   }
 }
 
+/**
+ * The Recorders, metered together: a batch carries many users' copies, so its D1 rows are
+ * shared out by the bench (bill.ts divides a flow's counts by the users in it).
+ */
+const recorderMeter = new Meter()
+
+export class MeteredRecorder extends Recorder {
+  constructor(state: DurableObjectState, env: Env) {
+    super(state, env)
+    Object.defineProperty(this, 'env', { value: { ...env, DB: meteredD1(env.DB, recorderMeter) } })
+  }
+
+  override write(...args: Parameters<Recorder['write']>) {
+    recorderMeter.add('do.requests')
+    return super.write(...args)
+  }
+}
+
 const workerMeter = new Meter()
 
 /**
@@ -170,6 +190,7 @@ export default {
         return new Response(`meterReport failed: ${String(error)}\n${(error as Error).stack ?? ''}`, { status: 500 })
       }
     }
+    if (url.pathname === '/__meter/recorder') return Response.json(take ? recorderMeter.take() : recorderMeter.peek())
     if (url.pathname === '/__meter/kf') {
       const stub = env.KF_ACCOUNTS.getByName(url.searchParams.get('open_kfid') ?? '') as unknown as DurableObjectStub<MeteredKfAccount>
       return Response.json(await stub.meterReport(take))

@@ -415,6 +415,17 @@ describe('a campaign finishes when every page ran, whatever each found', () => {
 
   const progress = async (id: string) => (await api(`/admin/api/subscribe/campaigns/${id}`)).body
 
+  /** The record has the user's grant of `template` spent: the single send's copy has landed (it follows the send's answer). */
+  async function spentInRecord(openid: string, template: string): Promise<void> {
+    const grants = async () =>
+      (
+        await env.DB.prepare('SELECT grants FROM subscriptions WHERE appid = ? AND template_id = ? AND openid = ?')
+          .bind(APPID, template, openid)
+          .first<{ grants: number }>()
+      )?.grants
+    await expect.poll(grants, { timeout: 5000, interval: 50 }).toBe(0)
+  }
+
   it('users who could be reached when it started but not when their page ran: done without them', async () => {
     const template = `tplShrink${Date.now()}`
     const [kept, spent] = await granted(template, 2)
@@ -422,6 +433,7 @@ describe('a campaign finishes when every page ran, whatever each found', () => {
     expect(total).toBe(2)
     // One grant spent by a single send before the page runs.
     expect((await api('/admin/api/subscribe/send', sendBody(spent!, template))).status).toBe(200)
+    await spentInRecord(spent!, template)
 
     expect((await deliver([page])).retryMessages).toEqual([])
     const done = await vi.waitFor(
@@ -444,6 +456,7 @@ describe('a campaign finishes when every page ran, whatever each found', () => {
     const [only] = await granted(template, 1)
     const { id, page } = await started(template)
     expect((await api('/admin/api/subscribe/send', sendBody(only!, template))).status).toBe(200)
+    await spentInRecord(only!, template)
     await deliver([page])
     expect(await progress(id)).toMatchObject({ done: true, total: 1, counts: { queued: 0, sent: 0, failed: 0, skipped: 0 }, targets: [] })
   })
