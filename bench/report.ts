@@ -16,6 +16,11 @@ import { fmt, table } from './timing'
 
 const size = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${fmt(bytes / 1024, bytes < 10240 ? 1 : 0)} KiB`)
 const ms = (value: number) => (value < 1 ? fmt(value, 3) : fmt(value, 1))
+/** A count per message: whole for one user, to a tenth when a flow shares its batches among users. */
+const count = (value: number | undefined) => {
+  const n = Math.round((value ?? 0) * 1e6) / 1e6
+  return Number.isInteger(n) ? String(n) : fmt(n, 1)
+}
 
 export function pipelineTable(rows: readonly PipelineRow[]): string {
   return table(
@@ -98,7 +103,7 @@ const BILL_COLUMNS: [string, string][] = [
 export function billTable(rows: readonly BillRow[]): string {
   return table(
     ['flow', ...BILL_COLUMNS.map(([, title]) => title), 'request ms', 'USD / million msgs'],
-    rows.map((r) => [r.flow, ...BILL_COLUMNS.map(([name]) => String(r.counts[name] ?? 0)), fmt(r.requestMs), fmt(r.usdPerMillion, 2)]),
+    rows.map((r) => [r.flow, ...BILL_COLUMNS.map(([name]) => count(r.counts[name])), fmt(r.requestMs), fmt(r.usdPerMillion, 2)]),
   )
 }
 
@@ -151,7 +156,7 @@ export function aiTable(r: AiResult): string {
     ['flow', ...BILL_COLUMNS.map(([, title]) => title), 'D1 queries', 'model calls', 'request ms'],
     r.rows.map((row) => [
       row.flow,
-      ...BILL_COLUMNS.map(([name]) => String(row.counts[name] ?? 0)),
+      ...BILL_COLUMNS.map(([name]) => count(row.counts[name])),
       String(row.counts['d1.queries'] ?? 0),
       String(row.modelCalls),
       fmt(row.requestMs),
@@ -504,7 +509,7 @@ export function checkTargets(s: Sections): TargetCheck[] {
       checks.push({
         target: `${flow === 'text reply' ? 'a text reply' : 'a user’s first message'} ≤ $${bound} per million`,
         met: row.usdPerMillion <= bound,
-        detail: `$${fmt(row.usdPerMillion, 2)} (SQLite ${row.counts['sqlite.rowsWritten'] ?? 0} and D1 ${row.counts['d1.rowsWritten'] ?? 0} rows written, ${row.counts['do.setAlarm'] ?? 0} alarm sets)`,
+        detail: `$${fmt(row.usdPerMillion, 2)} (SQLite ${count(row.counts['sqlite.rowsWritten'])} and D1 ${count(row.counts['d1.rowsWritten'])} rows written, ${count(row.counts['do.setAlarm'])} alarm sets)`,
       })
     }
   }
