@@ -1,17 +1,17 @@
 /**
- * Generated from the migrations in storage.ts (schema 11) by `npm run schema`: do not edit.
+ * Generated from the migrations in storage.ts (schema 12) by `npm run schema`: do not edit.
  * What SQLite holds once they have run: the script a new Conversation object creates its
  * tables with, and the row of each table as a query returns it.
  */
-export const CURRENT_VERSION = 11
+export const CURRENT_VERSION = 12
 
 export const CURRENT = `
 CREATE TABLE "meta" (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+CREATE TABLE "outbox" (
+  id INTEGER PRIMARY KEY,
   openid TEXT NOT NULL,
   msg_id TEXT,
   dedup_key TEXT NOT NULL,
@@ -24,8 +24,12 @@ CREATE TABLE outbox (
   errcode INTEGER,
   reason TEXT,
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-, attempt_started_at INTEGER, manual INTEGER NOT NULL DEFAULT 0, retried_at INTEGER, ai TEXT);
+  updated_at INTEGER NOT NULL,
+  attempt_started_at INTEGER,
+  manual INTEGER NOT NULL DEFAULT 0,
+  retried_at INTEGER,
+  ai TEXT
+);
 CREATE TABLE "record_journal" (
   ref TEXT PRIMARY KEY,
   event TEXT,

@@ -19,7 +19,6 @@
  * the migrations that use them.
  */
 import { CURRENT, CURRENT_VERSION } from './schema.generated'
-import { startOutboxIds } from './outbox'
 
 /**
  * The journal's triggers (schema 3 and 5; `journal.ts`): a row of the outbox, or of
@@ -315,7 +314,44 @@ DROP TABLE campaign_sends;
 DROP TABLE send_window;
 `
 
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11]
+/**
+ * 12: the outbox loses AUTOINCREMENT (issue 33), whose counter was one more row written for
+ * every reply and one more b-tree in every new object. Its purpose stays: a send's id is never
+ * one an earlier send of this user had, in this database or a deleted one before it, because
+ * `addReplies` numbers a send from the time it is made (`outbox.ts`). The table is rebuilt (a
+ * user's rows, tens at most); the journal's triggers go with it and come back unchanged.
+ */
+const V12 = `
+DROP TRIGGER IF EXISTS outbox_journal_insert;
+DROP TRIGGER IF EXISTS outbox_journal_update;
+CREATE TABLE outbox_v12 (
+  id INTEGER PRIMARY KEY,
+  openid TEXT NOT NULL,
+  msg_id TEXT,
+  dedup_key TEXT NOT NULL,
+  rule_id TEXT,
+  part INTEGER NOT NULL,
+  reply TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  errcode INTEGER,
+  reason TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  attempt_started_at INTEGER,
+  manual INTEGER NOT NULL DEFAULT 0,
+  retried_at INTEGER,
+  ai TEXT
+);
+INSERT INTO outbox_v12 SELECT id, openid, msg_id, dedup_key, rule_id, part, reply, status, attempts, next_attempt_at, errcode, reason,
+  created_at, updated_at, attempt_started_at, manual, retried_at, ai FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v12 RENAME TO outbox;
+DELETE FROM sqlite_sequence WHERE name = 'outbox';
+${OUTBOX_JOURNAL_TRIGGERS}`
+
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12]
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length
@@ -336,7 +372,6 @@ export function migrate(sql: SqlStorage, target: number = SCHEMA_VERSION, replay
   const applied = sql.exec<{ version: number }>('SELECT version FROM schema_version WHERE id = 1').toArray()[0]?.version ?? 0
   if (applied === 0 && target === SCHEMA_VERSION && CURRENT_VERSION === SCHEMA_VERSION && !replay) sql.exec(CURRENT)
   else for (let version = applied; version < target; version++) sql.exec(MIGRATIONS[version]!)
-  if (applied === 0) startOutboxIds(sql, Date.now())
   if (applied < target) {
     sql.exec('INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version', target)
   }

@@ -9,6 +9,7 @@ import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { expect, it } from 'vitest'
 import type { Conversation } from '../../src/conversation/conversation'
+import { addReplies } from '../../src/conversation/outbox'
 import { migrate, SCHEMA_VERSION } from '../../src/conversation/storage'
 import { uniqueOpenid } from '../support/fake-wechat-client'
 
@@ -161,4 +162,60 @@ it('an object of schema 7 keeps every row through schema 8’s rebuild and schem
   )
   expect(after.shape).toEqual(fresh)
   expect(after.shape['table seen']).toMatchObject({ withoutRowid: true })
+})
+
+it('an object of schema 11 keeps its sends through schema 12’s rebuild, and numbers new ones after them, from the time they are made', async () => {
+  const stub = env.CONVERSATIONS.getByName(uniqueOpenid()) as DurableObjectStub<Conversation>
+  const sends = (sql: SqlStorage) => sql.exec('SELECT * FROM outbox ORDER BY id').toArray()
+  const before = await runInDurableObject(stub, (_instance, state) => {
+    const sql = state.storage.sql
+    state.storage.transactionSync(() => {
+      migrate(sql, 11)
+      // Numbered by AUTOINCREMENT from the object's creation time, as schema 11 did.
+      sql.exec("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', 1000)")
+      for (const part of [1, 2])
+        sql.exec(
+          "INSERT INTO outbox (openid, dedup_key, part, reply, status, next_attempt_at, created_at, updated_at) VALUES ('o', 'msg:1', ?, '{}', 'sent', 0, 1000, 1000)",
+          part,
+        )
+    })
+    return sends(sql)
+  })
+  expect(before.map((row) => row.id)).toEqual([1001, 1002])
+  await stub.state()
+  const after = await runInDurableObject(stub, (_instance, state) => {
+    const sql = state.storage.sql
+    const rows = sends(sql)
+    const now = Date.now()
+    const ids = addReplies(
+      sql,
+      {
+        openid: 'o',
+        msgId: '2',
+        dedupKey: 'msg:2',
+        ruleId: null,
+        replies: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
+      now,
+    )
+    return {
+      rows,
+      ids,
+      now,
+      counter: sql.exec("SELECT * FROM sqlite_sequence WHERE name = 'outbox'").toArray(),
+      journaled: sql
+        .exec<{ ref: string }>("SELECT ref FROM record_journal WHERE ref LIKE 'out:%' ORDER BY ref")
+        .toArray()
+        .map((r) => r.ref),
+    }
+  })
+  expect(after.rows).toEqual(before)
+  // From the time they were made, above every earlier send; no counter row written.
+  expect(after.ids).toEqual([after.now, after.now + 1])
+  expect(after.counter).toEqual([])
+  // The journal's triggers came back with the table.
+  expect(after.journaled).toEqual(expect.arrayContaining(after.ids.map((id) => `out:${id}`)))
 })
