@@ -6,6 +6,7 @@
  */
 import * as v from 'valibot'
 import { daysBetween, decodeExportCursor, EXPORT_MAX_ROWS, isDay, type ExportPosition } from '../record/export'
+import { MAX_CURSOR_CHARS } from '../record/cursor'
 import { MAX_STATS_DAYS } from '../record/stats'
 
 const Day = (description: string) =>
@@ -18,7 +19,7 @@ export const ExportParams = v.strictObject({
   cursor: v.optional(
     v.pipe(
       v.string(),
-      v.maxLength(64, 'is not a cursor of this export'),
+      v.maxLength(MAX_CURSOR_CHARS, 'is not a cursor of this export'),
       v.description('`X-Next-Cursor` of the previous answer for the same range; absent for the first file.'),
     ),
   ),

@@ -4,7 +4,7 @@
  * so paging never serves a row twice nor skips one that stayed in place.
  */
 
-export type CursorList = 'conversations' | 'messages' | 'failed' | 'audit' | 'knowledge'
+export type CursorList = 'conversations' | 'messages' | 'failed' | 'audit' | 'knowledge' | 'export'
 
 export interface Position {
   /** The sort time of the last row served (epoch ms). */
@@ -13,7 +13,7 @@ export interface Position {
   id: string
 }
 
-const TAGS: Record<CursorList, string> = { conversations: 'c', messages: 'm', failed: 'f', audit: 'a', knowledge: 'k' }
+const TAGS: Record<CursorList, string> = { conversations: 'c', messages: 'm', failed: 'f', audit: 'a', knowledge: 'k', export: 'e' }
 
 /** The longest cursor accepted: ids are at most a few hundred characters. */
 export const MAX_CURSOR_CHARS = 512

@@ -44,7 +44,7 @@ export function exportStream(db: D1Database, plan: ExportPlan): ReadableStream<U
             rows += served.length
           }
           const done = page.length < pageRows || served.length < page.length || last === undefined
-          if (last) after = { at: last.at, seq: last.seq }
+          if (last) after = { at: last.at, id: last.id }
           if (done) {
             log.info('record.exported', { appid: plan.range.appid, from: plan.range.from, to: plan.range.to, rows })
             controller.close()

@@ -1,18 +1,18 @@
 /**
  * The export's reads (issue 31): the messages of one mini program for a range of China days,
  * in and out, each with the day its user first wrote (their conversation's `first_at`), in
- * the order of `messages_at` — by time, then the order the record got them (rowid) — and read
- * in pages, so an export of any size is a series of bounded index searches. The range's China
+ * the order of `messages_at` — by time, then by message id — and read in pages, so an export of any size is a series of bounded index searches. The range's China
  * days are a range of times: from the first day's start to the end of the last.
  *
  * One page is two branches merged: the rest of the instant after the last row served
- * (`at = ? AND rowid > ?`), and the times after it (`at > ? AND at < end`). Each is a seek
- * into `messages_at` (its key holds the rowid), merged without a sort; a single row-value
- * comparison `(at, rowid) > (?, ?)` would scan the range from its start on every page.
+ * (`at = ? AND id > ?`), and the times after it (`at > ? AND at < end`). Each is a seek
+ * into `messages_at` (its key holds the message's key, appid and id), merged without a sort; a
+ * single row-value comparison `(at, id) > (?, ?)` would scan the range from its start on every page.
  * `npm run doctor`'s test pushes are left out, as the lists and stats leave them out.
  */
 import { DOCTOR_OPENID } from '../doctor'
 import { DAY_MS, dayOf, startOfDay } from './day'
+import { decodeCursor, encodeCursor, type Position } from './cursor'
 import { all, statement, type Statement } from './sql'
 
 /** Rows per D1 read while the response streams. */
@@ -27,15 +27,11 @@ export interface ExportRange {
   to: string
 }
 
-/** Where a read stands: the last row served, by its time (epoch ms) and rowid (`seq`). */
-export interface ExportPosition {
-  at: number
-  seq: number
-}
+/** Where a read stands: the last row served, by its time (epoch ms) and message id. */
+export type ExportPosition = Position
 
 /** One message of the export, as stored, with its user's first day. */
 export interface ExportRow {
-  seq: number
   id: string
   day: string
   at: number
@@ -60,13 +56,13 @@ export interface ExportRow {
   first_at: number | null
 }
 
-/** Before the range's first row: rowids start at 1. */
-export const startOf = (range: ExportRange): ExportPosition => ({ at: startOfDay(range.from), seq: 0 })
+/** Before the range's first row: every id sorts after ''. */
+export const startOf = (range: ExportRange): ExportPosition => ({ at: startOfDay(range.from), id: '' })
 
 /** The first instant after the range (its last day's end). */
 const endOf = (range: Pick<ExportRange, 'to'>): number => startOfDay(range.to) + DAY_MS
 
-const COLUMNS = `m.rowid AS seq, m.id, m.day, m.at, m.direction, m.openid, m.kind, m.text, m.rule_id, m.rules_version, m.unmatched,
+const COLUMNS = `m.id, m.day, m.at, m.direction, m.openid, m.kind, m.text, m.rule_id, m.rules_version, m.unmatched,
   m.inbound_key, m.part, m.manual, m.status, m.errcode, m.reason, m.latency_ms, m.tokens, m.refused, m.sources, c.first_at`
 const FROM = `messages AS m INDEXED BY messages_at
   LEFT JOIN conversations AS c ON c.appid = m.appid AND c.openid = m.openid`
@@ -74,11 +70,11 @@ const FROM = `messages AS m INDEXED BY messages_at
 /** The rows after `after`, at most `limit`, in export order. */
 export function exportPageQuery(range: ExportRange, after: ExportPosition, limit: number): Statement {
   return statement(
-    `SELECT ${COLUMNS} FROM ${FROM} WHERE m.appid = ?1 AND m.at = ?2 AND m.rowid > ?3 AND m.openid <> ?5
+    `SELECT ${COLUMNS} FROM ${FROM} WHERE m.appid = ?1 AND m.at = ?2 AND m.id > ?3 AND m.openid <> ?5
      UNION ALL
      SELECT ${COLUMNS} FROM ${FROM} WHERE m.appid = ?1 AND m.at > ?2 AND m.at < ?4 AND m.openid <> ?5
-     ORDER BY 4, 1 LIMIT ?6`,
-    [range.appid, after.at, after.seq, endOf(range), DOCTOR_OPENID, limit],
+     ORDER BY 3, 1 LIMIT ?6`,
+    [range.appid, after.at, after.id, endOf(range), DOCTOR_OPENID, limit],
   )
 }
 
@@ -89,11 +85,11 @@ export function exportPageQuery(range: ExportRange, after: ExportPosition, limit
  */
 export function exportBoundQuery(range: ExportRange, after: ExportPosition, limit: number): Statement {
   return statement(
-    `SELECT at, rowid AS seq FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at = ?2 AND rowid > ?3 AND openid <> ?5
+    `SELECT at, id FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at = ?2 AND id > ?3 AND openid <> ?5
      UNION ALL
-     SELECT at, rowid AS seq FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at > ?2 AND at < ?4 AND openid <> ?5
+     SELECT at, id FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at > ?2 AND at < ?4 AND openid <> ?5
      ORDER BY 1, 2 LIMIT 2 OFFSET ?6`,
-    [range.appid, after.at, after.seq, endOf(range), DOCTOR_OPENID, limit - 1],
+    [range.appid, after.at, after.id, endOf(range), DOCTOR_OPENID, limit - 1],
   )
 }
 
@@ -110,30 +106,23 @@ export async function exportBound(
 ): Promise<ExportPosition | null> {
   const rows = await all<ExportPosition>(db, exportBoundQuery(range, after, limit))
   const last = rows[0]
-  return rows.length === 2 && last ? { at: last.at, seq: last.seq } : null
+  return rows.length === 2 && last ? { at: last.at, id: last.id } : null
 }
 
 /** Whether `a` comes after `b` in export order. */
-export const isAfter = (a: ExportPosition, b: ExportPosition): boolean => a.at > b.at || (a.at === b.at && a.seq > b.seq)
+export const isAfter = (a: ExportPosition, b: ExportPosition): boolean => a.at > b.at || (a.at === b.at && a.id > b.id)
 
 // ---------------------------------------------------------------- the cursor
 
-const CURSOR = /^(\d{1,15})\.(\d{1,15})$/
-
 /**
- * A continuation: the last row the previous response held, `<at>.<rowid>`. Opaque to clients;
- * valid only for the same range (its time within it).
- *
- * @example
- * encodeExportCursor({ at: 1735747200000, seq: 4711 }) // '1735747200000.4711'
+ * A continuation: the last row the previous response held, as the lists' cursors are made
+ * (cursor.ts). Opaque to clients; valid only for the same range (its time within it).
  */
-export const encodeExportCursor = ({ at, seq }: ExportPosition): string => `${at}.${seq}`
+export const encodeExportCursor = (position: ExportPosition): string => encodeCursor('export', position)
 
 export function decodeExportCursor(cursor: string, range: Pick<ExportRange, 'from' | 'to'>): ExportPosition | null {
-  const match = CURSOR.exec(cursor)
-  if (!match) return null
-  const [, at = '', seq = ''] = match
-  const position = { at: Number(at), seq: Number(seq) }
+  const position = decodeCursor('export', cursor)
+  if (position === null) return null
   if (position.at < startOfDay(range.from) || position.at >= endOf(range)) return null
   return position
 }

@@ -117,8 +117,8 @@ export function pruneSteps(appid: string, now: number, retentionDays: number): P
   return [
     chunked(
       'textsCleared',
-      `UPDATE messages SET text = NULL WHERE rowid IN (
-         SELECT rowid FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at < ?2 AND text IS NOT NULL LIMIT ?3)`,
+      `UPDATE messages SET text = NULL WHERE appid = ?1 AND id IN (
+         SELECT id FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at < ?2 AND text IS NOT NULL LIMIT ?3)`,
       textCutoff,
     ),
     chunked(
@@ -141,8 +141,8 @@ export function pruneSteps(appid: string, now: number, retentionDays: number): P
     ),
     chunked(
       'messagesDeleted',
-      `DELETE FROM messages WHERE rowid IN (
-         SELECT rowid FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at < ?2 LIMIT ?3)`,
+      `DELETE FROM messages WHERE appid = ?1 AND id IN (
+         SELECT id FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at < ?2 LIMIT ?3)`,
       startOfDay(firstKeptDay),
     ),
     chunked(

@@ -20,6 +20,7 @@ import {
   startOf,
   type ExportRange,
 } from '../../src/record/export'
+import { encodeCursor } from '../../src/record/cursor'
 import { chinaTime, CSV_BOM, csvCell, csvLine, EXPORT_COLUMNS, exportHeader, exportLine } from '../../src/record/export-csv'
 import { exportStream } from '../../src/record/export-stream'
 import type { Statement } from '../../src/record/sql'
@@ -125,7 +126,6 @@ describe('the CSV writer', () => {
 
   it('a message as a line of the documented columns', () => {
     const line = exportLine({
-      seq: 1,
       id: 'out:o1:3',
       day: '2021-03-01',
       at: MARCH_1 + 1000,
@@ -191,15 +191,17 @@ describe('days and cursors', () => {
     const range = { from: '2021-03-01', to: '2021-03-07' }
     // 2021-03-02 00:00 and 23:59:59.999 in China time: the first and last instants of that day.
     const [start, end] = [Date.parse('2021-03-02T00:00:00+08:00'), Date.parse('2021-03-03T00:00:00+08:00') - 1]
-    const cursor = encodeExportCursor({ at: start, seq: 42 })
-    expect(decodeExportCursor(cursor, range)).toEqual({ at: start, seq: 42 })
+    const cursor = encodeExportCursor({ at: start, id: 'msg:42' })
+    expect(decodeExportCursor(cursor, range)).toEqual({ at: start, id: 'msg:42' })
     expect(decodeExportCursor(cursor, { from: '2021-03-03', to: '2021-03-07' })).toBeNull()
-    expect(decodeExportCursor(encodeExportCursor({ at: end, seq: 1 }), { from: '2021-03-01', to: '2021-03-02' })).toEqual({
+    expect(decodeExportCursor(encodeExportCursor({ at: end, id: 'out:o1:1' }), { from: '2021-03-01', to: '2021-03-02' })).toEqual({
       at: end,
-      seq: 1,
+      id: 'out:o1:1',
     })
-    expect(decodeExportCursor(encodeExportCursor({ at: end + 1, seq: 1 }), { from: '2021-03-01', to: '2021-03-02' })).toBeNull()
-    for (const bad of ['2021-03-02', '2021-03-02.1', `${start}.`, `${start}.x`, 'x.1', `${start}.1.2`])
+    expect(decodeExportCursor(encodeExportCursor({ at: end + 1, id: 'msg:1' }), { from: '2021-03-01', to: '2021-03-02' })).toBeNull()
+    // Another list's cursor, the old `<at>.<rowid>` form, and garbage.
+    const listCursor = encodeCursor('messages', { at: start, id: 'msg:42' })
+    for (const bad of ['2021-03-02', '2021-03-02.1', `${start}.1`, `${start}.`, 'x.1', listCursor, ''])
       expect(decodeExportCursor(bad, range)).toBeNull()
   })
 })
@@ -212,11 +214,11 @@ describe('the reads', () => {
   it('search messages_at (and the conversation by its key), in order without sorting', async () => {
     for (const query of [
       exportPageQuery(range, startOf(range), 500),
-      exportPageQuery(range, { at: Date.parse('2021-03-05T10:00:00+08:00'), seq: 1234 }, 500),
+      exportPageQuery(range, { at: Date.parse('2021-03-05T10:00:00+08:00'), id: 'msg:1234' }, 500),
       exportBoundQuery(range, startOf(range), 100_000),
     ]) {
       const lines = await plan(query)
-      expect(lines).toMatch(/SEARCH m(essages)? USING (COVERING )?INDEX messages_at \(appid=\? AND at=\? AND rowid>\?\)/)
+      expect(lines).toMatch(/SEARCH m(essages)? USING (COVERING )?INDEX messages_at \(appid=\? AND at=\? AND id>\?\)/)
       expect(lines).toMatch(/SEARCH m(essages)? USING (COVERING )?INDEX messages_at \(appid=\? AND at>\? AND at<\?\)/)
       expect(lines).not.toMatch(/TEMP B-TREE|SCAN /)
       if (query.sql.includes('conversations')) expect(lines).toMatch(/SEARCH c USING PRIMARY KEY \(appid=\? AND openid=\?\)/)
@@ -228,7 +230,8 @@ describe('the reads', () => {
     const other = uniqueAppid()
     const [alice, bob] = [uniqueOpenid(), uniqueOpenid()]
     const before = seed.inbound(appid, alice, MARCH_1 - HOUR) // Feb 28
-    const pushes = [0, 1, 2, 30, 31, 50].map((h, i) => seed.inbound(appid, i % 2 ? bob : alice, MARCH_1 + h * HOUR))
+    // Two at the same instant: paged by their ids.
+    const pushes = [0, 1, 1, 2, 30, 31, 50].map((h, i) => seed.inbound(appid, i % 2 ? bob : alice, MARCH_1 + h * HOUR))
     const after = seed.inbound(appid, alice, MARCH_1 + 3 * 24 * HOUR) // March 4
     const doctor = seed.inbound(appid, DOCTOR_OPENID, MARCH_1 + HOUR)
     const elsewhere = seed.inbound(other, alice, MARCH_1 + HOUR)
@@ -242,16 +245,17 @@ describe('the reads', () => {
       ids.push(...page.map((row) => row.id))
       const last = page[page.length - 1]
       if (!last || page.length < 2) break
-      position = { at: last.at, seq: last.seq }
+      position = { at: last.at, id: last.id }
     }
-    expect(ids).toEqual(pushes.map((p) => p.key))
+    const order = [...pushes].sort((a, b) => a.at - b.at || (a.key < b.key ? -1 : 1))
+    expect(ids).toEqual(order.map((p) => p.key))
 
     // Where a bounded response ends: after the 4th row, more follow; 6 rows fit.
     const stop = await exportBound(db, r, startOf(r), 4)
     const page = await readExportPage(db, r, startOf(r), 10)
-    expect(stop).toEqual({ at: page[3]?.at, seq: page[3]?.seq })
-    expect(await exportBound(db, r, startOf(r), 6)).toBeNull()
-    expect(await exportBound(db, r, stop!, 2)).toBeNull()
+    expect(stop).toEqual({ at: page[3]?.at, id: page[3]?.id })
+    expect(await exportBound(db, r, startOf(r), 7)).toBeNull()
+    expect(await exportBound(db, r, stop!, 3)).toBeNull()
   })
 })
 
