@@ -1,48 +1,58 @@
 /**
- * The journal between a Conversation object and the D1 record (`record_journal`, schema 3).
+ * The journal between a Conversation object and the D1 record (schema 13; in schemas 3–12 a
+ * table of its own, `record_journal`).
  *
  * The object is the source of truth; D1 is the operator's copy, written after the object's
- * own write and never in the way of a push or a reply. So every change the record must see
- * is journaled in the object's own transaction — an inbound event as it was recorded, an
- * outbox row by reference (a trigger, on insert and on every status change) — and copied
- * to D1 later in one idempotent batch. An entry leaves the journal only once D1 has it, and
- * only if it did not change again while the batch was on its way (`seq`).
+ * own write and never in the way of a push or a reply. So every change the record must see is
+ * marked on the row it changes, by the statement that changes it: a push's `seen` row holds
+ * its inbound event, and `seen`, `outbox` and `subscriptions` rows carry a mark
+ * (`journal_seq`, journal-mark.ts) set on insert and on every change the record shows. A copy
+ * takes the rows marked after the last marks D1 has (`meta` row `journal`), writes them in one
+ * idempotent batch, and moves those marks forward: one row written per copy, where an entry of
+ * its own per change was written and deleted again. A row changed again while its batch was
+ * on its way has a newer mark and goes with the next copy. Retention keeps a row until it is
+ * copied (`pruneSeen`, `pruneFinished`).
  */
 import type { Channel, InboundEvent, OutboundEvent, RecordEvent, SubscriptionEvent, WindowEvent } from '../record/event'
 import { parseReply } from './custom-message'
 import type { RecordInput } from './contract'
+import { JOURNAL_META_KEY, type JournalTable } from './journal-mark'
 import { refusal } from './policy'
 import { isUnmatched } from './rule-memory'
-import { aiUseOf, outboxCounts, outboxRow, type OutboxRow, type StoredReply } from './outbox'
-import type { Tables } from './schema.generated'
-import { subscriptionRow, type SubscriptionRow } from './subscriptions'
+import { aiUseOf, outboxCounts, outboxMarkedAfter, type OutboxRow, type StoredReply } from './outbox'
+import { seenMarkedAfter } from './seen'
+import { subscriptionsMarkedAfter, type SubscriptionRow } from './subscriptions'
 import { readWindow } from './window-store'
 
-/** Entries per D1 batch: a batch stays well under D1's limits, and a backlog drains in a few. */
+/** Rows of each table per D1 batch: a batch stays well under D1's limits, and a backlog drains in a few. */
 export const JOURNAL_BATCH = 50
 /** A failed copy is tried again after 30 s, doubling to at most 10 minutes. */
 const RETRY_BASE_MS = 30_000
 const RETRY_CAP_MS = 10 * 60 * 1000
 
-type JournalRow = Tables['record_journal']
+/** The last mark of each table D1 has, and the copies that failed since the last that landed. */
+type Copied = Record<JournalTable, number> & { failures: number }
 
-/** What was taken from the journal for one batch: the entries, to clear once D1 has them. */
+const NOTHING_COPIED: Copied = { seen: 0, outbox: 0, subscriptions: 0, failures: 0 }
+
+/** What was taken from the journal for one batch: the marks it reaches, to move once D1 has it. */
 export interface JournalBatch {
-  entries: { ref: string; seq: number }[]
+  /** The last mark of each table the batch holds (the mark D1 had, for a table it holds none of). */
+  upTo: Record<JournalTable, number>
   events: RecordEvent[]
   /** The user, as the events name them (an object serves one openid); null without events. */
   openid: string | null
 }
 
-export function journalInbound(
-  sql: SqlStorage,
+/** A push's event for the record, as `addSeen` keeps it on its `seen` row. */
+export function inboundEvent(
   input: RecordInput,
   appid: string,
   now: number,
   channel: { channel: Channel; kfAccount?: string } = { channel: 'miniprogram' },
-): void {
+): InboundEvent {
   const { plan } = input
-  const event: InboundEvent = {
+  return {
     type: 'inbound',
     appid,
     openid: input.openid,
@@ -57,77 +67,99 @@ export function journalInbound(
     at: Math.min(input.at, now),
     ...(channel.channel === 'kf' ? { channel: 'kf' as const, ...(channel.kfAccount ? { kfAccount: channel.kfAccount } : {}) } : {}),
   }
+}
+
+/** The marks D1 has; none before the first copy. */
+export function copiedMarks(sql: SqlStorage): Copied {
+  const row = sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', JOURNAL_META_KEY).toArray()[0]
+  if (!row) return NOTHING_COPIED
+  const stored = JSON.parse(row.value) as Partial<Copied>
+  return {
+    seen: stored.seen ?? 0,
+    outbox: stored.outbox ?? 0,
+    subscriptions: stored.subscriptions ?? 0,
+    failures: stored.failures ?? 0,
+  }
+}
+
+function writeCopied(sql: SqlStorage, copied: Copied): void {
   sql.exec(
-    `INSERT OR REPLACE INTO record_journal (ref, event, seq, since)
-     VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), ?)`,
-    `in:${input.dedupKey}`,
-    JSON.stringify(event),
-    now,
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    JOURNAL_META_KEY,
+    JSON.stringify(copied),
   )
 }
 
 /**
- * The oldest entries as record events, with the user's window and counts as they are now.
- * An outbox row pruned since it was journaled has nothing left to copy: its entry just goes.
+ * The rows marked since the last copy, oldest mark first, as record events, with the user's
+ * window and counts as they are now.
  */
 export function takeJournal(sql: SqlStorage, appid: string, now: number): JournalBatch | null {
-  const rows = sql.exec<JournalRow>('SELECT * FROM record_journal ORDER BY seq LIMIT ?', JOURNAL_BATCH).toArray()
-  if (rows.length === 0) return null
+  const from = copiedMarks(sql)
+  const seen = seenMarkedAfter(sql, from.seen, JOURNAL_BATCH)
+  const sends = outboxMarkedAfter(sql, from.outbox, JOURNAL_BATCH)
+  const subscriptions = subscriptionsMarkedAfter(sql, from.subscriptions, JOURNAL_BATCH)
+  if (seen.length + sends.length + subscriptions.length === 0) return null
   const events: RecordEvent[] = []
-  for (const row of rows) {
-    if (row.event !== null) {
-      events.push(JSON.parse(row.event) as InboundEvent)
-      continue
-    }
-    if (row.ref.startsWith('sub:')) {
-      const sub = subscriptionRow(sql, row.ref.slice('sub:'.length))
-      if (sub) events.push(subscriptionEvent(appid, sub))
-      continue
-    }
-    const id = Number(row.ref.slice('out:'.length))
-    const outbox = outboxRow(sql, id)
-    if (outbox) events.push(outboundEvent(appid, outbox))
-  }
+  // A push recorded before schema 13 and copied then has no event (and no mark): never taken.
+  for (const row of seen) if (row.event !== null) events.push(JSON.parse(row.event) as InboundEvent)
+  for (const row of sends) events.push(outboundEvent(appid, row))
+  for (const row of subscriptions) events.push(subscriptionEvent(appid, row))
   // The object's own name is not known inside an alarm; its rows know whose they are.
   const openid = events[0]?.openid ?? null
   if (openid !== null) events.push(windowEvent(sql, appid, openid, now))
-  return { entries: rows.map(({ ref, seq }) => ({ ref, seq })), events, openid }
+  const last = (rows: readonly { journal_seq: number }[], had: number) => rows.at(-1)?.journal_seq ?? had
+  return {
+    upTo: { seen: last(seen, from.seen), outbox: last(sends, from.outbox), subscriptions: last(subscriptions, from.subscriptions) },
+    events,
+    openid,
+  }
 }
 
-/** D1 has the batch: its entries go, unless one changed again meanwhile (a newer seq). */
+/** D1 has the batch: the marks move to where it reached (a row marked again meanwhile stays ahead). */
 export function clearJournal(sql: SqlStorage, batch: JournalBatch): void {
-  for (const { ref, seq } of batch.entries) sql.exec('DELETE FROM record_journal WHERE ref = ? AND seq = ?', ref, seq)
+  const copied = copiedMarks(sql)
+  writeCopied(sql, {
+    seen: Math.max(copied.seen, batch.upTo.seen),
+    outbox: Math.max(copied.outbox, batch.upTo.outbox),
+    subscriptions: Math.max(copied.subscriptions, batch.upTo.subscriptions),
+    failures: 0,
+  })
 }
 
-/** D1 refused the batch: counted on its entries; returns when to try again. */
-export function journalFailed(sql: SqlStorage, batch: JournalBatch, now: number): { failures: number; retryAt: number } {
-  for (const { ref } of batch.entries) sql.exec('UPDATE record_journal SET failures = failures + 1 WHERE ref = ?', ref)
-  const failures = journalFailures(sql)
+/** D1 refused the batch: counted; returns when to try again. */
+export function journalFailed(sql: SqlStorage, now: number): { failures: number; retryAt: number } {
+  const copied = copiedMarks(sql)
+  const failures = copied.failures + 1
+  writeCopied(sql, { ...copied, failures })
   const delay = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.max(0, failures - 1))
   return { failures, retryAt: now + delay }
 }
 
-/** The most failed copies of any entry still waiting (0 when none failed). */
-function journalFailures(sql: SqlStorage): number {
-  return sql.exec<{ n: number | null }>('SELECT MAX(failures) AS n FROM record_journal').one().n ?? 0
-}
-
 export interface JournalState {
-  /** Entries not yet in D1. */
+  /** Rows whose change D1 has not got yet. */
   backlog: number
-  /** The most failed copies of any of them. */
+  /** The copies that failed since the last that landed. */
   failures: number
-  /** When the oldest of them last changed; null when the journal is empty. */
+  /** When the oldest of them last changed; null when there is none. */
   oldest: number | null
 }
 
 export function journalState(sql: SqlStorage): JournalState {
+  const copied = copiedMarks(sql)
+  // One read over the three tables the journal marks: a statement each would be three per call.
   const row = sql
-    .exec<{ backlog: number; failures: number | null; oldest: number | null }>(
-      'SELECT COUNT(*) AS backlog, MAX(failures) AS failures, MIN(since) AS oldest FROM record_journal',
+    .exec<{ backlog: number; oldest: number | null }>(
+      `SELECT COUNT(*) AS backlog, MIN(at) AS oldest FROM (
+         SELECT received_at AS at FROM seen WHERE journal_seq > ?1
+         UNION ALL SELECT updated_at FROM outbox WHERE journal_seq > ?2
+         UNION ALL SELECT updated_at FROM subscriptions WHERE journal_seq > ?3)`,
+      copied.seen,
+      copied.outbox,
+      copied.subscriptions,
     )
     .one()
-  return { backlog: row.backlog, failures: row.failures ?? 0, oldest: row.oldest }
+  return { backlog: row.backlog, failures: row.backlog > 0 ? copied.failures : 0, oldest: row.oldest }
 }
 
 function outboundEvent(appid: string, row: OutboxRow): OutboundEvent {

@@ -15,6 +15,7 @@
 import type { AnswerCost } from '../ai/answer'
 import type { AiRequest, ReplyMessage } from '../replies'
 import type { AiUse, OutboxStatus } from './contract'
+import { nextMark } from './journal-mark'
 import type { Tables } from './schema.generated'
 
 /** One outbox row, as the migrations define it (`schema.generated.ts`). */
@@ -41,6 +42,11 @@ export interface NewReplies {
 
 /** A new send's id (?: now), as `addReplies` says. */
 const NEXT_ID = '(SELECT max(COALESCE(MAX(id), 0) + 1, ?) FROM outbox)'
+/**
+ * The journal's mark (journal.ts), set by every statement that writes what the record shows
+ * of a send: its creation, status, errcode or reason.
+ */
+const MARK = nextMark('outbox')
 
 /**
  * Adds a push's replies, part 1 first; returns their ids. With `firstAttempt`, part 1 is
@@ -59,8 +65,8 @@ export function addReplies(sql: SqlStorage, input: NewReplies, now: number, firs
     return sql
       .exec<{ id: number }>(
         `INSERT INTO outbox (id, openid, msg_id, dedup_key, rule_id, part, reply, status, attempts, attempt_started_at,
-           next_attempt_at, created_at, updated_at, manual)
-         VALUES (${NEXT_ID}, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?) RETURNING id`,
+           next_attempt_at, created_at, updated_at, manual, journal_seq)
+         VALUES (${NEXT_ID}, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ${MARK}) RETURNING id`,
         now,
         input.openid,
         input.msgId,
@@ -103,8 +109,8 @@ export function writeAnswer(
   )
   rest.forEach((reply, index) => {
     sql.exec(
-      `INSERT INTO outbox (id, openid, msg_id, dedup_key, rule_id, part, reply, status, attempts, next_attempt_at, created_at, updated_at, manual)
-       VALUES (${NEXT_ID}, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, 0)`,
+      `INSERT INTO outbox (id, openid, msg_id, dedup_key, rule_id, part, reply, status, attempts, next_attempt_at, created_at, updated_at, manual, journal_seq)
+       VALUES (${NEXT_ID}, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, 0, ${MARK})`,
       now,
       row.openid,
       row.msg_id,
@@ -197,7 +203,7 @@ export function markInFlight(sql: SqlStorage, row: OutboxRow, startedAt: number,
 
 export function markSent(sql: SqlStorage, row: OutboxRow, now: number): void {
   sql.exec(
-    "UPDATE outbox SET status = 'sent', attempt_started_at = NULL, errcode = NULL, reason = NULL, updated_at = ? WHERE id = ?",
+    `UPDATE outbox SET status = 'sent', attempt_started_at = NULL, errcode = NULL, reason = NULL, updated_at = ?, journal_seq = ${MARK} WHERE id = ?`,
     now,
     row.id,
   )
@@ -210,7 +216,7 @@ export function markRetry(
   now: number,
 ): void {
   sql.exec(
-    'UPDATE outbox SET attempt_started_at = NULL, next_attempt_at = ?, errcode = ?, reason = ?, updated_at = ? WHERE id = ?',
+    `UPDATE outbox SET attempt_started_at = NULL, next_attempt_at = ?, errcode = ?, reason = ?, updated_at = ?, journal_seq = ${MARK} WHERE id = ?`,
     outcome.nextAttemptAt,
     outcome.errcode,
     outcome.reason,
@@ -221,7 +227,7 @@ export function markRetry(
 
 export function markFailed(sql: SqlStorage, row: OutboxRow, reason: string, errcode: number | null, now: number): void {
   sql.exec(
-    "UPDATE outbox SET status = 'failed', attempt_started_at = NULL, reason = ?, errcode = ?, updated_at = ? WHERE id = ?",
+    `UPDATE outbox SET status = 'failed', attempt_started_at = NULL, reason = ?, errcode = ?, updated_at = ?, journal_seq = ${MARK} WHERE id = ?`,
     reason,
     errcode,
     now,
@@ -237,7 +243,7 @@ export function markFailed(sql: SqlStorage, row: OutboxRow, reason: string, errc
 export function markRetriedByOperator(sql: SqlStorage, id: number, now: number): void {
   sql.exec(
     `UPDATE outbox SET status = 'pending', attempts = 0, attempt_started_at = NULL, next_attempt_at = ?,
-       errcode = NULL, reason = NULL, retried_at = ?, updated_at = ? WHERE id = ?`,
+       errcode = NULL, reason = NULL, retried_at = ?, updated_at = ?, journal_seq = ${MARK} WHERE id = ?`,
     now,
     now,
     now,
@@ -247,12 +253,17 @@ export function markRetriedByOperator(sql: SqlStorage, id: number, now: number):
 
 /** The operator gives a failed send up: kept, as dropped. */
 export function markDropped(sql: SqlStorage, id: number, now: number): void {
-  sql.exec("UPDATE outbox SET status = 'dropped', updated_at = ? WHERE id = ?", now, id)
+  sql.exec(`UPDATE outbox SET status = 'dropped', updated_at = ?, journal_seq = ${MARK} WHERE id = ?`, now, id)
 }
 
-/** Deletes the finished rows (anything not pending) last changed before `before`. */
-export function pruneFinished(sql: SqlStorage, before: number): void {
-  sql.exec("DELETE FROM outbox WHERE status != 'pending' AND updated_at < ?", before)
+/** Deletes the finished rows (anything not pending) last changed before `before` that the record has (marked at or before `copied`). */
+export function pruneFinished(sql: SqlStorage, before: number, copied: number): void {
+  sql.exec("DELETE FROM outbox WHERE status != 'pending' AND updated_at < ? AND journal_seq <= ?", before, copied)
+}
+
+/** The sends marked after `mark`, oldest mark first: what the record has not got yet. */
+export function outboxMarkedAfter(sql: SqlStorage, mark: number, limit: number): OutboxRow[] {
+  return sql.exec<OutboxRow>('SELECT * FROM outbox WHERE journal_seq > ? ORDER BY journal_seq LIMIT ?', mark, limit).toArray()
 }
 
 /** What retention and the alarm ask of the outbox, in one read. */

@@ -1,13 +1,13 @@
 /**
  * How the object records one push, in the transaction the caller runs it in: a repeat of a
- * push already seen changes nothing; a new one is remembered (`seen`), journaled for the D1
- * record, applied to what the rules remember, the send window and the subscribe grants, and
+ * push already seen changes nothing; a new one is remembered (`seen`, with its event for the
+ * D1 record: journal.ts), applied to what the rules remember, the send window and the subscribe grants, and
  * its planned replies go into the outbox.
  */
 import { RATING_RULE_ID, type ReplyPlan } from '../replies'
 import type { Channel } from '../record/event'
 import type { RecordInput, RecordResult } from './contract'
-import { journalInbound } from './journal'
+import { inboundEvent } from './journal'
 import { atDesk } from './desk-flag'
 import { takeRating } from './rating'
 import { addReplies, pendingCount, type StoredReply } from './outbox'
@@ -61,8 +61,7 @@ export function recordPush(sql: SqlStorage, pushed: RecordInput, options: PushOp
       : pushed
   // The plan as what the rules remember of this user changes it: a hand-off, a welcome already given.
   const input: RecordInput = { ...planned, plan: applyMemory(sql, planned, now) }
-  addSeen(sql, input, now)
-  journalInbound(sql, input, options.appid(), now, options.channel)
+  addSeen(sql, input, now, inboundEvent(input, options.appid(), now, options.channel))
   // When the user acted, by WeChat's clock; a sender's clock ahead of ours never counts
   // a grant in the future.
   if (input.grant) recordGrant(sql, input.grant, Math.min(input.at, now))

@@ -81,7 +81,7 @@ export class RecordCopy {
       const failure = await host.write(batch.events).catch((error: unknown) => describe(error))
       if (failure !== null) {
         if (gone()) return
-        const { failures, retryAt } = journalFailed(sql, batch, Date.now())
+        const { failures, retryAt } = journalFailed(sql, Date.now())
         this.#retryAt = retryAt
         log.error('record.write_failed', { openid: batch.openid, events: batch.events.length, failures, retryAt, reason: failure })
         await host.ensureAlarm(retryAt)

@@ -16,7 +16,7 @@
  * `window-store.ts`).
  */
 import { rememberActivity, rememberedActivity } from './activity'
-import { journalState } from './journal'
+import { copiedMarks, journalState } from './journal'
 import { type OutboxSpan, outboxSpan, pruneFinished } from './outbox'
 import { pruneSeen, seenSpan } from './seen'
 import { holdsGrants } from './subscriptions'
@@ -66,14 +66,15 @@ export function readTimes(sql: SqlStorage): Times {
 }
 
 /**
- * Deletes every row past its time. When that takes the row holding the last activity, the
- * time is kept in `meta` (activity.ts): deletion counts RETENTION_DAYS from it, not from what
- * is left.
+ * Deletes every row past its time, once D1 has it (journal.ts). When that takes the row
+ * holding the last activity, the time is kept in `meta` (activity.ts): deletion counts
+ * RETENTION_DAYS from it, not from what is left.
  */
 export function prune(sql: SqlStorage, now: number, policy: Retention): void {
   const before = lastActivityAt(sql)
-  pruneSeen(sql, now - policy.seenMs)
-  pruneFinished(sql, now - policy.finishedMs)
+  const copied = copiedMarks(sql)
+  pruneSeen(sql, now - policy.seenMs, copied.seen)
+  pruneFinished(sql, now - policy.finishedMs, copied.outbox)
   pruneWindowEvents(sql, now)
   if (before !== null && lastActivityAt(sql) !== before) rememberActivity(sql, before)
 }

@@ -1,9 +1,9 @@
 /**
- * Generated from the migrations in storage.ts (schema 12) by `npm run schema`: do not edit.
+ * Generated from the migrations in storage.ts (schema 13) by `npm run schema`: do not edit.
  * What SQLite holds once they have run: the script a new Conversation object creates its
  * tables with, and the row of each table as a query returns it.
  */
-export const CURRENT_VERSION = 12
+export const CURRENT_VERSION = 13
 
 export const CURRENT = `
 CREATE TABLE "meta" (
@@ -29,14 +29,7 @@ CREATE TABLE "outbox" (
   manual INTEGER NOT NULL DEFAULT 0,
   retried_at INTEGER,
   ai TEXT
-);
-CREATE TABLE "record_journal" (
-  ref TEXT PRIMARY KEY,
-  event TEXT,
-  seq INTEGER NOT NULL,
-  since INTEGER NOT NULL,
-  failures INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+, journal_seq INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE "seen" (
   key TEXT PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -46,7 +39,7 @@ CREATE TABLE "seen" (
   transfer INTEGER NOT NULL,
   received_at INTEGER NOT NULL,
   rules_version TEXT
-) WITHOUT ROWID;
+, event TEXT, journal_seq INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 CREATE TABLE "subscriptions" (
   template_id TEXT PRIMARY KEY,
   openid TEXT NOT NULL,
@@ -58,7 +51,7 @@ CREATE TABLE "subscriptions" (
   last_send_at INTEGER,
   last_errcode INTEGER,
   last_msg_id TEXT
-) WITHOUT ROWID;
+, journal_seq INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 CREATE TABLE "window_events" (
   id INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,
@@ -66,22 +59,6 @@ CREATE TABLE "window_events" (
   remaining INTEGER,
   closes_at INTEGER
 );
-CREATE TRIGGER outbox_journal_insert AFTER INSERT ON outbox BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-CREATE TRIGGER outbox_journal_update AFTER UPDATE OF status, errcode, reason ON outbox BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('out:' || NEW.id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-CREATE TRIGGER subscriptions_journal_insert AFTER INSERT ON subscriptions BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
-CREATE TRIGGER subscriptions_journal_update AFTER UPDATE ON subscriptions BEGIN
-  INSERT OR REPLACE INTO record_journal (ref, seq, since)
-    VALUES ('sub:' || NEW.template_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record_journal), NEW.updated_at);
-END;
 `
 
 export interface Tables {
@@ -108,13 +85,7 @@ export interface Tables {
     manual: number
     retried_at: number | null
     ai: string | null
-  }
-  record_journal: {
-    ref: string
-    event: string | null
-    seq: number
-    since: number
-    failures: number
+    journal_seq: number
   }
   seen: {
     key: string
@@ -125,6 +96,8 @@ export interface Tables {
     transfer: number
     received_at: number
     rules_version: string | null
+    event: string | null
+    journal_seq: number
   }
   subscriptions: {
     template_id: string
@@ -137,6 +110,7 @@ export interface Tables {
     last_send_at: number | null
     last_errcode: number | null
     last_msg_id: string | null
+    journal_seq: number
   }
   window_events: {
     id: number

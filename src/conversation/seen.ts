@@ -1,8 +1,11 @@
 /**
  * The pushes a Conversation has recorded (`seen`): WeChat's retries are recognised here, and
- * inspection shows the last ones. All of the table's statements.
+ * inspection shows the last ones; each row holds its push's event for the D1 record, marked
+ * for the journal (journal.ts). All of the table's statements.
  */
+import type { InboundEvent } from '../record/event'
 import type { RecordInput } from './contract'
+import { nextMark } from './journal-mark'
 import type { Tables } from './schema.generated'
 
 export type SeenRow = Tables['seen']
@@ -11,9 +14,11 @@ export function findSeen(sql: SqlStorage, dedupKey: string): SeenRow | undefined
   return sql.exec<SeenRow>('SELECT * FROM seen WHERE key = ?', dedupKey).toArray()[0]
 }
 
-export function addSeen(sql: SqlStorage, input: RecordInput, now: number): void {
+/** A new push, with `event` for the record, marked for the journal. */
+export function addSeen(sql: SqlStorage, input: RecordInput, now: number, event: InboundEvent): void {
   sql.exec(
-    'INSERT INTO seen (key, kind, summary, msg_id, rule_id, transfer, received_at, rules_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    `INSERT INTO seen (key, kind, summary, msg_id, rule_id, transfer, received_at, rules_version, event, journal_seq)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ${nextMark('seen')})`,
     input.dedupKey,
     input.kind,
     input.summary,
@@ -22,7 +27,13 @@ export function addSeen(sql: SqlStorage, input: RecordInput, now: number): void 
     input.plan.transfer ? 1 : 0,
     now,
     input.plan.ruleSetVersion,
+    JSON.stringify(event),
   )
+}
+
+/** The pushes marked after `mark`, oldest mark first: what the record has not got yet. */
+export function seenMarkedAfter(sql: SqlStorage, mark: number, limit: number): SeenRow[] {
+  return sql.exec<SeenRow>('SELECT * FROM seen WHERE journal_seq > ? ORDER BY journal_seq LIMIT ?', mark, limit).toArray()
 }
 
 /** The newest pushes first, for inspection. */
@@ -30,9 +41,9 @@ export function latestSeen(sql: SqlStorage, limit: number): SeenRow[] {
   return sql.exec<SeenRow>('SELECT * FROM seen ORDER BY received_at DESC LIMIT ?', limit).toArray()
 }
 
-/** Deletes the pushes received before `before`. */
-export function pruneSeen(sql: SqlStorage, before: number): void {
-  sql.exec('DELETE FROM seen WHERE received_at < ?', before)
+/** Deletes the pushes received before `before` that the record has (marked at or before `copied`). */
+export function pruneSeen(sql: SqlStorage, before: number, copied: number): void {
+  sql.exec('DELETE FROM seen WHERE received_at < ? AND journal_seq <= ?', before, copied)
 }
 
 /** When the oldest and the newest push kept were received (null when none is), in one read. */

@@ -351,7 +351,37 @@ ALTER TABLE outbox_v12 RENAME TO outbox;
 DELETE FROM sqlite_sequence WHERE name = 'outbox';
 ${OUTBOX_JOURNAL_TRIGGERS}`
 
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12]
+/**
+ * 13: the journal without rows of its own (issue 33; journal.ts). Each change the record must
+ * see was an entry in `record_journal`, written beside the change (by triggers for the outbox
+ * and the subscriptions) and deleted once D1 had it: three to five rows written per reply. Now
+ * the changed row carries the mark (`journal_seq`) and a push's `seen` row its inbound event
+ * (`event`), and `meta` row `journal` holds the last mark of each table D1 has: one row per copy.
+ * What the journal still held becomes the rows' marks, in its order (an inbound entry whose
+ * `seen` row was pruned comes back as one); its most failed entry's count carries over.
+ */
+const V13 = `
+DROP TRIGGER IF EXISTS outbox_journal_insert;
+DROP TRIGGER IF EXISTS outbox_journal_update;
+DROP TRIGGER IF EXISTS subscriptions_journal_insert;
+DROP TRIGGER IF EXISTS subscriptions_journal_update;
+ALTER TABLE seen ADD COLUMN event TEXT;
+ALTER TABLE seen ADD COLUMN journal_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN journal_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE subscriptions ADD COLUMN journal_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE seen SET event = j.event, journal_seq = j.seq FROM record_journal AS j WHERE j.ref = 'in:' || seen.key;
+INSERT INTO seen (key, kind, summary, msg_id, rule_id, transfer, received_at, rules_version, event, journal_seq)
+  SELECT substr(ref, 4), event ->> '$.kind', COALESCE(event ->> '$.text', ''), event ->> '$.msgId', event ->> '$.ruleId', 0, since,
+    event ->> '$.rulesVersion', event, seq
+  FROM record_journal WHERE ref LIKE 'in:%' AND event IS NOT NULL AND substr(ref, 4) NOT IN (SELECT key FROM seen);
+UPDATE outbox SET journal_seq = j.seq FROM record_journal AS j WHERE j.ref = 'out:' || outbox.id;
+UPDATE subscriptions SET journal_seq = j.seq FROM record_journal AS j WHERE j.ref = 'sub:' || subscriptions.template_id;
+INSERT INTO meta (key, value)
+  SELECT 'journal', json_object('seen', 0, 'outbox', 0, 'subscriptions', 0, 'failures', COALESCE(MAX(failures), 0)) FROM record_journal;
+DROP TABLE record_journal;
+`
+
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13]
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length

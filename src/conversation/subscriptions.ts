@@ -1,16 +1,20 @@
 /**
  * A user's subscribe grants, per template (`subscriptions`, schema 5): recorded from the
  * popup, change and sent events in the push's transaction (a retried event counts once), and
- * spent by a send. Every change is journaled to D1 by trigger, where campaigns look up who
- * can be reached. And which campaigns the user has been sent (rows `campaign:<id>` of `meta`,
+ * spent by a send. Every change is marked for the journal (journal.ts) and copied to D1,
+ * where campaigns look up who can be reached. And which campaigns the user has been sent (rows `campaign:<id>` of `meta`,
  * JSON; schema 5 to 10 had a table of their own), so a
  * redelivered queue message never sends twice. All of both tables' statements.
  */
 import { isAccept, reachable, REFUSED_ERRCODE, type SubscribeChange } from '../subscribe/grants'
 import type { SubscriptionView } from './contract'
+import { nextMark } from './journal-mark'
 import type { Tables } from './schema.generated'
 
 export type SubscriptionRow = Tables['subscriptions']
+
+/** The journal's mark (journal.ts), set by every statement that changes a subscription. */
+const MARK = nextMark('subscriptions')
 
 /**
  * What a send's outcome sets beyond the outcome itself: `grants` becomes `otherwise` unless
@@ -30,7 +34,7 @@ export function applySubscribeChanges(sql: SqlStorage, openid: string, changes: 
       // WeChat's report of a send: its outcome. A refusal ends the user's reach (`refused`); the send itself spent a grant already.
       write(
         sql,
-        `UPDATE subscriptions SET last_send_at = ?, last_errcode = ?, last_msg_id = ?, updated_at = ?, ${refused('grants')}
+        `UPDATE subscriptions SET last_send_at = ?, last_errcode = ?, last_msg_id = ?, updated_at = ?, journal_seq = ${MARK}, ${refused('grants')}
          WHERE template_id = ?`,
         now,
         change.errorCode,
@@ -45,7 +49,7 @@ export function applySubscribeChanges(sql: SqlStorage, openid: string, changes: 
     if (!isAccept(change.status)) {
       write(
         sql,
-        'UPDATE subscriptions SET grants = 0, status = ?, rejected = rejected + 1, updated_at = ? WHERE template_id = ?',
+        `UPDATE subscriptions SET grants = 0, status = ?, rejected = rejected + 1, updated_at = ?, journal_seq = ${MARK} WHERE template_id = ?`,
         change.status,
         now,
         change.templateId,
@@ -56,7 +60,7 @@ export function applySubscribeChanges(sql: SqlStorage, openid: string, changes: 
     const grant = change.kind === 'popup' ? 1 : 0
     write(
       sql,
-      'UPDATE subscriptions SET grants = grants + ?, status = ?, accepted = accepted + ?, updated_at = ? WHERE template_id = ?',
+      `UPDATE subscriptions SET grants = grants + ?, status = ?, accepted = accepted + ?, updated_at = ?, journal_seq = ${MARK} WHERE template_id = ?`,
       grant,
       change.status,
       grant,
@@ -69,7 +73,7 @@ export function applySubscribeChanges(sql: SqlStorage, openid: string, changes: 
 function ensureRow(sql: SqlStorage, openid: string, templateId: string, now: number): void {
   write(
     sql,
-    'INSERT INTO subscriptions (template_id, openid, updated_at) VALUES (?, ?, ?) ON CONFLICT (template_id) DO NOTHING',
+    `INSERT INTO subscriptions (template_id, openid, updated_at, journal_seq) VALUES (?, ?, ?, ${MARK}) ON CONFLICT (template_id) DO NOTHING`,
     templateId,
     openid,
     now,
@@ -92,7 +96,7 @@ export function reserveGrant(
   const standing = { grants: row?.grants ?? 0, status: row?.status ?? null }
   if (reachable(standing, longTerm)) {
     if (longTerm) return 'long_term'
-    write(sql, 'UPDATE subscriptions SET grants = grants - 1, updated_at = ? WHERE template_id = ?', now, templateId)
+    write(sql, `UPDATE subscriptions SET grants = grants - 1, updated_at = ?, journal_seq = ${MARK} WHERE template_id = ?`, now, templateId)
     return 'grant'
   }
   if (!force) return null
@@ -108,7 +112,7 @@ export function settleSend(sql: SqlStorage, templateId: string, reservation: Res
   const giveBack = errcode !== 0 && errcode !== REFUSED_ERRCODE && reservation === 'grant' ? 1 : 0
   write(
     sql,
-    `UPDATE subscriptions SET last_send_at = ?, last_errcode = ?, updated_at = ?, ${refused('grants + ?')}
+    `UPDATE subscriptions SET last_send_at = ?, last_errcode = ?, updated_at = ?, journal_seq = ${MARK}, ${refused('grants + ?')}
      WHERE template_id = ?`,
     now,
     errcode,
@@ -163,6 +167,11 @@ export function forgetSubscriptions(sql: SqlStorage): void {
 }
 
 /** Every change to `subscriptions`: the rows kept for `holdsGrants` are read again after it. */
+/** The subscriptions marked after `mark`, oldest mark first: what the record has not got yet. */
+export function subscriptionsMarkedAfter(sql: SqlStorage, mark: number, limit: number): SubscriptionRow[] {
+  return sql.exec<SubscriptionRow>('SELECT * FROM subscriptions WHERE journal_seq > ? ORDER BY journal_seq LIMIT ?', mark, limit).toArray()
+}
+
 function write(sql: SqlStorage, query: string, ...params: SqlStorageValue[]): void {
   sql.exec(query, ...params)
   standing.delete(sql)

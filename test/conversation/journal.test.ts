@@ -13,6 +13,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
 import type { Conversation, RecordInput } from '../../src/conversation/conversation'
 import { journalState } from '../../src/conversation/journal'
+import { prune, retention } from '../../src/conversation/retention'
 import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
 import { captureLogs } from '../support/helpers'
 import { TEST_SETTINGS } from '../support/settings'
@@ -133,25 +134,22 @@ describe('the record of a push', () => {
     const openid = uniqueOpenid()
     const input = textPush(openid, 'twice', 'journal-twice', ['ok'])
     await stub(openid).record(input)
-    // What the journal held before the copy, put back after it: as if D1's answer was lost.
-    const held = await runInDurableObject(stub(openid), (_instance: Conversation, state) =>
-      state.storage.sql
-        .exec<{ ref: string; event: string | null; seq: number; since: number }>('SELECT ref, event, seq, since FROM record_journal')
-        .toArray(),
+    // The marks D1 had before the copy, put back after it: as if D1's answer was lost.
+    const marks = "SELECT value FROM meta WHERE key = 'journal'"
+    const held = await runInDurableObject(
+      stub(openid),
+      (_instance: Conversation, state) => state.storage.sql.exec<{ value: string }>(marks).toArray()[0]?.value ?? null,
     )
     await stub(openid).flush()
     await runInDurableObject(stub(openid), (_instance: Conversation, state) => {
-      for (const row of held) {
-        state.storage.sql.exec(
-          'INSERT OR REPLACE INTO record_journal (ref, event, seq, since) VALUES (?, ?, ?, ?)',
-          row.ref,
-          row.event,
-          row.seq,
-          row.since,
-        )
-      }
+      const sql = state.storage.sql
+      expect(sql.exec(marks).toArray()).toHaveLength(1)
+      if (held === null) sql.exec("DELETE FROM meta WHERE key = 'journal'")
+      else sql.exec("UPDATE meta SET value = ? WHERE key = 'journal'", held)
     })
+    expect((await journal(openid)).backlog).toBeGreaterThan(0)
     await stub(openid).flush()
+    expect((await journal(openid)).backlog).toBe(0)
     expect(await ruleHits('journal-twice')).toBe(1)
     expect((await messages(openid)).map((r) => [r.direction, r.status])).toEqual([
       ['in', 'received'],
@@ -188,6 +186,25 @@ describe('a D1 outage', () => {
     expect(logs.events().some((line) => line.event === 'record.caught_up' && line.openid === openid)).toBe(true)
     // Delivered once, before and after the catch-up.
     expect(await sendsTo(openid)).toHaveLength(1)
+  })
+
+  it('keeps a push and its reply past their time until D1 has them; then they go', async () => {
+    const openid = uniqueOpenid()
+    const week = 7 * 24 * 60 * 60 * 1000
+    /** The rows left after pruning as if a week had passed. */
+    const pruned = () =>
+      runInDurableObject(stub(openid), (_instance: Conversation, state) => {
+        const sql = state.storage.sql
+        prune(sql, Date.now() + week, retention(week / 7))
+        return [sql.exec('SELECT key FROM seen').toArray().length, sql.exec('SELECT id FROM outbox').toArray().length]
+      })
+    await withMessagesTableAway(async () => {
+      await pushAndFlush(textPush(openid, 'kept for the record', 'journal-kept', ['ok']))
+      expect(await pruned()).toEqual([1, 1])
+    })
+    expect(await runDurableObjectAlarm(stub(openid))).toBe(true)
+    expect((await messages(openid)).map((r) => r.direction)).toEqual(['in', 'out'])
+    expect(await pruned()).toEqual([0, 0])
   })
 })
 

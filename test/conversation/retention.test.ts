@@ -129,6 +129,8 @@ describe('an idle conversation', () => {
       ...recorded(openid, 'anyone there?'),
       plan: { ruleId: null, ruleSetVersion: 'test', transfer: false, sends: [] },
     })
+    // Copied to D1 (a row is pruned only once the record has it).
+    await stub(openid).flush()
     await age(openid, 3 * DAY, ['seen', 'window_events'])
     expect(await runDurableObjectAlarm(stub(openid))).toBe(true)
     // Both rows are past their time and gone, but the object stays: the push was 3 days ago.
