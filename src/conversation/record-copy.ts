@@ -1,7 +1,8 @@
 /**
- * The copy of the journal (`journal.ts`) to the operator's D1 record, after the object's own
- * writes and never in their way: one copy at a time, at most MAX_COPY_BATCHES batches, the
- * rest left to the alarm. A failed copy is logged and tried again from the alarm, with its
+ * The copy of the journal (`journal.ts`) to the operator's D1 record, through the mini
+ * program's Recorder (record/recorder.ts, which batches many users' copies), after the
+ * object's own writes and never in their way: one copy at a time, at most MAX_COPY_BATCHES
+ * batches, the rest left to the alarm. A failed copy is logged and tried again from the alarm, with its
  * backoff; a copy that finds the storage deleted under it (and perhaps created again by a new
  * push) stops without touching the new storage's journal.
  */
