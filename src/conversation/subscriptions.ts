@@ -166,12 +166,12 @@ export function forgetSubscriptions(sql: SqlStorage): void {
   standing.delete(sql)
 }
 
-/** Every change to `subscriptions`: the rows kept for `holdsGrants` are read again after it. */
 /** The subscriptions marked after `mark`, oldest mark first: what the record has not got yet. */
 export function subscriptionsMarkedAfter(sql: SqlStorage, mark: number, limit: number): SubscriptionRow[] {
   return sql.exec<SubscriptionRow>('SELECT * FROM subscriptions WHERE journal_seq > ? ORDER BY journal_seq LIMIT ?', mark, limit).toArray()
 }
 
+/** Every change to `subscriptions`: the rows kept for `holdsGrants` are read again after it. */
 function write(sql: SqlStorage, query: string, ...params: SqlStorageValue[]): void {
   sql.exec(query, ...params)
   standing.delete(sql)
