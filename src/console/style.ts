@@ -47,7 +47,7 @@ form.inline{display:inline-block;margin:0 4px 4px 0}
 .bubble.out[data-status=failed]{background:#ffebe9;border-color:var(--bad)}
 .bubble.out[data-status=dropped],.bubble.out[data-status=pending]{background:#fff8c5;border-color:#d4a72c}
 .chart-days{display:flex;font-size:11px;color:var(--muted);text-align:center}
-.chart-days span{flex:1;white-space:nowrap}
+.chart-days span{flex:1 1 0;min-width:0;white-space:nowrap}
 @media (max-width:600px){.chart-days span:nth-child(even){visibility:hidden}}
 .chart{margin:0}
 .chart svg{width:100%;height:auto}
