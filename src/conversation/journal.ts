@@ -116,15 +116,13 @@ export function takeJournal(sql: SqlStorage, appid: string, now: number): Journa
   }
 }
 
-/** D1 has the batch: the marks move to where it reached (a row marked again meanwhile stays ahead). */
+/**
+ * D1 has the batch: the marks move to where it reached (a row marked again meanwhile stays
+ * ahead). No need to read them first: only a copy moves them, one at a time (record-copy.ts),
+ * and the batch's marks start from what it read.
+ */
 export function clearJournal(sql: SqlStorage, batch: JournalBatch): void {
-  const copied = copiedMarks(sql)
-  writeCopied(sql, {
-    seen: Math.max(copied.seen, batch.upTo.seen),
-    outbox: Math.max(copied.outbox, batch.upTo.outbox),
-    subscriptions: Math.max(copied.subscriptions, batch.upTo.subscriptions),
-    failures: 0,
-  })
+  writeCopied(sql, { ...batch.upTo, failures: 0 })
 }
 
 /** D1 refused the batch: counted; returns when to try again. */
