@@ -25,7 +25,7 @@ import { answerWithModel } from '../ai/answer'
 import { sourcesOf } from '../ai/plan'
 import { log } from '../log'
 import { AI_FALLBACK_RULE_ID, AI_RULE_ID, type ReplyMessage } from '../replies'
-import { WechatApiError, WechatClient } from '../wechat/api'
+import { WechatClient } from '../wechat/api'
 import type { ImageSource } from '../wechat/media'
 import { isKf } from '../settings/kf-view'
 import { sendToKf } from '../wecom/send'
@@ -54,6 +54,7 @@ import { emitEvents } from '../webhooks/emit'
 import type { WebhookOccurrence } from '../webhooks/events'
 import { aiHandoff, replyFailed, replySent } from '../webhooks/occurrences'
 import { transaction } from './transaction'
+import { showTyping, Typing } from './typing'
 
 export interface PassOptions {
   /** Rows whose backoff ends by then are attempted (the alarm passes its own time). */
@@ -375,41 +376,4 @@ export function ageFrom(row: Pick<OutboxRow, 'created_at' | 'retried_at'>): numb
 /** The model's own words went out on this row (not the fallback, nor any other reply). */
 export function isAiWritten(row: Pick<OutboxRow, 'rule_id' | 'ai'>): boolean {
   return row.rule_id === AI_RULE_ID && row.ai !== null
-}
-
-/**
- * "Typing…" while the model thinks. WeChat shows it for 15 s and refuses it again meanwhile
- * (45081): it is shown once, and again only once that has passed.
- */
-class Typing {
-  #shownAt = 0
-  constructor(
-    private readonly client: WechatClient,
-    private readonly row: OutboxRow,
-  ) {}
-
-  async show(): Promise<void> {
-    this.#shownAt = Date.now()
-    await showTyping(this.client, this.row)
-  }
-
-  async keepUp(): Promise<void> {
-    if (Date.now() - this.#shownAt >= TYPING_MS) await this.show()
-  }
-}
-
-/** How long WeChat shows "typing…". */
-const TYPING_MS = 15_000
-
-/** Typing is a courtesy: its failure never holds up the reply. */
-async function showTyping(client: WechatClient, row: OutboxRow): Promise<void> {
-  try {
-    await client.typing(row.openid, 'Typing')
-  } catch (error) {
-    log.warn('reply.typing_failed', {
-      openid: row.openid,
-      msgId: row.msg_id,
-      errcode: error instanceof WechatApiError ? error.errcode : null,
-    })
-  }
 }

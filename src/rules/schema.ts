@@ -41,6 +41,19 @@ export type EventName = (typeof EVENTS)[number]
 
 const nonEmpty = (max: number) => v.pipe(v.string(), v.nonEmpty(says('empty')), v.maxLength(max, says('max_chars', { max: max })))
 
+/** Text WeChat sends as a message: not empty, at most MAX_TEXT_BYTES of UTF-8. */
+const SentText = (what: string) =>
+  v.pipe(v.string(), v.nonEmpty(says('empty')), v.maxBytes(MAX_TEXT_BYTES, says('max_bytes', { max: MAX_TEXT_BYTES })), v.description(what))
+
+const WholeNumber = (min: number, max: number, what: string) =>
+  v.pipe(
+    v.number(),
+    v.integer(says('whole_number')),
+    v.minValue(min, says('min_value', { min: min })),
+    v.maxValue(max, says('max_value', { max: max })),
+    v.description(what),
+  )
+
 const HttpUrl = v.pipe(
   v.string(),
   v.nonEmpty(says('empty')),
@@ -110,12 +123,7 @@ export const WhenSchema = v.pipe(
 
 const TextReply = v.strictObject({
   type: v.literal('text'),
-  text: v.pipe(
-    v.string(),
-    v.nonEmpty(says('empty')),
-    v.maxBytes(MAX_TEXT_BYTES, says('max_bytes', { max: MAX_TEXT_BYTES })),
-    v.description('The text; {{1}} or {{name}} take regex groups.'),
-  ),
+  text: SentText('The text; {{1}} or {{name}} take regex groups.'),
 })
 const ImageReply = v.pipe(
   v.strictObject({
@@ -260,21 +268,12 @@ export const DefaultSchema = v.lazy((input: unknown) =>
 )
 
 export const HandoffSchema = v.strictObject({
-  after_unmatched: v.pipe(
-    v.number(),
-    v.integer(says('whole_number')),
-    v.minValue(1, says('min_value', { min: 1 })),
-    v.maxValue(MAX_HANDOFF_AFTER, says('max_value', { max: MAX_HANDOFF_AFTER })),
-    v.description('Transfer after this many texts in a row that no rule answered (the default reply counts as unmatched).'),
+  after_unmatched: WholeNumber(
+    1,
+    MAX_HANDOFF_AFTER,
+    'Transfer after this many texts in a row that no rule answered (the default reply counts as unmatched).',
   ),
-  text: v.optional(
-    v.pipe(
-      v.string(),
-      v.nonEmpty(says('empty')),
-      v.maxBytes(MAX_TEXT_BYTES, says('max_bytes', { max: MAX_TEXT_BYTES })),
-      v.description('Sent to the user as the transfer happens, e.g. 正在为您转接人工客服，请稍候.'),
-    ),
-  ),
+  text: v.optional(SentText('Sent to the user as the transfer happens, e.g. 正在为您转接人工客服，请稍候.')),
 })
 
 /** An FAQ entry whose match scores at least this answers as written (see ai.faq_threshold). */
@@ -293,15 +292,6 @@ export const DEFAULT_AI_FALLBACK = '抱歉，这个问题我暂时答不上来�
 
 const Share = (what: string) =>
   v.pipe(v.number(), v.minValue(0, says('min_value', { min: 0 })), v.maxValue(1, says('max_value', { max: 1 })), v.description(what))
-
-const WholeNumber = (min: number, max: number, what: string) =>
-  v.pipe(
-    v.number(),
-    v.integer(says('whole_number')),
-    v.minValue(min, says('min_value', { min: min })),
-    v.maxValue(max, says('max_value', { max: max })),
-    v.description(what),
-  )
 
 /**
  * Answers from the mini program's knowledge base (issue 27), for texts no rule answered: an
@@ -344,14 +334,7 @@ export const AiSchema = v.strictObject({
       ),
     ),
   ),
-  fallback: v.optional(
-    v.pipe(
-      v.string(),
-      v.nonEmpty(says('empty')),
-      v.maxBytes(MAX_TEXT_BYTES, says('max_bytes', { max: MAX_TEXT_BYTES })),
-      v.description(`Sent when the model cannot answer and there is no default reply; default ${DEFAULT_AI_FALLBACK}`),
-    ),
-  ),
+  fallback: v.optional(SentText(`Sent when the model cannot answer and there is no default reply; default ${DEFAULT_AI_FALLBACK}`)),
 })
 
 export const DEFAULT_RATING_TEXT = '本次服务已结束，请为我们的服务打分：回复 1–5（5 分最满意）。'
@@ -364,31 +347,9 @@ export const SatisfactionSchema = v.strictObject({
     v.boolean(),
     v.description('true: a conversation an agent closes at the desk asks the user for a rating, inside the window only.'),
   ),
-  text: v.optional(
-    v.pipe(
-      v.string(),
-      v.nonEmpty(says('empty')),
-      v.maxBytes(MAX_TEXT_BYTES, says('max_bytes', { max: MAX_TEXT_BYTES })),
-      v.description(`What the user is asked; default ${DEFAULT_RATING_TEXT}`),
-    ),
-  ),
-  minutes: v.optional(
-    v.pipe(
-      v.number(),
-      v.integer(says('whole_number')),
-      v.minValue(1, says('min_value', { min: 1 })),
-      v.maxValue(1440, says('max_value', { max: 1440 })),
-      v.description(`A reply of 1–5 within this many minutes is the rating; default ${DEFAULT_RATING_MINUTES}.`),
-    ),
-  ),
-  thanks: v.optional(
-    v.pipe(
-      v.string(),
-      v.nonEmpty(says('empty')),
-      v.maxBytes(MAX_TEXT_BYTES, says('max_bytes', { max: MAX_TEXT_BYTES })),
-      v.description(`The answer to a rating; default ${DEFAULT_RATING_THANKS}`),
-    ),
-  ),
+  text: v.optional(SentText(`What the user is asked; default ${DEFAULT_RATING_TEXT}`)),
+  minutes: v.optional(WholeNumber(1, 1440, `A reply of 1–5 within this many minutes is the rating; default ${DEFAULT_RATING_MINUTES}.`)),
+  thanks: v.optional(SentText(`The answer to a rating; default ${DEFAULT_RATING_THANKS}`)),
 })
 
 export const RuleSetSchema = v.strictObject({
