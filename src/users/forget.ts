@@ -9,7 +9,8 @@
  * 2. the desk: out of the queue, a closed conversation kept for the agents' figures under a
  *    made-up name;
  * 3. the D1 record, in one batch: messages, the conversation, subscriptions, campaign targets,
- *    notes, the unmatched questions they alone asked, and their openid in the audit log;
+ *    notes, the unmatched questions they alone asked, the webhook deliveries about them given
+ *    up on (their events may carry their text), and their openid in the audit log;
  * 4. the images they sent, archived in MEDIA.
  *
  * 5. `user.deleted` to WEBHOOK_URL, so the team's other systems can delete them too.
@@ -28,6 +29,7 @@ import { forgetRecordStatements, unmatchedTextsQuery } from '../record/user-data
 import { all, prepare } from '../record/sql'
 import { log } from '../log'
 import { emitUserDeleted } from '../webhooks/emit'
+import { deleteUserFailures } from '../webhooks/store'
 import { viewOfUser } from '../wecom/user-view'
 
 /** What a deletion found and removed: counts only. */
@@ -36,7 +38,7 @@ export interface Forgotten {
   conversation: boolean
   /** The user was at the desk (or had a closed conversation there). */
   desk: boolean
-  /** D1 rows deleted or changed (messages, conversation, subscriptions, targets, notes, audit targets, unmatched counts). */
+  /** D1 rows deleted or changed (messages, conversation, subscriptions, targets, notes, webhook failures, audit targets, unmatched counts). */
   rows: number
   /** Archived images deleted. */
   media: number
@@ -54,6 +56,7 @@ export async function forgetUser(env: Env, appid: string, openid: string, now = 
       texts.map((row) => row.text),
     ),
     forgetNotesStatement(appid, openid),
+    deleteUserFailures(appid, openid),
     forgetUserStatement(appid, openid),
   ]
   const results = await env.DB.batch(statements.map((s) => prepare(env.DB, s)))

@@ -12,7 +12,10 @@ import { popupEvent, textMessage } from '../../dev/push'
 import { addNote } from '../../src/desk/notes'
 import { dayOf } from '../../src/record/day'
 import { userMediaKey } from '../../src/media/user-media'
+import { prepare } from '../../src/record/sql'
 import { conversationOf, deskOf } from '../../src/settings/mini-program-state'
+import { taskOf } from '../../src/webhooks/events'
+import { recordFailure } from '../../src/webhooks/store'
 import type { FlatFields } from '../../src/wechat/message'
 import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
 import { push, workerFetch } from '../support/helpers'
@@ -69,10 +72,14 @@ async function held(openid: string) {
     notes: await rows('SELECT id FROM desk_notes WHERE appid = ? AND openid = ?', APPID, openid),
     audit: await rows("SELECT id FROM audit WHERE appid = ? AND (target = ? OR target LIKE 'out:' || ? || ':%')", APPID, openid, openid),
     media: (await env.MEDIA.list({ prefix: `users/${APPID}/${today}/${openid}/` })).objects.map((o) => o.key),
+    webhookFailures: await rows('SELECT id FROM webhook_failures WHERE appid = ? AND openid = ?', APPID, openid),
   }
 }
 
-/** A user with something in every store: answered texts (one unmatched), a template accepted, a note, the desk, an image, an audited reply by hand. */
+/**
+ * A user with something in every store: answered texts (one unmatched), a template accepted, a
+ * note, the desk, an image, an audited reply by hand, a delivery to WEBHOOK_URL given up on.
+ */
 async function busyUser(): Promise<string> {
   const openid = uniqueOpenid()
   expect((await push(textMessage(openid, '你好', nextMsgId()))).status).toBe(200)
@@ -93,6 +100,13 @@ async function busyUser(): Promise<string> {
   })
   await addNote(env.DB, APPID, openid, { id: 'owner', name: 'Owner' }, '老客户，优先处理', Date.now())
   await env.MEDIA.put(userMediaKey(APPID, dayOf(Date.now()), openid, nextMsgId(), 'image/png'), new Uint8Array([0x89, 0x50, 0x4e, 0x47]))
+  // The receiver was down for all eight attempts: the row keeps the event, and the event their text.
+  const received = taskOf(
+    APPID,
+    { event: 'message.received', data: { openid, msg_id: null, kind: 'text', text: QUESTION, rule_id: null } },
+    Date.now(),
+  )
+  await prepare(env.DB, recordFailure(received, 8, { status: 500, reason: 'HTTP 500' }, Date.now())).run()
   // The record is copied to D1 after the answers: wait until every store has the user.
   await vi.waitFor(
     async () => {
@@ -100,6 +114,7 @@ async function busyUser(): Promise<string> {
       expect(now.messages.length).toBeGreaterThanOrEqual(5)
       expect(now.subscriptions).toHaveLength(1)
       expect(now.audit.length).toBeGreaterThan(0)
+      expect(now.webhookFailures).toHaveLength(1)
     },
     { timeout: 10_000, interval: 100 },
   )
@@ -125,7 +140,16 @@ describe('user_authorization_cancellation', () => {
 
     const after = await held(openid)
     expect(after.object).toMatchObject({ inbound: [], outbound: [] })
-    expect(after).toMatchObject({ desk: null, messages: [], conversations: [], subscriptions: [], notes: [], audit: [], media: [] })
+    expect(after).toMatchObject({
+      desk: null,
+      messages: [],
+      conversations: [],
+      subscriptions: [],
+      notes: [],
+      audit: [],
+      media: [],
+      webhookFailures: [],
+    })
     // Their question counted once for them: the other user's ask is still counted, nobody's text is theirs alone.
     expect(await unmatchedCount()).toBe(before.unmatched - 1)
     expect(await dailyMessages()).toBe(before.daily)
@@ -214,6 +238,7 @@ describe('on request', () => {
       notes: [],
       audit: [],
       media: [],
+      webhookFailures: [],
       desk: null,
     })
     const again = await workerFetch(`/admin/api/users/${openid}`, { method: 'DELETE', headers: OWNER_AUTH })
