@@ -3,10 +3,15 @@
  * console sessions, so that signing out ends a session on the server and not only in the
  * browser, and failed attempts per address, so that guessing the token is slow.
  *
- * A session is a random id the browser holds in a signed cookie (console/session.ts); the
- * object keeps only its SHA-256 and whose it is (an operator's id, `owner` for ADMIN_TOKEN), so nothing it stores can be replayed as a cookie. Expired
- * sessions and stale failure counts are pruned whenever a session is opened: a team signs in
- * a few times a day, so the tables stay a few rows long.
+ * A session is a random id the browser holds in a cookie (console/session.ts); the object
+ * keeps only its SHA-256, whose it is (an operator's id, `owner` for ADMIN_TOKEN) and the tag
+ * of the ADMIN_TOKEN it was opened under, so nothing it stores can be replayed as a cookie.
+ * Expired sessions are pruned whenever a session is opened, stale failure counts at every
+ * attempt: a team signs in a few times a day, so the tables stay a few rows long.
+ *
+ * The sessions table is versioned by its own definition: an object made by an older version
+ * (before operators, or before token tags) has its table made again — the sessions in it end,
+ * and everyone signs in once more — rather than every sign-in failing on a missing column.
  *
  * A failed attempt is counted before anything else is answered, and while an address is
  * locked every attempt from it is refused unchecked — a right token included, or the lock
@@ -28,8 +33,13 @@ export type Attempt =
   /** Refused unchecked: the address failed MAX_FAILURES times within LOCK_MS. */
   | { outcome: 'locked'; retryAfterSeconds: number }
 
+/** The column only today's sessions table has: a table without it is an older one's. */
+const NEWEST_COLUMN = 'token_tag'
+
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS sessions (id_hash TEXT PRIMARY KEY, operator_id TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY, operator_id TEXT NOT NULL, ${NEWEST_COLUMN} TEXT NOT NULL, expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS failures (address TEXT PRIMARY KEY, count INTEGER NOT NULL, first_at INTEGER NOT NULL) WITHOUT ROWID;
 `
 
@@ -39,6 +49,8 @@ export class Sessions extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.sql = ctx.storage.sql
+    const table = this.sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'sessions'").toArray()[0]
+    if (table && !table.sql.includes(NEWEST_COLUMN)) this.sql.exec('DROP TABLE sessions')
     this.sql.exec(SCHEMA)
   }
 
@@ -48,6 +60,7 @@ export class Sessions extends DurableObject<Env> {
    * locked refuses the attempt unchecked; a failure counts for every key; a success clears them.
    */
   attempt(keys: string[], tokenOk: boolean, now: number): Attempt {
+    this.sql.exec('DELETE FROM failures WHERE first_at <= ?', now - LOCK_MS)
     const runs = keys.map((key) => {
       const row = this.sql
         .exec<{ count: number; first_at: number }>('SELECT count, first_at FROM failures WHERE address = ?', key)
@@ -68,17 +81,27 @@ export class Sessions extends DurableObject<Env> {
     return { outcome: tokenOk ? 'ok' : 'wrong' }
   }
 
-  /** Remembers a new session of `operatorId` until `expiresAt`; prunes what has run out. */
-  open(idHash: string, operatorId: string, expiresAt: number, now: number): void {
+  /** Remembers a new session of `operatorId`, opened under the token tagged `tokenTag`, until `expiresAt`; prunes what has run out. */
+  open(idHash: string, operatorId: string, tokenTag: string, expiresAt: number, now: number): void {
     this.sql.exec('DELETE FROM sessions WHERE expires_at <= ?', now)
-    this.sql.exec('DELETE FROM failures WHERE first_at <= ?', now - LOCK_MS)
-    this.sql.exec('INSERT INTO sessions (id_hash, operator_id, expires_at) VALUES (?, ?, ?)', idHash, operatorId, expiresAt)
+    this.sql.exec(
+      'INSERT INTO sessions (id_hash, operator_id, token_tag, expires_at) VALUES (?, ?, ?, ?)',
+      idHash,
+      operatorId,
+      tokenTag,
+      expiresAt,
+    )
   }
 
-  /** Whose the session is, while it is open (signed in, not signed out, not expired); else null. */
-  operatorOf(idHash: string, now: number): string | null {
+  /** Whose the session is, while it is open (signed in under this token, not signed out, not expired); else null. */
+  operatorOf(idHash: string, tokenTag: string, now: number): string | null {
     const row = this.sql
-      .exec<{ operator_id: string }>('SELECT operator_id FROM sessions WHERE id_hash = ? AND expires_at > ?', idHash, now)
+      .exec<{ operator_id: string }>(
+        'SELECT operator_id FROM sessions WHERE id_hash = ? AND token_tag = ? AND expires_at > ?',
+        idHash,
+        tokenTag,
+        now,
+      )
       .toArray()[0]
     return row?.operator_id ?? null
   }

@@ -3,14 +3,16 @@
  * session cookie — HttpOnly (no script can read it), Secure, SameSite=Strict (no other site's
  * form or link carries it), scoped to /admin — never the token itself and never a URL.
  *
- * The cookie holds a random session id, signed with a key derived from the token for this
- * one purpose (HKDF): a stolen cookie says nothing that helps guess the token offline, and
- * changing ADMIN_TOKEN signs everyone out. The Sessions object (auth/sessions.ts) knows which
- * ids are open, so signing out ends the session on the server — a copied cookie stops
- * working with it — and "sign out everywhere" ends them all.
+ * The cookie holds a random 256-bit session id and nothing else: not signed, because nothing
+ * derived from the token may travel with it — a signature keyed by the token (however
+ * derived) lets whoever steals a cookie test guesses of the token offline. The id is
+ * unguessable, and the Sessions object (auth/sessions.ts) knows which ids are open, so
+ * signing out ends the session on the server — a copied cookie stops working with it — and
+ * "sign out everywhere" ends them all. Each session also keeps, on the server only, a tag of
+ * the ADMIN_TOKEN it was opened under, so changing ADMIN_TOKEN signs everyone out.
  */
 import type { MiddlewareHandler } from 'hono'
-import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { clientAddress, tryToken, unusableToken, type UnusableToken } from '../auth/admin-token'
 import { auditDone } from '../admin/audit'
 import { operatorById, tokenOperatorId, type Operator } from '../auth/operators'
@@ -18,7 +20,7 @@ import { sessionsOf } from '../auth/sessions'
 import { can } from '../auth/roles'
 import { accessSignIn } from '../auth/access'
 import { log } from '../log'
-import { toBase64, toHex, utf8 } from '../wechat/bytes'
+import { toHex, utf8 } from '../wechat/bytes'
 
 export const SESSION_COOKIE = 'kefu_session'
 /** A working day: the operator signs in again the next morning. */
@@ -38,8 +40,8 @@ export type SignIn =
 
 /**
  * Checks `token` (ADMIN_TOKEN or a personal token) at the console's door; on success a new
- * session of that operator and its cookie. Sessions are signed with a key derived from
- * ADMIN_TOKEN, so a deployment without a usable one has no console sessions at all.
+ * session of that operator and its cookie. Sessions belong to the ADMIN_TOKEN they were
+ * opened under, so a deployment without a usable one has no console sessions at all.
  */
 export async function signIn(c: ConsoleContext, token: string, now: number): Promise<SignIn> {
   const address = clientAddress(c.req.raw.headers)
@@ -59,8 +61,8 @@ export async function signIn(c: ConsoleContext, token: string, now: number): Pro
   }
   const id = randomId()
   const expiresAt = now + SESSION_SECONDS * 1000
-  await sessionsOf(c.env).open(await sha256(id), attempt.operator.id, expiresAt, now)
-  await setSignedCookie(c, SESSION_COOKIE, id, await sessionKey(c.env.ADMIN_TOKEN ?? ''), { ...COOKIE_OPTIONS, maxAge: SESSION_SECONDS })
+  await sessionsOf(c.env).open(await sha256(id), attempt.operator.id, await tokenTag(c.env.ADMIN_TOKEN ?? ''), expiresAt, now)
+  setCookie(c, SESSION_COOKIE, id, { ...COOKIE_OPTIONS, maxAge: SESSION_SECONDS })
   log.info('console.signed_in', { address, operator: attempt.operator.id })
   await auditDone(
     c.env.DB,
@@ -72,7 +74,7 @@ export async function signIn(c: ConsoleContext, token: string, now: number): Pro
 
 /** Ends this browser's session (everywhere: every session) and forgets its cookie. */
 export async function signOut(c: ConsoleContext, everywhere: boolean): Promise<void> {
-  const id = await sessionIdOf(c)
+  const id = sessionIdOf(c)
   deleteCookie(c, SESSION_COOKIE, { path: '/admin', secure: true })
   if (id === null) return
   const sessions = sessionsOf(c.env)
@@ -90,21 +92,21 @@ export async function signOut(c: ConsoleContext, everywhere: boolean): Promise<v
 }
 
 /**
- * Who the request's session belongs to: signed for today's key, not ended, not expired, and
- * its operator still there (a removed operator's sessions end with them); else null.
+ * Who the request's session belongs to: opened under today's ADMIN_TOKEN, not ended, not
+ * expired, and its operator still there (a removed operator's sessions end with them); else null.
  */
 export async function sessionOperator(c: ConsoleContext, now: number): Promise<Operator | null> {
-  const id = await sessionIdOf(c)
+  const id = sessionIdOf(c)
   if (id === null) return null
-  const operatorId = await sessionsOf(c.env).operatorOf(await sha256(id), now)
+  const operatorId = await sessionsOf(c.env).operatorOf(await sha256(id), await tokenTag(c.env.ADMIN_TOKEN ?? ''), now)
   return operatorId === null ? null : operatorById(c.env.DB, operatorId)
 }
 
-/** The session id of a cookie signed with today's key; null for none, a forged one, or an unusable token. */
-async function sessionIdOf(c: ConsoleContext): Promise<string | null> {
+/** The cookie's session id when it has the shape of one; null for none, any other value, or an unusable token. */
+function sessionIdOf(c: ConsoleContext): string | null {
   if (unusableToken(c.env)) return null
-  const value = await getSignedCookie(c, await sessionKey(c.env.ADMIN_TOKEN ?? ''), SESSION_COOKIE)
-  return value || null
+  const value = getCookie(c, SESSION_COOKIE)
+  return value !== undefined && SESSION_ID.test(value) ? value : null
 }
 
 /**
@@ -126,34 +128,39 @@ export function requireSession(signInPage: (c: ConsoleContext) => Response | Pro
   }
 }
 
-// ---------------------------------------------------------------- keys and ids
+// ---------------------------------------------------------------- ids and tags
 
 /** Derived once per token per isolate (HKDF costs a few microseconds, but every page asks). */
-const keys = new Map<string, Promise<ArrayBuffer>>()
+const tags = new Map<string, Promise<string>>()
 
-/** The cookie's signing key: HKDF-SHA-256 of the token, for this purpose only. */
-export function sessionKey(token: string): Promise<ArrayBuffer> {
-  let key = keys.get(token)
-  if (key === undefined) {
-    key = crypto.subtle
+/**
+ * The tag of the ADMIN_TOKEN a session was opened under, kept with the session on the server
+ * (never sent to a browser): HKDF-SHA-256 of the token for this purpose only, hex.
+ */
+export function tokenTag(token: string): Promise<string> {
+  let tag = tags.get(token)
+  if (tag === undefined) {
+    tag = crypto.subtle
       .importKey('raw', utf8.encode(token), 'HKDF', false, ['deriveBits'])
       .then((base) =>
         crypto.subtle.deriveBits(
-          { name: 'HKDF', hash: 'SHA-256', salt: utf8.encode('kefu-edge'), info: utf8.encode('console session cookie v1') },
+          { name: 'HKDF', hash: 'SHA-256', salt: utf8.encode('kefu-edge'), info: utf8.encode('console session token tag v2') },
           base,
           256,
         ),
       )
-    keys.clear()
-    keys.set(token, key)
+      .then((bits) => toHex(new Uint8Array(bits)))
+    tags.clear()
+    tags.set(token, tag)
   }
-  return key
+  return tag
 }
 
-/** 32 random bytes, base64: what the cookie carries (signed cookies are URI-encoded). */
+/** 32 random bytes, hex: what the cookie carries. */
 function randomId(): string {
-  return toBase64(crypto.getRandomValues(new Uint8Array(32)))
+  return toHex(crypto.getRandomValues(new Uint8Array(32)))
 }
+const SESSION_ID = /^[0-9a-f]{64}$/
 
 /** What the Sessions object keeps of an id: its SHA-256, hex. */
 async function sha256(id: string): Promise<string> {
