@@ -3,13 +3,15 @@
  * (auth/operators.ts). Only a role with `operators` (the owner) reaches them. Adding one answers
  * their personal token, once; removing one stops that token on the next request and ends their
  * console sessions at once. `owner` — ADMIN_TOKEN itself — is no row: it cannot be changed or
- * removed here (rotate the secret). Each change leaves an audit entry (admin/audit.ts).
+ * removed here (rotate the secret). Each change leaves an audit entry (admin/audit.ts), written
+ * after the change and never undoing it: a failed audit write is logged, the answer stands (a
+ * new operator's token, shown once, is not lost to it).
  */
 import { describedOperator, operatorChanges } from '../admin/operator-summaries'
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import type * as v from 'valibot'
-import { audit } from '../admin/audit'
+import { auditDone } from '../admin/audit'
 import { OPERATOR_MAX_BYTES, OperatorBody, OperatorChangeBody, OperatorIdParam } from '../admin/requests'
 import {
   addOperator,
@@ -40,7 +42,7 @@ adminOperators.post('/admin/api/operators', allow('operators'), jsonBody(Operato
   if (refused) return refused
   const now = Date.now()
   const { operator, token } = await addOperator(c.env.DB, { ...input, apps: unique(input.apps) }, now)
-  await audit(
+  await auditDone(
     c.env.DB,
     { appid: '', operator: c.var.operator, action: 'operator_add', target: operator.id, summary: describedOperator(operator) },
     now,
@@ -66,7 +68,7 @@ adminOperators.patch(
     const after = await changeOperator(c.env.DB, id, change, now)
     if (after === null) return refuse(c, 404, 'not_found')
     const summary = operatorChanges(before, after)
-    await audit(c.env.DB, { appid: '', operator: c.var.operator, action: 'operator_change', target: id, summary }, now)
+    await auditDone(c.env.DB, { appid: '', operator: c.var.operator, action: 'operator_change', target: id, summary }, now)
     log.info('operator.changed', { by: c.var.operator.id, operator: id, role: after.role })
     return c.json(after)
   },
@@ -80,7 +82,7 @@ adminOperators.delete('/admin/api/operators/:id', allow('operators'), params('pa
   // The token stopped with the row; their open console sessions end now, not at their next page.
   const sessions = await sessionsOf(c.env).closeOperator(id)
   const now = Date.now()
-  await audit(
+  await auditDone(
     c.env.DB,
     { appid: '', operator: c.var.operator, action: 'operator_remove', target: id, summary: describedOperator(operator) },
     now,

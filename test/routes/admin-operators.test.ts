@@ -219,4 +219,27 @@ describe('the audit log', () => {
     const entries = (await listAudit(env.DB, { appid: '', limit: 200, operator: owner.id })).items
     expect(entries.map((e) => [e.action, e.target, e.operatorName])).toEqual([['operator_add', added.id, 'Second owner']])
   })
+
+  it('keeps the change and its answer when the audit log cannot be written: the new token is not lost', async () => {
+    await env.DB.prepare("CREATE TRIGGER audit_down BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit down'); END").run()
+    try {
+      const added = await call('POST', '/admin/api/operators', { name: 'Unaudited', role: 'agent' })
+      expect(added.status, added.text).toBe(201)
+      const { id, token } = parsed<{ id: string; token: string }>(added)
+      // The token shown once works.
+      expect((await call('GET', '/admin/api/conversations', undefined, { authorization: `Bearer ${token}` })).status).toBe(200)
+      const changed = await call('PATCH', `/admin/api/operators/${id}`, { role: 'viewer' })
+      expect(changed.status, changed.text).toBe(200)
+      expect((await call('DELETE', `/admin/api/operators/${id}`)).status).toBe(204)
+      expect((await listed()).map((o) => o.id)).not.toContain(id)
+      expect(
+        hygiene
+          .events()
+          .filter((e) => e.event === 'audit.write_failed')
+          .map((e) => e.action),
+      ).toEqual(['operator_add', 'operator_change', 'operator_remove'])
+    } finally {
+      await env.DB.prepare('DROP TRIGGER audit_down').run()
+    }
+  })
 })
