@@ -59,6 +59,9 @@ export class Desk extends DurableObject<Env> {
     super(ctx, env)
     this.sql = ctx.storage.sql
     this.sql.exec(DESK_SCHEMA)
+    // The console's keep-alive ping is answered by the runtime, without waking the object: an
+    // idle console costs nothing (desk-script.ts sends exactly 'ping' and ignores 'pong').
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'))
     // A desk created before ratings (a local state from an earlier build) gets the column.
     const columns = this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('desk')").toArray()
     if (!columns.some((c) => c.name === 'rating')) this.sql.exec('ALTER TABLE desk ADD COLUMN rating INTEGER')
@@ -190,9 +193,8 @@ export class Desk extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client })
   }
 
-  override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    // The console only pings, to keep proxies from closing an idle socket.
-    if (message === 'ping') socket.send('pong')
+  override async webSocketMessage(): Promise<void> {
+    // The console sends only its ping, which the auto-response answers: nothing else is read.
   }
 
   override async webSocketClose(socket: WebSocket, code: number): Promise<void> {

@@ -8,131 +8,38 @@
  * it makes are its own. An agent online takes every new arrival, so the test that sets one
  * online sets them away again before it ends.
  */
-import { createExecutionContext, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test'
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-import { buildPush, textMessage } from '../../dev/push'
 import type { AuditView } from '../../src/admin/audit'
-import { app } from '../../src/app'
-import type { AgentFigures, DeskEvent, DeskItem, QueueView } from '../../src/desk/view'
+import type { AgentFigures, DeskEvent, QueueView } from '../../src/desk/view'
+import {
+  act,
+  api,
+  APPID,
+  DESK_RULES,
+  desk,
+  HANDOFF_TEXT,
+  itemOf,
+  pushText,
+  RATE_TEXT,
+  SEND,
+  sentTexts,
+  setStatus,
+  TRANSFER_TEXT,
+} from '../support/desk'
 import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
-import { BASE, captureLogs, keepAnswer, workerFetch } from '../support/helpers'
-import { addTestOperator, consoleSession, OWNER_AUTH, type TestOperator } from '../support/operators'
+import { BASE, captureLogs, workerFetch } from '../support/helpers'
+import { addTestOperator, consoleSession } from '../support/operators'
 import { TEST_SETTINGS } from '../support/settings'
 
-const APPID = TEST_SETTINGS.WECHAT_APPID
-const SEND = '/cgi-bin/message/custom/send'
 const WEBHOOK = '/__fake/webhook/desk'
-const TRANSFER_TEXT = '正在为您转接人工客服'
-const HANDOFF_TEXT = '稍等，人工客服马上就来'
 const logs = captureLogs()
-let msgIds = 7_900_000_000_000_000_000n
-
-const RATE_TEXT = '请为本次服务打分（1–5）'
-const RULES = {
-  handoff: { after_unmatched: 2, text: HANDOFF_TEXT },
-  satisfaction: { enabled: true, text: RATE_TEXT, minutes: 30, thanks: '谢谢！' },
-  rules: [
-    { id: 'human', when: { text: ['人工'] }, reply: [{ type: 'text', text: TRANSFER_TEXT }, { type: 'transfer' }] },
-    { id: 'hi', when: { text: ['hi'] }, reply: { type: 'text', text: 'hello' } },
-  ],
-}
 
 beforeAll(async () => {
   // Before anything loads the rules in this isolate: the loader keeps what it read for 30 s.
-  await env.RULES.put('rules', JSON.stringify(RULES))
+  await env.RULES.put('rules', JSON.stringify(DESK_RULES))
 })
-
-type Mode = 'console' | 'wechat'
-
-/**
- * A plaintext push of a text from `openid`, as WeChat sends it, to the Worker with HUMAN_DESK
- * = `mode`. `settle` waits for the route's waitUntil (the desk shown a queued user's push).
- */
-async function pushText(openid: string, content: string, mode: Mode = 'console', settle = true) {
-  const { query, body } = await buildPush(textMessage(openid, content, String(++msgIds)), {
-    token: TEST_SETTINGS.WECHAT_TOKEN,
-    mode: 'plaintext',
-    format: 'xml',
-  })
-  const ctx = createExecutionContext()
-  const res = await app.fetch(
-    new Request(`${BASE}/wechat?${query}`, { method: 'POST', body }),
-    { ...env, WECHAT_PUSH_MODE: 'plaintext', ...(mode === 'console' ? { HUMAN_DESK: 'console' } : {}) },
-    ctx,
-  )
-  const text = await res.text()
-  keepAnswer(text)
-  const settled = waitOnExecutionContext(ctx)
-  if (settle) await settled
-  return { status: res.status, text, settled }
-}
-
-interface Answer<T> {
-  status: number
-  body: T
-}
-
-/** An admin API call with `auth` (the owner's token unless given). */
-async function api<T = Record<string, unknown>>(
-  path: string,
-  options: { auth?: { authorization: string }; method?: string; json?: unknown } = {},
-): Promise<Answer<T>> {
-  const headers: Record<string, string> = { ...(options.auth ?? OWNER_AUTH) }
-  if (options.json !== undefined) headers['content-type'] = 'application/json'
-  const res = await workerFetch(path, {
-    method: options.method ?? (options.json === undefined ? 'GET' : 'POST'),
-    headers,
-    ...(options.json === undefined ? {} : { body: JSON.stringify(options.json) }),
-  })
-  const text = await res.text()
-  keepAnswer(text)
-  let body: unknown = text === '' ? null : text
-  try {
-    body = JSON.parse(text)
-  } catch {
-    // A plain-text answer (a 500's "internal error") is kept as the text.
-  }
-  return { status: res.status, body: body as T }
-}
-
-const act = (who: TestOperator | null, openid: string, move: 'claim' | 'release' | 'close' | 'transfer', to?: string) =>
-  api<{ item?: DeskItem; error?: string; holder?: { id: string; name: string } }>(`/admin/api/conversations/${openid}/${move}`, {
-    method: 'POST',
-    ...(who ? { auth: who.auth } : {}),
-    ...(to === undefined ? {} : { json: { to } }),
-  })
-
-/** The queue as the Desk object has it (its `view`, over RPC as the routes call it). */
-async function queue(): Promise<QueueView> {
-  return desk().view()
-}
-
-const itemOf = async (openid: string) => (await queue()).items.find((item) => item.openid === openid)
-
-/** The texts WeChat accepted for the user once `count` sends succeeded. */
-async function sentTexts(openid: string, count: number): Promise<string[]> {
-  return vi.waitFor(
-    async () => {
-      const ok = (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((call) => call.errcode === 0)
-      expect(ok).toHaveLength(count)
-      return ok.map((call) => (call.body as { text?: { content?: string } }).text?.content ?? '')
-    },
-    { timeout: 5000, interval: 25 },
-  )
-}
-
-async function setStatus(who: TestOperator, status: 'online' | 'away') {
-  const answer = await api<{ agents: { id: string; status: string }[] }>('/admin/api/desk/status', {
-    method: 'PUT',
-    auth: who.auth,
-    json: { status },
-  })
-  expect(answer.status).toBe(200)
-  expect(answer.body.agents).toContainEqual(expect.objectContaining({ id: who.id, status }))
-}
-
-const desk = () => env.DESK.getByName(APPID)
 
 describe('a transfer with HUMAN_DESK = console', () => {
   it('answers success, sends the text by custom/send, and queues the user with the reason, the text and the window', async () => {
@@ -479,8 +386,14 @@ describe('the live channel', () => {
           if (event.data === 'pong') resolve('pong')
         }),
       )
+      const pinged = Date.now()
       ws!.send('ping')
       expect(await pong).toBe('pong')
+      // Answered by the runtime itself (an auto-response): an idle console's pings never wake the Desk.
+      const answeredAt = await runInDurableObject(desk(), (_instance, state) =>
+        state.getWebSockets().map((socket) => state.getWebSocketAutoResponseTimestamp(socket)?.getTime() ?? 0),
+      )
+      expect(Math.max(...answeredAt)).toBeGreaterThanOrEqual(pinged - 1000)
       const reply = await api(`/admin/api/conversations/${openid}/reply`, { json: { type: 'text', text: '在的，请讲' } })
       expect(reply.status).toBe(200)
       await vi.waitFor(
