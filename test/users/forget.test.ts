@@ -6,11 +6,13 @@
  * the record holds; the admin API's deletion does what WeChat's push does. Real local Durable
  * Objects, D1, KV and R2; pushes signed and encrypted as WeChat sends them.
  */
+import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { popupEvent, textMessage } from '../../dev/push'
 import { addNote } from '../../src/desk/notes'
 import { dayOf } from '../../src/record/day'
+import { unmatchedKey } from '../../src/record/write'
 import { userMediaKey } from '../../src/media/user-media'
 import { prepare } from '../../src/record/sql'
 import { conversationOf, deskOf } from '../../src/settings/mini-program-state'
@@ -27,6 +29,9 @@ const APPID = TEST_SETTINGS.WECHAT_APPID
 /** The platform's push service: the sender of the authorization events, never a user of ours. */
 const PLATFORM = 'owAqB1v0ahK_Xlc7GshIDdf2yf7E'
 const QUESTION = '你们招聘兼职吗'
+/** A question only this user asked: once they go, no rollup may hold it. */
+const ownQuestion = (openid: string) => `${openid.slice(-8)} 的快递到哪了`
+const OWNER = { id: 'owner', name: 'Owner' }
 let msgIds = 7_300_000_000_000_000_000n
 const nextMsgId = () => String(++msgIds)
 
@@ -60,15 +65,22 @@ const rows = async (sql: string, ...params: unknown[]) =>
       .all()
   ).results
 
+/** The Desk object's rows (any status: `item` shows only the open ones). */
+const deskRows = (sql: string, ...params: unknown[]) =>
+  runInDurableObject(deskOf(env), (_instance, state) => state.storage.sql.exec(sql, ...params).toArray())
+
 /** Everything each store holds of `openid`, store by store. */
 async function held(openid: string) {
   const today = dayOf(Date.now())
   return {
     object: await conversationOf(env, openid).state(),
     desk: await deskOf(env).item(openid),
+    deskRows: await deskRows('SELECT status, last_text FROM desk WHERE openid = ?', openid),
     messages: await rows('SELECT id FROM messages WHERE appid = ? AND openid = ?', APPID, openid),
     conversations: await rows('SELECT openid FROM conversations WHERE appid = ? AND openid = ?', APPID, openid),
     subscriptions: await rows('SELECT template_id FROM subscriptions WHERE appid = ? AND openid = ?', APPID, openid),
+    campaignTargets: await rows('SELECT campaign_id FROM campaign_targets WHERE appid = ? AND openid = ?', APPID, openid),
+    ownQuestion: await rows('SELECT count FROM unmatched WHERE appid = ? AND text = ?', APPID, unmatchedKey(ownQuestion(openid))),
     notes: await rows('SELECT id FROM desk_notes WHERE appid = ? AND openid = ?', APPID, openid),
     audit: await rows("SELECT id FROM audit WHERE appid = ? AND (target = ? OR target LIKE 'out:' || ? || ':%')", APPID, openid, openid),
     media: (await env.MEDIA.list({ prefix: `users/${APPID}/${today}/${openid}/` })).objects.map((o) => o.key),
@@ -77,13 +89,15 @@ async function held(openid: string) {
 }
 
 /**
- * A user with something in every store: answered texts (one unmatched), a template accepted, a
- * note, the desk, an image, an audited reply by hand, a delivery to WEBHOOK_URL given up on.
+ * A user with something in every store: answered texts (two unmatched, one of them asked by no
+ * one else), a template accepted, a campaign sent to them, a note, the desk (waiting, or closed
+ * by an agent), an image, an audited reply by hand, a delivery to WEBHOOK_URL given up on.
  */
-async function busyUser(): Promise<string> {
+async function busyUser(desk: 'waiting' | 'closed' = 'waiting'): Promise<string> {
   const openid = uniqueOpenid()
   expect((await push(textMessage(openid, '你好', nextMsgId()))).status).toBe(200)
   expect((await push(textMessage(openid, QUESTION, nextMsgId()))).status).toBe(200)
+  expect((await push(textMessage(openid, ownQuestion(openid), nextMsgId()))).status).toBe(200)
   expect((await push(popupEvent('xml', openid, [['tmpl-forget', 'accept']]))).status).toBe(200)
   const reply = await workerFetch(`/admin/api/conversations/${openid}/reply`, {
     method: 'POST',
@@ -94,11 +108,27 @@ async function busyUser(): Promise<string> {
   await deskOf(env).arrive({
     openid,
     reason: 'transfer',
-    text: QUESTION,
+    text: ownQuestion(openid),
     at: Date.now(),
     window: { closesAt: Date.now() + 3_600_000, remaining: 3 },
   })
-  await addNote(env.DB, APPID, openid, { id: 'owner', name: 'Owner' }, '老客户，优先处理', Date.now())
+  if (desk === 'closed') expect((await deskOf(env).close(openid, OWNER, true)).ok).toBe(true)
+  await addNote(env.DB, APPID, openid, OWNER, '老客户，优先处理', Date.now())
+  const campaign = `c-${crypto.randomUUID()}`
+  await rows(
+    "INSERT INTO campaigns (appid, id, template_id, message, long_term, total, created_at, paged_at) VALUES (?, ?, 'tmpl-forget', '{}', 0, 1, ?, ?)",
+    APPID,
+    campaign,
+    Date.now(),
+    Date.now(),
+  )
+  await rows(
+    "INSERT INTO campaign_targets (appid, campaign_id, openid, status, errcode, reason, updated_at) VALUES (?, ?, ?, 'sent', NULL, NULL, ?)",
+    APPID,
+    campaign,
+    openid,
+    Date.now(),
+  )
   await env.MEDIA.put(userMediaKey(APPID, dayOf(Date.now()), openid, nextMsgId(), 'image/png'), new Uint8Array([0x89, 0x50, 0x4e, 0x47]))
   // The receiver was down for all eight attempts: the row keeps the event, and the event their text.
   const received = taskOf(
@@ -111,8 +141,9 @@ async function busyUser(): Promise<string> {
   await vi.waitFor(
     async () => {
       const now = await held(openid)
-      expect(now.messages.length).toBeGreaterThanOrEqual(5)
+      expect(now.messages.length).toBeGreaterThanOrEqual(7)
       expect(now.subscriptions).toHaveLength(1)
+      expect(now.ownQuestion).toEqual([{ count: 1 }])
       expect(now.audit.length).toBeGreaterThan(0)
       expect(now.webhookFailures).toHaveLength(1)
     },
@@ -125,13 +156,21 @@ const unmatchedCount = async () =>
   ((await rows('SELECT count FROM unmatched WHERE appid = ? AND text = ?', APPID, QUESTION))[0]?.count as number | undefined) ?? 0
 const dailyMessages = async () =>
   ((await rows('SELECT messages FROM daily WHERE appid = ? AND day = ?', APPID, dayOf(Date.now())))[0]?.messages as number | undefined) ?? 0
+/** Closed desk conversations kept for the figures under a made-up name, without a last message. */
+const renamedAtDesk = async () => (await deskRows("SELECT 1 FROM desk WHERE openid LIKE 'deleted:%' AND last_text = ''")).length
 const deletions = async () => rows("SELECT target, summary, operator_id FROM audit WHERE appid = ? AND action = 'user_delete'", APPID)
 
 describe('user_authorization_cancellation', () => {
   it('deletes the user it names from every store, keeps counts and one audit line naming no one; a retry changes nothing', async () => {
-    const openid = await busyUser()
+    const openid = await busyUser('closed')
     const other = await busyUser()
-    const before = { unmatched: await unmatchedCount(), daily: await dailyMessages(), deletions: (await deletions()).length }
+    expect((await held(openid)).deskRows).toEqual([{ status: 'closed', last_text: ownQuestion(openid) }])
+    const before = {
+      unmatched: await unmatchedCount(),
+      daily: await dailyMessages(),
+      deletions: (await deletions()).length,
+      renamed: await renamedAtDesk(),
+    }
 
     const cancellation = authorizationEvent('user_authorization_cancellation', openid)
     const answer = await push(cancellation)
@@ -142,15 +181,21 @@ describe('user_authorization_cancellation', () => {
     expect(after.object).toMatchObject({ inbound: [], outbound: [] })
     expect(after).toMatchObject({
       desk: null,
+      deskRows: [],
       messages: [],
       conversations: [],
       subscriptions: [],
+      campaignTargets: [],
       notes: [],
       audit: [],
       media: [],
       webhookFailures: [],
+      ownQuestion: [],
     })
-    // Their question counted once for them: the other user's ask is still counted, nobody's text is theirs alone.
+    // Their closed conversation still counts in the agents' figures, under a made-up name and without their text.
+    expect(await renamedAtDesk()).toBe(before.renamed + 1)
+    expect(await deskRows('SELECT 1 FROM desk WHERE last_text = ?', ownQuestion(openid))).toEqual([])
+    // Their question counted once for them: the other user's ask is still counted; the one they alone asked is gone.
     expect(await unmatchedCount()).toBe(before.unmatched - 1)
     expect(await dailyMessages()).toBe(before.daily)
     const lines = await deletions()
@@ -235,11 +280,14 @@ describe('on request', () => {
       messages: [],
       conversations: [],
       subscriptions: [],
+      campaignTargets: [],
       notes: [],
       audit: [],
       media: [],
       webhookFailures: [],
+      ownQuestion: [],
       desk: null,
+      deskRows: [],
     })
     const again = await workerFetch(`/admin/api/users/${openid}`, { method: 'DELETE', headers: OWNER_AUTH })
     expect(await again.json()).toMatchObject({ deleted: true, conversation: false, desk: false, rows: 0, media: 0 })
