@@ -812,15 +812,18 @@ export function openApiDocument(): Json {
         }),
       },
       '/admin/api/webhooks/{id}/retry': {
-        post: operation('Queue a recorded delivery again: the same delivery id and body, a new round of attempts; audited', {
-          permission: 'campaigns',
-          parameters: parameters('path', DeliveryIdParam),
-          answers: {
-            '202': answer('WebhookRetryAnswer', 'Queued: it leaves the list once delivered.'),
-            '404': error('`not_found`: no recorded delivery has that id (delivered, or past RETENTION_DAYS).'),
-            '503': error('`queue_failed`: the queue refused it; nothing changed, try again.'),
-          },
-        }),
+        post: sendsOnce(
+          operation('Queue a recorded delivery again: the same delivery id and body, a new round of attempts; audited', {
+            permission: 'campaigns',
+            parameters: parameters('path', DeliveryIdParam),
+            answers: {
+              '202': answer('WebhookRetryAnswer', 'Queued: it leaves the list once delivered.'),
+              '404': error('`not_found`: no recorded delivery has that id (delivered, or past RETENTION_DAYS).'),
+              '409': error('`retrying`: it is already queued again (an earlier retry); nothing was done.'),
+              '503': error('`queue_failed`: the queue refused it; nothing changed, try again.'),
+            },
+          }),
+        ),
       },
       '/admin/api/openapi.json': {
         get: operation('This document', { permission: 'read', answers: { '200': { description: 'The OpenAPI document.' } } }),

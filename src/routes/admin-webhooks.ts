@@ -11,6 +11,7 @@ import { retryDelivery } from '../webhooks/retry'
 import { failureView, listFailures } from '../webhooks/store'
 import { params, type ApiEnv } from './admin-validation'
 import { allow } from './allow'
+import { idempotent } from './idempotent'
 
 /** As many as the console shows. */
 const LISTED = 100
@@ -22,10 +23,11 @@ adminWebhooks.get('/admin/api/webhooks/failed', allow('campaigns'), async (c) =>
   return c.json({ items: rows.map(failureView) })
 })
 
-adminWebhooks.post('/admin/api/webhooks/:id/retry', allow('campaigns'), params('param', DeliveryIdParam), async (c) => {
+adminWebhooks.post('/admin/api/webhooks/:id/retry', allow('campaigns'), idempotent, params('param', DeliveryIdParam), async (c) => {
   const { id } = c.req.valid('param')
   const result = await retryDelivery(c.env, appidOf(c.env), id, c.var.operator)
   if (result.ok) return c.json({ id, status: 'retrying' as const }, 202)
   if (result.problem === 'not_found') return c.json({ error: 'not_found' }, 404)
+  if (result.problem === 'retrying') return c.json({ error: 'retrying' }, 409)
   return c.json({ error: 'queue_failed' }, 503)
 })

@@ -2,7 +2,8 @@
  * An operator's retry of a delivery the queue gave up on (the console's button): the same
  * task, the same delivery id, queued again for a fresh round of attempts, its row marked
  * `retrying` until the consumer delivers it (the row goes) or gives up again (`failed`,
- * the attempts added up). Audited as `webhook_retry`.
+ * the attempts added up). Audited as `webhook_retry`. A row already `retrying` is not queued
+ * again: a double click or a client's retry would send the receiver the delivery twice.
  */
 import type { Operator } from '../auth/operators'
 import { auditDone } from '../admin/audit'
@@ -10,11 +11,12 @@ import { log } from '../log'
 import type { Env } from '../settings/env'
 import { markRetrying, readFailure, requeued, run } from './store'
 
-export type RetryOutcome = { ok: true } | { ok: false; problem: 'not_found' | 'queue_failed' }
+export type RetryOutcome = { ok: true } | { ok: false; problem: 'not_found' | 'retrying' | 'queue_failed' }
 
 export async function retryDelivery(env: Env, appid: string, id: string, operator: Operator): Promise<RetryOutcome> {
   const row = await readFailure(env.DB, appid, id)
   if (row === null) return { ok: false, problem: 'not_found' }
+  if (row.status === 'retrying') return { ok: false, problem: 'retrying' }
   try {
     await env.WEBHOOKS.send(requeued(row))
   } catch (error) {

@@ -859,6 +859,7 @@ describe('openapi.json', () => {
       'post /admin/api/subscribe/campaigns',
       'post /admin/api/subscribe/send',
       'post /admin/api/uniform/send',
+      'post /admin/api/webhooks/{id}/retry',
     ])
     expect(statuses('get', '/admin/api/subscribe/campaigns/{id}')).toEqual(['200', '400', '401', '403', '404'])
     const send = JSON.stringify(doc.paths['/admin/api/subscribe/send']!.post!.requestBody)

@@ -215,4 +215,29 @@ describe('the admin API', () => {
     })
     expect(unknown.status).toBe(404)
   })
+
+  it('queues a delivery again once: a repeat with the same Idempotency-Key replays the answer, one already retrying is a 409', async () => {
+    const scope = newScope()
+    await failNext(scope, 1)
+    const task = handoffTask(uniqueOpenid())
+    await deliver({ task }, WEBHOOK_ATTEMPTS, scopeUrl(scope))
+    const headers = { authorization: `Bearer ${TEST_SETTINGS.ADMIN_TOKEN}`, 'idempotency-key': crypto.randomUUID() }
+    const first = await workerFetch(`/admin/api/webhooks/${task.id}/retry`, { method: 'POST', headers })
+    expect(first.status).toBe(202)
+    const repeat = await workerFetch(`/admin/api/webhooks/${task.id}/retry`, { method: 'POST', headers })
+    expect(repeat.status).toBe(202)
+    expect(repeat.headers.get('idempotent-replayed')).toBe('true')
+    // Without a key, a row still retrying (delivered or not yet) is not queued a second time.
+    await env.DB.prepare("UPDATE webhook_failures SET status = 'retrying' WHERE appid = ? AND id = ?").bind(APPID, task.id).run()
+    const again = await workerFetch(`/admin/api/webhooks/${task.id}/retry`, {
+      method: 'POST',
+      headers: { authorization: headers.authorization },
+    })
+    expect(again.status).toBe(409)
+    expect(await again.json()).toEqual({ error: 'retrying' })
+    const audits = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit WHERE action = 'webhook_retry' AND target = ?")
+      .bind(task.id)
+      .first<{ n: number }>()
+    expect(audits?.n).toBe(1)
+  })
 })

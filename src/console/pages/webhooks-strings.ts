@@ -6,7 +6,7 @@ import type { Strings } from '../lang'
 /** What the retry button can come back with. */
 export const WEBHOOK_OUTCOMES = {
   done: ['retried'],
-  problem: ['not_found', 'queue_failed', 'bad_id'],
+  problem: ['not_found', 'retrying', 'queue_failed', 'bad_id'],
 } as const
 
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)['done'][number] | (typeof WEBHOOK_OUTCOMES)['problem'][number]
@@ -51,6 +51,7 @@ export const WEBHOOK_STRINGS: Strings<{
     outcomes: {
       retried: '已重新排队，将用同一个投递 ID 再推送。',
       not_found: '找不到这条投递记录（可能已送达或已过保留期）。',
+      retrying: '这条投递已在重试中，没有再排一次。',
       queue_failed: '没有重试：队列暂时无法接收，请稍后再试。',
       bad_id: '投递 ID 格式不对。',
     },
@@ -76,6 +77,7 @@ export const WEBHOOK_STRINGS: Strings<{
     outcomes: {
       retried: 'Queued again: it will be posted with the same delivery id.',
       not_found: 'No such delivery (it may have been delivered, or passed the retention period).',
+      retrying: 'That delivery is already being retried; it was not queued again.',
       queue_failed: 'Not retried: the queue refused it for now; try again shortly.',
       bad_id: 'That is not a delivery id.',
     },
