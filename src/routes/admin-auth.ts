@@ -40,13 +40,15 @@ export const requireAdmin = bearerAuth({
 const BEARER = /^Bearer +(\S+)$/
 
 /**
- * Whether the request carries the admin token. False, never an error, when the header is
- * absent or malformed, ADMIN_TOKEN is unusable or the address is locked: the caller serves
+ * Whether the request carries a token that may read every mini program's configuration: the
+ * admin token, or a personal token of an operator limited to no mini programs (one limited to
+ * some must not learn the others' appids and settings). False, never an error, when the header
+ * is absent or malformed, ADMIN_TOKEN is unusable or the address is locked: the caller serves
  * its public view instead.
  */
 export async function isAdmin(c: Context<{ Bindings: Env }>): Promise<boolean> {
   const sent = BEARER.exec(c.req.header('authorization') ?? '')?.[1]
   if (!sent) return false
   const attempt = await tryToken(c.env, clientAddress(c.req.raw.headers), sent, Date.now())
-  return attempt.outcome === 'ok'
+  return attempt.outcome === 'ok' && attempt.operator.apps === null
 }

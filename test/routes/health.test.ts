@@ -5,7 +5,8 @@ import { buildPush, textMessage } from '../../dev/push'
 import { app } from '../../src/app'
 import type { Env, SettingName } from '../../src/settings/env'
 import { captureLogs, pushOptions } from '../support/helpers'
-import { TEST_SETTINGS } from '../support/settings'
+import { addTestOperator } from '../support/operators'
+import { SECOND_APP, TEST_SETTINGS } from '../support/settings'
 
 const logs = captureLogs()
 const SECRETS = [
@@ -78,6 +79,18 @@ describe('/healthz', () => {
     expect(body.apps[0]?.appid).toBe(TEST_SETTINGS.WECHAT_APPID)
     const text = JSON.stringify(body)
     for (const secret of SECRETS) expect(text).not.toContain(secret)
+  })
+
+  it('to a personal token: the report when it may see every mini program, the public answer when limited to some', async () => {
+    const everywhere = await addTestOperator('viewer')
+    const limited = await addTestOperator('admin', { apps: [SECOND_APP.appid] })
+    const full = await exports.default.fetch('https://kefu.example/healthz', { headers: everywhere.auth })
+    expect(Object.keys((await full.json()) as object)).toContain('apps')
+    const some = await exports.default.fetch('https://kefu.example/healthz', { headers: limited.auth })
+    expect(some.status).toBe(200)
+    const text = await some.text()
+    expect(Object.keys(JSON.parse(text) as object)).toEqual(['ok', 'version'])
+    expect(text).not.toContain(TEST_SETTINGS.WECHAT_APPID)
   })
 
   it('names missing and malformed settings to the operator, never their values', async () => {
