@@ -9,6 +9,7 @@ import { Layout } from '../layout'
 import { formatTime, type Lang, type Strings } from '../lang'
 import { hrefOf, Pager } from './parts'
 import { ACTION_NAMES } from './role-names'
+import { Table } from './table'
 
 export const AUDIT_PATH = '/admin/audit'
 
@@ -119,36 +120,23 @@ export function AuditPage(props: {
         {filtered && <a href={AUDIT_PATH}>{t.clear}</a>}
       </form>
       <div class="panel">
-        {props.page.items.length === 0 ? (
-          <p class="muted" data-no-audit>
-            {t.none}
-          </p>
-        ) : (
-          <table class="stack">
-            <thead>
-              <tr>
-                <th>{t.time}</th>
-                <th>{t.who}</th>
-                <th>{t.action}</th>
-                <th>{t.app}</th>
-                <th>{t.target}</th>
-                <th>{t.summary}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.page.items.map((e) => (
-                <tr data-audit={e.id} data-action={e.action} data-operator={e.operatorId}>
-                  <td class="nowrap muted">{formatTime(e.at, props.lang, true)}</td>
-                  <td>{e.operatorId === '' ? <span class="muted">{t.nobody}</span> : e.operatorName}</td>
-                  <td class={e.action === 'sign_in_failed' ? 'bad nowrap' : 'nowrap'}>{actions[e.action] ?? e.action}</td>
-                  <td class="nowrap">{e.appid === '' ? <span class="muted">{t.deployment}</span> : <code>{e.appid}</code>}</td>
-                  <td class="id">{e.target ? <code>{e.target}</code> : '–'}</td>
-                  <td class="id muted">{e.summary ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          items={props.page.items}
+          empty={t.none}
+          emptyMark="data-no-audit"
+          class="stack"
+          head={[t.time, t.who, t.action, t.app, t.target, t.summary]}
+          row={(e) => (
+            <tr data-audit={e.id} data-action={e.action} data-operator={e.operatorId}>
+              <td class="nowrap muted">{formatTime(e.at, props.lang, true)}</td>
+              <td>{e.operatorId === '' ? <span class="muted">{t.nobody}</span> : e.operatorName}</td>
+              <td class={e.action === 'sign_in_failed' ? 'bad nowrap' : 'nowrap'}>{actions[e.action] ?? e.action}</td>
+              <td class="nowrap">{e.appid === '' ? <span class="muted">{t.deployment}</span> : <code>{e.appid}</code>}</td>
+              <td class="id">{e.target ? <code>{e.target}</code> : '–'}</td>
+              <td class="id muted">{e.summary ?? ''}</td>
+            </tr>
+          )}
+        />
       </div>
       <Pager
         lang={props.lang}

@@ -8,6 +8,7 @@ import { KEYWORD_TYPES, LANGS, MINIPROGRAM_STATES } from '../../wechat/subscribe
 import type { CampaignField, CampaignForm } from '../campaign-form'
 import type { CampaignText } from './campaigns-strings'
 import { OnceField } from './parts'
+import { Table } from './table'
 
 /** The form that starts a campaign, each problem under the field it names. */
 export interface CampaignFormProps {
@@ -88,24 +89,19 @@ export function CampaignFormFields(props: CampaignFormProps) {
       <FieldProblems field="data" problems={problemsOf('data')} />
       <details>
         <summary>{t.rules}</summary>
-        <table data-keyword-rules>
-          <thead>
+        <Table
+          data-keyword-rules
+          items={KEYWORD_TYPES}
+          head={[t.ruleType, t.ruleText]}
+          row={(k) => (
             <tr>
-              <th>{t.ruleType}</th>
-              <th>{t.ruleText}</th>
+              <td>
+                <code>{k.type}</code> <span class="muted">{k.label}</span>
+              </td>
+              <td class="muted">{k.rule}</td>
             </tr>
-          </thead>
-          <tbody>
-            {KEYWORD_TYPES.map((k) => (
-              <tr>
-                <td>
-                  <code>{k.type}</code> <span class="muted">{k.label}</span>
-                </td>
-                <td class="muted">{k.rule}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
       </details>
       <p>
         <button class="primary" type="submit">

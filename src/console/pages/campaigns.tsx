@@ -14,6 +14,7 @@ import { CampaignFormFields } from './campaign-form-fields'
 import { CAMPAIGN_STRINGS, type CampaignText } from './campaigns-strings'
 import { CONVERSATIONS_PATH } from './conversations'
 import { ErrcodeNote, hrefOf, OutcomeNotice, Pager, shortOpenid, type Outcome } from './parts'
+import { Fact, Facts, Table } from './table'
 
 export const CAMPAIGNS_PATH = '/admin/campaigns'
 
@@ -100,43 +101,35 @@ export function CampaignsPage(props: CampaignsPageProps) {
         </p>
       ) : (
         <div class="panel">
-          <table>
-            <thead>
-              <tr>
-                <th>{t.template}</th>
-                <th class="nowrap">{t.reachable}</th>
-                <th class="nowrap">{t.acceptReject}</th>
-                <th></th>
+          <Table
+            items={props.reach}
+            head={[t.template, { label: t.reachable, class: 'nowrap' }, { label: t.acceptReject, class: 'nowrap' }, '']}
+            row={(r) => (
+              <tr data-template={r.templateId} data-reachable={String(r.reachable)} data-long-term={r.longTerm ? 'true' : 'false'}>
+                <td>
+                  <code class="id">{r.templateId}</code>
+                  <div class="muted">{r.longTerm ? t.longTerm : t.oneTime}</div>
+                </td>
+                <td>
+                  <b class={r.reachable > 0 ? 'ok' : 'muted'}>{r.reachable}</b>
+                </td>
+                <td class="muted">
+                  {r.accepted} / {r.rejected}
+                </td>
+                <td>
+                  {props.grants.campaigns && (
+                    <a
+                      class="nowrap"
+                      href={`${hrefOf(CAMPAIGNS_PATH, { template: r.templateId })}#campaign-form`}
+                      data-start-with={r.templateId}
+                    >
+                      {t.startWith}
+                    </a>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {props.reach.map((r) => (
-                <tr data-template={r.templateId} data-reachable={String(r.reachable)} data-long-term={r.longTerm ? 'true' : 'false'}>
-                  <td>
-                    <code class="id">{r.templateId}</code>
-                    <div class="muted">{r.longTerm ? t.longTerm : t.oneTime}</div>
-                  </td>
-                  <td>
-                    <b class={r.reachable > 0 ? 'ok' : 'muted'}>{r.reachable}</b>
-                  </td>
-                  <td class="muted">
-                    {r.accepted} / {r.rejected}
-                  </td>
-                  <td>
-                    {props.grants.campaigns && (
-                      <a
-                        class="nowrap"
-                        href={`${hrefOf(CAMPAIGNS_PATH, { template: r.templateId })}#campaign-form`}
-                        data-start-with={r.templateId}
-                      >
-                        {t.startWith}
-                      </a>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
         </div>
       )}
 
@@ -209,51 +202,34 @@ export function CampaignPage(props: CampaignPageProps) {
     <Layout lang={props.lang} section="campaigns" title={t.campaign(shortId(c.id))}>
       <OutcomeNotice outcome={props.outcome} text={() => (c.done ? t.startedDone : t.started)} />
       <div class="panel" data-campaign={c.id}>
-        <table>
-          <tbody>
-            <tr>
-              <th>{t.template}</th>
-              <td>
-                <code class="id">{c.templateId}</code> <span class="muted">{c.longTerm ? t.longTerm : t.oneTime}</span>
-              </td>
-            </tr>
-            <tr>
-              <th>{t.startedAt}</th>
-              <td>{formatTime(c.createdAt, props.lang, true)}</td>
-            </tr>
-            <tr>
-              <th>{t.state}</th>
-              <td>
-                <State t={t} campaign={c} />
-                {!c.done && (
-                  <>
-                    {' '}
-                    <a class="button" href={path} data-refresh>
-                      {t.refresh}
-                    </a>
-                  </>
-                )}
-              </td>
-            </tr>
-            <tr>
-              <th>{t.progress}</th>
-              <td>
-                <Progress t={t} campaign={c} />
-              </td>
-            </tr>
-            <tr>
-              <th>{t.message}</th>
-              <td data-message>
-                {Object.entries(m.data).map(([key, { value }]) => (
-                  <div>
-                    <code>{key}</code> {value}
-                  </div>
-                ))}
-                <div class="muted">{[m.page && `page ${m.page}`, m.miniprogram_state, m.lang].filter(Boolean).join(' · ')}</div>
-              </td>
-            </tr>
-          </tbody>
-        </table>
+        <Facts>
+          <Fact name={t.template}>
+            <code class="id">{c.templateId}</code> <span class="muted">{c.longTerm ? t.longTerm : t.oneTime}</span>
+          </Fact>
+          <Fact name={t.startedAt}>{formatTime(c.createdAt, props.lang, true)}</Fact>
+          <Fact name={t.state}>
+            <State t={t} campaign={c} />
+            {!c.done && (
+              <>
+                {' '}
+                <a class="button" href={path} data-refresh>
+                  {t.refresh}
+                </a>
+              </>
+            )}
+          </Fact>
+          <Fact name={t.progress}>
+            <Progress t={t} campaign={c} />
+          </Fact>
+          <Fact name={t.message} data-message>
+            {Object.entries(m.data).map(([key, { value }]) => (
+              <div>
+                <code>{key}</code> {value}
+              </div>
+            ))}
+            <div class="muted">{[m.page && `page ${m.page}`, m.miniprogram_state, m.lang].filter(Boolean).join(' · ')}</div>
+          </Fact>
+        </Facts>
       </div>
       {c.total === 0 && (
         <p class="muted" data-nobody>
@@ -265,34 +241,27 @@ export function CampaignPage(props: CampaignPageProps) {
         c.total > 0 && <NoTargets t={t} campaign={c} firstPage={!props.paged} />
       ) : (
         <div class="panel">
-          <table>
-            <thead>
-              <tr>
-                <th>{t.user}</th>
-                <th>{t.outcome}</th>
-                <th>{t.updatedAt}</th>
+          <Table
+            items={props.targets}
+            head={[t.user, t.outcome, t.updatedAt]}
+            row={(target) => (
+              <tr
+                data-openid={target.openid}
+                data-status={target.status}
+                data-errcode={target.errcode === null ? undefined : String(target.errcode)}
+              >
+                <td>
+                  <a href={`${CONVERSATIONS_PATH}/${target.openid}`} title={target.openid}>
+                    <code>{shortOpenid(target.openid)}</code>
+                  </a>
+                </td>
+                <td>
+                  <TargetOutcome lang={props.lang} t={t} target={target} />
+                </td>
+                <td class="muted">{formatTime(target.updatedAt, props.lang, true)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {props.targets.map((target) => (
-                <tr
-                  data-openid={target.openid}
-                  data-status={target.status}
-                  data-errcode={target.errcode === null ? undefined : String(target.errcode)}
-                >
-                  <td>
-                    <a href={`${CONVERSATIONS_PATH}/${target.openid}`} title={target.openid}>
-                      <code>{shortOpenid(target.openid)}</code>
-                    </a>
-                  </td>
-                  <td>
-                    <TargetOutcome lang={props.lang} t={t} target={target} />
-                  </td>
-                  <td class="muted">{formatTime(target.updatedAt, props.lang, true)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
         </div>
       )}
       <Pager lang={props.lang} next={props.next} first={props.paged ? path : null} />

@@ -18,6 +18,7 @@ import { formatTime, type Lang, type Strings } from '../lang'
 import { CONVERSATIONS_PATH } from './conversations'
 import { hrefOf, OnceField, OutcomeNotice, Pager, shortOpenid, WindowState, type Outcome } from './parts'
 import { SubscriptionsSection } from './subscriptions'
+import { Fact, Facts } from './table'
 import { UserDataSection } from './user-data'
 import { imageState, userImagePath, type ImageState } from '../../media/archive-record'
 import { dayOf } from '../../record/day'
@@ -345,46 +346,38 @@ export function ConversationPage(props: {
       <span data-live={QUEUE_LIVE_PATH} data-live-openid={c.openid} hidden />
       {props.desk && <DeskBar lang={props.lang} item={props.desk} me={props.me} canAct={props.grants.reply} />}
       <div class="panel" data-openid={c.openid}>
-        <table>
-          <tbody>
-            <tr>
-              <th>openid</th>
-              <td>
-                <code>{c.openid}</code>
-              </td>
-            </tr>
-            <tr>
-              <th>{t.window}</th>
-              <td>
-                <WindowState lang={props.lang} window={c.window} />
-              </td>
-            </tr>
-            <tr>
-              <th>
+        <Facts>
+          <Fact name="openid">
+            <code>{c.openid}</code>
+          </Fact>
+          <Fact name={t.window}>
+            <WindowState lang={props.lang} window={c.window} />
+          </Fact>
+          <Fact
+            name={
+              <>
                 {t.pending} / {t.failed}
-              </th>
-              <td>
-                <span class={c.pending > 0 ? 'warn' : undefined} data-pending={String(c.pending)}>
-                  {c.pending}
-                </span>
-                {' / '}
-                <span class={c.failed > 0 ? 'bad' : undefined} data-failed={String(c.failed)}>
-                  {c.failed}
-                </span>
-                {c.failed > 0 && (
-                  <>
-                    {' '}
-                    <a href="/admin/failed">{t.seeFailed}</a>
-                  </>
-                )}
-              </td>
-            </tr>
-            <tr>
-              <th>{t.firstAt}</th>
-              <td class="muted">{formatTime(c.firstAt, props.lang)}</td>
-            </tr>
-          </tbody>
-        </table>
+              </>
+            }
+          >
+            <span class={c.pending > 0 ? 'warn' : undefined} data-pending={String(c.pending)}>
+              {c.pending}
+            </span>
+            {' / '}
+            <span class={c.failed > 0 ? 'bad' : undefined} data-failed={String(c.failed)}>
+              {c.failed}
+            </span>
+            {c.failed > 0 && (
+              <>
+                {' '}
+                <a href="/admin/failed">{t.seeFailed}</a>
+              </>
+            )}
+          </Fact>
+          <Fact name={t.firstAt} class="muted">
+            {formatTime(c.firstAt, props.lang)}
+          </Fact>
+        </Facts>
       </div>
       <SubscriptionsSection lang={props.lang} subscriptions={props.subscriptions} />
       <Pager

@@ -5,6 +5,7 @@ import { CONVERSATION_FILTERS, type ConversationFilter } from '../../record/conv
 import type { ConversationView, Page } from '../../record/views'
 import { ExportForm, type ExportFormProps } from './export-form'
 import { clip, hrefOf, Pager, shortOpenid, WindowState } from './parts'
+import { Table } from './table'
 
 export const CONVERSATIONS_PATH = '/admin/conversations'
 
@@ -82,50 +83,40 @@ export function ConversationsPage(props: {
         ))}
       </p>
       <div class="panel">
-        {list.items.length === 0 ? (
-          <p class="muted">{filter ? t.noneFiltered : t.none}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>{t.user}</th>
-                <th>{t.last}</th>
-                <th>{t.state}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((item) => (
-                <tr
-                  data-openid={item.openid}
-                  data-pending={String(item.pending)}
-                  data-failed={String(item.failed)}
-                  data-unmatched={String(item.unmatched)}
-                  data-channel={item.channel}
-                >
-                  <td style="white-space:nowrap">
-                    <a href={`${CONVERSATIONS_PATH}/${item.openid}`} title={item.openid}>
-                      <code>{shortOpenid(item.openid)}</code>
-                    </a>
-                    {item.channel === 'kf' && <span class="badge">{t.filters.kf}</span>}
-                    <br />
-                    <span class="muted">{formatTime(item.lastAt, props.lang)}</span>
-                  </td>
-                  <td style="min-width:9em;overflow-wrap:anywhere">
-                    {item.lastText === null ? <span class="muted">{t.noText}</span> : clip(item.lastText, 60)}
-                  </td>
-                  <td style="min-width:8em">
-                    <WindowState lang={props.lang} window={item.window} />
-                    <br />
-                    <span class={item.pending > 0 ? 'warn' : 'muted'}>{t.pending(item.pending)}</span>
-                    {' · '}
-                    <span class={item.failed > 0 ? 'bad' : 'muted'}>{t.failed(item.failed)}</span>
-                    {item.unmatched > 0 && <span class="muted"> · {t.unmatched(item.unmatched)}</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          items={list.items}
+          empty={filter ? t.noneFiltered : t.none}
+          head={[t.user, t.last, t.state]}
+          row={(item) => (
+            <tr
+              data-openid={item.openid}
+              data-pending={String(item.pending)}
+              data-failed={String(item.failed)}
+              data-unmatched={String(item.unmatched)}
+              data-channel={item.channel}
+            >
+              <td style="white-space:nowrap">
+                <a href={`${CONVERSATIONS_PATH}/${item.openid}`} title={item.openid}>
+                  <code>{shortOpenid(item.openid)}</code>
+                </a>
+                {item.channel === 'kf' && <span class="badge">{t.filters.kf}</span>}
+                <br />
+                <span class="muted">{formatTime(item.lastAt, props.lang)}</span>
+              </td>
+              <td style="min-width:9em;overflow-wrap:anywhere">
+                {item.lastText === null ? <span class="muted">{t.noText}</span> : clip(item.lastText, 60)}
+              </td>
+              <td style="min-width:8em">
+                <WindowState lang={props.lang} window={item.window} />
+                <br />
+                <span class={item.pending > 0 ? 'warn' : 'muted'}>{t.pending(item.pending)}</span>
+                {' · '}
+                <span class={item.failed > 0 ? 'bad' : 'muted'}>{t.failed(item.failed)}</span>
+                {item.unmatched > 0 && <span class="muted"> · {t.unmatched(item.unmatched)}</span>}
+              </td>
+            </tr>
+          )}
+        />
       </div>
       <Pager
         lang={props.lang}

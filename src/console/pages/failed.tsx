@@ -5,6 +5,7 @@ import { Layout } from '../layout'
 import { formatTime, type Lang, type Strings } from '../lang'
 import { CONVERSATIONS_PATH } from './conversations'
 import { clip, hrefOf, OnceField, OutcomeNotice, Pager, shortOpenid, type Outcome } from './parts'
+import { Table } from './table'
 
 export const FAILED_PATH = '/admin/failed'
 
@@ -97,63 +98,55 @@ export function FailedPage(props: { lang: Lang; list: Page<FailedView>; outcome:
       />
       <p class="muted">{t.intro}</p>
       <div class="panel">
-        {list.items.length === 0 ? (
-          <p class="muted">{t.none}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>{t.user}</th>
-                <th>
-                  {t.reply} · {t.why}
-                </th>
-                {props.grants.reply && <th>{t.actions}</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((f) => (
-                <tr data-failed-id={f.id} data-openid={f.openid} data-errcode={f.errcode === null ? undefined : String(f.errcode)}>
-                  <td style="white-space:nowrap">
-                    <a href={`${CONVERSATIONS_PATH}/${f.openid}`} title={f.openid}>
-                      <code>{shortOpenid(f.openid)}</code>
-                    </a>
-                    <br />
-                    <span class="muted">{formatTime(f.updatedAt, props.lang)}</span>
-                  </td>
-                  <td style="min-width:10em;overflow-wrap:anywhere">
-                    {f.text === null ? <span class="muted">{t.noText}</span> : clip(f.text, 80)}
-                    <br />
-                    <span class="muted">
-                      {f.kind}
-                      {f.manual ? ` · ${t.manual}` : f.ruleId ? ` · ${t.rule(f.ruleId)}` : ''}
-                    </span>
-                    <br />
-                    <span class="bad">
-                      {[f.errcode === null ? null : t.errcode(f.errcode), f.reason].filter((part) => part).join(' · ')}
-                    </span>
-                  </td>
-                  {props.grants.reply && (
-                    <td>
-                      <div class="row">
-                        <form method="post" action={`${FAILED_PATH}/${f.id}/retry`}>
-                          <OnceField />
-                          <button class="primary" type="submit" data-action="retry">
-                            {t.retry}
-                          </button>
-                        </form>
-                        <form method="post" action={`${FAILED_PATH}/${f.id}/drop`}>
-                          <button class="danger" type="submit" data-action="drop">
-                            {t.drop}
-                          </button>
-                        </form>
-                      </div>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          items={list.items}
+          empty={t.none}
+          head={[
+            t.user,
+            <>
+              {t.reply} · {t.why}
+            </>,
+            props.grants.reply && t.actions,
+          ]}
+          row={(f) => (
+            <tr data-failed-id={f.id} data-openid={f.openid} data-errcode={f.errcode === null ? undefined : String(f.errcode)}>
+              <td style="white-space:nowrap">
+                <a href={`${CONVERSATIONS_PATH}/${f.openid}`} title={f.openid}>
+                  <code>{shortOpenid(f.openid)}</code>
+                </a>
+                <br />
+                <span class="muted">{formatTime(f.updatedAt, props.lang)}</span>
+              </td>
+              <td style="min-width:10em;overflow-wrap:anywhere">
+                {f.text === null ? <span class="muted">{t.noText}</span> : clip(f.text, 80)}
+                <br />
+                <span class="muted">
+                  {f.kind}
+                  {f.manual ? ` · ${t.manual}` : f.ruleId ? ` · ${t.rule(f.ruleId)}` : ''}
+                </span>
+                <br />
+                <span class="bad">{[f.errcode === null ? null : t.errcode(f.errcode), f.reason].filter((part) => part).join(' · ')}</span>
+              </td>
+              {props.grants.reply && (
+                <td>
+                  <div class="row">
+                    <form method="post" action={`${FAILED_PATH}/${f.id}/retry`}>
+                      <OnceField />
+                      <button class="primary" type="submit" data-action="retry">
+                        {t.retry}
+                      </button>
+                    </form>
+                    <form method="post" action={`${FAILED_PATH}/${f.id}/drop`}>
+                      <button class="danger" type="submit" data-action="drop">
+                        {t.drop}
+                      </button>
+                    </form>
+                  </div>
+                </td>
+              )}
+            </tr>
+          )}
+        />
       </div>
       <Pager
         lang={props.lang}

@@ -9,6 +9,7 @@ import { Layout, Notice } from '../layout'
 import { formatTime, type Lang } from '../lang'
 import { clip, OutcomeNotice, Pager, type Outcome } from './parts'
 import { KNOWLEDGE_STRINGS, type KnowledgeText } from './knowledge-strings'
+import { Table } from './table'
 
 export const KNOWLEDGE_PATH = '/admin/knowledge'
 export const KNOWLEDGE_OUTCOMES = {
@@ -194,33 +195,23 @@ function TryPanel(props: { t: KnowledgeText; text: string; tried: TryView | null
           <div class="muted" style="margin-top:6px">
             {t.tryEntries}
           </div>
-          {tried.entries.length === 0 ? (
-            <p class="muted">{t.tryNoEntries}</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th>{t.score}</th>
-                  <th>{t.kind}</th>
-                  <th>{t.entry}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {tried.entries.map((e) => (
-                  <tr data-try-entry={e.id} data-score={e.score.toFixed(3)} data-source={tried.sources.includes(e.id) ? '1' : '0'}>
-                    <td class="nowrap">
-                      <progress max="1" value={String(Math.max(0, Math.min(1, e.score)))} /> <b>{e.score.toFixed(2)}</b>
-                    </td>
-                    <td class="nowrap">{e.kind === null ? '–' : e.kind === 'faq' ? t.faq : t.doc}</td>
-                    <td class="id">
-                      <a href={`${KNOWLEDGE_PATH}/${encodeURIComponent(e.id)}`}>{e.title ?? e.id}</a>
-                      {tried.sources.includes(e.id) && <span class="badge">{t.givenToModel}</span>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <Table
+            items={tried.entries}
+            empty={t.tryNoEntries}
+            head={[t.score, t.kind, t.entry]}
+            row={(e) => (
+              <tr data-try-entry={e.id} data-score={e.score.toFixed(3)} data-source={tried.sources.includes(e.id) ? '1' : '0'}>
+                <td class="nowrap">
+                  <progress max="1" value={String(Math.max(0, Math.min(1, e.score)))} /> <b>{e.score.toFixed(2)}</b>
+                </td>
+                <td class="nowrap">{e.kind === null ? '–' : e.kind === 'faq' ? t.faq : t.doc}</td>
+                <td class="id">
+                  <a href={`${KNOWLEDGE_PATH}/${encodeURIComponent(e.id)}`}>{e.title ?? e.id}</a>
+                  {tried.sources.includes(e.id) && <span class="badge">{t.givenToModel}</span>}
+                </td>
+              </tr>
+            )}
+          />
         </div>
       )}
     </section>
@@ -229,54 +220,40 @@ function TryPanel(props: { t: KnowledgeText; text: string; tried: TryView | null
 
 function EntryList(props: KnowledgePageProps & { t: KnowledgeText }) {
   const { t } = props
-  if (props.items.length === 0)
-    return (
-      <div class="panel">
-        <p class="muted" data-no-knowledge>
-          {t.none}
-        </p>
-      </div>
-    )
   return (
     <div class="panel">
-      <table class="stack">
-        <thead>
-          <tr>
-            <th>{t.kind}</th>
-            <th>{t.entry}</th>
-            <th>{t.answer}</th>
-            <th>{t.updated}</th>
-            <th></th>
+      <Table
+        items={props.items}
+        empty={t.none}
+        emptyMark="data-no-knowledge"
+        class="stack"
+        head={[t.kind, t.entry, t.answer, t.updated, '']}
+        row={(item) => (
+          <tr data-entry={item.id} data-kind={item.kind}>
+            <td class="nowrap">
+              <span class={item.kind === 'faq' ? 'ok' : 'warn'}>{item.kind === 'faq' ? t.faq : t.doc}</span>
+            </td>
+            <td style="min-width:10em;overflow-wrap:anywhere">
+              <b>{item.title}</b>
+              {item.variants.length > 0 && (
+                <span class="muted" title={item.variants.join('\n')}>
+                  <br />
+                  {t.variantsCount(item.variants.length)}
+                </span>
+              )}
+            </td>
+            <td class="muted" style="overflow-wrap:anywhere">
+              {item.size ? t.docSize(item.size.chars, item.size.passages) : clip(item.answer, 80)}
+            </td>
+            <td class="muted nowrap">{formatTime(item.updatedAt, props.lang)}</td>
+            <td class="nowrap">
+              <a class="button" href={`${KNOWLEDGE_PATH}/${encodeURIComponent(item.id)}`} data-edit>
+                {props.grants.rules ? t.edit : t.view}
+              </a>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {props.items.map((item) => (
-            <tr data-entry={item.id} data-kind={item.kind}>
-              <td class="nowrap">
-                <span class={item.kind === 'faq' ? 'ok' : 'warn'}>{item.kind === 'faq' ? t.faq : t.doc}</span>
-              </td>
-              <td style="min-width:10em;overflow-wrap:anywhere">
-                <b>{item.title}</b>
-                {item.variants.length > 0 && (
-                  <span class="muted" title={item.variants.join('\n')}>
-                    <br />
-                    {t.variantsCount(item.variants.length)}
-                  </span>
-                )}
-              </td>
-              <td class="muted" style="overflow-wrap:anywhere">
-                {item.size ? t.docSize(item.size.chars, item.size.passages) : clip(item.answer, 80)}
-              </td>
-              <td class="muted nowrap">{formatTime(item.updatedAt, props.lang)}</td>
-              <td class="nowrap">
-                <a class="button" href={`${KNOWLEDGE_PATH}/${encodeURIComponent(item.id)}`} data-edit>
-                  {props.grants.rules ? t.edit : t.view}
-                </a>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      />
     </div>
   )
 }

@@ -8,6 +8,7 @@ import { Layout, Notice } from '../layout'
 import type { Lang, Strings } from '../lang'
 import { OutcomeNotice, type Outcome } from './parts'
 import { ROLE_HINTS, ROLE_NAMES } from './role-names'
+import { Table } from './table'
 
 export const OPERATORS_PATH = '/admin/operators'
 
@@ -148,38 +149,31 @@ export function MembersPage(props: {
       )}
       <p class="muted">{t.intro}</p>
       <div class="panel">
-        {props.operators.length === 0 ? (
-          <p class="muted" data-no-members>
-            {t.none}
-          </p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th class="nowrap">{t.name}</th>
-                <th class="nowrap">{t.role}</th>
-                <th class="nowrap">{t.apps}</th>
-                <th class="nowrap">{t.email}</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.operators.map((o) => (
-                <tr data-member={o.id} data-role={o.role}>
-                  <td>{o.name}</td>
-                  <td class="nowrap">{roles[o.role]}</td>
-                  <td class="id">{o.apps === null ? <span class="muted">{t.allApps}</span> : o.apps.join(', ')}</td>
-                  <td class="id">{o.email ?? '–'}</td>
-                  <td>
-                    <a class="button nowrap" href={`${OPERATORS_PATH}/${o.id}`} data-edit={o.id}>
-                      {t.edit}
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          items={props.operators}
+          empty={t.none}
+          emptyMark="data-no-members"
+          head={[
+            { label: t.name, class: 'nowrap' },
+            { label: t.role, class: 'nowrap' },
+            { label: t.apps, class: 'nowrap' },
+            { label: t.email, class: 'nowrap' },
+            '',
+          ]}
+          row={(o) => (
+            <tr data-member={o.id} data-role={o.role}>
+              <td>{o.name}</td>
+              <td class="nowrap">{roles[o.role]}</td>
+              <td class="id">{o.apps === null ? <span class="muted">{t.allApps}</span> : o.apps.join(', ')}</td>
+              <td class="id">{o.email ?? '–'}</td>
+              <td>
+                <a class="button nowrap" href={`${OPERATORS_PATH}/${o.id}`} data-edit={o.id}>
+                  {t.edit}
+                </a>
+              </td>
+            </tr>
+          )}
+        />
       </div>
       <h2 id="add">{t.addTitle}</h2>
       <Problems t={t} problems={props.problems} />

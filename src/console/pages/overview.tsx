@@ -3,6 +3,7 @@ import { DaysChart } from '../chart'
 import { Layout } from '../layout'
 import type { Lang, Strings } from '../lang'
 import type { Stats } from '../../record/views'
+import { Table } from './table'
 
 const STRINGS: Strings<{
   title: string
@@ -103,26 +104,17 @@ export function OverviewPage(props: { lang: Lang; stats: Stats }) {
       <AnswerShares t={t} stats={props.stats} />
       <h2>{t.topRules}</h2>
       <div class="panel">
-        {props.stats.rules.length === 0 ? (
-          <p class="muted">{t.none}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>{t.rule}</th>
-                <th>{t.hits}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.stats.rules.slice(0, 10).map((r) => (
-                <tr>
-                  <td>{r.ruleId}</td>
-                  <td>{r.hits}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          items={props.stats.rules.slice(0, 10)}
+          empty={t.none}
+          head={[t.rule, t.hits]}
+          row={(r) => (
+            <tr>
+              <td>{r.ruleId}</td>
+              <td>{r.hits}</td>
+            </tr>
+          )}
+        />
       </div>
     </Layout>
   )

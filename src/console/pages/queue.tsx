@@ -8,6 +8,7 @@ import type { AgentFigures, DeskItem, QueueView } from '../../desk/view'
 import { Layout } from '../layout'
 import type { Lang, Strings } from '../lang'
 import { OutcomeNotice, shortOpenid, type Outcome } from './parts'
+import { Table } from './table'
 
 export const QUEUE_PATH = '/admin/queue'
 export const QUEUE_LIVE_PATH = '/admin/queue/live'
@@ -199,30 +200,19 @@ export function QueuePage(props: QueueProps) {
       </div>
       <h2>{t.figures}</h2>
       <div class="panel" data-figures>
-        {props.figures.length === 0 ? (
-          <p class="muted">{t.figuresNone}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>{t.assignee}</th>
-                <th>{t.handled}</th>
-                <th>{t.firstResponse}</th>
-                <th>{t.rating}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.figures.map((f) => (
-                <tr data-agent={f.agent.id}>
-                  <td>{f.agent.name}</td>
-                  <td>{f.handled}</td>
-                  <td>{f.firstResponseMs ? `${minutes(f.firstResponseMs.median)} / ${minutes(f.firstResponseMs.p90)}` : '–'}</td>
-                  <td data-rating={f.rating?.mean ?? ''}>{f.rating ? `${f.rating.mean} (${f.rating.count})` : '–'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          items={props.figures}
+          empty={t.figuresNone}
+          head={[t.assignee, t.handled, t.firstResponse, t.rating]}
+          row={(f) => (
+            <tr data-agent={f.agent.id}>
+              <td>{f.agent.name}</td>
+              <td>{f.handled}</td>
+              <td>{f.firstResponseMs ? `${minutes(f.firstResponseMs.median)} / ${minutes(f.firstResponseMs.p90)}` : '–'}</td>
+              <td data-rating={f.rating?.mean ?? ''}>{f.rating ? `${f.rating.mean} (${f.rating.count})` : '–'}</td>
+            </tr>
+          )}
+        />
       </div>
     </Layout>
   )
@@ -242,24 +232,11 @@ export function QueueTable(props: QueueProps) {
     <div class="panel">
       {/* Seven columns: on a phone the panel scrolls sideways rather than squeeze them (min-width on a table itself is not honoured). */}
       <div style="min-width:760px">
-        <table>
-          <thead>
-            <tr>
-              <th>{t.user}</th>
-              <th>{t.waiting}</th>
-              <th>{t.window}</th>
-              <th>{t.reason}</th>
-              <th>{t.assignee}</th>
-              <th>{t.last}</th>
-              {props.me.canAct && <th>{t.actions}</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((item) => (
-              <Row t={t} item={item} props={props} now={props.queue.at} />
-            ))}
-          </tbody>
-        </table>
+        <Table
+          items={items}
+          head={[t.user, t.waiting, t.window, t.reason, t.assignee, t.last, props.me.canAct && t.actions]}
+          row={(item) => <Row t={t} item={item} props={props} now={props.queue.at} />}
+        />
       </div>
     </div>
   )

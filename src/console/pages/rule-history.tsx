@@ -4,6 +4,7 @@ import type { DiffHunk } from '../../rules/diff'
 import type { HistoryDetail, HistoryPage } from '../../rules/history'
 import { Layout, Notice } from '../layout'
 import { formatTime, type Lang, type Strings } from '../lang'
+import { Table } from './table'
 
 const STRINGS: Strings<{
   title: string
@@ -82,37 +83,25 @@ export function HistoryListPage(props: { lang: Lang; page: HistoryPage }) {
         <a href="/admin/rules">{t.back}</a>
       </p>
       <div class="panel">
-        {page.items.length === 0 ? (
-          <p class="muted">{t.none}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>{t.version}</th>
-                <th>{t.when}</th>
-                <th>{t.from}</th>
-                <th>{t.rules}</th>
-                <th>{t.by}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((item) => (
-                <tr data-version={item.version} data-current={item.current ? 'true' : undefined}>
-                  <td>
-                    <a href={`/admin/rules/history/${item.version}`}>
-                      <code>{item.version.slice(0, 12)}</code>
-                    </a>{' '}
-                    {item.current && <b class="ok">{t.current}</b>}
-                  </td>
-                  <td>{formatTime(item.publishedAt, props.lang, true)}</td>
-                  <td>{t.froms[item.from] ?? item.from}</td>
-                  <td>{item.rules ?? '–'}</td>
-                  <td>{item.by ?? '–'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          items={page.items}
+          empty={t.none}
+          head={[t.version, t.when, t.from, t.rules, t.by]}
+          row={(item) => (
+            <tr data-version={item.version} data-current={item.current ? 'true' : undefined}>
+              <td>
+                <a href={`/admin/rules/history/${item.version}`}>
+                  <code>{item.version.slice(0, 12)}</code>
+                </a>{' '}
+                {item.current && <b class="ok">{t.current}</b>}
+              </td>
+              <td>{formatTime(item.publishedAt, props.lang, true)}</td>
+              <td>{t.froms[item.from] ?? item.from}</td>
+              <td>{item.rules ?? '–'}</td>
+              <td>{item.by ?? '–'}</td>
+            </tr>
+          )}
+        />
       </div>
       {page.nextCursor && (
         <p>

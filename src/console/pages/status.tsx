@@ -4,6 +4,7 @@ import type { Lang, Strings } from '../lang'
 import type { SettingState } from '../../settings/env'
 import type { HealthReport } from '../../admin/health-report'
 import type { Grants } from '../permit'
+import { Fact, Facts, Table } from './table'
 
 const STRINGS: Strings<{
   title: string
@@ -88,34 +89,18 @@ export function StatusPage(props: { lang: Lang; report: HealthReport; grants: Gr
         {report.ok ? t.healthy : t.unhealthy}
       </p>
       <div class="panel">
-        <table>
-          <tbody>
-            <tr>
-              <th>{t.version}</th>
-              <td>{report.version}</td>
-            </tr>
-            <tr>
-              <th>{t.mode}</th>
-              <td>{report.mode ?? '–'}</td>
-            </tr>
-          </tbody>
-        </table>
+        <Facts>
+          <Fact name={t.version}>{report.version}</Fact>
+          <Fact name={t.mode}>{report.mode ?? '–'}</Fact>
+        </Facts>
       </div>
       <h2>{t.settings}</h2>
       <div class="panel">
-        <table>
-          <thead>
-            <tr>
-              <th>{t.setting}</th>
-              <th>{t.state}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {Object.entries(report.settings).map(([name, state]) => (
-              <SettingRow t={t} name={name} state={state} />
-            ))}
-          </tbody>
-        </table>
+        <Table
+          items={Object.entries(report.settings)}
+          head={[t.setting, t.state]}
+          row={([name, state]) => <SettingRow t={t} name={name} state={state} />}
+        />
       </div>
       {report.apps.slice(1).map((miniProgram) => (
         <section data-app={miniProgram.appid}>
@@ -123,60 +108,40 @@ export function StatusPage(props: { lang: Lang; report: HealthReport; grants: Gr
             {t.miniProgram} <code>{miniProgram.appid}</code> — {miniProgram.ok ? t.healthy : t.unhealthy}
           </h2>
           <div class="panel">
-            <table>
-              <tbody>
-                <tr>
-                  <th>{t.mode}</th>
-                  <td>{miniProgram.mode ?? '–'}</td>
-                </tr>
-                {Object.entries(miniProgram.settings).map(([name, state]) => (
-                  <SettingRow t={t} name={name} state={state} />
-                ))}
-                <tr>
-                  <th>{t.rulesVersion}</th>
-                  <td>
-                    <code>{miniProgram.rules.version.slice(0, 12)}</code> · {t.states[miniProgram.rules.status] ?? miniProgram.rules.status}{' '}
-                    · {miniProgram.rules.rules}
-                  </td>
-                </tr>
-              </tbody>
-            </table>
+            <Facts>
+              <Fact name={t.mode}>{miniProgram.mode ?? '–'}</Fact>
+              {Object.entries(miniProgram.settings).map(([name, state]) => (
+                <SettingRow t={t} name={name} state={state} />
+              ))}
+              <Fact name={t.rulesVersion}>
+                <code>{miniProgram.rules.version.slice(0, 12)}</code> · {t.states[miniProgram.rules.status] ?? miniProgram.rules.status} ·{' '}
+                {miniProgram.rules.rules}
+              </Fact>
+            </Facts>
           </div>
         </section>
       ))}
       <h2>{t.rules}</h2>
       <div class="panel">
-        <table>
-          <tbody>
-            <tr>
-              <th>{t.rulesVersion}</th>
-              <td>
-                <code>{report.rules.version.slice(0, 12)}</code>
-              </td>
-            </tr>
-            <tr>
-              <th>{t.rulesState}</th>
-              <td class={report.rules.status === 'ok' ? 'ok' : 'warn'}>{t.states[report.rules.status] ?? report.rules.status}</td>
-            </tr>
-            <tr>
-              <th>{t.ruleCount}</th>
-              <td>{report.rules.rules}</td>
-            </tr>
-            {report.rules.rejectedVersion && (
-              <tr>
-                <th>{t.rejected}</th>
-                <td>
-                  <code>{report.rules.rejectedVersion.slice(0, 12)}</code>
-                  <ul>
-                    {(report.rules.errors ?? []).map((e) => (
-                      <li class="bad">{e}</li>
-                    ))}
-                  </ul>
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
+        <Facts>
+          <Fact name={t.rulesVersion}>
+            <code>{report.rules.version.slice(0, 12)}</code>
+          </Fact>
+          <Fact name={t.rulesState} class={report.rules.status === 'ok' ? 'ok' : 'warn'}>
+            {t.states[report.rules.status] ?? report.rules.status}
+          </Fact>
+          <Fact name={t.ruleCount}>{report.rules.rules}</Fact>
+          {report.rules.rejectedVersion && (
+            <Fact name={t.rejected}>
+              <code>{report.rules.rejectedVersion.slice(0, 12)}</code>
+              <ul>
+                {(report.rules.errors ?? []).map((e) => (
+                  <li class="bad">{e}</li>
+                ))}
+              </ul>
+            </Fact>
+          )}
+        </Facts>
       </div>
       <h2>{t.sessions}</h2>
       <form method="post" action="/admin/logout">

@@ -6,6 +6,7 @@
 import type { SubscriptionView } from '../../conversation/contract'
 import { formatTime, type Lang, type Strings } from '../lang'
 import { ErrcodeNote } from './parts'
+import { Table } from './table'
 
 const STRINGS: Strings<{
   title: string
@@ -77,52 +78,44 @@ export function SubscriptionsSection(props: { lang: Lang; subscriptions: Subscri
         </a>
       </h2>
       <div class="panel">
-        <table>
-          <thead>
-            <tr>
-              <th>{t.template}</th>
-              <th>{t.grants}</th>
-              <th>{t.status}</th>
-              <th>{t.lastSend}</th>
+        <Table
+          items={props.subscriptions}
+          head={[t.template, t.grants, t.status, t.lastSend]}
+          row={(s) => (
+            <tr
+              data-template={s.templateId}
+              data-grants={String(s.grants)}
+              data-status={s.status ?? ''}
+              data-long-term={s.longTerm ? 'true' : 'false'}
+              data-reachable={s.reachable ? 'true' : 'false'}
+            >
+              <td>
+                <code class="id">{s.templateId}</code>
+              </td>
+              <td>
+                <span class={s.reachable ? 'ok' : 'muted'}>{s.longTerm ? t.longTerm : t.left(s.grants)}</span>
+                <span class="muted"> · {s.reachable ? t.reachable : t.unreachable}</span>
+              </td>
+              <td>{statusText(t, s.status)}</td>
+              <td data-last-send={s.lastSend === null ? '' : String(s.lastSend.errcode ?? '')}>
+                {s.lastSend === null ? (
+                  <span class="muted">–</span>
+                ) : (
+                  <>
+                    {s.lastSend.errcode === 0 ? (
+                      <span class="ok">{t.sent}</span>
+                    ) : s.lastSend.errcode === null ? (
+                      <span class="warn">{t.noAnswer}</span>
+                    ) : (
+                      <ErrcodeNote lang={props.lang} errcode={s.lastSend.errcode} />
+                    )}
+                    <span class="muted"> · {formatTime(s.lastSend.at, props.lang)}</span>
+                  </>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {props.subscriptions.map((s) => (
-              <tr
-                data-template={s.templateId}
-                data-grants={String(s.grants)}
-                data-status={s.status ?? ''}
-                data-long-term={s.longTerm ? 'true' : 'false'}
-                data-reachable={s.reachable ? 'true' : 'false'}
-              >
-                <td>
-                  <code class="id">{s.templateId}</code>
-                </td>
-                <td>
-                  <span class={s.reachable ? 'ok' : 'muted'}>{s.longTerm ? t.longTerm : t.left(s.grants)}</span>
-                  <span class="muted"> · {s.reachable ? t.reachable : t.unreachable}</span>
-                </td>
-                <td>{statusText(t, s.status)}</td>
-                <td data-last-send={s.lastSend === null ? '' : String(s.lastSend.errcode ?? '')}>
-                  {s.lastSend === null ? (
-                    <span class="muted">–</span>
-                  ) : (
-                    <>
-                      {s.lastSend.errcode === 0 ? (
-                        <span class="ok">{t.sent}</span>
-                      ) : s.lastSend.errcode === null ? (
-                        <span class="warn">{t.noAnswer}</span>
-                      ) : (
-                        <ErrcodeNote lang={props.lang} errcode={s.lastSend.errcode} />
-                      )}
-                      <span class="muted"> · {formatTime(s.lastSend.at, props.lang)}</span>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
       </div>
     </section>
   )

@@ -3,6 +3,7 @@ import { TOP_UNMATCHED } from '../../record/stats'
 import type { Stats } from '../../record/views'
 import { Layout } from '../layout'
 import { formatTime, type Lang, type Strings } from '../lang'
+import { Table } from './table'
 
 /** The rules page's new-rule form, filled with a question (the rules pages own that route). */
 export const newRuleHref = (text: string) => `/admin/rules/new?text=${encodeURIComponent(text)}`
@@ -45,42 +46,36 @@ export function UnmatchedPage(props: { lang: Lang; questions: Stats['unmatched']
     <Layout lang={props.lang} section="unmatched" title={t.title}>
       <p class="muted">{t.intro}</p>
       <div class="panel">
-        {props.questions.length === 0 ? (
-          <p class="muted">{t.none}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>{t.question}</th>
-                <th>{t.count}</th>
-                <th>
-                  {t.firstSeen} / {t.lastSeen}
-                </th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.questions.map((q) => (
-                <tr data-question={q.text} data-count={String(q.count)}>
-                  <td style="min-width:8em;overflow-wrap:anywhere">{q.text}</td>
-                  <td>
-                    <b>{q.count}</b>
-                  </td>
-                  <td class="muted" style="white-space:nowrap">
-                    {formatTime(q.firstSeen, props.lang)}
-                    <br />
-                    {formatTime(q.lastSeen, props.lang)}
-                  </td>
-                  <td style="white-space:nowrap">
-                    <a class="button" href={newRuleHref(q.text)} data-make-rule>
-                      {t.makeRule}
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          items={props.questions}
+          empty={t.none}
+          head={[
+            t.question,
+            t.count,
+            <>
+              {t.firstSeen} / {t.lastSeen}
+            </>,
+            '',
+          ]}
+          row={(q) => (
+            <tr data-question={q.text} data-count={String(q.count)}>
+              <td style="min-width:8em;overflow-wrap:anywhere">{q.text}</td>
+              <td>
+                <b>{q.count}</b>
+              </td>
+              <td class="muted" style="white-space:nowrap">
+                {formatTime(q.firstSeen, props.lang)}
+                <br />
+                {formatTime(q.lastSeen, props.lang)}
+              </td>
+              <td style="white-space:nowrap">
+                <a class="button" href={newRuleHref(q.text)} data-make-rule>
+                  {t.makeRule}
+                </a>
+              </td>
+            </tr>
+          )}
+        />
       </div>
     </Layout>
   )

@@ -3,6 +3,7 @@ import type { FailureRow } from '../../webhooks/store'
 import { Layout } from '../layout'
 import { formatTime, type Lang } from '../lang'
 import { OnceField, OutcomeNotice, type Outcome } from './parts'
+import { Table } from './table'
 import { WEBHOOK_STRINGS, type WebhookOutcome } from './webhooks-strings'
 
 export const WEBHOOKS_PATH = '/admin/webhooks'
@@ -15,54 +16,42 @@ export function WebhooksPage(props: { lang: Lang; on: boolean; failures: Failure
       <p class="muted">{t.intro}</p>
       <p data-webhooks={props.on ? 'on' : 'off'}>{props.on ? t.on : t.off}</p>
       <div class="panel">
-        {props.failures.length === 0 ? (
-          <p class="muted">{t.none}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>{t.event}</th>
-                <th>{t.when}</th>
-                <th>{t.attempts}</th>
-                <th>{t.last}</th>
-                <th>{t.actions}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.failures.map((f) => (
-                <tr data-delivery-id={f.id} data-event={f.event} data-status={f.status}>
-                  <td style="overflow-wrap:anywhere">
-                    <code>{f.event}</code>
-                    <br />
-                    <span class="muted">
-                      <code>{f.id}</code>
-                    </span>
-                  </td>
-                  <td style="white-space:nowrap">
-                    {formatTime(f.failed_at, props.lang)}
-                    <br />
-                    <span class="muted">{t.occurred(formatTime(f.occurred_at, props.lang))}</span>
-                  </td>
-                  <td>{f.attempts}</td>
-                  <td style="min-width:10em;overflow-wrap:anywhere">
-                    <span class="bad">{f.last_status === null ? t.noAnswer : t.status(f.last_status)}</span>
-                    {f.last_reason && <span class="muted"> · {f.last_reason}</span>}
-                    <br />
-                    <span class="muted">{f.status === 'retrying' ? t.retrying : t.failed}</span>
-                  </td>
-                  <td>
-                    <form method="post" action={`${WEBHOOKS_PATH}/${f.id}/retry`}>
-                      <OnceField />
-                      <button class="primary" type="submit" data-action="retry">
-                        {t.retry}
-                      </button>
-                    </form>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          items={props.failures}
+          empty={t.none}
+          head={[t.event, t.when, t.attempts, t.last, t.actions]}
+          row={(f) => (
+            <tr data-delivery-id={f.id} data-event={f.event} data-status={f.status}>
+              <td style="overflow-wrap:anywhere">
+                <code>{f.event}</code>
+                <br />
+                <span class="muted">
+                  <code>{f.id}</code>
+                </span>
+              </td>
+              <td style="white-space:nowrap">
+                {formatTime(f.failed_at, props.lang)}
+                <br />
+                <span class="muted">{t.occurred(formatTime(f.occurred_at, props.lang))}</span>
+              </td>
+              <td>{f.attempts}</td>
+              <td style="min-width:10em;overflow-wrap:anywhere">
+                <span class="bad">{f.last_status === null ? t.noAnswer : t.status(f.last_status)}</span>
+                {f.last_reason && <span class="muted"> · {f.last_reason}</span>}
+                <br />
+                <span class="muted">{f.status === 'retrying' ? t.retrying : t.failed}</span>
+              </td>
+              <td>
+                <form method="post" action={`${WEBHOOKS_PATH}/${f.id}/retry`}>
+                  <OnceField />
+                  <button class="primary" type="submit" data-action="retry">
+                    {t.retry}
+                  </button>
+                </form>
+              </td>
+            </tr>
+          )}
+        />
       </div>
     </Layout>
   )
