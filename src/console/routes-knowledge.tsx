@@ -6,10 +6,10 @@
  * recorded or sent. Each change leaves one `knowledge_change` audit entry (ids and counts,
  * never the text). An import (a CSV of question,answer pairs or a Markdown file, multipart,
  * read within IMPORT_MAX_BYTES) stores each row it can and lists each one refused, and why.
+ * An entry's form is read and checked in knowledge-form.ts; the list's rows are knowledge-rows.ts.
  */
 import { Hono } from 'hono/tiny'
-import * as v from 'valibot'
-import { DocumentBody, FaqBody, MAX_DOCUMENT_BYTES } from '../admin/requests-knowledge'
+import { MAX_DOCUMENT_BYTES } from '../admin/requests-knowledge'
 import { appidOf } from '../admin/appid'
 import { auditDone } from '../admin/audit'
 import { ask, ASK_ENTRIES } from '../knowledge/ask'
@@ -20,21 +20,18 @@ import {
   deleteKnowledge,
   ENTRY_ID,
   type EntryInput,
-  type FaqAnswer,
   getKnowledge,
   type KnowledgeEntry,
-  type KnowledgeItem,
   listKnowledge,
   updateKnowledge,
 } from '../knowledge/store'
-import type { ReplySource, RuleReplySource } from '../rules/schema'
-import { message } from '../rules/messages'
-import { issueLine, validateReply } from '../rules/validate'
 import { summaryOf } from '../knowledge/audit-summary'
 import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
-import { type FormFields, readForm, textField } from './form'
-import { documentsFromMarkdown, type FaqRow, faqsFromCsv, linesOf, type RefusedRow } from './knowledge-import'
-import { type Lang, langOf } from './lang'
+import { readForm, textField } from './form'
+import { docInput, entryFrom, faqInput, formFrom, formOf, jsonAnswer } from './knowledge-form'
+import { documentsFromMarkdown, faqsFromCsv, type RefusedRow } from './knowledge-import'
+import { answerText, rowOf } from './knowledge-rows'
+import { langOf } from './lang'
 import { type EntryForm, KnowledgeEntryPage } from './pages/knowledge-entry'
 import {
   EMPTY_DOC,
@@ -44,7 +41,6 @@ import {
   KNOWLEDGE_PATH,
   KnowledgePage,
   type KnowledgePageProps,
-  type KnowledgeRow,
   type TryView,
 } from './pages/knowledge'
 import { KNOWLEDGE_STRINGS } from './pages/knowledge-strings'
@@ -96,53 +92,6 @@ async function listPage(c: ConsoleContext, extra: PageExtra = {}, status: 200 | 
     />,
     status,
   )
-}
-
-function rowOf(item: KnowledgeItem): KnowledgeRow {
-  if (item.kind === 'faq')
-    return {
-      id: item.id,
-      kind: 'faq',
-      title: item.question,
-      variants: item.variants,
-      answer: answerText(item.answer),
-      updatedAt: item.updatedAt,
-    }
-  return {
-    id: item.id,
-    kind: 'doc',
-    title: item.title,
-    variants: [],
-    answer: '',
-    size: { chars: item.chars, passages: item.passages },
-    updatedAt: item.updatedAt,
-  }
-}
-
-/** An answer as a line of text: the text, or what each reply is (`a | b` for a random choice). */
-function answerText(answer: FaqAnswer): string {
-  if (typeof answer === 'string') return answer
-  if ('random' in answer) return answer.random.map(repliesText).join(' | ')
-  return repliesText(answer)
-}
-
-function repliesText(replies: ReplySource | ReplySource[]): string {
-  return (Array.isArray(replies) ? replies : [replies]).map(replyText).join(' · ')
-}
-
-function replyText(reply: ReplySource): string {
-  switch (reply.type) {
-    case 'text':
-      return reply.text
-    case 'image':
-      return `[image] ${reply.url ?? reply.media_id ?? ''}`
-    case 'link':
-      return `[link] ${reply.title} ${reply.url}`
-    case 'miniprogrampage':
-      return `[mini program] ${reply.title} ${reply.pagepath}`
-    case 'transfer':
-      return '[transfer]'
-  }
 }
 
 knowledgePages.get(KNOWLEDGE_PATH, guard, (c) => listPage(c))
@@ -310,21 +259,6 @@ async function entryOf(c: ConsoleContext): Promise<KnowledgeEntry | null> {
   return ENTRY_ID.test(id) ? getKnowledge(c.env.DB, appidOf(c.env), id) : null
 }
 
-/** Whether the entry's answer is a reply other than one text: the form shows and takes it as JSON. */
-const jsonAnswer = (entry: KnowledgeEntry) => entry.kind === 'faq' && typeof entry.answer !== 'string'
-
-function formOf(entry: KnowledgeEntry): EntryForm {
-  if (entry.kind === 'doc') return { kind: 'doc', form: { title: entry.title, text: entry.text } }
-  const answer = typeof entry.answer === 'string' ? entry.answer : JSON.stringify(entry.answer, null, 2)
-  return { kind: 'faq', form: { question: entry.question, variants: entry.variants.join('\n'), answer } }
-}
-
-function formFrom(kind: 'faq' | 'doc', f: FormFields): EntryForm {
-  return kind === 'doc'
-    ? { kind, form: { title: textField(f, 'title'), text: textField(f, 'text') } }
-    : { kind, form: { question: textField(f, 'question'), variants: textField(f, 'variants'), answer: textField(f, 'answer') } }
-}
-
 const JSON_NOTE = {
   zh: '这条答案不是单条文字，而是规则格式的回复（JSON，例如通过 API 设置的图片或小程序卡片）：请按 JSON 编辑，保存前会检查。',
   en: 'This answer is not one text but a reply in the rules format (JSON, e.g. an image or a mini program card set through the API): edit it as JSON; it is checked before saving.',
@@ -347,59 +281,7 @@ function entryPage(c: ConsoleContext, entry: KnowledgeEntry, form: EntryForm, pr
   )
 }
 
-// ---------------------------------------------------------------- checks
-
-type Checked = { ok: true; input: EntryInput } | { ok: false; problems: string[] }
-
-/**
- * The entry a form posted: a new one of the kind it names, or `existing`'s kind. An existing
- * FAQ whose answer is not one text takes its answer as JSON in the rules' reply format.
- */
-function entryFrom(f: FormFields, existing: KnowledgeEntry | null, lang: Lang): Checked & { kind: 'faq' | 'doc' } {
-  const kind = existing?.kind ?? (textField(f, 'kind') === 'doc' ? 'doc' : 'faq')
-  if (kind === 'doc') return { kind, ...docInput(textField(f, 'title'), textField(f, 'text')) }
-  const answerText = textField(f, 'answer')
-  let answer: FaqAnswer = answerText.trim()
-  if (existing !== null && jsonAnswer(existing)) {
-    const parsed = parseReply(answerText, lang)
-    if (!parsed.ok) return { kind, ok: false, problems: parsed.problems }
-    answer = parsed.value
-  }
-  return { kind, ...faqInput({ question: textField(f, 'question'), variants: linesOf(textField(f, 'variants')), answer }) }
-}
-
-/** A JSON answer checked as a rule's reply, its problems in the page's language (the rules' catalogue). */
-function parseReply(text: string, lang: Lang): { ok: true; value: RuleReplySource } | { ok: false; problems: string[] } {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (error) {
-    const values = { detail: (error as Error).message }
-    const issue = { path: 'answer', code: 'json_invalid', values, message: message('json_invalid', values, 'en') } as const
-    return { ok: false, problems: [issueLine(issue, lang)] }
-  }
-  const checked = validateReply(json)
-  return checked.ok ? checked : { ok: false, problems: checked.issues.map((issue) => issueLine(issue, lang)) }
-}
-
-/** The problems of a schema's parse, as the API names them: `field: message`. */
-const problemsOf = (issues: readonly v.BaseIssue<unknown>[]) => issues.map((issue) => `${v.getDotPath(issue) ?? 'entry'}: ${issue.message}`)
-
-/** An FAQ entry checked by the admin API's schema (FaqBody): the same limits, the answer a reply the rules can send. */
-function faqInput(faq: Pick<FaqRow, 'question' | 'variants'> & { answer: FaqAnswer }): Checked {
-  const answer = typeof faq.answer === 'string' ? faq.answer.trim() : faq.answer
-  const parsed = v.safeParse(FaqBody, { question: faq.question, variants: faq.variants, answer: answer === '' ? undefined : answer })
-  if (!parsed.success) return { ok: false, problems: problemsOf(parsed.issues) }
-  const { question, variants } = parsed.output
-  return { ok: true, input: { kind: 'faq', question, variants: variants.filter((v) => v !== question), answer: parsed.output.answer } }
-}
-
-/** A document checked by the admin API's schema (DocumentBody). */
-function docInput(title: string, text: string): Checked {
-  const parsed = v.safeParse(DocumentBody, { title, text: text.trim() })
-  if (!parsed.success) return { ok: false, problems: problemsOf(parsed.issues) }
-  return { ok: true, input: { kind: 'doc', title: parsed.output.title, text: parsed.output.text } }
-}
+// ---------------------------------------------------------------- shared by the routes
 
 const tooLarge = (c: ConsoleContext, bytes: number) => KNOWLEDGE_STRINGS[langOf(c)].tooLarge(Math.floor(bytes / 1024))
 

@@ -2,7 +2,8 @@
  * Rules: the rule set as a form per rule — when, reply, order, and when it is in force
  * (enabled, office hours, from / until) — with the office hours and the JSON a click away;
  * checked by the same validator as `rules:check` (each problem shown on its rule and field),
- * previewed against any message, and published as `rules:push` would.
+ * previewed against any message, and published as `rules:push` would. One rule's fieldset is
+ * rule-fields.tsx, the default reply's default-reply-fields.tsx, the preview's result rule-preview.tsx.
  */
 import type { Grants } from '../permit'
 import type { Preview } from '../../rules/preview'
@@ -11,26 +12,12 @@ import { issueMessage } from '../../rules/messages'
 import type { RuleIssue } from '../../rules/validate'
 import { Layout, Notice } from '../layout'
 import type { Lang } from '../lang'
-import { replyDraftOf, textReply } from '../reply-form'
-import {
-  AI_MODEL_FIELDS,
-  CHANNEL_CHOICES,
-  DURINGS,
-  issueTarget,
-  localOf,
-  repliesOf,
-  toJson,
-  WHEN_CHOICES,
-  WHEN_KINDS,
-  type AiModelField,
-  type Draft,
-  type RuleDraft,
-  type RuleField,
-} from '../rule-form'
+import { AI_MODEL_FIELDS, issueTarget, localOf, toJson, type AiModelField, type Draft } from '../rule-form'
+import { DefaultFields } from './default-reply-fields'
 import { HoursFields } from './hours-fields'
 import { Issues } from './issue-list'
-import { Bubble, ReplyFields } from './reply-fields'
-import { REPLY_STRINGS } from './reply-strings'
+import { PreviewResult } from './rule-preview'
+import { RuleFields } from './rule-fields'
 import { RULES_STRINGS, type RulesText } from './rules-strings'
 
 export interface RulesPageProps {
@@ -269,228 +256,6 @@ function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[
         </p>
       )}
     </>
-  )
-}
-
-function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; index: number; last: boolean; issues: RuleIssue[] }) {
-  const { t, rule, index: i, lang } = props
-  // The issues here are this rule's: each is shown under the field it names.
-  const issuesOf = (field: RuleField | null) =>
-    props.issues.filter((issue) => {
-      const target = issueTarget(issue.path)
-      return 'field' in target && target.field === field
-    })
-  const fieldIssue = (field: 'id' | 'when' | 'reply') => issuesOf(field).length > 0
-  return (
-    <fieldset id={`rule-${i}`} class="rule" data-rule={rule.id} aria-invalid={props.issues.length > 0 ? 'true' : undefined}>
-      <legend>
-        {t.rule} {i + 1}: {rule.id || '…'}
-      </legend>
-      <div class="row">
-        <div>
-          <label for={`r${i}.id`}>{t.id}</label>
-          <input id={`r${i}.id`} name={`r${i}.id`} value={rule.id} aria-invalid={fieldIssue('id') ? 'true' : undefined} />
-        </div>
-        <div style="flex:1">
-          <label for={`r${i}.note`}>{t.note}</label>
-          <input id={`r${i}.note`} name={`r${i}.note`} value={rule.note} style="width:100%" />
-        </div>
-      </div>
-      <Issues issues={[...issuesOf('id'), ...issuesOf('note')]} lang={lang} />
-      <div class="row top">
-        <div>
-          <label for={`r${i}.when`}>{t.when}</label>
-          <select id={`r${i}.when`} name={`r${i}.when`} class="when-kind">
-            {WHEN_KINDS.map((kind) => (
-              <option value={kind} selected={kind === rule.when}>
-                {t.kinds[kind]}
-              </option>
-            ))}
-          </select>
-        </div>
-        {/* Every kind's field is on the page; the stylesheet shows the chosen kind's (data-when). */}
-        <div style="flex:1;min-width:12em" data-when="text contains regex">
-          <label for={`r${i}.value`}>{t.value}</label>
-          <textarea
-            id={`r${i}.value`}
-            name={`r${i}.value`}
-            rows={2}
-            aria-invalid={fieldIssue('when') ? 'true' : undefined}
-            placeholder={t.valueHint[rule.when === 'msgtype' || rule.when === 'event' ? 'contains' : rule.when]}
-          >
-            {rule.when === 'msgtype' || rule.when === 'event' ? '' : rule.value}
-          </textarea>
-        </div>
-        <div>
-          <label for={`r${i}.channel`}>{t.channel}</label>
-          <select id={`r${i}.channel`} name={`r${i}.channel`}>
-            {CHANNEL_CHOICES.map((channel) => (
-              <option value={channel} selected={channel === rule.channel}>
-                {t.channels[channel]}
-              </option>
-            ))}
-          </select>
-        </div>
-        {(['msgtype', 'event'] as const).map((kind) => (
-          <div data-when={kind}>
-            <label for={`r${i}.${kind}`}>{t.kinds[kind]}</label>
-            <select id={`r${i}.${kind}`} name={`r${i}.${kind}`}>
-              {WHEN_CHOICES[kind].map((choice) => (
-                <option value={choice} selected={rule.when === kind && rule.value === choice}>
-                  {t.choiceNames[choice] ?? choice}
-                </option>
-              ))}
-            </select>
-          </div>
-        ))}
-      </div>
-      <div class="row" data-when="event">
-        <div>
-          <label for={`r${i}.session_from`}>{t.sessionFrom}</label>
-          <input id={`r${i}.session_from`} name={`r${i}.session_from`} value={rule.sessionFrom} />
-        </div>
-        <div>
-          <label for={`r${i}.once_per_hours`}>{t.oncePerHours}</label>
-          <input
-            id={`r${i}.once_per_hours`}
-            name={`r${i}.once_per_hours`}
-            value={rule.oncePerHours}
-            type="number"
-            min={1}
-            max={8760}
-            style="width:7em"
-          />
-        </div>
-      </div>
-      <Issues issues={issuesOf('when')} lang={lang} />
-      <div class="row" data-schedule>
-        <div>
-          <label for={`r${i}.during`}>{t.during}</label>
-          <select id={`r${i}.during`} name={`r${i}.during`}>
-            {DURINGS.map((during) => (
-              <option value={during} selected={during === rule.during}>
-                {t.durings[during]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label for={`r${i}.from`}>{t.from}</label>
-          <input id={`r${i}.from`} name={`r${i}.from`} value={localOf(rule.from)} type="datetime-local" />
-        </div>
-        <div>
-          <label for={`r${i}.until`}>{t.until}</label>
-          <input id={`r${i}.until`} name={`r${i}.until`} value={localOf(rule.until)} type="datetime-local" />
-        </div>
-        <label class="check">
-          <input type="checkbox" name={`r${i}.disabled`} checked={!rule.enabled} /> {t.disabled}
-        </label>
-      </div>
-      <p class="muted">{t.dateHint}</p>
-      <Issues issues={issuesOf('schedule')} lang={lang} />
-      <ReplyFields lang={lang} prefix={`r${i}`} path={`rules[${i}].reply`} reply={rule.reply} issues={issuesOf('reply')} />
-      <Issues issues={issuesOf(null)} lang={lang} />
-      <p class="row">
-        <button type="submit" name="op" value={`up:${i}`} disabled={i === 0}>
-          ↑ {t.up}
-        </button>
-        <button type="submit" name="op" value={`down:${i}`} disabled={props.last}>
-          ↓ {t.down}
-        </button>
-        <button type="submit" name="op" value={`delete:${i}`} class="danger">
-          {t.remove}
-        </button>
-      </p>
-    </fieldset>
-  )
-}
-
-/** The default reply: one entry for any time, or several tried in order (e.g. one while open, one while closed). */
-function DefaultFields(props: { t: RulesText; lang: Lang; draft: Draft; issues: RuleIssue[] }) {
-  const { t, lang, draft } = props
-  const entries = draft.fallback?.entries ?? [{ during: '' as const, reply: textReply() }]
-  const paths = new Map(repliesOf(draft).map((reply) => [reply.prefix, reply.path]))
-  const claimed = new Set<RuleIssue>()
-  return (
-    <fieldset data-default-reply>
-      <legend>{t.fallback}</legend>
-      <label class="check">
-        <input type="checkbox" name="d.enabled" checked={draft.fallback !== null} data-default-on /> {t.fallbackOn}
-      </label>
-      <div class="entries">
-        <input type="hidden" name="d.entries" value={String(entries.length)} />
-        {entries.map((entry, m) => {
-          const path = paths.get(`d.e${m}`) ?? 'default'
-          const mine = props.issues.filter((issue) => issue.path.startsWith(path) && !claimed.has(issue))
-          for (const issue of mine) claimed.add(issue)
-          return (
-            <div class="entry" data-entry={m}>
-              <div class="row">
-                <div>
-                  <label for={`d.e${m}.during`}>{t.during}</label>
-                  <select id={`d.e${m}.during`} name={`d.e${m}.during`}>
-                    {DURINGS.map((during) => (
-                      <option value={during} selected={during === entry.during}>
-                        {t.durings[during]}
-                      </option>
-                    ))}
-                  </select>
-                </div>
-                {entries.length > 1 && (
-                  <button type="submit" name="op" value={`entry-delete:${m}`} class="small danger">
-                    {t.remove}
-                  </button>
-                )}
-              </div>
-              <ReplyFields lang={lang} prefix={`d.e${m}`} path={path} reply={entry.reply} issues={mine} />
-            </div>
-          )
-        })}
-        <p>
-          <button type="submit" name="op" value="entry-add" class="small">
-            + {t.addEntry}
-          </button>
-        </p>
-      </div>
-      <Issues issues={props.issues.filter((issue) => !claimed.has(issue))} lang={lang} />
-    </fieldset>
-  )
-}
-
-function PreviewResult(props: { t: RulesText; lang: Lang; preview: Preview }) {
-  const { t, preview } = props
-  const rt = REPLY_STRINGS[props.lang]
-  return (
-    <div data-preview-result data-rule-id={preview.ruleId ?? ''}>
-      <p class="muted">
-        {t.previewRule}: <code>{preview.ruleId ?? '–'}</code>
-      </p>
-      {preview.transfer && <p>{t.previewTransfer}</p>}
-      {preview.oncePerHours !== null && (
-        <p class="muted" data-preview-once>
-          {t.previewOnce(preview.oncePerHours)}
-        </p>
-      )}
-      {preview.handoffAfter !== null && (
-        <p class="muted" data-preview-handoff>
-          {t.previewHandoff(preview.handoffAfter)}
-        </p>
-      )}
-      {preview.faqThreshold !== null && (
-        <p class="muted" data-preview-knowledge>
-          {t.previewKnowledge(preview.faqThreshold)}
-        </p>
-      )}
-      {preview.replies.length === 0 && !preview.transfer && <p class="muted">{t.previewNone}</p>}
-      <div class="chat">
-        {preview.replies.map((reply) => (
-          <div data-preview-reply={reply.type}>
-            {/* A planned reply has the rule set's keys: read back as a part, it shows as the form's preview does. */}
-            <Bubble t={rt} part={replyDraftOf(reply).choices[0]!.parts[0]!} />
-          </div>
-        ))}
-      </div>
-    </div>
   )
 }
 

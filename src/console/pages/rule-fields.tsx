@@ -1,0 +1,145 @@
+/**
+ * One rule of the rules page's form, as a fieldset: its id and note, when it answers (the
+ * kind, keywords or pattern, channel, message type or event), when it is in force (office
+ * hours, from / until, enabled), its reply, and the buttons that move or delete it. Each
+ * issue is shown under the field it names.
+ */
+import type { RuleIssue } from '../../rules/validate'
+import type { Lang } from '../lang'
+import { CHANNEL_CHOICES, DURINGS, issueTarget, localOf, WHEN_CHOICES, WHEN_KINDS, type RuleDraft, type RuleField } from '../rule-form'
+import { Issues } from './issue-list'
+import { ReplyFields } from './reply-fields'
+import type { RulesText } from './rules-strings'
+
+export function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; index: number; last: boolean; issues: RuleIssue[] }) {
+  const { t, rule, index: i, lang } = props
+  // The issues here are this rule's: each is shown under the field it names.
+  const issuesOf = (field: RuleField | null) =>
+    props.issues.filter((issue) => {
+      const target = issueTarget(issue.path)
+      return 'field' in target && target.field === field
+    })
+  const fieldIssue = (field: 'id' | 'when' | 'reply') => issuesOf(field).length > 0
+  return (
+    <fieldset id={`rule-${i}`} class="rule" data-rule={rule.id} aria-invalid={props.issues.length > 0 ? 'true' : undefined}>
+      <legend>
+        {t.rule} {i + 1}: {rule.id || '…'}
+      </legend>
+      <div class="row">
+        <div>
+          <label for={`r${i}.id`}>{t.id}</label>
+          <input id={`r${i}.id`} name={`r${i}.id`} value={rule.id} aria-invalid={fieldIssue('id') ? 'true' : undefined} />
+        </div>
+        <div style="flex:1">
+          <label for={`r${i}.note`}>{t.note}</label>
+          <input id={`r${i}.note`} name={`r${i}.note`} value={rule.note} style="width:100%" />
+        </div>
+      </div>
+      <Issues issues={[...issuesOf('id'), ...issuesOf('note')]} lang={lang} />
+      <div class="row top">
+        <div>
+          <label for={`r${i}.when`}>{t.when}</label>
+          <select id={`r${i}.when`} name={`r${i}.when`} class="when-kind">
+            {WHEN_KINDS.map((kind) => (
+              <option value={kind} selected={kind === rule.when}>
+                {t.kinds[kind]}
+              </option>
+            ))}
+          </select>
+        </div>
+        {/* Every kind's field is on the page; the stylesheet shows the chosen kind's (data-when). */}
+        <div style="flex:1;min-width:12em" data-when="text contains regex">
+          <label for={`r${i}.value`}>{t.value}</label>
+          <textarea
+            id={`r${i}.value`}
+            name={`r${i}.value`}
+            rows={2}
+            aria-invalid={fieldIssue('when') ? 'true' : undefined}
+            placeholder={t.valueHint[rule.when === 'msgtype' || rule.when === 'event' ? 'contains' : rule.when]}
+          >
+            {rule.when === 'msgtype' || rule.when === 'event' ? '' : rule.value}
+          </textarea>
+        </div>
+        <div>
+          <label for={`r${i}.channel`}>{t.channel}</label>
+          <select id={`r${i}.channel`} name={`r${i}.channel`}>
+            {CHANNEL_CHOICES.map((channel) => (
+              <option value={channel} selected={channel === rule.channel}>
+                {t.channels[channel]}
+              </option>
+            ))}
+          </select>
+        </div>
+        {(['msgtype', 'event'] as const).map((kind) => (
+          <div data-when={kind}>
+            <label for={`r${i}.${kind}`}>{t.kinds[kind]}</label>
+            <select id={`r${i}.${kind}`} name={`r${i}.${kind}`}>
+              {WHEN_CHOICES[kind].map((choice) => (
+                <option value={choice} selected={rule.when === kind && rule.value === choice}>
+                  {t.choiceNames[choice] ?? choice}
+                </option>
+              ))}
+            </select>
+          </div>
+        ))}
+      </div>
+      <div class="row" data-when="event">
+        <div>
+          <label for={`r${i}.session_from`}>{t.sessionFrom}</label>
+          <input id={`r${i}.session_from`} name={`r${i}.session_from`} value={rule.sessionFrom} />
+        </div>
+        <div>
+          <label for={`r${i}.once_per_hours`}>{t.oncePerHours}</label>
+          <input
+            id={`r${i}.once_per_hours`}
+            name={`r${i}.once_per_hours`}
+            value={rule.oncePerHours}
+            type="number"
+            min={1}
+            max={8760}
+            style="width:7em"
+          />
+        </div>
+      </div>
+      <Issues issues={issuesOf('when')} lang={lang} />
+      <div class="row" data-schedule>
+        <div>
+          <label for={`r${i}.during`}>{t.during}</label>
+          <select id={`r${i}.during`} name={`r${i}.during`}>
+            {DURINGS.map((during) => (
+              <option value={during} selected={during === rule.during}>
+                {t.durings[during]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for={`r${i}.from`}>{t.from}</label>
+          <input id={`r${i}.from`} name={`r${i}.from`} value={localOf(rule.from)} type="datetime-local" />
+        </div>
+        <div>
+          <label for={`r${i}.until`}>{t.until}</label>
+          <input id={`r${i}.until`} name={`r${i}.until`} value={localOf(rule.until)} type="datetime-local" />
+        </div>
+        <label class="check">
+          <input type="checkbox" name={`r${i}.disabled`} checked={!rule.enabled} /> {t.disabled}
+        </label>
+      </div>
+      <p class="muted">{t.dateHint}</p>
+      <Issues issues={issuesOf('schedule')} lang={lang} />
+      <ReplyFields lang={lang} prefix={`r${i}`} path={`rules[${i}].reply`} reply={rule.reply} issues={issuesOf('reply')} />
+      <Issues issues={issuesOf(null)} lang={lang} />
+      <p class="row">
+        <button type="submit" name="op" value={`up:${i}`} disabled={i === 0}>
+          ↑ {t.up}
+        </button>
+        <button type="submit" name="op" value={`down:${i}`} disabled={props.last}>
+          ↓ {t.down}
+        </button>
+        <button type="submit" name="op" value={`delete:${i}`} class="danger">
+          {t.remove}
+        </button>
+      </p>
+    </fieldset>
+  )
+}
