@@ -55,7 +55,7 @@ export async function actOnAuthorization(env: Env, event: AuthorizationEvent, no
     log.info('user.media_deleted', { ...fields, openid: event.openId, media })
     summary = `revoke ${REVOKED_IMAGES} (images they chose): ${media} images`
   } else {
-    summary = forgottenSummary(await forgetUser(env, appid, event.openId, now), 'account closed')
+    summary = forgottenSummary(await forgetUser(env, appid, event.openId, now, 'always'), 'account closed')
   }
   await audit(env.DB, { appid, operator: WECHAT, action: 'user_delete', target: key, summary }, now)
   return isImages ? 'media_deleted' : 'deleted'

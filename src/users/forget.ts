@@ -13,7 +13,9 @@
  *    up on (their events may carry their text), and their openid in the audit log;
  * 4. the images they sent, archived in MEDIA.
  *
- * 5. `user.deleted` to WEBHOOK_URL, so the team's other systems can delete them too.
+ * 5. `user.deleted` to WEBHOOK_URL, so the team's other systems can delete them too: when
+ *    something was found, or always for WeChat's word (the account is closed, whatever
+ *    retention has left here). An operator's repeated deletion finds nothing and sends nothing.
  *
  * What stays: counts without a person (the day's messages, rule hits, latency, a campaign's
  * totals) and the audit line of the deletion, which names no user. Idempotent: a second run
@@ -44,7 +46,20 @@ export interface Forgotten {
   media: number
 }
 
-export async function forgetUser(env: Env, appid: string, openid: string, now = Date.now()): Promise<Forgotten> {
+/**
+ * When `user.deleted` goes out. `if-found`: a request that found nothing (a repeat, or a user
+ * never seen) tells no one. `always`: WeChat's cancellation, done once per push, which the
+ * other systems must hear even when retention has already emptied ours.
+ */
+export type Announce = 'if-found' | 'always'
+
+export async function forgetUser(
+  env: Env,
+  appid: string,
+  openid: string,
+  now = Date.now(),
+  announce: Announce = 'if-found',
+): Promise<Forgotten> {
   // Before the record goes: it says whether they came through 微信客服, and to which account.
   const conversation = await conversationOf(await viewOfUser(env, openid), openid).forget()
   const desk = await deskOf(env).forget(openid)
@@ -66,8 +81,12 @@ export async function forgetUser(env: Env, appid: string, openid: string, now = 
   // The openid is in this line and nowhere after it: logs are the operator's, kept by Cloudflare for days.
   log.info('user.deleted', { appid, openid, ...forgotten })
   // Other systems delete them too (WEBHOOK_URL): the event carries the openid, the last time it leaves.
-  await emitUserDeleted(env, appid, { openid })
+  if (announce === 'always' || foundAnything(forgotten)) await emitUserDeleted(env, appid, { openid })
   return forgotten
+}
+
+export function foundAnything(forgotten: Forgotten): boolean {
+  return forgotten.conversation || forgotten.desk || forgotten.rows > 0 || forgotten.media > 0
 }
 
 /** A line for the audit log: what went, as counts. */
