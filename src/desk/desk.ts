@@ -134,11 +134,16 @@ export class Desk extends DurableObject<Env> {
     return this.#changed(openid)
   }
 
-  /** Back to the queue: by its holder, or by anyone `override` (an admin). */
-  release(openid: string, agent: Agent, override = false): DeskAction {
+  /**
+   * Back to the queue: by its holder, or by anyone `override` (an admin). The wait counts from
+   * when the user asked, so the alarm is armed again: the one for this wait may have run while
+   * the conversation was held, and found nobody waiting.
+   */
+  async release(openid: string, agent: Agent, override = false): Promise<DeskAction> {
     const refused = this.#holderOnly(openid, agent, override)
     if (refused) return refused
     releaseRow(this.sql, openid)
+    await this.#armAlert()
     return this.#changed(openid)
   }
 
