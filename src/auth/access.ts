@@ -32,7 +32,7 @@ export interface AccessSettings {
   aud: string
 }
 
-export type AccessCheck = { outcome: 'ok'; email: string } | { outcome: 'refused'; reason: string }
+export type AccessCheck = { outcome: 'ok'; email: string; expiresAt: number } | { outcome: 'refused'; reason: string }
 
 /**
  * The Access settings when both are set and well formed; null otherwise (neither set: Access
@@ -48,7 +48,10 @@ export function accessSettings(env: Env): AccessSettings | null {
 }
 
 /** Who Access says is asking: the operator with that email, or only the email when none has it. */
-export type AccessSignIn = { outcome: 'ok'; operator: Operator } | { outcome: 'unknown'; email: string }
+/** `assertion` names the token (its signature) for the audit log's once-per-sign-in entry; it is no secret and lets no one in. */
+export type AccessSignIn =
+  | { outcome: 'ok'; operator: Operator; assertion: string; expiresAt: number }
+  | { outcome: 'unknown'; email: string; assertion: string; expiresAt: number }
 
 /**
  * The operator a request's `Cf-Access-Jwt-Assertion` vouches for. Null when Access is not in
@@ -71,7 +74,8 @@ export async function accessSignIn(env: Env, headers: Headers, now: number): Pro
     return null
   }
   const operator = await operatorByEmail(env.DB, check.email)
-  return operator === null ? { outcome: 'unknown', email: check.email } : { outcome: 'ok', operator }
+  const seen = { assertion: token.slice(token.lastIndexOf('.') + 1), expiresAt: check.expiresAt }
+  return operator === null ? { outcome: 'unknown', email: check.email, ...seen } : { outcome: 'ok', operator, ...seen }
 }
 
 /** Checks an Access JWT at `now` (ms): the email it was issued to (lower-cased), or why not. */
@@ -103,7 +107,8 @@ export async function verifyAccess(settings: AccessSettings, token: string, now:
 function okEmail(payload: Record<string, unknown>): AccessCheck {
   const email = payload.email
   if (typeof email !== 'string' || !email.includes('@') || email.length > 320) return refused('no email (a service token?)')
-  return { outcome: 'ok', email: email.toLowerCase() }
+  // claimsProblem has checked exp is a number.
+  return { outcome: 'ok', email: email.toLowerCase(), expiresAt: (payload.exp as number) * 1000 }
 }
 
 /** Why the (signed) claims do not let this token in now, or null. */

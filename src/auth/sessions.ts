@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS sessions (
   id_hash TEXT PRIMARY KEY, operator_id TEXT NOT NULL, ${NEWEST_COLUMN} TEXT NOT NULL, expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS failures (address TEXT PRIMARY KEY, count INTEGER NOT NULL, first_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS assertions (id_hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
 `
 
 export class Sessions extends DurableObject<Env> {
@@ -109,6 +110,16 @@ export class Sessions extends DurableObject<Env> {
   /** An operator removed or changed: their sessions end. Returns how many there were. */
   closeOperator(operatorId: string): number {
     return this.sql.exec('DELETE FROM sessions WHERE operator_id = ?', operatorId).rowsWritten
+  }
+
+  /**
+   * Whether this Cloudflare Access token (by the hash of its signature) is seen for the first
+   * time: Access signs a person in once and the token then comes with every request, so its
+   * first sight is the sign-in the audit log records. Kept until the token expires.
+   */
+  firstSight(idHash: string, expiresAt: number, now: number): boolean {
+    this.sql.exec('DELETE FROM assertions WHERE expires_at <= ?', now)
+    return this.sql.exec('INSERT OR IGNORE INTO assertions (id_hash, expires_at) VALUES (?, ?)', idHash, expiresAt).rowsWritten > 0
   }
 
   /** Sign-out: this session ends. */

@@ -18,7 +18,7 @@ import { auditDone } from '../admin/audit'
 import { operatorById, tokenOperatorId, type Operator } from '../auth/operators'
 import { sessionsOf } from '../auth/sessions'
 import { can } from '../auth/roles'
-import { accessSignIn } from '../auth/access'
+import { accessSignIn, type AccessSignIn } from '../auth/access'
 import { log } from '../log'
 import { toHex, utf8 } from '../wechat/bytes'
 
@@ -113,7 +113,7 @@ function sessionIdOf(c: ConsoleContext): string | null {
  * Console pages without a session answer the sign-in page (401), whatever they hold: a wrong
  * or missing token sees nothing else. Behind Cloudflare Access (ACCESS_TEAM_DOMAIN and
  * ACCESS_AUD set), the `Cf-Access-Jwt-Assertion` Access sends with every request signs in the
- * operator with its email, no cookie needed (and nothing audited: it is every request). An
+ * operator with its email, no cookie needed (audited once per Access token: its sign-in). An
  * email no operator has gets the ask-the-owner page (403) unless a session says who it is;
  * an assertion that does not hold counts for nothing.
  */
@@ -121,11 +121,40 @@ export function requireSession(signInPage: (c: ConsoleContext) => Response | Pro
   return async (c, next) => {
     const now = Date.now()
     const access = await accessSignIn(c.env, c.req.raw.headers, now)
+    if (access) await auditAccessSignIn(c, access, now)
     const operator = access?.outcome === 'ok' ? access.operator : await sessionOperator(c, now)
     if (operator === null) return access?.outcome === 'unknown' ? accessUnknownPage(c, access.email) : signInPage(c)
     c.set('operator', operator)
     return next()
   }
+}
+
+/** Access tokens this isolate has already seen audited (by signature), until they expire. */
+const auditedAssertions = new Map<string, number>()
+
+/**
+ * The audit log's entry for a sign-in through Cloudflare Access: once per Access token (Access
+ * signs a person in and then sends the same token with every request), `sign_in` for an
+ * operator, `sign_in_failed` for an email no operator has. The isolate remembers what it has
+ * seen; the Sessions object decides across isolates.
+ */
+async function auditAccessSignIn(c: ConsoleContext, access: AccessSignIn, now: number): Promise<void> {
+  if ((auditedAssertions.get(access.assertion) ?? 0) > now) return
+  for (const [key, expiresAt] of auditedAssertions) if (expiresAt <= now) auditedAssertions.delete(key)
+  auditedAssertions.set(access.assertion, access.expiresAt)
+  if (!(await sessionsOf(c.env).firstSight(await sha256(access.assertion), access.expiresAt, now))) return
+  const address = clientAddress(c.req.raw.headers) ?? 'an unknown address'
+  const entry =
+    access.outcome === 'ok'
+      ? { appid: '', operator: access.operator, action: 'sign_in' as const, summary: `through Cloudflare Access, from ${address}` }
+      : {
+          appid: '',
+          operator: null,
+          action: 'sign_in_failed' as const,
+          summary: `through Cloudflare Access as ${access.email}, no operator has that email, from ${address}`,
+        }
+  log.info('console.access_sign_in', { operator: access.outcome === 'ok' ? access.operator.id : null, address })
+  await auditDone(c.env.DB, entry, now)
 }
 
 // ---------------------------------------------------------------- ids and tags

@@ -176,7 +176,11 @@ describe('the team’s keys', () => {
     expect(await refusal(token, later())).toBe("the team's signing keys could not be fetched")
     expect(await certsRequests()).toBe(before + 1)
     // Past the floor they are asked again, and the same token holds.
-    expect(await check(token, later(REFETCH_FLOOR_MS))).toEqual({ outcome: 'ok', email: 'ada@example.com' })
+    expect(await check(token, later(REFETCH_FLOOR_MS))).toMatchObject({
+      outcome: 'ok',
+      email: 'ada@example.com',
+      expiresAt: expect.any(Number),
+    })
     expect(await certsRequests()).toBe(before + 2)
   })
 
@@ -211,7 +215,7 @@ describe('the team’s keys', () => {
     const rotated = await signed(claims(now))
     expect(JSON.parse(new TextDecoder().decode(fromB64url(rotated.split('.')[0]!))).kid).toBe(kid)
     const before = await certsRequests()
-    expect(await check(rotated, now)).toEqual({ outcome: 'ok', email: 'ada@example.com' })
+    expect(await check(rotated, now)).toMatchObject({ outcome: 'ok', email: 'ada@example.com', expiresAt: expect.any(Number) })
     expect(await certsRequests()).toBe(before + 1)
     // Access keeps the previous key published for a week: tokens it signed still hold.
     expect((await check(await signed(claims(now), { key: 'previous' }), later())).outcome).toBe('ok')
@@ -234,8 +238,16 @@ describe('the team’s keys', () => {
 describe('an Access token', () => {
   it('holds with the audience as a string or in a list, and gives the email lower-cased', async () => {
     const now = later()
-    expect(await check(await signed(claims(now, { email: 'Ada@Example.COM' })), now)).toEqual({ outcome: 'ok', email: 'ada@example.com' })
-    expect(await check(await signed(claims(now, { aud: AUD })), now)).toEqual({ outcome: 'ok', email: 'ada@example.com' })
+    expect(await check(await signed(claims(now, { email: 'Ada@Example.COM' })), now)).toMatchObject({
+      outcome: 'ok',
+      email: 'ada@example.com',
+      expiresAt: expect.any(Number),
+    })
+    expect(await check(await signed(claims(now, { aud: AUD })), now)).toMatchObject({
+      outcome: 'ok',
+      email: 'ada@example.com',
+      expiresAt: expect.any(Number),
+    })
     expect((await check(await signed(claims(now, { aud: ['other', AUD] })), now)).outcome).toBe('ok')
   })
 
@@ -372,6 +384,30 @@ describe('the console behind Access', () => {
     }
     const who = await accessSignIn({ ...env, ...SETTINGS }, new Headers({ [ACCESS_HEADER]: token }), Date.now())
     expect(who).toMatchObject({ outcome: 'ok', operator: { id: operator.id, name: 'Ada', role: 'agent', email: 'ada@example.com' } })
+  })
+
+  it('audits a sign-in once per Access token, and an email no operator has as a failed one', async () => {
+    const audited = async (action: string) =>
+      (
+        await env.DB.prepare('SELECT operator_id, summary FROM audit WHERE action = ? AND summary LIKE ? ORDER BY at')
+          .bind(action, '%Cloudflare Access%')
+          .all<{ operator_id: string; summary: string }>()
+      ).results
+    const before = (await audited('sign_in')).filter((e) => e.operator_id === operator.id).length
+    const token = await fresh({ email: 'ada@example.com' })
+    for (const path of ['/admin', '/admin/conversations', '/admin']) {
+      expect((await visit({ [ACCESS_HEADER]: token }, SETTINGS, path)).status).toBe(200)
+    }
+    expect((await audited('sign_in')).filter((e) => e.operator_id === operator.id)).toHaveLength(before + 1)
+    // Signed in again (a new token): a new entry.
+    expect((await visit({ [ACCESS_HEADER]: await fresh({ email: 'ada@example.com', nonce: 'again' }) })).status).toBe(200)
+    expect((await audited('sign_in')).filter((e) => e.operator_id === operator.id)).toHaveLength(before + 2)
+    const stranger = await fresh({ email: 'stranger@example.com' })
+    for (let i = 0; i < 2; i++) expect((await visit({ [ACCESS_HEADER]: stranger })).status).toBe(403)
+    const failed = (await audited('sign_in_failed')).filter((e) => e.summary.includes('stranger@example.com'))
+    expect(failed).toHaveLength(1)
+    expect(failed[0]?.summary).toContain('no operator has that email')
+    expect(JSON.stringify(await audited('sign_in'))).not.toContain(token.split('.')[2])
   })
 
   it('falls back to the sign-in page for a token that does not hold', async () => {
