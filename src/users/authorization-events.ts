@@ -8,7 +8,12 @@
  * MEDIA). The others (a phone number, an address, a nickname…) are never asked for or kept.
  *
  * The push's sender is WeChat's push service: the user is `OpenID`, and only a push that
- * passed the signature, decryption and freshness checks gets here. WeChat retries a push it
+ * passed the signature, decryption and freshness checks gets here. In plaintext mode that is
+ * not enough: the signature covers the token, timestamp and nonce but not the body, so anyone
+ * who saw one push URL could post a cancellation naming any OpenID within the freshness
+ * window. There nothing is deleted: WeChat hears "success" (a refusal would only make it
+ * retry) and the operator reads `user.authorization_refused`, with the OpenID to check and
+ * delete by hand (the console, `DELETE /admin/api/users/:openid`), and why. WeChat retries a push it
  * got no answer to: each one is done once, its audit line (keyed by a hash of the push, not
  * the user) saying so; a repeat changes nothing. A failure throws, WeChat hears a 500 and
  * retries.
@@ -18,7 +23,7 @@ import { log } from '../log'
 import { deleteUserMedia, keptDays } from '../media/user-media'
 import { first } from '../record/sql'
 import { retentionDays } from '../settings/conversation'
-import { requireSetting, type Env } from '../settings/env'
+import { pushMode, requireSetting, type Env } from '../settings/env'
 import { toHex, utf8 } from '../wechat/bytes'
 import type { AuthorizationEvent } from '../wechat/message'
 import { forgetUser, forgottenSummary } from './forget'
@@ -29,11 +34,19 @@ export const REVOKED_IMAGES = '14'
 /** Who the audit log says acted: WeChat, on the user's behalf. */
 const WECHAT = { id: 'wechat', name: 'WeChat' }
 
-export type AuthorizationOutcome = 'deleted' | 'media_deleted' | 'nothing_kept' | 'repeat' | 'other_app'
+export type AuthorizationOutcome = 'deleted' | 'media_deleted' | 'nothing_kept' | 'repeat' | 'other_app' | 'unsigned_body'
+
+const UNSIGNED_BODY =
+  'WECHAT_PUSH_MODE is plaintext: the signature does not cover the body, so the OpenID may be anyone’s; use safe mode, or delete by hand once checked'
 
 export async function actOnAuthorization(env: Env, event: AuthorizationEvent, now = Date.now()): Promise<AuthorizationOutcome> {
   const appid = requireSetting(env, 'WECHAT_APPID')
-  const fields = { appid, event: event.type, revokeInfo: event.revokeInfo }
+  // `type`, not `event`: a log line's `event` is its own name.
+  const fields = { appid, type: event.type, revokeInfo: event.revokeInfo }
+  if (pushMode(env) === 'plaintext') {
+    log.warn('user.authorization_refused', { ...fields, openid: event.openId, reason: UNSIGNED_BODY })
+    return 'unsigned_body'
+  }
   // Verified pushes come to this app's URL; one naming another app is not ours to act on.
   if (event.appId !== '' && event.appId !== appid) {
     log.warn('user.authorization_other_app', { ...fields, pushAppid: event.appId })

@@ -20,7 +20,7 @@ import { taskOf } from '../../src/webhooks/events'
 import { recordFailure } from '../../src/webhooks/store'
 import type { FlatFields } from '../../src/wechat/message'
 import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
-import { push, workerFetch } from '../support/helpers'
+import { captureLogs, push, workerFetch } from '../support/helpers'
 import { OWNER_AUTH } from '../support/operators'
 import { receivedFor } from '../webhooks/receiver'
 import { TEST_SETTINGS } from '../support/settings'
@@ -32,6 +32,7 @@ const QUESTION = '你们招聘兼职吗'
 /** A question only this user asked: once they go, no rollup may hold it. */
 const ownQuestion = (openid: string) => `${openid.slice(-8)} 的快递到哪了`
 const OWNER = { id: 'owner', name: 'Owner' }
+const logs = captureLogs()
 let msgIds = 7_300_000_000_000_000_000n
 const nextMsgId = () => String(++msgIds)
 
@@ -250,6 +251,28 @@ describe('user_authorization_revoke', () => {
     expect(after.media).toHaveLength(1)
     expect(after.messages.length).toBeGreaterThanOrEqual(5)
     expect(await deletions()).toHaveLength(before)
+  })
+})
+
+describe('in plaintext mode (WECHAT_PUSH_MODE=plaintext)', () => {
+  it('deletes nothing on a user_authorization_* push: its signature does not cover the body, so the OpenID could be anyone’s', async () => {
+    const openid = await busyUser()
+    const before = (await deletions()).length
+    for (const forged of [
+      authorizationEvent('user_authorization_cancellation', openid),
+      authorizationEvent('user_authorization_revoke', openid, { RevokeInfo: '14' }),
+    ]) {
+      const answer = await push(forged, 'plaintext')
+      expect(answer.status).toBe(200)
+      expect(await answer.text()).toBe('success')
+    }
+    const after = await held(openid)
+    expect(after.messages.length).toBeGreaterThanOrEqual(7)
+    expect(after).toMatchObject({ conversations: [{ openid }], subscriptions: [{}], media: [expect.any(String)] })
+    expect(await deletions()).toHaveLength(before)
+    const refused = logs.events().filter((e) => e.event === 'user.authorization_refused')
+    expect(refused.map((e) => e.type)).toEqual(['user_authorization_cancellation', 'user_authorization_revoke'])
+    expect(refused[0]).toMatchObject({ level: 'warn', openid, reason: expect.stringContaining('plaintext') })
   })
 })
 
