@@ -1,6 +1,6 @@
 /** `npm run rules:schema`: writes rules/schema.json from the valibot schema. */
 import { writeFileSync } from 'node:fs'
-import { ruleSetJsonSchema } from '../src/rules/json-schema'
+import { ruleSetJsonSchema } from './rules-json-schema'
 
 const path = 'rules/schema.json'
 writeFileSync(path, `${JSON.stringify(ruleSetJsonSchema(), null, 2)}\n`)

@@ -7,7 +7,7 @@
  */
 import { toJsonSchema, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema'
 import type * as v from 'valibot'
-import { ruleSetJsonSchema } from '../../src/rules/json-schema'
+import { ruleSetJsonSchema } from '../rules-json-schema'
 import { VERSION } from '../../src/version'
 import { KEYWORD_TYPES, MAX_DATA_KEYS } from '../../src/wechat/subscribe-data'
 import { MAX_UNIFORM_DATA_KEYS, MAX_UNIFORM_VALUE_CHARS } from '../../src/wechat/uniform-send'

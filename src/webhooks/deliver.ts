@@ -12,7 +12,7 @@ import { log } from '../log'
 import { SettingError, type Env } from '../settings/env'
 import { bodyOf, isTask, type QueuedDelivery, type WebhookTask } from './events'
 import { signatureHeader } from './sign'
-import { webhookTarget } from './settings'
+import { webhookTarget } from '../settings/webhooks'
 import { deleteFailure, recordFailure, run, type LastAttempt } from './store'
 
 /** Attempts per round; equal to the consumer's max_retries in wrangler.toml (the last one records instead of retrying). */

@@ -10,7 +10,7 @@
 import { log } from '../log'
 import type { Env } from '../settings/env'
 import { taskOf, type QueuedDelivery, type WebhookData, type WebhookEvent, type WebhookOccurrence } from './events'
-import { webhooksOn } from './settings'
+import { webhooksOn } from '../settings/webhooks'
 
 /** off: WEBHOOK_URL is not set, nothing was queued; failed: the queue refused (logged). */
 export type EmitOutcome = 'off' | 'queued' | 'failed'

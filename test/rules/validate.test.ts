@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import committedSchema from '../../rules/schema.json'
 import shipped from '../../rules/rules.json'
-import { ruleSetJsonSchema } from '../../src/rules/json-schema'
+import { ruleSetJsonSchema } from '../../scripts/rules-json-schema'
 import { english } from '../../src/rules/messages'
 import { regexProblem } from '../../src/rules/regex'
 import { formatIssue, validateRuleSet, validateRuleSetText } from '../../src/rules/validate'

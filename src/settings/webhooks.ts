@@ -3,7 +3,7 @@
  * deployment — every app's events go to the same receiver, which tells them apart by the
  * body's `appid`. Set both, or neither (src/settings/env.ts names the missing one).
  */
-import { requireSetting, type Env } from '../settings/env'
+import { requireSetting, type Env } from './env'
 
 /** Whether events are wanted at all: WEBHOOK_URL is set (checked when delivered, not here). */
 export function webhooksOn(env: Pick<Env, 'WEBHOOK_URL'>): boolean {

@@ -1,6 +1,6 @@
 /** rules/schema.json, generated from the valibot schema (npm run rules:schema; a test compares). */
 import { toJsonSchema } from '@valibot/to-json-schema'
-import { AnyDefault, AnyReply, RepliesSchema, RuleSetSchema } from './schema'
+import { AnyDefault, AnyReply, RepliesSchema, RuleSetSchema } from '../src/rules/schema'
 
 export function ruleSetJsonSchema(): Record<string, unknown> {
   // Checks JSON Schema cannot express (regex safety, byte lengths) are left to rules:check.
