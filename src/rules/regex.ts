@@ -28,8 +28,9 @@ export const MAX_STATES = 1000
 /**
  * All regex rules of a set together, in steps (regex-vm.ts's WORK_*) for one message at the
  * input cap: a message that no earlier rule answers may run every one of them, so this bounds
- * a message's regex work, whatever its text. A step is ~15 ns in V8: ~3 ms at worst
- * (bench/regex.ts measures it).
+ * a message's regex work, whatever its text. A step is 15–30 ns in V8 (the dear end is capture
+ * groups in counted repeats): ~6 ms at worst on a loaded 2-core machine, under a push's 10 ms
+ * (bench/regex.ts measures it; `npm run bench` checks the worst against 10 ms).
  */
 export const MAX_REGEX_WORK = 200_000
 
