@@ -464,7 +464,12 @@ export function openApiDocument(): Json {
         get: operation("Everything kept about one user, as one JSON document (a download); audited with the user's openid", {
           permission: 'users',
           parameters: openid,
-          answers: { '200': answer('UserExportAnswer', 'Their Conversation object, their D1 record row by row, the desk, their images.') },
+          answers: {
+            '200': answer(
+              'UserExportAnswer',
+              'Their Conversation object, their D1 record row by row, the desk, their images, the audit lines naming them, the webhook deliveries about them given up on.',
+            ),
+          },
         }),
       },
       '/admin/api/users/{openid}': {
@@ -506,6 +511,7 @@ export function openApiDocument(): Json {
               ),
               '413': tooLarge,
               '415': notJson,
+              '503': error('`queue_failed`: the campaigns queue refused the first page; nothing was started or kept, try again.'),
             },
           }),
         ),

@@ -10,14 +10,14 @@ import { Hono } from 'hono/tiny'
 import * as v from 'valibot'
 import { appidOf } from '../admin/appid'
 import { CampaignParam, CampaignTargetsQuery } from '../admin/requests'
-import { parseCampaignMessage, startCampaign, templateReach } from '../subscribe/campaign-start'
+import { CampaignQueueRefused, parseCampaignMessage, startCampaign, templateReach } from '../subscribe/campaign-start'
 import { campaignList, campaignView, readCampaign, targetPage } from '../subscribe/campaign-store'
 import { TEMPLATE_ID } from '../wechat/body-check'
 import { once, ONCE_FIELD } from './once'
 import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { readForm } from './form'
 import { campaignBodyOf, campaignFormOf, EMPTY_FORM, problemField, type CampaignForm } from './campaign-form'
-import { langOf } from './lang'
+import { langOf, type Strings } from './lang'
 import { CAMPAIGN_OUTCOMES, CAMPAIGNS_PATH, CampaignPage, CampaignsPage } from './pages/campaigns'
 import { hrefOf, outcomeOf, ProblemPage, type Problem } from './pages/parts'
 import { grantsOf, permit } from './permit'
@@ -32,7 +32,13 @@ const FORM_MAX_BYTES = 64 * 1024
 /** Campaigns listed, newest first (as the API lists them). */
 const LISTED = 50
 
-async function listPage(c: ConsoleContext, form: CampaignForm, problems: string[], status: 200 | 400 | 413 = 200) {
+/** The queue refused the first page: nothing started (the form keeps what was typed). */
+const QUEUE_REFUSED: Strings<string> = {
+  zh: '没有开始：消息队列暂时无法接收，请稍后再试（什么都没有发出）。',
+  en: 'Not started: the queue could not take it just now; try again (nothing was sent).',
+}
+
+async function listPage(c: ConsoleContext, form: CampaignForm, problems: string[], status: 200 | 400 | 413 | 503 = 200) {
   const appid = appidOf(c.env)
   const [reach, rows] = await Promise.all([templateReach(c.env, appid), campaignList(c.env.DB, appid, LISTED)])
   const campaigns = await Promise.all(rows.map((row) => campaignView(c.env.DB, row)))
@@ -72,7 +78,13 @@ campaignPages.post(CAMPAIGNS_PATH, guard, async (c) => {
   if (!message.ok) return listPage(c, form, message.problems, 400)
   // Started once: a repeat of this submission goes to the campaign the first one started.
   const start = () => startCampaign(c.env, appidOf(c.env), message.value, c.var.operator).then(({ id }) => id)
-  const id = await once(c, posted.fields[ONCE_FIELD], [JSON.stringify(body.body)], start, null)
+  let id: string | null
+  try {
+    id = await once(c, posted.fields[ONCE_FIELD], [JSON.stringify(body.body)], start, null)
+  } catch (error) {
+    if (!(error instanceof CampaignQueueRefused)) throw error
+    return listPage(c, form, [QUEUE_REFUSED[langOf(c)]], 503)
+  }
   if (id === null) return c.redirect(CAMPAIGNS_PATH, 303)
   return back(c, `${CAMPAIGNS_PATH}/${id}`, { done: 'started' })
 })

@@ -12,7 +12,7 @@ import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import { log } from '../log'
 import { campaignList, campaignView, readCampaign, targetPage } from '../subscribe/campaign-store'
-import { parseCampaignMessage, startCampaign, templateReach } from '../subscribe/campaign-start'
+import { CampaignQueueRefused, parseCampaignMessage, startCampaign, templateReach } from '../subscribe/campaign-start'
 import { REFUSED_ERRCODE } from '../subscribe/grants'
 import { errcodeAnswer } from '../subscribe/send'
 import { explainErrcode, WechatClient } from '../wechat/api'
@@ -99,7 +99,12 @@ adminSubscribe.post('/admin/api/subscribe/campaigns', allow('campaigns'), idempo
   if (!body.ok) return refuse(c, body.status, body.error)
   const parsed = parseCampaignMessage(body.value)
   if (!parsed.ok) return invalid(c, parsed.problems)
-  return c.json(await startCampaign(c.env, appidOf(c.env), parsed.value, c.var.operator), 202)
+  try {
+    return c.json(await startCampaign(c.env, appidOf(c.env), parsed.value, c.var.operator), 202)
+  } catch (error) {
+    if (error instanceof CampaignQueueRefused) return c.json({ error: 'queue_failed' }, 503)
+    throw error
+  }
 })
 
 adminSubscribe.get('/admin/api/subscribe/campaigns', allow('read'), async (c) => {

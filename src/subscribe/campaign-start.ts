@@ -12,7 +12,8 @@ import type { Env } from '../settings/env'
 import { log } from '../log'
 import { isPlainObject, type Checked } from '../wechat/body-check'
 import { parseSubscribeSend } from '../wechat/subscribe-data'
-import { createCampaign, templateCounts, type CampaignMessage, type TemplateCount } from './campaign-store'
+import { createCampaign, deleteCampaign, templateCounts, type CampaignMessage, type TemplateCount } from './campaign-store'
+import { prepare } from '../record/sql'
 import { longTermTemplates } from './grants'
 
 /** The touser a campaign's message is checked with: a campaign goes to everyone it can reach. */
@@ -34,7 +35,19 @@ export function parseCampaignMessage(body: unknown): Checked<CampaignMessage> {
   return { ok: true, value: message }
 }
 
-/** Writes the campaign and queues its first page (none when it reaches no one); the audit log records it as `actor`'s. */
+/** The CAMPAIGNS queue refused a campaign's first page: nothing started, and nothing is left of it; try again. */
+export class CampaignQueueRefused extends Error {
+  constructor() {
+    super('the campaigns queue refused the first page')
+  }
+}
+
+/**
+ * Writes the campaign and queues its first page (none when it reaches no one); the audit log
+ * records it as `actor`'s. When the queue refuses the page, the campaign is deleted again (it
+ * would otherwise wait for pages that never run) and CampaignQueueRefused is thrown: the
+ * caller answers 503, and a retry starts it afresh.
+ */
 export async function startCampaign(
   env: Env,
   appid: string,
@@ -45,7 +58,15 @@ export async function startCampaign(
   const id = `c-${crypto.randomUUID()}`
   const longTerm = longTermTemplates(env.SUBSCRIBE_LONG_TERM_TEMPLATES).has(message.template_id)
   const total = await createCampaign(env.DB, { appid, id, message, longTerm, now })
-  if (total > 0) await env.CAMPAIGNS.send({ kind: 'page', appid, campaignId: id, after: '' })
+  if (total > 0) {
+    try {
+      await env.CAMPAIGNS.send({ kind: 'page', appid, campaignId: id, after: '' })
+    } catch (error) {
+      log.error('campaign.enqueue_failed', { campaignId: id, reason: error instanceof Error ? error.message : String(error) })
+      await prepare(env.DB, deleteCampaign(appid, id)).run()
+      throw new CampaignQueueRefused()
+    }
+  }
   log.info('campaign.created', { campaignId: id, templateId: message.template_id, total })
   const summary = `template ${message.template_id}, ${total} users`
   await auditDone(env.DB, { appid, operator: actor, action: 'campaign_start', target: id, summary }, now)

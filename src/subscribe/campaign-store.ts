@@ -71,6 +71,11 @@ export async function createCampaign(
   return total
 }
 
+/** A campaign whose first page the queue refused: it never started, so it leaves no trace to wait on. */
+export function deleteCampaign(appid: string, campaignId: string): Statement {
+  return statement('DELETE FROM campaigns WHERE appid = ?1 AND id = ?2', [appid, campaignId])
+}
+
 /** The campaign's last page ran: from now on it is done once no target is queued. The first time counts. */
 export function pagesDone(appid: string, campaignId: string, now: number): Statement {
   return statement('UPDATE campaigns SET paged_at = COALESCE(paged_at, ?3) WHERE appid = ?1 AND id = ?2', [appid, campaignId, now])

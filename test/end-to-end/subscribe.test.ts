@@ -393,6 +393,33 @@ describe('a campaign finishes when every page ran, whatever each found', () => {
     return { held, queue }
   }
 
+  it('a first page the queue refuses: 503 queue_failed, no campaign left waiting, and a retry starts it', async () => {
+    const template = `tplRefused${Date.now()}`
+    await granted(template, 2)
+    const body = JSON.stringify({ template_id: template, ...message })
+    const init = { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body }
+    const refusing = { ...env, CAMPAIGNS: heldQueue(true).queue }
+    const refused = await worker.fetch!(
+      new Request('https://kefu.example/admin/api/subscribe/campaigns', init),
+      refusing,
+      createExecutionContext(),
+    )
+    expect(refused.status).toBe(503)
+    expect(await refused.json()).toEqual({ error: 'queue_failed' })
+    const left = await env.DB.prepare('SELECT COUNT(*) AS n FROM campaigns WHERE template_id = ?').bind(template).first<{ n: number }>()
+    expect(left?.n).toBe(0)
+    expect(logs.events().some((e) => e.event === 'campaign.enqueue_failed')).toBe(true)
+    const { held, queue } = heldQueue()
+    const retried = await worker.fetch!(
+      new Request('https://kefu.example/admin/api/subscribe/campaigns', init),
+      { ...env, CAMPAIGNS: queue },
+      createExecutionContext(),
+    )
+    expect(retried.status).toBe(202)
+    expect(await retried.json()).toMatchObject({ total: 2 })
+    expect(held).toHaveLength(1)
+  })
+
   /** Started, its first page task kept back instead of run by the queue. */
   async function started(template: string): Promise<{ id: string; total: number; page: CampaignTask }> {
     const { held, queue } = heldQueue()

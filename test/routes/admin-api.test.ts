@@ -839,7 +839,7 @@ describe('openapi.json', () => {
     const statuses = (method: string, path: string) => Object.keys(doc.paths[path]![method]!.responses).sort()
     expect(statuses('post', '/admin/api/subscribe/send')).toEqual(['200', '400', '401', '403', '409', '413', '415', '422', '502'])
     expect(statuses('post', '/admin/api/uniform/send')).toEqual(['200', '400', '401', '403', '409', '413', '415', '422', '502'])
-    expect(statuses('post', '/admin/api/subscribe/campaigns')).toEqual(['202', '400', '401', '403', '409', '413', '415', '422'])
+    expect(statuses('post', '/admin/api/subscribe/campaigns')).toEqual(['202', '400', '401', '403', '409', '413', '415', '422', '503'])
     // Every route that sends or starts something takes Idempotency-Key; the others do not.
     const once = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops).flatMap(([method, op]) =>
