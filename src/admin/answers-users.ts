@@ -4,7 +4,7 @@ import * as v from 'valibot'
 const Rows = v.array(v.record(v.string(), v.unknown()))
 
 export const UserExportAnswer = v.object({
-  format: v.pipe(v.literal(1), v.description("The document's version.")),
+  format: v.pipe(v.literal(2), v.description("The document's version (2: audit, webhookFailures and cut added).")),
   appid: v.string(),
   openid: v.string(),
   exportedAt: v.pipe(v.string(), v.description('ISO 8601.')),
@@ -33,6 +33,20 @@ export const UserExportAnswer = v.object({
   media: v.pipe(
     v.array(v.object({ day: v.string(), msgId: v.string(), bytes: v.number() })),
     v.description('The images they sent, kept in MEDIA (the console shows each at /admin/conversations/{openid}/media/{msgId}).'),
+  ),
+  audit: v.pipe(
+    Rows,
+    v.description('The audit lines naming them (as the target, or inside a send id out:{openid}:{n}), oldest first, every column.'),
+  ),
+  webhookFailures: v.pipe(
+    Rows,
+    v.description(
+      'The events about them WEBHOOK_URL never got (webhook_failures), every column; task is the event as queued, with their text.',
+    ),
+  ),
+  cut: v.pipe(
+    v.object({ audit: v.boolean(), webhookFailures: v.boolean() }),
+    v.description('More than 20,000 audit lines or failed deliveries: the oldest are here.'),
   ),
 })
 

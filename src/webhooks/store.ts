@@ -120,6 +120,14 @@ export function deleteUserFailures(appid: string, openid: string): Statement {
   return statement('DELETE FROM webhook_failures INDEXED BY webhook_failures_user WHERE appid = ? AND openid = ?', [appid, openid])
 }
 
+/** A user's export: every row about them, oldest first, at most `limit`. */
+export function userFailuresQuery(appid: string, openid: string, limit: number): Statement {
+  return statement(
+    'SELECT * FROM webhook_failures INDEXED BY webhook_failures_user WHERE appid = ? AND openid = ? ORDER BY occurred_at, id LIMIT ?',
+    [appid, openid, limit],
+  )
+}
+
 export function listFailures(db: D1Database, appid: string, limit: number): Promise<FailureRow[]> {
   return all<FailureRow>(db, newestFailures(appid, limit))
 }

@@ -111,7 +111,7 @@ async function busyUser(desk: 'waiting' | 'closed' = 'waiting'): Promise<string>
     reason: 'transfer',
     text: ownQuestion(openid),
     at: Date.now(),
-    window: { closesAt: Date.now() + 3_600_000, remaining: 3 },
+    window: { closesAt: Date.now() + 3_600_000, remaining: 3, openedAt: Date.now() },
   })
   if (desk === 'closed') expect((await deskOf(env).close(openid, OWNER, true)).ok).toBe(true)
   await addNote(env.DB, APPID, openid, OWNER, '老客户，优先处理', Date.now())
@@ -279,6 +279,13 @@ describe('in plaintext mode (WECHAT_PUSH_MODE=plaintext)', () => {
 describe('on request', () => {
   it('exports what the record holds, and deletes as the push does', async () => {
     const openid = await busyUser()
+    const named = await rows(
+      'SELECT id FROM audit WHERE appid = ? AND (target = ? OR target LIKE ?) ORDER BY at, id',
+      APPID,
+      openid,
+      `out:${openid}:%`,
+    )
+    expect(named.length).toBeGreaterThan(0)
     const exported = await workerFetch(`/admin/api/users/${openid}/export`, { headers: OWNER_AUTH })
     expect(exported.status).toBe(200)
     expect(exported.headers.get('content-disposition')).toContain(`kefu-user-${openid}.json`)
@@ -286,6 +293,8 @@ describe('on request', () => {
       record: { messages: { id: string; text: string | null }[]; subscriptions: unknown[]; conversation: { openid: string } }
       desk: { queue: { openid: string } | null; notes: { text: string }[] }
       media: unknown[]
+      audit: { id: string; action: string; target: string }[]
+      webhookFailures: { id: string; event: string; openid: string; task: string }[]
     }
     const inRecord = await rows('SELECT id FROM messages WHERE appid = ? AND openid = ? ORDER BY at, id', APPID, openid)
     expect(document.record.messages.map((m) => m.id)).toEqual(inRecord.map((r) => r.id))
@@ -295,6 +304,11 @@ describe('on request', () => {
     expect(document.desk.queue?.openid).toBe(openid)
     expect(document.desk.notes.map((n) => n.text)).toEqual(['老客户，优先处理'])
     expect(document.media).toHaveLength(1)
+    // The audit lines that name them (their reply by hand; the export's own line comes after it), and the deliveries about them given up on, with their text.
+    expect(document.audit.map((line) => line.id)).toEqual(named.map((r) => r.id))
+    expect(document.audit[0]).toMatchObject({ action: 'reply', target: openid })
+    expect(document.webhookFailures).toEqual([expect.objectContaining({ event: 'message.received', openid, status: 'failed' })])
+    expect(document.webhookFailures[0]!.task).toContain(QUESTION)
     const exportLine = await rows("SELECT target FROM audit WHERE appid = ? AND action = 'user_export' AND target = ?", APPID, openid)
     expect(exportLine).toHaveLength(1)
 
