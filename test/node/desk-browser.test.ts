@@ -10,99 +10,28 @@
  * Screenshots: queue, queue-claimed, queue-phone, desk-conversation (`SCREENSHOTS=1` writes
  * them to docs/screenshots, as `npm run screenshots` does for console-browser).
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildPush, textMessage } from '../../dev/push'
 import { parseDevVars } from '../../scripts/dev-vars'
 import { importCipher } from '../../src/wechat/cipher'
-import { delivered, freePort, launchBrowser, openPage, pageErrors, root, screenshot, signIn } from './browser'
+import { delivered, launchBrowser, type LocalService, openPage, pageErrors, root, screenshot, signIn, startLocal } from './browser'
 
 /** Live means within this, without a reload (issue 29: "within two seconds"). */
 const LIVE_MS = 2000
 
-interface DeskService {
-  url: string
-  api: string
-  token: string
-  vars: Record<string, string>
-  stop(): Promise<void>
-}
+/** The service's settings: .dev.vars.example's, which pushes are signed with, plus the desk in the console. */
+const vars = parseDevVars(readFileSync(join(root, '.dev.vars.example'), 'utf8'))
 
-/** `npm start` with .dev.vars.example's values plus HUMAN_DESK=console, on free ports, fresh state. */
-async function startDeskService(): Promise<DeskService> {
-  const dir = mkdtempSync(join(tmpdir(), 'kefu-desk-browser-'))
-  const devVars = join(dir, '.dev.vars')
-  const example = readFileSync(join(root, '.dev.vars.example'), 'utf8')
-  writeFileSync(devVars, `${example.trimEnd()}\nHUMAN_DESK=console\n`)
-  const vars = parseDevVars(readFileSync(devVars, 'utf8'))
-  const [port, apiPort, llmPort, inspectorPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
-  const state = join(dir, 'state')
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'scripts/start.ts',
-      '--dev-vars',
-      devVars,
-      '--port',
-      String(port),
-      '--api-port',
-      String(apiPort),
-      '--llm-port',
-      String(llmPort),
-      '--inspector-port',
-      String(inspectorPort),
-      '--persist-to',
-      state,
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  )
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const url = `http://localhost:${port}`
-  const stop = async () => {
-    if (child.exitCode === null && child.pid) {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      process.kill(-child.pid, 'SIGINT')
-      await exited
-    }
-    rmSync(dir, { recursive: true, force: true })
-  }
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (output.includes(`Console: ${url}/admin`)) {
-          clearInterval(timer)
-          resolve()
-        }
-      }, 100)
-      child.once('exit', (code) => {
-        clearInterval(timer)
-        reject(new Error(`npm start exited (${code}):\n${output}`))
-      })
-    })
-  } catch (error) {
-    await stop()
-    throw error
-  }
-  const token = vars.ADMIN_TOKEN
-  if (!token) throw new Error('.dev.vars.example has no ADMIN_TOKEN')
-  return { url, api: `http://127.0.0.1:${apiPort}`, token, vars, stop }
-}
-
-let service: DeskService
+let service: LocalService
 let browser: Browser
 const agents: { id: string; name: string; token: string }[] = []
 
 beforeAll(async () => {
-  ;[service, browser] = await Promise.all([startDeskService(), launchBrowser()])
+  ;[service, browser] = await Promise.all([startLocal({ HUMAN_DESK: 'console' }), launchBrowser()])
   for (const name of ['客服小王', '客服小李']) {
     const res = await fetch(`${service.url}/admin/api/operators`, {
       method: 'POST',
@@ -125,7 +54,6 @@ let lastMsgId = BigInt(Date.now()) * 1000n
 
 /** A text from `openid`, pushed as WeChat does (safe mode, XML) with this service's settings. */
 async function push(openid: string, text: string): Promise<string> {
-  const { vars } = service
   const cipher = await importCipher(vars.WECHAT_ENCODING_AES_KEY ?? '', vars.WECHAT_APPID ?? '')
   const message = { ...textMessage(openid, text, String(++lastMsgId)), ToUserName: 'gh_local_kefu' }
   const { query, body } = await buildPush(message, { token: vars.WECHAT_TOKEN ?? '', mode: 'safe', format: 'xml', cipher })

@@ -9,7 +9,7 @@
  * here: the globalSetup loads this file in Vitest's own process.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -49,12 +49,26 @@ export interface LocalService extends ServiceAddress {
   stop(): Promise<void>
 }
 
-/** `npm start` on free ports with a fresh --persist-to folder; resolves once it printed the console's URL. */
-export async function startLocal(): Promise<LocalService> {
-  const port = await freePort()
-  const apiPort = await freePort()
-  const inspectorPort = await freePort()
+/**
+ * `npm start` on free ports with a fresh --persist-to folder; resolves once it printed the
+ * console's URL and the token. `extraVars` are added to .dev.vars.example's values in a settings
+ * file of this service's own (a second service beside the shared one, e.g. HUMAN_DESK=console);
+ * without them the checkout's .dev.vars serves, as for `npm start`.
+ */
+export async function startLocal(extraVars: Record<string, string> = {}): Promise<LocalService> {
+  const [port, apiPort, llmPort, inspectorPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
   const state = mkdtempSync(join(tmpdir(), 'kefu-browser-'))
+  const own = Object.keys(extraVars).length > 0
+  const devVars = join(state, '.dev.vars')
+  if (own) {
+    const example = readFileSync(join(root, '.dev.vars.example'), 'utf8')
+    writeFileSync(
+      devVars,
+      `${example.trimEnd()}\n${Object.entries(extraVars)
+        .map(([name, value]) => `${name}=${value}\n`)
+        .join('')}`,
+    )
+  }
   const start: ChildProcess = spawn(
     process.execPath,
     [
@@ -68,7 +82,9 @@ export async function startLocal(): Promise<LocalService> {
       '--inspector-port',
       String(inspectorPort),
       '--persist-to',
-      state,
+      join(state, 'state'),
+      // A second service beside the shared one: its own settings, and a model stand-in of its own.
+      ...(own ? ['--dev-vars', devVars, '--llm-port', String(llmPort)] : []),
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   )
@@ -86,7 +102,7 @@ export async function startLocal(): Promise<LocalService> {
   }
   // npm start prints the console's URL, then the token on a line of its own: wait for both
   // (they can arrive in separate chunks).
-  const TOKEN = /sign in with the local ADMIN_TOKEN from \.dev\.vars: (\S+)/
+  const TOKEN = /sign in with the local ADMIN_TOKEN from \S*\.dev\.vars: (\S+)/
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setInterval(() => {
