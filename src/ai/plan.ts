@@ -16,7 +16,8 @@ export interface PassageHit extends SearchHit {
   question?: string
   title?: string
   passage?: string
-  passages?: { text: string; score: number }[]
+  /** `score` against the threshold, `rank` (heading-aware: knowledge/score.ts sectionScore) for the order. */
+  passages?: { text: string; score: number; rank?: number }[]
 }
 
 export type ModelStep =
@@ -60,24 +61,27 @@ export function withModel(ruleSet: RuleSet, plan: ReplyPlan, question: string, h
 /**
  * What the model reads, best first: each document's passages and each FAQ's text answer
  * that score at least `threshold` — a document may give several (one question can need two
- * sections of a policy) — at most PROMPT_LIMITS.passages in all.
+ * sections of a policy) — at most PROMPT_LIMITS.passages in all. A passage under a heading
+ * that names the question goes before one that only shares more words in passing (its rank).
  */
 export function passagesOf(hits: readonly PassageHit[], threshold: number): Passage[] {
-  const found: (Passage & { score: number })[] = hits.flatMap((hit) => {
+  const found: (Passage & { rank: number })[] = hits.flatMap((hit) => {
     if (hit.kind === 'doc') {
       const texts = hit.passages ?? (hit.passage ? [{ text: hit.passage, score: hit.score }] : [])
-      return texts.filter((p) => p.score >= threshold).map((p) => ({ id: hit.id, title: hit.title ?? '', text: p.text, score: p.score }))
+      return texts
+        .filter((p) => p.score >= threshold)
+        .map((p) => ({ id: hit.id, title: hit.title ?? '', text: p.text, rank: p.rank ?? p.score }))
     }
     // An FAQ whose answer is a text (not an image or a card) reads as a passage too.
     if (typeof hit.answer === 'string' && hit.score >= threshold)
-      return [{ id: hit.id, title: hit.question ?? '', text: hit.answer, score: hit.score }]
+      return [{ id: hit.id, title: hit.question ?? '', text: hit.answer, rank: hit.score }]
     return []
   })
-  // Stable: equal scores keep the search's order.
+  // Stable: equal ranks keep the search's order.
   return found
-    .sort((a, b) => b.score - a.score)
+    .sort((a, b) => b.rank - a.rank)
     .slice(0, PROMPT_LIMITS.passages)
-    .map(({ score: _, ...passage }) => passage)
+    .map(({ rank: _, ...passage }) => passage)
 }
 
 /** The plan when the model is not asked after all (the user's daily budget is spent): its fallback, as the rules would have answered. */

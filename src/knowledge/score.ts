@@ -12,6 +12,8 @@ import { questionKey, terms, weight } from './text'
 export const NEAR_EXACT = 0.99
 /** A passage's score is its coverage times this: documents feed the model, not the FAQ threshold. */
 export const PASSAGE_SCALE = 0.9
+/** How many times a query term in a passage's heading counts (sectionScore). */
+export const HEADING_WEIGHT = 3
 
 export interface Query {
   key: string
@@ -41,6 +43,22 @@ export function faqScore(query: Query, row: string): number {
 export function passageScore(query: Query, passage: string): number {
   const { overlap, subject } = compare(query, passage)
   return !subject ? 0 : round(PASSAGE_SCALE * (overlap / query.weight))
+}
+
+/**
+ * A document's passage as the model reads it: its coverage, with the query terms its heading
+ * (the first line, passages.ts) holds counting HEADING_WEIGHT times, at most PASSAGE_SCALE. A
+ * heading says what its section is about: of two sections sharing words with "签收后多久还能退货",
+ * the one headed 七天无理由退货 goes to the model before the one headed 质量问题退换货, which
+ * shares one word more in passing. It orders the passages the model gets (ai/plan.ts); the
+ * entry's own score, which ranks it and is compared with `passage_threshold`, is `passageScore`.
+ */
+export function sectionScore(query: Query, passage: string): number {
+  const { overlap, subject } = compare(query, passage)
+  if (!subject) return 0
+  const newline = passage.indexOf('\n')
+  const heading = newline < 0 ? 0 : compare(query, passage.slice(0, newline)).overlap
+  return round(PASSAGE_SCALE * Math.min(1, (overlap + (HEADING_WEIGHT - 1) * heading) / query.weight))
 }
 
 /**

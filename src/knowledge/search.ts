@@ -7,7 +7,7 @@
  * nothing.
  */
 import { all, statement } from '../record/sql'
-import { faqScore, passageScore, queryOf } from './score'
+import { faqScore, passageScore, queryOf, sectionScore } from './score'
 import type { FaqAnswer } from './store'
 import { queryTerms } from './text'
 
@@ -29,8 +29,12 @@ export interface KnowledgeHit {
   title?: string
   /** A document's best passage for the text. */
   passage?: string
-  /** A document's passages that share a term with the text, best first (at most PASSAGES_PER_DOC): what the model reads. */
-  passages?: { text: string; score: number }[]
+  /**
+   * A document's passages that share a term with the text (at most PASSAGES_PER_DOC): what the
+   * model reads. `score` is the passage's as the entry's (compared with `passage_threshold`),
+   * `rank` its heading-aware score (score.ts sectionScore), which orders them, best first.
+   */
+  passages?: { text: string; score: number; rank: number }[]
 }
 
 /** A document's passages a hit carries, at most. */
@@ -59,18 +63,21 @@ export async function search(db: D1Database, appid: string, text: string, limit 
   )
   const query = queryOf(text, found)
   const best = new Map<string, KnowledgeHit>()
-  const docPassages = new Map<string, { text: string; score: number }[]>()
+  const docPassages = new Map<string, { text: string; score: number; rank: number }[]>()
   for (const row of rows) {
     const score = row.kind === 'faq' ? faqScore(query, row.text) : passageScore(query, row.text)
     if (score <= 0) continue
-    if (row.kind === 'doc') docPassages.set(row.entry_id, [...(docPassages.get(row.entry_id) ?? []), { text: row.text, score }])
+    if (row.kind === 'doc') {
+      const passage = { text: row.text, score, rank: sectionScore(query, row.text) }
+      docPassages.set(row.entry_id, [...(docPassages.get(row.entry_id) ?? []), passage])
+    }
     const held = best.get(row.entry_id)
     if (held !== undefined && held.score >= score) continue
     best.set(row.entry_id, hitOf(row, score))
   }
   for (const [id, found] of docPassages) {
     const hit = best.get(id)
-    if (hit) hit.passages = found.sort((a, b) => b.score - a.score).slice(0, PASSAGES_PER_DOC)
+    if (hit) hit.passages = found.sort((a, b) => b.rank - a.rank).slice(0, PASSAGES_PER_DOC)
   }
   // Sorted by score; equal scores keep D1's bm25 order (Map keeps insertion order, sort is stable).
   return [...best.values()].sort((a, b) => b.score - a.score).slice(0, Math.max(0, Math.min(limit, MAX_RESULTS)))

@@ -101,6 +101,25 @@ describe('passagesOf', () => {
     ])
     expect(sourcesOf({ passages })).toEqual(['k-policy', 'k-faq'])
   })
+
+  it('orders by rank (a heading naming the question) and holds each to the threshold by its score', () => {
+    const doc: PassageHit = {
+      id: 'k-policy',
+      kind: 'doc',
+      score: 0.34,
+      title: '退货政策',
+      passages: [
+        { text: '七天无理由退货\n签收次日起 7 天内可退', score: 0.225, rank: 0.45 },
+        { text: '质量问题退换货\n签收后 15 天内可退', score: 0.34, rank: 0.34 },
+        { text: '换货\n签收后 7 天内可换', score: 0.15, rank: 0.5 },
+      ],
+    }
+    expect(passagesOf([doc, { ...FAQ, score: 0.28 }], 0.2).map((p) => p.text)).toEqual([
+      '七天无理由退货\n签收次日起 7 天内可退',
+      '质量问题退换货\n签收后 15 天内可退',
+      '买家承担。',
+    ])
+  })
 })
 
 describe('recall of a plan that asks the model', () => {
