@@ -593,10 +593,17 @@ export function toJson(value: unknown): string {
 
 export type RuleField = 'id' | 'note' | 'when' | 'reply' | 'schedule'
 
-/** Where an issue belongs on the page: a rule (by index) and its field, the default reply, the hours, the hand-off, the knowledge base, the rating, or the set. */
+/**
+ * Where an issue belongs on the page: a rule (by index) and its field, the default reply, the
+ * hours, the hand-off, the knowledge base, the rating, the preview's time (`preview_at`, the
+ * console's own path), or the set.
+ */
 export function issueTarget(
   path: string,
-): { rule: number; field: RuleField | null } | { rule: 'default' | 'hours' | 'handoff' | 'ai' | 'satisfaction' } | { rule: null } {
+):
+  | { rule: number; field: RuleField | null }
+  | { rule: 'default' | 'hours' | 'handoff' | 'ai' | 'satisfaction' | 'preview' }
+  | { rule: null } {
   const match = /^rules\[(\d+)\](?:\.(id|note|when|reply|enabled|during|from|until|once_per_hours))?/.exec(path)
   if (match) {
     const key = match[2]
@@ -604,6 +611,7 @@ export function issueTarget(
       key === undefined ? null : ['enabled', 'during', 'from', 'until', 'once_per_hours'].includes(key) ? 'schedule' : (key as RuleField)
     return { rule: Number(match[1]), field }
   }
+  if (path === 'preview_at') return { rule: 'preview' }
   if (path.startsWith('default')) return { rule: 'default' }
   if (path === 'hours' || path.startsWith('hours.')) return { rule: 'hours' }
   if (path === 'handoff' || path.startsWith('handoff.')) return { rule: 'handoff' }

@@ -9,7 +9,7 @@
 import { english, problem } from '../rules/messages'
 import type { RuleIssue } from '../rules/validate'
 import { log } from '../log'
-import { mediaBucket, MEDIA_MISSING } from '../media/bucket'
+import { mediaBucket } from '../media/bucket'
 import { publicMediaUrl, saveUpload, type MediaUse } from '../media/uploads'
 import type { ConsoleContext } from './context'
 import type { FormFields } from './form'
@@ -33,7 +33,8 @@ export async function storeUploads(c: ConsoleContext, draft: Draft, form: FormFi
         const where = `${path}${reply.random ? `.random[${k}]` : ''}${parts.length > 1 || list ? `[${j}]` : ''}.${TARGET[use]}`
         const bucket = mediaBucket(c.env)
         if (!bucket) {
-          problems.push({ path: where, message: MEDIA_MISSING })
+          const missing = problem('media_missing')
+          problems.push({ path: where, ...missing, message: english(missing) })
           continue
         }
         const saved = await saveUpload(bucket, new Uint8Array(await file.arrayBuffer()), use, c.var.operator.id)

@@ -225,7 +225,8 @@ rulePages.post('/admin/rules', guard, async (c) => {
   const wantsPreview = op === 'preview' || (op === 'enter' && previewText.trim() !== '')
   if (wantsPreview) {
     if (previewAt !== '' && !v.is(DateTimeSchema, previewAt)) {
-      const issue = { path: 'preview_at', message: `"${previewAt}" is not a date-time with an offset, like 2026-10-01T10:00+08:00` }
+      const said = problem('preview_at_format', { text: previewAt })
+      const issue = { path: 'preview_at', ...said, message: english(said) }
       return render(c, { draft, base, previewText, previewAt, issues: [issue], status: 400 })
     }
     const at = previewAt === '' ? Date.now() : Date.parse(previewAt)

@@ -6,8 +6,10 @@
  */
 import type { Env } from '../settings/env'
 import { log } from '../log'
+import { english, problem } from '../rules/messages'
 
-export const MEDIA_MISSING = 'MEDIA is not bound: images uploaded in the console cannot be stored, shown or sent'
+/** In English for /healthz and the logs; the console shows the catalogue's code (`media_missing`) in the operator's language. */
+export const MEDIA_MISSING = english(problem('media_missing'))
 
 /** The bucket, or null (logged once per request as a configuration error) when it is not bound. */
 export function mediaBucket(env: Env): R2Bucket | null {

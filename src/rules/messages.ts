@@ -233,6 +233,16 @@ const CATALOGUE = {
   upload_empty: { en: () => 'no file was chosen', zh: () => '没有选择文件' },
   upload_not_image: { en: () => 'is not a JPEG or PNG image', zh: () => '不是 JPEG 或 PNG 图片' },
   upload_too_large: { en: (v) => `is larger than ${megabytes(v.max)} MB`, zh: (v) => `图片不能超过 ${megabytes(v.max)} MB` },
+  media_missing: {
+    en: () => 'MEDIA is not bound: images uploaded in the console cannot be stored, shown or sent',
+    zh: () => '没有配置图片存储（R2 存储桶 MEDIA）：在控制台上传的图片无法保存、显示或发送。请联系部署的管理员（npm run setup 会创建它）',
+  },
+
+  // ------------------------------------------------------------ the console's preview
+  preview_at_format: {
+    en: (v) => `"${v.text}" is not a date-time with an offset, like 2026-10-01T10:00+08:00`,
+    zh: (v) => `"${v.text}" 不是有效的日期时间（北京时间，如 2026-10-01 10:00；留空则按现在预览）`,
+  },
 } satisfies Record<string, Entry>
 
 export type MessageCode = keyof typeof CATALOGUE

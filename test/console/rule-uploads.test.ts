@@ -5,9 +5,12 @@
  * a file that is not an image or is over its limit refused under its part, in Chinese, with
  * nothing stored or published. Real local KV and R2.
  */
+import { createExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { app } from '../../src/app'
 import { draftOf, formFields } from '../../src/console/rule-form'
+import type { Env } from '../../src/settings/env'
 import { ruleSetVersion } from '../../src/rules/version'
 import { BASE, workerFetch } from '../support/helpers'
 import { addTestOperator, consoleSession } from '../support/operators'
@@ -122,6 +125,33 @@ describe('an image chosen in the rules form', () => {
     await env.RULES.put('rules', STORED)
     const none = await post({ type: 'text', text: '你好' }, null)
     expect(none.status).toBe(303)
+  })
+
+  it('without the MEDIA binding, says so under the part in the operator’s language, and publishes nothing', async () => {
+    const bare = { ...env, MEDIA: undefined } as unknown as Env
+    const form = new FormData()
+    const fields = {
+      ...formFields(draftOf(SET)),
+      base: await ruleSetVersion(new TextEncoder().encode(STORED)),
+      op: 'publish',
+      'r0.c0.p0.type': 'image',
+    }
+    for (const [name, value] of Object.entries(fields)) form.append(name, value)
+    form.append('r0.c0.p0.upload', new File([png()], 'x.png'))
+    const request = new Request(`${BASE}/admin/rules`, {
+      method: 'POST',
+      headers: { origin: BASE, cookie },
+      body: form,
+      redirect: 'manual',
+    })
+    const res = await app.fetch(request, bare, createExecutionContext())
+    expect(res.status).toBe(400)
+    const text = await res.text()
+    const part = /<div class="part" data-part="r0.c0.p0"[\s\S]*?<ul class="field-error"[^>]*>([\s\S]*?)<\/ul>/.exec(text)
+    expect(part?.[1]).toContain('没有配置图片存储')
+    expect(part?.[1]).toContain('rules[0].reply.file')
+    expect(part?.[1]).not.toContain('MEDIA is not bound')
+    expect(await env.RULES.get('rules', 'text')).toBe(STORED)
   })
 
   it('is refused to a role that may not edit rules, with nothing stored', async () => {

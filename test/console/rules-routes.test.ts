@@ -142,6 +142,21 @@ describe('the rules editor', () => {
     expect(await storedText()).toBe(STORED)
   })
 
+  it('names a preview time it cannot read under the preview time input, in the operator’s language', async () => {
+    const form = await formOf(SET, { op: 'preview', preview_text: '你好', preview_at: 'tomorrow' })
+    const under = (text: string) =>
+      /<div data-preview-at="true"><input name="preview_at"[^>]*aria-invalid="true"[^>]*\/?><ul class="field-error"[^>]*>([\s\S]*?)<\/ul>/.exec(
+        text,
+      )?.[1]
+    const zh = await submit('/admin/rules', form)
+    expect(zh.status).toBe(400)
+    expect(under(zh.text)).toContain('&quot;tomorrow&quot; 不是有效的日期时间')
+    expect(under(zh.text)).toContain('preview_at')
+    const en = await submit('/admin/rules?lang=en', form)
+    expect(under(en.text)).toContain('&quot;tomorrow&quot; is not a date-time with an offset')
+    expect(await storedText()).toBe(STORED)
+  })
+
   it('publishes the draft as rules:push would store it, with the previous version kept in the history', async () => {
     const draft = structuredClone(SET)
     draft.rules[0]!.reply = { type: 'text', text: '您好，有什么可以帮您？' }

@@ -42,7 +42,7 @@ export interface RulesPageProps {
 }
 
 /** Where the page shows an issue: a rule's fieldset, a block's, or the list at the top. */
-type IssueTarget = number | 'default' | 'hours' | 'handoff' | 'ai' | 'satisfaction' | null
+type IssueTarget = number | 'default' | 'hours' | 'handoff' | 'ai' | 'satisfaction' | 'preview' | null
 
 const MODEL_FIELDS = Object.keys(AI_MODEL_FIELDS) as AiModelField[]
 
@@ -219,7 +219,17 @@ function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[
           <h2>{t.previewTitle}</h2>
           <div class="row">
             <input name="preview_text" value={props.previewText} placeholder={t.previewPlaceholder} style="flex:1;min-width:12em" />
-            <input name="preview_at" type="datetime-local" value={localOf(props.previewAt)} aria-label={t.previewAt} title={t.previewAt} />
+            <div data-preview-at>
+              <input
+                name="preview_at"
+                type="datetime-local"
+                value={localOf(props.previewAt)}
+                aria-label={t.previewAt}
+                title={t.previewAt}
+                aria-invalid={(byRule.get('preview') ?? []).length > 0 ? 'true' : undefined}
+              />
+              <Issues issues={byRule.get('preview') ?? []} lang={props.lang} />
+            </div>
             <button type="submit" name="op" value="preview">
               {t.preview}
             </button>
