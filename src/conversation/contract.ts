@@ -35,9 +35,20 @@ export interface RecordResult {
   /** The user is at the human desk (HUMAN_DESK = console): the consoles are shown this push. */
   atDesk: boolean
   /** The send window now, when the push transfers or the user is at the desk (the desk shows it). */
-  window?: { closesAt: number; remaining: number }
+  window?: DeskWindow
   /** The push was the user's satisfaction rating after a close at the desk: the score, and whose conversation it was. */
   rating?: { score: number; agent: { id: string; name: string } }
+}
+
+/**
+ * The send window as the human desk is told it: when it closes, the sends left, and when the
+ * granting action it counts from was (epoch ms) — the desk keeps the newest it hears of, as
+ * reports of one user's window may reach it out of order.
+ */
+export interface DeskWindow {
+  closesAt: number
+  remaining: number
+  openedAt: number
 }
 
 export interface ConversationState {

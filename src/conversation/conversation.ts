@@ -34,6 +34,7 @@ import type { SubscribeSendRequest } from '../wechat/subscribe-data'
 import { Alarm, type AlarmPlan, plannedAlarm } from './alarm'
 import type {
   ConversationState,
+  DeskWindow,
   FailedActionResult,
   ManualReplyResult,
   RecordInput,
@@ -42,7 +43,7 @@ import type {
   SubscriptionView,
 } from './contract'
 import type { PassResult } from './delivery'
-import { setAtDesk } from './desk-flag'
+import { deskWindow, setAtDesk } from './desk-flag'
 import { rememberRating, type RatingAsked } from './rating'
 import { journalState } from './journal'
 import { envOfObject, rememberScope, storedScope } from './mini-program'
@@ -162,10 +163,15 @@ export class Conversation extends DurableObject<Env> {
     return dropFailed(this.#actions, id)
   }
 
-  /** The user was queued at the human desk, or an agent closed their conversation there (desk-flag.ts). */
-  async markDesk(atDesk: boolean): Promise<void> {
-    if (!this.#ready(atDesk)) return
+  /**
+   * The user was queued at the human desk, or an agent closed their conversation there
+   * (desk-flag.ts). Queued: the window now, which sends that ended before the flag was set
+   * (and so told the desk nothing) have lowered; null otherwise.
+   */
+  async markDesk(atDesk: boolean): Promise<DeskWindow | null> {
+    if (!this.#ready(atDesk)) return null
     setAtDesk(this.ctx.storage.sql, atDesk)
+    return atDesk ? deskWindow(this.ctx.storage.sql, Date.now()) : null
   }
 
   /**

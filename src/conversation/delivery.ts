@@ -46,7 +46,7 @@ import {
   type PendingAnswer,
 } from './outbox'
 import { refusal, retryDelay } from './policy'
-import { setAtDesk } from './desk-flag'
+import { atDesk, deskWindow, setAtDesk } from './desk-flag'
 import { endUnmatchedRun } from './rule-memory'
 import { recentTexts } from './seen'
 import { readWindow, recordRefusal, recordSent } from './window-store'
@@ -93,6 +93,8 @@ export class DeliveryPass {
   #typingShown = false
   /** What happened in this pass that other systems hear of (src/webhooks/), queued when it ends. */
   readonly #events: WebhookOccurrence[] = []
+  /** Whom this pass sent something to: at the desk, the queue is told the window that left. */
+  #sentTo: string | null = null
 
   constructor(storage: DurableObjectStorage, env: Env, options: PassOptions) {
     this.#storage = storage
@@ -106,8 +108,18 @@ export class DeliveryPass {
     try {
       return await this.#run()
     } finally {
+      if (this.#sentTo !== null) await this.#showWindowAtDesk(this.#sentTo)
       // Never throws: a queue that refuses is logged, and the pass's outcome stands.
       if (this.#events.length > 0) await emitEvents(this.#env, this.#env.WECHAT_APPID ?? '', this.#events.splice(0))
+    }
+  }
+
+  /** A user at the desk: the queue shows the sends left after this pass's (best effort, logged). */
+  async #showWindowAtDesk(openid: string): Promise<void> {
+    try {
+      if (atDesk(this.#sql)) await deskOf(this.#env).sent(openid, deskWindow(this.#sql, Date.now()))
+    } catch (error) {
+      log.warn('desk.window_failed', { openid, error: error instanceof Error ? error.message : String(error) })
     }
   }
 
@@ -256,13 +268,12 @@ export class DeliveryPass {
   /** Queues the user at the desk (HUMAN_DESK = console); a failure is logged, the fallback goes out regardless. */
   async #toDesk(row: OutboxRow, pending: PendingAnswer): Promise<void> {
     try {
-      const window = readWindow(this.#sql)
       await deskOf(this.#env).arrive({
         openid: row.openid,
         reason: 'ai',
         text: pending.request.question,
         at: row.created_at,
-        window: { closesAt: window.closesAt, remaining: window.remaining },
+        window: deskWindow(this.#sql, Date.now()),
       })
       setAtDesk(this.#sql, true)
       this.#events.push(aiHandoff(row))
@@ -281,6 +292,7 @@ export class DeliveryPass {
       markSent(this.#sql, row, now)
       recordSent(this.#sql, now)
     })
+    this.#sentTo = row.openid
     this.#events.push(replySent(row))
     log.info('reply.sent', {
       openid: row.openid,

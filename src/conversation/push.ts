@@ -8,7 +8,7 @@ import { RATING_RULE_ID, type ReplyPlan } from '../replies'
 import type { Channel } from '../record/event'
 import type { RecordInput, RecordResult } from './contract'
 import { inboundEvent } from './journal'
-import { atDesk } from './desk-flag'
+import { atDesk, deskWindow } from './desk-flag'
 import { takeRating } from './rating'
 import { addReplies, pendingCount, type StoredReply } from './outbox'
 import { refusal, retryDelay } from './policy'
@@ -101,9 +101,7 @@ function thanked(plan: ReplyPlan, thanks: string): ReplyPlan {
 
 /** The window as the desk shows it, when it needs it. */
 function windowIf(sql: SqlStorage, needed: boolean, now: number): Pick<RecordResult, 'window'> {
-  if (!needed) return {}
-  const window = readWindow(sql)
-  return { window: { closesAt: window.closesAt, remaining: refusal(window, now) === 'window_closed' ? 0 : window.remaining } }
+  return needed ? { window: deskWindow(sql, now) } : {}
 }
 
 /** What goes into the outbox: the plan's sends, or the request to the model that will write them. */

@@ -24,12 +24,13 @@ import {
   claimRow,
   closedSince,
   closeRow,
-  DESK_SCHEMA,
+  createDesk,
   deskRow,
   leastBusyOnline,
   markAlerted,
   noteMessage,
   noteReply,
+  noteWindow,
   oldestUnalerted,
   openRows,
   overdueRows,
@@ -58,13 +59,10 @@ export class Desk extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.sql = ctx.storage.sql
-    this.sql.exec(DESK_SCHEMA)
+    createDesk(this.sql)
     // The console's keep-alive ping is answered by the runtime, without waking the object: an
     // idle console costs nothing (desk-script.ts sends exactly 'ping' and ignores 'pong').
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'))
-    // A desk created before ratings (a local state from an earlier build) gets the column.
-    const columns = this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('desk')").toArray()
-    if (!columns.some((c) => c.name === 'rating')) this.sql.exec('ALTER TABLE desk ADD COLUMN rating INTEGER')
   }
 
   /**
@@ -83,24 +81,34 @@ export class Desk extends DurableObject<Env> {
     return this.#item(arrival.openid)
   }
 
-  /** A new message in or out for a user at the desk: the queue shows it; false when they are not at the desk. */
+  /**
+   * A new message in or out for a user at the desk: the consoles show it, and the queue the
+   * user's last message; false when they are not at the desk. The window of a send is told
+   * by the user's object when it went out (`sent`).
+   */
   async message(
     openid: string,
     event: { direction: 'in' | 'out'; text: string; at: number; window?: Arrival['window'] },
   ): Promise<boolean> {
     const row = deskRow(this.sql, openid)
     if (!row || row.status === 'closed') return false
-    if (event.direction === 'in')
-      noteMessage(
-        this.sql,
-        openid,
-        event.text,
-        event.at,
-        event.window ?? { closesAt: row.window_closes_at, remaining: row.window_remaining },
-      )
+    if (event.direction === 'in') {
+      const window = event.window ?? { closesAt: row.window_closes_at, remaining: row.window_remaining, openedAt: row.window_opened_at }
+      noteMessage(this.sql, openid, event.text, event.at, window)
+    }
     this.#broadcast({ type: 'message', openid, direction: event.direction, text: event.text, at: event.at })
     this.#broadcastQueue()
     return true
+  }
+
+  /**
+   * Sends went out to a user at the desk (a delivery pass of their object: an agent's reply,
+   * the hand-off text): the queue shows the sends left, and a window closing is urgent.
+   */
+  async sent(openid: string, window: Arrival['window']): Promise<boolean> {
+    const changed = noteWindow(this.sql, openid, window)
+    if (changed) this.#broadcastQueue()
+    return changed
   }
 
   /** An agent replied by hand: the first reply ends the first-response time. */

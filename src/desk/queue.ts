@@ -5,7 +5,7 @@
  * single thread — two agents claiming at once cannot both win.
  */
 
-export const DESK_SCHEMA = `
+const DESK_SCHEMA = `
 CREATE TABLE IF NOT EXISTS desk (
   openid TEXT PRIMARY KEY,
   status TEXT NOT NULL,
@@ -21,11 +21,32 @@ CREATE TABLE IF NOT EXISTS desk (
   window_closes_at INTEGER NOT NULL,
   window_remaining INTEGER NOT NULL,
   alerted INTEGER NOT NULL DEFAULT 0,
-  rating INTEGER
+  rating INTEGER,
+  window_opened_at INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS desk_open ON desk (status, queued_at);
 CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
 `
+
+/** Columns added since the desk's first build, for a desk created before them (a local state from an earlier build). */
+const ADDED_COLUMNS: Record<string, string> = {
+  rating: 'rating INTEGER',
+  window_opened_at: 'window_opened_at INTEGER NOT NULL DEFAULT 0',
+}
+
+/** The tables, with every column a desk created by an earlier build lacks. */
+export function createDesk(sql: SqlStorage): void {
+  sql.exec(DESK_SCHEMA)
+  const columns = new Set(
+    sql
+      .exec<{ name: string }>("SELECT name FROM pragma_table_info('desk')")
+      .toArray()
+      .map((c) => c.name),
+  )
+  for (const [name, definition] of Object.entries(ADDED_COLUMNS)) {
+    if (!columns.has(name)) sql.exec(`ALTER TABLE desk ADD COLUMN ${definition}`)
+  }
+}
 
 /** Waiting for a person; taken by one; done. */
 export type DeskStatus = 'waiting' | 'claimed' | 'closed'
@@ -50,6 +71,8 @@ export type DeskRow = {
   alerted: number
   /** The user's satisfaction rating (1–5) after the close; null when none came. */
   rating: number | null
+  /** The granting action the window counts from (epoch ms): a report of an older one is stale. */
+  window_opened_at: number
 }
 
 /** What the desk is told about a user who asked for a person. */
@@ -58,13 +81,15 @@ export interface Arrival {
   reason: DeskReason
   text: string
   at: number
-  /** The send window as the Conversation object has it: when it closes, and sends left. */
-  window: { closesAt: number; remaining: number }
+  /** The send window as the Conversation object has it: when it closes, sends left, and its grant. */
+  window: DeskWindow
 }
 
 /** Closed conversations are kept this long, for the agents' figures. */
 export const CLOSED_KEPT_MS = 30 * 24 * 3_600_000
 const TEXT_CHARS = 200
+
+import type { DeskWindow } from '../conversation/contract'
 
 export function deskRow(sql: SqlStorage, openid: string): DeskRow | undefined {
   return sql.exec<DeskRow>('SELECT * FROM desk WHERE openid = ?', openid).toArray()[0]
@@ -84,8 +109,8 @@ export function arrive(sql: SqlStorage, arrival: Arrival): { queued: boolean } {
   }
   sql.exec(
     `INSERT OR REPLACE INTO desk (openid, status, reason, assignee, assignee_name, queued_at, claimed_at, first_response_at, closed_at,
-       last_text, last_at, window_closes_at, window_remaining, alerted)
-     VALUES (?, 'waiting', ?, NULL, NULL, ?, NULL, NULL, NULL, ?, ?, ?, ?, 0)`,
+       last_text, last_at, window_closes_at, window_remaining, window_opened_at, alerted)
+     VALUES (?, 'waiting', ?, NULL, NULL, ?, NULL, NULL, NULL, ?, ?, ?, ?, ?, 0)`,
     arrival.openid,
     arrival.reason,
     arrival.at,
@@ -93,20 +118,34 @@ export function arrive(sql: SqlStorage, arrival: Arrival): { queued: boolean } {
     arrival.at,
     arrival.window.closesAt,
     arrival.window.remaining,
+    arrival.window.openedAt,
   )
   return { queued: true }
 }
 
 /** A message from a user at the desk: the queue shows it, and its window as it now is. */
-export function noteMessage(sql: SqlStorage, openid: string, text: string, at: number, window: Arrival['window']): boolean {
+export function noteMessage(sql: SqlStorage, openid: string, text: string, at: number, window: DeskWindow): boolean {
   const cut = Array.from(text).slice(0, TEXT_CHARS).join('')
+  const noted =
+    sql.exec("UPDATE desk SET last_text = ?, last_at = ? WHERE openid = ? AND status != 'closed'", cut, at, openid).rowsWritten > 0
+  noteWindow(sql, openid, window)
+  return noted
+}
+
+/**
+ * The window as a report says it, unless the desk already has a newer one: reports of one
+ * user's window (their message, a delivery pass) may arrive out of order. A later grant is
+ * newer; under the same grant, sends and refusals only ever lower what is left.
+ */
+export function noteWindow(sql: SqlStorage, openid: string, window: DeskWindow): boolean {
   return (
     sql.exec(
-      "UPDATE desk SET last_text = ?, last_at = ?, window_closes_at = ?, window_remaining = ? WHERE openid = ? AND status != 'closed'",
-      cut,
-      at,
+      `UPDATE desk SET window_closes_at = ?1, window_remaining = ?2, window_opened_at = ?3
+       WHERE openid = ?4 AND status != 'closed'
+         AND (?3 > window_opened_at OR (?3 = window_opened_at AND (?2 < window_remaining OR ?1 < window_closes_at)))`,
       window.closesAt,
       window.remaining,
+      window.openedAt,
       openid,
     ).rowsWritten > 0
   )

@@ -74,12 +74,19 @@ export async function answerMessage(
   return { recorded, transfer: recorded.transfer }
 }
 
-/** HUMAN_DESK = console: the user joins the desk's queue, and their object remembers it. */
+/**
+ * HUMAN_DESK = console: the user joins the desk's queue, and their object remembers it. The
+ * hand-off text may have gone out before the object was marked (its pass then told the desk
+ * nothing): the window the mark answers with is shown.
+ */
 async function toDesk(env: Env, input: RecordInput, recorded: RecordResult): Promise<void> {
-  const window = recorded.window ?? { closesAt: 0, remaining: 0 }
+  const window = recorded.window ?? { closesAt: 0, remaining: 0, openedAt: 0 }
   const reason = recorded.ruleId === HANDOFF_RULE_ID ? 'handoff' : 'transfer'
-  await deskOf(env).arrive({ openid: input.openid, reason, text: input.summary, at: input.at, window })
-  if (!recorded.atDesk) await conversationOf(env, input.openid).markDesk(true)
+  const desk = deskOf(env)
+  await desk.arrive({ openid: input.openid, reason, text: input.summary, at: input.at, window })
+  if (recorded.atDesk) return
+  const marked = await conversationOf(env, input.openid).markDesk(true)
+  if (marked) await desk.sent(input.openid, marked)
 }
 
 /** The user's satisfaction rating after a close: the desk counts it for the agent. Best effort (logged). */
