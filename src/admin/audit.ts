@@ -8,9 +8,9 @@
 import type { Operator } from '../auth/operators'
 import { log } from '../log'
 import { numberSetting, SettingError, type Env } from '../settings/env'
-import { decodeCursor, encodeCursor, type Position } from '../record/cursor'
+import { decodeCursor, encodeCursor, pageQuery, type Position } from '../record/cursor'
 import { page } from '../record/page'
-import { all, prepare, statement, type Statement } from '../record/sql'
+import { all, prepare, statement, type SqlValue, type Statement } from '../record/sql'
 import type { Page } from '../record/views'
 
 export const AUDIT_ACTIONS = [
@@ -121,26 +121,26 @@ export interface AuditQuery {
 
 /** A page of entries, newest first. */
 export async function listAudit(db: D1Database, query: AuditQuery): Promise<Page<AuditView>> {
-  const where = ['appid IN (?, ?)']
-  const params: (string | number)[] = [query.appid, '']
+  const where = ['appid IN (?1, ?2)']
+  const params: SqlValue[] = [query.appid, '']
   if (query.operator !== undefined) {
-    where.push('operator_id = ?')
     params.push(query.operator)
+    where.push(`operator_id = ?${params.length}`)
   }
   if (query.action !== undefined) {
-    where.push('action = ?')
     params.push(query.action)
-  }
-  if (query.after !== undefined) {
-    where.push('(at < ? OR (at = ? AND id < ?))')
-    params.push(query.after.at, query.after.at, query.after.id)
+    where.push(`action = ?${params.length}`)
   }
   const rows = await all<Row>(
     db,
-    statement(
-      `SELECT appid, at, id, operator_id, operator_name, action, target, summary FROM audit WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`,
-      [...params, query.limit + 1],
-    ),
+    pageQuery({
+      select: 'SELECT appid, at, id, operator_id, operator_name, action, target, summary FROM audit',
+      where: where.join(' AND '),
+      params,
+      key: ['at', 'id'],
+      after: query.after,
+      limit: query.limit,
+    }),
   )
   return page(rows, query.limit, viewOf, (row) => encodeCursor('audit', { at: row.at, id: row.id }))
 }

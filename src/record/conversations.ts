@@ -7,7 +7,8 @@
  * push arrived), but they are no user's: the list, with any filter, leaves it out.
  */
 import { DOCTOR_OPENID } from '../doctor'
-import { encodeCursor, type Position } from './cursor'
+import { encodeCursor, pageQuery, type Position } from './cursor'
+import { sendFields, type MessageRow } from './message-row'
 import { page } from './page'
 import { all, prepare, statement, type SqlValue, type Statement } from './sql'
 import type { Channel } from './event'
@@ -77,16 +78,15 @@ function filterCondition(filter: ConversationFilter | undefined, params: SqlValu
  */
 export function listConversationsQuery({ appid, filter, after, limit, now }: ListOptions): Statement {
   const params: SqlValue[] = [appid, DOCTOR_OPENID]
-  let where = 'appid = ?1 AND openid <> ?2' + filterCondition(filter, params, now)
-  if (after) {
-    params.push(after.at, after.id)
-    where += ` AND (last_at, openid) < (?${params.length - 1}, ?${params.length})`
-  }
-  params.push(limit + 1)
-  return statement(
-    `SELECT ${CONVERSATION_COLUMNS} FROM conversations INDEXED BY ${LIST_INDEX[filter ?? 'all']} WHERE ${where} ORDER BY last_at DESC, openid DESC LIMIT ?${params.length}`,
+  const where = 'appid = ?1 AND openid <> ?2' + filterCondition(filter, params, now)
+  return pageQuery({
+    select: `SELECT ${CONVERSATION_COLUMNS} FROM conversations INDEXED BY ${LIST_INDEX[filter ?? 'all']}`,
+    where,
     params,
-  )
+    key: ['last_at', 'openid'],
+    after,
+    limit,
+  })
 }
 
 export function conversationQuery(appid: string, openid: string): Statement {
@@ -100,44 +100,21 @@ export interface MessagesOptions {
   limit: number
 }
 
-interface MessageRow {
-  id: string
-  direction: 'in' | 'out'
-  kind: string
-  text: string | null
-  rule_id: string | null
-  rules_version: string | null
-  unmatched: number
-  inbound_key: string | null
-  part: number | null
-  manual: number
-  status: string
-  errcode: number | null
-  reason: string | null
-  at: number
-  pushed_at: number | null
-  updated_at: number
-  sources: string | null
-  tokens: number | null
-  refused: string | null
-  media: string | null
-}
+/** What a conversation shows of each message: all but what the conversation says already. */
+type ConversationMessageRow = Omit<MessageRow, 'appid' | 'openid' | 'day' | 'latency_ms'>
 
 /** A user's messages in and out, newest first (a reply sorts at the time of its push, after it). */
 export function messagesQuery({ appid, openid, after, limit }: MessagesOptions): Statement {
-  const params: SqlValue[] = [appid, openid]
-  let where = 'appid = ?1 AND openid = ?2'
-  if (after) {
-    params.push(after.at, after.id)
-    where += ' AND (at, id) < (?3, ?4)'
-  }
-  params.push(limit + 1)
-  return statement(
-    `SELECT id, direction, kind, text, rule_id, rules_version, unmatched, inbound_key, part, manual, status, errcode, reason, at, pushed_at, updated_at,
+  return pageQuery({
+    select: `SELECT id, direction, kind, text, rule_id, rules_version, unmatched, inbound_key, part, manual, status, errcode, reason, at, pushed_at, updated_at,
        sources, tokens, refused, media
-     FROM messages INDEXED BY messages_conversation WHERE ${where} ORDER BY at DESC, id DESC LIMIT ?${params.length}`,
-    params,
-  )
+     FROM messages INDEXED BY messages_conversation`,
+    where: 'appid = ?1 AND openid = ?2',
+    params: [appid, openid],
+    key: ['at', 'id'],
+    after,
+    limit,
+  })
 }
 
 export async function listConversations(db: D1Database, options: ListOptions): Promise<Page<ConversationView>> {
@@ -166,7 +143,7 @@ export async function getConversation(db: D1Database, options: MessagesOptions &
   if (!head) return null
   return {
     conversation: toConversation(head, options.now),
-    messages: page((messages?.results ?? []) as MessageRow[], options.limit, toMessage, (row) =>
+    messages: page((messages?.results ?? []) as ConversationMessageRow[], options.limit, toMessage, (row) =>
       encodeCursor('messages', { at: row.at, id: row.id }),
     ),
   }
@@ -187,24 +164,14 @@ function toConversation(row: ConversationRow, now: number): ConversationView {
   }
 }
 
-function toMessage(row: MessageRow): MessageView {
+function toMessage(row: ConversationMessageRow): MessageView {
   return {
-    id: row.id,
+    ...sendFields(row),
     direction: row.direction,
-    kind: row.kind,
-    text: row.text,
-    ruleId: row.rule_id,
     rulesVersion: row.rules_version,
     unmatched: row.unmatched === 1,
-    inboundKey: row.inbound_key,
-    part: row.part,
-    manual: row.manual === 1,
     status: row.status,
-    errcode: row.errcode,
-    reason: row.reason,
     at: row.at,
-    pushedAt: row.pushed_at,
-    updatedAt: row.updated_at,
     ai: row.tokens === null ? null : { sources: sourcesOf(row.sources), tokens: row.tokens, refused: row.refused },
     media: row.media,
   }

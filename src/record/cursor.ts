@@ -3,6 +3,7 @@
  * it belongs to. Pages are keyset pages: rows strictly after the cursor in the list's order,
  * so paging never serves a row twice nor skips one that stayed in place.
  */
+import { statement, type SqlValue, type Statement } from './sql'
 
 export type CursorList = 'conversations' | 'messages' | 'failed' | 'audit' | 'knowledge' | 'export'
 
@@ -39,4 +40,34 @@ export function decodeCursor(list: CursorList, cursor: string): Position | null 
   } catch {
     return null
   }
+}
+
+/** One keyset page of a list, newest first by its (time, id) sort key. */
+export interface PageQuery {
+  /** `SELECT <columns> FROM <table> INDEXED BY <index>`. */
+  select: string
+  /** The list's own conditions, with their values numbered `?1`… in `params`. */
+  where: string
+  params: SqlValue[]
+  /** The sort key's columns: the time, then the id that breaks ties. */
+  key: [at: string, id: string]
+  /** From the previous page; absent for the first. */
+  after?: Position
+  limit: number
+}
+
+/**
+ * The statement for a page: the rows strictly before `after` in the list's order, one row
+ * more than the page (whether there is a next one, without counting: page.ts). The
+ * row-value comparison is a range in the index whose last columns are the sort key.
+ */
+export function pageQuery({ select, where, params, key: [at, id], after, limit }: PageQuery): Statement {
+  const values = [...params]
+  let condition = where
+  if (after) {
+    values.push(after.at, after.id)
+    condition += ` AND (${at}, ${id}) < (?${values.length - 1}, ?${values.length})`
+  }
+  values.push(limit + 1)
+  return statement(`${select} WHERE ${condition} ORDER BY ${at} DESC, ${id} DESC LIMIT ?${values.length}`, values)
 }

@@ -13,6 +13,7 @@
 import { DOCTOR_OPENID } from '../doctor'
 import { DAY_MS, dayOf, startOfDay } from './day'
 import { decodeCursor, encodeCursor, type Position } from './cursor'
+import type { MessageRow } from './message-row'
 import { all, statement, type Statement } from './sql'
 
 /** Rows per D1 read while the response streams. */
@@ -31,27 +32,7 @@ export interface ExportRange {
 export type ExportPosition = Position
 
 /** One message of the export, as stored, with its user's first day. */
-export interface ExportRow {
-  id: string
-  day: string
-  at: number
-  direction: 'in' | 'out'
-  openid: string
-  kind: string
-  text: string | null
-  rule_id: string | null
-  rules_version: string | null
-  unmatched: number
-  inbound_key: string | null
-  part: number | null
-  manual: number
-  status: string
-  errcode: number | null
-  reason: string | null
-  latency_ms: number | null
-  tokens: number | null
-  refused: string | null
-  sources: string | null
+export type ExportRow = Omit<MessageRow, 'appid' | 'pushed_at' | 'updated_at' | 'media'> & {
   /** The conversation's first push (epoch ms); null once its row is gone. */
   first_at: number | null
 }
