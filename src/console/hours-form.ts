@@ -162,6 +162,26 @@ export function applyHoursOp(draft: HoursDraft, change: HoursOp): HoursDraft {
   }
 }
 
+/** Where the grid shows an hours issue: beside the time zone, in a row of periods, beside a date (index null: the list as a whole). */
+export type HoursPlace = { at: 'tz' } | { at: 'row'; row: PeriodRow } | { at: 'date'; list: DateList; index: number | null }
+
+/**
+ * The place of an hours issue (`hours.tz`, `hours.weekly.mon[1]`, `hours.closed[2]`, `hours.open`),
+ * or null for the block as a whole. A date's index is the rule set's, which lists only the
+ * dates filled in: it is mapped back to the form's own, which also holds blank ones.
+ */
+export function hoursPlaceOf(draft: HoursDraft, path: string): HoursPlace | null {
+  if (path === 'hours.tz') return { at: 'tz' }
+  const row = periodRowOf(path)
+  if (row) return { at: 'row', row }
+  const date = /^hours\.(closed|open)(?:\[(\d+)\])?$/.exec(path)
+  if (!date) return null
+  const list = date[1] as DateList
+  if (date[2] === undefined) return { at: 'date', list, index: null }
+  const filled = draft[list].flatMap((value, n) => (value.trim() === '' ? [] : [n]))
+  return { at: 'date', list, index: filled[Number(date[2])] ?? null }
+}
+
 /** The weekday row an hours issue path belongs to (`weekly.mon[1]`, `open_hours[0]`), or null. */
 export function periodRowOf(path: string): PeriodRow | null {
   const match = /^hours\.(?:weekly\.)?(mon|tue|wed|thu|fri|sat|sun|open_hours)\b/.exec(path)

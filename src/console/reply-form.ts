@@ -202,19 +202,22 @@ export function applyReplyOp(draft: ReplyDraft, change: ReplyOp): ReplyDraft {
 }
 
 /**
- * Where a validation path inside a reply points: the choice and part it names, or null for
- * the reply as a whole. `path` is below the reply's own path: '', `[1].url`,
- * `.random[2]`, `.random[2][0].text`.
+ * Where a validation path inside a reply points: the choice and part it names and the part's
+ * key it is about (`title`, `url`; null for the part as a whole), or null for the reply as a
+ * whole. `path` is below the reply's own path: '', `[1].url`, `.random[2]`, `.random[2][0].text`.
  */
-export function partAt(draft: ReplyDraft, path: string): { choice: number; part: number } | null {
+export function partAt(draft: ReplyDraft, path: string): { choice: number; part: number; field: string | null } | null {
   const random = /^\.random\[(\d+)\](.*)$/.exec(path)
   const choice = random ? Number(random[1]) : 0
   const rest = random ? (random[2] ?? '') : path
   const parts = draft.choices[choice]?.parts
   if (!parts) return null
-  const listed = /^\[(\d+)\]/.exec(rest)
-  if (listed) return { choice, part: Number(listed[1]) }
+  const listed = /^\[(\d+)\](.*)$/.exec(rest)
+  if (listed) return { choice, part: Number(listed[1]), field: keyOf(listed[2] ?? '') }
   // A lone part written without a list: its fields are the reply's own.
-  if (parts.length === 1 && (rest === '' || rest.startsWith('.'))) return { choice, part: 0 }
+  if (parts.length === 1 && (rest === '' || rest.startsWith('.'))) return { choice, part: 0, field: keyOf(rest) }
   return null
 }
+
+/** `.title` → 'title'; '' → null. */
+const keyOf = (rest: string): string | null => /^\.([A-Za-z_]+)/.exec(rest)?.[1] ?? null

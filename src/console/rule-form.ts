@@ -591,7 +591,8 @@ export function toJson(value: unknown): string {
 
 // ---------------------------------------------------------------- issues → fields
 
-export type RuleField = 'id' | 'note' | 'when' | 'reply' | 'schedule'
+/** A rule's places for its problems: `schedule` is the during / from / until / disabled row; `once_per_hours` has its own input in the event row. */
+export type RuleField = 'id' | 'note' | 'when' | 'reply' | 'schedule' | 'once_per_hours'
 
 /**
  * Where an issue belongs on the page: a rule (by index) and its field, the default reply, the
@@ -607,8 +608,7 @@ export function issueTarget(
   const match = /^rules\[(\d+)\](?:\.(id|note|when|reply|enabled|during|from|until|once_per_hours))?/.exec(path)
   if (match) {
     const key = match[2]
-    const field =
-      key === undefined ? null : ['enabled', 'during', 'from', 'until', 'once_per_hours'].includes(key) ? 'schedule' : (key as RuleField)
+    const field = key === undefined ? null : ['enabled', 'during', 'from', 'until'].includes(key) ? 'schedule' : (key as RuleField)
     return { rule: Number(match[1]), field }
   }
   if (path === 'preview_at') return { rule: 'preview' }

@@ -4,7 +4,16 @@
  * reply as entries, and the buttons' names read back as changes.
  */
 import { describe, expect, it } from 'vitest'
-import { applyHoursOp, hoursDraftOf, hoursFields, hoursFromForm, hoursOf, newHours, periodRowOf } from '../../src/console/hours-form'
+import {
+  applyHoursOp,
+  hoursDraftOf,
+  hoursFields,
+  hoursFromForm,
+  hoursOf,
+  hoursPlaceOf,
+  newHours,
+  periodRowOf,
+} from '../../src/console/hours-form'
 import { applyOp, draftOf, formFields, fromForm, isoOf, localOf, opOf, ruleSetOf } from '../../src/console/rule-form'
 
 const HOURS = {
@@ -53,6 +62,18 @@ describe('the office hours through the form', () => {
     expect(periodRowOf('hours.open_hours[0]')).toBe('open_hours')
     expect(periodRowOf('hours.closed[0]')).toBeNull()
     expect(periodRowOf('hours.tz')).toBeNull()
+  })
+
+  it('puts a problem beside its time zone, row or date: the rule set’s date index is the form’s without its blanks', () => {
+    const draft = { ...newHours(), closed: ['2026-10-01', '', '2026-02-30'], open: ['2026-10-08'] }
+    expect(hoursPlaceOf(draft, 'hours.tz')).toEqual({ at: 'tz' })
+    expect(hoursPlaceOf(draft, 'hours.weekly.mon[0]')).toEqual({ at: 'row', row: 'mon' })
+    expect(hoursPlaceOf(draft, 'hours.closed[1]')).toEqual({ at: 'date', list: 'closed', index: 2 })
+    expect(hoursPlaceOf(draft, 'hours.open[0]')).toEqual({ at: 'date', list: 'open', index: 0 })
+    expect(hoursPlaceOf(draft, 'hours.open')).toEqual({ at: 'date', list: 'open', index: null })
+    expect(hoursPlaceOf(draft, 'hours.closed[7]')).toEqual({ at: 'date', list: 'closed', index: null })
+    expect(hoursPlaceOf(draft, 'hours.weekly')).toBeNull()
+    expect(hoursPlaceOf(draft, 'hours')).toBeNull()
   })
 
   it('bounds the counts a form may claim', () => {

@@ -120,14 +120,15 @@ describe('the reply buttons', () => {
   })
 })
 
-describe('partAt: the part a validation path names', () => {
+describe('partAt: the part and key a validation path names', () => {
   it('finds parts in lists, random groups, and a lone part', () => {
     const list = replyDraftOf([{ type: 'text', text: 'a' }, { type: 'link' }])
-    expect(partAt(list, '[1].title')).toEqual({ choice: 0, part: 1 })
+    expect(partAt(list, '[1].title')).toEqual({ choice: 0, part: 1, field: 'title' })
+    expect(partAt(list, '[1]')).toEqual({ choice: 0, part: 1, field: null })
     expect(partAt(list, '')).toBeNull()
     const lone = replyDraftOf({ type: 'image' })
-    expect(partAt(lone, '')).toEqual({ choice: 0, part: 0 })
-    expect(partAt(lone, '.url')).toEqual({ choice: 0, part: 0 })
+    expect(partAt(lone, '')).toEqual({ choice: 0, part: 0, field: null })
+    expect(partAt(lone, '.url')).toEqual({ choice: 0, part: 0, field: 'url' })
     const random = replyDraftOf({
       random: [
         { type: 'text', text: 'A' },
@@ -137,8 +138,8 @@ describe('partAt: the part a validation path names', () => {
         ],
       ],
     })
-    expect(partAt(random, '.random[1][1].text')).toEqual({ choice: 1, part: 1 })
-    expect(partAt(random, '.random[0].text')).toEqual({ choice: 0, part: 0 })
+    expect(partAt(random, '.random[1][1].text')).toEqual({ choice: 1, part: 1, field: 'text' })
+    expect(partAt(random, '.random[0].text')).toEqual({ choice: 0, part: 0, field: 'text' })
     expect(partAt(random, '.random[7]')).toBeNull()
   })
 })

@@ -242,6 +242,89 @@ describe('the form', () => {
   })
 })
 
+describe('each problem under its own field', () => {
+  /** The list of problems right after the field named `name` (its input, textarea or select), or undefined. */
+  const under = (text: string, name: string) =>
+    new RegExp(
+      `name="${name.replace(/[.[\]]/g, '\\$&')}"[^>]*aria-invalid="true"[^>]*>(?:[^<]*</textarea>|<button[^>]*>[^<]*</button></span>)?\\s*<ul class="field-error"[^>]*>([\\s\\S]*?)</ul>`,
+    ).exec(text)?.[1]
+  /** What a part shows at its bottom, after all its fields. */
+  const bottom = (text: string, at: string) =>
+    new RegExp(`data-part="${at}"[\\s\\S]*?<p data-for="transfer"[^>]*>[^<]*</p>([\\s\\S]*?)</div>`).exec(text)?.[1]
+
+  it('a reply part’s under the input its path names (title, url, text…); the part’s own at its bottom', async () => {
+    const set = {
+      rules: [
+        {
+          id: 'link',
+          when: { contains: ['a'] },
+          reply: { type: 'link', title: '标'.repeat(65), description: 'D', url: 'ftp://x', thumb_url: 'https://e.com/t.png' },
+        },
+        { id: 'pic', when: { contains: ['b'] }, reply: [{ type: 'text', text: '{{1}}' }, { type: 'image' }] },
+      ],
+    }
+    const answer = await submit('/admin/rules', await formOf(set, { op: 'check' }))
+    expect(answer.status).toBe(400)
+    expect(under(answer.text, 'r0.c0.p0.title')).toContain('最多 64 个字符')
+    expect(under(answer.text, 'r0.c0.p0.url')).toContain('必须是 http:// 或 https:// 开头的网址')
+    expect(under(answer.text, 'r0.c0.p0.description')).toBeUndefined()
+    expect(bottom(answer.text, 'r0.c0.p0')).not.toContain('field-error')
+    expect(under(answer.text, 'r1.c0.p0.text')).toContain('{{1}}')
+    // Image, url, media_id or file: exactly one — the part's own problem, at its bottom.
+    expect(bottom(answer.text, 'r1.c0.p1')).toContain('图片需要恰好一个')
+    expect(under(answer.text, 'r1.c0.p1.url')).toBeUndefined()
+  })
+
+  it('once_per_hours under its own input, shown whatever the kind while it holds a value', async () => {
+    const set = {
+      rules: [
+        { id: 'a', when: { contains: ['x'] }, once_per_hours: 24, reply: { type: 'text', text: 'y' } },
+        { id: 'b', when: { event: 'subscribe_msg_popup_event', session_from: 's' }, reply: { type: 'text', text: 'y' } },
+      ],
+    }
+    const answer = await submit('/admin/rules', await formOf(set, { op: 'check' }))
+    expect(answer.status).toBe(400)
+    expect(under(answer.text, 'r0.once_per_hours')).toContain('（欢迎语）一起用')
+    expect(under(answer.text, 'r1.session_from')).toContain('user_enter_tempsession')
+    // The schedule row (during, from, until) says nothing of it.
+    expect(/<div class="row" data-schedule[\s\S]*?<p class="muted">[^<]*<\/p>\s*<ul class="field-error"/.test(answer.text)).toBe(false)
+    // The event row is not hidden with the kind: the stray values can be seen and cleared.
+    expect(answer.text).toMatch(/<div class="row"><div><label for="r0.session_from">/)
+    const welcome = {
+      rules: [{ id: 'w', when: { event: 'user_enter_tempsession' }, once_per_hours: 0, reply: { type: 'text', text: 'y' } }],
+    }
+    const zero = await submit('/admin/rules', await formOf(welcome, { op: 'check' }))
+    expect(under(zero.text, 'r0.once_per_hours')).toContain('不能小于 1')
+  })
+
+  it('office hours: the time zone, a holiday and a make-up day each beside its input; a list’s own under the list', async () => {
+    const hours = { tz: 'Nowhere/Here', weekly: { mon: ['09:00-18:00'] }, closed: ['2026-10-01', '2026-02-30'], open: ['2026-10-01'] }
+    // A blank date slot before the bad one: the rule set's closed[1] is the form's third.
+    const answer = await submit(
+      '/admin/rules',
+      await formOf(
+        { rules: [], hours },
+        { op: 'check', 'hours.closed.count': '3', 'hours.closed.0': '2026-10-01', 'hours.closed.1': '', 'hours.closed.2': '2026-02-30' },
+      ),
+    )
+    expect(answer.status).toBe(400)
+    expect(answer.text).toMatch(
+      /name="hours.tz"[^>]*aria-invalid="true"[^>]*>(?:<datalist[\s\S]*?<\/datalist>)\s*<ul class="field-error"[^>]*><li>&quot;Nowhere\/Here&quot; 不是可识别的时区/,
+    )
+    expect(under(answer.text, 'hours.closed.2')).toContain('不是有效的日期')
+    expect(under(answer.text, 'hours.closed.0')).toBeUndefined()
+    expect(under(answer.text, 'hours.open.0')).toContain('同时也在休息日')
+    // Nothing left for the bottom of the block.
+    expect(/<fieldset data-hours="true">[\s\S]*?<\/fieldset>/.exec(answer.text)?.[0]).toMatch(/<\/div><\/fieldset>$/)
+
+    const makeUp = await submit(
+      '/admin/rules',
+      await formOf({ rules: [], hours: { tz: 'Asia/Shanghai', weekly: { tue: ['09:00-18:00'] }, open: ['2026-10-08'] } }, { op: 'check' }),
+    )
+    expect(makeUp.text).toMatch(/value="date-add:open"[^>]*>[^<]*<\/button><ul class="field-error"[^>]*><li>调休上班日需要营业时间/)
+  })
+})
+
 describe('the knowledge base (ai) in the editor', () => {
   const WITH_AI = { ...SET, ai: { enabled: true, faq_threshold: 0.75 } }
 

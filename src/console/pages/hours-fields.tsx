@@ -6,7 +6,7 @@
  */
 import type { RuleIssue } from '../../rules/validate'
 import type { Lang, Strings } from '../lang'
-import { DATE_LISTS, newHours, PERIOD_ROWS, periodRowOf, type HoursDraft, type PeriodRow } from '../hours-form'
+import { DATE_LISTS, hoursPlaceOf, newHours, PERIOD_ROWS, type HoursDraft, type PeriodRow } from '../hours-form'
 import { Issues } from './issue-list'
 
 const ZONES = ['Asia/Shanghai', 'Asia/Hong_Kong', 'Asia/Taipei', 'Asia/Macau', 'Asia/Singapore', 'Asia/Tokyo', 'Europe/London', 'UTC']
@@ -71,13 +71,17 @@ export function HoursFields(props: { lang: Lang; hours: HoursDraft | null; issue
   const t = HOURS_STRINGS[props.lang]
   // Without hours, the grid a tick would show starts from a working week.
   const hours = props.hours ?? newHours()
-  const byRow = new Map<PeriodRow, RuleIssue[]>()
+  // Each issue beside its input: the time zone, a day's periods, a date or a list of dates; the rest under the block.
+  const placed = new Map<string, RuleIssue[]>()
   const rest: RuleIssue[] = []
   for (const issue of props.issues) {
-    const row = periodRowOf(issue.path)
-    if (row) byRow.set(row, [...(byRow.get(row) ?? []), issue])
-    else rest.push(issue)
+    const place = hoursPlaceOf(hours, issue.path)
+    const key = place === null ? null : place.at === 'tz' ? 'tz' : place.at === 'row' ? place.row : `${place.list}.${place.index ?? 'list'}`
+    if (key === null) rest.push(issue)
+    else placed.set(key, [...(placed.get(key) ?? []), issue])
   }
+  const at = (key: string) => placed.get(key) ?? []
+  const invalid = (key: string) => (at(key).length > 0 ? 'true' : undefined)
   return (
     <fieldset data-hours>
       <legend>{t.legend}</legend>
@@ -86,12 +90,13 @@ export function HoursFields(props: { lang: Lang; hours: HoursDraft | null; issue
       </label>
       <div class="hours-grid">
         <label for="hours.tz">{t.tz}</label>
-        <input id="hours.tz" name="hours.tz" value={hours.tz} list="hours-zones" />
+        <input id="hours.tz" name="hours.tz" value={hours.tz} list="hours-zones" aria-invalid={invalid('tz')} />
         <datalist id="hours-zones">
           {ZONES.map((zone) => (
             <option value={zone} />
           ))}
         </datalist>
+        <Issues issues={at('tz')} lang={props.lang} />
         <p class="muted">{t.endHint}</p>
         <table class="week">
           <tbody>
@@ -134,7 +139,7 @@ export function HoursFields(props: { lang: Lang; hours: HoursDraft | null; issue
                       + {t.addPeriod}
                     </button>
                   </div>
-                  <Issues issues={byRow.get(row) ?? []} lang={props.lang} />
+                  <Issues issues={at(row)} lang={props.lang} />
                 </td>
               </tr>
             ))}
@@ -147,16 +152,26 @@ export function HoursFields(props: { lang: Lang; hours: HoursDraft | null; issue
               <p class="muted">{list === 'closed' ? t.closedHint : t.openHint}</p>
               <input type="hidden" name={`hours.${list}.count`} value={String(hours[list].length)} />
               {hours[list].map((date, n) => (
-                <span class="period">
-                  <input type="date" name={`hours.${list}.${n}`} value={date} aria-label={list === 'closed' ? t.closed : t.open} />
-                  <button type="submit" name="op" value={`date-delete:${list}.${n}`} class="small danger" title={t.remove}>
-                    ×
-                  </button>
-                </span>
+                <>
+                  <span class="period">
+                    <input
+                      type="date"
+                      name={`hours.${list}.${n}`}
+                      value={date}
+                      aria-label={list === 'closed' ? t.closed : t.open}
+                      aria-invalid={invalid(`${list}.${n}`)}
+                    />
+                    <button type="submit" name="op" value={`date-delete:${list}.${n}`} class="small danger" title={t.remove}>
+                      ×
+                    </button>
+                  </span>
+                  <Issues issues={at(`${list}.${n}`)} lang={props.lang} />
+                </>
               ))}
               <button type="submit" name="op" value={`date-add:${list}`} class="small">
                 + {t.addDate}
               </button>
+              <Issues issues={at(`${list}.list`)} lang={props.lang} />
             </div>
           ))}
         </div>

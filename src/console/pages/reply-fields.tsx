@@ -10,7 +10,7 @@ import { mediaPath } from '../../media/uploads'
 import type { RuleIssue } from '../../rules/validate'
 import { MAX_RANDOM, MAX_REPLIES } from '../../rules/schema'
 import type { Lang } from '../lang'
-import { PART_TYPES, partAt, type PartDraft, type ReplyDraft } from '../reply-form'
+import { PART_FIELDS, PART_TYPES, partAt, type PartDraft, type PartField, type ReplyDraft } from '../reply-form'
 import { Issues } from './issue-list'
 import { REPLY_STRINGS, type ReplyText } from './reply-strings'
 
@@ -25,15 +25,24 @@ export interface ReplyFieldsProps {
   issues: RuleIssue[]
 }
 
+/** An issue of one part, with the part's key it names (null: the part as a whole). */
+interface PartIssue {
+  issue: RuleIssue
+  field: string | null
+}
+
+/** The part's keys whose problems are shown under their own input; any other key's, and the part's own, at its bottom. */
+const PLACED: ReadonlySet<string> = new Set(['type', ...PART_FIELDS])
+
 export function ReplyFields(props: ReplyFieldsProps) {
   const t = REPLY_STRINGS[props.lang]
   const { prefix, reply } = props
-  const byPart = new Map<string, RuleIssue[]>()
+  const byPart = new Map<string, PartIssue[]>()
   const loose: RuleIssue[] = []
   for (const issue of props.issues) {
     const at = partAt(reply, issue.path.slice(props.path.length))
     if (at === null) loose.push(issue)
-    else byPart.set(`${at.choice}.${at.part}`, [...(byPart.get(`${at.choice}.${at.part}`) ?? []), issue])
+    else byPart.set(`${at.choice}.${at.part}`, [...(byPart.get(`${at.choice}.${at.part}`) ?? []), { issue, field: at.field }])
   }
   return (
     <div class="reply" data-reply={prefix}>
@@ -92,12 +101,19 @@ export function ReplyFields(props: ReplyFieldsProps) {
   )
 }
 
-function PartFields(props: { t: ReplyText; lang: Lang; at: string; part: PartDraft; index: number; last: boolean; issues: RuleIssue[] }) {
+function PartFields(props: { t: ReplyText; lang: Lang; at: string; part: PartDraft; index: number; last: boolean; issues: PartIssue[] }) {
   const { t, at, part } = props
-  const input = (field: keyof PartDraft, label: string, extra: Record<string, string | number> = {}) => (
+  // Each problem under the input its key names; the part's own (and an unknown key's) at the bottom.
+  const issuesOf = (...fields: string[]) =>
+    props.issues.filter(({ field }) => field !== null && fields.includes(field)).map(({ issue }) => issue)
+  const rest = props.issues.filter(({ field }) => field === null || !PLACED.has(field)).map(({ issue }) => issue)
+  const invalid = (...fields: string[]) => (issuesOf(...fields).length > 0 ? 'true' : undefined)
+  const under = (...fields: string[]) => <Issues issues={issuesOf(...fields)} lang={props.lang} />
+  const input = (field: PartField, label: string, extra: Record<string, string | number> = {}) => (
     <div>
       <label for={`${at}.${field}`}>{label}</label>
-      <input id={`${at}.${field}`} name={`${at}.${field}`} value={part[field]} {...extra} />
+      <input id={`${at}.${field}`} name={`${at}.${field}`} value={part[field]} aria-invalid={invalid(field)} {...extra} />
+      {under(field)}
     </div>
   )
   return (
@@ -124,17 +140,20 @@ function PartFields(props: { t: ReplyText; lang: Lang; at: string; part: PartDra
           ×
         </button>
       </div>
+      {under('type')}
       <div data-for="text">
-        <textarea id={`${at}.text`} name={`${at}.text`} rows={3} aria-label={t.text}>
+        <textarea id={`${at}.text`} name={`${at}.text`} rows={3} aria-label={t.text} aria-invalid={invalid('text')}>
           {part.text}
         </textarea>
+        {under('text')}
       </div>
       <div data-for="link miniprogrampage">{input('title', t.title)}</div>
       <div data-for="link">
         <label for={`${at}.description`}>{t.description}</label>
-        <textarea id={`${at}.description`} name={`${at}.description`} rows={2}>
+        <textarea id={`${at}.description`} name={`${at}.description`} rows={2} aria-invalid={invalid('description')}>
           {part.description}
         </textarea>
+        {under('description')}
       </div>
       <div data-for="miniprogrampage">
         {input('pagepath', t.pagepath, { placeholder: t.pagepathHint })}
@@ -152,9 +171,20 @@ function PartFields(props: { t: ReplyText; lang: Lang; at: string; part: PartDra
         </span>
         <Picture t={t} part={part} at={at} />
         <label for={`${at}.upload`}>{t.upload}</label>
-        <input type="file" id={`${at}.upload`} name={`${at}.upload`} accept="image/jpeg,image/png" />
+        {/* An uploaded file is the part's `file` or `thumb_file` (hidden below): their problems are the upload's. */}
+        <input
+          type="file"
+          id={`${at}.upload`}
+          name={`${at}.upload`}
+          accept="image/jpeg,image/png"
+          aria-invalid={invalid('file', 'thumb_file')}
+        />
+        {under('file', 'thumb_file')}
         <div data-for="link miniprogrampage">{input('thumb_url', t.thumbUrl, { placeholder: t.imageUrlHint, inputmode: 'url' })}</div>
-        <details data-for="image miniprogrampage" open={part.media_id !== '' || part.thumb_media_id !== '' || undefined}>
+        <details
+          data-for="image miniprogrampage"
+          open={part.media_id !== '' || part.thumb_media_id !== '' || invalid('media_id', 'thumb_media_id') !== undefined || undefined}
+        >
           <summary>{t.advanced}</summary>
           <div data-for="image">{input('media_id', t.mediaId)}</div>
           <div data-for="miniprogrampage">{input('thumb_media_id', t.mediaId)}</div>
@@ -168,12 +198,13 @@ function PartFields(props: { t: ReplyText; lang: Lang; at: string; part: PartDra
           <span data-for="image">{t.orUrl}</span>
           <span data-for="link">{t.linkUrl}</span>
         </label>
-        <input id={`${at}.url`} name={`${at}.url`} value={part.url} placeholder="https://" inputmode="url" />
+        <input id={`${at}.url`} name={`${at}.url`} value={part.url} placeholder="https://" inputmode="url" aria-invalid={invalid('url')} />
+        {under('url')}
       </div>
       <p data-for="transfer" class="muted">
         {t.transfer}
       </p>
-      <Issues issues={props.issues} lang={props.lang} />
+      <Issues issues={rest} lang={props.lang} />
     </div>
   )
 }

@@ -19,7 +19,9 @@ export function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; i
       const target = issueTarget(issue.path)
       return 'field' in target && target.field === field
     })
-  const fieldIssue = (field: 'id' | 'when' | 'reply') => issuesOf(field).length > 0
+  // `when.session_from` has its own input, in the event row.
+  const sessionFrom = issuesOf('when').filter((issue) => issue.path.endsWith('.when.session_from'))
+  const whenIssues = issuesOf('when').filter((issue) => !sessionFrom.includes(issue))
   return (
     <fieldset id={`rule-${i}`} class="rule" data-rule={rule.id} aria-invalid={props.issues.length > 0 ? 'true' : undefined}>
       <legend>
@@ -28,7 +30,7 @@ export function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; i
       <div class="row">
         <div>
           <label for={`r${i}.id`}>{t.id}</label>
-          <input id={`r${i}.id`} name={`r${i}.id`} value={rule.id} aria-invalid={fieldIssue('id') ? 'true' : undefined} />
+          <input id={`r${i}.id`} name={`r${i}.id`} value={rule.id} aria-invalid={issuesOf('id').length > 0 ? 'true' : undefined} />
         </div>
         <div style="flex:1">
           <label for={`r${i}.note`}>{t.note}</label>
@@ -54,7 +56,7 @@ export function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; i
             id={`r${i}.value`}
             name={`r${i}.value`}
             rows={2}
-            aria-invalid={fieldIssue('when') ? 'true' : undefined}
+            aria-invalid={whenIssues.length > 0 ? 'true' : undefined}
             placeholder={t.valueHint[rule.when === 'msgtype' || rule.when === 'event' ? 'contains' : rule.when]}
           >
             {rule.when === 'msgtype' || rule.when === 'event' ? '' : rule.value}
@@ -83,10 +85,18 @@ export function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; i
           </div>
         ))}
       </div>
-      <div class="row" data-when="event">
+      {/* A welcome's options: shown with the event kind, and whatever the kind while once_per_hours holds a value (a
+          kind changed from event keeps it, and the validator's problem with it is shown where it can be cleared). */}
+      <div class="row" data-when={rule.when === 'event' || rule.oncePerHours === '' ? 'event' : undefined}>
         <div>
           <label for={`r${i}.session_from`}>{t.sessionFrom}</label>
-          <input id={`r${i}.session_from`} name={`r${i}.session_from`} value={rule.sessionFrom} />
+          <input
+            id={`r${i}.session_from`}
+            name={`r${i}.session_from`}
+            value={rule.sessionFrom}
+            aria-invalid={sessionFrom.length > 0 ? 'true' : undefined}
+          />
+          <Issues issues={sessionFrom} lang={lang} />
         </div>
         <div>
           <label for={`r${i}.once_per_hours`}>{t.oncePerHours}</label>
@@ -98,10 +108,12 @@ export function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; i
             min={1}
             max={8760}
             style="width:7em"
+            aria-invalid={issuesOf('once_per_hours').length > 0 ? 'true' : undefined}
           />
+          <Issues issues={issuesOf('once_per_hours')} lang={lang} />
         </div>
       </div>
-      <Issues issues={issuesOf('when')} lang={lang} />
+      <Issues issues={whenIssues} lang={lang} />
       <div class="row" data-schedule>
         <div>
           <label for={`r${i}.during`}>{t.during}</label>
