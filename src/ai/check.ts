@@ -189,7 +189,8 @@ function wording(text: string): Set<string> {
   for (let i = 0; i + 1 < chars.length; i++) {
     const a = chars[i] ?? ''
     const b = chars[i + 1] ?? ''
-    if (unspaced(a) && unspaced(b)) units.add(a + b)
+    // Two Chinese digits are a number's (checked as one), not wording.
+    if (unspaced(a) && unspaced(b) && !(digitValue(a) !== null && digitValue(b) !== null)) units.add(a + b)
   }
   for (const [word] of text.toLowerCase().matchAll(WORD)) units.add(word)
   return units

@@ -95,6 +95,9 @@ describe('refused', () => {
     expect(check('退货请看 evil．net')).toMatchObject({ ok: false, reason: 'link', detail: 'evil.net' })
     expect(check('退货请看 ｅｖｉｌ。ｎｅｔ/offer')).toMatchObject({ ok: false, reason: 'link' })
     expect(check('运费只要１２元')).toMatchObject({ ok: false, reason: 'price', detail: '12' })
+    // Spelled out in Chinese digits; the passages' own number so spelled passes.
+    expect(check('退货请致电一三八 零零一三 八零零零')).toMatchObject({ ok: false, reason: 'phone' })
+    expect(check('退货请致电四零零八二零一二三四')).toMatchObject({ ok: true })
   })
 
   it('price: an amount in Chinese numerals the passages do not hold', () => {
