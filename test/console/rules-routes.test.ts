@@ -74,13 +74,52 @@ beforeEach(async () => {
 })
 
 describe('the rules editor', () => {
-  it('shows each stored rule as a form, text replies as text and others as JSON', async () => {
+  it('shows each stored rule as a form: a text reply as its text, a link as its title, description, URL and thumbnail', async () => {
     const { status, text } = await page('/admin/rules')
     expect(status).toBe(200)
     for (const id of ['hello', 'order', 'app']) expect(text).toContain(`data-rule="${id}"`)
     expect(text).toContain('你好\nhi</textarea>')
     expect(text).toContain('查询订单 {{1}}</textarea>')
-    expect(text).toContain('&quot;type&quot;: &quot;link&quot;')
+    // Rule 2's reply is a list of one link: its part's fields, each with the stored value.
+    expect(text).toMatch(/<select id="r2.c0.p0.type" name="r2.c0.p0.type"[^>]*>[\s\S]*?<option value="link" selected="">/)
+    expect(text).toMatch(/<input id="r2.c0.p0.title" name="r2.c0.p0.title" value="下载 App"/)
+    expect(text).toMatch(/<textarea id="r2.c0.p0.description" name="r2.c0.p0.description"[^>]*>注册领红包<\/textarea>/)
+    expect(text).toMatch(/<input id="r2.c0.p0.url" name="r2.c0.p0.url" value="https:\/\/example.com\/app"/)
+    expect(text).toMatch(/<input id="r2.c0.p0.thumb_url" name="r2.c0.p0.thumb_url" value="https:\/\/example.com\/t.png"/)
+  })
+
+  it('has one field that takes JSON, the whole set’s (json); no other field’s value is JSON', async () => {
+    // Every kind of when, reply, schedule and block the editor knows.
+    const every = { ...SCHEDULED, rules: [...SCHEDULED.rules, ...SET.rules, ...example.rules], ai: { enabled: true, faq_threshold: 0.7 } }
+    await env.RULES.put('rules', JSON.stringify(every))
+    const { text } = await page('/admin/rules')
+    const decode = (value: string) =>
+      value
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&')
+    const isJson = (value: string) => {
+      try {
+        const parsed: unknown = JSON.parse(decode(value))
+        return typeof parsed === 'object' && parsed !== null
+      } catch {
+        return false
+      }
+    }
+    const textareas = [...text.matchAll(/<textarea[^>]*\bname="([^"]*)"[^>]*>([\s\S]*?)<\/textarea>/g)].map(([, name, value]) => ({
+      name,
+      value: value ?? '',
+    }))
+    const inputs = [...text.matchAll(/<input\b[^>]*>/g)].map(([tag]) => ({
+      name: /\bname="([^"]*)"/.exec(tag)?.[1],
+      value: /\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '',
+    }))
+    expect(textareas.length).toBeGreaterThan(10)
+    expect(inputs.length).toBeGreaterThan(100)
+    expect(textareas.filter(({ name }) => name === 'json')).toHaveLength(1)
+    expect([...textareas, ...inputs].filter(({ value }) => isJson(value)).map(({ name }) => name)).toEqual(['json'])
   })
 
   it('names a problem on its rule and field, and publishes nothing', async () => {
