@@ -72,7 +72,7 @@ const MessageAnswer = v.object({
   media: v.pipe(
     v.nullable(v.string()),
     v.description(
-      'In, an image the user sent: `archived` (kept in MEDIA, shown by the console), `failed: <reason>`, or null (not yet, or from before the archive; every other message).',
+      'In, an image the user sent: `archived` (kept in MEDIA, shown by the console), `failed: <reason>`, `deleted` (the user revoked their images), or null (not yet, or from before the archive; every other message).',
     ),
   ),
 })

@@ -10,8 +10,15 @@
  *   recorded `failed: …`.
  * - One that cannot (40007: the media_id is unknown or expired; not an image; too large) is
  *   recorded at once.
- * - The D1 row may not be there yet (the Conversation object copies the record on its own):
- *   the task waits and tries again; the image already stored is not fetched twice.
+ * - Nothing is fetched or stored before the push's D1 row is there. It may not be yet (the
+ *   Conversation object copies the record on its own): the task waits and tries again. It may
+ *   never be again (the user was deleted while the task waited): the last attempt gives up,
+ *   having stored nothing. A row saying `deleted` (they revoked their images) is done at once.
+ * - A deletion or revoke can also come while the image is being fetched and stored: the row is
+ *   then gone or says `deleted` when the outcome is recorded, and what was stored is deleted
+ *   again. (The deletion deletes D1 before MEDIA, and this stores before it records, so one of
+ *   the two always sees the other.) A deleted user's image is never kept.
+ * - A redelivered task finding its image stored does not fetch it twice.
  */
 import { describe } from '../conversation/failure'
 import { log } from '../log'
@@ -20,7 +27,7 @@ import type { Env } from '../settings/env'
 import { miniProgramEnv } from '../settings/mini-program-state'
 import { explainErrcode, WechatApiError, WechatClient } from '../wechat/api'
 import { mediaBucket } from './bucket'
-import { recordMedia, type MediaOutcome } from './archive-record'
+import { MEDIA_DELETED, readMediaRow, recordMedia, type MediaOutcome } from './archive-record'
 import { ARCHIVE_MAX_ATTEMPTS, archiveRetryDelay, isUserMediaTask, type UserMediaTask } from './archive-task'
 import { findUserMedia, sniffUserImage, USER_IMAGE_MAX_BYTES, userMediaKey } from './user-media'
 
@@ -57,7 +64,7 @@ async function archiveOne(message: Message<UserMediaTask>, env: Env, deps: Archi
     message.retry({ delaySeconds })
   }
 
-  let outcome: MediaOutcome
+  let outcome: ArchiveStep
   try {
     outcome = await archive(app, task, deps)
   } catch (error) {
@@ -65,6 +72,18 @@ async function archiveOne(message: Message<UserMediaTask>, env: Env, deps: Archi
     const reason = describe(error)
     if (message.attempts < ARCHIVE_MAX_ATTEMPTS) return retry(reason)
     outcome = { kind: 'failed', reason: `${message.attempts} attempts, the last: ${reason}` }
+  }
+  if (outcome.kind === 'no_row') {
+    // Not copied to D1 yet, or the user was deleted meanwhile: nothing was fetched or kept.
+    if (message.attempts < ARCHIVE_MAX_ATTEMPTS) return retry('no record row yet')
+    log.error('media.archive_unrecorded', { ...fields, reason: 'the record never got the push (or the user was deleted)' })
+    message.ack()
+    return
+  }
+  if (outcome.kind === 'withdrawn') {
+    log.info('media.archive_skipped', { ...fields, reason: 'the user revoked their images' })
+    message.ack()
+    return
   }
   if (outcome.kind === 'failed') log.error('media.archive_failed', { ...fields, reason: outcome.reason })
 
@@ -75,9 +94,10 @@ async function archiveOne(message: Message<UserMediaTask>, env: Env, deps: Archi
       message.ack()
       return
     }
-    // The record has not got the push yet; the image, if stored, is not fetched again.
-    if (message.attempts < ARCHIVE_MAX_ATTEMPTS) return retry('no record row yet')
-    log.error('media.archive_unrecorded', { ...fields, outcome: outcome.kind, reason: 'the record never got the push' })
+    // The row was there before the fetch and is gone or says `deleted` now: the user was
+    // deleted or revoked their images meanwhile. What this task stored goes too.
+    await deleteStored(app, task)
+    log.info('media.archive_skipped', { ...fields, reason: 'the user was deleted or revoked their images during the fetch' })
     message.ack()
   } catch (error) {
     if (message.attempts < ARCHIVE_MAX_ATTEMPTS) return retry(describe(error))
@@ -86,13 +106,24 @@ async function archiveOne(message: Message<UserMediaTask>, env: Env, deps: Archi
   }
 }
 
+/** What one attempt came to: an outcome to record, or a row that says not to (yet). */
+type ArchiveStep = MediaOutcome | { kind: 'no_row' } | { kind: 'withdrawn' }
+
 /**
  * Fetches and stores the image, or says why it never will be. Throws for what may pass.
- * Already stored (a redelivered task): nothing is fetched.
+ * Nothing happens without the push's D1 row; already stored (a redelivered task): nothing is
+ * fetched.
  */
-async function archive(app: Env, task: UserMediaTask, deps: ArchiveDeps): Promise<MediaOutcome> {
+async function archive(app: Env, task: UserMediaTask, deps: ArchiveDeps): Promise<ArchiveStep> {
   const bucket = mediaBucket(app)
   if (bucket === null) throw new Error('MEDIA is not bound')
+  const row = await readMediaRow(app.DB, task.appid, task.openid, task.msgId)
+  if (row === null) {
+    // An image kept by an earlier attempt whose recording failed, its user deleted since: never kept without its row.
+    await deleteStored(app, task)
+    return { kind: 'no_row' }
+  }
+  if (row.media === MEDIA_DELETED) return { kind: 'withdrawn' }
   const day = dayOf(task.at)
   if ((await findUserMedia(bucket, task.appid, day, task.openid, task.msgId)) !== null) return { kind: 'archived' }
 
@@ -110,6 +141,14 @@ async function archive(app: Env, task: UserMediaTask, deps: ArchiveDeps): Promis
     customMetadata: { msgId: task.msgId, at: String(task.at) },
   })
   return { kind: 'archived' }
+}
+
+/** Deletes the task's image if it was stored. */
+async function deleteStored(app: Env, task: UserMediaTask): Promise<void> {
+  const bucket = mediaBucket(app)
+  if (bucket === null) return
+  const key = await findUserMedia(bucket, task.appid, dayOf(task.at), task.openid, task.msgId)
+  if (key !== null) await bucket.delete(key)
 }
 
 /** `40007 invalid media_id: the media_id is unknown or expired …`: WeChat's code and what it means. */

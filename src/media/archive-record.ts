@@ -10,6 +10,12 @@ import { isUserMediaKept } from './user-media'
 /** What `messages.media` holds: NULL until the archive has tried, then one of these. */
 export type MediaOutcome = { kind: 'archived' } | { kind: 'failed'; reason: string }
 
+/**
+ * `messages.media` once the user took their images back (RevokeInfo 14): the image is gone
+ * from MEDIA and the archive never stores it again, whatever it was before (NULL, pending, too).
+ */
+export const MEDIA_DELETED = 'deleted'
+
 /** The reason as stored: short, like every reason in the record. */
 const REASON_CHARS = 200
 
@@ -22,18 +28,32 @@ export const inboundId = (msgId: string): string => `msg:${msgId}`
 
 /**
  * The outcome on the row. `archived` is never replaced: a late, redelivered task that failed
- * cannot hide an image that is there. Touches the row whenever it exists, so no change
- * means the record has not got the push yet.
+ * cannot hide an image that is there; nor is `deleted`. Touches the row whenever it exists and
+ * is not `deleted`, so no change means the row is gone (the user was deleted) or says
+ * `deleted` (they revoked their images): the archive then deletes what it stored.
  */
 export function recordMediaStatement(appid: string, openid: string, msgId: string, outcome: MediaOutcome): Statement {
   return statement(
     `UPDATE messages SET media = CASE WHEN media = 'archived' THEN media ELSE ?4 END
-     WHERE appid = ?1 AND id = ?2 AND openid = ?3 AND direction = 'in'`,
+     WHERE appid = ?1 AND id = ?2 AND openid = ?3 AND direction = 'in' AND media IS NOT '${MEDIA_DELETED}'`,
     [appid, inboundId(msgId), openid, mediaColumn(outcome)],
   )
 }
 
-/** Whether the row was there to take it (false: D1 has not got the push yet). */
+/**
+ * RevokeInfo 14: every image row of the user says `deleted`, those the archive has not done
+ * yet included. Run before their images are deleted from MEDIA, so a task storing one at the
+ * same time finds its row `deleted` when it records, and deletes what it stored.
+ */
+export function withdrawUserImagesStatement(appid: string, openid: string): Statement {
+  return statement(
+    `UPDATE messages INDEXED BY messages_conversation SET media = '${MEDIA_DELETED}'
+     WHERE appid = ?1 AND openid = ?2 AND direction = 'in' AND kind = 'image' AND media IS NOT '${MEDIA_DELETED}'`,
+    [appid, openid],
+  )
+}
+
+/** Whether the row was there to take it (false: it is gone or says `deleted`). */
 export async function recordMedia(db: D1Database, appid: string, openid: string, msgId: string, outcome: MediaOutcome): Promise<boolean> {
   const result = await prepare(db, recordMediaStatement(appid, openid, msgId, outcome)).run()
   return result.meta.changes > 0
@@ -58,19 +78,20 @@ export function readMediaRow(db: D1Database, appid: string, openid: string, msgI
 }
 
 /** What the console shows for a user's image. */
-export type ImageState = 'shown' | 'saving' | 'failed' | 'expired'
+export type ImageState = 'shown' | 'saving' | 'failed' | 'expired' | 'deleted'
 
 /** WeChat keeps a pushed image this long: until then, an image not yet archived may still be. */
 const WECHAT_MEDIA_MS = 3 * DAY_MS
 
 /**
  * The image as the console shows it: the picture while it is archived and retention has not
- * deleted its day; why not otherwise. A row from before the archive (NULL) is shown as saving
+ * deleted its day; why not otherwise (`deleted`: the user took it back). A row from before the archive (NULL) is shown as saving
  * only while WeChat could still hand it over, then as expired. Never the PicUrl: it dies with
  * WeChat's copy and leads to WeChat's CDN.
  */
 export function imageState(media: string | null, day: string, at: number, now: number, retentionDays: number): ImageState {
   if (media === 'archived') return isUserMediaKept(day, now, retentionDays) ? 'shown' : 'expired'
+  if (media === MEDIA_DELETED) return 'deleted'
   if (media !== null) return 'failed'
   return now - at < WECHAT_MEDIA_MS ? 'saving' : 'expired'
 }

@@ -20,8 +20,9 @@
  */
 import { audit, deletionLoggedQuery } from '../admin/audit'
 import { log } from '../log'
+import { withdrawUserImagesStatement } from '../media/archive-record'
 import { deleteUserMedia, keptDays } from '../media/user-media'
-import { first } from '../record/sql'
+import { first, prepare } from '../record/sql'
 import { retentionDays } from '../settings/conversation'
 import { pushMode, requireSetting, type Env } from '../settings/env'
 import { toHex, utf8 } from '../wechat/bytes'
@@ -64,7 +65,7 @@ export async function actOnAuthorization(env: Env, event: AuthorizationEvent, no
   }
   let summary: string
   if (isImages) {
-    const media = env.MEDIA ? await deleteUserMedia(env.MEDIA, appid, event.openId, keptDays(now, retentionDays(env))) : 0
+    const media = await withdrawImages(env, appid, event.openId, now)
     log.info('user.media_deleted', { ...fields, openid: event.openId, media })
     summary = `revoke ${REVOKED_IMAGES} (images they chose): ${media} images`
   } else {
@@ -72,6 +73,17 @@ export async function actOnAuthorization(env: Env, event: AuthorizationEvent, no
   }
   await audit(env.DB, { appid, operator: WECHAT, action: 'user_delete', target: key, summary }, now)
   return isImages ? 'media_deleted' : 'deleted'
+}
+
+/**
+ * RevokeInfo 14: their image rows say `deleted` (the console shows 图片已删除, the export says
+ * so, the archive never stores one again), then the images go from MEDIA — in that order, so an
+ * archive task storing one meanwhile finds the row `deleted` when it records and deletes it.
+ * Returns how many images were deleted.
+ */
+async function withdrawImages(env: Env, appid: string, openid: string, now: number): Promise<number> {
+  await prepare(env.DB, withdrawUserImagesStatement(appid, openid)).run()
+  return env.MEDIA ? deleteUserMedia(env.MEDIA, appid, openid, keptDays(now, retentionDays(env))) : 0
 }
 
 /** The audit log's key for a push: a hash of who, what and when — it tells repeats apart without naming the user. */

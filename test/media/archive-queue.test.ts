@@ -2,18 +2,23 @@
  * The USER_MEDIA consumer, called with a batch as the queue would: an image fetched through
  * the WeChat stand-in's media/get ends in MEDIA and `archived` on its D1 row; a failing
  * media/get is retried with growing waits, then recorded; a refusal (40007), a body that is no
- * image and one too large are recorded at once; a row D1 has not got yet waits; a redelivered
- * task does not fetch again.
+ * image and one too large are recorded at once; a row D1 has not got yet waits, fetching
+ * nothing; a redelivered task does not fetch again; a user deleted, or who revoked their images
+ * (RevokeInfo 14), while the task was pending or its fetch under way never has the image stored
+ * again.
  */
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { consumeUserMedia } from '../../src/media/archive-queue'
+import { consumeUserMedia, type ArchiveDeps } from '../../src/media/archive-queue'
 import { ARCHIVE_MAX_ATTEMPTS, archiveRetryDelay, type UserMediaTask } from '../../src/media/archive-task'
 import { readMediaRow } from '../../src/media/archive-record'
 import { dayOf } from '../../src/record/day'
 import { writeRecord } from '../../src/record/write'
 import { userMediaKey } from '../../src/media/user-media'
 import type { Env } from '../../src/settings/env'
+import { actOnAuthorization } from '../../src/users/authorization-events'
+import { forgetUser } from '../../src/users/forget'
+import { WechatClient } from '../../src/wechat/api'
 import { fakeWechat, uniqueAppid, uniqueOpenid, uniqueSecret } from '../support/fake-wechat-client'
 import { recordSeed } from '../support/record-seed'
 
@@ -32,7 +37,7 @@ interface Delivery {
 }
 
 /** Delivers the task once, as attempt `attempts`, and says what the consumer did with it. */
-async function deliver(app: Env, task: UserMediaTask, attempts = 1): Promise<Delivery> {
+async function deliver(app: Env, task: UserMediaTask, attempts = 1, deps?: ArchiveDeps): Promise<Delivery> {
   const delivery: Delivery = { acked: false, retried: null }
   const message: Message<UserMediaTask> = {
     id: crypto.randomUUID(),
@@ -53,7 +58,7 @@ async function deliver(app: Env, task: UserMediaTask, attempts = 1): Promise<Del
     ackAll: () => message.ack(),
     retryAll: (options) => message.retry(options),
   }
-  await consumeUserMedia(batch, app)
+  await consumeUserMedia(batch, app, deps)
   return delivery
 }
 
@@ -67,6 +72,35 @@ async function imagePush(appid: string, mediaId: string, recorded = true): Promi
 }
 
 const row = (task: UserMediaTask) => readMediaRow(env.DB, task.appid, task.openid, task.msgId)
+/** Everything MEDIA holds of the task's user on its day. */
+const stored = async (task: UserMediaTask) =>
+  (await env.MEDIA.list({ prefix: `users/${task.appid}/${dayOf(task.at)}/${task.openid}/` })).objects.map((o) => o.key)
+
+/** WeChat's revoke of 14 (the images the user chose) for the task's user, as the push route hands it over. */
+function revokeImages(app: Env, task: UserMediaTask) {
+  return actOnAuthorization(app, {
+    type: 'user_authorization_revoke',
+    toUserName: 'gh_97417a04a28d',
+    fromUserName: 'owAqB1v0ahK_Xlc7GshIDdf2yf7E',
+    createTime: Math.floor(Date.now() / 1000),
+    openId: task.openid,
+    appId: task.appid,
+    revokeInfo: '14',
+  })
+}
+
+/** The real client, with `during` run while WeChat hands the image over: a deletion racing the fetch. */
+function racing(during: () => Promise<unknown>): ArchiveDeps {
+  return {
+    client: (app) => ({
+      getTempMedia: async (mediaId, maxBytes) => {
+        const media = await WechatClient.fromEnv(app).getTempMedia(mediaId, maxBytes)
+        await during()
+        return media
+      },
+    }),
+  }
+}
 const mediaGets = async (appid: string) => (await fakeWechat.calls({ appid, path: MEDIA_GET })).length
 
 describe('consumeUserMedia', () => {
@@ -142,17 +176,72 @@ describe('consumeUserMedia', () => {
     }
   })
 
-  it('waits for a row D1 has not got yet, keeping the image, and records it once there', async () => {
+  it('waits for a row D1 has not got yet, fetching and storing nothing until it is there', async () => {
     const { appid, env: app } = appEnv()
     const task = await imagePush(appid, await fakeWechat.mediaId(appid), false)
     expect(await deliver(app, task, 1)).toEqual({ acked: false, retried: { delaySeconds: archiveRetryDelay(1) } })
-    expect(await env.MEDIA.head(userMediaKey(appid, dayOf(task.at), task.openid, task.msgId, 'image/png'))).not.toBeNull()
+    expect(await stored(task)).toEqual([])
+    expect(await mediaGets(appid)).toBe(0)
     await writeRecord(env.DB, [
       seed.inbound(appid, task.openid, task.at, { key: `msg:${task.msgId}`, msgId: task.msgId, kind: 'image', text: 'x', ruleId: null }),
     ])
     expect(await deliver(app, task, 2)).toEqual({ acked: true, retried: null })
     expect((await row(task))?.media).toBe('archived')
     expect(await mediaGets(appid)).toBe(1)
+  })
+
+  it('gives up on a row that never comes, having stored nothing', async () => {
+    const { appid, env: app } = appEnv()
+    const task = await imagePush(appid, await fakeWechat.mediaId(appid), false)
+    expect(await deliver(app, task, ARCHIVE_MAX_ATTEMPTS)).toEqual({ acked: true, retried: null })
+    expect(await stored(task)).toEqual([])
+  })
+
+  it('stores nothing for a user deleted while the task was pending', async () => {
+    const { appid, env: app } = appEnv()
+    const task = await imagePush(appid, await fakeWechat.mediaId(appid))
+    await forgetUser(app, appid, task.openid)
+    expect(await deliver(app, task, 1)).toEqual({ acked: false, retried: { delaySeconds: archiveRetryDelay(1) } })
+    expect(await deliver(app, task, ARCHIVE_MAX_ATTEMPTS)).toEqual({ acked: true, retried: null })
+    expect(await stored(task)).toEqual([])
+    expect(await mediaGets(appid)).toBe(0)
+  })
+
+  it('deletes the image again when the user is deleted while it is being fetched', async () => {
+    const { appid, env: app } = appEnv()
+    const task = await imagePush(appid, await fakeWechat.mediaId(appid))
+    expect(
+      await deliver(
+        app,
+        task,
+        1,
+        racing(() => forgetUser(app, appid, task.openid)),
+      ),
+    ).toEqual({ acked: true, retried: null })
+    expect(await stored(task)).toEqual([])
+    expect(await row(task)).toBeNull()
+  })
+
+  it('stores nothing for a user who revoked their images (14) while the task was pending, or its fetch under way', async () => {
+    const { appid, env: app } = appEnv()
+    const pending = await imagePush(appid, await fakeWechat.mediaId(appid))
+    expect(await revokeImages(app, pending)).toBe('media_deleted')
+    expect(await deliver(app, pending)).toEqual({ acked: true, retried: null })
+    expect(await stored(pending)).toEqual([])
+    expect((await row(pending))?.media).toBe('deleted')
+    expect(await mediaGets(appid)).toBe(0)
+
+    const fetching = await imagePush(appid, await fakeWechat.mediaId(appid))
+    expect(
+      await deliver(
+        app,
+        fetching,
+        1,
+        racing(() => revokeImages(app, fetching)),
+      ),
+    ).toEqual({ acked: true, retried: null })
+    expect(await stored(fetching)).toEqual([])
+    expect((await row(fetching))?.media).toBe('deleted')
   })
 
   it('acknowledges a task of an app no longer served, fetching nothing', async () => {

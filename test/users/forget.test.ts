@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { popupEvent, textMessage } from '../../dev/push'
 import { addNote } from '../../src/desk/notes'
 import { dayOf } from '../../src/record/day'
+import { writeRecord } from '../../src/record/write'
 import { unmatchedKey } from '../../src/record/write'
 import { userMediaKey } from '../../src/media/user-media'
 import { prepare } from '../../src/record/sql'
@@ -21,7 +22,8 @@ import { recordFailure } from '../../src/webhooks/store'
 import type { FlatFields } from '../../src/wechat/message'
 import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
 import { captureLogs, push, workerFetch } from '../support/helpers'
-import { OWNER_AUTH } from '../support/operators'
+import { consoleSession, OWNER_AUTH } from '../support/operators'
+import { recordSeed } from '../support/record-seed'
 import { receivedFor } from '../webhooks/receiver'
 import { TEST_SETTINGS } from '../support/settings'
 
@@ -33,6 +35,7 @@ const QUESTION = '你们招聘兼职吗'
 const ownQuestion = (openid: string) => `${openid.slice(-8)} 的快递到哪了`
 const OWNER = { id: 'owner', name: 'Owner' }
 const logs = captureLogs()
+const seed = recordSeed(7_340_000_000_000_000_000n)
 let msgIds = 7_300_000_000_000_000_000n
 const nextMsgId = () => String(++msgIds)
 
@@ -77,6 +80,7 @@ async function held(openid: string) {
     object: await conversationOf(env, openid).state(),
     desk: await deskOf(env).item(openid),
     deskRows: await deskRows('SELECT status, last_text FROM desk WHERE openid = ?', openid),
+    handled: await deskRows('SELECT agent FROM handled WHERE openid = ?', openid),
     messages: await rows('SELECT id FROM messages WHERE appid = ? AND openid = ?', APPID, openid),
     conversations: await rows('SELECT openid FROM conversations WHERE appid = ? AND openid = ?', APPID, openid),
     subscriptions: await rows('SELECT template_id FROM subscriptions WHERE appid = ? AND openid = ?', APPID, openid),
@@ -130,7 +134,11 @@ async function busyUser(desk: 'waiting' | 'closed' = 'waiting'): Promise<string>
     openid,
     Date.now(),
   )
-  await env.MEDIA.put(userMediaKey(APPID, dayOf(Date.now()), openid, nextMsgId(), 'image/png'), new Uint8Array([0x89, 0x50, 0x4e, 0x47]))
+  // The image they sent, as the archive leaves it: its row `archived`, its bytes in MEDIA.
+  const image = seed.inbound(APPID, openid, Date.now(), { kind: 'image', text: 'https://mmbiz.qpic.cn/x', ruleId: null })
+  await writeRecord(env.DB, [image])
+  await rows("UPDATE messages SET media = 'archived' WHERE appid = ? AND id = ?", APPID, image.key)
+  await env.MEDIA.put(userMediaKey(APPID, dayOf(image.at), openid, image.msgId!, 'image/png'), new Uint8Array([0x89, 0x50, 0x4e, 0x47]))
   // The receiver was down for all eight attempts: the row keeps the event, and the event their text.
   const received = taskOf(
     APPID,
@@ -157,8 +165,8 @@ const unmatchedCount = async () =>
   ((await rows('SELECT count FROM unmatched WHERE appid = ? AND text = ?', APPID, QUESTION))[0]?.count as number | undefined) ?? 0
 const dailyMessages = async () =>
   ((await rows('SELECT messages FROM daily WHERE appid = ? AND day = ?', APPID, dayOf(Date.now())))[0]?.messages as number | undefined) ?? 0
-/** Closed desk conversations kept for the figures under a made-up name, without a last message. */
-const renamedAtDesk = async () => (await deskRows("SELECT 1 FROM desk WHERE openid LIKE 'deleted:%' AND last_text = ''")).length
+/** Closed desk conversations kept for the figures under a made-up name (they hold no text of the user's). */
+const renamedAtDesk = async () => (await deskRows("SELECT 1 FROM handled WHERE openid LIKE 'deleted:%'")).length
 /** Long enough for an event queued now to have reached the receiver: the WEBHOOKS queue batches for up to 1 s (wrangler.toml). */
 const quietQueue = () => new Promise((resolve) => setTimeout(resolve, 2_500))
 /** The `user.deleted` events the stand-in receiver got for `openid`. */
@@ -169,7 +177,7 @@ describe('user_authorization_cancellation', () => {
   it('deletes the user it names from every store, keeps counts and one audit line naming no one; a retry changes nothing', async () => {
     const openid = await busyUser('closed')
     const other = await busyUser()
-    expect((await held(openid)).deskRows).toEqual([{ status: 'closed', last_text: ownQuestion(openid) }])
+    expect(await held(openid)).toMatchObject({ deskRows: [], handled: [{ agent: 'owner' }] })
     const before = {
       unmatched: await unmatchedCount(),
       daily: await dailyMessages(),
@@ -187,6 +195,7 @@ describe('user_authorization_cancellation', () => {
     expect(after).toMatchObject({
       desk: null,
       deskRows: [],
+      handled: [],
       messages: [],
       conversations: [],
       subscriptions: [],
@@ -234,13 +243,23 @@ describe('user_authorization_cancellation', () => {
 })
 
 describe('user_authorization_revoke', () => {
-  it('with 14 (images and videos they chose) deletes their images and nothing else', async () => {
+  it('with 14 (images and videos they chose) deletes their images and nothing else; their rows and the console say deleted', async () => {
     const openid = await busyUser()
     await push(authorizationEvent('user_authorization_revoke', openid, { RevokeInfo: '14' }))
     const after = await held(openid)
     expect(after.media).toEqual([])
-    expect(after.messages.length).toBeGreaterThanOrEqual(5)
+    expect(after.messages.length).toBeGreaterThanOrEqual(7)
     expect(after.subscriptions).toHaveLength(1)
+    // Not `archived` any more: the console draws no picture that would be a 404, the export says deleted.
+    const images = await rows("SELECT id, media FROM messages WHERE appid = ? AND openid = ? AND kind = 'image'", APPID, openid)
+    expect(images).toEqual([{ id: expect.stringMatching(/^msg:/), media: 'deleted' }])
+    const msgId = String(images[0]!.id).slice('msg:'.length)
+    const page = await workerFetch(`/admin/conversations/${openid}`, {
+      headers: { cookie: await consoleSession(TEST_SETTINGS.ADMIN_TOKEN) },
+    })
+    const html = await page.text()
+    expect(html).toContain('图片已删除')
+    expect(html).not.toContain(`/media/${msgId}"`)
   })
 
   it('with an item kefu-edge never keeps (6: nickname and avatar) deletes nothing', async () => {

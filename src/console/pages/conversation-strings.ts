@@ -93,7 +93,7 @@ export const CONVERSATION_STRINGS: Strings<ConversationText> = {
       invalid: '没有发送：这不是一条能发送的文字回复。',
       send_failed: '发送失败：微信拒绝了这条回复，原因见下方消息。',
     },
-    image: { saving: '图片保存中…', failed: '图片保存失败', expired: '图片已过期' },
+    image: { saving: '图片保存中…', failed: '图片保存失败', expired: '图片已过期', deleted: '图片已删除' },
     imageAlt: '用户发来的图片',
   },
   en: {
@@ -141,7 +141,12 @@ export const CONVERSATION_STRINGS: Strings<ConversationText> = {
       invalid: 'Not sent: that is not a text reply that can be sent.',
       send_failed: 'Failed: WeChat refused the reply; the message below says why.',
     },
-    image: { saving: 'Saving the image…', failed: 'The image could not be saved', expired: 'The image has expired' },
+    image: {
+      saving: 'Saving the image…',
+      failed: 'The image could not be saved',
+      expired: 'The image has expired',
+      deleted: 'The image was deleted',
+    },
     imageAlt: 'An image the user sent',
   },
 }
