@@ -2,11 +2,14 @@
  * An access token's two caches, for any source that fetches one — WeChat's stable_token
  * (token.ts) and WeChat Work's gettoken (wecom/token.ts): this isolate's memory, then the
  * CACHE KV namespace. KV keeps a token until just before it expires, not only to its refresh
- * point, so a cold isolate finds a valid one while the source cannot be reached. What a
- * source asks for, when, and how it refreshes stay its own.
+ * point, so a cold isolate finds a valid one while the source cannot be reached. And the
+ * reading of the token in an answer, which both sources word alike. What a source asks for,
+ * when, and how it refreshes stay its own.
  */
 import { log } from '../log'
+import { SyntheticErrcode, WechatApiError } from './api-error'
 import { cachePut } from './cache'
+import type { JsonObject } from './http'
 import type { CachedToken, IsolateMemory } from './memory'
 
 /** Stop using a token this long before its source says it expires (WeChat renews 5 min early). */
@@ -15,6 +18,16 @@ export const TOKEN_MARGIN_SECONDS = 300
 const KV_MIN_TTL_SECONDS = 60
 /** A token this close to expiry is not used, even as a fallback: a call takes time. */
 const EXPIRY_SAFETY_MS = 30_000
+
+/** What a token source (token.ts, wecom/token.ts) is made with, beside the account it is for. */
+export interface SourceOptions {
+  secret: string
+  apiBase: string
+  cache: KVNamespace
+  memory: IsolateMemory
+  timeoutMs: number
+  now: () => number
+}
 
 export interface TokenCacheOptions {
   memory: IsolateMemory
@@ -71,6 +84,37 @@ export class TokenCache {
     return this.valid(token) ? token : null
   }
 
+  /**
+   * A token to call with: this isolate's while `fresh` says so, then KV's, else `fetch`'s —
+   * one fetch per isolate at a time (`onceKey`). `fetch` is handed the tokens found but no
+   * longer fresh: still valid, they are what a source may fall back on while it cannot be reached.
+   */
+  async current(fresh: (token: CachedToken) => boolean, onceKey: string, fetch: (held: CachedToken[]) => Promise<string>): Promise<string> {
+    const known = this.inMemory()
+    if (known && fresh(known)) return known.token
+    return this.#o.memory.once(onceKey, async () => {
+      const stored = await this.fromKv()
+      if (stored && fresh(stored)) return this.remember(stored).token
+      return fetch([known, stored].filter((token) => token !== undefined && token !== null))
+    })
+  }
+
+  /**
+   * The source refused `failed`: this isolate stops offering it, and every call that saw it
+   * fail shares one successor (`onceKey`, which names `failed`) — a valid token other than it
+   * that another call or isolate (KV) has fetched since, else `fetch`'s.
+   */
+  replace(failed: string, onceKey: string, fetch: () => Promise<string>): Promise<string> {
+    this.forget(failed)
+    return this.#o.memory.once(onceKey, async () => {
+      const known = this.inMemory()
+      if (known && known.token !== failed && this.valid(known)) return known.token
+      const stored = await this.fromKv()
+      if (stored && stored.token !== failed && this.valid(stored)) return this.remember(stored).token
+      return fetch()
+    })
+  }
+
   /** A token just fetched, valid `expiresIn` seconds: remembered here and kept in KV until just before it expires. */
   async keep(token: string, expiresIn: number): Promise<CachedToken> {
     const now = this.#o.now()
@@ -79,6 +123,25 @@ export class TokenCache {
     await cachePut(this.#o.cache, this.#o.kvKey, JSON.stringify(cached), ttl, 'token')
     return cached
   }
+}
+
+/**
+ * The token in a source's answer (`api`): stable_token's and gettoken's alike carry
+ * access_token and expires_in (seconds). One without them is a retryable WechatApiError,
+ * errcode malformed.
+ */
+export function tokenAnswer(api: string, answer: JsonObject): { token: string; expiresIn: number } {
+  const token = answer.access_token
+  const expiresIn = answer.expires_in
+  if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number' || expiresIn <= 0) {
+    throw new WechatApiError({
+      api,
+      errcode: SyntheticErrcode.malformed,
+      errmsg: 'answer has no access_token or expires_in',
+      kind: 'retryable',
+    })
+  }
+  return { token, expiresIn }
 }
 
 /**

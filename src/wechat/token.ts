@@ -15,12 +15,12 @@
  * - `wechat:token:<appid>`          {token, refreshAt, expiresAt}; TTL until just before expiry
  * - `wechat:token-force:<appid>`    ms timestamp of the last force refresh; TTL 60 s
  */
-import { SyntheticErrcode, WechatApiError, type ApiErrorKind } from './api-error'
+import { WechatApiError, type ApiErrorKind } from './api-error'
 import { exchangeJson } from './http'
-import type { CachedToken, IsolateMemory } from './memory'
+import type { CachedToken } from './memory'
 import { log } from '../log'
 import { cachePut } from './cache'
-import { TokenCache } from './token-cache'
+import { TokenCache, tokenAnswer, type SourceOptions } from './token-cache'
 
 export const STABLE_TOKEN_PATH = '/cgi-bin/stable_token'
 
@@ -31,14 +31,8 @@ const KV_MIN_TTL_SECONDS = 60
 /** Isolates spread their refreshes over this much time past the refresh point. */
 export const REFRESH_SPREAD_MS = 120_000
 
-export interface TokenSourceOptions {
+export interface TokenSourceOptions extends SourceOptions {
   appid: string
-  secret: string
-  apiBase: string
-  cache: KVNamespace
-  memory: IsolateMemory
-  timeoutMs: number
-  now: () => number
 }
 
 export const tokenKey = (appid: string) => `wechat:token:${appid}`
@@ -55,23 +49,23 @@ export class TokenSource {
   }
 
   /** A token to call with: memory, then KV, then one shared fetch per isolate. */
-  async get(): Promise<string> {
-    const { appid, memory } = this.#o
-    const known = this.#cache.inMemory()
-    if (known && this.#fresh(known)) return known.token
-    return memory.once(`token:${appid}`, async () => {
-      const stored = await this.#cache.fromKv()
-      if (stored && this.#fresh(stored)) return this.#cache.remember(stored).token
-      try {
-        return (await this.#fetch(false)).token
-      } catch (error) {
-        const current = [known, stored].find((t) => t !== null && t !== undefined && this.#cache.valid(t))
-        if (!current || !(error instanceof WechatApiError) || error.kind !== 'retryable') throw error
-        // WeChat cannot be reached: the token in hand is still valid; ask again next time.
-        log.warn('wechat.token.refresh_deferred', { appid, errcode: error.errcode })
-        return current.token
-      }
-    })
+  get(): Promise<string> {
+    const { appid } = this.#o
+    return this.#cache.current(
+      (token) => this.#fresh(token),
+      `token:${appid}`,
+      async (held) => {
+        try {
+          return (await this.#fetch(false)).token
+        } catch (error) {
+          const current = held.find((t) => this.#cache.valid(t))
+          if (!current || !(error instanceof WechatApiError) || error.kind !== 'retryable') throw error
+          // WeChat cannot be reached: the token in hand is still valid; ask again next time.
+          log.warn('wechat.token.refresh_deferred', { appid, errcode: error.errcode })
+          return current.token
+        }
+      },
+    )
   }
 
   /**
@@ -81,15 +75,8 @@ export class TokenSource {
    * `cause` is the refusal, rethrown as kind `token` when no new token can be had.
    */
   refresh(failed: string, cause: WechatApiError): Promise<string> {
-    const { appid, memory } = this.#o
-    this.#cache.forget(failed)
-    // Keyed by the failed token: every call that saw it fail shares one refresh.
-    return memory.once(`refresh:${appid}:${failed}`, async () => {
-      const known = this.#cache.inMemory()
-      if (known && known.token !== failed && this.#cache.valid(known)) return known.token
-      const stored = await this.#cache.fromKv()
-      if (stored && stored.token !== failed && this.#cache.valid(stored)) return this.#cache.remember(stored).token
-
+    const { appid } = this.#o
+    return this.#cache.replace(failed, `refresh:${appid}:${failed}`, async () => {
       const fresh = await this.#fetch(false)
       if (fresh.token !== failed) return fresh.token
 
@@ -143,17 +130,7 @@ export class TokenSource {
       throw error
     })
 
-    const token = body.access_token
-    const expiresIn = body.expires_in
-    if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number' || expiresIn <= 0) {
-      throw new WechatApiError({
-        api: 'stable_token',
-        errcode: SyntheticErrcode.malformed,
-        errmsg: 'answer has no access_token or expires_in',
-        kind: 'retryable',
-      })
-    }
-
+    const { token, expiresIn } = tokenAnswer('stable_token', body)
     const cached = await this.#cache.keep(token, expiresIn)
     log.info('wechat.token.fetched', { appid, force_refresh: forceRefresh, expires_in: expiresIn })
     return cached

@@ -10,10 +10,7 @@
  */
 import { log } from '../log'
 import { exchangeJson } from '../wechat/http'
-import type { CachedToken, IsolateMemory } from '../wechat/memory'
-import { TokenCache } from '../wechat/token-cache'
-import { SyntheticErrcode } from '../wechat/api-error'
-import { KfApiError } from './api-error'
+import { TokenCache, tokenAnswer, type SourceOptions } from '../wechat/token-cache'
 import { asKfApiError } from './http'
 
 export const GETTOKEN_PATH = '/cgi-bin/gettoken'
@@ -22,14 +19,8 @@ export const kfTokenKey = (corpid: string): string => `wecom:token:${corpid}`
 /** Isolate memory is shared with the mini programs' tokens (keyed by appid): a prefix keeps them apart. */
 const memoryKey = (corpid: string): string => `wecom:${corpid}`
 
-export interface KfTokenOptions {
+export interface KfTokenOptions extends SourceOptions {
   corpid: string
-  secret: string
-  apiBase: string
-  cache: KVNamespace
-  memory: IsolateMemory
-  timeoutMs: number
-  now: () => number
 }
 
 export class KfTokenSource {
@@ -43,15 +34,13 @@ export class KfTokenSource {
   }
 
   /** A token to call with: memory, then KV, then one shared gettoken per isolate. */
-  async get(): Promise<string> {
-    const { corpid, memory } = this.#o
-    const known = this.#cache.inMemory()
-    if (known && this.#fresh(known)) return known.token
-    return memory.once(`wecom-token:${corpid}`, async () => {
-      const stored = await this.#cache.fromKv()
-      if (stored && this.#fresh(stored)) return this.#cache.remember(stored).token
-      return (await this.#fetch()).token
-    })
+  get(): Promise<string> {
+    const { corpid, now } = this.#o
+    return this.#cache.current(
+      (token) => now() < token.refreshAt,
+      `wecom-token:${corpid}`,
+      () => this.#fetch(),
+    )
   }
 
   /**
@@ -59,44 +48,24 @@ export class KfTokenSource {
    * have fetched one already (KV); else gettoken. Every call that saw `failed` fail shares it.
    */
   refresh(failed: string): Promise<string> {
-    const { corpid, memory } = this.#o
-    this.#cache.forget(failed)
-    return memory.once(`wecom-refresh:${corpid}:${failed}`, async () => {
-      const known = this.#cache.inMemory()
-      if (known && known.token !== failed && this.#cache.valid(known)) return known.token
-      const stored = await this.#cache.fromKv()
-      if (stored && stored.token !== failed && this.#cache.valid(stored)) return this.#cache.remember(stored).token
-      return (await this.#fetch()).token
-    })
+    return this.#cache.replace(failed, `wecom-refresh:${this.#o.corpid}:${failed}`, () => this.#fetch())
   }
 
-  #fresh(token: CachedToken): boolean {
-    return this.#o.now() < token.refreshAt
-  }
-
-  async #fetch(): Promise<CachedToken> {
+  async #fetch(): Promise<string> {
     const { corpid, secret } = this.#o
     const query = new URLSearchParams({ corpid, corpsecret: secret })
-    const body = await exchangeJson(
+    const { token, expiresIn } = await exchangeJson(
       `${this.#o.apiBase}${GETTOKEN_PATH}?${query}`,
       { method: 'GET' },
       { api: 'gettoken', timeoutMs: this.#o.timeoutMs, redact: [secret] },
-    ).catch((error: unknown) => {
-      // On gettoken itself 40001 is the secret, not a token: retrying with it will not help.
-      throw asKfApiError(error, 'gettoken', [secret])
-    })
-    const token = body.access_token
-    const expiresIn = body.expires_in
-    if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number' || expiresIn <= 0) {
-      throw new KfApiError({
-        api: 'gettoken',
-        errcode: SyntheticErrcode.malformed,
-        errmsg: 'answer has no access_token or expires_in',
-        kind: 'retryable',
+    )
+      .then((body) => tokenAnswer('gettoken', body))
+      .catch((error: unknown) => {
+        // On gettoken itself 40001 is the secret, not a token: retrying with it will not help.
+        throw asKfApiError(error, 'gettoken', [secret])
       })
-    }
-    const cached = await this.#cache.keep(token, expiresIn)
+    await this.#cache.keep(token, expiresIn)
     log.info('wecom.token.fetched', { corpid, expires_in: expiresIn })
-    return cached
+    return token
   }
 }

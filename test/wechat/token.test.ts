@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { SettingError } from '../../src/settings/env'
 import { WechatApiError, WechatClient } from '../../src/wechat/api'
 import { forceRefreshKey, tokenKey } from '../../src/wechat/token'
+import { tokenAnswer } from '../../src/wechat/token-cache'
 import { fakeBase, fakeWechat, testClient, uniqueOpenid } from '../support/fake-wechat-client'
 import { rejection } from '../support/helpers'
 
@@ -224,6 +225,15 @@ describe('credentials', () => {
     await fakeWechat.fault({ path: STABLE, appid, kind: 'errcode', errcode: -1 })
     const error = await rejection(client.sendCustom(uniqueOpenid(), text('x')), WechatApiError)
     expect(error).toMatchObject({ kind: 'retryable', errcode: -1, api: 'stable_token' })
+  })
+
+  it('reads the token in an answer, and calls one without it malformed and retryable', () => {
+    expect(tokenAnswer('stable_token', { access_token: 'abc', expires_in: 7200 })).toEqual({ token: 'abc', expiresIn: 7200 })
+    for (const answer of [{}, { access_token: '', expires_in: 7200 }, { access_token: 'abc', expires_in: 0 }, { access_token: 'abc' }]) {
+      expect(() => tokenAnswer('stable_token', answer)).toThrow(
+        expect.objectContaining({ name: 'WechatApiError', kind: 'retryable', errcode: -1004, api: 'stable_token' }),
+      )
+    }
   })
 
   it('builds from the Worker env, and names a missing setting', () => {

@@ -6,7 +6,9 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { KfApiError } from '../../src/wecom/api-error'
+import { asKfApiError } from '../../src/wecom/http'
 import { kfTokenKey } from '../../src/wecom/token'
+import { tokenAnswer } from '../../src/wechat/token-cache'
 import type { KfMessage } from '../../src/wecom/types'
 import { fakeWecom, kfClient, testCorp, uniqueExternalUserid, uniqueOpenKfId } from '../support/fake-wecom-client'
 
@@ -42,6 +44,16 @@ describe('the access token', () => {
     expect(gettokens).toHaveLength(1)
     const stored = await env.CACHE.get<{ token: string }>(kfTokenKey(corp.corpid), 'json')
     expect(stored?.token).toBe((await fakeWecom.tokens(corp.corpid))[0])
+  })
+
+  it('is not taken from a gettoken answer without it: a retryable KfApiError, as any malformed answer', () => {
+    let error: unknown
+    try {
+      tokenAnswer('gettoken', { errcode: 0, errmsg: 'ok' })
+    } catch (thrown) {
+      error = asKfApiError(thrown, 'gettoken', [])
+    }
+    expect(error).toMatchObject({ name: 'KfApiError', api: 'gettoken', errcode: -1004, kind: 'retryable' })
   })
 
   it('is replaced once when WeChat Work says it expired (42001), and the call repeated', async () => {
