@@ -2,9 +2,10 @@
  * An access token's two caches, for any source that fetches one — WeChat's stable_token
  * (token.ts) and WeChat Work's gettoken (wecom/token.ts): this isolate's memory, then the
  * CACHE KV namespace. KV keeps a token until just before it expires, not only to its refresh
- * point, so a cold isolate finds a valid one while the source cannot be reached. And the
- * reading of the token in an answer, which both sources word alike. What a source asks for,
- * when, and how it refreshes stay its own.
+ * point, so a cold isolate finds a valid one while the source cannot be reached. Both
+ * sources look in the same order and share fetches the same way (`current`, `replace`), and
+ * word their answers alike (`tokenAnswer`); when a token is fresh, how it is fetched and what
+ * a source does when its fetch fails stay its own.
  */
 import { log } from '../log'
 import { SyntheticErrcode, WechatApiError } from './api-error'
