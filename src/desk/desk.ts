@@ -15,14 +15,13 @@ import { DurableObject } from 'cloudflare:workers'
 import { log } from '../log'
 import type { Env } from '../settings/env'
 import { alertText, deskAlertMinutes, postAlert } from './alert'
+import { forgetHandled, handledSince, rateHandled } from './handled'
 import {
   agentRows,
   type AgentStatus,
   type Arrival,
   arrive,
-  CLOSED_KEPT_MS,
   claimRow,
-  closedSince,
   closeRow,
   createDesk,
   deskRow,
@@ -34,8 +33,6 @@ import {
   oldestUnalerted,
   openRows,
   overdueRows,
-  pruneClosed,
-  rateRow,
   forgetRow,
   releaseRow,
   setAgent,
@@ -120,16 +117,20 @@ export class Desk extends DurableObject<Env> {
 
   /** The user rated the conversation closed last (after `satisfaction`'s question); false when there is none to rate. */
   async rate(openid: string, score: number): Promise<boolean> {
-    const rated = rateRow(this.sql, openid, score)
+    const rated = rateHandled(this.sql, openid, score)
     if (rated) log.info('desk.rated', { openid, score })
     return rated
   }
 
-  /** The user's data deleted (users/forget.ts): out of the queue, and out of the consoles watching it. */
+  /**
+   * The user's data deleted (users/forget.ts): out of the queue, and out of the consoles
+   * watching it; their closed conversations still count for the agents, under made-up names.
+   */
   forget(openid: string): boolean {
-    const held = forgetRow(this.sql, openid)
-    if (held) this.#broadcastQueue()
-    return held
+    const queued = forgetRow(this.sql, openid)
+    if (queued) this.#broadcastQueue()
+    const handled = forgetHandled(this.sql, openid)
+    return queued || handled
   }
 
   claim(openid: string, agent: Agent): DeskAction {
@@ -164,12 +165,15 @@ export class Desk extends DurableObject<Env> {
     return this.#changed(openid)
   }
 
+  /** Done, by its holder (or `override`), or by anyone while it waits: then it counts as the closer's. */
   close(openid: string, agent: Agent, override = false): DeskAction {
     const refused = this.#holderOnly(openid, agent, override)
     if (refused) return refused
-    closeRow(this.sql, openid, Date.now())
-    pruneClosed(this.sql, Date.now() - CLOSED_KEPT_MS)
-    return this.#changed(openid)
+    const now = Date.now()
+    const closed = closeRow(this.sql, openid, agent, now)
+    if (!closed) return { ok: false, reason: 'not_at_desk' }
+    this.#broadcastQueue()
+    return { ok: true, item: itemOf(closed, now, deskAlertMinutes(this.env) * 60_000) }
   }
 
   setStatus(agent: Agent, status: AgentStatus): Agent[] {
@@ -191,9 +195,9 @@ export class Desk extends DurableObject<Env> {
     return row && row.status !== 'closed' ? itemOf(row, Date.now(), deskAlertMinutes(this.env) * 60_000) : null
   }
 
-  /** Per agent, of the conversations closed since `since`: handled, first-response times. */
+  /** Per agent, of the conversations closed since `since`: handled, first-response times, ratings. */
   figures(since: number): AgentFigures[] {
-    return agentFigures(closedSince(this.sql, since))
+    return agentFigures(handledSince(this.sql, since))
   }
 
   /** A console's live channel: a WebSocket, given the queue at once, then every change. */

@@ -1,9 +1,12 @@
 /**
  * The desk's tables, in its Durable Object (one per mini program): the conversations handed to
- * a person, from waiting through claimed to closed, and the agents' status. Every statement on
- * them is here; each is synchronous, so a claim reads and writes in one step of the object's
- * single thread — two agents claiming at once cannot both win.
+ * a person, waiting or claimed, and the agents' status; a close moves the conversation to the
+ * agents' figures (handled.ts). Every statement on them is here; each is synchronous, so a
+ * claim reads and writes in one step of the object's single thread — two agents claiming at
+ * once cannot both win.
  */
+import type { DeskWindow } from '../conversation/contract'
+import { HANDLED_SCHEMA, recordHandled } from './handled'
 
 const DESK_SCHEMA = `
 CREATE TABLE IF NOT EXISTS desk (
@@ -21,7 +24,6 @@ CREATE TABLE IF NOT EXISTS desk (
   window_closes_at INTEGER NOT NULL,
   window_remaining INTEGER NOT NULL,
   alerted INTEGER NOT NULL DEFAULT 0,
-  rating INTEGER,
   window_opened_at INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS desk_open ON desk (status, queued_at);
@@ -30,13 +32,16 @@ CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, stat
 
 /** Columns added since the desk's first build, for a desk created before them (a local state from an earlier build). */
 const ADDED_COLUMNS: Record<string, string> = {
-  rating: 'rating INTEGER',
   window_opened_at: 'window_opened_at INTEGER NOT NULL DEFAULT 0',
 }
 
-/** The tables, with every column a desk created by an earlier build lacks. */
+/**
+ * The tables, with every column a desk created by an earlier build lacks; the closed rows an
+ * earlier build kept in `desk` (with their rating) move to `handled`.
+ */
 export function createDesk(sql: SqlStorage): void {
   sql.exec(DESK_SCHEMA)
+  sql.exec(HANDLED_SCHEMA)
   const columns = new Set(
     sql
       .exec<{ name: string }>("SELECT name FROM pragma_table_info('desk')")
@@ -46,6 +51,14 @@ export function createDesk(sql: SqlStorage): void {
   for (const [name, definition] of Object.entries(ADDED_COLUMNS)) {
     if (!columns.has(name)) sql.exec(`ALTER TABLE desk ADD COLUMN ${definition}`)
   }
+  if (!columns.has('rating')) return
+  sql.exec(
+    `INSERT OR IGNORE INTO handled (openid, closed_at, agent, agent_name, reason, queued_at, first_response_at, rating)
+     SELECT openid, closed_at, assignee, COALESCE(assignee_name, ''), reason, queued_at, first_response_at, rating FROM desk
+     WHERE status = 'closed' AND assignee IS NOT NULL AND closed_at IS NOT NULL`,
+  )
+  sql.exec("DELETE FROM desk WHERE status = 'closed'")
+  sql.exec('ALTER TABLE desk DROP COLUMN rating')
 }
 
 /** Waiting for a person; taken by one; done. */
@@ -69,8 +82,6 @@ export type DeskRow = {
   window_closes_at: number
   window_remaining: number
   alerted: number
-  /** The user's satisfaction rating (1–5) after the close; null when none came. */
-  rating: number | null
   /** The granting action the window counts from (epoch ms): a report of an older one is stale. */
   window_opened_at: number
 }
@@ -85,11 +96,7 @@ export interface Arrival {
   window: DeskWindow
 }
 
-/** Closed conversations are kept this long, for the agents' figures. */
-export const CLOSED_KEPT_MS = 30 * 24 * 3_600_000
 const TEXT_CHARS = 200
-
-import type { DeskWindow } from '../conversation/contract'
 
 export function deskRow(sql: SqlStorage, openid: string): DeskRow | undefined {
   return sql.exec<DeskRow>('SELECT * FROM desk WHERE openid = ?', openid).toArray()[0]
@@ -97,8 +104,8 @@ export function deskRow(sql: SqlStorage, openid: string): DeskRow | undefined {
 
 /**
  * A user asks for a person: queued, waiting from now — unless already waiting or claimed, when
- * only the last message and the window change (WeChat's retry, a second "人工"). A closed one
- * comes back as a new wait.
+ * only the last message and the window change (WeChat's retry, a second "人工"). One whose
+ * conversation was closed comes back as a new wait (the closed one is in `handled`).
  */
 export function arrive(sql: SqlStorage, arrival: Arrival): { queued: boolean } {
   const text = Array.from(arrival.text).slice(0, TEXT_CHARS).join('')
@@ -166,13 +173,31 @@ export function releaseRow(sql: SqlStorage, openid: string): void {
   sql.exec("UPDATE desk SET status = 'waiting', assignee = NULL, assignee_name = NULL WHERE openid = ?", openid)
 }
 
-export function closeRow(sql: SqlStorage, openid: string, now: number): void {
-  sql.exec("UPDATE desk SET status = 'closed', closed_at = ? WHERE openid = ?", now, openid)
+/**
+ * Done: the conversation leaves the queue for the agents' figures, as its holder's — or, when
+ * nobody held it, as `closer`'s, who handled it by closing it. The row as it closed; undefined
+ * when the user is not at the desk.
+ */
+export function closeRow(sql: SqlStorage, openid: string, closer: { id: string; name: string }, now: number): DeskRow | undefined {
+  const row = deskRow(sql, openid)
+  if (!row || row.status === 'closed') return undefined
+  const agent = row.assignee === null ? closer : { id: row.assignee, name: row.assignee_name ?? '' }
+  recordHandled(sql, {
+    openid,
+    closed_at: now,
+    agent: agent.id,
+    agent_name: agent.name,
+    reason: row.reason,
+    queued_at: row.queued_at,
+    first_response_at: row.first_response_at,
+  })
+  sql.exec('DELETE FROM desk WHERE openid = ?', openid)
+  return { ...row, status: 'closed', closed_at: now, assignee: agent.id, assignee_name: agent.name }
 }
 
-/** An agent's first reply to the user: the first-response time counts to it. */
+/** An agent's first reply to a user at the desk: the first-response time counts to it. */
 export function noteReply(sql: SqlStorage, openid: string, now: number): void {
-  sql.exec('UPDATE desk SET first_response_at = COALESCE(first_response_at, ?) WHERE openid = ?', now, openid)
+  sql.exec("UPDATE desk SET first_response_at = COALESCE(first_response_at, ?) WHERE openid = ? AND status != 'closed'", now, openid)
 }
 
 /** Who is waiting or being served, oldest wait first. */
@@ -194,15 +219,6 @@ export function markAlerted(sql: SqlStorage, openid: string): void {
 /** The oldest wait not yet announced, for the alarm. */
 export function oldestUnalerted(sql: SqlStorage): number | null {
   return sql.exec<{ at: number | null }>("SELECT MIN(queued_at) AS at FROM desk WHERE status = 'waiting' AND alerted = 0").one().at
-}
-
-/** Conversations an agent handled (closed) since `since`, with their times. */
-export function closedSince(sql: SqlStorage, since: number): DeskRow[] {
-  return sql.exec<DeskRow>("SELECT * FROM desk WHERE status = 'closed' AND closed_at >= ?", since).toArray()
-}
-
-export function pruneClosed(sql: SqlStorage, before: number): void {
-  sql.exec("DELETE FROM desk WHERE status = 'closed' AND closed_at < ?", before)
 }
 
 export type AgentRow = {
@@ -238,19 +254,7 @@ export function leastBusyOnline(sql: SqlStorage): AgentRow | null {
   )
 }
 
-/** The rating a user gave after their conversation was closed (the row until they come back). */
-/**
- * A user's data deleted: waiting or taken, they leave the queue; closed, their row stays for
- * the agents' figures under a made-up name and without their last message.
- */
+/** A user's data deleted: waiting or taken, they leave the queue (their closed conversations: handled.ts). */
 export function forgetRow(sql: SqlStorage, openid: string): boolean {
-  const row = deskRow(sql, openid)
-  if (!row) return false
-  if (row.status !== 'closed') sql.exec('DELETE FROM desk WHERE openid = ?', openid)
-  else sql.exec("UPDATE desk SET openid = ?, last_text = '' WHERE openid = ?", `deleted:${crypto.randomUUID()}`, openid)
-  return true
-}
-
-export function rateRow(sql: SqlStorage, openid: string, score: number): boolean {
-  return sql.exec("UPDATE desk SET rating = ? WHERE openid = ? AND status = 'closed'", score, openid).rowsWritten > 0
+  return sql.exec('DELETE FROM desk WHERE openid = ?', openid).rowsWritten > 0
 }

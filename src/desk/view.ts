@@ -2,6 +2,7 @@
  * What the desk shows: a queue item as the admin API and the console read it, the events its
  * live channel sends, and the agents' figures. Pure.
  */
+import type { HandledRow } from './handled'
 import type { AgentStatus, DeskReason, DeskRow, DeskStatus } from './queue'
 
 /** A window closing within this long, or with one send left, makes a waiting user urgent. */
@@ -76,16 +77,15 @@ export interface AgentFigures {
   rating: { mean: number; count: number } | null
 }
 
-/** Per agent, of closed conversations: how many, and how fast the first reply came. */
-export function agentFigures(rows: readonly DeskRow[]): AgentFigures[] {
+/** Per agent, of closed conversations: how many, how fast the first reply came, the ratings. */
+export function agentFigures(rows: readonly HandledRow[]): AgentFigures[] {
   const byAgent = new Map<string, { name: string; handled: number; times: number[]; ratings: number[] }>()
   for (const row of rows) {
-    if (row.assignee === null) continue
-    const held = byAgent.get(row.assignee) ?? { name: row.assignee_name ?? '', handled: 0, times: [], ratings: [] }
+    const held = byAgent.get(row.agent) ?? { name: row.agent_name, handled: 0, times: [], ratings: [] }
     held.handled++
     if (row.first_response_at !== null) held.times.push(Math.max(0, row.first_response_at - row.queued_at))
     if (row.rating !== null) held.ratings.push(row.rating)
-    byAgent.set(row.assignee, held)
+    byAgent.set(row.agent, held)
   }
   return [...byAgent.entries()]
     .map(([id, { name, handled, times, ratings }]) => ({
