@@ -4,8 +4,10 @@
  * part then names it — an image's `file`, a card's `thumb_file`, a link's public `thumb_url`
  * (WeChat's client fetches a link's thumbnail itself) — instead of any other source it had.
  * A refused file is a problem under its part, in the operator's language; the draft keeps
- * what it had.
+ * what it had. Each image kept leaves an audit entry (`media_upload`), as the admin API's upload does.
  */
+import { appidOf } from '../admin/appid'
+import { auditDone } from '../admin/audit'
 import { english, problem } from '../rules/messages'
 import type { RuleIssue } from '../rules/validate'
 import { log } from '../log'
@@ -37,13 +39,22 @@ export async function storeUploads(c: ConsoleContext, draft: Draft, form: FormFi
           problems.push({ path: where, ...missing, message: english(missing) })
           continue
         }
-        const saved = await saveUpload(bucket, new Uint8Array(await file.arrayBuffer()), use, c.var.operator.id)
+        const bytes = new Uint8Array(await file.arrayBuffer())
+        const saved = await saveUpload(bucket, bytes, use, c.var.operator.id)
         if (!saved.ok) {
           const refused = problem(saved.problem.code, saved.problem.code === 'upload_too_large' ? { max: saved.problem.max } : {})
           problems.push({ path: where, ...refused, message: english(refused) })
           continue
         }
-        log.info('console.media.uploaded', { operator: c.var.operator.id, name: saved.name, use })
+        // The same entry as the admin API's upload (routes/admin-media.ts): who added which image, whatever the way in.
+        await auditDone(c.env.DB, {
+          appid: appidOf(c.env),
+          operator: c.var.operator,
+          action: 'media_upload',
+          target: saved.name,
+          summary: `${use}, ${bytes.byteLength} bytes`,
+        })
+        log.info('console.media.uploaded', { operator: c.var.operator.id, name: saved.name, use, bytes: bytes.byteLength })
         const source = sourceOf(use, saved.name, new URL(c.req.url).origin)
         out = withReply(out, prefix, (current) => ({
           ...current,

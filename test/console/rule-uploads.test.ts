@@ -13,7 +13,7 @@ import { draftOf, formFields } from '../../src/console/rule-form'
 import type { Env } from '../../src/settings/env'
 import { ruleSetVersion } from '../../src/rules/version'
 import { BASE, workerFetch } from '../support/helpers'
-import { addTestOperator, consoleSession } from '../support/operators'
+import { addTestOperator, consoleSession, OWNER_AUTH } from '../support/operators'
 import { TEST_SETTINGS } from '../support/settings'
 import { gif, jpeg, png } from '../media/images'
 
@@ -58,6 +58,12 @@ describe('an image chosen in the rules form', () => {
     expect(checked.text).toContain(`data-uploaded="${name}"`)
     expect(checked.text).toContain(`src="/admin/media/${name}"`)
     expect(await env.MEDIA.head(`uploads/${name}`)).not.toBeNull()
+    // Audited as the admin API's upload is: who, which image, for what.
+    const audit = await workerFetch('/admin/api/audit?action=media_upload', { headers: OWNER_AUTH })
+    const entries = ((await audit.json()) as { items: { operatorId: string; target: string; summary: string }[] }).items
+    expect(entries.filter((entry) => entry.target === name)).toEqual([
+      expect.objectContaining({ operatorId: 'owner', summary: `image, ${bytes.byteLength} bytes` }),
+    ])
     // Checking stored nothing in the rules; the next post carries the name in the form.
     expect(await env.RULES.get('rules', 'text')).toBe(STORED)
 
