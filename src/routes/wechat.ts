@@ -4,10 +4,10 @@
  */
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
-import { bodyLimit } from 'hono/body-limit'
-import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_BYTES, numberSetting, pushMode, requireSetting, type Env } from '../settings/env'
+import { pushMode, requireSetting, type Env } from '../settings/env'
 import { miniProgramEnv } from '../settings/mini-program-state'
 import { answerDoctorPush, isDoctorPush } from './doctor-push'
+import { pushBodyLimit, pushFreshness } from './push-limits'
 import { log } from '../log'
 import { importCipher } from '../wechat/cipher'
 import { unauthorized } from '../wechat/errors'
@@ -23,13 +23,6 @@ type AppContext = Context<{ Bindings: Env }>
 export const wechat = new Hono<{ Bindings: Env }>()
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000)
-
-function freshness(env: Env) {
-  return {
-    maxAgeSeconds: numberSetting(env, 'PUSH_MAX_AGE_SECONDS', DEFAULT_MAX_AGE_SECONDS),
-    now: nowSeconds(),
-  }
-}
 
 /**
  * `/wechat/<appid>`: the same routes for an app of WECHAT_APPS, with that app's view of the
@@ -49,7 +42,7 @@ wechat.get('/wechat/:appid?', async (c) => {
   if (!signature || !timestamp || !nonce || echostr === undefined) {
     return c.text('signature, timestamp, nonce and echostr are required', 400)
   }
-  checkFreshness(timestamp, freshness(c.env))
+  checkFreshness(timestamp, pushFreshness(c.env))
   // Nothing from the request is echoed unless the signature holds.
   if (!(await verifySignature(signature, [token, timestamp, nonce]))) {
     throw unauthorized('bad signature')
@@ -58,30 +51,22 @@ wechat.get('/wechat/:appid?', async (c) => {
   return c.text(echostr)
 })
 
-wechat.post(
-  '/wechat/:appid?',
-  (c, next) =>
-    bodyLimit({
-      maxSize: numberSetting(c.env, 'PUSH_MAX_BYTES', DEFAULT_MAX_BYTES),
-      onError: (c) => c.text('body too large', 413),
-    })(c, next),
-  async (c) => {
-    const push = await open(c)
-    // `npm run doctor`'s test push: recorded, answered by nothing.
-    if (isDoctorPush(push)) return answerDoctorPush(c, push)
-    // WeChat's word about a user's data: acted on for the user it names, never answered by a rule.
-    if (isAuthorizationEvent(push.message)) {
-      await actOnAuthorization(c.env, push.message)
-      return c.text('success')
-    }
-    const answered = await answerMessage(c.env, push.message, (work) => c.executionCtx.waitUntil(work), {
-      format: push.format,
-      encrypted: push.encrypted,
-    })
-    if (!answered.transfer) return c.text('success')
-    return answerTransfer(c, push)
-  },
-)
+wechat.post('/wechat/:appid?', pushBodyLimit, async (c) => {
+  const push = await open(c)
+  // `npm run doctor`'s test push: recorded, answered by nothing.
+  if (isDoctorPush(push)) return answerDoctorPush(c, push)
+  // WeChat's word about a user's data: acted on for the user it names, never answered by a rule.
+  if (isAuthorizationEvent(push.message)) {
+    await actOnAuthorization(c.env, push.message)
+    return c.text('success')
+  }
+  const answered = await answerMessage(c.env, push.message, (work) => c.executionCtx.waitUntil(work), {
+    format: push.format,
+    encrypted: push.encrypted,
+  })
+  if (!answered.transfer) return c.text('success')
+  return answerTransfer(c, push)
+})
 
 /** The passive reply that hands the user to the web customer-service tool. */
 async function answerTransfer(c: AppContext, push: OpenedPush): Promise<Response> {
@@ -110,6 +95,6 @@ async function open(c: AppContext): Promise<OpenedPush> {
     token,
     mode,
     cipher: () => cipherOf(env),
-    ...freshness(env),
+    ...pushFreshness(env),
   })
 }

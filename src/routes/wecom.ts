@@ -8,13 +8,13 @@
  * operator's mistake, a 500 naming the missing one.
  */
 import { Hono } from 'hono/tiny'
-import { bodyLimit } from 'hono/body-limit'
 import { log } from '../log'
-import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_BYTES, numberSetting, requireSetting, wecomConfigured, type Env } from '../settings/env'
+import { requireSetting, wecomConfigured, type Env } from '../settings/env'
 import { importCipher } from '../wechat/cipher'
 import { openKfCallback, verifyKfUrl, type KfCallbackKeys } from '../wecom/crypto'
 import { handNotice } from '../wecom/pull'
 import type { KfNotice } from '../wecom/types'
+import { pushBodyLimit, pushFreshness } from './push-limits'
 
 export const WECOM_KF_PATH = '/wecom/kf'
 
@@ -37,26 +37,18 @@ export function kfCallbackRoutes(hand: NoticeHandler): Hono<{ Bindings: Env }> {
     return c.text(echo)
   })
 
-  routes.post(
-    WECOM_KF_PATH,
-    (c, next) =>
-      bodyLimit({
-        maxSize: numberSetting(c.env, 'PUSH_MAX_BYTES', DEFAULT_MAX_BYTES),
-        onError: (c) => c.text('body too large', 413),
-      })(c, next),
-    async (c) => {
-      const callback = await openKfCallback(c.req.query(), await c.req.text(), callbackKeys(c.env))
-      if (callback.kind === 'auth_change') {
-        // Accounts granted or taken away: a granted one's first notice starts its pulls.
-        log.info('wecom.accounts_changed', { added: callback.added.join(','), removed: callback.removed.join(',') })
-        return c.text('success')
-      }
-      const { notice } = callback
-      log.info('wecom.notice_received', { openKfId: notice.openKfId, createTime: notice.createTime })
-      c.executionCtx.waitUntil(handOn(hand, c.env, notice))
+  routes.post(WECOM_KF_PATH, pushBodyLimit, async (c) => {
+    const callback = await openKfCallback(c.req.query(), await c.req.text(), callbackKeys(c.env))
+    if (callback.kind === 'auth_change') {
+      // Accounts granted or taken away: a granted one's first notice starts its pulls.
+      log.info('wecom.accounts_changed', { added: callback.added.join(','), removed: callback.removed.join(',') })
       return c.text('success')
-    },
-  )
+    }
+    const { notice } = callback
+    log.info('wecom.notice_received', { openKfId: notice.openKfId, createTime: notice.createTime })
+    c.executionCtx.waitUntil(handOn(hand, c.env, notice))
+    return c.text('success')
+  })
   return routes
 }
 
@@ -81,7 +73,6 @@ function callbackKeys(env: Env): KfCallbackKeys {
   return {
     token,
     cipher: () => importCipher(aesKey, corpid),
-    maxAgeSeconds: numberSetting(env, 'PUSH_MAX_AGE_SECONDS', DEFAULT_MAX_AGE_SECONDS),
-    now: Math.floor(Date.now() / 1000),
+    ...pushFreshness(env),
   }
 }

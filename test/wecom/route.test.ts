@@ -115,6 +115,18 @@ describe('POST /wecom/kf (notice)', () => {
     expect(await res.text()).toBe('success')
   })
 
+  it('refuses a notice older than PUSH_MAX_AGE_SECONDS (default 300) with 401, and one within it is answered', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const stale = await sealNotice(keys, { syncToken: 'T', openKfId: 'wk1' }, { timestamp: now - 301 })
+    const refused = await exports.default.fetch(`${BASE}/wecom/kf?${stale.query}`, { method: 'POST', body: stale.body })
+    expect([refused.status, await refused.text()]).toEqual([401, 'timestamp too far from now'])
+    const recent = await sealNotice(keys, { syncToken: 'T', openKfId: 'wk1' }, { timestamp: now - 290 })
+    const ctx = createExecutionContext()
+    const res = await withHandler.fetch(new Request(`${BASE}/wecom/kf?${recent.query}`, { method: 'POST', body: recent.body }), env, ctx)
+    await waitOnExecutionContext(ctx)
+    expect(res.status).toBe(200)
+  })
+
   it('refuses a body over PUSH_MAX_BYTES with 413', async () => {
     const { query } = await sealNotice(keys, { syncToken: 'T', openKfId: 'wk1' })
     const body = `<xml><Encrypt>${'A'.repeat(70_000)}</Encrypt></xml>`
