@@ -23,10 +23,8 @@
  * Int32Arrays are platform-endian; every Workers and Node host we run on is little-endian.
  */
 import type { Automaton } from './automaton'
-import { limitsOf, toLayer, type CompiledRules } from './compile'
-import { hoursTable, type HoursData } from './hours'
-import type { Handoff } from '../replies'
-import type { Answer, Condition, DefaultAnswer, Knowledge, RuleSet, Satisfaction } from './rule-set'
+import { settingsOf, toLayer, type CompiledLayer, type CompiledRules, type CompiledSettings } from './compile'
+import type { Answer, RuleSet } from './rule-set'
 import { buildTextTable, lookupText, type TextTable } from './text-table'
 
 const MAGIC = 0x3152464b // "KFR1" read little-endian
@@ -46,11 +44,8 @@ export const FORMAT = 10
 const VERSION_LENGTH = 16
 const HEADER_AT = 28
 
-interface LayerHeader {
-  condition: Condition | null
-  regexes: [number, string][]
-  msgtypes: [string, number][]
-  events: [string, number][]
+/** A layer's small tables as they are, and the sizes of the large ones in the tables section. */
+interface LayerHeader extends Pick<CompiledLayer, 'condition' | 'regexes' | 'msgtypes' | 'events'> {
   states: number
   alphabet: number
   slots: number
@@ -58,14 +53,8 @@ interface LayerHeader {
   longest: number
 }
 
-interface Header {
+interface Header extends CompiledSettings {
   rules: number
-  oncePerHours: [number, number][]
-  handoff: Handoff | null
-  defaults: DefaultAnswer[]
-  hours: HoursData | null
-  knowledge: Knowledge | null
-  satisfaction: Satisfaction | null
   layers: LayerHeader[]
 }
 
@@ -180,11 +169,7 @@ export function decodeCompiled(buffer: ArrayBuffer): RuleSet {
     size: header.rules,
     ruleId: (index) => entry(index)[0],
     action: (index) => entry(index)[1],
-    ...limitsOf(header),
-    defaults: header.defaults,
-    hours: header.hours === null ? null : hoursTable(header.hours),
-    knowledge: header.knowledge,
-    satisfaction: header.satisfaction,
+    ...settingsOf(header),
     layers,
   }
 }

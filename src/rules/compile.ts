@@ -50,6 +50,9 @@ export interface CompiledLayer {
   events: [string, number][]
 }
 
+/** The set-wide part of a compiled set: everything but its rules and their tables. */
+export type CompiledSettings = Pick<CompiledRules, 'oncePerHours' | 'handoff' | 'defaults' | 'hours' | 'knowledge' | 'satisfaction'>
+
 /** The compiled form as plain, serialisable data (see codec.ts). */
 export interface CompiledRules {
   version: string
@@ -168,19 +171,22 @@ export function toRuleSet(compiled: CompiledRules): RuleSet {
     size: ruleIds.length,
     ruleId: (index) => ruleIds[index]!,
     action: (index) => actions[index]!,
-    ...limitsOf(compiled),
-    defaults: compiled.defaults,
-    hours: compiled.hours === null ? null : hoursTable(compiled.hours),
-    knowledge: compiled.knowledge,
-    satisfaction: compiled.satisfaction,
+    ...settingsOf(compiled),
     layers: compiled.layers.map(toLayer),
   }
 }
 
-/** The per-user limits of a compiled set, as the RuleSet exposes them (shared with codec.ts). */
-export function limitsOf(compiled: Pick<CompiledRules, 'oncePerHours' | 'handoff'>): Pick<RuleSet, 'oncePerHours' | 'handoff'> {
+/** The set-wide settings of a compiled set, as the RuleSet exposes them (shared with codec.ts). */
+export function settingsOf(compiled: CompiledSettings): Pick<RuleSet, keyof CompiledSettings> {
   const once = new Map(compiled.oncePerHours)
-  return { oncePerHours: (index) => once.get(index), handoff: compiled.handoff }
+  return {
+    oncePerHours: (index) => once.get(index),
+    handoff: compiled.handoff,
+    defaults: compiled.defaults,
+    hours: compiled.hours === null ? null : hoursTable(compiled.hours),
+    knowledge: compiled.knowledge,
+    satisfaction: compiled.satisfaction,
+  }
 }
 
 /** Tables as data → the lookups decide uses (shared with codec.ts, which passes its own exact). */
