@@ -653,7 +653,7 @@ export function openApiDocument(): Json {
           answers: {
             '200': answer(
               'KnowledgeAskAnswer',
-              "The push route's order: a rule of the operator's (not the default) wins; then the best FAQ entry at or above the rule set's ai.faq_threshold (default 0.6; asked even while ai is not enabled); then, with a model configured (LLM_*) and passages at or above ai.passage_threshold, the model is asked and its checked answer returned as source ai (sources: the entries it was given; refused and the fallback as answer when its answer would not be sent); else none: the default reply, and handoff when the rule set's hand-off takes unanswered texts.",
+              "The push route's order: a rule of the operator's (not the default) wins; then the best FAQ entry at or above the rule set's ai.faq_threshold (default 0.6; asked even while ai is not enabled); then, with a model configured (LLM_*) and passages at or above ai.passage_threshold, the model is asked and its checked answer returned as source ai (sources: the entries it was given; refused and the fallback as answer when its answer would not be sent); else none: the default reply. As for a user's first text: when the rule set's hand-off takes the first unanswered text (after_unmatched 1), it comes before the model — its text and the transfer are the answer, with handoff.",
             ),
             '413': tooLarge,
             '415': notJson,

@@ -59,12 +59,22 @@ export const KnowledgeAskAnswer = v.object({
     v.picklist(['rule', 'faq', 'ai', 'none']),
     v.description("Who would answer: a rule of the operator's, an FAQ entry, the model, or nobody (the default reply or the hand-off)."),
   ),
-  answer: v.pipe(v.nullable(Reply), v.description('The reply that would be sent; null when nothing would be. Nothing is sent.')),
+  answer: v.pipe(
+    v.nullable(Reply),
+    v.description(
+      'The reply that would be sent: a string for one text reply; otherwise the reply object, or an array of them (a transfer as { "type": "transfer" }); null when nothing would be. Nothing is sent.',
+    ),
+  ),
   entries: v.pipe(
     v.array(v.object({ id: v.string(), score: v.pipe(v.number(), v.description('0–1; 1: the text is the question or a variant.')) })),
-    v.description('The entries found for the text, best first.'),
+    v.description('The entries found for the text, best first: those a push looks up (at most 4).'),
   ),
-  handoff: v.pipe(v.boolean(), v.description("The user would be handed to a person (a transfer, or the rule set's hand-off).")),
+  handoff: v.pipe(
+    v.boolean(),
+    v.description(
+      "This text, as a user's first, would hand them to a person: a transfer (a rule's, or the rule set's hand-off when after_unmatched is 1), or the model's fallback with HUMAN_DESK = console.",
+    ),
+  ),
   sources: v.optional(
     v.pipe(v.array(v.string()), v.description('The model was asked: the knowledge entries of the passages it was given.')),
   ),

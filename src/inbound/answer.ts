@@ -8,11 +8,10 @@
  */
 import { modelState } from '../ai/model'
 import { withModel } from '../ai/plan'
-import { PROMPT_LIMITS } from '../ai/prompt'
 import { appidOf } from '../admin/appid'
 import type { RecordInput, RecordResult } from '../conversation/contract'
 import { needsRecording, toRecordInput } from '../conversation/push-input'
-import { search } from '../knowledge/search'
+import { searchToAnswer } from '../knowledge/search'
 import { log } from '../log'
 import { enqueueUserImage } from '../media/archive-enqueue'
 import { HANDOFF_RULE_ID, type ReplyPlan } from '../replies'
@@ -126,9 +125,9 @@ async function fromKnowledge(env: Env, ruleSet: RuleSet, message: InboundMessage
   const question = knowledgeQuestion(ruleSet, message, plan)
   if (question === null) return plan
   const fields = { openid: message.fromUserName, msgId: msgIdOf(message) }
-  let hits: Awaited<ReturnType<typeof search>>
+  let hits: Awaited<ReturnType<typeof searchToAnswer>>
   try {
-    hits = await search(env.DB, env.WECHAT_APPID ?? '', question, PROMPT_LIMITS.passages)
+    hits = await searchToAnswer(env.DB, env.WECHAT_APPID ?? '', question)
   } catch (error) {
     log.error('knowledge.search_failed', { ...fields, error: describe(error) })
     return plan

@@ -1,17 +1,21 @@
 /**
  * "Try a question": what a text would be answered with, and from where, with nothing recorded,
  * queued or sent — the admin API's `POST /admin/api/knowledge/ask` and the console's knowledge
- * page. The order is the push route's: the operator's rules first (a rule other than the
- * default wins), then the best FAQ entry at or above the rule set's `ai.faq_threshold`
- * (rules/faq.ts `withFaq`, as the push route decides), then the model with the best
- * passages (ai/plan.ts, when the Worker has one: it is asked, and its answer checked, exactly
- * as for a push — only nothing is sent), then the default reply or the hand-off. Unlike a
- * push, the knowledge base is asked even while `ai` is not enabled (with the default
- * settings), so an operator can try entries before switching it on.
+ * page. The order is the push route's, from a user with no history: the operator's rules
+ * first (a rule other than the default wins), then the best FAQ entry at or above the rule
+ * set's `ai.faq_threshold` (rules/faq.ts `withFaq`, as the push route decides), then the model
+ * with the best passages (ai/plan.ts, when the Worker has one: it is asked, and its answer
+ * checked, exactly as for a push — only nothing is sent), then the default reply or the
+ * hand-off — which, as for a push, comes before the model, and for a first text only when
+ * `handoff.after_unmatched` is 1 (conversation/rule-memory.ts `recall`). The entries are
+ * looked up as a push looks them up (search.ts `searchToAnswer`). Unlike a push, the knowledge
+ * base is asked even while `ai` is not enabled (with the default settings), so an operator
+ * can try entries before switching it on.
  */
 import { answerWithModel } from '../ai/answer'
 import { modelState } from '../ai/model'
-import { sourcesOf, withModel } from '../ai/plan'
+import { fallbackPlan, sourcesOf, withModel } from '../ai/plan'
+import { type Memory, recall } from '../conversation/rule-memory'
 import type { ReplyMessage, ReplyPlan } from '../replies'
 import { withFaq } from '../rules/faq'
 import { loadRules } from '../rules/loader'
@@ -21,11 +25,12 @@ import { knowledgeOf } from '../rules/compile'
 import type { ReplySource } from '../rules/schema'
 import type { Env } from '../settings/env'
 import type { InboundMessage } from '../wechat/message'
-import { search } from './search'
+import { humanDesk } from '../settings/mini-program-state'
+import { ANSWER_ENTRIES, searchToAnswer } from './search'
 import type { FaqAnswer } from './store'
 
-/** Entries the answer lists, best first. */
-export const ASK_ENTRIES = 5
+/** Entries the answer lists, best first: those a push looks up (the console's page searches again for their names). */
+export const ASK_ENTRIES = ANSWER_ENTRIES
 
 export interface AskAnswer {
   /** Who answers: a rule of the operator's, an FAQ entry, the model (later), or nobody (the default reply or the hand-off). */
@@ -34,7 +39,11 @@ export interface AskAnswer {
   answer: FaqAnswer | null
   /** The entries found for the text, best first, with their scores. */
   entries: { id: string; score: number }[]
-  /** The user would be handed to a person: a transfer, or the rule set's hand-off taking texts nobody answered. */
+  /**
+   * The user would be handed to a person, as a first text: a transfer (a rule's, or the rule
+   * set's hand-off when `after_unmatched` is 1), or the model's fallback with the console's
+   * desk (HUMAN_DESK = console), which queues them.
+   */
   handoff: boolean
   /** The model was asked: the entries of the passages it was given. */
   sources?: string[]
@@ -57,27 +66,40 @@ export async function askWith(ruleSet: RuleSet, env: Env, appid: string, text: s
     msgId: '0',
     content: text,
   }
-  const plan = decide(ruleSet, message, now)
-  const hits = await search(env.DB, appid, text, ASK_ENTRIES)
+  const decided = decide(ruleSet, message, now)
+  const hits = await searchToAnswer(env.DB, appid, text)
   const entries = hits.map(({ id, score }) => ({ id, score }))
-  if (plan.ruleId !== null && plan.ruleId !== 'default') {
+  if (decided.ruleId !== null && decided.ruleId !== 'default') {
+    const { plan } = recall(decided, 'text', FIRST_TEXT, now)
     return { source: 'rule', answer: replyOf(plan), entries, handoff: plan.transfer }
   }
   const knowledge = ruleSet.knowledge ?? knowledgeOf({ enabled: true })
   const withKnowledge = { ...ruleSet, knowledge }
   const outcome = withFaq(withKnowledge, message, hits)
   if (outcome.kind === 'answer') return { source: 'faq', answer: replyOf(outcome.plan), entries, handoff: outcome.plan.transfer }
-  const unanswered: AskAnswer = { source: 'none', answer: replyOf(plan), entries, handoff: plan.transfer || ruleSet.handoff !== null }
   // A malformed LLM_* setting still asks: answerWithModel names it as the refusal.
-  if (modelState(env).kind === 'none') return unanswered
-  const step = withModel(withKnowledge, plan, text.trim(), hits, now)
-  if (step.kind === 'skip' || step.plan.ai === undefined) return unanswered
-  const request = step.plan.ai
+  const step = modelState(env).kind === 'none' ? null : withModel(withKnowledge, decided, text.trim(), hits, now)
+  // The user's memory as a push meets it: the hand-off comes before the model.
+  const { plan } = recall(step?.kind === 'ask' ? step.plan : decided, 'text', FIRST_TEXT, now)
+  const request = plan.ai
+  if (request === undefined) return { source: 'none', answer: replyOf(plan), entries, handoff: plan.transfer }
   const sources = sourcesOf(request)
   const written = await answerWithModel(env, request, { openid: 'ask', msgId: null, history: [], keepTyping: async () => {} })
   if (written.kind === 'answer') return { source: 'ai', answer: written.text, entries, handoff: false, sources }
-  return { ...unanswered, answer: replyOf({ ...plan, sends: request.fallback }), sources, refused: written.reason }
+  const fallback = fallbackPlan(plan)
+  return {
+    source: 'none',
+    answer: replyOf(fallback),
+    entries,
+    // The knowledge base gave up: with the console's desk, a person takes it from here (conversation/delivery.ts).
+    handoff: fallback.transfer || humanDesk(env) === 'console',
+    sources,
+    refused: written.reason,
+  }
 }
+
+/** A user's memory before their first text: nothing unanswered yet, no model answer today. */
+const FIRST_TEXT: Memory = { unmatchedInARow: 0, aiToday: 0, ruleAnsweredAt: null }
 
 /** A plan's sends (and transfer) as the rule set writes a reply: one text is a string. */
 function replyOf(plan: ReplyPlan): FaqAnswer | null {

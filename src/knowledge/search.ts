@@ -6,6 +6,7 @@
  * One query, whatever the size of the knowledge base; a text without letters or numbers asks
  * nothing.
  */
+import { PROMPT_LIMITS } from '../ai/prompt'
 import { all, statement } from '../record/sql'
 import { faqScore, passageScore, queryOf, sectionScore } from './score'
 import type { FaqAnswer } from './store'
@@ -39,6 +40,14 @@ export interface KnowledgeHit {
 
 /** A document's passages a hit carries, at most. */
 export const PASSAGES_PER_DOC = 4
+
+/** Entries a text is looked up with to be answered: as many as the model's prompt takes passages. */
+export const ANSWER_ENTRIES = PROMPT_LIMITS.passages
+
+/** The lookup for an answer — the push route's and "try a question"'s alike (knowledge/ask.ts), so both find the same. */
+export function searchToAnswer(db: D1Database, appid: string, text: string): Promise<KnowledgeHit[]> {
+  return search(db, appid, text.trim(), ANSWER_ENTRIES)
+}
 
 interface Row {
   entry_id: string

@@ -4,8 +4,10 @@
  * with a hand-off, `handoff`. Nothing is sent: there is nothing to send it with.
  */
 import { env } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
+import { PROMPT_LIMITS } from '../../src/ai/prompt'
 import { askWith } from '../../src/knowledge/ask'
+import { ANSWER_ENTRIES } from '../../src/knowledge/search'
 import { addKnowledge } from '../../src/knowledge/store'
 import { compileRules, toRuleSet } from '../../src/rules/compile'
 import type { RuleSetSource } from '../../src/rules/schema'
@@ -98,6 +100,53 @@ describe('ask', () => {
       entries: [],
       handoff: false,
     })
+  })
+
+  it('hands off only when this text would: after_unmatched 1 (the hand-off first, the model not asked), not 3', async () => {
+    const { appid } = await shop()
+    await addKnowledge(db, appid, { kind: 'doc', title: '发票', text: '发票抬头可以在订单页修改一次，开票后不能再改。' })
+    const later = ruleSet({ ...RULES, ai: { enabled: true, faq_threshold: 0.95, passage_threshold: 0.1 }, handoff: { after_unmatched: 3 } })
+    const three = await askWith(later, env, appid, '发票的抬头能改吗', NOW)
+    expect(three).toMatchObject({ source: 'ai', handoff: false })
+    const noDoc = await askWith(later, env, app(), '发票的抬头能改吗', NOW)
+    expect(noDoc).toMatchObject({ source: 'none', answer: '您好，请问有什么可以帮您？', handoff: false })
+
+    const first = ruleSet({
+      ...RULES,
+      ai: { enabled: true, faq_threshold: 0.95, passage_threshold: 0.1 },
+      handoff: { after_unmatched: 1, text: '正在转人工' },
+    })
+    const now = await askWith(first, env, appid, '发票的抬头能改吗', NOW)
+    // As a push: the hand-off's text and the transfer, in the default's place; the model is not asked.
+    expect(now).toMatchObject({ source: 'none', answer: [{ type: 'text', text: '正在转人工' }, { type: 'transfer' }], handoff: true })
+    expect(now.sources).toBeUndefined()
+  })
+
+  it('the model’s fallback hands off only with the console’s desk, which queues the user', async () => {
+    const appid = app()
+    await addKnowledge(db, appid, { kind: 'doc', title: '发票', text: '发票抬头可以在订单页修改一次，开票后不能再改。' })
+    const set = ruleSet({ ...RULES, ai: { enabled: true, passage_threshold: 0.1 } })
+    const question = '发票的抬头能改吗 zqdesk'
+    await fetch(`http://127.0.0.1:${inject('fakeLlmPort')}/__fake/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ kind: 'no_answer', match: 'zqdesk', times: 2 }]),
+    })
+    expect(await askWith(set, env, appid, question, NOW)).toMatchObject({ source: 'none', refused: 'no_answer', handoff: false })
+    expect(await askWith(set, { ...env, HUMAN_DESK: 'console' }, appid, question, NOW)).toMatchObject({
+      source: 'none',
+      refused: 'no_answer',
+      handoff: true,
+    })
+  })
+
+  it('lists the entries a push looks up: ANSWER_ENTRIES, as many as the prompt takes passages', async () => {
+    const appid = app()
+    for (const n of [1, 2, 3, 4, 5, 6])
+      await addKnowledge(db, appid, { kind: 'faq', question: `退货问题${n}`, variants: [], answer: `${n}` })
+    expect(ANSWER_ENTRIES).toBe(PROMPT_LIMITS.passages)
+    const answer = await askWith(ruleSet(RULES), env, appid, '退货', NOW)
+    expect(answer.entries).toHaveLength(ANSWER_ENTRIES)
   })
 
   it('without ai in the rule set, asks the knowledge base with the default threshold (0.6)', async () => {
