@@ -10,6 +10,7 @@
  *   const page = await kf.syncMsg({ openKfId, token: notice.token, cursor })
  */
 import { requireSetting, numberSetting, wecomApiBase, type Env } from '../settings/env'
+import { DEFAULT_TIMEOUT_MS } from '../wechat/api'
 import { type IsolateMemory, isolateMemory } from '../wechat/memory'
 import { KF_TOKEN_ERRCODES, KfApiError } from './api-error'
 import { postKf, type JsonObject } from './http'
@@ -28,8 +29,6 @@ export interface KfClientOptions {
   memory?: IsolateMemory
   now?: () => number
 }
-
-const DEFAULT_TIMEOUT_MS = 8000
 
 export class KfClient {
   readonly #apiBase: string
