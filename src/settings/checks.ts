@@ -118,7 +118,8 @@ export const CHECKS: Record<SettingName, { required: boolean; check: Check }> = 
   // The model (src/ai/): all three, or the knowledge base answers from its FAQ only.
   LLM_API_BASE: {
     required: false,
-    check: (v) => (isHttpUrl(v) ? null : 'is not an http(s) URL'),
+    // The key goes with every request: in clear only to this machine (the stand-in model).
+    check: (v) => (isHttpsOrLoopback(v) ? null : 'is not an https URL (http only on localhost, 127.0.0.1 or [::1])'),
   },
   LLM_MODEL: {
     required: false,
@@ -182,6 +183,13 @@ function isAccessBase(value: string): boolean {
   if (!isHttpUrl(value)) return false
   const url = new URL(value)
   return url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === ''
+}
+
+/** An https URL, or an http one whose host is this machine. */
+function isHttpsOrLoopback(value: string): boolean {
+  if (!isHttpUrl(value)) return false
+  const url = new URL(value)
+  return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
 }
 
 function isPushMode(value: string): value is PushMode {
