@@ -22,6 +22,7 @@ import {
   HANDOFF_TEXT,
   itemOf,
   pushText,
+  queue,
   RATE_TEXT,
   SEND,
   sentTexts,
@@ -66,6 +67,24 @@ describe('a transfer with HUMAN_DESK = console', () => {
     expect(answer.status, String(answer.body)).toBe(200)
     expect(answer.body.items).toContainEqual(expect.objectContaining({ openid, status: 'waiting', reason: 'transfer', lastText: '人工' }))
     expect(answer.body.agents).toBeInstanceOf(Array)
+  })
+
+  it('the queue lists the oldest wait first, whatever order the users arrived in', async () => {
+    const [first, second, third] = [uniqueOpenid(), uniqueOpenid(), uniqueOpenid()]
+    for (const openid of [first, second, third]) await pushText(openid, '人工')
+    // When each asked (WeChat's CreateTime, whole seconds): the last to arrive asked first.
+    await runInDurableObject(desk(), (_instance, state) => {
+      const asked: [string, number][] = [
+        [first, 120_000],
+        [second, 60_000],
+        [third, 180_000],
+      ]
+      for (const [openid, ago] of asked) state.storage.sql.exec('UPDATE desk SET queued_at = ? WHERE openid = ?', Date.now() - ago, openid)
+    })
+    const order = (items: { openid: string }[]) =>
+      items.map((item) => item.openid).filter((openid) => [first, second, third].includes(openid))
+    expect(order((await queue()).items)).toEqual([third, first, second])
+    expect(order((await api<QueueView>('/admin/api/queue')).body.items)).toEqual([third, first, second])
   })
 
   it('with the default (wechat), the same push gets the passive transfer reply and nothing is queued', async () => {
