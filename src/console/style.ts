@@ -1,7 +1,17 @@
 /**
  * The console's one stylesheet, inlined in every page: a few KB, no request of its own, no
  * framework. Narrow screens first: the operator often looks from a phone.
+ *
+ * The rules form shows each part's fields for its type and each rule's for its kind of `when`
+ * without a script (pages/reply-fields.tsx `shownFor`): a browser without `:has()` shows the
+ * blocks of the choice the page was rendered with (`data-chosen`), so the fields are there, and
+ * a changed type shows its own after the next press of any button; with `:has()` they follow
+ * the select at once. A browser too old for `@supports selector()` shows every block.
+ * The page escapes this text (layout.tsx), so the rules form's rules use no quote and no `>`.
  */
+import { PART_TYPES } from './reply-form'
+import { WHEN_KINDS } from './rule-form'
+
 export const STYLE = `
 :root{--fg:#1f2328;--muted:#656d76;--line:#d0d7de;--bg:#f6f8fa;--accent:#07c160;--bad:#cf222e;--warn:#9a6700;--in:#fff;--out:#95ec69}
 *{box-sizing:border-box}
@@ -69,15 +79,15 @@ label.check{display:inline-flex;gap:4px;align-items:center;margin:4px 12px 4px 0
 @media (max-width:600px){table.stack thead{display:none}table.stack tr{display:block;padding:6px 0;border-bottom:1px solid var(--line)}table.stack td{display:inline-block;border:0;padding:1px 8px 1px 0;max-width:100%}}
 .actions{position:sticky;bottom:0;background:var(--bg);padding:8px 0;margin:0;border-top:1px solid var(--line)}
 button.small{padding:2px 8px;font-size:13px}.spacer{flex:1}label.inline{display:inline;margin:0}
-.choice{border-left:3px solid var(--line);padding-left:8px;margin:8px 0}.choice-head{display:none}
+.choice{border-left:3px solid var(--line);padding-left:8px;margin:8px 0}
 .part{border:1px solid var(--line);border-radius:6px;padding:6px 8px;margin:6px 0;background:var(--bg)}
 .part-head{align-items:center}.part input:not([type=checkbox]):not([type=file]),.part textarea{width:100%}
-.part [data-for],.rule [data-when]{display:none}
-${['text', 'image', 'link', 'miniprogrampage', 'transfer'].map((type) => `.part:has(.part-type option[value=${type}]:checked) [data-for~=${type}]`).join(',')}{display:revert}
-${['text', 'contains', 'regex', 'msgtype', 'event'].map((kind) => `.rule:has(.when-kind option[value=${kind}]:checked) [data-when~=${kind}]`).join(',')}{display:revert}
-.rule:has(.when-kind option[value=event]:checked) .row[data-when~=event]{display:flex}
-.reply:has([data-random]:checked) .choice-head{display:flex}.reply:not(:has([data-random]:checked)) .choice:not([data-choice="0"]){display:none}
-.reply:not(:has([data-random]:checked)) .random-only{display:none}
+@supports not selector(:has(a)){.part [data-for]:not([data-chosen]),.rule [data-when]:not([data-chosen]),.choice-head:not([data-chosen]){display:none}}
+@supports selector(:has(a)){
+${PART_TYPES.map((type) => `.part:has(.part-type option[value=${type}]:checked) [data-for]:not([data-for~=${type}])`).join(',')}{display:none}
+${WHEN_KINDS.map((kind) => `.rule:has(.when-kind option[value=${kind}]:checked) [data-when]:not([data-when~=${kind}])`).join(',')}{display:none}
+.reply:not(:has([data-random]:checked)) :is(.choice-head,.choice~.choice,.random-only){display:none}
+}
 .uploaded{align-items:center;margin:4px 0}img.thumb{max-width:96px;max-height:96px;border-radius:4px;border:1px solid var(--line)}
 .picture-bubble img{max-width:180px;max-height:180px;display:block;border-radius:4px}
 .link-card,.mp-card{background:#fff;max-width:260px;display:flex;flex-direction:column;gap:4px;white-space:normal}
@@ -87,6 +97,6 @@ ${['text', 'contains', 'regex', 'msgtype', 'event'].map((kind) => `.rule:has(.wh
 .entry{border-top:1px dashed var(--line);padding-top:6px;margin-top:6px}
 table.week th{width:5.5em;white-space:nowrap}table.week td{padding:4px}.periods{display:flex;flex-wrap:wrap;gap:6px;align-items:center}
 .period{display:inline-flex;gap:4px;align-items:center;white-space:nowrap}.period input{width:4.6em;padding:4px}.period input[type=date]{width:auto}
-.dates>div{flex:1;min-width:240px}.dates .period{margin:2px 8px 2px 0}
+.dates [data-dates]{flex:1;min-width:240px}.dates .period{margin:2px 8px 2px 0}
 @media (max-width:600px){table.week th{width:auto}table.week tr{display:block;border-bottom:1px solid var(--line)}table.week th,table.week td{display:block;border:0;padding:2px 0}}
 `

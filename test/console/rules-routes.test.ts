@@ -11,6 +11,7 @@ import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { draftOf, formFields, fromForm, ruleSetOf, toJson } from '../../src/console/rule-form'
 import example from '../../rules/rules.json'
+import { STYLE } from '../../src/console/style'
 import { listHistory } from '../../src/rules/history'
 import { issueMessage } from '../../src/rules/messages'
 import { MAX_RULES, ruleCountIssue } from '../../src/rules/validate'
@@ -278,6 +279,55 @@ describe('the form', () => {
       if (!posted.ok) throw new Error(posted.issue.message)
       expect(ruleSetOf(posted.draft).value).toEqual(set)
     }
+  })
+})
+
+describe('the fields of the chosen type and kind, without :has()', () => {
+  it('marks the blocks of the type and kind the page was rendered with, which the stylesheet shows without :has()', async () => {
+    const { text } = await page('/admin/rules')
+    // Rule 2 (contains, a link): the link's blocks are marked, the text's and the card's are not.
+    const part = /<div class="part" data-part="r2.c0.p0"[\s\S]*?<div class="row add-part">/.exec(text)?.[0] ?? ''
+    expect(part).toMatch(/<div data-for="link miniprogrampage" data-chosen=""><div><label for="r2.c0.p0.title">/)
+    expect(part).toMatch(/<div data-for="link" data-chosen=""><label for="r2.c0.p0.description">/)
+    expect(part).toMatch(/<div data-for="image link" data-chosen=""><label for="r2.c0.p0.url">/)
+    expect(part).toMatch(/<div data-for="text"><textarea id="r2.c0.p0.text"/)
+    expect(part).toMatch(/<div data-for="miniprogrampage"><div><label for="r2.c0.p0.pagepath">/)
+    // Rule 0 (text, a text reply): its text box and its keywords.
+    expect(text).toMatch(/<div data-for="text" data-chosen=""><textarea id="r0.c0.p0.text"/)
+    expect(text).toMatch(/data-when="text contains regex" data-chosen=""><label for="r0.value">/)
+    expect(text).toMatch(/<div data-when="event"><label for="r0.event">/)
+    // Nothing is hidden by markup alone (no hidden attribute, no inline display).
+    expect(part).not.toMatch(/\shidden[\s>=]|display:\s*none/)
+
+    // The stylesheet: without :has(), only blocks not marked are hidden; every rule that reads
+    // the select (:has) is inside @supports selector(:has(a)), which such a browser skips whole.
+    const supported = '@supports selector(:has(a)){'
+    const start = STYLE.indexOf(supported)
+    expect(start).toBeGreaterThan(-1)
+    const end = STYLE.indexOf('\n}\n', start)
+    const without = STYLE.slice(0, start) + STYLE.slice(end + 3)
+    const fallback = /@supports not selector\(:has\(a\)\)\{([^{}]*)\{display:none\}\}/.exec(without)?.[1] ?? ''
+    expect(fallback.split(',')).toEqual([
+      '.part [data-for]:not([data-chosen])',
+      '.rule [data-when]:not([data-chosen])',
+      '.choice-head:not([data-chosen])',
+    ])
+    // The page escapes the stylesheet's text: the form's rules hold nothing that escaping would break.
+    const served = /<style>([\s\S]*?)<\/style>/.exec(text)?.[1] ?? ''
+    for (const line of served.split('\n').filter((l) => /data-for|data-when|data-choice|choice|dates|period/.test(l)))
+      expect(line).not.toMatch(/&quot;|&gt;|&#39;/)
+    for (const rule of without.split('}')) {
+      const selector = rule.slice(0, rule.indexOf('{'))
+      if (/data-for|data-when|choice-head/.test(selector)) expect(selector).toContain(':not([data-chosen])')
+      if (/\[data-(for|when)/.test(selector)) expect(selector).not.toContain(':has(')
+    }
+  })
+
+  it('marks a random reply’s group heads; a plain reply’s are hidden until random is ticked', async () => {
+    await env.RULES.put('rules', JSON.stringify(SCHEDULED))
+    const { text } = await page('/admin/rules')
+    expect(text).toMatch(/<div class="choice" data-choice="1">[\s\S]*?<div class="choice-head row" data-chosen="">/)
+    expect(text).toMatch(/data-reply="r0"[\s\S]*?<div class="choice-head row">/)
   })
 })
 

@@ -1,7 +1,8 @@
 /**
  * A reply's form (reply-form.ts names its fields) and what the user will see: each part a type
  * and that type's fields — every type's fields are on the page, and the stylesheet shows the
- * ones the chosen type uses (`data-for`), so changing the type needs no script and no reload.
+ * ones the chosen type uses (`data-for`, `shownFor`), so changing the type needs no script and
+ * no reload where `:has()` works; elsewhere the type the page was rendered with shows its own.
  * Images are chosen from the operator's device (`<prefix>.c<k>.p<j>.upload`) and kept in MEDIA
  * when the form is posted; a URL still works.
  */
@@ -23,6 +24,16 @@ export interface ReplyFieldsProps {
   reply: ReplyDraft
   /** The issues whose path is inside this reply: each is shown under its part, or under the reply. */
   issues: RuleIssue[]
+}
+
+/**
+ * A block shown for some choices of a select: `data-for` a part's types, `data-when` a rule's
+ * kinds (space-separated). The block of the choice the page was rendered with is marked
+ * `data-chosen`, which the stylesheet shows without `:has()`; where `:has()` works, the blocks
+ * follow the select as it changes, with no script (style.ts).
+ */
+export function shownFor(attr: 'data-for' | 'data-when', kinds: string, chosen: string): Record<string, string> {
+  return kinds.split(' ').includes(chosen) ? { [attr]: kinds, 'data-chosen': '' } : { [attr]: kinds }
 }
 
 /** An issue of one part, with the part's key it names (null: the part as a whole). */
@@ -54,7 +65,7 @@ export function ReplyFields(props: ReplyFieldsProps) {
         <div class="choice" data-choice={k}>
           <input type="hidden" name={`${prefix}.c${k}.parts`} value={String(parts.length)} />
           <input type="hidden" name={`${prefix}.c${k}.list`} value={list ? 'on' : ''} />
-          <div class="choice-head row">
+          <div class="choice-head row" data-chosen={reply.random ? '' : undefined}>
             <b>{t.choice(k + 1)}</b>
             {reply.choices.length > 1 && (
               <button type="submit" name="op" value={`choice-delete:${prefix}.c${k}`} class="danger small">
@@ -109,6 +120,7 @@ function PartFields(props: { t: ReplyText; lang: Lang; at: string; part: PartDra
   const rest = props.issues.filter(({ field }) => field === null || !PLACED.has(field)).map(({ issue }) => issue)
   const invalid = (...fields: string[]) => (issuesOf(...fields).length > 0 ? 'true' : undefined)
   const under = (...fields: string[]) => <Issues issues={issuesOf(...fields)} lang={props.lang} />
+  const shown = (types: string) => shownFor('data-for', types, part.type)
   const input = (field: PartField, label: string, extra: Record<string, string | number> = {}) => (
     <div>
       <label for={`${at}.${field}`}>{label}</label>
@@ -141,32 +153,32 @@ function PartFields(props: { t: ReplyText; lang: Lang; at: string; part: PartDra
         </button>
       </div>
       {under('type')}
-      <div data-for="text">
+      <div {...shown('text')}>
         <textarea id={`${at}.text`} name={`${at}.text`} rows={3} aria-label={t.text} aria-invalid={invalid('text')}>
           {part.text}
         </textarea>
         {under('text')}
       </div>
-      <div data-for="link miniprogrampage">{input('title', t.title)}</div>
-      <div data-for="link">
+      <div {...shown('link miniprogrampage')}>{input('title', t.title)}</div>
+      <div {...shown('link')}>
         <label for={`${at}.description`}>{t.description}</label>
         <textarea id={`${at}.description`} name={`${at}.description`} rows={2} aria-invalid={invalid('description')}>
           {part.description}
         </textarea>
         {under('description')}
       </div>
-      <div data-for="miniprogrampage">
+      <div {...shown('miniprogrampage')}>
         {input('pagepath', t.pagepath, { placeholder: t.pagepathHint })}
         {input('appid', t.appid, { placeholder: t.appidHint })}
       </div>
-      <div data-for="image link miniprogrampage" class="picture">
-        <span class="picture-label" data-for="image">
+      <div {...shown('image link miniprogrampage')} class="picture">
+        <span class="picture-label" {...shown('image')}>
           {t.image}
         </span>
-        <span class="picture-label" data-for="link">
+        <span class="picture-label" {...shown('link')}>
           {t.thumb}
         </span>
-        <span class="picture-label" data-for="miniprogrampage">
+        <span class="picture-label" {...shown('miniprogrampage')}>
           {t.cover} <span class="muted">({t.coverHint})</span>
         </span>
         <Picture t={t} part={part} at={at} />
@@ -180,28 +192,28 @@ function PartFields(props: { t: ReplyText; lang: Lang; at: string; part: PartDra
           aria-invalid={invalid('file', 'thumb_file')}
         />
         {under('file', 'thumb_file')}
-        <div data-for="link miniprogrampage">{input('thumb_url', t.thumbUrl, { placeholder: t.imageUrlHint, inputmode: 'url' })}</div>
+        <div {...shown('link miniprogrampage')}>{input('thumb_url', t.thumbUrl, { placeholder: t.imageUrlHint, inputmode: 'url' })}</div>
         <details
-          data-for="image miniprogrampage"
+          {...shown('image miniprogrampage')}
           open={part.media_id !== '' || part.thumb_media_id !== '' || invalid('media_id', 'thumb_media_id') !== undefined || undefined}
         >
           <summary>{t.advanced}</summary>
-          <div data-for="image">{input('media_id', t.mediaId)}</div>
-          <div data-for="miniprogrampage">{input('thumb_media_id', t.mediaId)}</div>
+          <div {...shown('image')}>{input('media_id', t.mediaId)}</div>
+          <div {...shown('miniprogrampage')}>{input('thumb_media_id', t.mediaId)}</div>
         </details>
         <input type="hidden" name={`${at}.file`} value={part.file} />
         <input type="hidden" name={`${at}.thumb_file`} value={part.thumb_file} />
       </div>
       {/* One field for both: an image's URL, or the page a link opens. */}
-      <div data-for="image link">
+      <div {...shown('image link')}>
         <label for={`${at}.url`}>
-          <span data-for="image">{t.orUrl}</span>
-          <span data-for="link">{t.linkUrl}</span>
+          <span {...shown('image')}>{t.orUrl}</span>
+          <span {...shown('link')}>{t.linkUrl}</span>
         </label>
         <input id={`${at}.url`} name={`${at}.url`} value={part.url} placeholder="https://" inputmode="url" aria-invalid={invalid('url')} />
         {under('url')}
       </div>
-      <p data-for="transfer" class="muted">
+      <p {...shown('transfer')} class="muted">
         {t.transfer}
       </p>
       <Issues issues={rest} lang={props.lang} />

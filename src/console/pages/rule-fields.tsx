@@ -8,7 +8,7 @@ import type { RuleIssue } from '../../rules/validate'
 import type { Lang } from '../lang'
 import { CHANNEL_CHOICES, DURINGS, issueTarget, localOf, WHEN_CHOICES, WHEN_KINDS, type RuleDraft, type RuleField } from '../rule-form'
 import { Issues } from './issue-list'
-import { ReplyFields } from './reply-fields'
+import { ReplyFields, shownFor } from './reply-fields'
 import type { RulesText } from './rules-strings'
 
 export function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; index: number; last: boolean; issues: RuleIssue[] }) {
@@ -49,8 +49,8 @@ export function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; i
             ))}
           </select>
         </div>
-        {/* Every kind's field is on the page; the stylesheet shows the chosen kind's (data-when). */}
-        <div style="flex:1;min-width:12em" data-when="text contains regex">
+        {/* Every kind's field is on the page; the stylesheet shows the chosen kind's (data-when, shownFor). */}
+        <div style="flex:1;min-width:12em" {...shownFor('data-when', 'text contains regex', rule.when)}>
           <label for={`r${i}.value`}>{t.value}</label>
           <textarea
             id={`r${i}.value`}
@@ -73,7 +73,7 @@ export function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; i
           </select>
         </div>
         {(['msgtype', 'event'] as const).map((kind) => (
-          <div data-when={kind}>
+          <div {...shownFor('data-when', kind, rule.when)}>
             <label for={`r${i}.${kind}`}>{t.kinds[kind]}</label>
             <select id={`r${i}.${kind}`} name={`r${i}.${kind}`}>
               {WHEN_CHOICES[kind].map((choice) => (
@@ -87,7 +87,7 @@ export function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; i
       </div>
       {/* A welcome's options: shown with the event kind, and whatever the kind while once_per_hours holds a value (a
           kind changed from event keeps it, and the validator's problem with it is shown where it can be cleared). */}
-      <div class="row" data-when={rule.when === 'event' || rule.oncePerHours === '' ? 'event' : undefined}>
+      <div class="row" {...(rule.when === 'event' || rule.oncePerHours === '' ? shownFor('data-when', 'event', rule.when) : {})}>
         <div>
           <label for={`r${i}.session_from`}>{t.sessionFrom}</label>
           <input
