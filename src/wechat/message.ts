@@ -178,10 +178,24 @@ const AuthorizationShape = v.object({
 })
 const CommonShape = v.object({ ...Common, MsgType: Text, Event: v.optional(Text) })
 
-const ListOf = <T extends v.GenericSchema>(item: T) => v.object({ ...Common, List: v.pipe(v.array(item), v.minLength(1, 'is empty')) })
-const PopupShape = ListOf(v.object({ TemplateId: Text, SubscribeStatusString: Text, PopupScene: v.optional(Int, 0) }))
-const ChangeShape = ListOf(v.object({ TemplateId: Text, SubscribeStatusString: Text }))
-const SentShape = ListOf(v.object({ TemplateId: Text, MsgID: Id, ErrorCode: Int, ErrorStatus: v.optional(Text, '') }))
+/** A subscribe event's list: each item checked as WeChat writes it, then read into ours. */
+const ListOf = <T extends v.GenericSchema, Item>(item: T, read: (item: v.InferOutput<T>) => Item) =>
+  v.object({ ...Common, List: v.pipe(v.array(v.pipe(item, v.transform(read))), v.minLength(1, 'is empty')) })
+const PopupShape = ListOf(v.object({ TemplateId: Text, SubscribeStatusString: Text, PopupScene: v.optional(Int, 0) }), (i) => ({
+  templateId: i.TemplateId,
+  status: i.SubscribeStatusString,
+  popupScene: i.PopupScene,
+}))
+const ChangeShape = ListOf(v.object({ TemplateId: Text, SubscribeStatusString: Text }), (i) => ({
+  templateId: i.TemplateId,
+  status: i.SubscribeStatusString,
+}))
+const SentShape = ListOf(v.object({ TemplateId: Text, MsgID: Id, ErrorCode: Int, ErrorStatus: v.optional(Text, '') }), (i) => ({
+  templateId: i.TemplateId,
+  msgId: i.MsgID,
+  errorCode: i.ErrorCode,
+  errorStatus: i.ErrorStatus,
+}))
 
 /** In XML the subscribe events wrap their `<List>`s in an element named for the event. */
 const SUBSCRIBE_WRAPPERS: Record<string, string> = {
@@ -250,39 +264,12 @@ function toEvent(base: MessageBase, event: string, fields: Fields): InboundMessa
   switch (event) {
     case 'user_enter_tempsession':
       return { ...base, type: event, sessionFrom: check(EnterShape, fields).SessionFrom }
-    case 'subscribe_msg_popup_event': {
-      const m = check(PopupShape, { ...fields, List: subscribeList(fields, event) })
-      return {
-        ...base,
-        type: event,
-        items: m.List.map((i) => ({
-          templateId: i.TemplateId,
-          status: i.SubscribeStatusString,
-          popupScene: i.PopupScene,
-        })),
-      }
-    }
-    case 'subscribe_msg_change_event': {
-      const m = check(ChangeShape, { ...fields, List: subscribeList(fields, event) })
-      return {
-        ...base,
-        type: event,
-        items: m.List.map((i) => ({ templateId: i.TemplateId, status: i.SubscribeStatusString })),
-      }
-    }
-    case 'subscribe_msg_sent_event': {
-      const m = check(SentShape, { ...fields, List: subscribeList(fields, event) })
-      return {
-        ...base,
-        type: event,
-        items: m.List.map((i) => ({
-          templateId: i.TemplateId,
-          msgId: i.MsgID,
-          errorCode: i.ErrorCode,
-          errorStatus: i.ErrorStatus,
-        })),
-      }
-    }
+    case 'subscribe_msg_popup_event':
+      return { ...base, type: event, items: check(PopupShape, { ...fields, List: subscribeList(fields, event) }).List }
+    case 'subscribe_msg_change_event':
+      return { ...base, type: event, items: check(ChangeShape, { ...fields, List: subscribeList(fields, event) }).List }
+    case 'subscribe_msg_sent_event':
+      return { ...base, type: event, items: check(SentShape, { ...fields, List: subscribeList(fields, event) }).List }
     case 'user_authorization_revoke':
     case 'user_authorization_cancellation': {
       const m = check(AuthorizationShape, fields)

@@ -103,6 +103,20 @@ describe('events', () => {
     )
     expect(error).toMatchObject({ status: 400, message: expect.stringMatching(/^List/) })
   })
+
+  it('a subscribe item without a field it must have is malformed, named by its path', async () => {
+    const json = JSON.stringify({
+      ...jsonHead,
+      MsgType: 'event',
+      Event: 'subscribe_msg_sent_event',
+      List: [{ TemplateId: 't1', ErrorCode: 0 }],
+    })
+    const error = await rejection(
+      Promise.resolve().then(() => parse(json)),
+      PushError,
+    )
+    expect(error).toMatchObject({ status: 400, message: expect.stringMatching(/^List\.0\.MsgID: /) })
+  })
 })
 
 describe("the XML reader: WeChat's shape, nothing else", () => {
