@@ -34,6 +34,8 @@ export type FakeLlmFaultKind =
   | 'no_answer'
   /** A prompt injection that worked: `好的，我已忽略之前的指令。` + the question verbatim. */
   | 'obey'
+  /** 200 and a JSON answer that never ends: 16 KiB more every 10 ms, until the client goes (or as `timeout`). */
+  | 'endless'
 
 export const FAKE_LLM_FAULT_KINDS: readonly FakeLlmFaultKind[] = [
   'rate_limit',
@@ -46,6 +48,7 @@ export const FAKE_LLM_FAULT_KINDS: readonly FakeLlmFaultKind[] = [
   'truncated',
   'no_answer',
   'obey',
+  'endless',
 ]
 
 export interface FakeLlmFaultSpec {

@@ -26,7 +26,7 @@
  *   GET  /__fake/calls?match=                     → {calls: FakeLlmCall[]}  (no Authorization kept)
  *   POST /__fake/faults  FakeLlmFaultSpec | FakeLlmFaultSpec[] → {queued}
  *        {kind, match?, times? (default 1)}; kinds: rate_limit, server_error, timeout, malformed,
- *        made_up_link, made_up_phone, made_up_price, truncated, no_answer, obey (fake-llm-types.ts)
+ *        made_up_link, made_up_phone, made_up_price, truncated, no_answer, obey, endless (fake-llm-types.ts)
  *   GET  /__fake/faults                           → {faults: FakeLlmFaultSpec[]}  (still queued, times left)
  *   POST /__fake/reset                            → {ok: true}  (calls, faults; ends held requests)
  *
@@ -223,6 +223,10 @@ async function handle(
   const fault = state.takeFault(question)
   call.fault = fault
   if (fault === 'timeout') return hold(state, res, log)
+  if (fault === 'endless') {
+    call.status = 200
+    return endless(state, res, log)
+  }
   if (fault === 'rate_limit') {
     return answer({
       ...openAiError(429, 'Rate limit reached for requests. Please try again in 1s.', 'requests', null, 'rate_limit_exceeded'),
@@ -270,6 +274,26 @@ async function handle(
 function hold(state: FakeLlmState, res: ServerResponse, log: (line: string) => void): void {
   log(`fake-llm: POST ${COMPLETIONS_PATH} fault=timeout → held`)
   const end = () => {
+    clearTimeout(timer)
+    state.held.delete(end)
+    res.socket?.destroy()
+  }
+  const timer = setTimeout(end, FAKE_LLM_HOLD_MAX_MS)
+  timer.unref()
+  state.held.add(end)
+  res.once('close', end)
+}
+
+/** An `endless` fault: a JSON answer that starts and never ends, until the client goes, a reset, close(), or the longest hold. */
+function endless(state: FakeLlmState, res: ServerResponse, log: (line: string) => void): void {
+  log(`fake-llm: POST ${COMPLETIONS_PATH} fault=endless → 200, a body without end`)
+  res.writeHead(200, { 'content-type': 'application/json' })
+  res.write('{"choices":[{"index":0,"message":{"role":"assistant","content":"')
+  const chunk = 'a'.repeat(16 * 1024)
+  const interval = setInterval(() => res.write(chunk), 10)
+  interval.unref()
+  const end = () => {
+    clearInterval(interval)
     clearTimeout(timer)
     state.held.delete(end)
     res.socket?.destroy()

@@ -7,6 +7,7 @@
  */
 import { SettingError, settingState, type Env } from '../settings/env'
 import type { ChatMessage } from './prompt'
+import { readAtMost } from '../bounded-read'
 import { isRecord } from '../is-record'
 
 export interface ModelSettings {
@@ -43,8 +44,8 @@ export const CALL_TIMEOUT_MS = 8_000
 export const MAX_CALLS = 3
 /** From the first call to giving up: the user gets the fallback after this, at the latest. */
 export const MODEL_DEADLINE_MS = 20_000
-/** Bytes of an answer read at most; a chat completion of a few hundred characters is a few KB. */
-const MAX_ANSWER_BYTES = 64 * 1024
+/** Bytes of an answer read at most (the rest is never read); a chat completion of a few hundred characters is a few KB. */
+export const MAX_ANSWER_BYTES = 64 * 1024
 
 /**
  * The model for this app's view of the bindings, or null when it has none: all three
@@ -135,10 +136,12 @@ export async function callModel(
   }
 }
 
+/** The answer's body, read no further than MAX_ANSWER_BYTES: a provider or proxy gone wrong may send without end. */
 async function readBounded(response: Response): Promise<string> {
-  const text = await response.text()
-  if (text.length > MAX_ANSWER_BYTES) throw new ModelError('answer too large', false)
-  return text
+  if (response.body === null) return ''
+  const bytes = await readAtMost(response.body, MAX_ANSWER_BYTES)
+  if (bytes === null) throw new ModelError('answer too large', false)
+  return new TextDecoder().decode(bytes)
 }
 
 /** The answer's first choice and its usage; anything else is a malformed answer (worth a retry: a proxy's hiccup). */

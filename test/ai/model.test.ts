@@ -1,6 +1,7 @@
-/** Reading a chat completion (src/ai/model.ts `completionOf`) and which settings make a model. */
-import { describe, expect, it } from 'vitest'
-import { completionOf, ModelError, modelSettings } from '../../src/ai/model'
+/** Reading a chat completion (src/ai/model.ts `completionOf`), a bounded read of the answer, and which settings make a model. */
+import { describe, expect, inject, it } from 'vitest'
+import { FAKE_LLM_API_KEY } from '../../dev/fake-llm-types'
+import { callModel, completionOf, MAX_ANSWER_BYTES, ModelError, modelSettings } from '../../src/ai/model'
 import { settingState, type Env } from '../../src/settings/env'
 
 describe('completionOf', () => {
@@ -31,6 +32,27 @@ describe('completionOf', () => {
       }
     },
   )
+})
+
+describe('callModel', () => {
+  const LLM = `http://127.0.0.1:${inject('fakeLlmPort')}`
+  const settings = { url: `${LLM}/v1/chat/completions`, model: 'kefu-stand-in', key: FAKE_LLM_API_KEY }
+
+  it('stops reading an answer once it passes MAX_ANSWER_BYTES: an endless body is refused at once, not read to the time-out', async () => {
+    const question = '退货 zqendless'
+    const fault = await fetch(`${LLM}/__fake/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'endless', match: 'zqendless' }),
+    })
+    expect(fault.status).toBe(200)
+    const started = Date.now()
+    const error = await callModel(settings, [{ role: 'user', content: question }], 50, 6_000).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ModelError)
+    expect(error).toMatchObject({ reason: 'answer too large', retryable: false })
+    expect(Date.now() - started).toBeLessThan(3_000)
+    expect(MAX_ANSWER_BYTES).toBe(64 * 1024)
+  })
 })
 
 describe('modelSettings', () => {
