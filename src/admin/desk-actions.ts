@@ -37,32 +37,52 @@ export async function moveAtDesk(env: Env, actor: Operator, move: DeskMove, open
         ? await desk.release(openid, agent, overrides(actor))
         : await desk.close(openid, agent, overrides(actor))
   if (!result.ok) return result
-  if (move === 'close') {
-    await conversationOf(await viewOfUser(env, openid), openid).markDesk(false)
-    await askRating(env, openid, result.item.assignee ?? agentOf(actor))
-  }
+  // Audited once the Desk has decided: what follows is the user's object's, and may fail.
   await auditDone(env.DB, { appid: appidOf(env), operator: actor, action: `desk_${move}`, target: openid, summary: result.item.status })
+  if (move === 'close') await afterClose(env, actor, openid, result.item.assignee ?? agentOf(actor))
   return result
 }
 
 /**
- * With `satisfaction` in the rule set, the closed conversation's user is asked for a rating, for
- * its agent. Best effort: a closed window refuses it (logged), and the close stands either way.
+ * The user's object hears they left the desk (the rules answer again), and may be asked for a
+ * rating. Best effort each, logged: the close stands. A mark left behind is cleared by the
+ * user's next push, which the desk no longer has (inbound/answer.ts).
  */
-async function askRating(env: Env, openid: string, agent: Agent): Promise<void> {
-  const { satisfaction } = await loadRules(env)
-  if (satisfaction === null) return
+async function afterClose(env: Env, actor: Operator, openid: string, agent: Agent): Promise<void> {
   try {
+    await conversationOf(await viewOfUser(env, openid), openid).markDesk(false)
+  } catch (error) {
+    log.warn('desk.unmark_failed', { openid, error: describe(error) })
+  }
+  await askRating(env, actor, openid, agent)
+}
+
+/**
+ * With `satisfaction` in the rule set, the closed conversation's user is asked for a rating, for
+ * its agent; the send is audited as the closer's reply. Best effort: a closed window refuses it
+ * (logged), and the close stands either way.
+ */
+async function askRating(env: Env, actor: Operator, openid: string, agent: Agent): Promise<void> {
+  try {
+    const { satisfaction } = await loadRules(env)
+    if (satisfaction === null) return
     const asked = await conversationOf(await viewOfUser(env, openid), openid).askRating(openid, satisfaction.text, {
       until: Date.now() + satisfaction.minutes * 60_000,
       agent: { id: agent.id, name: agent.name },
       thanks: satisfaction.thanks,
     })
-    if (!asked.ok) log.info('desk.rating_not_asked', { openid, reason: asked.refusal })
+    if (!asked.ok) {
+      log.info('desk.rating_not_asked', { openid, reason: asked.refusal })
+      return
+    }
+    const summary = `rating question: ${asked.outcome.status}`
+    await auditDone(env.DB, { appid: appidOf(env), operator: actor, action: 'reply', target: openid, summary })
   } catch (error) {
-    log.warn('desk.rating_failed', { openid, error: error instanceof Error ? error.message : String(error) })
+    log.warn('desk.rating_failed', { openid, error: describe(error) })
   }
 }
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 /** To another operator who may reply in this mini program. */
 export async function transferAtDesk(env: Env, actor: Operator, openid: string, toId: string): Promise<TransferResult> {

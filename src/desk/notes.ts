@@ -122,13 +122,6 @@ export async function addNote(
   return { id }
 }
 
-/** Notes deleted per statement; the next hourly run goes on. */
-const PRUNE_NOTES = 1000
-
-/**
- * Notes are about a user and may hold their personal data: like what users wrote, they go
- * RETENTION_DAYS after they were written (the cron, src/scheduled.ts), through desk_notes_at.
- */
 /** Every note on the user, oldest first: their export. */
 export function userNotesQuery(appid: string, openid: string): Statement {
   return statement('SELECT id, operator_id, operator_name, text, at FROM desk_notes WHERE appid = ?1 AND openid = ?2 ORDER BY at, id', [
@@ -142,6 +135,13 @@ export function forgetNotesStatement(appid: string, openid: string): Statement {
   return statement('DELETE FROM desk_notes WHERE appid = ?1 AND openid = ?2', [appid, openid])
 }
 
+/** Notes deleted per statement; the next hourly run goes on. */
+const PRUNE_NOTES = 1000
+
+/**
+ * Notes are about a user and may hold their personal data: like what users wrote, they go
+ * RETENTION_DAYS after they were written (the cron, src/scheduled.ts), through desk_notes_at.
+ */
 export async function pruneNotes(db: D1Database, before: number): Promise<number> {
   return changes(
     db,

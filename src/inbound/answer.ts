@@ -97,15 +97,22 @@ async function rateAtDesk(env: Env, input: RecordInput, score: number): Promise<
   }
 }
 
-/** A message from a user at the desk: the consoles watching show it. Best effort: the record has it anyway. */
+/**
+ * A message from a user at the desk: the consoles watching show it. A desk that no longer has
+ * the user (a close whose word never reached their object) clears the object's mark, so the
+ * rules answer them again from their next push. Best effort: the record has it anyway.
+ */
 async function showAtDesk(env: Env, input: RecordInput, recorded: RecordResult): Promise<void> {
   try {
-    await deskOf(env).message(input.openid, {
+    const shown = await deskOf(env).message(input.openid, {
       direction: 'in',
       text: input.summary,
       at: input.at,
       ...(recorded.window ? { window: recorded.window } : {}),
     })
+    if (shown) return
+    await conversationOf(env, input.openid).markDesk(false)
+    log.info('desk.mark_cleared', { openid: input.openid, msgId: input.msgId })
   } catch (error) {
     log.warn('desk.message_failed', { openid: input.openid, msgId: input.msgId, error: describe(error) })
   }
