@@ -54,7 +54,7 @@ import { emitEvents } from '../webhooks/emit'
 import type { WebhookOccurrence } from '../webhooks/events'
 import { aiHandoff, replyFailed, replySent } from '../webhooks/occurrences'
 import { transaction } from './transaction'
-import { showTyping, Typing } from './typing'
+import { NO_TYPING, showTyping, Typing } from './typing'
 
 export interface PassOptions {
   /** Rows whose backoff ends by then are attempted (the alarm passes its own time). */
@@ -214,7 +214,8 @@ export class DeliveryPass {
    */
   async #answer(row: OutboxRow, pending: PendingAnswer): Promise<{ row: OutboxRow; reply: ReplyMessage }> {
     this.#client ??= WechatClient.fromEnv(this.#env)
-    const typing = new Typing(this.#client, row)
+    // A 微信客服 customer waits without it: WeChat Work's kf API has no typing (typing.ts).
+    const typing = isKf(this.#env) ? NO_TYPING : new Typing(this.#client, row)
     this.#typingShown = true
     await typing.show()
     const answer = await answerWithModel(this.#env, pending.request, {

@@ -24,6 +24,12 @@ export class Typing {
   }
 }
 
+/**
+ * What a 微信客服 customer's answer shows instead: nothing. WeChat Work's kf API has no typing,
+ * and the mini program's would refuse a customer it does not know (a subrequest wasted).
+ */
+export const NO_TYPING: Pick<Typing, 'show' | 'keepUp'> = { show: async () => {}, keepUp: async () => {} }
+
 /** How long WeChat shows "typing…". */
 const TYPING_MS = 15_000
 
