@@ -17,6 +17,7 @@ const AgentAnswer = v.object({
 })
 
 export const DeskItemAnswer = v.object({
+  appid: v.pipe(v.string(), v.description('The mini program the user wrote to.')),
   openid: v.string(),
   status: v.pipe(v.picklist(['waiting', 'claimed', 'closed']), v.description('Waiting for a person, taken by one, or done.')),
   reason: v.pipe(

@@ -20,6 +20,7 @@ import {
   agentRows,
   type AgentStatus,
   type Arrival,
+  type DeskRow,
   arrive,
   claimRow,
   closeRow,
@@ -173,7 +174,7 @@ export class Desk extends DurableObject<Env> {
     const closed = closeRow(this.sql, openid, agent, now)
     if (!closed) return { ok: false, reason: 'not_at_desk' }
     this.#broadcastQueue()
-    return { ok: true, item: itemOf(closed, now, deskAlertMinutes(this.env) * 60_000) }
+    return { ok: true, item: this.#itemOf(closed, now) }
   }
 
   setStatus(agent: Agent, status: AgentStatus): Agent[] {
@@ -185,14 +186,13 @@ export class Desk extends DurableObject<Env> {
   /** The queue as the console and the API show it. (Not `queue`: a Durable Object's `queue` is its queue consumer's, never callable over RPC.) */
   view(): QueueView {
     const now = Date.now()
-    const alertMs = deskAlertMinutes(this.env) * 60_000
-    return { items: openRows(this.sql).map((row) => itemOf(row, now, alertMs)), agents: this.#agents(), at: now }
+    return { items: openRows(this.sql).map((row) => this.#itemOf(row, now)), agents: this.#agents(), at: now }
   }
 
   /** Where the user is at the desk now; null when they are not (never were, or closed). */
   item(openid: string): DeskItem | null {
     const row = deskRow(this.sql, openid)
-    return row && row.status !== 'closed' ? itemOf(row, Date.now(), deskAlertMinutes(this.env) * 60_000) : null
+    return row && row.status !== 'closed' ? this.#itemOf(row, Date.now()) : null
   }
 
   /** Per agent, of the conversations closed since `since`: handled, first-response times, ratings. */
@@ -270,7 +270,12 @@ export class Desk extends DurableObject<Env> {
   #item(openid: string): DeskItem {
     const row = deskRow(this.sql, openid)
     if (!row) throw new Error('desk row missing')
-    return itemOf(row, Date.now(), deskAlertMinutes(this.env) * 60_000)
+    return this.#itemOf(row, Date.now())
+  }
+
+  /** A row as the queue shows it: in this mini program (the object's name), overdue past DESK_ALERT_MINUTES. */
+  #itemOf(row: DeskRow, now: number): DeskItem {
+    return itemOf(row, now, deskAlertMinutes(this.env) * 60_000, this.ctx.id.name ?? '')
   }
 
   #agents(): Agent[] {

@@ -15,6 +15,8 @@ export interface Agent {
 }
 
 export interface DeskItem {
+  /** The mini program the user wrote to (the Desk's own: one per mini program). */
+  appid: string
   openid: string
   status: Exclude<DeskStatus, 'closed'> | 'closed'
   reason: DeskReason
@@ -45,10 +47,11 @@ export type DeskEvent =
   | ({ type: 'queue' } & QueueView)
   | { type: 'message'; openid: string; direction: 'in' | 'out'; text: string; at: number }
 
-export function itemOf(row: DeskRow, now: number, alertMs: number): DeskItem {
+export function itemOf(row: DeskRow, now: number, alertMs: number, appid: string): DeskItem {
   const open = row.status !== 'closed'
   const remainingMs = row.window_closes_at - now
   return {
+    appid,
     openid: row.openid,
     status: row.status,
     reason: row.reason,

@@ -65,7 +65,9 @@ describe('a transfer with HUMAN_DESK = console', () => {
     const viewer = await addTestOperator('viewer')
     const answer = await api<QueueView>('/admin/api/queue', { auth: viewer.auth })
     expect(answer.status, String(answer.body)).toBe(200)
-    expect(answer.body.items).toContainEqual(expect.objectContaining({ openid, status: 'waiting', reason: 'transfer', lastText: '人工' }))
+    expect(answer.body.items).toContainEqual(
+      expect.objectContaining({ appid: APPID, openid, status: 'waiting', reason: 'transfer', lastText: '人工' }),
+    )
     expect(answer.body.agents).toBeInstanceOf(Array)
   })
 
