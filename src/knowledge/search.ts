@@ -66,8 +66,9 @@ export async function search(db: D1Database, appid: string, text: string, limit 
     statement(
       `SELECT p.entry_id, p.text, k.kind, k.question, k.answer, k.title
        FROM knowledge_terms JOIN knowledge_passages p ON p.id = knowledge_terms.rowid JOIN knowledge k ON k.appid = p.appid AND k.id = p.entry_id
-       WHERE knowledge_terms MATCH ? ORDER BY knowledge_terms.rank LIMIT ?`,
-      [matchExpression(appid, found), CANDIDATES],
+       WHERE knowledge_terms MATCH ? AND p.appid = ? ORDER BY knowledge_terms.rank LIMIT ?`,
+      // The index's appid filter folds case (unicode61): the passage's own appid is compared exactly.
+      [matchExpression(appid, found), appid, CANDIDATES],
     ),
   )
   const query = queryOf(text, found)

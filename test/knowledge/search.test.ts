@@ -117,6 +117,14 @@ describe('the store', () => {
     expect(await deleteKnowledge(db, theirs, id)).toBe(false)
     expect(await getKnowledge(db, mine, id)).not.toBeNull()
   })
+
+  it('keeps apart two appids that differ only in case (the FTS index folds case; the SQL compares exactly)', async () => {
+    const upper = 'wxCASE00000000000A'
+    const lower = 'wxcase00000000000a'
+    const { id } = await addKnowledge(db, upper, { kind: 'faq', question: '礼品卡怎么激活', variants: [], answer: '在卡包激活' })
+    expect((await search(db, upper, '礼品卡怎么激活')).map((hit) => hit.id)).toEqual([id])
+    expect(await search(db, lower, '礼品卡怎么激活')).toEqual([])
+  })
 })
 
 describe('search', () => {
