@@ -12,17 +12,17 @@ import { english, problem } from '../rules/messages'
 import type { RuleIssue } from '../rules/validate'
 import { log } from '../log'
 import { mediaBucket } from '../media/bucket'
-import { publicMediaUrl, saveUpload, type MediaUse } from '../media/uploads'
+import { publicMediaUrl, saveUpload, UPLOAD_LIMITS, type MediaUse } from '../media/uploads'
 import type { ConsoleContext } from './context'
-import type { FormFields } from './form'
 import { repliesOf, withReply, type Draft } from './rule-form'
 import type { PartDraft, PartType } from './reply-form'
+import type { PostedFields } from './rules-form-body'
 
 const USES: Partial<Record<PartType, MediaUse>> = { image: 'image', miniprogrampage: 'card', link: 'link' }
 /** Where each use's image goes in the rule set. */
 const TARGET = { image: 'file', card: 'thumb_file', link: 'thumb_url' } as const
 
-export async function storeUploads(c: ConsoleContext, draft: Draft, form: FormFields): Promise<{ draft: Draft; problems: RuleIssue[] }> {
+export async function storeUploads(c: ConsoleContext, draft: Draft, form: PostedFields): Promise<{ draft: Draft; problems: RuleIssue[] }> {
   const problems: RuleIssue[] = []
   let out = draft
   for (const { prefix, path, reply } of repliesOf(draft)) {
@@ -30,13 +30,20 @@ export async function storeUploads(c: ConsoleContext, draft: Draft, form: FormFi
       for (const [j, part] of parts.entries()) {
         const file = form[`${prefix}.c${k}.p${j}.upload`]
         const use = USES[part.type]
+        if (typeof file === 'string' || file === undefined || use === undefined) continue
         // A file input left empty posts a nameless, empty file: nothing was chosen.
-        if (typeof file === 'string' || file === undefined || use === undefined || (file.size === 0 && file.name === '')) continue
+        if (!('oversize' in file) && file.size === 0 && file.name === '') continue
         const where = `${path}${reply.random ? `.random[${k}]` : ''}${parts.length > 1 || list ? `[${j}]` : ''}.${TARGET[use]}`
         const bucket = mediaBucket(c.env)
         if (!bucket) {
           const missing = problem('media_missing')
           problems.push({ path: where, ...missing, message: english(missing) })
+          continue
+        }
+        if ('oversize' in file) {
+          // Past every use's limit, its bytes were dropped as they came (rules-form-body.ts).
+          const refused = problem('upload_too_large', { max: UPLOAD_LIMITS[use].maxBytes })
+          problems.push({ path: where, ...refused, message: english(refused) })
           continue
         }
         const bytes = new Uint8Array(await file.arrayBuffer())

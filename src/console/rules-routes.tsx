@@ -27,18 +27,38 @@ import { HistoryEntryPage, HistoryListPage } from './pages/rule-history'
 import { RulesPage } from './pages/rules'
 import { applyOp, draftOf, fromForm, isoOf, newRule, opOf, ruleSetOf, toJson, type Draft } from './rule-form'
 import { storeUploads } from './rule-uploads'
+import { readMultipart, type PostedFields } from './rules-form-body'
 import { english, problem } from '../rules/messages'
 import { rulesStoreOf } from '../settings/mini-program-state'
-import { UPLOAD_MAX_BYTES } from '../media/uploads'
+import { UPLOAD_LIMITS, UPLOAD_MAX_BYTES } from '../media/uploads'
 import { grantsOf, permit } from './permit'
 
 export const rulePages = new Hono<ConsoleEnv>()
 
 /** A form holds a whole rule set; the API takes drafts up to the same size. */
 const RULES_MAX_BYTES = 512 * 1024
-const FORM_KIB = RULES_MAX_BYTES / 1024
-/** With the rule set, a few images chosen at once (each then checked against its own limit: media/uploads.ts). */
-const FORM_MAX_BYTES = RULES_MAX_BYTES + 3 * UPLOAD_MAX_BYTES
+/**
+ * The form's fields (every part posts every type's, so they take more than the set's JSON): as
+ * much as a whole post with a few images could be before images were read apart, so no rule
+ * set that could be posted then is refused now.
+ */
+const FIELDS_MAX_BYTES = RULES_MAX_BYTES + 3 * UPLOAD_MAX_BYTES
+/**
+ * A phone photo is 3–12 MB: a few chosen at once are read (rules-form-body.ts drops each past
+ * UPLOAD_MAX_BYTES as it comes) and refused under their part, with the draft kept. A body past
+ * this is not read at all (Cloudflare's own request limit is 100 MB).
+ */
+const PHOTO_MAX_BYTES = 20 * 1000 * 1000
+const BODY_MAX_BYTES = FIELDS_MAX_BYTES + 3 * PHOTO_MAX_BYTES
+/** The images kept from one post, each within its use's limit. */
+const KEPT_MAX_BYTES = 8 * UPLOAD_MAX_BYTES
+const MB = (bytes: number) => Math.floor((bytes / 1024 / 1024) * 10) / 10
+const SIZES = {
+  image: MB(UPLOAD_LIMITS.image.maxBytes),
+  link: MB(UPLOAD_LIMITS.link.maxBytes),
+  kept: MB(KEPT_MAX_BYTES),
+  body: Math.floor(BODY_MAX_BYTES / 1000 / 1000),
+}
 /** A rollback posts two versions. */
 const ROLLBACK_FORM_MAX_BYTES = 4096
 const LIMIT = MAX_RULES.toLocaleString('en')
@@ -53,7 +73,7 @@ const NOTICES: Record<Lang, Record<string, string>> = {
     unreadable: '存储的规则不是有效的 JSON，下面从空白开始。',
     badJson: 'JSON 有误，表单没有改动。',
     notFound: '历史里没有这个版本。',
-    tooLarge: `提交的内容太大（每次最多 ${FORM_KIB} KiB）。规则很多时请编辑 rules/rules.json，用 npm run rules:push 发布。`,
+    tooLarge: `提交的内容太大，没有读取，刚才的修改没有保存（下面是已保存的规则）。每张图片最多 ${SIZES.image} MB（链接缩略图 ${SIZES.link} MB），一次选的图片合计最多 ${SIZES.kept} MB，整个提交最多 ${SIZES.body} MB：太大的手机照片请先压缩或截图再选。规则很多时请编辑 rules/rules.json，用 npm run rules:push 发布。`,
     overLimit: `这套规则超过了每套最多 ${LIMIT} 条的上限，编辑器无法完整显示。为了不丢掉任何规则，这里不能检查、调整或发布它：请精简规则文件后用 npm run rules:push 发布，或在发布历史里回滚到更早的版本。`,
     jsonOverLimit: `这段 JSON 的规则超过了每套最多 ${LIMIT} 条的上限，表单没有改动。`,
   },
@@ -66,7 +86,7 @@ const NOTICES: Record<Lang, Record<string, string>> = {
     unreadable: 'The stored rules are not valid JSON: starting from an empty set.',
     badJson: 'That JSON is not valid; the form is unchanged.',
     notFound: 'No such version in the history.',
-    tooLarge: `That is too large (at most ${FORM_KIB} KiB a submit). Edit a big rule set in rules/rules.json and publish it with npm run rules:push.`,
+    tooLarge: `That submit was too large to read, so your changes were not kept (below are the saved rules). An image may be at most ${SIZES.image} MB (a link's thumbnail ${SIZES.link} MB), the images chosen at once ${SIZES.kept} MB together, and a submit ${SIZES.body} MB: shrink a large phone photo (or take a screenshot of it) first. Edit a big rule set in rules/rules.json and publish it with npm run rules:push.`,
     overLimit: `This rule set is over the limit of ${LIMIT} rules a set may hold, so the editor cannot show it whole. So that no rule is lost, it cannot be checked, reordered or published here: trim the file and publish it with npm run rules:push, or roll back to an earlier version in the publish history.`,
     jsonOverLimit: `That JSON holds more rules than the limit of ${LIMIT}; the form is unchanged.`,
   },
@@ -166,10 +186,16 @@ rulePages.get('/admin/rules/new', guard, async (c) => {
 rulePages.post('/admin/rules', guard, async (c) => {
   const refused = permit(c, 'rules')
   if (refused) return refused
-  const read = await readForm(c.req.raw, FORM_MAX_BYTES)
-  if (read === null) return c.html(NOTICES[langOf(c)].tooLarge ?? '', 413)
-  const form = read.fields
-  const field = (name: string) => textField(form, name)
+  const form = await readRulesForm(c.req.raw)
+  if (form === null) {
+    // Nothing of it was read: the saved rules, and what the limits are.
+    const { draft, version } = await stored(c)
+    return render(c, { draft, base: version, notice: noticeOf(c, 'tooLarge', 'error'), status: 413 })
+  }
+  const field = (name: string) => {
+    const value = form[name]
+    return typeof value === 'string' ? value : ''
+  }
   const op = field('op')
   const base = VERSION.test(field('base')) ? field('base') : ''
   const previewText = field('preview_text').slice(0, 200)
@@ -239,6 +265,24 @@ rulePages.post('/admin/rules', guard, async (c) => {
   logPublish(outcome, 'console')
   return afterPublish(c, outcome, { draft, base, previewText, previewAt }, 'published')
 })
+
+/**
+ * The posted form: multipart (as the page posts it, with its images) read as it streams in, each
+ * image past UPLOAD_MAX_BYTES dropped and remembered as too large; anything else (a script's
+ * urlencoded post) within FIELDS_MAX_BYTES. Null when it is too large to read.
+ */
+async function readRulesForm(request: Request): Promise<PostedFields | null> {
+  const mediaType = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
+  if (mediaType === 'multipart/form-data') {
+    return readMultipart(request, {
+      bodyMaxBytes: BODY_MAX_BYTES,
+      textMaxBytes: FIELDS_MAX_BYTES,
+      fileMaxBytes: UPLOAD_MAX_BYTES,
+      filesMaxBytes: KEPT_MAX_BYTES,
+    })
+  }
+  return (await readForm(request, FIELDS_MAX_BYTES))?.fields ?? null
+}
 
 function afterPublish(c: ConsoleContext, outcome: RollbackOutcome, r: Render, done: 'published' | 'rolledback') {
   if (outcome.ok) return back(c, '/admin/rules', { done: outcome.unchanged ? 'unchanged' : done, version: outcome.version })

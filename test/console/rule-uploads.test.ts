@@ -27,13 +27,20 @@ beforeEach(async () => {
   await env.RULES.put('rules', STORED)
 })
 
-/** The form of SET with rule 0's first part as `part`, and `file` chosen in its upload field. */
-async function post(part: Record<string, string>, file: Blob | null, op = 'publish', path = '/admin/rules') {
+/** The form of SET with rule 0's first part as `part` (and any `extra` field), and `file` chosen in its upload field. */
+async function post(
+  part: Record<string, string>,
+  file: Blob | null,
+  op = 'publish',
+  path = '/admin/rules',
+  extra: Record<string, string> = {},
+) {
   const fields: Record<string, string> = {
     ...formFields(draftOf(SET)),
     base: await ruleSetVersion(new TextEncoder().encode(STORED)),
     op,
     ...Object.fromEntries(Object.entries(part).map(([key, value]) => [`r0.c0.p0.${key}`, value])),
+    ...extra,
   }
   const form = new FormData()
   for (const [name, value] of Object.entries(fields)) form.append(name, value)
@@ -114,6 +121,32 @@ describe('an image chosen in the rules form', () => {
     expect(part?.[1]).toContain('rules[0].reply.file')
     expect(await env.RULES.get('rules', 'text')).toBe(STORED)
     expect((await env.MEDIA.list({ prefix: 'uploads/' })).objects.length).toBe(before.objects.length)
+  })
+
+  it('refuses a phone photo (8 MB) under its part, in Chinese, keeping the draft: nothing stored or published', async () => {
+    const before = await env.MEDIA.list({ prefix: 'uploads/' })
+    const photo = new File([jpeg(8 * 1000 * 1000)], 'IMG_0001.jpg', { type: 'image/jpeg' })
+    const refused = await post({ type: 'image' }, photo, 'publish', '/admin/rules', { 'r0.note': '草稿里的备注' })
+    expect(refused.status).toBe(400)
+    const part = /<div class="part" data-part="r0.c0.p0"[\s\S]*?<ul class="field-error"[^>]*>([\s\S]*?)<\/ul>/.exec(refused.text)
+    expect(part?.[1]).toContain('图片不能超过 2 MB')
+    expect(part?.[1]).toContain('rules[0].reply.file')
+    // The draft as posted: the part's type and the note typed with it.
+    expect(refused.text).toMatch(/<option value="image" selected="">/)
+    expect(refused.text).toContain('value="草稿里的备注"')
+    expect(await env.RULES.get('rules', 'text')).toBe(STORED)
+    expect((await env.MEDIA.list({ prefix: 'uploads/' })).objects.length).toBe(before.objects.length)
+  })
+
+  it('answers a post too large to read with the rules page, saying what the limits are', async () => {
+    // More text than any rule set's form holds: not read, so the saved rules are shown.
+    const refused = await post({ type: 'text', text: '字'.repeat(2_300_000) }, null, 'publish')
+    expect(refused.status).toBe(413)
+    expect(refused.text).toContain('id="rules-form"')
+    expect(refused.text).toContain('data-rule="pic"')
+    expect(refused.text).toContain('每张图片最多 2 MB（链接缩略图 1 MB）')
+    expect(refused.text).toContain('刚才的修改没有保存')
+    expect(await env.RULES.get('rules', 'text')).toBe(STORED)
   })
 
   it('holds a link’s thumbnail to its own, smaller limit', async () => {
