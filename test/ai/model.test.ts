@@ -1,8 +1,11 @@
 /** Reading a chat completion (src/ai/model.ts `completionOf`), a bounded read of the answer, and which settings make a model. */
+import { env as workerEnv } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { FAKE_LLM_API_KEY } from '../../dev/fake-llm-types'
-import { callModel, completionOf, MAX_ANSWER_BYTES, ModelError, modelSettings } from '../../src/ai/model'
+import { callModel, completionOf, MAX_ANSWER_BYTES, ModelError, modelSettings, modelState } from '../../src/ai/model'
 import { settingState, type Env } from '../../src/settings/env'
+import { miniProgramEnv } from '../../src/settings/mini-programs'
+import { SECOND_APP } from '../support/settings'
 
 describe('completionOf', () => {
   it('takes the first choice’s text, its finish reason and the usage', () => {
@@ -52,6 +55,26 @@ describe('callModel', () => {
     expect(error).toMatchObject({ reason: 'answer too large', retryable: false })
     expect(Date.now() - started).toBeLessThan(3_000)
     expect(MAX_ANSWER_BYTES).toBe(64 * 1024)
+  })
+})
+
+describe('a mini program’s own key (LLM_API_KEY_<appid>)', () => {
+  it('is the one its answers are asked with; an app without one uses the shared key', async () => {
+    const B = SECOND_APP.appid
+    const bindings = { ...workerEnv, [`LLM_API_KEY_${B}`]: 'sk-second-app-own-key' } as Env
+    const second = miniProgramEnv(bindings, B)
+    const first = miniProgramEnv(bindings, bindings.WECHAT_APPID ?? '')
+    expect(modelSettings(second!)?.key).toBe('sk-second-app-own-key')
+    expect(modelSettings(first!)?.key).toBe(FAKE_LLM_API_KEY)
+    expect(modelSettings(miniProgramEnv({ ...workerEnv } as Env, B)!)?.key).toBe(FAKE_LLM_API_KEY)
+    // The stand-in takes only its own key: the second app's reaches it, and is refused.
+    const ask = (view: Env) => {
+      const state = modelState(view)
+      if (state.kind !== 'ready') throw new Error(state.kind)
+      return callModel(state.settings, [{ role: 'user', content: '退货 zqownkey' }], 50, 5_000)
+    }
+    await expect(ask(second!)).rejects.toMatchObject({ reason: 'HTTP 401', retryable: false })
+    await expect(ask(first!)).resolves.toMatchObject({ text: expect.any(String) })
   })
 })
 

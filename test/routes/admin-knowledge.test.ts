@@ -6,9 +6,10 @@
  */
 import { env } from 'cloudflare:workers'
 import * as v from 'valibot'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { KnowledgeAskAnswer, KnowledgeEntryAnswer, KnowledgeListAnswer } from '../../src/admin/answers-knowledge'
 import { listAudit } from '../../src/admin/audit'
+import { fakeWechat } from '../support/fake-wechat-client'
 import { watchSecrets, type Answer } from '../support/hygiene'
 import { addTestOperator, OWNER_AUTH, type TestOperator } from '../support/operators'
 import { SECOND_APP, TEST_SETTINGS } from '../support/settings'
@@ -16,6 +17,8 @@ import { SECOND_APP, TEST_SETTINGS } from '../support/settings'
 const hygiene = watchSecrets('admin-knowledge')
 const APPID = TEST_SETTINGS.WECHAT_APPID
 const UNKNOWN = 'k-00000000-0000-4000-8000-000000000000'
+/** Who "try a question" asks as (knowledge/ask.ts): anything it sent would go to them. */
+const ASK_USER = 'ask'
 
 async function call(method: string, path: string, json?: unknown, auth: Record<string, string> = OWNER_AUTH): Promise<Answer> {
   return hygiene.fetch(path, {
@@ -224,7 +227,23 @@ describe('ask', () => {
     // The rule set in force here may have a rule for anything; an FAQ or a rule answers, never nobody.
     expect(['rule', 'faq']).toContain(body.source)
     if (body.source === 'faq') expect(body.answer).toBe('积分次年年底过期')
-    expect(hygiene.lines.join('\n')).not.toContain('custom/send')
+    expect(await fakeWechat.calls({ touser: ASK_USER })).toEqual([])
+  })
+
+  it('asks the model for a document’s passages and sends nothing: no call reaches WeChat, not even typing', async () => {
+    await call('POST', '/admin/api/knowledge', {
+      title: '会员等级',
+      text: '## 升级\n\n会员等级按近一年的消费金额计算，每月 1 日更新一次。',
+    })
+    const question = '会员等级多久更新一次 zqasknothing'
+    const answer = await call('POST', '/admin/api/knowledge/ask', { text: question })
+    expect(answer.status, answer.text).toBe(200)
+    expect(parsed(answer)).toMatchObject({ source: 'ai', answer: '会员等级按近一年的消费金额计算，每月 1 日更新一次。' })
+    const asked = await fetch(`http://127.0.0.1:${inject('fakeLlmPort')}/__fake/calls?match=zqasknothing`)
+    expect(((await asked.json()) as { calls: unknown[] }).calls).toHaveLength(1)
+    // Whatever "try a question" did would be to its made-up user: the fake WeChat saw nothing for them.
+    expect(await fakeWechat.calls({ touser: ASK_USER })).toEqual([])
+    expect(await fakeWechat.calls({ appid: APPID, path: '/cgi-bin/message/custom/business/typing', touser: ASK_USER })).toEqual([])
   })
 
   it('refuses an empty or oversized text', async () => {

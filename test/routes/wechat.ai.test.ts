@@ -364,8 +364,6 @@ describe('the answer checks', () => {
 
   it('obey (a model that followed the injection): refused, the fallback instead', async () => {
     // The injection and a question close enough to the passages for the model to be asked.
-    // FAILS (src/ai/check.ts, the ungrounded check): the echo of the user's own question
-    // holds enough of the passages' character pairs to pass GROUNDED_SHARE 0.3.
     const openid = uniqueOpenid()
     const q = tagged(`${INJECTION}。云雀咖啡机每使用两个月需要用专用除垢剂吗`)
     const [hit] = await search(env.DB, A, q.text, 1)
