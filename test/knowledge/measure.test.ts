@@ -1,6 +1,6 @@
 /**
  * The measurement behind search.ts's design, on the example shop's FAQ (knowledge/faq.csv):
- * each FAQ indexed by its question alone, and each of its variants (109 paraphrases written by
+ * each FAQ indexed by its question alone, and each of its variants (105 paraphrases written by
  * people) asked; hit@1 and hit@3 of three ways to find candidates, all scored the same in the
  * Worker (score.ts): (1) FTS5 `trigram` MATCH of the text's trigrams, (2) FTS5 over the bigram
  * and word terms of text.ts (what search.ts does), (3) every row scored in the Worker (no index).
