@@ -336,7 +336,10 @@ export function openApiDocument(): Json {
             body: json(schemaOf(ManualReplyBody, INPUT), `One reply (at most ${REPLY_MAX_BYTES} bytes).`),
             answers: {
               '200': answer('OutcomeAnswer', 'Queued and delivered (or pending a retry).'),
-              '409': error('`window_closed` or `limit_reached`: WeChat would refuse the send; nothing was stored.'),
+              '409': answers(
+                ['ErrorAnswer', 'DeskConflictAnswer'],
+                '`window_closed` or `limit_reached`: WeChat would refuse the send; `held` (with the `holder`): another agent has the user at the desk — only they, an admin or the owner may reply. Nothing was stored.',
+              ),
               '413': error('The body is too large.'),
               '415': error('The body is not application/json.'),
             },
@@ -648,7 +651,8 @@ export function openApiDocument(): Json {
       },
       '/admin/api/knowledge/ask': {
         post: operation('Try a question: what a text would be answered with, and from where; nothing is sent', {
-          permission: 'read',
+          // It may call the model, which costs money: those who edit the knowledge base try it.
+          permission: 'rules',
           body: json(schemaOf(AskBody, INPUT), `A user's text (at most ${ASK_MAX_BYTES} bytes).`),
           answers: {
             '200': answer(

@@ -14,12 +14,14 @@
 import type * as v from 'valibot'
 import type { Operator } from '../auth/operators'
 import type { FailedActionResult, ManualReplyResult } from '../conversation/contract'
+import type { Agent } from '../desk/view'
 import type { Env } from '../settings/env'
 import { toAction } from '../rules/compile'
 import { conversationOf, deskOf } from '../settings/mini-program-state'
 import { log } from '../log'
 import { appidOf } from './appid'
 import { auditDone } from './audit'
+import { heldByOther } from './desk-actions'
 import type { FailedIdParam, ManualReplyBody } from './requests'
 import { viewOfUser } from '../wecom/user-view'
 
@@ -29,14 +31,23 @@ export type ManualReply = v.InferOutput<typeof ManualReplyBody>
 export type FailedId = v.InferOutput<typeof FailedIdParam>['id']
 export type FailedAction = 'retry' | 'drop'
 
-/** `not_sendable`: the reply converts to no message (nothing was asked of the object). */
-export type ReplyByHandResult = ManualReplyResult | { ok: false; refusal: 'not_sendable' }
+/**
+ * `not_sendable`: the reply converts to no message; `held`: a colleague holds the user at the
+ * desk (desk-actions.ts `heldByOther`). Nothing was asked of the user's object for either.
+ */
+export type ReplyByHandResult = ManualReplyResult | { ok: false; refusal: 'not_sendable' } | { ok: false; refusal: 'held'; holder: Agent }
 
-/** Sends `reply` to `openid` through the user's object: queued, delivered and recorded as manual, or refused. */
+/**
+ * Sends `reply` to `openid` through the user's object: queued, delivered and recorded as
+ * manual, or refused — by the window, or because another agent has the user at the desk (two
+ * agents never answer one user; an admin or the owner may).
+ */
 export async function replyByHand(env: Env, actor: Operator, openid: string, reply: ManualReply): Promise<ReplyByHandResult> {
   // The same conversion the rules' replies get: one source format, one message type.
   const message = toAction(reply).sends[0]
   if (!message) return { ok: false, refusal: 'not_sendable' }
+  const holder = await heldByOther(env, actor, openid)
+  if (holder) return { ok: false, refusal: 'held', holder }
   const result = await conversationOf(await viewOfUser(env, openid), openid).replyByHand(openid, message)
   if (result.ok) {
     await showReplyAtDesk(env, openid, message.type === 'text' ? message.text : `[${message.type}]`)

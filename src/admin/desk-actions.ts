@@ -27,6 +27,17 @@ const agentOf = (operator: Operator): Agent => ({ id: operator.id, name: operato
 /** Whoever may change the rules may also undo another agent's hold. */
 const overrides = (operator: Operator) => can(operator.role, 'rules')
 
+/**
+ * Who holds the user at the desk, when that is someone other than `actor` and `actor` may not
+ * override holds: their reply would answer a user a colleague is answering. Null otherwise
+ * (nobody holds them, `actor` does, or `actor` may undo holds).
+ */
+export async function heldByOther(env: Env, actor: Operator, openid: string): Promise<Agent | null> {
+  if (overrides(actor)) return null
+  const holder = (await deskOf(env).item(openid))?.assignee ?? null
+  return holder !== null && holder.id !== actor.id ? holder : null
+}
+
 export async function moveAtDesk(env: Env, actor: Operator, move: DeskMove, openid: string): Promise<DeskAction> {
   const desk = deskOf(env)
   const agent = agentOf(actor)

@@ -194,6 +194,7 @@ async function sendReply(c: ConsoleContext, openid: string): Promise<Record<stri
 async function replyOutcome(c: ConsoleContext, openid: string, reply: ManualReply): Promise<Record<string, string>> {
   const result = await replyByHand(c.env, c.var.operator, openid, reply)
   let answer: ReplyAnswer
+  // Held by a colleague: the page names them, from the desk.
   if (!result.ok) answer = { problem: result.refusal === 'not_sendable' ? 'invalid' : result.refusal }
   else if (result.outcome.status === 'sent') answer = { done: 'sent' }
   else if (result.outcome.status === 'pending') answer = { done: 'queued' }

@@ -155,6 +155,7 @@ adminApi.post(
     const { openid } = c.req.valid('param')
     const result = await replyByHand(c.env, c.var.operator, openid, c.req.valid('json'))
     if (result.ok) return c.json({ outcome: result.outcome })
+    if (result.refusal === 'held') return c.json({ error: result.refusal, holder: result.holder }, 409)
     return result.refusal === 'not_sendable' ? refuse(c, 400, 'body: is not a reply that can be sent') : refuse(c, 409, result.refusal)
   },
 )

@@ -12,7 +12,7 @@ import { app } from '../../src/app'
 import type { DeskItem, QueueView } from '../../src/desk/view'
 import { fakeWechat } from './fake-wechat-client'
 import { BASE, keepAnswer, workerFetch } from './helpers'
-import { OWNER_AUTH, type TestOperator } from './operators'
+import { consoleForm, OWNER_AUTH, type TestOperator } from './operators'
 import { TEST_SETTINGS } from './settings'
 
 export const APPID = TEST_SETTINGS.WECHAT_APPID
@@ -129,4 +129,22 @@ export async function setStatus(who: TestOperator, status: 'online' | 'away') {
   })
   expect(answer.status).toBe(200)
   expect(answer.body.agents).toContainEqual(expect.objectContaining({ id: who.id, status }))
+}
+
+/** A console form post as the signed-in `cookie`: the answer's status and where it sends the browser. */
+export async function consolePost(cookie: string, path: string, fields: Record<string, string> = {}) {
+  const res = await workerFetch(path, consoleForm(fields, { cookie }))
+  const text = await res.text()
+  keepAnswer(text)
+  const location = res.headers.get('location')
+  const to = location === null ? null : new URL(location, BASE)
+  return { status: res.status, text, path: to?.pathname ?? null, query: to ? Object.fromEntries(to.searchParams) : {} }
+}
+
+/** A console page as the signed-in `cookie`. */
+export async function consoleGet(cookie: string, path: string) {
+  const res = await workerFetch(path, { headers: { cookie } })
+  const text = await res.text()
+  keepAnswer(text)
+  return { status: res.status, text }
 }

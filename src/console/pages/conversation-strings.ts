@@ -9,7 +9,7 @@ import type { Strings } from '../lang'
 /** What the reply form's action can come back with. */
 export const REPLY_OUTCOMES = {
   done: ['sent', 'queued'],
-  problem: ['window_closed', 'limit_reached', 'empty', 'too_long', 'invalid', 'send_failed'],
+  problem: ['window_closed', 'limit_reached', 'empty', 'too_long', 'invalid', 'send_failed', 'held'],
 } as const
 
 export type ReplyOutcome = (typeof REPLY_OUTCOMES)['done'][number] | (typeof REPLY_OUTCOMES)['problem'][number]
@@ -42,6 +42,8 @@ export type ConversationText = {
   replyHint: string
   closedHint: string
   outcomes: Record<ReplyOutcome, string>
+  /** `held`, naming the colleague the desk says has the user now. */
+  heldBy: (name: string) => string
   /** A user's image that is not shown, and why. */
   image: Record<Exclude<ImageState, 'shown'>, string>
   imageAlt: string
@@ -92,7 +94,9 @@ export const CONVERSATION_STRINGS: Strings<ConversationText> = {
       too_long: `没有发送：回复太长（最多 ${MAX_TEXT_BYTES} 字节）。`,
       invalid: '没有发送：这不是一条能发送的文字回复。',
       send_failed: '发送失败：微信拒绝了这条回复，原因见下方消息。',
+      held: '没有发送：同事正在接待这位用户，只有接待人（或管理员）能回复。',
     },
+    heldBy: (name) => `没有发送：${name} 正在接待这位用户，只有接待人（或管理员）能回复。`,
     image: { saving: '图片保存中…', failed: '图片保存失败', expired: '图片已过期', deleted: '图片已删除' },
     imageAlt: '用户发来的图片',
   },
@@ -140,7 +144,9 @@ export const CONVERSATION_STRINGS: Strings<ConversationText> = {
       too_long: `Not sent: the reply is too long (at most ${MAX_TEXT_BYTES} bytes).`,
       invalid: 'Not sent: that is not a text reply that can be sent.',
       send_failed: 'Failed: WeChat refused the reply; the message below says why.',
+      held: 'Not sent: a colleague has this user at the desk; only they (or an admin) may reply.',
     },
+    heldBy: (name) => `Not sent: ${name} has this user at the desk; only they (or an admin) may reply.`,
     image: {
       saving: 'Saving the image…',
       failed: 'The image could not be saved',

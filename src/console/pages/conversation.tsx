@@ -56,7 +56,12 @@ export function ConversationPage(props: {
       )}
       <OutcomeNotice
         outcome={props.outcome}
-        text={(o) => t.outcomes[o.code as ReplyOutcome] + (o.errcode !== null ? ` (${t.errcode(o.errcode)})` : '')}
+        text={(o) =>
+          // Held: who has the user, as the desk says now (never a name from the address).
+          o.code === 'held' && props.desk?.assignee
+            ? t.heldBy(props.desk.assignee.name)
+            : t.outcomes[o.code as ReplyOutcome] + (o.errcode !== null ? ` (${t.errcode(o.errcode)})` : '')
+        }
       />
       <script src="/admin/desk.js" defer />
       <span data-live={QUEUE_LIVE_PATH} data-live-openid={c.openid} hidden />
