@@ -6,8 +6,7 @@
  * A refused file is a problem under its part, in the operator's language; the draft keeps
  * what it had. Each image kept leaves an audit entry (`media_upload`), as the admin API's upload does.
  */
-import { appidOf } from '../admin/appid'
-import { auditDone } from '../admin/audit'
+import { auditUpload } from '../admin/upload-audit'
 import { english, problem } from '../rules/messages'
 import type { RuleIssue } from '../rules/validate'
 import { log } from '../log'
@@ -53,14 +52,7 @@ export async function storeUploads(c: ConsoleContext, draft: Draft, form: Posted
           problems.push({ path: where, ...refused, message: english(refused) })
           continue
         }
-        // The same entry as the admin API's upload (routes/admin-media.ts): who added which image, whatever the way in.
-        await auditDone(c.env.DB, {
-          appid: appidOf(c.env),
-          operator: c.var.operator,
-          action: 'media_upload',
-          target: saved.name,
-          summary: `${use}, ${bytes.byteLength} bytes`,
-        })
+        await auditUpload(c.env, c.var.operator, { name: saved.name, use, bytes: bytes.byteLength })
         log.info('console.media.uploaded', { operator: c.var.operator.id, name: saved.name, use, bytes: bytes.byteLength })
         const source = sourceOf(use, saved.name, new URL(c.req.url).origin)
         out = withReply(out, prefix, (current) => ({

@@ -5,9 +5,8 @@
  * bytes (media/uploads.ts); each upload leaves an audit entry (`media_upload`, the name).
  */
 import { Hono } from 'hono/tiny'
-import { appidOf } from '../admin/appid'
 import type { MediaUploadAnswer } from '../admin/answers-media'
-import { auditDone } from '../admin/audit'
+import { auditUpload } from '../admin/upload-audit'
 import { readBounded } from '../admin/body'
 import { MediaUploadQuery, UPLOAD_CONTENT_TYPES } from '../admin/requests-media'
 import { log } from '../log'
@@ -39,13 +38,7 @@ adminMedia.post('/admin/api/media', allow('rules'), params('query', MediaUploadQ
     bytes: bytes.byteLength,
     ...(use === 'link' ? { url: publicMediaUrl(new URL(c.req.url).origin, saved.name) } : {}),
   }
-  await auditDone(c.env.DB, {
-    appid: appidOf(c.env),
-    operator: c.var.operator,
-    action: 'media_upload',
-    target: saved.name,
-    summary: `${use}, ${bytes.byteLength} bytes`,
-  })
+  await auditUpload(c.env, c.var.operator, { name: saved.name, use, bytes: bytes.byteLength })
   log.info('media.uploaded', { by: c.var.operator.id, name: saved.name, use, bytes: bytes.byteLength })
   return c.json(answer, 201)
 })

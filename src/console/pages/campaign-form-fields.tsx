@@ -2,6 +2,7 @@
  * The form that starts a campaign (pages/campaigns.tsx shows it under the list): the template,
  * page, state, language and data, each with the problems the check found in it.
  */
+import { Choice } from './choice'
 import type { Child } from 'hono/jsx'
 import type { TemplateReach } from '../../subscribe/campaign-start'
 import { KEYWORD_TYPES, LANGS, MINIPROGRAM_STATES } from '../../wechat/subscribe-data'
@@ -59,26 +60,24 @@ export function CampaignFormFields(props: CampaignFormProps) {
       />
       <FieldProblems field="page" problems={problemsOf('page')} />
       <div class="row">
-        <div>
-          <label for="campaign-miniprogram_state">{t.miniprogramState}</label>
-          <select id="campaign-miniprogram_state" name="miniprogram_state" aria-invalid={invalid('miniprogram_state')}>
-            {['', ...MINIPROGRAM_STATES].map((state) => (
-              <option value={state} selected={state === form.miniprogram_state}>
-                {t.states[state] ?? state}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label for="campaign-lang">{t.lang}</label>
-          <select id="campaign-lang" name="lang" aria-invalid={invalid('lang')}>
-            {['', ...LANGS].map((lang) => (
-              <option value={lang} selected={lang === form.lang}>
-                {t.langs[lang] ?? lang}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Choice
+          id="campaign-miniprogram_state"
+          name="miniprogram_state"
+          label={t.miniprogramState}
+          values={['', ...MINIPROGRAM_STATES]}
+          chosen={form.miniprogram_state}
+          text={(state) => t.states[state] ?? state}
+          invalid={invalid('miniprogram_state') !== undefined}
+        />
+        <Choice
+          id="campaign-lang"
+          name="lang"
+          label={t.lang}
+          values={['', ...LANGS]}
+          chosen={form.lang}
+          text={(lang) => t.langs[lang] ?? lang}
+          invalid={invalid('lang') !== undefined}
+        />
       </div>
       <FieldProblems field="miniprogram_state" problems={problemsOf('miniprogram_state')} />
       <FieldProblems field="lang" problems={problemsOf('lang')} />

@@ -1,4 +1,5 @@
 /** The rules page's default reply: the fieldset of its entries, each a reply and when it is sent. */
+import { Choice } from './choice'
 import type { RuleIssue } from '../../rules/validate'
 import type { Lang } from '../lang'
 import { textReply } from '../reply-form'
@@ -28,16 +29,13 @@ export function DefaultFields(props: { t: RulesText; lang: Lang; draft: Draft; i
           return (
             <div class="entry" data-entry={m}>
               <div class="row">
-                <div>
-                  <label for={`d.e${m}.during`}>{t.during}</label>
-                  <select id={`d.e${m}.during`} name={`d.e${m}.during`}>
-                    {DURINGS.map((during) => (
-                      <option value={during} selected={during === entry.during}>
-                        {t.durings[during]}
-                      </option>
-                    ))}
-                  </select>
-                </div>
+                <Choice
+                  name={`d.e${m}.during`}
+                  label={t.during}
+                  values={DURINGS}
+                  chosen={entry.during}
+                  text={(during) => t.durings[during]}
+                />
                 {entries.length > 1 && (
                   <button type="submit" name="op" value={`entry-delete:${m}`} class="small danger">
                     {t.remove}

@@ -4,6 +4,7 @@
  * hours, from / until, enabled), its reply, and the buttons that move or delete it. Each
  * issue is shown under the field it names.
  */
+import { Choice } from './choice'
 import type { RuleIssue } from '../../rules/validate'
 import type { Lang } from '../lang'
 import { CHANNEL_CHOICES, DURINGS, issueTarget, localOf, WHEN_CHOICES, WHEN_KINDS, type RuleDraft, type RuleField } from '../rule-form'
@@ -39,16 +40,14 @@ export function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; i
       </div>
       <Issues issues={[...issuesOf('id'), ...issuesOf('note')]} lang={lang} />
       <div class="row top">
-        <div>
-          <label for={`r${i}.when`}>{t.when}</label>
-          <select id={`r${i}.when`} name={`r${i}.when`} class="when-kind">
-            {WHEN_KINDS.map((kind) => (
-              <option value={kind} selected={kind === rule.when}>
-                {t.kinds[kind]}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Choice
+          name={`r${i}.when`}
+          label={t.when}
+          values={WHEN_KINDS}
+          chosen={rule.when}
+          text={(kind) => t.kinds[kind]}
+          class="when-kind"
+        />
         {/* Every kind's field is on the page; the stylesheet shows the chosen kind's (data-when, shownFor). */}
         <div style="flex:1;min-width:12em" {...shownFor('data-when', 'text contains regex', rule.when)}>
           <label for={`r${i}.value`}>{t.value}</label>
@@ -62,16 +61,13 @@ export function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; i
             {rule.when === 'msgtype' || rule.when === 'event' ? '' : rule.value}
           </textarea>
         </div>
-        <div>
-          <label for={`r${i}.channel`}>{t.channel}</label>
-          <select id={`r${i}.channel`} name={`r${i}.channel`}>
-            {CHANNEL_CHOICES.map((channel) => (
-              <option value={channel} selected={channel === rule.channel}>
-                {t.channels[channel]}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Choice
+          name={`r${i}.channel`}
+          label={t.channel}
+          values={CHANNEL_CHOICES}
+          chosen={rule.channel}
+          text={(channel) => t.channels[channel]}
+        />
         {(['msgtype', 'event'] as const).map((kind) => (
           <div {...shownFor('data-when', kind, rule.when)}>
             <label for={`r${i}.${kind}`}>{t.kinds[kind]}</label>
@@ -115,16 +111,7 @@ export function RuleFields(props: { t: RulesText; lang: Lang; rule: RuleDraft; i
       </div>
       <Issues issues={whenIssues} lang={lang} />
       <div class="row" data-schedule>
-        <div>
-          <label for={`r${i}.during`}>{t.during}</label>
-          <select id={`r${i}.during`} name={`r${i}.during`}>
-            {DURINGS.map((during) => (
-              <option value={during} selected={during === rule.during}>
-                {t.durings[during]}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Choice name={`r${i}.during`} label={t.during} values={DURINGS} chosen={rule.during} text={(during) => t.durings[during]} />
         <div>
           <label for={`r${i}.from`}>{t.from}</label>
           <input id={`r${i}.from`} name={`r${i}.from`} value={localOf(rule.from)} type="datetime-local" />
