@@ -7,9 +7,15 @@ import type { DeskItem } from '../../desk/view'
 import { formatTime, type Lang } from '../lang'
 import { QUEUE_PATH } from './queue'
 
-/** The user is at the human desk: who has them, and the agent's buttons (to the queue's forms). */
-export function DeskBar(props: { lang: Lang; item: DeskItem; me: string; canAct: boolean }) {
+/**
+ * The user is at the human desk: who has them, and the buttons the operator may use (to the
+ * queue's forms) — take while nobody has them; close while nobody has them, when they are the
+ * operator's, or for whoever may undo a colleague's hold (`canOverride`: admin and up).
+ */
+export function DeskBar(props: { lang: Lang; item: DeskItem; me: string; canAct: boolean; canOverride: boolean }) {
   const { item } = props
+  const free = item.assignee === null
+  const mine = item.assignee?.id === props.me
   const zh = props.lang === 'zh'
   const action = (move: string) => `${QUEUE_PATH}/${encodeURIComponent(item.openid)}/${move}`
   const who = item.assignee
@@ -26,14 +32,14 @@ export function DeskBar(props: { lang: Lang; item: DeskItem; me: string; canAct:
       <span>
         <b>{zh ? '人工队列' : 'At the desk'}</b> · {who}
       </span>
-      {props.canAct && item.assignee?.id !== props.me && (
+      {props.canAct && free && (
         <form method="post" action={action('claim')} class="inline">
           <button type="submit" class="primary" data-claim>
             {zh ? '接待' : 'Take'}
           </button>
         </form>
       )}
-      {props.canAct && (
+      {props.canAct && (free || mine || props.canOverride) && (
         <form method="post" action={action('close')} class="inline">
           <button type="submit" data-close>
             {zh ? '结束会话' : 'Close'}

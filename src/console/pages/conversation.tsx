@@ -65,7 +65,9 @@ export function ConversationPage(props: {
       />
       <script src="/admin/desk.js" defer />
       <span data-live={QUEUE_LIVE_PATH} data-live-openid={c.openid} hidden />
-      {props.desk && <DeskBar lang={props.lang} item={props.desk} me={props.me} canAct={props.grants.reply} />}
+      {props.desk && (
+        <DeskBar lang={props.lang} item={props.desk} me={props.me} canAct={props.grants.reply} canOverride={props.grants.rules} />
+      )}
       <div class="panel" data-openid={c.openid}>
         <Facts>
           <Fact name="openid">

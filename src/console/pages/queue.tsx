@@ -1,7 +1,7 @@
 /**
- * 队列 / Queue: the users waiting for a person (HUMAN_DESK = console), oldest first — how long
- * they have waited, their send window (urgent when it is closing), why they are here, who has
- * them — with claim, release, transfer and close; the agent's own status; and the agents'
+ * 队列 / Queue: the users waiting for a person (HUMAN_DESK = console), oldest first — the mini
+ * program they wrote to, how long they have waited, their send window (urgent when it is
+ * closing), why they are here, who has them — with claim, release, transfer and close; the agent's own status; and the agents'
  * figures. `QueueTable` is also what the live channel fetches (`?fragment=1`) on a change.
  */
 import type { AgentFigures, DeskItem, QueueView } from '../../desk/view'
@@ -21,6 +21,7 @@ export const QUEUE_OUTCOMES = {
 const STRINGS: Strings<{
   title: string
   intro: string
+  app: string
   wechatDesk: string
   none: string
   user: string
@@ -56,6 +57,7 @@ const STRINGS: Strings<{
 }> = {
   zh: {
     title: '人工队列',
+    app: '小程序',
     intro: '转人工的用户在这里等待，最早的在最上面。接待后在会话页回复；结束后用户离开队列。设为“在线”的客服会自动分到新用户。',
     wechatDesk: '这个小程序的 HUMAN_DESK 是 wechat：转人工交给微信客服工具，不进这个队列。',
     none: '现在没有人在等。',
@@ -103,6 +105,7 @@ const STRINGS: Strings<{
   },
   en: {
     title: 'Queue',
+    app: 'Mini program',
     intro:
       'Users handed to a person wait here, oldest first. Take one, reply on their conversation page, and close it when done. Agents set to online are given new users automatically.',
     wechatDesk: "This mini program's HUMAN_DESK is wechat: a transfer goes to WeChat's customer-service tool, not this queue.",
@@ -230,11 +233,11 @@ export function QueueTable(props: QueueProps) {
     )
   return (
     <div class="panel">
-      {/* Seven columns: on a phone the panel scrolls sideways rather than squeeze them (min-width on a table itself is not honoured). */}
-      <div style="min-width:760px">
+      {/* Eight columns: on a phone the panel scrolls sideways rather than squeeze them (min-width on a table itself is not honoured). */}
+      <div style="min-width:860px">
         <Table
           items={items}
-          head={[t.user, t.waiting, t.window, t.reason, t.assignee, t.last, props.me.canAct && t.actions]}
+          head={[t.user, t.app, t.waiting, t.window, t.reason, t.assignee, t.last, props.me.canAct && t.actions]}
           row={(item) => <Row t={t} item={item} props={props} now={props.queue.at} />}
         />
       </div>
@@ -257,6 +260,9 @@ function Row(props: { t: Text; item: DeskItem; props: QueueProps; now: number })
     >
       <td class="id">
         <a href={`/admin/conversations/${encodeURIComponent(item.openid)}`}>{shortOpenid(item.openid)}</a>
+      </td>
+      <td class="id" data-app={item.appid}>
+        {item.appid}
       </td>
       <td class="nowrap">
         {minutes(item.waitingMs)}
