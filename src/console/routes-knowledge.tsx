@@ -1,8 +1,9 @@
 /**
  * 知识库 / Knowledge (`/admin/knowledge`): the mini program's FAQ entries and documents, through
- * the store the admin API uses (knowledge/store.ts). Reading and "try a question" need `read`;
- * adding, editing, deleting and importing need `rules`, asked before the form is read. "Try a
- * question" is knowledge/ask.ts, what `POST /admin/api/knowledge/ask` answers: nothing is
+ * the store the admin API uses (knowledge/store.ts). Reading needs `read`; "try a question"
+ * (it may call the model, which costs money), adding, editing, deleting and importing need
+ * `rules`, asked before the form is read. "Try a question" is knowledge/ask.ts, what
+ * `POST /admin/api/knowledge/ask` answers: nothing is
  * recorded or sent. Each change leaves one `knowledge_change` audit entry (ids and counts,
  * never the text). An import (a CSV of question,answer pairs or a Markdown file, multipart,
  * read within IMPORT_MAX_BYTES) stores each row it can and lists each one refused, and why.
@@ -12,8 +13,8 @@ import { Hono } from 'hono/tiny'
 import { MAX_DOCUMENT_BYTES } from '../admin/requests-knowledge'
 import { appidOf } from '../admin/appid'
 import { auditDone } from '../admin/audit'
-import { ask, ASK_ENTRIES } from '../knowledge/ask'
-import { search } from '../knowledge/search'
+import { ask } from '../knowledge/ask'
+import { searchToAnswer } from '../knowledge/search'
 import {
   addKnowledge,
   decodeKnowledgeCursor,
@@ -126,15 +127,15 @@ knowledgePages.post(KNOWLEDGE_PATH, guard, async (c) => {
 // ---------------------------------------------------------------- try a question
 
 knowledgePages.post(`${KNOWLEDGE_PATH}/ask`, guard, async (c) => {
-  const refused = permit(c, 'read')
+  const refused = permit(c, 'rules')
   if (refused) return refused
   const posted = await readForm(c.req.raw, ASK_MAX_BYTES)
   if (posted === null) return listPage(c, { problems: { form: 'page', list: [tooLarge(c, ASK_MAX_BYTES)] } }, 413)
   const text = textField(posted.fields, 'text').trim().slice(0, 500)
   if (text === '') return listPage(c)
   const appid = appidOf(c.env)
-  // The same answer as POST /admin/api/knowledge/ask; the search again for the entries' names.
-  const [answer, hits] = await Promise.all([ask(c.env, appid, text), search(c.env.DB, appid, text, ASK_ENTRIES)])
+  // The same answer as POST /admin/api/knowledge/ask; the same lookup again for the entries' names.
+  const [answer, hits] = await Promise.all([ask(c.env, appid, text), searchToAnswer(c.env.DB, appid, text)])
   const named = new Map(hits.map((h) => [h.id, h]))
   const tried: TryView = {
     source: answer.source,

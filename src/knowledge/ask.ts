@@ -26,11 +26,8 @@ import type { ReplySource } from '../rules/schema'
 import type { Env } from '../settings/env'
 import type { InboundMessage } from '../wechat/message'
 import { humanDesk } from '../settings/mini-program-state'
-import { ANSWER_ENTRIES, searchToAnswer } from './search'
+import { searchToAnswer } from './search'
 import type { FaqAnswer } from './store'
-
-/** Entries the answer lists, best first: those a push looks up (the console's page searches again for their names). */
-export const ASK_ENTRIES = ANSWER_ENTRIES
 
 export interface AskAnswer {
   /** Who answers: a rule of the operator's, an FAQ entry, the model (later), or nobody (the default reply or the hand-off). */

@@ -1,9 +1,10 @@
 /**
  * `/admin/api/knowledge`: the mini program's knowledge base (src/knowledge/) — FAQ entries and
  * documents listed, read, added, replaced and deleted, and "try a question" (`/ask`), which
- * says what a text would be answered with and sends nothing. Reading and asking need `read`,
- * writing `rules`; each write leaves an audit entry (`knowledge_change`, the entry's id, what
- * changed — never its text).
+ * says what a text would be answered with and sends nothing. Reading needs `read`; writing and
+ * asking `rules` — asking may call the model, which costs money, so it is for those who edit
+ * the knowledge base. Each write leaves an audit entry (`knowledge_change`, the entry's id,
+ * what changed — never its text).
  */
 import { Hono } from 'hono/tiny'
 import { appidOf } from '../admin/appid'
@@ -24,7 +25,7 @@ adminKnowledge.get('/admin/api/knowledge', allow('read'), params('query', Knowle
   return c.json(await listKnowledge(c.env.DB, { appid: appidOf(c.env), limit, ...(cursor ? { after: cursor } : {}) }))
 })
 
-adminKnowledge.post('/admin/api/knowledge/ask', allow('read'), jsonBody(AskBody, ASK_MAX_BYTES), async (c) => {
+adminKnowledge.post('/admin/api/knowledge/ask', allow('rules'), jsonBody(AskBody, ASK_MAX_BYTES), async (c) => {
   return c.json(await ask(c.env, appidOf(c.env), c.req.valid('json').text))
 })
 

@@ -55,7 +55,8 @@ const NEEDS: Record<string, Permission> = {
   'GET /admin/api/knowledge/{id}': 'read',
   'PUT /admin/api/knowledge/{id}': 'rules',
   'DELETE /admin/api/knowledge/{id}': 'rules',
-  'POST /admin/api/knowledge/ask': 'read',
+  // It may call the paid model: those who edit the knowledge base try it.
+  'POST /admin/api/knowledge/ask': 'rules',
   'GET /admin/api/queue': 'read',
   'POST /admin/api/conversations/{openid}/claim': 'reply',
   'POST /admin/api/conversations/{openid}/release': 'reply',

@@ -219,7 +219,7 @@ describe('ask', () => {
         answer: '积分次年年底过期',
       }),
     )
-    const answer = await call('POST', '/admin/api/knowledge/ask', { text: '积分有效期多久？' }, viewer.auth)
+    const answer = await call('POST', '/admin/api/knowledge/ask', { text: '积分有效期多久？' }, admin.auth)
     expect(answer.status, answer.text).toBe(200)
     expect(v.safeParse(KnowledgeAskAnswer, parsed(answer)).success).toBe(true)
     const body = parsed<{ source: string; answer: unknown; entries: { id: string; score: number }[]; handoff: boolean }>(answer)
@@ -244,6 +244,15 @@ describe('ask', () => {
     // Whatever "try a question" did would be to its made-up user: the fake WeChat saw nothing for them.
     expect(await fakeWechat.calls({ touser: ASK_USER })).toEqual([])
     expect(await fakeWechat.calls({ appid: APPID, path: '/cgi-bin/message/custom/business/typing', touser: ASK_USER })).toEqual([])
+  })
+
+  it('is refused to a viewer (403, needs admin) before the model is asked: it may cost money', async () => {
+    await call('POST', '/admin/api/knowledge', { title: '会员权益', text: '## 生日\n\n会员生日当月可领一张生日券。' })
+    const refused = await call('POST', '/admin/api/knowledge/ask', { text: '会员生日有什么权益 zqviewer' }, viewer.auth)
+    expect(refused.status).toBe(403)
+    expect(parsed(refused)).toEqual({ error: 'forbidden', needs: 'admin' })
+    const asked = await fetch(`http://127.0.0.1:${inject('fakeLlmPort')}/__fake/calls?match=zqviewer`)
+    expect(((await asked.json()) as { calls: unknown[] }).calls).toEqual([])
   })
 
   it('refuses an empty or oversized text', async () => {

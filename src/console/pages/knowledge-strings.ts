@@ -74,7 +74,7 @@ export const KNOWLEDGE_STRINGS: Strings<KnowledgeText> = {
     title: '知识库',
     intro:
       '常见问题（FAQ）和文档：规则没有接住的文字先在这里找答案。FAQ 命中得分够高时，它的答案原样发出；否则（配置了模型时）AI 依据文档和问答回答，带「内容由第三方AI生成」标识，答不上时发默认回复。',
-    readOnly: '你的角色只能查看和试问，不能修改知识库。',
+    readOnly: '你的角色只能查看知识库，不能修改或试问（试问可能调用付费的模型）。',
     listTitle: '条目',
     none: '知识库还是空的。',
     kind: '类型',
@@ -172,7 +172,7 @@ export const KNOWLEDGE_STRINGS: Strings<KnowledgeText> = {
     title: 'Knowledge',
     intro:
       'FAQ entries and documents: a text no rule answered is looked up here first. An FAQ entry that matches well enough has its answer sent as written; otherwise (with a model configured) AI answers from the documents and FAQ entries, labelled as AI-written, and the default reply goes out when it cannot.',
-    readOnly: 'Your role may read and try questions, not change the knowledge base.',
+    readOnly: 'Your role may read the knowledge base, not change it or try questions (which may call the paid model).',
     listTitle: 'Entries',
     none: 'The knowledge base is empty.',
     kind: 'Kind',

@@ -1,8 +1,8 @@
 /**
- * 知识库 / Knowledge: the mini program's FAQ entries and documents, paged; "try a question"
- * (the entries found with their scores, and the reply that would be sent, sending nothing);
- * and, for a role with `rules`, adding an FAQ entry or a document and importing a CSV or
- * Markdown file, with each refused row and why.
+ * 知识库 / Knowledge: the mini program's FAQ entries and documents, paged; and, for a role with
+ * `rules`, "try a question" (the entries found with their scores, and the reply that would be
+ * sent, sending nothing — it may call the model, which costs money), adding an FAQ entry or a
+ * document and importing a CSV or Markdown file, with each refused row and why.
  */
 import type { Grants } from '../permit'
 import { Layout, Notice } from '../layout'
@@ -90,7 +90,7 @@ export function KnowledgePage(props: KnowledgePageProps) {
       <OutcomeNotice outcome={props.outcome} text={(o) => t.outcomes[o.code] ?? o.code} />
       {props.problems?.form === 'page' && <Problems t={t} list={props.problems.list} />}
       {props.imported && <ImportResult t={t} imported={props.imported} />}
-      <TryPanel t={t} text={props.tryText} tried={props.tried} />
+      {canEdit && <TryPanel t={t} text={props.tryText} tried={props.tried} />}
       <h2>{t.listTitle}</h2>
       <EntryList {...props} t={t} />
       <Pager lang={props.lang} next={props.next} first={props.first} />
