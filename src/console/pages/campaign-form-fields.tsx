@@ -2,7 +2,7 @@
  * The form that starts a campaign (pages/campaigns.tsx shows it under the list): the template,
  * page, state, language and data, each with the problems the check found in it.
  */
-import { Choice } from './choice'
+import { Choice } from './fields'
 import type { Child } from 'hono/jsx'
 import type { TemplateReach } from '../../subscribe/campaign-start'
 import { KEYWORD_TYPES, LANGS, MINIPROGRAM_STATES } from '../../wechat/subscribe-data'

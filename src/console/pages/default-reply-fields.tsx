@@ -1,5 +1,5 @@
 /** The rules page's default reply: the fieldset of its entries, each a reply and when it is sent. */
-import { Choice } from './choice'
+import { Choice } from './fields'
 import type { RuleIssue } from '../../rules/validate'
 import type { Lang } from '../lang'
 import { textReply } from '../reply-form'

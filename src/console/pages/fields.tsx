@@ -1,7 +1,10 @@
 /**
- * A labelled drop-down of fixed choices, as the console's forms write them (a rule's kind,
- * channel and office-hours condition, the default reply's, a campaign's state and language):
- * the label names the select by its id, the chosen value is selected, each value shows its words.
+ * Labelled fields the console's forms share: each label names its control by id.
+ */
+
+/**
+ * A drop-down of fixed choices (a rule's kind, channel and office-hours condition, the default
+ * reply's, a campaign's state and language): the chosen value is selected, each value shows its words.
  */
 export function Choice<T extends string>(props: {
   name: string
@@ -24,6 +27,32 @@ export function Choice<T extends string>(props: {
           </option>
         ))}
       </select>
+    </div>
+  )
+}
+
+/** A short number as typed (a threshold, minutes): text, so the validator names what is wrong with it. */
+export function NumberField(props: {
+  name: string
+  label: string
+  value: string
+  /** decimal for a share (0.6), numeric for a whole number. */
+  mode: 'decimal' | 'numeric'
+  placeholder: string
+  invalid?: boolean
+}) {
+  return (
+    <div>
+      <label for={props.name}>{props.label}</label>
+      <input
+        id={props.name}
+        name={props.name}
+        value={props.value}
+        inputmode={props.mode}
+        size={5}
+        placeholder={props.placeholder}
+        aria-invalid={props.invalid ? 'true' : undefined}
+      />
     </div>
   )
 }

@@ -111,25 +111,14 @@ export function HoursFields(props: { lang: Lang; hours: HoursDraft | null; issue
                     {hours.periods[row].length === 0 && <span class="muted">{row === 'open_hours' ? '—' : t.closedAllDay}</span>}
                     {hours.periods[row].map((period, n) => (
                       <span class="period">
-                        <input
+                        <TimeOfDay
                           name={`hours.${row}.${n}.start`}
                           value={period.start}
-                          aria-label={`${t.rows[row]} ${t.start}`}
-                          placeholder="09:00"
-                          size={5}
-                          maxlength={5}
-                          pattern="[0-9]{2}:[0-9]{2}"
+                          label={`${t.rows[row]} ${t.start}`}
+                          example="09:00"
                         />
                         –
-                        <input
-                          name={`hours.${row}.${n}.end`}
-                          value={period.end}
-                          aria-label={`${t.rows[row]} ${t.end}`}
-                          placeholder="18:00"
-                          size={5}
-                          maxlength={5}
-                          pattern="[0-9]{2}:[0-9]{2}"
-                        />
+                        <TimeOfDay name={`hours.${row}.${n}.end`} value={period.end} label={`${t.rows[row]} ${t.end}`} example="18:00" />
                         <button type="submit" name="op" value={`period-delete:${row}.${n}`} class="small danger" title={t.remove}>
                           ×
                         </button>
@@ -178,5 +167,20 @@ export function HoursFields(props: { lang: Lang; hours: HoursDraft | null; issue
       </div>
       <Issues issues={rest} lang={props.lang} />
     </fieldset>
+  )
+}
+
+/** One end of an open period, HH:MM (24:00 allowed as an end; the validator says what is wrong). */
+function TimeOfDay(props: { name: string; value: string; label: string; example: string }) {
+  return (
+    <input
+      name={props.name}
+      value={props.value}
+      aria-label={props.label}
+      placeholder={props.example}
+      size={5}
+      maxlength={5}
+      pattern="[0-9]{2}:[0-9]{2}"
+    />
   )
 }

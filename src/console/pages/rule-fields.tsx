@@ -4,7 +4,7 @@
  * hours, from / until, enabled), its reply, and the buttons that move or delete it. Each
  * issue is shown under the field it names.
  */
-import { Choice } from './choice'
+import { Choice } from './fields'
 import type { RuleIssue } from '../../rules/validate'
 import type { Lang } from '../lang'
 import { CHANNEL_CHOICES, DURINGS, issueTarget, localOf, WHEN_CHOICES, WHEN_KINDS, type RuleDraft, type RuleField } from '../rule-form'

@@ -5,6 +5,7 @@
  * previewed against any message, and published as `rules:push` would. One rule's fieldset is
  * rule-fields.tsx, the default reply's default-reply-fields.tsx, the preview's result rule-preview.tsx.
  */
+import { NumberField } from './fields'
 import type { Grants } from '../permit'
 import type { Preview } from '../../rules/preview'
 import { DEFAULT_FAQ_THRESHOLD, DEFAULT_RATING_MINUTES, DEFAULT_RATING_TEXT, DEFAULT_RATING_THANKS } from '../../rules/schema'
@@ -133,18 +134,14 @@ function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[
           <label>
             <input type="checkbox" name="ai.enabled" checked={draft.ai.enabled} /> {t.aiEnabled}
           </label>
-          <div>
-            <label for="ai.faq_threshold">{t.aiThreshold}</label>
-            <input
-              id="ai.faq_threshold"
-              name="ai.faq_threshold"
-              value={draft.ai.faqThreshold}
-              inputmode="decimal"
-              size={5}
-              placeholder={String(DEFAULT_FAQ_THRESHOLD)}
-              aria-invalid={(byRule.get('ai') ?? []).length > 0 ? 'true' : undefined}
-            />
-          </div>
+          <NumberField
+            name="ai.faq_threshold"
+            label={t.aiThreshold}
+            value={draft.ai.faqThreshold}
+            mode="decimal"
+            placeholder={String(DEFAULT_FAQ_THRESHOLD)}
+            invalid={(byRule.get('ai') ?? []).length > 0}
+          />
           <p class="muted">{t.aiHint}</p>
           <details data-ai-model open={MODEL_FIELDS.some((key) => draft.ai.model[key] !== '') || undefined}>
             <summary>{t.aiModel}</summary>
@@ -190,17 +187,13 @@ function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[
             {draft.satisfaction.text}
           </textarea>
           <div class="row">
-            <div>
-              <label for="satisfaction.minutes">{t.satisfactionMinutes}</label>
-              <input
-                id="satisfaction.minutes"
-                name="satisfaction.minutes"
-                value={draft.satisfaction.minutes}
-                inputmode="numeric"
-                size={5}
-                placeholder={String(DEFAULT_RATING_MINUTES)}
-              />
-            </div>
+            <NumberField
+              name="satisfaction.minutes"
+              label={t.satisfactionMinutes}
+              value={draft.satisfaction.minutes}
+              mode="numeric"
+              placeholder={String(DEFAULT_RATING_MINUTES)}
+            />
             <div style="flex:1;min-width:12em">
               <label for="satisfaction.thanks">{t.satisfactionThanks}</label>
               <input
