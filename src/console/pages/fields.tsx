@@ -56,3 +56,42 @@ export function NumberField(props: {
     </div>
   )
 }
+
+/** A text area under its label, with an optional hint after the label's words. */
+export function TextBox(props: {
+  id: string
+  name: string
+  label: string
+  hint?: string
+  rows: number
+  required?: boolean
+  value: string
+}) {
+  return (
+    <>
+      <label for={props.id}>
+        {props.label}
+        {props.hint !== undefined && (
+          <>
+            {' '}
+            <span class="muted">· {props.hint}</span>
+          </>
+        )}
+      </label>
+      <textarea id={props.id} name={props.name} rows={props.rows} required={props.required}>
+        {props.value}
+      </textarea>
+    </>
+  )
+}
+
+/** A form's one submit button, on a line of its own. */
+export function SubmitRow(props: { label: string }) {
+  return (
+    <p>
+      <button type="submit" class="primary">
+        {props.label}
+      </button>
+    </p>
+  )
+}

@@ -4,6 +4,7 @@
  * sent, sending nothing — it may call the model, which costs money), adding an FAQ entry or a
  * document and importing a CSV or Markdown file, with each refused row and why.
  */
+import { SubmitRow, TextBox } from './fields'
 import type { Grants } from '../permit'
 import { Layout, Notice } from '../layout'
 import { formatTime, type Lang } from '../lang'
@@ -306,23 +307,9 @@ export function FaqFields(props: { t: KnowledgeText; form: FaqForm; action: stri
       <input type="hidden" name="kind" value="faq" />
       <label for="faq-question">{t.question}</label>
       <input id="faq-question" name="question" value={form.question} required style="width:100%" />
-      <label for="faq-variants">
-        {t.variants} <span class="muted">· {t.variantsHint}</span>
-      </label>
-      <textarea id="faq-variants" name="variants" rows={3}>
-        {form.variants}
-      </textarea>
-      <label for="faq-answer">
-        {t.answerLabel} <span class="muted">· {t.answerHint}</span>
-      </label>
-      <textarea id="faq-answer" name="answer" rows={4} required>
-        {form.answer}
-      </textarea>
-      <p>
-        <button type="submit" class="primary">
-          {props.submit}
-        </button>
-      </p>
+      <TextBox id="faq-variants" name="variants" label={t.variants} hint={t.variantsHint} rows={3} value={form.variants} />
+      <TextBox id="faq-answer" name="answer" label={t.answerLabel} hint={t.answerHint} rows={4} required value={form.answer} />
+      <SubmitRow label={props.submit} />
     </form>
   )
 }
@@ -335,17 +322,8 @@ export function DocFields(props: { t: KnowledgeText; form: DocForm; action: stri
       <input type="hidden" name="kind" value="doc" />
       <label for="doc-title">{t.docTitle}</label>
       <input id="doc-title" name="title" value={form.title} required style="width:100%" />
-      <label for="doc-text">
-        {t.docText} <span class="muted">· {t.docHint}</span>
-      </label>
-      <textarea id="doc-text" name="text" rows={8} required>
-        {form.text}
-      </textarea>
-      <p>
-        <button type="submit" class="primary">
-          {props.submit}
-        </button>
-      </p>
+      <TextBox id="doc-text" name="text" label={t.docText} hint={t.docHint} rows={8} required value={form.text} />
+      <SubmitRow label={props.submit} />
     </form>
   )
 }
