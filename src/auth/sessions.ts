@@ -107,6 +107,19 @@ export class Sessions extends DurableObject<Env> {
     return row?.operator_id ?? null
   }
 
+  /**
+   * Of these sessions (by hash, and the tag of the token each was opened under), the open ones
+   * and whose they are: the desk's live channels, checked again (desk/viewers.ts).
+   */
+  openSessions(sessions: { idHash: string; tokenTag: string }[], now: number): Record<string, string> {
+    const open: Record<string, string> = {}
+    for (const { idHash, tokenTag } of sessions) {
+      const operator = this.operatorOf(idHash, tokenTag, now)
+      if (operator !== null) open[idHash] = operator
+    }
+    return open
+  }
+
   /** An operator removed or changed: their sessions end. Returns how many there were. */
   closeOperator(operatorId: string): number {
     return this.sql.exec('DELETE FROM sessions WHERE operator_id = ?', operatorId).rowsWritten

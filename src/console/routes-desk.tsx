@@ -14,6 +14,7 @@ import { allows, listOperators, OWNER } from '../auth/operators'
 import { can } from '../auth/roles'
 import { appidOf } from '../admin/appid'
 import { deskOf, humanDesk } from '../settings/mini-program-state'
+import { withViewer } from '../desk/viewers'
 import * as v from 'valibot'
 import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { DESK_SCRIPT, DESK_SCRIPT_PATH } from './desk-script'
@@ -22,6 +23,7 @@ import { langOf } from './lang'
 import { outcomeOf } from './pages/parts'
 import { QUEUE_LIVE_PATH, QUEUE_OUTCOMES, QUEUE_PATH, QueuePage, type QueueProps, QueueTable } from './pages/queue'
 import { permit } from './permit'
+import { sessionKeyOf } from './session'
 
 export const deskPages = new Hono<ConsoleEnv>()
 
@@ -52,7 +54,10 @@ deskPages.get(QUEUE_LIVE_PATH, guard, async (c) => {
   // browser says where a WebSocket comes from, and only the console's own pages may.
   const origin = c.req.header('origin')
   if (origin !== undefined && origin !== new URL(c.req.url).origin) return c.text('cross-origin WebSocket refused', 403)
-  return deskOf(c.env).fetch(c.req.raw)
+  // Whose socket it is, and the session it came with: the Desk asks again while it is open.
+  const operator = c.var.operator.id
+  const session = await sessionKeyOf(c, operator, Date.now())
+  return deskOf(c.env).fetch(withViewer(c.req.raw, { operator, session }))
 })
 
 deskPages.post(`${QUEUE_PATH}/status`, guard, async (c) => {

@@ -102,6 +102,22 @@ export async function sessionOperator(c: ConsoleContext, now: number): Promise<O
   return operatorId === null ? null : operatorById(c.env.DB, operatorId)
 }
 
+/**
+ * The request's session as the Sessions object keys it (its hash, and the tag of today's
+ * ADMIN_TOKEN), when it is open and `operatorId`'s: what the desk's live channel checks again
+ * while it stays open (desk/viewers.ts). Null without one (behind Cloudflare Access, say).
+ */
+export async function sessionKeyOf(
+  c: ConsoleContext,
+  operatorId: string,
+  now: number,
+): Promise<{ idHash: string; tokenTag: string } | null> {
+  const id = sessionIdOf(c)
+  if (id === null) return null
+  const key = { idHash: await sha256(id), tokenTag: await tokenTag(c.env.ADMIN_TOKEN ?? '') }
+  return (await sessionsOf(c.env).operatorOf(key.idHash, key.tokenTag, now)) === operatorId ? key : null
+}
+
 /** The cookie's session id when it has the shape of one; null for none, any other value, or an unusable token. */
 function sessionIdOf(c: ConsoleContext): string | null {
   if (unusableToken(c.env)) return null

@@ -38,6 +38,7 @@ import {
   releaseRow,
   setAgent,
 } from './queue'
+import { recheck, type Viewer, viewerOf } from './viewers'
 import { agentFigures, type AgentFigures, type DeskEvent, type DeskItem, itemOf, type Agent, type QueueView } from './view'
 
 /** An alert that could not be posted is tried again this much later. */
@@ -53,6 +54,8 @@ export type DeskAction =
 
 export class Desk extends DurableObject<Env> {
   private readonly sql: SqlStorage
+  /** The sends in flight, in order (#broadcast). */
+  #sending: Promise<void> = Promise.resolve()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -200,12 +203,18 @@ export class Desk extends DurableObject<Env> {
     return agentFigures(handledSince(this.sql, since))
   }
 
-  /** A console's live channel: a WebSocket, given the queue at once, then every change. */
+  /**
+   * A console's live channel: a WebSocket, given the queue at once, then every change, for the
+   * viewer the console's route checked and names (viewers.ts: checked again as it watches).
+   */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket', { status: 426 })
+    const viewer = viewerOf(request, Date.now())
+    if (viewer === null) return new Response('no viewer', { status: 400 })
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket]
     // Hibernating: the object may leave memory while consoles sit idle; a message wakes it.
     this.ctx.acceptWebSocket(server)
+    server.serializeAttachment(viewer)
     server.send(JSON.stringify({ type: 'queue', ...this.view() } satisfies DeskEvent))
     return new Response(null, { status: 101, webSocket: client })
   }
@@ -286,14 +295,54 @@ export class Desk extends DurableObject<Env> {
     this.#broadcast({ type: 'queue', ...this.view() })
   }
 
+  /** Every change goes out in the order it was made, each after the checks the one before it waited for. */
   #broadcast(event: DeskEvent): void {
     const text = JSON.stringify(event)
-    for (const socket of this.ctx.getWebSockets()) {
+    this.#sending = this.#sending.then(() => this.#send(text))
+    this.ctx.waitUntil(this.#sending)
+  }
+
+  async #send(text: string): Promise<void> {
+    for (const socket of await this.#watching()) {
       try {
         socket.send(text)
       } catch {
         // A socket closing as we send: its close handler ends it.
       }
     }
+  }
+
+  /**
+   * The sockets whose viewer may still watch, checked again when their last check is old
+   * (viewers.ts); the others are closed. Asking failed: everyone, and the next change asks.
+   */
+  async #watching(): Promise<WebSocket[]> {
+    const sockets = this.ctx.getWebSockets()
+    const now = Date.now()
+    const viewers = sockets.map(
+      (socket) => (socket.deserializeAttachment() as Viewer | null) ?? { operator: '', session: null, checkedAt: 0 },
+    )
+    let answers: Map<number, boolean>
+    try {
+      answers = await recheck(this.env, this.ctx.id.name ?? '', viewers, now)
+    } catch (error) {
+      log.warn('desk.recheck_failed', { error: error instanceof Error ? error.message : String(error) })
+      return sockets
+    }
+    return sockets.filter((socket, index) => {
+      const allowed = answers.get(index)
+      if (allowed === undefined) return true
+      if (allowed) {
+        socket.serializeAttachment({ ...viewers[index], checkedAt: now })
+        return true
+      }
+      log.info('desk.viewer_closed', { operator: viewers[index]?.operator ?? '' })
+      try {
+        socket.close(1008, 'signed out')
+      } catch {
+        // Already closing.
+      }
+      return false
+    })
   }
 }

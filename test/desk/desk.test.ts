@@ -13,6 +13,7 @@ import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import type { AuditView } from '../../src/admin/audit'
 import type { AgentFigures, DeskEvent, QueueView } from '../../src/desk/view'
+import { withViewer } from '../../src/desk/viewers'
 import {
   act,
   api,
@@ -366,7 +367,8 @@ describe('the live channel', () => {
   it('sends the queue at once, then a push from a queued user as a message within 2 s', async () => {
     const openid = uniqueOpenid()
     await pushText(openid, '人工')
-    const res = await desk().fetch(new Request('http://desk/live', { headers: { upgrade: 'websocket' } }))
+    const live = withViewer(new Request('http://desk/live', { headers: { upgrade: 'websocket' } }), { operator: 'owner', session: null })
+    const res = await desk().fetch(live)
     expect(res.status).toBe(101)
     const ws = res.webSocket
     expect(ws).toBeTruthy()
