@@ -15,7 +15,7 @@ import { ruleSetVersion } from '../../src/rules/version'
 import { BASE, workerFetch } from '../support/helpers'
 import { addTestOperator, consoleSession, OWNER_AUTH } from '../support/operators'
 import { TEST_SETTINGS } from '../support/settings'
-import { gif, jpeg, png } from '../media/images'
+import { gif, jpeg, png } from '../support/images'
 
 const SET = { rules: [{ id: 'pic', when: { contains: ['图'] }, reply: { type: 'text', text: '稍等' } }] }
 const STORED = JSON.stringify(SET)

@@ -11,7 +11,7 @@ import { fakeWechat, uniqueOpenid, type FakeCall } from '../support/fake-wechat-
 import { push, workerFetch } from '../support/helpers'
 import { OWNER_AUTH } from '../support/operators'
 import { TEST_SETTINGS } from '../support/settings'
-import { png } from '../media/images'
+import { png } from '../support/images'
 
 const APPID = TEST_SETTINGS.WECHAT_APPID
 const SEND = '/cgi-bin/message/custom/send'

@@ -6,7 +6,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { mediaPath, publicMediaUrl, saveUpload, UPLOAD_LIMITS } from '../../src/media/uploads'
 import { readStoredImage } from '../../src/wechat/media'
-import { gif, jpeg, png } from './images'
+import { gif, jpeg, png } from '../support/images'
 
 const OPERATOR = 'op-test'
 

@@ -18,7 +18,7 @@ import {
   userMediaPrefix,
 } from '../../src/media/user-media'
 import { uniqueAppid, uniqueOpenid } from '../support/fake-wechat-client'
-import { gif, jpeg, png } from './images'
+import { gif, jpeg, png } from '../support/images'
 
 const NOW = Date.UTC(2026, 11, 10, 4, 0, 0) // 12:00 in China
 

@@ -13,7 +13,7 @@ import { CONSOLE_MEDIA_CACHE, PUBLIC_MEDIA_CACHE } from '../../src/routes/media'
 import type { Env } from '../../src/settings/env'
 import { BASE, workerFetch } from '../support/helpers'
 import { addTestOperator, consoleSession, OWNER_AUTH, type TestOperator } from '../support/operators'
-import { jpeg, png } from '../media/images'
+import { jpeg, png } from '../support/images'
 
 interface Uploaded {
   name: string

@@ -24,7 +24,7 @@ import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
 import { captureLogs, push, workerFetch } from '../support/helpers'
 import { consoleSession, OWNER_AUTH } from '../support/operators'
 import { recordSeed } from '../support/record-seed'
-import { receivedFor } from '../webhooks/receiver'
+import { receivedFor } from '../support/webhook-receiver'
 import { TEST_SETTINGS } from '../support/settings'
 
 const APPID = TEST_SETTINGS.WECHAT_APPID

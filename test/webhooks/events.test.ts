@@ -11,7 +11,7 @@ import type { QueuedDelivery } from '../../src/webhooks/events'
 import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
 import { captureLogs, push } from '../support/helpers'
 import { TEST_SETTINGS } from '../support/settings'
-import { bodyOf, type FakeDelivery, receivedFor, verify } from './receiver'
+import { bodyOf, type FakeDelivery, receivedFor, verify } from '../support/webhook-receiver'
 
 const APPID = TEST_SETTINGS.WECHAT_APPID
 const SECRET = TEST_SETTINGS.WEBHOOK_SECRET

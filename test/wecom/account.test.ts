@@ -13,7 +13,7 @@ import { KF_SEND_FAILED, PAGE_LIMIT } from '../../src/wecom/account'
 import { fakeWecom, uniqueExternalUserid, uniqueOpenKfId, workerCorp, type FakeCallback } from '../support/fake-wecom-client'
 import { workerFetch } from '../support/helpers'
 import { fakeWechat } from '../support/fake-wechat-client'
-import { png } from '../media/images'
+import { png } from '../support/images'
 import { TEST_SETTINGS } from '../support/settings'
 
 const CORP = workerCorp.corpid

@@ -15,7 +15,7 @@ import { uniqueOpenid } from '../support/fake-wechat-client'
 import { BASE, captureLogs, workerFetch } from '../support/helpers'
 import { addTestOperator, consoleForm, consoleSession } from '../support/operators'
 import { TEST_SETTINGS } from '../support/settings'
-import { bodyOf, failNext, received, receivedFor, scopeUrl, verify } from './receiver'
+import { bodyOf, failNext, received, receivedFor, scopeUrl, verify } from '../support/webhook-receiver'
 
 const APPID = TEST_SETTINGS.WECHAT_APPID
 const SECRET = TEST_SETTINGS.WEBHOOK_SECRET
