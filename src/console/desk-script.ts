@@ -5,12 +5,31 @@
  * change fetches the queue again as the server renders it (`?fragment=1`) and puts it in
  * place, so the markup has one author; on a conversation page (`data-live-openid`), a message
  * of that user is added as a bubble, its text set as text. A canned answer picked from the
- * reply form's list (`select[data-canned]`) is put into the reply box. Without the script, or
- * with the channel down, every page is what it was: a reload shows everything.
+ * reply form's list (`select[data-canned]`) is put into the reply box, and so is one whose
+ * shortcut (its option's `data-shortcut`, like `/退货`) is typed there followed by a space or
+ * a line break: the shortcut is replaced by the text. Without the script, or with the channel
+ * down, every page is what it was: a reload shows everything.
  */
 export const DESK_SCRIPT_PATH = '/admin/desk.js'
 
 export const DESK_SCRIPT = `(() => {
+  const shortcuts = new Map()
+  for (const option of document.querySelectorAll('select[data-canned] option[data-shortcut]')) {
+    shortcuts.set(option.getAttribute('data-shortcut'), option.value)
+  }
+  const replyBox = document.getElementById('reply-text')
+  if (replyBox && shortcuts.size > 0) {
+    replyBox.addEventListener('input', (event) => {
+      if (event.isComposing) return
+      const end = replyBox.selectionStart
+      const typed = /(?:^|\\s)(\\/[^\\s\\/]+)\\s$/u.exec(replyBox.value.slice(0, end))
+      const text = typed && shortcuts.get(typed[1])
+      if (text === undefined || text === null) return
+      const start = end - typed[1].length - 1
+      replyBox.value = replyBox.value.slice(0, start) + text + replyBox.value.slice(end)
+      replyBox.selectionStart = replyBox.selectionEnd = start + text.length
+    })
+  }
   for (const select of document.querySelectorAll('select[data-canned]')) {
     select.addEventListener('change', () => {
       const box = document.getElementById('reply-text')

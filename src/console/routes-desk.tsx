@@ -1,15 +1,16 @@
 /**
  * The human desk in the console (issue 29): 队列 (`/admin/queue`), its forms — claim, release,
  * transfer, close, the agent's status — acting through admin/desk-actions.ts as the admin API
- * does, the live channel (`/admin/queue/live`: a WebSocket to the mini program's Desk object,
+ * does; the mini program's canned answers, added and deleted by those who may change the rules
+ * (as `/admin/api/canned`); the live channel (`/admin/queue/live`: a WebSocket to the mini program's Desk object,
  * behind the session like every page) and the script that listens to it (`/admin/desk.js`).
  */
 import { Hono } from 'hono/tiny'
 import { moveAtDesk, setDeskStatus, transferAtDesk, type TransferResult } from '../admin/desk-actions'
 import { OpenidParam } from '../admin/requests'
 import { auditDone } from '../admin/audit'
-import { DESK_MAX_BYTES, DESK_TEXT_MAX_BYTES, NoteBody } from '../admin/requests-desk'
-import { addNote } from '../desk/notes'
+import { CannedBody, CannedIdParam, DESK_MAX_BYTES, DESK_TEXT_MAX_BYTES, NoteBody } from '../admin/requests-desk'
+import { addCanned, addNote, deleteCanned, listCanned } from '../desk/notes'
 import { allows, listOperators, OWNER } from '../auth/operators'
 import { can } from '../auth/roles'
 import { appidOf } from '../admin/appid'
@@ -91,6 +92,37 @@ for (const move of ['claim', 'release', 'close', 'transfer'] as const) {
   })
 }
 
+deskPages.post(`${QUEUE_PATH}/canned`, guard, async (c) => {
+  const refused = permit(c, 'rules')
+  if (refused) return refused
+  const form = await readForm(c.req.raw, DESK_TEXT_MAX_BYTES)
+  if (form === null) return back(c, QUEUE_PATH, { problem: 'canned_invalid' })
+  const shortcut = textField(form.fields, 'shortcut').trim()
+  // Checked as the API checks a body: a blank shortcut is none.
+  const body = v.safeParse(CannedBody, {
+    title: textField(form.fields, 'title'),
+    text: textField(form.fields, 'text').replace(/\r\n?/g, '\n'),
+    ...(shortcut === '' ? {} : { shortcut }),
+  })
+  if (!body.success) return back(c, QUEUE_PATH, { problem: 'canned_invalid' })
+  const { title, text } = body.output
+  const added = await addCanned(c.env.DB, appidOf(c.env), { title, text, shortcut: body.output.shortcut ?? null }, Date.now())
+  if ('problem' in added) return back(c, QUEUE_PATH, { problem: added.problem === 'full' ? 'canned_full' : 'shortcut_taken' })
+  await auditDone(c.env.DB, { appid: appidOf(c.env), operator: c.var.operator, action: 'desk_canned', target: added.id, summary: 'added' })
+  return back(c, QUEUE_PATH, { done: 'canned_added' })
+})
+
+deskPages.post(`${QUEUE_PATH}/canned/:id/delete`, guard, async (c) => {
+  const refused = permit(c, 'rules')
+  if (refused) return refused
+  const param = v.safeParse(CannedIdParam, { id: c.req.param('id') })
+  if (!param.success || !(await deleteCanned(c.env.DB, appidOf(c.env), param.output.id)))
+    return back(c, QUEUE_PATH, { problem: 'no_canned' })
+  const target = param.output.id
+  await auditDone(c.env.DB, { appid: appidOf(c.env), operator: c.var.operator, action: 'desk_canned', target, summary: 'deleted' })
+  return back(c, QUEUE_PATH, { done: 'canned_deleted' })
+})
+
 deskPages.post('/admin/conversations/:openid/notes', guard, async (c) => {
   const refused = permit(c, 'reply')
   if (refused) return refused
@@ -110,19 +142,26 @@ deskPages.post('/admin/conversations/:openid/notes', guard, async (c) => {
 async function queueProps(c: ConsoleContext): Promise<QueueProps> {
   const operator = c.var.operator
   const desk = deskOf(c.env)
-  const [queue, figures, operators] = await Promise.all([
+  const appid = appidOf(c.env)
+  const [queue, figures, operators, canned] = await Promise.all([
     desk.view(),
     desk.figures(Date.now() - FIGURE_DAYS * 86_400_000),
     can(operator.role, 'reply') ? listOperators(c.env.DB) : Promise.resolve([]),
+    listCanned(c.env.DB, appid),
   ])
-  const appid = appidOf(c.env)
   const colleagues = [OWNER, ...operators].filter((o) => allows(o, 'reply', appid)).map((o) => ({ id: o.id, name: o.name }))
   return {
     lang: langOf(c),
     queue,
-    me: { id: operator.id, canAct: allows(operator, 'reply', appid), canOverride: allows(operator, 'rules', appid) },
+    me: {
+      id: operator.id,
+      canAct: allows(operator, 'reply', appid),
+      canOverride: allows(operator, 'rules', appid),
+      canEditCanned: allows(operator, 'rules', appid),
+    },
     colleagues,
     figures,
+    canned,
     deskMode: humanDesk(c.env),
     outcome: outcomeOf((key) => c.req.query(key), QUEUE_OUTCOMES),
   }

@@ -6,7 +6,7 @@
  */
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-import { listNotes } from '../../src/desk/notes'
+import { listCanned, listNotes } from '../../src/desk/notes'
 import { act, api, APPID, consoleGet, consolePost, desk, DESK_RULES, itemOf, pushText } from '../support/desk'
 import { uniqueOpenid } from '../support/fake-wechat-client'
 import { addTestOperator, consoleSession, type TestOperator } from '../support/operators'
@@ -128,5 +128,56 @@ describe('a note from the conversation page', () => {
     expect(page).not.toContain('data-note-form')
     const audit = await api<{ items: { action: string; target: string; operatorId: string }[] }>('/admin/api/audit?action=desk_note')
     expect(audit.body.items).toContainEqual(expect.objectContaining({ target: openid, operatorId: agent.id }))
+  })
+})
+
+describe('canned answers on the queue page', () => {
+  it('an admin adds and deletes them; agents and viewers see them, without the forms, and are refused (403)', async () => {
+    const admin = await signedIn('admin')
+    const agent = await signedIn('agent')
+    const viewer = await signedIn('viewer')
+    const shortcut = `/退货${crypto.randomUUID().slice(0, 4)}`
+    const title = `退货地址 ${shortcut}`
+    expect(await consolePost(admin.cookie, '/admin/queue/canned', { title, text: '请寄到：\r\n上海市…', shortcut })).toMatchObject({
+      status: 303,
+      path: '/admin/queue',
+      query: { done: 'canned_added' },
+    })
+    const added = (await listCanned(env.DB, APPID)).find((c) => c.title === title)!
+    expect(added).toMatchObject({ text: '请寄到：\n上海市…', shortcut })
+    expect((await consolePost(admin.cookie, '/admin/queue/canned', { title: '又一个', text: '…', shortcut })).query).toEqual({
+      problem: 'shortcut_taken',
+    })
+    expect((await consolePost(admin.cookie, '/admin/queue/canned', { title: ' ', text: '…' })).query).toEqual({ problem: 'canned_invalid' })
+    expect((await consolePost(admin.cookie, '/admin/queue/canned', { title: 'x', text: '…', shortcut: '退货' })).query).toEqual({
+      problem: 'canned_invalid',
+    })
+
+    const adminPage = await consoleGet(admin.cookie, '/admin/queue')
+    expect(adminPage.text).toContain('data-canned-form')
+    expect(adminPage.text).toContain(`action="/admin/queue/canned/${added.id}/delete"`)
+    for (const who of [agent, viewer]) {
+      const page = await consoleGet(who.cookie, '/admin/queue')
+      expect(page.text).toContain(`data-canned-id="${added.id}"`)
+      expect(page.text).not.toContain('data-canned-form')
+      expect(page.text).not.toContain('data-canned-delete')
+      expect((await consolePost(who.cookie, '/admin/queue/canned', { title: '我的', text: '…' })).status).toBe(403)
+      expect((await consolePost(who.cookie, `/admin/queue/canned/${added.id}/delete`)).status).toBe(403)
+    }
+    expect((await listCanned(env.DB, APPID)).filter((c) => c.title === '我的' || c.id === added.id)).toEqual([added])
+
+    // The reply box offers it, with its shortcut for the script.
+    const openid = uniqueOpenid()
+    await pushText(openid, '人工')
+    expect(await conversationPage(agent.cookie, openid)).toContain(`data-shortcut="${shortcut}"`)
+
+    expect((await consolePost(admin.cookie, `/admin/queue/canned/${added.id}/delete`)).query).toEqual({ done: 'canned_deleted' })
+    expect((await consolePost(admin.cookie, `/admin/queue/canned/${added.id}/delete`)).query).toEqual({ problem: 'no_canned' })
+    expect((await listCanned(env.DB, APPID)).some((c) => c.id === added.id)).toBe(false)
+    const audit = await api<{ items: { target: string; summary: string; operatorId: string }[] }>('/admin/api/audit?action=desk_canned')
+    expect(audit.body.items.filter((e) => e.target === added.id).map((e) => [e.summary, e.operatorId])).toEqual([
+      ['deleted', admin.id],
+      ['added', admin.id],
+    ])
   })
 })

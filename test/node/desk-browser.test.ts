@@ -98,7 +98,7 @@ describe('the human desk, live in two agents’ browsers', () => {
     const arrivedMs = Date.now() - pushed
     expect(loads).toEqual({ a: 0, b: 0 })
     expect(await row(pageB, openid).getAttribute('data-status')).toBe('waiting')
-    expect(await row(pageB, openid).locator('td').nth(5).textContent()).toBe('人工')
+    expect(await row(pageB, openid).locator('td').nth(6).textContent()).toBe('人工')
     // The hand-off text went to the user by custom/send.
     await expect.poll(() => delivered(service.api, openid), { timeout: 10_000 }).toEqual(['text: 正在为您转接人工客服，请稍候～'])
     await screenshot(pageB, 'queue')
@@ -117,7 +117,7 @@ describe('the human desk, live in two agents’ browsers', () => {
       .toEqual(['claimed', a.id])
     const takenMs = Date.now() - claimed
     expect(loads.b).toBe(0)
-    expect(await row(pageB, openid).locator('td').nth(4).textContent()).toBe(a.name)
+    expect(await row(pageB, openid).locator('td').nth(5).textContent()).toBe(a.name)
     await screenshot(pageB, 'queue-claimed')
 
     // The conversation page's live channel open, the user writes again: a live bubble on A's page.
@@ -132,7 +132,7 @@ describe('the human desk, live in two agents’ browsers', () => {
     expect(await bubble.getAttribute('data-live-message')).toBe('in')
     expect(loads.a).toBe(aLoads)
     // B's queue shows it as the last message.
-    await expect.poll(() => row(pageB, openid).locator('td').nth(5).textContent(), { timeout: LIVE_MS }).toBe(text)
+    await expect.poll(() => row(pageB, openid).locator('td').nth(6).textContent(), { timeout: LIVE_MS }).toBe(text)
     await screenshot(pageA, 'desk-conversation')
 
     // A closes: the row leaves B's queue live.

@@ -126,7 +126,9 @@ export function ConversationPage(props: {
               <select data-canned aria-label={props.lang === 'zh' ? '快捷回复' : 'Canned answers'}>
                 <option value="">{props.lang === 'zh' ? '插入快捷回复…' : 'Insert a canned answer…'}</option>
                 {props.canned.map((a) => (
-                  <option value={a.text}>{a.shortcut ? `${a.shortcut} · ${a.title}` : a.title}</option>
+                  <option value={a.text} data-shortcut={a.shortcut ?? undefined}>
+                    {a.shortcut ? `${a.shortcut} · ${a.title}` : a.title}
+                  </option>
                 ))}
               </select>
             </p>

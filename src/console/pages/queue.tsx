@@ -4,6 +4,8 @@
  * closing), why they are here, who has them — with claim, release, transfer and close; the agent's own status; and the agents'
  * figures. `QueueTable` is also what the live channel fetches (`?fragment=1`) on a change.
  */
+import { MAX_CANNED_TEXT, MAX_CANNED_TITLE, type Canned } from '../../desk/notes'
+import { CannedSection } from './queue-canned'
 import type { AgentFigures, DeskItem, QueueView } from '../../desk/view'
 import { Layout } from '../layout'
 import type { Lang, Strings } from '../lang'
@@ -14,8 +16,18 @@ export const QUEUE_PATH = '/admin/queue'
 export const QUEUE_LIVE_PATH = '/admin/queue/live'
 
 export const QUEUE_OUTCOMES = {
-  done: ['claimed', 'released', 'transferred', 'closed', 'status'],
-  problem: ['not_at_desk', 'held', 'not_yours', 'no_such_agent', 'bad_input'],
+  done: ['claimed', 'released', 'transferred', 'closed', 'status', 'canned_added', 'canned_deleted'],
+  problem: [
+    'not_at_desk',
+    'held',
+    'not_yours',
+    'no_such_agent',
+    'bad_input',
+    'canned_invalid',
+    'shortcut_taken',
+    'canned_full',
+    'no_canned',
+  ],
 } as const
 
 const STRINGS: Strings<{
@@ -101,6 +113,12 @@ const STRINGS: Strings<{
       not_yours: '只有接待人（或管理员）可以这样做。',
       no_such_agent: '没有这个同事，或他不能回复这个小程序。',
       bad_input: '表单不完整。',
+      canned_added: '快捷回复已添加。',
+      canned_deleted: '快捷回复已删除。',
+      canned_invalid: `没有添加：标题（最多 ${MAX_CANNED_TITLE} 字）和内容（最多 ${MAX_CANNED_TEXT} 字）都要填，快捷词要以 / 开头。`,
+      shortcut_taken: '没有添加：这个快捷词已经有了。',
+      canned_full: '没有添加：快捷回复已经满 200 条。',
+      no_canned: '没有这条快捷回复（可能已被删除）。',
     },
   },
   en: {
@@ -150,6 +168,12 @@ const STRINGS: Strings<{
       not_yours: 'Only the agent who has it (or an admin) can do that.',
       no_such_agent: 'No such colleague, or they cannot reply in this mini program.',
       bad_input: 'The form was incomplete.',
+      canned_added: 'Canned answer added.',
+      canned_deleted: 'Canned answer deleted.',
+      canned_invalid: `Not added: a title (at most ${MAX_CANNED_TITLE} characters) and a text (at most ${MAX_CANNED_TEXT}) are needed, and a shortcut starts with /.`,
+      shortcut_taken: 'Not added: that shortcut is taken.',
+      canned_full: 'Not added: there are already 200 canned answers.',
+      no_canned: 'No such canned answer (it may have been deleted).',
     },
   },
 }
@@ -159,11 +183,16 @@ type Text = (typeof STRINGS)['zh']
 export interface QueueProps {
   lang: Lang
   queue: QueueView
-  /** The signed-in operator: their id, whether they may act (reply), and undo a colleague's hold (admin and up). */
-  me: { id: string; canAct: boolean; canOverride: boolean }
+  /**
+   * The signed-in operator: their id, whether they may act (reply), undo a colleague's hold and
+   * change the canned answers (admin and up).
+   */
+  me: { id: string; canAct: boolean; canOverride: boolean; canEditCanned: boolean }
   /** Who a conversation may be handed to. */
   colleagues: { id: string; name: string }[]
   figures: AgentFigures[]
+  /** The mini program's canned answers. */
+  canned: Canned[]
   deskMode: 'wechat' | 'console'
   outcome: Outcome | null
 }
@@ -201,6 +230,7 @@ export function QueuePage(props: QueueProps) {
       <div data-queue>
         <QueueTable {...props} />
       </div>
+      <CannedSection lang={props.lang} canned={props.canned} canEdit={props.me.canEditCanned} />
       <h2>{t.figures}</h2>
       <div class="panel" data-figures>
         <Table
