@@ -4,8 +4,7 @@
  */
 import type { Operator } from '../auth/operators'
 import type { MediaUse } from '../media/uploads'
-import type { Env } from '../settings/env'
-import { appidOf } from './appid'
+import { appidOf, type Env } from '../settings/env'
 import { auditDone } from './audit'
 
 export function auditUpload(env: Env, operator: Operator, upload: { name: string; use: MediaUse; bytes: number }): Promise<void> {

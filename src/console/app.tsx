@@ -9,7 +9,7 @@
 import { Hono } from 'hono/tiny'
 import { csrf } from 'hono/csrf'
 import { getStats } from '../record/stats'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { healthReport } from '../admin/health-report'
 import { readForm, textField } from './form'
 import { langOf } from './lang'

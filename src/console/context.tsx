@@ -1,7 +1,7 @@
 /**
  * What every console route shares: its context type, the page renderer, the session guard,
  * and the redirect after a form. Apart from app.tsx so route files can import it while
- * app.tsx imports them. (The mini program a page shows is `appidOf(c.env)`, admin/appid.ts.)
+ * app.tsx imports them. (The mini program a page shows is `appidOf(c.env)`, settings/env.ts.)
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie } from 'hono/cookie'

@@ -5,7 +5,7 @@
  * back to the conversations page with the reason (`?export=`); nothing is audited then.
  */
 import * as v from 'valibot'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { exportAnswer, planExport } from '../admin/export'
 import { EXPORT_TOO_LONG, ExportQuery } from '../admin/requests-export'
 import { back, type ConsoleContext } from './context'

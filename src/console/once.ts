@@ -4,7 +4,7 @@
  * and the action runs once (admin/idempotency.ts). A repeat waits for the first to finish and
  * shows what it came to; a repeat whose fields changed is a new request.
  */
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { claimKey, fingerprintOf, IDEMPOTENCY_KEY, releaseKey, settleKey } from '../admin/idempotency'
 import { log } from '../log'
 import type { ConsoleContext } from './context'

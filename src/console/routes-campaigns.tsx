@@ -8,7 +8,7 @@
  */
 import { Hono } from 'hono/tiny'
 import * as v from 'valibot'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { CampaignParam, CampaignTargetsQuery } from '../admin/requests'
 import { CampaignQueueRefused, parseCampaignMessage, startCampaign, templateReach } from '../subscribe/campaign-start'
 import { campaignList, campaignView, readCampaign, targetPage } from '../subscribe/campaign-store'

@@ -13,7 +13,7 @@ import { CannedBody, CannedIdParam, DESK_MAX_BYTES, DESK_TEXT_MAX_BYTES, NoteBod
 import { addCanned, addNote, deleteCanned, listCanned } from '../desk/notes'
 import { allows, listOperators, OWNER } from '../auth/operators'
 import { can } from '../auth/roles'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { deskOf, humanDesk } from '../settings/mini-program-state'
 import { withViewer } from '../desk/viewers'
 import * as v from 'valibot'

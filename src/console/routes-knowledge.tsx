@@ -11,7 +11,7 @@
  */
 import { Hono } from 'hono/tiny'
 import { MAX_DOCUMENT_BYTES } from '../admin/requests-knowledge'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { auditDone } from '../admin/audit'
 import { ask } from '../knowledge/ask'
 import { searchToAnswer } from '../knowledge/search'

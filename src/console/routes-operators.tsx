@@ -9,7 +9,7 @@
 import { describedOperator, operatorChanges } from '../admin/operator-summaries'
 import { Hono } from 'hono/tiny'
 import * as v from 'valibot'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { AUDIT_ACTIONS, type AuditAction, auditDone, decodeAuditCursor, listAudit } from '../admin/audit'
 import { OPERATOR_MAX_BYTES, OperatorBody, OperatorIdParam } from '../admin/requests'
 import {

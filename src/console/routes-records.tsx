@@ -13,7 +13,7 @@ import { getConversation, listConversations } from '../record/conversations'
 import { listFailed } from '../record/failed'
 import { getStats } from '../record/stats'
 import { actOnFailed, replyByHand, type FailedAction, type FailedId, type ManualReply } from '../admin/actions'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import {
   ConversationsQuery,
   FailedIdParam,

@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono/tiny'
 import * as v from 'valibot'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { OpenidParam } from '../admin/requests'
 import { exportRequested, forgetRequested } from '../users/requests'
 import { back, guard, renderPage, type ConsoleContext, type ConsoleEnv } from './context'

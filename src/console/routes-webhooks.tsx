@@ -5,7 +5,7 @@
  * a received text included.
  */
 import { Hono } from 'hono/tiny'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { DELIVERY_ID } from '../webhooks/events'
 import { retryDelivery } from '../webhooks/retry'
 import { webhooksOn } from '../settings/webhooks'

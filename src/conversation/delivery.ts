@@ -19,7 +19,7 @@
  *   retried it (`retried_at`) — fails as `expired`, without calling the API, rather than
  *   reach the user hours late.
  */
-import { requireSetting, SettingError, type Env } from '../settings/env'
+import { appidOf, SettingError, type Env } from '../settings/env'
 import { deskOf, humanDesk } from '../settings/mini-program-state'
 import { answerWithModel } from '../ai/answer'
 import { sourcesOf } from '../ai/plan'
@@ -261,7 +261,7 @@ export class DeliveryPass {
       await showTyping(client, row)
     }
     const media = { uploadImage: (source: ImageSource) => client.uploadImage(source, beforeUpload) }
-    const message = await toCustomMessage(reply, media, requireSetting(this.#env, 'WECHAT_APPID'))
+    const message = await toCustomMessage(reply, media, appidOf(this.#env))
     // A reply the model wrote carries WeChat's AI label ("内容由第三方AI生成" under it).
     await client.sendCustom(row.openid, message, { aiWritten: isAiWritten(row) })
   }

@@ -4,7 +4,7 @@
  * operators). Reading it needs the `operators` permission.
  */
 import { Hono } from 'hono/tiny'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { listAudit } from '../admin/audit'
 import { AuditQuery } from '../admin/requests-audit'
 import { params, type ApiEnv } from './admin-validation'

@@ -10,7 +10,7 @@ import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
 import { moveAtDesk, setDeskStatus, transferAtDesk, type TransferResult } from '../admin/desk-actions'
 import { OpenidParam } from '../admin/requests'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { auditDone } from '../admin/audit'
 import {
   CannedBody,

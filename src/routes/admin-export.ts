@@ -5,7 +5,7 @@
  * conversations one at a time in the console, but take nothing away in bulk. Audited.
  */
 import { Hono } from 'hono/tiny'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { EXPORT_PATH, exportAnswer, planExport } from '../admin/export'
 import { ExportQuery } from '../admin/requests-export'
 import { params, type ApiEnv } from './admin-validation'

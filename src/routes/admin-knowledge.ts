@@ -7,7 +7,7 @@
  * what changed — never its text).
  */
 import { Hono } from 'hono/tiny'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { auditDone } from '../admin/audit'
 import { ASK_MAX_BYTES, AskBody, EntryBody, EntryIdParam, KNOWLEDGE_MAX_BYTES, KnowledgeQuery } from '../admin/requests-knowledge'
 import { ask } from '../knowledge/ask'

@@ -5,7 +5,7 @@
  * export names the user; the deletion's line names no one, only what went.
  */
 import { Hono } from 'hono/tiny'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { OpenidParam } from '../admin/requests'
 import { exportRequested, forgetRequested } from '../users/requests'
 import { params, type ApiEnv } from './admin-validation'

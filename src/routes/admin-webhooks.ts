@@ -5,7 +5,7 @@
  * user's text.
  */
 import { Hono } from 'hono/tiny'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { DeliveryIdParam } from '../admin/requests-webhooks'
 import { retryDelivery } from '../webhooks/retry'
 import { failureView, listFailures } from '../webhooks/store'

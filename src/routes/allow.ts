@@ -4,7 +4,7 @@
  * program, and nothing runs. Registered per route, after the token check and `?app=`.
  */
 import type { MiddlewareHandler } from 'hono'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { allows } from '../auth/operators'
 import { can, roleNeeded, type Permission } from '../auth/roles'
 import type { ApiEnv } from './admin-validation'

@@ -5,7 +5,7 @@
  * still runs a 409 `in_progress`; the key sent with another body or route a 422.
  */
 import type { MiddlewareHandler } from 'hono'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { readBounded } from '../admin/body'
 import { claimKey, fingerprintOf, IDEMPOTENCY_KEY, keepsAnswer, releaseKey, settleKey } from '../admin/idempotency'
 import { log } from '../log'

@@ -7,7 +7,7 @@
  * a 404. `nosniff` and a sandbox CSP keep the stored bytes from ever being run as a page.
  */
 import { Hono } from 'hono/tiny'
-import { appidOf } from '../admin/appid'
+import { appidOf } from '../settings/env'
 import { guard, type ConsoleEnv } from '../console/context'
 import { readMediaRow } from '../media/archive-record'
 import { mediaBucket } from '../media/bucket'

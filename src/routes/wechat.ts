@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
-import { pushMode, requireSetting, type Env } from '../settings/env'
+import { appidOf, pushMode, requireSetting, type Env } from '../settings/env'
 import { miniProgramEnv } from '../settings/mini-program-state'
 import { answerDoctorPush, isDoctorPush } from './doctor-push'
 import { pushBodyLimit, pushFreshness } from './push-limits'
@@ -84,7 +84,7 @@ async function answerTransfer(c: AppContext, push: OpenedPush): Promise<Response
 }
 
 function cipherOf(env: Env) {
-  return importCipher(requireSetting(env, 'WECHAT_ENCODING_AES_KEY'), requireSetting(env, 'WECHAT_APPID'))
+  return importCipher(requireSetting(env, 'WECHAT_ENCODING_AES_KEY'), appidOf(env))
 }
 
 async function open(c: AppContext): Promise<OpenedPush> {

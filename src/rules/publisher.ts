@@ -23,11 +23,10 @@
  * `rollbackAs`): the history entry names them (`by`) and the audit log records what was done.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { appidOf } from '../admin/appid'
 import { auditDone } from '../admin/audit'
 import type { Operator } from '../auth/operators'
 import { scopedKey } from '../settings/mini-program-state'
-import type { Env } from '../settings/env'
+import { appidOf, type Env } from '../settings/env'
 import { publishRules, rollbackRules, type PublishOutcome, type RollbackOutcome } from './history'
 import { kvStore, scopedStore, type RulesStore } from './history-store'
 import { RULES_KEY } from './keys'

@@ -269,3 +269,13 @@ function needsAesKey(env: Env): boolean {
 function hasValue(value: string | undefined): boolean {
   return value !== undefined && value !== ''
 }
+
+/**
+ * The appid of the mini program `env` serves (its view): the key of its D1 rows, campaigns and
+ * idempotency keys. A Worker without WECHAT_APPID throws a SettingError naming it (a 500 naming
+ * the setting, at the routes).
+ *
+ * @example
+ * const list = await listFailed(c.env.DB, { appid: appidOf(c.env), limit: 50 })
+ */
+export const appidOf = (env: Env): string => requireSetting(env, 'WECHAT_APPID')

@@ -24,7 +24,7 @@ import { withdrawUserImagesStatement } from '../media/archive-record'
 import { deleteUserMedia, keptDays } from '../media/user-media'
 import { first, prepare } from '../record/sql'
 import { retentionDays } from '../settings/conversation'
-import { pushMode, requireSetting, type Env } from '../settings/env'
+import { appidOf, pushMode, type Env } from '../settings/env'
 import { toHex, utf8 } from '../wechat/bytes'
 import type { AuthorizationEvent } from '../wechat/message'
 import { forgetUser, forgottenSummary } from './forget'
@@ -41,7 +41,7 @@ const UNSIGNED_BODY =
   'WECHAT_PUSH_MODE is plaintext: the signature does not cover the body, so the OpenID may be anyone’s; use safe mode, or delete by hand once checked'
 
 export async function actOnAuthorization(env: Env, event: AuthorizationEvent, now = Date.now()): Promise<AuthorizationOutcome> {
-  const appid = requireSetting(env, 'WECHAT_APPID')
+  const appid = appidOf(env)
   // `type`, not `event`: a log line's `event` is its own name.
   const fields = { appid, type: event.type, revokeInfo: event.revokeInfo }
   if (pushMode(env) === 'plaintext') {

@@ -14,7 +14,7 @@
  * - POST /cgi-bin/message/wxopen/template/uniform_send
  */
 import { readAtMost } from '../bounded-read'
-import { apiBase, numberSetting, requireSetting, type Env } from '../settings/env'
+import { appidOf, apiBase, numberSetting, requireSetting, type Env } from '../settings/env'
 import { log } from '../log'
 import { SyntheticErrcode, WechatApiError } from './api-error'
 import { exchangeJson, fetchWithin, type JsonObject } from './http'
@@ -151,7 +151,7 @@ export class WechatClient {
    */
   static fromEnv(env: Env): WechatClient {
     return new WechatClient({
-      appid: requireSetting(env, 'WECHAT_APPID'),
+      appid: appidOf(env),
       secret: requireSetting(env, 'WECHAT_APPSECRET'),
       apiBase: apiBase(env),
       cache: env.CACHE,

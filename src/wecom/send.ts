@@ -16,7 +16,7 @@
  * WeChat Work: such a row fails at once, saying so.
  */
 import type { ReplyMessage } from '../replies'
-import type { Env } from '../settings/env'
+import { appidOf, type Env } from '../settings/env'
 import { DEFAULT_TIMEOUT_MS, WechatApiError } from '../wechat/api'
 import { KfApiError, KfErrcode } from './api-error'
 import { KfClient } from './client'
@@ -48,7 +48,7 @@ export async function sendToKf(env: Env, openid: string, rowId: number, reply: R
       files: env.MEDIA,
       timeoutMs: numberSetting(env, 'WECHAT_API_TIMEOUT_MS', DEFAULT_TIMEOUT_MS),
     }
-    const message = await kfMessageOf(reply, media, requireSetting(env, 'WECHAT_APPID'))
+    const message = await kfMessageOf(reply, media, appidOf(env))
     await client.sendMsg({ touser: openid, openKfId, msgid: kfMsgid(openid, rowId), message })
   } catch (error) {
     if (!(error instanceof KfApiError)) throw error
