@@ -263,14 +263,13 @@ export function QueueTable(props: QueueProps) {
     )
   return (
     <div class="panel">
-      {/* Eight columns: on a phone the panel scrolls sideways rather than squeeze them (min-width on a table itself is not honoured). */}
-      <div style="min-width:860px">
-        <Table
-          items={items}
-          head={[t.user, t.app, t.waiting, t.window, t.reason, t.assignee, t.last, props.me.canAct && t.actions]}
-          row={(item) => <Row t={t} item={item} props={props} now={props.queue.at} />}
-        />
-      </div>
+      {/* Eight columns: on a phone each waiting user's row stacks its cells (class stack) rather than squeeze them. */}
+      <Table
+        class="stack"
+        items={items}
+        head={[t.user, t.app, t.waiting, t.window, t.reason, t.assignee, t.last, props.me.canAct && t.actions]}
+        row={(item) => <Row t={t} item={item} props={props} now={props.queue.at} />}
+      />
     </div>
   )
 }
@@ -291,7 +290,7 @@ function Row(props: { t: Text; item: DeskItem; props: QueueProps; now: number })
       <td class="id">
         <a href={`/admin/conversations/${encodeURIComponent(item.openid)}`}>{shortOpenid(item.openid)}</a>
       </td>
-      <td class="id" data-app={item.appid}>
+      <td class="nowrap" data-app={item.appid}>
         {item.appid}
       </td>
       <td class="nowrap">
@@ -306,7 +305,8 @@ function Row(props: { t: Text; item: DeskItem; props: QueueProps; now: number })
       <td class="nowrap">{item.assignee ? `${item.assignee.name}${item.assignee.id === me.id ? t.you : ''}` : t.nobody}</td>
       <td>{item.lastText}</td>
       {me.canAct && (
-        <td class="nowrap">
+        // The buttons wrap (on a phone's stacked row) rather than run past the panel.
+        <td>
           {item.assignee === null && (
             <form method="post" action={action('claim')} class="inline">
               <button type="submit" class="primary" data-claim>
