@@ -10,7 +10,7 @@
  * The page escapes this text (layout.tsx), so the rules form's rules use no quote and no `>`.
  */
 import { PART_TYPES } from './reply-form'
-import { WHEN_KINDS } from './rule-form'
+import { WHEN_KINDS } from './rule-draft'
 
 export const STYLE = `
 :root{--fg:#1f2328;--muted:#656d76;--line:#d0d7de;--bg:#f6f8fa;--accent:#07c160;--bad:#cf222e;--warn:#9a6700;--in:#fff;--out:#95ec69}

@@ -14,7 +14,9 @@ import {
   newHours,
   periodRowOf,
 } from '../../src/console/hours-form'
-import { applyOp, draftOf, formFields, fromForm, isoOf, localOf, opOf, ruleSetOf } from '../../src/console/rule-form'
+import { applyOp, formFields, fromForm, isoOf, localOf, opOf } from '../../src/console/rule-form'
+import { draftOf } from '../../src/console/rule-draft'
+import { ruleSetOf } from '../../src/console/draft-rule-set'
 
 const HOURS = {
   tz: 'Asia/Shanghai',

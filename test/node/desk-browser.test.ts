@@ -23,6 +23,9 @@ import { delivered, launchBrowser, type LocalService, openPage, pageErrors, root
 /** Live means within this, without a reload (issue 29: "within two seconds"). */
 const LIVE_MS = 2000
 
+/** A canned answer the owner adds, with its shortcut. */
+const CANNED_TEXT = '在「我的订单」里点「申请售后」，选择退货并填写原因即可。'
+
 /** The service's settings: .dev.vars.example's, which pushes are signed with, plus the desk in the console. */
 const vars = parseDevVars(readFileSync(join(root, '.dev.vars.example'), 'utf8'))
 
@@ -43,6 +46,12 @@ beforeAll(async () => {
     expect(token).toMatch(/^kfo\./)
     agents.push({ id, name, token })
   }
+  const canned = await fetch(`${service.url}/admin/api/canned`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${service.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title: '退货流程', text: CANNED_TEXT, shortcut: '/退货' }),
+  })
+  expect(canned.status, await canned.clone().text()).toBe(201)
 }, 90_000)
 
 afterAll(async () => {
@@ -133,6 +142,13 @@ describe('the human desk, live in two agents’ browsers', () => {
     expect(loads.a).toBe(aLoads)
     // B's queue shows it as the last message.
     await expect.poll(() => row(pageB, openid).locator('td').nth(6).textContent(), { timeout: LIVE_MS }).toBe(text)
+    // A canned answer: its shortcut typed in the reply box becomes its text; picked from the list, it is added.
+    const box = pageA.locator('#reply-text')
+    await box.pressSequentially('/退货 ')
+    await expect.poll(() => box.inputValue(), { timeout: 2000 }).toBe(CANNED_TEXT)
+    await pageA.locator('select[data-canned]').selectOption({ label: '/退货 · 退货流程' })
+    expect(await box.inputValue()).toBe(`${CANNED_TEXT}\n${CANNED_TEXT}`)
+    await box.fill('')
     await screenshot(pageA, 'desk-conversation')
 
     // A closes: the row leaves B's queue live.

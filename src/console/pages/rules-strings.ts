@@ -3,7 +3,7 @@
  */
 import { DEFAULT_AI_FALLBACK, DEFAULT_DAILY_BUDGET, DEFAULT_MAX_ANSWER_CHARS, DEFAULT_PASSAGE_THRESHOLD, EVENTS } from '../../rules/schema'
 import type { Strings } from '../lang'
-import type { AiModelField, ChannelDraft, DuringDraft, WhenKind } from '../rule-form'
+import type { AiModelField, ChannelDraft, DuringDraft, WhenKind } from '../rule-draft'
 
 export const RULES_STRINGS: Strings<{
   title: string
