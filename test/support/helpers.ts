@@ -1,5 +1,4 @@
 /** Driving the Worker as WeChat does, and watching what it logs. */
-import { createExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { afterAll, afterEach, beforeEach, expect, vi } from 'vitest'
 import { FAKE_LLM_API_KEY } from '../../dev/fake-llm-types'
@@ -47,6 +46,8 @@ export async function workerFetch(url: string, init?: RequestInit): Promise<Resp
   const target = new URL(url, BASE)
   const plaintextPush = init?.method === 'POST' && target.pathname === '/wechat' && !target.searchParams.has('encrypt_type')
   if (!plaintextPush) return exports.default.fetch(target.href, init)
+  // Imported when needed: `cloudflare:test` costs seconds per test file to load (apply-migrations.ts).
+  const { createExecutionContext } = await import('cloudflare:test')
   return app.fetch(new Request(target, init), { ...env, WECHAT_PUSH_MODE: 'plaintext' }, createExecutionContext())
 }
 
