@@ -151,10 +151,7 @@ export class DeliveryPass {
       // The backoff written when it left stands: the retry waits for it.
       markRetry(this.#sql, row, { nextAttemptAt: row.next_attempt_at, errcode: null, reason: INTERRUPTED }, Date.now())
       log.warn('reply.interrupted', {
-        openid: row.openid,
-        msgId: row.msg_id,
-        ruleId: row.rule_id,
-        part: row.part,
+        ...sendIds(row),
         attempts: row.attempts,
         startedAt: row.attempt_started_at,
         retryAt: row.next_attempt_at,
@@ -296,10 +293,7 @@ export class DeliveryPass {
     this.#sentTo = row.openid
     this.#events.push(replySent(row))
     log.info('reply.sent', {
-      openid: row.openid,
-      msgId: row.msg_id,
-      ruleId: row.rule_id,
-      part: row.part,
+      ...sendIds(row),
       type: reply.type,
       attempts: row.attempts,
     })
@@ -345,10 +339,7 @@ export class DeliveryPass {
     const reason = describe(error)
     markRetry(this.#sql, row, { nextAttemptAt: now + delay, errcode, reason }, now)
     const fields = {
-      openid: row.openid,
-      msgId: row.msg_id,
-      ruleId: row.rule_id,
-      part: row.part,
+      ...sendIds(row),
       errcode,
       reason,
       attempts: row.attempts,
@@ -363,10 +354,7 @@ export class DeliveryPass {
     markFailed(this.#sql, row, reason, errcode, Date.now())
     this.#events.push(replyFailed(row, errcode, reason))
     log.warn('reply.failed', {
-      openid: row.openid,
-      msgId: row.msg_id,
-      ruleId: row.rule_id,
-      part: row.part,
+      ...sendIds(row),
       errcode,
       reason,
       lastReason,
@@ -389,4 +377,9 @@ export function ageFrom(row: Pick<OutboxRow, 'created_at' | 'retried_at'>): numb
 /** The model's own words went out on this row (not the fallback, nor any other reply). */
 export function isAiWritten(row: Pick<OutboxRow, 'rule_id' | 'ai'>): boolean {
   return row.rule_id === AI_RULE_ID && row.ai !== null
+}
+
+/** Who and what a send is, as each of its log lines names it. */
+function sendIds(row: OutboxRow): { openid: string; msgId: string | null; ruleId: string | null; part: number } {
+  return { openid: row.openid, msgId: row.msg_id, ruleId: row.rule_id, part: row.part }
 }

@@ -132,10 +132,7 @@ function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[
         <DefaultFields t={t} lang={props.lang} draft={draft} issues={byRule.get('default') ?? []} />
         <fieldset data-ai>
           <legend>{t.ai}</legend>
-          <input type="hidden" name="ai.block" value={draft.ai.block ? 'on' : ''} />
-          <label>
-            <input type="checkbox" name="ai.enabled" checked={draft.ai.enabled} /> {t.aiEnabled}
-          </label>
+          <BlockSwitch name="ai" block={draft.ai.block} enabled={draft.ai.enabled} label={t.aiEnabled} />
           <NumberField
             name="ai.faq_threshold"
             label={t.aiThreshold}
@@ -180,10 +177,7 @@ function RulesForm(props: RulesPageProps & { byRule: Map<IssueTarget, RuleIssue[
         </fieldset>
         <fieldset data-satisfaction>
           <legend>{t.satisfaction}</legend>
-          <input type="hidden" name="satisfaction.block" value={draft.satisfaction.block ? 'on' : ''} />
-          <label>
-            <input type="checkbox" name="satisfaction.enabled" checked={draft.satisfaction.enabled} /> {t.satisfactionOn}
-          </label>
+          <BlockSwitch name="satisfaction" block={draft.satisfaction.block} enabled={draft.satisfaction.enabled} label={t.satisfactionOn} />
           <label for="satisfaction.text">{t.satisfactionText}</label>
           <textarea id="satisfaction.text" name="satisfaction.text" rows={2} style="width:100%" placeholder={DEFAULT_RATING_TEXT}>
             {draft.satisfaction.text}
@@ -268,4 +262,19 @@ function issueText(issue: RuleIssue, setLabel: string, lang: Lang): string {
   const where = issue.path === '' ? setLabel : issue.path
   const message = issueMessage(issue, lang)
   return issue.ruleId === undefined ? `${where}: ${message}` : `${issue.ruleId} · ${where}: ${message}`
+}
+
+/**
+ * A block of the rule set switched on and off (`ai`, `satisfaction`): its checkbox, and whether
+ * the stored set has the block at all, so unticking keeps it as `"enabled": false`.
+ */
+function BlockSwitch(props: { name: string; block: boolean; enabled: boolean; label: string }) {
+  return (
+    <>
+      <input type="hidden" name={`${props.name}.block`} value={props.block ? 'on' : ''} />
+      <label>
+        <input type="checkbox" name={`${props.name}.enabled`} checked={props.enabled} /> {props.label}
+      </label>
+    </>
+  )
 }
