@@ -273,15 +273,7 @@ async function handle(
 /** A `timeout` fault: no answer, until the client goes, a reset, close(), or the longest hold. */
 function hold(state: FakeLlmState, res: ServerResponse, log: (line: string) => void): void {
   log(`fake-llm: POST ${COMPLETIONS_PATH} fault=timeout → held`)
-  const end = () => {
-    clearTimeout(timer)
-    state.held.delete(end)
-    res.socket?.destroy()
-  }
-  const timer = setTimeout(end, FAKE_LLM_HOLD_MAX_MS)
-  timer.unref()
-  state.held.add(end)
-  res.once('close', end)
+  keepOpen(state, res)
 }
 
 /** An `endless` fault: a JSON answer that starts and never ends, until the client goes, a reset, close(), or the longest hold. */
@@ -292,8 +284,13 @@ function endless(state: FakeLlmState, res: ServerResponse, log: (line: string) =
   const chunk = 'a'.repeat(16 * 1024)
   const interval = setInterval(() => res.write(chunk), 10)
   interval.unref()
+  keepOpen(state, res, () => clearInterval(interval))
+}
+
+/** Keeps an answer open until the client goes, a reset, close(), or the longest hold; `stop` runs as it ends. */
+function keepOpen(state: FakeLlmState, res: ServerResponse, stop: () => void = () => {}): void {
   const end = () => {
-    clearInterval(interval)
+    stop()
     clearTimeout(timer)
     state.held.delete(end)
     res.socket?.destroy()
