@@ -16,6 +16,9 @@ export const GRANTS: Record<GrantingAction, { count: number; durationMs: number 
   enter_session: { count: 2, durationMs: 60 * 1000 },
 }
 
+/** The longest any window stays open after the action that opened it. */
+export const LONGEST_GRANT_MS = Math.max(...Object.values(GRANTS).map((grant) => grant.durationMs))
+
 /** Which allowance a push grants; other events grant nothing. */
 export function grantOf(message: InboundMessage): GrantingAction | null {
   if (isUserMessage(message)) return 'message'

@@ -15,7 +15,7 @@
  * Ties go to the grant (it was at or after its CreateTime), so a send or refusal at the same
  * millisecond acts on it: withholding again.
  */
-import { CLOSED, GRANTS, widen, type GrantingAction, type Refusal, type SendWindow } from './policy'
+import { CLOSED, LONGEST_GRANT_MS, widen, type GrantingAction, type Refusal, type SendWindow } from './policy'
 
 export type WindowEvent =
   | { kind: 'grant'; at: number; action: GrantingAction }
@@ -39,7 +39,7 @@ const HOUR_MS = 60 * 60 * 1000
  * grant made in the last moments of such a window, which can carry its count over for a
  * minute. Older events can be deleted without changing the fold from now on.
  */
-export const WINDOW_EVENT_TTL_MS = Math.max(...Object.values(GRANTS).map((grant) => grant.durationMs)) + HOUR_MS
+export const WINDOW_EVENT_TTL_MS = LONGEST_GRANT_MS + HOUR_MS
 
 /** The allowance after `events`, whatever order they are given in. */
 export function foldWindow(events: readonly WindowEvent[]): WindowState {

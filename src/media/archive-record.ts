@@ -35,7 +35,7 @@ export const inboundId = (msgId: string): string => `msg:${msgId}`
 export function recordMediaStatement(appid: string, openid: string, msgId: string, outcome: MediaOutcome): Statement {
   return statement(
     `UPDATE messages SET media = CASE WHEN media = 'archived' THEN media ELSE ?4 END
-     WHERE appid = ?1 AND id = ?2 AND openid = ?3 AND direction = 'in' AND media IS NOT '${MEDIA_DELETED}'`,
+     WHERE appid = ?1 AND openid = ?3 AND id = ?2 AND direction = 'in' AND media IS NOT '${MEDIA_DELETED}'`,
     [appid, inboundId(msgId), openid, mediaColumn(outcome)],
   )
 }
@@ -47,7 +47,7 @@ export function recordMediaStatement(appid: string, openid: string, msgId: strin
  */
 export function withdrawUserImagesStatement(appid: string, openid: string): Statement {
   return statement(
-    `UPDATE messages INDEXED BY messages_conversation SET media = '${MEDIA_DELETED}'
+    `UPDATE messages SET media = '${MEDIA_DELETED}'
      WHERE appid = ?1 AND openid = ?2 AND direction = 'in' AND kind = 'image' AND media IS NOT '${MEDIA_DELETED}'`,
     [appid, openid],
   )
@@ -64,9 +64,13 @@ export interface MediaRow {
   media: string | null
 }
 
-/** One user's inbound image row, by its primary key: null when it is not theirs or not an image. */
+/**
+ * One user's inbound image row, null when it is not theirs or not an image. The key's time is
+ * not in the task, so this and recordMediaStatement search the user's part of the key, which
+ * holds their messages only.
+ */
 export function mediaRowQuery(appid: string, openid: string, msgId: string): Statement {
-  return statement(`SELECT day, media FROM messages WHERE appid = ?1 AND id = ?2 AND openid = ?3 AND direction = 'in' AND kind = 'image'`, [
+  return statement(`SELECT day, media FROM messages WHERE appid = ?1 AND openid = ?3 AND id = ?2 AND direction = 'in' AND kind = 'image'`, [
     appid,
     inboundId(msgId),
     openid,

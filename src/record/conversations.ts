@@ -6,6 +6,7 @@
  * `npm run doctor`'s test pushes have a row (the doctor reads its conversation to see its
  * push arrived), but they are no user's: the list, with any filter, leaves it out.
  */
+import { LONGEST_GRANT_MS } from '../conversation/policy'
 import { DOCTOR_OPENID } from '../doctor'
 import { encodeCursor, pageQuery, type Position } from './cursor'
 import { sendFields, type MessageRow } from './message-row'
@@ -43,14 +44,25 @@ interface ConversationRow {
   channel: Channel
 }
 
-/** Each list's index: the filters have partial indexes holding only their rows. */
+/**
+ * Each list's index: the filters have partial indexes holding only their rows, but for open
+ * windows. Theirs moved with every reply; the open list walks the recent one instead, only as
+ * far back as a window can reach (OPEN_SINCE), where the newest rows are mostly the open ones.
+ */
 const LIST_INDEX: Record<ConversationFilter | 'all', string> = {
   all: 'conversations_recent',
   failed: 'conversations_failed',
   unmatched: 'conversations_unmatched',
-  open: 'conversations_open',
+  open: 'conversations_recent',
   kf: 'conversations_kf',
 }
+
+/**
+ * How long before `now` an open window's conversation last moved, at most: a window closes
+ * at most its longest grant after the user's message that opened it, and that message set
+ * the row's last_at. An hour more for clocks: the push's time and the grant's are taken apart.
+ */
+const OPEN_SINCE_MS = LONGEST_GRANT_MS + 60 * 60 * 1000
 
 /**
  * Each filter's condition, the same as its index's. (`INDEXED BY` in the queries: if a
@@ -65,8 +77,8 @@ function filterCondition(filter: ConversationFilter | undefined, params: SqlValu
     case 'unmatched':
       return ' AND unmatched > 0'
     case 'open':
-      params.push(now)
-      return ` AND window_remaining > 0 AND window_closes_at > ?${params.length}`
+      params.push(now, now - OPEN_SINCE_MS)
+      return ` AND window_remaining > 0 AND window_closes_at > ?${params.length - 1} AND last_at > ?${params.length}`
     case 'kf':
       return " AND channel = 'kf'"
   }
@@ -108,7 +120,7 @@ export function messagesQuery({ appid, openid, after, limit }: MessagesOptions):
   return pageQuery({
     select: `SELECT id, direction, kind, text, rule_id, rules_version, unmatched, inbound_key, part, manual, status, errcode, reason, at, pushed_at, updated_at,
        sources, tokens, refused, media
-     FROM messages INDEXED BY messages_conversation`,
+     FROM messages`,
     where: 'appid = ?1 AND openid = ?2',
     params: [appid, openid],
     key: ['at', 'id'],

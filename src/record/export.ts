@@ -6,7 +6,7 @@
  *
  * One page is two branches merged: the rest of the instant after the last row served
  * (`at = ? AND id > ?`), and the times after it (`at > ? AND at < end`). Each is a seek
- * into `messages_at` (its key holds the message's key, appid and id), merged without a sort; a
+ * into `messages_at` ((appid, at, id), and the key's openid), merged without a sort; a
  * single row-value comparison `(at, id) > (?, ?)` would scan the range from its start on every page.
  * `npm run doctor`'s test pushes are left out, as the lists and stats leave them out.
  */

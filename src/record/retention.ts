@@ -7,8 +7,6 @@
  * - Rows and counts stay while the stats can show them (MAX_STATS_DAYS, or RETENTION_DAYS
  *   when that is longer): message rows without text still count in the daily stats, and
  *   still stop a late retry of the same push from being counted twice.
- * - Windows that have closed are shown as closed (0 left), which keeps the partial index of
- *   open windows small.
  * - A user's subscriptions rows go once their Conversation object may have deleted its own
  *   (`subscriptionWindow`): nothing of theirs reaches them, and RETENTION_DAYS have passed
  *   since their last activity, with their window closed.
@@ -63,7 +61,6 @@ export interface PruneCounts {
   textsCleared: number
   lastTextsCleared: number
   questionsForgotten: number
-  windowsClosed: number
   messagesDeleted: number
   conversationsDeleted: number
   ruleDaysDeleted: number
@@ -117,8 +114,8 @@ export function pruneSteps(appid: string, now: number, retentionDays: number): P
   return [
     chunked(
       'textsCleared',
-      `UPDATE messages SET text = NULL WHERE appid = ?1 AND id IN (
-         SELECT id FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at < ?2 AND text IS NOT NULL LIMIT ?3)`,
+      `UPDATE messages SET text = NULL WHERE appid = ?1 AND (openid, at, id) IN (
+         SELECT openid, at, id FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at < ?2 AND text IS NOT NULL LIMIT ?3)`,
       textCutoff,
     ),
     chunked(
@@ -134,15 +131,9 @@ export function pruneSteps(appid: string, now: number, retentionDays: number): P
       textCutoff,
     ),
     chunked(
-      'windowsClosed',
-      `UPDATE conversations SET window_remaining = 0 WHERE appid = ?1 AND openid IN (
-         SELECT openid FROM conversations INDEXED BY conversations_open WHERE appid = ?1 AND window_remaining > 0 AND window_closes_at <= ?2 LIMIT ?3)`,
-      now,
-    ),
-    chunked(
       'messagesDeleted',
-      `DELETE FROM messages WHERE appid = ?1 AND id IN (
-         SELECT id FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at < ?2 LIMIT ?3)`,
+      `DELETE FROM messages WHERE appid = ?1 AND (openid, at, id) IN (
+         SELECT openid, at, id FROM messages INDEXED BY messages_at WHERE appid = ?1 AND at < ?2 LIMIT ?3)`,
       startOfDay(firstKeptDay),
     ),
     chunked(
@@ -212,7 +203,7 @@ export function subscriptionWindow(
          GROUP BY s.openid
          HAVING MAX(s.grants > 0 OR COALESCE(s.status LIKE 'accept%' AND (?5 IS NULL OR s.template_id IN (SELECT value FROM json_each(?5))), 0)) = 0
            AND NOT EXISTS (SELECT 1 FROM conversations AS c WHERE c.appid = ?1 AND c.openid = s.openid AND (c.last_at >= ?4 OR c.window_closes_at > ?6))
-           AND NOT EXISTS (SELECT 1 FROM messages AS m INDEXED BY messages_conversation
+           AND NOT EXISTS (SELECT 1 FROM messages AS m
                            WHERE m.appid = ?1 AND m.openid = s.openid AND m.at >= ?7 AND m.updated_at >= ?4))`,
       [appid, after, PRUNE_CHUNK, cutoff, longTerm, now, sendsFrom],
     ),
@@ -259,7 +250,6 @@ export function noCounts(): PruneCounts {
     textsCleared: 0,
     lastTextsCleared: 0,
     questionsForgotten: 0,
-    windowsClosed: 0,
     messagesDeleted: 0,
     conversationsDeleted: 0,
     ruleDaysDeleted: 0,

@@ -18,10 +18,11 @@ export const EXPORT_MAX_MESSAGES = 20_000
 export function userRecordQueries(appid: string, openid: string) {
   return {
     conversation: statement('SELECT * FROM conversations WHERE appid = ?1 AND openid = ?2', [appid, openid]),
-    messages: statement(
-      'SELECT * FROM messages INDEXED BY messages_conversation WHERE appid = ?1 AND openid = ?2 ORDER BY at, id LIMIT ?3',
-      [appid, openid, EXPORT_MAX_MESSAGES + 1],
-    ),
+    messages: statement('SELECT * FROM messages WHERE appid = ?1 AND openid = ?2 ORDER BY at, id LIMIT ?3', [
+      appid,
+      openid,
+      EXPORT_MAX_MESSAGES + 1,
+    ]),
     subscriptions: statement('SELECT * FROM subscriptions INDEXED BY subscriptions_user WHERE appid = ?1 AND openid = ?2', [appid, openid]),
     campaignTargets: statement(
       'SELECT * FROM campaign_targets WHERE appid = ?1 AND openid = ?2 AND campaign_id IN (SELECT id FROM campaigns WHERE appid = ?1)',
@@ -33,7 +34,7 @@ export function userRecordQueries(appid: string, openid: string) {
 /** The texts of the user's messages only the default answered: each counted once in `unmatched`. */
 export function unmatchedTextsQuery(appid: string, openid: string): Statement {
   return statement(
-    "SELECT text FROM messages INDEXED BY messages_conversation WHERE appid = ?1 AND openid = ?2 AND direction = 'in' AND unmatched = 1 AND text IS NOT NULL",
+    "SELECT text FROM messages WHERE appid = ?1 AND openid = ?2 AND direction = 'in' AND unmatched = 1 AND text IS NOT NULL",
     [appid, openid],
   )
 }

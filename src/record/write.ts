@@ -51,8 +51,8 @@ export function unmatchedKey(text: string): string {
   return bounded(foldText(text), TEXT_CHARS)
 }
 
-/** ?1 is the appid and ?2 the message id in every inbound statement. */
-const NEW_MESSAGE = 'NOT EXISTS (SELECT 1 FROM messages WHERE appid = ?1 AND id = ?2)'
+/** In every inbound statement ?1 is the appid, ?2 the message id, ?3 the openid and ?4 its time: the row's key. */
+const NEW_MESSAGE = 'NOT EXISTS (SELECT 1 FROM messages WHERE appid = ?1 AND openid = ?3 AND at = ?4 AND id = ?2)'
 
 /** The conversation's columns a new inbound message moves. */
 const SEEN_UPDATE = `
@@ -82,7 +82,7 @@ ON CONFLICT (appid, openid) DO UPDATE SET${SEEN_UPDATE},
 
 const UNMATCHED_ASKED = `
 INSERT INTO unmatched (appid, text, count, first_seen, last_seen)
-SELECT ?1, ?3, 1, ?4, ?4 WHERE ${NEW_MESSAGE}
+SELECT ?1, ?5, 1, ?4, ?4 WHERE ${NEW_MESSAGE}
 ON CONFLICT (appid, text) DO UPDATE SET
   count = count + 1,
   first_seen = min(first_seen, excluded.first_seen),
@@ -91,7 +91,7 @@ ON CONFLICT (appid, text) DO UPDATE SET
 const INBOUND_ROW = `
 INSERT INTO messages (appid, id, openid, direction, kind, text, rule_id, rules_version, unmatched, status, at, updated_at, day)
 VALUES (?1, ?2, ?3, 'in', ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, ?10)
-ON CONFLICT (appid, id) DO NOTHING`
+ON CONFLICT (appid, openid, at, id) DO NOTHING`
 
 /** At the same instant: the operator's drop is final, a send beats a failure, any outcome beats pending. */
 const STATUS_RANK = (column: string) => `(CASE ${column} WHEN 'dropped' THEN 3 WHEN 'sent' THEN 2 WHEN 'failed' THEN 1 ELSE 0 END)`
@@ -99,7 +99,7 @@ const STATUS_RANK = (column: string) => `(CASE ${column} WHEN 'dropped' THEN 3 W
 const OUTBOUND_ROW = `
 INSERT INTO messages (appid, id, openid, direction, kind, text, rule_id, inbound_key, part, manual, status, errcode, reason, at, pushed_at, updated_at, day, latency_ms, sources, tokens, refused)
 VALUES (?1, ?2, ?3, 'out', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
-ON CONFLICT (appid, id) DO UPDATE SET
+ON CONFLICT (appid, openid, at, id) DO UPDATE SET
   status = excluded.status,
   errcode = excluded.errcode,
   reason = excluded.reason,
@@ -145,7 +145,7 @@ export function inboundStatements(event: InboundEvent, window?: WindowEvent): St
   // The doctor's test push is no user's question.
   if (event.unmatched && !isDoctor(openid)) {
     const question = unmatchedKey(event.text)
-    if (question !== '') statements.push(statement(UNMATCHED_ASKED, [appid, key, question, at]))
+    if (question !== '') statements.push(statement(UNMATCHED_ASKED, [appid, key, openid, at, question]))
   }
   // Last: the statements above write only while this row does not exist yet.
   statements.push(
@@ -185,14 +185,16 @@ export function outboundStatements(event: OutboundEvent): Statement[] {
 }
 
 /*
- * The counts of a set of message rows (?1 the appid, ?2 their ids as a JSON array, ?3 the
- * doctor's openid), per day — what `uncounted` takes away before a batch writes them and
+ * The counts of a set of message rows (?1 the appid, ?2 their keys as a JSON array of
+ * [openid, at, id], ?3 the doctor's openid), per day — what `uncounted` takes away before a batch writes them and
  * `counted` gives back after. Equal to counting the whole table (the property test in
  * test/record/queries.test.ts): `daily`'s replies by status, its messages, events and
  * unmatched questions (a user's, not the doctor's); `rule_daily`'s hits (the rule that
  * answered a push); `daily_latency`'s push-to-reply times by bucket.
  */
-const ROWS = 'FROM messages WHERE appid = ?1 AND id IN (SELECT value FROM json_each(?2))'
+// The keys drive the join, each one search of the primary key (a row-value IN would search by (appid, openid) alone).
+const ROWS = `FROM json_each(?2) AS k CROSS JOIN messages
+  ON messages.openid = k.value ->> 0 AND messages.at = k.value ->> 1 AND messages.id = k.value ->> 2 WHERE messages.appid = ?1`
 const COUNTED_IN = "direction = 'in' AND openid <> ?3"
 const USER_KIND = `kind IN (${USER_MESSAGE_TYPES.map((t) => `'${t}'`).join(', ')})`
 const REPLY_STATUSES = ['pending', 'sent', 'failed', 'dropped'] as const
@@ -242,21 +244,28 @@ INSERT INTO daily_latency (appid, day, bucket, n)
 ${LATENCY_ROWS}
 ON CONFLICT (appid, day, bucket) DO UPDATE SET n = daily_latency.n + excluded.n`
 
-/** The message rows `events` write, per app: their ids (inbound keys, outbound message ids). */
-function messageIds(events: readonly RecordEvent[]): Map<string, Set<string>> {
-  const ids = new Map<string, Set<string>>()
+/**
+ * The message rows `events` write, per app: their keys as [openid, at, id] (inbound: the
+ * push's key and time; outbound: the send's id and its push's time), each once.
+ */
+function messageKeys(events: readonly RecordEvent[]): Map<string, Map<string, MessageKey>> {
+  const keys = new Map<string, Map<string, MessageKey>>()
   for (const event of events) {
     if (event.type !== 'inbound' && event.type !== 'outbound') continue
-    const app = ids.get(event.appid) ?? new Set<string>()
-    ids.set(event.appid, app)
-    app.add(event.type === 'inbound' ? event.key : outboundId(event.openid, event.id))
+    const app = keys.get(event.appid) ?? new Map<string, MessageKey>()
+    keys.set(event.appid, app)
+    const key: MessageKey =
+      event.type === 'inbound' ? [event.openid, event.at, event.key] : [event.openid, event.pushedAt, outboundId(event.openid, event.id)]
+    app.set(JSON.stringify(key), key)
   }
-  return ids
+  return keys
 }
 
-function countStatements(ids: Map<string, Set<string>>, sqls: readonly string[]): Statement[] {
-  return [...ids].flatMap(([appid, app]) => {
-    const params = [appid, JSON.stringify([...app]), DOCTOR_OPENID]
+type MessageKey = [openid: string, at: number, id: string]
+
+function countStatements(keys: Map<string, Map<string, MessageKey>>, sqls: readonly string[]): Statement[] {
+  return [...keys].flatMap(([appid, app]) => {
+    const params = [appid, JSON.stringify([...app.values()]), DOCTOR_OPENID]
     // D1 binds exactly the parameters a statement uses: the latency's leave out the doctor.
     return sqls.map((sql) => statement(sql, sql.includes('?3') ? params : params.slice(0, 2)))
   })
@@ -264,12 +273,12 @@ function countStatements(ids: Map<string, Set<string>>, sqls: readonly string[])
 
 /** Before a batch writes its rows: their counts as they are now go (none for new rows). */
 export function uncounted(events: readonly RecordEvent[]): Statement[] {
-  return countStatements(messageIds(events), [DAILY_UNCOUNTED, RULES_UNCOUNTED, LATENCY_UNCOUNTED])
+  return countStatements(messageKeys(events), [DAILY_UNCOUNTED, RULES_UNCOUNTED, LATENCY_UNCOUNTED])
 }
 
 /** After: the same rows count as they now are. */
 export function counted(events: readonly RecordEvent[]): Statement[] {
-  return countStatements(messageIds(events), [DAILY_COUNTED, RULES_COUNTED, LATENCY_COUNTED])
+  return countStatements(messageKeys(events), [DAILY_COUNTED, RULES_COUNTED, LATENCY_COUNTED])
 }
 
 /** Same instant or newer wins: two changes within a millisecond come in journal order. */

@@ -94,6 +94,14 @@ describe('every query of the admin API uses an index', () => {
     }
   })
 
+  it('the open list reads no further back than a window can reach, and walks the recent list in order', async () => {
+    for (const after of [undefined, AT]) {
+      const lines = (await plan(listConversationsQuery({ appid, limit: 50, now: NOW, filter: 'open', ...(after ? { after } : {}) }))).join(' | ')
+      expect(lines).toMatch(/INDEX conversations_recent \(appid=\? AND last_at>\?( AND \(last_at,openid\)<\(\?,\?\))?\)/)
+      expect(lines).not.toMatch(/TEMP B-TREE/)
+    }
+  })
+
   it('and so do the counts a batch of the record moves', async () => {
     const push = inbound(appid, 'o1', NOW, 'hi')
     const events = [push, outbound(appid, 'o1', 1, push.key, NOW)]
@@ -430,16 +438,16 @@ describe('retention (pruneRecord)', () => {
         r,
         windowEvent(app, openid, old, { remaining: 5, closesAt: old + 60_000 }),
       ])
-      // The window report is older than the last message: only the cron closes it in the list's index.
+      // The window report is older than the last message, and its window closed long ago: the open list leaves it out.
       return { a, o, r }
     }
     seeded = await write(appid)
     await write(other)
   })
 
-  it('clears old texts, forgets old questions and closed windows, drops rows past the stats, and keeps counts', async () => {
+  it('clears old texts, forgets old questions, drops rows past the stats, and keeps counts', async () => {
     const counts = await pruneRecord(db, { appid, now: NOW, retentionDays: RETENTION_DAYS })
-    expect(counts).toMatchObject({ textsCleared: 3, questionsForgotten: 2, windowsClosed: 1, messagesDeleted: 1, conversationsDeleted: 0 })
+    expect(counts).toMatchObject({ textsCleared: 3, questionsForgotten: 2, messagesDeleted: 1, conversationsDeleted: 0 })
 
     const texts = (await db.prepare('SELECT text FROM messages WHERE appid = ? ORDER BY at').bind(appid).all<{ text: string | null }>())
       .results
