@@ -42,6 +42,7 @@ import { runAppsBench } from './apps'
 import { runBillBench } from './bill'
 import { MODEL_PRICES, PRICES } from './prices'
 import { runBundle } from './bundle'
+import { runColdStart } from './cold-start'
 import { type DeskResult, deskTable, deskTargets, runDeskBench } from './desk'
 import { runKfBench } from './kf'
 import { runE2e, TARGETS, type TargetName } from './e2e'
@@ -54,6 +55,7 @@ import {
   billItemsTable,
   billTable,
   bundleTable,
+  coldStartTable,
   checkTargets,
   e2eTable,
   kfLatencyTable,
@@ -284,6 +286,14 @@ try {
     heading('Bundle: wrangler deploy --dry-run')
     sections.bundle = runBundle()
     console.log(bundleTable(sections.bundle))
+    heading('Cold start: workerd started on each bundle alone, to its first answer')
+    sections.coldStart = await runColdStart()
+    console.log(coldStartTable(sections.coldStart))
+    console.log(
+      `\n${sections.coldStart.rounds} rounds, the three alternating. The push path alone is src/index.ts without the console ` +
+        'and the admin API: what this Worker would be if those moved to a second Worker. workerd compiles and runs every module ' +
+        'of a Worker as it starts; on Cloudflare an isolate starts from cached compiled code, so the times there are smaller.',
+    )
   }
 
   if (wants('record')) {

@@ -1,6 +1,7 @@
 /**
  * Uploaded images served back (media/uploads.ts):
- * - `GET /admin/media/:name`: the console's view, behind its sign-in (any role);
+ * - `GET /admin/media/:name`: the console's view, behind its sign-in (any role:
+ *   console/routes-media.ts, so that the push path bundles no console);
  * - `GET /media/:name`: anyone's — WeChat's client fetches a link's `thumb_url` from here —
  *   and only for an image uploaded as a link's thumbnail (`public: '1'`): a reply's image or a
  *   card's cover is sent to WeChat as media and never needs to be public.
@@ -9,7 +10,6 @@
  * keep a stored file from ever being run as a page.
  */
 import { Hono } from 'hono/tiny'
-import { guard, type ConsoleEnv } from '../console/context'
 import { isUploadName } from '../media/uploads'
 import { mediaBucket } from '../media/bucket'
 import type { Env } from '../settings/env'
@@ -22,7 +22,7 @@ export const PUBLIC_MEDIA_CACHE = 'public, max-age=31536000, immutable'
 const SERVED_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png'])
 
 /** The stored image as an answer, or null when there is none of that name (or it is not public, when asked). */
-async function serveUpload(env: Env, name: string, options: { publicOnly: boolean; cache: string }): Promise<Response | null> {
+export async function serveUpload(env: Env, name: string, options: { publicOnly: boolean; cache: string }): Promise<Response | null> {
   if (!isUploadName(name)) return null
   const bucket = mediaBucket(env)
   if (bucket === null) return null
@@ -50,12 +50,5 @@ export const publicMedia = new Hono<{ Bindings: Env }>()
 
 publicMedia.get('/media/:name', async (c) => {
   const answer = await serveUpload(c.env, c.req.param('name'), { publicOnly: true, cache: PUBLIC_MEDIA_CACHE })
-  return answer ?? c.text('not found', 404)
-})
-
-export const consoleMedia = new Hono<ConsoleEnv>()
-
-consoleMedia.get('/admin/media/:name', guard, async (c) => {
-  const answer = await serveUpload(c.env, c.req.param('name'), { publicOnly: false, cache: CONSOLE_MEDIA_CACHE })
   return answer ?? c.text('not found', 404)
 })

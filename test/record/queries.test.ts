@@ -96,7 +96,8 @@ describe('every query of the admin API uses an index', () => {
 
   it('the open list reads no further back than a window can reach, and walks the recent list in order', async () => {
     for (const after of [undefined, AT]) {
-      const lines = (await plan(listConversationsQuery({ appid, limit: 50, now: NOW, filter: 'open', ...(after ? { after } : {}) }))).join(' | ')
+      const query = listConversationsQuery({ appid, limit: 50, now: NOW, filter: 'open', ...(after ? { after } : {}) })
+      const lines = (await plan(query)).join(' | ')
       expect(lines).toMatch(/INDEX conversations_recent \(appid=\? AND last_at>\?( AND \(last_at,openid\)<\(\?,\?\))?\)/)
       expect(lines).not.toMatch(/TEMP B-TREE/)
     }
