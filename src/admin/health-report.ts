@@ -76,16 +76,27 @@ export function configured(env: Env): boolean {
   return bindingsOk(rootOf(env)) && servedMiniPrograms(env).every((served) => miniProgramHealth(env, served).ok)
 }
 
-/** The operator's report, of every mini program (whichever one's view it is asked with); reads each one's rule set. */
-export async function healthReport(view: Env): Promise<HealthReport> {
+/**
+ * The operator's report (whichever mini program's view it is asked with); reads each shown
+ * mini program's rule set. `apps`: an operator limited to some mini programs sees those alone
+ * — another's settings and rule set are not theirs to see — the one they are viewing on top;
+ * null, every one served, the first first.
+ */
+export async function healthReport(view: Env, apps: readonly string[] | null = null): Promise<HealthReport> {
   const env = rootOf(view)
+  const served = servedMiniPrograms(env)
+  const current = served.find((s) => s.appid === (view.WECHAT_APPID ?? ''))
+  const shown =
+    apps === null ? served : [...(current ? [current] : []), ...served.filter((s) => s !== current)].filter((s) => apps.includes(s.appid))
   const miniPrograms = await Promise.all(
-    servedMiniPrograms(env).map(async (served) => {
-      await loadRules(served.view)
-      return { ...miniProgramHealth(env, served), rules: rulesStatus(served.view) }
+    shown.map(async (one) => {
+      await loadRules(one.view)
+      return { ...miniProgramHealth(env, one), rules: rulesStatus(one.view) }
     }),
   )
-  const first = miniPrograms[0]!
+  // The console lets an operator in only on a mini program of theirs, so one is always shown;
+  // the view's own rule set stands in should there be none.
+  const first = miniPrograms[0] ?? { mode: pushModeState(view), settings: {}, rules: rulesStatus(view) }
   const bindings = bindingsHealth(env)
   return {
     ok: miniPrograms.every((miniProgram) => miniProgram.ok) && Object.values(bindings).every((state) => state.status === 'ok'),

@@ -19,7 +19,7 @@ import { campaignPages } from './routes-campaigns'
 import { knowledgePages } from './routes-knowledge'
 import { recordPages } from './routes-records'
 import { webhookPages } from './routes-webhooks'
-import { guard, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } from './context'
+import { guard, operatorOf, renderPage, signInPage, type ConsoleContext, type ConsoleEnv } from './context'
 import { chooseMiniProgram, chosenEnv } from './mini-program-choice'
 import { forbidden, grantsOf } from './permit'
 import { operatorPages } from './routes-operators'
@@ -94,9 +94,10 @@ consoleApp.get('/admin', guard, async (c) => {
   return renderPage(c, <OverviewPage lang={langOf(c)} stats={stats} />)
 })
 
-consoleApp.get('/admin/status', guard, async (c) =>
-  renderPage(c, <StatusPage lang={langOf(c)} report={await healthReport(c.env)} grants={grantsOf(c)} />),
-)
+consoleApp.get('/admin/status', guard, async (c) => {
+  const report = await healthReport(c.env, operatorOf(c)?.apps ?? null)
+  return renderPage(c, <StatusPage lang={langOf(c)} report={report} grants={grantsOf(c)} />)
+})
 
 consoleApp.route('/', rulePages)
 

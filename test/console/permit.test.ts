@@ -318,6 +318,21 @@ describe('the pages hide what the role cannot do', () => {
 // ---------------------------------------------------------------- mini programs
 
 describe('an operator limited to some mini programs', () => {
+  it('sees the status of theirs alone: no other mini program’s settings or rule set', async () => {
+    const { token } = await addOperator(env.DB, { name: 'status of B', role: 'admin', apps: [B], email: null }, Date.now())
+    const status = await page('/admin/status', await signIn(token))
+    expect(status.status).toBe(200)
+    expect(status.text).toContain(`data-setting="WECHAT_TOKEN_${B}"`)
+    // The first mini program's settings (the deployment's, ADMIN_TOKEN among them) and its section are not shown.
+    expect(status.text).not.toContain('data-setting="ADMIN_TOKEN"')
+    expect(status.text).not.toContain('data-setting="WECHAT_TOKEN"')
+    expect(status.text).not.toContain('data-app=')
+    // The owner sees every one.
+    const all = await page('/admin/status', admin)
+    expect(all.text).toContain('data-setting="ADMIN_TOKEN"')
+    expect(all.text).toContain(`data-app="${B}"`)
+  })
+
   it('sees only theirs in the switcher, starts on one, and gets 403 on another', async () => {
     const { operator, token } = await addOperator(env.DB, { name: 'only B', role: 'admin', apps: [B], email: null }, Date.now())
     const cookie = await signIn(token)
