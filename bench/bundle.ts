@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { runToEnd } from './processes'
+import { runToEnd, WRANGLER } from './processes'
 
 const ROOT = resolve(import.meta.dirname, '..')
 
@@ -30,14 +30,30 @@ interface Metafile {
   outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>
 }
 
+/**
+ * `wrangler deploy --dry-run` of a config (the project's when left out) into `dir`, as
+ * `npm run deploy` would build it; with esbuild's metafile (`bundle-meta.json`) when asked.
+ */
+export function dryRunBuild(dir: string, options: { config?: string; metafile?: boolean } = {}): void {
+  runToEnd(
+    process.execPath,
+    [
+      WRANGLER,
+      'deploy',
+      '--dry-run',
+      '--outdir',
+      dir,
+      ...(options.config ? ['--config', options.config] : []),
+      ...(options.metafile ? ['--metafile'] : []),
+    ],
+    ROOT,
+  )
+}
+
 export function runBundle(): BundleResult {
   const dir = mkdtempSync(join(tmpdir(), 'kefu-bundle-'))
   try {
-    runToEnd(
-      process.execPath,
-      [join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), 'deploy', '--dry-run', '--outdir', dir, '--metafile'],
-      ROOT,
-    )
+    dryRunBuild(dir, { metafile: true })
     const meta = JSON.parse(readFileSync(join(dir, 'bundle-meta.json'), 'utf8')) as Metafile
     const entry = Object.entries(meta.outputs).find(([path]) => path.endsWith('.js'))
     if (!entry) throw new Error('wrangler wrote no .js output')

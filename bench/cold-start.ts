@@ -21,7 +21,8 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { freePort, runToEnd, sleep, WRANGLER } from './processes'
+import { dryRunBuild } from './bundle'
+import { freePort, sleep } from './processes'
 import { median } from './timing'
 
 const ROOT = resolve(import.meta.dirname, '..')
@@ -46,9 +47,9 @@ export interface ColdStartResult {
   cases: Record<ColdStartCase, ColdStartMeasure>
 }
 
-/** `wrangler deploy --dry-run` of a config into `dir`: the one .js it writes. */
+/** The bundle of a config (the project's when left out), built into `dir`: the one .js file. */
 function buildInto(dir: string, config?: string): string {
-  runToEnd(process.execPath, [WRANGLER, 'deploy', '--dry-run', '--outdir', dir, ...(config ? ['--config', config] : [])], ROOT)
+  dryRunBuild(dir, config ? { config } : {})
   const js = readdirSync(dir).find((name) => name.endsWith('.js'))
   if (js === undefined) throw new Error(`wrangler wrote no .js into ${dir}`)
   return js

@@ -85,9 +85,8 @@ export function configured(env: Env): boolean {
 export async function healthReport(view: Env, apps: readonly string[] | null = null): Promise<HealthReport> {
   const env = rootOf(view)
   const served = servedMiniPrograms(env)
-  const current = served.find((s) => s.appid === (view.WECHAT_APPID ?? ''))
-  const shown =
-    apps === null ? served : [...(current ? [current] : []), ...served.filter((s) => s !== current)].filter((s) => apps.includes(s.appid))
+  const viewing = (one: { appid: string }) => (one.appid === view.WECHAT_APPID ? 0 : 1)
+  const shown = apps === null ? served : served.filter((one) => apps.includes(one.appid)).sort((a, b) => viewing(a) - viewing(b))
   const miniPrograms = await Promise.all(
     shown.map(async (one) => {
       await loadRules(one.view)

@@ -186,8 +186,8 @@ export function outboundStatements(event: OutboundEvent): Statement[] {
 
 /*
  * The counts of a set of message rows (?1 the appid, ?2 their keys as a JSON array of
- * [openid, at, id], ?3 the doctor's openid), per day — what `uncounted` takes away before a batch writes them and
- * `counted` gives back after. Equal to counting the whole table (the property test in
+ * [openid, at, id], ?3 the doctor's openid), per day — what `uncounted` takes away before a
+ * batch writes them and `counted` gives back after. Equal to counting the whole table (the property test in
  * test/record/queries.test.ts): `daily`'s replies by status, its messages, events and
  * unmatched questions (a user's, not the doctor's); `rule_daily`'s hits (the rule that
  * answered a push); `daily_latency`'s push-to-reply times by bucket.
@@ -244,9 +244,11 @@ INSERT INTO daily_latency (appid, day, bucket, n)
 ${LATENCY_ROWS}
 ON CONFLICT (appid, day, bucket) DO UPDATE SET n = daily_latency.n + excluded.n`
 
+type MessageKey = [openid: string, at: number, id: string]
+
 /**
- * The message rows `events` write, per app: their keys as [openid, at, id] (inbound: the
- * push's key and time; outbound: the send's id and its push's time), each once.
+ * The message rows `events` write, per app and message id: their keys (inbound: the push's
+ * key and time; outbound: the send's id and its push's time).
  */
 function messageKeys(events: readonly RecordEvent[]): Map<string, Map<string, MessageKey>> {
   const keys = new Map<string, Map<string, MessageKey>>()
@@ -254,14 +256,11 @@ function messageKeys(events: readonly RecordEvent[]): Map<string, Map<string, Me
     if (event.type !== 'inbound' && event.type !== 'outbound') continue
     const app = keys.get(event.appid) ?? new Map<string, MessageKey>()
     keys.set(event.appid, app)
-    const key: MessageKey =
-      event.type === 'inbound' ? [event.openid, event.at, event.key] : [event.openid, event.pushedAt, outboundId(event.openid, event.id)]
-    app.set(JSON.stringify(key), key)
+    const id = event.type === 'inbound' ? event.key : outboundId(event.openid, event.id)
+    app.set(id, [event.openid, event.type === 'inbound' ? event.at : event.pushedAt, id])
   }
   return keys
 }
-
-type MessageKey = [openid: string, at: number, id: string]
 
 function countStatements(keys: Map<string, Map<string, MessageKey>>, sqls: readonly string[]): Statement[] {
   return [...keys].flatMap(([appid, app]) => {
