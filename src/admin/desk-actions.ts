@@ -1,6 +1,6 @@
 /**
- * What an agent does at the desk — claim, release, transfer, close, their status — shared by
- * the admin API (routes/admin-desk.ts) and the console. Each goes to the mini program's Desk
+ * What an agent does at the desk — claim, release, transfer, close, their status, a note on a
+ * user, the canned answers — shared by the admin API (routes/admin-desk.ts) and the console. Each goes to the mini program's Desk
  * object, which decides it in one step; done, it is audited as the agent's, and a close tells
  * the user's Conversation object they are no longer at the desk. An admin or the owner (who
  * may change the rules) may release, transfer or close what another agent holds.
@@ -14,6 +14,7 @@ import { appidOf, type Env } from '../settings/env'
 import { conversationOf, deskOf } from '../settings/mini-program-state'
 import { log } from '../log'
 import { loadRules } from '../rules/loader'
+import { addCanned, addNote, deleteCanned } from '../desk/notes'
 import { auditDone } from './audit'
 import { viewOfUser } from '../wecom/user-view'
 
@@ -59,12 +60,14 @@ export async function moveAtDesk(env: Env, actor: Operator, move: DeskMove, open
  * user's next push, which the desk no longer has (inbound/answer.ts).
  */
 async function afterClose(env: Env, actor: Operator, openid: string, agent: Agent): Promise<void> {
+  // The user's channel, read once for both (viewOfUser logs and falls back on its own).
+  const conversation = conversationOf(await viewOfUser(env, openid), openid)
   try {
-    await conversationOf(await viewOfUser(env, openid), openid).markDesk(false)
+    await conversation.markDesk(false)
   } catch (error) {
     log.warn('desk.unmark_failed', { openid, error: describe(error) })
   }
-  await askRating(env, actor, openid, agent)
+  await askRating(env, actor, conversation, openid, agent)
 }
 
 /**
@@ -72,11 +75,17 @@ async function afterClose(env: Env, actor: Operator, openid: string, agent: Agen
  * its agent; the send is audited as the closer's reply. Best effort: a closed window refuses it
  * (logged), and the close stands either way.
  */
-async function askRating(env: Env, actor: Operator, openid: string, agent: Agent): Promise<void> {
+async function askRating(
+  env: Env,
+  actor: Operator,
+  conversation: ReturnType<typeof conversationOf>,
+  openid: string,
+  agent: Agent,
+): Promise<void> {
   try {
     const { satisfaction } = await loadRules(env)
     if (satisfaction === null) return
-    const asked = await conversationOf(await viewOfUser(env, openid), openid).askRating(openid, satisfaction.text, {
+    const asked = await conversation.askRating(openid, satisfaction.text, {
       until: Date.now() + satisfaction.minutes * 60_000,
       agent: { id: agent.id, name: agent.name },
       thanks: satisfaction.thanks,
@@ -108,4 +117,35 @@ export async function setDeskStatus(env: Env, actor: Operator, status: AgentStat
   const agents = await deskOf(env).setStatus(agentOf(actor), status)
   await auditDone(env.DB, { appid: appidOf(env), operator: actor, action: 'desk_status', target: actor.id, summary: status })
   return agents
+}
+
+/** A private note on the user, audited as who wrote it on whom (the text stays on the conversation). */
+export async function addDeskNote(env: Env, actor: Operator, openid: string, text: string): Promise<{ id: string }> {
+  const added = await addNote(env.DB, appidOf(env), openid, agentOf(actor), text, Date.now())
+  await auditDone(env.DB, { appid: appidOf(env), operator: actor, action: 'desk_note', target: openid, summary: added.id })
+  return added
+}
+
+/** A canned answer for the mini program, audited when added (refused: full, or the shortcut taken). */
+export async function addCannedAnswer(
+  env: Env,
+  actor: Operator,
+  input: { title: string; text: string; shortcut?: string | undefined },
+): Promise<Awaited<ReturnType<typeof addCanned>>> {
+  const added = await addCanned(
+    env.DB,
+    appidOf(env),
+    { title: input.title, text: input.text, shortcut: input.shortcut ?? null },
+    Date.now(),
+  )
+  if ('problem' in added) return added
+  await auditDone(env.DB, { appid: appidOf(env), operator: actor, action: 'desk_canned', target: added.id, summary: 'added' })
+  return added
+}
+
+/** False when the mini program has no such canned answer; deleted, it is audited. */
+export async function deleteCannedAnswer(env: Env, actor: Operator, id: string): Promise<boolean> {
+  if (!(await deleteCanned(env.DB, appidOf(env), id))) return false
+  await auditDone(env.DB, { appid: appidOf(env), operator: actor, action: 'desk_canned', target: id, summary: 'deleted' })
+  return true
 }

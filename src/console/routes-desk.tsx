@@ -6,11 +6,18 @@
  * behind the session like every page) and the script that listens to it (`/admin/desk.js`).
  */
 import { Hono } from 'hono/tiny'
-import { moveAtDesk, setDeskStatus, transferAtDesk, type TransferResult } from '../admin/desk-actions'
+import {
+  addCannedAnswer,
+  addDeskNote,
+  deleteCannedAnswer,
+  moveAtDesk,
+  setDeskStatus,
+  transferAtDesk,
+  type TransferResult,
+} from '../admin/desk-actions'
 import { OpenidParam } from '../admin/requests'
-import { auditDone } from '../admin/audit'
 import { CannedBody, CannedIdParam, DESK_MAX_BYTES, DESK_TEXT_MAX_BYTES, NoteBody } from '../admin/requests-desk'
-import { addCanned, addNote, deleteCanned, listCanned } from '../desk/notes'
+import { listCanned } from '../desk/notes'
 import { allows, listOperators, OWNER } from '../auth/operators'
 import { can } from '../auth/roles'
 import { appidOf } from '../settings/env'
@@ -22,7 +29,7 @@ import { DESK_SCRIPT, DESK_SCRIPT_PATH } from './desk-script'
 import { readForm, textField } from './form'
 import { langOf } from './lang'
 import { outcomeOf } from './pages/parts'
-import { QUEUE_LIVE_PATH, QUEUE_OUTCOMES, QUEUE_PATH, QueuePage, type QueueProps, QueueTable } from './pages/queue'
+import { QUEUE_LIVE_PATH, QUEUE_OUTCOMES, QUEUE_PATH, QueuePage, type QueueProps, QueueTable, type QueueTableProps } from './pages/queue'
 import { permit } from './permit'
 import { sessionKeyOf } from './session'
 
@@ -41,10 +48,11 @@ deskPages.get(DESK_SCRIPT_PATH, (c) =>
 deskPages.get(QUEUE_PATH, guard, async (c) => {
   const refused = permit(c, 'read')
   if (refused) return refused
-  const props = await queueProps(c)
-  // The live channel's refresh: the queue alone, as the page renders it.
-  if (c.req.query('fragment') === '1') return c.html(String(await (<QueueTable {...props} />).toString()))
-  return renderPage(c, <QueuePage {...props} />)
+  // The live channel's refresh: the queue alone, as the page renders it, without reading the
+  // figures and canned answers it does not show (every open tab asks on every desk change).
+  if (c.req.query('fragment') === '1') return c.html(String(await (<QueueTable {...(await queueTableProps(c))} />).toString()))
+  const [table, rest] = await Promise.all([queueTableProps(c), queuePageProps(c)])
+  return renderPage(c, <QueuePage {...table} {...rest} />)
 })
 
 deskPages.get(QUEUE_LIVE_PATH, guard, async (c) => {
@@ -105,10 +113,8 @@ deskPages.post(`${QUEUE_PATH}/canned`, guard, async (c) => {
     ...(shortcut === '' ? {} : { shortcut }),
   })
   if (!body.success) return back(c, QUEUE_PATH, { problem: 'canned_invalid' })
-  const { title, text } = body.output
-  const added = await addCanned(c.env.DB, appidOf(c.env), { title, text, shortcut: body.output.shortcut ?? null }, Date.now())
+  const added = await addCannedAnswer(c.env, c.var.operator, body.output)
   if ('problem' in added) return back(c, QUEUE_PATH, { problem: added.problem === 'full' ? 'canned_full' : 'shortcut_taken' })
-  await auditDone(c.env.DB, { appid: appidOf(c.env), operator: c.var.operator, action: 'desk_canned', target: added.id, summary: 'added' })
   return back(c, QUEUE_PATH, { done: 'canned_added' })
 })
 
@@ -116,10 +122,8 @@ deskPages.post(`${QUEUE_PATH}/canned/:id/delete`, guard, async (c) => {
   const refused = permit(c, 'rules')
   if (refused) return refused
   const param = v.safeParse(CannedIdParam, { id: c.req.param('id') })
-  if (!param.success || !(await deleteCanned(c.env.DB, appidOf(c.env), param.output.id)))
+  if (!param.success || !(await deleteCannedAnswer(c.env, c.var.operator, param.output.id)))
     return back(c, QUEUE_PATH, { problem: 'no_canned' })
-  const target = param.output.id
-  await auditDone(c.env.DB, { appid: appidOf(c.env), operator: c.var.operator, action: 'desk_canned', target, summary: 'deleted' })
   return back(c, QUEUE_PATH, { done: 'canned_deleted' })
 })
 
@@ -133,21 +137,17 @@ deskPages.post('/admin/conversations/:openid/notes', guard, async (c) => {
   const form = await readForm(c.req.raw, DESK_TEXT_MAX_BYTES)
   const body = v.safeParse(NoteBody, { text: form === null ? '' : textField(form.fields, 'text') })
   if (!body.success) return back(c, path, { problem: 'note_invalid' })
-  const operator = c.var.operator
-  const added = await addNote(c.env.DB, appidOf(c.env), openid, { id: operator.id, name: operator.name }, body.output.text, Date.now())
-  await auditDone(c.env.DB, { appid: appidOf(c.env), operator, action: 'desk_note', target: openid, summary: added.id })
+  await addDeskNote(c.env, c.var.operator, openid, body.output.text)
   return back(c, path, { done: 'noted' })
 })
 
-async function queueProps(c: ConsoleContext): Promise<QueueProps> {
+/** What the queue itself shows: the live fragment's props, and the page's first part. */
+async function queueTableProps(c: ConsoleContext): Promise<QueueTableProps> {
   const operator = c.var.operator
-  const desk = deskOf(c.env)
   const appid = appidOf(c.env)
-  const [queue, figures, operators, canned] = await Promise.all([
-    desk.view(),
-    desk.figures(Date.now() - FIGURE_DAYS * 86_400_000),
+  const [queue, operators] = await Promise.all([
+    deskOf(c.env).view(),
     can(operator.role, 'reply') ? listOperators(c.env.DB) : Promise.resolve([]),
-    listCanned(c.env.DB, appid),
   ])
   const colleagues = [OWNER, ...operators].filter((o) => allows(o, 'reply', appid)).map((o) => ({ id: o.id, name: o.name }))
   return {
@@ -160,9 +160,14 @@ async function queueProps(c: ConsoleContext): Promise<QueueProps> {
       canEditCanned: allows(operator, 'rules', appid),
     },
     colleagues,
-    figures,
-    canned,
-    deskMode: humanDesk(c.env),
-    outcome: outcomeOf((key) => c.req.query(key), QUEUE_OUTCOMES),
   }
+}
+
+/** The rest of the page: the figures, the canned answers, the desk's mode and the outcome. */
+async function queuePageProps(c: ConsoleContext): Promise<Omit<QueueProps, keyof QueueTableProps>> {
+  const [figures, canned] = await Promise.all([
+    deskOf(c.env).figures(Date.now() - FIGURE_DAYS * 86_400_000),
+    listCanned(c.env.DB, appidOf(c.env)),
+  ])
+  return { figures, canned, deskMode: humanDesk(c.env), outcome: outcomeOf((key) => c.req.query(key), QUEUE_OUTCOMES) }
 }

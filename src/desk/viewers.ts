@@ -9,7 +9,7 @@
  * receiving at the next change after RECHECK_MS, with one Sessions call and a D1 read per
  * operator for all of them, and nothing at all while the desk is idle.
  */
-import { allows, OWNER, operatorById, type Operator } from '../auth/operators'
+import { allows, operatorById, type Operator } from '../auth/operators'
 import { sessionsOf } from '../auth/sessions'
 import type { Env } from '../settings/env'
 
@@ -67,7 +67,7 @@ export async function recheck(env: Env, appid: string, viewers: readonly Viewer[
   const open: Record<string, string> = sessions.length === 0 ? {} : await sessionsOf(env).openSessions(sessions, now)
   const ids = [...new Set(stale.map(([, viewer]) => viewer.operator))]
   const operators = new Map<string, Operator | null>(
-    await Promise.all(ids.map(async (id) => [id, id === OWNER.id ? OWNER : await operatorById(env.DB, id)] as const)),
+    await Promise.all(ids.map(async (id) => [id, await operatorById(env.DB, id)] as const)),
   )
   for (const [index, viewer] of stale) {
     const operator = operators.get(viewer.operator) ?? null

@@ -8,10 +8,17 @@
  */
 import type { Context } from 'hono'
 import { Hono } from 'hono/tiny'
-import { moveAtDesk, setDeskStatus, transferAtDesk, type TransferResult } from '../admin/desk-actions'
+import {
+  addCannedAnswer,
+  addDeskNote,
+  deleteCannedAnswer,
+  moveAtDesk,
+  setDeskStatus,
+  transferAtDesk,
+  type TransferResult,
+} from '../admin/desk-actions'
 import { OpenidParam } from '../admin/requests'
 import { appidOf } from '../settings/env'
-import { auditDone } from '../admin/audit'
 import {
   CannedBody,
   CannedIdParam,
@@ -22,7 +29,7 @@ import {
   StatusBody,
   TransferBody,
 } from '../admin/requests-desk'
-import { addCanned, addNote, deleteCanned, listCanned, listNotes } from '../desk/notes'
+import { listCanned, listNotes } from '../desk/notes'
 import { deskOf } from '../settings/mini-program-state'
 import { jsonBody, params, type ApiEnv } from './admin-validation'
 import { allow } from './allow'
@@ -70,22 +77,13 @@ function answer(c: Context<ApiEnv>, result: TransferResult) {
 adminDesk.get('/admin/api/canned', allow('read'), async (c) => c.json({ items: await listCanned(c.env.DB, appidOf(c.env)) }))
 
 adminDesk.post('/admin/api/canned', allow('rules'), jsonBody(CannedBody, DESK_TEXT_MAX_BYTES), async (c) => {
-  const body = c.req.valid('json')
-  const added = await addCanned(
-    c.env.DB,
-    appidOf(c.env),
-    { title: body.title, text: body.text, shortcut: body.shortcut ?? null },
-    Date.now(),
-  )
+  const added = await addCannedAnswer(c.env, c.var.operator, c.req.valid('json'))
   if ('problem' in added) return c.json({ error: added.problem }, 409)
-  await auditDone(c.env.DB, { appid: appidOf(c.env), operator: c.var.operator, action: 'desk_canned', target: added.id, summary: 'added' })
   return c.json(added, 201)
 })
 
 adminDesk.delete('/admin/api/canned/:id', allow('rules'), params('param', CannedIdParam), async (c) => {
-  const { id } = c.req.valid('param')
-  if (!(await deleteCanned(c.env.DB, appidOf(c.env), id))) return c.json({ error: 'not_found' }, 404)
-  await auditDone(c.env.DB, { appid: appidOf(c.env), operator: c.var.operator, action: 'desk_canned', target: id, summary: 'deleted' })
+  if (!(await deleteCannedAnswer(c.env, c.var.operator, c.req.valid('param').id))) return c.json({ error: 'not_found' }, 404)
   return c.body(null, 204)
 })
 
@@ -99,11 +97,7 @@ adminDesk.post(
   params('param', OpenidParam),
   jsonBody(NoteBody, DESK_TEXT_MAX_BYTES),
   async (c) => {
-    const { openid } = c.req.valid('param')
-    const { id: operatorId, name } = c.var.operator
-    const added = await addNote(c.env.DB, appidOf(c.env), openid, { id: operatorId, name }, c.req.valid('json').text, Date.now())
-    // The audit says who wrote a note on whom; the note itself stays on the conversation.
-    await auditDone(c.env.DB, { appid: appidOf(c.env), operator: c.var.operator, action: 'desk_note', target: openid, summary: added.id })
+    const added = await addDeskNote(c.env, c.var.operator, c.req.valid('param').openid, c.req.valid('json').text)
     return c.json(added, 201)
   },
 )

@@ -180,7 +180,8 @@ const STRINGS: Strings<{
 
 type Text = (typeof STRINGS)['zh']
 
-export interface QueueProps {
+/** What the queue itself needs: the page's, and the live channel's fragment. */
+export interface QueueTableProps {
   lang: Lang
   queue: QueueView
   /**
@@ -190,6 +191,9 @@ export interface QueueProps {
   me: { id: string; canAct: boolean; canOverride: boolean; canEditCanned: boolean }
   /** Who a conversation may be handed to. */
   colleagues: { id: string; name: string }[]
+}
+
+export interface QueueProps extends QueueTableProps {
   figures: AgentFigures[]
   /** The mini program's canned answers. */
   canned: Canned[]
@@ -252,7 +256,7 @@ export function QueuePage(props: QueueProps) {
 }
 
 /** The queue itself: the page's, and the live channel's fragment. */
-export function QueueTable(props: QueueProps) {
+export function QueueTable(props: QueueTableProps) {
   const t = STRINGS[props.lang]
   const items = props.queue.items
   if (items.length === 0)
@@ -274,7 +278,7 @@ export function QueueTable(props: QueueProps) {
   )
 }
 
-function Row(props: { t: Text; item: DeskItem; props: QueueProps; now: number }) {
+function Row(props: { t: Text; item: DeskItem; props: QueueTableProps; now: number }) {
   const { t, item } = props
   const { me, colleagues } = props.props
   const hours = Math.max(0, Math.floor((item.window.closesAt - props.now) / 3_600_000))
