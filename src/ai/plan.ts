@@ -16,7 +16,7 @@ export interface PassageHit extends SearchHit {
   question?: string
   title?: string
   passage?: string
-  /** `score` against the threshold, `rank` (heading-aware: knowledge/score.ts sectionScore) for the order. */
+  /** `score` against the threshold, `rank` (heading-aware: knowledge/score.ts passageScores) for the order. */
   passages?: { text: string; score: number; rank?: number }[]
 }
 

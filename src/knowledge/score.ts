@@ -12,7 +12,7 @@ import { questionKey, terms, weight } from './text'
 export const NEAR_EXACT = 0.99
 /** A passage's score is its coverage times this: documents feed the model, not the FAQ threshold. */
 export const PASSAGE_SCALE = 0.9
-/** How many times a query term in a passage's heading counts (sectionScore). */
+/** How many times a query term in a passage's heading counts (passageScores' rank). */
 export const HEADING_WEIGHT = 3
 
 export interface Query {
@@ -39,27 +39,31 @@ export function faqScore(query: Query, row: string): number {
   return round(NEAR_EXACT * (0.6 * coverage + 0.4 * precision))
 }
 
-/** A document's passage against the query. */
-export function passageScore(query: Query, passage: string): number {
-  const { overlap, subject } = compare(query, passage)
-  return !subject ? 0 : round(PASSAGE_SCALE * (overlap / query.weight))
-}
-
 /**
- * A document's passage as the model reads it: its coverage, with the query terms its heading
- * (the first line, passages.ts) holds counting HEADING_WEIGHT times, at most PASSAGE_SCALE. A
- * heading says what its section is about: of two sections sharing words with "签收后多久还能退货",
- * the one headed 七天无理由退货 goes to the model before the one headed 质量问题退换货, which
- * shares one word more in passing. It orders the passages the model gets (ai/plan.ts); the
- * entry's own score, which ranks it and is compared with `passage_threshold`, is `passageScore`.
+ * A document's passage against the query, both ways at once (one pass over its terms): `score`
+ * is its coverage, scaled to PASSAGE_SCALE, and `rank` the same coverage with the query terms
+ * its heading (the first line, passages.ts) holds counting HEADING_WEIGHT times, at most
+ * PASSAGE_SCALE. A heading says what its section is about: of two sections sharing words with
+ * "签收后多久还能退货", the one headed 七天无理由退货 goes to the model before the one headed
+ * 质量问题退换货, which shares one word more in passing. `rank` orders the passages the model
+ * gets (ai/plan.ts); `score` ranks the entry and is compared with `passage_threshold`.
  */
-export function sectionScore(query: Query, passage: string): number {
+export function passageScores(query: Query, passage: string): { score: number; rank: number } {
   const { overlap, subject } = compare(query, passage)
-  if (!subject) return 0
+  if (!subject) return { score: 0, rank: 0 }
   const newline = passage.indexOf('\n')
   const heading = newline < 0 ? 0 : compare(query, passage.slice(0, newline)).overlap
-  return round(PASSAGE_SCALE * Math.min(1, (overlap + (HEADING_WEIGHT - 1) * heading) / query.weight))
+  return {
+    score: round(PASSAGE_SCALE * (overlap / query.weight)),
+    rank: round(PASSAGE_SCALE * Math.min(1, (overlap + (HEADING_WEIGHT - 1) * heading) / query.weight)),
+  }
 }
+
+/** A passage's `score` alone (passageScores). */
+export const passageScore = (query: Query, passage: string): number => passageScores(query, passage).score
+
+/** A passage's heading-aware `rank` alone (passageScores). */
+export const sectionScore = (query: Query, passage: string): number => passageScores(query, passage).rank
 
 /**
  * The weight of the terms the query and the row share, the row's own weight, and whether they

@@ -8,7 +8,7 @@
  */
 import { PROMPT_LIMITS } from '../ai/prompt'
 import { all, statement } from '../record/sql'
-import { faqScore, passageScore, queryOf, sectionScore } from './score'
+import { faqScore, passageScores, queryOf } from './score'
 import type { FaqAnswer } from './store'
 import { queryTerms } from './text'
 
@@ -33,7 +33,7 @@ export interface KnowledgeHit {
   /**
    * A document's passages that share a term with the text (at most PASSAGES_PER_DOC): what the
    * model reads. `score` is the passage's as the entry's (compared with `passage_threshold`),
-   * `rank` its heading-aware score (score.ts sectionScore), which orders them, best first.
+   * `rank` its heading-aware score (score.ts passageScores), which orders them, best first.
    */
   passages?: { text: string; score: number; rank: number }[]
 }
@@ -75,10 +75,11 @@ export async function search(db: D1Database, appid: string, text: string, limit 
   const best = new Map<string, KnowledgeHit>()
   const docPassages = new Map<string, { text: string; score: number; rank: number }[]>()
   for (const row of rows) {
-    const score = row.kind === 'faq' ? faqScore(query, row.text) : passageScore(query, row.text)
+    // An FAQ row has no passages to order: its rank is not used.
+    const { score, rank } = row.kind === 'faq' ? { score: faqScore(query, row.text), rank: 0 } : passageScores(query, row.text)
     if (score <= 0) continue
     if (row.kind === 'doc') {
-      const passage = { text: row.text, score, rank: sectionScore(query, row.text) }
+      const passage = { text: row.text, score, rank }
       docPassages.set(row.entry_id, [...(docPassages.get(row.entry_id) ?? []), passage])
     }
     const held = best.get(row.entry_id)

@@ -5,9 +5,9 @@
  * The counts the stats read — the day's messages, events, unmatched questions and replies by
  * status (`daily`), rule hits (`rule_daily`), push-to-reply times (`daily_latency`) — are an
  * aggregation of the `messages` rows, so a batch moves them by what it changes in those rows:
- * first the rows it is about to write take their counts away (`uncounted`: nothing for rows
+ * first the rows it is about to write take their counts away (`recounts`' before: nothing for rows
  * that do not exist yet), then the rows are written, then the same rows give their counts back
- * as they now are (`counted`). One statement per table and batch, summed over every message
+ * as they now are (its after). One statement per table and batch, summed over every message
  * in it, instead of one per message.
  *
  * Why writing twice changes nothing:
@@ -186,8 +186,8 @@ export function outboundStatements(event: OutboundEvent): Statement[] {
 
 /*
  * The counts of a set of message rows (?1 the appid, ?2 their keys as a JSON array of
- * [openid, at, id], ?3 the doctor's openid), per day — what `uncounted` takes away before a
- * batch writes them and `counted` gives back after. Equal to counting the whole table (the property test in
+ * [openid, at, id], ?3 the doctor's openid), per day — what `recounts`' before takes away before a
+ * batch writes them and its after gives back. Equal to counting the whole table (the property test in
  * test/record/queries.test.ts): `daily`'s replies by status, its messages, events and
  * unmatched questions (a user's, not the doctor's); `rule_daily`'s hits (the rule that
  * answered a push); `daily_latency`'s push-to-reply times by bucket.
@@ -262,22 +262,20 @@ function messageKeys(events: readonly RecordEvent[]): Map<string, Map<string, Me
   return keys
 }
 
-function countStatements(keys: Map<string, Map<string, MessageKey>>, sqls: readonly string[]): Statement[] {
-  return [...keys].flatMap(([appid, app]) => {
-    const params = [appid, JSON.stringify([...app.values()]), DOCTOR_OPENID]
-    // D1 binds exactly the parameters a statement uses: the latency's leave out the doctor.
-    return sqls.map((sql) => statement(sql, sql.includes('?3') ? params : params.slice(0, 2)))
-  })
-}
-
-/** Before a batch writes its rows: their counts as they are now go (none for new rows). */
-export function uncounted(events: readonly RecordEvent[]): Statement[] {
-  return countStatements(messageKeys(events), [DAILY_UNCOUNTED, RULES_UNCOUNTED, LATENCY_UNCOUNTED])
-}
-
-/** After: the same rows count as they now are. */
-export function counted(events: readonly RecordEvent[]): Statement[] {
-  return countStatements(messageKeys(events), [DAILY_COUNTED, RULES_COUNTED, LATENCY_COUNTED])
+/**
+ * The counts of the message rows `events` write: `before` the batch writes them, their counts
+ * as they are now go (none for new rows); `after`, the same rows count as they now are. One
+ * list of keys per app serves both.
+ */
+export function recounts(events: readonly RecordEvent[]): { before: Statement[]; after: Statement[] } {
+  const apps = [...messageKeys(events)].map(([appid, app]) => [appid, JSON.stringify([...app.values()]), DOCTOR_OPENID])
+  // D1 binds exactly the parameters a statement uses: the latency's leave out the doctor.
+  const each = (sqls: readonly string[]) =>
+    apps.flatMap((params) => sqls.map((sql) => statement(sql, sql.includes('?3') ? params : params.slice(0, 2))))
+  return {
+    before: each([DAILY_UNCOUNTED, RULES_UNCOUNTED, LATENCY_UNCOUNTED]),
+    after: each([DAILY_COUNTED, RULES_COUNTED, LATENCY_COUNTED]),
+  }
 }
 
 /** Same instant or newer wins: two changes within a millisecond come in journal order. */
@@ -337,7 +335,8 @@ export function recordStatements(events: readonly RecordEvent[]): Statement[] {
     }
   })
   if (rows.length === 0) return []
-  return [...uncounted(events), ...rows, ...counted(events)]
+  const { before, after } = recounts(events)
+  return [...before, ...rows, ...after]
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { decodeAesKey } from '../wechat/cipher'
 import type { PushMode } from '../wechat/push'
-import { isHttpUrl } from '../url'
+import { isHttpsOrLoopback, isHttpUrl } from '../url'
 import { APPID } from '../wechat/appid'
 
 export type SettingName =
@@ -119,7 +119,8 @@ export const CHECKS: Record<SettingName, { required: boolean; check: Check }> = 
   LLM_API_BASE: {
     required: false,
     // The key goes with every request: in clear only to this machine (the stand-in model).
-    check: (v) => (isHttpsOrLoopback(v) ? null : 'is not an https URL (http only on localhost, 127.0.0.1 or [::1])'),
+    check: (v) =>
+      isHttpUrl(v) && isHttpsOrLoopback(new URL(v)) ? null : 'is not an https URL (http only on localhost, 127.0.0.1 or [::1])',
   },
   LLM_MODEL: {
     required: false,
@@ -183,13 +184,6 @@ function isAccessBase(value: string): boolean {
   if (!isHttpUrl(value)) return false
   const url = new URL(value)
   return url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === ''
-}
-
-/** An https URL, or an http one whose host is this machine. */
-function isHttpsOrLoopback(value: string): boolean {
-  if (!isHttpUrl(value)) return false
-  const url = new URL(value)
-  return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
 }
 
 function isPushMode(value: string): value is PushMode {

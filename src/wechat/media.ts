@@ -11,7 +11,7 @@ import { SyntheticErrcode, WechatApiError } from './api-error'
 import { toHex, utf8 } from './bytes'
 import { fetchWithin } from './http'
 import { cachePut } from './cache'
-import { isHttpUrl } from '../url'
+import { isHttpsOrLoopback, isHttpUrl } from '../url'
 
 export const MEDIA_UPLOAD_PATH = '/cgi-bin/media/upload'
 
@@ -98,17 +98,12 @@ export const UPLOADS_PREFIX = 'uploads/'
 /** Each hop is a subrequest of the delivery pass that fetches the image. */
 export const MAX_IMAGE_REDIRECTS = 2
 
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]'])
-
 /**
  * Images come over https only: a plain-http image can be swapped on the way, and the user
- * sees it as the mini program's own. Loopback is the exception, where only the local
- * stand-in can answer (a deployed Worker cannot reach a loopback host at all).
+ * sees it as the mini program's own (the local stand-in on loopback aside: url.ts).
  */
 export function refuseImageUrl(url: URL): string | null {
-  if (url.protocol === 'https:') return null
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return null
-  return 'is not https'
+  return isHttpsOrLoopback(url) ? null : 'is not https'
 }
 
 async function readImage(response: Response): Promise<Uint8Array<ArrayBuffer>> {
