@@ -1,11 +1,12 @@
 /** Reading a chat completion (src/ai/model.ts `completionOf`), a bounded read of the answer, and which settings make a model. */
 import { env as workerEnv } from 'cloudflare:workers'
-import { describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { FAKE_LLM_API_KEY } from '../../dev/fake-llm-types'
 import { callModel, completionOf, MAX_ANSWER_BYTES, ModelError, modelSettings, modelState } from '../../src/ai/model'
 import { settingState, type Env } from '../../src/settings/env'
 import { miniProgramEnv } from '../../src/settings/mini-programs'
 import { SECOND_APP } from '../support/settings'
+import { FAKE_LLM_BASE, fakeLlm } from '../support/fake-llm-client'
 
 describe('completionOf', () => {
   it('takes the first choice’s text, its finish reason and the usage', () => {
@@ -38,17 +39,11 @@ describe('completionOf', () => {
 })
 
 describe('callModel', () => {
-  const LLM = `http://127.0.0.1:${inject('fakeLlmPort')}`
-  const settings = { url: `${LLM}/v1/chat/completions`, model: 'kefu-stand-in', key: FAKE_LLM_API_KEY }
+  const settings = { url: `${FAKE_LLM_BASE}/v1/chat/completions`, model: 'kefu-stand-in', key: FAKE_LLM_API_KEY }
 
   it('stops reading an answer once it passes MAX_ANSWER_BYTES: an endless body is refused at once, not read to the time-out', async () => {
     const question = '退货 zqendless'
-    const fault = await fetch(`${LLM}/__fake/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'endless', match: 'zqendless' }),
-    })
-    expect(fault.status).toBe(200)
+    await fakeLlm.fault('endless', 'zqendless')
     const started = Date.now()
     const error = await callModel(settings, [{ role: 'user', content: question }], 50, 6_000).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ModelError)

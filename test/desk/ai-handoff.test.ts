@@ -6,13 +6,13 @@
  */
 import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { beforeAll, describe, expect, inject, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { addKnowledge } from '../../src/knowledge/store'
 import { conversationOf } from '../../src/settings/mini-program-state'
 import { APPID, itemOf, pushText, sentTexts } from '../support/desk'
 import { uniqueOpenid } from '../support/fake-wechat-client'
+import { fakeLlm } from '../support/fake-llm-client'
 
-const LLM = `http://127.0.0.1:${inject('fakeLlmPort')}`
 const DEFAULT = '您好，这里是云雀客服'
 /** Close to the document's own words: passages clear 0.3, and the model is asked. */
 const QUESTION = '云雀咖啡机多久需要除垢一次'
@@ -42,12 +42,7 @@ describe('the model gives up, HUMAN_DESK = console', () => {
     await runInDurableObject(conversationOf(env, openid), (instance) => {
       Reflect.set(instance, 'env', { ...env, HUMAN_DESK: 'console' })
     })
-    const fault = await fetch(`${LLM}/__fake/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'no_answer', match: tag, times: 1 }),
-    })
-    expect(fault.status).toBe(200)
+    await fakeLlm.fault('no_answer', tag, 1)
     expect((await pushText(openid, question)).text).toBe('success')
     expect(await sentTexts(openid, 1)).toEqual([DEFAULT])
     const item = await vi.waitFor(

@@ -4,7 +4,7 @@
  * with a hand-off, `handoff`. Nothing is sent: there is nothing to send it with.
  */
 import { env } from 'cloudflare:workers'
-import { describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { PROMPT_LIMITS } from '../../src/ai/prompt'
 import { askWith } from '../../src/knowledge/ask'
 import { ANSWER_ENTRIES } from '../../src/knowledge/search'
@@ -12,6 +12,7 @@ import { addKnowledge } from '../../src/knowledge/store'
 import { compileRules, toRuleSet } from '../../src/rules/compile'
 import type { RuleSetSource } from '../../src/rules/schema'
 import { validateRuleSet } from '../../src/rules/validate'
+import { fakeLlm } from '../support/fake-llm-client'
 
 const db = env.DB
 const NOW = Date.parse('2026-10-01T10:00:00+08:00')
@@ -127,11 +128,7 @@ describe('ask', () => {
     await addKnowledge(db, appid, { kind: 'doc', title: '发票', text: '发票抬头可以在订单页修改一次，开票后不能再改。' })
     const set = ruleSet({ ...RULES, ai: { enabled: true, passage_threshold: 0.1 } })
     const question = '发票的抬头能改吗 zqdesk'
-    await fetch(`http://127.0.0.1:${inject('fakeLlmPort')}/__fake/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([{ kind: 'no_answer', match: 'zqdesk', times: 2 }]),
-    })
+    await fakeLlm.fault('no_answer', 'zqdesk', 2)
     expect(await askWith(set, env, appid, question, NOW)).toMatchObject({ source: 'none', refused: 'no_answer', handoff: false })
     expect(await askWith(set, { ...env, HUMAN_DESK: 'console' }, appid, question, NOW)).toMatchObject({
       source: 'none',

@@ -5,15 +5,13 @@
  * quality-problem one (knowledge/eval.jsonl labels the question "7 天").
  */
 import { env, exports } from 'cloudflare:workers'
-import { beforeAll, describe, expect, inject, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import faqCsv from '../../knowledge/faq.csv?raw'
 import policy from '../../knowledge/returns-policy.md?raw'
 import rules from '../../rules/rules.json?raw'
-import type { FakeLlmCall } from '../../dev/fake-llm-types'
 import { documentsFromMarkdown, faqsFromCsv } from '../../src/console/knowledge-import'
 import { OWNER_AUTH } from '../support/operators'
-
-const LLM = `http://127.0.0.1:${inject('fakeLlmPort')}`
+import { fakeLlm, messagesOf } from '../support/fake-llm-client'
 
 async function post(path: string, body: unknown): Promise<Response> {
   return exports.default.fetch(`https://kefu.example${path}`, {
@@ -45,10 +43,8 @@ describe('the example knowledge base', () => {
     expect((body.answer as string).replace(/\s+/g, '')).toContain('7天')
     expect(body.answer).toContain('签收次日起 7 天内')
 
-    const calls = (
-      (await (await fetch(`${LLM}/__fake/calls?${new URLSearchParams({ match: question })}`)).json()) as { calls: FakeLlmCall[] }
-    ).calls
-    const messages = (calls.at(-1)!.body as { messages: { role: string; content: string }[] }).messages
+    const calls = await fakeLlm.calls(question)
+    const messages = messagesOf(calls.at(-1)!)
     const passages = messages[1]!.content
     expect(passages.indexOf('七天无理由退货')).toBeGreaterThan(-1)
     expect(passages.indexOf('七天无理由退货')).toBeLessThan(passages.indexOf('质量问题退换货'))

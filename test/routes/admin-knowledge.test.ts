@@ -6,13 +6,14 @@
  */
 import { env } from 'cloudflare:workers'
 import * as v from 'valibot'
-import { beforeAll, describe, expect, inject, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { KnowledgeAskAnswer, KnowledgeEntryAnswer, KnowledgeListAnswer } from '../../src/admin/answers-knowledge'
 import { listAudit } from '../../src/admin/audit'
 import { fakeWechat } from '../support/fake-wechat-client'
 import { watchSecrets, type Answer } from '../support/hygiene'
 import { addTestOperator, OWNER_AUTH, type TestOperator } from '../support/operators'
 import { SECOND_APP, TEST_SETTINGS } from '../support/settings'
+import { fakeLlm } from '../support/fake-llm-client'
 
 const hygiene = watchSecrets('admin-knowledge')
 const APPID = TEST_SETTINGS.WECHAT_APPID
@@ -239,8 +240,7 @@ describe('ask', () => {
     const answer = await call('POST', '/admin/api/knowledge/ask', { text: question })
     expect(answer.status, answer.text).toBe(200)
     expect(parsed(answer)).toMatchObject({ source: 'ai', answer: '会员等级按近一年的消费金额计算，每月 1 日更新一次。' })
-    const asked = await fetch(`http://127.0.0.1:${inject('fakeLlmPort')}/__fake/calls?match=zqasknothing`)
-    expect(((await asked.json()) as { calls: unknown[] }).calls).toHaveLength(1)
+    expect(await fakeLlm.calls('zqasknothing')).toHaveLength(1)
     // Whatever "try a question" did would be to its made-up user: the fake WeChat saw nothing for them.
     expect(await fakeWechat.calls({ touser: ASK_USER })).toEqual([])
     expect(await fakeWechat.calls({ appid: APPID, path: '/cgi-bin/message/custom/business/typing', touser: ASK_USER })).toEqual([])
@@ -251,8 +251,7 @@ describe('ask', () => {
     const refused = await call('POST', '/admin/api/knowledge/ask', { text: '会员生日有什么权益 zqviewer' }, viewer.auth)
     expect(refused.status).toBe(403)
     expect(parsed(refused)).toEqual({ error: 'forbidden', needs: 'admin' })
-    const asked = await fetch(`http://127.0.0.1:${inject('fakeLlmPort')}/__fake/calls?match=zqviewer`)
-    expect(((await asked.json()) as { calls: unknown[] }).calls).toEqual([])
+    expect(await fakeLlm.calls('zqviewer')).toEqual([])
   })
 
   it('refuses an empty or oversized text', async () => {

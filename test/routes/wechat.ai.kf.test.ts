@@ -5,17 +5,16 @@
  * The strict stand-ins of dev/: WeChat Work's (fake-wecom.ts), WeChat's and the model's.
  */
 import { env } from 'cloudflare:workers'
-import { beforeAll, describe, expect, inject, it, vi } from 'vitest'
-import type { FakeLlmCall } from '../../dev/fake-llm-types'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { addKnowledge } from '../../src/knowledge/store'
 import { fakeWechat } from '../support/fake-wechat-client'
 import { fakeWecom, uniqueExternalUserid, uniqueOpenKfId, workerCorp } from '../support/fake-wecom-client'
 import { workerFetch } from '../support/helpers'
 import { TEST_SETTINGS } from '../support/settings'
+import { fakeLlm } from '../support/fake-llm-client'
 
 const CORP = workerCorp.corpid
 const APPID = TEST_SETTINGS.WECHAT_APPID
-const LLM = `http://127.0.0.1:${inject('fakeLlmPort')}`
 const TYPING = '/cgi-bin/message/custom/business/typing'
 const DESCALE = '云雀咖啡机每使用两个月需要用专用除垢剂清洗一次水箱。'
 
@@ -42,7 +41,7 @@ describe('a 微信客服 customer’s question the model answers', () => {
       },
       { timeout: 10_000, interval: 100 },
     )
-    const calls = ((await (await fetch(`${LLM}/__fake/calls?match=zqkf`)).json()) as { calls: FakeLlmCall[] }).calls
+    const calls = await fakeLlm.calls('zqkf')
     expect(calls.map((c) => c.status)).toEqual([200])
     expect(await fakeWechat.calls({ appid: APPID, touser: customer, path: TYPING })).toEqual([])
     expect(await fakeWechat.calls({ touser: customer })).toEqual([])

@@ -9,14 +9,15 @@
  * carries a tag of its own (`zq…`), faults are scoped by it, and the calls are read by it.
  */
 import { env, exports } from 'cloudflare:workers'
-import { beforeAll, describe, expect, inject, it, vi } from 'vitest'
-import type { FakeLlmCall, FakeLlmFaultKind } from '../../dev/fake-llm-types'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import type { FakeLlmFaultKind } from '../../dev/fake-llm-types'
 import { buildPush, textMessage } from '../../dev/push'
 import { search } from '../../src/knowledge/search'
 import { addKnowledge } from '../../src/knowledge/store'
 import { decrypt, importCipher } from '../../src/wechat/cipher'
 import { type FlatFields, parseFields } from '../../src/wechat/message'
 import { type FakeCall, fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
+import { fakeLlm, type ModelMessage, messagesOf } from '../support/fake-llm-client'
 import { captureLogs } from '../support/helpers'
 import { SECOND_APP, TEST_SETTINGS } from '../support/settings'
 
@@ -24,7 +25,6 @@ const A = TEST_SETTINGS.WECHAT_APPID
 const B = SECOND_APP.appid
 const SEND = '/cgi-bin/message/custom/send'
 const TYPING = '/cgi-bin/message/custom/business/typing'
-const LLM = `http://127.0.0.1:${inject('fakeLlmPort')}`
 const LLM_KEY = 'sk-local-stand-in'
 const logs = captureLogs()
 let msgIds = 7_900_000_000_000_000_000n
@@ -152,27 +152,6 @@ async function received(appid: string, openid: string, count: number, timeout = 
 const textTo = (openid: string, content: string) => ({ touser: openid, msgtype: 'text', text: { content } })
 const aiTextTo = (openid: string, content: string) => ({ ...textTo(openid, content), aimsgcontext: { is_ai_msg: 1 } })
 
-const llm = {
-  async fault(kind: FakeLlmFaultKind, match: string, times = 1): Promise<void> {
-    const res = await fetch(`${LLM}/__fake/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ kind, match, times }),
-    })
-    expect(res.status).toBe(200)
-  },
-  async calls(match: string): Promise<FakeLlmCall[]> {
-    const res = await fetch(`${LLM}/__fake/calls?${new URLSearchParams({ match })}`)
-    return ((await res.json()) as { calls: FakeLlmCall[] }).calls
-  },
-}
-
-interface Message {
-  role: string
-  content: string
-}
-const messagesOf = (call: FakeLlmCall): Message[] => (call.body as { messages: Message[] }).messages
-
 interface OutRow {
   kind: string
   text: string | null
@@ -204,10 +183,10 @@ async function outRows(appid: string, openid: string, count: number): Promise<Ou
 async function expectFallback(kind: FakeLlmFaultKind, times: number, calls: number, timeout = 5000): Promise<OutRow> {
   const openid = uniqueOpenid()
   const q = tagged(DESCALE_Q)
-  await llm.fault(kind, q.tag, times)
+  await fakeLlm.fault(kind, q.tag, times)
   await ask(A, openid, q.text)
   expect(await received(A, openid, 1, timeout)).toEqual([textTo(openid, DEFAULT)])
-  const made = await llm.calls(q.tag)
+  const made = await fakeLlm.calls(q.tag)
   expect(made).toHaveLength(calls)
   expect(made.every((call) => call.fault === kind)).toBe(true)
   const [row] = await outRows(A, openid, 1)
@@ -227,16 +206,16 @@ describe('the order of answers for a text', () => {
     expect(hit!.score).toBeGreaterThanOrEqual(0.3)
     await ask(A, openid, q.text)
     expect(await received(A, openid, 1)).toEqual([textTo(openid, ACCESSORY_REPLY)])
-    expect(await llm.calls(q.tag)).toEqual([])
+    expect(await fakeLlm.calls(q.tag)).toEqual([])
     expect(await fakeWechat.calls({ appid: A, touser: openid, path: TYPING })).toEqual([])
   })
 
   it('a perfect FAQ wins: its answer as written, no model call', async () => {
     const openid = uniqueOpenid()
-    const before = (await llm.calls(INSTALL_Q)).length
+    const before = (await fakeLlm.calls(INSTALL_Q)).length
     await ask(A, openid, INSTALL_Q)
     expect(await received(A, openid, 1)).toEqual([textTo(openid, INSTALL_ANSWER)])
-    expect(await llm.calls(INSTALL_Q)).toHaveLength(before)
+    expect(await fakeLlm.calls(INSTALL_Q)).toHaveLength(before)
     const [row] = await outRows(A, openid, 1)
     expect(row!.rule_id).toMatch(/^faq:k-/)
   })
@@ -246,7 +225,7 @@ describe('the order of answers for a text', () => {
     const q = tagged(DESCALE_Q)
     await ask(A, openid, q.text)
     expect(await received(A, openid, 1)).toEqual([aiTextTo(openid, DESCALE_SENTENCE)])
-    const [call] = await llm.calls(q.tag)
+    const [call] = await fakeLlm.calls(q.tag)
     expect(call).toMatchObject({ status: 200, answer: DESCALE_SENTENCE, fault: null })
     const typing = await fakeWechat.calls({ appid: A, touser: openid, path: TYPING })
     expect(typing).toHaveLength(1)
@@ -264,7 +243,7 @@ describe('the order of answers for a text', () => {
     expect(Math.max(...hits.map((h) => h.score))).toBeLessThan(0.3)
     await ask(A, openid, q.text)
     expect(await received(A, openid, 1)).toEqual([textTo(openid, DEFAULT)])
-    expect(await llm.calls(q.tag)).toEqual([])
+    expect(await fakeLlm.calls(q.tag)).toEqual([])
     expect(await fakeWechat.calls({ appid: A, touser: openid, path: TYPING })).toEqual([])
     expect((await outRows(A, openid, 1))[0]).toMatchObject({ rule_id: 'default', sources: null, tokens: null })
   })
@@ -282,12 +261,12 @@ describe('the passage threshold', () => {
     const high = uniqueOpenid()
     await ask(B, high, q.text)
     expect(await received(B, high, 1)).toEqual([textTo(high, DEFAULT)])
-    expect(await llm.calls(q.tag)).toEqual([])
+    expect(await fakeLlm.calls(q.tag)).toEqual([])
 
     const low = uniqueOpenid()
     await ask(A, low, q.text)
     expect(await received(A, low, 1)).toEqual([aiTextTo(low, DESCALE_SENTENCE)])
-    expect(await llm.calls(q.tag)).toHaveLength(1)
+    expect(await fakeLlm.calls(q.tag)).toHaveLength(1)
   })
 })
 
@@ -319,18 +298,18 @@ describe('every model fault ends in the fallback, exactly once, unlabelled', () 
   it('a single 429: the retry answers, and the answer goes out once, labelled', async () => {
     const openid = uniqueOpenid()
     const q = tagged(DESCALE_Q)
-    await llm.fault('rate_limit', q.tag, 1)
+    await fakeLlm.fault('rate_limit', q.tag, 1)
     await ask(A, openid, q.text)
     expect(await received(A, openid, 1)).toEqual([aiTextTo(openid, DESCALE_SENTENCE)])
-    expect((await llm.calls(q.tag)).map((c) => c.status)).toEqual([429, 200])
+    expect((await fakeLlm.calls(q.tag)).map((c) => c.status)).toEqual([429, 200])
     expect((await outRows(A, openid, 1))[0]).toMatchObject({ rule_id: 'ai', refused: null })
   })
 
   it('time-outs: one held call is retried and answered; three end in the fallback at the 20 s deadline, typing kept up', async () => {
     const once = { openid: uniqueOpenid(), q: tagged(DESCALE_Q) }
     const always = { openid: uniqueOpenid(), q: tagged(DESCALE_Q) }
-    await llm.fault('timeout', once.q.tag, 1)
-    await llm.fault('timeout', always.q.tag, 3)
+    await fakeLlm.fault('timeout', once.q.tag, 1)
+    await fakeLlm.fault('timeout', always.q.tag, 3)
     const started = Date.now()
     await Promise.all([ask(A, once.openid, once.q.text), ask(A, always.openid, always.q.text)])
     const [answered, fellBack] = await Promise.all([received(A, once.openid, 1, 15_000), received(A, always.openid, 1, 30_000)])
@@ -338,8 +317,8 @@ describe('every model fault ends in the fallback, exactly once, unlabelled', () 
     expect(fellBack).toEqual([textTo(always.openid, DEFAULT)])
     const elapsed = Date.now() - started
     expect(elapsed).toBeGreaterThanOrEqual(19_000)
-    expect((await llm.calls(once.q.tag)).map((c) => c.fault)).toEqual(['timeout', null])
-    expect((await llm.calls(always.q.tag)).map((c) => c.fault)).toEqual(['timeout', 'timeout', 'timeout'])
+    expect((await fakeLlm.calls(once.q.tag)).map((c) => c.fault)).toEqual(['timeout', null])
+    expect((await fakeLlm.calls(always.q.tag)).map((c) => c.fault)).toEqual(['timeout', 'timeout', 'timeout'])
     // WeChat's typing lasts 15 s: shown again before the third call.
     expect(await fakeWechat.calls({ appid: A, touser: always.openid, path: TYPING })).toHaveLength(2)
     expect((await outRows(A, always.openid, 1))[0]).toMatchObject({ rule_id: 'ai:fallback', refused: 'timeout', tokens: 0 })
@@ -368,10 +347,10 @@ describe('the answer checks', () => {
     const q = tagged(`${INJECTION}。云雀咖啡机每使用两个月需要用专用除垢剂吗`)
     const [hit] = await search(env.DB, A, q.text, 1)
     expect(hit!.score).toBeGreaterThanOrEqual(0.3)
-    await llm.fault('obey', q.tag, 1)
+    await fakeLlm.fault('obey', q.tag, 1)
     await ask(A, openid, q.text)
     const bodies = await received(A, openid, 1)
-    expect((await llm.calls(q.tag)).map((call) => call.fault)).toEqual(['obey'])
+    expect((await fakeLlm.calls(q.tag)).map((call) => call.fault)).toEqual(['obey'])
     expect(JSON.stringify(bodies)).not.toContain('忽略')
     expect(bodies).toEqual([textTo(openid, DEFAULT)])
     expect((await outRows(A, openid, 1))[0]).toMatchObject({ rule_id: 'ai:fallback', refused: 'ungrounded' })
@@ -385,7 +364,7 @@ describe('the answer checks', () => {
     expect([aiTextTo(openid, DESCALE_VERBATIM_ANSWER), textTo(openid, DEFAULT)]).toContainEqual(body)
     for (const words of ['黑客', '系统提示词', '忽略']) expect(JSON.stringify(body)).not.toContain(words)
 
-    const [call] = await llm.calls(q.tag)
+    const [call] = await fakeLlm.calls(q.tag)
     const messages = messagesOf(call!)
     const injected = messages.filter((m) => m.content.includes('黑客'))
     expect(injected.map((m) => m.role)).toEqual(['user'])
@@ -394,8 +373,8 @@ describe('the answer checks', () => {
     const other = uniqueOpenid()
     await ask(A, other, plain.text)
     await received(A, other, 1)
-    const [baseline] = await llm.calls(plain.tag)
-    const system = (list: Message[]) => list.filter((m) => m.role === 'system')
+    const [baseline] = await fakeLlm.calls(plain.tag)
+    const system = (list: ModelMessage[]) => list.filter((m) => m.role === 'system')
     expect(system(messages)).toEqual(system(messagesOf(baseline!)))
     expect(system(messages)).toHaveLength(2)
   })
@@ -407,7 +386,7 @@ describe('the answer checks', () => {
     await ask(A, openid, huge)
     const [body] = await received(A, openid, 1)
     expect(body).toEqual(aiTextTo(openid, DESCALE_VERBATIM_ANSWER))
-    const [call] = await llm.calls(q.tag)
+    const [call] = await fakeLlm.calls(q.tag)
     const messages = messagesOf(call!)
     const question = messages.at(-1)!
     expect(question.role).toBe('user')
@@ -428,7 +407,7 @@ describe('the answer checks', () => {
     const q = tagged(DESCALE_Q)
     await ask(A, first, q.text)
     expect(await received(A, first, 2)).toEqual([textTo(first, HOURS_REPLY), aiTextTo(first, DESCALE_SENTENCE)])
-    const [call] = await llm.calls(q.tag)
+    const [call] = await fakeLlm.calls(q.tag)
     const messages = messagesOf(call!)
     expect(messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual([mine, q.text])
     expect(JSON.stringify(messages)).not.toContain('火烈鸟')
@@ -436,7 +415,7 @@ describe('the answer checks', () => {
     const q2 = tagged(DESCALE_Q)
     await ask(A, second, q2.text)
     await received(A, second, 2)
-    const [call2] = await llm.calls(q2.tag)
+    const [call2] = await fakeLlm.calls(q2.tag)
     expect(
       messagesOf(call2!)
         .filter((m) => m.role === 'user')
@@ -481,8 +460,8 @@ describe('the daily budget', () => {
     expect(await received(B, openid, 1)).toEqual([aiTextTo(openid, WARRANTY_SENTENCE)])
     await ask(B, openid, second.text)
     expect(await received(B, openid, 2)).toEqual([aiTextTo(openid, WARRANTY_SENTENCE), textTo(openid, DEFAULT)])
-    expect(await llm.calls(first.tag)).toHaveLength(1)
-    expect(await llm.calls(second.tag)).toEqual([])
+    expect(await fakeLlm.calls(first.tag)).toHaveLength(1)
+    expect(await fakeLlm.calls(second.tag)).toEqual([])
     expect(logs.events().find((e) => e.event === 'ai.budget_spent' && e.openid === openid)).toMatchObject({ dailyBudget: 1 })
     expect((await outRows(B, openid, 2)).map((r) => r.rule_id)).toEqual(['ai', 'default'])
   })
@@ -502,7 +481,7 @@ describe('the hand-off (after_unmatched 2)', () => {
     const openid = uniqueOpenid()
     const first = tagged(DESCALE_Q)
     const second = tagged(DESCALE_Q)
-    await llm.fault('no_answer', first.tag, 1)
+    await fakeLlm.fault('no_answer', first.tag, 1)
     await ask(A, openid, first.text)
     expect(await received(A, openid, 1)).toEqual([textTo(openid, DEFAULT)])
     const res = await pushText(A, openid, second.text)
@@ -511,7 +490,7 @@ describe('the hand-off (after_unmatched 2)', () => {
     const inner = parseFields('xml', (await decrypt(await importCipher(KEYS[A]!.aesKey, A), String(sealed.Encrypt))).message)
     expect(inner).toMatchObject({ ToUserName: openid, MsgType: 'transfer_customer_service' })
     expect(await received(A, openid, 2)).toEqual([textTo(openid, DEFAULT), textTo(openid, HANDOFF)])
-    expect(await llm.calls(second.tag)).toEqual([])
+    expect(await fakeLlm.calls(second.tag)).toEqual([])
   })
 })
 
