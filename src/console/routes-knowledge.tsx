@@ -13,8 +13,7 @@ import { Hono } from 'hono/tiny'
 import { MAX_DOCUMENT_BYTES } from '../admin/requests-knowledge'
 import { appidOf } from '../settings/env'
 import { auditDone } from '../admin/audit'
-import { ask } from '../knowledge/ask'
-import { searchToAnswer } from '../knowledge/search'
+import { askWithHits } from '../knowledge/ask'
 import {
   addKnowledge,
   decodeKnowledgeCursor,
@@ -134,8 +133,8 @@ knowledgePages.post(`${KNOWLEDGE_PATH}/ask`, guard, async (c) => {
   const text = textField(posted.fields, 'text').trim().slice(0, 500)
   if (text === '') return listPage(c)
   const appid = appidOf(c.env)
-  // The same answer as POST /admin/api/knowledge/ask; the same lookup again for the entries' names.
-  const [answer, hits] = await Promise.all([ask(c.env, appid, text), searchToAnswer(c.env.DB, appid, text)])
+  // The same answer as POST /admin/api/knowledge/ask; its lookup's hits name the entries.
+  const { answer, hits } = await askWithHits(c.env, appid, text)
   const named = new Map(hits.map((h) => [h.id, h]))
   const tried: TryView = {
     source: answer.source,

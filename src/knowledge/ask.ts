@@ -26,7 +26,7 @@ import type { ReplySource } from '../rules/schema'
 import type { Env } from '../settings/env'
 import type { InboundMessage } from '../wechat/message'
 import { humanDesk } from '../settings/mini-program-state'
-import { searchToAnswer } from './search'
+import { type KnowledgeHit, searchToAnswer } from './search'
 import type { FaqAnswer } from './store'
 
 export interface AskAnswer {
@@ -49,12 +49,27 @@ export interface AskAnswer {
 }
 
 export async function ask(env: Env, appid: string, text: string, now = Date.now()): Promise<AskAnswer> {
-  const ruleSet = await loadRules(env)
-  return askWith(ruleSet, env, appid, text, now)
+  return (await askWithHits(env, appid, text, now)).answer
+}
+
+/** `ask`, with the knowledge base's hits it was made from: the console names the entries by them. */
+export async function askWithHits(
+  env: Env,
+  appid: string,
+  text: string,
+  now = Date.now(),
+): Promise<{ answer: AskAnswer; hits: KnowledgeHit[] }> {
+  const [ruleSet, hits] = await Promise.all([loadRules(env), searchToAnswer(env.DB, appid, text)])
+  return { answer: await answerFrom(ruleSet, env, text, hits, now), hits }
 }
 
 /** `ask` with the rule set given (a draft, or a test's); `env` is the app's view of the bindings. */
 export async function askWith(ruleSet: RuleSet, env: Env, appid: string, text: string, now: number): Promise<AskAnswer> {
+  return answerFrom(ruleSet, env, text, await searchToAnswer(env.DB, appid, text), now)
+}
+
+/** The answer a push of `text` would get, the knowledge base's `hits` for it found. */
+async function answerFrom(ruleSet: RuleSet, env: Env, text: string, hits: KnowledgeHit[], now: number): Promise<AskAnswer> {
   const message: InboundMessage = {
     type: 'text',
     toUserName: 'ask',
@@ -64,7 +79,6 @@ export async function askWith(ruleSet: RuleSet, env: Env, appid: string, text: s
     content: text,
   }
   const decided = decide(ruleSet, message, now)
-  const hits = await searchToAnswer(env.DB, appid, text)
   const entries = hits.map(({ id, score }) => ({ id, score }))
   if (decided.ruleId !== null && decided.ruleId !== 'default') {
     const { plan } = recall(decided, 'text', FIRST_TEXT, now)
