@@ -5,9 +5,9 @@
  * the desk bar's buttons by who holds the user, and a note written from the conversation page.
  */
 import { env } from 'cloudflare:workers'
-import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { listCanned, listNotes } from '../../src/desk/notes'
-import { act, api, APPID, consoleGet, consolePost, desk, DESK_RULES, itemOf, pushText } from '../support/desk'
+import { act, api, APPID, consoleGet, consolePost, conversationPage, desk, DESK_RULES, itemOf, pushText } from '../support/desk'
 import { uniqueOpenid } from '../support/fake-wechat-client'
 import { addTestOperator, consoleSession, type TestOperator } from '../support/operators'
 
@@ -18,18 +18,6 @@ beforeAll(async () => {
 async function signedIn(role: 'viewer' | 'agent' | 'admin', name?: string): Promise<TestOperator & { cookie: string }> {
   const operator = await addTestOperator(role, name ? { name } : {})
   return { ...operator, cookie: await consoleSession(operator.token) }
-}
-
-/** The user's conversation page, once the record has them. */
-async function conversationPage(cookie: string, openid: string): Promise<string> {
-  return vi.waitFor(
-    async () => {
-      const page = await consoleGet(cookie, `/admin/conversations/${openid}`)
-      expect(page.status).toBe(200)
-      return page.text
-    },
-    { timeout: 5000, interval: 50 },
-  )
 }
 
 describe('the queue page', () => {

@@ -27,6 +27,7 @@ import {
   RATE_TEXT,
   SEND,
   sentTexts,
+  stillSent,
   setStatus,
   TRANSFER_TEXT,
 } from '../support/desk'
@@ -127,9 +128,7 @@ describe('a transfer with HUMAN_DESK = console', () => {
     expect(await sentTexts(openid, 1)).toEqual([TRANSFER_TEXT])
     // "hi" has a rule, and two unmatched texts would hand off: at the desk, neither happens.
     for (const text of ['hi', '还在吗', '有人吗']) expect((await pushText(openid, text)).text).toBe('success')
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    const sent = (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((call) => call.errcode === 0)
-    expect(sent).toHaveLength(1)
+    await stillSent(openid, 1)
     expect((await act(null, openid, 'close')).status).toBe(200)
     // The close asks for a rating (satisfaction in the rule set); a text that is no score gets the rules' answer.
     await pushText(openid, 'hi')

@@ -9,10 +9,9 @@ import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { rateHandled } from '../../src/desk/handled'
 import { arrive, claimRow, closeRow, noteReply } from '../../src/desk/queue'
-import type { AgentFigures } from '../../src/desk/view'
-import { act, api, DESK_RULES, pushText, RATE_TEXT, reply, sentTexts, TRANSFER_TEXT } from '../support/desk'
+import { act, DESK_RULES, figuresOf, pushText, RATE_TEXT, reply, sentTexts, TRANSFER_TEXT } from '../support/desk'
 import { uniqueOpenid } from '../support/fake-wechat-client'
-import { addTestOperator, type TestOperator } from '../support/operators'
+import { addTestOperator } from '../support/operators'
 
 beforeAll(async () => {
   await env.RULES.put('rules', JSON.stringify(DESK_RULES))
@@ -63,9 +62,6 @@ describe('a scripted day', () => {
     ])
   })
 })
-
-const figuresOf = async (who: TestOperator) =>
-  (await api<{ agents: AgentFigures[] }>('/admin/api/desk/figures?days=1')).body.agents.find((row) => row.agent.id === who.id)
 
 describe('figures through the API', () => {
   it("a user who comes back keeps the agent's closed conversation, its rating and its first-response time", async () => {

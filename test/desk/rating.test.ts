@@ -6,13 +6,12 @@
 import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { AgentFigures } from '../../src/desk/view'
 import { forgetWindow } from '../../src/conversation/window-store'
 import { conversationOf } from '../../src/settings/mini-program-state'
-import { act, api, APPID, DESK_RULES, pushText, RATE_TEXT, SEND, sentTexts, TRANSFER_TEXT } from '../support/desk'
-import { fakeWechat, uniqueOpenid } from '../support/fake-wechat-client'
+import { act, DESK_RULES, figuresOf, pushText, RATE_TEXT, sentTexts, stillSent, TRANSFER_TEXT } from '../support/desk'
+import { uniqueOpenid } from '../support/fake-wechat-client'
 import { captureLogs } from '../support/helpers'
-import { addTestOperator, type TestOperator } from '../support/operators'
+import { addTestOperator } from '../support/operators'
 
 const logs = captureLogs()
 const HOUR = 3_600_000
@@ -20,16 +19,6 @@ const HOUR = 3_600_000
 beforeAll(async () => {
   await env.RULES.put('rules', JSON.stringify(DESK_RULES))
 })
-
-const figuresOf = async (who: TestOperator) =>
-  (await api<{ agents: AgentFigures[] }>('/admin/api/desk/figures?days=1')).body.agents.find((row) => row.agent.id === who.id)
-
-/** Nothing more reaches WeChat for the user than `count` sends. */
-async function stillSent(openid: string, count: number) {
-  await new Promise((resolve) => setTimeout(resolve, 300))
-  const ok = (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((call) => call.errcode === 0)
-  expect(ok).toHaveLength(count)
-}
 
 describe('the rating', () => {
   it('a score after the configured minutes is not recorded nor thanked', async () => {

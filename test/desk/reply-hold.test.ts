@@ -5,8 +5,8 @@
  * undo holds (admin, owner). Nothing is sent when it is refused.
  */
 import { env } from 'cloudflare:workers'
-import { beforeAll, describe, expect, it, vi } from 'vitest'
-import { act, consoleGet, consolePost, DESK_RULES, pushText, reply, sentTexts, TRANSFER_TEXT } from '../support/desk'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { act, consoleGet, consolePost, conversationPage, DESK_RULES, pushText, reply, sentTexts, TRANSFER_TEXT } from '../support/desk'
 import { uniqueOpenid } from '../support/fake-wechat-client'
 import { addTestOperator, consoleSession } from '../support/operators'
 
@@ -46,7 +46,7 @@ describe('a reply to a user a colleague holds', () => {
     const cookie = await consoleSession(other.token)
     const page = `/admin/conversations/${openid}`
     // The record has the user once their object's copy landed.
-    await vi.waitFor(async () => expect((await consoleGet(cookie, page)).status).toBe(200), { timeout: 5000, interval: 50 })
+    await conversationPage(cookie, openid)
 
     const posted = await consolePost(cookie, `${page}/reply`, { text: '我来回答' })
     expect(posted).toMatchObject({ status: 303, path: page, query: { problem: 'held' } })

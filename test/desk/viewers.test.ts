@@ -9,10 +9,10 @@ import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import type { DeskEvent } from '../../src/desk/view'
 import type { Viewer } from '../../src/desk/viewers'
-import { api, desk, DESK_RULES, pushText } from '../support/desk'
+import { api, consolePost, desk, DESK_RULES, pushText } from '../support/desk'
 import { uniqueOpenid } from '../support/fake-wechat-client'
-import { BASE, keepAnswer, workerFetch } from '../support/helpers'
-import { addTestOperator, consoleForm, consoleSession } from '../support/operators'
+import { BASE, workerFetch } from '../support/helpers'
+import { addTestOperator, consoleSession } from '../support/operators'
 import { TEST_SETTINGS } from '../support/settings'
 
 beforeAll(async () => {
@@ -77,9 +77,7 @@ describe('live sockets and sign-in', () => {
     const [firstCookie, secondCookie] = await Promise.all([consoleSession(agent.token), consoleSession(agent.token)])
     const [first, second] = await Promise.all([watch(firstCookie), watch(secondCookie)])
     try {
-      const out = await workerFetch('/admin/logout', consoleForm({}, { cookie: firstCookie }))
-      keepAnswer(await out.text())
-      expect(out.status).toBe(303)
+      expect((await consolePost(firstCookie, '/admin/logout')).status).toBe(303)
       await age()
       const openid = uniqueOpenid()
       await pushText(openid, '人工')

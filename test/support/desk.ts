@@ -9,7 +9,7 @@ import { env } from 'cloudflare:workers'
 import { expect, vi } from 'vitest'
 import { buildPush, textMessage } from '../../dev/push'
 import { app } from '../../src/app'
-import type { DeskItem, QueueView } from '../../src/desk/view'
+import type { AgentFigures, DeskItem, QueueView } from '../../src/desk/view'
 import { fakeWechat } from './fake-wechat-client'
 import { BASE, keepAnswer, workerFetch } from './helpers'
 import { consoleForm, OWNER_AUTH, type TestOperator } from './operators'
@@ -121,6 +121,17 @@ export async function sentTexts(openid: string, count: number): Promise<string[]
   )
 }
 
+/** Nothing more reaches WeChat for the user than `count` sends (after a moment for any to come). */
+export async function stillSent(openid: string, count: number) {
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const ok = (await fakeWechat.calls({ appid: APPID, touser: openid, path: SEND })).filter((call) => call.errcode === 0)
+  expect(ok).toHaveLength(count)
+}
+
+/** The agent's figures over the last day, from the admin API (undefined: they handled nothing). */
+export const figuresOf = async (who: TestOperator) =>
+  (await api<{ agents: AgentFigures[] }>('/admin/api/desk/figures?days=1')).body.agents.find((row) => row.agent.id === who.id)
+
 export async function setStatus(who: TestOperator, status: 'online' | 'away') {
   const answer = await api<{ agents: { id: string; status: string }[] }>('/admin/api/desk/status', {
     method: 'PUT',
@@ -147,4 +158,16 @@ export async function consoleGet(cookie: string, path: string) {
   const text = await res.text()
   keepAnswer(text)
   return { status: res.status, text }
+}
+
+/** The user's conversation page, once the record has them. */
+export async function conversationPage(cookie: string, openid: string): Promise<string> {
+  return vi.waitFor(
+    async () => {
+      const page = await consoleGet(cookie, `/admin/conversations/${openid}`)
+      expect(page.status).toBe(200)
+      return page.text
+    },
+    { timeout: 5000, interval: 50 },
+  )
 }
