@@ -29,13 +29,7 @@ beforeEach(async () => {
 })
 
 /** The form of SET with rule 0's first part as `part` (and any `extra` field), and `file` chosen in its upload field. */
-async function post(
-  part: Record<string, string>,
-  file: Blob | null,
-  op = 'publish',
-  path = '/admin/rules',
-  extra: Record<string, string> = {},
-) {
+async function formOf(part: Record<string, string>, file: Blob | null, op: string, extra: Record<string, string> = {}) {
   const fields: Record<string, string> = {
     ...formFields(draftOf(SET)),
     base: await ruleSetVersion(new TextEncoder().encode(STORED)),
@@ -46,9 +40,25 @@ async function post(
   const form = new FormData()
   for (const [name, value] of Object.entries(fields)) form.append(name, value)
   form.append('r0.c0.p0.upload', file ?? new File([], ''), file ? 'picture.png' : '')
-  const res = await workerFetch(path, { method: 'POST', headers: { origin: BASE, cookie }, body: form, redirect: 'manual' })
+  return form
+}
+
+/** That form posted by the signed-in owner. */
+async function post(
+  part: Record<string, string>,
+  file: Blob | null,
+  op = 'publish',
+  path = '/admin/rules',
+  extra: Record<string, string> = {},
+) {
+  const body = await formOf(part, file, op, extra)
+  const res = await workerFetch(path, { method: 'POST', headers: { origin: BASE, cookie }, body, redirect: 'manual' })
   return { status: res.status, text: await res.text() }
 }
+
+/** The problems the page lists under rule 0's first part, if any. */
+const partErrors = (page: string) =>
+  /<div class="part" data-part="r0.c0.p0"[\s\S]*?<ul class="field-error"[^>]*>([\s\S]*?)<\/ul>/.exec(page)?.[1]
 
 const storedRules = async () => JSON.parse((await env.RULES.get('rules', 'text')) ?? '{}') as { rules: { reply: unknown }[] }
 
@@ -116,10 +126,10 @@ describe('an image chosen in the rules form', () => {
     const before = await env.MEDIA.list({ prefix: 'uploads/' })
     const refused = await post({ type: 'image' }, file())
     expect(refused.status).toBe(400)
-    const part = /<div class="part" data-part="r0.c0.p0"[\s\S]*?<ul class="field-error"[^>]*>([\s\S]*?)<\/ul>/.exec(refused.text)
-    expect(part?.[1]).toContain(says)
-    expect(part?.[1]).toMatch(/[\u4e00-\u9fff]/)
-    expect(part?.[1]).toContain('rules[0].reply.file')
+    const part = partErrors(refused.text)
+    expect(part).toContain(says)
+    expect(part).toMatch(/[\u4e00-\u9fff]/)
+    expect(part).toContain('rules[0].reply.file')
     expect(await env.RULES.get('rules', 'text')).toBe(STORED)
     expect((await env.MEDIA.list({ prefix: 'uploads/' })).objects.length).toBe(before.objects.length)
   })
@@ -129,9 +139,9 @@ describe('an image chosen in the rules form', () => {
     const photo = new File([jpeg(8 * 1000 * 1000)], 'IMG_0001.jpg', { type: 'image/jpeg' })
     const refused = await post({ type: 'image' }, photo, 'publish', '/admin/rules', { 'r0.note': '草稿里的备注' })
     expect(refused.status).toBe(400)
-    const part = /<div class="part" data-part="r0.c0.p0"[\s\S]*?<ul class="field-error"[^>]*>([\s\S]*?)<\/ul>/.exec(refused.text)
-    expect(part?.[1]).toContain('图片不能超过 2 MB')
-    expect(part?.[1]).toContain('rules[0].reply.file')
+    const part = partErrors(refused.text)
+    expect(part).toContain('图片不能超过 2 MB')
+    expect(part).toContain('rules[0].reply.file')
     // The draft as posted: the part's type and the note typed with it.
     expect(refused.text).toMatch(/<option value="image" selected="">/)
     expect(refused.text).toContain('value="草稿里的备注"')
@@ -169,28 +179,19 @@ describe('an image chosen in the rules form', () => {
 
   it('without the MEDIA binding, says so under the part in the operator’s language, and publishes nothing', async () => {
     const bare = { ...env, MEDIA: undefined } as unknown as Env
-    const form = new FormData()
-    const fields = {
-      ...formFields(draftOf(SET)),
-      base: await ruleSetVersion(new TextEncoder().encode(STORED)),
-      op: 'publish',
-      'r0.c0.p0.type': 'image',
-    }
-    for (const [name, value] of Object.entries(fields)) form.append(name, value)
-    form.append('r0.c0.p0.upload', new File([png()], 'x.png'))
     const request = new Request(`${BASE}/admin/rules`, {
       method: 'POST',
       headers: { origin: BASE, cookie },
-      body: form,
+      body: await formOf({ type: 'image' }, new File([png()], 'x.png'), 'publish'),
       redirect: 'manual',
     })
     const res = await app.fetch(request, bare, createExecutionContext())
     expect(res.status).toBe(400)
     const text = await res.text()
-    const part = /<div class="part" data-part="r0.c0.p0"[\s\S]*?<ul class="field-error"[^>]*>([\s\S]*?)<\/ul>/.exec(text)
-    expect(part?.[1]).toContain('没有配置图片存储')
-    expect(part?.[1]).toContain('rules[0].reply.file')
-    expect(part?.[1]).not.toContain('MEDIA is not bound')
+    const part = partErrors(text)
+    expect(part).toContain('没有配置图片存储')
+    expect(part).toContain('rules[0].reply.file')
+    expect(part).not.toContain('MEDIA is not bound')
     expect(await env.RULES.get('rules', 'text')).toBe(STORED)
   })
 
