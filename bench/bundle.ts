@@ -50,7 +50,8 @@ export function dryRunBuild(dir: string, options: { config?: string; metafile?: 
   )
 }
 
-export function runBundle(): BundleResult {
+/** The deployed bundle's size and what makes it up; `code`, the bundle itself, for the cold start to run. */
+export function runBundle(): { result: BundleResult; code: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'kefu-bundle-'))
   try {
     dryRunBuild(dir, { metafile: true })
@@ -68,13 +69,14 @@ export function runBundle(): BundleResult {
       groups.set(name, (groups.get(name) ?? 0) + bytesInOutput)
     }
     const total = [...groups.values()].reduce((a, b) => a + b, 0)
-    return {
+    const result: BundleResult = {
       file: fileName,
       rawBytes: code.length,
       gzipBytes: gzipSync(code, { level: 9 }).length,
       contributors: [...groups].sort((a, b) => b[1] - a[1]).map(([name, bytes]) => ({ name, bytes, share: bytes / total })),
       console: { bytes: consoleBytes, share: consoleBytes / total },
     }
+    return { result, code }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

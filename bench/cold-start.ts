@@ -47,9 +47,9 @@ export interface ColdStartResult {
   cases: Record<ColdStartCase, ColdStartMeasure>
 }
 
-/** The bundle of a config (the project's when left out), built into `dir`: the one .js file. */
-function buildInto(dir: string, config?: string): string {
-  dryRunBuild(dir, config ? { config } : {})
+/** The bundle of a config, built into `dir`: the one .js file. */
+function buildInto(dir: string, config: string): string {
+  dryRunBuild(dir, { config })
   const js = readdirSync(dir).find((name) => name.endsWith('.js'))
   if (js === undefined) throw new Error(`wrangler wrote no .js into ${dir}`)
   return js
@@ -107,12 +107,12 @@ async function timeFirstAnswer(dir: string, name: string): Promise<number> {
   }
 }
 
-export async function runColdStart(rounds = 15): Promise<ColdStartResult> {
+/** `deployed`: the project's bundle as runBundle built it (the push path alone is built here). */
+export async function runColdStart(deployed: Uint8Array, rounds = 15): Promise<ColdStartResult> {
   const dir = mkdtempSync(join(tmpdir(), 'kefu-cold-start-'))
   try {
-    const deployedDir = join(dir, 'deployed')
     const pushOnlyDir = join(dir, 'push-only')
-    copyFileSync(join(deployedDir, buildInto(deployedDir)), join(dir, 'deployed.js'))
+    writeFileSync(join(dir, 'deployed.js'), deployed)
     copyFileSync(join(pushOnlyDir, buildInto(pushOnlyDir, join(ROOT, 'bench', 'push-only', 'wrangler.toml'))), join(dir, 'pushOnly.js'))
     writeFileSync(join(dir, 'empty.js'), EMPTY_WORKER)
     const names: ColdStartCase[] = ['deployed', 'pushOnly', 'empty']

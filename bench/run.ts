@@ -284,10 +284,11 @@ try {
   }
   if (wants('bundle')) {
     heading('Bundle: wrangler deploy --dry-run')
-    sections.bundle = runBundle()
+    const bundle = runBundle()
+    sections.bundle = bundle.result
     console.log(bundleTable(sections.bundle))
     heading('Cold start: workerd started on each bundle alone, to its first answer')
-    sections.coldStart = await runColdStart()
+    sections.coldStart = await runColdStart(bundle.code)
     console.log(coldStartTable(sections.coldStart))
     console.log(
       `\n${sections.coldStart.rounds} rounds, the three alternating. The push path alone is src/index.ts without the console ` +
