@@ -93,10 +93,7 @@ export class Desk extends DurableObject<Env> {
   ): Promise<boolean> {
     const row = deskRow(this.sql, openid)
     if (!row || row.status === 'closed') return false
-    if (event.direction === 'in') {
-      const window = event.window ?? { closesAt: row.window_closes_at, remaining: row.window_remaining, openedAt: row.window_opened_at }
-      noteMessage(this.sql, openid, event.text, event.at, window)
-    }
+    if (event.direction === 'in') noteMessage(this.sql, openid, event.text, event.at, event.window)
     this.#broadcast({ type: 'message', openid, direction: event.direction, text: event.text, at: event.at })
     this.#broadcastQueue()
     return true

@@ -130,12 +130,12 @@ export function arrive(sql: SqlStorage, arrival: Arrival): { queued: boolean } {
   return { queued: true }
 }
 
-/** A message from a user at the desk: the queue shows it, and its window as it now is. */
-export function noteMessage(sql: SqlStorage, openid: string, text: string, at: number, window: DeskWindow): boolean {
+/** A message from a user at the desk: the queue shows it, and its window as it now is (when the report has it). */
+export function noteMessage(sql: SqlStorage, openid: string, text: string, at: number, window?: DeskWindow): boolean {
   const cut = Array.from(text).slice(0, TEXT_CHARS).join('')
   const noted =
     sql.exec("UPDATE desk SET last_text = ?, last_at = ? WHERE openid = ? AND status != 'closed'", cut, at, openid).rowsWritten > 0
-  noteWindow(sql, openid, window)
+  if (window) noteWindow(sql, openid, window)
   return noted
 }
 
