@@ -43,7 +43,8 @@ import type {
   SubscriptionView,
 } from './contract'
 import type { PassResult } from './delivery'
-import { deskWindow, setAtDesk } from './desk-flag'
+import { setAtDesk } from './desk-flag'
+import { shownWindow } from './window-store'
 import { rememberRating, type RatingAsked } from './rating'
 import { journalState } from './journal'
 import { envOfObject, rememberScope, storedScope } from './mini-program'
@@ -171,7 +172,7 @@ export class Conversation extends DurableObject<Env> {
   async markDesk(atDesk: boolean): Promise<DeskWindow | null> {
     if (!this.#ready(atDesk)) return null
     setAtDesk(this.ctx.storage.sql, atDesk)
-    return atDesk ? deskWindow(this.ctx.storage.sql, Date.now()) : null
+    return atDesk ? shownWindow(this.ctx.storage.sql, Date.now()) : null
   }
 
   /**

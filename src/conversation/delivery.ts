@@ -46,10 +46,10 @@ import {
   type PendingAnswer,
 } from './outbox'
 import { refusal, retryDelay } from './policy'
-import { atDesk, deskWindow, setAtDesk } from './desk-flag'
+import { atDesk, setAtDesk } from './desk-flag'
 import { endUnmatchedRun } from './rule-memory'
 import { recentTexts } from './seen'
-import { readWindow, recordRefusal, recordSent } from './window-store'
+import { readWindow, recordRefusal, recordSent, shownWindow } from './window-store'
 import { emitEvents } from '../webhooks/emit'
 import type { WebhookOccurrence } from '../webhooks/events'
 import { aiHandoff, replyFailed, replySent } from '../webhooks/occurrences'
@@ -117,7 +117,7 @@ export class DeliveryPass {
   /** A user at the desk: the queue shows the sends left after this pass's (best effort, logged). */
   async #showWindowAtDesk(openid: string): Promise<void> {
     try {
-      if (atDesk(this.#sql)) await deskOf(this.#env).sent(openid, deskWindow(this.#sql, Date.now()))
+      if (atDesk(this.#sql)) await deskOf(this.#env).sent(openid, shownWindow(this.#sql, Date.now()))
     } catch (error) {
       log.warn('desk.window_failed', { openid, error: error instanceof Error ? error.message : String(error) })
     }
@@ -271,7 +271,7 @@ export class DeliveryPass {
         reason: 'ai',
         text: pending.request.question,
         at: row.created_at,
-        window: deskWindow(this.#sql, Date.now()),
+        window: shownWindow(this.#sql, Date.now()),
       })
       setAtDesk(this.#sql, true)
       this.#events.push(aiHandoff(row))

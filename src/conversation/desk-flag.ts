@@ -4,9 +4,6 @@
  * records is also shown to the consoles watching the desk (the route tells the desk), and a
  * delivery pass that sent something tells the desk the window it left (delivery.ts).
  */
-import type { DeskWindow } from './contract'
-import { refusal } from './policy'
-import { readWindow } from './window-store'
 
 export function atDesk(sql: SqlStorage): boolean {
   return sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'at_desk'").toArray()[0]?.value === '1'
@@ -15,14 +12,4 @@ export function atDesk(sql: SqlStorage): boolean {
 export function setAtDesk(sql: SqlStorage, value: boolean): void {
   if (value) sql.exec("INSERT INTO meta (key, value) VALUES ('at_desk', '1') ON CONFLICT (key) DO UPDATE SET value = '1'")
   else sql.exec("DELETE FROM meta WHERE key = 'at_desk'")
-}
-
-/** The send window as the desk shows it: a closed window has no sends left. */
-export function deskWindow(sql: SqlStorage, now: number): DeskWindow {
-  const window = readWindow(sql)
-  return {
-    closesAt: window.closesAt,
-    remaining: refusal(window, now) === 'window_closed' ? 0 : window.remaining,
-    openedAt: window.openedAt,
-  }
 }

@@ -17,12 +17,11 @@ import type { Channel, InboundEvent, OutboundEvent, RecordEvent, SubscriptionEve
 import { parseReply } from './custom-message'
 import type { RecordInput } from './contract'
 import { JOURNAL_META_KEY, type JournalTable } from './journal-mark'
-import { refusal } from './policy'
 import { isUnmatched } from './rule-memory'
 import { aiUseOf, outboxCounts, outboxMarkedAfter, type OutboxRow, type StoredReply } from './outbox'
 import { seenMarkedAfter } from './seen'
 import { subscriptionsMarkedAfter, type SubscriptionRow } from './subscriptions'
-import { readWindow } from './window-store'
+import { shownWindow } from './window-store'
 
 /** Rows of each table per D1 batch: a batch stays well under D1's limits, and a backlog drains in a few. */
 export const JOURNAL_BATCH = 50
@@ -199,14 +198,13 @@ function subscriptionEvent(appid: string, row: SubscriptionRow): SubscriptionEve
 }
 
 function windowEvent(sql: SqlStorage, appid: string, openid: string, now: number): WindowEvent {
-  const window = readWindow(sql)
+  const window = shownWindow(sql, now)
   const counts = outboxCounts(sql)
   return {
     type: 'window',
     appid,
     openid,
-    // A closed window shows nothing left, whatever count it closed with.
-    remaining: refusal(window, now) === 'window_closed' ? 0 : window.remaining,
+    remaining: window.remaining,
     closesAt: window.closesAt,
     pending: counts.pending,
     failed: counts.failed,

@@ -8,14 +8,14 @@ import { RATING_RULE_ID, type ReplyPlan } from '../replies'
 import type { Channel } from '../record/event'
 import type { RecordInput, RecordResult } from './contract'
 import { inboundEvent } from './journal'
-import { atDesk, deskWindow } from './desk-flag'
+import { atDesk } from './desk-flag'
 import { takeRating } from './rating'
 import { addReplies, pendingCount, type StoredReply } from './outbox'
 import { refusal, retryDelay } from './policy'
 import { applyMemory } from './rule-memory'
 import { addSeen, findSeen } from './seen'
 import { applySubscribeChanges } from './subscriptions'
-import { readWindow, recordGrant } from './window-store'
+import { readWindow, recordGrant, shownWindow } from './window-store'
 
 export interface PushOptions {
   appid(): string
@@ -101,7 +101,7 @@ function thanked(plan: ReplyPlan, thanks: string): ReplyPlan {
 
 /** The window as the desk shows it, when it needs it. */
 function windowIf(sql: SqlStorage, needed: boolean, now: number): Pick<RecordResult, 'window'> {
-  return needed ? { window: deskWindow(sql, now) } : {}
+  return needed ? { window: shownWindow(sql, now) } : {}
 }
 
 /** What goes into the outbox: the plan's sends, or the request to the model that will write them. */

@@ -9,7 +9,8 @@
  * forgotten when the storage is deleted, or a transaction that may have written here rolls
  * back (`transaction.ts`): `forgetWindow`.
  */
-import type { GrantingAction, Refusal } from './policy'
+import type { DeskWindow } from './contract'
+import { type GrantingAction, type Refusal, refusal } from './policy'
 import type { Tables } from './schema.generated'
 import { foldWindow, WINDOW_EVENT_TTL_MS, type WindowEvent, type WindowState } from './window'
 
@@ -104,5 +105,18 @@ function toEvent(row: EventRow): WindowEvent[] {
     default:
       // Written by a newer version this code does not know: it cannot be folded, so it is left out.
       return []
+  }
+}
+
+/**
+ * The window as others are shown it — the record's copy, the human desk: a closed window has no
+ * sends left, whatever count it closed with.
+ */
+export function shownWindow(sql: SqlStorage, now: number): DeskWindow {
+  const window = readWindow(sql)
+  return {
+    closesAt: window.closesAt,
+    remaining: refusal(window, now) === 'window_closed' ? 0 : window.remaining,
+    openedAt: window.openedAt,
   }
 }
