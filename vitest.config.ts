@@ -6,6 +6,41 @@ import { TEST_SETTINGS } from './test/support/settings.ts'
 // The D1 record's tables, applied to each test file's database by test/support/apply-migrations.ts.
 const migrations = await readD1Migrations('./migrations')
 
+/** Test files that expire the test app's access_token (fakeWechat.expireTokens). */
+const SHARED_TOKEN_FILES = ['test/end-to-end/replies.test.ts', 'test/reliability/faults.test.ts']
+
+/**
+ * The workerd projects' plugin: the Worker as wrangler.toml builds it, with the tests' bindings.
+ * Its options are a function, so the fake WeChat API's and the stand-in model's ports (known only
+ * once globalSetup ran) can go into the Worker's bindings.
+ */
+const workerd = () =>
+  cloudflareTest(({ inject }) => ({
+    wrangler: { configPath: './wrangler.toml' },
+    miniflare: {
+      bindings: {
+        ...TEST_SETTINGS,
+        TEST_MIGRATIONS: migrations,
+        WECHAT_API_BASE: `http://127.0.0.1:${inject('fakeWechatPort')}`,
+        // Hangs injected by the fault tests end after 2 s instead of the default 8 s;
+        // loopback answers take milliseconds, so no real answer is cut off.
+        WECHAT_API_TIMEOUT_MS: '2000',
+        // Campaigns run at loopback speed: the pacing itself is not what the tests wait for.
+        CAMPAIGN_SENDS_PER_SECOND: '100000',
+        // The stand-in model of dev/fake-llm.ts: tests never reach a real provider.
+        LLM_API_BASE: `http://127.0.0.1:${inject('fakeLlmPort')}/v1`,
+        LLM_MODEL: 'kefu-stand-in',
+        LLM_API_KEY: 'sk-local-stand-in',
+        // The desk's alerts go to the fake's group-robot webhook (test/desk/desk.test.ts reads them).
+        DESK_ALERT_WEBHOOK: `http://127.0.0.1:${inject('fakeWechatPort')}/__fake/webhook/desk`,
+        // Every event goes to the stand-in receiver of dev/fake-webhook.ts (test/webhooks/ reads what it got).
+        WEBHOOK_URL: `http://127.0.0.1:${inject('fakeWebhookPort')}/hooks/default`,
+        // The 微信客服 stand-in of dev/fake-wecom.ts (test/support/fake-wecom-client.ts drives it).
+        WECOM_API_BASE: `http://127.0.0.1:${inject('fakeWecomPort')}`,
+      },
+    },
+  }))
+
 export default defineConfig({
   test: {
     // Queue consumers (webhooks, users' images) and delivery retries go on after a test file's
@@ -31,35 +66,7 @@ export default defineConfig({
     },
     projects: [
       {
-        plugins: [
-          // A function, so the fake WeChat API's and the stand-in model's ports (known only once
-          // globalSetup ran) can go into the Worker's bindings.
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: './wrangler.toml' },
-            miniflare: {
-              bindings: {
-                ...TEST_SETTINGS,
-                TEST_MIGRATIONS: migrations,
-                WECHAT_API_BASE: `http://127.0.0.1:${inject('fakeWechatPort')}`,
-                // Hangs injected by the fault tests end after 2 s instead of the default 8 s;
-                // loopback answers take milliseconds, so no real answer is cut off.
-                WECHAT_API_TIMEOUT_MS: '2000',
-                // Campaigns run at loopback speed: the pacing itself is not what the tests wait for.
-                CAMPAIGN_SENDS_PER_SECOND: '100000',
-                // The stand-in model of dev/fake-llm.ts: tests never reach a real provider.
-                LLM_API_BASE: `http://127.0.0.1:${inject('fakeLlmPort')}/v1`,
-                LLM_MODEL: 'kefu-stand-in',
-                LLM_API_KEY: 'sk-local-stand-in',
-                // The desk's alerts go to the fake's group-robot webhook (test/desk/desk.test.ts reads them).
-                DESK_ALERT_WEBHOOK: `http://127.0.0.1:${inject('fakeWechatPort')}/__fake/webhook/desk`,
-                // Every event goes to the stand-in receiver of dev/fake-webhook.ts (test/webhooks/ reads what it got).
-                WEBHOOK_URL: `http://127.0.0.1:${inject('fakeWebhookPort')}/hooks/default`,
-                // The 微信客服 stand-in of dev/fake-wecom.ts (test/support/fake-wecom-client.ts drives it).
-                WECOM_API_BASE: `http://127.0.0.1:${inject('fakeWecomPort')}`,
-              },
-            },
-          })),
-        ],
+        plugins: [workerd()],
         test: {
           name: 'worker',
           // Two files at a time: many wait on alarms, queues and time-outs rather than the CPU
@@ -68,7 +75,21 @@ export default defineConfig({
           globalSetup: ['./test/support/global-setup.ts'],
           setupFiles: ['./test/support/apply-migrations.ts'],
           include: ['test/**/*.test.ts'],
-          exclude: ['test/node/**'],
+          exclude: ['test/node/**', ...SHARED_TOKEN_FILES],
+        },
+      },
+      {
+        plugins: [workerd()],
+        test: {
+          // The files that expire the test app's access_token, which every file's Worker shares
+          // (stable_token hands one token to all): alone, one at a time, after the other workerd
+          // files, so no other file's send meets a 42001 it did not ask for.
+          name: 'worker-tokens',
+          maxWorkers: 1,
+          globalSetup: ['./test/support/global-setup.ts'],
+          setupFiles: ['./test/support/apply-migrations.ts'],
+          include: [...SHARED_TOKEN_FILES],
+          sequence: { groupOrder: 1 },
         },
       },
       {

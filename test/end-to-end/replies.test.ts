@@ -370,9 +370,10 @@ describe('faults', () => {
     await push(text(openid, '下载'))
     await delivered(openid, 2)
     // The reply went out on the expired token's successor. Usually this user's own send met
-    // the 42001 and fetched it; a send of another test still retrying on this isolate (or a
-    // file that expires this app's tokens too) may have met it first, and then the reply
-    // found the successor in memory without a refusal. Either way nothing but 42001 was seen.
+    // the 42001 and fetched it; a send of an earlier test still retrying on this isolate may
+    // have met it first, and then the reply found the successor in memory without a refusal.
+    // Either way nothing but 42001 was seen. (No other file runs beside this one: the
+    // worker-tokens project of vitest.config.ts.)
     const [first, ...rest] = await sends(openid)
     const last = rest.at(-1)
     expect(first?.errcode).toBe(0)

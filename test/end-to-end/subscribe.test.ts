@@ -337,9 +337,8 @@ describe('campaigns', () => {
     ).toMatchObject({ after: '', users: 0 })
     expect(logs.events().filter((e) => e.event === 'campaign.target' && e.campaignId === id)).toHaveLength(1100)
 
-    // What reached the users: the sends WeChat accepted. (Another test file may expire this
-    // app's tokens meanwhile, test/end-to-end/replies.test.ts: a send refused with 42001 is
-    // sent again on the new token, and reached its user once.)
+    // What reached the users: the sends WeChat accepted (a send WeChat refused, 42001 on a token
+    // that expired meanwhile say, and that went again reached its user once).
     const calls = (await fakeWechat.calls({ appid: APPID, path: SEND })).filter(
       (c) => (c.body as { template_id?: string }).template_id === template && c.errcode === 0,
     )
