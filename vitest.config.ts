@@ -82,14 +82,15 @@ export default defineConfig({
         plugins: [workerd()],
         test: {
           // The files that expire the test app's access_token, which every file's Worker shares
-          // (stable_token hands one token to all): alone, one at a time, after the other workerd
-          // files, so no other file's send meets a 42001 it did not ask for.
+          // (stable_token hands one token to all): alone, one at a time, after every other file
+          // (a group of their own: vitest runs a group's projects side by side), so no other
+          // file's send meets a 42001 it did not ask for.
           name: 'worker-tokens',
           maxWorkers: 1,
           globalSetup: ['./test/support/global-setup.ts'],
           setupFiles: ['./test/support/apply-migrations.ts'],
           include: [...SHARED_TOKEN_FILES],
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
       {
