@@ -1,9 +1,10 @@
 /**
  * What an agent does at the desk — claim, release, transfer, close, their status, a note on a
- * user, the canned answers — shared by the admin API (routes/admin-desk.ts) and the console. Each goes to the mini program's Desk
- * object, which decides it in one step; done, it is audited as the agent's, and a close tells
- * the user's Conversation object they are no longer at the desk. An admin or the owner (who
- * may change the rules) may release, transfer or close what another agent holds.
+ * user, the canned answers — shared by the admin API (routes/admin-desk.ts) and the console.
+ * A move goes to the mini program's Desk object, which decides it in one step; done, each is
+ * audited as the agent's, and a close tells the user's Conversation object they are no longer
+ * at the desk. An admin or the owner (who may change the rules) may release, transfer or close
+ * what another agent holds.
  */
 import { operatorById, type Operator, allows } from '../auth/operators'
 import { can } from '../auth/roles'
